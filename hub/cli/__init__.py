@@ -1,0 +1,57 @@
+"""`python app.py COMMAND`: the command line. Each resource has its own module."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from hub.bootstrap import Hub
+from hub.bootstrap import bootstrap
+from hub.config import ConfigError
+from hub.domain.errors import UserError
+
+
+class HubGroup(click.Group):
+    """Turns user errors into one line on stderr and exit status 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (UserError, ConfigError) as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Collections Hub: overdue invoices, worklists, reminders and reports."""
+    ctx.obj = _LazyHub()
+
+
+class _LazyHub:
+    """Bootstraps on first use, so `--help` needs no database."""
+
+    _hub: Hub | None = None
+
+    def get(self) -> Hub:
+        if self._hub is None:
+            self._hub = bootstrap()
+        return self._hub
+
+
+def get_hub(ctx: click.Context) -> Hub:
+    lazy: _LazyHub = ctx.find_object(_LazyHub)  # type: ignore[assignment]
+    return lazy.get()
+
+
+def _register() -> None:
+    from hub.cli import db  # noqa: PLC0415
+
+    for module in (db,):
+        module.register(cli)
+
+
+_register()

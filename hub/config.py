@@ -1,0 +1,112 @@
+"""Settings, read once from the environment with strict parsing.
+
+Every field here has a row in the README's configuration table (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(ValueError):
+    """A setting has a value the hub cannot use; the message names the setting."""
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_secret(env: Mapping[str, str], name: str, default: str) -> str:
+    """Read NAME, or the contents of the file named by NAME_FILE."""
+    path = env.get(f"{name}_FILE", "").strip()
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+    return env.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    timezone: str = "UTC"
+    secret_key: str = ""  # empty: a random key is kept in var/secret.key
+    api_page_size: int = 50
+    api_max_page_size: int = 500
+    log_level: str = "INFO"
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.var_dir / 'hub.db'}")
+
+    def signing_key(self) -> str:
+        """HUB_SECRET_KEY, or a random key created once and kept in var/secret.key."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret.key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        var_dir = Path(env.get("HUB_VAR_DIR", "") or PROJECT_ROOT / "var")
+        timezone = env.get("HUB_TIMEZONE", "UTC")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"HUB_TIMEZONE must be an IANA time zone such as Europe/Amsterdam, "
+                f"got {timezone!r}"
+            ) from None
+        level = env.get("HUB_LOG_LEVEL", "INFO").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"HUB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        return cls(
+            var_dir=var_dir,
+            database_url=env.get("HUB_DATABASE_URL", ""),
+            timezone=timezone,
+            secret_key=env_secret(env, "HUB_SECRET_KEY", ""),
+            api_page_size=env_int(env, "HUB_API_PAGE_SIZE", 50, minimum=1),
+            api_max_page_size=env_int(env, "HUB_API_MAX_PAGE_SIZE", 500, minimum=1),
+            log_level=level,
+            progress=env_bool(env, "HUB_PROGRESS", True),
+        )

@@ -1,0 +1,106 @@
+"""Shared fixtures. Ledger tests run on SQLite and, when HUB_TEST_POSTGRES_URL is
+set and reachable, again on PostgreSQL (one schema per xdist worker)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from hub.bootstrap import Hub
+from hub.bootstrap import bootstrap
+from hub.config import Settings
+from hub.domain.clock import FixedClock
+from hub.ledger.db import make_engine
+from hub.ledger.db import upgrade
+from hub.ledger.tables import metadata
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout; tests that need it skip without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present (only in the development workspace)")
+    return SHARED_DATA
+
+
+def _postgres_url(worker: str) -> str | None:
+    url = os.environ.get("HUB_TEST_POSTGRES_URL")
+    if not url:
+        return None
+    schema = f"hub_test_{worker}"
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError:
+        return None
+    finally:
+        engine.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> str | None:
+    url = _postgres_url(worker_id)
+    if url is not None:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path,
+                 sqlite_template: Path, postgres_url: str | None) -> str:
+    """A migrated, empty ledger on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "hub.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        names = ", ".join(table.name for table in metadata.sorted_tables)
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def hub(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Hub]:
+    settings = Settings(var_dir=tmp_path / "var", database_url=database_url, progress=False)
+    instance = bootstrap(settings, clock=clock, migrate=False)
+    yield instance
+    instance.engine.dispose()
