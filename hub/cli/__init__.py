@@ -49,8 +49,13 @@ def get_hub(ctx: click.Context) -> Hub:
 
 def _register() -> None:
     from hub.cli import db  # noqa: PLC0415
+    from hub.cli import demo  # noqa: PLC0415
+    from hub.cli import imports  # noqa: PLC0415
+    from hub.cli import payments  # noqa: PLC0415
+    from hub.cli import reports  # noqa: PLC0415
+    from hub.cli import web  # noqa: PLC0415
 
-    for module in (db,):
+    for module in (db, imports, payments, reports, demo, web):
         module.register(cli)
 
 
