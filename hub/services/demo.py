@@ -57,6 +57,20 @@ BEHAVIOURS: dict[str, tuple[float, tuple[int, int], float]] = {
 }
 
 
+@dataclass(frozen=True)
+class _Profile:
+    """How one demo customer buys and pays."""
+
+    code: str
+    name: str
+    currency: str
+    scale: float  # typical invoice amount
+    per_month: int
+    terms: int  # payment terms in days
+    behaviour: str  # a key of BEHAVIOURS
+    account: str  # the payer's IBAN
+
+
 @dataclass
 class DemoPortfolio:
     users: list[dict[str, str]] = field(default_factory=list)
@@ -81,7 +95,7 @@ def _money(value: float, currency: str) -> Decimal:
 
 class _Generator:
     def __init__(self, seed: int, today: date, customers: int) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
         self.today = today
         self.count = customers
         self.portfolio = DemoPortfolio()
@@ -145,29 +159,28 @@ class _Generator:
             "contact_phone": f"+31 20 {rng.randint(1000000, 9999999)}" if country == "NL" else "",
             "excluded": "yes" if rng.random() < 0.01 else "no",
         })
-        account = iban("NL", "DEMO", index)
-        self._invoices(code, name, currency, scale, per_month, terms, behaviour, account)
+        self._invoices(_Profile(code, name, currency, scale, per_month, terms, behaviour,
+                                iban("NL", "DEMO", index)))
 
-    def _invoices(self, code: str, name: str, currency: str, scale: float, per_month: int,
-                  terms: int, behaviour: str, account: str) -> None:
+    def _invoices(self, who: _Profile) -> None:
         rng = self.rng
-        _, (late_from, late_to), never = BEHAVIOURS[behaviour]
+        _, (late_from, late_to), never = BEHAVIOURS[who.behaviour]
         start = self.today - timedelta(days=365)
         day = start + timedelta(days=rng.randint(0, 27))
         while day <= self.today:
-            for _ in range(per_month):
+            for _ in range(who.per_month):
                 issue = day + timedelta(days=rng.randint(0, 25))
                 if issue > self.today:
                     continue
                 self.invoice_seq += 1
                 number = f"INV-{issue.year}-{self.invoice_seq:06d}"
-                amount = _money(max(scale * rng.uniform(0.3, 1.8), 15.0), currency)
-                due = issue + timedelta(days=terms)
+                amount = _money(max(who.scale * rng.uniform(0.3, 1.8), 15.0), who.currency)
+                due = issue + timedelta(days=who.terms)
                 disputed = rng.random() < 0.02
                 self.portfolio.invoices.append({
-                    "invoice_number": number, "customer_id": code, "customer_name": name,
+                    "invoice_number": number, "customer_id": who.code, "customer_name": who.name,
                     "issue_date": issue.isoformat(), "due_date": due.isoformat(),
-                    "currency": currency, "amount": str(amount),
+                    "currency": who.currency, "amount": str(amount),
                     "disputed": "yes" if disputed else "no", "excluded": "no",
                     "document_ref": f"invoices/{number}.pdf" if rng.random() < 0.8 else "",
                     "description": rng.choice(["Goods delivered", "Services", "Subscription",
@@ -176,18 +189,17 @@ class _Generator:
                 if disputed or rng.random() < never:
                     continue
                 paid_on = due + timedelta(days=rng.randint(late_from, late_to))
-                self._pay(number, name, code, currency, amount, paid_on, account)
+                self._pay(who, number, amount, paid_on)
             day += timedelta(days=30)
 
-    def _pay(self, number: str, name: str, code: str, currency: str, amount: Decimal,
-             paid_on: date, account: str) -> None:
+    def _pay(self, who: _Profile, number: str, amount: Decimal, paid_on: date) -> None:
         rng = self.rng
         if paid_on > self.today:
             return
         parts = [(amount, paid_on)]
         if rng.random() < 0.06:  # a partial payment, the rest later (or never)
             first = (amount * Decimal(rng.choice(["0.25", "0.5"]))).quantize(
-                Decimal(1).scaleb(-minor_units(currency)))
+                Decimal(1).scaleb(-minor_units(who.currency)))
             parts = [(first, paid_on)]
             rest_on = paid_on + timedelta(days=rng.randint(10, 60))
             if rng.random() < 0.7:
@@ -198,16 +210,17 @@ class _Generator:
             self.payment_seq += 1
             roll = rng.random()
             if roll < 0.82:
-                remittance = rng.choice([f"Invoice {number}", f"{number}", f"Betaling {number}",
-                                         f"Rechnung {number} Kd {code}", f"Payment {number} thanks"])
+                remittance = rng.choice([
+                    f"Invoice {number}", number, f"Betaling {number}",
+                    f"Rechnung {number} Kd {who.code}", f"Payment {number} thanks"])
             elif roll < 0.95:
-                remittance = rng.choice([f"{name}", f"payment {name}", "Monthly payment"])
+                remittance = rng.choice([who.name, f"payment {who.name}", "Monthly payment"])
             else:
                 remittance = rng.choice(["", "see email", "transfer", "ref 88213"])
             row = {
                 "reference": f"DEMO-{self.payment_seq:07d}", "received_on": on.isoformat(),
-                "amount": str(paid), "currency": currency, "payer_name": name,
-                "payer_account": account, "remittance": remittance, "customer_id": "",
+                "amount": str(paid), "currency": who.currency, "payer_name": who.name,
+                "payer_account": who.account, "remittance": remittance, "customer_id": "",
             }
             if (self.today - on).days < 7:
                 self.portfolio.statement.append(row)

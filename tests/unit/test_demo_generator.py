@@ -32,7 +32,8 @@ def test_portfolio_spans_countries_currencies_languages_and_both_kinds() -> None
 def test_twelve_months_of_invoices_with_realistic_payment_behaviour() -> None:
     portfolio = generate(7, TODAY)
     issued = sorted(date.fromisoformat(i["issue_date"]) for i in portfolio.invoices)
-    assert (TODAY - issued[0]).days >= 330 and issued[-1] <= TODAY
+    assert (TODAY - issued[0]).days >= 330
+    assert issued[-1] <= TODAY
     due = {i["invoice_number"]: date.fromisoformat(i["due_date"]) for i in portfolio.invoices}
     payments = portfolio.payments + portfolio.statement
     named = [(p, m.group(0)) for p in payments if (m := INVOICE.search(p["remittance"]))]
@@ -50,4 +51,5 @@ def test_twelve_months_of_invoices_with_realistic_payment_behaviour() -> None:
 def test_demo_ibans_carry_valid_check_digits() -> None:
     account = iban("NL", "DEMO", 42)
     digits = "".join(str(int(ch, 36)) for ch in account[4:] + account[:4])
-    assert len(account) == 18 and int(digits) % 97 == 1
+    assert len(account) == 18
+    assert int(digits) % 97 == 1
