@@ -1,0 +1,106 @@
+"""Render report rows as an aligned table, CSV or JSON.
+
+Rows are dicts of typed values: str/None (text), Money (shown with thousands
+separators; its currency is the row's currency column), Decimal (days, percent),
+int (counts) and Countback (DSO that may be a lower bound). CSV and JSON carry
+amounts as plain decimal strings, never floats.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.money import Money
+from hub.domain.reports import Countback
+
+NO_GROUP = "(none)"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # CSV header and JSON field
+    title: str  # table header
+    kind: str = "text"  # text | money | count | days | percent
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind != "text"
+
+
+Row = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """The value for CSV and JSON: exact strings for amounts and figures."""
+    if isinstance(value, Money):
+        return str(value.amount)
+    if isinstance(value, Countback):
+        return str(value.days)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _display(value: Any, column: Column) -> str:
+    if value is None:
+        return "-" if column.numeric else ""
+    if isinstance(value, Money):
+        return f"{value.amount:,}"
+    if isinstance(value, Countback):
+        return f"{value.days:,}" if value.complete else f">{value.days:,}"
+    if column.kind == "percent":
+        return f"{value}%"
+    if isinstance(value, int | Decimal):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
+                 totals: Sequence[Row] = (), notes: Sequence[str] = ()) -> str:
+    """Aligned text: a title, the header, rows, a rule, totals, then notes."""
+    header = [c.title for c in columns]
+    body = [[_display(row.get(c.key), c) for c in columns] for row in rows]
+    foot = [[_display(row.get(c.key), c) for c in columns] for row in totals]
+    widths = [max(len(line[i]) for line in [header, *body, *foot]) for i in range(len(columns))]
+
+    def line(cells: list[str]) -> str:
+        parts = [cell.rjust(width) if column.numeric else cell.ljust(width)
+                 for cell, width, column in zip(cells, widths, columns, strict=True)]
+        return "  ".join(parts).rstrip()
+
+    out = [title, "", line(header), line(["-" * w for w in widths])]
+    out.extend(line(cells) for cells in body)
+    if foot:
+        out.append(line(["=" * w for w in widths]))
+        out.extend(line(cells) for cells in foot)
+    if notes:
+        out.append("")
+        out.extend(notes)
+    return "\n".join(out) + "\n"
+
+
+def render_csv(columns: Sequence[Column], rows: Sequence[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.key for c in columns])
+    for row in rows:
+        writer.writerow(["" if row.get(c.key) is None else _plain(row.get(c.key))
+                         for c in columns])
+    return buffer.getvalue()
+
+
+def render_json(header: dict[str, Any], columns: Sequence[Column], rows: Sequence[Row],
+                totals: Sequence[Row] = ()) -> str:
+    def plain(row: Row) -> dict[str, Any]:
+        return {c.key: _plain(row.get(c.key)) for c in columns}
+
+    document = {**header, "rows": [plain(r) for r in rows]}
+    if totals:
+        document["totals"] = [plain(r) for r in totals]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
