@@ -29,6 +29,7 @@ class HubGroup(click.Group):
 def cli(ctx: click.Context) -> None:
     """Collections Hub: overdue invoices, worklists, reminders and reports."""
     ctx.obj = _LazyHub()
+    ctx.call_on_close(ctx.obj.close)
 
 
 class _LazyHub:
@@ -40,6 +41,11 @@ class _LazyHub:
         if self._hub is None:
             self._hub = bootstrap()
         return self._hub
+
+    def close(self) -> None:
+        """Release pooled connections when the command ends (tests run many in one process)."""
+        if self._hub is not None:
+            self._hub.engine.dispose()
 
 
 def get_hub(ctx: click.Context) -> Hub:
