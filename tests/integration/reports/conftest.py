@@ -2,22 +2,20 @@
 
 As of 2026-11-23 (the test clock):
 
-| invoice | customer (owner) | currency | amount  | issued     | due        | payments                   |
-|---------|------------------|----------|---------|------------|------------|----------------------------|
-| A-1     | ACME (ann)       | EUR      | 1000.00 | 2026-09-01 | 2026-10-01 | 400.00 on 2026-10-15       |
-| A-2     | ACME (ann)       | EUR      |  500.00 | 2026-11-01 | 2026-12-01 |                            |
-| A-3     | ACME (ann)       | EUR      |  300.00 | 2026-03-01 | 2026-03-31 | 300.00 on 2026-11-20       |
-| A-4     | ACME (ann)       | EUR      |  100.00 | 2026-11-10 | 2026-12-10 | cancelled                  |
-| B-1     | BOLT (bob)       | EUR      | 2000.00 | 2026-10-01 | 2026-10-31 |                            |
-| B-2     | BOLT (bob)       | EUR      |  250.00 | 2026-12-01 | 2026-12-31 | issued after the report    |
-| C-1     | CRUX (ann)       | USD      |  700.00 | 2026-06-01 | 2026-07-01 |                            |
+| invoice | customer (owner) | cur | amount  | issued     | due        | payments             |
+|---------|------------------|-----|---------|------------|------------|----------------------|
+| A-1     | ACME (ann)       | EUR | 1000.00 | 2026-09-01 | 2026-10-01 | 400.00 on 2026-10-15 |
+| A-2     | ACME (ann)       | EUR |  500.00 | 2026-11-01 | 2026-12-01 |                      |
+| A-3     | ACME (ann)       | EUR |  300.00 | 2026-03-01 | 2026-03-31 | 300.00 on 2026-11-20 |
+| A-4     | ACME (ann)       | EUR |  100.00 | 2026-11-10 | 2026-12-10 | cancelled            |
+| B-1     | BOLT (bob)       | EUR | 2000.00 | 2026-10-01 | 2026-10-31 |                      |
+| B-2     | BOLT (bob)       | EUR |  250.00 | 2026-12-01 | 2026-12-31 | issued after as-of   |
+| C-1     | CRUX (ann)       | USD |  700.00 | 2026-06-01 | 2026-07-01 |                      |
 
 plus an unmatched EUR 50.00 received on 2026-11-05.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
@@ -29,7 +27,7 @@ from tests.builders import add_payment
 
 
 @pytest.fixture
-def ledger(hub: Hub) -> Iterator[Hub]:
+def ledger(hub: Hub) -> Hub:
     with hub.engine.begin() as c:
         acme = add_customer(c, "ACME", owner="ann@example.com", department="sales",
                             country="NL")
@@ -51,4 +49,4 @@ def ledger(hub: Hub) -> Iterator[Hub]:
         add_payment(c, "PAY-2", received_on="2026-11-20", amount="300.00", customer_id=acme,
                     allocate={a3: "300.00"})
         add_payment(c, "PAY-3", received_on="2026-11-05", amount="50.00")
-    yield hub
+    return hub
