@@ -1,0 +1,84 @@
+"""One JSON error envelope for every error the web app returns:
+
+    {"error": {"code": "not_found", "message": "...", "details": {...}}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from hub.domain.errors import NotFound
+from hub.domain.errors import UserError
+
+log = logging.getLogger(__name__)
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
+          422: "unprocessable", 429: "too_many_requests", 500: "internal_error",
+          503: "unavailable"}
+
+
+class ApiError(Exception):
+    """An error with its HTTP status, a stable machine code and a readable message."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+def bad_parameter(name: str, value: str, expected: str) -> ApiError:
+    return ApiError(400, "bad_parameter", f"query parameter {name!r}: expected {expected}, "
+                    f"got {value!r}", {"parameter": name, "value": value, "expected": expected})
+
+
+def error_response(status: int, code: str, message: str,
+                   details: dict[str, Any] | None = None) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    # The UI (a later issue) may render HTML for its own pages; the API and /healthz
+    # always answer in this envelope.
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message, error.details)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Response:
+        return error_response(404, "not_found", str(error))
+
+    @app.errorhandler(UserError)
+    def user_error(error: UserError) -> Response:
+        return error_response(400, "bad_request", str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        details: dict[str, Any] = {}
+        valid_methods = getattr(error, "valid_methods", None)
+        if valid_methods:
+            details["allowed_methods"] = sorted(valid_methods)
+        response = error_response(status, _CODES.get(status, "http_error"),
+                                  error.description or error.name, details)
+        if valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(valid_methods))
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unhandled error", exc_info=error)
+        return error_response(500, "internal_error",
+                              "the server hit an unexpected error; it has been logged")
