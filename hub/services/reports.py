@@ -13,6 +13,7 @@ reduced open amount without the payments behind it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -157,9 +158,11 @@ def _rollup(connection: Connection, by: str, rows: sa.Subquery, keys: list[str],
         .group_by(*columns)))
 
 
-def _key(row: Any, by: str) -> Key:
-    mapping = row._mapping
-    return (mapping["grp"] if _group_column(by) is not None else None, mapping["currency"])
+def _keys(by: str) -> Callable[[Any], Key]:
+    """(group, currency) of a result row; rows have no group column for --by currency."""
+    if _group_column(by) is None:
+        return lambda row: (None, row.currency)
+    return lambda row: (row.grp, row.currency)
 
 
 _ONE: sa.ColumnElement[int] = sa.literal_column("1", sa.Integer)
@@ -183,8 +186,9 @@ def _aging_cells(connection: Connection, as_of: date, by: str) -> list[AgingCell
         .where(invoices.c.issue_date <= as_of, open_then > 0)
         .subquery("per_invoice")
     )
+    key = _keys(by)
     return [
-        AgingCell(*_key(row, by), row.bucket, int(row.minor), int(row.invoices))
+        AgingCell(*key(row), row.bucket, int(row.minor), int(row.invoices))
         for row in _rollup(connection, by, per_invoice, ["bucket"], ["minor", "invoices"])
     ]
 
@@ -202,15 +206,17 @@ def _monthly_sales(connection: Connection, months: list[Period],
         .subquery("per_invoice")
     )
     sales: dict[Key, list[Decimal]] = {}
+    key_of = _keys(by)
     for row in _rollup(connection, by, per_invoice, ["month"], ["minor"]):
-        key = _key(row, by)
+        key = key_of(row)
         monthly = sales.setdefault(key, [Decimal(0)] * len(months))
         monthly[int(row.month)] = Decimal(int(row.minor)).scaleb(-minor_units(key[1]))
     return sales
 
 
 def _sums(connection: Connection, by: str, rows: sa.Subquery) -> dict[Key, Money]:
-    return {_key(row, by): Money.from_minor(int(row.minor), row.currency)
+    key = _keys(by)
+    return {key(row): Money.from_minor(int(row.minor), row.currency)
             for row in _rollup(connection, by, rows, [], ["minor"])}
 
 
