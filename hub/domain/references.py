@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 _RF = re.compile(r"RF(\d{2})([0-9A-Z]{1,21})")
 _ISR_TABLE = (0, 9, 4, 6, 8, 2, 7, 1, 3, 5)
 _DIGIT_RUN = re.compile(r"\d+")
 _CHUNK = re.compile(r"[0-9A-Za-z]+")
-# Between the parts of an invoice number a payer may type nothing, a space or a separator.
-_GAP = r"[\s\-/._#:]*"
-_SEPARATOR = r"[\s\-/._#:]+"
 
 
 def _mod97(text: str) -> int:
@@ -111,29 +109,75 @@ def number_key(invoice_number: str) -> str | None:
     return significant(runs[-1]) or None
 
 
+_TOKEN = re.compile(r"\d+|[A-Z]+|[^0-9A-Z]+")
+_JOINERS = frozenset("-.")  # a digit, then one of these, then digits: one longer number
+_GAP_CHARS = frozenset(" \t\r\n-/._#:")
+
+
+@dataclass(frozen=True, slots=True)
+class _Tokens:
+    """Text as runs of digits and of letters (normalised), with what lies between them."""
+
+    words: tuple[str, ...]  # digits without leading zeros ("0" for zeros), or letters
+    digits: tuple[bool, ...]
+    gaps: tuple[str, ...]  # gaps[k] is the text before words[k]; gaps[-1] the tail
+
+
+def _normalise(piece: str) -> str:
+    return (significant(piece) or "0") if piece.isdigit() else piece
+
+
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> _Tokens:
+    words: list[str] = []
+    digits: list[bool] = []
+    gaps: list[str] = [""]
+    for token in _TOKEN.findall(text.upper()):
+        if token[0].isalnum():
+            words.append(_normalise(token))
+            digits.append(token[0].isdigit())
+            gaps.append("")
+        else:
+            gaps[-1] += token
+    return _Tokens(tuple(words), tuple(digits), tuple(gaps))
+
+
 @lru_cache(maxsize=65536)
-def number_pattern(invoice_number: str) -> re.Pattern[str]:
-    """A pattern that finds `invoice_number` in remittance text.
+def _core(invoice_number: str) -> tuple[str, ...]:
+    """The parts of an invoice number from its first digits on; a letter prefix is optional."""
+    pieces = re.findall(r"\d+|[A-Z]+", invoice_number.upper())
+    first = next((i for i, piece in enumerate(pieces) if piece.isdigit()), len(pieces))
+    return tuple(_normalise(piece) for piece in pieces[first:])
+
+
+def mentions(text: str, invoice_number: str) -> bool:
+    """Whether `text` names `invoice_number`.
 
     Tolerant of case, spaces or separators between its parts, leading zeros and a
     missing letter prefix ("INV-000123" is found in "inv 123"); never inside a
-    longer number ("123" is not found in "41234", "2024-123" or "123.50").
+    longer number ("123" is not found in "41234", "2024-123", "123.50" or "123,50").
     """
-    pieces = re.findall(r"\d+|[A-Z]+", invoice_number.upper())
-    first_digit = next(i for i, piece in enumerate(pieces) if piece.isdigit())
-    body = ""
-    previous = ""
-    for piece in pieces[first_digit:]:
-        if previous:  # two digit groups stay apart, or they would read as one number
-            body += _SEPARATOR if previous.isdigit() and piece.isdigit() else _GAP
-        body += f"0*{significant(piece) or '0'}" if piece.isdigit() else re.escape(piece)
-        previous = piece
-    prefix = "".join(re.escape(p) + _GAP for p in pieces[:first_digit])
-    head = f"(?:(?<![0-9A-Z]){prefix})?" if prefix else ""
-    return re.compile(
-        rf"{head}(?<![0-9])(?<![0-9][\-.]){body}(?![0-9])(?![\-.,][0-9])",
-        re.IGNORECASE,
-    )
+    core = _core(invoice_number)
+    if not core:
+        return False
+    found = _tokens(text)
+    words, digits, gaps = found.words, found.digits, found.gaps
+    last = len(core) - 1
+    for start in range(len(words) - last):
+        if words[start] != core[0] or any(
+                words[start + j] != core[j] or not set(gaps[start + j]) <= _GAP_CHARS
+                for j in range(1, len(core))):
+            continue
+        before = gaps[start]
+        if start > 0 and digits[start - 1] and len(before) == 1 and before in _JOINERS:
+            continue  # "2024-123": the tail of a longer number
+        end = start + last
+        after = gaps[end + 1]
+        if end + 1 < len(words) and digits[end + 1] and (
+                after == "" or (len(after) == 1 and after in "-.,")):
+            continue  # "123.50", "123,50", "123-4"
+        return True
+    return False
 
 
 def digit_run_keys(text: str) -> Iterator[str]:
@@ -142,10 +186,6 @@ def digit_run_keys(text: str) -> Iterator[str]:
         key = significant(run)
         if key:
             yield key
-
-
-def mentions(text: str, invoice_number: str) -> bool:
-    return number_pattern(invoice_number).search(text) is not None
 
 
 def split_references(values: Iterable[str | None]) -> list[str]:

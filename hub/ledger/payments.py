@@ -99,48 +99,58 @@ def _fit(text: str | None, length: int) -> str | None:
     return None if text is None else text[:length]
 
 
+_INSERT_PAYMENT = payments.insert().returning(payments.c.id)
+_INSERT_ALLOCATION = allocations.insert()
+# Lowers an invoice only if it is still as the matcher saw it.
+_LOWER_INVOICE = (
+    invoices.update()
+    .where(invoices.c.id == sa.bindparam("invoice_id"),
+           invoices.c.open_minor == sa.bindparam("seen_open"),
+           invoices.c.status.in_(OPEN_STATUSES))
+    .values(open_minor=sa.bindparam("left"), status=sa.bindparam("new_status"),
+            updated_at=sa.bindparam("now")))
+_FIND_ALLOCATION = sa.select(allocations.c.id, allocations.c.amount_minor).where(
+    allocations.c.payment_id == sa.bindparam("payment_id"),
+    allocations.c.invoice_id == sa.bindparam("invoice_id"))
+
+
 def insert_payment(connection: Connection, payment: IncomingPayment, *, source: str | None,
                    customer_id: int | None, status: PaymentStatus, unallocated: Money,
                    now: datetime) -> int:
-    row = connection.execute(payments.insert().values(
-        reference=payment.reference, customer_id=customer_id,
-        received_on=payment.received_on, currency=payment.amount.currency,
-        amount_minor=payment.amount.to_minor(), unallocated_minor=unallocated.to_minor(),
-        status=status.value, payer_name=_fit(payment.payer_name, 300),
-        payer_account=_fit(payment.payer_account, 64),
-        remittance=" ".join(filter(None, [payment.remittance,
-                                          payment.structured_reference])) or None,
-        source=_fit(payment.source or source, 500), created_at=now, updated_at=now,
-    ).returning(payments.c.id))
+    remittance = " ".join(filter(None, [payment.remittance, payment.structured_reference]))
+    row = connection.execute(_INSERT_PAYMENT, {
+        "reference": payment.reference, "customer_id": customer_id,
+        "received_on": payment.received_on, "currency": payment.amount.currency,
+        "amount_minor": payment.amount.to_minor(), "unallocated_minor": unallocated.to_minor(),
+        "status": status.value, "payer_name": _fit(payment.payer_name, 300),
+        "payer_account": _fit(payment.payer_account, 64), "remittance": remittance or None,
+        "source": _fit(payment.source or source, 500), "created_at": now, "updated_at": now})
     return int(row.scalar_one())
 
 
 def allocate(connection: Connection, *, payment_id: int, invoice: OpenInvoice, part: Money,
-             method: str, allocated_on: date, actor: str, now: datetime) -> Money:
+             method: str, allocated_on: date, actor: str, now: datetime,
+             new_payment: bool = False) -> Money:
     """Write one allocation and lower the invoice; returns what is still open on it.
 
     The invoice is updated only if it is still as the matcher saw it, so two imports
     running at once cannot both spend the same open amount.
     """
     left = invoice.open - part
-    status = invoice_status(invoice.amount, left)
-    changed = connection.execute(
-        invoices.update()
-        .where(invoices.c.id == invoice.id, invoices.c.open_minor == invoice.open.to_minor(),
-               invoices.c.status.in_(OPEN_STATUSES))
-        .values(open_minor=left.to_minor(), status=status.value, updated_at=now))
+    changed = connection.execute(_LOWER_INVOICE, {
+        "invoice_id": invoice.id, "seen_open": invoice.open.to_minor(),
+        "left": left.to_minor(), "new_status": invoice_status(invoice.amount, left).value,
+        "now": now})
     if changed.rowcount != 1:
         raise LedgerConflict(f"invoice {invoice.number} changed while payments were being "
                              "matched; nothing was saved, run the import again")
-    already = connection.execute(
-        sa.select(allocations.c.id, allocations.c.amount_minor)
-        .where(allocations.c.payment_id == payment_id, allocations.c.invoice_id == invoice.id)
-    ).first()
+    already = None if new_payment else connection.execute(
+        _FIND_ALLOCATION, {"payment_id": payment_id, "invoice_id": invoice.id}).first()
     if already is None:
-        connection.execute(allocations.insert().values(
-            payment_id=payment_id, invoice_id=invoice.id, currency=part.currency,
-            amount_minor=part.to_minor(), method=method, allocated_on=allocated_on,
-            actor=actor, created_at=now))
+        connection.execute(_INSERT_ALLOCATION, {
+            "payment_id": payment_id, "invoice_id": invoice.id, "currency": part.currency,
+            "amount_minor": part.to_minor(), "method": method, "allocated_on": allocated_on,
+            "actor": actor, "created_at": now})
     else:  # more of the same payment on the same invoice (a credit applied later)
         connection.execute(allocations.update().where(allocations.c.id == already.id)
                            .values(amount_minor=already.amount_minor + part.to_minor()))

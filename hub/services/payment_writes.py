@@ -67,7 +67,7 @@ class Writer:
             method = decision.method.value if decision.method else "manual"
             self.allocate(payment_id, payment.reference, decision.allocations, method=method,
                           allocated_on=payment.received_on, customer_id=customer_id,
-                          reason=decision.reason)
+                          reason=decision.reason, new_payment=True)
             self.credit(payment.reference, decision.remainder, customer_id)
         else:
             self.event(kinds.PAYMENT_UNMATCHED,
@@ -79,12 +79,12 @@ class Writer:
 
     def allocate(self, payment_id: int, reference: str,
                  plan: Sequence[tuple[OpenInvoice, Money]], *, method: str,
-                 allocated_on: date, customer_id: int | None, reason: str | None = None
-                 ) -> None:
+                 allocated_on: date, customer_id: int | None, reason: str | None = None,
+                 new_payment: bool = False) -> None:
         for invoice, part in plan:
             left = repo.allocate(self.connection, payment_id=payment_id, invoice=invoice,
                                  part=part, method=method, allocated_on=allocated_on,
-                                 actor=self.actor, now=self.now)
+                                 actor=self.actor, now=self.now, new_payment=new_payment)
             self.view.book.settle(invoice, part)
             owner = self.view.customer_ids.get(invoice.customer, customer_id)
             state = "now paid" if left.is_zero() else f"{left} still open"

@@ -71,6 +71,10 @@ def book() -> OpenBook:
     ("2024-0017", "202417", False),
     ("41234", "Rechnung 41234 vom 2026-10-01", True),
     ("41234", "order 141234", False),
+    ("INV-000123", "paid 123,50 EUR", False),
+    ("2026-A-17", "ref 2026 a 17", True),
+    ("2026-A-17", "ref 2026AB17", False),
+    ("17B", "17B3", False),
 ])
 def test_invoice_numbers_are_found_tolerantly_but_never_inside_longer_numbers(
         number: str, text: str, found: bool) -> None:
