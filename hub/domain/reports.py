@@ -155,11 +155,18 @@ def _sort_key(key: Key) -> tuple[str, int, str]:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier, clamped to the month's end."""
+    """The same day `months` calendar months earlier, clamped to the month's end.
+
+    A month's last day maps to the other month's last day (30 Jun -> 31 May), so a
+    report on a month end walks back through whole calendar months.
+    """
     total = day.year * 12 + day.month - 1 - months
     year, month = divmod(total, 12)
     month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(day.day, last))
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,8 +93,20 @@ def test_calendar_months_are_clamped_to_the_month_end() -> None:
     assert months_before(date(2026, 3, 31), 1) == date(2026, 2, 28)
     assert months_before(date(2024, 3, 31), 1) == date(2024, 2, 29)
     assert months_before(date(2026, 1, 15), 1) == date(2025, 12, 15)
+    assert months_before(date(2026, 3, 30), 1) == date(2026, 2, 28)
+    # a month's last day goes to the other month's last day
+    assert months_before(date(2026, 2, 28), 1) == date(2026, 1, 31)
+    assert months_before(date(2013, 6, 30), 1) == date(2013, 5, 31)
     assert month_windows(date(2026, 3, 31), 2) == [
         Period(date(2026, 3, 1), date(2026, 3, 31)), Period(date(2026, 2, 1), date(2026, 2, 28))]
+    # so a report on a month end covers whole calendar months
+    assert month_windows(date(2013, 6, 30), 2) == [
+        Period(date(2013, 6, 1), date(2013, 6, 30)), Period(date(2013, 5, 1), date(2013, 5, 31))]
+    # mid-month, the windows are contiguous and never overlap
+    windows = month_windows(date(2026, 3, 30), 3)
+    assert [(p.start, p.end) for p in windows] == [
+        (date(2026, 3, 1), date(2026, 3, 30)), (date(2026, 1, 31), date(2026, 2, 28)),
+        (date(2025, 12, 31), date(2026, 1, 30))]
 
 
 # As of 23 Nov 2026 the three months are 24 Oct-23 Nov (8 + 23 = 31 days),
