@@ -50,7 +50,7 @@ def ibm_ledger(hub: Hub, shared_data: Path) -> Hub:
            "HUB_VAR_DIR": str(hub.settings.var_dir), "HUB_PROGRESS": "false"}
     result = CliRunner().invoke(cli, ["import", "invoices", str(path),
                                       "--preset", "ibm-late-payment"], env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.output or repr(result.exception)
     return hub
 
 
