@@ -1,13 +1,130 @@
-"""`import ...`: load ERP exports and bank statements into the ledger."""
+"""`import customers|invoices|payments FILE`: load ERP exports into the ledger.
+
+`import_file()` is the one call that wires a file reader (sync.sources) to the
+import use case (hub.services.imports); the demo and the benchmark use it too.
+"""
 
 from __future__ import annotations
 
+import getpass
+from pathlib import Path
+
 import click
+from sqlalchemy import Engine
+
+from hub.domain.clock import Clock
+from hub.domain.errors import UserError
+from hub.ports import Progress
+from hub.services.imports import ImportResult
+from hub.services.imports import import_source
+from sync.sources.converters import FieldError
+from sync.sources.converters import to_currency
+from sync.sources.fields import FIELDS
+from sync.sources.mapping import load_settings
+from sync.sources.mapping import preset_names
+from sync.sources.tabular import open_source
+
+
+def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | None = None,
+                mapping: Path | str | None = None, currency: str | None = None, actor: str,
+                clock: Clock, progress: Progress | None = None,
+                rejects_dir: Path | None = None) -> ImportResult:
+    """Import a CSV or XLSX file of `kind` (customers, invoices or payments).
+
+    Raises UserError for a file that cannot be imported at all; the ledger is then
+    unchanged. Rejected rows go to `<stem>.rejects.csv` beside the file (or in
+    `rejects_dir` when that folder is read-only).
+    """
+    with open_source(path, kind, preset=preset, mapping=mapping, currency=currency,
+                     rejects_dir=rejects_dir) as source:
+        return import_source(engine, source, source.rejects, actor=actor, clock=clock,
+                             progress=progress)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in some containers
+        return "cli"
+
+
+def _report(result: ImportResult) -> str:
+    name = Path(result.source).name
+    lines = [f"{result.kind} from {name} ({result.preset})"]
+    for label, value in (("created", result.created), ("updated", result.updated),
+                         ("unchanged", result.unchanged), ("rejected", result.rejected)):
+        lines.append(f"  {label:<10}{value:>10,}")
+    extras = [f"{key.replace('_', ' ')} {value:,}" for key, value in result.details.items()
+              if value]
+    if extras:
+        lines.append("  " + ", ".join(extras))
+    lines.append(f"  {result.rows:,} rows in {result.seconds:.1f} s")
+    lines.extend(f"warning: {warning}" for warning in result.warnings)
+    if result.rejects_path:
+        lines.append(f"rejected rows with their line and reason: {result.rejects_path}")
+    return "\n".join(lines)
+
+
+def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
+         mapping: Path | None, currency: str | None) -> None:
+    from hub.cli import get_hub  # noqa: PLC0415 - hub.cli imports this module
+    from hub.cli.progress import progress_bar  # noqa: PLC0415
+
+    if currency is not None:
+        try:
+            currency = to_currency(currency)
+        except FieldError as exc:
+            raise UserError(f"--currency: {exc}") from None
+    hub = get_hub(ctx)
+    with open_source(file, kind, preset=preset, mapping=mapping, currency=currency,
+                     rejects_dir=hub.settings.var_dir / "rejects") as source:
+        progress = progress_bar(hub.settings, source.estimated_rows, f"{kind} {file.name}")
+        result = import_source(hub.engine, source, source.rejects, actor=_actor(),
+                               clock=hub.clock, progress=progress)
+    click.echo(_report(result))
 
 
 @click.group("import")
 def import_group() -> None:
     """Import customers, invoices, payments and bank statements."""
+
+
+def _command(kind: str, summary: str) -> click.Command:
+    @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+    @click.option("--preset", metavar="NAME", help=f"a known layout: {', '.join(preset_names())}"
+                  " (default generic)")
+    @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+                  help="a YAML mapping file for any other layout (see docs/imports.md)")
+    @click.option("--currency", metavar="CODE", help="currency of rows that name none")
+    @click.pass_context
+    def command(ctx: click.Context, file: Path, preset: str | None, mapping: Path | None,
+                currency: str | None) -> None:
+        _run(ctx, kind, file, preset=preset, mapping=mapping, currency=currency)
+
+    command.__doc__ = summary
+    return import_group.command(kind)(command)
+
+
+_command("customers", "Import customers (CSV or XLSX) with their primary contact.")
+_command("invoices", "Import open items (CSV or XLSX): invoices, and credit notes for "
+                     "negative amounts.")
+_command("payments", "Import payments (CSV or XLSX) and match them to invoices.")
+
+
+@import_group.command("presets")
+def presets_command() -> None:
+    """List the presets and the columns each reads."""
+    for name in preset_names():
+        click.echo(name)
+        for kind in FIELDS:
+            try:
+                _, settings = load_settings(kind, name, None)
+            except UserError:
+                continue
+            columns = settings.get("columns") or {}
+            shown = ", ".join(f"{field}←{'|'.join(c) if isinstance(c, list) else c}"
+                              if c != field else field for field, c in columns.items())
+            click.echo(f"  {kind}: {shown}")
 
 
 def register(cli: click.Group) -> None:

@@ -1,0 +1,76 @@
+"""Set-at-a-time reads and writes for imports: one query per chunk of keys,
+never one per row."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column
+from sqlalchemy import Connection
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.engine import RowMapping
+
+from hub.ledger.bulk import chunks
+from hub.ledger.tables import allocations
+from hub.ledger.tables import payments
+
+
+def rows_by_key(connection: Connection, table: Table, key: str,
+                values: Collection[str]) -> dict[str, RowMapping]:
+    """Full rows of `table` whose `key` column is one of `values`."""
+    column: Column[Any] = table.c[key]
+    found: dict[str, RowMapping] = {}
+    for part in chunks(sorted(set(values))):
+        for row in connection.execute(select(table).where(column.in_(part))).mappings():
+            found[row[key]] = row
+    return found
+
+
+def ids_by_key(connection: Connection, table: Table, key: str,
+               values: Collection[str]) -> dict[str, int]:
+    column: Column[Any] = table.c[key]
+    found: dict[str, int] = {}
+    for part in chunks(sorted(set(values))):
+        for value, row_id in connection.execute(select(column, table.c.id)
+                                                .where(column.in_(part))):
+            found[value] = row_id
+    return found
+
+
+def all_ids(connection: Connection, table: Table, key: str) -> dict[str, int]:
+    column: Column[Any] = table.c[key]
+    return dict(connection.execute(select(column, table.c.id)).tuples().all())
+
+
+def allocated_totals(connection: Connection, invoice_ids: Collection[int]) -> dict[int, int]:
+    """Minor units allocated to each invoice from payments recorded in the hub."""
+    totals: dict[int, int] = {}
+    for part in chunks(sorted(invoice_ids)):
+        query = (select(allocations.c.invoice_id, func.sum(allocations.c.amount_minor))
+                 .where(allocations.c.invoice_id.in_(part))
+                 .group_by(allocations.c.invoice_id))
+        totals.update({invoice: int(total) for invoice, total in connection.execute(query)})
+    return totals
+
+
+def existing_payment_references(connection: Connection, references: Collection[str]) -> set[str]:
+    return set(ids_by_key(connection, payments, "reference", references))
+
+
+def update_by_id(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Executemany UPDATE ... WHERE id = :row_id; every row sets the same columns."""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "row_id"]
+    statement = (update(table).where(table.c.id == bindparam("row_id"))
+                 .values({name: bindparam(f"new_{name}") for name in columns}))
+    params = [{"row_id": row["row_id"], **{f"new_{name}": row[name] for name in columns}}
+              for row in rows]
+    connection.execute(statement, params)

@@ -1,0 +1,183 @@
+"""Import customers (master data) with their primary contact.
+
+The file is the master for the fields it has columns for: a changed row overwrites
+them (a blank cell clears an optional field). Fields the file has no column for,
+and what only the hub knows (hold, score, other contacts), are left alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy import and_
+from sqlalchemy import select
+from sqlalchemy.engine import RowMapping
+
+from hub.domain import events as kinds
+from hub.domain.countries import country_defaults
+from hub.domain.model import CustomerKind
+from hub.domain.model import Event
+from hub.domain.records import CustomerRecord
+from hub.domain.records import ImportRecord
+from hub.domain.records import RejectedRow
+from hub.ledger.bulk import BulkInsert
+from hub.ledger.bulk import chunks
+from hub.ledger.import_runs import append_events
+from hub.ledger.lookups import ids_by_key
+from hub.ledger.lookups import rows_by_key
+from hub.ledger.lookups import update_by_id
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customers
+from hub.services.import_context import Counts
+from hub.services.import_context import RunContext
+from hub.services.import_context import to_minor
+
+COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner", "department",
+           "segment", "currency", "credit_limit_minor", "lifetime_value_minor", "excluded",
+           "on_hold", "source_hash")
+_NULLABLE = ("country", "owner", "department", "segment", "currency")
+_CONTACT = ("contact_name", "contact_email", "contact_phone")
+
+
+def _minor(record: CustomerRecord, name: str) -> int | None:
+    value = getattr(record, name)
+    if value is None or record.currency is None:
+        return None
+    return to_minor(value, record.currency)
+
+
+class CustomerImport:
+    def __init__(self, connection: Connection, context: RunContext) -> None:
+        self._connection = connection
+        self._context = context
+        self.counts = Counts()
+        self._known: dict[str, tuple[int, str | None]] = {
+            code: (row_id, digest) for code, row_id, digest in connection.execute(
+                select(customers.c.code, customers.c.id, customers.c.source_hash))}
+        self._seen: dict[str, int] = {}
+        stamps = {"created_at": context.now, "updated_at": context.now}
+        self._insert = BulkInsert(connection, customers, COLUMNS, stamps)
+        self._insert_contact = BulkInsert(connection, contacts, (
+            "customer_id", "name", "email", "phone", "is_primary"))
+
+    def add(self, records: list[ImportRecord]) -> list[RejectedRow]:
+        rejects: list[RejectedRow] = []
+        fresh: list[tuple[CustomerRecord, str]] = []
+        changed: list[tuple[CustomerRecord, str]] = []
+        for record in records:
+            assert isinstance(record, CustomerRecord)
+            first = self._seen.get(record.code)
+            if first is not None:
+                rejects.append(RejectedRow(record.line, f"customer {record.code} appears twice "
+                                           f"in the file (first on line {first})", record.cells))
+                continue
+            self._seen[record.code] = record.line
+            digest = record.digest()
+            known = self._known.get(record.code)
+            if known is None:
+                fresh.append((record, digest))
+            elif known[1] == digest:
+                self.counts.unchanged += 1
+            else:
+                changed.append((record, digest))
+        self._create(fresh)
+        self._update(changed)
+        return rejects
+
+    def _create(self, fresh: list[tuple[CustomerRecord, str]]) -> None:
+        if not fresh:
+            return
+        rows = []
+        for record, digest in fresh:
+            timezone, language = country_defaults(record.country)
+            rows.append((record.code, record.name, (record.kind or CustomerKind.BUSINESS).value,
+                         record.country, record.timezone or timezone,
+                         record.language or language, record.owner, record.department,
+                         record.segment, record.currency, _minor(record, "credit_limit"),
+                         _minor(record, "lifetime_value"), bool(record.excluded), False, digest))
+        self._insert(rows)
+        ids = ids_by_key(self._connection, customers, "code", [r.code for r, _ in fresh])
+        for record, digest in fresh:
+            self._known[record.code] = (ids[record.code], digest)
+        self._save_contacts([(ids[record.code], record) for record, _ in fresh], {})
+        context = self._context
+        append_events(self._connection, [Event(
+            occurred_at=context.now, actor=context.actor, kind=kinds.CUSTOMER_IMPORTED,
+            customer_code=record.code, summary=f"customer imported from {context.source_name}",
+            data={"import_run": context.run_id}) for record, _ in fresh], ids)
+        self.counts.created += len(rows)
+
+    def _new_values(self, record: CustomerRecord, old: RowMapping) -> dict[str, Any]:
+        provided = self._context.provided
+        new: dict[str, Any] = {"name": record.name}
+        for name in _NULLABLE:
+            new[name] = getattr(record, name) if name in provided else old[name]
+        new["kind"] = record.kind.value if record.kind else old["kind"]
+        moved = new["country"] != old["country"]
+        timezone, language = country_defaults(new["country"])
+        new["timezone"] = record.timezone or (timezone if moved else old["timezone"])
+        new["language"] = record.language or (language if moved else old["language"])
+        for name in ("credit_limit", "lifetime_value"):
+            column = f"{name}_minor"
+            new[column] = _minor(record, name) if name in provided else old[column]
+        new["excluded"] = bool(record.excluded) if "excluded" in provided else old["excluded"]
+        return new
+
+    def _update(self, changed: list[tuple[CustomerRecord, str]]) -> None:
+        if not changed:
+            return
+        old_rows = rows_by_key(self._connection, customers, "code", [r.code for r, _ in changed])
+        context = self._context
+        updates, updated_events = [], []
+        for record, digest in changed:
+            old = old_rows[record.code]
+            new = self._new_values(record, old)
+            differences = {key: [old[key], value] for key, value in new.items()
+                           if old[key] != value}
+            updates.append({"row_id": old["id"], **new, "source_hash": digest,
+                            "updated_at": context.now})
+            self._known[record.code] = (old["id"], digest)
+            updated_events.append(Event(
+                occurred_at=context.now, actor=context.actor, kind=kinds.CUSTOMER_UPDATED,
+                customer_code=record.code,
+                summary=f"customer updated from {context.source_name}: "
+                        + (", ".join(differences) or "contact details"),
+                data={"import_run": context.run_id, "changes": differences}))
+        update_by_id(self._connection, customers, updates)
+        ids = {record.code: old_rows[record.code]["id"] for record, _ in changed}
+        self._save_contacts([(ids[record.code], record) for record, _ in changed],
+                            self._primary_contacts(list(ids.values())))
+        append_events(self._connection, updated_events, ids)
+        self.counts.updated += len(updates)
+
+    def _primary_contacts(self, customer_ids: list[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for part in chunks(customer_ids):
+            query = select(contacts.c.customer_id, contacts.c.id).where(and_(
+                contacts.c.customer_id.in_(part), contacts.c.is_primary.is_(True)))
+            found.update(self._connection.execute(query).tuples().all())
+        return found
+
+    def _save_contacts(self, items: list[tuple[int, CustomerRecord]],
+                       primary: dict[int, int]) -> None:
+        """Insert or update each customer's primary contact, when the row names one."""
+        if not set(_CONTACT) & self._context.provided:
+            return
+        inserts, updates = [], []
+        for customer_id, record in items:
+            if record.contact_name is None and record.contact_email is None \
+                    and record.contact_phone is None:
+                continue
+            values = (record.contact_name or record.name, record.contact_email,
+                      record.contact_phone)
+            if customer_id in primary:
+                updates.append({"row_id": primary[customer_id], "name": values[0],
+                                "email": values[1], "phone": values[2]})
+            else:
+                inserts.append((customer_id, *values, True))
+        self._insert_contact(inserts)
+        update_by_id(self._connection, contacts, updates)
+
+    def finish(self) -> Counts:
+        return self.counts

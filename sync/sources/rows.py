@@ -1,0 +1,223 @@
+"""Map one file's rows to import records, given its header and a Layout.
+
+The header is checked once (missing required columns and, for strict layouts,
+unknown columns are fatal); then each row becomes a record, a RejectedRow with
+every problem found in it, or None for a blank or layout row (titles, subtotals).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hub.domain.errors import UserError
+from hub.domain.records import ImportRecord
+from hub.domain.records import RejectedRow
+from sync.sources import converters as conv
+from sync.sources.fields import FIELDS
+from sync.sources.mapping import FieldSource
+from sync.sources.mapping import Layout
+from sync.sources.records import BUILDERS
+
+# Columns a rejects file adds in front of the original ones: a fixed rejects file
+# can be imported again as it is.
+REJECT_COLUMNS = ("rejected_line", "rejected_reason")
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_heading(value: object) -> str:
+    return _SPACE.sub(" ", conv.to_text(value).replace("\ufeff", "")).strip().lower()
+
+
+class ColumnsError(UserError):
+    """The header does not fit the layout: names what is missing or unknown."""
+
+
+_TEXT, _CONVERT, _AMOUNT = 0, 1, 2
+_FAILED = object()  # a value that could not be read (its error is already reported)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    name: str
+    label: str  # what a person calls it: the column heading, or the field name
+    index: int  # the one column to read as it is; -1: see _pick
+    indexes: tuple[int, ...]
+    source: FieldSource
+    mode: int  # _TEXT, _CONVERT or _AMOUNT (converted once the row's currency is known)
+    convert: Callable[[object], object] | None
+    required: bool
+    max_length: int | None
+
+
+def _converter(kind: str, layout: Layout) -> Callable[[object], object] | None:
+    simple: dict[str, Callable[[object], object]] = {
+        "bool": conv.to_bool,
+        "currency": conv.to_currency, "kind": conv.to_kind, "country": conv.to_country,
+        "timezone": conv.to_timezone, "language": conv.to_language, "email": conv.to_email,
+    }
+    if kind == "date":
+        return conv.date_parser(layout.dates)
+    return simple.get(kind)
+
+
+class RowMapper:
+    def __init__(self, layout: Layout, header: Sequence[object], source: str, *,
+                 strict_width: bool) -> None:
+        self.layout = layout
+        self.header = [conv.to_text(cell) if cell is not None else "" for cell in header]
+        self._width = len(self.header) if strict_width else 0
+        self._amount = conv.amount_parser(layout.decimal)
+        positions: dict[str, int] = {}
+        for position, heading in enumerate(self.header):
+            positions.setdefault(normalise_heading(heading), position)
+        self._plans: list[_Plan] = []
+        missing: list[str] = []
+        used: set[int] = set()
+        for name, field in FIELDS[layout.kind].items():
+            spec = layout.fields[name]
+            indexes = tuple(positions[key] for key in map(normalise_heading, spec.columns)
+                            if key in positions)
+            used.update(indexes)
+            required = layout.is_required(name)
+            if required and not indexes and spec.constant is None and spec.default is None:
+                wanted = " or ".join(repr(column) for column in spec.columns)
+                missing.append(wanted if wanted.strip("'") == name else f"{wanted} ({name})")
+            if not (indexes or spec.constant is not None or spec.default is not None):
+                continue
+            label = self.header[indexes[0]] if indexes else name
+            plain = len(indexes) == 1 and spec.constant is None and spec.default is None \
+                and spec.pad is None and spec.template is None
+            convert = _converter(field.type, layout)
+            mode = _AMOUNT if field.type == "amount" else _CONVERT if convert else _TEXT
+            self._plans.append(_Plan(name, label, indexes[0] if plain else -1, indexes, spec,
+                                     mode, convert, required, field.max_length))
+        self._required_columns: list[tuple[str, int]] = []
+        for column in layout.required_columns:
+            found_at = positions.get(normalise_heading(column))
+            if found_at is None:
+                missing.append(repr(column))
+            else:
+                used.add(found_at)
+                self._required_columns.append((column, found_at))
+        found = ", ".join(repr(h) for h in self.header if h) or "none"
+        if missing:
+            raise ColumnsError(f"{source}: missing required column(s) {', '.join(missing)} for "
+                               f"the {layout.name} layout of {layout.kind}; columns found: {found}")
+        if layout.extra_columns == "error":
+            self._refuse_unknown(used, source, found)
+        self.provided_fields = frozenset(plan.name for plan in self._plans)
+        by_name = {plan.name: plan for plan in self._plans}
+        self._skip_indexes = tuple(i for name in layout.skip_rows_without
+                                   for i in (by_name[name].indexes if name in by_name else ()))
+        self._build = BUILDERS[layout.kind]
+        # Per-row work in stages, each a tight loop over the plans it concerns.
+        plans = self._plans
+        self._direct = tuple((p.name, p.index) for p in plans if p.index >= 0)
+        self._picked = tuple(p for p in plans if p.index < 0)
+        self._required = tuple((p.name, p.label) for p in plans if p.required)
+        self._texts = tuple((p.name, p.label, p.max_length) for p in plans if p.mode == _TEXT)
+        self._converts = tuple((p.name, p.label, p.convert) for p in plans
+                               if p.mode == _CONVERT and p.convert is not None)
+        self._amounts = tuple((p.name, p.label) for p in plans if p.mode == _AMOUNT)
+
+    def _refuse_unknown(self, used: set[int], source: str, found: str) -> None:
+        known = [column for spec in self.layout.fields.values() for column in spec.columns]
+        unknown = [heading for position, heading in enumerate(self.header)
+                   if heading and position not in used
+                   and normalise_heading(heading) not in REJECT_COLUMNS]
+        if not unknown:
+            return
+        hints = []
+        for heading in unknown:
+            close = difflib.get_close_matches(heading, known, n=1)
+            hints.append(f"{heading!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ColumnsError(
+            f"{source}: unknown column(s) {', '.join(hints)} for the {self.layout.name} layout "
+            f"of {self.layout.kind}; expected columns: {', '.join(dict.fromkeys(known))}; "
+            f"columns found: {found}")
+
+    def map(self, line: int, cells: Sequence[object]) -> ImportRecord | RejectedRow | None:
+        clean = [cell.strip() if type(cell) is str else cell for cell in cells]
+        if not any(cell != "" for cell in clean):
+            return None  # a blank line
+        width = self._width
+        if width and len(clean) != width and (len(clean) < width or any(clean[width:])):
+            return RejectedRow(line, f"row has {len(clean)} fields, the header has {width}",
+                               cells)
+        if self._skip_indexes and all(clean[i] == "" for i in self._skip_indexes):
+            return None  # a title, section or subtotal row of a report export
+        values: dict[str, Any] = {name: clean[index] for name, index in self._direct}
+        for plan in self._picked:
+            values[plan.name] = _pick(clean, plan)
+        errors = [f"{label} is empty" for name, label in self._required
+                  if values[name] == "" or values[name] is None]
+        self._texts_and_values(values, errors)
+        if self._amounts:
+            self._amounts_in_currency(values, errors)
+        errors.extend(f"{column} is empty" for column, position in self._required_columns
+                      if position >= len(clean) or clean[position] == "")
+        if errors:
+            return RejectedRow(line, "; ".join(dict.fromkeys(errors)), cells)
+        record = self._build(line, values, cells)
+        if type(record) is str:
+            return RejectedRow(line, record, cells)
+        return record  # type: ignore[return-value]
+
+    def _texts_and_values(self, values: dict[str, Any], errors: list[str]) -> None:
+        for name, label, max_length in self._texts:
+            raw = values[name]
+            if raw == "":
+                values[name] = None
+            elif raw is not None:
+                if type(raw) is not str:
+                    values[name] = raw = conv.to_text(raw)
+                if max_length is not None and len(raw) > max_length:
+                    errors.append(f"{label} is {len(raw)} characters long (at most {max_length})")
+        for name, label, convert in self._converts:
+            raw = values[name]
+            if raw == "" or raw is None:
+                values[name] = None
+                continue
+            try:
+                values[name] = convert(raw)
+            except conv.FieldError as exc:
+                errors.append(f"{label}: {exc}")
+                values[name] = _FAILED
+
+    def _amounts_in_currency(self, values: dict[str, Any], errors: list[str]) -> None:
+        currency = values.get("currency")
+        for name, label in self._amounts:
+            raw = values[name]
+            if raw == "" or raw is None:
+                values[name] = None
+            elif type(currency) is not str:
+                if currency is not _FAILED:
+                    errors.append(f"{label} needs a currency and the row has none")
+            else:
+                try:
+                    values[name] = self._amount(raw, currency)
+                except conv.FieldError as exc:
+                    errors.append(f"{label}: {exc}")
+
+
+def _pick(cells: Sequence[object], plan: _Plan) -> object | None:
+    """A field with candidates, a constant, a default, padding or a template."""
+    source = plan.source
+    value: object | None = source.constant
+    if value is None:
+        value = next((cells[i] for i in plan.indexes if i < len(cells) and cells[i] != ""),
+                     source.default)
+    if value is None:
+        return None
+    if source.pad is not None or source.template is not None:
+        text = conv.to_text(value)
+        if source.pad is not None and text.isdigit():
+            text = text.zfill(source.pad)
+        value = source.template.format(value=text) if source.template else text
+    return value

@@ -1,0 +1,201 @@
+"""Read a CSV or XLSX file as a stream of import records.
+
+`open_source()` checks everything that would make the whole file unusable before
+the first row is handed over (encoding, delimiter, header, mapping), then
+`records()` streams rows one by one: a file of several hundred megabytes is never
+held in memory. A row-level problem becomes a RejectedRow; a broken file raises
+UnreadableFile, and the import around it rolls back.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+from collections.abc import Iterator
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from hub.domain.records import ImportRecord
+from hub.domain.records import RejectedRow
+from sync.sources.mapping import Layout
+from sync.sources.mapping import MappingError
+from sync.sources.mapping import load_layout
+from sync.sources.rejects import CsvRejects
+from sync.sources.rows import RowMapper
+from sync.sources.rows import normalise_heading
+from sync.sources.textfile import FileFacts
+from sync.sources.textfile import UnreadableFile
+from sync.sources.textfile import scan
+from sync.sources.xlsx import Workbook
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_ROWS = 30
+SAMPLE_CHARS = 1 << 16
+
+
+def header_fits(layout: Layout, cells: Sequence[object]) -> bool:
+    """Whether `cells` hold every column the layout cannot do without."""
+    present = {normalise_heading(cell) for cell in cells if cell is not None}
+    for name, spec in layout.fields.items():
+        if layout.is_required(name) and spec.constant is None and spec.default is None \
+                and not any(normalise_heading(column) in present for column in spec.columns):
+            return False
+    return all(normalise_heading(column) in present for column in layout.required_columns)
+
+
+class TabularSource:
+    """One import file; implements hub.ports.ImportSource."""
+
+    def __init__(self, path: Path, layout: Layout, *, rejects_dir: Path | None = None) -> None:
+        self.layout = layout
+        self._path = path
+        if layout.encoding is not None:
+            try:
+                codecs.lookup(layout.encoding)
+            except LookupError:
+                raise MappingError(f"{layout.name}: unknown encoding {layout.encoding!r}") \
+                    from None
+        self.facts: FileFacts = scan(path, layout.encoding)
+        self._handle: IO[str] | None = None
+        self._workbook: Workbook | None = None
+        if self.facts.format == "xlsx":
+            self._workbook = Workbook(path, layout.sheet)
+            header_index, header = self._find_header(self._workbook.head(HEADER_SEARCH_ROWS))
+            self.delimiter: str | None = None
+        else:
+            header_index, header = self._csv_header()
+        self._header_index = header_index
+        self.mapper = RowMapper(layout, header, path.name,
+                                strict_width=self._workbook is None)
+        self.rejects = CsvRejects(path, [str(cell) for cell in self.mapper.header],
+                                  fallback_dir=rejects_dir)
+
+    # ImportSource -------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return self.layout.kind
+
+    @property
+    def path(self) -> str:
+        return str(self._path)
+
+    @property
+    def preset(self) -> str | None:
+        return self.layout.name
+
+    @property
+    def sha256(self) -> str:
+        return self.facts.sha256
+
+    @property
+    def provided_fields(self) -> frozenset[str]:
+        return self.mapper.provided_fields
+
+    @property
+    def estimated_rows(self) -> int | None:
+        if self._workbook is not None:
+            return self._workbook.max_row
+        return max(0, self.facts.lines - self._header_index - 1)
+
+    def records(self) -> Iterator[ImportRecord | RejectedRow]:
+        mapper = self.mapper
+        for line, cells in self._rows():
+            mapped = mapper.map(line, cells)
+            if mapped is not None:
+                yield mapped
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+        if self._workbook is not None:
+            self._workbook.close()
+
+    def __enter__(self) -> TabularSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+        self.rejects.discard()  # no-op once committed
+
+    # Reading ------------------------------------------------------------------------------
+    def _find_header(self, rows: Sequence[Sequence[object]]) -> tuple[int, Sequence[object]]:
+        if not rows:
+            raise UnreadableFile(f"{self._path.name}: the file has no rows")
+        if self.layout.header_row is not None:
+            if self.layout.header_row > len(rows):
+                raise UnreadableFile(f"{self._path.name}: header_row {self.layout.header_row} "
+                                     f"is past the end of the file")
+            return self.layout.header_row - 1, rows[self.layout.header_row - 1]
+        for index, row in enumerate(rows):
+            if header_fits(self.layout, row):
+                return index, row
+        first = next((i for i, row in enumerate(rows) if any(c not in (None, "") for c in row)),
+                     0)
+        return first, rows[first]  # the mapper then names the missing columns
+
+    def _open_text(self) -> IO[str]:
+        return self._path.open(encoding=self.facts.encoding, newline="")
+
+    def _csv_header(self) -> tuple[int, Sequence[object]]:
+        with self._open_text() as handle:
+            sample = handle.read(SAMPLE_CHARS)
+        if not sample.strip():
+            raise UnreadableFile(f"{self._path.name}: the file is empty")
+        candidates = (self.layout.delimiter,) if self.layout.delimiter else DELIMITERS
+        parsed = {d: self._sample_rows(sample, d) for d in candidates}
+        if self.layout.header_row is None:
+            for index in range(HEADER_SEARCH_ROWS):
+                for delimiter, rows in parsed.items():
+                    if index < len(rows) and header_fits(self.layout, rows[index]):
+                        self.delimiter = delimiter
+                        return index, rows[index]
+        first_line = next((line for line in sample.split("\n") if line.strip()), "")
+        self.delimiter = max(candidates, key=first_line.count)
+        return self._find_header(parsed[self.delimiter])
+
+    @staticmethod
+    def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        try:
+            return list(itertools.islice(reader, HEADER_SEARCH_ROWS))
+        except csv.Error:
+            return []
+
+    def _rows(self) -> Iterator[tuple[int, Sequence[object]]]:
+        if self._workbook is not None:
+            width = len(self.mapper.header)
+            for number, values in itertools.islice(self._workbook.rows(),
+                                                   self._header_index + 1, None):
+                # trailing empty cells are often left out
+                yield number, [*values, *[""] * (width - len(values))]
+            return
+        assert self.delimiter is not None
+        self._handle = self._open_text()
+        reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
+        line = 0
+        try:
+            for count, cells in enumerate(reader):
+                start, line = line + 1, reader.line_num
+                if count > self._header_index:
+                    yield start, cells
+        except csv.Error as exc:
+            raise UnreadableFile(f"{self._path.name}: malformed CSV at line {line + 1}: {exc} "
+                                 "(an unclosed quote?)") from None
+        finally:
+            self._handle.close()
+
+
+def open_source(path: Path | str, kind: str, *, preset: str | None = None,
+                mapping: Path | str | None = None, currency: str | None = None,
+                rejects_dir: Path | None = None) -> TabularSource:
+    """Open an import file with a preset (default `generic`) and/or a mapping file.
+
+    Raises a UserError (MappingError, UnreadableFile, ColumnsError) for anything that
+    makes the whole file unusable; use as a context manager.
+    """
+    layout = load_layout(kind, preset=preset, mapping=Path(mapping) if mapping else None,
+                         currency=currency)
+    return TabularSource(Path(path), layout, rejects_dir=rejects_dir)
