@@ -32,6 +32,7 @@ from hub.ledger.tables import payments
 
 OPEN_STATUSES = (InvoiceStatus.OPEN.value, InvoiceStatus.PARTIALLY_PAID.value)
 _CHUNK = 500  # bound parameters per IN (...) query
+MAX_REFERENCE = 128  # payments.reference
 
 
 class LedgerConflict(UserError):
@@ -99,14 +100,14 @@ def _fit(text: str | None, length: int) -> str | None:
     return None if text is None else text[:length]
 
 
-_INSERT_PAYMENT = payments.insert().returning(payments.c.id)
 _INSERT_ALLOCATION = allocations.insert()
 # Lowers an invoice only if it is still as the matcher saw it.
 _LOWER_INVOICE = (
     invoices.update()
     .where(invoices.c.id == sa.bindparam("invoice_id"),
            invoices.c.open_minor == sa.bindparam("seen_open"),
-           invoices.c.status.in_(OPEN_STATUSES))
+           # not IN (...): an expanding parameter cannot be sent as executemany
+           sa.or_(*(invoices.c.status == status for status in OPEN_STATUSES)))
     .values(open_minor=sa.bindparam("left"), status=sa.bindparam("new_status"),
             updated_at=sa.bindparam("now")))
 _FIND_ALLOCATION = sa.select(allocations.c.id, allocations.c.amount_minor).where(
@@ -114,43 +115,76 @@ _FIND_ALLOCATION = sa.select(allocations.c.id, allocations.c.amount_minor).where
     allocations.c.invoice_id == sa.bindparam("invoice_id"))
 
 
-def insert_payment(connection: Connection, payment: IncomingPayment, *, source: str | None,
-                   customer_id: int | None, status: PaymentStatus, unallocated: Money,
-                   now: datetime) -> int:
+def payment_row(payment: IncomingPayment, *, source: str | None, customer_id: int | None,
+                status: PaymentStatus, unallocated: Money, now: datetime) -> dict[str, Any]:
     remittance = " ".join(filter(None, [payment.remittance, payment.structured_reference]))
-    row = connection.execute(_INSERT_PAYMENT, {
+    return {
         "reference": payment.reference, "customer_id": customer_id,
         "received_on": payment.received_on, "currency": payment.amount.currency,
         "amount_minor": payment.amount.to_minor(), "unallocated_minor": unallocated.to_minor(),
         "status": status.value, "payer_name": _fit(payment.payer_name, 300),
         "payer_account": _fit(payment.payer_account, 64), "remittance": remittance or None,
-        "source": _fit(payment.source or source, 500), "created_at": now, "updated_at": now})
-    return int(row.scalar_one())
+        "source": _fit(payment.source or source, 500), "created_at": now, "updated_at": now}
+
+
+def insert_payments(connection: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert payment rows together; returns each reference's new id."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        connection.execute(payments.insert(), list(chunk))
+        found = connection.execute(sa.select(payments.c.reference, payments.c.id).where(
+            payments.c.reference.in_([row["reference"] for row in chunk])))
+        ids.update({row.reference: row.id for row in found})
+    return ids
+
+
+def allocation_row(*, payment_id: int, invoice: OpenInvoice, part: Money, method: str,
+                   allocated_on: date, actor: str, now: datetime) -> dict[str, Any]:
+    return {"payment_id": payment_id, "invoice_id": invoice.id, "currency": part.currency,
+            "amount_minor": part.to_minor(), "method": method, "allocated_on": allocated_on,
+            "actor": actor, "created_at": now}
+
+
+def insert_allocations(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(_INSERT_ALLOCATION, list(rows))
+
+
+def _lowering(invoice: OpenInvoice, left: Money, now: datetime) -> dict[str, Any]:
+    return {"invoice_id": invoice.id, "seen_open": invoice.open.to_minor(),
+            "left": left.to_minor(), "new_status": invoice_status(invoice.amount, left).value,
+            "now": now}
+
+
+def lower_invoices(connection: Connection, changes: Sequence[tuple[OpenInvoice, Money]],
+                   now: datetime) -> None:
+    """Set what is open on each invoice (as the matcher read it) to what is left, and its
+    status; only where it is still as the matcher saw it, so two imports running at
+    once cannot both spend the same open amount."""
+    together = connection.dialect.supports_sane_multi_rowcount
+    for start in range(0, len(changes), _CHUNK if together else 1):
+        chunk = changes[start:start + (_CHUNK if together else 1)]
+        changed = connection.execute(_LOWER_INVOICE, [_lowering(i, left, now)
+                                                      for i, left in chunk])
+        if changed.rowcount != len(chunk):
+            names = ", ".join(invoice.number for invoice, _ in chunk[:3])
+            raise LedgerConflict(f"an invoice ({names}{', ...' if len(chunk) > 3 else ''}) "
+                                 "changed while payments were being matched; nothing was "
+                                 "saved, run the import again")
 
 
 def allocate(connection: Connection, *, payment_id: int, invoice: OpenInvoice, part: Money,
-             method: str, allocated_on: date, actor: str, now: datetime,
-             new_payment: bool = False) -> Money:
-    """Write one allocation and lower the invoice; returns what is still open on it.
-
-    The invoice is updated only if it is still as the matcher saw it, so two imports
-    running at once cannot both spend the same open amount.
-    """
+             method: str, allocated_on: date, actor: str, now: datetime) -> Money:
+    """Apply part of an existing payment to one invoice; returns what is still open on it."""
     left = invoice.open - part
-    changed = connection.execute(_LOWER_INVOICE, {
-        "invoice_id": invoice.id, "seen_open": invoice.open.to_minor(),
-        "left": left.to_minor(), "new_status": invoice_status(invoice.amount, left).value,
-        "now": now})
-    if changed.rowcount != 1:
-        raise LedgerConflict(f"invoice {invoice.number} changed while payments were being "
-                             "matched; nothing was saved, run the import again")
-    already = None if new_payment else connection.execute(
+    lower_invoices(connection, [(invoice, left)], now)
+    already = connection.execute(
         _FIND_ALLOCATION, {"payment_id": payment_id, "invoice_id": invoice.id}).first()
     if already is None:
-        connection.execute(_INSERT_ALLOCATION, {
-            "payment_id": payment_id, "invoice_id": invoice.id, "currency": part.currency,
-            "amount_minor": part.to_minor(), "method": method, "allocated_on": allocated_on,
-            "actor": actor, "created_at": now})
+        insert_allocations(connection, [allocation_row(
+            payment_id=payment_id, invoice=invoice, part=part, method=method,
+            allocated_on=allocated_on, actor=actor, now=now)])
     else:  # more of the same payment on the same invoice (a credit applied later)
         connection.execute(allocations.update().where(allocations.c.id == already.id)
                            .values(amount_minor=already.amount_minor + part.to_minor()))

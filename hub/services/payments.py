@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from hub.domain.bank import IncomingPayment
 from hub.domain.clock import Clock
+from hub.domain.errors import UserError
 from hub.domain.matching import Match
 from hub.domain.matching import MatchMethod
 from hub.domain.matching import match_payment
@@ -61,6 +62,7 @@ def record_incoming(connection: Connection, payments: Sequence[IncomingPayment],
     known = repo.existing_payments(connection, (p.reference for p in payments))
     fresh: list[IncomingPayment] = []
     for payment in payments:
+        _check(payment)
         seen = known.get(payment.reference)
         if seen is not None:
             result.unchanged += 1
@@ -74,13 +76,28 @@ def record_incoming(connection: Connection, payments: Sequence[IncomingPayment],
     if not fresh:
         return result
     view = repo.load_view(connection, {p.amount.currency for p in fresh})
-    writer = Writer(connection, view, actor=actor, now=now, today=today)
-    for payment in fresh:
+    decisions: list[tuple[IncomingPayment, Match]] = []
+    for payment in fresh:  # in order: each decision sees what the earlier ones spent
         decision = match_payment(payment, view.book)
-        writer.record(payment, decision, source=source)
+        for invoice, part in decision.allocations:
+            view.book.settle(invoice, part)
+        if decision.customer and payment.payer_account:
+            view.book.learn_account(payment.payer_account, decision.customer)
+        decisions.append((payment, decision))
         _count(result, decision)
+    writer = Writer(connection, view, actor=actor, now=now, today=today)
+    writer.record(decisions, source=source)
     writer.flush()
     return result
+
+
+def _check(payment: IncomingPayment) -> None:
+    """The contract readers must keep; breaking it is a bug in the reader, said plainly."""
+    if not payment.reference or len(payment.reference) > repo.MAX_REFERENCE:
+        raise UserError(f"payment reference {payment.reference!r} must have 1 to "
+                        f"{repo.MAX_REFERENCE} characters")
+    if not payment.amount.amount > 0:
+        raise UserError(f"payment {payment.reference}: amount {payment.amount} is not positive")
 
 
 def _count(result: PaymentsResult, decision: Match) -> None:

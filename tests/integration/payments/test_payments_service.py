@@ -12,6 +12,7 @@ from hub.domain.bank import IncomingPayment
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.ledger import payments as repo
 from hub.ledger.tables import events
 from hub.services import payments as service
 from tests.integration.payments import ledger_rows as rows
@@ -197,3 +198,23 @@ def test_import_statement_is_one_transaction_with_an_import_run(
     with hub.engine.connect() as connection:
         assert rows.count(connection, rows.import_runs) == 1
         assert rows.count(connection, events) == 2
+
+
+def test_an_invoice_changed_meanwhile_stops_the_import(hub: Hub, ledger: dict[str, int]) -> None:
+    with hub.engine.connect() as connection:
+        stale = repo.load_view(connection, {"EUR"}).book.get("INV-1001")
+    assert stale is not None
+    record(hub, credit("P1", "30.00", text="INV-1001"))  # someone else pays part of it
+    with pytest.raises(repo.LedgerConflict, match="INV-1001"), \
+            hub.engine.begin() as connection:
+        repo.lower_invoices(connection, [(stale, Money(Decimal("0.00"), "EUR"))],
+                            hub.clock.now())
+    with hub.engine.connect() as connection:
+        assert rows.invoice_state(connection, "INV-1001") == ("70.00", "partially_paid")
+
+
+def test_reader_contract_is_enforced(hub: Hub, ledger: dict[str, int]) -> None:
+    with pytest.raises(UserError, match="must have 1 to 128 characters"):
+        record(hub, credit("x" * 129, "1.00"))
+    with pytest.raises(UserError, match="is not positive"):
+        record(hub, credit("P0", "0.00"))
