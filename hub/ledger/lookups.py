@@ -46,7 +46,7 @@ def ids_by_key(connection: Connection, table: Table, key: str,
 
 def all_ids(connection: Connection, table: Table, key: str) -> dict[str, int]:
     column: Column[Any] = table.c[key]
-    return dict(connection.execute(select(column, table.c.id)).tuples().all())
+    return {row[0]: row[1] for row in connection.execute(select(column, table.c.id))}
 
 
 def allocated_totals(connection: Connection, invoice_ids: Collection[int]) -> dict[int, int]:

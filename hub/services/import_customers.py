@@ -156,7 +156,7 @@ class CustomerImport:
         for part in chunks(customer_ids):
             query = select(contacts.c.customer_id, contacts.c.id).where(and_(
                 contacts.c.customer_id.in_(part), contacts.c.is_primary.is_(True)))
-            found.update(self._connection.execute(query).tuples().all())
+            found.update((row[0], row[1]) for row in self._connection.execute(query))
         return found
 
     def _save_contacts(self, items: list[tuple[int, CustomerRecord]],
