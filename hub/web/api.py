@@ -53,7 +53,7 @@ def list_customers() -> dict[str, Any]:
                             paging=paging)
 
 
-@api.get("/customers/<code>")
+@api.get("/customers/<path:code>")  # ERP codes and numbers may contain "/"
 def get_customer(code: str) -> dict[str, Any]:
     params.allow_only()
     hub = _hub()
@@ -78,7 +78,7 @@ def list_invoices() -> dict[str, Any]:
                             total=found.total, paging=paging)
 
 
-@api.get("/invoices/<number>")
+@api.get("/invoices/<path:number>")
 def get_invoice(number: str) -> dict[str, Any]:
     params.allow_only()
     hub = _hub()

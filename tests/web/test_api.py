@@ -9,6 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from hub.bootstrap import Hub
+from tests.builders import add_customer
+from tests.builders import add_invoice
+
 
 def get(client: FlaskClient, url: str, status: int = 200) -> Any:
     response = client.get(url)
@@ -73,6 +77,16 @@ def test_invoice_detail_lists_its_payments_and_money_as_strings(client: FlaskCli
     assert body["allocations"] == [{"payment_reference": "PAY-1",
                                     "amount": {"amount": "400.00", "currency": "EUR"},
                                     "allocated_on": "2026-10-15", "method": "manual"}]
+
+
+def test_invoice_numbers_may_contain_slashes(seeded: Hub, client: FlaskClient) -> None:
+    with seeded.engine.begin() as c:
+        customer = add_customer(c, "PL-1", country="PL")
+        add_invoice(c, "FV/2026/11/001", customer, issued="2026-11-02", due="2026-11-16",
+                    amount="123.00", currency="PLN")
+    body = get(client, "/api/v1/invoices/FV/2026/11/001")["data"]
+    assert (body["number"], body["days_overdue"]) == ("FV/2026/11/001", 7)
+    assert get(client, "/api/v1/invoices/FV%2F2026%2F11%2F001")["data"] == body
 
 
 def test_pagination_envelope_and_links(make_app: Callable[..., Flask]) -> None:
