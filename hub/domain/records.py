@@ -2,9 +2,10 @@
 receives them from a source adapter (sync/sources).
 
 A value of None means the file says nothing about that field (its column is absent
-or the cell is blank). Amounts are exact Decimals already checked against their
-currency's minor unit. Each record remembers its line and original cells, so a row
-the ledger refuses can still be written to the rejects file exactly as it came.
+or the cell is blank). Amounts are exact Decimals already quantised to their
+currency's minor unit (38, 38.0 and 38.00 USD all read 38.00). Each record remembers
+its line and original cells, so a row the ledger refuses can still be written to the
+rejects file exactly as it came.
 """
 
 from __future__ import annotations
@@ -23,11 +24,6 @@ from hub.domain.model import CustomerKind
 def digest(values: tuple[object, ...]) -> str:
     """A short, stable fingerprint of a normalised row (the ledger's source_hash)."""
     return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
-
-
-def _amount_key(amount: Decimal | None) -> str | None:
-    # Decimal("38.0") and Decimal("38.00") are the same amount: hash the normal form.
-    return None if amount is None else format(amount.normalize(), "f")
 
 
 @dataclass(slots=True, frozen=True)
@@ -64,7 +60,7 @@ class CustomerRecord:
         return digest((
             self.code, self.name, self.kind, self.country, self.timezone, self.language,
             self.owner, self.department, self.segment, self.currency,
-            _amount_key(self.credit_limit), _amount_key(self.lifetime_value),
+            self.credit_limit, self.lifetime_value,
             self.contact_name, self.contact_email, self.contact_phone, self.excluded,
         ))
 
@@ -100,9 +96,9 @@ class InvoiceRecord:
         # must not make every one of its invoices look changed.
         return digest((
             self.number, self.customer_code, self.issue_date.toordinal(),
-            self.due_date.toordinal(), self.currency, _amount_key(self.amount),
-            _amount_key(self.open_amount), self.disputed, self.excluded, self.document_ref,
-            self.description, None if self.settled_on is None else self.settled_on.toordinal(),
+            self.due_date.toordinal(), self.currency, self.amount, self.open_amount,
+            self.disputed, self.excluded, self.document_ref, self.description,
+            None if self.settled_on is None else self.settled_on.toordinal(),
         ))
 
 

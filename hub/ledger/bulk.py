@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Boolean
 from sqlalchemy import Connection
+from sqlalchemy import Date
 from sqlalchemy import Table
 
 Row = Sequence[Any]
@@ -51,9 +53,13 @@ class BulkInsert:
     def _processor(table: Table, name: str,
                    connection: Connection) -> Callable[[Any], Any] | None:
         column_type = table.c[name].type
+        dialect = connection.dialect
         if isinstance(column_type, Boolean):
             return None  # both drivers take Python bools as they are
-        dialect = connection.dialect
+        if dialect.name == "sqlite" and type(column_type) is Date:
+            # SQLAlchemy stores SQLite dates as YYYY-MM-DD text: isoformat() writes the
+            # same (for years 1000-9999) at a tenth of the cost of its generic formatter.
+            return date.isoformat
         processor: Callable[[Any], Any] | None = \
             column_type.dialect_impl(dialect).bind_processor(dialect)
         return processor

@@ -22,13 +22,14 @@ from hub.ledger.tables import allocations
 from hub.ledger.tables import payments
 
 
-def rows_by_key(connection: Connection, table: Table, key: str,
-                values: Collection[str]) -> dict[str, RowMapping]:
-    """Full rows of `table` whose `key` column is one of `values`."""
+def rows_by_key(connection: Connection, table: Table, key: str, values: Collection[str],
+                columns: Sequence[str] = ()) -> dict[str, RowMapping]:
+    """Rows of `table` (all columns, or `columns` and the key) whose `key` is in `values`."""
     column: Column[Any] = table.c[key]
+    wanted = [table.c[name] for name in dict.fromkeys([key, *columns])] if columns else [table]
     found: dict[str, RowMapping] = {}
     for part in chunks(sorted(set(values))):
-        for row in connection.execute(select(table).where(column.in_(part))).mappings():
+        for row in connection.execute(select(*wanted).where(column.in_(part))).mappings():
             found[row[key]] = row
     return found
 

@@ -43,15 +43,18 @@ from hub.services.import_settlements import Settlements
 INVOICE_COLUMNS = ("number", "customer_id", "issue_date", "due_date", "currency", "amount_minor",
                    "open_minor", "status", "disputed", "excluded", "document_ref", "description",
                    "source_hash")
+_KEY_COLUMNS = ("id", "customer_id", "currency", "source_hash")
 _KEPT_STATUSES = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
+
+
+_PAID, _PARTLY, _OPEN = (InvoiceStatus.PAID.value, InvoiceStatus.PARTIALLY_PAID.value,
+                         InvoiceStatus.OPEN.value)
 
 
 def status_of(amount_minor: int, open_minor: int) -> str:
     if open_minor <= 0:
-        return InvoiceStatus.PAID.value
-    if open_minor < amount_minor:
-        return InvoiceStatus.PARTIALLY_PAID.value
-    return InvoiceStatus.OPEN.value
+        return _PAID
+    return _PARTLY if open_minor < amount_minor else _OPEN
 
 
 def _open_after_update(amount: int, file_open: int | None, allocated: int) -> int:
@@ -88,11 +91,13 @@ class InvoiceImport:
                 rejects.append(RejectedRow(record.line, problem, record.cells))
             else:
                 accepted.append(record)
+        known = self.customers.ids
         self.customers.create_missing([
             NewCustomer(r.customer_code, r.customer_name, r.customer_country, r.customer_segment)
-            for r in accepted])
+            for r in accepted if r.customer_code not in known])
         numbers = [r.number for r in accepted]
-        existing = rows_by_key(self._connection, invoices, "number", numbers)
+        # Enough to tell new, unchanged and changed apart; changed rows are read in full.
+        existing = rows_by_key(self._connection, invoices, "number", numbers, _KEY_COLUMNS)
         if self._credit_notes_exist or any(r.is_credit for r in accepted):
             existing_credits = rows_by_key(self._connection, credit_notes, "number", numbers)
         else:
@@ -188,6 +193,8 @@ class InvoiceImport:
     def _update(self, changed: list[tuple[InvoiceRecord, RowMapping, str]]) -> None:
         if not changed:
             return
+        full = rows_by_key(self._connection, invoices, "number", [r.number for r, _, _ in changed])
+        changed = [(record, full[record.number], digest) for record, _, digest in changed]
         allocated = allocated_totals(self._connection, [old["id"] for _, old, _ in changed])
         provided = self._context.provided
         updates: list[dict[str, Any]] = []

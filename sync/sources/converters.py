@@ -40,9 +40,12 @@ DATE_STYLES = frozenset(_EXAMPLES)
 
 
 def _iso(text: str) -> date:
-    if len(text) > 10 and text[10] in "T ":  # a timestamp: keep the day
-        text = text[:10]
-    return date.fromisoformat(text)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if len(text) > 10 and text[10] in "T ":  # a timestamp: keep the day
+            return date.fromisoformat(text[:10])
+        raise
 
 
 def _numeric(text: str, day_first: bool) -> date:
@@ -219,6 +222,9 @@ _BOOLEANS = {**dict.fromkeys(("yes", "y", "true", "t", "1", "x"), True),
 
 
 def to_bool(value: object) -> bool:
+    answer = _BOOLEANS.get(value) if type(value) is str else None
+    if answer is not None:
+        return answer
     if isinstance(value, bool):
         return value
     answer = _BOOLEANS.get(str(value).strip().lower())

@@ -87,7 +87,9 @@ class RowMapper:
             required = layout.is_required(name)
             if required and not indexes and spec.constant is None and spec.default is None:
                 wanted = " or ".join(repr(column) for column in spec.columns)
-                missing.append(wanted if wanted.strip("'") == name else f"{wanted} ({name})")
+                hint = "; or give a default with --currency" if name == "currency" else ""
+                missing.append(wanted if wanted.strip("'") == name and not hint
+                               else f"{wanted} ({name}{hint})")
             if not (indexes or spec.constant is not None or spec.default is not None):
                 continue
             label = self.header[indexes[0]] if indexes else name
@@ -147,7 +149,7 @@ class RowMapper:
         if not any(cell != "" for cell in clean):
             return None  # a blank line
         width = self._width
-        if width and len(clean) != width and (len(clean) < width or any(clean[width:])):
+        if width and len(clean) != width:  # a stray delimiter shifts every column after it
             return RejectedRow(line, f"row has {len(clean)} fields, the header has {width}",
                                cells)
         if self._skip_indexes and all(clean[i] == "" for i in self._skip_indexes):

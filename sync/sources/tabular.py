@@ -36,14 +36,19 @@ HEADER_SEARCH_ROWS = 30
 SAMPLE_CHARS = 1 << 16
 
 
-def header_fits(layout: Layout, cells: Sequence[object]) -> bool:
-    """Whether `cells` hold every column the layout cannot do without."""
-    present = {normalise_heading(cell) for cell in cells if cell is not None}
-    for name, spec in layout.fields.items():
-        if layout.is_required(name) and spec.constant is None and spec.default is None \
-                and not any(normalise_heading(column) in present for column in spec.columns):
-            return False
-    return all(normalise_heading(column) in present for column in layout.required_columns)
+def header_score(layout: Layout, cells: Sequence[object]) -> int:
+    """How many of the layout's fields and required columns `cells` name as headings."""
+    present = {normalise_heading(cell) for cell in cells if cell not in (None, "")}
+    fields = sum(1 for spec in layout.fields.values()
+                 if any(normalise_heading(column) in present for column in spec.columns))
+    return fields + sum(1 for column in layout.required_columns
+                        if normalise_heading(column) in present)
+
+
+def _best_header(layout: Layout, rows: Sequence[Sequence[object]]) -> tuple[int, int]:
+    """(score, index) of the row most like the header; the first of equals wins."""
+    return max(((header_score(layout, row), -index) for index, row in enumerate(rows)),
+               default=(0, 0))
 
 
 class TabularSource:
@@ -129,12 +134,11 @@ class TabularSource:
                 raise UnreadableFile(f"{self._path.name}: header_row {self.layout.header_row} "
                                      f"is past the end of the file")
             return self.layout.header_row - 1, rows[self.layout.header_row - 1]
-        for index, row in enumerate(rows):
-            if header_fits(self.layout, row):
-                return index, row
-        first = next((i for i, row in enumerate(rows) if any(c not in (None, "") for c in row)),
-                     0)
-        return first, rows[first]  # the mapper then names the missing columns
+        score, index = _best_header(self.layout, rows)
+        if score == 0:  # nothing looks like a heading: the first row, to name what is missing
+            index = -next((i for i, row in enumerate(rows)
+                           if any(c not in (None, "") for c in row)), 0)
+        return -index, rows[-index]
 
     def _open_text(self) -> IO[str]:
         return self._path.open(encoding=self.facts.encoding, newline="")
@@ -146,14 +150,12 @@ class TabularSource:
             raise UnreadableFile(f"{self._path.name}: the file is empty")
         candidates = (self.layout.delimiter,) if self.layout.delimiter else DELIMITERS
         parsed = {d: self._sample_rows(sample, d) for d in candidates}
-        if self.layout.header_row is None:
-            for index in range(HEADER_SEARCH_ROWS):
-                for delimiter, rows in parsed.items():
-                    if index < len(rows) and header_fits(self.layout, rows[index]):
-                        self.delimiter = delimiter
-                        return index, rows[index]
         first_line = next((line for line in sample.split("\n") if line.strip()), "")
-        self.delimiter = max(candidates, key=first_line.count)
+        if self.layout.header_row is not None:
+            self.delimiter = max(candidates, key=first_line.count)
+        else:  # the delimiter under which some row reads most like the header
+            self.delimiter = max(candidates, key=lambda d: (
+                _best_header(self.layout, parsed[d]), first_line.count(d)))
         return self._find_header(parsed[self.delimiter])
 
     @staticmethod
