@@ -98,15 +98,16 @@ def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, 
             importer = IMPORTERS[source.kind](connection, context)
             for chunk in _chunked(source.records(), chunk_rows):
                 records: list[ImportRecord] = []
+                refused: list[RejectedRow] = []
                 for item in chunk:
                     if isinstance(item, RejectedRow):
-                        rejects.add(item)
-                        rejected += 1
+                        refused.append(item)
                     else:
                         records.append(item)
-                for item in importer.add(records):
+                refused.extend(importer.add(records))
+                for item in sorted(refused, key=lambda row: row.line):  # in file order
                     rejects.add(item)
-                    rejected += 1
+                rejected += len(refused)
                 progress.advance(len(chunk))
             counts = importer.finish()
             finish_run(connection, run_id, finished_at=clock.now(), created=counts.created,

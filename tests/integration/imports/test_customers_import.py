@@ -1,0 +1,102 @@
+"""`import customers`: master data with the primary contact; the file is the master
+for the columns it has, the hub keeps the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hub.bootstrap import Hub
+from hub.domain import events as kinds
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from tests.integration.imports.conftest import CUSTOMER_HEADER
+from tests.integration.imports.conftest import Importer
+from tests.integration.imports.conftest import Writer
+from tests.integration.imports.conftest import snapshot
+
+NL = ["C1", "Polder Foods B.V.", "B2B", "NL", "", "", "anna@example.com", "Sales", "business",
+      "EUR", "25000.00", "180000.00", "Eva Jansen", "ap@polder.example", "+31 20 5550101", "no"]
+US = ["C2", "Liam Brown", "b2c", "US", "America/Chicago", "", "", "", "consumer", "USD", "",
+      "", "", "", "", "yes"]
+
+
+def _customer(hub: Hub, code: str) -> sa.RowMapping:
+    with hub.engine.connect() as connection:
+        return connection.execute(sa.select(customers).where(customers.c.code == code)
+                                  ).mappings().one()
+
+
+def _contacts(hub: Hub) -> list[tuple[object, ...]]:
+    with hub.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(
+            sa.select(contacts.c.name, contacts.c.email, contacts.c.phone, contacts.c.is_primary)
+            .order_by(contacts.c.id))]
+
+
+def test_customers_with_defaults_from_their_country(hub: Hub, write_csv: Writer,
+                                                    run: Importer) -> None:
+    result = run(write_csv("customers.csv", CUSTOMER_HEADER, [NL, US]), "customers")
+    assert (result.created, result.rejected) == (2, 0)
+    polder, brown = _customer(hub, "C1"), _customer(hub, "C2")
+    assert (polder["timezone"], polder["language"], polder["kind"]) == \
+        ("Europe/Amsterdam", "nl", "B2B")
+    assert (polder["credit_limit_minor"], polder["lifetime_value_minor"]) == (2500000, 18000000)
+    assert (brown["timezone"], brown["language"], brown["kind"], brown["excluded"]) == \
+        ("America/Chicago", "en", "B2C", True)
+    assert _contacts(hub) == [("Eva Jansen", "ap@polder.example", "+31 20 5550101", True)]
+
+
+def test_same_file_twice_changes_nothing_and_a_change_updates(hub: Hub, write_csv: Writer,
+                                                               run: Importer) -> None:
+    path = write_csv("customers.csv", CUSTOMER_HEADER, [NL, US])
+    run(path, "customers")
+    before = snapshot(hub)
+    again = run(path, "customers")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert snapshot(hub) == before
+    with hub.engine.begin() as connection:  # the hub's own knowledge of the customer
+        connection.execute(sa.update(customers).where(customers.c.code == "C1")
+                           .values(on_hold=True, score=35))
+    moved = [*NL]
+    moved[3], moved[6], moved[13] = "DE", "", "invoices@polder.example"
+    result = run(write_csv("customers2.csv", CUSTOMER_HEADER, [moved, US]), "customers")
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    polder = _customer(hub, "C1")
+    assert (polder["country"], polder["timezone"], polder["language"], polder["owner"]) == \
+        ("DE", "Europe/Berlin", "de", None)
+    assert (polder["on_hold"], polder["score"]) == (True, 35)
+    assert _contacts(hub) == [("Eva Jansen", "invoices@polder.example", "+31 20 5550101", True)]
+    with hub.engine.connect() as connection:
+        summary = connection.execute(sa.select(events.c.summary).where(
+            events.c.kind == kinds.CUSTOMER_UPDATED)).scalar_one()
+    assert summary == "customer updated from customers2.csv: country, owner, timezone, language"
+
+
+def test_columns_the_file_lacks_are_left_alone(hub: Hub, write_csv: Writer,
+                                               run: Importer) -> None:
+    run(write_csv("customers.csv", CUSTOMER_HEADER, [NL]), "customers")
+    result = run(write_csv("names.csv", ["customer_id", "name"], [["C1", "Polder Foods"]]),
+                 "customers")
+    assert result.updated == 1
+    polder = _customer(hub, "C1")
+    assert (polder["name"], polder["owner"], polder["segment"]) == \
+        ("Polder Foods", "anna@example.com", "business")
+    assert len(_contacts(hub)) == 1
+
+
+def test_bad_customer_rows_are_rejected_with_reasons(hub: Hub, write_csv: Writer,
+                                                     run: Importer) -> None:
+    bad_kind = [*US]
+    bad_kind[0], bad_kind[2] = "C3", "B2X"
+    no_currency = [*NL]
+    no_currency[0], no_currency[9] = "C4", ""
+    result = run(write_csv("customers.csv", CUSTOMER_HEADER, [NL, NL, bad_kind, no_currency]),
+                 "customers")
+    assert (result.created, result.rejected) == (1, 3)
+    text = Path(str(result.rejects_path)).read_text(encoding="utf-8-sig")
+    assert "customer C1 appears twice in the file (first on line 2)" in text
+    assert "kind: 'B2X' is not a customer kind (expected B2B or B2C)" in text
+    assert "credit_limit needs a currency and the row has none" in text

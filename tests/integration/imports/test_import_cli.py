@@ -1,0 +1,66 @@
+"""`python app.py import ...` as a person runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from click.testing import Result
+
+from hub.bootstrap import Hub
+from hub.cli import cli
+from tests.integration.imports.conftest import INVOICE_HEADER
+from tests.integration.imports.conftest import Writer
+
+ROW = ["INV-1", "C1", "Acme BV", "2026-10-01", "2026-10-31", "EUR", "1250.00", "", "no", "no",
+       "", "Goods"]
+
+
+def _invoke(hub: Hub, *args: str) -> Result:
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir), "HUB_PROGRESS": "true"}
+    return CliRunner().invoke(cli, ["import", *args], env=env)
+
+
+def test_import_prints_what_happened(hub: Hub, write_csv: Writer) -> None:
+    path = write_csv("open-items.csv", INVOICE_HEADER, [ROW, [*ROW[:6], "12,50", *ROW[7:]]])
+    result = _invoke(hub, "invoices", str(path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:5] == ["invoices from open-items.csv (generic)",
+                         "  created            1", "  updated            0",
+                         "  unchanged          0", "  rejected           1"]
+    assert "  customers created 1" in lines
+    assert lines[-1] == ("rejected rows with their line and reason: "
+                         f"{path.with_name('open-items.rejects.csv')}")
+    assert "\r" not in result.output, "no progress bar when output is not a terminal"
+
+
+def test_a_file_that_cannot_be_imported_is_one_clear_line(hub: Hub, tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Invoice;Client;Total\nINV-1;C1;10\n", encoding="utf-8")
+    result = _invoke(hub, "invoices", str(path))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: export.csv: missing required column(s) "
+                                    "'invoice_number', 'customer_id', ")
+    assert "columns found: 'Invoice', 'Client', 'Total'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_options_are_checked(hub: Hub, write_csv: Writer, tmp_path: Path) -> None:
+    path = write_csv("open-items.csv", INVOICE_HEADER, [ROW])
+    wrong_currency = _invoke(hub, "invoices", str(path), "--currency", "EURO")
+    assert wrong_currency.exit_code == 2
+    assert "error: --currency: 'EURO' is not an ISO 4217 currency code" in wrong_currency.output
+    wrong_preset = _invoke(hub, "invoices", str(path), "--preset", "sage")
+    assert "error: unknown preset 'sage'; presets: generic, ibm-late-payment," in \
+        wrong_preset.output
+    missing = _invoke(hub, "customers", str(tmp_path / "nowhere.csv"))
+    assert missing.exit_code == 2
+    assert "nowhere.csv: file not found" in missing.output
+
+
+def test_presets_are_listed_with_their_columns(hub: Hub) -> None:
+    result = _invoke(hub, "presets")
+    assert result.exit_code == 0
+    assert "  invoices: invoice_number←invoiceNumber, customer_id←customerID," in result.output
