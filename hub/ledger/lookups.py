@@ -3,16 +3,23 @@ never one per row."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import ARRAY
 from sqlalchemy import Column
+from sqlalchemy import ColumnElement
 from sqlalchemy import Connection
+from sqlalchemy import Select
+from sqlalchemy import String
 from sqlalchemy import Table
+from sqlalchemy import any_
 from sqlalchemy import bindparam
 from sqlalchemy import func
+from sqlalchemy import literal_column
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.engine import RowMapping
@@ -21,6 +28,20 @@ from hub.ledger.bulk import chunks
 from hub.ledger.tables import allocations
 from hub.ledger.tables import payments
 
+KEYS_PER_QUERY = 5000
+
+
+def key_in(connection: Connection, column: Column[Any], keys: Sequence[str]) -> ColumnElement[bool]:
+    """`column IN keys` with the keys as one parameter (a JSON or an array), so a query
+    for thousands of keys is not compiled with thousands of placeholders."""
+    if connection.dialect.name == "sqlite":
+        listed: Select[tuple[Any]] = select(literal_column("value")).select_from(
+            func.json_each(bindparam("keys", json.dumps(list(keys)))))
+        return column.in_(listed.scalar_subquery())
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam("keys", list(keys), type_=ARRAY(String)))
+    return column.in_(keys)
+
 
 def rows_by_key(connection: Connection, table: Table, key: str, values: Collection[str],
                 columns: Sequence[str] = ()) -> dict[str, RowMapping]:
@@ -28,8 +49,9 @@ def rows_by_key(connection: Connection, table: Table, key: str, values: Collecti
     column: Column[Any] = table.c[key]
     wanted = [table.c[name] for name in dict.fromkeys([key, *columns])] if columns else [table]
     found: dict[str, RowMapping] = {}
-    for part in chunks(sorted(set(values))):
-        for row in connection.execute(select(*wanted).where(column.in_(part))).mappings():
+    for part in chunks(sorted(set(values)), KEYS_PER_QUERY):
+        query = select(*wanted).where(key_in(connection, column, part))
+        for row in connection.execute(query).mappings():
             found[row[key]] = row
     return found
 
@@ -38,9 +60,9 @@ def ids_by_key(connection: Connection, table: Table, key: str,
                values: Collection[str]) -> dict[str, int]:
     column: Column[Any] = table.c[key]
     found: dict[str, int] = {}
-    for part in chunks(sorted(set(values))):
+    for part in chunks(sorted(set(values)), KEYS_PER_QUERY):
         for value, row_id in connection.execute(select(column, table.c.id)
-                                                .where(column.in_(part))):
+                                                .where(key_in(connection, column, part))):
             found[value] = row_id
     return found
 

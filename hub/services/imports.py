@@ -9,11 +9,13 @@ rejects file is only kept when the import commits.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import time
 from collections.abc import Callable
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import PurePath
@@ -74,6 +76,21 @@ class ImportResult:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while rows stream through.
+
+    An import allocates millions of short-lived objects that are never in cycles;
+    at the default threshold the collector runs every 700 allocations and rescans
+    the ones that survive, a quarter of the import's time."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
     while chunk := list(itertools.islice(items, size)):
         yield chunk
@@ -88,7 +105,7 @@ def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, 
     name = PurePath(source.path).name
     rejected = 0
     try:
-        with engine.begin() as connection, bulk_session(connection):
+        with _fewer_collections(), engine.begin() as connection, bulk_session(connection):
             run_id = start_run(connection, kind=source.kind, source=source.path,
                                sha256=source.sha256, preset=source.preset, actor=actor,
                                started_at=started)

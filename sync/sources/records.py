@@ -32,21 +32,21 @@ def invoice(line: int, v: dict[str, Any], cells: Sequence[object]) -> InvoiceRec
     issue: date = v["issue_date"]
     due: date = v["due_date"]
     amount: Decimal = v["amount"]
-    open_amount: Decimal | None = v.get("open_amount")
+    open_amount: Decimal | None = v["open_amount"]
     problems = []
     if due < issue:
         problems.append(f"due date {due} is before issue date {issue}")
     if open_amount is not None and (problem := _open_amount_problem(amount, open_amount)):
         problems.append(problem)
-    settled = v.get("settled_on")
+    settled = v["settled_on"]
     if settled is not None and settled < issue:
         problems.append(f"settled on {settled}, before issue date {issue}")
     if problems:
         return "; ".join(problems)
     return InvoiceRecord(
-        line, v["invoice_number"], v["customer_id"], v.get("customer_name"), v.get("country"),
-        v.get("segment"), issue, due, v["currency"], amount, open_amount, v.get("disputed"),
-        v.get("excluded"), v.get("document_ref"), v.get("description"), settled, cells)
+        line, v["invoice_number"], v["customer_id"], v["customer_name"], v["country"],
+        v["segment"], issue, due, v["currency"], amount, open_amount, v["disputed"],
+        v["excluded"], v["document_ref"], v["description"], settled, cells)
 
 
 def customer(line: int, v: dict[str, Any], cells: Sequence[object]) -> CustomerRecord | str:
@@ -55,10 +55,10 @@ def customer(line: int, v: dict[str, Any], cells: Sequence[object]) -> CustomerR
         if value is not None and value < 0:
             return f"{name} {value} is negative"
     return CustomerRecord(
-        line, v["customer_id"], v["name"], v.get("kind"), v.get("country"), v.get("timezone"),
-        v.get("language"), v.get("owner"), v.get("department"), v.get("segment"),
-        v.get("currency"), v.get("credit_limit"), v.get("lifetime_value"), v.get("contact_name"),
-        v.get("contact_email"), v.get("contact_phone"), v.get("excluded"), cells)
+        line, v["customer_id"], v["name"], v["kind"], v["country"], v["timezone"],
+        v["language"], v["owner"], v["department"], v["segment"],
+        v["currency"], v["credit_limit"], v["lifetime_value"], v["contact_name"],
+        v["contact_email"], v["contact_phone"], v["excluded"], cells)
 
 
 def payment(line: int, v: dict[str, Any], cells: Sequence[object]) -> PaymentRecord | str:
@@ -68,10 +68,10 @@ def payment(line: int, v: dict[str, Any], cells: Sequence[object]) -> PaymentRec
                 "refunds and debits are not imported)")
     return PaymentRecord(line, IncomingPayment(
         reference=v["reference"], received_on=v["received_on"],
-        amount=Money(amount, v["currency"]), payer_name=v.get("payer_name"),
-        payer_account=v.get("payer_account"), remittance=v.get("remittance"),
-        structured_reference=v.get("structured_reference"),
-        end_to_end_id=v.get("end_to_end_id"), customer_code=v.get("customer_id")), cells)
+        amount=Money(amount, v["currency"]), payer_name=v["payer_name"],
+        payer_account=v["payer_account"], remittance=v["remittance"],
+        structured_reference=v["structured_reference"],
+        end_to_end_id=v["end_to_end_id"], customer_code=v["customer_id"]), cells)
 
 
 BUILDERS: dict[str, Builder] = {"invoices": invoice, "customers": customer, "payments": payment}

@@ -12,12 +12,15 @@ import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hub.domain.errors import UserError
-from hub.domain.records import ImportRecord
-from hub.domain.records import RejectedRow
 from sync.sources import converters as conv
+from sync.sources.compiled import AMOUNT
+from sync.sources.compiled import CONVERT
+from sync.sources.compiled import TEXT
+from sync.sources.compiled import FieldStep
+from sync.sources.compiled import RowFunction
+from sync.sources.compiled import compile_row_function
 from sync.sources.fields import FIELDS
 from sync.sources.mapping import FieldSource
 from sync.sources.mapping import Layout
@@ -38,10 +41,6 @@ class ColumnsError(UserError):
     """The header does not fit the layout: names what is missing or unknown."""
 
 
-_TEXT, _CONVERT, _AMOUNT = 0, 1, 2
-_FAILED = object()  # a value that could not be read (its error is already reported)
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     name: str
@@ -49,7 +48,7 @@ class _Plan:
     index: int  # the one column to read as it is; -1: see _pick
     indexes: tuple[int, ...]
     source: FieldSource
-    mode: int  # _TEXT, _CONVERT or _AMOUNT (converted once the row's currency is known)
+    mode: int  # TEXT, CONVERT or AMOUNT
     convert: Callable[[object], object] | None
     required: bool
     max_length: int | None
@@ -96,7 +95,7 @@ class RowMapper:
             plain = len(indexes) == 1 and spec.constant is None and spec.default is None \
                 and spec.pad is None and spec.template is None
             convert = _converter(field.type, layout)
-            mode = _AMOUNT if field.type == "amount" else _CONVERT if convert else _TEXT
+            mode = AMOUNT if field.type == "amount" else CONVERT if convert else TEXT
             self._plans.append(_Plan(name, label, indexes[0] if plain else -1, indexes, spec,
                                      mode, convert, required, field.max_length))
         self._required_columns: list[tuple[str, int]] = []
@@ -117,16 +116,11 @@ class RowMapper:
         by_name = {plan.name: plan for plan in self._plans}
         self._skip_indexes = tuple(i for name in layout.skip_rows_without
                                    for i in (by_name[name].indexes if name in by_name else ()))
-        self._build = BUILDERS[layout.kind]
-        # Per-row work in stages, each a tight loop over the plans it concerns.
-        plans = self._plans
-        self._direct = tuple((p.name, p.index) for p in plans if p.index >= 0)
-        self._picked = tuple(p for p in plans if p.index < 0)
-        self._required = tuple((p.name, p.label) for p in plans if p.required)
-        self._texts = tuple((p.name, p.label, p.max_length) for p in plans if p.mode == _TEXT)
-        self._converts = tuple((p.name, p.label, p.convert) for p in plans
-                               if p.mode == _CONVERT and p.convert is not None)
-        self._amounts = tuple((p.name, p.label) for p in plans if p.mode == _AMOUNT)
+        self.map: RowFunction = compile_row_function(
+            [_step(plan) for plan in self._plans], width=self._width,
+            skip_indexes=self._skip_indexes, required_columns=self._required_columns,
+            amount=conv.amount_parser(layout.decimal), build=BUILDERS[layout.kind],
+            all_fields=list(FIELDS[layout.kind]))
 
     def _refuse_unknown(self, used: set[int], source: str, found: str) -> None:
         known = [column for spec in self.layout.fields.values() for column in spec.columns]
@@ -144,68 +138,11 @@ class RowMapper:
             f"of {self.layout.kind}; expected columns: {', '.join(dict.fromkeys(known))}; "
             f"columns found: {found}")
 
-    def map(self, line: int, cells: Sequence[object]) -> ImportRecord | RejectedRow | None:
-        clean = [cell.strip() if type(cell) is str else cell for cell in cells]
-        if not any(cell != "" for cell in clean):
-            return None  # a blank line
-        width = self._width
-        if width and len(clean) != width:  # a stray delimiter shifts every column after it
-            return RejectedRow(line, f"row has {len(clean)} fields, the header has {width}",
-                               cells)
-        if self._skip_indexes and all(clean[i] == "" for i in self._skip_indexes):
-            return None  # a title, section or subtotal row of a report export
-        values: dict[str, Any] = {name: clean[index] for name, index in self._direct}
-        for plan in self._picked:
-            values[plan.name] = _pick(clean, plan)
-        errors = [f"{label} is empty" for name, label in self._required
-                  if values[name] == "" or values[name] is None]
-        self._texts_and_values(values, errors)
-        if self._amounts:
-            self._amounts_in_currency(values, errors)
-        errors.extend(f"{column} is empty" for column, position in self._required_columns
-                      if position >= len(clean) or clean[position] == "")
-        if errors:
-            return RejectedRow(line, "; ".join(dict.fromkeys(errors)), cells)
-        record = self._build(line, values, cells)
-        if type(record) is str:
-            return RejectedRow(line, record, cells)
-        return record  # type: ignore[return-value]
 
-    def _texts_and_values(self, values: dict[str, Any], errors: list[str]) -> None:
-        for name, label, max_length in self._texts:
-            raw = values[name]
-            if raw == "":
-                values[name] = None
-            elif raw is not None:
-                if type(raw) is not str:
-                    values[name] = raw = conv.to_text(raw)
-                if max_length is not None and len(raw) > max_length:
-                    errors.append(f"{label} is {len(raw)} characters long (at most {max_length})")
-        for name, label, convert in self._converts:
-            raw = values[name]
-            if raw == "" or raw is None:
-                values[name] = None
-                continue
-            try:
-                values[name] = convert(raw)
-            except conv.FieldError as exc:
-                errors.append(f"{label}: {exc}")
-                values[name] = _FAILED
-
-    def _amounts_in_currency(self, values: dict[str, Any], errors: list[str]) -> None:
-        currency = values.get("currency")
-        for name, label in self._amounts:
-            raw = values[name]
-            if raw == "" or raw is None:
-                values[name] = None
-            elif type(currency) is not str:
-                if currency is not _FAILED:
-                    errors.append(f"{label} needs a currency and the row has none")
-            else:
-                try:
-                    values[name] = self._amount(raw, currency)
-                except conv.FieldError as exc:
-                    errors.append(f"{label}: {exc}")
+def _step(plan: _Plan) -> FieldStep:
+    pick = None if plan.index >= 0 else (lambda cells: _pick(cells, plan))
+    return FieldStep(plan.name, plan.label, plan.index, pick, plan.mode, plan.convert,
+                     plan.required, plan.max_length)
 
 
 def _pick(cells: Sequence[object], plan: _Plan) -> object | None:
