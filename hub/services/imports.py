@@ -84,7 +84,7 @@ def _fewer_collections() -> Iterator[None]:
     at the default threshold the collector runs every 700 allocations and rescans
     the ones that survive, a quarter of the import's time."""
     thresholds = gc.get_threshold()
-    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    gc.set_threshold(max(thresholds[0], 100_000), *thresholds[1:])
     try:
         yield
     finally:
