@@ -1,5 +1,6 @@
 """Shared fixtures. Ledger tests run on SQLite and, when HUB_TEST_POSTGRES_URL is
-set and reachable, again on PostgreSQL (one schema per xdist worker)."""
+set and reachable, again on PostgreSQL (one schema per test process, so concurrent
+runs on one server never meet)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,10 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def _postgres_url(worker: str) -> str | None:
+def _postgres_url(schema: str) -> str | None:
     url = os.environ.get("HUB_TEST_POSTGRES_URL")
     if not url:
         return None
-    schema = f"hub_test_{worker}"
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -65,14 +65,27 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_url(worker_id: str) -> str | None:
-    url = _postgres_url(worker_id)
-    if url is not None:
-        engine = make_engine(url)
-        upgrade(engine)
+def _drop_schema(schema: str) -> None:
+    engine = make_engine(os.environ["HUB_TEST_POSTGRES_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    finally:
         engine.dispose()
-    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str | None]:
+    schema = f"hub_test_{worker_id}_{os.getpid()}"
+    url = _postgres_url(schema)
+    if url is None:
+        yield None
+        return
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    _drop_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

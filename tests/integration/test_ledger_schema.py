@@ -4,11 +4,32 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
+from hub.ledger.db import alembic_config
 from hub.ledger.db import current_revision
+from hub.ledger.tables import metadata
 
 
-def test_ledger_is_migrated_to_head(hub: Hub) -> None:
-    assert current_revision(hub.engine) == "0001"
+def _single_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config(sa.create_engine("sqlite://"))).get_heads()
+    assert len(heads) == 1, f"migrations must form one chain; heads: {heads}"
+    return heads[0]
+
+
+def test_ledger_is_migrated_to_the_single_head(hub: Hub) -> None:
+    assert current_revision(hub.engine) == _single_head()
+
+
+def test_migrations_create_exactly_the_tables_the_code_declares(hub: Hub) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with hub.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata)
+    missing = [change for change in diff
+               if change[0] in ("add_table", "remove_table", "add_column", "remove_column")]
+    assert missing == [], f"write a migration for: {missing}"
 
 
 def test_event_log_refuses_updates_and_deletes(hub: Hub) -> None:
