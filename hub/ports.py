@@ -4,8 +4,14 @@ implement. The composition root, hub/bootstrap.py, picks the implementations."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
 from typing import Protocol
 
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Decision
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 
@@ -62,3 +68,36 @@ class RejectSink(Protocol):
     def commit(self) -> str | None: ...  # the file written, or None when nothing was rejected
 
     def discard(self) -> None: ...
+
+
+class Policy(Protocol):
+    """Finance's compiled rule file (implemented in rules/): decides for a batch of accounts.
+
+    Deterministic: the same facts give the same decisions, in the same order."""
+
+    @property
+    def version(self) -> str: ...  # the rule file's sha256
+
+    def evaluate(self, accounts: Sequence[AccountFacts]) -> list[Decision]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class HookReport:
+    """What one cycle hook did, for the cycle-run record and summary."""
+
+    name: str
+    done: bool  # False: nothing is configured for this hook yet
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+    message: str = ""
+
+
+class CycleHook(Protocol):
+    """A phase of the daily cycle filled in by an adapter: ingest, sheet read-back, sheet
+    write-out, notify. Each runs in its own transaction(s) and reports, never raises for
+    a target's failure (that goes into `errors`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def run(self, as_of: date, *, dry_run: bool) -> HookReport: ...
