@@ -9,3 +9,9 @@ class UserError(Exception):
 
 class NotFound(UserError):
     """A named customer, invoice or payment does not exist."""
+
+
+class RuleFileError(UserError):
+    """A rule file that cannot go live; the message names the file, line and rule.
+
+    The rules in force stay in force."""
