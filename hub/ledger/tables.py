@@ -196,3 +196,205 @@ import_runs = Table(
     Column("rejects_path", String(500)),
     Column("actor", String(320), nullable=False),
 )
+
+# --- the collections cycle: promises, plans, disputes, tasks, holds, charges, runs ---------
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    _currency(),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("promised_on", Date, nullable=False),  # the local date the promise was made
+    Column("due_date", Date, nullable=False),
+    Column("state", String(20), nullable=False),  # open | kept | broken | cancelled
+    Column("closed_on", Date),
+    Column("actor", String(320), nullable=False),
+    Column("source", String(20), nullable=False),
+    *_timestamps(),
+    CheckConstraint("amount_minor > 0", name="positive"),
+)
+Index("ix_promises_state_due", promises.c.state, promises.c.due_date)
+
+payment_plans = Table(
+    "payment_plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    _currency(),
+    Column("total_minor", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),  # proposed|active|completed|broken|rejected
+    Column("review_reason", Text),  # why it was not approved automatically
+    Column("actor", String(320), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("approved_by", String(320)),
+    *_timestamps(),
+)
+
+plan_instalments = Table(
+    "plan_instalments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", ForeignKey("payment_plans.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("due_date", Date, nullable=False, index=True),
+    _currency(),
+    Column("amount_minor", BigInteger, nullable=False),
+    UniqueConstraint("plan_id", "seq", name="uq_plan_instalments_plan_seq"),
+    CheckConstraint("amount_minor > 0", name="positive"),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("state", String(20), nullable=False),  # open | resolved
+    Column("resolution", Text),
+    Column("opened_by", String(320), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("resolved_by", String(320)),
+    Column("resolved_at", DateTime(timezone=True)),
+    *_timestamps(),
+)
+
+dispute_invoices = Table(
+    "dispute_invoices",
+    metadata,
+    Column("dispute_id", ForeignKey("disputes.id", ondelete="CASCADE"), primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), primary_key=True, index=True),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("task_type", String(64), nullable=False),  # call | follow_up | review_plan | ...
+    Column("assignee", String(320), index=True),  # a user's e-mail; None: unassigned
+    Column("due_date", Date, nullable=False),
+    Column("state", String(20), nullable=False),  # open | done | cancelled
+    Column("snoozed_until", Date),
+    Column("key", String(300), unique=True),  # idempotency key; None for ad-hoc tasks
+    Column("reason", Text, nullable=False),
+    Column("decision_key", String(300), index=True),  # the rule decision that created it
+    Column("outcome", Text),
+    Column("created_by", String(320), nullable=False),
+    Column("source", String(20), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("closed_by", String(320)),
+    *_timestamps(),
+    CheckConstraint("state in ('open', 'done', 'cancelled')", name="state"),
+)
+Index("ix_tasks_state_due", tasks.c.state, tasks.c.due_date)
+
+sales_holds = Table(
+    "sales_holds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("decision_key", String(300), unique=True),
+    Column("placed_by", String(320), nullable=False),
+    Column("placed_at", DateTime(timezone=True), nullable=False),
+    Column("released_by", String(320)),
+    Column("released_at", DateTime(timezone=True)),
+)
+
+charges = Table(
+    "charges",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), nullable=False, index=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),  # fee kind (eu_fixed, uk_fixed, ...) | interest
+    # "<invoice>|<kind>" for charges the law allows once per invoice, else with a date
+    Column("unique_key", String(300), nullable=False, unique=True),
+    _currency(),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("rate", String(20)),  # yearly percent, for interest
+    Column("period_from", Date),
+    Column("period_to", Date),
+    Column("decision_key", String(300), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+cycle_runs = Table(
+    "cycle_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False, index=True),
+    Column("dry_run", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),  # running | done | failed
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("actor", String(320), nullable=False),
+    Column("policy_version", String(64)),
+    Column("event_watermark", Integer),  # the last event id seen by this run
+    Column("counts", JSON, nullable=False),
+    Column("timings", JSON, nullable=False),
+    Column("errors", JSON, nullable=False),
+    Column("hooks", JSON, nullable=False),
+)
+
+applied_decisions = Table(
+    "applied_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("decision_key", String(300), nullable=False, unique=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("rule", String(200), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("ladder", String(100)),
+    Column("step", String(100)),
+    Column("anchor_due_date", Date),  # oldest unpaid due date the step was computed from
+    Column("applied_on", Date, nullable=False),  # the customer's local date
+    Column("paused_by", String(100)),
+    Column("facts", JSON, nullable=False),
+    Column("actions", JSON, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("cycle_run_id", ForeignKey("cycle_runs.id"), index=True),
+)
+
+cycle_lock = Table(
+    "cycle_lock",
+    metadata,
+    Column("name", String(40), primary_key=True),  # one row while a cycle runs
+    Column("holder", String(200), nullable=False),
+    Column("acquired_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- debtor portal and API access (PORTAL) ----------------------------------------
+
+portal_links = Table(
+    "portal_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", String(320)),
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("role", String(20), nullable=False),
+    Column("user_email", String(320)),  # a collector token sees this owner's accounts
+    Column("department", String(100)),  # a manager token sees this department
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
