@@ -1,9 +1,170 @@
-"""Command line: demo (being built)."""
+"""`demo`: build a realistic portfolio in the configured ledger and print a summary.
+
+The generated rows are written as files under `var/demo/` and imported through the
+same importers and bank-statement reader a customer's own exports take.
+"""
 
 from __future__ import annotations
 
+import csv
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from pathlib import Path
+
 import click
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from hub.bootstrap import Hub
+from hub.cli import get_hub
+from hub.cli.imports import import_file
+from hub.cli.reports import aging_output
+from hub.domain.model import Role
+from hub.domain.model import User
+from hub.ledger.tables import customers
+from hub.ledger.tables import invoices
+from hub.ledger.tables import payments
+from hub.ledger.users import upsert_users
+from hub.services import payments as payment_service
+from hub.services.demo import DemoPortfolio
+from hub.services.demo import generate
+from hub.services.demo_statement import camt053
+from hub.services.reports import aging_report
+from sync.sources.bank import read_statement
+
+ACTOR = "demo"
+
+
+@dataclass
+class DemoFiles:
+    folder: Path
+    customers: Path
+    invoices: Path
+    payments: Path
+    statement: Path
+    extra: list[Path] = field(default_factory=list)
+
+
+def _write_csv(path: Path, rows: Sequence[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_files(portfolio: DemoPortfolio, folder: Path, statement_id: str) -> DemoFiles:
+    """The portfolio as an ERP would export it: CSVs and a camt.053 statement."""
+    folder.mkdir(parents=True, exist_ok=True)
+    statement = folder / "statement.camt053.xml"
+    created = max((row["received_on"] for row in portfolio.statement), default=statement_id)
+    statement.write_bytes(camt053(portfolio.statement, statement_id, date.fromisoformat(created)))
+    return DemoFiles(folder=folder,
+                     customers=_write_csv(folder / "customers.csv", portfolio.customers),
+                     invoices=_write_csv(folder / "invoices.csv", portfolio.invoices),
+                     payments=_write_csv(folder / "payments.csv", portfolio.payments),
+                     statement=statement)
+
+
+def _reset(hub: Hub) -> None:
+    url = make_url(hub.settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise click.UsageError("--reset only removes the embedded SQLite ledger; "
+                               "empty a PostgreSQL database with your own tools")
+    hub.engine.dispose()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{url.database}{suffix}").unlink(missing_ok=True)
+
+
+def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
+    """Generate, write and import the demo portfolio; returns the summary lines."""
+    today = hub.clock.today()
+    started = time.perf_counter()
+    portfolio = generate(seed, today, customers_count)
+    files = write_files(portfolio, hub.settings.var_dir / "demo", f"DEMO-{today:%Y%m%d}")
+    now = hub.clock.now()
+    people = [User(email=row["email"], name=row["name"], role=Role(row["role"]),
+                   department=row["department"], manager_email=row["manager_email"] or None)
+              for row in portfolio.users]
+    with hub.engine.begin() as connection:
+        upsert_users(connection, people, now)
+    lines = [f"Demo portfolio (seed {seed}, as of {today}) in {hub.settings.database_url}",
+             f"  files: {files.folder}"]
+    for kind, path in (("customers", files.customers), ("invoices", files.invoices),
+                       ("payments", files.payments)):
+        result = import_file(hub.engine, path, kind, preset="generic", actor=ACTOR,
+                             clock=hub.clock)
+        lines.append(f"  {kind:<10} created {result.created:>6}  updated {result.updated:>5}  "
+                     f"unchanged {result.unchanged:>6}  rejected {result.rejected}")
+    parsed = read_statement(files.statement)
+    statement = payment_service.import_statement(
+        hub.engine, parsed.payments, source=parsed.source, sha256=parsed.sha256, actor=ACTOR,
+        clock=hub.clock, rejected=len(parsed.rejected))
+    lines.append(f"  statement  {result_line(statement)}")
+    lines += _ledger_lines(hub)
+    lines.append(f"  built in {time.perf_counter() - started:.1f} s; "
+                 f"{len(people)} users ({', '.join(sorted({p.department or '' for p in people}))})")
+    return lines
+
+
+def result_line(result: payment_service.PaymentsResult) -> str:
+    return (f"credits {result.created}, matched by reference {result.matched_by_reference}, "
+            f"by amount {result.matched_by_amount}, unmatched {result.unmatched}, "
+            f"unchanged {result.unchanged}")
+
+
+def _ledger_lines(hub: Hub) -> list[str]:
+    with hub.engine.connect() as connection:
+        kinds = dict(connection.execute(
+            sa.select(customers.c.kind, sa.func.count()).group_by(customers.c.kind)).all())
+        countries = connection.execute(sa.select(sa.func.count(sa.distinct(customers.c.country)))
+                                       ).scalar_one()
+        languages = connection.execute(sa.select(sa.func.count(sa.distinct(customers.c.language)))
+                                       ).scalar_one()
+        statuses = dict(connection.execute(
+            sa.select(invoices.c.status, sa.func.count()).group_by(invoices.c.status)).all())
+        disputed = connection.execute(sa.select(sa.func.count()).where(invoices.c.disputed)
+                                      ).scalar_one()
+        payment_states = dict(connection.execute(
+            sa.select(payments.c.status, sa.func.count()).group_by(payments.c.status)).all())
+    return [
+        f"  customers  {sum(kinds.values())} ({kinds.get('B2B', 0)} B2B, {kinds.get('B2C', 0)} "
+        f"B2C) in {countries} countries, {languages} languages",
+        f"  invoices   {sum(statuses.values())}: "
+        + ", ".join(f"{count} {status.replace('_', ' ')}"
+                    for status, count in sorted(statuses.items()))
+        + f"; {disputed} disputed",
+        "  payments   " + ", ".join(f"{count} {status.replace('_', ' ')}"
+                                   for status, count in sorted(payment_states.items())),
+    ]
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+
+    @cli.command("demo")
+    @click.option("--seed", type=int, default=7, show_default=True,
+                  help="Same seed and date, same portfolio.")
+    @click.option("--customers", "customers_count", type=click.IntRange(1, 100_000),
+                  default=400, show_default=True)
+    @click.option("--reset", is_flag=True,
+                  help="Start from an empty embedded ledger (removes var/hub.db).")
+    @click.pass_context
+    def demo_command(ctx: click.Context, seed: int, customers_count: int, reset: bool) -> None:
+        """Build a realistic demo portfolio in the ledger and print a summary.
+
+        Several hundred customers in seven countries, five languages and four
+        currencies, twelve months of invoices, payments by CSV and a camt.053
+        statement. Running it again on the same day changes nothing.
+        """
+        hub = get_hub(ctx)
+        if reset:
+            _reset(hub)
+            hub.migrate()
+        for line in build_demo(hub, seed=seed, customers_count=customers_count):
+            click.echo(line)
+        click.echo("")
+        aging_output(aging_report(hub.engine, hub.clock.today(), "currency"), "table")

@@ -1,0 +1,76 @@
+"""`python app.py demo` builds a portfolio through the real importers, once."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+from click.testing import Result
+
+from hub.bootstrap import Hub
+from hub.cli import cli
+from hub.ledger.tables import customers
+from hub.ledger.tables import invoices
+from hub.ledger.tables import payments
+from hub.ledger.tables import users
+
+
+def _demo(hub: Hub, *args: str) -> Result:
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir)}
+    return CliRunner().invoke(cli, ["demo", "--customers", "80", *args], env=env)
+
+
+def _count(hub: Hub, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
+    with hub.engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(table).where(*where)
+                                  ).scalar_one()
+
+
+def test_demo_builds_a_varied_portfolio_and_summarises_it(hub: Hub) -> None:
+    result = _demo(hub)
+    assert result.exit_code == 0, result.output
+    folder = hub.settings.var_dir / "demo"
+    with (folder / "invoices.csv").open(encoding="utf-8") as handle:
+        written = sum(1 for _ in csv.DictReader(handle))
+    assert _count(hub, customers) == 80
+    assert _count(hub, invoices) == written > 80 * 6
+    assert _count(hub, users) == 11
+    with hub.engine.connect() as connection:
+        kinds = set(connection.execute(sa.select(customers.c.kind)).scalars())
+        currencies = set(connection.execute(sa.select(invoices.c.currency)).scalars())
+    assert kinds == {"B2B", "B2C"}
+    assert len(currencies) >= 3
+    paid = _count(hub, invoices, invoices.c.status == "paid")
+    still_open = _count(hub, invoices, invoices.c.status != "paid")
+    assert paid > still_open > 0, "most invoices are paid, a tail is not"
+    assert _count(hub, invoices, invoices.c.disputed) > 0
+    assert _count(hub, payments) > 0
+    statement = re.search(r"statement  credits (\d+), matched by reference (\d+)", result.output)
+    assert statement is not None, result.output
+    assert int(statement[1]) > 0
+    assert "customers  80 (" in result.output
+    assert "Aging as of" in result.output
+    assert "over 180" in result.output
+
+
+def test_running_the_demo_again_changes_nothing(hub: Hub) -> None:
+    assert _demo(hub).exit_code == 0
+    before = (_count(hub, invoices), _count(hub, payments))
+    again = _demo(hub)
+    assert again.exit_code == 0, again.output
+    assert (_count(hub, invoices), _count(hub, payments)) == before
+    assert re.search(r"invoices   created\s+0  updated\s+0", again.output), again.output
+    assert "credits 0," in again.output
+
+
+def test_reset_is_refused_outside_the_embedded_ledger(hub: Hub) -> None:
+    result = _demo(hub, "--reset")
+    if hub.engine.dialect.name == "sqlite":
+        assert result.exit_code == 0, result.output
+        assert _count(hub, customers) == 80
+    else:
+        assert result.exit_code == 2
+        assert "--reset only removes the embedded SQLite ledger" in result.output
