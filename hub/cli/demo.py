@@ -116,20 +116,22 @@ def result_line(result: payment_service.PaymentsResult) -> str:
             f"unchanged {result.unchanged}")
 
 
+def _counts_by(connection: sa.Connection, column: sa.Column[str]) -> dict[str, int]:
+    rows = connection.execute(sa.select(column, sa.func.count()).group_by(column))
+    return {str(value): int(count) for value, count in rows}
+
+
 def _ledger_lines(hub: Hub) -> list[str]:
     with hub.engine.connect() as connection:
-        kinds = dict(connection.execute(
-            sa.select(customers.c.kind, sa.func.count()).group_by(customers.c.kind)).all())
+        kinds = _counts_by(connection, customers.c.kind)
         countries = connection.execute(sa.select(sa.func.count(sa.distinct(customers.c.country)))
                                        ).scalar_one()
         languages = connection.execute(sa.select(sa.func.count(sa.distinct(customers.c.language)))
                                        ).scalar_one()
-        statuses = dict(connection.execute(
-            sa.select(invoices.c.status, sa.func.count()).group_by(invoices.c.status)).all())
+        statuses = _counts_by(connection, invoices.c.status)
         disputed = connection.execute(sa.select(sa.func.count()).where(invoices.c.disputed)
                                       ).scalar_one()
-        payment_states = dict(connection.execute(
-            sa.select(payments.c.status, sa.func.count()).group_by(payments.c.status)).all())
+        payment_states = _counts_by(connection, payments.c.status)
     return [
         f"  customers  {sum(kinds.values())} ({kinds.get('B2B', 0)} B2B, {kinds.get('B2C', 0)} "
         f"B2C) in {countries} countries, {languages} languages",
