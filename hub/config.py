@@ -55,6 +55,12 @@ def env_secret(env: Mapping[str, str], name: str, default: str) -> str:
     return env.get(name, default)
 
 
+def _public_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"HUB_PUBLIC_URL must start with http:// or https://, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
@@ -65,6 +71,11 @@ class Settings:
     api_max_page_size: int = 500
     log_level: str = "INFO"
     progress: bool = True
+    public_url: str = "http://127.0.0.1:5000"  # how debtors reach the portal, in links
+    portal_link_days: int = 30
+    portal_upload_max_bytes: int = 5 * 1024 * 1024
+    portal_rate_limit: int = 30  # portal requests a minute per link and per address
+    documents_dir: Path | None = None  # invoice copies; default var/documents
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -80,6 +91,11 @@ class Settings:
             path.write_text(secrets.token_hex(32), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()
+
+    @property
+    def documents_path(self) -> Path:
+        """Where invoice copies are kept (document_ref is relative to it)."""
+        return self.documents_dir or self.var_dir / "documents"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -109,4 +125,11 @@ class Settings:
             api_max_page_size=env_int(env, "HUB_API_MAX_PAGE_SIZE", 500, minimum=1),
             log_level=level,
             progress=env_bool(env, "HUB_PROGRESS", True),
+            public_url=_public_url(env.get("HUB_PUBLIC_URL", "") or "http://127.0.0.1:5000"),
+            portal_link_days=env_int(env, "HUB_PORTAL_LINK_DAYS", 30, minimum=1),
+            portal_upload_max_bytes=env_int(env, "HUB_PORTAL_UPLOAD_MAX_KB", 5120,
+                                            minimum=1) * 1024,
+            portal_rate_limit=env_int(env, "HUB_PORTAL_RATE_LIMIT", 30, minimum=1),
+            documents_dir=Path(env["HUB_DOCUMENTS_DIR"]) if env.get("HUB_DOCUMENTS_DIR")
+            else None,
         )
