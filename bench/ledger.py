@@ -1,0 +1,119 @@
+"""Ledger benchmark: import N invoices, import them again, run aging and DSO.
+
+    python bench/ledger.py --invoices 100000
+    HUB_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test \
+        python bench/ledger.py --invoices 100000
+
+Writes a synthetic portfolio (one customer per 20 invoices, `generic` layout) to a
+temporary folder, then on SQLite (a fresh file) and, when HUB_BENCH_POSTGRES_URL is
+set, on PostgreSQL (a fresh schema, dropped afterwards) prints: import rows a second,
+the re-import (nothing changes), aging and DSO report times, and the peak resident
+memory of the process. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from portfolio import write_portfolio
+
+from hub.cli.imports import import_file
+from hub.domain.clock import FixedClock
+from hub.ledger.db import make_engine
+from hub.ledger.db import upgrade
+from hub.services.reports import aging_report
+from hub.services.reports import dso_report
+
+T = TypeVar("T")
+TODAY = date(2026, 11, 30)
+
+
+def timed(action: Callable[[], T]) -> tuple[T, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(label: str, engine: sa.Engine, customers_csv: Path, invoices_csv: Path,
+        invoices: int) -> None:
+    clock = FixedClock(datetime.combine(TODAY, datetime.min.time(), UTC).replace(hour=12))
+    upgrade(engine)
+    print(f"\n{label}: {invoices:,} invoices")
+    result, seconds = timed(lambda: import_file(engine, customers_csv, "customers",
+                                                actor="bench", clock=clock))
+    print(f"  customers import   {result.created:>9,} rows  {seconds:7.1f} s  "
+          f"{result.created / seconds:>9,.0f} rows/s")
+    result, seconds = timed(lambda: import_file(engine, invoices_csv, "invoices",
+                                                actor="bench", clock=clock))
+    print(f"  invoices import    {result.created:>9,} rows  {seconds:7.1f} s  "
+          f"{result.created / seconds:>9,.0f} rows/s   peak RSS {peak_rss_mb():,.0f} MB")
+    result, seconds = timed(lambda: import_file(engine, invoices_csv, "invoices",
+                                                actor="bench", clock=clock))
+    print(f"  same file again    {result.unchanged:>9,} unchanged, {result.created} created, "
+          f"{result.updated} updated  {seconds:5.1f} s  "
+          f"{result.unchanged / seconds:>9,.0f} rows/s")
+    for by in ("currency", "owner", "customer"):
+        _, aging_s = timed(lambda by=by: aging_report(engine, TODAY, by))  # type: ignore[misc]
+        _, dso_s = timed(lambda by=by: dso_report(engine, TODAY, by))  # type: ignore[misc]
+        print(f"  by {by:<9} aging {aging_s:6.2f} s   DSO {dso_s:6.2f} s")
+    print(f"  peak RSS {peak_rss_mb():,.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--invoices", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="Write the files and the SQLite ledger here and keep them.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as scratch:
+        folder = args.keep or Path(scratch)
+        (customers_csv, invoices_csv), seconds = timed(
+            lambda: write_portfolio(folder, args.invoices, TODAY))
+        size = invoices_csv.stat().st_size / 1e6
+        print(f"portfolio written in {seconds:.1f} s: {invoices_csv} ({size:,.0f} MB)")
+        database = folder / "bench.db"
+        database.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{database}")
+        run("SQLite", engine, customers_csv, invoices_csv, args.invoices)
+        engine.dispose()
+        url = os.environ.get("HUB_BENCH_POSTGRES_URL")
+        if not url:
+            print("\nPostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
+            return
+        schema = f"hub_bench_{os.getpid()}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        separator = "&" if "?" in url else "?"
+        engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
+        try:
+            run("PostgreSQL", engine, customers_csv, invoices_csv, args.invoices)
+        finally:
+            engine.dispose()
+            with admin.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
