@@ -398,3 +398,27 @@ api_tokens = Table(
     Column("revoked_at", DateTime(timezone=True)),
     Column("last_used_at", DateTime(timezone=True)),
 )
+
+# --- staff sign-in and audit log (WEB) ---------------------------------------------
+
+sign_in_state = Table(
+    "sign_in_state",
+    metadata,
+    Column("email", String(320), primary_key=True),  # lower-case; also for unknown addresses
+    Column("failed_count", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("last_failure_at", DateTime(timezone=True)),
+    Column("last_sign_in_at", DateTime(timezone=True)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("actor", String(320), nullable=False),  # e-mail, or "anonymous"
+    Column("action", String(64), nullable=False),  # signin.succeeded, rules.activated, ...
+    Column("target", String(320)),
+    Column("address", String(64)),  # client IP address
+    Column("detail", JSON, nullable=False),
+)
