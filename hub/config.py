@@ -76,6 +76,12 @@ class Settings:
     portal_upload_max_bytes: int = 5 * 1024 * 1024
     portal_rate_limit: int = 30  # portal requests a minute per link and per address
     documents_dir: Path | None = None  # invoice copies; default var/documents
+    session_hours: int = 12  # staff stay signed in this long
+    signin_max_failures: int = 5  # failed passwords in a row before a lockout
+    signin_lockout_minutes: int = 15
+    entra_client_id: str = ""  # empty: Microsoft sign-in is off
+    entra_client_secret: str = ""
+    entra_authority: str = "https://login.microsoftonline.com/organizations"
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -132,4 +138,11 @@ class Settings:
             portal_rate_limit=env_int(env, "HUB_PORTAL_RATE_LIMIT", 30, minimum=1),
             documents_dir=Path(env["HUB_DOCUMENTS_DIR"]) if env.get("HUB_DOCUMENTS_DIR")
             else None,
+            session_hours=env_int(env, "HUB_SESSION_HOURS", 12, minimum=1),
+            signin_max_failures=env_int(env, "HUB_SIGNIN_MAX_FAILURES", 5, minimum=1),
+            signin_lockout_minutes=env_int(env, "HUB_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1),
+            entra_client_id=env.get("HUB_ENTRA_CLIENT_ID", "").strip(),
+            entra_client_secret=env_secret(env, "HUB_ENTRA_CLIENT_SECRET", ""),
+            entra_authority=(env.get("HUB_ENTRA_AUTHORITY", "").strip().rstrip("/")
+                             or "https://login.microsoftonline.com/organizations"),
         )
