@@ -399,6 +399,64 @@ api_tokens = Table(
     Column("last_used_at", DateTime(timezone=True)),
 )
 
+# --- notifications: the outbox and its channels (NOTIFY) -------------------------
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("customer_code", String(64), index=True),  # None for staff messages
+    Column("recipient_kind", String(10), nullable=False),  # debtor | staff
+    Column("recipient", String(320)),  # staff e-mail; for debtors the address used
+    Column("channels", JSON, nullable=False),  # ordered candidates
+    Column("channel", String(20)),  # the channel chosen at dispatch time
+    Column("skipped_channels", JSON, nullable=False),  # [{channel, reason}]
+    Column("template", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("decision_key", String(300), index=True),
+    Column("batch", String(40), index=True),  # the cycle it belongs to (local date)
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", DateTime(timezone=True)),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", String(120)),
+    Column("claimed_until", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("subject", Text),  # rendered, for the outbox page
+    Column("body", Text),
+    Column("external_id", String(200)),  # the provider's id (Slack ts, Twilio SID, ...)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    CheckConstraint("state in ('queued', 'claimed', 'sending', 'sent', 'failed', "
+                    "'uncertain', 'held', 'skipped')", name="state"),
+)
+Index("ix_messages_state_next", messages.c.state, messages.c.next_attempt_at)
+
+channel_status = Table(
+    "channel_status",
+    metadata,
+    Column("channel", String(20), primary_key=True),
+    Column("flagged", Boolean, nullable=False, default=False),  # configuration needs a person
+    Column("last_error", Text),
+    Column("flagged_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+customer_addresses = Table(  # postal address for letters
+    "customer_addresses",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("attention", String(200)),
+    Column("lines", Text, nullable=False),  # street lines, newline separated
+    Column("postcode", String(20)),
+    Column("city", String(100)),
+    Column("country", String(2)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- staff sign-in and audit log (WEB) ---------------------------------------------
 
 sign_in_state = Table(
