@@ -17,6 +17,8 @@ from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
+from hub.ports import PortalLinks
+from hub.services.portal_links import LedgerPortalLinks
 
 
 @dataclass
@@ -29,6 +31,11 @@ class Hub:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings.database_url)
+
+    def portal_links(self) -> PortalLinks:
+        """Debtor portal links (NOTIFY's templates, SHEETS' portal-link column)."""
+        return LedgerPortalLinks(self.engine, self.clock, self.settings.signing_key(),
+                                 self.settings.public_url, self.settings.portal_link_days)
 
     def migrate(self) -> None:
         upgrade(self.engine)

@@ -3,6 +3,7 @@ implement. The composition root, hub/bootstrap.py, picks the implementations."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -101,3 +102,14 @@ class CycleHook(Protocol):
     def name(self) -> str: ...
 
     def run(self, as_of: date, *, dry_run: bool) -> HookReport: ...
+
+
+class PortalLinks(Protocol):
+    """Debtor portal links for messages and sheets (implemented in hub/services/portal_links.py).
+
+    A live link with at least half its lifetime left is handed out again, so calling this
+    for every reminder does not mint a new link each time."""
+
+    def portal_url(self, customer_code: str) -> str: ...  # NotFound for an unknown code
+
+    def portal_urls(self, customer_codes: Iterable[str]) -> dict[str, str]: ...  # known codes

@@ -58,10 +58,11 @@ def _register() -> None:
     from hub.cli import demo  # noqa: PLC0415
     from hub.cli import imports  # noqa: PLC0415
     from hub.cli import payments  # noqa: PLC0415
+    from hub.cli import portal  # noqa: PLC0415
     from hub.cli import reports  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
 
-    for module in (db, imports, payments, reports, demo, web):
+    for module in (db, imports, payments, reports, demo, web, portal):
         module.register(cli)
 
 
