@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from collections.abc import Iterator
+from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from typing import Any
 from typing import Protocol
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
+from hub.domain.money import Money
+from hub.domain.outbox import Delivery
+from hub.domain.outbox import Rendered
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 
@@ -113,3 +118,35 @@ class PortalLinks(Protocol):
     def portal_url(self, customer_code: str) -> str: ...  # NotFound for an unknown code
 
     def portal_urls(self, customer_codes: Iterable[str]) -> dict[str, str]: ...  # known codes
+
+
+class Transport(Protocol):
+    """One notification channel (implemented in notifications/): knows its payload and
+    which of its errors are permanent. `send` raises hub.domain.outbox.TransportError and
+    returns the provider's message id when it has one."""
+
+    @property
+    def channel(self) -> str: ...
+
+    def prepare_address(self, address: str, *, country: str | None) -> str: ...  # AddressError
+
+    def send(self, delivery: Delivery) -> str | None: ...
+
+
+class MessageRenderer(Protocol):
+    """Templates per name, language and channel (notifications/templates)."""
+
+    def known_templates(self) -> frozenset[str]: ...
+
+    def render(self, template: str, language: str, channel: str,
+               context: Mapping[str, Any]) -> Rendered: ...
+
+    def format_money(self, amount: Money, language: str) -> str: ...
+
+    def format_date(self, day: date, language: str) -> str: ...
+
+
+class ManagerDirectory(Protocol):
+    """Who manages a person (Microsoft Graph; None when the directory has no manager)."""
+
+    def manager_of(self, email: str) -> str | None: ...

@@ -101,3 +101,76 @@ def retry_delay(attempts: int, *, base_seconds: int = 60, cap_seconds: int = 360
     if retry_after is not None:
         delay = max(delay, int(retry_after + 0.999))
     return timedelta(seconds=delay)
+
+
+class AddressError(ValueError):
+    """The recipient's address cannot be used on a channel (the reason is the message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button on a chat message: `url` opens the hub; otherwise `action_id` and `value`
+    come back to the interactivity endpoint."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PostalAddress:
+    name: str
+    lines: tuple[str, ...]
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
+
+    def block(self) -> list[str]:
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return [self.name, *self.lines, *([place] if place else []),
+                *([self.country] if self.country else [])]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A template rendered for one channel and language."""
+
+    subject: str
+    text: str
+    html: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Everything a transport needs to send one message; built by the dispatcher."""
+
+    key: str  # the idempotency key (Message-ID, Twilio/Graph idempotency, file names)
+    channel: str
+    address: str  # e-mail, E.164 number, Slack user e-mail, channel id, webhook name
+    subject: str
+    text: str
+    html: str | None = None
+    name: str | None = None
+    language: str = "en"
+    attachments: tuple[Attachment, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()  # label, value (digest lines, account facts)
+    postal: PostalAddress | None = None
+    batch: str | None = None
+    statement: tuple[tuple[str, str, str], ...] = ()  # invoice, due date, open (formatted)
+    statement_total: str = ""
+
+
+# Timeline event kinds written by the dispatcher and the chat buttons.
+MESSAGE_SENT = "message.sent"
+MESSAGE_FAILED = "message.failed"
+MESSAGE_UNCERTAIN = "message.uncertain"
+MESSAGE_SKIPPED = "message.skipped"
