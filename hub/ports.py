@@ -20,6 +20,10 @@ from hub.domain.outbox import Delivery
 from hub.domain.outbox import Rendered
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
+from hub.domain.sheets import BookPlan
+from hub.domain.sheets import BookSnapshot
+from hub.domain.sheets import SheetLayout
+from hub.domain.sheets import WriteResult
 
 
 class Progress(Protocol):
@@ -150,3 +154,21 @@ class ManagerDirectory(Protocol):
     """Who manages a person (Microsoft Graph; None when the directory has no manager)."""
 
     def manager_of(self, email: str) -> str | None: ...
+
+
+class WorksheetBackend(Protocol):
+    """Where shared worklists live (sync/sheets/): local XLSX workbooks, Google Sheets or
+    Smartsheet. A book is one department's workbook / spreadsheet / sheet with a tab (or,
+    in Smartsheet, an owner section) per owner.
+
+    Both calls raise hub.domain.sheets.SheetTargetError for a permanent failure of that
+    book (401, 403, not found, not configured) and SheetBusy when it is open or locked."""
+
+    @property
+    def name(self) -> str: ...  # xlsx | google | smartsheet
+
+    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None) -> BookSnapshot:
+        ...
+
+    def write(self, plan: BookPlan, snapshot: BookSnapshot,
+              layout: SheetLayout) -> WriteResult: ...
