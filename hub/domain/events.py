@@ -13,3 +13,31 @@ CREDIT_RECORDED = "credit.recorded"  # over-payment kept on the account
 CREDIT_NOTE_IMPORTED = "credit_note.imported"
 IMPORT_COMPLETED = "import.completed"
 NOTE_ADDED = "note.added"
+
+# The collections cycle and the person actions (promises, plans, disputes, tasks).
+PROMISE_RECORDED = "promise.recorded"
+PROMISE_KEPT = "promise.kept"
+PROMISE_BROKEN = "promise.broken"
+PLAN_APPROVED = "plan.approved"  # inside the rule file's limits, or approved by a person
+PLAN_IN_REVIEW = "plan.in_review"  # outside the limits: a review task
+PLAN_REJECTED = "plan.rejected"
+PLAN_COMPLETED = "plan.completed"
+PLAN_BROKEN = "plan.broken"
+DISPUTE_OPENED = "dispute.opened"
+DISPUTE_RESOLVED = "dispute.resolved"
+TASK_CREATED = "task.created"
+TASK_DONE = "task.done"
+TASK_CANCELLED = "task.cancelled"
+ACCOUNT_CONTACTED = "account.contacted"
+ACCOUNT_COMPLETED = "account.completed"
+ACCOUNT_SNOOZED = "account.snoozed"
+DECISION_APPLIED = "decision.applied"  # a ladder step or rule fired (facts in data)
+MESSAGE_QUEUED = "message.queued"
+ESCALATED = "account.escalated"
+SALES_HOLD_PLACED = "sales_hold.placed"
+SALES_HOLD_RELEASED = "sales_hold.released"
+LEGAL_HANDOVER = "legal.handover"
+CHARGE_ADDED = "charge.added"  # a fixed compensation or interest line on an invoice
+
+# Where a person action came from (the `source` of the services in hub.services).
+SOURCES = frozenset({"web", "portal", "sheet", "slack", "teams", "api", "rules", "import"})

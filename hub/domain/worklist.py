@@ -1,0 +1,28 @@
+"""One row of a person's worklist: an account that needs something from them today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from hub.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistRow:
+    customer_code: str
+    customer_name: str
+    owner: str | None
+    department: str | None
+    main_contact: str | None  # "Name <email>" or a phone number
+    balance: Money  # open amount, in the account's main currency
+    overdue: Money  # of which past due
+    oldest_due_date: date | None
+    days_overdue: int
+    current_step: str | None  # the last ladder step applied
+    suggested_action: str  # what to do next, in words
+    open_task_ids: tuple[int, ...]
+    last_contact: date | None
+    score: int | None
+    priority: int  # higher first
+    snoozed_until: date | None = None

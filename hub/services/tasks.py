@@ -1,0 +1,125 @@
+"""Tasks for people and the actions people take on an account: contacted, done,
+snoozed, a note. Every action is an event on the account's timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.domain import events as kinds
+from hub.domain.errors import NotFound
+from hub.domain.errors import UserError
+from hub.ledger.accounts import account
+from hub.ledger.accounts import add_event
+from hub.ledger.accounts import check_source
+from hub.ledger.tables import tasks
+
+OPEN = "open"
+
+
+def create_task(connection: Connection, *, customer_code: str, task_type: str,
+                assignee: str | None, due_date: date, reason: str, actor: str,
+                now: datetime, key: str | None, source: str = "rules",
+                decision_key: str | None = None) -> int | None:
+    """Create a task; None when one with `key` exists already or, for tasks the rules
+    create, when the account already has an open task of the same type (never two
+    call tasks for one account)."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    if key is not None and connection.execute(
+            sa.select(tasks.c.id).where(tasks.c.key == key)).first() is not None:
+        return None
+    if source == "rules" and connection.execute(
+            sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id,
+                                        tasks.c.task_type == task_type,
+                                        tasks.c.state == OPEN)).first() is not None:
+        return None
+    task_id = int(connection.execute(tasks.insert().values(
+        customer_id=ref.id, task_type=task_type, assignee=assignee, due_date=due_date,
+        state=OPEN, key=key, reason=reason, decision_key=decision_key, created_by=actor,
+        source=source, created_at=now, updated_at=now).returning(tasks.c.id)).scalar_one())
+    who = assignee or "nobody yet"
+    add_event(connection, customer_id=ref.id, kind=kinds.TASK_CREATED, actor=actor, now=now,
+              summary=f"task {task_type} for {who}, due {due_date}: {reason}",
+              data={"task_id": task_id, "task_type": task_type, "assignee": assignee,
+                    "due_date": due_date.isoformat(), "source": source})
+    return task_id
+
+
+def _close_open_tasks(connection: Connection, customer_id: int, *, actor: str, now: datetime,
+                      outcome: str | None) -> list[int]:
+    ids = [row.id for row in connection.execute(
+        sa.select(tasks.c.id).where(tasks.c.customer_id == customer_id, tasks.c.state == OPEN))]
+    if ids:
+        connection.execute(tasks.update().where(tasks.c.id.in_(ids)).values(
+            state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+    return ids
+
+
+def mark_contacted(connection: Connection, *, customer_code: str, actor: str, source: str,
+                   now: datetime, note: str | None = None) -> None:
+    """The debtor was reached (call, mail, chat); shown as the account's last contact."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    add_event(connection, customer_id=ref.id, kind=kinds.ACCOUNT_CONTACTED, actor=actor,
+              now=now, summary="contacted" + (f": {note}" if note else ""),
+              data={"source": source, "note": note})
+
+
+def complete_account(connection: Connection, *, customer_code: str, actor: str, source: str,
+                     now: datetime, outcome: str | None = None) -> list[int]:
+    """Done for now: every open task of the account is closed. Returns their ids."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    closed = _close_open_tasks(connection, ref.id, actor=actor, now=now, outcome=outcome)
+    add_event(connection, customer_id=ref.id, kind=kinds.ACCOUNT_COMPLETED, actor=actor,
+              now=now, summary=f"marked done ({len(closed)} task(s) closed)"
+              + (f": {outcome}" if outcome else ""),
+              data={"source": source, "outcome": outcome, "task_ids": closed})
+    return closed
+
+
+def complete_task(connection: Connection, *, task_id: int, actor: str, source: str,
+                  now: datetime, outcome: str | None = None) -> None:
+    check_source(source)
+    row = connection.execute(sa.select(tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
+                             .where(tasks.c.id == task_id)).first()
+    if row is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if row.state != OPEN:
+        raise UserError(f"task {task_id} is already {row.state}")
+    connection.execute(tasks.update().where(tasks.c.id == task_id).values(
+        state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+    add_event(connection, customer_id=row.customer_id, kind=kinds.TASK_DONE, actor=actor,
+              now=now, summary=f"task {row.task_type} done" + (f": {outcome}" if outcome else ""),
+              data={"task_id": task_id, "source": source, "outcome": outcome})
+
+
+def snooze(connection: Connection, *, customer_code: str, until: date, actor: str,
+           source: str, now: datetime) -> int:
+    """Hide the account's open tasks from worklists until `until`. Returns how many."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    if until <= now.date():
+        raise UserError(f"snooze until {until}: the date must be in the future")
+    count = connection.execute(tasks.update().where(
+        tasks.c.customer_id == ref.id, tasks.c.state == OPEN).values(
+        snoozed_until=until, updated_at=now)).rowcount
+    add_event(connection, customer_id=ref.id, kind=kinds.ACCOUNT_SNOOZED, actor=actor, now=now,
+              summary=f"snoozed until {until}",
+              data={"until": until.isoformat(), "source": source, "tasks": count})
+    return int(count)
+
+
+def add_note(connection: Connection, *, customer_code: str, text: str, actor: str,
+             source: str, now: datetime) -> None:
+    check_source(source)
+    text = text.strip()
+    if not text:
+        raise UserError("a note needs some text")
+    ref = account(connection, customer_code)
+    add_event(connection, customer_id=ref.id, kind=kinds.NOTE_ADDED, actor=actor, now=now,
+              summary=text, data={"source": source})

@@ -1,0 +1,144 @@
+"""The worklist: accounts that need something from a person today (open tasks due,
+not snoozed), in priority order. An empty list means nothing is left to do."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.domain import events as kinds
+from hub.domain.money import Money
+from hub.domain.worklist import WorklistRow
+from hub.ledger.accounts import ids_in
+from hub.ledger.tables import applied_decisions
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from hub.ledger.tables import invoices
+from hub.ledger.tables import tasks
+
+OPEN_STATUSES = ("open", "partially_paid")
+ACTIONS = {  # task type -> what the person should do, in words
+    "call": "Call the customer",
+    "follow_up": "Follow up: a promise or plan was not kept",
+    "review_plan": "Review the proposed payment plan",
+    "legal_handover": "Hand the account over to legal",
+    "escalation": "Step in: the account is escalated to you",
+    "copy_request": "Send the customer a copy of the invoice",
+    "limitation_warning": "Act before the claim expires",
+}
+
+
+def suggested_action(task_type: str) -> str:
+    return ACTIONS.get(task_type, task_type.replace("_", " ").capitalize())
+
+
+def priority(days_overdue: int, overdue_minor: int, score: int | None) -> int:
+    """Older and larger debts first; a poor payment score adds weight."""
+    size = min(500, int((max(overdue_minor, 0) / 100) ** 0.5))
+    risk = 0 if score is None else max(0, 50 - score // 2)
+    return min(days_overdue, 365) + size + risk
+
+
+def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
+             department: str | None = None) -> list[WorklistRow]:
+    open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
+                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
+    query = (sa.select(tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
+                       tasks.c.snoozed_until)
+             .join(customers, customers.c.id == tasks.c.customer_id).where(open_due)
+             .order_by(tasks.c.due_date, tasks.c.id))
+    if owner is not None:
+        query = query.where(sa.or_(tasks.c.assignee == owner,
+                                   sa.and_(tasks.c.assignee.is_(None),
+                                           customers.c.owner == owner)))
+    if department is not None:
+        query = query.where(customers.c.department == department)
+    task_rows: dict[int, list[Any]] = defaultdict(list)
+    for row in connection.execute(query):
+        task_rows[row.customer_id].append(row)
+    if not task_rows:
+        return []
+    ids = list(task_rows)
+    rows = [_row(customer, task_rows[customer.id], as_of, extra)
+            for customer, extra in _details(connection, ids, as_of)]
+    rows.sort(key=lambda row: (-row.priority, row.customer_code))
+    return rows
+
+
+def _details(connection: Connection, ids: list[int], as_of: date
+             ) -> list[tuple[Any, dict[str, Any]]]:
+    customer_rows = connection.execute(sa.select(customers).where(
+        ids_in(connection, customers.c.id, ids))).all()
+    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    totals = connection.execute(
+        sa.select(invoices.c.customer_id, invoices.c.currency,
+                  sa.func.sum(invoices.c.open_minor).label("open_minor"),
+                  sa.func.sum(sa.case((invoices.c.due_date < as_of, invoices.c.open_minor),
+                                      else_=0)).label("overdue_minor"),
+                  sa.func.min(invoices.c.due_date).label("oldest"))
+        .where(ids_in(connection, invoices.c.customer_id, ids),
+               invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0)
+        .group_by(invoices.c.customer_id, invoices.c.currency))
+    for row in totals:
+        best = extra[row.customer_id].get("totals")
+        if best is None or row.open_minor > best.open_minor:
+            extra[row.customer_id]["totals"] = row
+    for contact in connection.execute(
+            sa.select(contacts.c.customer_id, contacts.c.name, contacts.c.email,
+                      contacts.c.phone)
+            .where(ids_in(connection, contacts.c.customer_id, ids))
+            .order_by(contacts.c.customer_id, contacts.c.is_primary.desc(), contacts.c.id)):
+        extra[contact.customer_id].setdefault("contact", contact)
+    for step in connection.execute(
+            sa.select(applied_decisions.c.customer_id, applied_decisions.c.step)
+            .where(ids_in(connection, applied_decisions.c.customer_id, ids),
+                   applied_decisions.c.step.is_not(None),
+                   applied_decisions.c.paused_by.is_(None))
+            .order_by(applied_decisions.c.applied_on, applied_decisions.c.id)):
+        extra[step.customer_id]["step"] = step.step
+    for customer_id, last in connection.execute(
+            sa.select(events.c.customer_id, sa.func.max(events.c.occurred_at))
+            .where(ids_in(connection, events.c.customer_id, ids),
+                   events.c.kind == kinds.ACCOUNT_CONTACTED)
+            .group_by(events.c.customer_id)):
+        extra[customer_id]["last_contact"] = last
+    return [(row, extra[row.id]) for row in customer_rows]
+
+
+def _contact(row: Any) -> str | None:
+    if row is None:
+        return None
+    reach = row.email or row.phone
+    return f"{row.name} <{reach}>" if reach else row.name
+
+
+def _row(customer: Any, open_tasks: list[Any], as_of: date,
+         extra: dict[str, Any]) -> WorklistRow:
+    totals = extra.get("totals")
+    currency = totals.currency if totals is not None else (customer.currency or "EUR")
+    open_minor = int(totals.open_minor) if totals is not None else 0
+    overdue_minor = int(totals.overdue_minor) if totals is not None else 0
+    oldest = totals.oldest if totals is not None else None
+    if isinstance(oldest, str):  # SQLite returns MIN() of a date column as text
+        oldest = date.fromisoformat(oldest)
+    days = max(0, (as_of - oldest).days) if oldest is not None else 0
+    last_contact = extra.get("last_contact")
+    if isinstance(last_contact, str):
+        last_contact = date.fromisoformat(last_contact[:10])
+    elif last_contact is not None:
+        last_contact = last_contact.date()
+    return WorklistRow(
+        customer_code=customer.code, customer_name=customer.name, owner=customer.owner,
+        department=customer.department, main_contact=_contact(extra.get("contact")),
+        balance=Money.from_minor(open_minor, currency),
+        overdue=Money.from_minor(overdue_minor, currency), oldest_due_date=oldest,
+        days_overdue=days, current_step=extra.get("step"),
+        suggested_action=suggested_action(open_tasks[0].task_type),
+        open_task_ids=tuple(task.id for task in open_tasks), last_contact=last_contact,
+        score=customer.score,
+        priority=priority(days, overdue_minor, customer.score))
