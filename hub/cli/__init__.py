@@ -60,9 +60,10 @@ def _register() -> None:
     from hub.cli import payments  # noqa: PLC0415
     from hub.cli import portal  # noqa: PLC0415
     from hub.cli import reports  # noqa: PLC0415
+    from hub.cli import users  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
 
-    for module in (db, imports, payments, reports, demo, web, portal):
+    for module in (db, imports, payments, reports, demo, web, portal, users):
         module.register(cli)
 
 

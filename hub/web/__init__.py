@@ -1,4 +1,4 @@
-"""Flask application factory."""
+"""Flask application factory: each `_setup_*` step configures one concern."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from flask import jsonify
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
-from hub.web.api import api
 from hub.web.errors import error_response
 from hub.web.errors import register_error_handlers
 
@@ -24,12 +23,55 @@ def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None
     app = Flask(__name__)
     app.config["SECRET_KEY"] = hub.settings.signing_key()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    app.extensions["hub"] = hub
+    _setup_security(app, hub)
     if test_config:
         app.config.update(test_config)
-    app.extensions["hub"] = hub
     register_error_handlers(app)
-    app.register_blueprint(api)
+    _setup_templates(app)
+    _setup_blueprints(app)
+    _setup_health(app, hub)
+    return app
 
+
+def _setup_security(app: Flask, hub: Hub) -> None:
+    from hub.web.entra import EntraSignIn  # noqa: PLC0415
+    from hub.web.ratelimit import RateLimiter  # noqa: PLC0415
+    from hub.web.security import configure_sessions  # noqa: PLC0415
+    from hub.web.security import setup_security  # noqa: PLC0415
+    from hub.web.signin import load_viewer  # noqa: PLC0415
+
+    configure_sessions(app, public_url=hub.settings.public_url,
+                       session_hours=hub.settings.session_hours,
+                       max_upload_bytes=hub.settings.portal_upload_max_bytes)
+    app.extensions["hub.ratelimiter"] = RateLimiter()
+    app.extensions["hub.entra"] = EntraSignIn(hub.settings)
+    app.before_request(load_viewer)
+    setup_security(app)
+
+
+def _setup_templates(app: Flask) -> None:
+    from hub.web import filters  # noqa: PLC0415
+
+    filters.register(app)
+
+
+def _setup_blueprints(app: Flask) -> None:
+    """Every blueprint of the app. The JSON API authenticates by token, not by
+    session cookie, so it is exempt from CSRF checks."""
+    from hub.web.account import account  # noqa: PLC0415
+    from hub.web.api import api  # noqa: PLC0415
+    from hub.web.security import exempt_blueprint  # noqa: PLC0415
+    from hub.web.signin import signin  # noqa: PLC0415
+    from hub.web.ui import ui  # noqa: PLC0415
+
+    for blueprint in (signin, ui, account):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api)
+    exempt_blueprint(app, api)
+
+
+def _setup_health(app: Flask, hub: Hub) -> None:
     @app.get("/healthz")
     def healthz() -> Response:
         """200 when the database answers a trivial query, 503 with the envelope when not."""
@@ -41,5 +83,3 @@ def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None
             return error_response(503, "database_unavailable", "the database does not answer",
                                   {"database": hub.engine.dialect.name})
         return jsonify({"status": "ok", "database": hub.engine.dialect.name})
-
-    return app

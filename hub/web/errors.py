@@ -1,6 +1,9 @@
 """One JSON error envelope for every error the web app returns:
 
     {"error": {"code": "not_found", "message": "...", "details": {...}}}
+
+A browser asking for a page (Accept: text/html, outside /api/) gets the same
+status and message as an HTML page in the site's layout instead.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from typing import Any
 from flask import Flask
 from flask import Response
 from flask import jsonify
+from flask import render_template
+from flask import request
 from werkzeug.exceptions import HTTPException
 
 from hub.domain.errors import NotFound
@@ -41,10 +46,28 @@ def bad_parameter(name: str, value: str, expected: str) -> ApiError:
                     f"got {value!r}", {"parameter": name, "value": value, "expected": expected})
 
 
+def _wants_html() -> bool:
+    if request.path.startswith(("/api/", "/healthz")):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.accept_mimetypes["text/html"] > 0
+
+
 def error_response(status: int, code: str, message: str,
                    details: dict[str, Any] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
-    response.status_code = status
+    details = details or {}
+    if _wants_html():
+        try:
+            page = render_template("error.html", status=status, code=code, message=message)
+        except Exception:  # an error page must never fail
+            log.exception("cannot render the error page")
+            page = f"<!doctype html><title>{status}</title><p>{status}</p>"
+        response = Response(page, status=status, mimetype="text/html")
+    else:
+        response = jsonify({"error": {"code": code, "message": message, "details": details}})
+        response.status_code = status
+    if "retry_after" in details:
+        response.headers["Retry-After"] = str(details["retry_after"])
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from collections.abc import Iterator
 
@@ -11,6 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
+from hub.domain.model import Role
+from hub.domain.model import User
+from hub.ledger.users import upsert_users
+from hub.services.staff_auth import set_password
 from hub.web import create_app
 from tests.builders import add_contact
 from tests.builders import add_customer
@@ -68,3 +73,65 @@ def make_app(seeded: Hub) -> Iterator[Callable[..., Flask]]:
 @pytest.fixture
 def client(seeded: Hub) -> FlaskClient:
     return create_app(seeded, {"TESTING": True}).test_client()
+
+
+# --- staff sign-in (WEB) -----------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+STAFF = {  # e-mail: (name, role, department)
+    "ann@example.com": ("Ann Collector", "collector", "sales"),
+    "bob@example.com": ("Bob Collector", "collector", "ops"),
+    "mia@example.com": ("Mia Manager", "manager", "sales"),
+    "fin@example.com": ("Fay Finance", "finance", None),
+    "adm@example.com": ("Ada Admin", "admin", None),
+    "ro@example.com": ("Rory Reader", "read_only", None),
+}
+
+
+def add_staff(hub: Hub) -> None:
+
+    now = hub.clock.now()
+    with hub.engine.begin() as connection:
+        upsert_users(connection, [User(email=email, name=name, role=Role(role),
+                                       department=department)
+                                  for email, (name, role, department) in STAFF.items()], now)
+        for email in STAFF:
+            set_password(connection, email, PASSWORD, actor="test", now=now)
+
+
+@pytest.fixture
+def staffed(seeded: Hub) -> Hub:
+    """The seeded ledger plus one user per role (password PASSWORD)."""
+    add_staff(seeded)
+    return seeded
+
+
+@pytest.fixture
+def staff_app(staffed: Hub) -> Flask:
+    return create_app(staffed, {"TESTING": True})
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form (CSRF token included)."""
+    page = client.get("/signin")
+    assert page.status_code == 200
+    token = csrf_from(page.get_data(as_text=True))
+    response = client.post("/signin", data={"email": email, "password": password,
+                                            "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def as_user(staff_app: Flask) -> Callable[[str], FlaskClient]:
+    """A test client signed in as the given e-mail."""
+    def make(email: str) -> FlaskClient:
+        client = staff_app.test_client()
+        sign_in(client, email)
+        return client
+    return make

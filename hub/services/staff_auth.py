@@ -1,0 +1,115 @@
+"""Staff sign-in: argon2 password hashes, lockout after repeated failures, and an
+audit record of every attempt. The only module that knows argon2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError
+from argon2.exceptions import VerificationError
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+
+from hub.domain.errors import UserError
+from hub.ledger import staff
+from hub.ledger.staff import StaffRow
+
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown addresses as slow as known ones.
+_DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$z1a8yafTLLgG7jNutD67IQ$"
+               "hNOkn2Y7j6a5YTUnp8aKAYE7rwZbd9rMowHd76yx1hk")
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: StaffRow | None
+    reason: str | None = None  # why it failed, for the audit log (never shown verbatim)
+    locked_until: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(connection: Connection, email: str, password: str, *, actor: str,
+                 now: datetime) -> None:
+    user = staff.user_by_email(connection, email)
+    if user is None:
+        raise UserError(f"no user with e-mail {email!r}; add them first")
+    staff.set_password_hash(connection, user.id, hash_password(password), now)
+    staff.unlock(connection, user.email)  # a new password is also the way out of a lockout
+    staff.audit(connection, actor=actor, action="user.password_set", target=user.email, now=now)
+
+
+def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address: str | None,
+            policy: LockoutPolicy) -> SignInResult:
+    """Check a password; count failures per address and lock the account for a while
+    after `policy.max_failures` in a row. Every attempt lands in the audit log."""
+    email = email.strip().lower()
+    with engine.begin() as connection:
+        state = staff.sign_in_state_for(connection, email)
+        user = staff.user_by_email(connection, email)
+        if state.locked_until is not None and state.locked_until > now:
+            staff.audit(connection, actor=email or "anonymous", action="signin.locked_out",
+                        target=email, address=address, now=now)
+            return SignInResult(None, "locked", state.locked_until)
+        valid = _verify(user.password_hash if user else None, password)
+        if user is not None and valid and user.active:
+            staff.record_success(connection, email, now)
+            staff.audit(connection, actor=user.email, action="signin.succeeded",
+                        target=user.email, address=address, now=now,
+                        detail={"method": "password"})
+            if _hasher.check_needs_rehash(user.password_hash or ""):
+                staff.set_password_hash(connection, user.id, _hasher.hash(password), now)
+            return SignInResult(user)
+        reason = "inactive" if user is not None and valid else "bad_credentials"
+        failures = state.failed_count + 1
+        locked_until = now + policy.lockout if failures >= policy.max_failures else None
+        staff.record_failure(connection, email, failed_count=0 if locked_until else failures,
+                             locked_until=locked_until, now=now)
+        staff.audit(connection, actor=email or "anonymous", action="signin.failed",
+                    target=email, address=address, now=now,
+                    detail={"reason": reason, "failures": failures,
+                            "locked": locked_until is not None})
+        return SignInResult(None, reason, locked_until)
+
+
+def sign_in_external(engine: Engine, email: str, *, provider: str, now: datetime,
+                     address: str | None) -> SignInResult:
+    """A sign-in vouched for by an identity provider: the user must exist and be active
+    here (roles and scopes come from this hub, never from the provider)."""
+    with engine.begin() as connection:
+        user = staff.user_by_email(connection, email)
+        if user is None or not user.active:
+            reason = "unknown_user" if user is None else "inactive"
+            staff.audit(connection, actor=email or "anonymous", action="signin.failed",
+                        target=email, address=address, now=now,
+                        detail={"reason": reason, "method": provider})
+            return SignInResult(None, reason)
+        staff.record_success(connection, user.email, now)
+        staff.audit(connection, actor=user.email, action="signin.succeeded", target=user.email,
+                    address=address, now=now, detail={"method": provider})
+        return SignInResult(user)

@@ -1,0 +1,68 @@
+"""An account's timeline: every event on the customer, newest first, with its data
+(message content, rule and facts of a decision, sheet edits, chat actions...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.ledger.tables import events
+from hub.ledger.tables import invoices
+
+# Event kinds grouped for display (the first part of "kind" before the dot).
+GROUPS = {
+    "decision": "rule", "rules": "rule", "rule": "rule",
+    "payment": "payment", "credit": "payment", "promise": "promise", "plan": "promise",
+    "message": "message", "digest": "message",
+    "dispute": "dispute", "sales_hold": "hold", "legal": "hold", "account": "action",
+    "task": "action", "note": "action", "sheet": "sheet", "chat": "chat",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    occurred_at: datetime
+    actor: str
+    kind: str
+    summary: str
+    invoice_number: str | None
+    data: dict[str, Any]
+
+    @property
+    def group(self) -> str:
+        return GROUPS.get(self.kind.split(".")[0], "other")
+
+    @property
+    def source(self) -> str | None:
+        source = self.data.get("source")
+        return str(source) if source else None
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    older_than: int | None  # pass as `before_id` for the next page; None at the start
+
+
+def timeline(connection: Connection, customer_id: int, *, limit: int = 100,
+             before_id: int | None = None, kinds: str | None = None) -> TimelinePage:
+    """Newest first; `kinds` keeps events whose kind starts with it ("payment")."""
+    query = (sa.select(events, invoices.c.number.label("invoice_number"))
+             .outerjoin(invoices, invoices.c.id == events.c.invoice_id)
+             .where(events.c.customer_id == customer_id)
+             .order_by(events.c.id.desc()).limit(limit + 1))
+    if before_id is not None:
+        query = query.where(events.c.id < before_id)
+    if kinds:
+        query = query.where(events.c.kind.startswith(kinds, autoescape=True))
+    rows = connection.execute(query).all()
+    entries = [TimelineEntry(id=r.id, occurred_at=r.occurred_at, actor=r.actor, kind=r.kind,
+                             summary=r.summary, invoice_number=r.invoice_number,
+                             data=dict(r.data or {}))
+               for r in rows[:limit]]
+    return TimelinePage(entries, entries[-1].id if len(rows) > limit else None)

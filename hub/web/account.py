@@ -1,0 +1,48 @@
+"""The account page: customer, contacts, open invoices and the timeline of
+everything that happened on the account, with the actions a person can take."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import render_template
+from flask import request
+
+from hub.domain.errors import NotFound
+from hub.services import queries
+from hub.services.queries import CustomerDetail
+from hub.services.timeline import timeline
+from hub.web.access import Viewer
+from hub.web.access import hub
+from hub.web.access import login_required
+from hub.web.access import require_viewer
+
+account = Blueprint("account", __name__)
+TIMELINE_PAGE = 100
+
+
+def visible_account(viewer: Viewer, code: str) -> CustomerDetail:
+    """The account, or NotFound when it does not exist *or* is outside the viewer's
+    scope (the same answer, so scopes do not reveal which customers exist)."""
+    detail = queries.customer_detail(hub().engine, code)
+    customer = detail.customer
+    if not viewer.can_view(customer.owner, customer.department):
+        raise NotFound(f"no customer with code {code!r}")
+    return detail
+
+
+@account.get("/accounts/<path:code>")
+@login_required
+def account_page(code: str) -> str:
+    viewer = require_viewer()
+    detail = visible_account(viewer, code)
+    before = request.args.get("before", type=int)
+    kinds = request.args.get("kinds", "").strip()[:40] or None
+    the_hub = hub()
+    assert detail.customer.id is not None
+    with the_hub.engine.connect() as connection:
+        events = timeline(connection, detail.customer.id, limit=TIMELINE_PAGE,
+                          before_id=before, kinds=kinds)
+    today = the_hub.clock.today()
+    return render_template("account.html", detail=detail, customer=detail.customer,
+                           events=events, kinds=kinds or "", today=today,
+                           can_act=viewer.can_act)

@@ -1,0 +1,86 @@
+"""Jinja filters and globals shared by every page: money, dates, the viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import request
+
+from hub.domain.money import Money
+
+
+def money(value: Money | None) -> str:
+    """1234.5 EUR -> "EUR 1,234.50" (thousands grouped; exact, never float)."""
+    if value is None:
+        return ""
+    amount: Decimal = value.amount
+    return f"{value.currency} {amount:,.2f}" if amount.as_tuple().exponent in (-2, 0) \
+        else f"{value.currency} {amount:,}"
+
+
+def minor_money(minor: int | None, currency: str | None) -> str:
+    if minor is None or not currency:
+        return ""
+    return money(Money.from_minor(minor, currency))
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def humanize(value: str | None) -> str:
+    """"promise.recorded" -> "Promise recorded"."""
+    if not value:
+        return ""
+    words = value.replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str
+    label: str
+    current: bool
+
+
+# (endpoint, label, roles that see it; empty: everyone signed in). Links whose
+# blueprint is not registered are left out.
+NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("ui.worklist", "Worklist", frozenset()),
+    ("ui.accounts", "Accounts", frozenset()),
+    ("team.team", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
+    ("reports.index", "Reports", frozenset()),
+    ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
+    ("admin.audit", "Audit log", frozenset({"admin"})),
+)
+
+
+def nav_links() -> list[NavLink]:
+    viewer = g.get("viewer")
+    if viewer is None:
+        return []
+    here = request.endpoint or ""
+    return [NavLink(endpoint, label, here.split(".")[0] == endpoint.split(".")[0]
+                    if not endpoint.startswith("ui.") else here == endpoint)
+            for endpoint, label, roles in NAVIGATION
+            if endpoint in current_app.view_functions
+            and (not roles or viewer.role.value in roles)]
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, minor_money=minor_money, day=day,
+                                 humanize=humanize)
+    app.jinja_env.globals["viewer"] = lambda: g.get("viewer")
+    app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,132 @@
+"""Sign-in and sign-out pages: local passwords and "Sign in with Microsoft"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+from werkzeug.wrappers import Response
+
+from hub.ledger import staff
+from hub.services import staff_auth
+from hub.web.access import Viewer
+from hub.web.access import hub
+from hub.web.access import safe_next
+from hub.web.access import sign_in_session
+from hub.web.entra import EntraError
+from hub.web.entra import EntraSignIn
+from hub.web.ratelimit import client_address
+from hub.web.ratelimit import rate_limited
+
+signin = Blueprint("signin", __name__)
+
+SIGNIN_ATTEMPTS_PER_MINUTE = 10
+
+
+def entra() -> EntraSignIn:
+    found: EntraSignIn = current_app.extensions["hub.entra"]
+    return found
+
+
+def load_viewer() -> None:
+    """Put the signed-in user on `g.viewer` (a deactivated user is signed out at once)."""
+    g.viewer = None
+    user_id = session.get("uid")
+    if not isinstance(user_id, int):
+        return
+    with hub().engine.connect() as connection:
+        user = staff.user_by_id(connection, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    g.viewer = Viewer(id=user.id, email=user.email, name=user.name, role=user.role,
+                      department=user.department)
+
+
+@signin.get("/signin")
+def signin_form() -> str:
+    return render_template("signin.html", next=safe_next(request.args.get("next")),
+                           entra_enabled=entra().enabled)
+
+
+@signin.post("/signin")
+@rate_limited("signin", SIGNIN_ATTEMPTS_PER_MINUTE, 60)
+def signin_submit() -> Response | tuple[str, int]:
+    the_hub = hub()
+    settings = the_hub.settings
+    email = request.form.get("email", "").strip()
+    target = safe_next(request.form.get("next"))
+    result = staff_auth.sign_in(
+        the_hub.engine, email, request.form.get("password", ""), now=the_hub.clock.now(),
+        address=client_address(),
+        policy=staff_auth.LockoutPolicy(settings.signin_max_failures,
+                                        timedelta(minutes=settings.signin_lockout_minutes)))
+    if result.user is None:
+        if result.locked_until is not None:
+            message = ("Too many failed attempts: this account is locked for "
+                       f"{settings.signin_lockout_minutes} minutes.")
+        else:
+            message = "The e-mail address or password is wrong."
+        page = render_template("signin.html", next=target, email=email, error=message,
+                               entra_enabled=entra().enabled)
+        return page, 401
+    sign_in_session(result.user.id)
+    return redirect(target or "/")
+
+
+@signin.post("/signout")
+def signout() -> Response:
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("signin.signin_form"))
+
+
+@signin.get("/signin/entra")
+@rate_limited("signin", SIGNIN_ATTEMPTS_PER_MINUTE, 60)
+def entra_start() -> Response | tuple[str, int]:
+    if not entra().enabled:
+        return render_template("signin.html", error="Microsoft sign-in is not configured.",
+                               entra_enabled=False), 404
+    try:
+        flow = entra().start()
+    except EntraError as exc:
+        return render_template("signin.html", error=str(exc), entra_enabled=True), 502
+    session["entra_flow"] = flow
+    session["entra_next"] = safe_next(request.args.get("next"))
+    return redirect(flow["auth_uri"])
+
+
+@signin.get("/signin/entra/callback")
+@rate_limited("signin", SIGNIN_ATTEMPTS_PER_MINUTE, 60)
+def entra_callback() -> Response | tuple[str, int]:
+    flow = session.pop("entra_flow", None)
+    target = safe_next(session.pop("entra_next", None))
+    if not isinstance(flow, dict):
+        return render_template("signin.html", error="That sign-in link has expired; start "
+                               "again.", entra_enabled=entra().enabled), 400
+    the_hub = hub()
+    try:
+        identity = entra().finish(flow, request.args.to_dict())
+    except EntraError as exc:
+        with the_hub.engine.begin() as connection:
+            staff.audit(connection, actor="anonymous", action="signin.failed",
+                        address=client_address(), now=the_hub.clock.now(),
+                        detail={"method": "entra", "reason": str(exc)[:300]})
+        return render_template("signin.html", error=f"Microsoft sign-in failed: {exc}",
+                               entra_enabled=True), 401
+    result = staff_auth.sign_in_external(the_hub.engine, identity.email, provider="entra",
+                                         now=the_hub.clock.now(), address=client_address())
+    if result.user is None:
+        return render_template(
+            "signin.html", entra_enabled=True,
+            error=f"{identity.email} has no account in the hub; ask an administrator."), 403
+    sign_in_session(result.user.id)
+    return redirect(target or "/")

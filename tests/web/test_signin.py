@@ -1,0 +1,96 @@
+"""Staff sign-in with local passwords: sessions, lockout, audit log, redirects."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask
+
+from hub.bootstrap import Hub
+from hub.ledger.tables import audit_log
+from tests.web.conftest import PASSWORD
+from tests.web.conftest import csrf_from
+from tests.web.conftest import sign_in
+
+
+def _audit(hub: Hub) -> list[tuple[str, str | None]]:
+    with hub.engine.connect() as connection:
+        return [(r.action, r.target) for r in connection.execute(
+            sa.select(audit_log.c.action, audit_log.c.target).order_by(audit_log.c.id))]
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_and_back(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    response = client.get("/accounts?q=ac")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/signin?next=")
+    page = client.get(response.headers["Location"])
+    token = csrf_from(page.get_data(as_text=True))
+    back = client.post("/signin", data={"email": "ann@example.com", "password": PASSWORD,
+                                        "csrf_token": token, "next": "/accounts?q=ac"})
+    assert back.headers["Location"] == "/accounts?q=ac"
+    assert "Acme Trading BV" in client.get("/accounts?q=ac").get_data(as_text=True)
+
+
+def test_a_wrong_password_says_so_without_telling_which_part(staffed: Hub,
+                                                            staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    response = client.post("/signin", data={"email": "ann@example.com", "password": "nope",
+                                            "csrf_token": token})
+    assert response.status_code == 401
+    assert "e-mail address or password is wrong" in response.get_data(as_text=True)
+    unknown = client.post("/signin", data={"email": "who@example.com", "password": "nope",
+                                           "csrf_token": token})
+    assert "e-mail address or password is wrong" in unknown.get_data(as_text=True)
+    assert ("signin.failed", "ann@example.com") in _audit(staffed)
+    assert client.get("/accounts").status_code == 302  # still signed out
+
+
+def test_five_failures_lock_the_account_until_the_lockout_ends(staffed: Hub,
+                                                               staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    for _ in range(5):
+        client.post("/signin", data={"email": "ann@example.com", "password": "wrong",
+                                     "csrf_token": token})
+    locked = client.post("/signin", data={"email": "ann@example.com", "password": PASSWORD,
+                                          "csrf_token": token})
+    assert locked.status_code == 401
+    assert "locked for 15 minutes" in locked.get_data(as_text=True)
+    assert ("signin.locked_out", "ann@example.com") in _audit(staffed)
+    staffed.clock.moment += timedelta(minutes=16)  # type: ignore[attr-defined]
+    sign_in(client, "ann@example.com")
+    assert client.get("/accounts").status_code == 200
+
+
+def test_sign_in_attempts_are_rate_limited_per_address(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    statuses = [client.post("/signin", data={"email": f"x{i}@example.com", "password": "x",
+                                             "csrf_token": token}).status_code
+                for i in range(12)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    limited = client.post("/signin", data={"email": "x@example.com", "password": "x",
+                                           "csrf_token": token})
+    assert int(limited.headers["Retry-After"]) > 0
+
+
+def test_sign_out_ends_the_session_and_is_audited(staffed: Hub, staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    sign_in(client, "fin@example.com")
+    page = client.get("/accounts").get_data(as_text=True)
+    client.post("/signout", data={"csrf_token": csrf_from(page)})
+    assert client.get("/accounts").status_code == 302
+    assert ("signin.succeeded", "fin@example.com") in _audit(staffed)
+
+
+def test_next_never_leads_off_site(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    response = client.post("/signin", data={"email": "ann@example.com", "password": PASSWORD,
+                                            "csrf_token": token,
+                                            "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/"
