@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint unit bench clean
+.PHONY: demo test lint unit bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ $(DEV): requirements.txt requirements-dev.txt $(RUNTIME)
 demo: $(RUNTIME)  ## build the demo portfolio in var/ and print its summary
 	$(BIN)/python app.py demo
 
-test: $(DEV) lint  ## lint, type-check, import contracts, then the whole suite
+test: $(DEV) lint browser  ## lint, type-check, import contracts, then the whole suite
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Browser tests drive Debian's Chromium (never a downloaded browser build); as root,
+# install it when missing. Without it the browser tests skip.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "chromium not installed: browser tests will skip"; }
 
 lint: $(DEV)
 	$(BIN)/ruff check .
