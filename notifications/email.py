@@ -1,0 +1,163 @@
+"""E-mail: a MIME message with a text part, an HTML alternative and attachments, sent over
+SMTP (STARTTLS or implicit TLS, with authentication) or, in the embedded default, written
+as an `.eml` file to a local mail folder that any mail client opens."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+from email.utils import formatdate
+from pathlib import Path
+
+from hub.domain.outbox import AddressError
+from hub.domain.outbox import Attachment
+from hub.domain.outbox import Delivery
+from hub.domain.outbox import TransportError
+from notifications.letter import statement_pdf
+
+PERMANENT_SMTP_CODES = range(500, 600)
+
+
+def message_id(key: str, domain: str) -> str:
+    """The same idempotency key always gives the same Message-ID, so a resent message is
+    recognisably the same one."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def check_address(address: str) -> str:
+    address = address.strip()
+    local, _, domain = address.rpartition("@")
+    if not local or "." not in domain or any(char.isspace() for char in address):
+        raise AddressError(f"{address!r} is not an e-mail address")
+    return address
+
+
+def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = None
+                  ) -> EmailMessage:
+    """The MIME message (pure: no network), so tests can read it."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    message = EmailMessage()
+    message["From"] = formataddr((sender_name or "", sender)) if sender_name else sender
+    message["To"] = formataddr((delivery.name, delivery.address)) if delivery.name \
+        else delivery.address
+    message["Subject"] = delivery.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id(delivery.key, domain)
+    message["Content-Language"] = delivery.language
+    message.set_content(delivery.text)
+    if delivery.html:
+        message.add_alternative(delivery.html, subtype="html")
+    attachments = list(delivery.attachments)
+    if delivery.statement:
+        attachments.append(statement_attachment(delivery))
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
+    return message
+
+
+def statement_attachment(delivery: Delivery) -> Attachment:
+    return Attachment("statement.pdf", statement_pdf(delivery))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str = ""
+    password: str = ""
+    sender: str = "collections@localhost"
+    sender_name: str = ""
+    timeout: float = 20.0
+    ca_file: str | None = None  # a private CA (tests, internal relays)
+
+
+class SmtpTransport:
+    channel = "email"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def prepare_address(self, address: str, *, country: str | None) -> str:  # noqa: ARG002
+        return check_address(address)
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        context = ssl.create_default_context(cafile=settings.ca_file)
+        if settings.security == "tls":
+            return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                    context=context)
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.security == "starttls":
+            client.starttls(context=context)
+        return client
+
+    def send(self, delivery: Delivery) -> str | None:
+        message = build_message(delivery, self.settings.sender,
+                                sender_name=self.settings.sender_name)
+        try:
+            with self._connect() as client:
+                if self.settings.username:
+                    client.login(self.settings.username, self.settings.password)
+                client.send_message(message)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransportError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}",
+                                 configuration=True) from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise TransportError(f"recipient refused: {code} {text!r}",
+                                 permanent=code in PERMANENT_SMTP_CODES) from None
+        except smtplib.SMTPResponseException as exc:
+            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}",
+                                 permanent=exc.smtp_code in PERMANENT_SMTP_CODES) from None
+        except (smtplib.SMTPServerDisconnected, TimeoutError) as exc:
+            raise TransportError(f"SMTP server {self.settings.host}: {exc or 'timed out'}"
+                                 ) from None
+        except ssl.SSLError as exc:
+            raise TransportError(f"TLS with {self.settings.host} failed: {exc.reason}",
+                                 configuration=True) from None
+        except OSError as exc:
+            raise TransportError(f"cannot reach SMTP server {self.settings.host}:"
+                                 f"{self.settings.port}: {exc.strerror or exc}") from None
+        return str(message["Message-ID"])
+
+
+class MailFolderTransport:
+    """The embedded default: each message is an `.eml` file named after its key, written
+    atomically, so a resend after a crash overwrites the same file instead of adding one."""
+
+    channel = "email"
+
+    def __init__(self, folder: Path, sender: str = "collections@localhost",
+                 sender_name: str = "") -> None:
+        self.folder = folder
+        self.sender = sender
+        self.sender_name = sender_name
+
+    def prepare_address(self, address: str, *, country: str | None) -> str:  # noqa: ARG002
+        return check_address(address)
+
+    def path_for(self, key: str) -> Path:
+        return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.eml"
+
+    def send(self, delivery: Delivery) -> str | None:
+        message = build_message(delivery, self.sender, sender_name=self.sender_name)
+        target = self.path_for(delivery.key)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "wb") as out:
+                out.write(message.as_bytes())
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise TransportError(f"cannot write {target}: {exc.strerror}",
+                                 configuration=True) from None
+        return str(message["Message-ID"])

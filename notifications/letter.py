@@ -1,0 +1,179 @@
+"""Letters: a PDF mail merge with an address block and a statement of open items, written
+one file per letter into the cycle's print batch folder; `close_batch` binds a cycle's
+letters into one print file. fpdf2 is pure Python, so it installs from the registry alone."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import unicodedata
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+
+from hub.domain.outbox import AddressError
+from hub.domain.outbox import Delivery
+from hub.domain.outbox import PostalAddress
+from hub.domain.outbox import TransportError
+
+FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/Library/Fonts/DejaVuSans.ttf",
+)
+STATEMENT_HEADINGS = {
+    "en": ("Invoice", "Due date", "Open", "Total open"),
+    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal open"),
+    "de": ("Rechnung", "Fällig am", "Offen", "Offen gesamt"),
+    "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
+    "es": ("Factura", "Vencimiento", "Pendiente", "Total pendiente"),
+}
+
+
+class _Pdf(FPDF):
+    def __init__(self, font_file: str | None) -> None:
+        super().__init__(format="A4")
+        self.set_margins(20, 20, 20)
+        self.unicode = font_file is not None
+        if font_file:
+            self.add_font("Body", "", font_file)
+            self.family = "Body"
+        else:
+            self.family = "Helvetica"
+
+    def text_of(self, value: str) -> str:
+        """Core PDF fonts know Latin-1 only: without a Unicode font, fold the rest."""
+        if self.unicode:
+            return value
+        value = value.replace("€", "EUR").replace("\xa0", " ").replace("ł", "l")
+        value = value.replace("Ł", "L")
+        folded = unicodedata.normalize("NFKD", value)
+        return folded.encode("latin-1", "ignore").decode("latin-1")
+
+
+def font_file(configured: str | None = None) -> str | None:
+    for candidate in (configured, *FONT_CANDIDATES):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _statement(pdf: _Pdf, delivery: Delivery) -> None:
+    invoice, due, still_open, total = STATEMENT_HEADINGS.get(delivery.language,
+                                                             STATEMENT_HEADINGS["en"])
+    pdf.set_font(pdf.family, size=9)
+    widths = (70, 50, 50)
+    for width, heading in zip(widths, (invoice, due, still_open), strict=True):
+        pdf.cell(width, 6, pdf.text_of(heading), border="B")
+    pdf.ln()
+    for row in delivery.statement:
+        for width, value in zip(widths, row, strict=True):
+            pdf.cell(width, 6, pdf.text_of(value))
+        pdf.ln()
+    pdf.cell(widths[0] + widths[1], 7, pdf.text_of(total), border="T")
+    pdf.cell(widths[2], 7, pdf.text_of(delivery.statement_total), border="T")
+    pdf.ln(10)
+
+
+def _page(pdf: _Pdf, delivery: Delivery, *, with_letter: bool) -> None:
+    pdf.add_page()
+    if with_letter and delivery.postal is not None:
+        pdf.set_font(pdf.family, size=10)
+        pdf.set_xy(20, 45)  # the window of a DL envelope
+        for line in delivery.postal.block():
+            pdf.cell(0, 5, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(90)
+    pdf.set_font(pdf.family, size=12)
+    pdf.multi_cell(0, 7, pdf.text_of(delivery.subject), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    if with_letter:
+        pdf.set_font(pdf.family, size=10)
+        pdf.multi_cell(0, 5, pdf.text_of(delivery.text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(4)
+    if delivery.statement:
+        _statement(pdf, delivery)
+
+
+def letters_pdf(deliveries: list[Delivery], font: str | None = None) -> bytes:
+    """One page (or more) per letter, in the order given."""
+    pdf = _Pdf(font_file(font))
+    for delivery in deliveries:
+        _page(pdf, delivery, with_letter=True)
+    return bytes(pdf.output())
+
+
+def statement_pdf(delivery: Delivery, font: str | None = None) -> bytes:
+    """The statement of open items alone (an e-mail attachment)."""
+    pdf = _Pdf(font_file(font))
+    _page(pdf, delivery, with_letter=False)
+    return bytes(pdf.output())
+
+
+def _to_json(delivery: Delivery) -> dict[str, Any]:
+    data = asdict(delivery)
+    data["attachments"] = []
+    return data
+
+
+def _from_json(data: dict[str, Any]) -> Delivery:
+    postal = PostalAddress(**{**data["postal"], "lines": tuple(data["postal"]["lines"])}) \
+        if data.get("postal") else None
+    return Delivery(**{**data, "postal": postal, "attachments": (), "buttons": (),
+                       "fields": tuple(tuple(pair) for pair in data["fields"]),
+                       "statement": tuple(tuple(row) for row in data["statement"])})
+
+
+def _write_atomic(target: Path, content: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        out.write(content)
+    os.replace(temporary, target)
+
+
+class LetterTransport:
+    """Writes `<folder>/<batch>/<key hash>.pdf` plus the letter's data beside it."""
+
+    channel = "letter"
+
+    def __init__(self, folder: Path, font: str | None = None) -> None:
+        self.folder = folder
+        self.font = font
+
+    def prepare_address(self, address: str, *, country: str | None) -> str:  # noqa: ARG002
+        if not address.strip():
+            raise AddressError("no postal address on file")
+        return address
+
+    def batch_folder(self, batch: str | None) -> Path:
+        return self.folder / (batch or "unbatched")
+
+    def send(self, delivery: Delivery) -> str | None:
+        if delivery.postal is None:
+            raise TransportError("no postal address on file", permanent=True)
+        folder = self.batch_folder(delivery.batch)
+        name = hashlib.sha256(delivery.key.encode()).hexdigest()[:32]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(folder / f"{name}.pdf", letters_pdf([delivery], self.font))
+            _write_atomic(folder / f"{name}.json",
+                          json.dumps(_to_json(delivery), ensure_ascii=False).encode())
+        except OSError as exc:
+            raise TransportError(f"cannot write the letter to {folder}: {exc.strerror}",
+                                 configuration=True) from None
+        return str(folder / f"{name}.pdf")
+
+    def close_batch(self, batch: str) -> Path | None:
+        """All the batch's letters in one PDF for the print room, sorted by postcode."""
+        folder = self.batch_folder(batch)
+        letters = [_from_json(json.loads(path.read_text(encoding="utf-8")))
+                   for path in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        if not letters:
+            return None
+        letters.sort(key=lambda d: ((d.postal.postcode or "") if d.postal else "", d.key))
+        target = folder / "print-batch.pdf"
+        _write_atomic(target, letters_pdf(letters, self.font))
+        return target
