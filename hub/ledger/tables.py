@@ -480,3 +480,33 @@ audit_log = Table(
     Column("address", String(64)),  # client IP address
     Column("detail", JSON, nullable=False),
 )
+
+# --- shared worklist sheets (SHEETS) ------------------------------------------------
+
+sheet_books = Table(  # one department's workbook / spreadsheet / Smartsheet sheet
+    "sheet_books",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("backend", String(20), nullable=False),  # xlsx | google | smartsheet
+    Column("book", String(200), nullable=False),  # the department
+    Column("remote_id", String(500)),  # file path, spreadsheet key or Smartsheet sheet id
+    Column("last_sync_at", DateTime(timezone=True)),
+    Column("last_ok_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+    Column("calls", Integer, nullable=False, default=0),  # API calls in the last sync
+    Column("rows", Integer, nullable=False, default=0),  # account rows on its tabs
+    UniqueConstraint("backend", "book", name="uq_sheet_books_backend_book"),
+)
+
+sheet_rows = Table(  # what the hub last wrote and took in, per account row
+    "sheet_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("book_id", ForeignKey("sheet_books.id", ondelete="CASCADE"), nullable=False),
+    Column("customer_code", String(64), nullable=False),
+    Column("owner", String(320), nullable=False),
+    Column("editable", JSON, nullable=False),  # editable values taken in
+    Column("computed", JSON, nullable=False),  # computed values last written
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("book_id", "customer_code", name="uq_sheet_rows_book_customer"),
+)
