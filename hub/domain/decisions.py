@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import time
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from hub.domain.money import Money
+from hub.domain.plans import PlanLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,7 @@ class InvoiceFacts:
     disputed: bool = False
     excluded: bool = False
     fees_charged: tuple[str, ...] = ()  # fee kinds already charged on it, e.g. ("eu_fixed",)
+    interest_charged_until: date | None = None  # last day already covered by interest lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +141,61 @@ class Decision:
 
 def decision_key(customer_code: str, rule_or_step: str, on: date) -> str:
     return f"{customer_code}|{rule_or_step}|{on.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCap:
+    """At most `max_count` messages on `channel` to one customer in any `per_days` days."""
+
+    channel: str  # email | sms | letter | call
+    max_count: int
+    per_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The non-rule parts of a rule file that other parts of the hub read: the minimum
+    balance, the contact policy (send window, business days, frequency caps) and the portal
+    limits. Exposed as `policy.settings`."""
+
+    minimum_balance: Decimal = Decimal(0)  # in the account's currency, unless overridden
+    minimum_balance_by_currency: tuple[tuple[str, Decimal], ...] = ()
+    send_window: tuple[time, time] = (time(8, 0), time(20, 0))  # debtor local time
+    business_days_only: bool = True  # debtor notices only on the country's business days
+    caps: tuple[ChannelCap, ...] = ()  # B2B (and B2C unless consumer_caps names the channel)
+    consumer_caps: tuple[ChannelCap, ...] = (ChannelCap("call", 7, 7),)
+    promise_max_days_ahead: int = 14
+    promise_grace_days: int = 2
+    plan_auto_approve: PlanLimits = field(default_factory=PlanLimits)
+
+    def minimum_balance_for(self, currency: str) -> Decimal:
+        return dict(self.minimum_balance_by_currency).get(currency, self.minimum_balance)
+
+    def cap_for(self, channel: str, kind: str) -> ChannelCap | None:
+        """The frequency cap for a channel and customer kind (B2B | B2C), if any."""
+        if kind == "B2C":
+            for cap in self.consumer_caps:
+                if cap.channel == channel:
+                    return cap
+        for cap in self.caps:
+            if cap.channel == channel:
+                return cap
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProblem:
+    """One thing wrong (error) or worth a look (warning) in a rule file."""
+
+    file: str
+    line: int | None
+    rule: str | None  # the step, segment or rule named in the file, when there is one
+    message: str
+    severity: str = "error"  # error | warning
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file} line {self.line}"
+        if self.rule:
+            where += f", {self.rule}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"

@@ -1,0 +1,108 @@
+"""Reading the actions of a ladder step or an event rule (send, task, escalate, ...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.domain.decisions import ActionKind
+from rules.model import DEBTOR_CHANNELS
+from rules.model import FEE_CHOICES
+from rules.model import STAFF_CHANNELS
+from rules.model import ActionSpec
+from rules.reader import Reader
+
+ACTION_KEYS = ("send", "template", "task", "assign", "due_in_days", "escalate", "via",
+               "notify", "hold_sales", "release_hold", "fees", "legal_handover", "resume",
+               "warn")
+FIXED_ASSIGNEES = ("owner", "department_manager")
+NOTIFY_TARGETS = ("owner", "department_manager", "everyone")
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    teams: frozenset[str]
+    templates: frozenset[str] | None  # None: templates are not checked
+
+
+def check_assignee(reader: Reader, key: str, value: str, vocabulary: Vocabulary) -> bool:
+    if value in FIXED_ASSIGNEES or value in vocabulary.teams:
+        return True
+    if value.startswith("round_robin:"):
+        team = value.partition(":")[2].strip()
+        if team in vocabulary.teams:
+            return True
+        reader.error(key, f'round robin needs a team defined under "teams:", '
+                          f'"{team}" is not one')
+        return False
+    teams = ", ".join(sorted(vocabulary.teams)) or "none defined"
+    reader.error(key, f'"{key}: {value}" is not someone the hub can find; use owner, '
+                      f"department_manager, a team (teams: {teams}) or round_robin:<team>")
+    return False
+
+
+def _template(reader: Reader, vocabulary: Vocabulary, *, required: bool) -> str | None:
+    template = reader.text("template", required=required)
+    if template and vocabulary.templates is not None and template not in vocabulary.templates:
+        from difflib import get_close_matches  # noqa: PLC0415
+
+        close = get_close_matches(template, sorted(vocabulary.templates), n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        reader.error("template", f'there is no message template "{template}"{hint}')
+    return template
+
+
+def read_actions(  # noqa: PLR0912 - one branch per action key, read in order
+    reader: Reader, vocabulary: Vocabulary) -> tuple[tuple[ActionSpec, ...],
+                                                                    str | None]:
+    """The actions written on one step or `then:` item, and its `fees:` choice."""
+    actions: list[ActionSpec] = []
+    channels = reader.words("send", DEBTOR_CHANNELS, "channel")
+    if reader.has("send"):
+        template = _template(reader, vocabulary, required=True)
+        if channels:
+            actions.append(ActionSpec(ActionKind.SEND, {"channels": list(channels),
+                                                        "template": template},
+                                      reader.line("send")))
+    elif reader.has("template"):
+        reader.error("template", '"template" only makes sense with "send: [email, ...]"')
+    task = reader.text("task")
+    assign = reader.text("assign")
+    due = reader.whole("due_in_days", "days", maximum=365)
+    if task:
+        if not assign:
+            reader.error("task", f'task "{task}" has no assignee: add "assign: owner" '
+                                 f"(or department_manager, a team, round_robin:<team>)")
+        elif check_assignee(reader, "assign", assign, vocabulary):
+            actions.append(ActionSpec(ActionKind.TASK, {"task_type": task, "assign": assign,
+                                                        "due_in_days": due},
+                                      reader.line("task")))
+    elif assign:
+        reader.error("assign", '"assign" needs a "task" to assign')
+    target = reader.text("escalate")
+    via = reader.words("via", STAFF_CHANNELS, "chat channel")
+    if target:
+        if check_assignee(reader, "escalate", target, vocabulary):
+            actions.append(ActionSpec(ActionKind.ESCALATE, {
+                "target": target, "via": list(via or ("email",)), "template": "escalation"},
+                reader.line("escalate")))
+    elif via:
+        reader.error("via", '"via" says how to escalate: add "escalate: department_manager"')
+    notify = reader.words("notify", NOTIFY_TARGETS + tuple(sorted(vocabulary.teams)),
+                          "person to notify")
+    if notify:
+        actions.append(ActionSpec(ActionKind.NOTIFY, {"who": list(notify),
+                                                      "template": "collection-started"},
+                                  reader.line("notify")))
+    for key, kind in (("hold_sales", ActionKind.HOLD_SALES),
+                      ("release_hold", ActionKind.RELEASE_HOLD),
+                      ("legal_handover", ActionKind.LEGAL_HANDOVER)):
+        if reader.flag(key):
+            actions.append(ActionSpec(kind, {}, reader.line(key)))
+    resume = reader.text("resume", choices=("dunning",))
+    if resume:
+        actions.append(ActionSpec(ActionKind.RESUME, {"what": resume}, reader.line("resume")))
+    warning = reader.text("warn")
+    if warning:
+        actions.append(ActionSpec(ActionKind.WARN, {"reason": warning}, reader.line("warn")))
+    fees = reader.text("fees", choices=FEE_CHOICES)
+    return tuple(actions), fees

@@ -1,0 +1,349 @@
+"""The condition language finance writes in `when:` and `pause_when:`, and its two
+compilations: durable_rules JSON (the engine) and a Python predicate (the shadow).
+
+    customer.kind == "B2C" and account.overdue_balance >= 10000
+    customer.country in [DE, AT, CH] or customer.score < 40
+    promise.open
+
+Fields come from a fixed catalogue (FIELDS); there is no arithmetic, no "exists" test and no
+field named id, so nothing written here can reach the engine's hangs. A missing value (no
+credit limit, say) makes every comparison on it false, in the engine and in the shadow.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import Any
+
+NUMBER, TEXT, BOOL = "number", "text", "yes/no"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # as written: customer.kind
+    type: str
+    meaning: str
+    choices: tuple[str, ...] = ()
+
+    @property
+    def engine_name(self) -> str:
+        return self.name.replace(".", "_")
+
+
+FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("customer.kind", TEXT, "B2B or B2C", ("B2B", "B2C")),
+    Field("customer.country", TEXT, "two-letter country code, e.g. DE"),
+    Field("customer.segment", TEXT, "the segment given by the ERP"),
+    Field("customer.language", TEXT, "language code, e.g. en"),
+    Field("customer.owner", TEXT, "the collector's e-mail"),
+    Field("customer.department", TEXT, "the customer's department"),
+    Field("customer.lifetime_value", NUMBER, "lifetime value in the account currency"),
+    Field("customer.credit_limit", NUMBER, "credit limit in the account currency"),
+    Field("customer.score", NUMBER, "risk score, 0 (risky) to 100"),
+    Field("customer.excluded", BOOL, "the customer is excluded from collection"),
+    Field("customer.on_hold", BOOL, "sales to the customer are on hold"),
+    Field("customer.legal", BOOL, "the account is with a lawyer"),
+    Field("account.currency", TEXT, "currency code, e.g. EUR"),
+    Field("account.balance", NUMBER, "everything open, due or not"),
+    Field("account.overdue_balance", NUMBER, "overdue and not paused (not disputed or excluded)"),
+    Field("account.days_overdue", NUMBER, "days since the oldest overdue, not paused invoice"),
+    Field("account.open_invoices", NUMBER, "number of open invoices"),
+    Field("account.overdue_invoices", NUMBER, "number of overdue, not paused invoices"),
+    Field("account.disputed_invoices", NUMBER, "number of open invoices in dispute"),
+    Field("account.over_credit_limit", BOOL, "the balance is above the credit limit"),
+    Field("promise.open", BOOL, "a promise to pay is running (not yet due plus grace)"),
+    Field("promise.broken", BOOL, "a promise passed its date plus grace unpaid"),
+    Field("plan.active", BOOL, "a payment plan is running with no missed instalment"),
+    Field("plan.missed_instalments", NUMBER, "instalments missed on the running plan"),
+    Field("invoice.disputed", BOOL, "an open invoice is in dispute"),
+    Field("invoice.excluded", BOOL, "an open invoice is excluded from collection"),
+    Field("enforcement.off", BOOL, "collection is switched off for the company"),
+    Field("limitation.days_left", NUMBER, "days until the first open claim is time-barred"),
+)}
+
+ALWAYS = "always"  # every engine fact carries always=1, so `true` has a test to match
+
+
+class ConditionError(ValueError):
+    """A condition finance wrote cannot be understood; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    field: Field
+    op: str  # == != > >= < <=
+    value: Any  # str | bool | float
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: bool
+
+
+Condition = Compare | AllOf | AnyOf | Const
+
+_TOKEN = re.compile(r"""\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"[^"]*"|'[^']*')|
+    (?P<op>==|!=|>=|<=|>|<|=)|(?P<punct>[\[\](),])|(?P<word>[A-Za-z_][A-Za-z0-9_.\-@]*))""",
+                    re.VERBOSE)
+_OPS = {"==": operator.eq, "!=": operator.ne, ">": operator.gt, ">=": operator.ge,
+        "<": operator.lt, "<=": operator.le}
+_ENGINE_OPS = {"!=": "$neq", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise ConditionError(f"cannot read {text[position:].strip()!r} in {text!r}")
+        kind = match.lastgroup or ""
+        tokens.append((kind, match.group(kind)))
+        position = match.end()
+    return tokens
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = _tokens(text)
+        self.position = 0
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise ConditionError(f"{self.text!r} ends too early")
+        self.position += 1
+        return token
+
+    def at_word(self, word: str) -> bool:
+        token = self.peek()
+        return token is not None and token[0] == "word" and token[1].lower() == word
+
+    def parse(self) -> Condition:
+        condition = self.either()
+        if self.peek() is not None:
+            raise ConditionError(f"unexpected {self.peek()[1]!r} in {self.text!r}"  # type: ignore[index]
+                                 " (join conditions with and / or)")
+        return condition
+
+    def either(self) -> Condition:
+        items = [self.both()]
+        while self.at_word("or"):
+            self.take()
+            items.append(self.both())
+        return items[0] if len(items) == 1 else AnyOf(tuple(items))
+
+    def both(self) -> Condition:
+        items = [self.atom()]
+        while self.at_word("and"):
+            self.take()
+            items.append(self.atom())
+        return items[0] if len(items) == 1 else AllOf(tuple(items))
+
+    def atom(self) -> Condition:
+        kind, value = self.take()
+        if value == "(":
+            inner = self.either()
+            if self.take()[1] != ")":
+                raise ConditionError(f"a bracket is not closed in {self.text!r}")
+            return inner
+        if kind == "word" and value.lower() in ("true", "false"):
+            return Const(value.lower() == "true")
+        if kind != "word" or value not in FIELDS:
+            raise ConditionError(_unknown_field(value))
+        field = FIELDS[value]
+        token = self.peek()
+        if token is None or (token[0] == "word" and token[1].lower() in ("and", "or")) \
+                or token[1] == ")":
+            if field.type != BOOL:
+                raise ConditionError(f"{field.name} is a {field.type}: compare it, e.g. "
+                                     f"{field.name} >= 10")
+            return Compare(field, "==", True)
+        if self.at_word("in") or self.at_word("not"):
+            negate = self.take()[1].lower() == "not"
+            if negate and self.take()[1].lower() != "in":
+                raise ConditionError(f"write 'not in' in {self.text!r}")
+            values = self.values(field)
+            if negate:
+                return AllOf(tuple(Compare(field, "!=", v) for v in values))
+            return AnyOf(tuple(Compare(field, "==", v) for v in values))
+        kind, op = self.take()
+        if kind != "op":
+            raise ConditionError(f"expected ==, !=, >, >=, < or <= after {field.name}, "
+                                 f"got {op!r}")
+        op = "==" if op == "=" else op
+        return _compare(field, op, self.value(field))
+
+    def values(self, field: Field) -> list[Any]:
+        if self.take()[1] != "[":
+            raise ConditionError(f"'in' needs a list such as [DE, AT] after {field.name}")
+        values = [self.value(field)]
+        while self.peek() is not None and self.peek()[1] == ",":  # type: ignore[index]
+            self.take()
+            values.append(self.value(field))
+        if self.take()[1] != "]":
+            raise ConditionError(f"the list after {field.name} is not closed with ]")
+        return values
+
+    def value(self, field: Field) -> Any:
+        kind, raw = self.take()
+        if kind == "str":
+            raw = raw[1:-1]
+        elif kind not in ("num", "word"):
+            raise ConditionError(f"expected a value after {field.name}, got {raw!r}")
+        return coerce(field, raw)
+
+
+def _unknown_field(name: str) -> str:
+    from difflib import get_close_matches  # noqa: PLC0415
+
+    close = get_close_matches(name, list(FIELDS), n=1)
+    hint = f' (did you mean "{close[0]}"?)' if close else ""
+    return f'"{name}" is not a field the rules know{hint}; see the field list in docs/rules.md'
+
+
+def coerce(field: Field, raw: Any) -> Any:
+    """A value written for `field`, typed as the engine will see it."""
+    if field.type == NUMBER:
+        if isinstance(raw, bool):
+            raise ConditionError(f"{field.name} needs a number, got {raw!r}")
+        try:
+            return float(Decimal(str(raw)))
+        except InvalidOperation:
+            raise ConditionError(f"{field.name} needs a number, got {str(raw)!r} (write "
+                                 f"numbers without quotes, currency or thousands separators)"
+                                 ) from None
+    if field.type == BOOL:
+        text = str(raw).lower()
+        if text not in ("true", "false"):
+            raise ConditionError(f"{field.name} is yes/no: compare it with true or false")
+        return text == "true"
+    text = str(raw)
+    if field.choices and text not in field.choices:
+        raise ConditionError(f"{field.name} is one of {', '.join(field.choices)}, "
+                             f"got {text!r}")
+    return text
+
+
+def _compare(field: Field, op: str, value: Any) -> Compare:
+    if field.type != NUMBER and op not in ("==", "!="):
+        raise ConditionError(f"{field.name} is {field.type}: only == and != apply")
+    return Compare(field, op, value)
+
+
+def parse_condition(text: Any) -> Condition:
+    """Read one condition (a YAML true/false is allowed too)."""
+    if isinstance(text, bool):
+        return Const(text)
+    if not isinstance(text, str) or not text.strip():
+        raise ConditionError("a condition must be text such as customer.kind == \"B2C\"")
+    return _Parser(text).parse()
+
+
+def to_engine(condition: Condition) -> dict[str, Any]:
+    """durable_rules pattern JSON for the condition."""
+    if isinstance(condition, Const):
+        return {ALWAYS: 1 if condition.value else 0}
+    if isinstance(condition, AllOf):
+        return {"$and": [to_engine(item) for item in condition.items]}
+    if isinstance(condition, AnyOf):
+        return {"$or": [to_engine(item) for item in condition.items]}
+    name = condition.field.engine_name
+    if condition.op == "==":
+        return {name: condition.value}
+    return {_ENGINE_OPS[condition.op]: {name: condition.value}}
+
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def to_shadow(condition: Condition) -> Predicate:
+    """The same condition as a Python predicate over the engine's fact dict."""
+    if isinstance(condition, Const):
+        constant = condition.value
+        return lambda _fact: constant
+    if isinstance(condition, (AllOf, AnyOf)):
+        parts = [to_shadow(item) for item in condition.items]
+        combine = all if isinstance(condition, AllOf) else any
+        return lambda fact: combine(part(fact) for part in parts)
+    name, value, compare = condition.field.engine_name, condition.value, _OPS[condition.op]
+
+    def test(fact: dict[str, Any]) -> bool:
+        seen = fact.get(name)
+        return seen is not None and bool(compare(seen, value))
+
+    return test
+
+
+def comparisons(condition: Condition) -> set[tuple[str, str, Any]]:
+    """The distinct tests in a condition (the engine allows 64 true at once per fact)."""
+    if isinstance(condition, Compare):
+        return {(condition.field.engine_name, condition.op, condition.value)}
+    if isinstance(condition, Const):
+        return {(ALWAYS, "==", 1)}
+    found: set[tuple[str, str, Any]] = set()
+    for item in condition.items:
+        found |= comparisons(item)
+    return found
+
+
+def describe(condition: Condition) -> str:
+    """The condition back in finance's words."""
+    if isinstance(condition, Const):
+        return "always" if condition.value else "never"
+    if isinstance(condition, (AllOf, AnyOf)):
+        joiner = " and " if isinstance(condition, AllOf) else " or "
+        return "(" + joiner.join(describe(item) for item in condition.items) + ")"
+    value = condition.value
+    shown = (f"{value:g}" if isinstance(value, float) else
+             str(value).lower() if isinstance(value, bool) else f'"{value}"')
+    return f"{condition.field.name} {condition.op} {shown}"
+
+
+def example(condition: Condition) -> dict[str, Any] | None:  # noqa: PLR0911
+    """Field values (engine names) that make the condition true, or None if none found."""
+    if isinstance(condition, Const):
+        return {} if condition.value else None
+    if isinstance(condition, AnyOf):
+        for item in condition.items:
+            found = example(item)
+            if found is not None:
+                return found
+        return None
+    if isinstance(condition, AllOf):
+        merged: dict[str, Any] = {}
+        for item in condition.items:
+            found = example(item)
+            if found is None:
+                return None
+            merged.update(found)
+        return merged if to_shadow(condition)(merged) else None
+    value, field = condition.value, condition.field
+    if condition.op in ("==", ">=", "<="):
+        return {field.engine_name: value}
+    if condition.op == ">":
+        return {field.engine_name: value + 1}
+    if condition.op == "<":
+        return {field.engine_name: value - 1}
+    other = (not value if isinstance(value, bool) else
+             value + 1 if isinstance(value, float) else f"{value}-other")
+    return {field.engine_name: other}

@@ -1,0 +1,220 @@
+"""From "which rules matched" (engine or shadow) to decisions, with the file's semantics:
+first matching segment wins, progression (ladder | most_severe), pauses, minimum balance,
+business days, one decision per step per anchor, fees and interest computed as data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+from pathlib import PurePath
+from typing import Any
+
+from hub.domain.decisions import Action
+from hub.domain.decisions import ActionKind
+from hub.domain.decisions import Decision
+from hub.domain.decisions import decision_key
+from rules.compiler import Compiled
+from rules.compiler import CompiledRule
+from rules.facts import Situation
+from rules.fees import fee_actions
+from rules.model import ActionSpec
+from rules.model import EventRule
+from rules.model import RuleFile
+from rules.model import Step
+from rules.rates import is_business_day
+
+
+@dataclass
+class Outcome:
+    """Everything decided for one account, with the reasons nothing else happened."""
+
+    customer_code: str
+    segment: str | None
+    pause: str | None
+    matched: list[str]  # names of every rule that matched
+    decisions: list[Decision] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Decider:
+    def __init__(self, rule_file: RuleFile, compiled: Compiled) -> None:
+        self.rule_file = rule_file
+        self.compiled = compiled
+        self.by_id = {rule.rule_id: rule for rule in compiled.rules}
+        self.file_name = PurePath(rule_file.file).name
+
+    def source(self, line: int) -> str:
+        return f"{self.file_name} line {line}"
+
+    def outcome(self, situation: Situation, fired: frozenset[str]) -> Outcome:
+        rules = [self.by_id[rule_id] for rule_id in sorted(fired, key=lambda r: int(r[1:]))]
+        facts = situation.facts
+        segment = next((r.name for r in rules if r.kind == "segment"), None)
+        pause = next((r.name for r in rules if r.kind == "pause"), None)
+        outcome = Outcome(facts.customer_code, segment, pause,
+                          [r.name for r in rules])
+        if segment is not None:
+            self._ladder(outcome, situation, segment,
+                         {r.name for r in rules if r.kind == "step" and r.ladder == segment})
+        elif situation.anchor is not None:
+            outcome.notes.append("no segment matches this customer, so no ladder applies")
+        for rule in rules:
+            if rule.kind == "event":
+                self._event(outcome, situation, rule)
+        return outcome
+
+    # --- ladders -------------------------------------------------------------------------
+
+    def _ladder(self, outcome: Outcome, situation: Situation, name: str,
+                reached_names: set[str]) -> None:
+        ladder = self.rule_file.ladders[name]
+        anchor = situation.anchor
+        facts = situation.facts
+        if anchor is None:
+            return
+        taken = [s for s in facts.steps_taken
+                 if s.ladder == name and s.anchor_due_date == anchor.due_date]
+        taken_names = {s.step for s in taken}
+        highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
+                      default=-1)
+        pending = [s for i, s in enumerate(ladder.steps)
+                   if i > highest and s.name in reached_names]
+        if not pending:
+            return
+        if ladder.progression == "ladder" and any(s.taken_on == facts.today for s in taken):
+            outcome.notes.append("a step was already taken today (ladder: one step per cycle)")
+            return
+        step = pending[0] if ladder.progression == "ladder" else pending[-1]
+        blocked = outcome.pause
+        minimum = self.rule_file.settings.minimum_balance_for(facts.currency)
+        if blocked is None and situation.overdue_balance < minimum:
+            blocked = "minimum_balance"
+            outcome.notes.append(f"overdue balance {situation.overdue_balance} is below the "
+                                 f"minimum balance {minimum}")
+        if blocked is None and self.rule_file.settings.business_days_only \
+                and not is_business_day(facts.country, facts.today):
+            outcome.notes.append(f"{facts.today} is not a business day in "
+                                 f"{facts.country or 'the customer country'}; the step waits")
+            return
+        skipped = [s.name for s in pending if s is not step]
+        outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped))
+
+    def _step_decision(self, situation: Situation, ladder: str, step: Step,
+                       paused_by: str | None, skipped: list[str]) -> Decision:
+        anchor = situation.anchor
+        assert anchor is not None
+        due_on = anchor.due_date + timedelta(days=step.at)
+        actions = [self._action(spec, situation) for spec in step.actions]
+        if step.fees:
+            actions += fee_actions(self.rule_file, situation, step.fees)
+        facts = self._facts(situation, f"account.days_overdue >= {step.at}")
+        facts.update(step_due_on=due_on.isoformat(), ladder=ladder)
+        if skipped:
+            facts["skipped_steps"] = skipped  # most_severe: reached, never applied
+        return Decision(
+            key=decision_key(situation.facts.customer_code, f"{ladder}/{step.name}", due_on),
+            customer_code=situation.facts.customer_code, rule=step.name,
+            source=self.source(step.line), ladder=ladder, step=step.name,
+            actions=tuple(actions), facts=facts, paused_by=paused_by)
+
+    # --- event rules ---------------------------------------------------------------------
+
+    def _event(self, outcome: Outcome, situation: Situation, rule: CompiledRule) -> None:
+        event = next(e for e in self.rule_file.events if e.name == rule.name)
+        paused_by = None if event.on == "limitation" else outcome.pause
+        facts = situation.facts
+        subjects: list[tuple[str, date, dict[str, Any]]] = []
+        grace = timedelta(days=self.rule_file.settings.promise_grace_days)
+        if event.on == "broken promise":
+            for promise in situation.broken_promises:
+                subjects.append((f"#{promise.id}", promise.due_date + grace + timedelta(days=1),
+                                 {"promise": promise.id, "promise_due": str(promise.due_date),
+                                  "promised": str(promise.amount)}))
+        elif event.on == "missed instalment":
+            for plan in situation.missed_plans:
+                subjects.append((f"#{plan.id}/{plan.missed_instalments}",
+                                 plan.next_due_date or facts.today,
+                                 {"plan": plan.id, "missed": plan.missed_instalments}))
+        elif event.on == "limitation":
+            for invoice, last_day in situation.expiring:
+                if (last_day - facts.today).days <= event.days_before:
+                    subjects.append((f"#{invoice.number}", last_day,
+                                     {"invoice": invoice.number,
+                                      "expires_on": last_day.isoformat()}))
+        elif situation.anchor is not None:
+            subjects.append(("", situation.anchor.due_date, {}))
+        else:
+            subjects.append(("", facts.today.replace(day=1), {}))
+        for suffix, on, extra in subjects:
+            outcome.decisions.append(self._event_decision(
+                situation, event, rule, suffix=suffix, on=on, extra=extra, paused_by=paused_by))
+
+    def _event_decision(self, situation: Situation, event: EventRule, rule: CompiledRule, *,
+                        suffix: str, on: date, extra: dict[str, Any],
+                        paused_by: str | None) -> Decision:
+        actions = [self._action(spec, situation, extra) for spec in event.actions]
+        if event.on == "limitation":
+            actions.insert(0, Action(ActionKind.WARN, {
+                "reason": f"claim {extra['invoice']} is time-barred after {extra['expires_on']}",
+                **extra}))
+        if event.fees:
+            actions += fee_actions(self.rule_file, situation, event.fees)
+        facts = self._facts(situation, rule.text)
+        facts.update(extra)
+        code = situation.facts.customer_code
+        return Decision(key=decision_key(code, f"{event.name}{suffix}", on),
+                        customer_code=code, rule=event.name, source=self.source(event.line),
+                        ladder=None, step=None, actions=tuple(actions), facts=facts,
+                        paused_by=paused_by)
+
+    # --- shared --------------------------------------------------------------------------
+
+    def _action(self, spec: ActionSpec, situation: Situation,
+                extra: dict[str, Any] | None = None) -> Action:
+        facts = situation.facts
+        params = dict(spec.params)
+        if spec.kind is ActionKind.SEND:
+            wanted = list(params["channels"])
+            available = [c for c in wanted if c in facts.channels] if facts.channels else wanted
+            params.update(channels=available or wanted, language=facts.language)
+        elif spec.kind in (ActionKind.TASK, ActionKind.ESCALATE):
+            who = params.get("assign") or params.get("target")
+            params["assignee"] = self._assignee(str(who), facts.customer_code, facts.owner)
+            if spec.kind is ActionKind.TASK:
+                params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
+                                      ).isoformat()
+        if extra:
+            params.update(extra)
+        return Action(spec.kind, params)
+
+    def _assignee(self, who: str, customer_code: str, owner: str | None) -> str | None:
+        """A person's e-mail when the rule file alone says who; None for department_manager
+        (the hub looks the manager up)."""
+        if who == "owner":
+            return owner
+        team = self.rule_file.teams.get(who.removeprefix("round_robin:"))
+        if not team:
+            return None
+        if who.startswith("round_robin:"):
+            digest = hashlib.sha256(customer_code.encode("utf-8")).digest()
+            return team[int.from_bytes(digest[:4], "big") % len(team)]
+        return team[0]
+
+    def _facts(self, situation: Situation, condition: str) -> dict[str, Any]:
+        anchor = situation.anchor
+        facts = situation.facts
+        return {
+            "as_of": facts.today.isoformat(),
+            "condition": condition,
+            "kind": facts.kind,
+            "country": facts.country,
+            "currency": facts.currency,
+            "days_overdue": situation.days_overdue,
+            "overdue_balance": str(situation.overdue_balance),
+            "anchor_invoice": anchor.number if anchor else None,
+            "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
+            "open_invoices": len(facts.open_invoices),
+        }

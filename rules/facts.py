@@ -1,0 +1,103 @@
+"""One account's facts, flattened to what the rules see (the engine fact), with the details
+decide.py needs (the anchor invoice, broken promises, claims nearing limitation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import InvoiceFacts
+from hub.domain.decisions import PlanFacts
+from hub.domain.decisions import PromiseFacts
+from hub.domain.fees import limitation_expiry
+from rules.conditions import ALWAYS
+from rules.model import RuleFile
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    facts: AccountFacts
+    eligible: tuple[InvoiceFacts, ...]  # overdue, open, not paused invoice by invoice
+    anchor: InvoiceFacts | None  # the oldest of them: the ladder counts days from it
+    overdue_balance: Decimal
+    broken_promises: tuple[PromiseFacts, ...]
+    missed_plans: tuple[PlanFacts, ...]
+    expiring: tuple[tuple[InvoiceFacts, date], ...]  # open claims and their last day
+    fact: dict[str, Any]  # what the engine and the shadow see
+
+    @property
+    def days_overdue(self) -> int:
+        return self.anchor.days_overdue if self.anchor else 0
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
+    pauses = {pause.name for pause in rule_file.pauses}
+    grace = timedelta(days=rule_file.settings.promise_grace_days)
+    today = facts.today
+    open_invoices = facts.open_invoices
+    eligible = tuple(sorted(
+        (i for i in open_invoices if i.days_overdue > 0
+         and not (i.disputed and "invoice.disputed" in pauses)
+         and not (i.excluded and "invoice.excluded" in pauses)),
+        key=lambda i: (i.due_date, i.number)))
+    anchor = eligible[0] if eligible else None
+    overdue = sum((i.open_amount.amount for i in eligible), Decimal(0))
+    balance = sum((i.open_amount.amount for i in open_invoices), Decimal(0))
+    running = [p for p in facts.promises if p.state == "open"]
+    broken = tuple(p for p in running if today > p.due_date + grace
+                   and p.paid_since.amount < p.amount.amount)
+    promise_open = any(today <= p.due_date + grace for p in running)
+    active = [p for p in facts.plans if p.state == "active"]
+    missed = tuple(p for p in active if p.missed_instalments > 0)
+    scheme = rule_file.limitation.by_country.get(facts.country or "")
+    expiring: list[tuple[InvoiceFacts, date]] = []
+    if scheme is not None:
+        for invoice in open_invoices:
+            last_day = limitation_expiry(scheme, invoice.due_date)
+            if last_day is not None and last_day >= today:
+                expiring.append((invoice, last_day))
+    expiring.sort(key=lambda pair: (pair[1], pair[0].number))
+    credit = facts.credit_limit.amount if facts.credit_limit else None
+    fact: dict[str, Any] = {
+        ALWAYS: 1,
+        "customer_kind": facts.kind,
+        "customer_country": facts.country,
+        "customer_segment": facts.segment,
+        "customer_language": facts.language,
+        "customer_owner": facts.owner,
+        "customer_department": facts.department,
+        "customer_lifetime_value": _number(facts.lifetime_value.amount
+                                           if facts.lifetime_value else None),
+        "customer_credit_limit": _number(credit),
+        "customer_score": None if facts.score is None else float(facts.score),
+        "customer_excluded": facts.excluded,
+        "customer_on_hold": facts.on_hold,
+        "customer_legal": facts.legal,
+        "account_currency": facts.currency,
+        "account_balance": float(balance),
+        "account_overdue_balance": float(overdue),
+        "account_days_overdue": float(anchor.days_overdue if anchor else 0),
+        "account_open_invoices": float(len(open_invoices)),
+        "account_overdue_invoices": float(len(eligible)),
+        "account_disputed_invoices": float(sum(1 for i in open_invoices if i.disputed)),
+        "account_over_credit_limit": credit is not None and balance > credit,
+        "promise_open": promise_open,
+        "promise_broken": bool(broken),
+        "plan_active": any(p.missed_instalments == 0 for p in active),
+        "plan_missed_instalments": float(max((p.missed_instalments for p in active),
+                                             default=0)),
+        "invoice_disputed": any(i.disputed for i in open_invoices),
+        "invoice_excluded": any(i.excluded for i in open_invoices),
+        "enforcement_off": not facts.enforcement,
+        "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
+    }
+    return Situation(facts, eligible, anchor, overdue, broken, missed, tuple(expiring),
+                     {key: value for key, value in fact.items() if value is not None})

@@ -1,0 +1,125 @@
+"""The rule file once read: an engine-neutral description (segments, ladders, pauses, event
+rules, fees, limitation, tests). The compiler turns it into durable_rules JSON and into
+the Python shadow; decide.py turns matches into decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.decisions import ActionKind
+from hub.domain.decisions import PolicySettings
+from hub.domain.fees import Scheme
+from rules.conditions import Condition
+
+DEBTOR_CHANNELS = ("email", "sms", "letter")
+STAFF_CHANNELS = ("slack", "teams", "email")
+PROGRESSIONS = ("ladder", "most_severe")
+FEE_CHOICES = ("statutory", "interest", "compensation")
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    kind: ActionKind
+    params: dict[str, Any]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    at: int  # days overdue of the oldest overdue invoice
+    line: int
+    actions: tuple[ActionSpec, ...]
+    condition: Condition | None = None  # an optional extra `when:`
+    fees: str | None = None  # statutory | interest | compensation
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    name: str
+    progression: str  # ladder | most_severe
+    steps: tuple[Step, ...]
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    name: str
+    condition: Condition
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    name: str  # as written: promise.open
+    condition: Condition | None  # None: an invoice-level pause (invoice.disputed/excluded)
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventRule:
+    name: str
+    on: str  # broken promise | missed instalment | large balance | credit limit exceeded |
+    #          limitation | (empty: plain `when:`)
+    condition: Condition
+    actions: tuple[ActionSpec, ...]
+    line: int
+    fees: str | None = None
+    days_before: int = 90  # on: limitation: warn this many days before a claim expires
+
+
+@dataclass(frozen=True, slots=True)
+class FeePolicy:
+    by_country: dict[str, Scheme] = field(default_factory=dict)
+    default: Scheme = Scheme.NONE
+    contract_percent: Decimal | None = None  # a contractual yearly rate instead of statute
+
+    def scheme_for(self, country: str | None) -> Scheme:
+        return self.by_country.get(country or "", self.default)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitationPolicy:
+    by_country: dict[str, Scheme] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    name: str
+    line: int
+    account: dict[str, Any]
+    expect: tuple[str, ...] | None  # rule or step names that decide; None: not checked
+    expect_paused: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    file: str
+    sha256: str
+    segments: tuple[Segment, ...]
+    ladders: dict[str, Ladder]
+    pauses: tuple[Pause, ...]
+    events: tuple[EventRule, ...]
+    settings: PolicySettings
+    fees: FeePolicy
+    limitation: LimitationPolicy
+    teams: dict[str, tuple[str, ...]]
+    tests: tuple[RuleTest, ...]
+    lines: dict[str, int]  # line of each top-level section
+
+    def line_of(self, rule: str) -> int | None:
+        """The line where a rule, step or segment named `rule` is written."""
+        for ladder in self.ladders.values():
+            for step in ladder.steps:
+                if step.name == rule:
+                    return step.line
+        for event in self.events:
+            if event.name == rule:
+                return event.line
+        for segment in self.segments:
+            if segment.name == rule:
+                return segment.line
+        return None

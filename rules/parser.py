@@ -1,0 +1,305 @@
+"""A rule file's text -> RuleFile, with every schema and meaning problem found at once."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+from rules.actions import ACTION_KEYS
+from rules.actions import Vocabulary
+from rules.actions import read_actions
+from rules.conditions import AllOf
+from rules.conditions import Condition
+from rules.conditions import ConditionError
+from rules.conditions import Const
+from rules.conditions import example
+from rules.conditions import parse_condition
+from rules.model import PROGRESSIONS
+from rules.model import ActionSpec
+from rules.model import EventRule
+from rules.model import Ladder
+from rules.model import Pause
+from rules.model import RuleFile
+from rules.model import RuleTest
+from rules.model import Segment
+from rules.model import Step
+from rules.reader import Problems
+from rules.reader import Reader
+from rules.reader import shown
+from rules.settings import read_fees
+from rules.settings import read_limitation
+from rules.settings import read_settings
+from rules.settings import read_teams
+from rules.source import Map
+from rules.source import Seq
+from rules.source import SourceError
+from rules.source import parse
+from rules.source import plain
+
+TOP_KEYS = ("name", "description", "segments", "minimum_balance", "ladders", "pause_when",
+            "rules", "contact", "portal", "fees", "limitation", "teams", "tests")
+INVOICE_PAUSES = ("invoice.disputed", "invoice.excluded")
+EVENTS = {
+    "broken promise": "promise.broken",
+    "missed instalment": "plan.missed_instalments >= 1",
+    "credit limit exceeded": "account.over_credit_limit",
+    "large balance": "account.overdue_balance >= {over}",
+    "limitation": "limitation.days_left <= {days_before}",
+}
+
+
+def _condition(problems: Problems, line: int, rule: str, text: Any) -> Condition | None:
+    try:
+        return parse_condition(text)
+    except ConditionError as exc:
+        problems.error(line, rule, str(exc))
+        return None
+
+
+def _items(problems: Problems, root: Map, key: str, rule: str) -> list[tuple[Map, int]]:
+    value = root.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, Seq):
+        problems.error(root.line_of(key), rule, f'"{key}" must be a list (each item on a line '
+                                                f'starting with "- "), got {shown(value)}')
+        return []
+    result = []
+    for item, line in zip(value.items, value.lines, strict=True):
+        if isinstance(item, Map):
+            result.append((item, line))
+        else:
+            problems.error(line, rule, f"each item of {key} needs a name and settings, "
+                                       f"got {shown(item)}")
+    return result
+
+
+def _name(problems: Problems, node: Map, what: str, seen: dict[str, int]) -> str | None:
+    name = node.get("name")
+    if not isinstance(name, (str, int)) or isinstance(name, bool) or not str(name).strip():
+        problems.error(node.line, what, f'every {what} needs a "name"')
+        return None
+    text = str(name).strip()
+    if text in seen:
+        problems.error(node.line_of("name"), f'{what} "{text}"',
+                       f"the name is already used on line {seen[text]}; names must differ")
+        return None
+    seen[text] = node.line_of("name")
+    return text
+
+
+def _segments(problems: Problems, root: Map) -> list[Segment]:
+    segments, seen = [], {}  # type: ignore[var-annotated]
+    catch_all: str | None = None
+    for node, _ in _items(problems, root, "segments", "segments"):
+        name = _name(problems, node, "segment", seen)
+        if name is None:
+            continue
+        reader = Reader(problems, node, f'segment "{name}"', ("name", "when"))
+        rule = f'segment "{name}"'
+        if catch_all is not None:
+            problems.error(node.line, rule, f'can never apply: segment "{catch_all}" above it '
+                                            "takes every customer (first match wins)")
+        condition = _condition(problems, reader.line("when"), rule, node.get("when", True))
+        if condition is None:
+            continue
+        if condition == Const(True):
+            catch_all = name
+        segments.append(Segment(name, condition, node.line))
+    return segments
+
+
+def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -> list[Step]:
+    steps: list[Step] = []
+    seen: dict[str, int] = {}
+    for item, _ in _items(problems, node, "steps", f'ladder "{ladder}"'):
+        name = _name(problems, item, "step", seen)
+        if name is None:
+            continue
+        rule = f'step "{name}"'
+        reader = Reader(problems, item, rule, ("name", "at", "when", *ACTION_KEYS))
+        at = reader.whole("at", "days", required=True, default=-1, minimum=1, maximum=3650)
+        condition = None
+        if reader.has("when"):
+            condition = _condition(problems, reader.line("when"), rule, item.get("when"))
+        actions, fees = read_actions(reader, vocabulary)
+        if not actions and not fees:
+            problems.error(item.line, rule, "the step does nothing: give it send, task, "
+                                            "escalate, notify, hold_sales, fees or "
+                                            "legal_handover")
+        if at < 0:
+            continue
+        for other in steps:
+            if other.at == at:
+                problems.error(reader.line("at"), rule, f'overlaps step "{other.name}" '
+                                                        f"(line {other.line}): both at {at} days")
+            elif other.at > at:
+                problems.error(reader.line("at"), rule,
+                               f'is at {at} days but comes after step "{other.name}" at '
+                               f"{other.at} days; put the steps in order of days")
+        steps.append(Step(name, at, item.line, actions, condition, fees))
+    return steps
+
+
+def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str, Ladder]:
+    node = root.get("ladders")
+    ladders: dict[str, Ladder] = {}
+    if node is None:
+        return ladders
+    if not isinstance(node, Map):
+        problems.error(root.line_of("ladders"), "ladders", '"ladders" must name one ladder '
+                                                           "per segment")
+        return ladders
+    for name, body in node.values.items():
+        rule = f'ladder "{name}"'
+        if not isinstance(body, Map):
+            problems.error(node.line_of(name), rule, 'a ladder needs "progression" and "steps"')
+            continue
+        reader = Reader(problems, body, rule, ("progression", "steps"))
+        progression = reader.text("progression", choices=PROGRESSIONS) or "ladder"
+        steps = _steps(problems, name, body, vocabulary)
+        if not steps and "steps" in body:
+            problems.error(node.line_of(name), rule, "the ladder has no steps")
+        ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name))
+    return ladders
+
+
+def _pauses(problems: Problems, root: Map) -> list[Pause]:
+    value = root.get("pause_when")
+    if value is None:
+        return []
+    items = value.items if isinstance(value, Seq) else [value]
+    lines = value.lines if isinstance(value, Seq) else [root.line_of("pause_when")]
+    pauses = []
+    for item, line in zip(items, lines, strict=True):
+        text = str(item).strip()
+        if text in INVOICE_PAUSES:
+            pauses.append(Pause(text, None, line))
+            continue
+        condition = _condition(problems, line, "pause_when", item)
+        if condition is not None:
+            pauses.append(Pause(text, condition, line))
+    return pauses
+
+
+def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[EventRule]:
+    rules: list[EventRule] = []
+    seen: dict[str, int] = {}
+    for node, _ in _items(problems, root, "rules", "rules"):
+        name = _name(problems, node, "rule", seen)
+        if name is None:
+            continue
+        rule = f'rule "{name}"'
+        reader = Reader(problems, node, rule, ("name", "on", "when", "over", "days_before",
+                                               "then"))
+        on = (reader.text("on") or "").replace("_", " ")
+        parts: list[Condition] = []
+        days = 90
+        if on:
+            if on not in EVENTS:
+                reader.error("on", f'"on: {on}" is not an event the hub knows; use '
+                                   f'{", ".join(EVENTS)}')
+                continue
+            over = reader.amount("over", Decimal(0)) if on == "large balance" else 0
+            if on == "large balance" and not reader.has("over"):
+                reader.error("on", '"on: large balance" needs "over: <amount>"')
+            days = reader.whole("days_before", "days", default=90, minimum=1, maximum=3650)
+            parts.append(parse_condition(EVENTS[on].format(over=over, days_before=days)))
+        if reader.has("when"):
+            extra = _condition(problems, reader.line("when"), rule, node.get("when"))
+            if extra is None:
+                continue
+            parts.append(extra)
+        if not parts:
+            problems.error(node.line, rule, 'a rule needs "on: <event>" or "when: <condition>"')
+            continue
+        actions: list[ActionSpec] = []
+        fees: str | None = None
+        for item, line in _then(problems, node, rule):
+            found, item_fees = read_actions(Reader(problems, item, rule, ACTION_KEYS),
+                                            vocabulary)
+            actions.extend(found)
+            fees = fees or item_fees
+            if not found and not item_fees:
+                problems.error(line, rule, "this action does nothing")
+        if not actions and not fees:
+            problems.error(node.line, rule, 'the rule does nothing: add "then:" actions')
+        condition = parts[0] if len(parts) == 1 else AllOf(tuple(parts))
+        rules.append(EventRule(name, on, condition, tuple(actions), node.line, fees, days))
+    return rules
+
+
+def _then(problems: Problems, node: Map, rule: str) -> list[tuple[Map, int]]:
+    return _items(problems, node, "then", rule)
+
+
+def _tests(problems: Problems, root: Map) -> list[RuleTest]:
+    tests: list[RuleTest] = []
+    seen: dict[str, int] = {}
+    for node, _ in _items(problems, root, "tests", "tests"):
+        name = _name(problems, node, "test", seen)
+        if name is None:
+            continue
+        reader = Reader(problems, node, f'test "{name}"', ("name", "account", "expect",
+                                                           "expect_paused"))
+        account = reader.section("account")
+        expect = reader.words("expect") if reader.has("expect") else None
+        tests.append(RuleTest(name, node.line, plain(account) if account else {},
+                              expect, reader.text("expect_paused")))
+    return tests
+
+
+def _meaning(problems: Problems, segments: list[Segment], ladders: dict[str, Ladder]) -> None:
+    for segment in segments:
+        if segment.name not in ladders:
+            problems.error(segment.line, f'segment "{segment.name}"',
+                           f'has no ladder: add "{segment.name}:" under "ladders:"')
+        elif example(segment.condition) is None:
+            problems.error(segment.line, f'segment "{segment.name}"',
+                           "its condition can never be true")
+    names = {segment.name for segment in segments}
+    for ladder in ladders.values():
+        if ladder.name not in names:
+            problems.warning(ladder.line, f'ladder "{ladder.name}"',
+                             "no segment uses this ladder, so it never runs")
+        for step in ladder.steps:
+            if step.condition is not None and example(step.condition) is None:
+                problems.error(step.line, f'step "{step.name}"', "can never be reached: its "
+                                                                 "condition is never true")
+
+
+def parse_rule_text(text: str, file: str, *, known_templates: frozenset[str] | None = None
+                    ) -> tuple[RuleFile | None, list[Any]]:
+    """The rule file and its problems (errors and warnings, in line order).
+
+    The RuleFile is None when there is any error."""
+    problems = Problems(file)
+    try:
+        root, duplicates = parse(text)
+    except SourceError as exc:
+        problems.error(exc.line, None, exc.message)
+        return None, problems.sorted()
+    for line, message in duplicates:
+        problems.error(line, None, message)
+    if not isinstance(root, Map):
+        problems.error(1, None, "a rule file starts with settings such as 'segments:' and "
+                                "'ladders:'")
+        return None, problems.sorted()
+    Reader(problems, root, None, TOP_KEYS)
+    teams = read_teams(problems, root)
+    vocabulary = Vocabulary(frozenset(teams), known_templates)
+    segments = _segments(problems, root)
+    ladders = _ladders(problems, root, vocabulary)
+    if not segments:
+        problems.error(root.line, None, 'there are no "segments:"; add at least one, e.g. '
+                                        '"- {name: business, when: true}"')
+    _meaning(problems, segments, ladders)
+    rule_file = RuleFile(
+        file=file, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        segments=tuple(segments), ladders=ladders, pauses=tuple(_pauses(problems, root)),
+        events=tuple(_event_rules(problems, root, vocabulary)),
+        settings=read_settings(problems, root), fees=read_fees(problems, root),
+        limitation=read_limitation(problems, root), teams=teams,
+        tests=tuple(_tests(problems, root)), lines=dict(root.lines))
+    return (None if problems.errors else rule_file), problems.sorted()

@@ -1,0 +1,129 @@
+"""A compiled rule file that decides for accounts (implements hub.ports.Policy)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import PurePath
+
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Decision
+from hub.domain.decisions import PolicySettings
+from rules.compiler import Compiled
+from rules.decide import Decider
+from rules.decide import Outcome
+from rules.engine import EngineFailure
+from rules.engine import EngineRunner
+from rules.facts import Situation
+from rules.facts import situation
+from rules.model import RuleFile
+
+BATCH_SIZE = 2000
+
+
+@dataclass
+class EvaluationReport:
+    """How the last evaluate() went: failures fall back, disagreements are withheld."""
+
+    accounts: int = 0
+    batches: int = 0
+    engine_failures: list[str] = field(default_factory=list)  # batch fell back to the shadow
+    disagreements: list[str] = field(default_factory=list)  # account skipped, no decision
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.engine_failures and not self.disagreements
+
+
+class CompiledPolicy:
+    """Finance's rule file, validated and compiled; evaluates accounts through durable_rules
+    (in a child process, in batches) and cross-checks every account against the shadow."""
+
+    def __init__(self, rule_file: RuleFile, compiled: Compiled, *, isolation: str = "fork",
+                 timeout: float = 60.0, batch_size: int = BATCH_SIZE) -> None:
+        self.rule_file = rule_file
+        self.compiled = compiled
+        self.decider = Decider(rule_file, compiled)
+        self.isolation = isolation
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.last_report = EvaluationReport()
+
+    @property
+    def version(self) -> str:
+        return self.rule_file.sha256
+
+    @property
+    def settings(self) -> PolicySettings:
+        return self.rule_file.settings
+
+    @property
+    def file_name(self) -> str:
+        return PurePath(self.rule_file.file).name
+
+    def runner(self) -> EngineRunner:
+        return EngineRunner(self.compiled.ruleset_name, self.compiled.definition,
+                            timeout=self.timeout, isolation=self.isolation)
+
+    def outcomes(self, accounts: Sequence[AccountFacts], *, engine: bool = True,
+                 runner: EngineRunner | None = None) -> list[Outcome]:
+        """Per account: segment, pause, matches and decisions (paused ones included)."""
+        started = time.perf_counter()
+        report = EvaluationReport(accounts=len(accounts))
+        situations = [situation(self.rule_file, account) for account in accounts]
+        results: list[Outcome] = []
+        own = runner is None and engine
+        active = (runner or self.runner()) if engine else None
+        try:
+            for first in range(0, len(situations), self.batch_size):
+                batch = situations[first:first + self.batch_size]
+                report.batches += 1
+                results += self._batch(batch, active, report)
+        finally:
+            if own and active is not None:
+                active.close()
+        report.seconds = time.perf_counter() - started
+        self.last_report = report
+        return results
+
+    def _batch(self, batch: list[Situation], runner: EngineRunner | None,
+               report: EvaluationReport) -> list[Outcome]:
+        shadow = [self.compiled.shadow(s.fact) for s in batch]
+        matched: list[frozenset[str] | None] = list(shadow)
+        if runner is not None:
+            found = runner.matches([s.fact for s in batch])
+            if isinstance(found, EngineFailure):
+                codes = f"{batch[0].facts.customer_code}..{batch[-1].facts.customer_code}"
+                report.engine_failures.append(f"{found.message}; accounts {codes} were "
+                                              f"decided by the shadow evaluator")
+            else:
+                for index, fired in enumerate(found):
+                    if frozenset(fired) != shadow[index]:
+                        matched[index] = None
+                        report.disagreements.append(
+                            f"{batch[index].facts.customer_code}: engine matched "
+                            f"{self._names(fired)}, shadow {self._names(shadow[index])}")
+        outcomes = []
+        for item, fired_ids in zip(batch, matched, strict=True):
+            if fired_ids is None:
+                outcomes.append(Outcome(item.facts.customer_code, None, None, [],
+                                        notes=["withheld: the engine and its shadow disagree"]))
+            else:
+                outcomes.append(self.decider.outcome(item, fired_ids))
+        return outcomes
+
+    def _names(self, ids: Sequence[str] | frozenset[str]) -> list[str]:
+        return sorted(self.decider.by_id[i].name for i in ids)
+
+    def evaluate(self, accounts: Sequence[AccountFacts], *,
+                 include_paused: bool = False) -> list[Decision]:
+        """The decisions for the accounts, in account order. Paused decisions (a dispute,
+        a promise, below the minimum balance...) are left out unless asked for."""
+        decisions = []
+        for outcome in self.outcomes(accounts):
+            decisions += [d for d in outcome.decisions
+                          if include_paused or d.paused_by is None]
+        return decisions
