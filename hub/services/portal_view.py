@@ -1,0 +1,162 @@
+"""What the debtor sees on their portal page: their open invoices and the state of what
+they asked for (promise, plan, disputes). Every query is limited to one customer id, the
+one the portal link opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.domain.errors import NotFound
+from hub.domain.money import Money
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customers
+from hub.ledger.tables import dispute_invoices
+from hub.ledger.tables import disputes
+from hub.ledger.tables import invoices
+from hub.ledger.tables import payment_plans
+from hub.ledger.tables import plan_instalments
+from hub.ledger.tables import promises
+
+OPEN_STATUSES = ("open", "partially_paid")
+
+
+@dataclass(frozen=True)
+class PortalInvoice:
+    id: int
+    number: str
+    issue_date: date
+    due_date: date
+    amount: Money
+    open_amount: Money
+    days_overdue: int
+    disputed: bool
+    document_ref: str | None
+
+
+@dataclass(frozen=True)
+class PortalPromise:
+    amount: Money
+    due_date: date
+
+
+@dataclass(frozen=True)
+class PortalPlan:
+    state: str  # proposed (in review) | active
+    instalments: list[tuple[date, Money]]
+
+
+@dataclass(frozen=True)
+class PortalOverview:
+    customer_id: int
+    code: str
+    name: str
+    language: str
+    invoices: list[PortalInvoice]
+    balances: list[Money]  # open amount per currency
+    promise: PortalPromise | None
+    plan: PortalPlan | None
+    disputed_invoices: list[str]
+
+    @property
+    def main_balance(self) -> Money | None:
+        """The largest open balance: the one a promise or a plan covers."""
+        return max(self.balances, key=lambda m: m.amount, default=None)
+
+    def invoice(self, number: str) -> PortalInvoice:
+        for candidate in self.invoices:
+            if candidate.number == number:
+                return candidate
+        raise NotFound(f"no open invoice {number!r} on this account")
+
+
+def portal_overview(connection: Connection, customer_id: int, today: date) -> PortalOverview:
+    row = connection.execute(sa.select(customers.c.code, customers.c.name, customers.c.language)
+                             .where(customers.c.id == customer_id)).first()
+    if row is None:
+        raise NotFound("the account of this link no longer exists")
+    contact_language = connection.execute(
+        sa.select(contacts.c.language).where(contacts.c.customer_id == customer_id,
+                                             contacts.c.language.is_not(None))
+        .order_by(contacts.c.is_primary.desc(), contacts.c.id).limit(1)).scalar()
+    found = _open_invoices(connection, customer_id, today)
+    totals: dict[str, Money] = {}
+    for item in found:
+        currency = item.open_amount.currency
+        totals[currency] = totals.get(currency, Money.zero(currency)) + item.open_amount
+    return PortalOverview(
+        customer_id=customer_id, code=row.code, name=row.name,
+        language=contact_language or row.language, invoices=found,
+        balances=[totals[c] for c in sorted(totals)],
+        promise=_open_promise(connection, customer_id), plan=_current_plan(connection, customer_id),
+        disputed_invoices=_disputed(connection, customer_id))
+
+
+def _open_invoices(connection: Connection, customer_id: int, today: date) -> list[PortalInvoice]:
+    rows = connection.execute(
+        sa.select(invoices.c.id, invoices.c.number, invoices.c.issue_date, invoices.c.due_date,
+                  invoices.c.currency, invoices.c.amount_minor, invoices.c.open_minor,
+                  invoices.c.disputed, invoices.c.document_ref)
+        .where(invoices.c.customer_id == customer_id, invoices.c.status.in_(OPEN_STATUSES),
+               invoices.c.open_minor > 0)
+        .order_by(invoices.c.due_date, invoices.c.number))
+    return [PortalInvoice(
+        id=r.id, number=r.number, issue_date=r.issue_date, due_date=r.due_date,
+        amount=Money.from_minor(r.amount_minor, r.currency),
+        open_amount=Money.from_minor(r.open_minor, r.currency),
+        days_overdue=max(0, (today - r.due_date).days), disputed=r.disputed,
+        document_ref=r.document_ref) for r in rows]
+
+
+def _open_promise(connection: Connection, customer_id: int) -> PortalPromise | None:
+    row = connection.execute(
+        sa.select(promises.c.currency, promises.c.amount_minor, promises.c.due_date)
+        .where(promises.c.customer_id == customer_id, promises.c.state == "open")
+        .order_by(promises.c.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return PortalPromise(Money.from_minor(row.amount_minor, row.currency), row.due_date)
+
+
+def _current_plan(connection: Connection, customer_id: int) -> PortalPlan | None:
+    plan = connection.execute(
+        sa.select(payment_plans.c.id, payment_plans.c.state)
+        .where(payment_plans.c.customer_id == customer_id,
+               payment_plans.c.state.in_(("proposed", "active")))
+        .order_by(payment_plans.c.id.desc()).limit(1)).first()
+    if plan is None:
+        return None
+    rows = connection.execute(
+        sa.select(plan_instalments.c.due_date, plan_instalments.c.currency,
+                  plan_instalments.c.amount_minor)
+        .where(plan_instalments.c.plan_id == plan.id).order_by(plan_instalments.c.seq))
+    return PortalPlan(plan.state, [(r.due_date, Money.from_minor(r.amount_minor, r.currency))
+                                   for r in rows])
+
+
+def _disputed(connection: Connection, customer_id: int) -> list[str]:
+    rows = connection.execute(
+        sa.select(invoices.c.number).distinct()
+        .join(dispute_invoices, dispute_invoices.c.invoice_id == invoices.c.id)
+        .join(disputes, disputes.c.id == dispute_invoices.c.dispute_id)
+        .where(disputes.c.customer_id == customer_id, disputes.c.state == "open")
+        .order_by(invoices.c.number))
+    return [r.number for r in rows]
+
+
+def document_path(documents_dir: Path, document_ref: str | None) -> Path | None:
+    """The invoice copy on file, if `document_ref` names a file inside `documents_dir`.
+
+    Anything else (a URL, a path leaving the folder, a missing file) is not on file, so
+    the debtor's request becomes a task instead of serving an arbitrary file."""
+    if not document_ref or "://" in document_ref:
+        return None
+    root = documents_dir.resolve()
+    candidate = (root / document_ref).resolve()
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    return candidate

@@ -1,0 +1,232 @@
+"""The debtor portal's words in English, Dutch, German, Polish and Spanish.
+
+Amounts and dates are formatted by Babel (the format_* functions below).
+Placeholders use str.format names; every language has every key (a unit test checks it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from babel.dates import format_date as babel_date
+from babel.numbers import format_currency
+from babel.numbers import format_decimal
+
+from hub.domain.money import Money
+from hub.domain.portal import LANGUAGES
+
+# key: (en, nl, de, pl, es)
+TEXTS: dict[str, tuple[str, str, str, str, str]] = {
+    "title": ("Your invoices", "Uw facturen", "Ihre Rechnungen", "Twoje faktury", "Sus facturas"),
+    "account": ("Account {code}", "Klantnummer {code}", "Kundennummer {code}",
+                "Numer klienta {code}", "Cliente {code}"),
+    "total_open": ("Total open", "Totaal openstaand", "Offen insgesamt", "Razem do zapłaty",
+                   "Total pendiente"),
+    "nothing_open": ("You have no open invoices. Thank you!",
+                     "U heeft geen openstaande facturen. Dank u wel!",
+                     "Sie haben keine offenen Rechnungen. Vielen Dank!",
+                     "Nie masz nieopłaconych faktur. Dziękujemy!",
+                     "No tiene facturas pendientes. ¡Gracias!"),
+    "invoice": ("Invoice", "Factuur", "Rechnung", "Faktura", "Factura"),
+    "due": ("Due", "Vervaldatum", "Fällig", "Termin", "Vencimiento"),
+    "open": ("Open", "Open", "Offen", "Do zapłaty", "Pendiente"),
+    "overdue_days": ("{days} days overdue", "{days} dagen te laat", "{days} Tage überfällig",
+                     "{days} dni po terminie", "{days} días vencida"),
+    "not_due": ("not yet due", "nog niet vervallen", "noch nicht fällig", "przed terminem",
+                "aún no vencida"),
+    "disputed": ("in dispute", "betwist", "beanstandet", "reklamacja", "en disputa"),
+    "download": ("Download a copy", "Kopie downloaden", "Kopie herunterladen", "Pobierz kopię",
+                 "Descargar copia"),
+    "request_copy": ("Request a copy", "Kopie aanvragen", "Kopie anfordern", "Poproś o kopię",
+                     "Solicitar copia"),
+    "paid_title": ("I have paid", "Ik heb betaald", "Ich habe bezahlt", "Zapłaciłem",
+                   "Ya he pagado"),
+    "paid_on": ("Date of payment", "Datum van betaling", "Zahlungsdatum", "Data płatności",
+                "Fecha de pago"),
+    "paid_amount": ("Amount paid (optional)", "Betaald bedrag (optioneel)",
+                    "Gezahlter Betrag (optional)", "Zapłacona kwota (opcjonalnie)",
+                    "Importe pagado (opcional)"),
+    "proof": ("Proof of payment (optional; PDF, PNG or JPEG, at most {size})",
+              "Betalingsbewijs (optioneel; PDF, PNG of JPEG, hoogstens {size})",
+              "Zahlungsnachweis (optional; PDF, PNG oder JPEG, höchstens {size})",
+              "Potwierdzenie płatności (opcjonalnie; PDF, PNG lub JPEG, do {size})",
+              "Justificante de pago (opcional; PDF, PNG o JPEG, máximo {size})"),
+    "promise_title": ("Promise to pay", "Betaalbelofte", "Zahlungszusage", "Obietnica zapłaty",
+                      "Promesa de pago"),
+    "promise_date": ("I will pay by", "Ik betaal uiterlijk op", "Ich zahle bis zum",
+                     "Zapłacę do dnia", "Pagaré antes del"),
+    "promise_hint": ("At the latest {date}.", "Uiterlijk {date}.", "Spätestens am {date}.",
+                     "Najpóźniej {date}.", "A más tardar el {date}."),
+    "amount": ("Amount", "Bedrag", "Betrag", "Kwota", "Importe"),
+    "plan_title": ("Propose a payment plan", "Betalingsregeling voorstellen",
+                   "Ratenzahlung vorschlagen", "Zaproponuj raty", "Proponer un plan de pagos"),
+    "plan_count": ("Number of monthly instalments", "Aantal maandelijkse termijnen",
+                   "Anzahl der Monatsraten", "Liczba rat miesięcznych",
+                   "Número de cuotas mensuales"),
+    "plan_first": ("First payment on", "Eerste betaling op", "Erste Zahlung am",
+                   "Pierwsza płatność", "Primer pago el"),
+    "plan_hint": ("The open amount of {total}, split into equal monthly instalments.",
+                  "Het openstaande bedrag van {total}, verdeeld in gelijke maandtermijnen.",
+                  "Der offene Betrag von {total}, aufgeteilt in gleiche Monatsraten.",
+                  "Kwota {total} podzielona na równe raty miesięczne.",
+                  "El importe pendiente de {total}, dividido en cuotas mensuales iguales."),
+    "dispute_title": ("Dispute an invoice", "Factuur betwisten", "Rechnung beanstanden",
+                      "Zgłoś reklamację", "Reclamar una factura"),
+    "dispute_invoices": ("Which invoices?", "Welke facturen?", "Welche Rechnungen?",
+                         "Które faktury?", "¿Qué facturas?"),
+    "dispute_reason": ("What is wrong?", "Wat klopt er niet?", "Was stimmt nicht?",
+                       "Co jest nie tak?", "¿Qué es incorrecto?"),
+    "send": ("Send", "Versturen", "Senden", "Wyślij", "Enviar"),
+    "copy_requested": ("We have asked our team to send you a copy of invoice {number}.",
+                       "We hebben ons team gevraagd u een kopie van factuur {number} te sturen.",
+                       "Wir senden Ihnen eine Kopie der Rechnung {number} zu.",
+                       "Poprosiliśmy zespół o przesłanie kopii faktury {number}.",
+                       "Hemos pedido a nuestro equipo que le envíe una copia de la factura "
+                       "{number}."),
+    "paid_received": ("Thank you. We will check your payment and update your account.",
+                      "Dank u. We controleren uw betaling en werken uw rekening bij.",
+                      "Danke. Wir prüfen Ihre Zahlung und aktualisieren Ihr Konto.",
+                      "Dziękujemy. Sprawdzimy płatność i zaktualizujemy konto.",
+                      "Gracias. Comprobaremos su pago y actualizaremos su cuenta."),
+    "promise_recorded": ("Thank you. We have noted your promise to pay {amount} by {date}.",
+                         "Dank u. We hebben uw belofte genoteerd: {amount} uiterlijk {date}.",
+                         "Danke. Wir haben Ihre Zusage notiert: {amount} bis {date}.",
+                         "Dziękujemy. Zapisaliśmy obietnicę zapłaty {amount} do {date}.",
+                         "Gracias. Hemos anotado su promesa de pagar {amount} antes del {date}."),
+    "plan_approved": ("Your payment plan is confirmed.", "Uw betalingsregeling is bevestigd.",
+                      "Ihre Ratenzahlung ist bestätigt.", "Plan rat został zatwierdzony.",
+                      "Su plan de pagos está confirmado."),
+    "plan_review": ("Thank you. Your proposal is being reviewed; we will contact you shortly.",
+                    "Dank u. Uw voorstel wordt beoordeeld; we nemen spoedig contact op.",
+                    "Danke. Ihr Vorschlag wird geprüft; wir melden uns in Kürze.",
+                    "Dziękujemy. Propozycja jest rozpatrywana; wkrótce się odezwiemy.",
+                    "Gracias. Su propuesta está en revisión; le contactaremos pronto."),
+    "dispute_opened": ("We have received your dispute and will look into it.",
+                       "We hebben uw bezwaar ontvangen en zoeken het uit.",
+                       "Wir haben Ihre Beanstandung erhalten und prüfen sie.",
+                       "Otrzymaliśmy reklamację i ją rozpatrzymy.",
+                       "Hemos recibido su reclamación y la revisaremos."),
+    "current_promise": ("You promised to pay {amount} by {date}.",
+                        "U heeft beloofd {amount} te betalen uiterlijk {date}.",
+                        "Sie haben zugesagt, {amount} bis {date} zu zahlen.",
+                        "Obiecano zapłatę {amount} do {date}.",
+                        "Prometió pagar {amount} antes del {date}."),
+    "current_plan": ("Your payment plan", "Uw betalingsregeling", "Ihre Ratenzahlung",
+                     "Twój plan rat", "Su plan de pagos"),
+    "plan_in_review": ("Your payment plan proposal is being reviewed.",
+                       "Uw voorstel voor een betalingsregeling wordt beoordeeld.",
+                       "Ihr Ratenzahlungsvorschlag wird geprüft.",
+                       "Propozycja planu rat jest rozpatrywana.",
+                       "Su propuesta de plan de pagos está en revisión."),
+    "err_date": ("Enter a date.", "Vul een datum in.", "Bitte ein Datum angeben.",
+                 "Podaj datę.", "Indique una fecha."),
+    "err_amount": ("Enter an amount such as 150.00.", "Vul een bedrag in, zoals 150.00.",
+                   "Bitte einen Betrag wie 150.00 angeben.", "Podaj kwotę, np. 150.00.",
+                   "Indique un importe como 150.00."),
+    "err_past": ("Choose today or a later date.", "Kies vandaag of een latere datum.",
+                 "Bitte heute oder ein späteres Datum wählen.",
+                 "Wybierz dzisiejszą lub późniejszą datę.", "Elija hoy o una fecha posterior."),
+    "err_too_far": ("Choose a date no later than {date}.", "Kies een datum tot en met {date}.",
+                    "Bitte ein Datum bis spätestens {date} wählen.",
+                    "Wybierz datę nie późniejszą niż {date}.",
+                    "Elija una fecha no posterior al {date}."),
+    "err_future": ("The payment date cannot be in the future.",
+                   "De betaaldatum kan niet in de toekomst liggen.",
+                   "Das Zahlungsdatum darf nicht in der Zukunft liegen.",
+                   "Data płatności nie może być w przyszłości.",
+                   "La fecha de pago no puede ser futura."),
+    "err_too_large": ("The file is too large: at most {size}.",
+                      "Het bestand is te groot: hoogstens {size}.",
+                      "Die Datei ist zu groß: höchstens {size}.",
+                      "Plik jest za duży: maksymalnie {size}.",
+                      "El archivo es demasiado grande: máximo {size}."),
+    "err_file_type": ("This kind of file is not accepted: send a PDF, PNG or JPEG.",
+                      "Dit soort bestand wordt niet geaccepteerd: stuur een PDF, PNG of JPEG.",
+                      "Dieser Dateityp wird nicht angenommen: bitte PDF, PNG oder JPEG.",
+                      "Ten typ pliku nie jest akceptowany: wyślij PDF, PNG lub JPEG.",
+                      "Este tipo de archivo no se acepta: envíe un PDF, PNG o JPEG."),
+    "err_choose_invoice": ("Choose at least one invoice.", "Kies ten minste één factuur.",
+                           "Bitte mindestens eine Rechnung wählen.",
+                           "Wybierz co najmniej jedną fakturę.",
+                           "Elija al menos una factura."),
+    "err_reason": ("Tell us what is wrong.", "Vertel ons wat er niet klopt.",
+                   "Bitte beschreiben Sie, was nicht stimmt.", "Opisz, co jest nie tak.",
+                   "Díganos qué es incorrecto."),
+    "err_count": ("Choose 2 to {max} instalments.", "Kies 2 tot {max} termijnen.",
+                  "Bitte 2 bis {max} Raten wählen.", "Wybierz od 2 do {max} rat.",
+                  "Elija de 2 a {max} cuotas."),
+    "err_form": ("Please correct the field marked below.", "Verbeter het gemarkeerde veld.",
+                 "Bitte korrigieren Sie das markierte Feld.", "Popraw zaznaczone pole.",
+                 "Corrija el campo marcado."),
+    "invalid_title": ("This link does not work", "Deze link werkt niet",
+                      "Dieser Link funktioniert nicht", "Ten link nie działa",
+                      "Este enlace no funciona"),
+    "invalid_text": ("Check that you opened the whole link from our message, or ask us for "
+                     "a new one.",
+                     "Controleer of u de volledige link uit ons bericht heeft geopend, of "
+                     "vraag ons om een nieuwe.",
+                     "Bitte prüfen Sie, ob Sie den vollständigen Link aus unserer Nachricht "
+                     "geöffnet haben, oder fordern Sie einen neuen an.",
+                     "Sprawdź, czy otwarto cały link z naszej wiadomości, lub poproś o nowy.",
+                     "Compruebe que abrió el enlace completo de nuestro mensaje o pídanos "
+                     "uno nuevo."),
+    "expired_title": ("This link has expired", "Deze link is verlopen",
+                      "Dieser Link ist abgelaufen", "Ten link wygasł", "Este enlace ha caducado"),
+    "expired_text": ("For your security our links expire. Ask us for a new one, or use the "
+                     "link in our latest message.",
+                     "Voor uw veiligheid verlopen onze links. Vraag ons om een nieuwe, of "
+                     "gebruik de link in ons laatste bericht.",
+                     "Zu Ihrer Sicherheit laufen unsere Links ab. Fordern Sie einen neuen an "
+                     "oder nutzen Sie den Link aus unserer letzten Nachricht.",
+                     "Dla bezpieczeństwa nasze linki wygasają. Poproś o nowy lub użyj linku "
+                     "z naszej ostatniej wiadomości.",
+                     "Por su seguridad, nuestros enlaces caducan. Pídanos uno nuevo o use el "
+                     "enlace de nuestro último mensaje."),
+    "revoked_title": ("This link has been withdrawn", "Deze link is ingetrokken",
+                      "Dieser Link wurde zurückgezogen", "Ten link został wycofany",
+                      "Este enlace ha sido retirado"),
+    "too_many_title": ("Too many requests", "Te veel verzoeken", "Zu viele Anfragen",
+                       "Zbyt wiele żądań", "Demasiadas solicitudes"),
+    "too_many_text": ("Please wait {seconds} seconds and try again.",
+                      "Wacht {seconds} seconden en probeer het opnieuw.",
+                      "Bitte warten Sie {seconds} Sekunden und versuchen Sie es erneut.",
+                      "Odczekaj {seconds} s i spróbuj ponownie.",
+                      "Espere {seconds} segundos e inténtelo de nuevo."),
+    "not_found_title": ("Not found", "Niet gevonden", "Nicht gefunden", "Nie znaleziono",
+                        "No encontrado"),
+    "not_found_text": ("This invoice is not among your open invoices.",
+                       "Deze factuur staat niet bij uw openstaande facturen.",
+                       "Diese Rechnung gehört nicht zu Ihren offenen Rechnungen.",
+                       "Tej faktury nie ma wśród Twoich nieopłaconych faktur.",
+                       "Esta factura no figura entre sus facturas pendientes."),
+    "back": ("Back to your invoices", "Terug naar uw facturen", "Zurück zu Ihren Rechnungen",
+             "Powrót do faktur", "Volver a sus facturas"),
+    "language": ("Language", "Taal", "Sprache", "Język", "Idioma"),
+}
+
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "de": "Deutsch", "pl": "Polski",
+                  "es": "Español"}
+
+
+def translate(language: str, key: str, **values: Any) -> str:
+    """The sentence `key` in `language` (English when the language is not offered)."""
+    index = LANGUAGES.index(language) if language in LANGUAGES else 0
+    return TEXTS[key][index].format(**values)
+
+
+def format_money(value: Money, language: str) -> str:
+    """An amount as the debtor writes it: "€ 1.250,00" in Dutch, "1.250,00 €" in German."""
+    return str(format_currency(value.amount, value.currency, locale=language))
+
+
+def format_date(value: date, language: str) -> str:
+    return str(babel_date(value, format="long", locale=language))
+
+
+def format_size(size_bytes: int, language: str) -> str:
+    megabytes = Decimal(size_bytes) / (1024 * 1024)
+    if megabytes >= 1:
+        return f"{format_decimal(megabytes.quantize(Decimal('0.1')), locale=language)} MB"
+    return f"{format_decimal(Decimal(size_bytes) // 1024, locale=language)} KB"
