@@ -1,0 +1,304 @@
+"""Decisions become tasks, outbox messages, holds, escalations, legal handovers and fee
+and interest lines. Idempotent by decision key: a decision already applied is skipped,
+so running a day again creates nothing. Runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.domain import events as kinds
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Action
+from hub.domain.decisions import ActionKind
+from hub.domain.decisions import Decision
+from hub.domain.money import Money
+from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import RecipientKind
+from hub.domain.outbox import message_key
+from hub.ledger.accounts import add_events
+from hub.ledger.lookups import ids_by_key
+from hub.ledger.lookups import rows_by_key
+from hub.ledger.outbox import enqueue_many
+from hub.ledger.tables import applied_decisions
+from hub.ledger.tables import charges
+from hub.ledger.tables import customers
+from hub.ledger.tables import invoices
+from hub.services.assignees import Directory
+from hub.services.holds import place_hold
+from hub.services.holds import release_hold
+from hub.services.tasks import create_task
+
+ACTOR = "rules"
+ENFORCEMENT_OFF = "enforcement off"
+STAFF_VIA = ("slack", "teams", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyContext:
+    as_of: date
+    now: datetime
+    run_id: int | None = None
+
+
+def anchor_due_date(facts: AccountFacts) -> date | None:
+    """The oldest unpaid due date the ladder counts from (recomputed every evaluation)."""
+    chased = [i.due_date for i in facts.overdue_invoices if not i.disputed and not i.excluded]
+    return min(chased) if chased else None
+
+
+def already_applied(connection: Connection, keys: Sequence[str]) -> set[str]:
+    return set(rows_by_key(connection, applied_decisions, "decision_key", keys,
+                           columns=["id"]))
+
+
+def apply_decisions(connection: Connection, decisions: Sequence[Decision],
+                    facts: Mapping[str, AccountFacts], context: ApplyContext) -> Counter[str]:
+    """Apply what was not applied before; returns counts by kind of effect."""
+    counts: Counter[str] = Counter()
+    done = already_applied(connection, [decision.key for decision in decisions])
+    todo = []
+    for decision in decisions:
+        if decision.key in done:
+            counts["already_applied"] += 1
+        elif decision.paused_by:
+            counts["paused"] += 1
+        else:
+            todo.append(decision)
+            done.add(decision.key)  # two decisions with one key: the first wins
+    if not todo:
+        return counts
+    writer = _Writer(connection, facts, context, counts)
+    for decision in todo:
+        writer.apply(decision)
+    writer.flush()
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One action of one decision, with what it needs to be carried out."""
+
+    decision: Decision
+    action: Action
+    facts: AccountFacts
+    customer_id: int
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.action.params
+
+
+class _Writer:
+    def __init__(self, connection: Connection, facts: Mapping[str, AccountFacts],
+                 context: ApplyContext, counts: Counter[str]) -> None:
+        self.connection = connection
+        self.facts = facts
+        self.context = context
+        self.counts = counts
+        codes = sorted(set(facts))
+        self.customer_ids = ids_by_key(connection, customers, "code", codes)
+        self.directory = Directory.load(connection)
+        self.applied_rows: list[dict[str, Any]] = []
+        self.event_rows: list[dict[str, Any]] = []
+        self.messages: list[OutboxMessage] = []
+        self._invoice_ids: dict[str, int] | None = None
+
+    def apply(self, decision: Decision) -> None:
+        facts = self.facts[decision.customer_code]
+        customer_id = self.customer_ids[decision.customer_code]
+        enforced = facts.enforcement
+        self.applied_rows.append({
+            "decision_key": decision.key, "customer_id": customer_id, "rule": decision.rule,
+            "source": decision.source, "ladder": decision.ladder, "step": decision.step,
+            "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
+            "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
+            "actions": [{"kind": str(a.kind), "params": a.params} for a in decision.actions],
+            "applied_at": self.context.now, "cycle_run_id": self.context.run_id})
+        if not enforced:  # recorded for the timeline and explain, nothing is done
+            self.counts["enforcement_off"] += 1
+            return
+        self.counts["applied"] += 1
+        what = decision.step or decision.rule
+        self.event_rows.append(self._event(customer_id, kinds.DECISION_APPLIED,
+                                           f"{what}: {_describe(decision.actions)}",
+                                           {"decision_key": decision.key, "rule": decision.rule,
+                                            "source": decision.source,
+                                            "facts": decision.facts}))
+        for action in decision.actions:
+            handler = getattr(self, f"_{action.kind.value}")
+            handler(_Item(decision, action, facts, customer_id))
+
+    def flush(self) -> None:
+        self.connection.execute(applied_decisions.insert(), self.applied_rows)
+        self.counts["messages"] += enqueue_many(self.connection, self.messages,
+                                                now=self.context.now)
+        add_events(self.connection, self.event_rows)
+
+    def _event(self, customer_id: int, kind: str, summary: str,
+               data: dict[str, Any]) -> dict[str, Any]:
+        return {"occurred_at": self.context.now, "actor": ACTOR, "kind": kind,
+                "summary": summary, "customer_id": customer_id, "invoice_id": None,
+                "data": data}
+
+    def _context(self, decision: Decision, facts: AccountFacts) -> dict[str, Any]:
+        open_invoices = [i for i in facts.overdue_invoices if not i.excluded]
+        return {"customer_code": facts.customer_code, "step": decision.step,
+                "ladder": decision.ladder, "rule": decision.rule,
+                "as_of": self.context.as_of.isoformat(),
+                "invoices": [{"number": i.number, "due_date": i.due_date.isoformat(),
+                              "open": str(i.open_amount.amount), "currency": i.currency,
+                              "days_overdue": i.days_overdue} for i in open_invoices]}
+
+    # one method per ActionKind -------------------------------------------------------
+
+    def _send(self, item: _Item) -> None:
+        decision, facts = item.decision, item.facts
+        self.messages.append(OutboxMessage(
+            idempotency_key=message_key(decision.key, "send"),
+            template=str(item.params.get("template") or "reminder-1"),
+            customer_code=facts.customer_code,
+            channels=tuple(item.params.get("channels") or ("email",)),
+            language=facts.language, context=self._context(decision, facts),
+            decision_key=decision.key, batch=self.context.as_of.isoformat()))
+
+    def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
+        via = tuple(item.params.get("via") or STAFF_VIA)
+        for email in people:
+            self.messages.append(OutboxMessage(
+                idempotency_key=message_key(item.decision.key, tag, email), template=template,
+                recipient_kind=RecipientKind.STAFF, customer_code=item.facts.customer_code,
+                recipient=email, channels=via,
+                context=self._context(item.decision, item.facts),
+                decision_key=item.decision.key, batch=self.context.as_of.isoformat()))
+
+    def _task(self, item: _Item) -> None:
+        params = item.params
+        task_type = str(params.get("task_type") or "call")
+        assignee = self.directory.assignee(params.get("assign"), item.facts,
+                                           params.get("members"))
+        self._create_task(item, task_type, assignee, int(params.get("due_in_days") or 0))
+
+    def _create_task(self, item: _Item, task_type: str, assignee: str | None,
+                     due_in_days: int) -> None:
+        decision = item.decision
+        created = create_task(
+            self.connection, customer_code=item.facts.customer_code, task_type=task_type,
+            assignee=assignee, due_date=self.context.as_of + timedelta(days=due_in_days),
+            reason=f"{decision.step or decision.rule} ({decision.source})", actor=ACTOR,
+            now=self.context.now, key=f"{decision.key}|{task_type}", source="rules",
+            decision_key=decision.key)
+        self.counts["tasks" if created is not None else "tasks_already_open"] += 1
+
+    def _escalate(self, item: _Item) -> None:
+        people = self.directory.resolve(item.params.get("target"), item.facts,
+                                        item.params.get("members"))
+        self._staff(item, people, template=str(item.params.get("template") or "escalation"),
+                    tag="escalate")
+        self._create_task(item, "escalation", people[0] if people else None, 0)
+        self.counts["escalations"] += 1
+        self.event_rows.append(self._event(
+            item.customer_id, kinds.ESCALATED,
+            f"escalated to {', '.join(people) or 'nobody (no manager found)'}",
+            {"decision_key": item.decision.key, "to": people}))
+
+    def _notify(self, item: _Item) -> None:
+        people: list[str] = []
+        for who in item.params.get("who") or ("owner",):
+            people.extend(self.directory.resolve(who, item.facts, item.params.get("members")))
+        self._staff(item, list(dict.fromkeys(people)), tag="notify",
+                    template=str(item.params.get("template") or "collection-started"))
+
+    def _hold_sales(self, item: _Item) -> None:
+        reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
+        if place_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
+                      now=self.context.now, decision_key=item.decision.key, reason=reason):
+            self.counts["holds_placed"] += 1
+
+    def _release_hold(self, item: _Item) -> None:
+        if release_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
+                        now=self.context.now,
+                        reason=str(item.params.get("reason") or item.decision.rule)):
+            self.counts["holds_released"] += 1
+
+    def _legal_handover(self, item: _Item) -> None:
+        rule = item.params.get("assign") or "legal"
+        assignee = self.directory.assignee(rule, item.facts, item.params.get("members"))
+        self._create_task(item, "legal_handover", assignee or item.facts.owner, 0)
+        self.counts["legal_handovers"] += 1
+        self.event_rows.append(self._event(item.customer_id, kinds.LEGAL_HANDOVER,
+                                           "handed over to legal: soft collection stops",
+                                           {"decision_key": item.decision.key}))
+
+    def _fee(self, item: _Item) -> None:
+        kind = str(item.params.get("fee") or item.params.get("kind") or "fixed")
+        self._charge(item, kind, once=True)
+
+    def _interest(self, item: _Item) -> None:
+        self._charge(item, "interest", once=False)
+
+    def _charge(self, item: _Item, kind: str, *, once: bool) -> None:
+        params = item.params
+        number = str(params["invoice"])
+        amount = Money(Decimal(str(params["amount"])), str(params["currency"]))
+        until = _day(params.get("until") or params.get("period_to")) or self.context.as_of
+        unique = f"{number}|{kind}" if once else f"{number}|{kind}|{until.isoformat()}"
+        if self.connection.execute(sa.select(charges.c.id).where(
+                charges.c.unique_key == unique)).first() is not None:
+            self.counts["charges_already_made"] += 1
+            return
+        invoice_id = self._invoice_id(number)
+        self.connection.execute(charges.insert().values(
+            invoice_id=invoice_id, customer_id=item.customer_id, kind=kind, unique_key=unique,
+            currency=amount.currency, amount_minor=amount.to_minor(),
+            rate=None if params.get("rate") is None else str(params["rate"]),
+            period_from=_day(params.get("from") or params.get("period_from")),
+            period_to=None if once else until,
+            decision_key=item.decision.key, created_at=self.context.now))
+        self.counts["interest" if kind == "interest" else "fees"] += 1
+        self.event_rows.append({**self._event(
+            item.customer_id, kinds.CHARGE_ADDED, f"{kind} {amount} on invoice {number}",
+            {"decision_key": item.decision.key, "kind": kind, "amount": str(amount.amount),
+             "currency": amount.currency}), "invoice_id": invoice_id})
+
+    def _invoice_id(self, number: str) -> int:
+        if self._invoice_ids is None or number not in self._invoice_ids:
+            numbers = {i.number for f in self.facts.values() for i in f.invoices}
+            self._invoice_ids = ids_by_key(self.connection, invoices, "number",
+                                           numbers | {number})
+        return self._invoice_ids[number]
+
+    def _resume(self, _: _Item) -> None:
+        self.counts["resumed"] += 1
+
+    def _warn(self, item: _Item) -> None:
+        reason = str(item.params.get("reason") or item.decision.rule)
+        task_type = "limitation_warning" if "limitation" in reason else "warning"
+        self._create_task(item, task_type, item.facts.owner, 0)
+        self.counts["warnings"] += 1
+
+
+def _day(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _describe(actions: Sequence[Action]) -> str:
+    words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
+                                        f"{'/'.join(p.get('channels') or ['email'])}",
+             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for {p.get('assign')}",
+             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}"}
+    parts = [words[a.kind](a.params) if a.kind in words else a.kind.value.replace("_", " ")
+             for a in actions]
+    return ", ".join(parts) or "nothing to do"

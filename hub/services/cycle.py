@@ -1,0 +1,238 @@
+"""The daily collections cycle: ingest -> sheet read-back -> promises and plans ->
+evaluate (incremental) -> apply decisions -> sheet write-out -> notify -> a stored
+run record with counts, timings and errors.
+
+One cycle at a time (the cycle lock), never dated before the latest run, and
+idempotent: running the same day again creates nothing new. A dry run does the same
+work inside one transaction that is rolled back, so its counts say exactly what a
+real run would create."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from itertools import islice
+
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+
+from hub.domain.errors import UserError
+from hub.ledger import cycle_runs as runs
+from hub.ports import CycleHook
+from hub.ports import HookReport
+from hub.ports import Policy
+from hub.services.account_facts import load_account_facts
+from hub.services.apply_decisions import ApplyContext
+from hub.services.apply_decisions import apply_decisions
+from hub.services.cycle_candidates import changed_accounts
+from hub.services.plans import review_plans
+from hub.services.promises import review_promises
+
+PHASES_BEFORE = ("ingest", "read_back")
+PHASES_AFTER = ("write_out", "notify")
+PHASES = PHASES_BEFORE + PHASES_AFTER
+DEFAULT_GRACE_DAYS = 2
+BATCH = 1000  # accounts per evaluate + apply round (one commit each)
+
+
+class CycleBusy(UserError):
+    """Another cycle holds the lock."""
+
+
+@dataclass
+class CycleOptions:
+    as_of: date
+    dry_run: bool = False
+    actor: str = "cli"
+    wait_seconds: float = 0.0  # how long to wait for a running cycle; 0: refuse at once
+    lock_ttl: timedelta = timedelta(hours=2)  # a lock older than this was left by a crash
+    enforcement: bool = True
+    batch_size: int = BATCH
+    full: bool = False  # evaluate every account, not only those that can change today
+
+
+@dataclass
+class CycleReport:
+    run_id: int
+    as_of: date
+    dry_run: bool
+    status: str  # done | errors | failed
+    counts: Counter[str] = field(default_factory=Counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    hooks: list[HookReport] = field(default_factory=list)
+    incremental: bool = True
+
+
+def _grace_days(policy: Policy) -> int:
+    settings = getattr(policy, "settings", None)
+    return int(getattr(settings, "promise_grace_days", DEFAULT_GRACE_DAYS))
+
+
+def _thresholds(policy: Policy) -> frozenset[int] | None:
+    """Days overdue at which the policy's decisions can change, if it says."""
+    known = getattr(policy, "thresholds", None)
+    if known is None:
+        return None
+    return frozenset(known() if callable(known) else known)
+
+
+class Cycle:
+    def __init__(self, engine: Engine, policy: Policy, *, now: Callable[[], datetime],
+                 hooks: Mapping[str, Sequence[CycleHook]] | None = None) -> None:
+        self.engine = engine
+        self.policy = policy
+        self.now = now
+        self.hooks = {phase: list((hooks or {}).get(phase, ())) for phase in PHASES}
+
+    def run(self, options: CycleOptions) -> CycleReport:
+        holder = f"{options.actor} run {options.as_of} at {self.now().isoformat()}"
+        self._lock(holder, options)
+        try:
+            return self._locked(options)
+        finally:
+            runs.release_lock(self.engine, holder=holder)
+
+    def _lock(self, holder: str, options: CycleOptions) -> None:
+        deadline = time.monotonic() + options.wait_seconds
+        while (busy := runs.try_lock(self.engine, holder=holder, now=self.now(),
+                                     ttl=options.lock_ttl)) is not None:
+            if time.monotonic() >= deadline:
+                raise CycleBusy(f"another cycle is running ({busy.holder}, since "
+                                f"{busy.acquired_at:%Y-%m-%d %H:%M} UTC); try again when "
+                                f"it ends, or pass --wait")
+            time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
+
+    def _locked(self, options: CycleOptions) -> CycleReport:
+        with self.engine.begin() as connection:
+            latest = runs.latest_run(connection)
+            if latest is not None and options.as_of < latest.as_of:
+                raise UserError(f"a cycle for {latest.as_of} has already run; a cycle dated "
+                                f"{options.as_of} would go back in time and is refused")
+            run_id = runs.start_run(connection, as_of=options.as_of, dry_run=options.dry_run,
+                                    actor=options.actor, now=self.now(),
+                                    policy_version=self.policy.version)
+        report = CycleReport(run_id=run_id, as_of=options.as_of, dry_run=options.dry_run,
+                             status="running")
+        watermark = None
+        try:
+            self._hooks(PHASES_BEFORE, options, report)
+            watermark = self._decide(options, report, latest)
+            self._hooks(PHASES_AFTER, options, report)
+            report.status = "errors" if report.errors else "done"
+        except Exception as exc:
+            report.status = "failed"
+            report.errors.append(f"the cycle stopped: {type(exc).__name__}: {exc}")
+            raise
+        finally:
+            with self.engine.begin() as connection:
+                runs.finish_run(connection, run_id, status=report.status, now=self.now(),
+                                counts=dict(report.counts), timings=report.timings,
+                                errors=report.errors, event_watermark=watermark,
+                                hooks=[_hook_json(hook) for hook in report.hooks])
+        return report
+
+    def _hooks(self, phases: Sequence[str], options: CycleOptions,
+               report: CycleReport) -> None:
+        for phase in phases:
+            started = time.perf_counter()
+            if not self.hooks[phase]:
+                report.hooks.append(HookReport(name=phase, done=False,
+                                               message="nothing is configured"))
+            for hook in self.hooks[phase]:
+                try:
+                    outcome = hook.run(options.as_of, dry_run=options.dry_run)
+                except Exception as exc:  # a hook's failure is reported, the cycle goes on
+                    outcome = HookReport(name=hook.name, done=False,
+                                         errors=(f"{type(exc).__name__}: {exc}",))
+                report.hooks.append(outcome)
+                report.errors.extend(f"{outcome.name}: {error}" for error in outcome.errors)
+            report.timings[phase] = round(time.perf_counter() - started, 3)
+
+    def _decide(self, options: CycleOptions, report: CycleReport, latest: object) -> int:
+        """Promises and plans, then evaluate and apply. Returns the event watermark."""
+        with self.engine.connect() as connection:
+            try:
+                watermark = self._decide_on(connection, options, report, latest)
+            except BaseException:
+                connection.rollback()
+                raise
+            if options.dry_run:
+                connection.rollback()
+            else:
+                connection.commit()
+            return watermark
+
+    def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
+                   latest: object) -> int:
+        as_of, now = options.as_of, self.now()
+        grace = _grace_days(self.policy)
+        started = time.perf_counter()
+        promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
+        completed, broken = review_plans(connection, as_of=as_of, grace_days=grace, now=now)
+        report.counts.update({"promises_kept": promised.kept, "promises_broken": promised.broken,
+                              "plans_completed": completed, "plans_broken": broken,
+                              "tasks": promised.tasks + broken})
+        self._commit(connection, options)
+        report.timings["promises_and_plans"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        codes = self._candidates(connection, options, report, latest, grace)
+        watermark = runs.last_event_id(connection)
+        report.timings["select"] = round(time.perf_counter() - started, 3)
+        evaluate = apply = load = 0.0
+        facts = load_account_facts(connection, as_of=as_of, customer_codes=codes,
+                                   enforcement=options.enforcement)
+        while True:
+            started = time.perf_counter()
+            batch = list(islice(facts, options.batch_size))
+            load += time.perf_counter() - started
+            if not batch:
+                break
+            report.counts["accounts_evaluated"] += len(batch)
+            started = time.perf_counter()
+            try:
+                decisions = self.policy.evaluate(batch)
+            except Exception as exc:  # one batch lost, not the cycle
+                report.errors.append(f"evaluating {len(batch)} accounts from "
+                                     f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
+                evaluate += time.perf_counter() - started
+                continue
+            evaluate += time.perf_counter() - started
+            report.counts["decisions"] += len(decisions)
+            started = time.perf_counter()
+            context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
+            report.counts.update(apply_decisions(
+                connection, decisions, {f.customer_code: f for f in batch}, context))
+            self._commit(connection, options)
+            apply += time.perf_counter() - started
+        report.timings.update({"load_facts": round(load, 3), "evaluate": round(evaluate, 3),
+                               "apply": round(apply, 3)})
+        return watermark
+
+    def _commit(self, connection: Connection, options: CycleOptions) -> None:
+        if not options.dry_run:  # a dry run keeps everything in one transaction
+            connection.commit()
+
+    def _candidates(self, connection: Connection, options: CycleOptions, report: CycleReport,
+                    latest: object, grace: int) -> list[str] | None:
+        thresholds = _thresholds(self.policy)
+        watermark = getattr(latest, "event_watermark", None)
+        if options.full or latest is None or watermark is None or thresholds is None:
+            report.incremental = False
+            return None
+        last_as_of: date = getattr(latest, "as_of")  # noqa: B009
+        return changed_accounts(connection, since_event=watermark, last_as_of=last_as_of,
+                                as_of=options.as_of, thresholds=thresholds, grace_days=grace)
+
+
+def _hook_json(report: HookReport) -> dict[str, object]:
+    return {"name": report.name, "done": report.done, "counts": dict(report.counts),
+            "errors": list(report.errors), "message": report.message}

@@ -1,0 +1,61 @@
+"""Which accounts can change today (the incremental part of the cycle).
+
+An account is evaluated when something happened to it since the last run (any event:
+a payment, an import, a promise, a step applied yesterday that may lead to the next),
+when one of its open invoices reaches a rule threshold (days overdue) on a day since
+the last run, or when a promise or plan instalment reaches its date plus grace. The
+first run, or a policy that does not say its thresholds, evaluates every account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from hub.ledger.tables import invoices
+from hub.ledger.tables import payment_plans
+from hub.ledger.tables import plan_instalments
+from hub.ledger.tables import promises
+
+OPEN_STATUSES = ("open", "partially_paid")
+
+
+def changed_accounts(connection: Connection, *, since_event: int, last_as_of: date,
+                     as_of: date, thresholds: Iterable[int], grace_days: int) -> list[str]:
+    """Codes of the accounts whose situation can change between `last_as_of` (exclusive)
+    and `as_of` (inclusive), in code order."""
+    ids: set[int] = set()
+    ids.update(row[0] for row in connection.execute(
+        sa.select(events.c.customer_id).distinct()
+        .where(events.c.id > since_event, events.c.customer_id.is_not(None))))
+    first_day = last_as_of + timedelta(days=1)
+    ranges = [sa.between(invoices.c.due_date, first_day - timedelta(days=days),
+                         as_of - timedelta(days=days)) for days in sorted(set(thresholds))]
+    if ranges and first_day <= as_of:
+        ids.update(row[0] for row in connection.execute(
+            sa.select(invoices.c.customer_id).distinct()
+            .where(invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0,
+                   sa.or_(*ranges))))
+    grace = timedelta(days=grace_days)
+    ids.update(row[0] for row in connection.execute(
+        sa.select(promises.c.customer_id).distinct()
+        .where(promises.c.state == "open",
+               promises.c.due_date.between(first_day - grace, as_of - grace))))
+    ids.update(row[0] for row in connection.execute(
+        sa.select(payment_plans.c.customer_id).distinct()
+        .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
+        .where(payment_plans.c.state == "active",
+               plan_instalments.c.due_date.between(first_day - grace, as_of - grace))))
+    if not ids:
+        return []
+    codes: list[str] = []
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 5000):
+        codes.extend(row[0] for row in connection.execute(
+            sa.select(customers.c.code).where(customers.c.id.in_(ordered[start:start + 5000]))))
+    return sorted(codes)
