@@ -9,6 +9,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
@@ -62,6 +63,101 @@ def _public_url(raw: str) -> str:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Notification channels (docs/notifications.md). Empty credentials: channel off."""
+
+    mail_dir: Path | None = None  # embedded e-mail: .eml files; default var/mail
+    letters_dir: Path | None = None  # letter PDFs and print batches; default var/letters
+    letter_font: str = ""  # a TTF with the letters of every language; found if empty
+    sender_name: str = "Accounts receivable"
+    smtp_host: str = ""  # empty: e-mail goes to the mail folder
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "collections@localhost"
+    slack_token: str = ""
+    slack_signing_secret: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    slack_department_channels: tuple[tuple[str, str], ...] = ()  # department -> channel
+    teams_webhook_url: str = ""
+    graph_tenant: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str = ""
+    graph_authority: str = "https://login.microsoftonline.com"
+    graph_base_url: str = "https://graph.microsoft.com"
+    graph_sender: str = ""  # mailbox for graph_mail; empty: Graph mail is off
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_base_url: str = ""  # empty: Twilio's own API host
+    staff_channels: tuple[str, ...] = ("slack", "teams", "email")
+    digest_all_clear: bool = False  # send "all clear" to people with nothing to do
+    escalate_after_days: int = 3  # a task this many days overdue goes to the manager
+    dispatch_batch: int = 50
+    dispatch_lease_seconds: int = 300
+    dispatch_max_attempts: int = 8
+    dispatch_backoff_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> NotifySettings:
+        security = env.get("HUB_SMTP_SECURITY", "starttls").strip().lower() or "starttls"
+        if security not in ("starttls", "tls", "none"):
+            raise ConfigError(f"HUB_SMTP_SECURITY must be starttls, tls or none, got {security!r}")
+        channels = tuple(part.strip() for part in env.get(
+            "HUB_STAFF_CHANNELS", "slack,teams,email").split(",") if part.strip())
+        unknown = set(channels) - {"slack", "teams", "email", "graph_mail"}
+        if unknown:
+            raise ConfigError(f"HUB_STAFF_CHANNELS: unknown channel(s) {sorted(unknown)}; "
+                              "use slack, teams, email, graph_mail")
+        departments = []
+        for pair in env.get("HUB_SLACK_DEPARTMENT_CHANNELS", "").split(","):
+            if pair.strip():
+                name, sep, channel = pair.partition("=")
+                if not sep or not name.strip() or not channel.strip():
+                    raise ConfigError("HUB_SLACK_DEPARTMENT_CHANNELS must look like "
+                                      f"'sales=C0123,finance=#ar', got {pair!r}")
+                departments.append((name.strip(), channel.strip()))
+        return cls(
+            mail_dir=Path(env["HUB_MAIL_DIR"]) if env.get("HUB_MAIL_DIR") else None,
+            letters_dir=Path(env["HUB_LETTERS_DIR"]) if env.get("HUB_LETTERS_DIR") else None,
+            letter_font=env.get("HUB_LETTER_FONT", ""),
+            sender_name=env.get("HUB_NOTIFY_SENDER_NAME", "") or "Accounts receivable",
+            smtp_host=env.get("HUB_SMTP_HOST", "").strip(),
+            smtp_port=env_int(env, "HUB_SMTP_PORT", 465 if security == "tls" else 587,
+                              minimum=1),
+            smtp_security=security,
+            smtp_user=env.get("HUB_SMTP_USER", ""),
+            smtp_password=env_secret(env, "HUB_SMTP_PASSWORD", ""),
+            smtp_from=env.get("HUB_SMTP_FROM", "") or "collections@localhost",
+            slack_token=env_secret(env, "HUB_SLACK_TOKEN", ""),
+            slack_signing_secret=env_secret(env, "HUB_SLACK_SIGNING_SECRET", ""),
+            slack_api_url=env.get("HUB_SLACK_API_URL", "") or "https://slack.com/api/",
+            slack_department_channels=tuple(departments),
+            teams_webhook_url=env_secret(env, "HUB_TEAMS_WEBHOOK_URL", ""),
+            graph_tenant=env.get("HUB_GRAPH_TENANT", "").strip(),
+            graph_client_id=env.get("HUB_GRAPH_CLIENT_ID", "").strip(),
+            graph_client_secret=env_secret(env, "HUB_GRAPH_CLIENT_SECRET", ""),
+            graph_authority=env.get("HUB_GRAPH_AUTHORITY", "")
+            or "https://login.microsoftonline.com",
+            graph_base_url=env.get("HUB_GRAPH_BASE_URL", "") or "https://graph.microsoft.com",
+            graph_sender=env.get("HUB_GRAPH_SENDER", "").strip(),
+            twilio_account_sid=env.get("HUB_TWILIO_ACCOUNT_SID", "").strip(),
+            twilio_auth_token=env_secret(env, "HUB_TWILIO_AUTH_TOKEN", ""),
+            twilio_from=env.get("HUB_TWILIO_FROM", "").strip(),
+            twilio_base_url=env.get("HUB_TWILIO_BASE_URL", "").strip(),
+            staff_channels=channels,
+            digest_all_clear=env_bool(env, "HUB_DIGEST_ALL_CLEAR", False),
+            escalate_after_days=env_int(env, "HUB_ESCALATE_AFTER_DAYS", 3, minimum=1),
+            dispatch_batch=env_int(env, "HUB_DISPATCH_BATCH", 50, minimum=1),
+            dispatch_lease_seconds=env_int(env, "HUB_DISPATCH_LEASE_SECONDS", 300, minimum=1),
+            dispatch_max_attempts=env_int(env, "HUB_DISPATCH_MAX_ATTEMPTS", 8, minimum=1),
+            dispatch_backoff_seconds=env_int(env, "HUB_DISPATCH_BACKOFF_SECONDS", 60,
+                                             minimum=1),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
@@ -82,6 +178,7 @@ class Settings:
     entra_client_id: str = ""  # empty: Microsoft sign-in is off
     entra_client_secret: str = ""
     entra_authority: str = "https://login.microsoftonline.com/organizations"
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -145,4 +242,5 @@ class Settings:
             entra_client_secret=env_secret(env, "HUB_ENTRA_CLIENT_SECRET", ""),
             entra_authority=(env.get("HUB_ENTRA_AUTHORITY", "").strip().rstrip("/")
                              or "https://login.microsoftonline.com/organizations"),
+            notify=NotifySettings.from_env(env),
         )
