@@ -60,12 +60,13 @@ def _setup_blueprints(app: Flask) -> None:
     """Every blueprint of the app. The JSON API authenticates by token, not by
     session cookie, so it is exempt from CSRF checks."""
     from hub.web.account import account  # noqa: PLC0415
+    from hub.web.actions import actions  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.security import exempt_blueprint  # noqa: PLC0415
     from hub.web.signin import signin  # noqa: PLC0415
     from hub.web.ui import ui  # noqa: PLC0415
 
-    for blueprint in (signin, ui, account):
+    for blueprint in (signin, ui, account, actions):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)

@@ -15,6 +15,7 @@ from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import login_required
 from hub.web.access import require_viewer
+from hub.web.actions import ACTIONS
 
 account = Blueprint("account", __name__)
 TIMELINE_PAGE = 100
@@ -28,6 +29,17 @@ def visible_account(viewer: Viewer, code: str) -> CustomerDetail:
     if not viewer.can_view(customer.owner, customer.department):
         raise NotFound(f"no customer with code {code!r}")
     return detail
+
+
+def account_actions(detail: CustomerDetail) -> list[tuple[str, str, str]]:
+    """Actions with a reason that fit the account's state: (action, label, field)."""
+    customer = detail.customer
+    wanted = [("release", "Release the sales hold") if customer.on_hold
+              else ("hold", "Place a sales hold"),
+              ("include", "Include in collection again") if customer.excluded
+              else ("exclude", "Exclude from collection"),
+              ("legal", "Hand over to legal")]
+    return [(name, label, "reason") for name, label in wanted if name in ACTIONS]
 
 
 @account.get("/accounts/<path:code>")
@@ -45,4 +57,5 @@ def account_page(code: str) -> str:
     today = the_hub.clock.today()
     return render_template("account.html", detail=detail, customer=detail.customer,
                            events=events, kinds=kinds or "", today=today,
-                           can_act=viewer.can_act)
+                           can_act=viewer.can_act,
+                           account_actions=account_actions(detail))

@@ -1,4 +1,4 @@
-"""Staff pages: the start page, the worklist and the list of accounts in scope."""
+"""Staff pages: the start page, my worklist and the list of accounts in scope."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import url_for
 from werkzeug.wrappers import Response
 
 from hub.services import queries
+from hub.services import worklist as worklist_service
 from hub.web.access import current_viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -41,3 +42,17 @@ def accounts() -> str:
         page=page, per_page=ACCOUNTS_PER_PAGE)
     pages = max((found.total + ACCOUNTS_PER_PAGE - 1) // ACCOUNTS_PER_PAGE, 1)
     return render_template("accounts.html", found=found, q=q or "", page=page, pages=pages)
+
+
+@ui.get("/worklist")
+@login_required
+def worklist() -> str:
+    """My actionable accounts in priority order; empty means nothing left to do."""
+    viewer = require_viewer()
+    the_hub = hub()
+    today = the_hub.clock.today()
+    with the_hub.engine.connect() as connection:
+        rows = worklist_service.worklist(connection, as_of=today, owner=viewer.email)
+    rows = [row for row in rows if viewer.can_view(row.owner, row.department)]
+    return render_template("worklist.html", rows=rows, today=today, can_act=viewer.can_act,
+                           back=url_for("ui.worklist"))

@@ -1,0 +1,178 @@
+"""One-click outcomes and account actions from the worklist and the account page.
+
+Every action goes through the person-action services (source "web", actor the
+signed-in user), which write the event on the account's timeline. A mistake in
+the form (a date in the past, an amount that is not a number) comes back as a
+message naming the field and the value typed, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
+from decimal import InvalidOperation
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import request
+from flask import url_for
+from sqlalchemy import Connection
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from hub.domain.errors import NotFound
+from hub.domain.errors import UserError
+from hub.domain.money import Money
+from hub.domain.plans import PlanLimits
+from hub.ledger.accounts import account as account_ref
+from hub.services import disputes
+from hub.services import plans
+from hub.services import promises
+from hub.services import tasks
+from hub.web.access import Viewer
+from hub.web.access import hub
+from hub.web.access import login_required
+from hub.web.access import require_action_rights
+from hub.web.access import require_viewer
+from hub.web.access import safe_next
+
+actions = Blueprint("actions", __name__)
+SOURCE = "web"
+
+Form = MultiDict[str, str]
+Action = Callable[[Connection, Viewer, str, Form], str]  # returns the confirmation
+
+
+def _date(form: Form, field: str, label: str) -> date:
+    raw = form.get(field, "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise UserError(f"{label}: {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _money(raw: str, currency: str, label: str) -> Money:
+    cleaned = raw.strip().replace(" ", "").replace(",", "")
+    try:
+        return Money.of(Decimal(cleaned), currency)
+    except (InvalidOperation, ValueError):
+        raise UserError(f"{label}: {raw!r} is not an amount in {currency}") from None
+
+
+def _currency(form: Form) -> str:
+    currency = form.get("currency", "").strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise UserError(f"currency: {currency!r} is not a currency code")
+    return currency
+
+
+def _contacted(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    tasks.mark_contacted(c, customer_code=code, actor=viewer.email, source=SOURCE,
+                         now=hub().clock.now(), note=form.get("note", "").strip() or None)
+    return f"{code}: contact logged."
+
+
+def _done(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    closed = tasks.complete_account(c, customer_code=code, actor=viewer.email, source=SOURCE,
+                                    now=hub().clock.now(),
+                                    outcome=form.get("outcome", "").strip() or None)
+    return f"{code}: done ({len(closed)} task{'' if len(closed) == 1 else 's'} closed)."
+
+
+def _snooze(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    now = hub().clock.now()
+    until = (_date(form, "until", "snooze until") if form.get("until")
+             else hub().clock.today() + timedelta(days=int(form.get("days", "3") or 3)))
+    tasks.snooze(c, customer_code=code, until=until, actor=viewer.email, source=SOURCE, now=now)
+    return f"{code}: snoozed until {until}."
+
+
+def _note(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    tasks.add_note(c, customer_code=code, text=form.get("text", ""), actor=viewer.email,
+                   source=SOURCE, now=hub().clock.now())
+    return f"{code}: note added."
+
+
+def _promise(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    amount = _money(form.get("amount", ""), _currency(form), "promised amount")
+    due = _date(form, "due_date", "promised date")
+    promises.record_promise(c, customer_code=code, amount=amount, due_date=due,
+                            actor=viewer.email, source=SOURCE, now=hub().clock.now(),
+                            today=hub().clock.today())
+    return f"{code}: promise of {amount} by {due} recorded."
+
+
+def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
+    """One instalment a line: "2026-12-15 250.00" (date, then amount)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split()
+        if len(parts) != 2:
+            raise UserError(f"instalments line {number}: write a date and an amount, "
+                            f"like 2026-12-15 250.00; got {line.strip()!r}")
+        try:
+            day = date.fromisoformat(parts[0])
+        except ValueError:
+            raise UserError(f"instalments line {number}: {parts[0]!r} is not a date "
+                            "(YYYY-MM-DD)") from None
+        found.append((day, _money(parts[1], currency, f"instalments line {number}")))
+    return found
+
+
+def _plan(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    instalments = parse_instalments(form.get("instalments", ""), _currency(form))
+    outcome = plans.propose_plan(c, customer_code=code, instalments=instalments,
+                                 actor=viewer.email, source=SOURCE, now=hub().clock.now(),
+                                 limits=PlanLimits(), today=hub().clock.today())
+    if outcome.approved:
+        return f"{code}: payment plan approved."
+    return f"{code}: payment plan recorded for review ({'; '.join(outcome.reasons)})."
+
+
+def _dispute(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    numbers = [n for n in form.getlist("invoices") if n.strip()]
+    disputes.open_dispute(c, customer_code=code, invoice_numbers=numbers,
+                          reason=form.get("reason", ""), actor=viewer.email, source=SOURCE,
+                          now=hub().clock.now())
+    return f"{code}: dispute opened on {', '.join(numbers) or 'all open invoices'}."
+
+
+ACTIONS: dict[str, Action] = {
+    "contacted": _contacted, "done": _done, "snooze": _snooze, "note": _note,
+    "promise": _promise, "plan": _plan, "dispute": _dispute,
+}
+
+
+def register_action(name: str, action: Action) -> None:
+    """More actions (holds, exclusion, legal hand-over) plug in here."""
+    ACTIONS[name] = action
+
+
+@actions.post("/act/<name>")
+@login_required
+def act(name: str) -> Response:
+    viewer = require_viewer()
+    require_action_rights(viewer)
+    code = request.form.get("customer", "")
+    back = safe_next(request.form.get("back")) or url_for("account.account_page", code=code)
+    action = ACTIONS.get(name)
+    if action is None:
+        raise NotFound(f"no action called {name!r}")
+    try:
+        with hub().engine.begin() as connection:
+            ref = account_ref(connection, code)
+            if not viewer.can_view(ref.owner, ref.department):
+                raise NotFound(f"no customer with code {code!r}")
+            message = action(connection, viewer, code, request.form)
+    except NotFound:
+        raise
+    except UserError as exc:
+        flash(f"Not saved: {exc}", "error")
+        return redirect(back)
+    flash(message, "ok")
+    return redirect(back)

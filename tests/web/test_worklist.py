@@ -1,0 +1,97 @@
+"""The worklist: my actionable accounts, one-click outcomes, "Nothing left to do"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from hub.bootstrap import Hub
+from hub.ledger.tables import events
+from hub.ledger.tables import promises
+from hub.services.tasks import create_task
+from tests.web.conftest import csrf_from
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def with_tasks(staffed: Hub) -> Hub:
+    with staffed.engine.begin() as connection:
+        for code, owner in (("ACME", "ann@example.com"), ("CRUX", "ann@example.com"),
+                            ("BOLT", "bob@example.com")):
+            create_task(connection, customer_code=code, task_type="call", assignee=owner,
+                        due_date=TODAY, reason="reminder-2 unanswered", actor="rules",
+                        now=staffed.clock.now(), key=f"{code}|call")
+    return staffed
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<tr data-customer="([^"]+)">', html)
+
+
+def post(client: FlaskClient, action: str, page: str, **fields: str) -> str:
+    response = client.post(f"/act/{action}", data={"csrf_token": csrf_from(page),
+                                                  "back": "/worklist", **fields})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_collector_works_the_list_down_to_empty(with_tasks: Hub,
+                                                  as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    assert _rows(page) == ["CRUX", "ACME"]  # 145 days late before 53 days late
+    assert "Call the customer" in page
+    page = post(ann, "contacted", page, customer="CRUX")
+    assert "CRUX: contact logged." in page
+    page = post(ann, "done", page, customer="CRUX")
+    assert _rows(page) == ["ACME"]
+    page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="600.00",
+                due_date="2026-12-01")
+    assert "promise of 600.00 EUR by 2026-12-01 recorded" in page
+    page = post(ann, "snooze", page, customer="ACME", days="3")
+    assert "Nothing left to do" in page
+    with with_tasks.engine.connect() as connection:
+        kinds = [r.kind for r in connection.execute(
+            sa.select(events.c.kind).where(events.c.actor == "ann@example.com"))]
+        assert connection.execute(sa.select(sa.func.count()).select_from(promises)).scalar() == 1
+    assert {"account.contacted", "account.completed", "promise.recorded",
+            "account.snoozed"} <= set(kinds)
+
+
+def test_a_mistake_in_a_form_names_the_field_and_saves_nothing(
+        with_tasks: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="six hundred",
+                due_date="2026-12-01")
+    assert "Not saved: promised amount: &#39;six hundred&#39; is not an amount in EUR" in page
+    page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="10",
+                due_date="2026-11-01")
+    assert "in the past" in page
+    with with_tasks.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(promises)).scalar() == 0
+
+
+def test_nobody_acts_on_an_account_outside_their_scope(
+        with_tasks: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    response = ann.post("/act/done", data={"csrf_token": csrf_from(page), "customer": "BOLT"})
+    assert response.status_code == 404
+    reader = as_user("ro@example.com")
+    page = reader.get("/accounts").get_data(as_text=True)
+    response = reader.post("/act/note", data={"csrf_token": csrf_from(page), "customer": "BOLT",
+                                              "text": "hi"})
+    assert response.status_code == 403
+
+
+def test_someone_with_nothing_to_do_is_told_so(with_tasks: Hub,
+                                               as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("fin@example.com").get("/worklist").get_data(as_text=True)
+    assert "Nothing left to do" in page
