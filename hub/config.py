@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
@@ -43,6 +44,18 @@ def env_int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def env_time(env: Mapping[str, str], name: str, default: time) -> time:
+    """A time of day written HH:MM (24-hour clock)."""
+    raw = env.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day such as 06:30, got {raw!r}") from None
 
 
 def env_secret(env: Mapping[str, str], name: str, default: str) -> str:
@@ -179,6 +192,15 @@ class Settings:
     entra_client_secret: str = ""
     entra_authority: str = "https://login.microsoftonline.com/organizations"
     notify: NotifySettings = field(default_factory=NotifySettings)
+    rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
+    enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
+    cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
+    cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
+    cycle_lock_minutes: int = 120  # a cycle lock older than this was left by a crash
+    cycle_full_every_days: int = 7  # evaluate every account at least this often
+    readback_minutes: int = 5  # scheduler: sheet read-back interval
+    dispatch_seconds: int = 60  # scheduler: outbox dispatch interval
+    misfire_grace_minutes: int = 60  # scheduler: a job late by more than this is skipped
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -242,5 +264,15 @@ class Settings:
             entra_client_secret=env_secret(env, "HUB_ENTRA_CLIENT_SECRET", ""),
             entra_authority=(env.get("HUB_ENTRA_AUTHORITY", "").strip().rstrip("/")
                              or "https://login.microsoftonline.com/organizations"),
+            rules_file=Path(env["HUB_RULES_FILE"]) if env.get("HUB_RULES_FILE") else None,
+            enforcement=env_bool(env, "HUB_ENFORCEMENT", True),
+            cycle_time=env_time(env, "HUB_CYCLE_TIME", time(6, 0)),
+            cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),
+            cycle_lock_minutes=env_int(env, "HUB_CYCLE_LOCK_MINUTES", 120, minimum=1),
+            cycle_full_every_days=env_int(env, "HUB_CYCLE_FULL_EVERY_DAYS", 7, minimum=1),
+            readback_minutes=env_int(env, "HUB_SCHEDULER_READBACK_MINUTES", 5, minimum=1),
+            dispatch_seconds=env_int(env, "HUB_SCHEDULER_DISPATCH_SECONDS", 60, minimum=5),
+            misfire_grace_minutes=env_int(env, "HUB_SCHEDULER_MISFIRE_GRACE_MINUTES", 60,
+                                          minimum=1),
             notify=NotifySettings.from_env(env),
         )
