@@ -510,3 +510,19 @@ sheet_rows = Table(  # what the hub last wrote and took in, per account row
     Column("updated_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("book_id", "customer_code", name="uq_sheet_rows_book_customer"),
 )
+
+# --- rule file versions (RULES) ------------------------------------------------------
+
+rule_versions = Table(  # every rule file activated or refused; the newest active one rules
+    "rule_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("text", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # active | refused
+    Column("source", String(16), nullable=False),  # file | web | rollback
+    Column("actor", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text),  # what was rolled back to; the problems of a refused file
+)
