@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -22,12 +23,13 @@ from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.contract.sheet_sides import PersonSide
 from tests.contract.sheet_sides import XlsxSide
+from tests.fake_servers.google_sheets import GoogleSheetsFake
 
 AS_OF = date(2026, 11, 23)
 BOOK = "Sales"
 ANN = "ann@example.com"
 BOB = "bob@example.com"
-BACKENDS = ["xlsx"]
+BACKENDS = ["xlsx", "google"]
 
 
 @dataclass
@@ -72,6 +74,18 @@ def _side(name: str, tmp_path, layout: SheetLayout,  # type: ignore[no-untyped-d
         return google_rig(request, layout)
     from tests.contract.sheet_sides_remote import smartsheet_rig
     return smartsheet_rig(request, layout)
+
+
+@pytest.fixture
+def google_fake() -> Iterator[GoogleSheetsFake]:
+    with GoogleSheetsFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def google_key_file(google_fake: GoogleSheetsFake, tmp_path: Path) -> Path:
+    from tests.contract.sheet_sides_remote import service_account_file
+    return service_account_file(tmp_path, f"{google_fake.url}/token")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,0 +1,334 @@
+"""Google Sheets through gspread: one spreadsheet per department, a tab per owner.
+
+A steady cycle costs three calls per spreadsheet: the metadata, one `values:batchGet` of
+every tab, one `values:batchUpdate` with the changed row blocks (RAW input, so text is
+never parsed as a formula). New tabs and their formatting (hidden key column, status
+dropdown, date validation, protected computed columns, severity colours) go in one
+structural `:batchUpdate`. Requests are paced under the per-user quota (60 a minute) and
+transient failures (408, 429, 5xx) are retried a bounded number of times, honouring
+Retry-After; 401, 403 and 404 stop the spreadsheet for this cycle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
+
+import requests
+from google.auth.credentials import Credentials
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2 import credentials as user_credentials
+from google.oauth2 import service_account
+from gspread.exceptions import APIError
+from gspread.http_client import HTTPClient
+from gspread.utils import absolute_range_name
+
+from hub.domain.sheets import STATUSES
+from hub.domain.sheets import SUMMARY_KEY
+from hub.domain.sheets import BookPlan
+from hub.domain.sheets import BookSnapshot
+from hub.domain.sheets import SheetLayout
+from hub.domain.sheets import SheetTargetError
+from hub.domain.sheets import WriteResult
+from hub.domain.sheets import grid_changes
+from sync.sheets.grid import NUMERIC_FIELDS
+from sync.sheets.grid import column_letter
+from sync.sheets.grid import summary_grid
+from sync.sheets.grid import tab_snapshot
+from sync.sheets.grid import wanted_grid
+from sync.sheets.pacing import Pacer
+from sync.sheets.pacing import RetryPolicy
+from sync.sheets.pacing import retry_after_of
+
+SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
+GOOGLE_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
+MAX_BODY = 1_500_000  # Google recommends at most 2 MB per request
+BANDS = ((90, {"red": 0.96, "green": 0.78, "blue": 0.76}),
+         (30, {"red": 0.99, "green": 0.91, "blue": 0.70}),
+         (1, {"red": 1.0, "green": 0.97, "blue": 0.88}))
+
+
+class RedirectAdapter(requests.adapters.HTTPAdapter):
+    """Sends requests for Google's hosts to another base URL (a fake or a proxy)."""
+
+    def __init__(self, target: str) -> None:
+        self.target = urlsplit(target)
+        super().__init__()
+
+    def send(self, request: requests.PreparedRequest,  # type: ignore[override]
+             **kwargs: Any) -> requests.Response:
+        parts = urlsplit(request.url or "")
+        request.url = urlunsplit((self.target.scheme, self.target.netloc,
+                                  self.target.path.rstrip("/") + parts.path, parts.query,
+                                  parts.fragment))
+        return super().send(request, **kwargs)
+
+
+class PacedHTTPClient(HTTPClient):
+    """gspread's HTTP client with client-side pacing and bounded, Retry-After-aware retries
+    (gspread's own BackOffHTTPClient retries without end in 6.2.1)."""
+
+    def __init__(self, auth: Credentials, session: requests.Session, *, pacer: Pacer,
+                 retry: RetryPolicy) -> None:
+        super().__init__(auth, session)
+        self.pacer = pacer
+        self.retry = retry
+        self.calls = 0
+        self.bytes_sent = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        attempt = 0
+        while True:
+            self.pacer.wait()
+            self.calls += 1
+            try:
+                response = super().request(*args, **kwargs)
+            except APIError as error:
+                self.bytes_sent += _size(error.response.request.body)
+                status = error.response.status_code
+                transient = status in (408, 429) or status >= 500
+                if not transient or attempt + 1 >= self.retry.attempts:
+                    raise
+                self.retry.sleep(self.retry.delay(attempt, retry_after_of(error.response.headers)))
+                attempt += 1
+                continue
+            self.bytes_sent += _size(response.request.body)
+            return response
+
+
+def load_credentials(path: Path) -> Credentials:
+    """A service-account key or an authorized-user file (from `gcloud auth application-
+    default login` or an OAuth client flow)."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SheetTargetError("google", f"cannot read the credentials file {path}: {exc}") \
+            from None
+    kind = info.get("type") if isinstance(info, dict) else None
+    try:
+        if kind == "service_account":
+            found: Credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                info, scopes=list(SCOPES))
+            return found
+        if kind == "authorized_user":
+            user: Credentials = user_credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+                info, list(SCOPES))
+            return user
+    except (ValueError, KeyError) as exc:
+        raise SheetTargetError("google", f"credentials file {path}: {exc}") from None
+    raise SheetTargetError("google", f"credentials file {path}: expected \"type\": "
+                           "\"service_account\" or \"authorized_user\"")
+
+
+class GoogleSheetsBackend:
+    name = "google"
+
+    def __init__(self, *, spreadsheets: Mapping[str, str], credentials: Credentials,
+                 api_base: str | None = None, pacer: Pacer | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        self.spreadsheets = dict(spreadsheets)
+        session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
+        if api_base:
+            for host in GOOGLE_HOSTS:
+                session.mount(host, RedirectAdapter(api_base))
+        self.http = PacedHTTPClient(credentials, session, pacer=pacer or Pacer(60),
+                                    retry=retry or RetryPolicy())
+        self._sheets: dict[str, dict[str, dict[str, Any]]] = {}  # book -> title -> properties
+        self._grids: dict[str, dict[str, list[list[str]]]] = {}
+
+    def _key(self, book: str) -> str:
+        key = self.spreadsheets.get(book) or self.spreadsheets.get("*")
+        if not key:
+            raise SheetTargetError(book, "no Google spreadsheet is configured for this "
+                                   "department: add it to HUB_GOOGLE_SPREADSHEETS")
+        return key
+
+    def _call(self, book: str, action: Any, *args: Any) -> Any:
+        try:
+            return action(*args)
+        except APIError as error:
+            status = error.response.status_code
+            meaning = {401: "the credentials were refused (401)",
+                       403: "no access (403): share the spreadsheet with the service "
+                            "account's e-mail address as an editor",
+                       404: "spreadsheet not found (404): check HUB_GOOGLE_SPREADSHEETS"}
+            message = meaning.get(status, f"Google Sheets error {status}")
+            raise SheetTargetError(book, f"{message}: {error.error.get('message', '')}") \
+                from None
+        except requests.RequestException as exc:
+            raise SheetTargetError(book, f"cannot reach Google Sheets: {exc}") from None
+
+    def read(self, book: str, layout: SheetLayout, *,
+             remote_id: str | None) -> BookSnapshot:  # noqa: ARG002 (configured keys rule)
+        key = self._key(book)
+        calls = self.http.calls
+        meta = self._call(book, self.http.fetch_sheet_metadata, key)
+        sheets = {sheet["properties"]["title"]: sheet["properties"]
+                  for sheet in meta.get("sheets", [])}
+        self._sheets[book] = sheets
+        snapshot = BookSnapshot(book=book, remote_id=key)
+        grids: dict[str, list[list[str]]] = {}
+        titles = list(sheets)
+        if titles:
+            ranges = [absolute_range_name(title) for title in titles]
+            answer = self._call(book, self.http.values_batch_get, key, ranges,
+                                {"valueRenderOption": "FORMATTED_VALUE"})
+            for title, values in zip(titles, answer.get("valueRanges", []), strict=False):
+                grid = [[str(cell) for cell in row] for row in values.get("values", [])]
+                grids[title] = grid
+                tab = tab_snapshot(title, grid, layout)
+                if tab is None:
+                    continue
+                if tab.owner == SUMMARY_KEY:
+                    snapshot.summary_present = True
+                else:
+                    snapshot.tabs[tab.owner] = tab
+        self._grids[book] = grids
+        snapshot.calls = self.http.calls - calls
+        return snapshot
+
+    def write(self, plan: BookPlan, snapshot: BookSnapshot, layout: SheetLayout) -> WriteResult:
+        book = plan.book
+        key = self._key(book)
+        calls, sent = self.http.calls, self.http.bytes_sent
+        sheets = self._sheets.get(book, {})
+        grids = self._grids.get(book, {})
+        result = WriteResult()
+        width = len(layout.fields)
+        structure: list[dict[str, Any]] = []
+        data: list[dict[str, Any]] = []
+        next_id = max((int(props["sheetId"]) for props in sheets.values()), default=0) + 1
+        used_titles = set(sheets)
+        targets: list[tuple[str, list[list[str]], bool]] = []
+        for tab in plan.tabs:
+            current = snapshot.tabs.get(tab.owner)
+            targets.append((current.title if current else tab.title,
+                            wanted_grid(tab, layout, current), True))
+        summary_title = next((title for title, grid in grids.items()
+                              if grid and grid[0] and grid[0][0] == SUMMARY_KEY),
+                             layout.summary_title)
+        targets.append((summary_title, summary_grid(plan, layout), False))
+        for planned_title, wanted, is_owner_tab in targets:
+            needed = len(wanted) + 50
+            title = planned_title
+            props = sheets.get(title)
+            if props is None:
+                title = _free_title(title, used_titles)
+                rows = max(200, needed * 2)
+                structure.extend(_new_tab(next_id, title, (rows, width), layout,
+                                          owner_tab=is_owner_tab))
+                props = {"sheetId": next_id, "title": title,
+                         "gridProperties": {"rowCount": rows, "columnCount": width}}
+                sheets[title] = props
+                next_id += 1
+            elif props["gridProperties"]["rowCount"] < needed:
+                structure.append({"updateSheetProperties": {
+                    "properties": {"sheetId": props["sheetId"],
+                                   "gridProperties": {"rowCount": needed * 2}},
+                    "fields": "gridProperties.rowCount"}})
+            for first, rows_block in grid_changes(grids.get(title, []), wanted, width):
+                last = column_letter(width - 1)
+                data.append({"range": f"{absolute_range_name(title)}!A{first + 1}:"
+                                      f"{last}{first + len(rows_block)}",
+                             "values": [_typed(row, layout) for row in rows_block]})
+                result.rows_written += len(rows_block) - (1 if first == 0 else 0)
+        if structure:
+            self._call(book, self.http.batch_update, key, {"requests": structure})
+        for body in _chunks(data):
+            self._call(book, self.http.values_batch_update, key,
+                       {"valueInputOption": "RAW", "data": body})
+        result.calls = self.http.calls - calls
+        result.bytes_sent = self.http.bytes_sent - sent
+        return result
+
+
+def _size(body: object) -> int:
+    return len(body) if isinstance(body, bytes | str) else 0
+
+
+def _free_title(title: str, used: set[str]) -> str:
+    candidate, number = title, 2
+    while candidate in used:
+        candidate = f"{title[:95]} {number}"
+        number += 1
+    used.add(candidate)
+    return candidate
+
+
+def _typed(row: list[str], layout: SheetLayout) -> list[Any]:
+    """Numbers as numbers (for sorting and the colour rules); everything else RAW text."""
+    return [int(text) if index < len(layout.fields) and layout.fields[index] in NUMERIC_FIELDS
+            and text.isdigit() else text for index, text in enumerate(row)]
+
+
+def _chunks(data: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    chunks: list[list[dict[str, Any]]] = []
+    size = 0
+    for item in data:
+        item_size = len(json.dumps(item))
+        if not chunks or size + item_size > MAX_BODY:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += item_size
+    return chunks
+
+
+def _new_tab(sheet_id: int, title: str, size: tuple[int, int], layout: SheetLayout, *,
+             owner_tab: bool) -> list[dict[str, Any]]:
+    rows, width = size
+    requests_: list[dict[str, Any]] = [
+        {"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": {
+            "rowCount": rows, "columnCount": width, "frozenRowCount": 1}}}},
+        {"updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0,
+                      "endIndex": 1},
+            "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}},
+        {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
+                        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                        "fields": "userEnteredFormat.textFormat.bold"}},
+    ]
+    if not owner_tab:
+        return requests_
+
+    def columns(index: int) -> dict[str, Any]:
+        return {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index,
+                "endColumnIndex": index + 1}
+
+    status = layout.index("status")
+    requests_.append({"setDataValidation": {"range": columns(status), "rule": {
+        "condition": {"type": "ONE_OF_LIST",
+                      "values": [{"userEnteredValue": value} for value in STATUSES]},
+        "strict": True, "showCustomUi": True}}})
+    for name in ("promise_date", "snooze_until"):
+        if name in layout.fields:
+            index = layout.index(name)
+            requests_.append({"setDataValidation": {"range": columns(index), "rule": {
+                "condition": {"type": "DATE_IS_VALID"}, "strict": False,
+                "inputMessage": "A date, for example 2026-12-31"}}})
+            requests_.append({"repeatCell": {"range": columns(index), "cell": {
+                "userEnteredFormat": {"numberFormat": {"type": "DATE",
+                                                       "pattern": "yyyy-mm-dd"}}},
+                "fields": "userEnteredFormat.numberFormat"}})
+    for column in layout.columns:
+        if not column.editable:
+            index = layout.index(column.field)
+            requests_.append({"addProtectedRange": {"protectedRange": {
+                "range": {"sheetId": sheet_id, "startColumnIndex": index,
+                          "endColumnIndex": index + 1},
+                "description": f"{column.header}: written by Collections Hub",
+                "warningOnly": True}}})
+    if "days_overdue" in layout.fields:
+        letter = column_letter(layout.index("days_overdue"))
+        for days, colour in reversed(BANDS):  # each goes first: the most severe wins
+            requests_.append({"addConditionalFormatRule": {"index": 0, "rule": {
+                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1,
+                            "startColumnIndex": 1, "endColumnIndex": width}],
+                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [
+                    {"userEnteredValue": f"=${letter}2>={days}"}]},
+                    "format": {"backgroundColor": colour}}}}})
+    return requests_
