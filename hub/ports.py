@@ -15,6 +15,7 @@ from typing import Protocol
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
+from hub.domain.decisions import RuleProblem
 from hub.domain.money import Money
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import Rendered
@@ -89,6 +90,17 @@ class Policy(Protocol):
     def version(self) -> str: ...  # the rule file's sha256
 
     def evaluate(self, accounts: Sequence[AccountFacts]) -> list[Decision]: ...
+
+
+class PolicyCompiler(Protocol):
+    """Turns a rule file's text into a Policy (implemented in rules/, wired in bootstrap).
+
+    `compile` raises hub.domain.errors.RuleFileError naming file, line and rule; `check`
+    returns every problem (errors and warnings) without raising."""
+
+    def compile(self, text: str, file_name: str) -> Policy: ...
+
+    def check(self, text: str, file_name: str) -> list[RuleProblem]: ...
 
 
 @dataclass(frozen=True, slots=True)
