@@ -15,10 +15,18 @@ from sqlalchemy import Engine
 from hub.config import Settings
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
+from hub.domain.decisions import PolicySettings
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
+from hub.ports import CycleHook
+from hub.ports import ManagerDirectory
+from hub.ports import Policy
 from hub.ports import PortalLinks
+from hub.ports import Transport
+from hub.services.dispatch import Dispatcher
 from hub.services.portal_links import LedgerPortalLinks
+from hub.services.rule_files import PolicyStatus
+from hub.services.rule_files import RuleFiles
 
 
 @dataclass
@@ -39,6 +47,48 @@ class Hub:
 
     def migrate(self) -> None:
         upgrade(self.engine)
+
+    # --- notifications (NOTIFY): adapters are imported on first use, never at start ---
+
+    @cached_property
+    def transports(self) -> dict[str, Transport]:
+        """Every configured channel; e-mail and letters always work (local folders)."""
+        from hub.bootstrap_notify import build_transports  # noqa: PLC0415
+
+        return build_transports(self.settings)
+
+    def manager_directory(self) -> ManagerDirectory | None:
+        from hub.bootstrap_notify import graph_client  # noqa: PLC0415
+
+        return graph_client(self.settings)
+
+    def dispatcher(self, policy: PolicySettings | None = None) -> Dispatcher:
+        from hub.bootstrap_notify import build_dispatcher  # noqa: PLC0415
+
+        return build_dispatcher(self, self.transports, policy)
+
+    def notify_hook(self) -> CycleHook:
+        from hub.bootstrap_notify import build_notify_hook  # noqa: PLC0415
+
+        return build_notify_hook(self)
+
+    # --- rules (RULES): the rule file in force, reloaded when it changed ---
+
+    @cached_property
+    def rule_files(self) -> RuleFiles:
+        from hub.bootstrap_rules import build_rule_files  # noqa: PLC0415
+
+        return build_rule_files(self)
+
+    def policy_status(self) -> PolicyStatus:
+        """The rules in force and whether HUB_RULES_FILE changed (or was refused)."""
+        from hub.bootstrap_rules import rules_path  # noqa: PLC0415
+
+        return self.rule_files.policy_from_file(rules_path(self))
+
+    def policy(self) -> Policy:
+        """The rules in force. A broken rule file keeps the previous version (logged)."""
+        return self.policy_status().policy
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None,

@@ -5,16 +5,27 @@ key twice is a no-op, so applying a decision again never sends a second notice."
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy import Row
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from hub.domain.outbox import MessageState
 from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import PostalAddress
+from hub.ledger.tables import channel_status
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customer_addresses
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
 
 
@@ -66,3 +77,202 @@ def enqueue_many(connection: Connection, batch: list[OutboxMessage], *,
         new_id = connection.execute(statement.values(**row).returning(messages.c.id))
         created += new_id.scalar_one_or_none() is not None
     return created
+
+
+# --- the dispatcher's side: claim, record, recover ------------------------------------
+
+def claim_batch(connection: Connection, *, token: str, now: datetime, lease: timedelta,
+                limit: int) -> list[Row[Any]]:
+    """Claim up to `limit` due messages for `token` with a conditional UPDATE: a row
+    another dispatcher claimed first is no longer `queued`, so it is not taken twice."""
+    due = (sa.select(messages.c.id)
+           .where(messages.c.state == MessageState.QUEUED.value,
+                  messages.c.next_attempt_at <= now)
+           .order_by(messages.c.next_attempt_at, messages.c.id).limit(limit))
+    ids = [row.id for row in connection.execute(due)]
+    if not ids:
+        return []
+    connection.execute(
+        sa.update(messages)
+        .where(messages.c.id.in_(ids), messages.c.state == MessageState.QUEUED.value)
+        .values(state=MessageState.CLAIMED.value, claimed_by=token,
+                claimed_until=now + lease, updated_at=now))
+    return list(connection.execute(
+        sa.select(messages).where(messages.c.claimed_by == token,
+                                  messages.c.state == MessageState.CLAIMED.value)
+        .order_by(messages.c.id)))
+
+
+def _transition(connection: Connection, message_id: int, token: str, from_state: MessageState,
+                **values: Any) -> bool:
+    result = connection.execute(
+        sa.update(messages)
+        .where(messages.c.id == message_id, messages.c.claimed_by == token,
+               messages.c.state == from_state.value)
+        .values(**values))
+    return result.rowcount == 1
+
+
+def mark_sending(connection: Connection, message_id: int, token: str, now: datetime,
+                 **values: Any) -> bool:
+    """The last write before the message leaves the hub. If the process dies after this,
+    the row stays `sending` and is found by `recover_stale`."""
+    return _transition(connection, message_id, token, MessageState.CLAIMED,
+                       state=MessageState.SENDING.value, updated_at=now, **values)
+
+
+def finish(connection: Connection, message_id: int, token: str, now: datetime,
+           state: MessageState, *, from_state: MessageState = MessageState.SENDING,
+           **values: Any) -> bool:
+    """Record the outcome; a queued outcome gives the claim up."""
+    if state in (MessageState.QUEUED, MessageState.HELD, MessageState.UNCERTAIN):
+        values.setdefault("claimed_by", None)
+        values.setdefault("claimed_until", None)
+    return _transition(connection, message_id, token, from_state, state=state.value,
+                       updated_at=now, **values)
+
+
+def recover_stale(connection: Connection, now: datetime) -> tuple[int, int]:
+    """After a crash: expired claims that never reached `sending` go back to the queue;
+    expired `sending` rows to debtors become `uncertain` (a person decides), staff rows
+    are queued again (a second digest beats a lost one). Returns (requeued, uncertain)."""
+    expired = messages.c.claimed_until < now
+    requeued = connection.execute(
+        sa.update(messages).where(messages.c.state == MessageState.CLAIMED.value, expired)
+        .values(state=MessageState.QUEUED.value, claimed_by=None, claimed_until=None,
+                updated_at=now)).rowcount
+    requeued += connection.execute(
+        sa.update(messages).where(messages.c.state == MessageState.SENDING.value, expired,
+                                  messages.c.recipient_kind == "staff")
+        .values(state=MessageState.QUEUED.value, claimed_by=None, claimed_until=None,
+                last_error="the dispatcher stopped during the send; sent again",
+                updated_at=now)).rowcount
+    uncertain = connection.execute(
+        sa.update(messages).where(messages.c.state == MessageState.SENDING.value, expired)
+        .values(state=MessageState.UNCERTAIN.value, claimed_by=None, claimed_until=None,
+                last_error="the dispatcher stopped during the send: it may or may not have "
+                           "gone out; check with the recipient, then release or mark sent",
+                updated_at=now)).rowcount
+    return requeued, uncertain
+
+
+def counts_by_state(connection: Connection) -> dict[str, int]:
+    rows = connection.execute(sa.select(messages.c.state, sa.func.count())
+                              .group_by(messages.c.state))
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def sent_since(connection: Connection, customer_code: str, channel: str,
+               since: datetime) -> int:
+    return int(connection.execute(
+        sa.select(sa.func.count()).select_from(messages)
+        .where(messages.c.customer_code == customer_code, messages.c.channel == channel,
+               messages.c.state.in_([MessageState.SENT.value, MessageState.SENDING.value,
+                                     MessageState.UNCERTAIN.value]),
+               messages.c.sent_at >= since)).scalar_one())
+
+
+def flagged_channels(connection: Connection) -> dict[str, str]:
+    rows = connection.execute(sa.select(channel_status.c.channel, channel_status.c.last_error)
+                              .where(channel_status.c.flagged.is_(True)))
+    return {row.channel: row.last_error or "" for row in rows}
+
+
+def flag_channel(connection: Connection, channel: str, error: str, now: datetime) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    values = {"flagged": True, "last_error": error, "flagged_at": now, "updated_at": now}
+    connection.execute(dialect.insert(channel_status).values(channel=channel, **values)
+                       .on_conflict_do_update(index_elements=[channel_status.c.channel],
+                                              set_=values))
+
+
+def clear_channel(connection: Connection, channel: str, now: datetime) -> int:
+    """Unflag a channel and queue the messages held for it again; returns how many."""
+    connection.execute(sa.update(channel_status).where(channel_status.c.channel == channel)
+                       .values(flagged=False, updated_at=now))
+    return connection.execute(
+        sa.update(messages).where(messages.c.state == MessageState.HELD.value,
+                                  messages.c.channels.is_not(None),
+                                  messages.c.last_error.like(f"channel {channel} %"))
+        .values(state=MessageState.QUEUED.value, next_attempt_at=now, updated_at=now)).rowcount
+
+
+def release(connection: Connection, message_id: int, *, resend: bool, now: datetime) -> bool:
+    """A person's decision on an uncertain or held message: send it (again), or record
+    that it went out."""
+    values: dict[str, Any] = ({"state": MessageState.QUEUED.value, "next_attempt_at": now}
+                              if resend else {"state": MessageState.SENT.value,
+                                              "sent_at": now})
+    return connection.execute(
+        sa.update(messages).where(messages.c.id == message_id, messages.c.state.in_(
+            [MessageState.UNCERTAIN.value, MessageState.HELD.value]))
+        .values(updated_at=now, **values)).rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class DebtorContact:
+    customer_id: int
+    code: str
+    name: str
+    kind: str
+    country: str | None
+    timezone: str
+    language: str
+    owner: str | None
+    department: str | None
+    contact_name: str | None
+    email: str | None
+    phone: str | None
+    postal: PostalAddress | None
+
+
+def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact | None:
+    customer = connection.execute(sa.select(customers).where(
+        customers.c.code == customer_code)).one_or_none()
+    if customer is None:
+        return None
+    people = connection.execute(
+        sa.select(contacts).where(contacts.c.customer_id == customer.id)
+        .order_by(contacts.c.is_primary.desc(), contacts.c.id)).all()
+    email = next((p.email for p in people if p.email), None)
+    phone = next((p.phone for p in people if p.phone), None)
+    address = connection.execute(sa.select(customer_addresses).where(
+        customer_addresses.c.customer_id == customer.id)).one_or_none()
+    postal = None
+    if address is not None:
+        postal = PostalAddress(name=address.attention or customer.name,
+                               lines=tuple(address.lines.splitlines()),
+                               postcode=address.postcode, city=address.city,
+                               country=address.country)
+    return DebtorContact(customer.id, customer.code, customer.name, customer.kind,
+                         customer.country, customer.timezone, customer.language,
+                         customer.owner, customer.department,
+                         people[0].name if people else None, email, phone, postal)
+
+
+def open_items(connection: Connection, customer_id: int) -> list[Row[Any]]:
+    return list(connection.execute(
+        sa.select(invoices.c.number, invoices.c.due_date, invoices.c.currency,
+                  invoices.c.open_minor)
+        .where(invoices.c.customer_id == customer_id, invoices.c.open_minor > 0,
+               invoices.c.excluded.is_(False))
+        .order_by(invoices.c.due_date, invoices.c.number)))
+
+
+def record_event(connection: Connection, *, customer_id: int | None, kind: str, summary: str,
+                 data: dict[str, Any], now: datetime, actor: str = "dispatcher") -> None:
+    connection.execute(sa.insert(events).values(occurred_at=now, actor=actor, kind=kind,
+                                                summary=summary, customer_id=customer_id,
+                                                data=data))
+
+
+def set_address(connection: Connection, customer_id: int, *, lines: list[str],
+                postcode: str | None, city: str | None, country: str | None,
+                attention: str | None, now: datetime) -> None:
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    values = {"lines": "\n".join(lines), "postcode": postcode, "city": city,
+              "country": country, "attention": attention, "updated_at": now}
+    connection.execute(dialect.insert(customer_addresses)
+                       .values(customer_id=customer_id, **values)
+                       .on_conflict_do_update(index_elements=[customer_addresses.c.customer_id],
+                                              set_=values))

@@ -1,0 +1,153 @@
+"""The notifications half of the composition root (hub/bootstrap.py calls it): which
+transports exist follows from the settings; e-mail falls back to the local mail folder
+and letters always go to the letters folder, so the embedded default needs no service."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from datetime import timedelta
+from functools import cache
+from typing import TYPE_CHECKING
+
+from hub.config import Settings
+from hub.domain.decisions import PolicySettings
+from hub.ports import ManagerDirectory
+from hub.ports import MessageRenderer
+from hub.ports import Transport
+from hub.services.digests import DigestSettings
+from hub.services.digests import NotifyHook
+from hub.services.dispatch import Dispatcher
+from hub.services.dispatch import DispatchSettings
+from hub.services.dispatch import HolidayTest
+from hub.services.dispatch_compose import ComposeSettings
+
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+
+def build_transports(settings: Settings) -> dict[str, Transport]:
+    from notifications.email import MailFolderTransport  # noqa: PLC0415
+    from notifications.email import SmtpSettings  # noqa: PLC0415
+    from notifications.email import SmtpTransport  # noqa: PLC0415
+    from notifications.letter import LetterTransport  # noqa: PLC0415
+
+    notify = settings.notify
+    transports: dict[str, Transport] = {}
+    if notify.smtp_host:
+        transports["email"] = SmtpTransport(SmtpSettings(
+            host=notify.smtp_host, port=notify.smtp_port, security=notify.smtp_security,
+            username=notify.smtp_user, password=notify.smtp_password, sender=notify.smtp_from,
+            sender_name=notify.sender_name))
+    else:
+        transports["email"] = MailFolderTransport(notify.mail_dir or settings.var_dir / "mail",
+                                                  notify.smtp_from, notify.sender_name)
+    transports["letter"] = LetterTransport(notify.letters_dir or settings.var_dir / "letters",
+                                           notify.letter_font or None)
+    if notify.slack_token:
+        from notifications.slack import SlackTransport  # noqa: PLC0415
+
+        transports["slack"] = SlackTransport(notify.slack_token, base_url=notify.slack_api_url)
+    if notify.teams_webhook_url:
+        from notifications.teams import TeamsTransport  # noqa: PLC0415
+
+        transports["teams"] = TeamsTransport(notify.teams_webhook_url)
+    if notify.twilio_account_sid and notify.twilio_auth_token and notify.twilio_from:
+        from notifications.sms import TwilioSmsTransport  # noqa: PLC0415
+
+        transports["sms"] = TwilioSmsTransport(
+            notify.twilio_account_sid, notify.twilio_auth_token, notify.twilio_from,
+            base_url=notify.twilio_base_url or None)
+    graph = graph_client(settings)
+    if graph is not None and notify.graph_sender:
+        from notifications.microsoft import GraphMailTransport  # noqa: PLC0415
+
+        transports["graph_mail"] = GraphMailTransport(graph, notify.graph_sender)  # type: ignore[arg-type]
+    return transports
+
+
+@cache
+def _graph(tenant: str, client_id: str, secret: str, authority: str, base_url: str
+           ) -> ManagerDirectory:
+    from notifications.microsoft import GraphClient  # noqa: PLC0415
+
+    return GraphClient(tenant, client_id, secret, authority=authority, base_url=base_url)
+
+
+def graph_client(settings: Settings) -> ManagerDirectory | None:
+    notify = settings.notify
+    if not (notify.graph_tenant and notify.graph_client_id and notify.graph_client_secret):
+        return None
+    return _graph(notify.graph_tenant, notify.graph_client_id, notify.graph_client_secret,
+                  notify.graph_authority, notify.graph_base_url)
+
+
+def _holiday_test() -> HolidayTest:
+    import holidays  # noqa: PLC0415
+
+    calendars: dict[str, object] = {}
+
+    def is_holiday(country: str | None, day: date) -> bool:
+        if not country:
+            return False
+        if country not in calendars:
+            try:
+                calendars[country] = holidays.country_holidays(country.upper())
+            except NotImplementedError:  # a country the package does not know
+                calendars[country] = {}
+        return day in calendars[country]  # type: ignore[operator]
+
+    return is_holiday
+
+
+def build_dispatcher(hub: Hub, transports: dict[str, Transport],
+                     policy: PolicySettings | None = None) -> Dispatcher:
+    notify = hub.settings.notify
+    settings = DispatchSettings(
+        batch_size=notify.dispatch_batch, lease=_seconds(notify.dispatch_lease_seconds),
+        max_attempts=notify.dispatch_max_attempts,
+        backoff_base_seconds=notify.dispatch_backoff_seconds,
+        compose=ComposeSettings(sender_name=notify.sender_name,
+                                hub_url=hub.settings.public_url))
+    return Dispatcher(engine=hub.engine, transports=transports, renderer=_renderer(),
+                      clock=hub.clock, policy=policy or contact_policy(hub),
+                      portal=hub.portal_links(), is_holiday=_holiday_test(),
+                      settings=settings)
+
+
+def contact_policy(hub: Hub) -> PolicySettings:
+    """The send window, business days and caps of the rule file in force; the documented
+    defaults when it cannot be read (sending waits for no one's broken YAML)."""
+    from hub.cycle_wiring import load_policy  # noqa: PLC0415
+
+    try:
+        settings = getattr(load_policy(hub), "settings", None)
+    except Exception:
+        log.exception("the rule file's contact policy could not be read; using the defaults")
+        return PolicySettings()
+    return settings if isinstance(settings, PolicySettings) else PolicySettings()
+
+
+def _seconds(value: int) -> timedelta:
+    return timedelta(seconds=value)
+
+
+def _renderer() -> MessageRenderer:
+    from notifications.templates import TemplateRenderer  # noqa: PLC0415
+
+    return TemplateRenderer()
+
+
+def build_notify_hook(hub: Hub) -> NotifyHook:
+    notify = hub.settings.notify
+    letters = hub.transports.get("letter")
+    close = getattr(letters, "close_batch", None)
+    return NotifyHook(
+        engine=hub.engine, dispatcher=hub.dispatcher, clock=hub.clock,
+        settings=DigestSettings(staff_channels=notify.staff_channels,
+                                all_clear=notify.digest_all_clear,
+                                escalate_after_days=notify.escalate_after_days,
+                                hub_url=hub.settings.public_url),
+        directory=hub.manager_directory(), close_letters=close)

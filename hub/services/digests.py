@@ -1,0 +1,157 @@
+"""Staff messages made once per cycle: one digest per collector or manager (count, total,
+top accounts, links to their sheet tab and worklist) and escalations of overdue tasks to
+the department manager. Plus the notify phase of the cycle (NotifyHook)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections import defaultdict
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+
+from hub.domain.clock import Clock
+from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import RecipientKind
+from hub.domain.outbox import message_key
+from hub.domain.worklist import WorklistRow
+from hub.ledger.outbox import enqueue_many
+from hub.ledger.tables import customers
+from hub.ledger.tables import tasks
+from hub.ledger.tables import users
+from hub.ports import HookReport
+from hub.ports import ManagerDirectory
+from hub.services.dispatch import Dispatcher
+from hub.services.worklist import worklist
+
+STAFF_ROLES = ("collector", "manager")
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    staff_channels: tuple[str, ...] = ("slack", "teams", "email")
+    all_clear: bool = False  # people with nothing to do: one "all clear", or nothing
+    top_accounts: int = 5
+    escalate_after_days: int = 3
+    hub_url: str = "http://localhost:5000"
+    sheet_links: Mapping[str, str] = field(default_factory=dict)  # e-mail -> sheet tab URL
+
+
+def _account(row: WorklistRow) -> dict[str, Any]:
+    return {"code": row.customer_code, "name": row.customer_name,
+            "balance": str(row.overdue.amount), "currency": row.overdue.currency,
+            "days_overdue": row.days_overdue, "next_action": row.suggested_action}
+
+
+def _totals(rows: list[WorklistRow]) -> tuple[str, str | None]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        sums[row.overdue.currency] += row.overdue.amount
+    if len(sums) == 1:
+        currency, amount = next(iter(sums.items()))
+        return str(amount), currency
+    return " + ".join(f"{amount} {currency}" for currency, amount in sorted(sums.items())), None
+
+
+def digest_messages(connection: Connection, *, as_of: date,
+                    settings: DigestSettings) -> list[OutboxMessage]:
+    """One digest per active collector or manager (and per owner named on an account):
+    their own accounts, or their department's for a manager."""
+    rows = worklist(connection, as_of=as_of)
+    people = {row.email: row for row in connection.execute(
+        sa.select(users.c.email, users.c.role, users.c.department, users.c.name)
+        .where(users.c.active.is_(True), users.c.role.in_(STAFF_ROLES)))}
+    owners = {row.owner for row in rows if row.owner}
+    result = []
+    for email in sorted(set(people) | owners):
+        person = people.get(email)
+        if person is not None and person.role == "manager" and person.department:
+            mine = [row for row in rows if row.department == person.department]
+        else:
+            mine = [row for row in rows if row.owner == email]
+        if not mine and not settings.all_clear:
+            continue  # nothing to do: no noise
+        total, currency = _totals(mine)
+        context = {"day": as_of.isoformat(), "count": len(mine), "total": total,
+                   "currency": currency, "all_clear": not mine,
+                   "accounts": [_account(row) for row in mine[:settings.top_accounts]],
+                   "sheet_link": settings.sheet_links.get(email, ""),
+                   "worklist_link": f"{settings.hub_url}/worklist"}
+        result.append(OutboxMessage(
+            idempotency_key=message_key("digest", email, as_of.isoformat()), template="digest",
+            recipient_kind=RecipientKind.STAFF, recipient=email,
+            channels=settings.staff_channels, context=context, batch=as_of.isoformat()))
+    return result
+
+
+def escalation_messages(connection: Connection, *, as_of: date, settings: DigestSettings,
+                        directory: ManagerDirectory | None = None) -> list[OutboxMessage]:
+    """Tasks overdue by the configured days go to the department manager, once per task:
+    the directory (Graph) first, else the assignee's manager_email, else a manager of the
+    account's department."""
+    limit = as_of - timedelta(days=settings.escalate_after_days)
+    overdue = connection.execute(
+        sa.select(tasks.c.id, tasks.c.task_type, tasks.c.assignee, tasks.c.due_date,
+                  customers.c.code, customers.c.department, customers.c.owner)
+        .join(customers, customers.c.id == tasks.c.customer_id)
+        .where(tasks.c.state == "open", tasks.c.due_date <= limit,
+               sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))).all()
+    managers_by_email = dict(connection.execute(sa.select(users.c.email, users.c.manager_email)))
+    department_manager = {row.department: row.email for row in connection.execute(
+        sa.select(users.c.email, users.c.department)
+        .where(users.c.role == "manager", users.c.active.is_(True)).order_by(users.c.email))}
+    result = []
+    for task in overdue:
+        person = task.assignee or task.owner
+        manager = directory.manager_of(person) if directory and person else None
+        manager = manager or managers_by_email.get(person) or \
+            department_manager.get(task.department)
+        if not manager:
+            continue
+        result.append(OutboxMessage(
+            idempotency_key=message_key("escalation", f"task:{task.id}"), template="escalation",
+            recipient_kind=RecipientKind.STAFF, customer_code=task.code, recipient=manager,
+            channels=settings.staff_channels, batch=as_of.isoformat(),
+            context={"customer_code": task.code, "task_type": task.task_type,
+                     "assignee": person or "nobody",
+                     "overdue_days": (as_of - task.due_date).days}))
+    return result
+
+
+@dataclass
+class NotifyHook:
+    """The notify phase of the cycle: queue digests and escalations, send the outbox,
+    bind the day's letters into one print batch."""
+
+    engine: Engine
+    dispatcher: Callable[[], Dispatcher]
+    clock: Clock
+    settings: DigestSettings
+    directory: ManagerDirectory | None = None
+    close_letters: Callable[[str], object] | None = None
+    name: str = "notify"
+
+    def run(self, as_of: date, *, dry_run: bool) -> HookReport:
+        counts: Counter[str] = Counter()
+        with self.engine.begin() as connection:
+            staff = digest_messages(connection, as_of=as_of, settings=self.settings)
+            staff += escalation_messages(connection, as_of=as_of, settings=self.settings,
+                                         directory=self.directory)
+            if dry_run:
+                return HookReport(self.name, True, {"digests_and_escalations": len(staff)},
+                                  message="dry run: nothing queued or sent")
+            counts["staff_queued"] = enqueue_many(connection, staff, now=self.clock.now())
+        report = self.dispatcher().run()
+        counts.update(report.counts)
+        if self.close_letters is not None:
+            self.close_letters(as_of.isoformat())
+        return HookReport(self.name, True, dict(counts), errors=tuple(report.errors[:50]))

@@ -1,0 +1,256 @@
+"""The dispatcher: sends the outbox, at most once per idempotency key.
+
+Each message moves queued -> claimed -> sending -> sent|queued (retry)|failed|skipped|held,
+each step its own short transaction. The claim is a conditional UPDATE, so two dispatchers
+never take one row. `sending` is written before the message leaves the hub: a row still in
+`sending` after its lease expired belonged to a dispatcher that died mid-send, and a debtor
+notice in that state is never sent again automatically (it becomes `uncertain`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+from sqlalchemy import Engine
+
+from hub.domain.clock import Clock
+from hub.domain.contact_window import next_contact_time
+from hub.domain.decisions import PolicySettings
+from hub.domain.outbox import MESSAGE_FAILED
+from hub.domain.outbox import MESSAGE_SENT
+from hub.domain.outbox import MESSAGE_SKIPPED
+from hub.domain.outbox import Delivery
+from hub.domain.outbox import MessageState
+from hub.domain.outbox import TransportError
+from hub.domain.outbox import retry_delay
+from hub.ledger import outbox as ledger
+from hub.ledger.outbox import DebtorContact
+from hub.ports import MessageRenderer
+from hub.ports import PortalLinks
+from hub.ports import Transport
+from hub.services.dispatch_compose import Choice
+from hub.services.dispatch_compose import ComposeSettings
+from hub.services.dispatch_compose import choose_channel
+from hub.services.dispatch_compose import compose
+from hub.services.dispatch_compose import load_contact
+
+log = logging.getLogger(__name__)
+HolidayTest = Callable[[str | None, date], bool]
+
+
+def no_holidays(_country: str | None, _day: date) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch_size: int = 50
+    lease: timedelta = timedelta(minutes=5)  # longer than any one send can take
+    max_attempts: int = 8
+    backoff_base_seconds: int = 60
+    backoff_cap_seconds: int = 3600
+    compose: ComposeSettings = field(default_factory=ComposeSettings)
+
+
+@dataclass
+class DispatchReport:
+    counts: Counter[str] = field(default_factory=Counter)  # outcome -> messages
+    by_channel: Counter[str] = field(default_factory=Counter)  # channel sent on
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: DispatchReport) -> None:
+        self.counts.update(other.counts)
+        self.by_channel.update(other.by_channel)
+        self.errors.extend(other.errors)
+
+
+@dataclass
+class Dispatcher:
+    engine: Engine
+    transports: Mapping[str, Transport]
+    renderer: MessageRenderer
+    clock: Clock
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    portal: PortalLinks | None = None
+    is_holiday: HolidayTest = no_holidays
+    settings: DispatchSettings = field(default_factory=DispatchSettings)
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def recover(self) -> tuple[int, int]:
+        with self.engine.begin() as connection:
+            requeued, uncertain = ledger.recover_stale(connection, self.clock.now())
+        if uncertain:
+            log.warning("%d message(s) were being sent when a dispatcher stopped; they wait "
+                        "for a person (state uncertain)", uncertain)
+        return requeued, uncertain
+
+    def run(self, *, max_batches: int | None = None) -> DispatchReport:
+        """Send everything that is due now; returns what happened."""
+        report = DispatchReport()
+        requeued, uncertain = self.recover()
+        report.counts.update({"requeued": requeued, "uncertain": uncertain})
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            batch = self.run_batch()
+            report.merge(batch)
+            batches += 1
+            if batch.counts["claimed"] == 0:
+                break
+        return report
+
+    def run_batch(self) -> DispatchReport:
+        report = DispatchReport()
+        token = f"{self.worker}:{uuid.uuid4().hex[:12]}"
+        with self.engine.begin() as connection:
+            rows = ledger.claim_batch(connection, token=token, now=self.clock.now(),
+                                      lease=self.settings.lease, limit=self.settings.batch_size)
+            flagged = ledger.flagged_channels(connection)
+        report.counts["claimed"] = len(rows)
+        for row in rows:
+            outcome = self._one(row, token, flagged, report)
+            report.counts[outcome] += 1
+        return report
+
+    def _one(self, row: Any, token: str, flagged: dict[str, str],
+             report: DispatchReport) -> str:
+        now = self.clock.now()
+        message_id: int = row.id
+        with self.engine.begin() as connection:
+            contact = load_contact(connection, row)
+            if row.recipient_kind == "debtor" and contact is None:
+                ledger.finish(connection, message_id, token, now, MessageState.FAILED,
+                              from_state=MessageState.CLAIMED,
+                              last_error=f"customer {row.customer_code!r} is not in the ledger")
+                return "failed"
+            if contact is not None:
+                zone = ZoneInfo(contact.timezone or "UTC")
+                opens = next_contact_time(
+                    now, zone, self.policy.send_window,
+                    business_days_only=self.policy.business_days_only,
+                    is_holiday=lambda day: self.is_holiday(contact.country, day))
+                if opens > now:
+                    ledger.finish(connection, message_id, token, now, MessageState.QUEUED,
+                                  from_state=MessageState.CLAIMED, next_attempt_at=opens)
+                    return "deferred"
+            choice = choose_channel(connection, candidates=list(row.channels),
+                                    contact=contact, staff_address=row.recipient,
+                                    transports=self.transports, flagged=flagged,
+                                    policy=self.policy, now=now)
+            if choice.channel is None:
+                return self._no_channel(connection, row, token, choice, contact)
+            today = now.astimezone(ZoneInfo(contact.timezone)).date() if contact else now.date()
+            try:
+                delivery = compose(connection, row, choice=choice, contact=contact,
+                                   renderer=self.renderer, portal=self.portal,
+                                   settings=self.settings.compose, today=today)
+            except Exception as exc:  # a template that cannot render: a person must fix it
+                log.exception("cannot render %s", row.idempotency_key)
+                ledger.finish(connection, message_id, token, now, MessageState.FAILED,
+                              from_state=MessageState.CLAIMED,
+                              last_error=f"template {row.template!r} ({row.language}): {exc}")
+                return "failed"
+            if not ledger.mark_sending(connection, message_id, token, now,
+                                       channel=choice.channel, recipient=choice.address,
+                                       skipped_channels=choice.skipped,
+                                       subject=delivery.subject, body=delivery.text,
+                                       attempts=row.attempts + 1):
+                return "lost_claim"
+        return self._send(row, token, choice, delivery, contact=contact, report=report)
+
+    def _send(self, row: Any, token: str, choice: Choice, delivery: Delivery, *,
+              contact: DebtorContact | None, report: DispatchReport) -> str:
+        message_id: int = row.id
+        channel = choice.channel or ""
+        try:
+            external_id = self.transports[channel].send(delivery)
+        except TransportError as error:
+            return self._failed(row, token, channel, error, report)
+        except Exception as exc:  # a bug in a transport: whether it went out is unknown
+            log.exception("transport %s crashed on %s", choice.channel, row.idempotency_key)
+            with self.engine.begin() as connection:
+                ledger.finish(connection, message_id, token, self.clock.now(),
+                              MessageState.UNCERTAIN, last_error=f"{choice.channel}: {exc!r}")
+            report.errors.append(f"{row.idempotency_key}: {exc!r}")
+            return "uncertain"
+        with self.engine.begin() as connection:
+            ledger.finish(connection, message_id, token, self.clock.now(), MessageState.SENT,
+                          sent_at=self.clock.now(), external_id=external_id,
+                          last_error=None)
+            if contact is not None:
+                ledger.record_event(
+                    connection, customer_id=contact.customer_id, kind=MESSAGE_SENT,
+                    summary=f"{row.template} sent by {choice.channel}",
+                    data={"message": row.idempotency_key, "channel": choice.channel,
+                          "skipped": choice.skipped}, now=self.clock.now())
+        report.by_channel[channel] += 1
+        return "sent"
+
+    def _no_channel(self, connection: Connection, row: Any, token: str, choice: Choice,
+                    contact: DebtorContact | None) -> str:
+        """Nothing to send on: wait for a person (flagged channel), for the cap to free up,
+        or give up with the reasons on record."""
+        now = self.clock.now()
+        reasons = "; ".join(f"{item['channel']}: {item['reason']}" for item in choice.skipped)
+        if choice.held_reason:
+            ledger.finish(connection, row.id, token, now, MessageState.HELD,
+                          from_state=MessageState.CLAIMED, skipped_channels=choice.skipped,
+                          last_error=choice.held_reason)
+            return "held"
+        if choice.capped_until:
+            ledger.finish(connection, row.id, token, now, MessageState.QUEUED,
+                          from_state=MessageState.CLAIMED, skipped_channels=choice.skipped,
+                          next_attempt_at=choice.capped_until, last_error=reasons)
+            return "deferred"
+        ledger.finish(connection, row.id, token, now, MessageState.SKIPPED,
+                      from_state=MessageState.CLAIMED, skipped_channels=choice.skipped,
+                      last_error=reasons or "no channel given")
+        if contact is not None:
+            ledger.record_event(connection, customer_id=contact.customer_id,
+                                kind=MESSAGE_SKIPPED,
+                                summary=f"{row.template} not sent: {reasons}",
+                                data={"message": row.idempotency_key,
+                                      "skipped": choice.skipped}, now=now)
+        return "skipped"
+
+    def _failed(self, row: Any, token: str, channel: str, error: TransportError,
+                report: DispatchReport) -> str:
+        """Transient: try again later with backoff. Permanent: the message fails; a
+        configuration error also flags the channel so its other messages wait."""
+        now = self.clock.now()
+        attempts = row.attempts + 1
+        detail = f"{channel}: {error.message}"
+        with self.engine.begin() as connection:
+            if not error.permanent and attempts < self.settings.max_attempts:
+                delay = retry_delay(attempts, base_seconds=self.settings.backoff_base_seconds,
+                                    cap_seconds=self.settings.backoff_cap_seconds,
+                                    retry_after=error.retry_after)
+                ledger.finish(connection, row.id, token, now, MessageState.QUEUED,
+                              next_attempt_at=now + delay, last_error=detail)
+                return "retried"
+            ledger.finish(connection, row.id, token, now, MessageState.FAILED,
+                          last_error=detail)
+            if error.configuration:
+                ledger.flag_channel(connection, channel, error.message, now)
+            contact = load_contact(connection, row)
+            if contact is not None:
+                ledger.record_event(connection, customer_id=contact.customer_id,
+                                    kind=MESSAGE_FAILED,
+                                    summary=f"{row.template} by {channel} failed: "
+                                            f"{error.message}",
+                                    data={"message": row.idempotency_key, "channel": channel},
+                                    now=now)
+        report.errors.append(f"{row.idempotency_key}: {detail}")
+        log.warning("message %s failed for good: %s", row.idempotency_key, detail)
+        return "failed"

@@ -1,0 +1,229 @@
+"""Turn a claimed outbox row into a Delivery: pick the first channel the recipient can
+receive (recording why the others were skipped), fill the template's context from the
+ledger (open items, totals, portal link) and render it in the reader's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub.domain.decisions import PolicySettings
+from hub.domain.money import Money
+from hub.domain.outbox import AddressError
+from hub.domain.outbox import Button
+from hub.domain.outbox import Delivery
+from hub.ledger.outbox import DebtorContact
+from hub.ledger.outbox import debtor_contact
+from hub.ledger.outbox import open_items
+from hub.ledger.outbox import sent_since
+from hub.ports import MessageRenderer
+from hub.ports import PortalLinks
+from hub.ports import Transport
+
+ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
+                   ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
+
+
+@dataclass
+class Choice:
+    """The outcome of channel selection for one message."""
+
+    channel: str | None = None
+    address: str | None = None
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    held_reason: str | None = None  # a flagged channel: wait for a person
+    capped_until: datetime | None = None  # every candidate is capped: wait
+
+
+def _address_for(channel: str, contact: DebtorContact) -> str | None:
+    if channel in ("email", "graph_mail"):
+        return contact.email
+    if channel == "sms":
+        return contact.phone
+    if channel == "letter":
+        return "\n".join(contact.postal.block()) if contact.postal else None
+    return None
+
+
+def choose_channel(connection: Connection, *, candidates: list[str], contact: DebtorContact | None,
+                   staff_address: str | None, transports: Mapping[str, Transport],
+                   flagged: Mapping[str, str], policy: PolicySettings, now: datetime) -> Choice:
+    choice = Choice()
+    for channel in candidates:
+        def skip(reason: str, channel: str = channel) -> None:
+            choice.skipped.append({"channel": channel, "reason": reason})
+        transport = transports.get(channel)
+        if transport is None:
+            skip(f"{channel} is not configured")
+            continue
+        if channel in flagged:
+            skip(f"channel {channel} is flagged: {flagged[channel]}")
+            choice.held_reason = choice.held_reason or \
+                f"channel {channel} is flagged: {flagged[channel]}"
+            continue
+        raw = staff_address if contact is None else _address_for(channel, contact)
+        if not raw:
+            skip(f"no {channel} address on file")
+            continue
+        try:
+            address = transport.prepare_address(raw, country=contact.country if contact
+                                                else None)
+        except AddressError as exc:
+            skip(str(exc))
+            continue
+        if contact is not None:
+            cap = policy.cap_for(channel, contact.kind)
+            if cap is not None and sent_since(connection, contact.code, channel,
+                                              now - timedelta(days=cap.per_days)) >= cap.max_count:
+                skip(f"frequency cap: {cap.max_count} per {cap.per_days} days")
+                choice.capped_until = now + timedelta(days=1)
+                continue
+        choice.channel, choice.address = channel, address
+        return choice
+    return choice
+
+
+def _money(value: Any, currency: Any) -> Any:
+    try:
+        return Money(Decimal(str(value)), str(currency)) if currency else value
+    except (ArithmeticError, ValueError):
+        return value
+
+
+def _typed(context: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON context from the cycle: ISO dates become dates, amounts with a currency Money,
+    so the renderer formats them for the reader."""
+    typed: dict[str, Any] = {}
+    for key, value in context.items():
+        if isinstance(value, str) and (key.endswith("date") or key.endswith("_on")):
+            try:
+                typed[key] = date.fromisoformat(value)
+                continue
+            except ValueError:
+                pass
+        if key in ("amount", "promise_amount", "total") and isinstance(value, str):
+            typed[key] = _money(value, context.get("currency"))
+            continue
+        typed[key] = value
+    if "promise_amount" not in typed and "amount" in typed:
+        typed["promise_amount"] = typed["amount"]
+    if "promise_date" not in typed and "due_date" in typed:
+        typed["promise_date"] = typed["due_date"]
+    if isinstance(typed.get("instalments"), list):
+        typed["instalments"] = [
+            {"due_date": date.fromisoformat(str(item["due_date"])),
+             "amount": _money(item["amount"], item.get("currency") or context.get("currency"))}
+            for item in typed["instalments"]]
+    if isinstance(typed.get("invoice_numbers"), list):
+        typed.setdefault("dispute_invoices", ", ".join(map(str, typed["invoice_numbers"])))
+    return typed
+
+
+@dataclass(frozen=True)
+class ComposeSettings:
+    sender_name: str = "Accounts receivable"
+    hub_url: str = "http://localhost:5000"
+
+
+def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
+                   *, portal: PortalLinks | None, today: date
+                   ) -> tuple[dict[str, Any], list[tuple[str, date, Money]]]:
+    items = [(row.number, row.due_date, Money.from_minor(row.open_minor, row.currency))
+             for row in open_items(connection, contact.customer_id)]
+    overdue = [item for item in items if item[1] < today] or items
+    totals: dict[str, Money] = {}
+    for _number, _due, amount in overdue:
+        totals[amount.currency] = totals[amount.currency] + amount \
+            if amount.currency in totals else amount
+    total: Any = next(iter(totals.values())) if len(totals) == 1 else \
+        " + ".join(str(amount) for amount in totals.values()) or "0"
+    values: dict[str, Any] = {
+        "customer_name": contact.name, "customer_code": contact.code,
+        "contact_name": contact.contact_name or contact.name,
+        "items": [{"invoice": n, "due_date": d, "open": a} for n, d, a in overdue],
+        "count": len(overdue), "total": total,
+        "oldest_due": min((d for _n, d, _a in overdue), default=None),
+        "days_overdue": max(((today - d).days for _n, d, _a in overdue), default=0),
+        "portal_link": portal.portal_url(contact.code) if portal else "",
+    }
+    values.update(_typed(context))
+    return values, overdue
+
+
+def _staff_context(connection: Connection, raw: Mapping[str, Any], *,
+                   portal: PortalLinks | None, today: date) -> dict[str, Any]:
+    """A staff message about one account gets the account's facts from the ledger; the
+    cycle's own context (step, rule, task) wins where both say something."""
+    context: dict[str, Any] = {}
+    code = raw.get("customer_code")
+    contact = debtor_contact(connection, str(code)) if code else None
+    if contact is not None:
+        values, _overdue = debtor_context(connection, contact, {}, portal=portal, today=today)
+        context.update(values)
+        context.update({"owner": contact.owner or "nobody", "assignee": contact.owner or
+                        "nobody", "task_type": "follow-up",
+                        "overdue_days": values["days_overdue"]})
+    typed = _typed(raw)
+    typed.setdefault("stage", raw.get("step") or raw.get("rule") or "collection")
+    if isinstance(typed.get("accounts"), list):
+        typed["accounts"] = [{**account, "balance": _money(account.get("balance"),
+                                                           account.get("currency"))}
+                             for account in typed["accounts"]]
+    context.update(typed)
+    return context
+
+
+def account_buttons(code: str, hub_url: str) -> list[Button]:
+    return [*(Button(label, action, value=code) for label, action in ACCOUNT_BUTTONS),
+            Button("Open in the hub", "open_hub", value=code, url=f"{hub_url}/accounts/{code}")]
+
+
+def compose(connection: Connection, row: Any, *, choice: Choice, contact: DebtorContact | None,
+            renderer: MessageRenderer, portal: PortalLinks | None, settings: ComposeSettings,
+            today: date) -> Delivery:
+    channel = choice.channel or ""
+    base: dict[str, Any] = {"sender": settings.sender_name, "hub_url": settings.hub_url,
+                            "portal_link": "", "hub_link": settings.hub_url}
+    statement: tuple[tuple[str, str, str], ...] = ()
+    statement_total = ""
+    buttons: list[Button] = []
+    if contact is not None:
+        values, overdue = debtor_context(connection, contact, row.context, portal=portal,
+                                         today=today)
+        context = {**base, **values}
+        language = row.language or contact.language
+        statement = tuple((n, renderer.format_date(d, language),
+                           renderer.format_money(a, language)) for n, d, a in overdue)
+        total = context["total"]
+        statement_total = renderer.format_money(total, language) if isinstance(total, Money) \
+            else str(total)
+    else:
+        context = {**base, **_staff_context(connection, row.context, portal=portal,
+                                            today=today)}
+        language = row.language
+        codes = [account["code"] for account in context.get("accounts", [])] or \
+            ([context["customer_code"]] if context.get("customer_code") else [])
+        for code in codes:
+            buttons.extend(account_buttons(str(code), settings.hub_url))
+        if context.get("customer_code"):
+            context["hub_link"] = f"{settings.hub_url}/accounts/{context['customer_code']}"
+    rendered = renderer.render(row.template, language, channel, context)
+    return Delivery(key=row.idempotency_key, channel=channel, address=choice.address or "",
+                    subject=rendered.subject, text=rendered.text, html=rendered.html,
+                    name=contact.contact_name if contact else None, language=language,
+                    buttons=tuple(buttons), postal=contact.postal if contact else None,
+                    batch=row.batch, statement=statement, statement_total=statement_total)
+
+
+def load_contact(connection: Connection, row: Any) -> DebtorContact | None:
+    if row.recipient_kind != "debtor" or not row.customer_code:
+        return None
+    return debtor_contact(connection, row.customer_code)
