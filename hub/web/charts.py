@@ -1,0 +1,118 @@
+"""Charts drawn on the server as inline SVG: no script, no CDN, printable.
+
+Values are Decimals (exact); they are scaled to pixels only here. Colours and
+fonts come from the stylesheet through class names (the CSP allows no inline
+style); every chart has a <title> and a table beside it for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from markupsafe import Markup
+from markupsafe import escape
+
+WIDTH = 640
+HEIGHT = 240
+LEFT = 64
+BOTTOM = 36
+TOP = 12
+RIGHT = 12
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[Decimal | None]  # one per category; None: no value (a gap)
+
+
+def _nice_max(value: Decimal) -> Decimal:
+    """A round axis maximum at or above `value` (1, 2, 2.5, 5 x 10^n)."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = len(str(int(value))) - 1 if value >= 1 else 0
+    base = Decimal(10) ** exponent
+    for step in (1, 2, Decimal("2.5"), 5, 10):
+        if value <= base * step:
+            return base * step
+    return base * 10
+
+
+def _short(value: Decimal) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:.1f}M"
+    if value >= 1_000:
+        return f"{value / 1_000:.0f}k"
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.1f}"
+
+
+def _frame(title: str, top: Decimal, categories: Sequence[str], body: list[str]) -> Markup:
+    plot_h = HEIGHT - TOP - BOTTOM
+    parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    for i in range(5):  # horizontal grid and labels
+        y = TOP + plot_h - plot_h * i / 4
+        parts.append(f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
+                     f'y2="{y:.1f}" opacity="{0.25 if i else 1}"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                     f'{escape(_short(top * i / 4))}</text>')
+    slot = (WIDTH - LEFT - RIGHT) / max(len(categories), 1)
+    for i, name in enumerate(categories):
+        x = LEFT + slot * (i + 0.5)
+        parts.append(f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">'
+                     f'{escape(name)}</text>')
+    parts.extend(body)
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  # every text above is escaped
+
+
+def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series]) -> Markup:
+    """Stacked bars, one per category; series are stacked bottom-up in order."""
+    totals = [sum((s.values[i] or Decimal(0) for s in series), Decimal(0))
+              for i in range(len(categories))]
+    top = _nice_max(max(totals, default=Decimal(0)))
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(categories), 1)
+    width = slot * 0.6
+    body = []
+    for i in range(len(categories)):
+        base = Decimal(0)
+        for number, s in enumerate(series):
+            value = s.values[i] or Decimal(0)
+            if value <= 0:
+                continue
+            y1 = TOP + plot_h - float(plot_h * (base + value) / top)
+            height = float(plot_h * value / top)
+            x = LEFT + slot * i + (slot - width) / 2
+            body.append(f'<rect class="bar s{number % 5}" x="{x:.1f}" y="{y1:.1f}" '
+                        f'width="{width:.1f}" height="{height:.1f}"><title>'
+                        f'{escape(categories[i])} {escape(s.label)}: {escape(str(value))}'
+                        '</title></rect>')
+            base += value
+    return _frame(title, top, categories, body)
+
+
+def line_chart(title: str, categories: Sequence[str], series: Series) -> Markup:
+    """One line with a dot per value; None values leave a gap."""
+    present = [v for v in series.values if v is not None]
+    top = _nice_max(max(present, default=Decimal(0)))
+    plot_h = HEIGHT - TOP - BOTTOM
+    slot = (WIDTH - LEFT - RIGHT) / max(len(categories), 1)
+    body: list[str] = []
+    segment: list[str] = []
+    for i, value in enumerate(series.values):
+        if value is None:
+            if len(segment) > 1:
+                body.append(f'<polyline class="line" points="{" ".join(segment)}"/>')
+            segment = []
+            continue
+        x = LEFT + slot * (i + 0.5)
+        y = TOP + plot_h - float(plot_h * value / top)
+        segment.append(f"{x:.1f},{y:.1f}")
+        body.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="3"><title>'
+                    f'{escape(categories[i])}: {escape(str(value))}</title></circle>')
+    if len(segment) > 1:
+        body.insert(0, f'<polyline class="line" points="{" ".join(segment)}"/>')
+    return _frame(title, top, categories, body)

@@ -1,0 +1,137 @@
+"""The tables behind the reports page, each as columns and rows, so the page,
+the CSV export and the XLSX export show the same figures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine
+
+from hub.domain.reports import BUCKETS
+from hub.domain.reports import month_windows
+from hub.services import collection_stats
+from hub.services.reports import aging_report
+from hub.services.reports import dso_report
+from hub.services.reports import period_report
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    columns: list[tuple[str, str]]  # (key, header)
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    as_of: date
+    months: int
+
+    @property
+    def windows(self) -> list[Any]:
+        return list(reversed(month_windows(self.as_of, self.months)))  # oldest first
+
+    @property
+    def start(self) -> date:
+        start: date = self.windows[0].start
+        return start
+
+
+def aging(engine: Engine, period: ReportPeriod) -> Table:
+    report = aging_report(engine, period.as_of, "currency")
+    columns = [("currency", "Currency"), *[(b.key, b.label) for b in BUCKETS],
+               ("total", "Total"), ("overdue", "Overdue"), ("invoices", "Invoices")]
+    rows = [{"currency": r.currency, **{b.key: r.amounts[b.key].amount for b in BUCKETS},
+             "total": r.total.amount, "overdue": r.overdue.amount, "invoices": r.count}
+            for r in report.totals]
+    return Table("aging", f"Aging on {period.as_of}", columns, rows)
+
+
+def dso_trend(engine: Engine, period: ReportPeriod) -> Table:
+    rows = []
+    for window in period.windows:
+        for r in dso_report(engine, window.end, "currency").rows:
+            rows.append({"month_end": window.end.isoformat(), "currency": r.currency,
+                         "dso": r.countback.days, "best_possible": r.best_possible.days,
+                         "add": r.average_days_delinquent,
+                         "receivables": r.receivables.amount})
+    return Table("dso", "DSO trend (countback)",
+                 [("month_end", "Month end"), ("currency", "Currency"), ("dso", "DSO days"),
+                  ("best_possible", "Best possible"), ("add", "Days delinquent"),
+                  ("receivables", "Receivables")], rows)
+
+
+def cei(engine: Engine, period: ReportPeriod) -> Table:
+    rows = []
+    for window in period.windows:
+        for r in period_report(engine, window.end, "currency", window).rows:
+            rows.append({"month": window.end.strftime("%Y-%m"), "currency": r.currency,
+                         "cei": r.cei, "opening": r.opening.total.amount,
+                         "invoiced": r.invoiced.amount, "collected": r.collected.amount,
+                         "closing": r.closing.total.amount})
+    return Table("cei", "Collection effectiveness (CEI) per month",
+                 [("month", "Month to"), ("currency", "Currency"), ("cei", "CEI %"),
+                  ("opening", "Opening"), ("invoiced", "Invoiced"),
+                  ("collected", "Collected"), ("closing", "Closing")], rows)
+
+
+def promises(engine: Engine, period: ReportPeriod) -> Table:
+    with engine.connect() as connection:
+        months = collection_stats.promise_kept_rate(connection, start=period.start,
+                                                    end=period.as_of)
+    return Table("promises", "Promises kept (by promised date)",
+                 [("month", "Month"), ("kept", "Kept"), ("broken", "Broken"),
+                  ("open", "Still open"), ("rate", "Kept %")],
+                 [{"month": m.month, "kept": m.kept, "broken": m.broken, "open": m.open,
+                   "rate": m.rate} for m in months])
+
+
+def _recovery_rows(found: list[collection_stats.Recovery], key: str) -> list[dict[str, Any]]:
+    return [{key: r.label, "applied": r.applied, "paid": r.paid, "rate": r.rate,
+             "recovered": "; ".join(f"{m.amount} {c}" for c, m in sorted(r.recovered.items()))}
+            for r in found]
+
+
+def steps(engine: Engine, period: ReportPeriod) -> Table:
+    with engine.connect() as connection:
+        found = collection_stats.recovery_by_step(connection, start=period.start,
+                                                  end=period.as_of)
+    return Table("steps", "Recovery per ladder step (paid within 30 days)",
+                 [("step", "Step"), ("applied", "Applied"), ("paid", "Paid"),
+                  ("rate", "Paid %"), ("recovered", "Recovered")],
+                 _recovery_rows(found, "step"))
+
+
+def channels(engine: Engine, period: ReportPeriod) -> Table:
+    with engine.connect() as connection:
+        found = collection_stats.recovery_by_channel(connection, start=period.start,
+                                                     end=period.as_of)
+    return Table("channels", "Recovery per channel (paid within 14 days)",
+                 [("channel", "Channel"), ("applied", "Sent"), ("paid", "Paid"),
+                  ("rate", "Paid %"), ("recovered", "Recovered")],
+                 _recovery_rows(found, "channel"))
+
+
+def productivity(engine: Engine, period: ReportPeriod) -> Table:
+    with engine.connect() as connection:
+        people = collection_stats.productivity(connection, start=period.start,
+                                               end=period.as_of)
+    kinds = ["contacts", "promises", "plans", "disputes", "done", "notes"]
+    return Table("productivity", "Collector productivity",
+                 [("person", "Person"), *[(k, k.capitalize()) for k in kinds],
+                  ("collected", "Collected on own accounts")],
+                 [{"person": p.person, **{k: p.counts.get(k, 0) for k in kinds},
+                   "collected": "; ".join(f"{m.amount} {c}"
+                                          for c, m in sorted(p.collected.items()))}
+                  for p in people])
+
+
+TABLES: dict[str, Callable[[Engine, ReportPeriod], Table]] = {
+    "aging": aging, "dso": dso_trend, "cei": cei, "promises": promises, "steps": steps,
+    "channels": channels, "productivity": productivity,
+}
+

@@ -1,0 +1,138 @@
+"""The reports page: aging, DSO trend, CEI, promise-kept rate, recovery per ladder
+step and channel, collector productivity; SVG charts and CSV/XLSX downloads."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint
+from flask import render_template
+from flask import request
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from hub.domain.errors import NotFound
+from hub.domain.model import Role
+from hub.domain.reports import BUCKETS
+from hub.ledger.users import list_users
+from hub.web import exports
+from hub.web.access import Viewer
+from hub.web.access import hub
+from hub.web.access import require_viewer
+from hub.web.access import roles_required
+from hub.web.charts import Series
+from hub.web.charts import bar_chart
+from hub.web.charts import line_chart
+from hub.web.errors import bad_parameter
+from hub.web.report_tables import TABLES
+from hub.web.report_tables import ReportPeriod
+from hub.web.report_tables import Table
+
+reports = Blueprint("reports", __name__)
+READERS = (Role.MANAGER, Role.FINANCE, Role.ADMIN, Role.READ_ONLY)
+MAX_MONTHS = 24
+
+
+def _period() -> ReportPeriod:
+    today = hub().clock.today()
+    raw = request.args.get("as_of", "").strip()
+    try:
+        as_of = date.fromisoformat(raw) if raw else today
+    except ValueError:
+        raise bad_parameter("as_of", raw, "a date YYYY-MM-DD") from None
+    months_raw = request.args.get("months", "6").strip()
+    if not months_raw.isdigit() or not 1 <= int(months_raw) <= MAX_MONTHS:
+        raise bad_parameter("months", months_raw, f"a number of months from 1 to {MAX_MONTHS}")
+    return ReportPeriod(as_of, int(months_raw))
+
+
+def _table(name: str, viewer: Viewer, period: ReportPeriod) -> Table:
+    build = TABLES.get(name)
+    if build is None:
+        raise NotFound(f"no report called {name!r}; choose one of {', '.join(TABLES)}")
+    table = build(hub().engine, period)
+    if name == "productivity" and viewer.role == Role.MANAGER:  # their own team only
+        with hub().engine.connect() as connection:
+            team = {u.email.lower() for u in list_users(connection)
+                    if u.department == viewer.department}
+        table = Table(table.name, table.title, table.columns,
+                      [r for r in table.rows if r["person"] in team])
+    return table
+
+
+def _main_currency(aging: Table) -> str | None:
+    chosen = request.args.get("currency", "").upper()
+    currencies = [r["currency"] for r in aging.rows]
+    if chosen in currencies:
+        return chosen
+    best = max(aging.rows, key=lambda r: r["total"], default=None)
+    return str(best["currency"]) if best else None
+
+
+def _charts(tables: dict[str, Table], currency: str | None) -> dict[str, Markup]:
+    charts: dict[str, Markup] = {}
+    aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
+    if aging_row is not None:
+        charts["aging"] = bar_chart(
+            f"Open {currency} by days overdue", [b.label for b in BUCKETS],
+            [Series(currency or "", [aging_row[b.key] for b in BUCKETS])])
+    dso = [r for r in tables["dso"].rows if r["currency"] == currency]
+    if dso:
+        charts["dso"] = line_chart(f"DSO in days ({currency})",
+                                   [r["month_end"][:7] for r in dso],
+                                   Series("DSO", [r["dso"] for r in dso]))
+    cei = [r for r in tables["cei"].rows if r["currency"] == currency]
+    if cei:
+        charts["cei"] = bar_chart(f"CEI % per month ({currency})", [r["month"] for r in cei],
+                                  [Series("CEI", [r["cei"] for r in cei])])
+    for name, label in (("promises", "month"), ("steps", "step"), ("channels", "channel")):
+        rows = tables[name].rows
+        if rows:
+            charts[name] = bar_chart(f"{tables[name].title}: %", [str(r[label]) for r in rows],
+                                     [Series("%", [r["rate"] for r in rows])])
+    return charts
+
+
+def _kpis(tables: dict[str, Table], currency: str | None) -> list[tuple[str, str]]:
+    kpis: list[tuple[str, str]] = []
+    aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
+    if aging_row is not None:
+        kpis += [("Open", f"{currency} {aging_row['total']:,}"),
+                 ("Overdue", f"{currency} {aging_row['overdue']:,}")]
+    dso = [r for r in tables["dso"].rows if r["currency"] == currency]
+    if dso:
+        kpis.append(("DSO", f"{dso[-1]['dso']} days"))
+    cei = [r for r in tables["cei"].rows if r["currency"] == currency and r["cei"] is not None]
+    if cei:
+        kpis.append(("CEI, last month", f"{cei[-1]['cei']} %"))
+    kept = sum(r["kept"] for r in tables["promises"].rows)
+    broken = sum(r["broken"] for r in tables["promises"].rows)
+    if kept + broken:
+        rate = (Decimal(kept) * 100 / (kept + broken)).quantize(Decimal("0.1"))
+        kpis.append(("Promises kept", f"{rate} %"))
+    return kpis
+
+
+@reports.get("/reports")
+@roles_required(*READERS)
+def index() -> str:
+    viewer = require_viewer()
+    period = _period()
+    tables = {name: _table(name, viewer, period) for name in TABLES}
+    currency = _main_currency(tables["aging"])
+    currencies = [r["currency"] for r in tables["aging"].rows]
+    query: dict[str, Any] = {"as_of": period.as_of.isoformat(), "months": period.months}
+    return render_template("reports.html", tables=tables, charts=_charts(tables, currency),
+                           kpis=_kpis(tables, currency), period=period, currency=currency,
+                           currencies=currencies, query=query)
+
+
+@reports.get("/reports/<name>.<fmt>")
+@roles_required(*READERS)
+def download(name: str, fmt: str) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"no {fmt!r} download; choose csv or xlsx")
+    table = _table(name, require_viewer(), _period())
+    return exports.as_csv(table) if fmt == "csv" else exports.as_xlsx(table)

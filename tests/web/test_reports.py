@@ -1,0 +1,89 @@
+"""The reports page: figures, SVG charts, CSV and XLSX downloads, who may read it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from hub.bootstrap import Hub
+from hub.domain.money import Money
+from hub.ledger.tables import promises
+from hub.services.promises import record_promise
+from hub.services.tasks import mark_contacted
+
+
+def _promises(hub: Hub) -> None:
+    """Due this month: one kept, one broken; two more still open (due later)."""
+    now = hub.clock.now()
+    with hub.engine.begin() as connection:
+        for code, due in (("ACME", date(2026, 11, 25)), ("CRUX", date(2026, 11, 30))):
+            record_promise(connection, customer_code=code, amount=Money.of("100", "EUR"),
+                           due_date=due, actor="ann@example.com", source="web", now=now)
+        for due, state in ((date(2026, 11, 10), "broken"), (date(2026, 11, 15), "kept")):
+            connection.execute(promises.insert().values(
+                customer_id=1, currency="EUR", amount_minor=5000,
+                promised_on=date(2026, 11, 1), due_date=due, state=state,
+                actor="ann@example.com", source="web", created_at=now, updated_at=now))
+        mark_contacted(connection, customer_code="ACME", actor="ann@example.com",
+                       source="web", now=now)
+
+
+def test_finance_reads_the_numbers_with_charts(staffed: Hub,
+                                               as_user: Callable[[str], FlaskClient]) -> None:
+    _promises(staffed)
+    page = as_user("fin@example.com").get("/reports").get_data(as_text=True)
+    assert "Aging on 2026-11-23" in page
+    assert page.count("<svg") >= 4  # aging, DSO, CEI, promises
+    assert "Open EUR by days overdue" in page
+    assert "EUR 3,100.00" in page  # A-1 600 + A-2 500 + B-1 2000 open
+    assert "Promises kept" in page and "50.0 %" in page  # 1 kept, 1 broken
+    assert "ann@example.com" in page  # productivity: a contact and two promises
+
+
+def test_csv_and_xlsx_carry_the_same_exact_figures(staffed: Hub,
+                                                   as_user: Callable[[str], FlaskClient]) -> None:
+    client = as_user("fin@example.com")
+    response = client.get("/reports/aging.csv?as_of=2026-11-23")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    eur = next(r for r in rows if r["Currency"] == "EUR")
+    assert eur["Total"] == "3100.00"
+    assert eur["31-60"] == "600.00"
+    book = load_workbook(io.BytesIO(client.get("/reports/aging.xlsx").data))
+    sheet = book["aging"]
+    header = [c.value for c in sheet[1]]
+    values = {header[i]: c.value for i, c in enumerate(sheet[2])}
+    assert Decimal(str(values["Total"])) == Decimal("3100.00")
+
+
+def test_reports_are_not_for_collectors(staffed: Hub,
+                                        as_user: Callable[[str], FlaskClient]) -> None:
+    assert as_user("ann@example.com").get("/reports").status_code == 403
+    assert as_user("ann@example.com").get("/reports/aging.csv").status_code == 403
+
+
+def test_a_bad_parameter_is_named(staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    response = as_user("fin@example.com").get("/reports?months=99")
+    assert response.status_code == 400
+    assert "months" in response.get_json()["error"]["message"]
+    assert as_user("fin@example.com").get("/reports/nope.csv").status_code == 404
+
+
+def test_productivity_of_a_manager_shows_their_team_only(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    with staffed.engine.begin() as connection:
+        mark_contacted(connection, customer_code="BOLT", actor="bob@example.com",
+                       source="web", now=staffed.clock.now())
+        mark_contacted(connection, customer_code="ACME", actor="ann@example.com",
+                       source="web", now=staffed.clock.now())
+        assert connection.execute(sa.text("select count(*) from events")).scalar()
+    text = as_user("mia@example.com").get("/reports/productivity.csv").get_data(as_text=True)
+    assert "ann@example.com" in text
+    assert "bob@example.com" not in text
