@@ -1,0 +1,144 @@
+"""What a debtor does in the portal, as ledger changes: each action goes through the
+cycle's person-action services (source "portal"), so it lands on the account's timeline
+and, where a person is needed, as a task in the owner's worklist; confirmations to the
+debtor are queued in the outbox in the debtor's language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub.domain.decisions import PolicySettings
+from hub.domain.errors import UserError
+from hub.domain.money import Money
+from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import message_key
+from hub.domain.plans import PlanOutcome
+from hub.ledger.accounts import account
+from hub.ledger.accounts import add_event
+from hub.ledger.outbox import enqueue
+from hub.services import disputes
+from hub.services import plans
+from hub.services.promises import record_promise
+from hub.services.tasks import create_task
+
+ACTOR = "debtor (portal)"
+SOURCE = "portal"
+DEBTOR_CHANNELS = ("email", "sms")  # confirmations: e-mail, else a text message
+
+COPY_DOWNLOADED = "portal.copy_downloaded"
+PAYMENT_REPORTED = "portal.payment_reported"
+
+
+@dataclass(frozen=True)
+class StoredProof:
+    """A proof of payment saved under var/uploads (its path relative to var/)."""
+
+    path: str
+    sha256: str
+    size: int
+    mime_type: str
+    original_name: str
+
+
+def _confirm(connection: Connection, *, template: str, customer_code: str, language: str,
+             ref: object, context: dict[str, Any]) -> None:
+    enqueue(connection, OutboxMessage(
+        idempotency_key=message_key("portal", template, customer_code, ref),
+        template=template, customer_code=customer_code, channels=DEBTOR_CHANNELS,
+        language=language, context=context))
+
+
+def record_copy_download(connection: Connection, *, customer_code: str, invoice_id: int,
+                         invoice_number: str, now: datetime) -> None:
+    ref = account(connection, customer_code)
+    add_event(connection, customer_id=ref.id, invoice_id=invoice_id, kind=COPY_DOWNLOADED,
+              actor=ACTOR, now=now, summary=f"downloaded a copy of invoice {invoice_number}",
+              data={"invoice": invoice_number, "source": SOURCE})
+
+
+def request_copy(connection: Connection, *, customer_code: str, invoice_number: str,
+                 now: datetime, today: date) -> int | None:
+    """No copy on file: a task for the account's owner (one per invoice and day)."""
+    ref = account(connection, customer_code)
+    return create_task(
+        connection, customer_code=customer_code, task_type="copy_request", assignee=ref.owner,
+        due_date=today, actor=ACTOR, now=now, source=SOURCE,
+        key=f"portal|copy|{customer_code}|{invoice_number}|{today.isoformat()}",
+        reason=f"the debtor asked for a copy of invoice {invoice_number} in the portal; "
+               f"no document is on file: send it to them")
+
+
+def report_payment(connection: Connection, *, customer_code: str, paid_on: date,
+                   amount: Money | None, proof: StoredProof | None, now: datetime,
+                   today: date) -> int | None:
+    """"I have paid": a payment check task for the owner, with the proof if one came."""
+    if paid_on > today:
+        raise UserError(f"the payment date {paid_on} is in the future")
+    ref = account(connection, customer_code)
+    said = f"the debtor says they paid{f' {amount}' if amount else ''} on {paid_on}"
+    proof_note = f"; proof of payment: {proof.original_name} ({proof.path})" if proof else \
+        "; no proof attached"
+    data: dict[str, Any] = {"paid_on": paid_on.isoformat(), "source": SOURCE,
+                            "amount": str(amount.amount) if amount else None,
+                            "currency": amount.currency if amount else None}
+    if proof:
+        data["proof"] = {"path": proof.path, "sha256": proof.sha256, "size": proof.size,
+                         "mime_type": proof.mime_type, "name": proof.original_name}
+    add_event(connection, customer_id=ref.id, kind=PAYMENT_REPORTED, actor=ACTOR, now=now,
+              summary=said + proof_note, data=data)
+    return create_task(
+        connection, customer_code=customer_code, task_type="payment_check",
+        assignee=ref.owner, due_date=today, actor=ACTOR, now=now, source=SOURCE,
+        key=f"portal|paid|{customer_code}|{paid_on.isoformat()}|{now.isoformat()}",
+        reason=f"{said}: check the bank statement{proof_note}")
+
+
+def promise(connection: Connection, *, customer_code: str, amount: Money, due_date: date,
+            settings: PolicySettings, language: str, now: datetime, today: date) -> int:
+    promise_id = record_promise(
+        connection, customer_code=customer_code, amount=amount, due_date=due_date,
+        actor=ACTOR, source=SOURCE, now=now, today=today,
+        max_days_ahead=settings.promise_max_days_ahead)
+    _confirm(connection, template="promise-confirmation", customer_code=customer_code,
+             language=language, ref=promise_id,
+             context={"amount": str(amount.amount), "currency": amount.currency,
+                      "due_date": due_date.isoformat()})
+    return promise_id
+
+
+def propose_plan(connection: Connection, *, customer_code: str,
+                 instalments: Sequence[tuple[date, Money]], settings: PolicySettings,
+                 language: str, now: datetime, today: date) -> PlanOutcome:
+    """Inside finance's limits the plan is active at once and confirmed; outside them a
+    review task goes to the owner and the debtor hears it is being handled."""
+    outcome = plans.propose_plan(connection, customer_code=customer_code,
+                                 instalments=instalments, actor=ACTOR, source=SOURCE, now=now,
+                                 limits=settings.plan_auto_approve, today=today)
+    total = sum((amount for _, amount in instalments[1:]), instalments[0][1])
+    _confirm(connection, template="plan-confirmation" if outcome.approved else "plan-in-review",
+             customer_code=customer_code, language=language, ref=outcome.plan_id,
+             context={"total": str(total.amount), "currency": total.currency,
+                      "instalments": [{"due_date": day.isoformat(), "amount": str(part.amount),
+                                       "currency": part.currency}
+                                      for day, part in instalments]})
+    return outcome
+
+
+def dispute(connection: Connection, *, customer_code: str, invoice_numbers: Sequence[str],
+            reason: str, language: str, now: datetime) -> int:
+    reason = reason.strip()
+    if not reason:
+        raise UserError("tell us what is wrong with the invoice")
+    dispute_id = disputes.open_dispute(connection, customer_code=customer_code,
+                                       invoice_numbers=list(invoice_numbers), reason=reason,
+                                       actor=ACTOR, source=SOURCE, now=now)
+    _confirm(connection, template="dispute-received", customer_code=customer_code,
+             language=language, ref=dispute_id,
+             context={"invoice_numbers": list(invoice_numbers), "reason": reason})
+    return dispute_id

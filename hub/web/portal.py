@@ -1,0 +1,353 @@
+"""The debtor portal at /portal/<token>: one customer's open invoices and what the debtor
+can do about them, in their language, fit for a phone.
+
+Every request first passes the rate limits and the link check (`_open_link`): the token
+names exactly one customer, and every query below is limited to that customer's id, so
+a link can never show or change another account (an invoice number of another customer
+answers "not found", exactly like one that does not exist).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import flash
+from flask import g
+from flask import get_flashed_messages
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import send_file
+from flask import url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from hub.bootstrap import Hub
+from hub.domain.decisions import PolicySettings
+from hub.domain.errors import NotFound
+from hub.domain.errors import UserError
+from hub.domain.portal import LANGUAGES
+from hub.domain.portal import MAX_INSTALMENTS_OFFERED
+from hub.domain.portal import monthly_schedule
+from hub.domain.portal import portal_language
+from hub.services import portal_actions as actions
+from hub.services.portal_links import LinkRefused
+from hub.services.portal_links import PortalAccess
+from hub.services.portal_links import verify_link
+from hub.services.portal_view import PortalOverview
+from hub.services.portal_view import document_path
+from hub.services.portal_view import portal_overview
+from hub.web import portal_forms as forms
+from hub.web.errors import ApiError
+from hub.web.portal_text import LANGUAGE_NAMES
+from hub.web.portal_text import format_date
+from hub.web.portal_text import format_money
+from hub.web.portal_text import format_size
+from hub.web.portal_text import translate
+from hub.web.ratelimit import client_address
+from hub.web.ratelimit import enforce
+
+log = logging.getLogger(__name__)
+portal = Blueprint("portal", __name__, url_prefix="/portal")
+Page = str | tuple[str, int] | WerkzeugResponse
+
+
+def _hub() -> Hub:
+    found: Hub = current_app.extensions["hub"]
+    return found
+
+
+def policy_settings(hub: Hub) -> PolicySettings:
+    """Finance's portal limits from the rule file in force; the documented defaults when
+    no rule file is wired or it cannot be read (the portal must keep working)."""
+    loader = getattr(hub, "policy", None)
+    if callable(loader):
+        try:
+            settings = getattr(loader(), "settings", None)
+        except Exception:  # a broken rule file must not take the portal down
+            log.exception("portal: the rule file's settings could not be read; using defaults")
+            return PolicySettings()
+        if isinstance(settings, PolicySettings):
+            return settings
+    return PolicySettings()
+
+
+def _requested_language() -> str | None:
+    wanted = request.args.get("lang")
+    return wanted if wanted in LANGUAGES else None
+
+
+def _refusal_language() -> str:
+    return _requested_language() or request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+@portal.before_request
+def _open_link() -> Page | None:
+    token = (request.view_args or {}).get("token", "")
+    limit = _hub().settings.portal_rate_limit
+    enforce("portal-address", limit, 60)
+    enforce("portal-link", limit, 60, key=token[:100])
+    hub = _hub()
+    try:
+        with hub.engine.begin() as connection:
+            g.portal_access = verify_link(connection, token, secret=hub.settings.signing_key(),
+                                          now=hub.clock.now())
+    except LinkRefused as refused:
+        log.info("portal: %s link refused for %s", refused.reason, client_address())
+        return _refused(refused.reason)
+    return None
+
+
+def _refused(reason: str) -> tuple[str, int]:
+    language = _refusal_language()
+    title = {"invalid": "invalid_title", "expired": "expired_title",
+             "revoked": "revoked_title"}[reason]
+    text = "invalid_text" if reason == "invalid" else "expired_text"
+    return render_template("portal/refused.html", language=language,
+                           title=translate(language, title),
+                           text=translate(language, text)), 404 if reason == "invalid" else 410
+
+
+@portal.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Page:
+    """Rate limits and CSRF failures as pages, in the debtor's language where known."""
+    language = _refusal_language()
+    if error.status == 429:
+        seconds = error.details.get("retry_after", 60)
+        body = render_template("portal/refused.html", language=language,
+                               title=translate(language, "too_many_title"),
+                               text=translate(language, "too_many_text", seconds=seconds))
+        return Response(body, 429, headers={"Retry-After": str(seconds)}, mimetype="text/html")
+    return render_template("portal/refused.html", language=language,
+                           title=translate(language, "invalid_title"),
+                           text=error.message), error.status
+
+
+def _access() -> PortalAccess:
+    access: PortalAccess = g.portal_access
+    return access
+
+
+def _language(overview: PortalOverview) -> str:
+    return _requested_language() or portal_language(overview.language)
+
+
+def _overview() -> PortalOverview:
+    hub = _hub()
+    with hub.engine.connect() as connection:
+        return portal_overview(connection, _access().customer_id, hub.clock.today())
+
+
+def _page_url(token: str) -> str:
+    return url_for("portal.page", token=token, lang=_requested_language())
+
+
+def _render(token: str, overview: PortalOverview, *, status: int = 200,
+            error: forms.FormError | None = None) -> tuple[str, int]:
+    hub = _hub()
+    language = _language(overview)
+    settings = policy_settings(hub)
+    today = hub.clock.today()
+
+    def t(key: str, **values: Any) -> str:
+        return translate(language, key, **values)
+
+    size = format_size(hub.settings.portal_upload_max_bytes, language)
+    latest = today + timedelta(days=settings.promise_max_days_ahead)
+    return render_template(
+        "portal/page.html", token=token, o=overview, t=t, language=language,
+        languages=LANGUAGE_NAMES, lang_arg=_requested_language(),
+        money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
+        today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
+        upload_size=size, notices=get_flashed_messages(), form=request.form,
+        error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
+        has_copy={i.number: document_path(hub.settings.documents_path, i.document_ref)
+                  is not None for i in overview.invoices},
+    ), status
+
+
+@portal.get("/<token>")
+def page(token: str) -> Page:
+    return _render(token, _overview())
+
+
+def _done(token: str, key: str, **values: Any) -> WerkzeugResponse:
+    flash(translate(_language(_overview()), key, **values))
+    return redirect(_page_url(token), 303)
+
+
+def _act(token: str, form: str, work: Any) -> Page:
+    """Run one portal action; a FormError or a refusal from the ledger shows the page
+    again with the message beside the form and the debtor's input kept."""
+    overview = _overview()
+    try:
+        return work(overview)  # type: ignore[no-any-return]
+    except forms.FormError as problem:
+        return _render(token, overview, status=422, error=problem)
+    except NotFound:
+        return _render(token, overview, status=404,
+                       error=forms.FormError(form, "not_found_text"))
+    except UserError as problem:  # the ledger's own rule, in its words
+        log.info("portal: %s refused for %s: %s", form, overview.code, problem)
+        return _render(token, overview, status=422,
+                       error=forms.FormError(form, "err_form", message=str(problem)))
+
+
+@portal.post("/<token>/promise")
+def promise(token: str) -> Page:
+    hub = _hub()
+
+    def work(overview: PortalOverview) -> Page:
+        balance = overview.main_balance
+        if balance is None:
+            raise forms.FormError("promise", "nothing_open")
+        due = forms.parse_date(request.form.get("due_date"), "promise")
+        amount = forms.parse_amount(request.form.get("amount"), balance.currency, "promise")
+        assert amount is not None
+        today = hub.clock.today()
+        settings = policy_settings(hub)
+        latest = today + timedelta(days=settings.promise_max_days_ahead)
+        language = _language(overview)
+        if due < today:
+            raise forms.FormError("promise", "err_past")
+        if due > latest:
+            raise forms.FormError("promise", "err_too_far",
+                                  {"date": format_date(latest, language)})
+        with hub.engine.begin() as connection:
+            actions.promise(connection, customer_code=overview.code, amount=amount,
+                            due_date=due, settings=settings, language=language,
+                            now=hub.clock.now(), today=today)
+        return _done(token, "promise_recorded", amount=format_money(amount, language),
+                     date=format_date(due, language))
+
+    return _act(token, "promise", work)
+
+
+@portal.post("/<token>/plan")
+def plan(token: str) -> Page:
+    hub = _hub()
+
+    def work(overview: PortalOverview) -> Page:
+        balance = overview.main_balance
+        if balance is None:
+            raise forms.FormError("plan", "nothing_open")
+        count = forms.parse_count(request.form.get("count"), "plan", MAX_INSTALMENTS_OFFERED)
+        first = forms.parse_date(request.form.get("first_date"), "plan")
+        today = hub.clock.today()
+        if first < today:
+            raise forms.FormError("plan", "err_past")
+        with hub.engine.begin() as connection:
+            outcome = actions.propose_plan(
+                connection, customer_code=overview.code,
+                instalments=monthly_schedule(balance, count, first),
+                settings=policy_settings(hub), language=_language(overview),
+                now=hub.clock.now(), today=today)
+        return _done(token, "plan_approved" if outcome.approved else "plan_review")
+
+    return _act(token, "plan", work)
+
+
+@portal.post("/<token>/paid")
+def paid(token: str) -> Page:
+    hub = _hub()
+
+    def work(overview: PortalOverview) -> Page:
+        language = _language(overview)
+        paid_on = forms.parse_date(request.form.get("paid_on"), "paid")
+        today = hub.clock.today()
+        if paid_on > today:
+            raise forms.FormError("paid", "err_future")
+        currency = overview.main_balance.currency if overview.main_balance else "EUR"
+        amount = forms.parse_amount(request.form.get("amount"), currency, "paid",
+                                    required=False)
+        try:
+            upload = request.files.get("proof")
+        except RequestEntityTooLarge:
+            raise forms.FormError("paid", "err_too_large", {"size": _size(language)}) from None
+        proof = forms.store_proof(upload, var_dir=hub.settings.var_dir,
+                                  max_bytes=hub.settings.portal_upload_max_bytes,
+                                  size_label=_size(language))
+        with hub.engine.begin() as connection:
+            actions.report_payment(connection, customer_code=overview.code, paid_on=paid_on,
+                                   amount=amount, proof=proof, now=hub.clock.now(), today=today)
+        return _done(token, "paid_received")
+
+    return _act(token, "paid", work)
+
+
+def _size(language: str) -> str:
+    return format_size(_hub().settings.portal_upload_max_bytes, language)
+
+
+@portal.errorhandler(RequestEntityTooLarge)
+def _too_large(_error: RequestEntityTooLarge) -> Page:
+    """A body over the web app's own ceiling never reaches the form: say so on the page."""
+    token = (request.view_args or {}).get("token", "")
+    overview = _overview()
+    problem = forms.FormError("paid", "err_too_large", {"size": _size(_language(overview))})
+    return _render(token, overview, status=413, error=problem)
+
+
+@portal.post("/<token>/dispute")
+def dispute(token: str) -> Page:
+    hub = _hub()
+
+    def work(overview: PortalOverview) -> Page:
+        numbers = request.form.getlist("invoices")
+        if not numbers:
+            raise forms.FormError("dispute", "err_choose_invoice")
+        for number in numbers:
+            overview.invoice(number)  # NotFound unless it is one of this debtor's
+        reason = forms.parse_reason(request.form.get("reason"), "dispute")
+        with hub.engine.begin() as connection:
+            actions.dispute(connection, customer_code=overview.code, invoice_numbers=numbers,
+                            reason=reason, language=_language(overview), now=hub.clock.now())
+        return _done(token, "dispute_opened")
+
+    return _act(token, "dispute", work)
+
+
+@portal.post("/<token>/copy-request")
+def copy_request(token: str) -> Page:
+    hub = _hub()
+
+    def work(overview: PortalOverview) -> Page:
+        number = request.form.get("invoice", "")
+        overview.invoice(number)  # NotFound unless it is one of this debtor's
+        with hub.engine.begin() as connection:
+            actions.request_copy(connection, customer_code=overview.code,
+                                 invoice_number=number, now=hub.clock.now(),
+                                 today=hub.clock.today())
+        return _done(token, "copy_requested", number=number)
+
+    return _act(token, "copy", work)
+
+
+@portal.get("/<token>/invoices/<path:number>/copy")
+def download(token: str, number: str) -> Page:
+    hub = _hub()
+    overview = _overview()
+    try:
+        invoice = overview.invoice(number)  # only this debtor's open invoices
+    except NotFound:
+        language = _language(overview)
+        return render_template("portal/refused.html", language=language,
+                               title=translate(language, "not_found_title"),
+                               text=translate(language, "not_found_text"),
+                               back=_page_url(token)), 404
+    path = document_path(hub.settings.documents_path, invoice.document_ref)
+    if path is None:  # nothing on file: offer the copy request on the page
+        return redirect(_page_url(token) + f"#invoice-{invoice.id}", 303)
+    with hub.engine.begin() as connection:
+        actions.record_copy_download(connection, customer_code=overview.code,
+                                     invoice_id=invoice.id, invoice_number=invoice.number,
+                                     now=hub.clock.now())
+    response = send_file(path, as_attachment=True,
+                         download_name=f"{invoice.number.replace('/', '-')}{path.suffix}")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,101 @@
+"""Reading the portal's forms: dates, amounts and the proof-of-payment upload.
+
+Every problem is a FormError naming the form and a text key of hub.web.portal_text, so
+the debtor reads it in their language next to the field; nothing they typed is lost
+(the page is shown again with their values).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from decimal import Decimal
+from decimal import InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+
+from hub.domain.money import Money
+from hub.domain.portal import sniff_proof
+from hub.services.portal_actions import StoredProof
+
+UPLOADS = Path("uploads") / "portal"  # under var/
+MAX_REASON = 2000
+
+
+@dataclass
+class FormError(Exception):
+    form: str  # promise | plan | paid | dispute | copy
+    key: str  # a key of hub.web.portal_text.TEXTS
+    values: dict[str, Any] = field(default_factory=dict)
+    message: str | None = None  # the ledger's own words, when it refused the action
+
+
+def parse_date(raw: str | None, form: str) -> date:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise FormError(form, "err_date") from None
+
+
+def parse_amount(raw: str | None, currency: str, form: str, *,
+                 required: bool = True) -> Money | None:
+    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        if required:
+            raise FormError(form, "err_amount")
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")  # 150,00 as many Europeans write it
+    try:
+        amount = Decimal(text)
+        money = Money(amount, currency)
+    except (InvalidOperation, ValueError):
+        raise FormError(form, "err_amount") from None
+    if not amount.is_finite() or amount <= 0:
+        raise FormError(form, "err_amount")
+    return money
+
+
+def parse_count(raw: str | None, form: str, maximum: int) -> int:
+    try:
+        count = int((raw or "").strip())
+    except ValueError:
+        raise FormError(form, "err_count", {"max": maximum}) from None
+    if not 2 <= count <= maximum:
+        raise FormError(form, "err_count", {"max": maximum})
+    return count
+
+
+def parse_reason(raw: str | None, form: str) -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise FormError(form, "err_reason")
+    return text[:MAX_REASON]
+
+
+def store_proof(upload: FileStorage | None, *, var_dir: Path, max_bytes: int,
+                size_label: str) -> StoredProof | None:
+    """Save an uploaded proof under var/uploads/portal by its content hash; None when no
+    file was chosen. Too large or not a PDF/PNG/JPEG: FormError, nothing kept."""
+    if upload is None or not upload.filename:
+        return None
+    content = upload.stream.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise FormError("paid", "err_too_large", {"size": size_label})
+    kind = sniff_proof(content[:16])
+    if kind is None or not content:
+        raise FormError("paid", "err_file_type")
+    digest = hashlib.sha256(content).hexdigest()
+    relative = UPLOADS / f"{digest}.{kind.extension}"
+    target = var_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        partial.write_bytes(content)
+        partial.replace(target)  # never a half-written file under the final name
+    name = Path(upload.filename).name[:200]
+    return StoredProof(relative.as_posix(), digest, len(content), kind.mime_type, name)
