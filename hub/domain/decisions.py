@@ -199,3 +199,28 @@ class RuleProblem:
             where += f", {self.rule}"
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}: {prefix}{self.message}"
+
+
+def describe_action(action: Action) -> str:  # noqa: PLR0911 - one wording per kind
+    """One action in a few words, for tables and timelines."""
+    p = action.params
+    if action.kind is ActionKind.SEND:
+        return f"send {p.get('template')} by {'/'.join(p.get('channels', ()))}"
+    if action.kind is ActionKind.TASK:
+        who = p.get("assignee") or p.get("assign")
+        return f"task {p.get('task_type')} for {who}"
+    if action.kind is ActionKind.ESCALATE:
+        return f"escalate to {p.get('target')} via {'/'.join(p.get('via', ()))}"
+    if action.kind is ActionKind.NOTIFY:
+        return f"notify {', '.join(p.get('who', ()))}"
+    if action.kind in (ActionKind.FEE, ActionKind.INTEREST):
+        return f"{action.kind.value} {p.get('amount')} {p.get('currency')} on {p.get('invoice')}"
+    if action.kind is ActionKind.WARN:
+        return f"warn: {p.get('reason')}"
+    return action.kind.value.replace("_", " ")
+
+
+def describe_decision(decision: Decision) -> str:
+    actions = "; ".join(describe_action(a) for a in decision.actions) or "no action"
+    paused = f" (paused by {decision.paused_by})" if decision.paused_by else ""
+    return f"{decision.rule}: {actions}{paused}"

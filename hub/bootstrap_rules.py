@@ -1,0 +1,49 @@
+"""The rules half of the composition root (hub/bootstrap.py calls it): the rule-file
+compiler from rules/, the message template names it checks against, the rule-file service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hub.domain.decisions import RuleProblem
+from hub.services.rule_files import RuleFiles
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+    from rules.policy import CompiledPolicy
+
+
+def known_templates() -> frozenset[str] | None:
+    """Debtor message templates available in every language; None when none are installed
+    (then templates are not checked)."""
+    from notifications.templates import known_templates as installed  # noqa: PLC0415
+
+    return installed() or None
+
+
+class RulesCompiler:
+    """hub.ports.PolicyCompiler over rules/: checks, compiles and self-tests rule files."""
+
+    def __init__(self, templates: frozenset[str] | None) -> None:
+        self.templates = templates
+
+    def compile(self, text: str, file_name: str) -> CompiledPolicy:
+        from rules import compile_text  # noqa: PLC0415
+
+        return compile_text(text, file_name, known_templates=self.templates)
+
+    def check(self, text: str, file_name: str) -> list[RuleProblem]:
+        from rules import check_text  # noqa: PLC0415
+
+        return check_text(text, file_name, known_templates=self.templates)
+
+
+def rules_path(hub: Hub) -> Path:
+    from rules import DEFAULT_POLICY  # noqa: PLC0415
+
+    return hub.settings.rules_file or DEFAULT_POLICY
+
+
+def build_rule_files(hub: Hub) -> RuleFiles:
+    return RuleFiles(hub.engine, RulesCompiler(known_templates()), now=hub.clock.now)

@@ -1,0 +1,215 @@
+"""Rule files in force: activate, reload when the file changed, history, diff, rollback,
+validate and simulate. Used by the cycle (`Hub.policy()`), `python app.py rules ...` and
+the web rule editor.
+
+A file that fails its checks never replaces the rules in force: the refusal is stored with
+its problems (once per file content) and reported, and the previous version stays active.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from hub.domain.decisions import Decision
+from hub.domain.decisions import RuleProblem
+from hub.domain.decisions import describe_decision
+from hub.domain.errors import NotFound
+from hub.domain.errors import RuleFileError
+from hub.ledger import rule_versions
+from hub.ledger.rule_versions import RuleVersion
+from hub.ports import Policy
+from hub.ports import PolicyCompiler
+from hub.services.account_facts import load_account_facts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PolicyStatus:
+    """The rules in force after looking at the rule file."""
+
+    policy: Policy
+    version: RuleVersion | None  # None: the file was used as is (no ledger yet)
+    reloaded: bool = False  # the file changed and its new content went live
+    problems: list[RuleProblem] = field(default_factory=list)  # why a change was refused
+
+    @property
+    def refused(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationRow:
+    customer_code: str
+    change: str  # new | gone | changed
+    rule: str
+    in_force: str  # the decision under the rules in force, in words ("" when none)
+    candidate: str  # the decision under the new file ("" when none)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class RuleFiles:
+    def __init__(self, engine: Engine, compiler: PolicyCompiler, now: Callable[[], datetime]
+                 ) -> None:
+        self.engine = engine
+        self.compiler = compiler
+        self.now = now
+        self._compiled: dict[str, Policy] = {}
+
+    # --- compiling (cached by content) ---------------------------------------------------
+
+    def _policy(self, text: str, file_name: str) -> Policy:
+        key = sha256(text)
+        if key not in self._compiled:
+            self._compiled[key] = self.compiler.compile(text, file_name)
+        return self._compiled[key]
+
+    def validate(self, text: str, file_name: str = "rules.yaml") -> list[RuleProblem]:
+        return self.compiler.check(text, file_name)
+
+    # --- versions ------------------------------------------------------------------------
+
+    def active(self) -> RuleVersion | None:
+        with self.engine.connect() as connection:
+            return rule_versions.active(connection)
+
+    def history(self, limit: int = 100) -> list[RuleVersion]:
+        with self.engine.connect() as connection:
+            return rule_versions.history(connection, limit)
+
+    def version(self, number: int) -> RuleVersion:
+        with self.engine.connect() as connection:
+            found = rule_versions.get(connection, number)
+        if found is None:
+            raise NotFound(f"there is no rule file version {number}")
+        return found
+
+    def activate(self, text: str, actor: str, *, file_name: str = "rules.yaml",
+                 source: str = "web", note: str | None = None) -> RuleVersion:
+        """Check, compile and store `text` as the rules in force. Raises RuleFileError
+        (the refusal is stored) when it cannot go live."""
+        try:
+            self._policy(text, file_name)
+        except RuleFileError as exc:
+            self._refuse(text, file_name, source, actor, str(exc))
+            raise
+        with self.engine.begin() as connection:
+            stored = rule_versions.store(connection, file_name=file_name, sha256=sha256(text),
+                                         text=text, status="active", source=source,
+                                         actor=actor, created_at=self.now(), note=note)
+        log.info("rule file %s activated as version %d by %s", file_name, stored.version, actor)
+        return stored
+
+    def _refuse(self, text: str, file_name: str, source: str, actor: str, why: str) -> None:
+        with self.engine.begin() as connection:
+            rule_versions.store(connection, file_name=file_name, sha256=sha256(text), text=text,
+                                status="refused", source=source, actor=actor,
+                                created_at=self.now(), note=why)
+
+    def rollback(self, version: int, actor: str) -> RuleVersion:
+        """Put an earlier version back in force (stored as a new version)."""
+        earlier = self.version(version)
+        return self.activate(earlier.text, actor, file_name=earlier.file_name,
+                             source="rollback", note=f"rollback to version {version}")
+
+    def diff(self, old: int, new: int | None = None) -> str:
+        """A unified diff from version `old` to version `new` (default: the one in force)."""
+        before = self.version(old)
+        after = self.version(new) if new is not None else self.active()
+        if after is None:
+            raise NotFound("no rule file is in force yet")
+        return "".join(difflib.unified_diff(
+            before.text.splitlines(keepends=True), after.text.splitlines(keepends=True),
+            fromfile=f"version {before.version}", tofile=f"version {after.version}"))
+
+    # --- the rules in force --------------------------------------------------------------
+
+    def policy_from_file(self, path: Path, actor: str = "rule file") -> PolicyStatus:
+        """The rules in force, reloading `path` when its content changed since last seen.
+
+        A changed file that fails its checks is refused (stored once, reported in the
+        status) and the previous version stays in force. With no previous version at all,
+        the RuleFileError is raised: there is nothing safe to run."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            return self._keep(RuleFileError(f"{path}: cannot read the rule file: {exc}"), [])
+        file_name = path.name
+        with self.engine.connect() as connection:
+            seen = rule_versions.latest_from_file(connection, file_name)
+            current = rule_versions.active(connection)
+        digest = sha256(text)
+        if seen is not None and seen.sha256 == digest and current is not None:
+            if seen.status == "refused":
+                return self._status(current, problems=self._problems(text, file_name))
+            return self._status(current)
+        try:
+            stored = self.activate(text, actor, file_name=file_name, source="file")
+        except RuleFileError as exc:
+            return self._keep(exc, self._problems(text, file_name))
+        return self._status(stored, reloaded=current is not None)
+
+    def _problems(self, text: str, file_name: str) -> list[RuleProblem]:
+        return [p for p in self.validate(text, file_name) if p.severity == "error"]
+
+    def _keep(self, error: RuleFileError, problems: list[RuleProblem]) -> PolicyStatus:
+        current = self.active()
+        if current is None:
+            raise error
+        log.warning("rule file refused, version %d stays in force: %s", current.version, error)
+        status = self._status(current)
+        status.problems = problems or [RuleProblem(current.file_name, None, None, str(error))]
+        return status
+
+    def _status(self, version: RuleVersion, *, reloaded: bool = False,
+                problems: list[RuleProblem] | None = None) -> PolicyStatus:
+        policy = self._policy(version.text, version.file_name)
+        return PolicyStatus(policy, version, reloaded, problems or [])
+
+    # --- simulation ----------------------------------------------------------------------
+
+    def simulate(self, text: str, as_of: date, *, in_force: Policy,
+                 file_name: str = "rules.yaml",
+                 customer_codes: list[str] | None = None) -> list[SimulationRow]:
+        """The decisions that would differ on `as_of` if `text` went live."""
+        candidate = self._policy(text, file_name)
+        rows: list[SimulationRow] = []
+        with self.engine.connect() as connection:
+            batch = []
+            for facts in load_account_facts(connection, as_of=as_of,
+                                            customer_codes=customer_codes):
+                batch.append(facts)
+                if len(batch) >= 2000:
+                    rows += _differences(in_force.evaluate(batch), candidate.evaluate(batch))
+                    batch = []
+            if batch:
+                rows += _differences(in_force.evaluate(batch), candidate.evaluate(batch))
+        return rows
+
+
+def _differences(before: list[Decision], after: list[Decision]) -> list[SimulationRow]:
+    old = {(d.customer_code, d.rule): d for d in before}
+    new = {(d.customer_code, d.rule): d for d in after}
+    rows = []
+    for key in sorted(old.keys() | new.keys()):
+        was, will = old.get(key), new.get(key)
+        shown_was = describe_decision(was) if was else ""
+        shown_will = describe_decision(will) if will else ""
+        if shown_was == shown_will:
+            continue
+        change = "new" if was is None else "gone" if will is None else "changed"
+        rows.append(SimulationRow(key[0], change, key[1], shown_was, shown_will))
+    return rows
