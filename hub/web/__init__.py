@@ -62,13 +62,13 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.account import account  # noqa: PLC0415
     from hub.web.actions import actions  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
-    from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.security import exempt_blueprint  # noqa: PLC0415
     from hub.web.signin import signin  # noqa: PLC0415
+    from hub.web.team import team  # noqa: PLC0415
     from hub.web.ui import ui  # noqa: PLC0415
 
-    for blueprint in (signin, ui, account, actions, reports, portal):
+    for blueprint in (signin, ui, account, actions, reports, team):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)

@@ -58,7 +58,7 @@ class NavLink:
 NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("ui.worklist", "Worklist", frozenset()),
     ("ui.accounts", "Accounts", frozenset()),
-    ("team.team", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
+    ("team.team_page", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
     ("reports.index", "Reports", frozenset()),
     ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
     ("admin.audit", "Audit log", frozenset({"admin"})),
