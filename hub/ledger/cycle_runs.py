@@ -78,6 +78,18 @@ def latest_run(connection: Connection) -> Any | None:
         .order_by(cycle_runs.c.as_of.desc(), cycle_runs.c.id.desc()).limit(1)).first()
 
 
+def last_full_evaluation(connection: Connection, *, scan: int = 400) -> date | None:
+    """The date of the latest run that evaluated every account (counts.full_evaluation)."""
+    rows = connection.execute(
+        sa.select(cycle_runs.c.as_of, cycle_runs.c.counts)
+        .where(cycle_runs.c.dry_run.is_(False), cycle_runs.c.status.in_(("done", "errors")))
+        .order_by(cycle_runs.c.as_of.desc(), cycle_runs.c.id.desc()).limit(scan))
+    for as_of, counts in rows:
+        if (counts or {}).get("full_evaluation"):
+            return as_of  # type: ignore[no-any-return]
+    return None
+
+
 def start_run(connection: Connection, *, as_of: date, dry_run: bool, actor: str,
               now: datetime, policy_version: str | None) -> int:
     return int(connection.execute(cycle_runs.insert().values(

@@ -129,10 +129,15 @@ class _Batch:
 
     def _invoices(self) -> dict[int, list[InvoiceFacts]]:
         fees: dict[int, list[str]] = defaultdict(list)
-        for invoice_id, kind in self.connection.execute(
-                sa.select(charges.c.invoice_id, charges.c.kind)
-                .where(self._of(charges.c.customer_id), charges.c.kind != "interest")):
-            fees[invoice_id].append(kind)
+        interest_until: dict[int, date] = {}
+        for invoice_id, kind, until in self.connection.execute(
+                sa.select(charges.c.invoice_id, charges.c.kind, charges.c.period_to)
+                .where(self._of(charges.c.customer_id))):
+            if kind != "interest":
+                fees[invoice_id].append(kind)
+            elif until is not None and (invoice_id not in interest_until
+                                        or until > interest_until[invoice_id]):
+                interest_until[invoice_id] = until
         found: dict[int, list[InvoiceFacts]] = defaultdict(list)
         as_of = self.as_of
         query = (sa.select(invoices.c.id, invoices.c.customer_id, invoices.c.number,
@@ -149,7 +154,8 @@ class _Batch:
                 open_amount=Money.from_minor(row.open_minor, row.currency),
                 issue_date=row.issue_date, due_date=row.due_date,
                 days_overdue=max(0, (as_of - row.due_date).days), disputed=bool(row.disputed),
-                excluded=bool(row.excluded), fees_charged=tuple(sorted(fees.get(row.id, ())))))
+                excluded=bool(row.excluded), fees_charged=tuple(sorted(fees.get(row.id, ()))),
+                interest_charged_until=interest_until.get(row.id)))
         return found
 
     def _promises(self) -> dict[int, list[PromiseFacts]]:

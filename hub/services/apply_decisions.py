@@ -261,7 +261,7 @@ class _Writer:
         self.connection.execute(charges.insert().values(
             invoice_id=invoice_id, customer_id=item.customer_id, kind=kind, unique_key=unique,
             currency=amount.currency, amount_minor=amount.to_minor(),
-            rate=None if params.get("rate") is None else str(params["rate"]),
+            rate=_rate(params),
             period_from=_day(params.get("from") or params.get("period_from")),
             period_to=None if once else until,
             decision_key=item.decision.key, created_at=self.context.now))
@@ -286,6 +286,14 @@ class _Writer:
         task_type = "limitation_warning" if "limitation" in reason else "warning"
         self._create_task(item, task_type, item.facts.owner, 0)
         self.counts["warnings"] += 1
+
+
+def _rate(params: dict[str, Any]) -> str | None:
+    """The yearly percent(s) an interest line was computed at, as written on the line."""
+    rate = params.get("rate") or params.get("percent")
+    if rate is None:
+        return None
+    return ("/".join(str(part) for part in rate) if isinstance(rate, list) else str(rate))[:20]
 
 
 def _day(value: object) -> date | None:

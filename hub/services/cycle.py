@@ -57,6 +57,7 @@ class CycleOptions:
     enforcement: bool = True
     batch_size: int = BATCH
     full: bool = False  # evaluate every account, not only those that can change today
+    full_every_days: int | None = 7  # and every account at least this often
 
 
 @dataclass
@@ -225,8 +226,12 @@ class Cycle:
                     latest: object, grace: int) -> list[str] | None:
         thresholds = _thresholds(self.policy)
         watermark = getattr(latest, "event_watermark", None)
-        if options.full or latest is None or watermark is None or thresholds is None:
+        last_full = runs.last_full_evaluation(connection)
+        due = (options.full_every_days is not None and
+               (last_full is None or (options.as_of - last_full).days >= options.full_every_days))
+        if options.full or due or latest is None or watermark is None or thresholds is None:
             report.incremental = False
+            report.counts["full_evaluation"] = 1
             return None
         last_as_of: date = getattr(latest, "as_of")  # noqa: B009
         return changed_accounts(connection, since_event=watermark, last_as_of=last_as_of,
