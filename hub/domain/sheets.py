@@ -114,6 +114,7 @@ class SheetRow:
     key: str
     values: Mapping[str, str]
     severity: str | None = None
+    rank: str = ""  # sorts the row into the hub's order on its own (Smartsheet's sort)
 
     def cells(self, layout: SheetLayout) -> list[str]:
         return [self.key if name == KEY_FIELD else self.values.get(name, "")
@@ -171,6 +172,7 @@ class WriteResult:
     rows_written: int = 0  # rows added or changed
     rows_removed: int = 0
     bytes_sent: int = 0
+    remote_id: str | None = None  # set when the write created the book (Smartsheet)
     notes: list[str] = field(default_factory=list)
 
 

@@ -159,6 +159,9 @@ class SheetSync:
         report.rows = len(after)
         with self.engine.begin() as connection:
             sheet_state.save_rows(connection, book_id, state, after, now)
+            if result.remote_id:
+                sheet_state.record_sync(connection, book_id, at=now, remote=result.remote_id,
+                                        error=None, calls=0, rows=None)
 
     def _take_in(self, connection: Connection, book_id: int, reading: Reading,
                  state: dict[str, RowState], report: BookReport, *, now: datetime,

@@ -69,7 +69,8 @@ def sheet_row(row: WorklistRow, editable: Mapping[str, str],
               portal_link: str | None) -> SheetRow:
     values = computed_values(row, portal_link)
     values.update(editable)
-    return SheetRow(row.customer_code, values, severity(row.days_overdue))
+    rank = f"{max(0, 999_999 - row.priority):07d} {row.customer_code}"
+    return SheetRow(row.customer_code, values, severity(row.days_overdue), rank)
 
 
 def hub_editable_values(connection: Connection,

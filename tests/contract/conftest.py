@@ -24,12 +24,13 @@ from tests.builders import add_invoice
 from tests.contract.sheet_sides import PersonSide
 from tests.contract.sheet_sides import XlsxSide
 from tests.fake_servers.google_sheets import GoogleSheetsFake
+from tests.fake_servers.smartsheet import SmartsheetFake
 
 AS_OF = date(2026, 11, 23)
 BOOK = "Sales"
 ANN = "ann@example.com"
 BOB = "bob@example.com"
-BACKENDS = ["xlsx", "google"]
+BACKENDS = ["xlsx", "google", "smartsheet"]
 
 
 @dataclass
@@ -79,6 +80,12 @@ def _side(name: str, tmp_path, layout: SheetLayout,  # type: ignore[no-untyped-d
 @pytest.fixture
 def google_fake() -> Iterator[GoogleSheetsFake]:
     with GoogleSheetsFake() as fake:
+        yield fake
+
+
+@pytest.fixture
+def smartsheet_fake() -> Iterator[SmartsheetFake]:
+    with SmartsheetFake() as fake:
         yield fake
 
 

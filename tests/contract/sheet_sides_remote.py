@@ -15,8 +15,12 @@ from sync.sheets.gsheets import GoogleSheetsBackend
 from sync.sheets.gsheets import load_credentials
 from sync.sheets.pacing import Pacer
 from sync.sheets.pacing import RetryPolicy
+from sync.sheets.smartsheet import SmartsheetBackend
 from tests.fake_servers.google_sheets import Formula
 from tests.fake_servers.google_sheets import GoogleSheetsFake
+from tests.fake_servers.smartsheet import HUB_TOKEN
+from tests.fake_servers.smartsheet import FakeRow
+from tests.fake_servers.smartsheet import SmartsheetFake
 
 SPREADSHEET = "1SalesSpreadsheetKey"
 
@@ -118,3 +122,73 @@ def google_rig(request: pytest.FixtureRequest,
     key_file: Path = request.getfixturevalue("google_key_file")
     fake.create(SPREADSHEET, "Sales worklists")
     return google_backend(fake, key_file), GoogleSide(fake, layout)
+
+
+class SmartsheetSide:
+    name = "smartsheet"
+
+    def __init__(self, fake: SmartsheetFake, layout: SheetLayout) -> None:
+        self.fake = fake
+        self.layout = layout
+
+    def _columns(self) -> dict[str, int]:
+        sheet = self.fake.only_sheet()
+        titles = {column["title"]: column["id"] for column in sheet.columns}
+        columns = {column.field: titles[column.header] for column in self.layout.columns
+                   if column.header in titles}
+        columns["owner"] = titles[self.layout.owner_header]
+        return columns
+
+    def _mine(self, owner: str) -> list[Any]:
+        columns = self._columns()
+        return [row for row in self.fake.only_sheet().rows
+                if row.cells.get(columns["owner"]) == owner]
+
+    def rows(self, book: str, owner: str) -> list[dict[str, str]]:
+        columns = self._columns()
+        return [{field: "" if row.cells.get(column) is None else str(row.cells.get(column))
+                 for field, column in columns.items()} for row in self._mine(owner)]
+
+    def _row(self, owner: str, key: str) -> Any:
+        key_column = self._columns()["key"]
+        for row in self._mine(owner):
+            if row.cells.get(key_column) == key:
+                return row
+        raise AssertionError(f"no row {key}")
+
+    def edit(self, book: str, owner: str, key: str, field: str, value: str) -> None:
+        row = self._row(owner, key)
+        row.cells[self._columns()[field]] = value
+        row.modified_by = {"email": owner, "name": owner.split("@", maxsplit=1)[0]}
+
+    def sort_reverse(self, book: str, owner: str) -> None:
+        sheet = self.fake.only_sheet()
+        sheet.rows = list(reversed(sheet.rows))
+
+    def delete(self, book: str, owner: str, key: str) -> None:
+        self.fake.only_sheet().rows.remove(self._row(owner, key))
+
+    def add_unkeyed(self, book: str, owner: str, text: str) -> None:
+        columns = self._columns()
+        sheet = self.fake.only_sheet()
+        sheet.rows.append(FakeRow(999, {columns["owner"]: owner, columns["note"]: text},
+                                  modified_by={"email": owner, "name": owner}))
+
+    def is_literal(self, book: str, owner: str, key: str, field: str) -> bool:
+        row = self._row(owner, key)
+        column = self._columns()[field]
+        return column not in row.formulas and isinstance(row.cells.get(column), str)
+
+
+def smartsheet_backend(fake: SmartsheetFake, *,
+                       sleeps: list[float] | None = None) -> SmartsheetBackend:
+    sleeper = (sleeps.append if sleeps is not None else (lambda _: None))
+    return SmartsheetBackend(token=HUB_TOKEN, api_base=fake.url, workspace_id="4242",
+                             pacer=Pacer(300, sleep=sleeper),
+                             retry=RetryPolicy(attempts=4, sleep=sleeper))
+
+
+def smartsheet_rig(request: pytest.FixtureRequest,
+                   layout: SheetLayout) -> tuple[WorksheetBackend, SmartsheetSide]:
+    fake: SmartsheetFake = request.getfixturevalue("smartsheet_fake")
+    return smartsheet_backend(fake), SmartsheetSide(fake, layout)

@@ -1,0 +1,287 @@
+"""Smartsheet through smartsheet-python-sdk: one sheet per department, rows grouped by an
+Owner column (Smartsheet has no tabs; filter or group by Owner for "my tab").
+
+A cycle costs: one GET of the sheet (with writerInfo, so edits carry the editor's
+e-mail), changed rows in bulk updates of at most 500, at most one add or one delete
+(a removed account's row is reused for a new one before either is needed), and one sort
+when the rows are out of order (people sorted them, or new rows went to the bottom):
+at most 3 + ceil(changed / 500) calls. Requests are paced under 300 a minute; the SDK's
+own retry is off so ours (bounded, injectable sleep) handles 4001-4004 and 5xx.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import requests
+import smartsheet
+from smartsheet.exceptions import ApiError
+from smartsheet.exceptions import SmartsheetException
+
+from hub.domain.sheets import EMPTY_KEY
+from hub.domain.sheets import STATUSES
+from hub.domain.sheets import BookPlan
+from hub.domain.sheets import BookSnapshot
+from hub.domain.sheets import ReadRow
+from hub.domain.sheets import SheetLayout
+from hub.domain.sheets import SheetTargetError
+from hub.domain.sheets import TabSnapshot
+from hub.domain.sheets import WriteResult
+from sync.sheets.grid import NUMERIC_FIELDS
+from sync.sheets.grid import as_text
+from sync.sheets.pacing import Pacer
+from sync.sheets.pacing import RetryPolicy
+
+RANK = "Rank"
+BATCH = 500
+DELETE_BATCH = 400  # ids go in the query string
+DATE_FIELDS = frozenset({"promise_date", "snooze_until"})
+PERMANENT = {1002: "the access token was refused", 1003: "the access token has expired",
+             1004: "no access to the sheet: share it with the token's user as an editor",
+             1006: "sheet not found: check HUB_SMARTSHEET_SHEETS"}
+
+
+class _NoSdkRetry(smartsheet.AbstractUserCalcBackoff):  # type: ignore[misc]
+    """Turns off the SDK's retry (its sleep cannot be injected or bounded by attempts)."""
+
+    def calc_backoff(self, previous_attempts: int, total_elapsed_time: float,  # noqa: ARG002
+                     error_result: object) -> float:  # noqa: ARG002
+        return -1
+
+
+@dataclass
+class _Book:
+    sheet_id: int
+    columns: dict[str, int]  # title -> column id
+    rows: list[tuple[int, str | None, dict[str, str]]] = field(default_factory=list)
+    created: bool = False
+
+
+class SmartsheetBackend:
+    name = "smartsheet"
+
+    def __init__(self, *, token: str, api_base: str | None = None,
+                 sheets: Mapping[str, str] | None = None, pacer: Pacer | None = None,
+                 retry: RetryPolicy | None = None,
+                 sheet_name: str = "Collections - {book}",
+                 workspace_id: str | None = None) -> None:
+        self.client = smartsheet.Smartsheet(access_token=token, max_retry_time=_NoSdkRetry(),
+                                            api_base=api_base or smartsheet.__api_base__)
+        self.client.errors_as_exceptions(True)
+        self.sheets = dict(sheets or {})
+        self.pacer = pacer or Pacer(300)
+        self.retry = retry or RetryPolicy()
+        self.sheet_name = sheet_name
+        self.workspace_id = workspace_id
+        self.calls = 0
+        self.bytes_sent = 0
+        self._books: dict[str, _Book] = {}
+        session = self.client._session  # counts calls and bytes for the cycle report
+        existing = session.hooks.get("response") or []
+        session.hooks["response"] = [*(existing if isinstance(existing, list)
+                                       else [existing]), self._count]
+
+    def _count(self, response: requests.Response, *_: Any, **__: Any) -> None:
+        self.calls += 1
+        body = response.request.body
+        self.bytes_sent += len(body) if isinstance(body, bytes | str) else 0
+
+    def _call(self, book: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        attempt = 0
+        while True:
+            self.pacer.wait()
+            try:
+                return action(*args, **kwargs)
+            except ApiError as error:
+                result = error.error.result
+                transient = error.should_retry or (result.status_code or 0) >= 500
+                if transient and attempt + 1 < self.retry.attempts:
+                    self.retry.sleep(self.retry.delay(attempt, None))
+                    attempt += 1
+                    continue
+                code = int(result.code or 0)
+                meaning = PERMANENT.get(code, f"Smartsheet error {code}")
+                raise SheetTargetError(book, f"{meaning} ({result.status_code}: "
+                                       f"{result.message})") from None
+            except (SmartsheetException, requests.RequestException) as exc:
+                raise SheetTargetError(book, f"cannot reach Smartsheet: {exc!r}") from None
+
+    # -- read ------------------------------------------------------------------------
+    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None) -> BookSnapshot:
+        sheet_id = self.sheets.get(book) or remote_id
+        calls = self.calls
+        snapshot = BookSnapshot(book=book, remote_id=sheet_id)
+        self._books.pop(book, None)
+        if not sheet_id:
+            return snapshot
+        sheet = self._call(book, self.client.Sheets.get_sheet, int(sheet_id),
+                           include="writerInfo")
+        columns = {column.title: int(column.id) for column in sheet.columns}
+        by_id = {column_id: title for title, column_id in columns.items()}
+        fields = {column.header: column.field for column in layout.columns}
+        cached = _Book(int(sheet_id), columns)
+        positions: dict[str, int] = {}
+        for row in sheet.rows:
+            values: dict[str, str] = {}
+            for cell in row.cells:
+                title = by_id.get(int(cell.column_id))
+                name = fields.get(title or "") or ("owner" if title == layout.owner_header
+                                                   else "rank" if title == RANK else None)
+                if name:
+                    values[name] = as_text(cell.value)
+            key = values.pop("key", "").strip() or None
+            owner = values.get("owner", "").strip()
+            cached.rows.append((int(row.id), key, values))
+            tab = snapshot.tabs.setdefault(owner, TabSnapshot(title=owner, owner=owner))
+            editor = row.modified_by.email if row.modified_by else None
+            position = positions.get(owner, 0)
+            positions[owner] = position + 1
+            tab.rows.append(ReadRow(key, values, position, editor or None, int(row.id)))
+        self._books[book] = cached
+        snapshot.calls = self.calls - calls
+        return snapshot
+
+    # -- write -----------------------------------------------------------------------
+    def write(self, plan: BookPlan, snapshot: BookSnapshot,  # noqa: ARG002 (row ids cached)
+              layout: SheetLayout) -> WriteResult:
+        book = plan.book
+        calls, sent = self.calls, self.bytes_sent
+        cached = self._books.get(book) or self._create(book, layout)
+        result = WriteResult()
+        self._ensure_columns(book, cached, layout)
+        wanted = _wanted_rows(plan, layout)
+        existing = {key: (row_id, values) for row_id, key, values in cached.rows if key}
+        updates: list[Any] = []
+        for key, values in wanted.items():
+            if key in existing:
+                row_id, have = existing[key]
+                changed = {name: text for name, text in values.items()
+                           if name != "key" and have.get(name, "") != text}
+                if changed:
+                    updates.append(self._row(cached, layout, changed, row_id=row_id))
+        new = [key for key in wanted if key not in existing]
+        gone = [existing[key][0] for key in existing if key not in wanted]
+        while new and gone:  # reuse a removed account's row for a new one
+            updates.append(self._row(cached, layout, wanted[new.pop(0)], row_id=gone.pop(0)))
+        for start in range(0, len(updates), BATCH):
+            self._call(book, self.client.Sheets.update_rows, cached.sheet_id,
+                       updates[start:start + BATCH])
+        for start in range(0, len(new), BATCH):
+            rows = [self._row(cached, layout, wanted[key], bottom=True)
+                    for key in new[start:start + BATCH]]
+            self._call(book, self.client.Sheets.add_rows, cached.sheet_id, rows)
+        for start in range(0, len(gone), DELETE_BATCH):
+            self._call(book, self.client.Sheets.delete_rows, cached.sheet_id,
+                       gone[start:start + DELETE_BATCH], ignore_rows_not_found=True)
+        if self._out_of_order(cached, wanted, gone, new):
+            specifier = smartsheet.models.SortSpecifier({"sortCriteria": [
+                {"columnId": cached.columns[layout.owner_header], "direction": "ASCENDING"},
+                {"columnId": cached.columns[RANK], "direction": "ASCENDING"}]})
+            self._call(book, self.client.Sheets.sort_sheet, cached.sheet_id, specifier)
+        result.rows_written = len(updates) + len(new)
+        result.rows_removed = len(gone)
+        result.calls = self.calls - calls
+        result.bytes_sent = self.bytes_sent - sent
+        if cached.created:
+            result.remote_id = str(cached.sheet_id)
+        self._books.pop(book, None)  # the next cycle reads afresh
+        return result
+
+    @staticmethod
+    def _out_of_order(cached: _Book, wanted: Mapping[str, dict[str, str]], gone: list[int],
+                      new: list[str]) -> bool:
+        if new:
+            return True  # added at the bottom
+        removed = set(gone)
+        order = [key for row_id, key, _ in cached.rows if key and row_id not in removed]
+        reused = len(order) != len([key for key in order if key in wanted])
+        ranks = [(wanted[key]["owner"], wanted[key]["rank"]) for key in order if key in wanted]
+        return reused or ranks != sorted(ranks)
+
+    def _row(self, cached: _Book, layout: SheetLayout, values: Mapping[str, str], *,
+             row_id: int | None = None, bottom: bool = False) -> Any:
+        titles = {column.field: column.header for column in layout.columns}
+        titles.update(owner=layout.owner_header, rank=RANK)
+        cells = []
+        for name, text in values.items():
+            value: Any = int(text) if name in NUMERIC_FIELDS and text.isdigit() else text
+            cells.append({"columnId": cached.columns[titles[name]], "value": value,
+                          "strict": False})
+        data: dict[str, Any] = {"cells": cells}
+        if row_id is not None:
+            data["id"] = row_id
+        if bottom:
+            data["toBottom"] = True
+        return smartsheet.models.Row(data)
+
+    def _create(self, book: str, layout: SheetLayout) -> _Book:
+        columns: list[dict[str, Any]] = [
+            {"title": layout.headers[0], "type": "TEXT_NUMBER", "hidden": True, "locked": True},
+            {"title": layout.owner_header, "type": "TEXT_NUMBER", "locked": True},
+            {"title": RANK, "type": "TEXT_NUMBER", "hidden": True, "locked": True}]
+        columns.extend(_column(column.field, column.header, column.editable)
+                       for column in layout.columns[1:])
+        sheet = smartsheet.models.Sheet({"name": self.sheet_name.format(book=book)[:50],
+                                         "columns": columns})
+        if self.workspace_id:
+            created = self._call(book, self.client.Workspaces.create_sheet_in_workspace,
+                                 int(self.workspace_id), sheet).result
+        else:
+            with warnings.catch_warnings():  # "Sheets" home folder: deprecated, still served
+                warnings.simplefilter("ignore", DeprecationWarning)
+                created = self._call(book, self.client.Home.create_sheet, sheet).result
+        return _Book(int(created.id), {c.title: int(c.id) for c in created.columns},
+                     created=True)
+
+    def _ensure_columns(self, book: str, cached: _Book, layout: SheetLayout) -> None:
+        missing = [column for column in layout.columns[1:] if column.header not in cached.columns]
+        if not missing:
+            return
+        added = self._call(book, self.client.Sheets.add_columns, cached.sheet_id, [
+            smartsheet.models.Column({**_column(c.field, c.header, c.editable),
+                                      "index": len(cached.columns) + number})
+            for number, c in enumerate(missing)]).result
+        for column in added if isinstance(added, list) else [added]:
+            cached.columns[column.title] = int(column.id)
+
+
+def _column(name: str, header: str, editable: bool) -> dict[str, Any]:
+    column: dict[str, Any] = {"title": header, "type": "TEXT_NUMBER"}
+    if name == "customer":
+        column["primary"] = True
+    if name == "status":
+        column.update(type="PICKLIST", options=list(STATUSES), validation=True)
+    elif name in DATE_FIELDS:
+        column["type"] = "DATE"
+    if not editable:
+        column["locked"] = True  # protected: only the sheet's owner (the hub) may change it
+    return column
+
+
+def _wanted_rows(plan: BookPlan, layout: SheetLayout) -> dict[str, dict[str, str]]:
+    """Every row the sheet should hold, keyed; an owner with nothing to do gets one line."""
+    wanted: dict[str, dict[str, str]] = {}
+    fields = layout.fields[1:]
+    for tab in plan.tabs:
+        if not tab.rows:
+            line = dict.fromkeys(fields, "")
+            line.update(owner=tab.owner, rank="", customer=tab.empty_line or "")
+            line["key"] = f"{EMPTY_KEY}:{tab.owner}"
+            wanted[line.pop("key")] = line
+            continue
+        for row in tab.rows:
+            values = {name: row.values.get(name, "") for name in fields}
+            values.update(owner=tab.owner, rank=row.rank)
+            wanted[row.key] = values
+    return {key: {**values, "key": key} for key, values in wanted.items()}
+
+
+def calls_bound(changed_rows: int) -> int:
+    """The most a cycle may cost (what bench/sheets.py checks)."""
+    return 3 + math.ceil(changed_rows / BATCH)
