@@ -21,6 +21,7 @@ from rules.facts import situation
 from rules.model import RuleFile
 
 BATCH_SIZE = 2000
+BUSINESS_DAY_WAIT = 5  # the longest run of non-business days (Christmas and a weekend)
 
 
 @dataclass
@@ -59,6 +60,16 @@ class CompiledPolicy:
     @property
     def settings(self) -> PolicySettings:
         return self.rule_file.settings
+
+    @property
+    def thresholds(self) -> frozenset[int]:
+        """Days overdue at which a ladder step falls due (the cycle's incremental selection:
+        an account with no new events changes only when it reaches one of these). With
+        business days only, a step due on a weekend or holiday waits up to a few days, so
+        those days count too."""
+        late = range(BUSINESS_DAY_WAIT + 1) if self.settings.business_days_only else range(1)
+        return frozenset(step.at + extra for ladder in self.rule_file.ladders.values()
+                         for step in ladder.steps for extra in late)
 
     @property
     def file_name(self) -> str:

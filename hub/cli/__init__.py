@@ -57,18 +57,19 @@ def _register() -> None:
     from hub.cli import cycle  # noqa: PLC0415
     from hub.cli import db  # noqa: PLC0415
     from hub.cli import demo  # noqa: PLC0415
-    from hub.cli import export  # noqa: PLC0415
     from hub.cli import dispatch  # noqa: PLC0415
+    from hub.cli import export  # noqa: PLC0415
     from hub.cli import imports  # noqa: PLC0415
     from hub.cli import payments  # noqa: PLC0415
     from hub.cli import portal  # noqa: PLC0415
     from hub.cli import reports  # noqa: PLC0415
+    from hub.cli import rules  # noqa: PLC0415
     from hub.cli import scheduler  # noqa: PLC0415
     from hub.cli import users  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler):
+                   cycle, export, scheduler, rules):
         module.register(cli)
 
 

@@ -1,0 +1,134 @@
+"""`rules check [FILE]`, `rules explain CUSTOMER`, `rules simulate FILE`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from hub.bootstrap_rules import known_templates
+from hub.bootstrap_rules import rules_path
+from hub.cli import get_hub
+from hub.cli.payments import table
+from hub.config import Settings
+from hub.domain.decisions import describe_action
+from hub.domain.errors import NotFound
+from hub.domain.errors import RuleFileError
+from hub.domain.errors import UserError
+from hub.services.account_facts import load_account_facts
+
+
+@click.group("rules")
+def rules_group() -> None:
+    """Finance's rule file: check it, explain a customer, simulate a change."""
+
+
+def _default_file() -> Path:
+    from rules import DEFAULT_POLICY  # noqa: PLC0415
+
+    return Settings.from_env().rules_file or DEFAULT_POLICY
+
+
+@rules_group.command("check")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+def check(file: Path | None) -> None:
+    """Check a rule file (default: HUB_RULES_FILE) without activating it."""
+    path = file or _default_file()
+    if not path.exists():
+        raise UserError(f"{path}: no such rule file")
+    from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
+
+    problems = check_file(path, known_templates())
+    for problem in problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        click.secho(str(problem), fg=colour)
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        click.secho(f"{path.name}: {errors} error{'s' if errors != 1 else ''}; the file "
+                    f"cannot go live", fg="red", err=True)
+        raise SystemExit(1)
+    click.secho(f"{path.name}: OK, the file can go live", fg="green")
+
+
+def _as_of(value: str | None, default: date) -> date:
+    if value is None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--as-of must be a date such as 2026-12-01, got {value!r}") from None
+
+
+@rules_group.command("explain")
+@click.argument("customer")
+@click.option("--as-of", "as_of", help="the day to decide for (default: today)")
+@click.pass_context
+def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> None:
+    """Why the rules in force decide what they do for CUSTOMER."""
+    from rules.explain import explain  # noqa: PLC0415 - the engine loads only when needed
+    from rules.policy import CompiledPolicy  # noqa: PLC0415
+
+    hub = get_hub(ctx)
+    day = _as_of(as_of, hub.clock.today())
+    policy = hub.policy()
+    if not isinstance(policy, CompiledPolicy):
+        raise UserError("the rules in force cannot explain themselves")
+    with hub.engine.connect() as connection:
+        found = list(load_account_facts(connection, as_of=day, customer_codes=[customer],
+                                        enforcement=hub.settings.enforcement))
+    if not found:
+        raise NotFound(f"there is no customer {customer!r}")
+    result = explain(policy, found[0])
+    click.echo(f"{result.customer_code} on {result.as_of}, rules {policy.file_name} "
+               f"({policy.version[:12]})")
+    click.echo(f"  segment: {result.segment or 'none matches'}")
+    click.echo(f"  paused by: {result.pause or 'nothing'}")
+    click.echo("  facts: " + ", ".join(f"{k}={_shown(v)}"
+                                       for k, v in sorted(result.facts.items())))
+    rows = [["yes" if c.matched else "no", c.kind,
+             f"{c.ladder} / {c.name}" if c.ladder else c.name, str(c.line), c.condition]
+            for c in result.checks]
+    click.echo(table(["match", "kind", "name", "line", "condition"], rows))
+    for decision in result.decisions:
+        state = f"paused by {decision.paused_by}" if decision.paused_by else "decided"
+        click.echo(f"{state}: {decision.rule} ({decision.source}), key {decision.key}")
+        for action in decision.actions:
+            click.echo(f"    {describe_action(action)}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if not result.decisions:
+        click.echo("no decision today")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@rules_group.command("simulate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", "as_of", help="the day to compare (default: today)")
+@click.pass_context
+def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
+    """The decisions that would differ from the rules in force if FILE went live."""
+    hub = get_hub(ctx)
+    day = _as_of(as_of, hub.clock.today())
+    text = file.read_text(encoding="utf-8")
+    try:
+        rows = hub.rule_files.simulate(text, day, in_force=hub.policy(), file_name=file.name)
+    except RuleFileError as exc:
+        raise UserError(str(exc)) from None
+    if not rows:
+        click.echo(f"{file.name}: no decision on {day} would change")
+        return
+    click.echo(table(["customer", "change", "rule", "rules in force", file.name],
+                     [[r.customer_code, r.change, r.rule, r.in_force, r.candidate]
+                      for r in rows]))
+    click.echo(f"{len(rows)} decision{'s' if len(rows) != 1 else ''} would change on {day} "
+               f"(in force: {rules_path(hub).name})")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(rules_group)

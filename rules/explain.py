@@ -1,0 +1,49 @@
+"""Why the rules decide what they decide for one account, in words (`rules explain`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Decision
+from rules.policy import CompiledPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class RuleCheck:
+    kind: str  # segment | step | pause | event
+    name: str
+    ladder: str | None
+    line: int
+    condition: str
+    matched: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    customer_code: str
+    as_of: str
+    segment: str | None
+    pause: str | None
+    checks: tuple[RuleCheck, ...]
+    decisions: tuple[Decision, ...]  # paused ones included (paused_by set)
+    notes: tuple[str, ...]
+    facts: dict[str, object]  # what the rules saw
+
+
+def explain(policy: CompiledPolicy, facts: AccountFacts) -> Explanation:
+    """Runs the account through the engine (checked against the shadow) and reports every
+    rule with its condition and whether it matched."""
+    outcome = policy.outcomes([facts])[0]
+    from rules.facts import situation  # noqa: PLC0415
+
+    seen = situation(policy.rule_file, facts)
+    matched = policy.compiled.shadow(seen.fact)
+    checks = tuple(RuleCheck(rule.kind, rule.name, rule.ladder, rule.line, rule.text,
+                             rule.rule_id in matched) for rule in policy.compiled.rules)
+    return Explanation(facts.customer_code, facts.today.isoformat(), outcome.segment,
+                       outcome.pause, checks, tuple(outcome.decisions),
+                       tuple(outcome.notes + policy.last_report.engine_failures
+                             + policy.last_report.disagreements),
+                       {key.replace("_", ".", 1): value for key, value in seen.fact.items()
+                        if key != "always"})

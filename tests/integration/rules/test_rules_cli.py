@@ -1,0 +1,77 @@
+"""`python app.py rules check|explain|simulate` (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+from click.testing import Result
+
+from hub.bootstrap import Hub
+from hub.cli import cli
+from rules import DEFAULT_POLICY
+from tests.builders import add_customer
+from tests.builders import add_invoice
+
+DEFAULT = DEFAULT_POLICY.read_text(encoding="utf-8")
+
+
+def run(hub: Hub, *args: str, rules_file: Path | None = None) -> Result:
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir), "HUB_RULES_FILE": str(rules_file or "")}
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def ledger(hub: Hub) -> None:
+    with hub.engine.begin() as connection:
+        acme = add_customer(connection, "ACME", owner="ana@example.com", country="NL")
+        add_invoice(connection, "A-1", acme, issued="2026-10-01", due="2026-11-09",
+                    amount="1200.00")  # 14 days overdue on 2026-11-23
+        small = add_customer(connection, "SMALL", country="NL")
+        add_invoice(connection, "S-1", small, issued="2026-10-01", due="2026-11-18",
+                    amount="300.00")  # 5 days overdue
+
+
+def test_check_reports_file_line_and_rule(hub: Hub, tmp_path: Path) -> None:
+    broken = tmp_path / "collections.yaml"
+    broken.write_text(DEFAULT.replace("at: 14, send: [email, letter]",
+                                      "at: fourteen, send: [email, letter]"), encoding="utf-8")
+    result = run(hub, "rules", "check", str(broken))
+    assert result.exit_code == 1
+    assert ('collections.yaml line 18, step "firm reminder": "at" must be a number of days, '
+            'got "fourteen"') in result.output
+    good = run(hub, "rules", "check", str(DEFAULT_POLICY))
+    assert good.exit_code == 0
+    assert "default.yaml: OK, the file can go live" in good.output
+
+
+def test_explain_shows_the_matching_rules_and_the_decision(hub: Hub) -> None:
+    ledger(hub)
+    result = run(hub, "rules", "explain", "ACME", "--as-of", "2026-11-23")
+    assert result.exit_code == 0, result.output
+    assert "segment: business" in result.output
+    assert "decided: friendly reminder (default.yaml line 17)" in result.output
+    assert "send reminder-1 by email" in result.output
+    assert re.search(r"yes +step +business / firm reminder +18 +account.days_overdue >= 14",
+                     result.output)
+    assert "account.days_overdue=14," in result.output
+    missing = CliRunner().invoke(cli, ["rules", "explain", "NOBODY"], env={
+        "HUB_DATABASE_URL": hub.settings.database_url, "HUB_VAR_DIR": str(hub.settings.var_dir)})
+    assert missing.exit_code == 2
+    assert "there is no customer 'NOBODY'" in missing.output
+
+
+def test_simulate_prints_the_decisions_that_would_change(hub: Hub, tmp_path: Path) -> None:
+    ledger(hub)
+    later = tmp_path / "later.yaml"
+    later.write_text(DEFAULT.replace("{name: friendly reminder, at: 3, send: [email]",
+                                     "{name: friendly reminder, at: 7, send: [email]"),
+                     encoding="utf-8")
+    result = run(hub, "rules", "simulate", str(later), "--as-of", "2026-11-23")
+    assert result.exit_code == 0, result.output
+    assert "SMALL     gone    friendly reminder" in result.output
+    assert "ACME" not in result.output
+    assert "1 decision would change on 2026-11-23" in result.output
+    same = run(hub, "rules", "simulate", str(DEFAULT_POLICY), "--as-of", "2026-11-23")
+    assert "no decision on 2026-11-23 would change" in same.output
