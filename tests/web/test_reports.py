@@ -43,7 +43,8 @@ def test_finance_reads_the_numbers_with_charts(staffed: Hub,
     assert page.count("<svg") >= 4  # aging, DSO, CEI, promises
     assert "Open EUR by days overdue" in page
     assert "EUR 3,100.00" in page  # A-1 600 + A-2 500 + B-1 2000 open
-    assert "Promises kept" in page and "50.0 %" in page  # 1 kept, 1 broken
+    assert "Promises kept" in page
+    assert "50.0 %" in page
     assert "ann@example.com" in page  # productivity: a contact and two promises
 
 
