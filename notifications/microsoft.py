@@ -61,7 +61,7 @@ class GraphClient(HttpTransport):
         self.base_url = base_url.rstrip("/")
         self.app = msal.ConfidentialClientApplication(
             client_id, client_credential=client_secret, authority=f"{host}/{tenant}",
-            http_client=session, timeout=timeout)
+            http_client=session, timeout=timeout, instance_discovery=False)
 
     def token(self) -> str:
         try:
