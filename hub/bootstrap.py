@@ -27,6 +27,7 @@ from hub.services.dispatch import Dispatcher
 from hub.services.portal_links import LedgerPortalLinks
 from hub.services.rule_files import PolicyStatus
 from hub.services.rule_files import RuleFiles
+from hub.services.sheets import SheetSync
 
 
 @dataclass
@@ -71,6 +72,26 @@ class Hub:
         from hub.bootstrap_notify import build_notify_hook  # noqa: PLC0415
 
         return build_notify_hook(self)
+
+    # --- shared sheets (SHEETS): the backend follows HUB_SHEETS_BACKEND ---
+
+    def sheet_sync(self, backend: str | None = None) -> SheetSync | None:
+        """The sheet sync on the configured backend (or `backend`); None when off."""
+        from hub.bootstrap_sheets import build_sheet_sync  # noqa: PLC0415
+
+        return build_sheet_sync(self, backend)
+
+    def cycle_hooks(self) -> dict[str, list[CycleHook]]:
+        """The adapters' phases of the daily cycle (hub/cycle_wiring.py runs them)."""
+        from hub.services.sheets_hooks import SheetReadBackHook  # noqa: PLC0415
+        from hub.services.sheets_hooks import SheetWriteOutHook  # noqa: PLC0415
+
+        hooks: dict[str, list[CycleHook]] = {"notify": [self.notify_hook()]}
+        sync = self.sheet_sync()
+        if sync is not None:
+            hooks["read_back"] = [SheetReadBackHook(sync, self.clock)]
+            hooks["write_out"] = [SheetWriteOutHook(sync, self.clock)]
+        return hooks
 
     # --- rules (RULES): the rule file in force, reloaded when it changed ---
 

@@ -75,6 +75,67 @@ def _public_url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def _pairs(env: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    """'Sales=abc,Support=def' -> (("Sales", "abc"), ("Support", "def"))."""
+    pairs = []
+    for pair in env.get(name, "").split(","):
+        if pair.strip():
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip() or not value.strip():
+                raise ConfigError(f"{name} must look like 'Sales=ID,*=ID', got {pair!r}")
+            pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class SheetSettings:
+    """Shared worklist sheets (docs/sheets.md)."""
+
+    backend: str = "xlsx"  # xlsx | google | smartsheet | off
+    directory: Path | None = None  # XLSX workbooks; default var/sheets
+    layout_file: Path | None = None  # None: sync/sheets/layout.yaml
+    language: str = "en"  # header language
+    portal_links: bool = True  # fill the portal-link column (issues debtor links)
+    max_attempts: int = 5  # per request, for 429 / 5xx / rate-limit answers
+    google_credentials_file: Path | None = None  # service-account or authorized-user JSON
+    google_spreadsheets: tuple[tuple[str, str], ...] = ()  # department (or *) -> key
+    google_api_url: str = ""  # empty: Google's own hosts
+    google_requests_per_minute: int = 60
+    smartsheet_token: str = ""
+    smartsheet_api_url: str = ""  # empty: https://api.smartsheet.com/2.0
+    smartsheet_sheets: tuple[tuple[str, str], ...] = ()  # department -> sheet id
+    smartsheet_workspace: str = ""  # where new sheets are created; empty: "Sheets" home
+    smartsheet_requests_per_minute: int = 300
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SheetSettings:
+        backend = env.get("HUB_SHEETS_BACKEND", "xlsx").strip().lower() or "xlsx"
+        if backend not in ("xlsx", "google", "smartsheet", "off"):
+            raise ConfigError(f"HUB_SHEETS_BACKEND must be xlsx, google, smartsheet or off, "
+                              f"got {backend!r}")
+        credentials = env.get("HUB_GOOGLE_CREDENTIALS_FILE", "").strip()
+        return cls(
+            backend=backend,
+            directory=Path(env["HUB_SHEETS_DIR"]) if env.get("HUB_SHEETS_DIR") else None,
+            layout_file=Path(env["HUB_SHEETS_LAYOUT"]) if env.get("HUB_SHEETS_LAYOUT")
+            else None,
+            language=env.get("HUB_SHEETS_LANGUAGE", "").strip() or "en",
+            portal_links=env_bool(env, "HUB_SHEETS_PORTAL_LINKS", True),
+            max_attempts=env_int(env, "HUB_SHEETS_MAX_ATTEMPTS", 5, minimum=1),
+            google_credentials_file=Path(credentials) if credentials else None,
+            google_spreadsheets=_pairs(env, "HUB_GOOGLE_SPREADSHEETS"),
+            google_api_url=env.get("HUB_GOOGLE_API_URL", "").strip(),
+            google_requests_per_minute=env_int(env, "HUB_GOOGLE_REQUESTS_PER_MINUTE", 60,
+                                               minimum=1),
+            smartsheet_token=env_secret(env, "HUB_SMARTSHEET_TOKEN", "").strip(),
+            smartsheet_api_url=env.get("HUB_SMARTSHEET_API_URL", "").strip(),
+            smartsheet_sheets=_pairs(env, "HUB_SMARTSHEET_SHEETS"),
+            smartsheet_workspace=env.get("HUB_SMARTSHEET_WORKSPACE", "").strip(),
+            smartsheet_requests_per_minute=env_int(env, "HUB_SMARTSHEET_REQUESTS_PER_MINUTE",
+                                                   300, minimum=1),
+        )
+
+
 @dataclass(frozen=True)
 class NotifySettings:
     """Notification channels (docs/notifications.md). Empty credentials: channel off."""
@@ -192,6 +253,7 @@ class Settings:
     entra_client_secret: str = ""
     entra_authority: str = "https://login.microsoftonline.com/organizations"
     notify: NotifySettings = field(default_factory=NotifySettings)
+    sheets: SheetSettings = field(default_factory=SheetSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
     enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
     cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
@@ -275,4 +337,5 @@ class Settings:
             misfire_grace_minutes=env_int(env, "HUB_SCHEDULER_MISFIRE_GRACE_MINUTES", 60,
                                           minimum=1),
             notify=NotifySettings.from_env(env),
+            sheets=SheetSettings.from_env(env),
         )

@@ -65,11 +65,12 @@ def _register() -> None:
     from hub.cli import reports  # noqa: PLC0415
     from hub.cli import rules  # noqa: PLC0415
     from hub.cli import scheduler  # noqa: PLC0415
+    from hub.cli import sheets  # noqa: PLC0415
     from hub.cli import users  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules):
+                   cycle, export, scheduler, rules, sheets):
         module.register(cli)
 
 

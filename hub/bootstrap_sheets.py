@@ -1,0 +1,69 @@
+"""The sheets half of the composition root (hub/bootstrap.py calls it): which backend
+follows from HUB_SHEETS_BACKEND; the adapters are imported only when used."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from hub.config import ConfigError
+from hub.ports import WorksheetBackend
+from hub.services.sheets import SheetSync
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+BACKENDS = ("xlsx", "google", "smartsheet")
+
+
+def build_backend(hub: Hub, name: str | None = None) -> WorksheetBackend:
+    settings = hub.settings.sheets
+    name = name or settings.backend
+    if name == "xlsx":
+        from sync.sheets.xlsx import XlsxBackend  # noqa: PLC0415
+
+        return XlsxBackend(settings.directory or hub.settings.var_dir / "sheets")
+    from sync.sheets.pacing import RetryPolicy  # noqa: PLC0415
+
+    retry = RetryPolicy(attempts=settings.max_attempts)
+    if name == "google":
+        from sync.sheets.gsheets import GoogleSheetsBackend  # noqa: PLC0415
+        from sync.sheets.gsheets import load_credentials  # noqa: PLC0415
+        from sync.sheets.pacing import Pacer  # noqa: PLC0415
+
+        if settings.google_credentials_file is None:
+            raise ConfigError("HUB_SHEETS_BACKEND=google needs HUB_GOOGLE_CREDENTIALS_FILE "
+                              "(a service-account key; see docs/sheets.md)")
+        if not settings.google_spreadsheets:
+            raise ConfigError("HUB_SHEETS_BACKEND=google needs HUB_GOOGLE_SPREADSHEETS, "
+                              "for example 'Sales=1AbC...,*=1XyZ...'")
+        return GoogleSheetsBackend(
+            spreadsheets=dict(settings.google_spreadsheets),
+            credentials=load_credentials(settings.google_credentials_file),
+            api_base=settings.google_api_url or None,
+            pacer=Pacer(settings.google_requests_per_minute), retry=retry)
+    if name == "smartsheet":
+        from sync.sheets.pacing import Pacer  # noqa: PLC0415
+        from sync.sheets.smartsheet import SmartsheetBackend  # noqa: PLC0415
+
+        if not settings.smartsheet_token:
+            raise ConfigError("HUB_SHEETS_BACKEND=smartsheet needs HUB_SMARTSHEET_TOKEN "
+                              "(see docs/sheets.md)")
+        return SmartsheetBackend(
+            token=settings.smartsheet_token, api_base=settings.smartsheet_api_url or None,
+            sheets=dict(settings.smartsheet_sheets),
+            workspace_id=settings.smartsheet_workspace or None,
+            pacer=Pacer(settings.smartsheet_requests_per_minute), retry=retry)
+    raise ConfigError(f"unknown sheets backend {name!r}: use {', '.join(BACKENDS)}")
+
+
+def build_sheet_sync(hub: Hub, backend: str | None = None) -> SheetSync | None:
+    """None when sheets are off (HUB_SHEETS_BACKEND=off and no backend asked for)."""
+    settings = hub.settings.sheets
+    if backend is None and settings.backend == "off":
+        return None
+    from sync.sheets.layout import load_layout  # noqa: PLC0415
+
+    layout = load_layout(settings.layout_file, settings.language)
+    return SheetSync(hub.engine, build_backend(hub, backend), layout,
+                     portal_links=hub.portal_links() if settings.portal_links else None,
+                     zone_name=hub.settings.timezone)
