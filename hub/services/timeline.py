@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from hub.ledger.tables import events
 from hub.ledger.tables import invoices
+from hub.ledger.tables import messages
 
 # Event kinds grouped for display (the first part of "kind" before the dot).
 GROUPS = {
@@ -66,3 +67,30 @@ def timeline(connection: Connection, customer_id: int, *, limit: int = 100,
                              data=dict(r.data or {}))
                for r in rows[:limit]]
     return TimelinePage(entries, entries[-1].id if len(rows) > limit else None)
+
+
+@dataclass(frozen=True)
+class MessageEntry:
+    created_at: datetime
+    sent_at: datetime | None
+    state: str
+    channel: str | None
+    template: str
+    language: str
+    recipient: str | None
+    subject: str | None
+    body: str | None
+    last_error: str | None
+
+
+def messages_for(connection: Connection, customer_code: str, *,
+                 limit: int = 50) -> list[MessageEntry]:
+    """The messages to this debtor, newest first, with their rendered content."""
+    rows = connection.execute(
+        sa.select(messages).where(messages.c.customer_code == customer_code,
+                                  messages.c.recipient_kind == "debtor")
+        .order_by(messages.c.id.desc()).limit(limit))
+    return [MessageEntry(created_at=r.created_at, sent_at=r.sent_at, state=r.state,
+                         channel=r.channel, template=r.template, language=r.language,
+                         recipient=r.recipient, subject=r.subject, body=r.body,
+                         last_error=r.last_error) for r in rows]

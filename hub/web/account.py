@@ -10,6 +10,7 @@ from flask import request
 from hub.domain.errors import NotFound
 from hub.services import queries
 from hub.services.queries import CustomerDetail
+from hub.services.timeline import messages_for
 from hub.services.timeline import timeline
 from hub.web.access import Viewer
 from hub.web.access import hub
@@ -54,8 +55,9 @@ def account_page(code: str) -> str:
     with the_hub.engine.connect() as connection:
         events = timeline(connection, detail.customer.id, limit=TIMELINE_PAGE,
                           before_id=before, kinds=kinds)
+        sent = messages_for(connection, detail.customer.code)
     today = the_hub.clock.today()
     return render_template("account.html", detail=detail, customer=detail.customer,
-                           events=events, kinds=kinds or "", today=today,
+                           events=events, kinds=kinds or "", today=today, messages=sent,
                            can_act=viewer.can_act,
                            account_actions=account_actions(detail))

@@ -23,12 +23,16 @@ from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from hub.domain.decisions import PolicySettings
 from hub.domain.errors import NotFound
+from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.ledger.accounts import account as account_ref
+from hub.services import account_status
 from hub.services import disputes
+from hub.services import holds
 from hub.services import plans
 from hub.services import promises
 from hub.services import tasks
@@ -124,11 +128,20 @@ def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
     return found
 
 
+def _plan_limits() -> PlanLimits | None:
+    """The rule file's auto-approval limits; None (every plan reviewed) without rules."""
+    try:
+        settings = getattr(hub().policy(), "settings", None)  # agreed, not in the Protocol
+    except RuleFileError:
+        return None
+    return settings.plan_auto_approve if isinstance(settings, PolicySettings) else None
+
+
 def _plan(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     instalments = parse_instalments(form.get("instalments", ""), _currency(form))
     outcome = plans.propose_plan(c, customer_code=code, instalments=instalments,
                                  actor=viewer.email, source=SOURCE, now=hub().clock.now(),
-                                 limits=PlanLimits(), today=hub().clock.today())
+                                 limits=_plan_limits(), today=hub().clock.today())
     if outcome.approved:
         return f"{code}: payment plan approved."
     return f"{code}: payment plan recorded for review ({'; '.join(outcome.reasons)})."
@@ -142,15 +155,45 @@ def _dispute(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     return f"{code}: dispute opened on {', '.join(numbers) or 'all open invoices'}."
 
 
+def _hold(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    if not form.get("reason", "").strip():
+        raise UserError("say why (reason): it is kept on the account's timeline")
+    placed = holds.hold_account(c, customer_code=code, reason=form["reason"].strip(),
+                                actor=viewer.email, source=SOURCE, now=hub().clock.now())
+    return f"{code}: sales hold placed." if placed else f"{code} was on hold already."
+
+
+def _release(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    if not form.get("reason", "").strip():
+        raise UserError("say why (reason): it is kept on the account's timeline")
+    released = holds.release_account(c, customer_code=code, reason=form["reason"].strip(),
+                                     actor=viewer.email, source=SOURCE, now=hub().clock.now())
+    return f"{code}: sales hold released." if released else f"{code} had no sales hold."
+
+
+def _exclusion(excluded: bool) -> Action:
+    def act(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+        changed = account_status.set_excluded(
+            c, customer_code=code, excluded=excluded, reason=form.get("reason", ""),
+            actor=viewer.email, source=SOURCE, now=hub().clock.now())
+        state = "excluded from" if excluded else "included in"
+        return f"{code}: {state} collection." if changed else f"{code} was {state} it already."
+    return act
+
+
+def _legal(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    account_status.hand_over_to_legal(c, customer_code=code, reason=form.get("reason", ""),
+                                      actor=viewer.email, source=SOURCE,
+                                      now=hub().clock.now())
+    return f"{code}: handed over to legal."
+
+
 ACTIONS: dict[str, Action] = {
     "contacted": _contacted, "done": _done, "snooze": _snooze, "note": _note,
-    "promise": _promise, "plan": _plan, "dispute": _dispute,
+    "promise": _promise, "plan": _plan, "dispute": _dispute, "hold": _hold,
+    "release": _release, "exclude": _exclusion(True), "include": _exclusion(False),
+    "legal": _legal,
 }
-
-
-def register_action(name: str, action: Action) -> None:
-    """More actions (holds, exclusion, legal hand-over) plug in here."""
-    ACTIONS[name] = action
 
 
 @actions.post("/act/<name>")
