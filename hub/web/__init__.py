@@ -61,6 +61,7 @@ def _setup_blueprints(app: Flask) -> None:
     session cookie, so it is exempt from CSRF checks."""
     from hub.web.account import account  # noqa: PLC0415
     from hub.web.actions import actions  # noqa: PLC0415
+    from hub.web.admin import admin  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.rule_editor import rule_editor  # noqa: PLC0415
@@ -69,7 +70,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.team import team  # noqa: PLC0415
     from hub.web.ui import ui  # noqa: PLC0415
 
-    for blueprint in (signin, ui, account, actions, reports, team, rule_editor):
+    for blueprint in (signin, ui, account, actions, reports, team, rule_editor, admin):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)

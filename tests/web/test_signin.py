@@ -94,3 +94,18 @@ def test_next_never_leads_off_site(staff_app: Flask) -> None:
                                             "csrf_token": token,
                                             "next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
+
+
+def test_admins_read_the_audit_log_and_nobody_else(staffed: Hub, staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    token = csrf_from(client.get("/signin").get_data(as_text=True))
+    client.post("/signin", data={"email": "ann@example.com", "password": "nope",
+                                 "csrf_token": token})
+    sign_in(client, "ann@example.com")
+    assert client.get("/admin/audit").status_code == 403
+    admin = staff_app.test_client()
+    sign_in(admin, "adm@example.com")
+    page = admin.get("/admin/audit?show=signin.").get_data(as_text=True)
+    assert "signin.failed" in page
+    assert "reason: bad_credentials" in page
+    assert "Fay Finance" in page  # the staff list
