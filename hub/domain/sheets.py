@@ -181,7 +181,8 @@ TAB_FORBIDDEN = set("[]:*?/\\'")
 
 def tab_title(owner: str, taken: set[str]) -> str:
     """A tab name every backend accepts (Excel: 31 characters, no []:*?/\\)."""
-    base = "".join("_" if char in TAB_FORBIDDEN else char for char in owner).strip() or "owner"
+    name = owner.split("@", 1)[0] if "@" in owner else owner  # ann@x.com -> "ann"
+    base = "".join("_" if char in TAB_FORBIDDEN else char for char in name).strip() or "owner"
     base = base[:31]
     title, number = base, 2
     while title.lower() in taken:

@@ -21,6 +21,7 @@ from urllib.parse import urlunsplit
 import requests
 from google.auth.credentials import Credentials
 from google.auth.transport.requests import AuthorizedSession
+from google.auth.transport.requests import Request as GoogleAuthRequest
 from google.oauth2 import credentials as user_credentials
 from google.oauth2 import service_account
 from gspread.exceptions import APIError
@@ -45,7 +46,10 @@ from sync.sheets.pacing import RetryPolicy
 from sync.sheets.pacing import retry_after_of
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
-GOOGLE_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
+# The Sheets API, Drive, and the OAuth token endpoint of authorized-user credentials
+# (google-auth ignores a token_uri in such a file; a service-account key's is honoured).
+GOOGLE_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/",
+                "https://oauth2.googleapis.com/")
 MAX_BODY = 1_500_000  # Google recommends at most 2 MB per request
 BANDS = ((90, {"red": 0.96, "green": 0.78, "blue": 0.76}),
          (30, {"red": 0.99, "green": 0.91, "blue": 0.70}),
@@ -131,10 +135,13 @@ class GoogleSheetsBackend:
                  api_base: str | None = None, pacer: Pacer | None = None,
                  retry: RetryPolicy | None = None) -> None:
         self.spreadsheets = dict(spreadsheets)
-        session = AuthorizedSession(credentials)  # type: ignore[no-untyped-call]
+        token_session = requests.Session()  # refreshes the access token
+        session = AuthorizedSession(credentials,  # type: ignore[no-untyped-call]
+                                    auth_request=GoogleAuthRequest(token_session))
         if api_base:
             for host in GOOGLE_HOSTS:
                 session.mount(host, RedirectAdapter(api_base))
+                token_session.mount(host, RedirectAdapter(api_base))
         self.http = PacedHTTPClient(credentials, session, pacer=pacer or Pacer(60),
                                     retry=retry or RetryPolicy())
         self._sheets: dict[str, dict[str, dict[str, Any]]] = {}  # book -> title -> properties

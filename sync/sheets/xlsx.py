@@ -49,6 +49,12 @@ FILLS = {"severe": "F4C7C3", "late": "FCE8B2", "due": "FFF8E1"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def book_filename(book: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", book).strip("-.") or "sheets"
     return f"{slug}.xlsx"
@@ -108,6 +114,10 @@ class XlsxBackend:
             summary = by_owner.get(SUMMARY_KEY)
             if summary is None:
                 summary = workbook.create_sheet(layout.summary_title, 0)
+                summary.column_dimensions["A"].hidden = True
+                for index in range(2, len(layout.summary_headers) + 2):
+                    summary.column_dimensions[column_letter(index - 1)].width = 24
+                    summary.cell(row=1, column=index).font = Font(bold=True)
                 changed = True
             changed |= self._apply(summary, summary_grid(plan, layout), layout, result,
                                    editable=False)
@@ -235,6 +245,9 @@ class XlsxBackend:
             workbook.save(temporary)
             with open(temporary, "rb") as written:
                 os.fsync(written.fileno())
+            # mkstemp makes the file private; a shared workbook gets the usual mode
+            mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+            os.chmod(temporary, mode)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
