@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 
 def load_policy(hub: Hub) -> Policy:
-    """The rule file in force: HUB_RULES_FILE, or the default policy."""
+    """The rules in force: `Hub.policy()` (the activated rule-file version, reloaded when
+    HUB_RULES_FILE changes), or else the file compiled here."""
+    in_force = getattr(hub, "policy", None)
+    if callable(in_force):
+        policy: Policy = in_force()
+        return policy
     from notifications.templates import known_templates  # noqa: PLC0415
     from rules import DEFAULT_POLICY  # noqa: PLC0415
     from rules import load_policy as compile_policy  # noqa: PLC0415
@@ -35,9 +40,23 @@ def cycle_hooks(hub: Hub) -> dict[str, Sequence[CycleHook]]:
     return {phase: list(hooks.get(phase, ())) for phase in PHASES}
 
 
+def ladder_thresholds(policy: Policy) -> frozenset[int] | None:
+    """The days overdue at which a ladder step starts: the only days on which an account
+    nothing happened to can change (dates of promises and plans aside, which the cycle
+    knows). Read from the compiled rule file; None when the policy does not show them."""
+    offered = getattr(policy, "thresholds", None)
+    if callable(offered):
+        return frozenset(offered())
+    ladders = getattr(getattr(policy, "rule_file", None), "ladders", None)
+    if not isinstance(ladders, dict):
+        return None
+    return frozenset(step.at for ladder in ladders.values() for step in ladder.steps)
+
+
 def build_cycle(hub: Hub, policy: Policy | None = None) -> Cycle:
-    return Cycle(hub.engine, policy or load_policy(hub), now=hub.clock.now,
-                 hooks=cycle_hooks(hub))
+    policy = policy or load_policy(hub)
+    return Cycle(hub.engine, policy, now=hub.clock.now, hooks=cycle_hooks(hub),
+                 thresholds=ladder_thresholds(policy))
 
 
 def cycle_options(hub: Hub, *, as_of: date | None = None, dry_run: bool = False,

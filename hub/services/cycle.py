@@ -88,9 +88,14 @@ def _thresholds(policy: Policy) -> frozenset[int] | None:
 
 class Cycle:
     def __init__(self, engine: Engine, policy: Policy, *, now: Callable[[], datetime],
-                 hooks: Mapping[str, Sequence[CycleHook]] | None = None) -> None:
+                 hooks: Mapping[str, Sequence[CycleHook]] | None = None,
+                 thresholds: frozenset[int] | None = None) -> None:
+        """`thresholds`: the days overdue at which the policy's decisions can change (the
+        ladder steps' days), for the incremental evaluation; when neither given nor offered
+        by the policy (`policy.thresholds()`), every cycle evaluates every account."""
         self.engine = engine
         self.policy = policy
+        self.thresholds = thresholds if thresholds is not None else _thresholds(policy)
         self.now = now
         self.hooks = {phase: list((hooks or {}).get(phase, ())) for phase in PHASES}
 
@@ -224,7 +229,7 @@ class Cycle:
 
     def _candidates(self, connection: Connection, options: CycleOptions, report: CycleReport,
                     latest: object, grace: int) -> list[str] | None:
-        thresholds = _thresholds(self.policy)
+        thresholds = self.thresholds
         watermark = getattr(latest, "event_watermark", None)
         last_full = runs.last_full_evaluation(connection)
         due = (options.full_every_days is not None and

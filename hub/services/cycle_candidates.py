@@ -23,6 +23,9 @@ from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
 
 OPEN_STATUSES = ("open", "partially_paid")
+# A step that falls on a weekend or public holiday is taken on the next business day:
+# thresholds reached this many days before the last run are looked at again.
+BUSINESS_DAY_SLACK = 4
 
 
 def changed_accounts(connection: Connection, *, since_event: int, last_as_of: date,
@@ -34,7 +37,8 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
         sa.select(events.c.customer_id).distinct()
         .where(events.c.id > since_event, events.c.customer_id.is_not(None))))
     first_day = last_as_of + timedelta(days=1)
-    ranges = [sa.between(invoices.c.due_date, first_day - timedelta(days=days),
+    since = first_day - timedelta(days=BUSINESS_DAY_SLACK)
+    ranges = [sa.between(invoices.c.due_date, since - timedelta(days=days),
                          as_of - timedelta(days=days)) for days in sorted(set(thresholds))]
     if ranges and first_day <= as_of:
         ids.update(row[0] for row in connection.execute(
