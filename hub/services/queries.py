@@ -54,6 +54,8 @@ class InvoiceFilter:
     status: InvoiceStatus | None = None
     overdue: bool | None = None  # True: past due and still open on `today`
     currency: str | None = None
+    owner: str | None = None  # the customer's owner (any case): a collector's scope
+    department: str | None = None  # the customer's department: a manager's scope
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,10 @@ def list_invoices(bind: Bind, filters: InvoiceFilter, today: date, *, page: int,
         query = query.where(invoices.c.status == filters.status.value)
     if filters.currency:
         query = query.where(invoices.c.currency == filters.currency)
+    if filters.owner:
+        query = query.where(sa.func.lower(customers.c.owner) == filters.owner.lower())
+    if filters.department:
+        query = query.where(customers.c.department == filters.department)
     overdue = sa.and_(invoices.c.due_date < today, invoices.c.open_minor > 0,
                       invoices.c.status.in_(OPEN_STATUSES))
     if filters.overdue is True:

@@ -1,7 +1,9 @@
-"""The JSON API under /api/v1: customers, invoices and the aging report.
+"""The JSON API under /api/v1: customers, invoices, payments, promises, plans,
+disputes, tasks, cycle runs and reports.
 
-Lists are paginated (`?page=&per_page=`) in one envelope, errors use the envelope
-of hub.web.errors, and /api/v1/openapi.json describes every route here.
+Every route but the OpenAPI document needs a caller (hub.web.auth) and shows only what
+the caller's role sees. Lists are paginated (`?page=&per_page=`) in one envelope, errors
+use the envelope of hub.web.errors, and /api/v1/openapi.json describes every route.
 """
 
 from __future__ import annotations
@@ -9,30 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from flask import current_app
 
-from hub.bootstrap import Hub
 from hub.domain.model import InvoiceStatus
+from hub.services import api_queries
 from hub.services import queries
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
+from hub.web import api_reports
+from hub.web import api_resources
 from hub.web import params
 from hub.web import serialize
+from hub.web.api_scope import check_visible
+from hub.web.api_scope import narrow
+from hub.web.api_scope import paging as _paging
+from hub.web.api_scope import require_whole_ledger
+from hub.web.api_scope import scope
+from hub.web.api_scope import the_hub as _hub
 from hub.web.auth import authenticate_api_request
+from hub.web.auth import challenge
 from hub.web.openapi import openapi_document
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.before_request(authenticate_api_request)
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["hub"]
-    return hub
-
-
-def _paging() -> params.Paging:
-    settings = _hub().settings
-    return params.paging(settings.api_page_size, settings.api_max_page_size)
+api.after_request(challenge)
+api_resources.register(api)
+api_reports.register(api)
 
 
 @api.get("/openapi.json")
@@ -43,9 +46,11 @@ def openapi() -> dict[str, Any]:
 @api.get("/customers")
 def list_customers() -> dict[str, Any]:
     params.allow_only("owner", "department", "country", "q", *params.PAGINATION)
-    filters = queries.CustomerFilter(owner=params.text("owner"),
-                                     department=params.text("department"),
-                                     country=params.text("country"), q=params.text("q"))
+    limits = scope()
+    filters = queries.CustomerFilter(
+        owner=narrow(params.text("owner"), limits.owner, any_case=True),
+        department=narrow(params.text("department"), limits.department),
+        country=params.text("country"), q=params.text("q"))
     paging = _paging()
     found = queries.list_customers(_hub().engine, filters, page=paging.page,
                                    per_page=paging.per_page)
@@ -58,6 +63,7 @@ def get_customer(code: str) -> dict[str, Any]:
     params.allow_only()
     hub = _hub()
     detail = queries.customer_detail(hub.engine, code)
+    check_visible(detail.customer.owner, detail.customer.department, f"customer {code!r}")
     return {"data": serialize.customer_detail(detail, hub.clock.today())}
 
 
@@ -65,10 +71,12 @@ def get_customer(code: str) -> dict[str, Any]:
 def list_invoices() -> dict[str, Any]:
     params.allow_only("customer", "status", "overdue", "currency", *params.PAGINATION)
     status = params.choice("status", [s.value for s in InvoiceStatus])
+    limits = scope()
     filters = queries.InvoiceFilter(
         customer=params.text("customer"),
         status=InvoiceStatus(status) if status else None,
-        overdue=params.boolean("overdue"), currency=params.currency("currency"))
+        overdue=params.boolean("overdue"), currency=params.currency("currency"),
+        owner=limits.owner, department=limits.department)
     paging = _paging()
     hub = _hub()
     today = hub.clock.today()
@@ -83,6 +91,9 @@ def get_invoice(number: str) -> dict[str, Any]:
     params.allow_only()
     hub = _hub()
     view, applied = queries.invoice_detail(hub.engine, number)
+    if scope().limited:
+        owner, department = api_queries.account_scope(hub.engine, view.invoice.customer_code)
+        check_visible(owner, department, f"invoice {number!r}")
     return {"data": {**serialize.invoice(view, hub.clock.today()),
                      "allocations": [serialize.allocation(a) for a in applied]}}
 
@@ -90,6 +101,7 @@ def get_invoice(number: str) -> dict[str, Any]:
 @api.get("/reports/aging")
 def aging() -> dict[str, Any]:
     params.allow_only("as_of", "by", *params.PAGINATION)
+    require_whole_ledger()
     hub = _hub()
     as_of = params.iso_date("as_of") or hub.clock.today()
     by = params.choice("by", GROUPINGS) or "currency"

@@ -1,14 +1,61 @@
-"""Authentication seam for the JSON API.
+"""Authentication of the JSON API.
 
-Every /api/v1 request passes through `authenticate_api_request` before its view.
-Token authentication arrives in a later issue: it will read the
-`Authorization: Bearer ...` header here, put the caller on `flask.g`, and raise
-`ApiError(401, "unauthorized", ...)` when the token is missing or wrong. Until
-then the API is open, which is why `python app.py serve` binds to 127.0.0.1.
+Machine clients send `Authorization: Bearer hub_...` (tokens from `python app.py
+api-token create`). A member of staff signed in to the web app may also read the API
+with their session. Either way the caller becomes a `Viewer` on `g.api_viewer` with the
+same scope as in the UI: a collector sees their accounts, a manager their department,
+finance, admin and read-only staff everything. Only the OpenAPI document is public.
 """
 
 from __future__ import annotations
 
+from flask import Response
+from flask import g
+from flask import request
+
+from hub.services.api_tokens import authenticate
+from hub.web.access import Viewer
+from hub.web.access import current_viewer
+from hub.web.access import hub
+from hub.web.errors import ApiError
+
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def authenticate_api_request() -> None:
-    """Allow the request (no sign-in yet): returning nothing lets the view run."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "").strip()
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "unauthorized", "send the API token as 'Authorization: "
+                           "Bearer <token>'")
+        the_hub = hub()
+        with the_hub.engine.begin() as connection:
+            caller = authenticate(connection, token.strip(), now=the_hub.clock.now())
+        if caller is None:
+            raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
+        g.api_viewer = Viewer(id=-caller.token_id,
+                              email=caller.user_email or f"api-token:{caller.name}",
+                              name=caller.name, role=caller.role, department=caller.department)
+        return
+    viewer = current_viewer()
+    if viewer is not None and request.method in _READ_METHODS:
+        g.api_viewer = viewer
+        return
+    raise ApiError(401, "unauthorized", "this API needs a token: 'Authorization: Bearer "
+                   "<token>' (python app.py api-token create NAME --role ROLE)")
+
+
+def api_viewer() -> Viewer:
+    viewer: Viewer = g.api_viewer
+    return viewer
+
+
+def challenge(response: Response) -> Response:
+    """Tell a client without (valid) credentials how to authenticate (RFC 6750)."""
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+    return response

@@ -11,6 +11,8 @@ from typing import Any
 from hub.domain.model import CustomerKind
 from hub.domain.model import InvoiceStatus
 from hub.domain.reports import BUCKETS
+from hub.web.openapi_resources import SCHEMAS as RESOURCE_SCHEMAS
+from hub.web.openapi_resources import resource_paths
 
 API_VERSION = "1.0.0"
 JsonSchema = dict[str, Any]
@@ -132,7 +134,7 @@ def _operation(operation_id: str, summary: str, ok: str,
                parameters: list[JsonSchema] | None = None,
                errors: tuple[int, ...] = (400,)) -> JsonSchema:
     responses = {"200": _json(ok, "OK")}
-    for status in (*errors, 405, 500):
+    for status in sorted({*errors, 401, 405, 500}):
         responses[str(status)] = {"$ref": f"#/components/responses/E{status}"}
     return {"get": {"operationId": operation_id, "summary": summary,
                     "parameters": parameters or [], "responses": responses}}
@@ -140,6 +142,8 @@ def _operation(operation_id: str, summary: str, ok: str,
 
 PAGING = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}]
 _ERRORS = {400: "A query parameter is unknown or has a bad value.",
+           401: "No API token, or an unknown or revoked one.",
+           403: "The token's role may not read this (reports need the whole ledger).",
            404: "No such customer, invoice or route.", 405: "Method not allowed.",
            500: "Unexpected server error (logged).", 503: "The database does not answer."}
 
@@ -147,10 +151,11 @@ _ERRORS = {400: "A query parameter is unknown or has a bad value.",
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, JsonSchema] = {
         "/healthz": {"get": {"operationId": "healthz", "summary": "Liveness and database check",
+                             "security": [],
                              "responses": {"200": _json("Health", "The database answers."),
                                            "503": {"$ref": "#/components/responses/E503"}}}},
         "/api/v1/openapi.json": {"get": {
-            "operationId": "openapi", "summary": "This document",
+            "operationId": "openapi", "summary": "This document", "security": [],
             "responses": {"200": {"description": "OpenAPI 3.1 document",
                                   "content": {"application/json": {
                                       "schema": {"type": "object"}}}}}}},
@@ -178,18 +183,24 @@ def openapi_document() -> dict[str, Any]:
                        DATE),
                 _query("by", "Group rows by (always also by currency).",
                        {"enum": ["currency", "owner", "department", "customer"]}),
-                *PAGING]),
+                *PAGING], errors=(400, 403)),
+        **resource_paths(_query, _operation, PAGING, (400, 403)),
     }
     return {
         "openapi": "3.1.0",
         "info": {"title": "Collections Hub API", "version": API_VERSION,
                  "description": "Read access to the receivables ledger. Amounts are exact "
                                 "decimal strings with their currency; amounts in different "
-                                "currencies are never added together. Authentication "
-                                "arrives in a later version."},
+                                "currencies are never added together. Send an API token as "
+                                "'Authorization: Bearer <token>'; a token sees what a person "
+                                "with its role sees."},
         "paths": paths,
+        "security": [{"bearer": []}],
         "components": {
-            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "python app.py api-token create NAME --role ROLE"}},
+            "schemas": SCHEMAS | RESOURCE_SCHEMAS,
             "parameters": {
                 "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
                 "per_page": _query("per_page", "Items per page (server default and maximum "

@@ -11,6 +11,10 @@ from hub.domain.model import Customer
 from hub.domain.money import Money
 from hub.domain.reports import BUCKETS
 from hub.domain.reports import AgingRow
+from hub.domain.reports import Balance
+from hub.domain.reports import Countback
+from hub.domain.reports import DsoRow
+from hub.domain.reports import PeriodRow
 from hub.services.queries import AllocationView
 from hub.services.queries import CustomerDetail
 from hub.services.queries import InvoiceView
@@ -74,3 +78,44 @@ def aging_row(row: AgingRow) -> dict[str, Any]:
                     for b in BUCKETS},
         "total": money(row.total), "count": row.count, "overdue": money(row.overdue),
     }
+
+
+def countback(value: Countback) -> dict[str, Any]:
+    return {"days": str(value.days), "complete": value.complete}
+
+
+def balance(value: Balance) -> dict[str, Any]:
+    return {"total": money(value.total), "current": money(value.current),
+            "overdue": money(value.overdue), "count": value.count}
+
+
+def dso_row(row: DsoRow) -> dict[str, Any]:
+    return {"group": row.group, "currency": row.currency,
+            "receivables": money(row.receivables), "current": money(row.current),
+            "countback_dso": countback(row.countback),
+            "best_possible_dso": countback(row.best_possible),
+            "average_days_delinquent": str(row.average_days_delinquent),
+            "simple_dso": None if row.simple is None else str(row.simple)}
+
+
+def cei_row(row: PeriodRow) -> dict[str, Any]:
+    return {"group": row.group, "currency": row.currency,
+            "cei": None if row.cei is None else str(row.cei),
+            "opening": balance(row.opening), "invoiced": money(row.invoiced),
+            "closing": balance(row.closing)}
+
+
+def summary_row(row: PeriodRow) -> dict[str, Any]:
+    return {**cei_row(row), "collected": money(row.collected), "received": money(row.received),
+            "adjustments": money(row.adjustments)}
+
+
+def plain(value: Any) -> Any:
+    """A service's row with Money turned into the API's money objects."""
+    if isinstance(value, Money):
+        return money(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value

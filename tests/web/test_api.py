@@ -10,8 +10,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
+from hub.web import create_app
 from tests.builders import add_customer
 from tests.builders import add_invoice
+from tests.web.api_support import authorized
+
+
+@pytest.fixture
+def client(seeded: Hub) -> FlaskClient:
+    """A finance token: sees the whole ledger."""
+    return authorized(create_app(seeded, {"TESTING": True}), seeded).test_client()
+
+
+@pytest.fixture
+def make_app(make_app: Callable[..., Flask], seeded: Hub) -> Callable[..., Flask]:
+    count = iter(range(1000))
+    return lambda **settings: authorized(make_app(**settings), seeded, f"tests-{next(count)}")
 
 
 def get(client: FlaskClient, url: str, status: int = 200) -> Any:

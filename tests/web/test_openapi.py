@@ -11,7 +11,23 @@ from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
+from hub.bootstrap import Hub
+from hub.web import create_app
 from hub.web.api import api
+from tests.web.api_support import authorized
+
+
+@pytest.fixture
+def client(seeded: Hub) -> FlaskClient:
+    """A finance token: sees the whole ledger."""
+    return authorized(create_app(seeded, {"TESTING": True}), seeded).test_client()
+
+
+@pytest.fixture
+def make_app(make_app: Callable[..., Flask], seeded: Hub) -> Callable[..., Flask]:
+    count = iter(range(1000))
+    return lambda **settings: authorized(make_app(**settings), seeded, f"tests-{next(count)}")
+
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

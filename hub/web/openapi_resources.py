@@ -1,0 +1,152 @@
+"""OpenAPI paths and schemas of the collections resources and the DSO, CEI and summary
+reports (merged into the document by hub.web.openapi)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.domain.model import PaymentStatus
+
+JsonSchema = dict[str, Any]
+STRING = {"type": "string"}
+TEXT = {"anyOf": [STRING, {"type": "null"}]}
+DATE = {"type": "string", "format": "date"}
+NULL_DATE = {"anyOf": [DATE, {"type": "null"}]}
+STAMP = {"type": "string", "format": "date-time"}
+NULL_STAMP = {"anyOf": [STAMP, {"type": "null"}]}
+DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+ID = {"type": "integer", "minimum": 1}
+
+
+def ref(name: str) -> JsonSchema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def closed(properties: dict[str, JsonSchema]) -> JsonSchema:
+    return {"type": "object", "properties": properties, "additionalProperties": False,
+            "required": list(properties)}
+
+
+ACCOUNT = {"anyOf": [closed({"code": STRING, "name": STRING}), {"type": "null"}]}
+COUNTBACK = closed({"days": DECIMAL, "complete": {"type": "boolean"}})
+PERIOD = closed({"start": DATE, "end": DATE})
+
+SCHEMAS: dict[str, JsonSchema] = {
+    "Payment": closed({
+        "reference": STRING, "received_on": DATE, "amount": ref("Money"),
+        "unallocated": ref("Money"), "status": {"enum": [s.value for s in PaymentStatus]},
+        "customer": ACCOUNT, "payer_name": TEXT, "remittance": TEXT}),
+    "Promise": closed({
+        "id": ID, "customer": ACCOUNT, "amount": ref("Money"), "promised_on": DATE,
+        "due_date": DATE, "state": {"enum": ["open", "kept", "broken", "cancelled"]},
+        "closed_on": NULL_DATE, "source": STRING, "actor": STRING, "created_at": STAMP}),
+    "Instalment": closed({"seq": {"type": "integer"}, "due_date": DATE,
+                          "amount": ref("Money")}),
+    "Plan": closed({
+        "id": ID, "customer": ACCOUNT, "total": ref("Money"),
+        "state": {"enum": ["proposed", "active", "completed", "broken", "rejected"]},
+        "review_reason": TEXT, "source": STRING, "actor": STRING, "approved_by": TEXT,
+        "created_at": STAMP, "instalments": {"type": "array", "items": ref("Instalment")}}),
+    "Dispute": closed({
+        "id": ID, "customer": ACCOUNT, "reason": STRING, "state": {"enum": ["open", "resolved"]},
+        "resolution": TEXT, "opened_by": STRING, "source": STRING, "created_at": STAMP,
+        "resolved_by": TEXT, "resolved_at": NULL_STAMP,
+        "invoices": {"type": "array", "items": STRING}}),
+    "Task": closed({
+        "id": ID, "customer": ACCOUNT, "task_type": STRING, "assignee": TEXT, "due_date": DATE,
+        "state": {"enum": ["open", "done", "cancelled"]}, "reason": STRING,
+        "snoozed_until": NULL_DATE, "outcome": TEXT, "source": STRING, "created_by": STRING,
+        "created_at": STAMP, "closed_at": NULL_STAMP}),
+    "CycleRun": closed({
+        "id": ID, "as_of": DATE, "dry_run": {"type": "boolean"}, "status": STRING,
+        "started_at": STAMP, "finished_at": NULL_STAMP, "actor": STRING,
+        "policy_version": TEXT, "counts": {"type": "object"},
+        "errors": {"type": "array"}}),
+    "Balance": closed({"total": ref("Money"), "current": ref("Money"),
+                       "overdue": ref("Money"), "count": {"type": "integer", "minimum": 0}}),
+    "DsoRow": closed({
+        "group": TEXT, "currency": STRING, "receivables": ref("Money"), "current": ref("Money"),
+        "countback_dso": COUNTBACK, "best_possible_dso": COUNTBACK,
+        "average_days_delinquent": DECIMAL, "simple_dso": {"anyOf": [DECIMAL, {"type": "null"}]}}),
+    "CeiRow": closed({
+        "group": TEXT, "currency": STRING, "cei": {"anyOf": [DECIMAL, {"type": "null"}]},
+        "opening": ref("Balance"), "invoiced": ref("Money"), "closing": ref("Balance")}),
+    "SummaryRow": closed({
+        "group": TEXT, "currency": STRING, "cei": {"anyOf": [DECIMAL, {"type": "null"}]},
+        "opening": ref("Balance"), "invoiced": ref("Money"), "closing": ref("Balance"),
+        "collected": ref("Money"), "received": ref("Money"), "adjustments": ref("Money")}),
+    "DsoMeta": {"allOf": [ref("PageMeta"), {
+        "type": "object", "required": ["as_of", "by", "months", "simple_window"],
+        "properties": {"as_of": DATE, "by": STRING, "months": {"type": "integer"},
+                       "simple_window": PERIOD}}]},
+    "PeriodMeta": {"allOf": [ref("PageMeta"), {
+        "type": "object", "required": ["as_of", "by", "period"],
+        "properties": {"as_of": DATE, "by": STRING, "period": PERIOD}}]},
+}
+
+
+def page_of(item: str, meta: str = "PageMeta") -> JsonSchema:
+    return closed({"data": {"type": "array", "items": ref(item)}, "meta": ref(meta),
+                   "links": ref("Links")})
+
+
+SCHEMAS |= {f"{name}Page": page_of(name) for name in
+            ("Payment", "Promise", "Plan", "Dispute", "Task", "CycleRun")}
+SCHEMAS |= {"DsoPage": page_of("DsoRow", "DsoMeta"), "CeiPage": page_of("CeiRow", "PeriodMeta"),
+            "SummaryPage": page_of("SummaryRow", "PeriodMeta")}
+
+
+def _states(*values: str) -> JsonSchema:
+    return {"enum": list(values)}
+
+
+def resource_paths(query: Any, operation: Any, paging: list[JsonSchema],
+                   report_errors: tuple[int, ...]) -> dict[str, JsonSchema]:
+    """The paths; `query` and `operation` are the document's own helpers."""
+    customer = query("customer", "Customer code.")
+    groups = {"enum": ["currency", "owner", "department", "customer"]}
+    as_of = query("as_of", "Report date (default today).", DATE)
+    by = query("by", "Group rows by (always also by currency).", groups)
+    period = [query("from", "First day of the period (default: the calendar month ending "
+                            "on as_of).", DATE),
+              query("days", "Or: the period is the last N days.",
+                    {"type": "integer", "minimum": 1, "maximum": 3660})]
+    return {
+        "/api/v1/payments": operation("listPayments", "Incoming payments, newest first",
+                                      "PaymentPage", [customer, query(
+                                          "status", "Payment status.",
+                                          _states(*[s.value for s in PaymentStatus])),
+                                                      *paging]),
+        "/api/v1/promises": operation("listPromises", "Promises to pay, newest first",
+                                      "PromisePage", [customer, query(
+                                          "state", "Promise state.",
+                                          _states("open", "kept", "broken", "cancelled")),
+                                                      *paging]),
+        "/api/v1/plans": operation("listPlans", "Payment plans with their instalments",
+                                   "PlanPage", [customer, query(
+                                       "state", "Plan state.", _states(
+                                           "proposed", "active", "completed", "broken",
+                                           "rejected")), *paging]),
+        "/api/v1/disputes": operation("listDisputes", "Disputes with their invoices",
+                                      "DisputePage", [customer, query(
+                                          "state", "Dispute state.", _states("open", "resolved")),
+                                                      *paging]),
+        "/api/v1/tasks": operation("listTasks", "Tasks for people, by due date", "TaskPage", [
+            customer, query("state", "Task state.", _states("open", "done", "cancelled")),
+            query("assignee", "Assignee's e-mail (any case)."),
+            query("type", "Task type, e.g. call, review_plan, copy_request."), *paging]),
+        "/api/v1/cycle-runs": operation("listCycleRuns", "Cycle runs, newest first",
+                                        "CycleRunPage", paging),
+        "/api/v1/reports/dso": operation("dsoReport", "Countback, best possible and simple "
+                                         "DSO, and average days delinquent", "DsoPage", [
+            as_of, by, query("months", "How far the countback walks back.",
+                             {"type": "integer", "minimum": 1, "maximum": 120}), *paging],
+            errors=report_errors),
+        "/api/v1/reports/cei": operation("ceiReport", "Collection effectiveness index over a "
+                                         "period", "CeiPage", [as_of, by, *period, *paging],
+                                         errors=report_errors),
+        "/api/v1/reports/summary": operation(
+            "summaryReport", "Opening and closing receivables, invoiced, collected and "
+            "received over a period", "SummaryPage", [as_of, by, *period, *paging],
+            errors=report_errors),
+    }
