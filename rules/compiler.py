@@ -4,6 +4,10 @@ Every segment, ladder step, pause and event rule becomes one engine rule that ma
 account fact. Which of them match is all the engine decides; decide.py then applies the
 file's semantics (first segment wins, progression, pauses) identically for both.
 
+A plain step (no `when:`) compiles to its band of days, up to the next plain step, so one
+rule per ladder fires instead of every step already passed (each firing costs the engine
+far more than a test); the steps below the band are reached by implication.
+
 The compiler refuses files that would meet the engine's measured limits (research
 durable_rules.md): more than 64 distinct tests true at once on one fact (error 303), more
 than 512 thresholds on one field (hang), too many rules for one ruleset.
@@ -63,10 +67,16 @@ def _rules(rule_file: RuleFile) -> list[tuple[str, str, str | None, Condition, i
     for segment in rule_file.segments:
         found.append(("segment", segment.name, None, segment.condition, segment.line))
     for ladder in rule_file.ladders.values():
+        plain = [step.at for step in ladder.steps if step.condition is None]
         for step in ladder.steps:
             condition: Condition = parse_condition(f"account.days_overdue >= {step.at}")
             if step.condition is not None:
                 condition = AllOf((condition, step.condition))
+            else:  # a band up to the next plain step: the steps below it are implied
+                later = [at for at in plain if at > step.at]
+                if later:
+                    condition = AllOf((condition, parse_condition(
+                        f"account.days_overdue < {min(later)}")))
             found.append(("step", step.name, ladder.name, condition, step.line))
     for pause in rule_file.pauses:
         if pause.condition is not None:

@@ -57,8 +57,7 @@ class Decider:
         outcome = Outcome(facts.customer_code, segment, pause,
                           [r.name for r in rules])
         if segment is not None:
-            self._ladder(outcome, situation, segment,
-                         {r.name for r in rules if r.kind == "step" and r.ladder == segment})
+            self._ladder(outcome, situation, segment, self.reached(segment, rules))
         elif situation.anchor is not None:
             outcome.notes.append("no segment matches this customer, so no ladder applies")
         for rule in rules:
@@ -67,6 +66,14 @@ class Decider:
         return outcome
 
     # --- ladders -------------------------------------------------------------------------
+
+    def reached(self, ladder_name: str, rules: list[CompiledRule]) -> set[str]:
+        """Steps whose day is reached: the fired ones, and every plain step below the
+        highest fired plain step (plain steps compile to bands)."""
+        fired = {r.name for r in rules if r.kind == "step" and r.ladder == ladder_name}
+        steps = self.rule_file.ladders[ladder_name].steps
+        top = max((s.at for s in steps if s.condition is None and s.name in fired), default=-1)
+        return fired | {s.name for s in steps if s.condition is None and s.at <= top}
 
     def _ladder(self, outcome: Outcome, situation: Situation, name: str,
                 reached_names: set[str]) -> None:

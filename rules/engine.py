@@ -95,6 +95,7 @@ class EngineRunner:
         self._process: Any = None
         self._connection: Connection | None = None
         self._inline: EngineSession | None = None
+        self._pending: list[list[str]] | EngineFailure = []
 
     def _start(self) -> Connection:
         if self._connection is None:
@@ -108,13 +109,28 @@ class EngineRunner:
         return self._connection
 
     def matches(self, facts: Sequence[dict[str, Any]]) -> list[list[str]] | EngineFailure:
+        self.submit(facts)
+        return self.collect()
+
+    def submit(self, facts: Sequence[dict[str, Any]]) -> None:
+        """Hand a batch to the child and return at once (collect() gets the answer), so
+        the caller can work while the engine does."""
         if self.isolation == "inline":
             if self._inline is None:
                 self._inline = EngineSession(self.name, self.definition_json)
-            return self._inline.matches(facts)
+            self._pending = self._inline.matches(facts)
+            return
+        try:
+            self._start().send(list(facts))
+            self._pending = []
+        except (OSError, BrokenPipeError):
+            self._pending = self._ended()
+
+    def collect(self) -> list[list[str]] | EngineFailure:
+        if self.isolation == "inline" or isinstance(self._pending, EngineFailure):
+            return self._pending
         connection = self._start()
         try:
-            connection.send(list(facts))
             if connection.poll(self.timeout):
                 status, payload = connection.recv()
                 if status == "ok":
@@ -125,9 +141,12 @@ class EngineRunner:
             return EngineFailure(f"the rules engine did not answer within {self.timeout:g} s "
                                  f"(stopped)")
         except (EOFError, OSError, BrokenPipeError):
-            code = self._process.exitcode if self._process is not None else None
-            self._stop()
-            return EngineFailure(f"the rules engine process ended unexpectedly (exit {code})")
+            return self._ended()
+
+    def _ended(self) -> EngineFailure:
+        code = self._process.exitcode if self._process is not None else None
+        self._stop()
+        return EngineFailure(f"the rules engine process ended unexpectedly (exit {code})")
 
     def _stop(self) -> None:
         if self._process is not None and self._process.is_alive():

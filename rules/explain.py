@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
+from rules.conditions import describe
 from rules.policy import CompiledPolicy
 
 
@@ -39,10 +40,23 @@ def explain(policy: CompiledPolicy, facts: AccountFacts) -> Explanation:
 
     seen = situation(policy.rule_file, facts)
     matched = policy.compiled.shadow(seen.fact)
-    checks = tuple(RuleCheck(rule.kind, rule.name, rule.ladder, rule.line, rule.text,
-                             rule.rule_id in matched) for rule in policy.compiled.rules)
+    fired = [rule for rule in policy.compiled.rules if rule.rule_id in matched]
+    reached = {name: policy.decider.reached(name, fired) for name in policy.rule_file.ladders}
+    checks = []
+    for rule in policy.compiled.rules:
+        if rule.kind == "step" and rule.ladder is not None:
+            step = next(s for s in policy.rule_file.ladders[rule.ladder].steps
+                        if s.name == rule.name)
+            text = f"account.days_overdue >= {step.at}"  # as written, not the compiled band
+            if step.condition is not None:
+                text += f" and {describe(step.condition)}"
+            checks.append(RuleCheck(rule.kind, rule.name, rule.ladder, rule.line, text,
+                                    rule.name in reached[rule.ladder]))
+        else:
+            checks.append(RuleCheck(rule.kind, rule.name, rule.ladder, rule.line, rule.text,
+                                    rule.rule_id in matched))
     return Explanation(facts.customer_code, facts.today.isoformat(), outcome.segment,
-                       outcome.pause, checks, tuple(outcome.decisions),
+                       outcome.pause, tuple(checks), tuple(outcome.decisions),
                        tuple(outcome.notes + policy.last_report.engine_failures
                              + policy.last_report.disagreements),
                        {key.replace("_", ".", 1): value for key, value in seen.fact.items()

@@ -20,7 +20,8 @@ from rules.facts import Situation
 from rules.facts import situation
 from rules.model import RuleFile
 
-BATCH_SIZE = 2000
+BATCH_SIZE = 1000
+WORKERS = 2  # engine processes; the C engine holds the GIL, so parallel means processes
 BUSINESS_DAY_WAIT = 5  # the longest run of non-business days (Christmas and a weekend)
 
 
@@ -44,13 +45,15 @@ class CompiledPolicy:
     (in a child process, in batches) and cross-checks every account against the shadow."""
 
     def __init__(self, rule_file: RuleFile, compiled: Compiled, *, isolation: str = "fork",
-                 timeout: float = 60.0, batch_size: int = BATCH_SIZE) -> None:
+                 timeout: float = 60.0, batch_size: int = BATCH_SIZE,
+                 workers: int = WORKERS) -> None:
         self.rule_file = rule_file
         self.compiled = compiled
         self.decider = Decider(rule_file, compiled)
         self.isolation = isolation
         self.timeout = timeout
         self.batch_size = batch_size
+        self.workers = 1 if isolation == "inline" else workers
         self.last_report = EvaluationReport()
 
     @property
@@ -81,42 +84,56 @@ class CompiledPolicy:
 
     def outcomes(self, accounts: Sequence[AccountFacts], *, engine: bool = True,
                  runner: EngineRunner | None = None) -> list[Outcome]:
-        """Per account: segment, pause, matches and decisions (paused ones included)."""
+        """Per account: segment, pause, matches and decisions (paused ones included).
+
+        Batches go to `workers` engine processes in turn; while they match, this process
+        computes the shadow and the decisions of the batch before."""
         started = time.perf_counter()
         report = EvaluationReport(accounts=len(accounts))
         situations = [situation(self.rule_file, account) for account in accounts]
+        batches = [situations[first:first + self.batch_size]
+                   for first in range(0, len(situations), self.batch_size)]
+        report.batches = len(batches)
+        runners: list[EngineRunner] = []
+        if engine:
+            runners = [runner] if runner is not None else [
+                self.runner() for _ in range(max(1, min(self.workers, len(batches))))]
         results: list[Outcome] = []
-        own = runner is None and engine
-        active = (runner or self.runner()) if engine else None
         try:
-            for first in range(0, len(situations), self.batch_size):
-                batch = situations[first:first + self.batch_size]
-                report.batches += 1
-                results += self._batch(batch, active, report)
+            for index in range(min(len(runners), len(batches))):
+                runners[index].submit([s.fact for s in batches[index]])
+            for index, batch in enumerate(batches):
+                found: list[list[str]] | EngineFailure | None = None
+                if runners:
+                    active = runners[index % len(runners)]
+                    found = active.collect()
+                    following = index + len(runners)
+                    if following < len(batches):
+                        active.submit([s.fact for s in batches[following]])
+                results += self._batch(batch, found, report)
         finally:
-            if own and active is not None:
-                active.close()
+            if runner is None:
+                for own in runners:
+                    own.close()
         report.seconds = time.perf_counter() - started
         self.last_report = report
         return results
 
-    def _batch(self, batch: list[Situation], runner: EngineRunner | None,
+    def _batch(self, batch: list[Situation], found: list[list[str]] | EngineFailure | None,
                report: EvaluationReport) -> list[Outcome]:
         shadow = [self.compiled.shadow(s.fact) for s in batch]
         matched: list[frozenset[str] | None] = list(shadow)
-        if runner is not None:
-            found = runner.matches([s.fact for s in batch])
-            if isinstance(found, EngineFailure):
-                codes = f"{batch[0].facts.customer_code}..{batch[-1].facts.customer_code}"
-                report.engine_failures.append(f"{found.message}; accounts {codes} were "
-                                              f"decided by the shadow evaluator")
-            else:
-                for index, fired in enumerate(found):
-                    if frozenset(fired) != shadow[index]:
-                        matched[index] = None
-                        report.disagreements.append(
-                            f"{batch[index].facts.customer_code}: engine matched "
-                            f"{self._names(fired)}, shadow {self._names(shadow[index])}")
+        if isinstance(found, EngineFailure):
+            codes = f"{batch[0].facts.customer_code}..{batch[-1].facts.customer_code}"
+            report.engine_failures.append(f"{found.message}; accounts {codes} were "
+                                          f"decided by the shadow evaluator")
+        elif found is not None:
+            for index, fired in enumerate(found):
+                if frozenset(fired) != shadow[index]:
+                    matched[index] = None
+                    report.disagreements.append(
+                        f"{batch[index].facts.customer_code}: engine matched "
+                        f"{self._names(fired)}, shadow {self._names(shadow[index])}")
         outcomes = []
         for item, fired_ids in zip(batch, matched, strict=True):
             if fired_ids is None:

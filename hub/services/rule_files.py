@@ -68,6 +68,7 @@ class RuleFiles:
         self.compiler = compiler
         self.now = now
         self._compiled: dict[str, Policy] = {}
+        self._refusals: dict[str, list[RuleProblem]] = {}
 
     # --- compiling (cached by content) ---------------------------------------------------
 
@@ -163,7 +164,11 @@ class RuleFiles:
         return self._status(stored, reloaded=current is not None)
 
     def _problems(self, text: str, file_name: str) -> list[RuleProblem]:
-        return [p for p in self.validate(text, file_name) if p.severity == "error"]
+        key = sha256(text)
+        if key not in self._refusals:  # checked once per content, not on every call
+            self._refusals[key] = [p for p in self.validate(text, file_name)
+                                   if p.severity == "error"]
+        return self._refusals[key]
 
     def _keep(self, error: RuleFileError, problems: list[RuleProblem]) -> PolicyStatus:
         current = self.active()
