@@ -28,17 +28,17 @@ from sync.sources.tabular import open_source
 def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | None = None,
                 mapping: Path | str | None = None, currency: str | None = None, actor: str,
                 clock: Clock, progress: Progress | None = None,
-                rejects_dir: Path | None = None) -> ImportResult:
+                rejects_dir: Path | None = None, read_ahead: bool | None = None) -> ImportResult:
     """Import a CSV or XLSX file of `kind` (customers, invoices or payments).
 
     Raises UserError for a file that cannot be imported at all; the ledger is then
     unchanged. Rejected rows go to `<stem>.rejects.csv` beside the file (or in
-    `rejects_dir` when that folder is read-only).
+    `rejects_dir` when that folder is read-only). `read_ahead`: see import_source.
     """
     with open_source(path, kind, preset=preset, mapping=mapping, currency=currency,
                      rejects_dir=rejects_dir) as source:
         return import_source(engine, source, source.rejects, actor=actor, clock=clock,
-                             progress=progress)
+                             progress=progress, read_ahead=read_ahead)
 
 
 def _actor() -> str:

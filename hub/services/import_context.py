@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 from typing import Protocol
+from typing import runtime_checkable
 
 from hub.domain.currency import minor_units
 from hub.domain.records import ImportRecord
@@ -25,6 +28,7 @@ class RunContext:
     actor: str
     now: datetime
     today: date
+    expected_rows: int = 0  # the source's estimate, for choices that depend on size
 
 
 @dataclass
@@ -42,14 +46,26 @@ class Importer(Protocol):
     def finish(self) -> Counts: ...
 
 
+@runtime_checkable
+class StagedImporter(Importer, Protocol):
+    """An importer whose work splits in two: `preparer()` returns the part that needs
+    no database (checks across rows, conversions), which may run in a reader process
+    on large files; `add_prepared` takes its result and writes it."""
+
+    def preparer(self) -> Callable[[list[ImportRecord]], Any]: ...
+
+    def add_prepared(self, prepared: Any) -> list[RejectedRow]: ...
+
+
 @cache
-def _scale(currency: str) -> int:
+def minor_scale(currency: str) -> int:
+    """Digits after the decimal point in `currency` (cached: asked once a row)."""
     return minor_units(currency)
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
     """Integer minor units of an amount already checked against its currency."""
-    return int(amount.scaleb(_scale(currency)))
+    return int(amount.scaleb(minor_scale(currency)))
 
 
 def plural(count: int, word: str) -> str:

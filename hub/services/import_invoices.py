@@ -2,14 +2,18 @@
 
 Each row is created, updated or left unchanged by comparing the digest of the
 normalised row with the ledger's source_hash. Updating keeps what the hub knows
-(see `_open_after_update`). Rows are written a chunk at a time with bulk inserts;
-events are one per customer per run, plus one per updated invoice.
+(see `_open_after_update`). The checks that need no database happen first, in
+InvoiceRows (possibly in a reader process); this class classifies the packed rows
+against the ledger and writes them a chunk at a time with bulk inserts. Events are
+one per customer per run, plus one per updated invoice.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,37 +28,30 @@ from hub.domain.records import ImportRecord
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import RejectedRow
 from hub.ledger.bulk import BulkInsert
+from hub.ledger.bulk import DeferredIndexes
 from hub.ledger.import_runs import append_events
 from hub.ledger.lookups import allocated_totals
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import credit_notes
 from hub.ledger.tables import invoices
+from hub.services import import_invoice_rows as packed
 from hub.services.customer_codes import CustomerCodes
-from hub.services.customer_codes import NewCustomer
 from hub.services.import_context import Counts
 from hub.services.import_context import RunContext
 from hub.services.import_context import plural
-from hub.services.import_context import to_minor
 from hub.services.import_credit_notes import CreditNotes
+from hub.services.import_invoice_rows import INVOICE_COLUMNS
+from hub.services.import_invoice_rows import InvoiceRows
+from hub.services.import_invoice_rows import PackedInvoice
+from hub.services.import_invoice_rows import PreparedInvoices
+from hub.services.import_invoice_rows import status_of
 from hub.services.import_settlements import Settlement
 from hub.services.import_settlements import Settlements
 
-INVOICE_COLUMNS = ("number", "customer_id", "issue_date", "due_date", "currency", "amount_minor",
-                   "open_minor", "status", "disputed", "excluded", "document_ref", "description",
-                   "source_hash")
 _KEY_COLUMNS = ("id", "customer_id", "currency", "source_hash")
 _KEPT_STATUSES = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
-
-
-_PAID, _PARTLY, _OPEN = (InvoiceStatus.PAID.value, InvoiceStatus.PARTIALLY_PAID.value,
-                         InvoiceStatus.OPEN.value)
-
-
-def status_of(amount_minor: int, open_minor: int) -> str:
-    if open_minor <= 0:
-        return _PAID
-    return _PARTLY if open_minor < amount_minor else _OPEN
+_WIDTH = len(INVOICE_COLUMNS)  # the packed items that are inserted
 
 
 def _open_after_update(amount: int, file_open: int | None, allocated: int) -> int:
@@ -65,180 +62,175 @@ def _open_after_update(amount: int, file_open: int | None, allocated: int) -> in
     return hub_open if file_open is None else min(file_open, hub_open)
 
 
+def _has_rows(connection: Connection, table: Any) -> bool:
+    return bool(connection.scalar(select(exists().select_from(table))))
+
+
 class InvoiceImport:
     def __init__(self, connection: Connection, context: RunContext) -> None:
         self._connection = connection
         self._context = context
         self.customers = CustomerCodes(connection, context)
         self.counts = Counts()
-        self._seen: dict[str, int] = {}  # number -> line, to refuse duplicates in the file
-        self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
+        self._rows = InvoiceRows()
         self._per_customer: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._created: Counter[str] = Counter()  # customer code -> invoices created
+        # Dates arrive as ISO text, which both databases read as a date.
         self._insert = BulkInsert(connection, invoices, INVOICE_COLUMNS,
-                                  {"created_at": context.now, "updated_at": context.now})
+                                  {"created_at": context.now, "updated_at": context.now},
+                                  ready=("issue_date", "due_date"))
         self._settlements = Settlements(connection, context)
         self._credits = CreditNotes(connection, context, self._per_customer)
-        self._credit_notes_exist = bool(connection.scalar(select(exists().select_from(
-            credit_notes))))
+        # Into empty tables every number is new (the file's own duplicates are refused
+        # by InvoiceRows), so a first import skips the lookups.
+        self._invoices_exist = _has_rows(connection, invoices)
+        self._credit_notes_exist = _has_rows(connection, credit_notes)
+        self._indexes = DeferredIndexes.start(connection, invoices, context.expected_rows)
+
+    def preparer(self) -> Callable[[list[ImportRecord]], PreparedInvoices]:
+        """The work that needs no database; it may run in another process."""
+        return self._rows.prepare
 
     def add(self, records: list[ImportRecord]) -> list[RejectedRow]:
-        rejects: list[RejectedRow] = []
-        accepted: list[InvoiceRecord] = []
-        for record in records:
-            assert isinstance(record, InvoiceRecord)
-            problem = self._file_problem(record)
-            if problem:
-                rejects.append(RejectedRow(record.line, problem, record.cells))
-            else:
-                accepted.append(record)
+        return self.add_prepared(self._rows.prepare(records))
+
+    def add_prepared(self, prepared: PreparedInvoices) -> list[RejectedRow]:
+        rejects = prepared.rejects
         known = self.customers.ids
-        self.customers.create_missing([
-            NewCustomer(r.customer_code, r.customer_name, r.customer_country, r.customer_segment)
-            for r in accepted if r.customer_code not in known])
-        numbers = [r.number for r in accepted]
+        self.customers.create_missing([c for c in prepared.customers if c.code not in known])
+        rows, credits = prepared.invoices, prepared.credits
+        numbers = [row[packed.NUMBER] for row in rows] + [record.number for record in credits]
         # Enough to tell new, unchanged and changed apart; changed rows are read in full.
-        existing = rows_by_key(self._connection, invoices, "number", numbers, _KEY_COLUMNS)
-        if self._credit_notes_exist or any(r.is_credit for r in accepted):
-            existing_credits = rows_by_key(self._connection, credit_notes, "number", numbers)
+        existing = rows_by_key(self._connection, invoices, "number", numbers, _KEY_COLUMNS) \
+            if self._invoices_exist else {}
+        existing_credits = rows_by_key(self._connection, credit_notes, "number", numbers) \
+            if self._credit_notes_exist else {}
+        if existing or existing_credits:
+            fresh, changed = self._classify(rows, existing, existing_credits, rejects)
         else:
-            existing_credits = {}
-        fresh, changed, credits = self._classify(accepted, existing, existing_credits, rejects)
+            fresh, changed = rows, []
         self._create(fresh)
         self._update(changed)
-        self._credits.add(credits, existing_credits, self.customers.ids, rejects)
+        self._reject_credits_over_invoices(credits, existing, rejects)
+        self._credits.add([r for r in credits if r.number not in existing], existing_credits,
+                          self.customers.ids, rejects)
         self._settlements.flush()
         return rejects
 
-    def _classify(self, accepted: list[InvoiceRecord], existing: dict[str, RowMapping],
+    def _classify(self, rows: list[PackedInvoice], existing: dict[str, RowMapping],
                   existing_credits: dict[str, RowMapping], rejects: list[RejectedRow],
-                  ) -> tuple[list[tuple[InvoiceRecord, int, str]],
-                             list[tuple[InvoiceRecord, RowMapping, str]], list[InvoiceRecord]]:
-        """New invoices, changed invoices and credit notes; unchanged ones are counted."""
-        fresh: list[tuple[InvoiceRecord, int, str]] = []
-        changed: list[tuple[InvoiceRecord, RowMapping, str]] = []
-        credits: list[InvoiceRecord] = []
-        for record in accepted:
-            if record.is_credit:
-                if record.number in existing:
-                    rejects.append(RejectedRow(record.line, f"{record.number} is an invoice in "
-                                   "the ledger; a negative amount would turn it into a credit "
-                                   "note", record.cells))
-                else:
-                    credits.append(record)
-                continue
-            if record.number in existing_credits:
-                rejects.append(RejectedRow(record.line, f"{record.number} is a credit note in "
-                                           "the ledger, not an invoice", record.cells))
-                continue
-            customer_id = self.customers.ids[record.customer_code]
-            digest = record.digest()
-            old = existing.get(record.number)
-            if old is None:
-                fresh.append((record, customer_id, digest))
-            elif (problem := self._ledger_problem(record, old, customer_id)) is not None:
-                rejects.append(RejectedRow(record.line, problem, record.cells))
-            elif old["source_hash"] == digest:
+                  ) -> tuple[list[PackedInvoice], list[tuple[PackedInvoice, RowMapping]]]:
+        """New and changed invoices; unchanged ones are counted."""
+        fresh: list[PackedInvoice] = []
+        changed: list[tuple[PackedInvoice, RowMapping]] = []
+        ids = self.customers.ids
+        for row in rows:
+            number = row[packed.NUMBER]
+            old = existing.get(number)
+            if number in existing_credits:
+                rejects.append(RejectedRow(row[packed.LINE], f"{number} is a credit note in "
+                                           "the ledger, not an invoice", row[packed.CELLS]))
+            elif old is None:
+                fresh.append(row)
+            elif (problem := self._ledger_problem(row, old, ids[row[packed.CODE]])) is not None:
+                rejects.append(RejectedRow(row[packed.LINE], problem, row[packed.CELLS]))
+            elif old["source_hash"] == row[packed.DIGEST]:
                 self.counts.unchanged += 1
             else:
-                changed.append((record, old, digest))
-        return fresh, changed, credits
+                changed.append((row, old))
+        return fresh, changed
 
-    def _file_problem(self, record: InvoiceRecord) -> str | None:
-        """Duplicates in the file, and customer facts that contradict an earlier row."""
-        first = self._seen.get(record.number)
-        if first is not None:
-            return f"invoice number {record.number} appears twice in the file (first on line " \
-                   f"{first}); this row is ignored"
-        self._seen[record.number] = record.line
-        facts = (record.customer_name, record.customer_country, record.customer_segment)
-        known = self._customer_facts.get(record.customer_code)
-        if known is None:
-            self._customer_facts[record.customer_code] = (record.line, facts)
-            return None
-        line, earlier = known
-        for label, now, before in zip(("name", "country", "segment"), facts, earlier,
-                                      strict=True):
-            if now is not None and before is not None and now != before:
-                return (f"customer {record.customer_code} has {label} {now!r} here but "
-                        f"{before!r} on line {line}")
-        return None
+    @staticmethod
+    def _reject_credits_over_invoices(credits: list[InvoiceRecord],
+                                      existing: dict[str, RowMapping],
+                                      rejects: list[RejectedRow]) -> None:
+        rejects.extend(RejectedRow(record.line, f"{record.number} is an invoice in the ledger; "
+                                   "a negative amount would turn it into a credit note",
+                                   record.cells)
+                       for record in credits if record.number in existing)
 
-    def _ledger_problem(self, record: InvoiceRecord, old: RowMapping,
-                        customer_id: int) -> str | None:
+    @staticmethod
+    def _ledger_problem(row: PackedInvoice, old: RowMapping, customer_id: int) -> str | None:
+        number = row[packed.NUMBER]
         if old["customer_id"] != customer_id:
-            return f"invoice {record.number} belongs to another customer in the ledger " \
-                   f"(not {record.customer_code})"
-        if old["currency"] != record.currency:
-            return f"invoice {record.number} is in {old['currency']} in the ledger, " \
-                   f"not {record.currency}"
+            return f"invoice {number} belongs to another customer in the ledger " \
+                   f"(not {row[packed.CODE]})"
+        if old["currency"] != row[packed.CURRENCY]:
+            return f"invoice {number} is in {old['currency']} in the ledger, " \
+                   f"not {row[packed.CURRENCY]}"
         return None
 
-    def _create(self, fresh: list[tuple[InvoiceRecord, int, str]]) -> None:
-        rows = []
-        for record, customer_id, digest in fresh:
-            amount = to_minor(record.amount, record.currency)
-            open_minor = amount if record.open_amount is None else \
-                to_minor(record.open_amount, record.currency)
-            if record.settled_on is not None and open_minor > 0:
-                self._settlements.add(Settlement(record.number, None, customer_id,
-                                                 record.settled_on, record.currency, open_minor))
-                open_minor = 0
-            rows.append((record.number, customer_id, record.issue_date, record.due_date,
-                         record.currency, amount, open_minor, status_of(amount, open_minor),
-                         bool(record.disputed), bool(record.excluded), record.document_ref,
-                         record.description, digest))
-            self._per_customer[record.customer_code]["created"] += 1
-        self.counts.created += self._insert(rows)
+    def _create(self, fresh: list[PackedInvoice]) -> None:
+        if not fresh:
+            return
+        ids = self.customers.ids
+        for row in fresh:
+            if row[packed.SETTLED]:
+                settled_on = row[packed.SETTLED_ON]
+                assert settled_on is not None
+                self._settlements.add(Settlement(
+                    row[packed.NUMBER], None, ids[row[packed.CODE]],
+                    date.fromisoformat(settled_on),
+                    row[packed.CURRENCY], row[packed.SETTLED]))
+        self._created.update([row[packed.CODE] for row in fresh])
+        self.counts.created += self._insert([(ids[row[packed.CODE]], *row[1:_WIDTH])
+                                             for row in fresh])
 
-    def _update(self, changed: list[tuple[InvoiceRecord, RowMapping, str]]) -> None:
+    def _update(self, changed: list[tuple[PackedInvoice, RowMapping]]) -> None:
         if not changed:
             return
-        full = rows_by_key(self._connection, invoices, "number", [r.number for r, _, _ in changed])
-        changed = [(record, full[record.number], digest) for record, _, digest in changed]
-        allocated = allocated_totals(self._connection, [old["id"] for _, old, _ in changed])
+        full = rows_by_key(self._connection, invoices, "number",
+                           [row[packed.NUMBER] for row, _ in changed])
+        changed = [(row, full[row[packed.NUMBER]]) for row, _ in changed]
+        allocated = allocated_totals(self._connection, [old["id"] for _, old in changed])
         provided = self._context.provided
         updates: list[dict[str, Any]] = []
         updated_events: list[Event] = []
-        for record, old, digest in changed:
-            amount = to_minor(record.amount, record.currency)
-            file_open = None if record.open_amount is None else \
-                to_minor(record.open_amount, record.currency)
-            open_minor = _open_after_update(amount, file_open, allocated.get(old["id"], 0))
-            if record.settled_on is not None and open_minor > 0:
-                self._settlements.add(Settlement(record.number, old["id"], old["customer_id"],
-                                                 record.settled_on, record.currency, open_minor))
+        for row, old in changed:
+            number, amount = row[packed.NUMBER], row[packed.AMOUNT]
+            open_minor = _open_after_update(amount, row[packed.FILE_OPEN],
+                                            allocated.get(old["id"], 0))
+            settled_on = row[packed.SETTLED_ON]
+            if settled_on is not None and open_minor > 0:
+                self._settlements.add(Settlement(number, old["id"], old["customer_id"],
+                                                 date.fromisoformat(settled_on),
+                                                 row[packed.CURRENCY], open_minor))
                 open_minor = 0
             new: dict[str, Any] = {
-                "issue_date": record.issue_date, "due_date": record.due_date,
+                "issue_date": date.fromisoformat(row[packed.ISSUE]),
+                "due_date": date.fromisoformat(row[packed.DUE]),
                 "amount_minor": amount, "open_minor": open_minor,
                 "status": old["status"] if old["status"] in _KEPT_STATUSES
                 else status_of(amount, open_minor)}
-            for name in ("disputed", "excluded"):
-                new[name] = bool(getattr(record, name)) if name in provided else old[name]
-            for name in ("document_ref", "description"):
-                new[name] = getattr(record, name) if name in provided else old[name]
+            for name, index in (("disputed", packed.DISPUTED), ("excluded", packed.EXCLUDED),
+                                ("document_ref", packed.DOCUMENT),
+                                ("description", packed.DESCRIPTION)):
+                new[name] = row[index] if name in provided else old[name]
             changes = {column: [_plain(old[column]), _plain(value)]
                        for column, value in new.items() if old[column] != value}
-            updates.append({"row_id": old["id"], **new, "source_hash": digest,
+            updates.append({"row_id": old["id"], **new, "source_hash": row[packed.DIGEST],
                             "updated_at": self._context.now})
-            self._per_customer[record.customer_code]["updated"] += 1
+            code = row[packed.CODE]
+            self._per_customer[code]["updated"] += 1
             updated_events.append(Event(
                 occurred_at=self._context.now, actor=self._context.actor,
-                kind=kinds.INVOICE_UPDATED, customer_code=record.customer_code,
-                invoice_number=record.number,
-                summary=f"invoice {record.number} updated from {self._context.source_name}: "
+                kind=kinds.INVOICE_UPDATED, customer_code=code, invoice_number=number,
+                summary=f"invoice {number} updated from {self._context.source_name}: "
                         + (", ".join(changes) or "no visible change"),
                 data={"import_run": self._context.run_id, "changes": changes}))
         update_by_id(self._connection, invoices, updates)
         append_events(self._connection, updated_events, self.customers.ids,
-                      {record.number: old["id"] for record, old, _ in changed})
+                      {row[packed.NUMBER]: old["id"] for row, old in changed})
         self.counts.updated += len(updates)
 
     def finish(self) -> Counts:
         self._settlements.flush()
+        if self._indexes is not None:
+            self._indexes.restore()
         context = self._context
         summaries = []
-        for code, tally in self._per_customer.items():
+        for code in dict.fromkeys([*self._created, *self._per_customer]):
+            tally = Counter(created=self._created[code]) + self._per_customer[code]
             parts = [plural(tally[key], noun) + f" {verb}" for key, noun, verb in (
                 ("created", "invoice", "imported"), ("updated", "invoice", "updated"),
                 ("credit_notes", "credit note", "imported")) if tally[key]]

@@ -14,11 +14,14 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from collections.abc import Generator
 from collections.abc import Iterator
+from contextlib import closing
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import PurePath
+from typing import Any
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -39,13 +42,17 @@ from hub.ports import Progress
 from hub.ports import RejectSink
 from hub.services.import_context import Importer
 from hub.services.import_context import RunContext
+from hub.services.import_context import StagedImporter
 from hub.services.import_customers import CustomerImport
 from hub.services.import_invoices import InvoiceImport
 from hub.services.import_payments import PaymentImport
+from hub.services.import_pipeline import can_read_ahead
+from hub.services.import_pipeline import read_ahead as run_in_child
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 CHUNK_ROWS = 5000
+READ_AHEAD_ROWS = 20_000  # smaller files take well under a second: not worth a process
 
 IMPORTERS: dict[str, Callable[[Connection, RunContext], Importer]] = {
     "customers": CustomerImport, "invoices": InvoiceImport, "payments": PaymentImport,
@@ -96,10 +103,54 @@ def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def _split(chunk: list[ImportRecord | RejectedRow]) -> tuple[list[ImportRecord],
+                                                               list[RejectedRow]]:
+    records: list[ImportRecord] = []
+    refused: list[RejectedRow] = []
+    for item in chunk:
+        if isinstance(item, RejectedRow):
+            refused.append(item)
+        else:
+            records.append(item)
+    return records, refused
+
+
+def _prepared_chunks(source: ImportSource, prepare: Callable[[list[ImportRecord]], Any],
+                     chunk_rows: int) -> Generator[tuple[int, list[RejectedRow], Any], None, None]:
+    for chunk in _chunked(source.records(), chunk_rows):
+        records, refused = _split(chunk)
+        yield len(chunk), refused, prepare(records)
+
+
+def _write_chunks(importer: Importer, source: ImportSource, chunk_rows: int,
+                  read_ahead: bool) -> Generator[tuple[int, list[RejectedRow]], None, None]:
+    """Feed the source to the importer a chunk at a time: (rows read, rows refused)."""
+    if not isinstance(importer, StagedImporter):
+        for chunk in _chunked(source.records(), chunk_rows):
+            records, refused = _split(chunk)
+            yield len(chunk), refused + importer.add(records)
+        return
+    prepare = importer.preparer()
+    chunks: Generator[tuple[int, list[RejectedRow], Any], None, None]
+    if read_ahead and can_read_ahead():
+        chunks = run_in_child(lambda: _prepared_chunks(source, prepare, chunk_rows))
+    else:
+        chunks = _prepared_chunks(source, prepare, chunk_rows)
+    with closing(chunks):
+        for count, refused, prepared in chunks:
+            yield count, refused + importer.add_prepared(prepared)
+
+
 def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, actor: str,
-                  clock: Clock, progress: Progress | None = None,
-                  chunk_rows: int = CHUNK_ROWS) -> ImportResult:
-    """Import every row of `source`; rows that cannot be imported go to `rejects`."""
+                  clock: Clock, progress: Progress | None = None, chunk_rows: int = CHUNK_ROWS,
+                  read_ahead: bool | None = None) -> ImportResult:
+    """Import every row of `source`; rows that cannot be imported go to `rejects`.
+
+    `read_ahead`: read and check the file in a child process while this one writes
+    (see import_pipeline); by default when the file has READ_AHEAD_ROWS or more.
+    """
+    if read_ahead is None:
+        read_ahead = (source.estimated_rows or 0) >= READ_AHEAD_ROWS
     progress = progress or NoProgress()
     started, began = clock.now(), time.perf_counter()
     name = PurePath(source.path).name
@@ -111,21 +162,15 @@ def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, 
                                started_at=started)
             context = RunContext(run_id=run_id, source_name=name, source_path=source.path,
                                  provided=source.provided_fields, actor=actor, now=started,
-                                 today=clock.today())
+                                 today=clock.today(), expected_rows=source.estimated_rows or 0)
             importer = IMPORTERS[source.kind](connection, context)
-            for chunk in _chunked(source.records(), chunk_rows):
-                records: list[ImportRecord] = []
-                refused: list[RejectedRow] = []
-                for item in chunk:
-                    if isinstance(item, RejectedRow):
-                        refused.append(item)
-                    else:
-                        records.append(item)
-                refused.extend(importer.add(records))
-                for item in sorted(refused, key=lambda row: row.line):  # in file order
-                    rejects.add(item)
-                rejected += len(refused)
-                progress.advance(len(chunk))
+            chunks = _write_chunks(importer, source, chunk_rows, read_ahead)
+            with closing(chunks):  # closing: a failure here stops the reader at once
+                for count, refused in chunks:
+                    for item in sorted(refused, key=lambda row: row.line):  # in file order
+                        rejects.add(item)
+                    rejected += len(refused)
+                    progress.advance(count)
             counts = importer.finish()
             finish_run(connection, run_id, finished_at=clock.now(), created=counts.created,
                        updated=counts.updated, unchanged=counts.unchanged, rejected=rejected,

@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import InvalidOperation
 from functools import cache
+from functools import lru_cache
 from zoneinfo import available_timezones
 
 from hub.domain.countries import COUNTRY_CODES
@@ -178,6 +179,11 @@ def _text_to_decimal(text: str, style: str, plain: re.Pattern[str]) -> Decimal:
 
 
 @cache
+def _units(currency: str) -> int:
+    return minor_units(currency)
+
+
+@cache
 def _step(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_units(currency))
 
@@ -192,6 +198,12 @@ def amount_parser(style: str) -> Callable[[object, str], Decimal]:
     plain = _PLAIN[style]
 
     def parse(value: object, currency: str) -> Decimal:
+        if type(value) is str and plain.fullmatch(value):
+            # The common case, a plain number with as many decimals as the currency
+            # has (12.30 EUR): already exact, so quantize and its check are skipped.
+            point = value.find(".")
+            if (len(value) - point - 1 if point >= 0 else 0) == _units(currency):
+                return Decimal(value)
         step = _step(currency)
         if type(value) is str:
             try:
@@ -235,9 +247,13 @@ def to_bool(value: object) -> bool:
 
 def to_currency(value: object) -> str:
     try:
-        return normalise_currency(str(value))
+        return _currency(str(value))
     except UnknownCurrency:
         raise FieldError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR)") from None
+
+
+# A file names a handful of currencies, on every row: remember the answers.
+_currency = lru_cache(maxsize=256)(normalise_currency)
 
 
 def to_kind(value: object) -> CustomerKind:

@@ -67,7 +67,7 @@ def _converter(kind: str, layout: Layout) -> Callable[[object], object] | None:
 
 class RowMapper:
     def __init__(self, layout: Layout, header: Sequence[object], source: str, *,
-                 strict_width: bool) -> None:
+                 strict_width: bool, text_cells: bool = False) -> None:
         self.layout = layout
         self.header = [conv.to_text(cell) if cell is not None else "" for cell in header]
         self._width = len(self.header) if strict_width else 0
@@ -120,7 +120,7 @@ class RowMapper:
             [_step(plan) for plan in self._plans], width=self._width,
             skip_indexes=self._skip_indexes, required_columns=self._required_columns,
             amount=conv.amount_parser(layout.decimal), build=BUILDERS[layout.kind],
-            all_fields=list(FIELDS[layout.kind]))
+            all_fields=list(FIELDS[layout.kind]), text_cells=text_cells)
 
     def _refuse_unknown(self, used: set[int], source: str, found: str) -> None:
         known = [column for spec in self.layout.fields.values() for column in spec.columns]

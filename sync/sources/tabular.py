@@ -73,8 +73,8 @@ class TabularSource:
         else:
             header_index, header = self._csv_header()
         self._header_index = header_index
-        self.mapper = RowMapper(layout, header, path.name,
-                                strict_width=self._workbook is None)
+        self.mapper = RowMapper(layout, header, path.name, strict_width=self._workbook is None,
+                                text_cells=self._workbook is None)
         self.rejects = CsvRejects(path, [str(cell) for cell in self.mapper.header],
                                   fallback_dir=rejects_dir)
 

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
+from hub.cli.imports import import_file
 from hub.domain import events as kinds
 from hub.domain.errors import UserError
 from hub.ledger.tables import credit_notes
@@ -17,11 +18,22 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import import_runs
 from hub.ledger.tables import invoices
+from hub.services.imports import ImportResult
 from tests.builders import add_payment
 from tests.integration.imports.conftest import INVOICE_HEADER
 from tests.integration.imports.conftest import Importer
 from tests.integration.imports.conftest import Writer
 from tests.integration.imports.conftest import snapshot
+
+
+@pytest.fixture(params=[False, True], ids=["in-process", "read-ahead"])
+def run(hub: Hub, request: pytest.FixtureRequest) -> Importer:
+    """Every test twice: reading in this process, and in a reader process (what large
+    files get)."""
+    def run(path: Path, kind: str = "invoices", **options: object) -> ImportResult:
+        return import_file(hub.engine, path, kind, actor="tests", clock=hub.clock,
+                           read_ahead=request.param, **options)  # type: ignore[arg-type]
+    return run
 
 
 def _row(number: str, customer: str = "C1", amount: str = "100.00", *, name: str = "Acme BV",

@@ -1,0 +1,155 @@
+"""The part of an invoice import that needs no database: checks across the rows of
+the file, digests, minor units, and rows packed ready for an INSERT.
+
+It is kept apart from InvoiceImport so that on a large file it can run in a
+reader process while the importer writes (see import_pipeline): its results are
+plain tuples of str, int and bool, which cross a pipe many times faster than
+records do. On a small file it runs in-process; the rows come out the same.
+"""
+
+from __future__ import annotations
+
+import marshal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+from typing import Final
+
+from hub.domain.model import InvoiceStatus
+from hub.domain.records import ImportRecord
+from hub.domain.records import InvoiceRecord
+from hub.domain.records import RejectedRow
+from hub.services.customer_codes import NewCustomer
+from hub.services.import_context import minor_scale as _scale
+
+# A packed invoice: plain values only (dates as ISO text), so that a chunk of them
+# crosses a pipe with marshal. Items 0-12 are the values of INVOICE_COLUMNS, with the
+# customer's code where the ledger stores its id; the rest say where the row came from
+# and what an update or a settlement needs.
+PackedInvoice = tuple[
+    str, str, str, str, str, int, int, str, bool, bool, str | None, str | None, str,
+    int, Sequence[object], int | None, str | None, int]
+INVOICE_COLUMNS = ("customer_id", "number", "issue_date", "due_date", "currency",
+                   "amount_minor", "open_minor", "status", "disputed", "excluded",
+                   "document_ref", "description", "source_hash")
+# Positions in a PackedInvoice (Final, so that mypy knows each item's type).
+CODE: Final = 0
+NUMBER: Final = 1
+ISSUE: Final = 2
+DUE: Final = 3
+CURRENCY: Final = 4
+AMOUNT: Final = 5
+OPEN: Final = 6
+STATUS: Final = 7
+DISPUTED: Final = 8
+EXCLUDED: Final = 9
+DOCUMENT: Final = 10
+DESCRIPTION: Final = 11
+DIGEST: Final = 12
+LINE: Final = 13
+CELLS: Final = 14
+FILE_OPEN: Final = 15
+SETTLED_ON: Final = 16
+SETTLED: Final = 17
+
+_PAID, _PARTLY, _OPEN = (InvoiceStatus.PAID.value, InvoiceStatus.PARTIALLY_PAID.value,
+                         InvoiceStatus.OPEN.value)
+
+
+def status_of(amount_minor: int, open_minor: int) -> str:
+    if open_minor <= 0:
+        return _PAID
+    return _PARTLY if open_minor < amount_minor else _OPEN
+
+
+def pack(record: InvoiceRecord) -> PackedInvoice:
+    """An invoice (a positive amount) as it would be created. A `settled_on` date with
+    money still open makes it paid: SETTLED is the amount a settlement must cover."""
+    currency = record.currency
+    scale = _scale(currency)
+    amount = int(record.amount.scaleb(scale))
+    open_amount = record.open_amount
+    file_open = None if open_amount is None else int(open_amount.scaleb(scale))
+    open_minor = amount if file_open is None else file_open
+    settled_on = record.settled_on
+    settled = 0
+    if settled_on is not None and open_minor > 0:
+        settled, open_minor = open_minor, 0
+    return (record.customer_code, record.number, record.issue_date.isoformat(),
+            record.due_date.isoformat(), currency, amount, open_minor,
+            status_of(amount, open_minor), bool(record.disputed), bool(record.excluded),
+            record.document_ref, record.description, record.digest(),
+            record.line, record.cells, file_open,
+            None if settled_on is None else settled_on.isoformat(), settled)
+
+
+@dataclass
+class PreparedInvoices:
+    """One chunk of a file, checked: what the importer writes."""
+
+    rejects: list[RejectedRow] = field(default_factory=list)
+    customers: list[NewCustomer] = field(default_factory=list)  # first named in this chunk
+    invoices: list[PackedInvoice] = field(default_factory=list)
+    credits: list[InvoiceRecord] = field(default_factory=list)  # few: kept as records
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with the invoices in marshal's format: for plain tuples it writes and
+        reads twice as fast as pickle (it keeps no memo). XLSX cells can hold datetimes,
+        which marshal refuses; those chunks are pickled as they are."""
+        try:
+            invoices: bytes | list[PackedInvoice] = marshal.dumps(self.invoices)
+        except ValueError:
+            invoices = self.invoices
+        return _unpack_chunk, (self.rejects, self.customers, invoices, self.credits)
+
+
+def _unpack_chunk(rejects: list[RejectedRow], customers: list[NewCustomer],
+                  invoices: bytes | list[PackedInvoice],
+                  credits: list[InvoiceRecord]) -> PreparedInvoices:
+    rows: list[PackedInvoice] = marshal.loads(invoices) if isinstance(invoices, bytes) \
+        else invoices  # noqa: S302 - written by our own reader process
+    return PreparedInvoices(rejects, customers, rows, credits)
+
+
+class InvoiceRows:
+    """Checks that need the whole file (state is kept from chunk to chunk)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}  # number -> line, to refuse duplicates in the file
+        self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
+
+    def prepare(self, records: list[ImportRecord]) -> PreparedInvoices:
+        prepared = PreparedInvoices()
+        for record in records:
+            assert isinstance(record, InvoiceRecord)
+            problem = self._file_problem(record, prepared.customers)
+            if problem:
+                prepared.rejects.append(RejectedRow(record.line, problem, record.cells))
+            elif record.amount < 0:
+                prepared.credits.append(record)
+            else:
+                prepared.invoices.append(pack(record))
+        return prepared
+
+    def _file_problem(self, record: InvoiceRecord, first_named: list[NewCustomer]) -> str | None:
+        """Duplicates in the file, and customer facts that contradict an earlier row."""
+        first = self._seen.setdefault(record.number, record.line)
+        if first != record.line:
+            return f"invoice number {record.number} appears twice in the file (first on line " \
+                   f"{first}); this row is ignored"
+        facts = (record.customer_name, record.customer_country, record.customer_segment)
+        known = self._customer_facts.get(record.customer_code)
+        if known is None:
+            self._customer_facts[record.customer_code] = (record.line, facts)
+            first_named.append(NewCustomer(record.customer_code, *facts))
+            return None
+        line, earlier = known
+        if facts == earlier:  # nearly always: checked at C speed
+            return None
+        for label, now, before in zip(("name", "country", "segment"), facts, earlier,
+                                      strict=True):
+            if now is not None and before is not None and now != before:
+                return (f"customer {record.customer_code} has {label} {now!r} here but "
+                        f"{before!r} on line {line}")
+        return None

@@ -1,0 +1,72 @@
+"""What large imports do differently, and that it changes nothing a user can see:
+the secondary invoice indexes are dropped during the import and built again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from hub.bootstrap import Hub
+from hub.domain.errors import UserError
+from hub.ledger.bulk import DeferredIndexes
+from hub.ledger.tables import invoices
+from tests.integration.imports.conftest import INVOICE_HEADER
+from tests.integration.imports.conftest import Importer
+from tests.integration.imports.conftest import Writer
+from tests.integration.imports.conftest import snapshot
+
+SECONDARY = {"ix_invoices_customer_status", "ix_invoices_status_due"}
+
+
+def _rows(count: int, start: int = 0) -> list[list[str]]:
+    return [[f"INV-{i}", f"C{i % 3}", f"Customer {i % 3}", "2026-10-01", "2026-10-31", "EUR",
+             "100.00", "", "no", "no", "", ""] for i in range(start, start + count)]
+
+
+def _indexes(hub: Hub) -> set[str]:
+    return {str(index["name"]) for index in sa.inspect(hub.engine).get_indexes("invoices")}
+
+
+@pytest.fixture(autouse=True)
+def _small_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DeferredIndexes, "MIN_ROWS", 2)
+
+
+def test_indexes_are_back_after_an_import_and_queries_use_them(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    result = run(write_csv("big.csv", INVOICE_HEADER, _rows(30)), read_ahead=True)
+    assert result.created == 30
+    assert _indexes(hub) >= SECONDARY
+    with hub.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(invoices)
+                                 .where(invoices.c.status == "open")) == 30
+    # A smaller file into a larger table keeps the indexes (rebuilding would cost more).
+    again = run(write_csv("more.csv", INVOICE_HEADER, _rows(5, start=30)))
+    assert again.created == 5
+    assert _indexes(hub) >= SECONDARY
+
+
+def test_a_failed_large_import_keeps_the_indexes_and_the_ledger(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    run(write_csv("first.csv", INVOICE_HEADER, _rows(2)))
+    before = snapshot(hub)
+    path = write_csv("big.csv", INVOICE_HEADER, _rows(40, start=2))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('INV-X,C1,"never closed,2026-10-01\n')
+    with pytest.raises(UserError, match="malformed CSV at line 42"):
+        run(path, read_ahead=True)
+    assert snapshot(hub) == before
+    assert _indexes(hub) >= SECONDARY
+
+
+def test_the_reader_process_reports_rejects_with_their_lines(
+        hub: Hub, write_csv: Writer, run: Importer, tmp_path: Path) -> None:
+    rows = _rows(12)
+    rows[3][3] = "not a date"
+    rows[9] = rows[1]  # a duplicate number
+    result = run(write_csv("big.csv", INVOICE_HEADER, rows), read_ahead=True)
+    assert (result.created, result.rejected) == (10, 2)
+    lines = Path(str(result.rejects_path)).read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "11"]
