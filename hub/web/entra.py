@@ -10,6 +10,7 @@ address must belong to an active user of the hub.
 from __future__ import annotations
 
 import threading
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,9 +67,14 @@ class EntraSignIn:
 
     def start(self) -> dict[str, Any]:
         """A new flow; keep it in the session and send the browser to flow['auth_uri']."""
-        flow: dict[str, Any] = self._app().initiate_auth_code_flow(
-            scopes=[], redirect_uri=self.redirect_uri, response_mode="query",
-            prompt="select_account")
+        # The answer comes back as a GET (response_mode=query): a cross-site form_post
+        # would arrive without our SameSite=Lax session cookie, losing the flow. PKCE
+        # protects the code, and no page leaks it (Referrer-Policy: no-referrer).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="response_mode='form_post'")
+            flow: dict[str, Any] = self._app().initiate_auth_code_flow(
+                scopes=[], redirect_uri=self.redirect_uri, response_mode="query",
+                prompt="select_account")
         return flow
 
     def finish(self, flow: dict[str, Any], query: dict[str, str]) -> EntraIdentity:
