@@ -33,3 +33,16 @@ def authorized(app: Flask, hub: Hub, name: str = "tests", role: str = "finance",
     app.config["TEST_API_TOKEN"] = make_token(hub, name, role, **scope)
     app.test_client_class = TokenClient
     return app
+
+
+def validate(document: dict[str, Any], path: str, status: str, body: Any) -> list[str]:
+    """Where a real response differs from the schema the OpenAPI document gives for it."""
+    from jsonschema import Draft202012Validator
+
+    response = document["paths"][path]["get"]["responses"][status]
+    if "$ref" in response:
+        name = response["$ref"].rsplit("/", 1)[1]
+        response = document["components"]["responses"][name]
+    schema = response["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": document["components"]})
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
