@@ -18,6 +18,10 @@ from hub.domain.decisions import Decision
 from hub.domain.decisions import decision_key
 from rules.compiler import Compiled
 from rules.compiler import CompiledRule
+from rules.conditions import ALWAYS
+from rules.conditions import Condition
+from rules.conditions import comparisons
+from rules.conditions import describe
 from rules.facts import Situation
 from rules.fees import fee_actions
 from rules.model import ActionSpec
@@ -117,7 +121,10 @@ class Decider:
         actions = [self._action(spec, situation) for spec in step.actions]
         if step.fees:
             actions += fee_actions(self.rule_file, situation, step.fees)
-        facts = self._facts(situation, f"account.days_overdue >= {step.at}")
+        condition = f"account.days_overdue >= {step.at}"
+        if step.condition is not None:
+            condition += f" and {describe(step.condition)}"
+        facts = self._facts(situation, condition, step.condition)
         facts.update(step_due_on=due_on.isoformat(), ladder=ladder)
         if skipped:
             facts["skipped_steps"] = skipped  # most_severe: reached, never applied
@@ -169,7 +176,7 @@ class Decider:
                 **extra}))
         if event.fees:
             actions += fee_actions(self.rule_file, situation, event.fees)
-        facts = self._facts(situation, rule.text)
+        facts = self._facts(situation, rule.text, rule.condition)
         facts.update(extra)
         code = situation.facts.customer_code
         return Decision(key=decision_key(code, f"{event.name}{suffix}", on),
@@ -210,10 +217,15 @@ class Decider:
             return team[int.from_bytes(digest[:4], "big") % len(team)]
         return team[0]
 
-    def _facts(self, situation: Situation, condition: str) -> dict[str, Any]:
+    def _facts(self, situation: Situation, condition: str,
+               tree: Condition | None = None) -> dict[str, Any]:
         anchor = situation.anchor
         facts = situation.facts
+        seen = {field.replace("_", ".", 1): situation.fact.get(field)
+                for field, _, _ in sorted(comparisons(tree), key=str) if field != ALWAYS} \
+            if tree is not None else {}
         return {
+            "seen": seen,  # the values of the fields the rule's condition tests
             "as_of": facts.today.isoformat(),
             "condition": condition,
             "kind": facts.kind,
