@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from rules.conditions import FIELDS
 from rules.conditions import AllOf
 from rules.conditions import Condition
 from rules.conditions import Predicate
@@ -33,6 +34,7 @@ from rules.reader import Problems
 MAX_DISTINCT_TESTS = 60  # the engine fails (error 303) past 64 tests true at once
 MAX_THRESHOLDS_PER_FIELD = 500  # 513 thresholds on one field hang the engine
 MAX_RULES = 200
+MAX_PROPERTIES = 250  # error 302 past 253 properties in one message
 SENTINEL_FIELD = "end_of_account"
 
 
@@ -92,6 +94,9 @@ def compile_rules(rule_file: RuleFile, problems: Problems) -> Compiled | None:
     tests: set[tuple[str, str, Any]] = set()
     for _, _, _, condition, _ in found:
         tests |= comparisons(condition)
+    if len(FIELDS) + 2 > MAX_PROPERTIES:  # the fields, `always` and `sid` in one fact
+        problems.error(None, None, f"the account fact would carry {len(FIELDS) + 2} "
+                                   f"properties; the engine takes {MAX_PROPERTIES}")
     if len(found) > MAX_RULES:
         problems.error(None, None, f"the file has {len(found)} rules, steps and segments; "
                                    f"the engine takes at most {MAX_RULES}")
