@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import unicodedata
@@ -34,25 +35,43 @@ STATEMENT_HEADINGS = {
 }
 
 
+CORE_ENCODING = "windows-1252"  # the built-in PDF fonts: Western European letters and €
+
+
+def _fits_core_font(deliveries: list[Delivery]) -> bool:
+    text = "".join(d.subject + d.text + d.statement_total + "".join(
+        "".join(row) for row in d.statement) + "".join(d.postal.block() if d.postal else ())
+        for d in deliveries)
+    try:
+        text.encode(CORE_ENCODING)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Pdf(FPDF):
-    def __init__(self, font_file: str | None) -> None:
+    """Built-in Helvetica when every letter fits Windows-1252 (fast, small); a Unicode
+    TrueType font otherwise (Polish); folded text when no such font is installed."""
+
+    def __init__(self, font_file: str | None, deliveries: list[Delivery]) -> None:
         super().__init__(format="A4")
         self.set_margins(20, 20, 20)
-        self.unicode = font_file is not None
-        if font_file:
+        self.core_fonts_encoding = CORE_ENCODING
+        self.fold = False
+        if _fits_core_font(deliveries) or font_file is None:
+            self.family = "Helvetica"
+            self.fold = not _fits_core_font(deliveries)
+        else:
+            logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per glyph table
             self.add_font("Body", "", font_file)
             self.family = "Body"
-        else:
-            self.family = "Helvetica"
 
     def text_of(self, value: str) -> str:
-        """Core PDF fonts know Latin-1 only: without a Unicode font, fold the rest."""
-        if self.unicode:
+        if not self.fold:
             return value
-        value = value.replace("€", "EUR").replace("\xa0", " ").replace("ł", "l")
-        value = value.replace("Ł", "L")
+        value = value.replace("ł", "l").replace("Ł", "L")
         folded = unicodedata.normalize("NFKD", value)
-        return folded.encode("latin-1", "ignore").decode("latin-1")
+        return folded.encode(CORE_ENCODING, "ignore").decode(CORE_ENCODING)
 
 
 def font_file(configured: str | None = None) -> str | None:
@@ -100,7 +119,7 @@ def _page(pdf: _Pdf, delivery: Delivery, *, with_letter: bool) -> None:
 
 def letters_pdf(deliveries: list[Delivery], font: str | None = None) -> bytes:
     """One page (or more) per letter, in the order given."""
-    pdf = _Pdf(font_file(font))
+    pdf = _Pdf(font_file(font), deliveries)
     for delivery in deliveries:
         _page(pdf, delivery, with_letter=True)
     return bytes(pdf.output())
@@ -108,7 +127,7 @@ def letters_pdf(deliveries: list[Delivery], font: str | None = None) -> bytes:
 
 def statement_pdf(delivery: Delivery, font: str | None = None) -> bytes:
     """The statement of open items alone (an e-mail attachment)."""
-    pdf = _Pdf(font_file(font))
+    pdf = _Pdf(font_file(font), [delivery])
     _page(pdf, delivery, with_letter=False)
     return bytes(pdf.output())
 
