@@ -102,10 +102,14 @@ def _file_tests(policy: CompiledPolicy, problems: Problems, runner: Any) -> None
         fired = sorted({d.rule for d in outcome.decisions if d.paused_by is None})
         if test.expect is not None and fired != sorted(set(test.expect)):
             why = f" ({'; '.join(outcome.notes)})" if outcome.notes else ""
-            problems.error(test.line, label, f"expected {sorted(set(test.expect)) or 'nothing'}"
-                                             f", got {fired or 'nothing'}{why}")
+            problems.error(test.line, label, f"expected {_names(sorted(set(test.expect)))}, "
+                                             f"got {_names(fired)}{why}")
         if test.expect_paused is not None:
             paused = {d.paused_by for d in outcome.decisions if d.paused_by}
             if test.expect_paused not in paused:
                 problems.error(test.line, label, f'expected a pause by "{test.expect_paused}", '
                                                  f"got {sorted(paused) or 'none'}")
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names) or "nothing"

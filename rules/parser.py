@@ -124,7 +124,7 @@ def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -
         if reader.has("when"):
             condition = _condition(problems, reader.line("when"), rule, item.get("when"))
         actions, fees = read_actions(reader, vocabulary)
-        if not actions and not fees:
+        if not any(key in item for key in ACTION_KEYS):
             problems.error(item.line, rule, "the step does nothing: give it send, task, "
                                             "escalate, notify, hold_sales, fees or "
                                             "legal_handover")

@@ -16,6 +16,8 @@ def shown(value: Any) -> str:
         return "a list of keys"
     if isinstance(value, Seq):
         return "a list"
+    if isinstance(value, bool):  # YAML reads yes/no/on/off as true/false
+        return f'{str(value).lower()} (put the value in quotes if you meant the text)'
     return f'"{value}"'
 
 

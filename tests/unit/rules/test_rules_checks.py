@@ -134,7 +134,7 @@ tests:
     with pytest.raises(RuleFileError) as refused:
         compile_yaml(text)
     assert ('collections.yaml line 26, test "fifteen days gets the second reminder": '
-            "expected ['second'], got ['first']") in str(refused.value)
+            'expected "second", got "first"') in str(refused.value)
 
 
 def test_the_default_policy_passes_its_own_checks() -> None:
