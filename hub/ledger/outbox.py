@@ -27,6 +27,7 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
+from hub.ledger.tables import slack_requests
 
 
 def message_row(message: OutboxMessage, now: datetime) -> dict[str, Any]:
@@ -276,3 +277,16 @@ def set_address(connection: Connection, customer_id: int, *, lines: list[str],
                        .values(customer_id=customer_id, **values)
                        .on_conflict_do_update(index_elements=[customer_addresses.c.customer_id],
                                               set_=values))
+
+
+def remember_request(connection: Connection, signature: str, now: datetime) -> bool:
+    """Record a signed callback; False when it was seen before (a replay). Entries older
+    than the 5-minute signature window are pruned: a replay that old fails the signature."""
+    connection.execute(sa.delete(slack_requests).where(
+        slack_requests.c.received_at < now - timedelta(minutes=10)))
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    inserted = connection.execute(
+        dialect.insert(slack_requests).values(signature=signature, received_at=now)
+        .on_conflict_do_nothing(index_elements=[slack_requests.c.signature])
+        .returning(slack_requests.c.signature))
+    return inserted.scalar_one_or_none() is not None

@@ -526,3 +526,10 @@ rule_versions = Table(  # every rule file activated or refused; the newest activ
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("note", Text),  # what was rolled back to; the problems of a refused file
 )
+
+slack_requests = Table(  # signed Slack callbacks already handled: a replay is refused
+    "slack_requests",
+    metadata,
+    Column("signature", String(100), primary_key=True),
+    Column("received_at", DateTime(timezone=True), nullable=False, index=True),
+)
