@@ -76,6 +76,8 @@ def _setup_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)
+    from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
+    app.register_blueprint(slack)
 
 
 def _setup_health(app: Flask, hub: Hub) -> None:
