@@ -84,9 +84,10 @@ def compile_row_function(steps: Sequence[FieldStep], *, width: int,
                          skip_indexes: Sequence[int],
                          required_columns: Sequence[tuple[str, int]],
                          amount: Callable[[object, str], object],
-                         build: Callable[[int, dict[str, Any], Sequence[object]], object],
+                         build: Callable[[int, tuple[Any, ...], Sequence[object]], object],
                          all_fields: Sequence[str], text_cells: bool = False) -> RowFunction:
-    """The mapper; `build` gets a value (None when not given) for each of `all_fields`.
+    """The mapper; `build` gets a tuple of values, one for each of `all_fields` in that
+    order (None when not given).
 
     `text_cells`: every cell is a str (a CSV file), which lets the tests be shorter.
     """
@@ -120,10 +121,10 @@ def compile_row_function(steps: Sequence[FieldStep], *, width: int,
         body += [f"if len(c) <= {index} or c[{index}] == '':",
                  f"    errors.append({column + ' is empty'!r})"]
     given = {step.name: f"v{number}" for number, step in enumerate(steps)}
-    values = ", ".join(f"{name!r}: {given.get(name, 'None')}" for name in all_fields)
+    values = "".join(f"{given.get(name, 'None')}, " for name in all_fields)
     body += ["if errors:",
              "    return RejectedRow(line, '; '.join(dict.fromkeys(errors)), cells)",
-             f"record = build(line, {{{values}}}, cells)",
+             f"record = build(line, ({values}), cells)",
              "if type(record) is str:", "    return RejectedRow(line, record, cells)",
              "return record"]
     source = "def map_row(line, cells):\n" + "".join(f"    {line}\n" for line in body)

@@ -1,6 +1,11 @@
 """Typed field values of one row → a domain import record, after the checks that
 need several fields at once. A builder returns the record, or the reason it is
-refused as a string."""
+refused as a string.
+
+Values come as a tuple in the order of the kind's FIELDS (None for a field the file
+does not give): a tuple is built and unpacked at a fraction of the cost of a dict,
+and a builder runs once for every row of a file.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from hub.domain.records import ImportRecord
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import PaymentRecord
 
-Builder = Callable[[int, dict[str, Any], Sequence[object]], ImportRecord | str]
+Builder = Callable[[int, tuple[Any, ...], Sequence[object]], ImportRecord | str]
 
 
 def _open_amount_problem(amount: Decimal, open_amount: Decimal) -> str | None:
@@ -28,50 +33,46 @@ def _open_amount_problem(amount: Decimal, open_amount: Decimal) -> str | None:
     return None
 
 
-def invoice(line: int, v: dict[str, Any], cells: Sequence[object]) -> InvoiceRecord | str:
-    issue: date = v["issue_date"]
-    due: date = v["due_date"]
-    amount: Decimal = v["amount"]
-    open_amount: Decimal | None = v["open_amount"]
+def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> InvoiceRecord | str:
+    (number, customer_code, customer_name, country, segment, issue, due, currency, amount,
+     open_amount, disputed, excluded, document_ref, description, settled) = values
     problems = []
     if due < issue:
         problems.append(f"due date {due} is before issue date {issue}")
     if open_amount is not None and (problem := _open_amount_problem(amount, open_amount)):
         problems.append(problem)
-    settled = v["settled_on"]
     if settled is not None and settled < issue:
         problems.append(f"settled on {settled}, before issue date {issue}")
     if problems:
         return "; ".join(problems)
     return InvoiceRecord(
-        line, v["invoice_number"], v["customer_id"], v["customer_name"], v["country"],
-        v["segment"], issue, due, v["currency"], amount, open_amount, v["disputed"],
-        v["excluded"], v["document_ref"], v["description"], settled, cells)
+        line, number, customer_code, customer_name, country, segment, issue, due, currency,
+        amount, open_amount, disputed, excluded, document_ref, description, settled, cells)
 
 
-def customer(line: int, v: dict[str, Any], cells: Sequence[object]) -> CustomerRecord | str:
-    for name in ("credit_limit", "lifetime_value"):
-        value = v.get(name)
+def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
+    (code, name, kind, country, timezone, language, owner, department, segment, currency,
+     credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded) = values
+    for label, value in (("credit_limit", credit_limit), ("lifetime_value", lifetime_value)):
         if value is not None and value < 0:
-            return f"{name} {value} is negative"
+            return f"{label} {value} is negative"
     return CustomerRecord(
-        line, v["customer_id"], v["name"], v["kind"], v["country"], v["timezone"],
-        v["language"], v["owner"], v["department"], v["segment"],
-        v["currency"], v["credit_limit"], v["lifetime_value"], v["contact_name"],
-        v["contact_email"], v["contact_phone"], v["excluded"], cells)
+        line, code, name, kind, country, timezone, language, owner, department, segment,
+        currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone,
+        excluded, cells)
 
 
-def payment(line: int, v: dict[str, Any], cells: Sequence[object]) -> PaymentRecord | str:
-    amount: Decimal = v["amount"]
+def payment(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> PaymentRecord | str:
+    (reference, received_on, amount, currency, payer_name, payer_account, remittance,
+     structured_reference, end_to_end_id, customer_code) = values
     if amount <= 0:
         return (f"amount {amount} is not positive (a payments file lists money received; "
                 "refunds and debits are not imported)")
     return PaymentRecord(line, IncomingPayment(
-        reference=v["reference"], received_on=v["received_on"],
-        amount=Money(amount, v["currency"]), payer_name=v["payer_name"],
-        payer_account=v["payer_account"], remittance=v["remittance"],
-        structured_reference=v["structured_reference"],
-        end_to_end_id=v["end_to_end_id"], customer_code=v["customer_id"]), cells)
+        reference=reference, received_on=received_on, amount=Money(amount, currency),
+        payer_name=payer_name, payer_account=payer_account, remittance=remittance,
+        structured_reference=structured_reference, end_to_end_id=end_to_end_id,
+        customer_code=customer_code), cells)
 
 
 BUILDERS: dict[str, Builder] = {"invoices": invoice, "customers": customer, "payments": payment}
