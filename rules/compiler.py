@@ -6,7 +6,8 @@ file's semantics (first segment wins, progression, pauses) identically for both.
 
 A plain step (no `when:`) compiles to its band of days, up to the next plain step, so one
 rule per ladder fires instead of every step already passed (each firing costs the engine
-far more than a test); the steps below the band are reached by implication.
+far more than a test); the steps below the band are reached by implication. A step also
+tests its segment's condition, so other segments' customers do not fire it.
 
 The compiler refuses files that would meet the engine's measured limits (research
 durable_rules.md): more than 64 distinct tests true at once on one fact (error 303), more
@@ -22,6 +23,7 @@ from typing import Any
 from rules.conditions import FIELDS
 from rules.conditions import AllOf
 from rules.conditions import Condition
+from rules.conditions import Const
 from rules.conditions import Predicate
 from rules.conditions import comparisons
 from rules.conditions import describe
@@ -58,27 +60,36 @@ class Compiled:
     ruleset_name: str
     rules: tuple[CompiledRule, ...]
     definition: dict[str, Any]  # durable_rules JSON, without the `run` callables
+    always: frozenset[str] = frozenset()  # rules that are simply `true`: never sent to the engine
 
     def shadow(self, fact: dict[str, Any]) -> frozenset[str]:
-        """The rule ids the shadow predicate says match `fact`."""
-        return frozenset(rule.rule_id for rule in self.rules if rule.shadow(fact))
+        """The rule ids the shadow predicate says match `fact` (what the engine must say)."""
+        return frozenset(rule.rule_id for rule in self.rules
+                         if rule.rule_id not in self.always and rule.shadow(fact))
+
+    def with_always(self, matched: frozenset[str]) -> frozenset[str]:
+        return matched | self.always
 
 
 def _rules(rule_file: RuleFile) -> list[tuple[str, str, str | None, Condition, int]]:
     found: list[tuple[str, str, str | None, Condition, int]] = []
     for segment in rule_file.segments:
         found.append(("segment", segment.name, None, segment.condition, segment.line))
+    segments = {segment.name: segment.condition for segment in rule_file.segments}
     for ladder in rule_file.ladders.values():
         plain = [step.at for step in ladder.steps if step.condition is None]
         for step in ladder.steps:
-            condition: Condition = parse_condition(f"account.days_overdue >= {step.at}")
+            parts = [parse_condition(f"account.days_overdue >= {step.at}")]
             if step.condition is not None:
-                condition = AllOf((condition, step.condition))
+                parts.append(step.condition)
             else:  # a band up to the next plain step: the steps below it are implied
                 later = [at for at in plain if at > step.at]
                 if later:
-                    condition = AllOf((condition, parse_condition(
-                        f"account.days_overdue < {min(later)}")))
+                    parts.append(parse_condition(f"account.days_overdue < {min(later)}"))
+            owner = segments.get(ladder.name)
+            if owner is not None and owner != Const(True):
+                parts.append(owner)  # only the ladder's own customers fire its steps
+            condition: Condition = parts[0] if len(parts) == 1 else AllOf(tuple(parts))
             found.append(("step", step.name, ladder.name, condition, step.line))
     for pause in rule_file.pauses:
         if pause.condition is not None:
@@ -115,7 +126,9 @@ def compile_rules(rule_file: RuleFile, problems: Problems) -> Compiled | None:
     rules = tuple(CompiledRule(f"r{index}", kind, name, ladder, condition, line,
                                to_shadow(condition))
                   for index, (kind, name, ladder, condition, line) in enumerate(found))
-    definition: dict[str, Any] = {
-        rule.rule_id: {"all": [{"m": to_engine(rule.condition)}]} for rule in rules}
+    always = frozenset(rule.rule_id for rule in rules if rule.condition == Const(True))
+    definition: dict[str, Any] = {  # a `true` rule would fire on every account: each firing
+        rule.rule_id: {"all": [{"m": to_engine(rule.condition)}]}  # costs, and says nothing
+        for rule in rules if rule.rule_id not in always}
     definition["end"] = {"all": [{"m": {SENTINEL_FIELD: 1}}]}
-    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition)
+    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition, always)

@@ -39,7 +39,7 @@ def explain(policy: CompiledPolicy, facts: AccountFacts) -> Explanation:
     from rules.facts import situation  # noqa: PLC0415
 
     seen = situation(policy.rule_file, facts)
-    matched = policy.compiled.shadow(seen.fact)
+    matched = policy.compiled.with_always(policy.compiled.shadow(seen.fact))
     fired = [rule for rule in policy.compiled.rules if rule.rule_id in matched]
     reached = {name: policy.decider.reached(name, fired) for name in policy.rule_file.ladders}
     checks = []

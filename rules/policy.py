@@ -140,7 +140,7 @@ class CompiledPolicy:
                 outcomes.append(Outcome(item.facts.customer_code, None, None, [],
                                         notes=["withheld: the engine and its shadow disagree"]))
             else:
-                outcomes.append(self.decider.outcome(item, fired_ids))
+                outcomes.append(self.decider.outcome(item, self.compiled.with_always(fired_ids)))
         return outcomes
 
     def _names(self, ids: Sequence[str] | frozenset[str]) -> list[str]:
