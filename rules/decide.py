@@ -235,5 +235,5 @@ class Decider:
             "overdue_balance": str(situation.overdue_balance),
             "anchor_invoice": anchor.number if anchor else None,
             "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
-            "open_invoices": len(facts.open_invoices),
+            "open_invoices": situation.open_count,
         }

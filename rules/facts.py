@@ -21,6 +21,7 @@ from rules.model import RuleFile
 @dataclass(frozen=True, slots=True)
 class Situation:
     facts: AccountFacts
+    open_count: int
     eligible: tuple[InvoiceFacts, ...]  # overdue, open, not paused invoice by invoice
     anchor: InvoiceFacts | None  # the oldest of them: the ladder counts days from it
     overdue_balance: Decimal
@@ -42,7 +43,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
     pauses = {pause.name for pause in rule_file.pauses}
     grace = timedelta(days=rule_file.settings.promise_grace_days)
     today = facts.today
-    open_invoices = facts.open_invoices
+    open_invoices = tuple(i for i in facts.invoices if i.open_amount.amount > 0)
     eligible = tuple(sorted(
         (i for i in open_invoices if i.days_overdue > 0
          and not (i.disputed and "invoice.disputed" in pauses)
@@ -99,5 +100,6 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "enforcement_off": not facts.enforcement,
         "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
     }
-    return Situation(facts, eligible, anchor, overdue, broken, missed, tuple(expiring),
+    return Situation(facts, len(open_invoices), eligible, anchor, overdue, broken, missed,
+                     tuple(expiring),
                      {key: value for key, value in fact.items() if value is not None})
