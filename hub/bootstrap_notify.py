@@ -120,10 +120,8 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
 def contact_policy(hub: Hub) -> PolicySettings:
     """The send window, business days and caps of the rule file in force; the documented
     defaults when it cannot be read (sending waits for no one's broken YAML)."""
-    from hub.cycle_wiring import load_policy  # noqa: PLC0415
-
     try:
-        settings = getattr(load_policy(hub), "settings", None)
+        settings = getattr(hub.policy(), "settings", None)
     except Exception:
         log.exception("the rule file's contact policy could not be read; using the defaults")
         return PolicySettings()

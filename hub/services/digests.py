@@ -105,7 +105,8 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
         .join(customers, customers.c.id == tasks.c.customer_id)
         .where(tasks.c.state == "open", tasks.c.due_date <= limit,
                sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))).all()
-    managers_by_email = dict(connection.execute(sa.select(users.c.email, users.c.manager_email)))
+    managers_by_email = {row.email: row.manager_email for row in connection.execute(
+        sa.select(users.c.email, users.c.manager_email))}
     department_manager = {row.department: row.email for row in connection.execute(
         sa.select(users.c.email, users.c.department)
         .where(users.c.role == "manager", users.c.active.is_(True)).order_by(users.c.email))}

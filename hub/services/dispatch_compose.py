@@ -28,6 +28,7 @@ from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
 
+DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
                    ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
 
@@ -103,7 +104,7 @@ def _typed(context: Mapping[str, Any]) -> dict[str, Any]:
     so the renderer formats them for the reader."""
     typed: dict[str, Any] = {}
     for key, value in context.items():
-        if isinstance(value, str) and (key.endswith("date") or key.endswith("_on")):
+        if isinstance(value, str) and (key.endswith(("date", "_on")) or key in DATE_KEYS):
             try:
                 typed[key] = date.fromisoformat(value)
                 continue

@@ -23,10 +23,11 @@ ALWAYS = PolicySettings(send_window=(time(0, 0), time(23, 59, 59)), business_day
 
 def debtor(connection: Connection, code: str, *, language: str = "en", email: str | None = None,
            phone: str | None = None, address: bool = False, country: str = "NL",
-           timezone: str = "UTC", amount: str = "1234.56", owner: str | None = None) -> int:
+           timezone: str = "UTC", amount: str = "1234.56", owner: str | None = None,
+           department: str = "sales") -> int:
     customer_id = add_customer(connection, code, name=f"{code} B.V.", language=language,
                                country=country, timezone=timezone, owner=owner,
-                               department="sales")
+                               department=department)
     add_contact(connection, customer_id, "Ann Smith", email=email, phone=phone,
                 is_primary=True)
     add_invoice(connection, f"{code}-1", customer_id, issued="2026-10-01", due="2026-10-31",
