@@ -155,6 +155,8 @@ class RuleFiles:
         digest = sha256(text)
         if seen is not None and seen.sha256 == digest and current is not None:
             if seen.status == "refused":
+                log.warning("rule file %s was refused (version %d), version %d stays in "
+                            "force", file_name, seen.version, current.version)
                 return self._status(current, problems=self._problems(text, file_name))
             return self._status(current)
         try:
