@@ -40,6 +40,7 @@ CORE_ENCODING = "windows-1252"  # the built-in PDF fonts: Western European lette
 
 def _fits_core_font(deliveries: list[Delivery]) -> bool:
     text = "".join(d.subject + d.text + d.statement_total + "".join(
+        STATEMENT_HEADINGS.get(d.language, STATEMENT_HEADINGS["en"])) + "".join(
         "".join(row) for row in d.statement) + "".join(d.postal.block() if d.postal else ())
         for d in deliveries)
     try:
