@@ -33,12 +33,15 @@ class AccountRef:
     currency: str | None
 
 
+_ACCOUNT = sa.select(customers.c.id, customers.c.code, customers.c.name, customers.c.owner,
+                     customers.c.department, customers.c.currency
+                     ).where(customers.c.code == sa.bindparam("code"))
+_ADD_EVENT = events.insert()  # one statement, compiled once, for every event
+
+
 def account(connection: Connection, code: str) -> AccountRef:
     """The customer with this code, or NotFound naming it."""
-    row = connection.execute(
-        sa.select(customers.c.id, customers.c.code, customers.c.name, customers.c.owner,
-                  customers.c.department, customers.c.currency)
-        .where(customers.c.code == code)).first()
+    row = connection.execute(_ACCOUNT, {"code": code}).first()
     if row is None:
         raise NotFound(f"customer {code!r} does not exist")
     return AccountRef(row.id, row.code, row.name, row.owner, row.department, row.currency)
@@ -52,15 +55,15 @@ def check_source(source: str) -> None:
 def add_event(connection: Connection, *, customer_id: int | None, kind: str, actor: str,
               summary: str, now: datetime, data: Mapping[str, Any] | None = None,
               invoice_id: int | None = None) -> None:
-    connection.execute(events.insert().values(
-        occurred_at=now, actor=actor, kind=kind, summary=summary, customer_id=customer_id,
-        invoice_id=invoice_id, data=dict(data or {})))
+    connection.execute(_ADD_EVENT, {
+        "occurred_at": now, "actor": actor, "kind": kind, "summary": summary,
+        "customer_id": customer_id, "invoice_id": invoice_id, "data": dict(data or {})})
 
 
 def add_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Append many events (occurred_at, actor, kind, summary, customer_id, invoice_id, data)."""
     for start in range(0, len(rows), 5000):
-        connection.execute(events.insert(), rows[start:start + 5000])
+        connection.execute(_ADD_EVENT, rows[start:start + 5000])
 
 
 def ids_in(connection: Connection, column: sa.Column[Any],

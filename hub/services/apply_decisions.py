@@ -27,17 +27,21 @@ from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
+from hub.ledger.accounts import ids_in
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import rows_by_key
-from hub.ledger.outbox import enqueue_many
+from hub.ledger.outbox import message_row
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
+from hub.ledger.tables import messages as outbox
+from hub.ledger.tables import tasks
 from hub.services.assignees import Directory
 from hub.services.holds import place_hold
 from hub.services.holds import release_hold
-from hub.services.tasks import create_task
+from hub.services.tasks import insert_task
+from hub.services.tasks import task_event
 
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
@@ -112,7 +116,11 @@ class _Writer:
         self.applied_rows: list[dict[str, Any]] = []
         self.event_rows: list[dict[str, Any]] = []
         self.messages: list[OutboxMessage] = []
-        self._invoice_ids: dict[str, int] | None = None
+        self.charges: list[dict[str, Any]] = []
+        ids = list(self.customer_ids.values())
+        self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
+            sa.select(tasks.c.customer_id, tasks.c.task_type).where(
+                tasks.c.state == "open", ids_in(connection, tasks.c.customer_id, ids)))}
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
@@ -140,10 +148,44 @@ class _Writer:
             handler(_Item(decision, action, facts, customer_id))
 
     def flush(self) -> None:
+        """Write what was collected: set at a time, one statement per table."""
         self.connection.execute(applied_decisions.insert(), self.applied_rows)
-        self.counts["messages"] += enqueue_many(self.connection, self.messages,
-                                                now=self.context.now)
+        self._flush_messages()
+        self._flush_charges()
         add_events(self.connection, self.event_rows)
+
+    def _flush_messages(self) -> None:
+        """Into NOTIFY's outbox (the rows hub.ledger.outbox.enqueue writes), skipping keys
+        already queued; one executemany instead of a statement per message."""
+        wanted = {message.idempotency_key: message for message in self.messages}
+        queued = rows_by_key(self.connection, outbox, "idempotency_key", list(wanted),
+                             columns=["id"])
+        rows = [message_row(message, self.context.now)
+                for key, message in wanted.items() if key not in queued]
+        if rows:
+            self.connection.execute(outbox.insert(), rows)
+        self.counts["messages"] += len(rows)
+
+    def _flush_charges(self) -> None:
+        if not self.charges:
+            return
+        made = set(rows_by_key(self.connection, charges, "unique_key",
+                               [row["unique_key"] for row in self.charges], columns=["id"]))
+        numbers = {row["number"] for row in self.charges}
+        invoice_ids = ids_by_key(self.connection, invoices, "number", numbers)
+        rows = []
+        for row in self.charges:
+            if row["unique_key"] in made:
+                self.counts["charges_already_made"] += 1
+                continue
+            made.add(row["unique_key"])
+            number, event = row.pop("number"), row.pop("event")
+            row["invoice_id"] = invoice_ids[number]
+            rows.append(row)
+            self.event_rows.append({**event, "invoice_id": row["invoice_id"]})
+            self.counts["interest" if row["kind"] == "interest" else "fees"] += 1
+        if rows:
+            self.connection.execute(charges.insert(), rows)
 
     def _event(self, customer_id: int, kind: str, summary: str,
                data: dict[str, Any]) -> dict[str, Any]:
@@ -191,14 +233,24 @@ class _Writer:
 
     def _create_task(self, item: _Item, task_type: str, assignee: str | None,
                      due_in_days: int) -> None:
+        """One open task of a type per account: a second one is not created."""
+        if (item.customer_id, task_type) in self.open_tasks:
+            self.counts["tasks_already_open"] += 1
+            return
         decision = item.decision
-        created = create_task(
-            self.connection, customer_code=item.facts.customer_code, task_type=task_type,
-            assignee=assignee, due_date=self.context.as_of + timedelta(days=due_in_days),
-            reason=f"{decision.step or decision.rule} ({decision.source})", actor=ACTOR,
-            now=self.context.now, key=f"{decision.key}|{task_type}", source="rules",
-            decision_key=decision.key)
-        self.counts["tasks" if created is not None else "tasks_already_open"] += 1
+        reason = f"{decision.step or decision.rule} ({decision.source})"
+        due = self.context.as_of + timedelta(days=due_in_days)
+        task_id = insert_task(
+            self.connection, customer_id=item.customer_id, task_type=task_type,
+            assignee=assignee, due_date=due, reason=reason, actor=ACTOR, now=self.context.now,
+            key=f"{decision.key}|{task_type}", source="rules", decision_key=decision.key)
+        self.open_tasks.add((item.customer_id, task_type))
+        event = task_event(item.customer_id, task_id, task_type=task_type, assignee=assignee,
+                           due_date=due, reason=reason, actor=ACTOR, now=self.context.now,
+                           source="rules")
+        self.event_rows.append(self._event(event["customer_id"], event["kind"],
+                                           event["summary"], event["data"]))
+        self.counts["tasks"] += 1
 
     def _escalate(self, item: _Item) -> None:
         people = self.directory.resolve(item.params.get("target"), item.facts,
@@ -252,31 +304,18 @@ class _Writer:
         number = str(params["invoice"])
         amount = Money(Decimal(str(params["amount"])), str(params["currency"]))
         until = _day(params.get("until") or params.get("period_to")) or self.context.as_of
-        unique = f"{number}|{kind}" if once else f"{number}|{kind}|{until.isoformat()}"
-        if self.connection.execute(sa.select(charges.c.id).where(
-                charges.c.unique_key == unique)).first() is not None:
-            self.counts["charges_already_made"] += 1
-            return
-        invoice_id = self._invoice_id(number)
-        self.connection.execute(charges.insert().values(
-            invoice_id=invoice_id, customer_id=item.customer_id, kind=kind, unique_key=unique,
-            currency=amount.currency, amount_minor=amount.to_minor(),
-            rate=_rate(params),
-            period_from=_day(params.get("from") or params.get("period_from")),
-            period_to=None if once else until,
-            decision_key=item.decision.key, created_at=self.context.now))
-        self.counts["interest" if kind == "interest" else "fees"] += 1
-        self.event_rows.append({**self._event(
-            item.customer_id, kinds.CHARGE_ADDED, f"{kind} {amount} on invoice {number}",
-            {"decision_key": item.decision.key, "kind": kind, "amount": str(amount.amount),
-             "currency": amount.currency}), "invoice_id": invoice_id})
-
-    def _invoice_id(self, number: str) -> int:
-        if self._invoice_ids is None or number not in self._invoice_ids:
-            numbers = {i.number for f in self.facts.values() for i in f.invoices}
-            self._invoice_ids = ids_by_key(self.connection, invoices, "number",
-                                           numbers | {number})
-        return self._invoice_ids[number]
+        self.charges.append({
+            "number": number, "customer_id": item.customer_id, "kind": kind,
+            "unique_key": f"{number}|{kind}" if once else f"{number}|{kind}|{until}",
+            "currency": amount.currency, "amount_minor": amount.to_minor(),
+            "rate": _rate(params), "period_from": _day(params.get("from")
+                                                       or params.get("period_from")),
+            "period_to": None if once else until, "decision_key": item.decision.key,
+            "created_at": self.context.now,
+            "event": self._event(item.customer_id, kinds.CHARGE_ADDED,
+                                 f"{kind} {amount} on invoice {number}",
+                                 {"decision_key": item.decision.key, "kind": kind,
+                                  "amount": str(amount.amount), "currency": amount.currency})})
 
     def _resume(self, _: _Item) -> None:
         self.counts["resumed"] += 1

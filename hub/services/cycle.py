@@ -40,7 +40,7 @@ PHASES_BEFORE = ("ingest", "read_back")
 PHASES_AFTER = ("write_out", "notify")
 PHASES = PHASES_BEFORE + PHASES_AFTER
 DEFAULT_GRACE_DAYS = 2
-BATCH = 1000  # accounts per evaluate + apply round (one commit each)
+BATCH = 5000  # accounts per evaluate + apply round (one commit each)
 
 
 class CycleBusy(UserError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -20,6 +21,13 @@ from hub.ledger.tables import tasks
 OPEN = "open"
 
 
+_BY_KEY = sa.select(tasks.c.id).where(tasks.c.key == sa.bindparam("key"))
+_OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam("customer"),
+                                            tasks.c.task_type == sa.bindparam("task_type"),
+                                            tasks.c.state == OPEN)
+_INSERT = tasks.insert().returning(tasks.c.id)
+
+
 def create_task(connection: Connection, *, customer_code: str, task_type: str,
                 assignee: str | None, due_date: date, reason: str, actor: str,
                 now: datetime, key: str | None, source: str = "rules",
@@ -29,24 +37,41 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
     call tasks for one account)."""
     check_source(source)
     ref = account(connection, customer_code)
-    if key is not None and connection.execute(
-            sa.select(tasks.c.id).where(tasks.c.key == key)).first() is not None:
+    if key is not None and connection.execute(_BY_KEY, {"key": key}).first() is not None:
         return None
     if source == "rules" and connection.execute(
-            sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id,
-                                        tasks.c.task_type == task_type,
-                                        tasks.c.state == OPEN)).first() is not None:
+            _OPEN_OF_TYPE, {"customer": ref.id, "task_type": task_type}).first() is not None:
         return None
-    task_id = int(connection.execute(tasks.insert().values(
-        customer_id=ref.id, task_type=task_type, assignee=assignee, due_date=due_date,
-        state=OPEN, key=key, reason=reason, decision_key=decision_key, created_by=actor,
-        source=source, created_at=now, updated_at=now).returning(tasks.c.id)).scalar_one())
-    who = assignee or "nobody yet"
-    add_event(connection, customer_id=ref.id, kind=kinds.TASK_CREATED, actor=actor, now=now,
-              summary=f"task {task_type} for {who}, due {due_date}: {reason}",
-              data={"task_id": task_id, "task_type": task_type, "assignee": assignee,
-                    "due_date": due_date.isoformat(), "source": source})
+    task_id = insert_task(connection, customer_id=ref.id, task_type=task_type,
+                          assignee=assignee, due_date=due_date, reason=reason, actor=actor,
+                          now=now, key=key, source=source, decision_key=decision_key)
+    add_event(connection, **task_event(ref.id, task_id, task_type=task_type, assignee=assignee,
+                                       due_date=due_date, reason=reason, actor=actor, now=now,
+                                       source=source))
     return task_id
+
+
+def insert_task(connection: Connection, *, customer_id: int, task_type: str,
+                assignee: str | None, due_date: date, reason: str, actor: str, now: datetime,
+                key: str | None, source: str, decision_key: str | None) -> int:
+    """The row only (no checks, no event): for callers that checked in bulk."""
+    return int(connection.execute(_INSERT, {
+        "customer_id": customer_id, "task_type": task_type, "assignee": assignee,
+        "due_date": due_date, "state": OPEN, "snoozed_until": None, "key": key,
+        "reason": reason, "decision_key": decision_key, "outcome": None, "created_by": actor,
+        "source": source, "closed_at": None, "closed_by": None, "created_at": now,
+        "updated_at": now}).scalar_one())
+
+
+def task_event(customer_id: int, task_id: int, *, task_type: str, assignee: str | None,
+               due_date: date, reason: str, actor: str, now: datetime,
+               source: str) -> dict[str, Any]:
+    """The timeline event of a new task, as keyword arguments of add_event."""
+    return {"customer_id": customer_id, "kind": kinds.TASK_CREATED, "actor": actor, "now": now,
+            "summary": f"task {task_type} for {assignee or 'nobody yet'}, due {due_date}: "
+                       f"{reason}",
+            "data": {"task_id": task_id, "task_type": task_type, "assignee": assignee,
+                     "due_date": due_date.isoformat(), "source": source}}
 
 
 def _close_open_tasks(connection: Connection, customer_id: int, *, actor: str, now: datetime,

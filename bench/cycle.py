@@ -1,0 +1,252 @@
+"""Cycle benchmark: the daily collections cycle on a synthetic ledger.
+
+For each size (customers, about ten invoices each, a third of them open) it builds the
+ledger by bulk insert, then runs, with the default rule file and the real rules engine:
+the first full cycle (every account), a typical next day (1% of customers paid, a few
+promises made: only accounts that can change are evaluated), and the same day again
+(nothing new). It prints the time of every phase, accounts evaluated, decisions and
+what they created, and peak memory; then it evaluates a sample of accounts through
+durable_rules and through the plain-Python shadow and prints the ratio (and whether
+both decided the same). On SQLite; on PostgreSQL too when HUB_BENCH_POSTGRES_URL is set.
+
+    .venv/bin/python bench/cycle.py --customers 10000 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from hub.cycle_wiring import ladder_thresholds
+from hub.domain import events as kinds
+from hub.ledger.bulk import BulkInsert
+from hub.ledger.bulk import bulk_session
+from hub.ledger.db import make_engine
+from hub.ledger.db import upgrade
+from hub.ledger.tables import contacts
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from hub.ledger.tables import invoices
+from hub.ledger.tables import payments
+from hub.ledger.tables import promises
+from hub.ledger.tables import users
+from hub.services.account_facts import load_account_facts
+from hub.services.cycle import Cycle
+from hub.services.cycle import CycleOptions
+from hub.services.cycle import CycleReport
+
+TODAY = date(2026, 11, 23)  # a Monday
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
+COUNTRIES = ["NL", "NL", "DE", "GB", "PL", "BE", "FR"]
+CURRENCY = {"GB": "GBP", "PL": "PLN"}
+OWNERS = [f"collector{i}@example.com" for i in range(1, 21)]
+DEPARTMENTS = ["Sales", "Finance", "Operations"]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    value = action()
+    return value, time.perf_counter() - started
+
+
+def build_ledger(engine: sa.Engine, count: int, seed: int = 7) -> int:
+    """`count` customers with one contact each and 1-19 invoices; returns invoices made."""
+    rng = random.Random(seed)
+    made = 0
+    with engine.begin() as connection, bulk_session(connection):
+        people = [{"email": email, "name": email.split("@", 1)[0], "role": "collector",
+                   "department": DEPARTMENTS[i % 3], "manager_email": "manager@example.com",
+                   "active": True, "created_at": STAMP, "updated_at": STAMP}
+                  for i, email in enumerate(OWNERS)]
+        people += [{"email": "manager@example.com", "name": "manager", "role": "manager",
+                    "department": "Sales", "manager_email": None, "active": True,
+                    "created_at": STAMP, "updated_at": STAMP}]
+        connection.execute(users.insert(), people)
+        add_customers = BulkInsert(connection, customers, [
+            "id", "code", "name", "kind", "country", "timezone", "language", "owner",
+            "department", "currency"], {"excluded": False, "on_hold": False,
+                                        "created_at": STAMP, "updated_at": STAMP})
+        add_contacts = BulkInsert(connection, contacts, [
+            "customer_id", "name", "email", "phone"], {"is_primary": True})
+        add_invoices = BulkInsert(connection, invoices, [
+            "number", "customer_id", "issue_date", "due_date", "currency", "amount_minor",
+            "open_minor", "status"], {"disputed": False, "excluded": False,
+                                      "created_at": STAMP, "updated_at": STAMP})
+        first_issue = TODAY - timedelta(days=365)
+        for start in range(0, count, 10_000):
+            people_rows, contact_rows, invoice_rows = [], [], []
+            for index in range(start, min(count, start + 10_000)):
+                country = rng.choice(COUNTRIES)
+                currency = CURRENCY.get(country, "EUR")
+                people_rows.append((index + 1, f"C{index:07d}", f"Customer {index}",
+                                    "B2C" if index % 4 == 0 else "B2B", country,
+                                    "Europe/Amsterdam", "en", OWNERS[index % 20],
+                                    DEPARTMENTS[index % 3], currency))
+                contact_rows.append((index + 1, f"Contact {index}",
+                                     f"ap{index}@example.net" if index % 10 else None,
+                                     "+31612345678" if index % 2 else None))
+                for _ in range(rng.randrange(1, 20)):
+                    issue = first_issue + timedelta(days=rng.randrange(365))
+                    cents = rng.randrange(2_000, 2_000_000)
+                    still_open = cents if rng.random() < 0.33 else 0
+                    invoice_rows.append((f"N{made:08d}", index + 1, issue,
+                                         issue + timedelta(days=30), currency, cents,
+                                         still_open, "open" if still_open else "paid"))
+                    made += 1
+            add_customers(people_rows)
+            add_contacts(contact_rows)
+            add_invoices(invoice_rows)
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('customers', "
+                                       "'id'), (SELECT max(id) FROM customers))"))
+            connection.execute(sa.text("ANALYZE"))
+            connection.commit()
+    return made
+
+
+def a_day_passes(engine: sa.Engine, count: int, day: date, seed: int) -> tuple[int, int]:
+    """1% of customers pay their open invoices in full, 0.2% promise to pay."""
+    rng = random.Random(seed)
+    moment = datetime.combine(day, datetime.min.time(), UTC)
+    payers = rng.sample(range(1, count + 1), max(1, count // 100))
+    promisers = rng.sample(range(1, count + 1), max(1, count // 500))
+    with engine.begin() as connection:
+        open_rows = connection.execute(
+            sa.select(invoices.c.id, invoices.c.customer_id, invoices.c.currency,
+                      invoices.c.open_minor)
+            .where(invoices.c.customer_id.in_(payers), invoices.c.open_minor > 0)).all()
+        connection.execute(invoices.update().where(invoices.c.id.in_([r.id for r in open_rows]))
+                           .values(open_minor=0, status="paid", updated_at=moment))
+        connection.execute(payments.insert(), [
+            {"reference": f"PAY-{day}-{row.id}", "customer_id": row.customer_id,
+             "received_on": day, "currency": row.currency, "amount_minor": row.open_minor,
+             "unallocated_minor": 0, "status": "allocated", "created_at": moment,
+             "updated_at": moment} for row in open_rows] or [])
+        connection.execute(events.insert(), [
+            {"occurred_at": moment, "actor": "bank", "kind": kinds.PAYMENT_RECEIVED,
+             "summary": "paid", "customer_id": customer, "invoice_id": None, "data": {}}
+            for customer in sorted({row.customer_id for row in open_rows})] or [])
+        connection.execute(promises.insert(), [
+            {"customer_id": customer, "currency": "EUR", "amount_minor": 10_000,
+             "promised_on": day, "due_date": day + timedelta(days=7), "state": "open",
+             "actor": "bench", "source": "portal", "created_at": moment, "updated_at": moment}
+            for customer in promisers])
+        connection.execute(events.insert(), [
+            {"occurred_at": moment, "actor": "bench", "kind": kinds.PROMISE_RECORDED,
+             "summary": "promised", "customer_id": customer, "invoice_id": None, "data": {}}
+            for customer in promisers])
+    return len(payers), len(promisers)
+
+
+def show(label: str, report: CycleReport, seconds: float) -> None:
+    counts = report.counts
+    print(f"  {label:<24} {seconds:6.1f} s  evaluated {counts['accounts_evaluated']:>7,}"
+          f"  decisions {counts['decisions']:>6,}  applied {counts['applied']:>6,}"
+          f"  ({'every account' if not report.incremental else 'incremental'})")
+    phases = {k: v for k, v in report.timings.items() if v >= 0.005}
+    print("      phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()))
+    made = {k: v for k, v in counts.items()
+            if k in ("tasks", "messages", "holds_placed", "escalations", "fees", "interest",
+                     "legal_handovers", "promises_broken", "already_applied") and v}
+    if made:
+        print("      created: " + ", ".join(f"{k} {v:,}" for k, v in made.items()))
+    for error in report.errors[:3]:
+        print(f"      error: {error}")
+
+
+def shadow_ratio(engine: sa.Engine, policy: Any, sample: int) -> None:
+    with engine.connect() as connection:
+        accounts = []
+        for facts in load_account_facts(connection, as_of=TODAY + timedelta(days=2)):
+            accounts.append(facts)
+            if len(accounts) >= sample:
+                break
+    engine_outcomes, engine_seconds = timed(lambda: policy.outcomes(accounts, engine=True))
+    shadow_outcomes, shadow_seconds = timed(lambda: policy.outcomes(accounts, engine=False))
+    same = [o.decisions for o in engine_outcomes] == [o.decisions for o in shadow_outcomes]
+    print(f"  rules engine vs plain Python on {len(accounts):,} accounts: durable_rules "
+          f"{engine_seconds:.2f} s, shadow {shadow_seconds:.2f} s, ratio "
+          f"{engine_seconds / max(shadow_seconds, 1e-9):.1f}x, same decisions: {same}")
+
+
+def run(label: str, engine: sa.Engine, count: int, policy: Any) -> None:
+    upgrade(engine)
+    made, seconds = timed(lambda: build_ledger(engine, count))
+    print(f"\n{label}: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)")
+    thresholds = ladder_thresholds(policy)
+
+    def cycle(day: date) -> None:
+        moment = datetime.combine(day, datetime.min.time(), UTC).replace(hour=5)
+        runner = Cycle(engine, policy, now=lambda: moment, thresholds=thresholds)
+        report, seconds = timed(lambda: runner.run(CycleOptions(as_of=day, actor="bench")))
+        show(f"cycle {day}", report, seconds)
+
+    cycle(TODAY)
+    paid, promised = a_day_passes(engine, count, TODAY + timedelta(days=1), seed=count)
+    print(f"  next day: {paid:,} customers paid, {promised:,} promised")
+    cycle(TODAY + timedelta(days=1))
+    cycle(TODAY + timedelta(days=1))
+    a_day_passes(engine, count, TODAY + timedelta(days=2), seed=count + 1)
+    cycle(TODAY + timedelta(days=2))
+    shadow_ratio(engine, policy, min(count, 20_000))
+    print(f"  peak memory {peak_rss_mb():,.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    args = parser.parse_args()
+    from notifications.templates import known_templates
+    from rules import DEFAULT_POLICY
+    from rules import load_policy
+
+    policy = load_policy(DEFAULT_POLICY, known_templates=known_templates())
+    for count in args.customers:
+        with tempfile.TemporaryDirectory(prefix="hub-cycle-bench-") as scratch:
+            engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
+            try:
+                run("SQLite", engine, count, policy)
+            finally:
+                engine.dispose()
+        url = os.environ.get("HUB_BENCH_POSTGRES_URL")
+        if not url:
+            print("PostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
+            continue
+        schema = f"hub_cycle_bench_{os.getpid()}"
+        admin = make_engine(url)
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        separator = "&" if "?" in url else "?"
+        engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
+        try:
+            run("PostgreSQL", engine, count, policy)
+        finally:
+            engine.dispose()
+            with admin.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
