@@ -19,6 +19,7 @@ from hub.web.access import require_viewer
 
 ui = Blueprint("ui", __name__)
 ACCOUNTS_PER_PAGE = 50
+WORKLIST_PAGE = 50  # the most urgent first; "Show more" adds the next ones
 
 
 @ui.get("/")
@@ -54,5 +55,11 @@ def worklist() -> str:
     with the_hub.engine.connect() as connection:
         rows = worklist_service.worklist(connection, as_of=today, owner=viewer.email)
     rows = [row for row in rows if viewer.can_view(row.owner, row.department)]
-    return render_template("worklist.html", rows=rows, today=today, can_act=viewer.can_act,
-                           back=url_for("ui.worklist"))
+    limit = min(max(request.args.get("limit", WORKLIST_PAGE, type=int) or WORKLIST_PAGE, 1),
+                10_000)
+    actions = {name: url_for("actions.act", name=name)
+               for name in ("contacted", "done", "snooze", "promise", "dispute")}
+    return render_template("worklist.html", rows=rows[:limit], total=len(rows), today=today,
+                           can_act=viewer.can_act, back=url_for("ui.worklist"), act=actions,
+                           account_base=url_for("ui.accounts") + "/",
+                           limit_more=limit + WORKLIST_PAGE)
