@@ -7,11 +7,13 @@ import click
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on. The API has no sign-in yet: keep it local.")
+              help="Interface to listen on. Beyond this machine, serve it with a WSGI server "
+                   "behind HTTPS and set HUB_PUBLIC_URL.")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int) -> None:
-    """Run the web app and JSON API (/api/v1, /healthz) on the development server.
+    """Run the web app (sign-in, worklist, reports, rule editor), the debtor portal and the
+    JSON API (/api/v1, /healthz) on the development server.
 
     For production, point a WSGI server at `app:create_app()`.
     """
