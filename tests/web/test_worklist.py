@@ -14,6 +14,8 @@ from hub.bootstrap import Hub
 from hub.ledger.tables import events
 from hub.ledger.tables import promises
 from hub.services.tasks import create_task
+from tests.builders import add_customer
+from tests.builders import add_invoice
 from tests.web.conftest import csrf_from
 
 TODAY = date(2026, 11, 23)
@@ -95,3 +97,25 @@ def test_someone_with_nothing_to_do_is_told_so(with_tasks: Hub,
                                                as_user: Callable[[str], FlaskClient]) -> None:
     page = as_user("fin@example.com").get("/worklist").get_data(as_text=True)
     assert "Nothing left to do" in page
+
+
+def test_a_long_list_shows_the_most_urgent_first_then_more(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    with staffed.engine.begin() as connection:
+        for number in range(60):
+            customer = add_customer(connection, f"L{number:02d}", owner="ann@example.com",
+                                    department="sales")
+            add_invoice(connection, f"L{number:02d}-1", customer, issued="2026-01-01",
+                        due=f"2026-{1 + number % 10:02d}-15", amount=f"{100 + number}.00")
+            create_task(connection, customer_code=f"L{number:02d}", task_type="call",
+                        assignee=None, due_date=TODAY, reason="r", actor="rules",
+                        now=staffed.clock.now(), key=f"L{number}")
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    assert "60 accounts need you today, most urgent first; showing the first 50" in page
+    first = _rows(page)
+    assert len(first) == 50
+    assert first[0] in {"L00", "L10", "L20", "L30", "L40", "L50"}  # due in January
+    more = ann.get("/worklist?limit=100").get_data(as_text=True)
+    assert len(_rows(more)) == 60
+    assert "Show more" not in more
