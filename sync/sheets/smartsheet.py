@@ -11,6 +11,7 @@ own retry is off so ours (bounded, injectable sleep) handles 4001-4004 and 5xx.
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 from collections.abc import Callable
@@ -120,29 +121,30 @@ class SmartsheetBackend:
         self._books.pop(book, None)
         if not sheet_id:
             return snapshot
-        sheet = self._call(book, self.client.Sheets.get_sheet, int(sheet_id),
-                           include="writerInfo")
-        columns = {column.title: int(column.id) for column in sheet.columns}
-        by_id = {column_id: title for title, column_id in columns.items()}
-        fields = {column.header: column.field for column in layout.columns}
+        # The SDK's Passthrough: same auth, errors and retries, but plain JSON; building
+        # the typed Sheet model costs about 2.5 ms a row (25 s for 10,000 rows).
+        sheet = self._call(book, self.client.Passthrough.get, f"/sheets/{int(sheet_id)}",
+                           {"include": "writerInfo"}).data
+        columns = {column["title"]: int(column["id"]) for column in sheet.get("columns", [])}
+        names = {column.header: column.field for column in layout.columns}
+        names.update({layout.owner_header: "owner", RANK: "rank"})
+        by_id = {column_id: names.get(title) for title, column_id in columns.items()}
         cached = _Book(int(sheet_id), columns)
         positions: dict[str, int] = {}
-        for row in sheet.rows:
+        for row in sheet.get("rows", []):
             values: dict[str, str] = {}
-            for cell in row.cells:
-                title = by_id.get(int(cell.column_id))
-                name = fields.get(title or "") or ("owner" if title == layout.owner_header
-                                                   else "rank" if title == RANK else None)
+            for cell in row.get("cells", []):
+                name = by_id.get(int(cell["columnId"]))
                 if name:
-                    values[name] = as_text(cell.value)
+                    values[name] = as_text(cell.get("value"))
             key = values.pop("key", "").strip() or None
             owner = values.get("owner", "").strip()
-            cached.rows.append((int(row.id), key, values))
+            cached.rows.append((int(row["id"]), key, values))
             tab = snapshot.tabs.setdefault(owner, TabSnapshot(title=owner, owner=owner))
-            editor = row.modified_by.email if row.modified_by else None
+            editor = (row.get("modifiedBy") or {}).get("email")
             position = positions.get(owner, 0)
             positions[owner] = position + 1
-            tab.rows.append(ReadRow(key, values, position, editor or None, int(row.id)))
+            tab.rows.append(ReadRow(key, values, position, editor or None, int(row["id"])))
         self._books[book] = cached
         snapshot.calls = self.calls - calls
         return snapshot
@@ -157,7 +159,7 @@ class SmartsheetBackend:
         self._ensure_columns(book, cached, layout)
         wanted = _wanted_rows(plan, layout)
         existing = {key: (row_id, values) for row_id, key, values in cached.rows if key}
-        updates: list[Any] = []
+        updates: list[dict[str, Any]] = []
         for key, values in wanted.items():
             if key in existing:
                 row_id, have = existing[key]
@@ -169,13 +171,16 @@ class SmartsheetBackend:
         gone = [existing[key][0] for key in existing if key not in wanted]
         while new and gone:  # reuse a removed account's row for a new one
             updates.append(self._row(cached, layout, wanted[new.pop(0)], row_id=gone.pop(0)))
+        # Bulk rows through the Passthrough as JSON text (a list payload; the typed Row
+        # models cost more than the request).
+        rows_path = f"/sheets/{cached.sheet_id}/rows"
         for start in range(0, len(updates), BATCH):
-            self._call(book, self.client.Sheets.update_rows, cached.sheet_id,
-                       updates[start:start + BATCH])
+            self._call(book, self.client.Passthrough.put, rows_path,
+                       json.dumps(updates[start:start + BATCH]))
         for start in range(0, len(new), BATCH):
             rows = [self._row(cached, layout, wanted[key], bottom=True)
                     for key in new[start:start + BATCH]]
-            self._call(book, self.client.Sheets.add_rows, cached.sheet_id, rows)
+            self._call(book, self.client.Passthrough.post, rows_path, json.dumps(rows))
         for start in range(0, len(gone), DELETE_BATCH):
             self._call(book, self.client.Sheets.delete_rows, cached.sheet_id,
                        gone[start:start + DELETE_BATCH], ignore_rows_not_found=True)
@@ -205,7 +210,8 @@ class SmartsheetBackend:
         return reused or ranks != sorted(ranks)
 
     def _row(self, cached: _Book, layout: SheetLayout, values: Mapping[str, str], *,
-             row_id: int | None = None, bottom: bool = False) -> Any:
+             row_id: int | None = None, bottom: bool = False) -> dict[str, Any]:
+        """A row as Smartsheet's JSON (cells by column id; `value` is always literal)."""
         titles = {column.field: column.header for column in layout.columns}
         titles.update(owner=layout.owner_header, rank=RANK)
         cells = []
@@ -218,7 +224,7 @@ class SmartsheetBackend:
             data["id"] = row_id
         if bottom:
             data["toBottom"] = True
-        return smartsheet.models.Row(data)
+        return data
 
     def _create(self, book: str, layout: SheetLayout) -> _Book:
         columns: list[dict[str, Any]] = [

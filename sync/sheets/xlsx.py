@@ -55,6 +55,11 @@ def _umask() -> int:
     return current
 
 
+def _signature(path: Path) -> tuple[int, int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
 def book_filename(book: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", book).strip("-.") or "sheets"
     return f"{slug}.xlsx"
@@ -65,6 +70,9 @@ class XlsxBackend:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # The workbook parsed by read(), reused by the write() that follows when the file
+        # has not changed in between: parsing is most of a cycle's time.
+        self._parsed: dict[str, tuple[tuple[int, int, int], Workbook]] = {}
 
     def path(self, book: str) -> Path:
         return self.directory / book_filename(book)
@@ -76,19 +84,18 @@ class XlsxBackend:
         if not path.exists():
             return snapshot
         self._refuse_if_open(path)
-        workbook = self._load(path, read_only=True)
-        try:
-            for sheet in workbook.worksheets:
-                grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-                tab = tab_snapshot(sheet.title, grid, layout)
-                if tab is None:
-                    continue
-                if tab.owner == SUMMARY_KEY:
-                    snapshot.summary_present = True
-                else:
-                    snapshot.tabs[tab.owner] = tab
-        finally:
-            workbook.close()
+        signature = _signature(path)
+        workbook = self._load(path, read_only=False)
+        for sheet in workbook.worksheets:
+            grid = [list(row) for row in sheet.iter_rows(values_only=True)]
+            tab = tab_snapshot(sheet.title, grid, layout)
+            if tab is None:
+                continue
+            if tab.owner == SUMMARY_KEY:
+                snapshot.summary_present = True
+            else:
+                snapshot.tabs[tab.owner] = tab
+        self._parsed[book] = (signature, workbook)
         return snapshot
 
     def write(self, plan: BookPlan, snapshot: BookSnapshot, layout: SheetLayout) -> WriteResult:
@@ -97,8 +104,13 @@ class XlsxBackend:
         self.directory.mkdir(parents=True, exist_ok=True)
         with self._exclusive(path):
             self._refuse_if_open(path)
-            workbook = self._load(path, read_only=False) if path.exists() else Workbook()
-            if not path.exists():
+            parsed = self._parsed.pop(plan.book, None)
+            if parsed is not None and path.exists() and parsed[0] == _signature(path):
+                workbook = parsed[1]
+            elif path.exists():
+                workbook = self._load(path, read_only=False)
+            else:
+                workbook = Workbook()
                 workbook.remove(workbook.active)
             by_owner = {str(ws["A1"].value or "").strip(): ws for ws in workbook.worksheets}
             changed = False
