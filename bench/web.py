@@ -1,5 +1,6 @@
 """Web benchmark: requests a second and latency percentiles for the worklist, the
-account page and the aging API at 100k customers, under concurrent load on loopback.
+account page, the debtor portal page and the aging API at 100k customers, under
+concurrent load on loopback.
 
     python bench/web.py                      # 100k customers on SQLite
     python bench/web.py --customers 20000 --seconds 10 --clients 8
@@ -50,6 +51,7 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
 from hub.services.api_tokens import create_token
+from hub.services.portal_links import issue_link
 from hub.services.staff_auth import set_password
 
 TODAY = date(2026, 11, 30)
@@ -64,6 +66,16 @@ def _chunks(rows: list[dict[str, object]], engine: sa.Engine, table: sa.Table) -
     with engine.begin() as connection:
         for start in range(0, len(rows), BATCH):
             connection.execute(table.insert(), rows[start:start + BATCH])
+
+
+def portal_tokens(hub: Hub, count: int, links: int = 500) -> list[str]:
+    """Portal links for a random sample of debtors (the portal page's load)."""
+    rng = random.Random(11)
+    with hub.engine.begin() as connection:
+        return [issue_link(connection, customer_code=f"C{i:07d}",
+                           secret=hub.settings.signing_key(), public_url="http://127.0.0.1",
+                           days=30, actor="bench", now=NOW).token
+                for i in rng.sample(range(count), min(count, links))]
 
 
 def build(hub: Hub, count: int) -> tuple[dict[str, list[str]], str]:
@@ -193,6 +205,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
     hub = bootstrap(settings, clock=FixedClock(NOW))
     started = time.perf_counter()
     owned, api_token = build(hub, args.customers)
+    debtors = portal_tokens(hub, args.customers)
     built = time.perf_counter() - started
     print(f"{label}: {args.customers:,} customers, {args.customers * 2:,} invoices, "
           f"{args.customers * 3 // 100:,} tasks due, built in {built:.1f} s")
@@ -219,6 +232,11 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
             session, codes, rng = sessions[who], owned[who], random.Random(n)
             return lambda: session.get(f"{base}/accounts/{rng.choice(codes)}", timeout=60)
 
+        def portal(n: int) -> Callable[[], requests.Response]:
+            session, rng = requests.Session(), random.Random(n)
+            session.trust_env = False
+            return lambda: session.get(f"{base}/portal/{rng.choice(debtors)}", timeout=60)
+
         def aging(_: int) -> Callable[[], requests.Response]:
             session = requests.Session()
             session.trust_env = False
@@ -227,6 +245,7 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
 
         load("worklist", args.clients, args.seconds, worklist)
         load("account page", args.clients, args.seconds, account)
+        load("portal page", args.clients, args.seconds, portal)
         load("aging API", args.clients, args.seconds, aging)
     finally:
         server.terminate()

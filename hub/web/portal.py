@@ -10,6 +10,7 @@ answers "not found", exactly like one that does not exist).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -53,6 +54,7 @@ from hub.web.ratelimit import client_address
 from hub.web.ratelimit import enforce
 
 log = logging.getLogger(__name__)
+SETTINGS_TTL = 60.0  # a changed rule file reaches the portal within a minute
 portal = Blueprint("portal", __name__, url_prefix="/portal")
 Page = str | tuple[str, int] | WerkzeugResponse
 
@@ -63,8 +65,19 @@ def _hub() -> Hub:
 
 
 def policy_settings(hub: Hub) -> PolicySettings:
-    """Finance's portal limits from the rule file in force; the documented defaults when
-    no rule file is wired or it cannot be read (the portal must keep working)."""
+    """Finance's portal limits from the rule file in force, read at most once every
+    SETTINGS_TTL seconds per web process (loading the rules costs far more than a page)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("hub.portal_policy", {})
+    now = time.monotonic()
+    if "settings" not in cache or now - cache["at"] > SETTINGS_TTL:
+        cache["settings"], cache["at"] = _load_policy_settings(hub), now
+    settings: PolicySettings = cache["settings"]
+    return settings
+
+
+def _load_policy_settings(hub: Hub) -> PolicySettings:
+    """The documented defaults when no rule file is wired or it cannot be read (the
+    portal must keep working)."""
     loader = getattr(hub, "policy", None)
     if callable(loader):
         try:
