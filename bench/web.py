@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -143,6 +144,8 @@ def serve(database_url: str, var_dir: str, port_out: multiprocessing.Queue) -> N
     app = create_app(bootstrap(settings, clock=FixedClock(NOW), migrate=False),
                      {"HUB_RATE_LIMITS_DISABLED": True})
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # SIGTERM ends the process normally, so its own children (the rules engine) end too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     port_out.put(server.server_port)
     server.serve_forever()
 
@@ -211,16 +214,18 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
           f"{args.customers * 3 // 100:,} tasks due, built in {built:.1f} s")
     hub.engine.dispose()
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()
-    server = multiprocessing.Process(target=serve, args=(database_url, str(var_dir), ports),
-                                     daemon=True)
+    # Not a daemon: the rules engine (for the portal's limits) runs in a child process.
+    server = multiprocessing.Process(target=serve, args=(database_url, str(var_dir), ports))
     server.start()
     base = f"http://127.0.0.1:{ports.get(timeout=120)}"
     try:
         sessions = {c: signed_in(base, c) for c in COLLECTORS[:args.clients]}
         people = list(sessions)
-        rows = len(re.findall("data-customer=", sessions[people[0]].get(
-            f"{base}/worklist", timeout=30).text))
-        print(f"  (a collector's worklist has about {rows} accounts; "
+        first = sessions[people[0]].get(f"{base}/worklist", timeout=30).text
+        found = re.search(r"(\d+) accounts? needs? you today", first)
+        rows = found.group(1) if found else "no"
+        shown = len(re.findall("data-customer=", first))
+        print(f"  (a collector has {rows} accounts due, the page shows {shown}; "
               f"{args.clients} concurrent clients, {args.seconds:.0f} s each)")
 
         def worklist(n: int) -> Callable[[], requests.Response]:
