@@ -39,6 +39,8 @@ def entra() -> EntraSignIn:
 def load_viewer() -> None:
     """Put the signed-in user on `g.viewer` (a deactivated user is signed out at once)."""
     g.viewer = None
+    if request.endpoint == "static":  # stylesheets and scripts need no database
+        return
     user_id = session.get("uid")
     if not isinstance(user_id, int):
         return
