@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 from typing import Final
+from typing import cast
 
 from hub.domain.model import InvoiceStatus
 from hub.domain.records import ImportRecord
@@ -121,15 +122,21 @@ class InvoiceRows:
 
     def prepare(self, records: list[ImportRecord]) -> PreparedInvoices:
         prepared = PreparedInvoices()
-        for record in records:
-            assert isinstance(record, InvoiceRecord)
-            problem = self._file_problem(record, prepared.customers)
-            if problem:
-                prepared.rejects.append(RejectedRow(record.line, problem, record.cells))
-            elif record.amount < 0:
+        seen, facts_of, invoices = self._seen, self._customer_facts, prepared.invoices
+        for record in cast(list[InvoiceRecord], records):
+            line = record.line
+            known = facts_of.get(record.customer_code)
+            # Nearly every row: a new number, of a customer seen before with the same facts.
+            if seen.setdefault(record.number, line) != line or known is None or known[1] != (
+                    record.customer_name, record.customer_country, record.customer_segment):
+                problem = self._file_problem(record, prepared.customers)
+                if problem:
+                    prepared.rejects.append(RejectedRow(line, problem, record.cells))
+                    continue
+            if record.amount < 0:
                 prepared.credits.append(record)
             else:
-                prepared.invoices.append(pack(record))
+                invoices.append(pack(record))
         return prepared
 
     def _file_problem(self, record: InvoiceRecord, first_named: list[NewCustomer]) -> str | None:

@@ -91,8 +91,18 @@ def date_parser(styles: Sequence[str]) -> DateParser:
     expected = " or ".join(f"{s} (e.g. {_EXAMPLES[s]})" if s in _EXAMPLES else repr(s)
                            for s in styles)
 
+    iso_first = styles[0] == "iso" if styles else False
+
     def parse(value: object) -> date:
         if type(value) is str:
+            if iso_first:  # the common case, 2026-12-31, without the loop below
+                try:
+                    day = date.fromisoformat(value)
+                except ValueError:
+                    pass
+                else:
+                    if 1900 <= day.year <= 2199:
+                        return day
             text = value
         elif isinstance(value, datetime):
             return value.date()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 from typing import Any
 

@@ -106,11 +106,8 @@ class TabularSource:
         return max(0, self.facts.lines - self._header_index - 1)
 
     def records(self) -> Iterator[ImportRecord | RejectedRow]:
-        mapper = self.mapper
-        for line, cells in self._rows():
-            mapped = mapper.map(line, cells)
-            if mapped is not None:
-                yield mapped
+        # map() gives None for blank and layout rows; records and RejectedRows are truthy.
+        return filter(None, itertools.starmap(self.mapper.map, self._rows()))
 
     def close(self) -> None:
         if self._handle is not None:
