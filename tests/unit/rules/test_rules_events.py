@@ -83,3 +83,27 @@ def test_excluded_customer_gets_nothing(policy: CompiledPolicy, account: Build) 
     paused = policy.evaluate([account(days_overdue=50, balance=60000, excluded=True)],
                              include_paused=True)
     assert {d.paused_by for d in paused} == {"customer.excluded"}
+
+
+def test_german_consumer_interest_is_base_rate_plus_5_and_no_fixed_sum(
+        policy: CompiledPolicy, account: Build) -> None:
+    [final] = policy.evaluate([account(kind="B2C", country="DE", days_overdue=50,
+                                       balance=1000)])
+    assert final.rule == "final notice"
+    kinds = {a.kind: a.params for a in final.actions}
+    assert ActionKind.FEE not in kinds
+    # rules/data/de_basiszins.csv: 1.27 since 2025-07-01, + 5 points, 50 days
+    assert kinds[ActionKind.INTEREST]["percent"] == ["6.27"]
+    assert kinds[ActionKind.INTEREST]["amount"] == "8.59"
+
+
+def test_uk_business_fixed_sum_by_size_and_base_rate_plus_8(policy: CompiledPolicy,
+                                                            account: Build) -> None:
+    [final] = policy.evaluate([account(
+        country="GB", currency="GBP", days_overdue=46, balance=2500,
+        ladder_of={"escalate": "business"}, steps_taken=["escalate"])])
+    assert final.rule == "final notice"
+    kinds = {a.kind: a.params for a in final.actions}
+    assert (kinds[ActionKind.FEE]["amount"], kinds[ActionKind.FEE]["currency"]) == ("70.00",
+                                                                                   "GBP")
+    assert kinds[ActionKind.INTEREST]["percent"] == ["12.25"]  # 4.25 + 8
