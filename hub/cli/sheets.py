@@ -26,6 +26,7 @@ def sync_summary(report: SyncReport, *, write: bool) -> str:
                      f"{book.rows} account row(s), {book.calls} API call(s)"
                      + (f", {book.restored} row(s) put right" if book.restored else ""))
         lines += [f"    ! {problem}" for problem in book.problems]
+        lines += [f"    - {notice}" for notice in book.notices]
     return "\n".join(lines)
 
 

@@ -65,6 +65,7 @@ class BookReport:
     unkeyed: int = 0
     restored: int = 0
     problems: list[str] = field(default_factory=list)  # edits not taken in (fix the cell)
+    notices: list[str] = field(default_factory=list)  # rows people added without a key
     error: str | None = None  # the book was not synced
     busy: bool = False
 
@@ -133,7 +134,7 @@ class SheetSync:
         report.unkeyed = len(reading.unkeyed)
         report.restored = len(reading.deleted) + reading.moved
         for owner, row in reading.unkeyed:
-            report.problems.append(f"{name} / {owner}: row {row.position + 2} has no key "
+            report.notices.append(f"{name} / {owner}: row {row.position + 2} has no key "
                                    "(added by hand); left alone")
         if dry_run:
             report.edits = len(reading.edits)

@@ -23,6 +23,8 @@ def hook_report(name: str, report: SyncReport) -> HookReport:
                f"taken in, {counts['written']} row(s) written, {counts['calls']} call(s)")
     if busy:
         message += f"; open or locked, retried next cycle: {', '.join(busy)}"
+    if counts["unkeyed"]:
+        message += f"; {counts['unkeyed']} row(s) without a key left alone"
     return HookReport(name=name, done=True, counts=counts,
                       errors=tuple(report.errors) + problems, message=message)
 

@@ -113,7 +113,8 @@ def test_rows_added_without_a_key_are_left_alone_and_reported(rig: Rig) -> None:
     report = rig.sync()
 
     assert report.total("unkeyed") == 1
-    assert any("no key" in problem for problem in report.books[0].problems)
+    assert any("no key" in notice for notice in report.books[0].notices)
+    assert report.books[0].problems == []
     notes = [row["note"] for row in rig.side.rows(BOOK, ANN)]
     assert "remember: ask about the Q4 order" in notes
 
@@ -137,3 +138,27 @@ def test_hostile_text_is_written_as_literal_text(rig: Rig) -> None:
         row = next(row for row in rig.side.rows(BOOK, BOB) if row["key"] == f"H{number}")
         assert row["customer"] == name
         assert rig.side.is_literal(BOOK, BOB, f"H{number}", "customer")
+
+
+def test_a_person_and_the_hub_changing_one_column_the_person_wins_on_the_timeline(
+        rig: Rig) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from hub.domain.money import Money
+    from hub.services.promises import record_promise
+    rig.sync()
+    rig.side.edit(BOOK, ANN, "A1", "status", "contacted")
+    with rig.hub.engine.begin() as connection:  # meanwhile the debtor promises in the portal
+        record_promise(connection, customer_code="A1", amount=Money(Decimal("80.00"), "EUR"),
+                       due_date=date(2026, 12, 5), actor="portal", source="portal",
+                       now=rig.hub.clock.now())
+
+    rig.sync()
+
+    row = next(row for row in rig.side.rows(BOOK, ANN) if row["key"] == "A1")
+    assert row["status"] == "contacted"  # the person's value stands
+    assert (row["promise_date"], row["promise_amount"]) == ("2026-12-05", "80.00")
+    assert "account.contacted" in _kinds(rig, "A1")
+    assert "sheet.conflict" in _kinds(rig, "A1")
+    assert rig.sync().total("conflicts") == 0  # settled: not reported again

@@ -304,3 +304,26 @@ def test_headers_follow_the_layout_language(hub: Hub, tmp_path: Path, language: 
     workbook = load_workbook(backend.path("Sales"))
     headers = [cell.value for cell in workbook["bob"][1]]
     assert headers[1] == {"nl": "Klant", "de": "Kunde"}[language]
+
+
+def test_a_workbook_tab_has_a_hidden_key_a_status_dropdown_and_locked_computed_cells(
+        hub: Hub, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+    portfolio(hub)
+    backend = XlsxBackend(tmp_path / "sheets")
+    _sync(hub, backend)
+
+    sheet = load_workbook(backend.path("Sales"))["bob"]
+
+    assert sheet.column_dimensions["A"].hidden
+    assert sheet.protection.sheet
+    assert not sheet.protection.sort  # people may still sort and filter
+    dropdown = next(v for v in sheet.data_validations.dataValidation if v.type == "list")
+    assert dropdown.formula1 == '"open,contacted,promised,disputed,paid,done"'
+    balance = sheet.cell(row=2, column=LAYOUT.index("balance") + 1)
+    status = sheet.cell(row=2, column=LAYOUT.index("status") + 1)
+    assert balance.protection.locked
+    assert not status.protection.locked
+    days = sheet.cell(row=2, column=LAYOUT.index("days_overdue") + 1)
+    assert days.value == 145  # B2, due 2026-07-01: a number, coloured as severe
+    assert days.fill.fgColor.rgb.endswith("F4C7C3")

@@ -322,7 +322,9 @@ class SmartsheetFake:
 
     @staticmethod
     def _result(result: Any, sheet: FakeSheetDoc | None = None) -> dict[str, Any]:
-        payload: dict[str, Any] = {"message": "SUCCESS", "resultCode": 0, "result": result}
+        payload: dict[str, Any] = {"message": "SUCCESS", "resultCode": 0}
+        if result is not None:  # deletes answer without a result
+            payload["result"] = result
         if sheet is not None:
             payload["version"] = sheet.version
         return payload
