@@ -31,11 +31,28 @@ def message_id(key: str, domain: str) -> str:
 
 
 def check_address(address: str) -> str:
+    """A usable address; an international domain becomes its ASCII (IDNA) form."""
     address = address.strip()
     local, _, domain = address.rpartition("@")
     if not local or "." not in domain or any(char.isspace() for char in address):
         raise AddressError(f"{address!r} is not an e-mail address")
-    return address
+    if not local.isascii():
+        raise AddressError(f"{address!r} has a non-ASCII name part (needs SMTPUTF8)")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise AddressError(f"{address!r} has a domain that cannot be written in "
+                           "ASCII") from None
+    return f"{local}@{domain}"
+
+
+def _build(delivery: Delivery, sender: str, sender_name: str | None) -> EmailMessage:
+    """The message, or a permanent error: nothing has been sent yet."""
+    try:
+        return build_message(delivery, sender, sender_name=sender_name)
+    except (UnicodeError, ValueError, TypeError) as exc:
+        raise TransportError(f"cannot build the e-mail for {delivery.address!r}: {exc}",
+                             permanent=True) from None
 
 
 def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = None
@@ -101,8 +118,7 @@ class SmtpTransport:
         return client
 
     def send(self, delivery: Delivery) -> str | None:
-        message = build_message(delivery, self.settings.sender,
-                                sender_name=self.settings.sender_name)
+        message = _build(delivery, self.settings.sender, self.settings.sender_name)
         try:
             with self._connect() as client:
                 if self.settings.username:
@@ -149,7 +165,7 @@ class MailFolderTransport:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.eml"
 
     def send(self, delivery: Delivery) -> str | None:
-        message = build_message(delivery, self.sender, sender_name=self.sender_name)
+        message = _build(delivery, self.sender, self.sender_name)
         target = self.path_for(delivery.key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,8 @@ from hub.ports import PortalLinks
 from hub.ports import Transport
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
+# notices that carry a PDF statement of open items when e-mailed (letters always do)
+STATEMENT_TEMPLATES = frozenset({"reminder-2", "final-notice", "pre-legal"})
 ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
                    ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
 
@@ -201,8 +203,9 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                                          today=today)
         context = {**base, **values}
         language = row.language or contact.language
-        statement = tuple((n, renderer.format_date(d, language),
-                           renderer.format_money(a, language)) for n, d, a in overdue)
+        if channel == "letter" or row.template in STATEMENT_TEMPLATES:
+            statement = tuple((n, renderer.format_date(d, language),
+                               renderer.format_money(a, language)) for n, d, a in overdue)
         total = context["total"]
         statement_total = renderer.format_money(total, language) if isinstance(total, Money) \
             else str(total)
