@@ -1,9 +1,10 @@
 """Which accounts can change today (the incremental part of the cycle).
 
-An account is evaluated when something happened to it since the last run (any event:
-a payment, an import, a promise, a step applied yesterday that may lead to the next),
-when one of its open invoices reaches a rule threshold (days overdue) on a day since
-the last run, or when a promise or plan instalment reaches its date plus grace. The
+An account is evaluated when a person or an import did something to it since the last
+run (an event not written by the rules: a payment, an import, a promise, a note), when a
+decision was applied to it on an earlier day since the last run (the ladder may take its
+next step), when one of its open invoices reaches a rule threshold (days overdue) on a day
+since the last run, or when a promise or plan instalment reaches its date plus grace. The
 first run, or a policy that does not say its thresholds, evaluates every account."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import invoices
@@ -23,9 +25,18 @@ from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
 
 OPEN_STATUSES = ("open", "partially_paid")
-# A step that falls on a weekend or public holiday is taken on the next business day:
-# thresholds reached this many days before the last run are looked at again.
-BUSINESS_DAY_SLACK = 4
+RULES = "rules"  # the actor of what the cycle itself writes
+
+
+def business_day_slack(first_day: date) -> int:
+    """A step that falls on a weekend or a public holiday is taken on the next business
+    day: thresholds reached on the weekend just before `first_day`, and on one more day
+    (a holiday), are looked at again. Longer runs of holidays wait for the next full
+    evaluation (HUB_CYCLE_FULL_EVERY_DAYS) or for anything to happen to the account."""
+    days, day = 1, first_day - timedelta(days=1)
+    while day.weekday() >= 5:  # Saturday, Sunday
+        days, day = days + 1, day - timedelta(days=1)
+    return days
 
 
 def changed_accounts(connection: Connection, *, since_event: int, last_as_of: date,
@@ -35,9 +46,15 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
     ids: set[int] = set()
     ids.update(row[0] for row in connection.execute(
         sa.select(events.c.customer_id).distinct()
-        .where(events.c.id > since_event, events.c.customer_id.is_not(None))))
+        .where(events.c.id > since_event, events.c.customer_id.is_not(None),
+               events.c.actor != RULES)))
+    ids.update(row[0] for row in connection.execute(
+        sa.select(applied_decisions.c.customer_id).distinct()
+        .where(applied_decisions.c.applied_on >= last_as_of,
+               applied_decisions.c.applied_on < as_of,
+               applied_decisions.c.paused_by.is_(None))))
     first_day = last_as_of + timedelta(days=1)
-    since = first_day - timedelta(days=BUSINESS_DAY_SLACK)
+    since = first_day - timedelta(days=business_day_slack(first_day))
     ranges = [sa.between(invoices.c.due_date, since - timedelta(days=days),
                          as_of - timedelta(days=days)) for days in sorted(set(thresholds))]
     if ranges and first_day <= as_of:
@@ -48,12 +65,13 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
     grace = timedelta(days=grace_days)
     ids.update(row[0] for row in connection.execute(
         sa.select(promises.c.customer_id).distinct()
-        .where(promises.c.state == "open",
+        # closed today by the cycle's promise review, or still open
+        .where(sa.or_(promises.c.state == "open", promises.c.closed_on >= first_day),
                promises.c.due_date.between(first_day - grace, as_of - grace))))
     ids.update(row[0] for row in connection.execute(
         sa.select(payment_plans.c.customer_id).distinct()
         .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
-        .where(payment_plans.c.state == "active",
+        .where(payment_plans.c.state.in_(("active", "broken", "completed")),
                plan_instalments.c.due_date.between(first_day - grace, as_of - grace))))
     if not ids:
         return []

@@ -254,6 +254,15 @@ def test_incremental_cycles_evaluate_only_accounts_that_can_change(hub: Hub) -> 
     policy.evaluated.clear()
     run_day(hub, policy, START + timedelta(days=3))  # the first threshold
     assert sorted(policy.evaluated) == ["A", "B", "C"]
+    policy.evaluated.clear()
+    run_day(hub, policy, START + timedelta(days=3))  # the same day again: nothing can change
+    assert policy.evaluated == []
+    run_day(hub, policy, START + timedelta(days=4))  # still near the threshold
+    policy.evaluated.clear()
+    run_day(hub, policy, START + timedelta(days=6))  # nothing happened, no threshold
+    assert policy.evaluated == []
+    run_day(hub, policy, START + timedelta(days=7))  # a week since the first run: everyone
+    assert sorted(policy.evaluated) == ["A", "B", "C"]
 
 
 def test_a_run_dated_before_the_latest_run_is_refused(hub: Hub) -> None:
