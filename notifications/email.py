@@ -66,7 +66,6 @@ def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = 
     message["Subject"] = delivery.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = message_id(delivery.key, domain)
-    message["Content-Language"] = delivery.language
     message.set_content(delivery.text)
     if delivery.html:
         message.add_alternative(delivery.html, subtype="html")
@@ -77,6 +76,7 @@ def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = 
         maintype, _, subtype = attachment.mime_type.partition("/")
         message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
                                filename=attachment.filename)
+    message["Content-Language"] = delivery.language  # last: set_content drops Content-*
     return message
 
 
