@@ -86,8 +86,13 @@ class Decider:
         facts = situation.facts
         if anchor is None:
             return
+        due_after = {step.name: anchor.due_date + timedelta(days=step.at)
+                     for step in ladder.steps}
+        # taken for this anchor, or taken on or after the day it fell due for this anchor
+        # (then the customer already had it while this invoice was that late)
         taken = [s for s in facts.steps_taken
-                 if s.ladder == name and s.anchor_due_date == anchor.due_date]
+                 if s.ladder == name and s.step in due_after
+                 and (s.anchor_due_date == anchor.due_date or s.taken_on >= due_after[s.step])]
         taken_names = {s.step for s in taken}
         highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
                       default=-1)

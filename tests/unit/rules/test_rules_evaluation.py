@@ -159,3 +159,22 @@ def test_business_days(compile_yaml: Compile, account: Build) -> None:
     assert steps(policy, account(days_overdue=3, today=christmas, country="DE")) == []
     assert steps(policy, account(days_overdue=3, today=date(2026, 12, 28),
                                  country="DE")) == ["first"]
+
+
+def test_a_new_anchor_starts_the_ladder_again_unless_its_step_was_just_sent(
+        compile_yaml: Compile, account: Build) -> None:
+    from hub.domain.decisions import StepTaken
+
+    policy = compile_yaml(small_file())
+    base = account(days_overdue=16)
+    anchor = base.invoices[0].due_date
+    older = date(2026, 4, 1)  # the old anchor, paid since
+
+    def with_steps(*steps: StepTaken) -> AccountFacts:
+        return base.__class__(**{**{f: getattr(base, f) for f in base.__slots__},  # type: ignore[attr-defined]
+                                 "steps_taken": steps})
+
+    long_ago = StepTaken("business", "first", date(2026, 4, 5), older)
+    assert steps(policy, with_steps(long_ago)) == ["first"]  # a new round for the new anchor
+    recent = StepTaken("business", "first", anchor.fromordinal(anchor.toordinal() + 3), older)
+    assert steps(policy, with_steps(recent)) == ["second"]  # sent while this one was 3 days late
