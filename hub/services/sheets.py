@@ -133,6 +133,9 @@ class SheetSync:
         reading = read_changes(snapshot, state, self.layout)
         report.unkeyed = len(reading.unkeyed)
         report.restored = len(reading.deleted) + reading.moved
+        for key in reading.duplicates:
+            report.notices.append(f"{name}: the row for {key} appears twice; the first is "
+                                  "read, the copy is removed")
         for owner, row in reading.unkeyed:
             report.notices.append(f"{name} / {owner}: row {row.position + 2} has no key "
                                    "(added by hand); left alone")

@@ -206,7 +206,8 @@ class SmartsheetBackend:
         removed = set(gone)
         order = [key for row_id, key, _ in cached.rows if key and row_id not in removed]
         reused = len(order) != len([key for key in order if key in wanted])
-        ranks = [(wanted[key]["owner"], wanted[key]["rank"]) for key in order if key in wanted]
+        ranks = [(wanted[key]["owner"].lower(), wanted[key]["rank"])  # sorts ignore case
+                 for key in order if key in wanted]
         return reused or ranks != sorted(ranks)
 
     def _row(self, cached: _Book, layout: SheetLayout, values: Mapping[str, str], *,

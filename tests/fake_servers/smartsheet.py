@@ -294,7 +294,7 @@ class SmartsheetFake:
             descending = criterion.get("direction") == "DESCENDING"
             filled = [row for row in sheet.rows if row.cells.get(column_id) not in (None, "")]
             blank = [row for row in sheet.rows if row.cells.get(column_id) in (None, "")]
-            filled.sort(key=lambda row: str(row.cells[column_id]), reverse=descending)
+            filled.sort(key=lambda row: str(row.cells[column_id]).lower(), reverse=descending)
             sheet.rows = filled + blank  # blanks last, as Smartsheet sorts
         sheet.version += 1
 
