@@ -140,8 +140,12 @@ class _Parser:
 
     def parse(self) -> Condition:
         condition = self.either()
-        if self.peek() is not None:
-            raise ConditionError(f"unexpected {self.peek()[1]!r} in {self.text!r}"  # type: ignore[index]
+        left = self.peek()
+        if left is not None and left[1] == ",":
+            raise ConditionError(f"unexpected ',' in {self.text!r}: write numbers like "
+                                 f"1000.00, without thousands separators")
+        if left is not None:
+            raise ConditionError(f"unexpected {left[1]!r} in {self.text!r}"
                                  " (join conditions with and / or)")
         return condition
 
@@ -163,8 +167,10 @@ class _Parser:
         kind, value = self.take()
         if value == "(":
             inner = self.either()
-            if self.take()[1] != ")":
+            closing = self.peek()
+            if closing is None or closing[1] != ")":
                 raise ConditionError(f"a bracket is not closed in {self.text!r}")
+            self.take()
             return inner
         if kind == "word" and value.lower() in ("true", "false"):
             return Const(value.lower() == "true")
@@ -172,6 +178,10 @@ class _Parser:
             raise ConditionError(_unknown_field(value))
         field = FIELDS[value]
         token = self.peek()
+        if token is not None and token[0] == "word" \
+                and token[1].lower() not in ("and", "or", "in", "not"):
+            raise ConditionError(f"unexpected {token[1]!r} after {field.name} in "
+                                 f"{self.text!r} (join conditions with and / or)")
         if token is None or (token[0] == "word" and token[1].lower() in ("and", "or")) \
                 or token[1] == ")":
             if field.type != BOOL:
@@ -191,7 +201,9 @@ class _Parser:
             raise ConditionError(f"expected ==, !=, >, >=, < or <= after {field.name}, "
                                  f"got {op!r}")
         op = "==" if op == "=" else op
-        return _compare(field, op, self.value(field))
+        if field.type != NUMBER and op not in ("==", "!="):
+            raise ConditionError(f"{field.name} is {field.type}: only == and != apply")
+        return Compare(field, op, self.value(field))
 
     def values(self, field: Field) -> list[Any]:
         if self.take()[1] != "[":
@@ -242,12 +254,6 @@ def coerce(field: Field, raw: Any) -> Any:
         raise ConditionError(f"{field.name} is one of {', '.join(field.choices)}, "
                              f"got {text!r}")
     return text
-
-
-def _compare(field: Field, op: str, value: Any) -> Compare:
-    if field.type != NUMBER and op not in ("==", "!="):
-        raise ConditionError(f"{field.name} is {field.type}: only == and != apply")
-    return Compare(field, op, value)
 
 
 def parse_condition(text: Any) -> Condition:
