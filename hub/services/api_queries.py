@@ -104,8 +104,10 @@ def list_payments(engine: Engine, scope: Scope, *, customer: str | None, status:
 
 
 def list_promises(engine: Engine, scope: Scope, *, customer: str | None, state: str | None,
-                  page: int, per_page: int) -> Page[Row]:
+                  page: int, per_page: int, only_id: int | None = None) -> Page[Row]:
     query = _with_customer(promises, scope, customer)
+    if only_id is not None:
+        query = query.where(promises.c.id == only_id)
     if state:
         query = query.where(promises.c.state == state)
 
@@ -120,8 +122,10 @@ def list_promises(engine: Engine, scope: Scope, *, customer: str | None, state: 
 
 
 def list_plans(engine: Engine, scope: Scope, *, customer: str | None, state: str | None,
-               page: int, per_page: int) -> Page[Row]:
+               page: int, per_page: int, only_id: int | None = None) -> Page[Row]:
     query = _with_customer(payment_plans, scope, customer)
+    if only_id is not None:
+        query = query.where(payment_plans.c.id == only_id)
     if state:
         query = query.where(payment_plans.c.state == state)
 
@@ -147,8 +151,10 @@ def list_plans(engine: Engine, scope: Scope, *, customer: str | None, state: str
 
 
 def list_disputes(engine: Engine, scope: Scope, *, customer: str | None, state: str | None,
-                  page: int, per_page: int) -> Page[Row]:
+                  page: int, per_page: int, only_id: int | None = None) -> Page[Row]:
     query = _with_customer(disputes, scope, customer)
+    if only_id is not None:
+        query = query.where(disputes.c.id == only_id)
     if state:
         query = query.where(disputes.c.state == state)
 
@@ -212,3 +218,9 @@ def account_scope(engine: Engine, customer_code: str) -> tuple[str | None, str |
         row = connection.execute(sa.select(customers.c.owner, customers.c.department)
                                  .where(customers.c.code == customer_code)).first()
     return (row.owner, row.department) if row else (None, None)
+
+
+def customer_exists(engine: Engine, customer_code: str) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(customers.c.id)
+                                  .where(customers.c.code == customer_code)).first() is not None

@@ -17,6 +17,7 @@ from hub.services import api_queries
 from hub.services import queries
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
+from hub.web import api_actions
 from hub.web import api_reports
 from hub.web import api_resources
 from hub.web import params
@@ -29,13 +30,24 @@ from hub.web.api_scope import scope
 from hub.web.api_scope import the_hub as _hub
 from hub.web.auth import authenticate_api_request
 from hub.web.auth import challenge
+from hub.web.errors import ApiError
 from hub.web.openapi import openapi_document
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.before_request(authenticate_api_request)
 api.after_request(challenge)
+
+
+@api.url_value_preprocessor
+def _refuse_nul(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """No code or number holds a NUL, and PostgreSQL refuses one in a query: 404 early."""
+    if values and any("\x00" in str(value) for value in values.values()):
+        raise ApiError(404, "not_found", "no such resource")
+
+
 api_resources.register(api)
 api_reports.register(api)
+api_actions.register(api)
 
 
 @api.get("/openapi.json")

@@ -12,6 +12,7 @@ from hub.domain.model import CustomerKind
 from hub.domain.model import InvoiceStatus
 from hub.domain.reports import BUCKETS
 from hub.web.openapi_resources import SCHEMAS as RESOURCE_SCHEMAS
+from hub.web.openapi_resources import action_operations
 from hub.web.openapi_resources import resource_paths
 
 API_VERSION = "1.0.0"
@@ -143,7 +144,9 @@ def _operation(operation_id: str, summary: str, ok: str,
 PAGING = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}]
 _ERRORS = {400: "A query parameter is unknown or has a bad value.",
            401: "No API token, or an unknown or revoked one.",
-           403: "The token's role may not read this (reports need the whole ledger).",
+           403: "The token's role may not read this (reports need the whole ledger) or "
+                "change anything (read-only).",
+           422: "The request body has a field that is missing or wrong (named in details).",
            404: "No such customer, invoice or route.", 405: "Method not allowed.",
            500: "Unexpected server error (logged).", 503: "The database does not answer."}
 
@@ -186,6 +189,8 @@ def openapi_document() -> dict[str, Any]:
                 *PAGING], errors=(400, 403)),
         **resource_paths(_query, _operation, PAGING, (400, 403)),
     }
+    for path, operations in action_operations().items():
+        paths[path] = {**paths[path], **operations}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Collections Hub API", "version": API_VERSION,

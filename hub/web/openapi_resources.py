@@ -150,3 +150,42 @@ def resource_paths(query: Any, operation: Any, paging: list[JsonSchema],
             "received over a period", "SummaryPage", [as_of, by, *period, *paging],
             errors=report_errors),
     }
+
+
+CODE = {"type": "string", "minLength": 1, "maxLength": 64}
+SCHEMAS |= {
+    "PromiseRequest": closed({"customer": CODE, "amount": ref("Money"), "due_date": DATE}),
+    "PlanRequest": closed({"customer": CODE, "instalments": {
+        "type": "array", "minItems": 1, "maxItems": 60,
+        "items": closed({"due_date": DATE, "amount": ref("Money")})}}),
+    "DisputeRequest": {**closed({"customer": CODE, "reason": {
+        "type": "string", "minLength": 1, "maxLength": 2000}, "invoices": {
+        "type": "array", "items": CODE, "description": "Empty or left out: all open invoices."}}),
+        "required": ["customer", "reason"]},
+    "PromiseResponse": closed({"data": ref("Promise")}),
+    "PlanResponse": closed({"data": ref("Plan")}),
+    "DisputeResponse": closed({"data": ref("Dispute")}),
+}
+
+
+def action_operations() -> dict[str, JsonSchema]:
+    """POST operations: person actions with source "api" (not for read-only tokens)."""
+    def post(operation_id: str, summary: str, request: str, response: str) -> JsonSchema:
+        errors = {str(s): {"$ref": f"#/components/responses/E{s}"}
+                  for s in (400, 401, 403, 404, 422, 500)}
+        return {"post": {
+            "operationId": operation_id, "summary": summary,
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": ref(request)}}},
+            "responses": {"201": {"description": "Created", "content": {
+                "application/json": {"schema": ref(response)}}}, **errors}}}
+
+    return {
+        "/api/v1/promises": post("createPromise", "Record a promise to pay (replaces the "
+                                 "account's open promise)", "PromiseRequest", "PromiseResponse"),
+        "/api/v1/plans": post("proposePlan", "Propose a payment plan: active at once inside "
+                              "the rule file's limits, else a review task", "PlanRequest",
+                              "PlanResponse"),
+        "/api/v1/disputes": post("openDispute", "Open a dispute on invoices of an account",
+                                 "DisputeRequest", "DisputeResponse"),
+    }

@@ -29,6 +29,8 @@ def allow_only(*names: str) -> None:
 
 def text(name: str) -> str | None:
     value = request.args.get(name, "").strip()
+    if "\x00" in value:  # no stored text holds one, and PostgreSQL refuses it in a query
+        raise bad_parameter(name, value.replace("\x00", "\\0"), "text without NUL characters")
     return value or None
 
 

@@ -10,6 +10,7 @@ answers "not found", exactly like one that does not exist).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -55,6 +56,7 @@ from hub.web.ratelimit import enforce
 
 log = logging.getLogger(__name__)
 SETTINGS_TTL = 60.0  # a changed rule file reaches the portal within a minute
+_POLICY_LOCK = threading.Lock()
 portal = Blueprint("portal", __name__, url_prefix="/portal")
 Page = str | tuple[str, int] | WerkzeugResponse
 
@@ -68,9 +70,11 @@ def policy_settings(hub: Hub) -> PolicySettings:
     """Finance's portal limits from the rule file in force, read at most once every
     SETTINGS_TTL seconds per web process (loading the rules costs far more than a page)."""
     cache: dict[str, Any] = current_app.extensions.setdefault("hub.portal_policy", {})
-    now = time.monotonic()
-    if "settings" not in cache or now - cache["at"] > SETTINGS_TTL:
-        cache["settings"], cache["at"] = _load_policy_settings(hub), now
+    if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
+        with _POLICY_LOCK:  # one thread loads; the others wait for its answer
+            if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
+                cache["settings"] = _load_policy_settings(hub)
+                cache["at"] = time.monotonic()
     settings: PolicySettings = cache["settings"]
     return settings
 

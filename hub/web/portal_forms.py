@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from decimal import Decimal
-from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from hub.services.portal_actions import StoredProof
 
 UPLOADS = Path("uploads") / "portal"  # under var/
 MAX_REASON = 2000
+MAX_AMOUNT = Decimal(10) ** 12  # far above any invoice; keeps minor units inside BIGINT
 
 
 @dataclass
@@ -53,9 +53,9 @@ def parse_amount(raw: str | None, currency: str, form: str, *,
     try:
         amount = Decimal(text)
         money = Money(amount, currency)
-    except (InvalidOperation, ValueError):
+    except (ArithmeticError, ValueError):
         raise FormError(form, "err_amount") from None
-    if not amount.is_finite() or amount <= 0:
+    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
         raise FormError(form, "err_amount")
     return money
 
@@ -71,7 +71,7 @@ def parse_count(raw: str | None, form: str, maximum: int) -> int:
 
 
 def parse_reason(raw: str | None, form: str) -> str:
-    text = (raw or "").strip()
+    text = (raw or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if not text:
         raise FormError(form, "err_reason")
     return text[:MAX_REASON]
@@ -97,5 +97,5 @@ def store_proof(upload: FileStorage | None, *, var_dir: Path, max_bytes: int,
         partial = target.with_suffix(".part")
         partial.write_bytes(content)
         partial.replace(target)  # never a half-written file under the final name
-    name = Path(upload.filename).name[:200]
+    name = Path(upload.filename.replace("\x00", "")).name[:200]
     return StoredProof(relative.as_posix(), digest, len(content), kind.mime_type, name)

@@ -1,0 +1,154 @@
+"""JSON API person actions: record a promise, propose a payment plan, open a dispute.
+
+They go through the same services as the web, sheets and chat (source "api"), so each is
+an event on the account's timeline with the token (or person) as the actor. Only tokens
+whose role may act (not read-only) may call them, and only on accounts in their scope.
+Every problem with a body is a 422 naming the field; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint
+from flask import request
+
+from hub.domain.money import Money
+from hub.domain.plans import PlanLimits
+from hub.services import api_queries
+from hub.services.disputes import open_dispute
+from hub.services.plans import propose_plan
+from hub.services.promises import record_promise
+from hub.web import serialize
+from hub.web.api_scope import check_visible
+from hub.web.api_scope import scope
+from hub.web.api_scope import the_hub
+from hub.web.auth import api_viewer
+from hub.web.errors import ApiError
+from hub.web.portal import policy_settings
+
+SOURCE = "api"
+MAX_AMOUNT = Decimal(10) ** 12
+MAX_INSTALMENTS = 60
+
+
+def invalid(field: str, expected: str) -> ApiError:
+    return ApiError(422, "invalid_body", f"{field}: expected {expected}",
+                    {"field": field, "expected": expected})
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "send a JSON object (Content-Type: application/json)")
+    return body
+
+
+def _text(body: dict[str, Any], field: str, *, limit: int = 2000) -> str:
+    value = body.get(field)
+    if not isinstance(value, str) or not value.strip() or "\x00" in value or len(value) > limit:
+        raise invalid(field, f"text of 1 to {limit} characters")
+    return value.strip()
+
+
+def _date(value: Any, field: str) -> date:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise invalid(field, "a date as YYYY-MM-DD")
+
+
+def _money(value: Any, field: str) -> Money:
+    expected = 'an object {"amount": "12.50", "currency": "EUR"} with a positive amount'
+    if not isinstance(value, dict) or set(value) != {"amount", "currency"}:
+        raise invalid(field, expected)
+    amount, currency = value["amount"], value["currency"]
+    if not isinstance(amount, str) or not isinstance(currency, str):
+        raise invalid(field, expected)
+    try:
+        parsed = Decimal(amount)
+        if not parsed.is_finite() or not 0 < parsed < MAX_AMOUNT:
+            raise invalid(field, expected)
+        return Money(parsed, currency)
+    except (ArithmeticError, ValueError):
+        raise invalid(field, expected) from None
+
+
+def _customer(body: dict[str, Any]) -> str:
+    """The body's customer, which must exist and be in the caller's scope (else 404)."""
+    viewer = api_viewer()
+    if not viewer.can_act:
+        raise ApiError(403, "forbidden", "read-only tokens cannot change anything")
+    code = _text(body, "customer", limit=64)
+    owner, department = api_queries.account_scope(the_hub().engine, code)
+    if not api_queries.customer_exists(the_hub().engine, code):
+        raise ApiError(404, "not_found", f"no customer {code!r}")
+    check_visible(owner, department, f"customer {code!r}")
+    return code
+
+
+def _created(find: Callable[..., Any], new_id: int) -> tuple[dict[str, Any], int]:
+    found = find(the_hub().engine, scope(), customer=None, state=None, page=1, per_page=1,
+                 only_id=new_id)
+    return {"data": serialize.plain(found.items[0])}, 201
+
+
+def create_promise() -> tuple[dict[str, Any], int]:
+    body = _body()
+    code = _customer(body)
+    amount = _money(body.get("amount"), "amount")
+    due = _date(body.get("due_date"), "due_date")
+    hub = the_hub()
+    with hub.engine.begin() as connection:
+        promise_id = record_promise(connection, customer_code=code, amount=amount,
+                                    due_date=due, actor=api_viewer().email, source=SOURCE,
+                                    now=hub.clock.now(), today=hub.clock.today())
+    return _created(api_queries.list_promises, promise_id)
+
+
+def create_plan() -> tuple[dict[str, Any], int]:
+    body = _body()
+    code = _customer(body)
+    raw = body.get("instalments")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_INSTALMENTS:
+        raise invalid("instalments", f"a list of 1 to {MAX_INSTALMENTS} instalments")
+    instalments = []
+    for n, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise invalid(f"instalments[{n}]", 'an object {"due_date": ..., "amount": ...}')
+        instalments.append((_date(item.get("due_date"), f"instalments[{n}].due_date"),
+                            _money(item.get("amount"), f"instalments[{n}].amount")))
+    hub = the_hub()
+    limits: PlanLimits = policy_settings(hub).plan_auto_approve
+    with hub.engine.begin() as connection:
+        outcome = propose_plan(connection, customer_code=code, instalments=instalments,
+                               actor=api_viewer().email, source=SOURCE, now=hub.clock.now(),
+                               limits=limits, today=hub.clock.today())
+    return _created(api_queries.list_plans, outcome.plan_id)
+
+
+def create_dispute() -> tuple[dict[str, Any], int]:
+    body = _body()
+    code = _customer(body)
+    numbers = body.get("invoices", [])
+    if not isinstance(numbers, list) or not all(
+            isinstance(n, str) and n and "\x00" not in n and len(n) <= 64 for n in numbers):
+        raise invalid("invoices", "a list of invoice numbers (empty: all open invoices)")
+    reason = _text(body, "reason")
+    hub = the_hub()
+    with hub.engine.begin() as connection:
+        dispute_id = open_dispute(connection, customer_code=code, invoice_numbers=numbers,
+                                  reason=reason, actor=api_viewer().email, source=SOURCE,
+                                  now=hub.clock.now())
+    return _created(api_queries.list_disputes, dispute_id)
+
+
+def register(blueprint: Blueprint) -> None:
+    for rule, view in (("/promises", create_promise), ("/plans", create_plan),
+                       ("/disputes", create_dispute)):
+        blueprint.add_url_rule(rule, view_func=view, methods=["POST"])
