@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from rules.conditions import FIELDS
 from rules.conditions import AllOf
 from rules.conditions import Condition
 from rules.conditions import Const
@@ -30,6 +29,7 @@ from rules.conditions import describe
 from rules.conditions import parse_condition
 from rules.conditions import to_engine
 from rules.conditions import to_shadow
+from rules.fields import FIELDS
 from rules.model import RuleFile
 from rules.reader import Problems
 

@@ -11,14 +11,14 @@ import random
 from typing import Any
 
 from rules.conditions import ALWAYS
-from rules.conditions import BOOL
-from rules.conditions import FIELDS
-from rules.conditions import NUMBER
 from rules.conditions import comparisons
 from rules.conditions import example
 from rules.engine import EngineFailure
 from rules.examples import ExampleError
 from rules.examples import account_from_spec
+from rules.fields import BOOL
+from rules.fields import FIELDS
+from rules.fields import NUMBER
 from rules.policy import CompiledPolicy
 from rules.reader import Problems
 

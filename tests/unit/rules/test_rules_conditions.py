@@ -12,12 +12,12 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from rules.conditions import FIELDS
 from rules.conditions import ConditionError
 from rules.conditions import describe
 from rules.conditions import parse_condition
 from rules.conditions import to_engine
 from rules.engine import EngineSession
+from rules.fields import FIELDS
 
 NUMBERS = ["account.days_overdue", "account.overdue_balance", "customer.score"]
 TEXTS = ["customer.kind", "customer.country"]

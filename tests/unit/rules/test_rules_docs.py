@@ -10,7 +10,7 @@ import pytest
 
 from rules import check_text
 from rules.actions import ACTION_KEYS
-from rules.conditions import FIELDS
+from rules.fields import FIELDS
 from rules.parser import TOP_KEYS
 
 DOC = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
