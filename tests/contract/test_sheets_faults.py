@@ -208,19 +208,27 @@ def test_smartsheet_4003_is_retried_and_401_stops_the_sheet(
 
 def test_smartsheet_bulk_rows_stay_under_500_a_call(
         hub: Hub, smartsheet_fake: SmartsheetFake) -> None:
-    with hub.engine.begin() as connection:
-        from hub.services.tasks import create_task
-        from tests.builders import add_customer
-        from tests.builders import add_invoice
-        from tests.contract.conftest import STAMP
-        for number in range(1_100):
-            customer = add_customer(connection, f"N{number:04d}", owner=BOB,
-                                    department="Sales", currency="EUR")
-            add_invoice(connection, f"INV-N{number}", customer, issued="2026-01-01",
-                        due="2026-10-01", amount="10.00")
-            create_task(connection, customer_code=f"N{number:04d}", task_type="call",
-                        assignee=None, due_date=AS_OF, reason="overdue", actor="rules",
-                        now=STAMP, key=f"call:N{number}")
+    from hub.ledger.tables import invoices
+    from hub.ledger.tables import tasks
+    from tests.builders import STAMP
+    with hub.engine.begin() as connection:  # 1,100 accounts with a call task due, in bulk
+        connection.execute(customers.insert(), [
+            {"code": f"N{n:04d}", "name": f"Customer {n}", "kind": "B2B", "timezone": "UTC",
+             "language": "en", "owner": BOB, "department": "Sales", "currency": "EUR",
+             "excluded": False, "on_hold": False, "created_at": STAMP, "updated_at": STAMP}
+            for n in range(1_100)])
+        ids = dict(connection.execute(sa.select(customers.c.code, customers.c.id)).all())
+        connection.execute(invoices.insert(), [
+            {"number": f"INV-N{n}", "customer_id": ids[f"N{n:04d}"],
+             "issue_date": date(2026, 1, 1), "due_date": date(2026, 10, 1), "currency": "EUR",
+             "amount_minor": 1000, "open_minor": 1000, "status": "open", "disputed": False,
+             "excluded": False, "created_at": STAMP, "updated_at": STAMP}
+            for n in range(1_100)])
+        connection.execute(tasks.insert(), [
+            {"customer_id": ids[f"N{n:04d}"], "task_type": "call", "due_date": AS_OF,
+             "state": "open", "key": f"call:N{n}", "reason": "overdue", "created_by": "rules",
+             "source": "rules", "created_at": STAMP, "updated_at": STAMP}
+            for n in range(1_100)])
     backend = smartsheet_backend(smartsheet_fake)
 
     report = _sync(hub, backend)
