@@ -59,7 +59,7 @@ class PortalOverview:
     invoices: list[PortalInvoice]
     balances: list[Money]  # open amount per currency
     promise: PortalPromise | None
-    plan: PortalPlan | None
+    plans: list[PortalPlan]  # active and in review, newest first
     disputed_invoices: list[str]
 
     @property
@@ -92,7 +92,8 @@ def portal_overview(connection: Connection, customer_id: int, today: date) -> Po
         customer_id=customer_id, code=row.code, name=row.name,
         language=contact_language or row.language, invoices=found,
         balances=[totals[c] for c in sorted(totals)],
-        promise=_open_promise(connection, customer_id), plan=_current_plan(connection, customer_id),
+        promise=_open_promise(connection, customer_id),
+        plans=_current_plans(connection, customer_id),
         disputed_invoices=_disputed(connection, customer_id))
 
 
@@ -122,20 +123,23 @@ def _open_promise(connection: Connection, customer_id: int) -> PortalPromise | N
     return PortalPromise(Money.from_minor(row.amount_minor, row.currency), row.due_date)
 
 
-def _current_plan(connection: Connection, customer_id: int) -> PortalPlan | None:
-    plan = connection.execute(
+def _current_plans(connection: Connection, customer_id: int) -> list[PortalPlan]:
+    found = list(connection.execute(
         sa.select(payment_plans.c.id, payment_plans.c.state)
         .where(payment_plans.c.customer_id == customer_id,
                payment_plans.c.state.in_(("proposed", "active")))
-        .order_by(payment_plans.c.id.desc()).limit(1)).first()
-    if plan is None:
-        return None
-    rows = connection.execute(
-        sa.select(plan_instalments.c.due_date, plan_instalments.c.currency,
-                  plan_instalments.c.amount_minor)
-        .where(plan_instalments.c.plan_id == plan.id).order_by(plan_instalments.c.seq))
-    return PortalPlan(plan.state, [(r.due_date, Money.from_minor(r.amount_minor, r.currency))
-                                   for r in rows])
+        .order_by(payment_plans.c.id.desc()).limit(3)))
+    if not found:
+        return []
+    schedules: dict[int, list[tuple[date, Money]]] = {plan.id: [] for plan in found}
+    for row in connection.execute(
+            sa.select(plan_instalments.c.plan_id, plan_instalments.c.due_date,
+                      plan_instalments.c.currency, plan_instalments.c.amount_minor)
+            .where(plan_instalments.c.plan_id.in_(list(schedules)))
+            .order_by(plan_instalments.c.plan_id, plan_instalments.c.seq)):
+        schedules[row.plan_id].append(
+            (row.due_date, Money.from_minor(row.amount_minor, row.currency)))
+    return [PortalPlan(plan.state, schedules[plan.id]) for plan in found]
 
 
 def _disputed(connection: Connection, customer_id: int) -> list[str]:

@@ -202,3 +202,13 @@ def test_an_account_with_nothing_open_says_thank_you(portal: Portal) -> None:
 def test_the_test_clock_is_what_the_page_calls_today(portal: Portal) -> None:
     assert portal.hub.clock.today() == date(2026, 11, 23)
     assert 'max="2026-11-23"' in portal.page()  # the payment date cannot be later
+
+
+def test_an_active_plan_and_a_proposal_in_review_are_both_shown(portal: Portal) -> None:
+    portal.post("plan", {"count": "2", "first_date": "2026-11-30"})
+    response = portal.post("plan", {"count": "8", "first_date": "2026-12-15"})
+    html = portal.page(response.headers["Location"])
+    assert "<strong>Uw betalingsregeling</strong>" in html
+    assert "30 december 2026: € 750,00" in html  # the active plan's second instalment
+    assert "Uw voorstel voor een betalingsregeling wordt beoordeeld." in html
+    assert "15 juli 2027: € 187,50" in html  # the proposal's last instalment
