@@ -3,10 +3,13 @@ the secondary invoice indexes are dropped during the import and built again."""
 
 from __future__ import annotations
 
+from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import Workbook
 
 from hub.bootstrap import Hub
 from hub.domain.errors import UserError
@@ -70,3 +73,25 @@ def test_the_reader_process_reports_rejects_with_their_lines(
     assert (result.created, result.rejected) == (10, 2)
     lines = Path(str(result.rejects_path)).read_text(encoding="utf-8-sig").splitlines()
     assert [line.split(",")[0] for line in lines[1:]] == ["5", "11"]
+
+
+def test_a_workbook_with_typed_cells_imports_through_the_reader_process(
+        hub: Hub, run: Importer, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["invoice_number", "customer_id", "issue_date", "due_date", "currency",
+                  "amount"])
+    issued = datetime(2026, 11, 3)  # noqa: DTZ001 - Excel has no zones
+    sheet.append([10042, "C1", issued, datetime(2026, 12, 3), "EUR", 0.1 + 0.2])  # noqa: DTZ001
+    sheet.append(["INV-2", "C2", issued, "2026-10-01", "EUR", 1500])
+    path = tmp_path / "open-items.xlsx"
+    book.save(path)
+    result = run(path, read_ahead=True)
+    assert (result.created, result.rejected) == (1, 1)
+    with hub.engine.connect() as connection:
+        row = connection.execute(sa.select(invoices)).one()
+    assert (row.number, row.issue_date, row.due_date, row.amount_minor) == \
+        ("10042", date(2026, 11, 3), date(2026, 12, 3), 30)
+    rejects = Path(str(result.rejects_path)).read_text(encoding="utf-8-sig")
+    assert "due date 2026-10-01 is before issue date 2026-11-03" in rejects
