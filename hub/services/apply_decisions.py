@@ -140,9 +140,9 @@ class _Writer:
         what = decision.step or decision.rule
         self.event_rows.append(self._event(customer_id, kinds.DECISION_APPLIED,
                                            f"{what}: {_describe(decision.actions)}",
+                                           # the facts stay in applied_decisions, once
                                            {"decision_key": decision.key, "rule": decision.rule,
-                                            "source": decision.source,
-                                            "facts": decision.facts}))
+                                            "source": decision.source}))
         for action in decision.actions:
             handler = getattr(self, f"_{action.kind.value}")
             handler(_Item(decision, action, facts, customer_id))
