@@ -7,12 +7,14 @@ from __future__ import annotations
 import hashlib
 import os
 import smtplib
+import socket
 import ssl
 import tempfile
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
 from email.utils import formatdate
+from functools import cached_property
 from pathlib import Path
 
 from hub.domain.outbox import AddressError
@@ -102,19 +104,32 @@ class SmtpTransport:
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
+        self._helo: str | None = None
+
+    @property
+    def helo(self) -> str:
+        """Our name in EHLO, looked up once (smtplib would ask DNS on every connection)."""
+        if self._helo is None:
+            self._helo = socket.getfqdn()
+        return self._helo
 
     def prepare_address(self, address: str, *, country: str | None) -> str:  # noqa: ARG002
         return check_address(address)
 
+    @cached_property
+    def tls(self) -> ssl.SSLContext:
+        """Built once: loading the CA bundle costs more than the SMTP exchange."""
+        return ssl.create_default_context(cafile=self.settings.ca_file)
+
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
-        context = ssl.create_default_context(cafile=settings.ca_file)
         if settings.security == "tls":
             return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                    context=context)
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+                                    context=self.tls, local_hostname=self.helo)
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout,
+                              local_hostname=self.helo)
         if settings.security == "starttls":
-            client.starttls(context=context)
+            client.starttls(context=self.tls)
         return client
 
     def send(self, delivery: Delivery) -> str | None:
