@@ -147,5 +147,6 @@ def build_notify_hook(hub: Hub) -> NotifyHook:
         settings=DigestSettings(staff_channels=notify.staff_channels,
                                 all_clear=notify.digest_all_clear,
                                 escalate_after_days=notify.escalate_after_days,
-                                hub_url=hub.settings.public_url),
+                                hub_url=hub.settings.public_url,
+                                department_channels=dict(notify.slack_department_channels)),
         directory=hub.manager_directory(), close_letters=close)

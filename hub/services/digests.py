@@ -44,6 +44,7 @@ class DigestSettings:
     escalate_after_days: int = 3
     hub_url: str = "http://localhost:5000"
     sheet_links: Mapping[str, str] = field(default_factory=dict)  # e-mail -> sheet tab URL
+    department_channels: Mapping[str, str] = field(default_factory=dict)  # -> Slack channel
 
 
 def _account(row: WorklistRow) -> dict[str, Any]:
@@ -78,19 +79,31 @@ def digest_messages(connection: Connection, *, as_of: date,
             mine = [row for row in rows if row.department == person.department]
         else:
             mine = [row for row in rows if row.owner == email]
-        if not mine and not settings.all_clear:
-            continue  # nothing to do: no noise
-        total, currency = _totals(mine)
-        context = {"day": as_of.isoformat(), "count": len(mine), "total": total,
-                   "currency": currency, "all_clear": not mine,
-                   "accounts": [_account(row) for row in mine[:settings.top_accounts]],
-                   "sheet_link": settings.sheet_links.get(email, ""),
-                   "worklist_link": f"{settings.hub_url}/worklist"}
-        result.append(OutboxMessage(
-            idempotency_key=message_key("digest", email, as_of.isoformat()), template="digest",
-            recipient_kind=RecipientKind.STAFF, recipient=email,
-            channels=settings.staff_channels, context=context, batch=as_of.isoformat()))
+        if mine or settings.all_clear:  # nothing to do: no noise, unless asked for
+            result.append(_digest(email, email, mine, settings.staff_channels, as_of,
+                                  settings=settings, sheet_link=settings.sheet_links.get(email, ""),
+                                  worklist_link=f"{settings.hub_url}/worklist"))
+    for department, channel in sorted(settings.department_channels.items()):
+        mine = [row for row in rows if row.department == department]
+        if mine or settings.all_clear:  # the department's channel post
+            result.append(_digest(f"department:{department}", channel, mine, ("slack",),
+                                  as_of, settings=settings, sheet_link="",
+                                  worklist_link=f"{settings.hub_url}/team"))
     return result
+
+
+def _digest(who: str, recipient: str, rows: list[WorklistRow], channels: tuple[str, ...],
+            as_of: date, *, settings: DigestSettings, sheet_link: str,
+            worklist_link: str) -> OutboxMessage:
+    total, currency = _totals(rows)
+    context = {"day": as_of.isoformat(), "count": len(rows), "total": total,
+               "currency": currency, "all_clear": not rows,
+               "accounts": [_account(row) for row in rows[:settings.top_accounts]],
+               "sheet_link": sheet_link, "worklist_link": worklist_link}
+    return OutboxMessage(idempotency_key=message_key("digest", who, as_of.isoformat()),
+                         template="digest", recipient_kind=RecipientKind.STAFF,
+                         recipient=recipient, channels=channels, context=context,
+                         batch=as_of.isoformat())
 
 
 def escalation_messages(connection: Connection, *, as_of: date, settings: DigestSettings,

@@ -108,3 +108,18 @@ def test_the_digest_lists_top_accounts_with_links(hub: Hub) -> None:
     assert "- ACME B.V. (ACME): €1,234.56, 23 days overdue. Next: " in body
     assert "BETA B.V." not in body  # only the top account
     assert "Your worklist: http://hub.example/worklist" in body
+
+
+def test_a_department_channel_gets_the_department_summary(hub: Hub) -> None:
+    _seed(hub)
+    hook = _hook(hub)
+    hook.settings = dataclasses.replace(hook.settings, department_channels={"ops": "C0OPS"})
+    hook.run(hub.clock.today(), dry_run=False)
+    with hub.engine.connect() as connection:
+        row = connection.execute(sa.select(messages).where(
+            messages.c.recipient == "C0OPS")).one()
+    assert row.channels == ["slack"]
+    assert row.context["count"] == 1
+    assert row.context["accounts"][0]["code"] == "BOLT"
+    assert row.state == "skipped"  # no Slack token in this test: the reason is kept
+    assert row.skipped_channels == [{"channel": "slack", "reason": "slack is not configured"}]
