@@ -51,6 +51,8 @@ from hub.services.import_settlements import Settlements
 
 _KEY_COLUMNS = ("id", "customer_id", "currency", "source_hash")
 _KEPT_STATUSES = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
+# Keys in random order on a large import (see DeferredIndexes); status/due stays.
+_DEFERRED_INDEXES = ("ix_invoices_customer_status",)
 _WIDTH = len(INVOICE_COLUMNS)  # the packed items that are inserted
 
 
@@ -85,7 +87,8 @@ class InvoiceImport:
         # by InvoiceRows), so a first import skips the lookups.
         self._invoices_exist = _has_rows(connection, invoices)
         self._credit_notes_exist = _has_rows(connection, credit_notes)
-        self._indexes = DeferredIndexes.start(connection, invoices, context.expected_rows)
+        self._indexes = DeferredIndexes.start(connection, invoices, context.expected_rows,
+                                              _DEFERRED_INDEXES)
 
     def preparer(self) -> Callable[[list[ImportRecord]], PreparedInvoices]:
         """The work that needs no database; it may run in another process."""
