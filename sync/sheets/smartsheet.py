@@ -40,6 +40,8 @@ from sync.sheets.pacing import Pacer
 from sync.sheets.pacing import RetryPolicy
 
 RANK = "Rank"
+SEVERITY_COLOURS = (("severe", "F4C7C3"), ("late", "FCE8B2"), ("due", "FFF8E1"))
+_FILLS: dict[str, dict[str, str]] = {}  # API base -> severity -> palette index
 BATCH = 500
 DELETE_BATCH = 400  # ids go in the query string
 DATE_FIELDS = frozenset({"promise_date", "snooze_until"})
@@ -124,7 +126,7 @@ class SmartsheetBackend:
         # The SDK's Passthrough: same auth, errors and retries, but plain JSON; building
         # the typed Sheet model costs about 2.5 ms a row (25 s for 10,000 rows).
         sheet = self._call(book, self.client.Passthrough.get, f"/sheets/{int(sheet_id)}",
-                           {"include": "writerInfo"}).data
+                           {"include": "writerInfo,format"}).data
         columns = {column["title"]: int(column["id"]) for column in sheet.get("columns", [])}
         names = {column.header: column.field for column in layout.columns}
         names.update({layout.owner_header: "owner", RANK: "rank"})
@@ -139,6 +141,7 @@ class SmartsheetBackend:
                     values[name] = as_text(cell.get("value"))
             key = values.pop("key", "").strip() or None
             owner = values.get("owner", "").strip()
+            values["fill"] = _fill(row.get("format"))
             cached.rows.append((int(row["id"]), key, values))
             tab = snapshot.tabs.setdefault(owner, TabSnapshot(title=owner, owner=owner))
             editor = (row.get("modifiedBy") or {}).get("email")
@@ -157,7 +160,7 @@ class SmartsheetBackend:
         cached = self._books.get(book) or self._create(book, layout)
         result = WriteResult()
         self._ensure_columns(book, cached, layout)
-        wanted = _wanted_rows(plan, layout)
+        wanted = _wanted_rows(plan, layout, self._fills(book))
         existing = {key: (row_id, values) for row_id, key, values in cached.rows if key}
         updates: list[dict[str, Any]] = []
         for key, values in wanted.items():
@@ -198,6 +201,21 @@ class SmartsheetBackend:
         self._books.pop(book, None)  # the next cycle reads afresh
         return result
 
+    def _fills(self, book: str) -> dict[str, str]:
+        """Severity -> the palette index nearest the hub's colours, from /serverinfo (once
+        per API base and process; colour is cosmetic, so a failure only drops it)."""
+        base = self.client._api_base
+        if base not in _FILLS:
+            try:
+                info = self._call(book, self.client.Passthrough.get, "/serverinfo").data
+                palette = [str(c) for c in (info.get("formats") or {}).get("color", [])]
+            except SheetTargetError:
+                return {}
+            found = {band: _nearest(palette, colour) for band, colour in SEVERITY_COLOURS}
+            _FILLS[base] = {band: str(index) for band, index in found.items()
+                            if index is not None}
+        return _FILLS[base]
+
     @staticmethod
     def _out_of_order(cached: _Book, wanted: Mapping[str, dict[str, str]], gone: list[int],
                       new: list[str]) -> bool:
@@ -215,12 +233,15 @@ class SmartsheetBackend:
         """A row as Smartsheet's JSON (cells by column id; `value` is always literal)."""
         titles = {column.field: column.header for column in layout.columns}
         titles.update(owner=layout.owner_header, rank=RANK)
-        cells = []
+        cells: list[dict[str, Any]] = []
+        data: dict[str, Any] = {"cells": cells}
         for name, text in values.items():
+            if name == "fill":  # the row's background: colour by severity
+                data["format"] = ",".join([""] * 9 + [text] + [""] * 7)
+                continue
             value: Any = int(text) if name in NUMERIC_FIELDS and text.isdigit() else text
             cells.append({"columnId": cached.columns[titles[name]], "value": value,
                           "strict": False})
-        data: dict[str, Any] = {"cells": cells}
         if row_id is not None:
             data["id"] = row_id
         if bottom:
@@ -271,22 +292,43 @@ def _column(name: str, header: str, editable: bool) -> dict[str, Any]:
     return column
 
 
-def _wanted_rows(plan: BookPlan, layout: SheetLayout) -> dict[str, dict[str, str]]:
+def _wanted_rows(plan: BookPlan, layout: SheetLayout,
+                 fills: Mapping[str, str]) -> dict[str, dict[str, str]]:
     """Every row the sheet should hold, keyed; an owner with nothing to do gets one line."""
     wanted: dict[str, dict[str, str]] = {}
     fields = layout.fields[1:]
     for tab in plan.tabs:
         if not tab.rows:
             line = dict.fromkeys(fields, "")
-            line.update(owner=tab.owner, rank="", customer=tab.empty_line or "")
+            line.update(owner=tab.owner, rank="", customer=tab.empty_line or "", fill="")
             line["key"] = f"{EMPTY_KEY}:{tab.owner}"
             wanted[line.pop("key")] = line
             continue
         for row in tab.rows:
             values = {name: row.values.get(name, "") for name in fields}
-            values.update(owner=tab.owner, rank=row.rank)
+            values.update(owner=tab.owner, rank=row.rank,
+                          fill=fills.get(row.severity or "", ""))
             wanted[row.key] = values
     return {key: {**values, "key": key} for key, values in wanted.items()}
+
+
+def _fill(descriptor: object) -> str:
+    """The background colour index (position 9) of a Smartsheet format descriptor."""
+    parts = str(descriptor or "").split(",")
+    return parts[9] if len(parts) > 9 else ""
+
+
+def _nearest(palette: list[str], wanted: str) -> int | None:
+    target = [int(wanted[i:i + 2], 16) for i in (0, 2, 4)]
+    best: tuple[int, int] | None = None
+    for index, colour in enumerate(palette):
+        if not (colour.startswith("#") and len(colour) == 7):
+            continue
+        rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+        distance = sum((a - b) ** 2 for a, b in zip(rgb, target, strict=True))
+        if best is None or distance < best[0]:
+            best = (distance, index)
+    return best[1] if best else None
 
 
 def calls_bound(changed_rows: int) -> int:

@@ -335,3 +335,21 @@ def test_a_workbook_tab_has_a_hidden_key_a_status_dropdown_and_locked_computed_c
     days = sheet.cell(row=2, column=LAYOUT.index("days_overdue") + 1)
     assert days.value == 145  # B2, due 2026-07-01: a number, coloured as severe
     assert days.fill.fgColor.rgb.endswith("F4C7C3")
+
+
+def test_smartsheet_rows_are_coloured_by_severity_from_the_palette(
+        hub: Hub, smartsheet_fake: SmartsheetFake) -> None:
+    from tests.fake_servers.smartsheet import PALETTE
+    portfolio(hub)
+    backend = smartsheet_backend(smartsheet_fake)
+    _sync(hub, backend)
+    side = SmartsheetSide(smartsheet_fake, LAYOUT)
+    key_column = side._columns()["key"]
+    fills = {row.cells.get(key_column): row.format.split(",")[9]
+             for row in smartsheet_fake.only_sheet().rows}
+
+    assert PALETTE[int(fills["B2"])] == "#FFCCD2"  # 145 days overdue: the red band
+    assert PALETTE[int(fills["B1"])] == "#FFF3DF"  # 22 days: the light band
+    smartsheet_fake.log.clear()
+    _sync(hub, backend)
+    assert [entry.method for entry in smartsheet_fake.log] == ["GET"]  # colours are stable

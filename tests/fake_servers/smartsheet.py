@@ -26,6 +26,10 @@ from werkzeug.wrappers import Response
 HUB_TOKEN = "hub-smartsheet-token"
 HUB_USER = {"email": "hub@example.com", "name": "Collections Hub"}
 ROW_LIMIT = 500
+# The shape of /serverinfo's colour palette: format descriptors refer to colours by index.
+PALETTE = ["none", "#000000", "#FFFFFF", "transparent", "#FFEBEE", "#FFF3DF", "#FFFEE6",
+           "#E7F5E9", "#E2F2FE", "#F4E4F5", "#F2E8DE", "#FFCCD2", "#FFE1AF", "#FEFF85",
+           "#C6E7C8", "#B9DDFC", "#EBC7EF", "#EEDCCA", "#E5E5E5", "#F87E7D", "#FFBC5B"]
 ERRORS = {
     1002: (401, "Your Access Token is invalid."),
     1004: (403, "You are not authorized to perform this action."),
@@ -50,6 +54,7 @@ class FakeRow:
     cells: dict[int, Any]
     formulas: dict[int, str] = field(default_factory=dict)
     modified_by: dict[str, str] = field(default_factory=lambda: dict(HUB_USER))
+    format: str = ""  # row-level format descriptor
 
 
 @dataclass
@@ -139,6 +144,8 @@ class SmartsheetFake:
         parts = request.path.strip("/").split("/")
         data = json.loads(body) if body else None
         method = request.method
+        if parts[1:] == ["serverinfo"] and method == "GET":
+            return {"formats": {"color": PALETTE}, "supportedLocales": ["en_US"]}
         if parts[1:2] == ["workspaces"] and parts[3:] == ["sheets"] and method == "POST":
             if parts[2] not in self.workspaces:
                 raise SmartsheetProblem(1006)
@@ -164,7 +171,8 @@ class SmartsheetFake:
                      data: Any) -> Any:
         method = request.method
         if not rest and method == "GET":
-            return self._render(sheet, "writerInfo" in request.args.get("include", ""))
+            include = request.args.get("include", "").split(",")
+            return self._render(sheet, "writerInfo" in include, "format" in include)
         if rest == ["sort"] and method == "POST":
             self._sort(sheet, data)
             return self._render(sheet, False)
@@ -254,7 +262,7 @@ class SmartsheetFake:
     def _add(self, sheet: FakeSheetDoc, rows: list[dict[str, Any]]) -> list[FakeRow]:
         created = []
         for data in rows:
-            row = FakeRow(next(self._ids), {})
+            row = FakeRow(next(self._ids), {}, format=data.get("format", ""))
             self._cells(sheet, row, data.get("cells", []))
             created.append(row)
         self._place(sheet, created, rows[0] if rows else {})
@@ -269,6 +277,7 @@ class SmartsheetFake:
             if row is None:
                 raise SmartsheetProblem(1006, f"Row not found: {data.get('id')}")
             self._cells(sheet, row, data.get("cells", []))
+            row.format = data.get("format", row.format)
             row.modified_by = dict(HUB_USER)
             updated.append(row)
         if rows and any(key in rows[0] for key in ("toTop", "toBottom", "siblingId")):
@@ -299,7 +308,8 @@ class SmartsheetFake:
         sheet.version += 1
 
     # -- rendering -----------------------------------------------------------------------
-    def _row_json(self, row: FakeRow, number: int = 0, writer: bool = False) -> dict[str, Any]:
+    def _row_json(self, row: FakeRow, number: int = 0, writer: bool = False,
+                  formats: bool = False) -> dict[str, Any]:
         cells = []
         for column_id, value in row.cells.items():
             cell: dict[str, Any] = {"columnId": column_id}
@@ -312,12 +322,15 @@ class SmartsheetFake:
         payload: dict[str, Any] = {"id": row.id, "rowNumber": number, "cells": cells}
         if writer:
             payload["modifiedBy"] = row.modified_by
+        if formats and row.format.strip(","):
+            payload["format"] = row.format
         return payload
 
-    def _render(self, sheet: FakeSheetDoc, writer: bool) -> dict[str, Any]:
+    def _render(self, sheet: FakeSheetDoc, writer: bool,
+                formats: bool = False) -> dict[str, Any]:
         return {"id": sheet.id, "name": sheet.name, "version": sheet.version,
                 "totalRowCount": len(sheet.rows), "columns": sheet.columns,
-                "rows": [self._row_json(row, number, writer)
+                "rows": [self._row_json(row, number, writer, formats)
                          for number, row in enumerate(sheet.rows, start=1)]}
 
     @staticmethod
