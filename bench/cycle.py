@@ -2,12 +2,14 @@
 
 For each size (customers, about ten invoices each, a third of them open) it builds the
 ledger by bulk insert, then runs, with the default rule file and the real rules engine:
-the first full cycle (every account), a typical next day (1% of customers paid, a few
-promises made: only accounts that can change are evaluated), and the same day again
-(nothing new). It prints the time of every phase, accounts evaluated, decisions and
-what they created, and peak memory; then it evaluates a sample of accounts through
-durable_rules and through the plain-Python shadow and prints the ratio (and whether
-both decided the same). On SQLite; on PostgreSQL too when HUB_BENCH_POSTGRES_URL is set.
+the first full cycle (every account), the catch-up days after it (the `ladder` progression
+takes one step per cycle, so accounts far overdue at go-live take a step a day), a typical
+next day (1% of customers paid, 0.2% promised: only accounts that can change are
+evaluated), and the same day again (nothing to evaluate). It prints the time of every
+phase, the CPU time, accounts evaluated, decisions and what they created, and peak
+memory; then it evaluates a sample of accounts through durable_rules and through the
+plain-Python shadow and prints the ratio (and whether both decided the same).
+On SQLite; on PostgreSQL too when HUB_BENCH_POSTGRES_URL is set.
 
     .venv/bin/python bench/cycle.py --customers 10000 100000
 """
@@ -184,10 +186,10 @@ def show(label: str, report: CycleReport, seconds: float, cpu: float) -> None:
         print(f"      error: {error}")
 
 
-def shadow_ratio(engine: sa.Engine, policy: Any, sample: int) -> None:
+def shadow_ratio(engine: sa.Engine, policy: Any, sample: int, day: date) -> None:
     with engine.connect() as connection:
         accounts = []
-        for facts in load_account_facts(connection, as_of=TODAY + timedelta(days=2)):
+        for facts in load_account_facts(connection, as_of=day):
             accounts.append(facts)
             if len(accounts) >= sample:
                 break
@@ -199,33 +201,43 @@ def shadow_ratio(engine: sa.Engine, policy: Any, sample: int) -> None:
           f"{engine_seconds / max(shadow_seconds, 1e-9):.1f}x, same decisions: {same}")
 
 
-def run(label: str, engine: sa.Engine, count: int, policy: Any) -> None:
+def run(label: str, engine: sa.Engine, count: int, policy: Any, catch_up_days: int) -> None:
     upgrade(engine)
     made, seconds = timed(lambda: build_ledger(engine, count))
     print(f"\n{label}: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)")
     thresholds = ladder_thresholds(policy)
 
-    def cycle(day: date) -> None:
+    def cycle(day: date, label: str) -> CycleReport:
         moment = datetime.combine(day, datetime.min.time(), UTC).replace(hour=5)
         runner = Cycle(engine, policy, now=lambda: moment, thresholds=thresholds)
         cpu = cpu_seconds()
         report, seconds = timed(lambda: runner.run(CycleOptions(as_of=day, actor="bench")))
-        show(f"cycle {day}", report, seconds, cpu_seconds() - cpu)
+        show(f"{label} {day}", report, seconds, cpu_seconds() - cpu)
+        return report
 
-    cycle(TODAY)
-    paid, promised = a_day_passes(engine, count, TODAY + timedelta(days=1), seed=count)
-    print(f"  next day: {paid:,} customers paid, {promised:,} promised")
-    cycle(TODAY + timedelta(days=1))
-    cycle(TODAY + timedelta(days=1))
-    a_day_passes(engine, count, TODAY + timedelta(days=2), seed=count + 1)
-    cycle(TODAY + timedelta(days=2))
-    shadow_ratio(engine, policy, min(count, 20_000))
+    day = TODAY
+    cycle(day, "first cycle")
+    # `ladder` progression takes one step per cycle: accounts far past several steps at
+    # go-live catch up over the next days. Then a typical day.
+    for _ in range(catch_up_days):
+        day += timedelta(days=1)
+        applied = cycle(day, "catch-up").counts["applied"]
+        if applied < count // 50 and day.weekday() < 4:  # a quiet working day, not Friday
+            break
+    day += timedelta(days=1)
+    paid, promised = a_day_passes(engine, count, day, seed=count)
+    print(f"  typical day: {paid:,} customers paid, {promised:,} promised")
+    cycle(day, "next day")
+    cycle(day, "same day again")
+    shadow_ratio(engine, policy, min(count, 20_000), day)
     print(f"  peak memory {peak_rss_mb():,.0f} MB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--catch-up-days", type=int, default=8,
+                        help="at most this many catch-up days after the first cycle")
     args = parser.parse_args()
     from notifications.templates import known_templates
     from rules import DEFAULT_POLICY
@@ -236,7 +248,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="hub-cycle-bench-") as scratch:
             engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
             try:
-                run("SQLite", engine, count, policy)
+                run("SQLite", engine, count, policy, args.catch_up_days)
             finally:
                 engine.dispose()
         url = os.environ.get("HUB_BENCH_POSTGRES_URL")
@@ -250,7 +262,7 @@ def main() -> None:
         separator = "&" if "?" in url else "?"
         engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
         try:
-            run("PostgreSQL", engine, count, policy)
+            run("PostgreSQL", engine, count, policy, args.catch_up_days)
         finally:
             engine.dispose()
             with admin.begin() as connection:

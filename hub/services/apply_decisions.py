@@ -30,15 +30,16 @@ from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import rows_by_key
+from hub.ledger.lookups import update_by_id
 from hub.ledger.outbox import message_row
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages as outbox
+from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
 from hub.services.assignees import Directory
-from hub.services.holds import place_hold
 from hub.services.holds import release_hold
 from hub.services.tasks import insert_task
 from hub.services.tasks import task_event
@@ -117,6 +118,7 @@ class _Writer:
         self.event_rows: list[dict[str, Any]] = []
         self.messages: list[OutboxMessage] = []
         self.charges: list[dict[str, Any]] = []
+        self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
@@ -152,6 +154,7 @@ class _Writer:
         self.connection.execute(applied_decisions.insert(), self.applied_rows)
         self._flush_messages()
         self._flush_charges()
+        self._flush_holds()
         add_events(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:
@@ -165,6 +168,29 @@ class _Writer:
         if rows:
             self.connection.execute(outbox.insert(), rows)
         self.counts["messages"] += len(rows)
+
+    def _flush_holds(self) -> None:
+        """New sales holds (an account already on hold keeps its hold), set at a time."""
+        if not self.holds:
+            return
+        held = {row.customer_id for row in self.connection.execute(
+            sa.select(sales_holds.c.customer_id).where(
+                sales_holds.c.released_at.is_(None),
+                ids_in(self.connection, sales_holds.c.customer_id, list(self.holds))))}
+        now = self.context.now
+        new = {customer: why for customer, why in self.holds.items() if customer not in held}
+        if not new:
+            return
+        self.connection.execute(sales_holds.insert(), [
+            {"customer_id": customer, "reason": reason, "decision_key": key,
+             "placed_by": ACTOR, "placed_at": now, "released_by": None, "released_at": None}
+            for customer, (reason, key) in new.items()])
+        update_by_id(self.connection, customers, [
+            {"row_id": customer, "on_hold": True, "updated_at": now} for customer in new])
+        self.event_rows.extend(
+            self._event(customer, kinds.SALES_HOLD_PLACED, f"sales hold placed: {reason}",
+                        {"decision_key": key}) for customer, (reason, key) in new.items())
+        self.counts["holds_placed"] += len(new)
 
     def _flush_charges(self) -> None:
         if not self.charges:
@@ -273,9 +299,7 @@ class _Writer:
 
     def _hold_sales(self, item: _Item) -> None:
         reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
-        if place_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
-                      now=self.context.now, decision_key=item.decision.key, reason=reason):
-            self.counts["holds_placed"] += 1
+        self.holds.setdefault(item.customer_id, (reason, item.decision.key))
 
     def _release_hold(self, item: _Item) -> None:
         if release_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
