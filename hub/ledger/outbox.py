@@ -290,3 +290,17 @@ def remember_request(connection: Connection, signature: str, now: datetime) -> b
         .on_conflict_do_nothing(index_elements=[slack_requests.c.signature])
         .returning(slack_requests.c.signature))
     return inserted.scalar_one_or_none() is not None
+
+
+def list_messages(connection: Connection, *, state: str | None = None,
+                  limit: int = 200) -> list[Row[Any]]:
+    """The newest messages (for the outbox page), optionally in one state."""
+    query = sa.select(messages).order_by(messages.c.id.desc()).limit(limit)
+    if state:
+        query = query.where(messages.c.state == state)
+    return list(connection.execute(query))
+
+
+def get_message(connection: Connection, message_id: int) -> Row[Any] | None:
+    return connection.execute(sa.select(messages).where(messages.c.id == message_id)
+                              ).one_or_none()

@@ -76,8 +76,10 @@ def _setup_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)
+    from hub.web.outbox import outbox  # noqa: PLC0415  # NOTIFY: the outbox page
     from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
     app.register_blueprint(slack)
+    app.register_blueprint(outbox)
 
 
 def _setup_health(app: Flask, hub: Hub) -> None:
