@@ -48,7 +48,7 @@ def review_reasons(instalments: Sequence[tuple[date, Money]], *, today: date,
         reasons.append(f"{len(instalments)} instalments, at most {limits.max_instalments} "
                        f"are approved automatically")
     if total.amount > limits.max_total:
-        reasons.append(f"total {total} is above {limits.max_total} {total.currency}")
+        reasons.append(f"total {total} is above {Money.of(limits.max_total, total.currency)}")
     last = max(day for day, _ in instalments)
     if last > _add_months(today, limits.max_months):
         reasons.append(f"last instalment on {last} is more than {limits.max_months} "

@@ -74,7 +74,9 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
     done = already_applied(connection, [decision.key for decision in decisions])
     todo = []
     for decision in decisions:
-        if decision.key in done:
+        if decision.customer_code not in facts:  # the policy answered for another account
+            counts["unknown_account"] += 1
+        elif decision.key in done:
             counts["already_applied"] += 1
         elif decision.paused_by:
             counts["paused"] += 1
