@@ -24,12 +24,15 @@ from hub.ledger.tables import messages
 from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
+from hub.ports import HookReport
 from hub.services import disputes
 from hub.services import promises
 from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
+from hub.services.cycle import Cycle
 from hub.services.cycle import CycleBusy
+from hub.services.cycle import CycleOptions
 from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.builders import add_payment
@@ -321,3 +324,37 @@ def test_concurrent_cycles_never_duplicate(hub: Hub) -> None:
     assert outcomes == ["done", "done", "done"]
     assert _count(hub, applied_decisions) == 60
     assert _count(hub, messages) == 60
+
+
+class _Hook:
+    def __init__(self, name: str, calls: list[str], fail: bool = False) -> None:
+        self.name = name
+        self.calls = calls
+        self.fail = fail
+
+    def run(self, as_of: date, *, dry_run: bool) -> HookReport:
+        self.calls.append(f"{self.name} {as_of} dry={dry_run}")
+        if self.fail:
+            raise RuntimeError("sheet service unreachable")
+        return HookReport(self.name, True, {"rows": 3})
+
+
+def test_hooks_run_in_order_and_a_failing_hook_does_not_stop_the_cycle(hub: Hub) -> None:
+    _ledger(hub, "ACME", due=START - timedelta(days=3))
+    calls: list[str] = []
+    hooks = {phase: [_Hook(phase, calls, fail=phase == "write_out")]
+             for phase in ("ingest", "read_back", "write_out", "notify")}
+    cycle = Cycle(hub.engine, FakePolicy(), now=lambda: morning(START), hooks=hooks)
+    report = cycle.run(CycleOptions(as_of=START))
+    assert calls == [f"{phase} {START} dry=False"
+                     for phase in ("ingest", "read_back", "write_out", "notify")]
+    assert report.status == "errors"
+    assert report.errors == ["write_out: RuntimeError: sheet service unreachable"]
+    assert report.counts["applied"] == 1
+    with hub.engine.connect() as connection:
+        stored = connection.execute(sa.select(runs_table.c.status, runs_table.c.errors,
+                                              runs_table.c.hooks)).one()
+    assert stored.status == "errors"
+    assert stored.errors == report.errors
+    assert [hook["name"] for hook in stored.hooks] == ["ingest", "read_back", "write_out",
+                                                       "notify"]
