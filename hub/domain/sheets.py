@@ -217,3 +217,45 @@ def grid_changes(current: Sequence[Sequence[str]], wanted: Sequence[Sequence[str
         else:
             blocks.append((index, [target]))
     return blocks
+
+
+def cell_changes(current: Sequence[Sequence[str]], wanted: Sequence[Sequence[str]],
+                 width: int) -> list[tuple[int, int, list[list[str]]]]:
+    """Rectangles to write so a grid shows `wanted`: (first row, first column, values).
+
+    Only cells that differ are written, so a cell a person changed after the hub read the
+    tab is not overwritten unless the hub changes that cell too. Runs of changed cells
+    over the same columns on consecutive rows merge into one rectangle (a new day's Days
+    overdue column is one range)."""
+    blank = [""] * width
+
+    def norm(row: Sequence[str]) -> list[str]:
+        cells = [str(cell) for cell in row[:width]]
+        return cells + [""] * (width - len(cells))
+
+    rectangles: list[tuple[int, int, list[list[str]]]] = []
+    previous: dict[tuple[int, int], int] = {}  # column span -> rectangle, on the row above
+    for index in range(max(len(current), len(wanted))):
+        target = norm(wanted[index]) if index < len(wanted) else blank
+        have = norm(current[index]) if index < len(current) else blank
+        spans: list[tuple[int, int]] = []
+        column = 0
+        while column < width:
+            if target[column] == have[column]:
+                column += 1
+                continue
+            start = column
+            while column < width and target[column] != have[column]:
+                column += 1
+            spans.append((start, column))
+        here: dict[tuple[int, int], int] = {}
+        for start, end in spans:
+            at = previous.get((start, end))
+            if at is not None:
+                rectangles[at][2].append(target[start:end])
+            else:
+                rectangles.append((index, start, [target[start:end]]))
+                at = len(rectangles) - 1
+            here[(start, end)] = at
+        previous = here
+    return rectangles

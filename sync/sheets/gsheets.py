@@ -35,7 +35,7 @@ from hub.domain.sheets import BookSnapshot
 from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import WriteResult
-from hub.domain.sheets import grid_changes
+from hub.domain.sheets import cell_changes
 from sync.sheets.grid import NUMERIC_FIELDS
 from sync.sheets.grid import column_letter
 from sync.sheets.grid import summary_grid
@@ -237,12 +237,15 @@ class GoogleSheetsBackend:
                     "properties": {"sheetId": props["sheetId"],
                                    "gridProperties": {"rowCount": needed * 2}},
                     "fields": "gridProperties.rowCount"}})
-            for first, rows_block in grid_changes(grids.get(title, []), wanted, width):
-                last = column_letter(width - 1)
-                data.append({"range": f"{absolute_range_name(title)}!A{first + 1}:"
-                                      f"{last}{first + len(rows_block)}",
-                             "values": [_typed(row, layout) for row in rows_block]})
-                result.rows_written += len(rows_block) - (1 if first == 0 else 0)
+            touched: set[int] = set()
+            for first, column, block in cell_changes(grids.get(title, []), wanted, width):
+                data.append({"range": f"{absolute_range_name(title)}!"
+                                      f"{column_letter(column)}{first + 1}:"
+                                      f"{column_letter(column + len(block[0]) - 1)}"
+                                      f"{first + len(block)}",
+                             "values": [_typed(row, layout, column) for row in block]})
+                touched.update(range(max(first, 1), first + len(block)))
+            result.rows_written += len(touched)
         if structure:
             self._call(book, self.http.batch_update, key, {"requests": structure})
         for body in _chunks(data):
@@ -266,10 +269,11 @@ def _free_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _typed(row: list[str], layout: SheetLayout) -> list[Any]:
+def _typed(row: list[str], layout: SheetLayout, offset: int) -> list[Any]:
     """Numbers as numbers (for sorting and the colour rules); everything else RAW text."""
-    return [int(text) if index < len(layout.fields) and layout.fields[index] in NUMERIC_FIELDS
-            and text.isdigit() else text for index, text in enumerate(row)]
+    fields = layout.fields
+    return [int(text) if offset + index < len(fields) and fields[offset + index] in
+            NUMERIC_FIELDS and text.isdigit() else text for index, text in enumerate(row)]
 
 
 def _chunks(data: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

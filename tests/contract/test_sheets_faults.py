@@ -23,6 +23,7 @@ from tests.contract.conftest import BOB
 from tests.contract.conftest import add_account
 from tests.contract.conftest import portfolio
 from tests.contract.sheet_sides_remote import SPREADSHEET
+from tests.contract.sheet_sides_remote import GoogleSide
 from tests.contract.sheet_sides_remote import SmartsheetSide
 from tests.contract.sheet_sides_remote import google_backend
 from tests.contract.sheet_sides_remote import smartsheet_backend
@@ -45,8 +46,7 @@ def test_google_steady_cycle_is_three_calls_and_one_values_batch_update(
     google_fake.create(SPREADSHEET)
     backend = google_backend(google_fake, google_key_file)
     _sync(hub, backend)
-    sheet = google_fake.tab(SPREADSHEET, BOB)
-    sheet.grid[1][sheet.grid[0].index("Note")] = "call back Tuesday"
+    GoogleSide(google_fake, LAYOUT).edit("Sales", BOB, "B2", "note", "call back Tuesday")
     with hub.engine.begin() as connection:  # and the hub's side changes: a new invoice
         from tests.builders import add_invoice
         customer = connection.execute(sa.select(customers.c.id)
@@ -353,3 +353,30 @@ def test_smartsheet_rows_are_coloured_by_severity_from_the_palette(
     smartsheet_fake.log.clear()
     _sync(hub, backend)
     assert [entry.method for entry in smartsheet_fake.log] == ["GET"]  # colours are stable
+
+
+def test_google_a_note_typed_between_read_and_write_survives_the_write(
+        hub: Hub, google_fake: GoogleSheetsFake, google_key_file: Path) -> None:
+    from hub.services.sheets_rows import department_worklist
+    portfolio(hub)
+    google_fake.create(SPREADSHEET)
+    backend = google_backend(google_fake, google_key_file)
+    _sync(hub, backend)
+    snapshot = backend.read("Sales", LAYOUT, remote_id=None)
+    side = GoogleSide(google_fake, LAYOUT)
+    side.edit("Sales", BOB, "B2", "note", "typed just now")  # after the hub's read
+    with hub.engine.connect() as connection:
+        rows = department_worklist(connection, as_of=AS_OF, department="Sales")
+    from hub.domain.sheets import BookPlan
+    from hub.domain.sheets import TabPlan
+    from hub.services.sheets_rows import sheet_row
+    mine = [sheet_row(row, {"status": "open"}, None) for row in rows if row.owner == BOB]
+    changed = [type(mine[0])(mine[0].key, {**mine[0].values, "balance": "1.00 EUR"},
+                             mine[0].severity, mine[0].rank), *mine[1:]]
+    plan = BookPlan("Sales", [TabPlan(BOB, "bob", changed)])
+
+    backend.write(plan, snapshot, LAYOUT)
+
+    row = next(row for row in side.rows("Sales", BOB) if row["key"] == "B2")
+    assert row["balance"] == "1.00 EUR"
+    assert row["note"] == "typed just now"

@@ -185,3 +185,14 @@ def test_the_default_layout_has_every_column_in_five_languages() -> None:
         assert len(layout.fields) == 17
         assert layout.editable_fields == ("status", "outcome", "promise_date",
                                           "promise_amount", "note", "snooze_until")
+
+
+def test_cell_changes_write_only_differing_cells_merged_down_columns() -> None:
+    from hub.domain.sheets import cell_changes
+    current = [["k", "a", "1", "n"], ["k2", "b", "2", ""], ["k3", "c", "3", "x"]]
+    wanted = [["k", "a", "9", "n"], ["k2", "b", "8", ""], ["k3", "C", "3", "x"]]
+
+    assert cell_changes(current, wanted, 4) == [(0, 2, [["9"], ["8"]]), (2, 1, [["C"]])]
+    assert cell_changes(current, current, 4) == []
+    assert cell_changes(current, current[:1], 4) == [(1, 0, [["", "", ""]]),
+                                                     (2, 0, [["", "", "", ""]])]
