@@ -14,6 +14,7 @@ anything fails, on either side, nothing is written.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import pickle
 import traceback
@@ -67,6 +68,9 @@ def read_ahead(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
 
 
 def _produce(produce: Callable[[], Iterator[Any]], sender: Connection) -> None:
+    # What the child inherits is no garbage it could free; leaving it out of collections
+    # also spares its pages from being copied (a collection writes to every object).
+    gc.freeze()
     try:
         for item in produce():
             sender.send_bytes(pickle.dumps((_ITEM, item), pickle.HIGHEST_PROTOCOL))
