@@ -136,6 +136,7 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
             recipient_kind=RecipientKind.STAFF, customer_code=task.code, recipient=manager,
             channels=settings.staff_channels, batch=as_of.isoformat(),
             context={"customer_code": task.code, "task_type": task.task_type,
+                     "task_overdue": True,
                      "assignee": person or "nobody",
                      "overdue_days": (as_of - task.due_date).days}))
     return result

@@ -176,6 +176,7 @@ def _staff_context(connection: Connection, raw: Mapping[str, Any], *,
                         "overdue_days": values["days_overdue"]})
     typed = _typed(raw)
     typed.setdefault("stage", raw.get("step") or raw.get("rule") or "collection")
+    typed.setdefault("task_overdue", False)  # an overdue task, or a ladder step escalating
     if isinstance(typed.get("accounts"), list):
         typed["accounts"] = [{**account, "balance": _money(account.get("balance"),
                                                            account.get("currency"))}

@@ -77,6 +77,10 @@ def test_one_digest_per_person_per_cycle_and_no_noise_for_nothing_to_do(hub: Hub
     with hub.engine.connect() as connection:
         rows = connection.execute(sa.select(messages.c.channel, messages.c.skipped_channels)
                                   .where(messages.c.template == "digest")).all()
+        escalation = connection.execute(sa.select(messages.c.body).where(
+            messages.c.template == "escalation")).scalar_one()
+    assert escalation.startswith("The call task for BETA B.V. (BETA), assigned to "
+                                 "ann@example.com, is 5 days overdue. Balance: €100.00.")
     assert {row.channel for row in rows} == {"email"}  # Slack is not configured here
     assert rows[0].skipped_channels == [{"channel": "slack",
                                          "reason": "slack is not configured"}]
