@@ -41,6 +41,8 @@ def test_the_cycle_command_runs_once_per_day_and_refuses_going_back(hub: Hub) ->
     assert "(dry run: nothing was kept)" in dry.output
     assert "1 applied" in dry.output
     first = run(hub, "cycle", "--as-of", "2026-11-23")
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("cycle 2026-11-23: done in ")
     assert "evaluated   2 (every account)" in first.output
     assert "1 applied" in first.output
     assert "1 messages queued" in first.output
@@ -53,9 +55,8 @@ def test_the_cycle_command_runs_once_per_day_and_refuses_going_back(hub: Hub) ->
     history = run(hub, "cycle", "runs")
     assert history.exit_code == 0
     lines = history.output.splitlines()
-    assert lines[1].split()[:2] == ["3", "2026-11-23"]
-    assert lines[-2].split()[:2] == ["1", "2026-11-23"]
-    assert lines[-2].split()[2].endswith("*")
+    assert lines[1].split()[:3] == ["3", "2026-11-23", "done"]
+    assert lines[-2].split()[:3] == ["1", "2026-11-23", "done*"]
     assert lines[-1] == "* dry run"
 
 
