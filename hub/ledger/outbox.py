@@ -221,6 +221,7 @@ class DebtorContact:
     language: str
     owner: str | None
     department: str | None
+    segment: str | None
     contact_name: str | None
     email: str | None
     phone: str | None
@@ -247,7 +248,7 @@ def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact 
                                country=address.country)
     return DebtorContact(customer.id, customer.code, customer.name, customer.kind,
                          customer.country, customer.timezone, customer.language,
-                         customer.owner, customer.department,
+                         customer.owner, customer.department, customer.segment,
                          people[0].name if people else None, email, phone, postal)
 
 

@@ -220,12 +220,25 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
             buttons.extend(account_buttons(str(code), settings.hub_url))
         if context.get("customer_code"):
             context["hub_link"] = f"{settings.hub_url}/accounts/{context['customer_code']}"
-    rendered = renderer.render(row.template, language, channel, context)
+    template = _letter_variant(renderer, row.template, language, contact) \
+        if channel == "letter" else row.template
+    rendered = renderer.render(template, language, channel, context)
     return Delivery(key=row.idempotency_key, channel=channel, address=choice.address or "",
                     subject=rendered.subject, text=rendered.text, html=rendered.html,
                     name=contact.contact_name if contact else None, language=language,
                     buttons=tuple(buttons), postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total)
+
+
+def _letter_variant(renderer: MessageRenderer, template: str, language: str,
+                    contact: DebtorContact | None) -> str:
+    """Letters by customer group: `<template>-<segment>`, then `<template>-<b2b|b2c>`,
+    when such a template exists in the language; else the step's template."""
+    groups = [contact.segment, contact.kind] if contact else []
+    for group in groups:
+        if group and renderer.has_template(f"{template}-{group.lower()}", language):
+            return f"{template}-{group.lower()}"
+    return template
 
 
 def load_contact(connection: Connection, row: Any) -> DebtorContact | None:

@@ -110,6 +110,9 @@ class TemplateRenderer:
     def known_templates(self) -> frozenset[str]:
         return known_templates()
 
+    def has_template(self, template: str, language: str) -> bool:
+        return (FOLDER / language_of(language) / f"{template}.j2").is_file()
+
     def format_money(self, amount: Money, language: str) -> str:
         return format_money(amount, language)
 

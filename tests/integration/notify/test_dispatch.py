@@ -147,3 +147,30 @@ def test_a_frequency_cap_moves_on_to_the_next_channel(hub: Hub) -> None:
                 now=hub.clock.now())
     report = _dispatcher(hub, email, letter, policy=policy).run()
     assert report.by_channel == {"email": 1, "letter": 1}
+
+
+class _ConsumerLetters(TemplateRenderer):
+    """As if `final-notice-b2c` existed: letters to consumers use it."""
+
+    used: list[str] = []  # noqa: RUF012
+
+    def has_template(self, template: str, language: str) -> bool:
+        return template == "final-notice-b2c"
+
+    def render(self, template: str, language: str, channel: str, context):  # type: ignore[no-untyped-def]
+        self.used.append(template)
+        return super().render(template.removesuffix("-b2c"), language, channel, context)
+
+
+def test_letters_pick_the_template_of_the_customer_group(hub: Hub) -> None:
+    letter = ScriptedTransport("letter")
+    with hub.engine.begin() as connection:
+        debtor(connection, "ACME", address=True)
+        enqueue(connection, notice("ACME", "letter", template="final-notice"),
+                now=hub.clock.now())
+        connection.execute(sa.text("UPDATE customers SET kind = 'B2C' WHERE code = 'ACME'"))
+    renderer = _ConsumerLetters()
+    Dispatcher(engine=hub.engine, transports={"letter": letter}, renderer=renderer,
+               clock=hub.clock, policy=ALWAYS).run()
+    assert renderer.used == ["final-notice-b2c"]
+    assert letter.sent[0].statement_total == "€1,234.56"
