@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable
 from collections.abc import Generator
 from collections.abc import Iterator
+from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any
 from typing import TypeVar
@@ -78,7 +79,8 @@ def _produce(produce: Callable[[], Iterator[Any]], sender: Connection) -> None:
     except BrokenPipeError:
         pass  # the parent stopped reading: it has its own error to report
     except BaseException as exc:
-        sender.send_bytes(_failure(exc))
+        with suppress(OSError):  # the parent may be gone already (Ctrl-C reaches both)
+            sender.send_bytes(_failure(exc))
     finally:
         sender.close()
 

@@ -34,10 +34,11 @@ def _count(hub: Hub, table: sa.Table) -> int:
         return int(connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
 
+@pytest.mark.parametrize("read_ahead", [False, True], ids=["in-process", "read-ahead"])
 def test_the_file_gives_2466_paid_invoices_of_100_customers(
-        hub: Hub, run: Importer, shared_data: Path, tmp_path: Path) -> None:
+        hub: Hub, run: Importer, shared_data: Path, tmp_path: Path, read_ahead: bool) -> None:
     result = run(_copy(shared_data, tmp_path, "ibm-late-payment-histories.csv"),
-                 preset="ibm-late-payment")
+                 preset="ibm-late-payment", read_ahead=read_ahead)
     assert (result.created, result.rejected) == (2466, 0)
     assert (result.details["customers_created"], result.details["settled"]) == (100, 2466)
     assert [_count(hub, t) for t in (invoices, customers, payments, allocations)] == \
