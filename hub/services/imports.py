@@ -5,6 +5,10 @@ RejectedRows; this use case writes them a chunk at a time. Everything happens in
 one database transaction: a fatal error anywhere (an unreadable line half-way
 through a file of a million rows) leaves the ledger exactly as it was, and the
 rejects file is only kept when the import commits.
+
+An importer that splits its work (a StagedImporter: invoices) has the part that
+needs no database done in a reader process on large files, side by side with the
+writing (see import_pipeline); the outcome is the same either way.
 """
 
 from __future__ import annotations
