@@ -59,15 +59,24 @@ class GraphClient(HttpTransport):
         session, host = graph_session(authority)
         super().__init__(session=session, timeout=timeout, **kwargs)
         self.base_url = base_url.rstrip("/")
-        self.app = msal.ConfidentialClientApplication(
-            client_id, client_credential=client_secret, authority=f"{host}/{tenant}",
-            http_client=session, timeout=timeout, instance_discovery=False)
+        self._login = (client_id, client_secret, f"{host}/{tenant}")
+        self._app: msal.ConfidentialClientApplication | None = None
+
+    def _msal(self) -> msal.ConfidentialClientApplication:
+        """Built on first use: msal asks the login host for its endpoints right away."""
+        if self._app is None:
+            client_id, secret, authority = self._login
+            self._app = msal.ConfidentialClientApplication(
+                client_id, client_credential=secret, authority=authority,
+                http_client=self.session, timeout=self.timeout, instance_discovery=False)
+        return self._app
 
     def token(self) -> str:
         try:
-            result = self.app.acquire_token_for_client(scopes=GRAPH_SCOPE)
-        except (requests.RequestException, ValueError) as exc:
-            raise TransportError(f"Entra token endpoint: {exc.__class__.__name__}") from None
+            result = self._msal().acquire_token_for_client(scopes=GRAPH_SCOPE)
+        except (requests.RequestException, ValueError, msal.exceptions.MsalError) as exc:
+            raise TransportError(f"Entra token endpoint: {exc.__class__.__name__}: "
+                                 f"{str(exc)[:200]}") from None
         if "access_token" in result:
             return str(result["access_token"])
         error = str(result.get("error", "unknown"))

@@ -4,6 +4,7 @@ the department manager. Plus the notify phase of the cycle (NotifyHook)."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from hub.services.dispatch import Dispatcher
 from hub.services.worklist import worklist
 
 STAFF_ROLES = ("collector", "manager")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
     result = []
     for task in overdue:
         person = task.assignee or task.owner
-        manager = directory.manager_of(person) if directory and person else None
+        manager = _directory_manager(directory, person)
         manager = manager or managers_by_email.get(person) or \
             department_manager.get(task.department)
         if not manager:
@@ -140,6 +142,17 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
                      "assignee": person or "nobody",
                      "overdue_days": (as_of - task.due_date).days}))
     return result
+
+
+def _directory_manager(directory: ManagerDirectory | None, person: str | None) -> str | None:
+    """The directory's answer; when it cannot answer, the configured fallbacks apply."""
+    if directory is None or not person:
+        return None
+    try:
+        return directory.manager_of(person)
+    except Exception as exc:  # Graph down or misconfigured: never block the cycle
+        log.warning("manager lookup for %s failed (%s); using the configuration", person, exc)
+        return None
 
 
 @dataclass

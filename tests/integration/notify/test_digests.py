@@ -127,3 +127,30 @@ def test_a_department_channel_gets_the_department_summary(hub: Hub) -> None:
     assert row.context["accounts"][0]["code"] == "BOLT"
     assert row.state == "skipped"  # no Slack token in this test: the reason is kept
     assert row.skipped_channels == [{"channel": "slack", "reason": "slack is not configured"}]
+
+
+def test_escalations_ask_graph_for_the_manager_and_fall_back_on_404(hub: Hub) -> None:
+    from hub.services.digests import escalation_messages
+    from notifications.microsoft import GraphClient
+    from tests.fake_servers.microsoft import CLIENT_ID
+    from tests.fake_servers.microsoft import CLIENT_SECRET
+    from tests.fake_servers.microsoft import TENANT
+    from tests.fake_servers.microsoft import FakeMicrosoft
+
+    _seed(hub)
+    graph = FakeMicrosoft().start()
+    try:
+        directory = GraphClient(TENANT, CLIENT_ID, CLIENT_SECRET, authority=graph.url,
+                                base_url=graph.url)
+        settings = DigestSettings(escalate_after_days=3)
+        with hub.engine.connect() as connection:
+            fallback = escalation_messages(connection, as_of=hub.clock.today(),
+                                           settings=settings, directory=directory)
+            graph.set_manager("ann@example.com", "head.of.sales@example.com")
+            found = escalation_messages(connection, as_of=hub.clock.today(),
+                                        settings=settings, directory=directory)
+        assert [m.recipient for m in fallback] == ["carl@example.com"]  # 404: manager_email
+        assert [m.recipient for m in found] == ["head.of.sales@example.com"]
+        assert len(graph.requests_to("/v1.0/users/ann@example.com/manager")) == 2
+    finally:
+        graph.stop()
