@@ -35,6 +35,7 @@ if not CHROMIUM.exists():
 
 from playwright.sync_api import Browser  # noqa: E402
 from playwright.sync_api import Page  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
@@ -68,6 +69,9 @@ def serve() -> Iterator[Callable[[Hub], str]]:
         server.shutdown()
 
 
+expect.set_options(timeout=30_000)  # assertions wait this long on a busy CI machine
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
@@ -81,7 +85,7 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # CI machines can be slow; a pass is still fast
     yield page
     context.close()
 

@@ -112,7 +112,7 @@ def test_finance_edits_a_rule_reads_the_simulation_and_activates(
     editor.fill(original.replace("{name: friendly reminder, at: 3, send: [email], template",
                                  "{name: friendly reminder, at: 3, send: [email, sms], template"))
     editor.type(" ")
-    expect(page.locator("#check-state")).not_to_contain_text("error", timeout=10_000)
+    expect(page.locator("#check-state")).not_to_contain_text("error")
     expect(page.locator("#highlight .tok-key").first).to_be_visible()
     page.get_by_role("button", name="Simulate").click()
 
@@ -126,3 +126,8 @@ def test_finance_edits_a_rule_reads_the_simulation_and_activates(
     expect(page.get_by_role("status")).to_contain_text("Version 2 is now in force.")
     expect(page.get_by_role("row", name=re.compile("SMS with the first reminder"))).to_be_visible()
     shot(page, "3-activated")
+
+    page.get_by_role("link", name="Reports").click()
+    expect(page.locator("#aging figure svg")).to_be_visible()
+    expect(page.locator(".kpi").first).to_contain_text("Open")
+    shot(page, "4-reports")

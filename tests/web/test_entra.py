@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -30,10 +31,21 @@ def entra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEntra
         yield fake
 
 
-def _app(hub: Hub, fake: FakeEntra, secret: str = CLIENT_SECRET) -> Flask:
-    settings = dataclasses.replace(hub.settings, entra_client_id=CLIENT_ID,
-                                   entra_client_secret=secret, entra_authority=fake.authority)
-    return create_app(Hub(settings=settings, clock=hub.clock), {"TESTING": True})
+@pytest.fixture
+def entra_app(staffed: Hub, entra: FakeEntra) -> Iterator[Callable[..., Flask]]:
+    """The app with Microsoft sign-in pointed at the fake (its engine disposed after)."""
+    made: list[Hub] = []
+
+    def build(secret: str = CLIENT_SECRET) -> Flask:
+        settings = dataclasses.replace(staffed.settings, entra_client_id=CLIENT_ID,
+                                       entra_client_secret=secret,
+                                       entra_authority=entra.authority)
+        made.append(Hub(settings=settings, clock=staffed.clock))
+        return create_app(made[-1], {"TESTING": True})
+
+    yield build
+    for hub in made:
+        hub.engine.dispose()
 
 
 def _round_trip(client: FlaskClient, fake: FakeEntra) -> tuple[int, str]:
@@ -53,8 +65,9 @@ def _round_trip(client: FlaskClient, fake: FakeEntra) -> tuple[int, str]:
         as_text=True)
 
 
-def test_a_known_user_signs_in_with_microsoft(staffed: Hub, entra: FakeEntra) -> None:
-    client = _app(staffed, entra).test_client()
+def test_a_known_user_signs_in_with_microsoft(staffed: Hub, entra: FakeEntra,
+                                              entra_app: Callable[..., Flask]) -> None:
+    client = entra_app().test_client()
     assert "Sign in with Microsoft" in client.get("/signin").get_data(as_text=True)
     status, where = _round_trip(client, entra)
     assert (status, where) == (302, "/team")
@@ -65,33 +78,36 @@ def test_a_known_user_signs_in_with_microsoft(staffed: Hub, entra: FakeEntra) ->
     assert detail == {"method": "entra"}
 
 
-def test_a_microsoft_account_unknown_to_the_hub_is_refused(staffed: Hub,
-                                                           entra: FakeEntra) -> None:
+def test_a_microsoft_account_unknown_to_the_hub_is_refused(staffed: Hub, entra: FakeEntra,
+                                                           entra_app: Callable[..., Flask]) -> None:
     entra.user = EntraUser("stranger@example.com", "Stranger")
-    client = _app(staffed, entra).test_client()
+    client = entra_app().test_client()
     status, page = _round_trip(client, entra)
     assert status == 403
     assert "stranger@example.com has no account in the hub" in page
     assert client.get("/team").status_code == 302
 
 
-def test_a_wrong_client_secret_is_reported(staffed: Hub, entra: FakeEntra) -> None:
-    client = _app(staffed, entra, secret="wrong").test_client()
+def test_a_wrong_client_secret_is_reported(staffed: Hub, entra: FakeEntra,
+                                           entra_app: Callable[..., Flask]) -> None:
+    client = entra_app(secret="wrong").test_client()
     status, page = _round_trip(client, entra)
     assert status == 401
     assert "AADSTS7000215" in page
 
 
-def test_a_declined_consent_is_reported(staffed: Hub, entra: FakeEntra) -> None:
+def test_a_declined_consent_is_reported(staffed: Hub, entra: FakeEntra,
+                                        entra_app: Callable[..., Flask]) -> None:
     entra.deny = True
-    client = _app(staffed, entra).test_client()
+    client = entra_app().test_client()
     status, page = _round_trip(client, entra)
     assert status == 401
     assert "the user declined" in page
 
 
-def test_a_replayed_callback_is_refused(staffed: Hub, entra: FakeEntra) -> None:
-    client = _app(staffed, entra).test_client()
+def test_a_replayed_callback_is_refused(staffed: Hub, entra: FakeEntra,
+                                        entra_app: Callable[..., Flask]) -> None:
+    client = entra_app().test_client()
     start = client.get("/signin/entra")
     answer = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
     back = urlsplit(answer.headers["Location"])
