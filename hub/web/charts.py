@@ -41,11 +41,16 @@ def _nice_max(value: Decimal) -> Decimal:
 
 
 def _short(value: Decimal) -> str:
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if value >= 1_000:
-        return f"{value / 1_000:.0f}k"
-    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.1f}"
+    """An axis label: 1500 -> "1.5k", 2000000 -> "2M", 0.25 -> "0.25"."""
+    for size, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+        if value >= size:
+            return _trim(value / size) + suffix
+    return _trim(value)
+
+
+def _trim(value: Decimal) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def _frame(title: str, top: Decimal, categories: Sequence[str], body: list[str]) -> Markup:
