@@ -174,3 +174,30 @@ def test_letters_pick_the_template_of_the_customer_group(hub: Hub) -> None:
                clock=hub.clock, policy=ALWAYS).run()
     assert renderer.used == ["final-notice-b2c"]
     assert letter.sent[0].statement_total == "€1,234.56"
+
+
+def test_two_dispatchers_never_send_one_message(hub: Hub) -> None:
+    import threading
+    from collections import Counter
+
+    email = ScriptedTransport("email")
+    with hub.engine.begin() as connection:
+        for n in range(60):
+            debtor(connection, f"C{n:02d}", email=f"c{n}@example.com")
+            enqueue(connection, notice(f"C{n:02d}", "email"), now=hub.clock.now())
+    workers = [Dispatcher(engine=hub.engine, transports={"email": email},
+                          renderer=TemplateRenderer(), clock=hub.clock, policy=ALWAYS,
+                          settings=DispatchSettings(batch_size=5), worker=f"w{n}")
+               for n in range(2)]
+    threads = [threading.Thread(target=worker.run) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sent = Counter(delivery.key for delivery in email.sent)
+    assert len(sent) == 60
+    assert max(sent.values()) == 1
+    with hub.engine.connect() as connection:
+        claimers = {row.claimed_by.split(":")[0] for row in connection.execute(
+            sa.select(messages.c.claimed_by))}
+    assert claimers <= {"w0", "w1"}
