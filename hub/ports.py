@@ -181,8 +181,9 @@ class WorksheetBackend(Protocol):
     @property
     def name(self) -> str: ...  # xlsx | google | smartsheet
 
-    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None) -> BookSnapshot:
-        ...
+    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None,
+             for_write: bool = True) -> BookSnapshot:
+        ...  # for_write=False (read-back only) may answer `untouched` without reading
 
     def write(self, plan: BookPlan, snapshot: BookSnapshot,
               layout: SheetLayout) -> WriteResult: ...

@@ -149,6 +149,7 @@ class BookSnapshot:
     tabs: dict[str, TabSnapshot] = field(default_factory=dict)  # by owner
     summary_present: bool = False
     calls: int = 0
+    untouched: bool = False  # nobody changed it since the hub wrote it (tabs not read)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,8 +128,10 @@ class SheetSync:
             book_id = sheet_state.book_id(connection, self.backend.name, name)
             remote = sheet_state.remote_id(connection, book_id)
             state = sheet_state.load_rows(connection, book_id)
-        snapshot = self.backend.read(name, self.layout, remote_id=remote)
+        snapshot = self.backend.read(name, self.layout, remote_id=remote, for_write=write)
         report.calls += snapshot.calls
+        if snapshot.untouched and not write:
+            return  # nobody has changed the book since the hub wrote it
         reading = read_changes(snapshot, state, self.layout)
         report.unkeyed = len(reading.unkeyed)
         report.restored = len(reading.deleted) + reading.moved

@@ -169,8 +169,8 @@ class GoogleSheetsBackend:
         except requests.RequestException as exc:
             raise SheetTargetError(book, f"cannot reach Google Sheets: {exc}") from None
 
-    def read(self, book: str, layout: SheetLayout, *,
-             remote_id: str | None) -> BookSnapshot:  # noqa: ARG002 (configured keys rule)
+    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None,  # noqa: ARG002
+             for_write: bool = True) -> BookSnapshot:  # noqa: ARG002 (always read)
         key = self._key(book)
         calls = self.http.calls
         meta = self._call(book, self.http.fetch_sheet_metadata, key)

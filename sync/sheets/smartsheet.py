@@ -116,7 +116,8 @@ class SmartsheetBackend:
                 raise SheetTargetError(book, f"cannot reach Smartsheet: {exc!r}") from None
 
     # -- read ------------------------------------------------------------------------
-    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None) -> BookSnapshot:
+    def read(self, book: str, layout: SheetLayout, *, remote_id: str | None,
+             for_write: bool = True) -> BookSnapshot:  # noqa: ARG002 (always read)
         sheet_id = self.sheets.get(book) or remote_id
         calls = self.calls
         snapshot = BookSnapshot(book=book, remote_id=sheet_id)

@@ -60,6 +60,21 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return status.st_ino, status.st_size, status.st_mtime_ns
 
 
+def _signature_file(path: Path) -> Path:
+    return path.with_name(f".{path.name}.hubsaved")
+
+
+def _remember_signature(path: Path) -> None:
+    _signature_file(path).write_text(" ".join(map(str, _signature(path))), encoding="utf-8")
+
+
+def _saved_signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in _signature_file(path).read_text().split())
+    except (OSError, ValueError):
+        return None
+
+
 def book_filename(book: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", book).strip("-.") or "sheets"
     return f"{slug}.xlsx"
@@ -78,13 +93,19 @@ class XlsxBackend:
         return self.directory / book_filename(book)
 
     def read(self, book: str, layout: SheetLayout, *,
-             remote_id: str | None) -> BookSnapshot:  # noqa: ARG002 (the path is the id)
+             remote_id: str | None,  # noqa: ARG002 (the path is the id)
+             for_write: bool = True) -> BookSnapshot:
         path = self.path(book)
         snapshot = BookSnapshot(book=book, remote_id=str(path))
         if not path.exists():
             return snapshot
         self._refuse_if_open(path)
         signature = _signature(path)
+        if not for_write and _saved_signature(path) == signature:
+            # Saved by the hub and not since: no edits to read (a 10,000-row workbook
+            # takes seconds to parse, and the scheduler reads back every few minutes).
+            snapshot.untouched = True
+            return snapshot
         workbook = self._load(path, read_only=False)
         for sheet in workbook.worksheets:
             grid = [list(row) for row in sheet.iter_rows(values_only=True)]
@@ -261,6 +282,7 @@ class XlsxBackend:
             mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
             os.chmod(temporary, mode)
             os.replace(temporary, path)
+            _remember_signature(path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise

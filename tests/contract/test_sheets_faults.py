@@ -380,3 +380,21 @@ def test_google_a_note_typed_between_read_and_write_survives_the_write(
     row = next(row for row in side.rows("Sales", BOB) if row["key"] == "B2")
     assert row["balance"] == "1.00 EUR"
     assert row["note"] == "typed just now"
+
+
+def test_read_back_skips_a_workbook_nobody_saved_since_the_hub_wrote_it(
+        hub: Hub, tmp_path: Path) -> None:
+    from tests.contract.sheet_sides import XlsxSide
+    portfolio(hub)
+    backend = XlsxBackend(tmp_path / "sheets")
+    _sync(hub, backend)
+
+    assert backend.read("Sales", LAYOUT, remote_id=None, for_write=False).untouched
+    assert not backend.read("Sales", LAYOUT, remote_id=None).untouched  # a write needs it all
+
+    XlsxSide(backend, LAYOUT).edit("Sales", BOB, "B1", "note", "saved in Excel")
+    snapshot = backend.read("Sales", LAYOUT, remote_id=None, for_write=False)
+    assert not snapshot.untouched
+    report = SheetSync(hub.engine, backend, LAYOUT).run(as_of=AS_OF, now=hub.clock.now(),
+                                                        write=False)
+    assert report.total("edits") == 1
