@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import pytest
+
 from hub.web.charts import Series
 from hub.web.charts import bar_chart
 from hub.web.charts import line_chart
@@ -16,7 +18,7 @@ def test_bars_are_scaled_to_a_round_axis_and_labels_are_escaped() -> None:
     assert "<title>Open &lt;EUR&gt;</title>" in svg
     assert "a&amp;b" in svg
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
-    assert heights[0] == 2 * heights[1]  # 1500 is twice 750
+    assert heights[0] == pytest.approx(2 * heights[1])  # 1500 is twice 750
     assert ">2k<" in svg  # the axis tops out at a round 2000
     assert ">1.5k<" in svg
 
@@ -24,7 +26,7 @@ def test_bars_are_scaled_to_a_round_axis_and_labels_are_escaped() -> None:
 def test_stacked_series_add_up() -> None:
     svg = str(bar_chart("t", ["x"], [Series("a", [Decimal(1)]), Series("b", [Decimal(3)])]))
     heights = [float(h) for h in re.findall(r'<rect [^>]*height="([\d.]+)"', svg)]
-    assert heights[1] == 3 * heights[0]
+    assert heights[1] == pytest.approx(3 * heights[0])
     assert 'class="bar s0"' in svg
     assert 'class="bar s1"' in svg
 
