@@ -240,7 +240,7 @@ class SheetSync:
                 known = state.get(code)
                 taken_in = dict(known.editable) if known else dict(editable)
                 for field_name, value in hub_values.get(code, {}).items():
-                    if reading.sheet_values.get(code, {}).get(field_name) in (None, value):
+                    if editable.get(field_name) == value:  # the hub's value is shown
                         taken_in[field_name] = value
                 after[code] = RowState(owner, taken_in, computed_values(row, links.get(code)))
             title = tab_title(owner, taken)

@@ -162,3 +162,26 @@ def test_a_person_and_the_hub_changing_one_column_the_person_wins_on_the_timelin
     assert "account.contacted" in _kinds(rig, "A1")
     assert "sheet.conflict" in _kinds(rig, "A1")
     assert rig.sync().total("conflicts") == 0  # settled: not reported again
+
+
+def test_a_promise_recorded_elsewhere_shows_on_the_sheet_and_is_no_edit(rig: Rig) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from hub.domain.money import Money
+    from hub.services.promises import record_promise
+    rig.sync()
+    with rig.hub.engine.begin() as connection:
+        record_promise(connection, customer_code="B1", amount=Money(Decimal("25.00"), "EUR"),
+                       due_date=date(2026, 12, 1), actor="portal", source="portal",
+                       now=rig.hub.clock.now())
+
+    first = rig.sync()
+    again = rig.sync()
+
+    row = next(row for row in rig.side.rows(BOOK, BOB) if row["key"] == "B1")
+    assert (row["status"], row["promise_date"], row["promise_amount"]) == (
+        "promised", "2026-12-01", "25.00")
+    assert first.total("edits") == 0
+    assert again.total("edits") == 0
+    assert again.total("written") == 0
