@@ -23,6 +23,7 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
+from hub.ledger.tables import tasks
 
 OPEN_STATUSES = ("open", "partially_paid")
 RULES = "rules"  # the actor of what the cycle itself writes
@@ -48,11 +49,15 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
         sa.select(events.c.customer_id).distinct()
         .where(events.c.id > since_event, events.c.customer_id.is_not(None),
                events.c.actor != RULES)))
+    handed_over = (sa.select(tasks.c.customer_id)
+                   .where(tasks.c.task_type == "legal_handover", tasks.c.state != "cancelled"))
     ids.update(row[0] for row in connection.execute(
         sa.select(applied_decisions.c.customer_id).distinct()
         .where(applied_decisions.c.applied_on >= last_as_of,
                applied_decisions.c.applied_on < as_of,
-               applied_decisions.c.paused_by.is_(None))))
+               applied_decisions.c.paused_by.is_(None),
+               # after the legal handover no step follows: nothing to catch up
+               applied_decisions.c.customer_id.not_in(handed_over))))
     first_day = last_as_of + timedelta(days=1)
     since = first_day - timedelta(days=business_day_slack(first_day))
     ranges = [sa.between(invoices.c.due_date, since - timedelta(days=days),
