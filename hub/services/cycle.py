@@ -10,6 +10,7 @@ real run would create."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -100,7 +101,8 @@ class Cycle:
         self.hooks = {phase: list((hooks or {}).get(phase, ())) for phase in PHASES}
 
     def run(self, options: CycleOptions) -> CycleReport:
-        holder = f"{options.actor} run {options.as_of} at {self.now().isoformat()}"
+        holder = (f"{options.actor} run {options.as_of} at {self.now():%Y-%m-%d %H:%M:%S} "
+                  f"#{uuid.uuid4().hex[:8]}")
         self._lock(holder, options)
         try:
             return self._locked(options)
@@ -134,7 +136,7 @@ class Cycle:
             watermark = self._decide(options, report, latest)
             self._hooks(PHASES_AFTER, options, report)
             report.status = "errors" if report.errors else "done"
-        except Exception as exc:
+        except BaseException as exc:  # Ctrl-C too: the run is stored as failed
             report.status = "failed"
             report.errors.append(f"the cycle stopped: {type(exc).__name__}: {exc}")
             raise
