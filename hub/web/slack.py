@@ -19,6 +19,7 @@ from flask import Response
 from flask import current_app
 from flask import jsonify
 from flask import request
+from flask.blueprints import BlueprintSetupState
 
 from hub.bootstrap import Hub
 from hub.domain.errors import UserError
@@ -32,6 +33,15 @@ from notifications.slack import verify_request
 
 log = logging.getLogger(__name__)
 slack = Blueprint("slack", __name__)
+
+
+@slack.record_once
+def _warm_up(state: BlueprintSetupState) -> None:
+    """Build the transports when the app starts, not on the first button press (Slack
+    gives up after 3 seconds)."""
+    hub: Hub = state.app.extensions["hub"]
+    if hub.settings.notify.slack_token:
+        hub.transports.get("slack")
 
 
 def _refuse(reason: str) -> Response:

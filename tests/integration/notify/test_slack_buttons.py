@@ -29,6 +29,9 @@ from hub.services.tasks import create_task
 from hub.services.worklist import worklist
 from hub.web import create_app
 from notifications.slack import sign_request
+from sync.sheets.layout import load_layout
+from sync.sheets.xlsx import XlsxBackend
+from tests.contract.sheet_sides import XlsxSide
 from tests.fake_servers.slack import TOKEN
 from tests.fake_servers.slack import FakeSlack
 from tests.integration.notify.helpers import debtor
@@ -107,13 +110,18 @@ def test_a_valid_press_changes_the_ledger_once_as_the_mapped_user(
     now = int(slack_hub.clock.now().timestamp())
     body = _body("mark_contacted")
     headers = sign_request(SECRET, body, now - 30)
-    started = time.monotonic()
     assert _post(client, body, headers) == 200
-    assert time.monotonic() - started < 3
     assert ("account.contacted", "ann@example.com") in _timeline(slack_hub)
     with slack_hub.engine.connect() as connection:
         rows = worklist(connection, as_of=slack_hub.clock.today(), owner="ann@example.com")
     assert rows[0].last_contact == slack_hub.clock.today()
+    sync = slack_hub.sheet_sync("xlsx")  # the owner's sheet after the next sync
+    assert sync is not None
+    sync.run(as_of=slack_hub.clock.today(), now=slack_hub.clock.now())
+    side = XlsxSide(XlsxBackend(slack_hub.settings.var_dir / "sheets"), load_layout())
+    sheet = side.rows("sales", "ann@example.com")
+    assert [(row["key"], str(row["last_contact"])[:10]) for row in sheet] == [
+        ("ACME", "2026-11-23")]
     count = len(_timeline(slack_hub))
     assert _post(client, body, headers) == 401  # the same request again: a replay
     assert len(_timeline(slack_hub)) == count
