@@ -12,10 +12,12 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from hub.config import ConfigError
 from hub.config import Settings
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
+from hub.domain.errors import UserError
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
 from hub.ports import CycleHook
@@ -84,10 +86,15 @@ class Hub:
     def cycle_hooks(self) -> dict[str, list[CycleHook]]:
         """The adapters' phases of the daily cycle (hub/cycle_wiring.py runs them)."""
         from hub.services.sheets_hooks import SheetReadBackHook  # noqa: PLC0415
+        from hub.services.sheets_hooks import SheetSettingsProblem  # noqa: PLC0415
         from hub.services.sheets_hooks import SheetWriteOutHook  # noqa: PLC0415
 
         hooks: dict[str, list[CycleHook]] = {"notify": [self.notify_hook()]}
-        sync = self.sheet_sync()
+        try:
+            sync = self.sheet_sync()
+        except (ConfigError, UserError) as exc:  # the cycle still runs, and says why not
+            hooks["write_out"] = [SheetSettingsProblem(str(exc))]
+            return hooks
         if sync is not None:
             hooks["read_back"] = [SheetReadBackHook(sync, self.clock)]
             hooks["write_out"] = [SheetWriteOutHook(sync, self.clock)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub.config import ConfigError
+from hub.domain.sheets import SheetTargetError
 from hub.ports import WorksheetBackend
 from hub.services.sheets import SheetSync
 
@@ -36,9 +37,13 @@ def build_backend(hub: Hub, name: str | None = None) -> WorksheetBackend:
         if not settings.google_spreadsheets:
             raise ConfigError("HUB_SHEETS_BACKEND=google needs HUB_GOOGLE_SPREADSHEETS, "
                               "for example 'Sales=1AbC...,*=1XyZ...'")
+        try:
+            credentials = load_credentials(settings.google_credentials_file)
+        except SheetTargetError as exc:
+            raise ConfigError(f"HUB_GOOGLE_CREDENTIALS_FILE: {exc}") from None
         return GoogleSheetsBackend(
             spreadsheets=dict(settings.google_spreadsheets),
-            credentials=load_credentials(settings.google_credentials_file),
+            credentials=credentials,
             api_base=settings.google_api_url or None,
             pacer=Pacer(settings.google_requests_per_minute), retry=retry)
     if name == "smartsheet":

@@ -51,3 +51,16 @@ class SheetWriteOutHook:
             return HookReport(name=self.name, done=False, message="dry run: sheets untouched")
         report = self.sync.run(as_of=as_of, now=self.clock.now(), write=True)
         return hook_report(self.name, report)
+
+
+@dataclass
+class SheetSettingsProblem:
+    """Stands in for both sheet hooks when the sheet settings cannot be used, so the cycle
+    runs and its report says what to fix."""
+
+    problem: str
+    name: str = "sheets"
+
+    def run(self, as_of: date, *, dry_run: bool) -> HookReport:  # noqa: ARG002
+        return HookReport(name=self.name, done=False, errors=(self.problem,),
+                          message="sheets not synced: fix the setting")

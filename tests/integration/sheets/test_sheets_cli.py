@@ -61,3 +61,15 @@ def test_a_bad_backend_setting_is_refused(hub: Hub) -> None:
 
     assert result.exit_code == 2
     assert "HUB_SHEETS_BACKEND must be xlsx, google, smartsheet or off" in result.output
+
+
+def test_an_unreadable_google_key_file_is_named(hub: Hub, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    key = tmp_path / "key.json"
+    key.write_text("{not json", encoding="utf-8")
+
+    result = run(hub, "sheets", "sync", HUB_SHEETS_BACKEND="google",
+                 HUB_GOOGLE_CREDENTIALS_FILE=str(key), HUB_GOOGLE_SPREADSHEETS="*=abc")
+
+    assert result.exit_code == 2
+    assert "HUB_GOOGLE_CREDENTIALS_FILE" in result.output
+    assert "key.json" in result.output

@@ -63,3 +63,18 @@ def test_sheet_hooks_report_an_open_workbook_and_the_cycle_goes_on(hub: Hub) -> 
     write_out = next(hook for hook in report.hooks if hook.name == "sheets write-out")
     assert "retried next cycle" in write_out.message
     assert report.status != "failed"
+
+
+def test_unusable_sheet_settings_do_not_stop_the_cycle(hub: Hub) -> None:
+    from dataclasses import replace
+
+    from hub.config import SheetSettings
+    portfolio(hub)
+    broken = Hub(replace(hub.settings, sheets=SheetSettings(backend="google")), hub.clock)
+
+    report = build_cycle(broken).run(cycle_options(broken, as_of=AS_OF, actor="tests"))
+
+    sheets = next(hook for hook in report.hooks if hook.name == "sheets")
+    assert "HUB_GOOGLE_CREDENTIALS_FILE" in sheets.errors[0]
+    assert report.counts["accounts_evaluated"] > 0  # the rules still ran
+    broken.engine.dispose()
