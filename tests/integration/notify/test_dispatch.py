@@ -152,7 +152,8 @@ def test_a_frequency_cap_moves_on_to_the_next_channel(hub: Hub) -> None:
 class _ConsumerLetters(TemplateRenderer):
     """As if `final-notice-b2c` existed: letters to consumers use it."""
 
-    used: list[str] = []  # noqa: RUF012
+    def __init__(self) -> None:
+        self.used: list[str] = []
 
     def has_template(self, template: str, language: str) -> bool:
         return template == "final-notice-b2c"
