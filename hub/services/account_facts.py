@@ -55,7 +55,8 @@ def load_account_facts(connection: Connection, *, as_of: date,
     `as_of`, in customer-id order. Each batch is read completely before it is yielded,
     so the caller may write (and commit) on the same connection between batches."""
     for batch in _customer_batches(connection, customer_codes, batch_size):
-        yield from _Batch(connection, batch, as_of, enforcement).facts()
+        whole_range = customer_codes is None  # every customer between the first and last id
+        yield from _Batch(connection, batch, as_of, enforcement, whole_range).facts()
 
 
 def _customer_batches(connection: Connection, codes: Sequence[str] | None,
@@ -106,16 +107,15 @@ class _Batch:
     """One round of queries for a batch of customers."""
 
     def __init__(self, connection: Connection, rows: list[Any], as_of: date,
-                 enforcement: bool) -> None:
+                 enforcement: bool, whole_range: bool) -> None:
         self.connection = connection
         self.rows = rows
         self.as_of = as_of
         self.enforcement = enforcement
         self.ids = [row.id for row in rows]
-        contiguous = self.ids[-1] - self.ids[0] + 1 == len(self.ids)
-        # a contiguous id range is an index range scan; otherwise the ids as one parameter
+        # an id range is an index range scan; otherwise the ids go as one parameter
         self._low, self._high = self.ids[0], self.ids[-1]
-        self._contiguous = contiguous
+        self._contiguous = whole_range or self._high - self._low + 1 == len(self.ids)
 
     def _of(self, column: sa.Column[Any]) -> sa.ColumnElement[bool]:
         if self._contiguous:
