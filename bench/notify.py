@@ -204,11 +204,16 @@ def report(hub, elapsed: float, fakes: Fakes, letters: Path | None) -> None:  # 
     print("per channel: " + ", ".join(f"{c} {n}" for c, n in sorted(by_channel.items())))
     retries = sum(row.attempts - 1 for row in rows if row.attempts > 1)
     print(f"retries: {retries} (messages retried: {sum(1 for r in rows if r.attempts > 1)})")
-    per_recipient = Counter((row.customer_code or row.recipient, row.batch) for row in sent)
-    values = sorted(per_recipient.values())
-    print(f"messages per recipient per cycle: max {values[-1]}, median "
-          f"{values[len(values) // 2]}, mean {sum(values) / len(values):.2f} "
-          f"over {len(values)} recipients")
+    for kind, rows_of_kind in (("debtor", [r for r in sent if r.customer_code and
+                                           r.channel not in ("slack", "teams")]),
+                               ("colleague", [r for r in sent if r.channel in ("slack",
+                                                                              "teams")])):
+        per_recipient = Counter((row.customer_code if kind == "debtor" else row.recipient,
+                                 row.batch) for row in rows_of_kind)
+        values = sorted(per_recipient.values()) or [0]
+        print(f"messages per {kind} per cycle: max {values[-1]}, median "
+              f"{values[len(values) // 2]}, mean {sum(values) / len(values):.2f} "
+              f"over {len(per_recipient)} recipients (the bench's synthetic mix)")
     delivered = (len(fakes.smtp.received) + len(fakes.twilio.messages) + len(fakes.slack.posted)
                  + len(fakes.teams.cards) + len(fakes.microsoft.sent) + by_channel["letter"])
     print(f"received by the fakes (+ letters written): {delivered}; print batch: {letters}")
