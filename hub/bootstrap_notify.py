@@ -110,7 +110,8 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
         max_attempts=notify.dispatch_max_attempts,
         backoff_base_seconds=notify.dispatch_backoff_seconds,
         compose=ComposeSettings(sender_name=notify.sender_name,
-                                hub_url=hub.settings.public_url))
+                                hub_url=hub.settings.public_url,
+                                documents_dir=hub.settings.documents_path))
     return Dispatcher(engine=hub.engine, transports=transports, renderer=_renderer(),
                       clock=hub.clock, policy=policy or contact_policy(hub),
                       portal=hub.portal_links(), is_holiday=_holiday_test(),

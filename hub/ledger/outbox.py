@@ -255,7 +255,7 @@ def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact 
 def open_items(connection: Connection, customer_id: int) -> list[Row[Any]]:
     return list(connection.execute(
         sa.select(invoices.c.number, invoices.c.due_date, invoices.c.currency,
-                  invoices.c.open_minor)
+                  invoices.c.open_minor, invoices.c.document_ref)
         .where(invoices.c.customer_id == customer_id, invoices.c.open_minor > 0,
                invoices.c.excluded.is_(False))
         .order_by(invoices.c.due_date, invoices.c.number)))

@@ -11,6 +11,7 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from sqlalchemy import Connection
 from hub.domain.decisions import PolicySettings
 from hub.domain.money import Money
 from hub.domain.outbox import AddressError
+from hub.domain.outbox import Attachment
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
 from hub.ledger.outbox import DebtorContact
@@ -27,6 +29,7 @@ from hub.ledger.outbox import sent_since
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
+from hub.services.portal_view import document_path
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
@@ -134,6 +137,29 @@ def _typed(context: Mapping[str, Any]) -> dict[str, Any]:
 class ComposeSettings:
     sender_name: str = "Accounts receivable"
     hub_url: str = "http://localhost:5000"
+    documents_dir: Path | None = None  # invoice copies attached to formal e-mail notices
+
+
+MAX_COPIES = 5
+MAX_COPY_BYTES = 5 * 1024 * 1024
+
+
+def invoice_copies(connection: Connection, contact: DebtorContact, numbers: set[str],
+                   documents_dir: Path | None) -> tuple[Attachment, ...]:
+    """Copies on file of the overdue invoices a formal notice lists (a few, not huge)."""
+    if documents_dir is None:
+        return ()
+    found: list[Attachment] = []
+    for row in open_items(connection, contact.customer_id):
+        path = document_path(documents_dir, row.document_ref) if row.number in numbers \
+            else None
+        if path is not None and path.stat().st_size <= MAX_COPY_BYTES:
+            mime = "application/pdf" if path.suffix.lower() == ".pdf" else \
+                "application/octet-stream"
+            found.append(Attachment(path.name, path.read_bytes(), mime))
+        if len(found) == MAX_COPIES:
+            break
+    return tuple(found)
 
 
 def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
@@ -199,6 +225,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     statement: tuple[tuple[str, str, str], ...] = ()
     statement_total = ""
     buttons: list[Button] = []
+    attachments: tuple[Attachment, ...] = ()
     if contact is not None:
         values, overdue = debtor_context(connection, contact, row.context, portal=portal,
                                          today=today)
@@ -207,6 +234,9 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
             statement = tuple((n, renderer.format_date(d, language),
                                renderer.format_money(a, language)) for n, d, a in overdue)
+        if channel in ("email", "graph_mail") and row.template in STATEMENT_TEMPLATES:
+            attachments = invoice_copies(connection, contact, {n for n, _d, _a in overdue},
+                                         settings.documents_dir)
         total = context["total"]
         statement_total = renderer.format_money(total, language) if isinstance(total, Money) \
             else str(total)
@@ -226,7 +256,8 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     return Delivery(key=row.idempotency_key, channel=channel, address=choice.address or "",
                     subject=rendered.subject, text=rendered.text, html=rendered.html,
                     name=contact.contact_name if contact else None, language=language,
-                    buttons=tuple(buttons), postal=contact.postal if contact else None,
+                    attachments=attachments, buttons=tuple(buttons),
+                    postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total)
 
 

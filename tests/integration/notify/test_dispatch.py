@@ -202,3 +202,19 @@ def test_two_dispatchers_never_send_one_message(hub: Hub) -> None:
         claimers = {row.claimed_by.split(":")[0] for row in connection.execute(
             sa.select(messages.c.claimed_by))}
     assert claimers <= {"w0", "w1"}
+
+
+def test_a_formal_notice_by_email_carries_the_statement_and_the_invoice_copy(hub: Hub) -> None:
+    documents = hub.settings.documents_path / "invoices"
+    documents.mkdir(parents=True)
+    (documents / "ACME-1.pdf").write_bytes(b"%PDF-1.4 invoice copy")
+    with hub.engine.begin() as connection:
+        debtor(connection, "ACME", email="pay@acme.example")
+        connection.execute(sa.text("UPDATE invoices SET document_ref = 'invoices/ACME-1.pdf'"))
+        enqueue(connection, notice("ACME", "email", template="final-notice"),
+                now=hub.clock.now())
+    hub.dispatcher(policy=ALWAYS).run()
+    path = next((hub.settings.var_dir / "mail").glob("*.eml"))
+    mail = message_from_bytes(path.read_bytes(), policy=email_policy.default)
+    names = [part.get_filename() for part in mail.iter_attachments()]
+    assert names == ["ACME-1.pdf", "statement.pdf"]
