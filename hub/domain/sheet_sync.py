@@ -60,6 +60,7 @@ class Reading:
     deleted: list[str] = field(default_factory=list)  # keys people removed
     duplicates: list[str] = field(default_factory=list)
     moved: int = 0  # rows out of the hub's order or on another owner's tab
+    unread_tabs: list[str] = field(default_factory=list)  # headers changed: not read
     sheet_values: dict[str, dict[str, str]] = field(default_factory=dict)  # key -> editable
 
 
@@ -68,6 +69,8 @@ def read_changes(snapshot: BookSnapshot, state: Mapping[str, RowState],
     reading = Reading()
     seen: set[str] = set()
     for owner, tab in snapshot.tabs.items():
+        if not tab.header_ok:
+            reading.unread_tabs.append(owner)
         for row in tab.rows:
             if row.key is None:
                 if any(value.strip() for value in row.values.values()):
@@ -79,6 +82,8 @@ def read_changes(snapshot: BookSnapshot, state: Mapping[str, RowState],
                 reading.duplicates.append(row.key)
                 continue
             seen.add(row.key)
+            if not tab.header_ok:  # columns renamed or missing: which value is which?
+                continue  # read again once the hub has put the headers back
             _read_row(reading, owner, row, state.get(row.key), layout)
     reading.deleted = [key for key in state if key not in seen]
     return reading

@@ -135,6 +135,9 @@ class SheetSync:
         reading = read_changes(snapshot, state, self.layout)
         report.unkeyed = len(reading.unkeyed)
         report.restored = len(reading.deleted) + reading.moved
+        for owner in reading.unread_tabs:
+            report.notices.append(f"{name} / {owner}: the column headers were changed; edits "
+                                  "on this tab are read after the hub has put them back")
         for key in reading.duplicates:
             report.notices.append(f"{name}: the row for {key} appears twice; the first is "
                                   "read, the copy is removed")

@@ -26,6 +26,7 @@ from smartsheet.exceptions import ApiError
 from smartsheet.exceptions import SmartsheetException
 
 from hub.domain.sheets import EMPTY_KEY
+from hub.domain.sheets import KEY_FIELD
 from hub.domain.sheets import STATUSES
 from hub.domain.sheets import BookPlan
 from hub.domain.sheets import BookSnapshot
@@ -61,9 +62,10 @@ class _NoSdkRetry(smartsheet.AbstractUserCalcBackoff):  # type: ignore[misc]
 @dataclass
 class _Book:
     sheet_id: int
-    columns: dict[str, int]  # title -> column id
+    columns: dict[str, int]  # field (key, owner, rank, customer, ...) -> column id
     rows: list[tuple[int, str | None, dict[str, str]]] = field(default_factory=list)
     created: bool = False
+    titles: dict[str, str] = field(default_factory=dict)  # field -> its title now
 
 
 class SmartsheetBackend:
@@ -128,11 +130,10 @@ class SmartsheetBackend:
         # the typed Sheet model costs about 2.5 ms a row (25 s for 10,000 rows).
         sheet = self._call(book, self.client.Passthrough.get, f"/sheets/{int(sheet_id)}",
                            {"include": "writerInfo,format"}).data
-        columns = {column["title"]: int(column["id"]) for column in sheet.get("columns", [])}
-        names = {column.header: column.field for column in layout.columns}
-        names.update({layout.owner_header: "owner", RANK: "rank"})
-        by_id = {column_id: names.get(title) for title, column_id in columns.items()}
-        cached = _Book(int(sheet_id), columns)
+        columns, titles = _columns_by_field(sheet.get("columns", []), layout)
+        by_id = {column_id: name for name, column_id in columns.items()}
+        cached = _Book(int(sheet_id), columns, titles=titles)
+        complete = all(name in columns for name in (*layout.fields, "owner", "rank"))
         positions: dict[str, int] = {}
         for row in sheet.get("rows", []):
             values: dict[str, str] = {}
@@ -144,7 +145,8 @@ class SmartsheetBackend:
             owner = values.get("owner", "").strip()
             values["fill"] = _fill(row.get("format"))
             cached.rows.append((int(row["id"]), key, values))
-            tab = snapshot.tabs.setdefault(owner, TabSnapshot(title=owner, owner=owner))
+            tab = snapshot.tabs.setdefault(owner, TabSnapshot(title=owner, owner=owner,
+                                                              header_ok=complete))
             editor = (row.get("modifiedBy") or {}).get("email")
             position = positions.get(owner, 0)
             positions[owner] = position + 1
@@ -170,11 +172,11 @@ class SmartsheetBackend:
                 changed = {name: text for name, text in values.items()
                            if name != "key" and have.get(name, "") != text}
                 if changed:
-                    updates.append(self._row(cached, layout, changed, row_id=row_id))
+                    updates.append(self._row(cached, changed, row_id=row_id))
         new = [key for key in wanted if key not in existing]
         gone = [existing[key][0] for key in existing if key not in wanted]
         while new and gone:  # reuse a removed account's row for a new one
-            updates.append(self._row(cached, layout, wanted[new.pop(0)], row_id=gone.pop(0)))
+            updates.append(self._row(cached, wanted[new.pop(0)], row_id=gone.pop(0)))
         # Bulk rows through the Passthrough as JSON text (a list payload; the typed Row
         # models cost more than the request).
         rows_path = f"/sheets/{cached.sheet_id}/rows"
@@ -182,7 +184,7 @@ class SmartsheetBackend:
             self._call(book, self.client.Passthrough.put, rows_path,
                        json.dumps(updates[start:start + BATCH]))
         for start in range(0, len(new), BATCH):
-            rows = [self._row(cached, layout, wanted[key], bottom=True)
+            rows = [self._row(cached, wanted[key], bottom=True)
                     for key in new[start:start + BATCH]]
             self._call(book, self.client.Passthrough.post, rows_path, json.dumps(rows))
         for start in range(0, len(gone), DELETE_BATCH):
@@ -190,8 +192,8 @@ class SmartsheetBackend:
                        gone[start:start + DELETE_BATCH], ignore_rows_not_found=True)
         if self._out_of_order(cached, wanted, gone, new):
             specifier = smartsheet.models.SortSpecifier({"sortCriteria": [
-                {"columnId": cached.columns[layout.owner_header], "direction": "ASCENDING"},
-                {"columnId": cached.columns[RANK], "direction": "ASCENDING"}]})
+                {"columnId": cached.columns["owner"], "direction": "ASCENDING"},
+                {"columnId": cached.columns["rank"], "direction": "ASCENDING"}]})
             self._call(book, self.client.Sheets.sort_sheet, cached.sheet_id, specifier)
         result.rows_written = len(updates) + len(new)
         result.rows_removed = len(gone)
@@ -229,11 +231,10 @@ class SmartsheetBackend:
                  for key in order if key in wanted]
         return reused or ranks != sorted(ranks)
 
-    def _row(self, cached: _Book, layout: SheetLayout, values: Mapping[str, str], *,
+    @staticmethod
+    def _row(cached: _Book, values: Mapping[str, str], *,
              row_id: int | None = None, bottom: bool = False) -> dict[str, Any]:
         """A row as Smartsheet's JSON (cells by column id; `value` is always literal)."""
-        titles = {column.field: column.header for column in layout.columns}
-        titles.update(owner=layout.owner_header, rank=RANK)
         cells: list[dict[str, Any]] = []
         data: dict[str, Any] = {"cells": cells}
         for name, text in values.items():
@@ -241,7 +242,7 @@ class SmartsheetBackend:
                 data["format"] = ",".join([""] * 9 + [text] + [""] * 7)
                 continue
             value: Any = int(text) if name in NUMERIC_FIELDS and text.isdigit() else text
-            cells.append({"columnId": cached.columns[titles[name]], "value": value,
+            cells.append({"columnId": cached.columns[name], "value": value,
                           "strict": False})
         if row_id is not None:
             data["id"] = row_id
@@ -250,12 +251,8 @@ class SmartsheetBackend:
         return data
 
     def _create(self, book: str, layout: SheetLayout) -> _Book:
-        columns: list[dict[str, Any]] = [
-            {"title": layout.headers[0], "type": "TEXT_NUMBER", "hidden": True, "locked": True},
-            {"title": layout.owner_header, "type": "TEXT_NUMBER", "locked": True},
-            {"title": RANK, "type": "TEXT_NUMBER", "hidden": True, "locked": True}]
-        columns.extend(_column(column.field, column.header, column.editable)
-                       for column in layout.columns[1:])
+        columns = [_column(name, header, editable) for name, header, editable
+                   in _hub_columns(layout)]
         sheet = smartsheet.models.Sheet({"name": self.sheet_name.format(book=book)[:50],
                                          "columns": columns})
         if self.workspace_id:
@@ -265,23 +262,62 @@ class SmartsheetBackend:
             with warnings.catch_warnings():  # "Sheets" home folder: deprecated, still served
                 warnings.simplefilter("ignore", DeprecationWarning)
                 created = self._call(book, self.client.Home.create_sheet, sheet).result
-        return _Book(int(created.id), {c.title: int(c.id) for c in created.columns},
-                     created=True)
+        found, titles = _columns_by_field(
+            [{"id": c.id, "title": c.title, "description": c.description}
+             for c in created.columns], layout)
+        return _Book(int(created.id), found, created=True, titles=titles)
 
     def _ensure_columns(self, book: str, cached: _Book, layout: SheetLayout) -> None:
-        missing = [column for column in layout.columns[1:] if column.header not in cached.columns]
+        """Columns follow the layout: missing ones are added, a changed header (another
+        HUB_SHEETS_LANGUAGE) renames the column; the data stays where it is."""
+        wanted = _hub_columns(layout)
+        missing = [entry for entry in wanted if entry[0] not in cached.columns]
+        for name, header, _ in wanted:
+            if name in cached.columns and cached.titles.get(name, header) != header:
+                self._call(book, self.client.Sheets.update_column, cached.sheet_id,
+                           cached.columns[name], smartsheet.models.Column({"title": header}))
+                cached.titles[name] = header
         if not missing:
             return
         added = self._call(book, self.client.Sheets.add_columns, cached.sheet_id, [
-            smartsheet.models.Column({**_column(c.field, c.header, c.editable),
+            smartsheet.models.Column({**_column(name, header, editable),
                                       "index": len(cached.columns) + number})
-            for number, c in enumerate(missing)]).result
-        for column in added if isinstance(added, list) else [added]:
-            cached.columns[column.title] = int(column.id)
+            for number, (name, header, editable) in enumerate(missing)]).result
+        for column, (name, header, _) in zip(added if isinstance(added, list) else [added],
+                                             missing, strict=True):
+            cached.columns[name] = int(column.id)
+            cached.titles[name] = header
+
+
+def _hub_columns(layout: SheetLayout) -> list[tuple[str, str, bool]]:
+    """(field, header, editable): the key, owner and rank columns, then the layout's."""
+    return [(KEY_FIELD, layout.headers[0], False), ("owner", layout.owner_header, False),
+            ("rank", RANK, False),
+            *((column.field, column.header, column.editable) for column in layout.columns[1:])]
+
+
+def _columns_by_field(columns: list[dict[str, Any]],
+                      layout: SheetLayout) -> tuple[dict[str, int], dict[str, str]]:
+    """Columns the hub made carry `hub:<field>` in their description, so renaming a column
+    (or another header language) loses nothing; other columns are matched by title."""
+    by_title = {header: name for name, header, _ in _hub_columns(layout)}
+    found: dict[str, int] = {}
+    titles: dict[str, str] = {}
+    for column in columns:
+        description = str(column.get("description") or "")
+        name = description[4:] if description.startswith("hub:") \
+            else by_title.get(str(column.get("title")))
+        if name and name not in found:
+            found[name] = int(column["id"])
+            titles[name] = str(column.get("title"))
+    return found, titles
 
 
 def _column(name: str, header: str, editable: bool) -> dict[str, Any]:
-    column: dict[str, Any] = {"title": header, "type": "TEXT_NUMBER"}
+    column: dict[str, Any] = {"title": header, "type": "TEXT_NUMBER",
+                              "description": f"hub:{name}"}
+    if name in (KEY_FIELD, "rank"):
+        column["hidden"] = True
     if name == "customer":
         column["primary"] = True
     if name == "status":

@@ -185,3 +185,21 @@ def test_a_promise_recorded_elsewhere_shows_on_the_sheet_and_is_no_edit(rig: Rig
     assert first.total("edits") == 0
     assert again.total("edits") == 0
     assert again.total("written") == 0
+
+
+def test_a_header_language_switch_reads_no_phantom_edits(rig: Rig) -> None:
+    from sync.sheets.layout import load_layout
+    rig.sync()
+    rig.layout = load_layout(language="nl")  # finance switched HUB_SHEETS_LANGUAGE
+    rig.side.layout = rig.layout  # type: ignore[attr-defined]  # and people see Dutch headers
+
+    report = rig.sync()
+
+    assert report.total("edits") == 0
+    assert report.total("conflicts") == 0
+    if rig.side.name != "smartsheet":  # Smartsheet columns are renamed in place
+        assert any("column headers were changed" in notice
+                   for notice in report.books[0].notices)
+    assert "account.completed" not in _kinds(rig, "A1")
+    assert rig.side.rows(BOOK, ANN)[0]["status"] == "open"
+    assert rig.sync().total("edits") == 0
