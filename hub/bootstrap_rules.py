@@ -3,6 +3,7 @@ compiler from rules/, the message template names it checks against, the rule-fil
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,10 @@ def known_templates() -> frozenset[str] | None:
     return installed() or None
 
 
+COMPILED_KEPT = 8
+_COMPILED: dict[tuple[str, str, frozenset[str] | None], CompiledPolicy] = {}
+
+
 class RulesCompiler:
     """hub.ports.PolicyCompiler over rules/: checks, compiles and self-tests rule files."""
 
@@ -29,9 +34,16 @@ class RulesCompiler:
         self.templates = templates
 
     def compile(self, text: str, file_name: str) -> CompiledPolicy:
+        """Compiled once per content in this process (checks and the activation gate take
+        a second), however many Hubs ask."""
         from rules import compile_text  # noqa: PLC0415
 
-        return compile_text(text, file_name, known_templates=self.templates)
+        key = (hashlib.sha256(text.encode("utf-8")).hexdigest(), file_name, self.templates)
+        if key not in _COMPILED:
+            if len(_COMPILED) >= COMPILED_KEPT:
+                _COMPILED.pop(next(iter(_COMPILED)))
+            _COMPILED[key] = compile_text(text, file_name, known_templates=self.templates)
+        return _COMPILED[key]
 
     def check(self, text: str, file_name: str) -> list[RuleProblem]:
         from rules import check_text  # noqa: PLC0415

@@ -91,6 +91,8 @@ class EngineRunner:
         self.name = name
         self.definition_json = json.dumps(definition)
         self.timeout = timeout
+        if multiprocessing.current_process().daemon:
+            isolation = "inline"  # a daemonic process may not start children
         self.isolation = isolation  # fork | spawn | inline (tests that must not fork)
         self._process: Any = None
         self._connection: Connection | None = None
@@ -121,7 +123,12 @@ class EngineRunner:
             self._pending = self._inline.matches(facts)
             return
         try:
-            self._start().send(list(facts))
+            connection = self._start()
+        except (AssertionError, OSError) as exc:  # e.g. inside a daemonic process
+            self._pending = EngineFailure(f"the rules engine process cannot start: {exc}")
+            return
+        try:
+            connection.send(list(facts))
             self._pending = []
         except (OSError, BrokenPipeError):
             self._pending = self._ended()

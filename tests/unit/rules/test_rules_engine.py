@@ -65,3 +65,25 @@ def test_a_crash_or_hang_costs_one_batch_and_falls_back(
     [failure] = policy.last_report.engine_failures
     assert message in failure
     assert "decided by the shadow evaluator" in failure
+
+
+def _evaluate_in_daemon(connection: Any) -> None:
+    from rules.examples import account_from_spec
+
+    policy = forked_policy()
+    decisions = policy.evaluate([account_from_spec({"days_overdue": 3, "balance": 100})])
+    connection.send(([d.rule for d in decisions], policy.last_report.engine_failures))
+
+
+def test_inside_a_daemonic_process_the_engine_runs_in_process() -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=_evaluate_in_daemon, args=(child,), daemon=True)
+    process.start()
+    assert parent.poll(60)
+    rules, failures = parent.recv()
+    process.join(10)
+    assert rules == ["first"]
+    assert failures == []
