@@ -127,13 +127,17 @@ def merge_editable(key: str, sheet: Mapping[str, str] | None, known: RowState | 
     portal) is shown unless the person changed the same column too: then it is a
     conflict the person wins."""
     before = dict(known.editable) if known else dict(DEFAULT_EDITABLE)
+    last_hub = hub_values_of(known)
     current = dict(sheet) if sheet is not None else before
     conflicts: list[EditableConflict] = []
     result: dict[str, str] = {}
     for name in layout.editable_fields:
         person = current.get(name, "")
         hub_value = hub.get(name)
-        hub_changed = hub_value is not None and hub_value != before.get(name, "")
+        # The hub changed its mind since the last sync (not: differs from the sheet, which
+        # would undo a person's win on the next sync).
+        hub_changed = (hub_value is not None and hub_value != last_hub.get(name)
+                       and hub_value != before.get(name, ""))
         person_changed = person != before.get(name, "")
         if hub_changed and person_changed and person != hub_value:
             conflicts.append(EditableConflict(key, name, person, hub_value or ""))
@@ -143,6 +147,20 @@ def merge_editable(key: str, sheet: Mapping[str, str] | None, known: RowState | 
         else:
             result[name] = person
     return result, conflicts
+
+
+HUB_PREFIX = "hub:"  # the hub's own editable values, kept beside the computed ones
+
+
+def hub_values_of(known: RowState | None) -> dict[str, str]:
+    if known is None:
+        return {}
+    return {name[len(HUB_PREFIX):]: value for name, value in known.computed.items()
+            if name.startswith(HUB_PREFIX)}
+
+
+def with_hub_values(computed: Mapping[str, str], hub: Mapping[str, str]) -> dict[str, str]:
+    return {**computed, **{HUB_PREFIX + name: value for name, value in hub.items()}}
 
 
 def needs_reorder(rows: Sequence[ReadRow], wanted: Sequence[SheetRow]) -> bool:

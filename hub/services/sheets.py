@@ -26,6 +26,7 @@ from hub.domain.sheet_sync import Reading
 from hub.domain.sheet_sync import RowState
 from hub.domain.sheet_sync import merge_editable
 from hub.domain.sheet_sync import read_changes
+from hub.domain.sheet_sync import with_hub_values
 from hub.domain.sheets import BookPlan
 from hub.domain.sheets import SheetBusy
 from hub.domain.sheets import SheetLayout
@@ -186,7 +187,7 @@ class SheetSync:
             known = state.get(edit.key)
             before = dict(known.editable) if known else {"status": "open"}
             context = EditContext(where=f"{report.book} / {edit.owner} / {edit.key}",
-                                  currency=ref.currency or _currency_of(known) or "EUR",
+                                  currency=_currency_of(known) or ref.currency or "EUR",
                                   now=now, today=today, max_days_ahead=self.max_days_ahead)
             outcome = apply_edit(connection, edit, before, context)
             report.edits += 1
@@ -200,6 +201,10 @@ class SheetSync:
                 ref = account(connection, conflict.key)
             except UserError:
                 continue
+            row_state = updated[conflict.key]  # remember the typed text: one event, even
+            updated[conflict.key] = RowState(  # if the write that puts it right fails
+                row_state.owner, row_state.editable,
+                {**row_state.computed, conflict.field: conflict.typed})
             header = self.layout.columns[self.layout.index(conflict.field)].header
             add_event(connection, customer_id=ref.id, kind=SHEET_CONFLICT,
                       actor=conflict.editor or actor_of_owner(conflict.owner), now=now,
@@ -245,7 +250,8 @@ class SheetSync:
                 for field_name, value in hub_values.get(code, {}).items():
                     if editable.get(field_name) == value:  # the hub's value is shown
                         taken_in[field_name] = value
-                after[code] = RowState(owner, taken_in, computed_values(row, links.get(code)))
+                after[code] = RowState(owner, taken_in, with_hub_values(
+                    computed_values(row, links.get(code)), hub_values.get(code, {})))
             title = tab_title(owner, taken)
             tabs.append(TabPlan(owner, title, sheet_rows,
                                 None if sheet_rows else self.layout.empty_line(checked)))

@@ -162,6 +162,8 @@ def test_a_person_and_the_hub_changing_one_column_the_person_wins_on_the_timelin
     assert "account.contacted" in _kinds(rig, "A1")
     assert "sheet.conflict" in _kinds(rig, "A1")
     assert rig.sync().total("conflicts") == 0  # settled: not reported again
+    row = next(row for row in rig.side.rows(BOOK, ANN) if row["key"] == "A1")
+    assert row["status"] == "contacted"  # and the person's value keeps standing
 
 
 def test_a_promise_recorded_elsewhere_shows_on_the_sheet_and_is_no_edit(rig: Rig) -> None:
