@@ -28,7 +28,7 @@ from hub.web.api_scope import scope
 from hub.web.api_scope import the_hub
 from hub.web.auth import api_viewer
 from hub.web.errors import ApiError
-from hub.web.portal import policy_settings
+from hub.web.portal_access import policy_settings
 
 SOURCE = "api"
 MAX_AMOUNT = Decimal(10) ** 12

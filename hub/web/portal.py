@@ -1,25 +1,20 @@
 """The debtor portal at /portal/<token>: one customer's open invoices and what the debtor
 can do about them, in their language, fit for a phone.
 
-Every request first passes the rate limits and the link check (`_open_link`): the token
-names exactly one customer, and every query below is limited to that customer's id, so
-a link can never show or change another account (an invoice number of another customer
+Every request first passes the rate limits and the link check (hub.web.portal_access):
+the token names exactly one customer, and every query below is limited to that customer's
+id, so a link can never show or change another account (an invoice number of another customer
 answers "not found", exactly like one that does not exist).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
-from flask import Response
-from flask import current_app
 from flask import flash
-from flask import g
 from flask import get_flashed_messages
 from flask import redirect
 from flask import render_template
@@ -29,144 +24,50 @@ from flask import url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from hub.bootstrap import Hub
-from hub.domain.decisions import PolicySettings
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
-from hub.domain.portal import LANGUAGES
 from hub.domain.portal import MAX_INSTALMENTS_OFFERED
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.services import portal_actions as actions
-from hub.services.portal_links import LinkRefused
-from hub.services.portal_links import PortalAccess
-from hub.services.portal_links import verify_link
 from hub.services.portal_view import PortalOverview
 from hub.services.portal_view import document_path
 from hub.services.portal_view import portal_overview
 from hub.web import portal_forms as forms
-from hub.web.errors import ApiError
+from hub.web.portal_access import Page
+from hub.web.portal_access import access
+from hub.web.portal_access import install
+from hub.web.portal_access import policy_settings
+from hub.web.portal_access import requested_language
+from hub.web.portal_access import the_hub
 from hub.web.portal_text import LANGUAGE_NAMES
 from hub.web.portal_text import format_date
 from hub.web.portal_text import format_money
 from hub.web.portal_text import format_size
 from hub.web.portal_text import translate
-from hub.web.ratelimit import client_address
-from hub.web.ratelimit import enforce
 
 log = logging.getLogger(__name__)
-SETTINGS_TTL = 60.0  # a changed rule file reaches the portal within a minute
-_POLICY_LOCK = threading.Lock()
 portal = Blueprint("portal", __name__, url_prefix="/portal")
-Page = str | tuple[str, int] | WerkzeugResponse
-
-
-def _hub() -> Hub:
-    found: Hub = current_app.extensions["hub"]
-    return found
-
-
-def policy_settings(hub: Hub) -> PolicySettings:
-    """Finance's portal limits from the rule file in force, read at most once every
-    SETTINGS_TTL seconds per web process (loading the rules costs far more than a page)."""
-    cache: dict[str, Any] = current_app.extensions.setdefault("hub.portal_policy", {})
-    if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
-        with _POLICY_LOCK:  # one thread loads; the others wait for its answer
-            if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
-                cache["settings"] = _load_policy_settings(hub)
-                cache["at"] = time.monotonic()
-    settings: PolicySettings = cache["settings"]
-    return settings
-
-
-def _load_policy_settings(hub: Hub) -> PolicySettings:
-    """The documented defaults when no rule file is wired or it cannot be read (the
-    portal must keep working)."""
-    loader = getattr(hub, "policy", None)
-    if callable(loader):
-        try:
-            settings = getattr(loader(), "settings", None)
-        except Exception:  # a broken rule file must not take the portal down
-            log.exception("portal: the rule file's settings could not be read; using defaults")
-            return PolicySettings()
-        if isinstance(settings, PolicySettings):
-            return settings
-    return PolicySettings()
-
-
-def _requested_language() -> str | None:
-    wanted = request.args.get("lang")
-    return wanted if wanted in LANGUAGES else None
-
-
-def _refusal_language() -> str:
-    return _requested_language() or request.accept_languages.best_match(LANGUAGES) or "en"
-
-
-@portal.before_request
-def _open_link() -> Page | None:
-    token = (request.view_args or {}).get("token", "")
-    limit = _hub().settings.portal_rate_limit
-    enforce("portal-address", limit, 60)
-    enforce("portal-link", limit, 60, key=token[:100])
-    hub = _hub()
-    try:
-        with hub.engine.begin() as connection:
-            g.portal_access = verify_link(connection, token, secret=hub.settings.signing_key(),
-                                          now=hub.clock.now())
-    except LinkRefused as refused:
-        log.info("portal: %s link refused for %s", refused.reason, client_address())
-        return _refused(refused.reason)
-    return None
-
-
-def _refused(reason: str) -> tuple[str, int]:
-    language = _refusal_language()
-    title = {"invalid": "invalid_title", "expired": "expired_title",
-             "revoked": "revoked_title"}[reason]
-    text = "invalid_text" if reason == "invalid" else "expired_text"
-    return render_template("portal/refused.html", language=language,
-                           title=translate(language, title),
-                           text=translate(language, text)), 404 if reason == "invalid" else 410
-
-
-@portal.errorhandler(ApiError)
-def _api_error(error: ApiError) -> Page:
-    """Rate limits and CSRF failures as pages, in the debtor's language where known."""
-    language = _refusal_language()
-    if error.status == 429:
-        seconds = error.details.get("retry_after", 60)
-        body = render_template("portal/refused.html", language=language,
-                               title=translate(language, "too_many_title"),
-                               text=translate(language, "too_many_text", seconds=seconds))
-        return Response(body, 429, headers={"Retry-After": str(seconds)}, mimetype="text/html")
-    return render_template("portal/refused.html", language=language,
-                           title=translate(language, "invalid_title"),
-                           text=error.message), error.status
-
-
-def _access() -> PortalAccess:
-    access: PortalAccess = g.portal_access
-    return access
+install(portal)
 
 
 def _language(overview: PortalOverview) -> str:
-    return _requested_language() or portal_language(overview.language)
+    return requested_language() or portal_language(overview.language)
 
 
 def _overview() -> PortalOverview:
-    hub = _hub()
+    hub = the_hub()
     with hub.engine.connect() as connection:
-        return portal_overview(connection, _access().customer_id, hub.clock.today())
+        return portal_overview(connection, access().customer_id, hub.clock.today())
 
 
 def _page_url(token: str) -> str:
-    return url_for("portal.page", token=token, lang=_requested_language())
+    return url_for("portal.page", token=token, lang=requested_language())
 
 
 def _render(token: str, overview: PortalOverview, *, status: int = 200,
             error: forms.FormError | None = None) -> tuple[str, int]:
-    hub = _hub()
+    hub = the_hub()
     language = _language(overview)
     settings = policy_settings(hub)
     today = hub.clock.today()
@@ -178,7 +79,7 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
     latest = today + timedelta(days=settings.promise_max_days_ahead)
     return render_template(
         "portal/page.html", token=token, o=overview, t=t, language=language,
-        languages=LANGUAGE_NAMES, lang_arg=_requested_language(),
+        languages=LANGUAGE_NAMES, lang_arg=requested_language(),
         money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
         today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
         upload_size=size, notices=get_flashed_messages(), form=request.form,
@@ -217,7 +118,7 @@ def _act(token: str, form: str, work: Any) -> Page:
 
 @portal.post("/<token>/promise")
 def promise(token: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
 
     def work(overview: PortalOverview) -> Page:
         balance = overview.main_balance
@@ -247,7 +148,7 @@ def promise(token: str) -> Page:
 
 @portal.post("/<token>/plan")
 def plan(token: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
 
     def work(overview: PortalOverview) -> Page:
         balance = overview.main_balance
@@ -271,7 +172,7 @@ def plan(token: str) -> Page:
 
 @portal.post("/<token>/paid")
 def paid(token: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
 
     def work(overview: PortalOverview) -> Page:
         language = _language(overview)
@@ -298,7 +199,7 @@ def paid(token: str) -> Page:
 
 
 def _size(language: str) -> str:
-    return format_size(_hub().settings.portal_upload_max_bytes, language)
+    return format_size(the_hub().settings.portal_upload_max_bytes, language)
 
 
 @portal.errorhandler(RequestEntityTooLarge)
@@ -312,7 +213,7 @@ def _too_large(_error: RequestEntityTooLarge) -> Page:
 
 @portal.post("/<token>/dispute")
 def dispute(token: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
 
     def work(overview: PortalOverview) -> Page:
         numbers = request.form.getlist("invoices")
@@ -331,7 +232,7 @@ def dispute(token: str) -> Page:
 
 @portal.post("/<token>/copy-request")
 def copy_request(token: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
 
     def work(overview: PortalOverview) -> Page:
         number = request.form.get("invoice", "")
@@ -347,7 +248,7 @@ def copy_request(token: str) -> Page:
 
 @portal.get("/<token>/invoices/<path:number>/copy")
 def download(token: str, number: str) -> Page:
-    hub = _hub()
+    hub = the_hub()
     overview = _overview()
     try:
         invoice = overview.invoice(number)  # only this debtor's open invoices

@@ -1,0 +1,131 @@
+"""Who may open a portal page: the rate limits, the link check and the pages that refuse,
+plus finance's portal limits (read from the rule file in force, cached per process).
+
+`install(blueprint)` puts the check before every portal view: the token names exactly one
+customer (on `g.portal_access`), or the visitor gets a page saying why not.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import current_app
+from flask import g
+from flask import render_template
+from flask import request
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from hub.bootstrap import Hub
+from hub.domain.decisions import PolicySettings
+from hub.domain.portal import LANGUAGES
+from hub.services.portal_links import LinkRefused
+from hub.services.portal_links import PortalAccess
+from hub.services.portal_links import verify_link
+from hub.web.errors import ApiError
+from hub.web.portal_text import translate
+from hub.web.ratelimit import client_address
+from hub.web.ratelimit import enforce
+
+log = logging.getLogger(__name__)
+SETTINGS_TTL = 60.0  # a changed rule file reaches the portal within a minute
+_POLICY_LOCK = threading.Lock()
+Page = str | tuple[str, int] | WerkzeugResponse
+
+
+def the_hub() -> Hub:
+    found: Hub = current_app.extensions["hub"]
+    return found
+
+
+def policy_settings(hub: Hub) -> PolicySettings:
+    """Finance's portal limits from the rule file in force, read at most once every
+    SETTINGS_TTL seconds per web process (loading the rules costs far more than a page)."""
+    cache: dict[str, Any] = current_app.extensions.setdefault("hub.portal_policy", {})
+    if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
+        with _POLICY_LOCK:  # one thread loads; the others wait for its answer
+            if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
+                cache["settings"] = _load_policy_settings(hub)
+                cache["at"] = time.monotonic()
+    settings: PolicySettings = cache["settings"]
+    return settings
+
+
+def _load_policy_settings(hub: Hub) -> PolicySettings:
+    """The documented defaults when no rule file is wired or it cannot be read (the
+    portal must keep working)."""
+    loader = getattr(hub, "policy", None)
+    if callable(loader):
+        try:
+            settings = getattr(loader(), "settings", None)
+        except Exception:  # a broken rule file must not take the portal down
+            log.exception("portal: the rule file's settings could not be read; using defaults")
+            return PolicySettings()
+        if isinstance(settings, PolicySettings):
+            return settings
+    return PolicySettings()
+
+
+def requested_language() -> str | None:
+    wanted = request.args.get("lang")
+    return wanted if wanted in LANGUAGES else None
+
+
+def refusal_language() -> str:
+    return requested_language() or request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def open_link() -> Page | None:
+    """Before every portal view: rate limits per address and per link, then the link."""
+    token = (request.view_args or {}).get("token", "")
+    limit = the_hub().settings.portal_rate_limit
+    enforce("portal-address", limit, 60)
+    enforce("portal-link", limit, 60, key=token[:100])
+    hub = the_hub()
+    try:
+        with hub.engine.begin() as connection:
+            g.portal_access = verify_link(connection, token, secret=hub.settings.signing_key(),
+                                          now=hub.clock.now())
+    except LinkRefused as refused:
+        log.info("portal: %s link refused for %s", refused.reason, client_address())
+        return refused_page(refused.reason)
+    return None
+
+
+def refused_page(reason: str) -> tuple[str, int]:
+    language = refusal_language()
+    title = {"invalid": "invalid_title", "expired": "expired_title",
+             "revoked": "revoked_title"}[reason]
+    text = "invalid_text" if reason == "invalid" else "expired_text"
+    return render_template("portal/refused.html", language=language,
+                           title=translate(language, title),
+                           text=translate(language, text)), 404 if reason == "invalid" else 410
+
+
+def refuse_api_error(error: ApiError) -> Page:
+    """Rate limits and CSRF failures as pages, in the debtor's language where known."""
+    language = refusal_language()
+    if error.status == 429:
+        seconds = error.details.get("retry_after", 60)
+        body = render_template("portal/refused.html", language=language,
+                               title=translate(language, "too_many_title"),
+                               text=translate(language, "too_many_text", seconds=seconds))
+        return Response(body, 429, headers={"Retry-After": str(seconds)}, mimetype="text/html")
+    return render_template("portal/refused.html", language=language,
+                           title=translate(language, "invalid_title"),
+                           text=error.message), error.status
+
+
+def access() -> PortalAccess:
+    """What this request's link grants (set by `open_link`)."""
+    granted: PortalAccess = g.portal_access
+    return granted
+
+
+def install(blueprint: Blueprint) -> None:
+    blueprint.before_request(open_link)
+    blueprint.register_error_handler(ApiError, refuse_api_error)
