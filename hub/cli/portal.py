@@ -35,7 +35,7 @@ def link_command(ctx: click.Context, customer: str, days: int | None) -> None:
         issued = service.issue_link(
             connection, customer_code=customer, secret=hub.settings.signing_key(),
             public_url=hub.settings.public_url, days=days or hub.settings.portal_link_days,
-            actor=_actor(), now=hub.clock.now())
+            actor=_actor(), now=hub.clock.now(), record_event=True)
     click.echo(issued.url)
     click.echo(f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC for customer "
                f"{issued.customer_code}; `python app.py portal revoke` withdraws it", err=True)

@@ -29,12 +29,15 @@ from sqlalchemy import Engine
 from hub.domain.clock import Clock
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.ledger.accounts import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import portal_links
 
 SIGNING_CONTEXT = "portal-link"
 SIGNATURE_CHARS = 32  # 192 bits of HMAC-SHA256, base64url
 TOUCH_EVERY = timedelta(minutes=10)  # last_used_at is refreshed at most this often
+LINK_ISSUED = "portal.link_issued"
+LINK_REVOKED = "portal.link_revoked"
 
 
 class LinkRefused(Exception):
@@ -112,7 +115,8 @@ def _parse(token: str, secret: str) -> tuple[int, int]:
 
 
 def issue_link(connection: Connection, *, customer_code: str, secret: str, public_url: str,
-               days: int, actor: str, now: datetime) -> IssuedLink:
+               days: int, actor: str, now: datetime, record_event: bool = False) -> IssuedLink:
+    """A new link; `record_event` puts it on the account's timeline (a person issued it)."""
     if days < 1:
         raise UserError(f"a portal link must last at least one day, got {days}")
     customer_id = connection.execute(sa.select(customers.c.id)
@@ -128,6 +132,10 @@ def issue_link(connection: Connection, *, customer_code: str, secret: str, publi
     token = make_token(secret, link_id, expires_at)
     connection.execute(sa.update(portal_links).where(portal_links.c.id == link_id)
                        .values(token_hash=token_hash(token)))
+    if record_event:
+        add_event(connection, customer_id=customer_id, kind=LINK_ISSUED, actor=actor, now=now,
+                  summary=f"portal link {link_id} issued, valid until {expires_at:%Y-%m-%d}",
+                  data={"link_id": link_id, "expires_at": expires_at.isoformat()})
     return IssuedLink(token, portal_url(public_url, token), customer_code, expires_at)
 
 
@@ -174,9 +182,13 @@ def revoke_links(connection: Connection, *, actor: str, now: datetime, secret: s
         if customer_id is None:
             raise NotFound(f"no customer with code {customer_code!r}")
         target = sa.and_(live, portal_links.c.customer_id == customer_id)
-    result = connection.execute(sa.update(portal_links).where(target)
-                                .values(revoked_at=now, revoked_by=actor))
-    return int(result.rowcount)
+    revoked = list(connection.execute(sa.update(portal_links).where(target)
+                                      .values(revoked_at=now, revoked_by=actor)
+                                      .returning(portal_links.c.id, portal_links.c.customer_id)))
+    for link_id, customer_id in revoked:
+        add_event(connection, customer_id=customer_id, kind=LINK_REVOKED, actor=actor, now=now,
+                  summary=f"portal link {link_id} revoked", data={"link_id": link_id})
+    return len(revoked)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from hub.bootstrap import Hub
 from hub.domain.clock import FixedClock
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.ledger.tables import events
 from hub.ledger.tables import portal_links
 from hub.services import portal_links as service
 from tests.builders import add_customer
@@ -148,6 +149,11 @@ def test_cli_issues_lists_and_revokes(ledger: Hub, monkeypatch: pytest.MonkeyPat
     assert url.rsplit("/", 1)[1] not in listed.stdout
     revoked = runner.invoke(cli, ["portal", "revoke", url])
     assert revoked.stdout.strip() == "revoked 1 link"
+    with ledger.engine.connect() as c:  # both on the account's timeline, with who did it
+        timeline = list(c.execute(sa.select(events.c.kind, events.c.actor)
+                                  .order_by(events.c.id)))
+    assert [kind for kind, _ in timeline] == ["portal.link_issued", "portal.link_revoked"]
+    assert all(actor.startswith("cli") for _, actor in timeline)
     assert "revoked" in runner.invoke(cli, ["portal", "links", "ACME"]).stdout
     unknown = runner.invoke(cli, ["portal", "link", "NOPE"])
     assert unknown.exit_code == 2
