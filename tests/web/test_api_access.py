@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -129,3 +130,17 @@ def test_tokens_are_managed_from_the_command_line(seeded: Hub, app_client: Flask
     assert "--user" in nobody.stderr
     assert runner.invoke(cli, ["api-token", "revoke", "erp-sync"]).exit_code == 0
     call(app_client, "/api/v1/customers", token, 401)
+
+
+def test_signed_in_staff_read_the_api_in_their_scope_but_cannot_write(
+        as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    assert codes(call(ann, "/api/v1/customers", None)) == ["ACME", "CRUX"]
+    call(ann, "/api/v1/customers/BOLT", None, 404)
+    mia = as_user("mia@example.com")
+    assert codes(call(mia, "/api/v1/customers", None)) == ["ACME", "CRUX"]  # sales
+    # a cookie alone never writes (no cross-site request can act through the API)
+    response = ann.post("/api/v1/promises", json={
+        "customer": "ACME", "amount": {"amount": "5.00", "currency": "EUR"},
+        "due_date": "2026-12-01"})
+    assert response.status_code == 401
