@@ -94,8 +94,8 @@ def page(token: str) -> Page:
     return _render(token, _overview())
 
 
-def _done(token: str, key: str, **values: Any) -> WerkzeugResponse:
-    flash(translate(_language(_overview()), key, **values))
+def _done(token: str, overview: PortalOverview, key: str, **values: Any) -> WerkzeugResponse:
+    flash(translate(_language(overview), key, **values))
     return redirect(_page_url(token), 303)
 
 
@@ -140,7 +140,7 @@ def promise(token: str) -> Page:
             actions.promise(connection, customer_code=overview.code, amount=amount,
                             due_date=due, settings=settings, language=language,
                             now=hub.clock.now(), today=today)
-        return _done(token, "promise_recorded", amount=format_money(amount, language),
+        return _done(token, overview, "promise_recorded", amount=format_money(amount, language),
                      date=format_date(due, language))
 
     return _act(token, "promise", work)
@@ -165,7 +165,7 @@ def plan(token: str) -> Page:
                 instalments=monthly_schedule(balance, count, first),
                 settings=policy_settings(hub), language=_language(overview),
                 now=hub.clock.now(), today=today)
-        return _done(token, "plan_approved" if outcome.approved else "plan_review")
+        return _done(token, overview, "plan_approved" if outcome.approved else "plan_review")
 
     return _act(token, "plan", work)
 
@@ -193,7 +193,7 @@ def paid(token: str) -> Page:
         with hub.engine.begin() as connection:
             actions.report_payment(connection, customer_code=overview.code, paid_on=paid_on,
                                    amount=amount, proof=proof, now=hub.clock.now(), today=today)
-        return _done(token, "paid_received")
+        return _done(token, overview, "paid_received")
 
     return _act(token, "paid", work)
 
@@ -225,7 +225,7 @@ def dispute(token: str) -> Page:
         with hub.engine.begin() as connection:
             actions.dispute(connection, customer_code=overview.code, invoice_numbers=numbers,
                             reason=reason, language=_language(overview), now=hub.clock.now())
-        return _done(token, "dispute_opened")
+        return _done(token, overview, "dispute_opened")
 
     return _act(token, "dispute", work)
 
@@ -241,7 +241,7 @@ def copy_request(token: str) -> Page:
             actions.request_copy(connection, customer_code=overview.code,
                                  invoice_number=number, now=hub.clock.now(),
                                  today=hub.clock.today())
-        return _done(token, "copy_requested", number=number)
+        return _done(token, overview, "copy_requested", number=number)
 
     return _act(token, "copy", work)
 
