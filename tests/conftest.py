@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -117,3 +118,24 @@ def hub(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Hub]:
     instance = bootstrap(settings, clock=clock, migrate=False)
     yield instance
     instance.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_every_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the pools of every Hub a test builds, so no database connection outlives its
+    test (an unclosed psycopg connection found later by the garbage collector would be
+    reported against whichever test happens to run then)."""
+    import hub.bootstrap as composition
+
+    made: list[sa.Engine] = []
+    real = composition.make_engine  # type: ignore[attr-defined]
+
+    def tracked(url: str, **kwargs: Any) -> sa.Engine:
+        engine = real(url, **kwargs)
+        made.append(engine)
+        return engine
+
+    monkeypatch.setattr(composition, "make_engine", tracked)
+    yield
+    for engine in made:
+        engine.dispose()
