@@ -166,6 +166,14 @@ class DeferredIndexes:
         return cls(connection, indexes) if indexes else None
 
     def restore(self) -> None:
-        for _, sql in self._dropped:
-            self._connection.exec_driver_sql(sql)
+        # By now the import's reader process is done and a CPU is free: let SQLite's
+        # sorter use a helper thread for the index (the default is none).
+        connection = self._connection
+        threads = connection.exec_driver_sql("PRAGMA threads").scalar()
+        connection.exec_driver_sql("PRAGMA threads = 2")
+        try:
+            for _, sql in self._dropped:
+                connection.exec_driver_sql(sql)
+        finally:
+            connection.exec_driver_sql(f"PRAGMA threads = {int(threads or 0)}")
         self._dropped = ()
