@@ -18,10 +18,28 @@ from hub.ledger import staff
 from hub.ledger.staff import StaffRow
 
 MIN_PASSWORD_LENGTH = 12
-_hasher = PasswordHasher()
-# Verifying against this keeps unknown addresses as slow as known ones.
-_DUMMY_HASH = ("$argon2id$v=19$m=65536,t=3,p=4$z1a8yafTLLgG7jNutD67IQ$"
-               "hNOkn2Y7j6a5YTUnp8aKAYE7rwZbd9rMowHd76yx1hk")
+
+
+class Hashing:
+    """argon2id with the library's recommended parameters. Tests swap in cheaper ones
+    (`Hashing.use(PasswordHasher(time_cost=1, memory_cost=1024))`): a hash carries its
+    own parameters, so verification always matches how it was made."""
+
+    hasher = PasswordHasher()
+    _dummy: str | None = None
+
+    @classmethod
+    def use(cls, hasher: PasswordHasher) -> None:
+        cls.hasher = hasher
+        cls._dummy = None
+
+    @classmethod
+    def dummy(cls) -> str:
+        """A hash to verify against for unknown addresses, so they take as long as
+        known ones (no timing hint about who has an account)."""
+        if cls._dummy is None:
+            cls._dummy = cls.hasher.hash("not anybody's password")
+        return cls._dummy
 
 
 @dataclass(frozen=True)
@@ -44,12 +62,12 @@ class SignInResult:
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    return _hasher.hash(password)
+    return Hashing.hasher.hash(password)
 
 
 def _verify(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return Hashing.hasher.verify(stored or Hashing.dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -82,8 +100,8 @@ def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address
             staff.audit(connection, actor=user.email, action="signin.succeeded",
                         target=user.email, address=address, now=now,
                         detail={"method": "password"})
-            if _hasher.check_needs_rehash(user.password_hash or ""):
-                staff.set_password_hash(connection, user.id, _hasher.hash(password), now)
+            if Hashing.hasher.check_needs_rehash(user.password_hash or ""):
+                staff.set_password_hash(connection, user.id, Hashing.hasher.hash(password), now)
             return SignInResult(user)
         reason = "inactive" if user is not None and valid else "bad_credentials"
         failures = state.failed_count + 1

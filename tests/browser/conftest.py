@@ -19,11 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain.clock import FixedClock
+from hub.services.staff_auth import Hashing
 from tests.conftest import NOW
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,6 +42,14 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from hub.web import create_app  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with test-sized parameters (the real ones take ~0.1 s a hash by design)."""
+    Hashing.use(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    Hashing.use(PasswordHasher())
 
 
 @pytest.fixture
