@@ -74,6 +74,15 @@ class BulkInsert:
             column_type.dialect_impl(dialect).bind_processor(dialect)
         return processor
 
+    @property
+    def constants(self) -> tuple[Any, ...]:
+        """The values every row ends with, in the driver's form."""
+        return self._constants
+
+    @property
+    def needs_processing(self) -> bool:
+        return bool(self._processors)
+
     def __call__(self, rows: Iterable[Row]) -> int:
         constants = self._constants
         processors = self._processors
@@ -87,6 +96,11 @@ class BulkInsert:
                 prepared.append((*values, *constants))
         else:
             prepared = [tuple(row) + constants for row in rows]
+        return self.write(prepared)
+
+    def write(self, prepared: Sequence[Row]) -> int:
+        """Rows in the driver's form already, ending with `constants`: the caller built
+        them in one pass (a million rows through __call__ are copied once more)."""
         if prepared and self._copy is not None:
             driver: Any = self._connection.connection.driver_connection
             with driver.cursor() as cursor, cursor.copy(self._copy) as copy:

@@ -81,6 +81,7 @@ class InvoiceImport:
         self._insert = BulkInsert(connection, invoices, INVOICE_COLUMNS,
                                   {"created_at": context.now, "updated_at": context.now},
                                   ready=("issue_date", "due_date"))
+        assert not self._insert.needs_processing
         self._settlements = Settlements(connection, context)
         self._credits = CreditNotes(connection, context, self._per_customer)
         # Into empty tables every number is new (the file's own duplicates are refused
@@ -176,8 +177,9 @@ class InvoiceImport:
                     date.fromisoformat(settled_on),
                     row[packed.CURRENCY], row[packed.SETTLED]))
         self._created.update([row[packed.CODE] for row in fresh])
-        self.counts.created += self._insert([(ids[row[packed.CODE]], *row[1:_WIDTH])
-                                             for row in fresh])
+        stamps = self._insert.constants  # no column needs processing: rows built once
+        self.counts.created += self._insert.write([(ids[row[packed.CODE]], *row[1:_WIDTH],
+                                                    *stamps) for row in fresh])
 
     def _update(self, changed: list[tuple[PackedInvoice, RowMapping]]) -> None:
         if not changed:
