@@ -98,3 +98,4 @@ def test_nobody_reads_an_account_outside_their_scope(as_user: Callable[[str], Fl
         assert client.get(f"/accounts/{code}?kinds=payment").status_code == 404
         assert client.get(f"/accounts?q={code}").get_data(as_text=True).count(
             f">{code}</a>") == 0
+        assert client.get(f"/api/v1/customers/{code}").status_code == 404  # with the session
