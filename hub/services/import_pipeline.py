@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import pickle
+import threading
 import traceback
 from collections.abc import Callable
 from collections.abc import Generator
@@ -31,8 +32,10 @@ _ITEM, _DONE, _FAILED = 0, 1, 2
 
 
 def can_read_ahead() -> bool:
-    """Fork is what makes this cheap; where there is none, read in-process."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Fork is what makes this cheap; where there is none, read in-process. So too when
+    other threads run (a web server's): a fork copies their locks in whatever state
+    they happen to be, and the child could wait on one forever."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def read_ahead(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:

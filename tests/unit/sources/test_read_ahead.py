@@ -1,0 +1,61 @@
+"""The reader process of large imports (hub/services/import_pipeline.py): items arrive
+in order from another process, its errors arrive here, and stopping early stops it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from hub.domain.errors import UserError
+from hub.services.import_pipeline import can_read_ahead
+from hub.services.import_pipeline import read_ahead
+
+pytestmark = pytest.mark.skipif(not can_read_ahead(), reason="needs fork")
+
+
+def _numbers(count: int) -> Iterator[tuple[int, int]]:
+    for number in range(count):
+        yield os.getpid(), number
+
+
+def test_items_come_in_order_from_another_process() -> None:
+    items = list(read_ahead(lambda: _numbers(1000)))
+    assert [number for _, number in items] == list(range(1000))
+    assert {pid for pid, _ in items} != {os.getpid()}
+
+
+def test_an_error_in_the_reader_is_raised_here_with_its_message() -> None:
+    def failing() -> Iterator[int]:
+        yield 1
+        raise UserError("big.csv: malformed CSV at line 3")
+
+    items = read_ahead(failing)
+    assert next(items) == 1
+    with pytest.raises(UserError, match="malformed CSV at line 3") as caught:
+        next(items)
+    assert any("reader process" in note for note in caught.value.__notes__)
+
+
+def test_stopping_early_stops_the_reader() -> None:
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield b"x" * 100_000  # more than a pipe holds: the reader blocks until read
+
+    items = read_ahead(endless)
+    assert next(items) == b"x" * 100_000
+    items.close()  # terminates and joins the child; returns at once
+
+
+def test_no_reader_process_while_other_threads_run() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not can_read_ahead()
+    finally:
+        stop.set()
+        thread.join()
+    assert can_read_ahead()
