@@ -212,3 +212,17 @@ def test_an_active_plan_and_a_proposal_in_review_are_both_shown(portal: Portal) 
     assert "30 december 2026: € 750,00" in html  # the active plan's second instalment
     assert "Uw voorstel voor een betalingsregeling wordt beoordeeld." in html
     assert "15 juli 2027: € 187,50" in html  # the proposal's last instalment
+
+
+def test_what_needs_a_person_lands_in_the_owners_worklist(portal: Portal) -> None:
+    from hub.services.worklist import worklist
+
+    portal.post("copy-request", {"invoice": "A-2"})
+    portal.post("paid", {"paid_on": "2026-11-22"})
+    with portal.hub.engine.connect() as c:
+        rows = worklist(c, as_of=portal.hub.clock.today(), owner="ann@example.com")
+        bobs = worklist(c, as_of=portal.hub.clock.today(), owner="bob@example.com")
+    (row,) = rows
+    assert row.customer_code == "ACME"
+    assert len(row.open_task_ids) == 2
+    assert bobs == []
