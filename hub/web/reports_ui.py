@@ -3,11 +3,15 @@ step and channel, collector productivity; SVG charts and CSV/XLSX downloads."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint
+from flask import current_app
 from flask import render_template
 from flask import request
 from markupsafe import Markup
@@ -33,6 +37,7 @@ from hub.web.report_tables import Table
 reports = Blueprint("reports", __name__)
 READERS = (Role.MANAGER, Role.FINANCE, Role.ADMIN, Role.READ_ONLY)
 MAX_MONTHS = 24
+CACHE_SECONDS = 300.0
 
 
 def _period() -> ReportPeriod:
@@ -48,11 +53,43 @@ def _period() -> ReportPeriod:
     return ReportPeriod(as_of, int(months_raw))
 
 
+class TableCache:
+    """Report tables kept for a few minutes per web process: aging, DSO and CEI read the
+    whole ledger, and the page, its CSV and its XLSX ask for the same figures."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS) -> None:
+        self.seconds = seconds
+        self._tables: dict[tuple[str, date, int], tuple[float, Table]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, name: str, period: ReportPeriod, build: Callable[[], Table]) -> Table:
+        key = (name, period.as_of, period.months)
+        now = time.monotonic()
+        with self._lock:
+            found = self._tables.get(key)
+        if found is not None and now - found[0] < self.seconds:
+            return found[1]
+        table = build()
+        with self._lock:
+            self._tables = {k: v for k, v in self._tables.items() if now - v[0] < self.seconds}
+            self._tables[key] = (now, table)
+        return table
+
+
+def _cache() -> TableCache:
+    app = current_app
+    cache: TableCache | None = app.extensions.get("hub.report_cache")
+    if cache is None:
+        cache = app.extensions.setdefault("hub.report_cache", TableCache())
+    return cache
+
+
 def _table(name: str, viewer: Viewer, period: ReportPeriod) -> Table:
     build = TABLES.get(name)
     if build is None:
         raise NotFound(f"no report called {name!r}; choose one of {', '.join(TABLES)}")
-    table = build(hub().engine, period)
+    engine = hub().engine
+    table = _cache().get(name, period, lambda: build(engine, period))
     if name == "productivity" and viewer.role == Role.MANAGER:  # their own team only
         with hub().engine.connect() as connection:
             team = {u.email.lower() for u in list_users(connection)
