@@ -33,9 +33,13 @@ _ITEM, _DONE, _FAILED = 0, 1, 2
 
 def can_read_ahead() -> bool:
     """Fork is what makes this cheap; where there is none, read in-process. So too when
-    other threads run (a web server's): a fork copies their locks in whatever state
-    they happen to be, and the child could wait on one forever."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    other threads do work (a threaded server's): a fork copies their locks in whatever
+    state they happen to be, and the child could wait on one forever. Daemon helpers
+    such as the progress bar's monitor hold nothing the reader uses."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    return all(thread.daemon or thread is threading.main_thread()
+               for thread in threading.enumerate())
 
 
 def read_ahead(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:

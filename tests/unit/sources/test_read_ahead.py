@@ -3,11 +3,13 @@ in order from another process, its errors arrive here, and stopping early stops 
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from collections.abc import Iterator
 
 import pytest
+from tqdm import tqdm
 
 from hub.domain.errors import UserError
 from hub.services.import_pipeline import can_read_ahead
@@ -49,13 +51,24 @@ def test_stopping_early_stops_the_reader() -> None:
     items.close()  # terminates and joins the child; returns at once
 
 
-def test_no_reader_process_while_other_threads_run() -> None:
+@pytest.mark.parametrize(("daemon", "allowed"), [(False, False), (True, True)])
+def test_no_reader_process_while_other_threads_work(daemon: bool, allowed: bool) -> None:
     stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
+    thread = threading.Thread(target=stop.wait, daemon=daemon)
     thread.start()
     try:
-        assert not can_read_ahead()
+        assert can_read_ahead() is allowed
     finally:
         stop.set()
         thread.join()
     assert can_read_ahead()
+
+
+def test_the_progress_bar_does_not_prevent_reading_ahead() -> None:
+    bar = tqdm(total=10, disable=False, file=io.StringIO(), mininterval=0)
+    try:
+        bar.update(1)
+        assert any(thread.name == "tqdm_monitor" for thread in threading.enumerate())
+        assert can_read_ahead()
+    finally:
+        bar.close()
