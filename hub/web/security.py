@@ -74,8 +74,6 @@ def check_csrf() -> None:
     """Refuse a state-changing request whose token does not match the session's."""
     if request.method in _SAFE_METHODS or request.routing_exception is not None or _is_exempt():
         return
-    if current_app.config.get("HUB_CSRF_DISABLED"):
-        return
     expected = session.get("_csrf")
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
