@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy import Table
 from sqlalchemy import exists
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
@@ -64,7 +65,7 @@ def _open_after_update(amount: int, file_open: int | None, allocated: int) -> in
     return hub_open if file_open is None else min(file_open, hub_open)
 
 
-def _has_rows(connection: Connection, table: Any) -> bool:
+def _has_rows(connection: Connection, table: Table) -> bool:
     return bool(connection.scalar(select(exists().select_from(table))))
 
 
