@@ -61,6 +61,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("team.team_page", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
     ("reports.index", "Reports", frozenset()),
     ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
+    ("outbox.outbox_page", "Outbox", frozenset({"manager", "finance", "admin", "read_only"})),
     ("admin.audit", "Audit log", frozenset({"admin"})),
 )
 
