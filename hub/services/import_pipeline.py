@@ -50,6 +50,7 @@ def read_ahead(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
     """
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
+    _widen(receiver)
     child = context.Process(target=_produce, args=(produce, sender), name="import reader",
                             daemon=True)
     child.start()
@@ -73,6 +74,26 @@ def read_ahead(produce: Callable[[], Iterator[T]]) -> Generator[T, None, None]:
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+PIPE_BYTES = 16 << 20  # about 16 chunks of invoices
+
+
+def _widen(pipe: Connection) -> None:
+    """Let the reader run several chunks ahead. With the default 64 kB the two processes
+    take turns at every chunk, and on a busy machine each turn waits for the scheduler
+    to wake the other one up. Linux only; unprivileged users may get 1 MB at most."""
+    import fcntl  # noqa: PLC0415 - POSIX only; this module is imported everywhere
+
+    setter = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setter is None:
+        return
+    for size in (PIPE_BYTES, 1 << 20):
+        try:
+            fcntl.fcntl(pipe.fileno(), setter, size)
+        except OSError:
+            continue
+        return
 
 
 def _produce(produce: Callable[[], Iterator[Any]], sender: Connection) -> None:
