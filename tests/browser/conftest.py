@@ -20,28 +20,23 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from playwright.sync_api import Browser
+from playwright.sync_api import Page
+from playwright.sync_api import expect
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain.clock import FixedClock
 from hub.services.staff_auth import Hashing
+from hub.web import create_app
 from tests.conftest import NOW
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
 
-if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed (apt-get install chromium)",
-                allow_module_level=True)
-
-from playwright.sync_api import Browser  # noqa: E402
-from playwright.sync_api import Page  # noqa: E402
-from playwright.sync_api import expect  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-from hub.web import create_app  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +79,8 @@ expect.set_options(timeout=30_000)  # assertions wait this long on a busy CI mac
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed (apt-get install chromium)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                               args=["--no-sandbox", "--disable-gpu"])
