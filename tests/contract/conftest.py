@@ -3,6 +3,7 @@ Google Sheets and the fake Smartsheet, through the real client libraries)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +44,14 @@ class Rig:
     def sync(self, *, write: bool = True) -> SyncReport:
         sync = SheetSync(self.hub.engine, self.backend, self.layout)
         return sync.run(as_of=AS_OF, now=self.hub.clock.now(), write=write)
+
+
+def sqlite_copy(tmp_path: Path, template: Path) -> str:
+    """A migrated SQLite ledger. The backend contract does not depend on the database, so
+    these modules run on SQLite only; tests/integration/sheets runs the sync on both."""
+    path = tmp_path / "hub.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
 
 
 def add_account(hub: Hub, code: str, owner: str, *, name: str | None = None,

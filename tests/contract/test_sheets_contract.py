@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
 from hub.ledger.tables import customers
@@ -13,6 +16,12 @@ from tests.contract.conftest import BOB
 from tests.contract.conftest import BOOK
 from tests.contract.conftest import Rig
 from tests.contract.conftest import add_account
+from tests.contract.conftest import sqlite_copy
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def _kinds(rig: Rig, code: str) -> list[str]:

@@ -22,6 +22,7 @@ from tests.contract.conftest import AS_OF
 from tests.contract.conftest import BOB
 from tests.contract.conftest import add_account
 from tests.contract.conftest import portfolio
+from tests.contract.conftest import sqlite_copy
 from tests.contract.sheet_sides_remote import SPREADSHEET
 from tests.contract.sheet_sides_remote import GoogleSide
 from tests.contract.sheet_sides_remote import SmartsheetSide
@@ -36,6 +37,12 @@ LAYOUT = load_layout()
 def _sync(hub: Hub, backend: object, *, as_of: date = AS_OF) -> SyncReport:
     return SheetSync(hub.engine, backend, LAYOUT).run(  # type: ignore[arg-type]
         as_of=as_of, now=hub.clock.now())
+
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 # -- Google Sheets -------------------------------------------------------------------------
