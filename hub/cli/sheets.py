@@ -21,10 +21,15 @@ def sync_summary(report: SyncReport, *, write: bool) -> str:
             state = "open or locked, retried next cycle" if book.busy else "not synced"
             lines.append(f"  {book.book}: {state}: {book.error}")
             continue
+        if book.untouched:
+            lines.append(f"  {book.book}: unchanged since the hub wrote it, nothing to read")
+            continue
+        written = (f", {book.written} row(s) written, {book.rows} account row(s)"
+                   if write else "")
         lines.append(f"  {book.book}: {book.edits} edit(s) taken in ({book.actions} action(s)),"
-                     f" {book.conflicts} conflict(s), {book.written} row(s) written, "
-                     f"{book.rows} account row(s), {book.calls} API call(s)"
-                     + (f", {book.restored} row(s) put right" if book.restored else ""))
+                     f" {book.conflicts} conflict(s){written}, {book.calls} API call(s)"
+                     + (f", {book.restored} row(s) put right" if book.restored and write
+                        else ""))
         lines += [f"    ! {problem}" for problem in book.problems]
         lines += [f"    - {notice}" for notice in book.notices]
     return "\n".join(lines)

@@ -69,6 +69,7 @@ class BookReport:
     notices: list[str] = field(default_factory=list)  # rows people added without a key
     error: str | None = None  # the book was not synced
     busy: bool = False
+    untouched: bool = False  # read-back: nobody changed the book since the hub wrote it
 
 
 @dataclass(slots=True)
@@ -132,7 +133,8 @@ class SheetSync:
         snapshot = self.backend.read(name, self.layout, remote_id=remote, for_write=write)
         report.calls += snapshot.calls
         if snapshot.untouched and not write:
-            return  # nobody has changed the book since the hub wrote it
+            report.untouched = True  # nobody has changed the book since the hub wrote it
+            return
         reading = read_changes(snapshot, state, self.layout)
         report.unkeyed = len(reading.unkeyed)
         report.restored = len(reading.deleted) + reading.moved
