@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from click.testing import Result
 
 from hub.bootstrap import Hub
 from hub.cli import cli
+from hub.services import imports
+from hub.services.import_pipeline import read_ahead as run_in_child
 from tests.integration.imports.conftest import INVOICE_HEADER
 from tests.integration.imports.conftest import Writer
 
@@ -64,3 +69,24 @@ def test_presets_are_listed_with_their_columns(hub: Hub) -> None:
     result = _invoke(hub, "presets")
     assert result.exit_code == 0
     assert "  invoices: invoice_number←invoiceNumber, customer_id←customerID," in result.output
+
+
+def test_a_large_file_is_read_in_a_second_process_with_the_same_outcome(
+        hub: Hub, write_csv: Writer, monkeypatch: pytest.MonkeyPatch) -> None:
+    readers: list[str] = []
+
+    def spied(produce: Callable[[], Iterator[object]]) -> Iterator[object]:
+        readers.append("started")
+        return run_in_child(produce)
+
+    monkeypatch.setattr(imports, "run_in_child", spied)
+    rows = [[f"INV-{i}", f"C{i % 50}", f"Customer {i % 50}", "2026-10-01", "2026-10-31",
+             "EUR", "10.00", "", "no", "no", "", ""] for i in range(imports.READ_AHEAD_ROWS)]
+    rows[100][3] = "yesterday"
+    result = _invoke(hub, "invoices", str(write_csv("big.csv", INVOICE_HEADER, rows)))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1:5] == ["  created       19,999", "  updated            0",
+                          "  unchanged          0", "  rejected           1"]
+    assert "  customers created 50" in lines
+    assert readers == ["started"]
