@@ -127,6 +127,8 @@ def build(hub: Hub, count: int) -> tuple[dict[str, list[str]], str]:
         for collector in COLLECTORS:
             set_password(connection, collector, PASSWORD, actor="bench", now=NOW)
         token = create_token(connection, name="bench", role="finance", actor="bench", now=NOW)
+    with engine.begin() as connection:  # planner statistics, as a live database has them
+        connection.execute(sa.text("ANALYZE"))
     return owned, token
 
 
