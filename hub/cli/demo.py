@@ -24,18 +24,34 @@ from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
 from hub.domain.model import Role
 from hub.domain.model import User
+from hub.ledger.outbox import set_address
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
+from hub.ledger.users import list_users
 from hub.ledger.users import upsert_users
 from hub.services import payments as payment_service
+from hub.services.demo import DOMAIN
 from hub.services.demo import DemoPortfolio
 from hub.services.demo import generate
 from hub.services.demo_statement import camt053
 from hub.services.reports import aging_report
+from hub.services.staff_auth import set_password
 from sync.sources.bank import read_statement
 
 ACTOR = "demo"
+# Printed by the demo so people can sign in; a demo ledger holds no real data.
+DEMO_PASSWORD = "collect-the-cash"  # noqa: S105 - printed on purpose
+STAFF = [("Fenna de Boer", "fenna.deboer", Role.FINANCE, "Finance"),
+         ("Alex Admin", "admin", Role.ADMIN, None),
+         ("Rita Reader", "rita.reader", Role.READ_ONLY, None)]
+STREETS = {"NL": ("Keizersgracht", "1015 CJ", "Amsterdam"),
+           "BE": ("Meir", "2000", "Antwerpen"),
+           "DE": ("Friedrichstraße", "10117", "Berlin"),
+           "GB": ("High Street", "EC1A 1BB", "London"),
+           "PL": ("ul. Marszałkowska", "00-001", "Warszawa"),
+           "ES": ("Calle Mayor", "28013", "Madrid"),
+           "US": ("Main Street", "10001", "New York, NY")}
 
 
 @dataclass
@@ -89,8 +105,12 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
     people = [User(email=row["email"], name=row["name"], role=Role(row["role"]),
                    department=row["department"], manager_email=row["manager_email"] or None)
               for row in portfolio.users]
+    people += [User(email=f"{login}@{DOMAIN}", name=name, role=role, department=department)
+               for name, login, role, department in STAFF]
     with hub.engine.begin() as connection:
         upsert_users(connection, people, now)
+        for person in people:
+            set_password(connection, person.email, DEMO_PASSWORD, actor=ACTOR, now=now)
     lines = [f"Demo portfolio (seed {seed}, as of {today}) in {hub.settings.database_url}",
              f"  files: {files.folder}"]
     for kind, path in (("customers", files.customers), ("invoices", files.invoices),
@@ -99,6 +119,7 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
                              clock=hub.clock)
         lines.append(f"  {kind:<10} created {result.created:>6}  updated {result.updated:>5}  "
                      f"unchanged {result.unchanged:>6}  rejected {result.rejected}")
+    _addresses(hub, portfolio)
     parsed = read_statement(files.statement)
     statement = payment_service.import_statement(
         hub.engine, parsed.payments, source=parsed.source, sha256=parsed.sha256, actor=ACTOR,
@@ -108,6 +129,19 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
     lines.append(f"  built in {time.perf_counter() - started:.1f} s; "
                  f"{len(people)} users ({', '.join(sorted({p.department or '' for p in people}))})")
     return lines
+
+
+def _addresses(hub: Hub, portfolio: DemoPortfolio) -> None:
+    """Postal addresses, so letters (pre-legal notices) can be printed for demo debtors."""
+    now = hub.clock.now()
+    with hub.engine.begin() as connection:
+        ids = {row.code: row.id
+               for row in connection.execute(sa.select(customers.c.code, customers.c.id))}
+        for number, row in enumerate(portfolio.customers, start=1):
+            street, postcode, city = STREETS[row["country"]]
+            set_address(connection, ids[row["customer_id"]], lines=[f"{street} {number}"],
+                        postcode=postcode, city=city, country=row["country"],
+                        attention=row["contact_name"] or None, now=now)
 
 
 def result_line(result: payment_service.PaymentsResult) -> str:
@@ -144,6 +178,43 @@ def _ledger_lines(hub: Hub) -> list[str]:
     ]
 
 
+def _most_overdue_debtor(hub: Hub) -> str | None:
+    """A debtor worth showing in the portal: open, overdue invoices, not excluded."""
+    with hub.engine.connect() as connection:
+        return connection.execute(
+            sa.select(customers.c.code).join(invoices, invoices.c.customer_id == customers.c.id)
+            .where(invoices.c.open_minor > 0, invoices.c.due_date < hub.clock.today(),
+                   ~customers.c.excluded, ~invoices.c.disputed)
+            .group_by(customers.c.code).order_by(sa.func.count().desc(), customers.c.code)
+            .limit(1)).scalar()
+
+
+def _run_cycle(hub: Hub) -> str:
+    from hub.cli.cycle import summary  # noqa: PLC0415 - the cycle's own wording
+    from hub.cycle_wiring import build_cycle  # noqa: PLC0415
+    from hub.cycle_wiring import cycle_options  # noqa: PLC0415
+
+    report = build_cycle(hub).run(cycle_options(hub, actor=ACTOR))
+    return summary(report)
+
+
+def _where_to_look(hub: Hub, host: str, port: int) -> list[str]:
+    var = hub.settings.var_dir
+    lines = ["", "Where to look:",
+             f"  worklists (Excel)   {var / 'sheets'}  (one workbook per department)",
+             f"  mail sent           {var / 'mail'}  (.eml files; also the outbox page)",
+             f"  web app             http://{host}:{port}/",
+             f"  sign in as          any demo user below, password {DEMO_PASSWORD!r}"]
+    with hub.engine.connect() as connection:
+        for person in list_users(connection):
+            lines.append(f"    {person.role.value:<10} {person.email:<45} "
+                         f"{person.department or ''}")
+    code = _most_overdue_debtor(hub)
+    if code is not None:
+        lines.append(f"  debtor portal       {hub.portal_links().portal_url(code)}  ({code})")
+    return lines
+
+
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
 
@@ -154,13 +225,19 @@ def register(cli: click.Group) -> None:
                   default=400, show_default=True)
     @click.option("--reset", is_flag=True,
                   help="Start from an empty embedded ledger (removes var/hub.db).")
+    @click.option("--no-serve", "no_serve", is_flag=True,
+                  help="Build everything and exit instead of serving the web app.")
+    @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
     @click.pass_context
-    def demo_command(ctx: click.Context, seed: int, customers_count: int, reset: bool) -> None:
-        """Build a realistic demo portfolio in the ledger and print a summary.
+    def demo_command(ctx: click.Context, *, seed: int, customers_count: int, reset: bool,
+                     no_serve: bool, port: int) -> None:
+        """Build a realistic demo portfolio, run today's cycle, then serve the web app.
 
         Several hundred customers in seven countries, five languages and four
         currencies, twelve months of invoices, payments by CSV and a camt.053
-        statement. Running it again on the same day changes nothing.
+        statement; then the collections cycle: decisions, worklists in
+        var/sheets, reminders in var/mail. Running it again on the same day changes
+        nothing. Ends with the web app on http://127.0.0.1:PORT/ (Ctrl+C stops it).
         """
         hub = get_hub(ctx)
         if reset:
@@ -170,3 +247,14 @@ def register(cli: click.Group) -> None:
             click.echo(line)
         click.echo("")
         aging_output(aging_report(hub.engine, hub.clock.today(), "currency"), "table")
+        click.echo("")
+        click.echo(_run_cycle(hub))
+        host = "127.0.0.1"
+        for line in _where_to_look(hub, host, port):
+            click.echo(line)
+        if no_serve:
+            return
+        from hub.web import create_app  # noqa: PLC0415 - only when serving
+
+        click.echo(f"\nserving on http://{host}:{port}/ ; Ctrl+C stops")
+        create_app(hub).run(host=host, port=port, debug=False, use_reloader=False)

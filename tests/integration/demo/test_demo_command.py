@@ -20,7 +20,7 @@ from hub.ledger.tables import users
 def _demo(hub: Hub, *args: str) -> Result:
     env = {"HUB_DATABASE_URL": hub.settings.database_url,
            "HUB_VAR_DIR": str(hub.settings.var_dir)}
-    return CliRunner().invoke(cli, ["demo", "--customers", "80", *args], env=env)
+    return CliRunner().invoke(cli, ["demo", "--customers", "80", "--no-serve", *args], env=env)
 
 
 def _count(hub: Hub, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
@@ -37,7 +37,7 @@ def test_demo_builds_a_varied_portfolio_and_summarises_it(hub: Hub) -> None:
         written = sum(1 for _ in csv.DictReader(handle))
     assert _count(hub, customers) == 80
     assert _count(hub, invoices) == written > 80 * 6
-    assert _count(hub, users) == 11
+    assert _count(hub, users) == 14  # collectors, managers, finance, admin, read-only
     with hub.engine.connect() as connection:
         kinds = set(connection.execute(sa.select(customers.c.kind)).scalars())
         currencies = set(connection.execute(sa.select(invoices.c.currency)).scalars())
@@ -74,3 +74,23 @@ def test_reset_is_refused_outside_the_embedded_ledger(hub: Hub) -> None:
     else:
         assert result.exit_code == 2
         assert "--reset only removes the embedded SQLite ledger" in result.output
+
+
+def test_the_demo_runs_the_cycle_and_says_where_to_look(hub: Hub) -> None:
+    result = _demo(hub)
+    assert result.exit_code == 0, result.output
+    cycle = re.search(r"cycle \d{4}-\d\d-\d\d: done .*\n  evaluated\s+80 ", result.output)
+    assert cycle is not None, result.output
+    var = hub.settings.var_dir
+    assert sorted(p.name for p in (var / "sheets").glob("*.xlsx")) == [
+        "Finance.xlsx", "Operations.xlsx", "Sales.xlsx"]
+    assert list((var / "mail").glob("*.eml")), "reminders land in the local mail folder"
+    assert "password 'collect-the-cash'" in result.output
+    assert re.search(r"finance\s+fenna.deboer@", result.output)
+    link = re.search(r"debtor portal\s+(http://127.0.0.1:5000(/portal/\S+))", result.output)
+    assert link is not None, result.output
+    from hub.web import create_app
+
+    page = create_app(hub, {"TESTING": True}).test_client().get(link[2])
+    assert page.status_code == 200
+    assert "INV-20" in page.get_data(as_text=True), "the debtor sees their open invoices"
