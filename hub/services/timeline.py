@@ -50,17 +50,43 @@ class TimelinePage:
     older_than: int | None  # pass as `before_id` for the next page; None at the start
 
 
+# Named filters of the timeline: (kind prefixes, sources). An event matches when its kind
+# starts with one of the prefixes or it came through one of the sources (data.source).
+FILTERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "decision": (("decision.",), ("rules",)),
+    "message": (("message.",), ()),
+    "payment": (("payment.", "credit"), ()),
+    "promise": (("promise.",), ()),
+    "plan": (("plan.",), ()),
+    "dispute": (("dispute.",), ()),
+    "hold": (("sales_hold.", "legal.", "customer.excluded", "customer.included"), ()),
+    "sheet": (("sheet.",), ("sheet",)),
+    "chat": (("chat.",), ("slack", "teams")),
+    "portal": (("portal.",), ("portal",)),
+    "task": (("task.", "account."), ()),
+    "note": (("note.",), ()),
+}
+
+
+def _matching(name: str) -> sa.ColumnElement[bool]:
+    prefixes, sources = FILTERS[name]
+    conditions = [events.c.kind.startswith(p, autoescape=True) for p in prefixes]
+    if sources:
+        conditions.append(events.c.data["source"].as_string().in_(sources))
+    return sa.or_(*conditions)
+
+
 def timeline(connection: Connection, customer_id: int, *, limit: int = 100,
              before_id: int | None = None, kinds: str | None = None) -> TimelinePage:
-    """Newest first; `kinds` keeps events whose kind starts with it ("payment")."""
+    """Newest first; `kinds` names one of FILTERS ("payment", "sheet", "chat"...)."""
     query = (sa.select(events, invoices.c.number.label("invoice_number"))
              .outerjoin(invoices, invoices.c.id == events.c.invoice_id)
              .where(events.c.customer_id == customer_id)
              .order_by(events.c.id.desc()).limit(limit + 1))
     if before_id is not None:
         query = query.where(events.c.id < before_id)
-    if kinds:
-        query = query.where(events.c.kind.startswith(kinds, autoescape=True))
+    if kinds in FILTERS:
+        query = query.where(_matching(kinds))
     rows = connection.execute(query).all()
     entries = [TimelineEntry(id=r.id, occurred_at=r.occurred_at, actor=r.actor, kind=r.kind,
                              summary=r.summary, invoice_number=r.invoice_number,

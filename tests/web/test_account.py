@@ -104,3 +104,25 @@ def test_read_only_staff_see_no_actions(staffed: Hub,
     page = as_user("ro@example.com").get("/accounts/ACME").get_data(as_text=True)
     assert "Acme Trading BV" in page
     assert "/act/" not in page
+
+
+def test_the_timeline_filters_by_kind_and_by_channel(staffed: Hub,
+                                                     as_user: Callable[[str], FlaskClient]) -> None:
+    _history(staffed)
+    now = staffed.clock.now()
+    with staffed.engine.begin() as connection:
+        add_event(connection, customer_id=1, kind="account.contacted", actor="ann@example.com",
+                  now=now, summary="contacted from a Slack button", data={"source": "slack"})
+        add_event(connection, customer_id=1, kind="promise.recorded", actor="ann@example.com",
+                  now=now, summary="promise typed into the sheet", data={"source": "sheet"})
+    ann = as_user("ann@example.com")
+    chat = ann.get("/accounts/ACME?kinds=chat").get_data(as_text=True)
+    assert "contacted from a Slack button" in chat
+    assert "promise typed into the sheet" not in chat
+    sheet = ann.get("/accounts/ACME?kinds=sheet").get_data(as_text=True)
+    assert "promise typed into the sheet" in sheet
+    assert "status set to promised in the sheet" in sheet  # kind sheet.edited
+    assert "contacted from a Slack button" not in sheet
+    rules = ann.get("/accounts/ACME?kinds=decision").get_data(as_text=True)
+    assert "firm reminder (business ladder)" in rules
+    assert "promise typed into the sheet" not in rules
