@@ -88,8 +88,13 @@ def _done(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
 
 def _snooze(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     now = hub().clock.now()
-    until = (_date(form, "until", "snooze until") if form.get("until")
-             else hub().clock.today() + timedelta(days=int(form.get("days", "3") or 3)))
+    if form.get("until"):
+        until = _date(form, "until", "snooze until")
+    else:
+        days = form.get("days", "3").strip() or "3"
+        if not days.isdigit() or not 1 <= int(days) <= 365:
+            raise UserError(f"snooze: {days!r} is not a number of days from 1 to 365")
+        until = hub().clock.today() + timedelta(days=int(days))
     tasks.snooze(c, customer_code=code, until=until, actor=viewer.email, source=SOURCE, now=now)
     return f"{code}: snoozed until {until}."
 

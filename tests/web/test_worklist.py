@@ -119,3 +119,12 @@ def test_a_long_list_shows_the_most_urgent_first_then_more(
     more = ann.get("/worklist?limit=100").get_data(as_text=True)
     assert len(_rows(more)) == 60
     assert "Show more" not in more
+
+
+def test_a_snooze_for_an_odd_number_of_days_is_refused(
+        with_tasks: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    page = post(ann, "snooze", page, customer="ACME", days="soon")
+    assert "Not saved: snooze: &#39;soon&#39; is not a number of days" in page
+    assert "ACME" in _rows(page)
