@@ -86,7 +86,7 @@ def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address
             policy: LockoutPolicy) -> SignInResult:
     """Check a password; count failures per address and lock the account for a while
     after `policy.max_failures` in a row. Every attempt lands in the audit log."""
-    email = email.strip().lower()
+    email = email.strip().lower()[:320]  # the longest address there is; longer is a typo
     with engine.begin() as connection:
         state = staff.sign_in_state_for(connection, email)
         user = staff.user_by_email(connection, email)
