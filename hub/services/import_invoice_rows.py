@@ -64,9 +64,10 @@ def status_of(amount_minor: int, open_minor: int) -> str:
     return _PARTLY if open_minor < amount_minor else _OPEN
 
 
-def pack(record: InvoiceRecord) -> PackedInvoice:
+def pack(record: InvoiceRecord, keep_cells: bool = True) -> PackedInvoice:
     """An invoice (a positive amount) as it would be created. A `settled_on` date with
-    money still open makes it paid: SETTLED is the amount a settlement must cover."""
+    money still open makes it paid: SETTLED is the amount a settlement must cover.
+    CELLS, the row as read, is only needed if the ledger may refuse the row."""
     currency = record.currency
     scale = _scale(currency)
     amount = int(record.amount.scaleb(scale))
@@ -81,7 +82,7 @@ def pack(record: InvoiceRecord) -> PackedInvoice:
             record.due_date.isoformat(), currency, amount, open_minor,
             status_of(amount, open_minor), bool(record.disputed), bool(record.excluded),
             record.document_ref, record.description, record.digest(),
-            record.line, record.cells, file_open,
+            record.line, record.cells if keep_cells else (), file_open,
             None if settled_on is None else settled_on.isoformat(), settled)
 
 
@@ -116,13 +117,18 @@ def _unpack_chunk(rejects: list[RejectedRow], customers: list[NewCustomer],
 class InvoiceRows:
     """Checks that need the whole file (state is kept from chunk to chunk)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_cells: bool = True) -> None:
+        """`keep_cells=False`: the ledger can refuse none of the rows (its invoice and
+        credit-note tables are empty), so packed rows leave out the cells a rejects file
+        would need: a third of what crosses the pipe."""
         self._seen: dict[str, int] = {}  # number -> line, to refuse duplicates in the file
         self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
+        self._keep_cells = keep_cells
 
     def prepare(self, records: list[ImportRecord]) -> PreparedInvoices:
         prepared = PreparedInvoices()
         seen, facts_of, invoices = self._seen, self._customer_facts, prepared.invoices
+        keep_cells = self._keep_cells
         for record in cast(list[InvoiceRecord], records):
             line = record.line
             known = facts_of.get(record.customer_code)
@@ -136,7 +142,7 @@ class InvoiceRows:
             if record.amount < 0:
                 prepared.credits.append(record)
             else:
-                invoices.append(pack(record))
+                invoices.append(pack(record, keep_cells))
         return prepared
 
     def _file_problem(self, record: InvoiceRecord, first_named: list[NewCustomer]) -> str | None:

@@ -75,7 +75,6 @@ class InvoiceImport:
         self._context = context
         self.customers = CustomerCodes(connection, context)
         self.counts = Counts()
-        self._rows = InvoiceRows()
         self._per_customer: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._created: Counter[str] = Counter()  # customer code -> invoices created
         # Dates arrive as ISO text, which both databases read as a date.
@@ -89,6 +88,7 @@ class InvoiceImport:
         # by InvoiceRows), so a first import skips the lookups.
         self._invoices_exist = _has_rows(connection, invoices)
         self._credit_notes_exist = _has_rows(connection, credit_notes)
+        self._rows = InvoiceRows(keep_cells=self._invoices_exist or self._credit_notes_exist)
         self._indexes = DeferredIndexes.start(connection, invoices, context.expected_rows,
                                               _DEFERRED_INDEXES)
 
@@ -110,7 +110,7 @@ class InvoiceImport:
             if self._invoices_exist else {}
         existing_credits = rows_by_key(self._connection, credit_notes, "number", numbers) \
             if self._credit_notes_exist else {}
-        if existing or existing_credits:
+        if existing or existing_credits:  # never on a first import: rows without cells
             fresh, changed = self._classify(rows, existing, existing_credits, rejects)
         else:
             fresh, changed = rows, []
