@@ -41,7 +41,6 @@ from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
 from hub.services.assignees import Directory
 from hub.services.holds import release_hold
-from hub.services.tasks import insert_task
 from hub.services.tasks import task_event
 
 ACTOR = "rules"
@@ -120,6 +119,7 @@ class _Writer:
         self.event_rows: list[dict[str, Any]] = []
         self.messages: list[OutboxMessage] = []
         self.charges: list[dict[str, Any]] = []
+        self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
@@ -157,6 +157,7 @@ class _Writer:
         self._flush_messages()
         self._flush_charges()
         self._flush_holds()
+        self._flush_tasks()
         add_events(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:
@@ -170,6 +171,20 @@ class _Writer:
         if rows:
             self.connection.execute(outbox.insert(), rows)
         self.counts["messages"] += len(rows)
+
+    def _flush_tasks(self) -> None:
+        """One executemany, then the new ids by key for the timeline events."""
+        if not self.task_rows:
+            return
+        self.connection.execute(tasks.insert(), self.task_rows)
+        ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.task_rows])
+        for row in self.task_rows:
+            event = task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
+                               assignee=row["assignee"], due_date=row["due_date"],
+                               reason=row["reason"], actor=ACTOR, now=self.context.now,
+                               source="rules")
+            self.event_rows.append(self._event(event["customer_id"], event["kind"],
+                                               event["summary"], event["data"]))
 
     def _flush_holds(self) -> None:
         """New sales holds (an account already on hold keeps its hold), set at a time."""
@@ -266,18 +281,15 @@ class _Writer:
             self.counts["tasks_already_open"] += 1
             return
         decision = item.decision
-        reason = f"{decision.step or decision.rule} ({decision.source})"
-        due = self.context.as_of + timedelta(days=due_in_days)
-        task_id = insert_task(
-            self.connection, customer_id=item.customer_id, task_type=task_type,
-            assignee=assignee, due_date=due, reason=reason, actor=ACTOR, now=self.context.now,
-            key=f"{decision.key}|{task_type}", source="rules", decision_key=decision.key)
         self.open_tasks.add((item.customer_id, task_type))
-        event = task_event(item.customer_id, task_id, task_type=task_type, assignee=assignee,
-                           due_date=due, reason=reason, actor=ACTOR, now=self.context.now,
-                           source="rules")
-        self.event_rows.append(self._event(event["customer_id"], event["kind"],
-                                           event["summary"], event["data"]))
+        self.task_rows.append({
+            "customer_id": item.customer_id, "task_type": task_type, "assignee": assignee,
+            "due_date": self.context.as_of + timedelta(days=due_in_days), "state": "open",
+            "snoozed_until": None, "key": f"{decision.key}|{task_type}",
+            "reason": f"{decision.step or decision.rule} ({decision.source})",
+            "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
+            "source": "rules", "closed_at": None, "closed_by": None,
+            "created_at": self.context.now, "updated_at": self.context.now})
         self.counts["tasks"] += 1
 
     def _escalate(self, item: _Item) -> None:
