@@ -46,20 +46,8 @@ def priority(days_overdue: int, overdue_minor: int, score: int | None) -> int:
 
 def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
              department: str | None = None) -> list[WorklistRow]:
-    open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
-                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
-    query = (sa.select(tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
-                       tasks.c.snoozed_until)
-             .join(customers, customers.c.id == tasks.c.customer_id).where(open_due)
-             .order_by(tasks.c.due_date, tasks.c.id))
-    if owner is not None:
-        query = query.where(sa.or_(tasks.c.assignee == owner,
-                                   sa.and_(tasks.c.assignee.is_(None),
-                                           customers.c.owner == owner)))
-    if department is not None:
-        query = query.where(customers.c.department == department)
     task_rows: dict[int, list[Any]] = defaultdict(list)
-    for row in connection.execute(query):
+    for row in _open_tasks(connection, as_of, owner, department):
         task_rows[row.customer_id].append(row)
     if not task_rows:
         return []
@@ -68,6 +56,30 @@ def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
             for customer, extra in _details(connection, ids, as_of)]
     rows.sort(key=lambda row: (-row.priority, row.customer_code))
     return rows
+
+
+def _open_tasks(connection: Connection, as_of: date, owner: str | None,
+                department: str | None) -> list[Any]:
+    """Open tasks due by `as_of`, not snoozed, in due order.
+
+    For one person the tasks assigned to them and the unassigned tasks of the accounts
+    they own are read by two indexed queries: an OR across the join would make the
+    database read every open task in the company for every page view."""
+    open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
+                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
+    columns = (tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
+               tasks.c.snoozed_until)
+    joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
+    if department is not None:
+        joined = joined.where(customers.c.department == department)
+    if owner is None:
+        queries = [joined.where(open_due)]
+    else:
+        queries = [joined.where(open_due, tasks.c.assignee == owner),
+                   joined.where(open_due, tasks.c.assignee.is_(None),
+                                customers.c.owner == owner)]
+    found = {row.id: row for query in queries for row in connection.execute(query)}
+    return sorted(found.values(), key=lambda row: (row.due_date, row.id))
 
 
 def _details(connection: Connection, ids: list[int], as_of: date
