@@ -51,6 +51,18 @@ def test_stopping_early_stops_the_reader() -> None:
     items.close()  # terminates and joins the child; returns at once
 
 
+@pytest.fixture
+def threads_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the main thread and the threads this test starts count: threads other tests
+    left behind in the same worker process must not decide these tests."""
+    earlier = {thread for thread in threading.enumerate()
+               if thread is not threading.main_thread() and not thread.daemon}
+    real = threading.enumerate
+    monkeypatch.setattr("hub.services.import_pipeline.threading.enumerate",
+                        lambda: [thread for thread in real() if thread not in earlier])
+
+
+@pytest.mark.usefixtures("threads_of_this_test")
 @pytest.mark.parametrize(("daemon", "allowed"), [(False, False), (True, True)])
 def test_no_reader_process_while_other_threads_work(daemon: bool, allowed: bool) -> None:
     stop = threading.Event()
@@ -64,6 +76,7 @@ def test_no_reader_process_while_other_threads_work(daemon: bool, allowed: bool)
     assert can_read_ahead()
 
 
+@pytest.mark.usefixtures("threads_of_this_test")
 def test_the_progress_bar_does_not_prevent_reading_ahead() -> None:
     bar = tqdm(total=10, disable=False, file=io.StringIO(), mininterval=0)
     try:
