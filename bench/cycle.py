@@ -35,6 +35,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scratch_schema import scratch_schema
+
 from hub.cycle_wiring import ladder_thresholds
 from hub.domain import events as kinds
 from hub.ledger.bulk import BulkInsert
@@ -255,19 +257,8 @@ def main() -> None:
         if not url:
             print("PostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
             continue
-        schema = f"hub_cycle_bench_{os.getpid()}"
-        admin = make_engine(url)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
-        try:
+        with scratch_schema(url, "hub_cycle_bench") as engine:
             run("PostgreSQL", engine, count, policy, args.catch_up_days)
-        finally:
-            engine.dispose()
-            with admin.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
 
 
 if __name__ == "__main__":

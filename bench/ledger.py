@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from portfolio import write_portfolio
+from scratch_schema import scratch_schema
 
 from hub.cli.imports import import_file
 from hub.domain.clock import FixedClock
@@ -120,19 +121,8 @@ def main() -> None:
         if not url:
             print("\nPostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
             return
-        schema = f"hub_bench_{os.getpid()}"
-        admin = make_engine(url)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        separator = "&" if "?" in url else "?"
-        engine = make_engine(f"{url}{separator}options=-csearch_path%3D{schema}")
-        try:
+        with scratch_schema(url, "hub_bench") as engine:
             run("PostgreSQL", engine, customers_csv, invoices_csv, args.invoices)
-        finally:
-            engine.dispose()
-            with admin.begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-            admin.dispose()
 
 
 if __name__ == "__main__":
