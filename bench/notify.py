@@ -15,6 +15,7 @@ and messages per recipient per cycle. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import tempfile
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1, help="dispatchers side by side")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per fake request
     fakes = Fakes()
     folder = Path(tempfile.mkdtemp(prefix="bench-notify-"))
     url = os.environ.get("HUB_BENCH_POSTGRES_URL") or f"sqlite:///{folder / 'hub.db'}"
