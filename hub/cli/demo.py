@@ -126,8 +126,9 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
         clock=hub.clock, rejected=len(parsed.rejected))
     lines.append(f"  statement  {result_line(statement)}")
     lines += _ledger_lines(hub)
+    departments = ", ".join(sorted({p.department for p in people if p.department}))
     lines.append(f"  built in {time.perf_counter() - started:.1f} s; "
-                 f"{len(people)} users ({', '.join(sorted({p.department or '' for p in people}))})")
+                 f"{len(people)} users (departments: {departments})")
     return lines
 
 
