@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from typing import Any
 
@@ -46,6 +47,14 @@ class _LazyHub:
         """Release pooled connections when the command ends (tests run many in one process)."""
         if self._hub is not None:
             self._hub.engine.dispose()
+
+
+def cli_actor() -> str:
+    """Who a command acts as, on the timeline: the operating-system user."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in some containers
+        return "cli"
 
 
 def get_hub(ctx: click.Context) -> Hub:

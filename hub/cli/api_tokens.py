@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
+from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cli.payments import table
 from hub.domain.model import Role
 from hub.services import api_tokens as service
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in some containers
-        return "cli"
 
 
 @click.group("api-token")
@@ -36,7 +28,7 @@ def create_command(ctx: click.Context, name: str, role: str, user_email: str | N
     """Create a token NAME and print it once (only its hash is kept)."""
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
-        token = service.create_token(connection, name=name, role=role, actor=_actor(),
+        token = service.create_token(connection, name=name, role=role, actor=cli_actor(),
                                      now=hub.clock.now(), user_email=user_email,
                                      department=department)
     click.echo(token)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date
 from datetime import datetime
 
 import click
 
+from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cycle_wiring import build_cycle
 from hub.cycle_wiring import cycle_options
@@ -21,12 +21,6 @@ EFFECTS = (("tasks", "tasks"), ("messages", "messages queued"),
 FOLLOW = (("promises_kept", "promises kept"), ("promises_broken", "promises broken"),
           ("plans_completed", "plans completed"), ("plans_broken", "plans broken"))
 
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _listing(counts: dict[str, int], names: tuple[tuple[str, str], ...]) -> str:
@@ -74,7 +68,7 @@ def cycle(ctx: click.Context, as_of: datetime | None, dry_run: bool, wait: float
     hub = get_hub(ctx)
     day: date | None = as_of.date() if as_of else None
     report = build_cycle(hub).run(cycle_options(hub, as_of=day, dry_run=dry_run, full=full,
-                                                wait_seconds=wait, actor=_actor()))
+                                                wait_seconds=wait, actor=cli_actor()))
     click.echo(summary(report))
     if report.errors:
         ctx.exit(1)

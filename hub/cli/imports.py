@@ -6,12 +6,12 @@ import use case (hub.services.imports); the demo and the benchmark use it too.
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import click
 from sqlalchemy import Engine
 
+from hub.cli import cli_actor
 from hub.domain.clock import Clock
 from hub.domain.errors import UserError
 from hub.ports import Progress
@@ -40,12 +40,6 @@ def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | No
         return import_source(engine, source, source.rejects, actor=actor, clock=clock,
                              progress=progress, read_ahead=read_ahead)
 
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in some containers
-        return "cli"
 
 
 def _report(result: ImportResult) -> str:
@@ -79,7 +73,7 @@ def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
     with open_source(file, kind, preset=preset, mapping=mapping, currency=currency,
                      rejects_dir=hub.settings.var_dir / "rejects") as source:
         progress = progress_bar(hub.settings, source.estimated_rows, f"{kind} {file.name}")
-        result = import_source(hub.engine, source, source.rejects, actor=_actor(),
+        result = import_source(hub.engine, source, source.rejects, actor=cli_actor(),
                                clock=hub.clock, progress=progress)
     click.echo(_report(result))
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cli.imports import import_group
 from hub.domain.errors import UserError
@@ -15,13 +15,6 @@ from hub.domain.money import Money
 from hub.services import payments as service
 from sync.sources.bank import ParsedStatement
 from sync.sources.bank import read_statement
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in some containers
-        return "cli"
 
 
 def _money(amount: Money) -> str:
@@ -88,7 +81,7 @@ def import_statement(ctx: click.Context, files: tuple[Path, ...]) -> None:
             parsed = read_statement(path)
             result = service.import_statement(
                 hub.engine, parsed.payments, source=parsed.source,
-                sha256=parsed.sha256, actor=_actor(), clock=hub.clock,
+                sha256=parsed.sha256, actor=cli_actor(), clock=hub.clock,
                 rejected=len(parsed.rejected))
         except UserError as exc:
             failed += 1
@@ -137,7 +130,7 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
     """
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
-        result = service.match_manually(connection, payment, list(invoices), actor=_actor(),
+        result = service.match_manually(connection, payment, list(invoices), actor=cli_actor(),
                                         today=hub.clock.today(), now=hub.clock.now())
     for number, part in result.allocations:
         click.echo(f"{_money(part)} applied to invoice {number}")

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
+from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cli.payments import table
 from hub.services import portal_links as service
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in some containers
-        return "cli"
 
 
 @click.group("portal")
@@ -35,7 +27,7 @@ def link_command(ctx: click.Context, customer: str, days: int | None) -> None:
         issued = service.issue_link(
             connection, customer_code=customer, secret=hub.settings.signing_key(),
             public_url=hub.settings.public_url, days=days or hub.settings.portal_link_days,
-            actor=_actor(), now=hub.clock.now(), record_event=True)
+            actor=cli_actor(), now=hub.clock.now(), record_event=True)
     click.echo(issued.url)
     click.echo(f"valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC for customer "
                f"{issued.customer_code}; `python app.py portal revoke` withdraws it", err=True)
@@ -49,7 +41,7 @@ def revoke_command(ctx: click.Context, link: str | None, customer: str | None) -
     """Revoke one portal LINK (the URL or its token), or all links of --customer."""
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
-        count = service.revoke_links(connection, actor=_actor(), now=hub.clock.now(),
+        count = service.revoke_links(connection, actor=cli_actor(), now=hub.clock.now(),
                                      secret=hub.settings.signing_key(), token=link,
                                      customer_code=customer)
     click.echo(f"revoked {count} link{'' if count == 1 else 's'}")
