@@ -151,6 +151,13 @@ class BookSnapshot:
     calls: int = 0
     untouched: bool = False  # nobody changed it since the hub wrote it (tabs not read)
 
+    def add(self, tab: TabSnapshot) -> None:
+        """Take in one tab read from the book: the summary tab or an owner's tab."""
+        if tab.owner == SUMMARY_KEY:
+            self.summary_present = True
+        else:
+            self.tabs[tab.owner] = tab
+
 
 @dataclass(frozen=True, slots=True)
 class TabPlan:

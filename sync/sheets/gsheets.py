@@ -188,12 +188,8 @@ class GoogleSheetsBackend:
                 grid = [[str(cell) for cell in row] for row in values.get("values", [])]
                 grids[title] = grid
                 tab = tab_snapshot(title, grid, layout)
-                if tab is None:
-                    continue
-                if tab.owner == SUMMARY_KEY:
-                    snapshot.summary_present = True
-                else:
-                    snapshot.tabs[tab.owner] = tab
+                if tab is not None:
+                    snapshot.add(tab)
         self._grids[book] = grids
         snapshot.calls = self.http.calls - calls
         return snapshot

@@ -110,12 +110,8 @@ class XlsxBackend:
         for sheet in workbook.worksheets:
             grid = [list(row) for row in sheet.iter_rows(values_only=True)]
             tab = tab_snapshot(sheet.title, grid, layout)
-            if tab is None:
-                continue
-            if tab.owner == SUMMARY_KEY:
-                snapshot.summary_present = True
-            else:
-                snapshot.tabs[tab.owner] = tab
+            if tab is not None:
+                snapshot.add(tab)
         self._parsed[book] = (signature, workbook)
         return snapshot
 
