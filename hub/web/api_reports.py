@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -10,6 +11,7 @@ from flask import Blueprint
 from flask import request
 
 from hub.domain.reports import Period
+from hub.domain.reports import PeriodRow
 from hub.domain.reports import period_ending
 from hub.services.reports import DSO_MONTHS
 from hub.services.reports import GROUPINGS
@@ -78,25 +80,23 @@ def _period_meta(as_of: date, by: str, period: Period) -> dict[str, Any]:
             "period": {"start": period.start.isoformat(), "end": period.end.isoformat()}}
 
 
-def cei() -> dict[str, Any]:
+def _period_rows(row: Callable[[PeriodRow], dict[str, Any]]) -> dict[str, Any]:
+    """CEI and the summary read the same period report; they differ in the row they show."""
     params.allow_only(*PERIOD_PARAMS, *params.PAGINATION)
     require_whole_ledger()
     as_of = _as_of()
     by = params.choice("by", GROUPINGS) or "currency"
     period = _period(as_of)
     report = period_report(the_hub().engine, as_of, by, period)
-    return _page_of([serialize.cei_row(r) for r in report.rows], _period_meta(as_of, by, period))
+    return _page_of([row(r) for r in report.rows], _period_meta(as_of, by, period))
+
+
+def cei() -> dict[str, Any]:
+    return _period_rows(serialize.cei_row)
 
 
 def summary() -> dict[str, Any]:
-    params.allow_only(*PERIOD_PARAMS, *params.PAGINATION)
-    require_whole_ledger()
-    as_of = _as_of()
-    by = params.choice("by", GROUPINGS) or "currency"
-    period = _period(as_of)
-    report = period_report(the_hub().engine, as_of, by, period)
-    return _page_of([serialize.summary_row(r) for r in report.rows],
-                    _period_meta(as_of, by, period))
+    return _period_rows(serialize.summary_row)
 
 
 def register(blueprint: Blueprint) -> None:
