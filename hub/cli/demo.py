@@ -24,6 +24,7 @@ from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
 from hub.domain.model import Role
 from hub.domain.model import User
+from hub.ledger.lookups import all_ids
 from hub.ledger.outbox import set_address
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
@@ -136,8 +137,7 @@ def _addresses(hub: Hub, portfolio: DemoPortfolio) -> None:
     """Postal addresses, so letters (pre-legal notices) can be printed for demo debtors."""
     now = hub.clock.now()
     with hub.engine.begin() as connection:
-        ids = {row.code: row.id
-               for row in connection.execute(sa.select(customers.c.code, customers.c.id))}
+        ids = all_ids(connection, customers, "code")
         for number, row in enumerate(portfolio.customers, start=1):
             street, postcode, city = STREETS[row["country"]]
             set_address(connection, ids[row["customer_id"]], lines=[f"{street} {number}"],
