@@ -21,6 +21,7 @@ from hub.domain.outbox import Delivery
 from hub.domain.outbox import Rendered
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
+from hub.domain.records import RowBatch
 from hub.domain.sheets import BookPlan
 from hub.domain.sheets import BookSnapshot
 from hub.domain.sheets import SheetLayout
@@ -66,6 +67,8 @@ class ImportSource(Protocol):
     def estimated_rows(self) -> int | None: ...
 
     def records(self) -> Iterator[ImportRecord | RejectedRow]: ...
+
+    def batches(self, size: int) -> Iterator[RowBatch]: ...  # the same rows, `size` at a time
 
 
 class RejectSink(Protocol):

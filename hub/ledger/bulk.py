@@ -35,9 +35,10 @@ class BulkInsert:
 
     def __init__(self, connection: Connection, table: Table, columns: Sequence[str],
                  constants: Mapping[str, Any] | None = None, *,
-                 ready: Collection[str] = ()) -> None:
+                 ready: Collection[str] = (), empty_is_null: Collection[str] = ()) -> None:
         """`ready`: columns whose values come in the driver's form already (dates as
-        ISO text), so no bind processor runs on them."""
+        ISO text), so no bind processor runs on them. `empty_is_null`: text columns
+        whose NULLs the caller passes as '' (see `_null_marker`)."""
         constants = dict(constants or {})
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
@@ -46,11 +47,15 @@ class BulkInsert:
         # Identifiers come from the Table and are quoted by the dialect; values are bound.
         target = dialect.identifier_preparer.format_table(table)
         listed = ", ".join(quote(name) for name in names)
-        markers = ", ".join([marker] * len(names))
+        markers = ", ".join(_null_marker(marker) if name in empty_is_null else marker
+                            for name in names)
         self.sql = f"INSERT INTO {target} ({listed}) VALUES ({markers})"  # noqa: S608
         # PostgreSQL loads many rows far faster through COPY than through INSERTs.
         self._copy = f"COPY {target} ({listed}) FROM STDIN" \
             if dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+        # COPY takes no expressions: there, '' is turned back into None row by row.
+        self._empty_is_null = tuple(index for index, name in enumerate(names)
+                                    if name in empty_is_null) if self._copy else ()
         self._connection = connection
         processors = {name: None if name in ready else self._processor(table, name, connection)
                       for name in names}
@@ -103,12 +108,28 @@ class BulkInsert:
         them in one pass (a million rows through __call__ are copied once more)."""
         if prepared and self._copy is not None:
             driver: Any = self._connection.connection.driver_connection
+            nullable = self._empty_is_null
             with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
                 for prepared_row in prepared:
-                    copy.write_row(prepared_row)
+                    if nullable:
+                        values = list(prepared_row)
+                        for index in nullable:
+                            if values[index] == "":
+                                values[index] = None
+                        copy.write_row(values)
+                    else:
+                        copy.write_row(prepared_row)
         elif prepared:
             self._connection.exec_driver_sql(self.sql, prepared)
         return len(prepared)
+
+
+def _null_marker(marker: str) -> str:
+    """A parameter that stores '' as NULL. The sqlite3 module binds None (and bool) on
+    a slow path that looks for adapters, at three times the cost of a short str: on a
+    million rows with two nullable columns that is a second. So callers pass '' and
+    the statement turns it into NULL, in C."""
+    return f"NULLIF({marker}, '')"
 
 
 def _apply(processor: Callable[[Any], Any] | None, value: Any) -> Any:

@@ -16,6 +16,7 @@ from typing import runtime_checkable
 
 from hub.domain.currency import minor_units
 from hub.domain.records import ImportRecord
+from hub.domain.records import InvoiceColumns
 from hub.domain.records import RejectedRow
 
 
@@ -50,9 +51,10 @@ class Importer(Protocol):
 class StagedImporter(Importer, Protocol):
     """An importer whose work splits in two: `preparer()` returns the part that needs
     no database (checks across rows, conversions), which may run in a reader process
-    on large files; `add_prepared` takes its result and writes it."""
+    on large files; `add_prepared` takes its result and writes it. The preparer gets
+    a chunk's records, or a clean chunk as columns (see sync/sources/columnar.py)."""
 
-    def preparer(self) -> Callable[[list[ImportRecord]], Any]: ...
+    def preparer(self) -> Callable[[list[ImportRecord] | InvoiceColumns], Any]: ...
 
     def add_prepared(self, prepared: Any) -> list[RejectedRow]: ...
 

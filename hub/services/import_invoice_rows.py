@@ -13,23 +13,28 @@ import marshal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from decimal import Decimal
+from itertools import repeat
 from typing import Any
 from typing import Final
 from typing import cast
 
 from hub.domain.model import InvoiceStatus
 from hub.domain.records import ImportRecord
+from hub.domain.records import InvoiceColumns
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import RejectedRow
 from hub.services.customer_codes import NewCustomer
 from hub.services.import_context import minor_scale as _scale
 
 # A packed invoice: plain values only (dates as ISO text), so that a chunk of them
-# crosses a pipe with marshal. Items 0-12 are the values of INVOICE_COLUMNS, with the
-# customer's code where the ledger stores its id; the rest say where the row came from
-# and what an update or a settlement needs.
+# crosses a pipe with marshal. They are in the form the SQLite driver binds fastest:
+# flags as 0/1 and a missing text as '' (see hub.ledger.bulk._null_marker). Items 0-12
+# are the values of INVOICE_COLUMNS, with the customer's code where the ledger stores
+# its id; the rest say where the row came from and what an update or a settlement needs.
 PackedInvoice = tuple[
-    str, str, str, str, str, int, int, str, bool, bool, str | None, str | None, str,
+    str, str, str, str, str, int, int, str, int, int, str, str, str,
     int, Sequence[object], int | None, str | None, int]
 INVOICE_COLUMNS = ("customer_id", "number", "issue_date", "due_date", "currency",
                    "amount_minor", "open_minor", "status", "disputed", "excluded",
@@ -80,10 +85,36 @@ def pack(record: InvoiceRecord, keep_cells: bool = True) -> PackedInvoice:
         settled, open_minor = open_minor, 0
     return (record.customer_code, record.number, record.issue_date.isoformat(),
             record.due_date.isoformat(), currency, amount, open_minor,
-            status_of(amount, open_minor), bool(record.disputed), bool(record.excluded),
-            record.document_ref, record.description, record.digest(),
+            status_of(amount, open_minor), 1 if record.disputed else 0,
+            1 if record.excluded else 0, record.document_ref or "", record.description or "",
+            record.digest(),
             record.line, record.cells if keep_cells else (), file_open,
             None if settled_on is None else settled_on.isoformat(), settled)
+
+
+def pack_columns(batch: InvoiceColumns, keep_cells: bool = True) -> list[PackedInvoice]:
+    """pack() of every row of a clean chunk (no credit notes), with the loops in C."""
+    scales = list(map(_scale, batch.currency))
+    amounts = list(map(int, map(Decimal.scaleb, batch.amount, scales)))
+    file_open = [None if value is None else int(value.scaleb(scale))
+                 for value, scale in zip(batch.open_amount, scales, strict=True)]
+    open_minor = [amount if value is None else value
+                  for amount, value in zip(amounts, file_open, strict=True)]
+    settled = [0] * len(amounts)
+    if any(day is not None for day in batch.settled_on):
+        for index, day in enumerate(batch.settled_on):
+            if day is not None and open_minor[index] > 0:
+                settled[index], open_minor[index] = open_minor[index], 0
+    flag = {None: 0, False: 0, True: 1}
+    return list(zip(
+        batch.customer_code, batch.number, map(date.isoformat, batch.issue_date),
+        map(date.isoformat, batch.due_date), batch.currency, amounts, open_minor,
+        map(status_of, amounts, open_minor), map(flag.__getitem__, batch.disputed),
+        map(flag.__getitem__, batch.excluded), [text or "" for text in batch.document_ref],
+        [text or "" for text in batch.description], batch.digests(), batch.line,
+        batch.cells if keep_cells else repeat(()), file_open,
+        [None if day is None else day.isoformat() for day in batch.settled_on], settled,
+        strict=False))  # repeat() never ends
 
 
 @dataclass
@@ -125,7 +156,9 @@ class InvoiceRows:
         self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
         self._keep_cells = keep_cells
 
-    def prepare(self, records: list[ImportRecord]) -> PreparedInvoices:
+    def prepare(self, records: list[ImportRecord] | InvoiceColumns) -> PreparedInvoices:
+        if isinstance(records, InvoiceColumns):
+            return self._prepare_columns(records)
         prepared = PreparedInvoices()
         seen, facts_of, invoices = self._seen, self._customer_facts, prepared.invoices
         keep_cells = self._keep_cells
@@ -143,6 +176,31 @@ class InvoiceRows:
                 prepared.credits.append(record)
             else:
                 invoices.append(pack(record, keep_cells))
+        return prepared
+
+    def _prepare_columns(self, batch: InvoiceColumns) -> PreparedInvoices:
+        """prepare() of a clean chunk, a column at a time. A chunk with a duplicate
+        number or a customer whose facts differ from an earlier row's is prepared row by
+        row instead, which words the problem; nothing is remembered before that check."""
+        numbers, codes, lines = batch.number, batch.customer_code, batch.line
+        seen, facts_of = self._seen, self._customer_facts
+        if len(set(numbers)) != len(numbers) or not seen.keys().isdisjoint(numbers):
+            return self.prepare(batch.records())
+        facts = list(zip(batch.customer_name, batch.customer_country, batch.customer_segment,
+                         strict=True))
+        chunk_facts = dict(zip(codes, facts, strict=True))  # in order of first appearance
+        if len(set(zip(codes, facts, strict=True))) != len(chunk_facts) or any(
+                (known := facts_of.get(code)) is not None and known[1] != fact
+                for code, fact in chunk_facts.items()):
+            return self.prepare(batch.records())
+        seen.update(zip(numbers, lines, strict=True))
+        first_line = dict(zip(reversed(codes), reversed(lines), strict=True))
+        prepared = PreparedInvoices()
+        for code, fact in chunk_facts.items():
+            if code not in facts_of:
+                facts_of[code] = (first_line[code], fact)
+                prepared.customers.append(NewCustomer(code, *fact))
+        prepared.invoices = pack_columns(batch, self._keep_cells)
         return prepared
 
     def _file_problem(self, record: InvoiceRecord, first_named: list[NewCustomer]) -> str | None:

@@ -53,7 +53,7 @@ from hub.services.import_settlements import Settlements
 _KEY_COLUMNS = ("id", "customer_id", "currency", "source_hash")
 _KEPT_STATUSES = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
 # Keys in random order on a large import (see DeferredIndexes); status/due stays.
-_DEFERRED_INDEXES = ("ix_invoices_customer_status",)
+_DEFERRED_INDEXES = ("ix_invoices_customer_status", "ix_invoices_status_due")
 _WIDTH = len(INVOICE_COLUMNS)  # the packed items that are inserted
 
 
@@ -80,7 +80,8 @@ class InvoiceImport:
         # Dates arrive as ISO text, which both databases read as a date.
         self._insert = BulkInsert(connection, invoices, INVOICE_COLUMNS,
                                   {"created_at": context.now, "updated_at": context.now},
-                                  ready=("issue_date", "due_date"))
+                                  ready=("issue_date", "due_date", "disputed", "excluded"),
+                                  empty_is_null=("document_ref", "description"))
         assert not self._insert.needs_processing
         self._settlements = Settlements(connection, context)
         self._credits = CreditNotes(connection, context, self._per_customer)
@@ -208,10 +209,11 @@ class InvoiceImport:
                 "amount_minor": amount, "open_minor": open_minor,
                 "status": old["status"] if old["status"] in _KEPT_STATUSES
                 else status_of(amount, open_minor)}
-            for name, index in (("disputed", packed.DISPUTED), ("excluded", packed.EXCLUDED),
-                                ("document_ref", packed.DOCUMENT),
-                                ("description", packed.DESCRIPTION)):
-                new[name] = row[index] if name in provided else old[name]
+            for name, value in (("disputed", bool(row[packed.DISPUTED])),
+                                ("excluded", bool(row[packed.EXCLUDED])),
+                                ("document_ref", row[packed.DOCUMENT] or None),
+                                ("description", row[packed.DESCRIPTION] or None)):
+                new[name] = value if name in provided else old[name]
             changes = {column: [_plain(old[column]), _plain(value)]
                        for column, value in new.items() if old[column] != value}
             updates.append({"row_id": old["id"], **new, "source_hash": row[packed.DIGEST],

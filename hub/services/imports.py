@@ -14,7 +14,6 @@ writing (see import_pipeline); the outcome is the same either way.
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +25,6 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import PurePath
 from typing import Any
-from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy import Engine
@@ -35,6 +33,7 @@ from hub.domain import events as kinds
 from hub.domain.clock import Clock
 from hub.domain.model import Event
 from hub.domain.records import ImportRecord
+from hub.domain.records import InvoiceColumns
 from hub.domain.records import RejectedRow
 from hub.ledger.bulk import bulk_session
 from hub.ledger.import_runs import append_events
@@ -54,7 +53,6 @@ from hub.services.import_pipeline import can_read_ahead
 from hub.services.import_pipeline import read_ahead as run_in_child
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 CHUNK_ROWS = 5000
 READ_AHEAD_ROWS = 20_000  # smaller files take well under a second: not worth a process
 
@@ -102,11 +100,6 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*thresholds)
 
 
-def _chunked(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    while chunk := list(itertools.islice(items, size)):
-        yield chunk
-
-
 def _split(chunk: list[ImportRecord | RejectedRow]) -> tuple[list[ImportRecord],
                                                                list[RejectedRow]]:
     records: list[ImportRecord] = []
@@ -119,20 +112,24 @@ def _split(chunk: list[ImportRecord | RejectedRow]) -> tuple[list[ImportRecord],
     return records, refused
 
 
-def _prepared_chunks(source: ImportSource, prepare: Callable[[list[ImportRecord]], Any],
+def _prepared_chunks(source: ImportSource,
+                     prepare: Callable[[list[ImportRecord] | InvoiceColumns], Any],
                      chunk_rows: int) -> Generator[tuple[int, list[RejectedRow], Any], None, None]:
-    for chunk in _chunked(source.records(), chunk_rows):
-        records, refused = _split(chunk)
-        yield len(chunk), refused, prepare(records)
+    for batch in source.batches(chunk_rows):
+        if isinstance(batch, list):
+            records, refused = _split(batch)
+            yield len(batch), refused, prepare(records)
+        else:  # a clean chunk, as columns
+            yield len(batch), [], prepare(batch)
 
 
 def _write_chunks(importer: Importer, source: ImportSource, chunk_rows: int,
                   read_ahead: bool) -> Generator[tuple[int, list[RejectedRow]], None, None]:
     """Feed the source to the importer a chunk at a time: (rows read, rows refused)."""
     if not isinstance(importer, StagedImporter):
-        for chunk in _chunked(source.records(), chunk_rows):
-            records, refused = _split(chunk)
-            yield len(chunk), refused + importer.add(records)
+        for batch in source.batches(chunk_rows):
+            records, refused = _split(batch) if isinstance(batch, list) else (batch.records(), [])
+            yield len(batch), refused + importer.add(records)
         return
     prepare = importer.preparer()
     chunks: Generator[tuple[int, list[RejectedRow], Any], None, None]

@@ -142,6 +142,11 @@ _GROUPED = {
 DECIMAL_STYLES = frozenset({"dot", "comma", "auto"})
 
 
+def plain_amount_pattern(style: str) -> re.Pattern[str]:
+    """Amounts that can only mean one thing in `style`, read by Decimal() as they are."""
+    return _PLAIN[style]
+
+
 def _split_sign(text: str) -> tuple[bool, str]:
     negative = False
     if text.startswith("(") and text.endswith(")"):
@@ -194,7 +199,8 @@ def _units(currency: str) -> int:
 
 
 @cache
-def _step(currency: str) -> Decimal:
+def currency_step(currency: str) -> Decimal:
+    """The currency's minor unit as a Decimal (0.01 for EUR)."""
     return Decimal(1).scaleb(-minor_units(currency))
 
 
@@ -214,7 +220,7 @@ def amount_parser(style: str) -> Callable[[object, str], Decimal]:
             point = value.find(".")
             if (len(value) - point - 1 if point >= 0 else 0) == _units(currency):
                 return Decimal(value)
-        step = _step(currency)
+        step = currency_step(currency)
         if type(value) is str:
             try:
                 number = _text_to_decimal(value, style, plain)

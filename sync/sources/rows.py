@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from hub.domain.errors import UserError
 from sync.sources import converters as conv
+from sync.sources.columnar import COLUMN_BUILDERS
+from sync.sources.columnar import ColumnMapper
 from sync.sources.compiled import AMOUNT
 from sync.sources.compiled import CONVERT
 from sync.sources.compiled import TEXT
@@ -116,11 +118,20 @@ class RowMapper:
         by_name = {plan.name: plan for plan in self._plans}
         self._skip_indexes = tuple(i for name in layout.skip_rows_without
                                    for i in (by_name[name].indexes if name in by_name else ()))
+        steps = [_step(plan) for plan in self._plans]
         self.map: RowFunction = compile_row_function(
-            [_step(plan) for plan in self._plans], width=self._width,
+            steps, width=self._width,
             skip_indexes=self._skip_indexes, required_columns=self._required_columns,
             amount=conv.amount_parser(layout.decimal), build=BUILDERS[layout.kind],
             all_fields=list(FIELDS[layout.kind]), text_cells=text_cells)
+        # A chunk of CSV rows that needs nothing special is mapped a column at a time.
+        builder = COLUMN_BUILDERS.get(layout.kind)
+        self.columns: ColumnMapper | None = ColumnMapper(
+            steps, width=self._width, skip_indexes=self._skip_indexes,
+            required_columns=self._required_columns,
+            amount_pattern=conv.plain_amount_pattern(layout.decimal),
+            all_fields=list(FIELDS[layout.kind]), build=builder) \
+            if builder is not None and text_cells else None
 
     def _refuse_unknown(self, used: set[int], source: str, found: str) -> None:
         known = [column for spec in self.layout.fields.values() for column in spec.columns]

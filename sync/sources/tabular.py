@@ -20,6 +20,7 @@ from typing import IO
 
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
+from hub.domain.records import RowBatch
 from sync.sources.mapping import Layout
 from sync.sources.mapping import MappingError
 from sync.sources.mapping import load_layout
@@ -109,6 +110,17 @@ class TabularSource:
         # map() gives None for blank and layout rows; records and RejectedRows are truthy.
         return filter(None, itertools.starmap(self.mapper.map, self._rows()))
 
+    def batches(self, size: int) -> Iterator[RowBatch]:
+        columns = self.mapper.columns
+        row_function = self.mapper.map
+        for lines, rows in self._chunks(size):
+            if columns is not None:
+                batch = columns.map(lines, rows)  # type: ignore[arg-type]  # CSV: all str
+                if batch is not None:
+                    yield batch
+                    continue
+            yield list(filter(None, map(row_function, lines, rows)))
+
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
@@ -164,25 +176,43 @@ class TabularSource:
             return []
 
     def _rows(self) -> Iterator[tuple[int, Sequence[object]]]:
+        for lines, rows in self._chunks(1000):
+            yield from zip(lines, rows, strict=True)
+
+    def _chunks(self, size: int) -> Iterator[tuple[list[int], list[Sequence[object]]]]:
+        """The data rows, `size` at a time, with the line each one starts on."""
         if self._workbook is not None:
             width = len(self.mapper.header)
-            for number, values in itertools.islice(self._workbook.rows(),
-                                                   self._header_index + 1, None):
-                # trailing empty cells are often left out
-                yield number, [*values, *[""] * (width - len(values))]
+            numbered = itertools.islice(self._workbook.rows(), self._header_index + 1, None)
+            # trailing empty cells are often left out
+            while chunk := [(number, [*values, *[""] * (width - len(values))])
+                            for number, values in itertools.islice(numbered, size)]:
+                numbers, values = zip(*chunk, strict=True)
+                yield list(numbers), list(values)
             return
         assert self.delimiter is not None
         self._handle = self._open_text()
         reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
-        line = 0
         try:
-            for count, cells in enumerate(reader):
-                start, line = line + 1, reader.line_num
-                if count > self._header_index:
-                    yield start, cells
-        except csv.Error as exc:
-            raise UnreadableFile(f"{self._path.name}: malformed CSV at line {line + 1}: {exc} "
-                                 "(an unclosed quote?)") from None
+            for _ in range(self._header_index + 1):
+                next(reader, None)
+            failure = None
+            while failure is None:
+                # Each row starts after the line the previous one ended on (a quoted cell
+                # may hold line breaks).
+                ends, rows = [reader.line_num], list[Sequence[object]]()
+                try:
+                    for row in itertools.islice(reader, size):
+                        rows.append(row)
+                        ends.append(reader.line_num)
+                except csv.Error as exc:
+                    failure = exc  # after the rows before it
+                if rows:
+                    yield [end + 1 for end in ends[:-1]], rows
+                elif failure is None:
+                    return
+            raise UnreadableFile(f"{self._path.name}: malformed CSV at line {ends[-1] + 1}: "
+                                 f"{failure} (an unclosed quote?)")
         finally:
             self._handle.close()
 
