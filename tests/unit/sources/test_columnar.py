@@ -139,4 +139,5 @@ def test_rows_after_a_quoted_line_break_keep_their_line_numbers(tmp_path: Path) 
         chunks, _ = _prepared(path, columnar=columnar, size=2)
         lines = [invoice[13] for chunk in chunks for invoice in chunk[3]]
         refused = [line for chunk in chunks for line, _, _ in chunk[0]]
-        assert lines == [2, 5, 7] and refused == [6]
+        assert lines == [2, 5, 7]
+        assert refused == [6]
