@@ -93,11 +93,19 @@ class BulkInsert:
         processors = self._processors
         if processors:
             prepared = []
+            # Consecutive rows often share a value (an import's timestamp on every
+            # event): the same object is processed once.
+            last: list[tuple[Any, Any]] = [(None, None)] * len(processors)
             for row in rows:
                 values = list(row)
-                for index, processor in processors:
-                    if values[index] is not None:
-                        values[index] = processor(values[index])
+                for position, (index, processor) in enumerate(processors):
+                    value = values[index]
+                    if value is not None:
+                        seen, done = last[position]
+                        if value is not seen:
+                            done = processor(value)
+                            last[position] = (value, done)
+                        values[index] = done
                 prepared.append((*values, *constants))
         else:
             prepared = [tuple(row) + constants for row in rows]

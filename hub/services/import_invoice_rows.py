@@ -186,12 +186,13 @@ class InvoiceRows:
         seen, facts_of = self._seen, self._customer_facts
         if len(set(numbers)) != len(numbers) or not seen.keys().isdisjoint(numbers):
             return self.prepare(batch.records())
-        facts = list(zip(batch.customer_name, batch.customer_country, batch.customer_segment,
-                         strict=True))
+        named = batch.customer_name, batch.customer_country, batch.customer_segment
+        facts = list(zip(*named, strict=True))
         chunk_facts = dict(zip(codes, facts, strict=True))  # in order of first appearance
-        if len(set(zip(codes, facts, strict=True))) != len(chunk_facts) or any(
-                (known := facts_of.get(code)) is not None and known[1] != fact
-                for code, fact in chunk_facts.items()):
+        # Rows that name no customer facts contradict none (the usual open-items file).
+        if any(map(any, named)) and (len(set(zip(codes, facts, strict=True))) != len(
+                chunk_facts) or any((known := facts_of.get(code)) is not None
+                                    and known[1] != fact for code, fact in chunk_facts.items())):
             return self.prepare(batch.records())
         seen.update(zip(numbers, lines, strict=True))
         first_line = dict(zip(reversed(codes), reversed(lines), strict=True))

@@ -52,9 +52,11 @@ from hub.services.import_settlements import Settlements
 
 _KEY_COLUMNS = ("id", "customer_id", "currency", "source_hash")
 _KEPT_STATUSES = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
-# Keys in random order on a large import (see DeferredIndexes); status/due stays.
+# Keys in random order on a large import (see DeferredIndexes).
 _DEFERRED_INDEXES = ("ix_invoices_customer_status", "ix_invoices_status_due")
 _WIDTH = len(INVOICE_COLUMNS)  # the packed items that are inserted
+_SUMMARY_PARTS = (("created", "invoice", " imported"), ("updated", "invoice", " updated"),
+                  ("credit_notes", "credit note", " imported"))
 
 
 def _open_after_update(amount: int, file_open: int | None, allocated: int) -> int:
@@ -236,16 +238,21 @@ class InvoiceImport:
         if self._indexes is not None:
             self._indexes.restore()
         context = self._context
+        # One event per customer: tens of thousands on a large first import, so plain
+        # dicts and one format per event rather than Counter arithmetic.
         summaries = []
-        for code in dict.fromkeys([*self._created, *self._per_customer]):
-            tally = Counter(created=self._created[code]) + self._per_customer[code]
-            parts = [plural(tally[key], noun) + f" {verb}" for key, noun, verb in (
-                ("created", "invoice", "imported"), ("updated", "invoice", "updated"),
-                ("credit_notes", "credit note", "imported")) if tally[key]]
+        created, others = self._created, self._per_customer
+        note, source = f" from {context.source_name}", context.source_name
+        for code in dict.fromkeys([*created, *others]):
+            tally = {"created": created[code]} if code in created else {}
+            if code in others:
+                tally.update((key, count) for key, count in others[code].items() if count)
+            parts = [plural(tally[key], noun) + verb for key, noun, verb in _SUMMARY_PARTS
+                     if key in tally]
             summaries.append(Event(
                 occurred_at=context.now, actor=context.actor, kind=kinds.INVOICES_IMPORTED,
-                customer_code=code, summary=f"{', '.join(parts)} from {context.source_name}",
-                data={"import_run": context.run_id, "source": context.source_name, **tally}))
+                customer_code=code, summary=", ".join(parts) + note,
+                data={"import_run": context.run_id, "source": source, **tally}))
         append_events(self._connection, summaries, self.customers.ids)
         self.counts.created += self._credits.created
         self.counts.updated += self._credits.updated

@@ -118,13 +118,16 @@ class ColumnMapper:
             return None  # separators, symbols, signs after: the row function reads those
         try:
             steps = list(map(conv.currency_step, currencies))
+            if all(column):  # the loops in C
+                given = list(map(Decimal, column))
+                exact = list(map(Decimal.quantize, given, steps))
+                # More decimals than the currency has: the row function says so.
+                return exact if exact == given else None
             numbers = [Decimal(text) if text else None for text in column]
-            exact = list(map(_quantize, numbers, steps))
+            padded = list(map(_quantize, numbers, steps))
+            return padded if padded == numbers else None
         except (UnknownCurrency, InvalidOperation):
             return None
-        # More decimals than the currency has: the row function says so.
-        return exact if exact == numbers else None
-
 
 def _quantize(number: Decimal | None, step: Decimal) -> Decimal | None:
     return None if number is None else number.quantize(step)
