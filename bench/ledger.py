@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
 import resource
 import sys
 import tempfile
 import time
+import timeit
 from collections.abc import Callable
 from datetime import UTC
 from datetime import date
@@ -117,12 +119,19 @@ def store_only(engine: sa.Engine, clock: FixedClock) -> tuple[int, float]:
             Path(f"{scratch}{suffix}").unlink(missing_ok=True)
 
 
+def cpu_reference_ms() -> float:
+    """A fixed pure-Python loop, best of five: says how fast this machine is right now
+    (shared machines vary by 2x within the hour), so figures can be compared."""
+    return min(timeit.repeat("sum(range(10**6))", number=1, repeat=5)) * 1000
+
+
 def run(label: str, engine: sa.Engine, customers_csv: Path, invoices_csv: Path,
         invoices: int) -> None:
     clock = FixedClock(datetime.combine(TODAY, datetime.min.time(), UTC).replace(hour=12))
     upgrade(engine)
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
-    print(f"\n{label}: {invoices:,} invoices   (load average {load} on {os.cpu_count()} CPUs)")
+    print(f"\n{label}: {invoices:,} invoices   (load average {load} on {os.cpu_count()} CPUs, "
+          f"CPU reference {cpu_reference_ms():.1f} ms, Python {platform.python_version()})")
     result, seconds = timed(lambda: import_file(engine, customers_csv, "customers",
                                                 actor="bench", clock=clock))
     print(f"  customers import   {result.created:>9,} rows  {seconds:7.1f} s  "
