@@ -24,8 +24,6 @@ from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
 from hub.domain.model import Role
 from hub.domain.model import User
-from hub.ledger.lookups import all_ids
-from hub.ledger.outbox import set_address
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
@@ -46,13 +44,6 @@ DEMO_PASSWORD = "collect-the-cash"  # noqa: S105 - printed on purpose
 STAFF = [("Fenna de Boer", "fenna.deboer", Role.FINANCE, "Finance"),
          ("Alex Admin", "admin", Role.ADMIN, None),
          ("Rita Reader", "rita.reader", Role.READ_ONLY, None)]
-STREETS = {"NL": ("Keizersgracht", "1015 CJ", "Amsterdam"),
-           "BE": ("Meir", "2000", "Antwerpen"),
-           "DE": ("Friedrichstraße", "10117", "Berlin"),
-           "GB": ("High Street", "EC1A 1BB", "London"),
-           "PL": ("ul. Marszałkowska", "00-001", "Warszawa"),
-           "ES": ("Calle Mayor", "28013", "Madrid"),
-           "US": ("Main Street", "10001", "New York, NY")}
 
 
 @dataclass
@@ -120,7 +111,6 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
                              clock=hub.clock)
         lines.append(f"  {kind:<10} created {result.created:>6}  updated {result.updated:>5}  "
                      f"unchanged {result.unchanged:>6}  rejected {result.rejected}")
-    _addresses(hub, portfolio)
     parsed = read_statement(files.statement)
     statement = payment_service.import_statement(
         hub.engine, parsed.payments, source=parsed.source, sha256=parsed.sha256, actor=ACTOR,
@@ -131,18 +121,6 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
     lines.append(f"  built in {time.perf_counter() - started:.1f} s; "
                  f"{len(people)} users (departments: {departments})")
     return lines
-
-
-def _addresses(hub: Hub, portfolio: DemoPortfolio) -> None:
-    """Postal addresses, so letters (pre-legal notices) can be printed for demo debtors."""
-    now = hub.clock.now()
-    with hub.engine.begin() as connection:
-        ids = all_ids(connection, customers, "code")
-        for number, row in enumerate(portfolio.customers, start=1):
-            street, postcode, city = STREETS[row["country"]]
-            set_address(connection, ids[row["customer_id"]], lines=[f"{street} {number}"],
-                        postcode=postcode, city=city, country=row["country"],
-                        attention=row["contact_name"] or None, now=now)
 
 
 def result_line(result: payment_service.PaymentsResult) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 from hub.domain.bank import IncomingPayment
 from hub.domain.model import CustomerKind
+from hub.domain.outbox import PostalAddress
 
 
 def digest(values: tuple[object, ...]) -> str:
@@ -71,14 +72,20 @@ class CustomerRecord:
     contact_email: str | None
     contact_phone: str | None
     excluded: bool | None
+    address: PostalAddress | None = None
     cells: Sequence[object] = field(default=(), repr=False, compare=False)
 
     def digest(self) -> str:
+        # The address joins the fingerprint only when there is one, so that rows without
+        # an address keep the fingerprints they had before addresses could be imported.
+        address = () if self.address is None else (tuple(self.address.lines),
+                                                    self.address.postcode, self.address.city)
         return digest((
             self.code, self.name, self.kind, self.country, self.timezone, self.language,
             self.owner, self.department, self.segment, self.currency,
             self.credit_limit, self.lifetime_value,
             self.contact_name, self.contact_email, self.contact_phone, self.excluded,
+            *address,
         ))
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import sqlite
 from hub.domain.outbox import MessageState
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
+from hub.ledger.bulk import chunks
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customer_addresses
@@ -271,13 +272,37 @@ def record_event(connection: Connection, *, customer_id: int | None, kind: str, 
 def set_address(connection: Connection, customer_id: int, *, lines: list[str],
                 postcode: str | None, city: str | None, country: str | None,
                 attention: str | None, now: datetime) -> None:
+    set_addresses(connection, {customer_id: PostalAddress(
+        attention or "", tuple(lines), postcode, city, country)}, now=now,
+        attention=attention is not None)
+
+
+def set_addresses(connection: Connection, addresses: dict[int, PostalAddress], *,
+                  now: datetime, attention: bool = False) -> None:
+    """Insert or replace the postal address of each customer id. `attention`: the
+    addresses' names go on the letters (an attention line) instead of the customer's."""
+    if not addresses:
+        return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    values = {"lines": "\n".join(lines), "postcode": postcode, "city": city,
-              "country": country, "attention": attention, "updated_at": now}
-    connection.execute(dialect.insert(customer_addresses)
-                       .values(customer_id=customer_id, **values)
-                       .on_conflict_do_update(index_elements=[customer_addresses.c.customer_id],
-                                              set_=values))
+    statement = dialect.insert(customer_addresses)
+    columns = ("lines", "postcode", "city", "country", "attention", "updated_at")
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[customer_addresses.c.customer_id],
+            set_={name: getattr(statement.excluded, name) for name in columns}),
+        [{"customer_id": customer_id, "lines": "\n".join(address.lines),
+          "postcode": address.postcode, "city": address.city, "country": address.country,
+          "attention": (address.name or None) if attention else None, "updated_at": now}
+         for customer_id, address in addresses.items()])
+
+
+def addresses_of(connection: Connection, customer_ids: list[int]) -> dict[int, PostalAddress]:
+    """The postal addresses on file (names: the attention line, or '')."""
+    return {row.customer_id: PostalAddress(row.attention or "", tuple(row.lines.splitlines()),
+                                           row.postcode, row.city, row.country)
+            for part in chunks(customer_ids)
+            for row in connection.execute(sa.select(customer_addresses).where(
+                customer_addresses.c.customer_id.in_(part)))}
 
 
 def remember_request(connection: Connection, signature: str, now: datetime) -> bool:

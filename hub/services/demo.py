@@ -56,6 +56,15 @@ BEHAVIOURS: dict[str, tuple[float, tuple[int, int], float]] = {
     "defaulting": (0.04, (60, 200), 0.6),
 }
 
+# Where demo debtors live: letters need a postal address.
+STREETS = {"NL": ("Keizersgracht", "1015 CJ", "Amsterdam"),
+           "BE": ("Meir", "2000", "Antwerpen"),
+           "DE": ("Friedrichstraße", "10117", "Berlin"),
+           "GB": ("High Street", "EC1A 1BB", "London"),
+           "PL": ("ul. Marszałkowska", "00-001", "Warszawa"),
+           "ES": ("Calle Mayor", "28013", "Madrid"),
+           "US": ("Main Street", "10001", "New York, NY")}
+
 
 @dataclass(frozen=True)
 class _Profile:
@@ -148,6 +157,7 @@ class _Generator:
         lifetime = scale * per_month * 12 * rng.uniform(1.5, 6)
         segment = "strategic" if lifetime > 250_000 else ("business" if business else "consumer")
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20]
+        street, postcode, city = STREETS[country]  # so letters can be printed
         self.portfolio.customers.append({
             "customer_id": code, "name": name, "kind": "B2B" if business else "B2C",
             "country": country, "timezone": timezone, "language": language,
@@ -158,6 +168,8 @@ class _Generator:
             "contact_name": contact, "contact_email": f"ap@{slug}.example",
             "contact_phone": f"+31 20 {rng.randint(1000000, 9999999)}" if country == "NL" else "",
             "excluded": "yes" if rng.random() < 0.01 else "no",
+            "address_line1": f"{street} {len(self.portfolio.customers) + 1}",
+            "address_line2": "", "postcode": postcode, "city": city,
         })
         self._invoices(_Profile(code, name, currency, scale, per_month, terms, behaviour,
                                 iban("NL", "DEMO", index)))

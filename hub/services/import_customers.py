@@ -7,6 +7,7 @@ and what only the hub knows (hold, score, other contacts), are left alone.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from hub.domain import events as kinds
 from hub.domain.countries import country_defaults
 from hub.domain.model import CustomerKind
 from hub.domain.model import Event
+from hub.domain.outbox import PostalAddress
 from hub.domain.records import CustomerRecord
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
@@ -27,6 +29,8 @@ from hub.ledger.import_runs import append_events
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
+from hub.ledger.outbox import addresses_of
+from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.services.import_context import Counts
@@ -101,6 +105,9 @@ class CustomerImport:
         for record, digest in fresh:
             self._known[record.code] = (ids[record.code], digest)
         self._save_contacts([(ids[record.code], record) for record, _ in fresh], {})
+        set_addresses(self._connection, {ids[record.code]: record.address
+                                         for record, _ in fresh if record.address},
+                      now=self._context.now)
         context = self._context
         append_events(self._connection, [Event(
             occurred_at=context.now, actor=context.actor, kind=kinds.CUSTOMER_IMPORTED,
@@ -129,12 +136,22 @@ class CustomerImport:
             return
         old_rows = rows_by_key(self._connection, customers, "code", [r.code for r, _ in changed])
         context = self._context
+        old_addresses = addresses_of(self._connection, [row["id"] for row in old_rows.values()])
         updates, updated_events = [], []
+        moved: dict[int, PostalAddress] = {}
         for record, digest in changed:
             old = old_rows[record.code]
             new = self._new_values(record, old)
             differences = {key: [old[key], value] for key, value in new.items()
                            if old[key] != value}
+            if record.address is not None:
+                before = old_addresses.get(old["id"])
+                # The attention line is not an import column: it stays as it was.
+                address = replace(record.address, name=before.name if before else "",
+                                  country=new["country"])
+                if address != before:
+                    moved[old["id"]] = address
+                    differences["address"] = [_one_line(before), _one_line(address)]
             updates.append({"row_id": old["id"], **new, "source_hash": digest,
                             "updated_at": context.now})
             self._known[record.code] = (old["id"], digest)
@@ -148,6 +165,7 @@ class CustomerImport:
         ids = {record.code: old_rows[record.code]["id"] for record, _ in changed}
         self._save_contacts([(ids[record.code], record) for record, _ in changed],
                             self._primary_contacts(list(ids.values())))
+        set_addresses(self._connection, moved, now=context.now, attention=True)
         append_events(self._connection, updated_events, ids)
         self.counts.updated += len(updates)
 
@@ -181,3 +199,7 @@ class CustomerImport:
 
     def finish(self) -> Counts:
         return self.counts
+
+
+def _one_line(address: PostalAddress | None) -> str | None:
+    return None if address is None else ", ".join(address.block()[1:])

@@ -42,6 +42,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("contact_email", "email", max_length=320),
         Field("contact_phone", "text", max_length=32),
         Field("excluded", "bool", help="yes: never chased"),
+        Field("address_line1", "text", max_length=200, help="postal address for letters"),
+        Field("address_line2", "text", max_length=200),
+        Field("postcode", "text", max_length=20),
+        Field("city", "text", max_length=100),
     ),
     "invoices": _fields(
         Field("invoice_number", "code", True, 64),

@@ -16,6 +16,7 @@ from typing import Any
 
 from hub.domain.bank import IncomingPayment
 from hub.domain.money import Money
+from hub.domain.outbox import PostalAddress
 from hub.domain.records import CustomerRecord
 from hub.domain.records import ImportRecord
 from hub.domain.records import InvoiceRecord
@@ -51,14 +52,21 @@ def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Invo
 
 def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
     (code, name, kind, country, timezone, language, owner, department, segment, currency,
-     credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded) = values
+     credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
+     line1, line2, postcode, city) = values
     for label, value in (("credit_limit", credit_limit), ("lifetime_value", lifetime_value)):
         if value is not None and value < 0:
             return f"{label} {value} is negative"
+    address = None
+    if line1 is not None or line2 is not None or postcode is not None or city is not None:
+        if line1 is None or (postcode is None and city is None):
+            return "a postal address needs address_line1 and a postcode or city"
+        address = PostalAddress(name, tuple(filter(None, (line1, line2))), postcode, city,
+                                country)
     return CustomerRecord(
         line, code, name, kind, country, timezone, language, owner, department, segment,
         currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone,
-        excluded, cells)
+        excluded, address, cells)
 
 
 def payment(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> PaymentRecord | str:

@@ -9,7 +9,9 @@ import sqlalchemy as sa
 
 from hub.bootstrap import Hub
 from hub.domain import events as kinds
+from hub.ledger.outbox import debtor_contact
 from hub.ledger.tables import contacts
+from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from tests.integration.imports.conftest import CUSTOMER_HEADER
@@ -100,3 +102,67 @@ def test_bad_customer_rows_are_rejected_with_reasons(hub: Hub, write_csv: Writer
     assert "customer C1 appears twice in the file (first on line 2)" in text
     assert "kind: 'B2X' is not a customer kind (expected B2B or B2C)" in text
     assert "credit_limit needs a currency and the row has none" in text
+
+
+ADDRESS_HEADER = [*CUSTOMER_HEADER, "address_line1", "address_line2", "postcode", "city"]
+
+
+def _address(hub: Hub, code: str) -> tuple[object, ...] | None:
+    with hub.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(customer_addresses.c.lines, customer_addresses.c.postcode,
+                      customer_addresses.c.city, customer_addresses.c.country,
+                      customer_addresses.c.attention)
+            .join(customers, customers.c.id == customer_addresses.c.customer_id)
+            .where(customers.c.code == code)).one_or_none()
+        return None if row is None else tuple(row)
+
+
+def test_postal_addresses_are_imported_for_letters(hub: Hub, write_csv: Writer,
+                                                   run: Importer) -> None:
+    rows = [[*NL, "Keizersgracht 12", "3rd floor", "1015 CX", "Amsterdam"],
+            [*US, "", "", "", ""]]
+    path = write_csv("customers.csv", ADDRESS_HEADER, rows)
+    result = run(path, "customers")
+    assert (result.created, result.rejected) == (2, 0)
+    assert _address(hub, "C1") == ("Keizersgracht 12\n3rd floor", "1015 CX", "Amsterdam", "NL",
+                                   None)
+    assert _address(hub, "C2") is None  # no address given: none on file
+    with hub.engine.connect() as connection:
+        contact = debtor_contact(connection, "C1")
+    assert contact is not None
+    assert contact.postal is not None
+    assert contact.postal.block() == ["Polder Foods B.V.", "Keizersgracht 12", "3rd floor",
+                                      "1015 CX Amsterdam", "NL"]
+    assert run(path, "customers").unchanged == 2
+
+
+def test_a_moved_customer_gets_the_new_address_and_the_timeline_says_so(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    run(write_csv("customers.csv", ADDRESS_HEADER,
+                  [[*NL, "Keizersgracht 12", "", "1015 CX", "Amsterdam"]]), "customers")
+    with hub.engine.begin() as connection:  # an attention line set in the hub stays
+        connection.execute(sa.update(customer_addresses).values(attention="Accounts payable"))
+    result = run(write_csv("moved.csv", ADDRESS_HEADER,
+                           [[*NL, "Herengracht 3", "", "1016 AB", "Amsterdam"]]), "customers")
+    assert result.updated == 1
+    assert _address(hub, "C1") == ("Herengracht 3", "1016 AB", "Amsterdam", "NL",
+                                   "Accounts payable")
+    with hub.engine.connect() as connection:
+        summary = connection.execute(sa.select(events.c.summary).where(
+            events.c.kind == kinds.CUSTOMER_UPDATED)).scalar_one()
+    assert summary == "customer updated from moved.csv: address"
+    # A file without the address columns leaves the address alone.
+    run(write_csv("plain.csv", CUSTOMER_HEADER, [NL]), "customers")
+    assert _address(hub, "C1") == ("Herengracht 3", "1016 AB", "Amsterdam", "NL",
+                                   "Accounts payable")
+
+
+def test_an_address_without_street_or_place_is_rejected_with_the_reason(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    rows = [[*NL, "", "", "1015 CX", "Amsterdam"], [*US, "1 Main St", "", "", ""]]
+    result = run(write_csv("customers.csv", ADDRESS_HEADER, rows), "customers")
+    assert (result.created, result.rejected) == (0, 2)
+    assert result.rejects_path is not None
+    reasons = Path(result.rejects_path).read_text(encoding="utf-8")
+    assert reasons.count("a postal address needs address_line1 and a postcode or city") == 2
