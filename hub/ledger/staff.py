@@ -3,6 +3,7 @@ counters (lockout) and the audit log of sign-ins and admin actions."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -28,6 +29,13 @@ class StaffRow:
     manager_email: str | None
     active: bool
     password_hash: str | None
+
+    @property
+    def credential_stamp(self) -> str:
+        """Changes whenever the password does (argon2 hashes are salted, so even the
+        same password set again): a session remembers the stamp it was opened with and
+        ends when the stamp moves, so a new password signs the user out everywhere."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ audit record of every attempt. The only module that knows argon2."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 
@@ -101,7 +102,9 @@ def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address
                         target=user.email, address=address, now=now,
                         detail={"method": "password"})
             if Hashing.hasher.check_needs_rehash(user.password_hash or ""):
-                staff.set_password_hash(connection, user.id, Hashing.hasher.hash(password), now)
+                rehashed = Hashing.hasher.hash(password)
+                staff.set_password_hash(connection, user.id, rehashed, now)
+                user = replace(user, password_hash=rehashed)  # the session's stamp
             return SignInResult(user)
         reason = "inactive" if user is not None and valid else "bad_credentials"
         failures = state.failed_count + 1

@@ -134,8 +134,10 @@ def require_action_rights(viewer: Viewer) -> None:
         raise ApiError(403, "forbidden", "read-only accounts cannot change anything")
 
 
-def sign_in_session(viewer_id: int) -> None:
-    """A fresh session for the signed-in user (a new CSRF token; no fixation)."""
+def sign_in_session(viewer_id: int, credential_stamp: str) -> None:
+    """A fresh session for the signed-in user (a new CSRF token; no fixation), bound to
+    their current password (see StaffRow.credential_stamp)."""
     session.clear()
     session.permanent = True
     session["uid"] = viewer_id
+    session["cred"] = credential_stamp

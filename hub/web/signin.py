@@ -37,7 +37,8 @@ def entra() -> EntraSignIn:
 
 
 def load_viewer() -> None:
-    """Put the signed-in user on `g.viewer` (a deactivated user is signed out at once)."""
+    """Put the signed-in user on `g.viewer`. A deactivated user, or one whose password
+    has changed since this session began, is signed out at once."""
     g.viewer = None
     if request.endpoint == "static":  # stylesheets and scripts need no database
         return
@@ -46,7 +47,7 @@ def load_viewer() -> None:
         return
     with hub().engine.connect() as connection:
         user = staff.user_by_id(connection, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("cred") != user.credential_stamp:
         session.clear()
         return
     g.viewer = Viewer(id=user.id, email=user.email, name=user.name, role=user.role,
@@ -80,7 +81,7 @@ def signin_submit() -> Response | tuple[str, int]:
         page = render_template("signin.html", next=target, email=email, error=message,
                                entra_enabled=entra().enabled)
         return page, 401
-    sign_in_session(result.user.id)
+    sign_in_session(result.user.id, result.user.credential_stamp)
     return redirect(target or "/")
 
 
@@ -130,5 +131,5 @@ def entra_callback() -> Response | tuple[str, int]:
         return render_template(
             "signin.html", entra_enabled=True,
             error=f"{identity.email} has no account in the hub; ask an administrator."), 403
-    sign_in_session(result.user.id)
+    sign_in_session(result.user.id, result.user.credential_stamp)
     return redirect(target or "/")

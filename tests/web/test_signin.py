@@ -9,6 +9,7 @@ from flask import Flask
 
 from hub.bootstrap import Hub
 from hub.ledger.tables import audit_log
+from hub.services.staff_auth import set_password
 from tests.web.conftest import PASSWORD
 from tests.web.conftest import csrf_from
 from tests.web.conftest import sign_in
@@ -109,3 +110,28 @@ def test_admins_read_the_audit_log_and_nobody_else(staffed: Hub, staff_app: Flas
     assert "signin.failed" in page
     assert "reason: bad_credentials" in page
     assert "Fay Finance" in page  # the staff list
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(staffed: Hub,
+                                                                  staff_app: Flask) -> None:
+    laptop, phone = staff_app.test_client(), staff_app.test_client()
+    sign_in(laptop, "fin@example.com")
+    sign_in(phone, "fin@example.com")
+    assert phone.get("/accounts").status_code == 200
+    with staffed.engine.begin() as connection:
+        set_password(connection, "fin@example.com", "a brand new passphrase", actor="admin",
+                     now=staffed.clock.now())
+    for client in (laptop, phone):
+        response = client.get("/accounts")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/signin")
+    sign_in(phone, "fin@example.com", "a brand new passphrase")
+    assert phone.get("/accounts").status_code == 200
+    assert laptop.get("/accounts").status_code == 302  # still out until it signs in again
+
+
+def test_signing_in_again_keeps_other_sessions_open(staffed: Hub, staff_app: Flask) -> None:
+    laptop, phone = staff_app.test_client(), staff_app.test_client()
+    sign_in(laptop, "fin@example.com")
+    sign_in(phone, "fin@example.com")
+    assert laptop.get("/accounts").status_code == 200
