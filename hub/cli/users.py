@@ -1,4 +1,4 @@
-"""`users`: staff accounts for the web app (add, set a password, list)."""
+"""`users`: staff accounts for the web app (add, set a password, deactivate, list)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import click
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.model import User
-from hub.ledger import staff
 from hub.ledger.users import list_users
-from hub.ledger.users import upsert_users
+from hub.services import staff_admin
 from hub.services import staff_auth
 
 ACTOR = "cli"
@@ -46,22 +45,15 @@ def add_command(ctx: click.Context, *, email: str, name: str, role: str, departm
     """Create a user, or update the name, role and department of an existing one."""
     from hub.cli import get_hub  # noqa: PLC0415
 
-    if "@" not in email:
+    if "@" not in email:  # before asking for a password (save_user checks it in full)
         raise UserError(f"{email!r} is not an e-mail address")
     secret = _read_password(password_stdin) if password or password_stdin else None
-    if secret is not None:
-        staff_auth.hash_password(secret)  # refuse a weak password before writing anything
     hub = get_hub(ctx)
-    now = hub.clock.now()
     with hub.engine.begin() as connection:
-        created = upsert_users(connection, [User(email=email.strip().lower(), name=name,
-                                                 role=Role(role), department=department,
-                                                 manager_email=manager_email)], now)
-        staff.audit(connection, actor=ACTOR, action="user.created" if created else
-                    "user.updated", target=email.lower(), now=now,
-                    detail={"role": role, "department": department})
-        if secret is not None:
-            staff_auth.set_password(connection, email, secret, actor=ACTOR, now=now)
+        created = staff_admin.save_user(
+            connection, User(email=email, name=name, role=Role(role), department=department,
+                             manager_email=manager_email),
+            password=secret, actor=ACTOR, now=hub.clock.now())
     click.echo(f"{'added' if created else 'updated'} {email.lower()} ({role})")
 
 
@@ -78,6 +70,32 @@ def set_password_command(ctx: click.Context, email: str, password_stdin: bool) -
     with hub.engine.begin() as connection:
         staff_auth.set_password(connection, email, secret, actor=ACTOR, now=hub.clock.now())
     click.echo(f"password set for {email.lower()}")
+
+
+@users_group.command("deactivate")
+@click.argument("email")
+@click.pass_context
+def deactivate_command(ctx: click.Context, email: str) -> None:
+    """Stop a user signing in; their open sessions end at once."""
+    _set_active(ctx, email, active=False)
+    click.echo(f"deactivated {email.lower()}")
+
+
+@users_group.command("activate")
+@click.argument("email")
+@click.pass_context
+def activate_command(ctx: click.Context, email: str) -> None:
+    """Let a deactivated user sign in again."""
+    _set_active(ctx, email, active=True)
+    click.echo(f"activated {email.lower()}")
+
+
+def _set_active(ctx: click.Context, email: str, *, active: bool) -> None:
+    from hub.cli import get_hub  # noqa: PLC0415
+
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        staff_admin.set_active(connection, email, active, actor=ACTOR, now=hub.clock.now())
 
 
 @users_group.command("list")
