@@ -1,15 +1,24 @@
-"""For administrators: the audit log of sign-ins and admin actions, and the staff list."""
+"""For administrators: the people who sign in (add, change, deactivate, set a
+password) and the audit log of sign-ins and admin actions."""
 
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import request
+from flask import url_for
+from werkzeug.wrappers import Response
 
+from hub.domain.errors import UserError
 from hub.domain.model import Role
+from hub.domain.model import User
 from hub.ledger import staff
 from hub.ledger.users import list_users
+from hub.services import staff_admin
 from hub.web.access import hub
+from hub.web.access import require_viewer
 from hub.web.access import roles_required
 
 admin = Blueprint("admin", __name__)
@@ -25,6 +34,56 @@ def audit() -> str:
         prefix = ""
     with hub().engine.connect() as connection:
         entries = staff.recent_audit(connection, limit=500, action_prefix=prefix or None)
-        people = list_users(connection)
-    return render_template("audit.html", entries=entries, people=people, show=prefix,
-                           filters=FILTERS)
+    return render_template("audit.html", entries=entries, show=prefix, filters=FILTERS)
+
+
+@admin.get("/admin/people")
+@roles_required(Role.ADMIN)
+def people() -> str:
+    with hub().engine.connect() as connection:
+        everyone = list_users(connection)
+    return render_template("people.html", people=everyone, roles=list(Role))
+
+
+@admin.post("/admin/people")
+@roles_required(Role.ADMIN)
+def save_person() -> Response:
+    form = request.form
+    email = form.get("email", "").strip()
+    try:
+        role = Role(form.get("role", ""))
+    except ValueError:
+        flash(f"Not saved: choose a role for {email or 'the new person'}", "error")
+        return redirect(url_for("admin.people"))
+    person = User(email=email, name=form.get("name", ""), role=role,
+                  department=form.get("department", "").strip() or None,
+                  manager_email=form.get("manager_email", "").strip().lower() or None)
+    password = form.get("password") or None
+    try:
+        with hub().engine.begin() as connection:
+            created = staff_admin.save_user(connection, person, password=password,
+                                            actor=require_viewer().email,
+                                            now=hub().clock.now())
+    except UserError as exc:
+        flash(f"Not saved: {exc}", "error")
+        return redirect(url_for("admin.people"))
+    done = "added" if created else "updated"
+    flash(f"{email.lower()} {done}" + (", with a new password" if password else ""), "ok")
+    return redirect(url_for("admin.people"))
+
+
+@admin.post("/admin/people/active")
+@roles_required(Role.ADMIN)
+def set_active() -> Response:
+    email = request.form.get("email", "")
+    active = request.form.get("active") == "yes"
+    try:
+        with hub().engine.begin() as connection:
+            staff_admin.set_active(connection, email, active, actor=require_viewer().email,
+                                   now=hub().clock.now())
+    except UserError as exc:
+        flash(f"Not changed: {exc}", "error")
+        return redirect(url_for("admin.people"))
+    flash(f"{email} {'can sign in again' if active else 'is deactivated and signed out'}",
+          "ok")
+    return redirect(url_for("admin.people"))

@@ -62,6 +62,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("reports.index", "Reports", frozenset()),
     ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
     ("outbox.outbox_page", "Outbox", frozenset({"manager", "finance", "admin", "read_only"})),
+    ("admin.people", "People", frozenset({"admin"})),
     ("admin.audit", "Audit log", frozenset({"admin"})),
 )
 
@@ -72,7 +73,7 @@ def nav_links() -> list[NavLink]:
         return []
     here = request.endpoint or ""
     return [NavLink(endpoint, label, here.split(".")[0] == endpoint.split(".")[0]
-                    if not endpoint.startswith("ui.") else here == endpoint)
+                    if not endpoint.startswith(("ui.", "admin.")) else here == endpoint)
             for endpoint, label, roles in NAVIGATION
             if endpoint in current_app.view_functions
             and (not roles or viewer.role.value in roles)]
