@@ -40,9 +40,10 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import RecipientKind
 from hub.ledger.outbox import enqueue_many
-from hub.ledger.outbox import set_address
+from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
 from hub.services.dispatch import Dispatcher
@@ -115,6 +116,7 @@ def seed(hub, count: int) -> list[OutboxMessage]:  # type: ignore[no-untyped-def
         upsert_users(connection, [User(email=f"staff{n}@example.com", name=f"Staff {n}",
                                        role=Role("collector"), department="sales")
                                   for n in range(STAFF)], now)
+        addresses = {}
         for n in range(debtors):
             cid = add_customer(connection, f"D{n:06d}", language=LANGUAGES[n % 5],
                                country="NL", owner=f"staff{n % STAFF}@example.com")
@@ -122,8 +124,9 @@ def seed(hub, count: int) -> list[OutboxMessage]:  # type: ignore[no-untyped-def
                         phone=f"+3161{n % 10000000:07d}", is_primary=True)
             add_invoice(connection, f"INV-{n:06d}", cid, issued="2026-09-01",
                         due="2026-10-01", amount=f"{100 + n % 900}.00")
-            set_address(connection, cid, lines=[f"Straat {n}"], postcode=f"{1000 + n % 8999} AB",
-                        city="Utrecht", country="NL", attention=None, now=now)
+            addresses[cid] = PostalAddress("", (f"Straat {n}",), f"{1000 + n % 8999} AB",
+                                           "Utrecht", "NL")
+        set_addresses(connection, addresses, now=now)
     batch = now.date().isoformat()
     plan: list[OutboxMessage] = []
     channels = [channel for channel, share in MIX for _ in range(share)]

@@ -269,14 +269,6 @@ def record_event(connection: Connection, *, customer_id: int | None, kind: str, 
                                                 data=data))
 
 
-def set_address(connection: Connection, customer_id: int, *, lines: list[str],
-                postcode: str | None, city: str | None, country: str | None,
-                attention: str | None, now: datetime) -> None:
-    set_addresses(connection, {customer_id: PostalAddress(
-        attention or "", tuple(lines), postcode, city, country)}, now=now,
-        attention=attention is not None)
-
-
 def set_addresses(connection: Connection, addresses: dict[int, PostalAddress], *,
                   now: datetime, attention: bool = False) -> None:
     """Insert or replace the postal address of each customer id. `attention`: the

@@ -11,8 +11,9 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import AddressError
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import OutboxMessage
+from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import TransportError
-from hub.ledger.outbox import set_address
+from hub.ledger.outbox import set_addresses
 from tests.builders import STAMP
 from tests.builders import add_contact
 from tests.builders import add_customer
@@ -33,8 +34,8 @@ def debtor(connection: Connection, code: str, *, language: str = "en", email: st
     add_invoice(connection, f"{code}-1", customer_id, issued="2026-10-01", due="2026-10-31",
                 amount=amount)
     if address:
-        set_address(connection, customer_id, lines=["Keizersgracht 1"], postcode="1015 AA",
-                    city="Amsterdam", country="NL", attention=None, now=STAMP)
+        set_addresses(connection, {customer_id: PostalAddress(
+            "", ("Keizersgracht 1",), "1015 AA", "Amsterdam", "NL")}, now=STAMP)
     return customer_id
 
 
