@@ -26,6 +26,7 @@ from hub.domain import events as kinds
 from hub.domain.model import Event
 from hub.domain.model import InvoiceStatus
 from hub.domain.records import ImportRecord
+from hub.domain.records import InvoiceColumns
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import RejectedRow
 from hub.ledger.bulk import BulkInsert
@@ -95,7 +96,7 @@ class InvoiceImport:
         self._indexes = DeferredIndexes.start(connection, invoices, context.expected_rows,
                                               DEFERRED_INDEXES)
 
-    def preparer(self) -> Callable[[list[ImportRecord]], PreparedInvoices]:
+    def preparer(self) -> Callable[[list[ImportRecord] | InvoiceColumns], PreparedInvoices]:
         """The work that needs no database; it may run in another process."""
         return self._rows.prepare
 

@@ -129,6 +129,7 @@ class ColumnMapper:
         except (UnknownCurrency, InvalidOperation):
             return None
 
+
 def _quantize(number: Decimal | None, step: Decimal) -> Decimal | None:
     return None if number is None else number.quantize(step)
 
