@@ -172,6 +172,8 @@ class NotifySettings:
     dispatch_lease_seconds: int = 300
     dispatch_max_attempts: int = 8
     dispatch_backoff_seconds: int = 60
+    channel_pause_after: int = 5  # transient failures in a row that pause a channel
+    channel_pause_minutes: int = 15  # how long a channel that fails for everyone rests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifySettings:
@@ -228,6 +230,8 @@ class NotifySettings:
             dispatch_max_attempts=env_int(env, "HUB_DISPATCH_MAX_ATTEMPTS", 8, minimum=1),
             dispatch_backoff_seconds=env_int(env, "HUB_DISPATCH_BACKOFF_SECONDS", 60,
                                              minimum=1),
+            channel_pause_after=env_int(env, "HUB_CHANNEL_PAUSE_AFTER", 5, minimum=1),
+            channel_pause_minutes=env_int(env, "HUB_CHANNEL_PAUSE_MINUTES", 15, minimum=1),
         )
 
 
