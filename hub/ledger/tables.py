@@ -327,7 +327,7 @@ cycle_runs = Table(
     Column("id", Integer, primary_key=True),
     Column("as_of", Date, nullable=False, index=True),
     Column("dry_run", Boolean, nullable=False),
-    Column("status", String(20), nullable=False),  # running | done | failed
+    Column("status", String(20), nullable=False),  # running|done|errors|failed|interrupted
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
     Column("actor", String(320), nullable=False),
@@ -365,6 +365,12 @@ cycle_lock = Table(
     Column("holder", String(200), nullable=False),
     Column("acquired_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("token", String(40)),  # random, per run: tells two holders apart
+    Column("host", String(255)),  # where the holder runs
+    Column("pid", Integer),
+    Column("process_start", String(40)),  # the holder's start time (/proc): pid reuse
+    Column("heartbeat_at", DateTime(timezone=True)),  # refreshed while the cycle runs
+    Column("run_id", Integer),  # the cycle_runs row of the holder, once started
 )
 
 # --- debtor portal and API access (PORTAL) ----------------------------------------
@@ -443,6 +449,10 @@ channel_status = Table(
     Column("last_error", Text),
     Column("flagged_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False, default=0,
+           server_default="0"),  # consecutive transient failures, reset by a success
+    Column("paused_until", DateTime(timezone=True)),  # an outage: nothing is tried before
+    Column("outage_since", DateTime(timezone=True)),  # the pause that alerted the admins
 )
 
 customer_addresses = Table(  # postal address for letters
