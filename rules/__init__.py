@@ -41,18 +41,19 @@ class RuleFileRefused(RuleFileError):
 def _build(text: str, file: str, *, known_templates: frozenset[str] | None, isolation: str,
            timeout: float, today: date | None) -> tuple[CompiledPolicy | None,
                                                       list[RuleProblem]]:
-    from rules.compiler import compile_rules  # noqa: PLC0415
-    from rules.gate import self_test  # noqa: PLC0415
     from rules.parser import parse_rule_text  # noqa: PLC0415
-    from rules.policy import CompiledPolicy  # noqa: PLC0415
-    from rules.rates import stale_tables  # noqa: PLC0415
     from rules.reader import Problems  # noqa: PLC0415
 
     rule_file, found = parse_rule_text(text, file, known_templates=known_templates)
     problems = Problems(file)
     problems.items.extend(found)
-    if rule_file is None:
+    if rule_file is None:  # refused before the engine is even loaded
         return None, problems.sorted()
+    from rules.compiler import compile_rules  # noqa: PLC0415
+    from rules.gate import self_test  # noqa: PLC0415
+    from rules.policy import CompiledPolicy  # noqa: PLC0415
+    from rules.rates import stale_tables  # noqa: PLC0415
+
     compiled = compile_rules(rule_file, problems)
     if compiled is None:
         return None, problems.sorted()
