@@ -128,8 +128,7 @@ def activate() -> Response | tuple[str, int]:
                                  note=note)
     except RuleFileError as exc:
         _audit("rules.refused", {"error": str(exc)[:500]})
-        problems = files.validate(text, _file_name()) or [
-            RuleProblem(_file_name(), None, None, str(exc))]
+        problems = [*problems, RuleProblem(_file_name(), None, None, str(exc))]
         return render_template("rules/editor.html", text=text, active=files.active(),
                                history=files.history(50),
                                problems=[_problem(p) for p in problems]), 422
