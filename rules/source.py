@@ -113,7 +113,8 @@ def parse(text: str) -> tuple[Any, list[tuple[int, str]]]:
         raise SourceError(exc.message, exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        last = max(1, len(text.splitlines()))  # libyaml places "ended too soon" past the end
+        line = min(mark.line + 1, last) if mark is not None else None
         what = exc.problem or "not valid YAML"
         raise SourceError(f"this is not valid YAML: {what} (check indentation and quotes)",
                           line) from None

@@ -31,7 +31,7 @@ from tests.web.conftest import csrf_from
 
 DEFAULT = DEFAULT_POLICY.read_text(encoding="utf-8")
 BIG = 50 * MB
-LAUGHS_PROBLEM = ("collections.yaml line 5: the file holds more than 50,000 values once "
+LAUGHS_PROBLEM = ("collections.yaml line 5: the file holds more than 20,000 values once "
                   "every *name reference is written out")
 BIG_PROBLEM = "collections.yaml: the file is 50.0 MB; it can be at most 256 KB, so it was not read"
 
@@ -178,16 +178,16 @@ def test_the_editor_refuses_a_billion_laughs_in_a_limited_child(
     assert cost.peak_bytes < 16 * MB  # the web server's own memory
     assert checked["ok"] is False  # and the child's stayed under 64 MB: it says why, not "memory"
     assert [(p["line"], p["message"][:49]) for p in checked["problems"]] == [
-        (5, "the file holds more than 50,000 values once every")]
+        (5, "the file holds more than 20,000 values once every")]
 
     with measured() as cost:
         refused = client.post("/rules/activate", data={"text": text, "csrf_token": token})
     assert cost.seconds < 1.0
     assert refused.status_code == 422
-    assert "the file holds more than 50,000 values" in refused.get_data(as_text=True)
+    assert "the file holds more than 20,000 values" in refused.get_data(as_text=True)
     history = staffed.rule_files.history()
     assert [(v.version, v.status) for v in history] == [(2, "refused"), (1, "active")]
-    assert "line 5: the file holds more than 50,000 values" in (history[0].note or "")
+    assert "line 5: the file holds more than 20,000 values" in (history[0].note or "")
     assert "In force: version 1" in client.get("/rules").get_data(as_text=True)
 
 
