@@ -210,3 +210,28 @@ def test_the_editor_refuses_50_mb_without_reading_it(
     answer = client.post("/rules/validate", data={"text": text}, headers={"X-CSRF-Token": token})
     assert answer.status_code == 413
     assert "it can be at most 256 KB" in answer.get_json()["error"]["message"]
+
+
+def test_a_check_that_runs_away_is_stopped_and_the_server_answers(
+        staffed: Hub, as_user: Callable[[str], FlaskClient],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever a check costs, it runs in a child with a time limit: the request answers."""
+    compiler = staffed.rule_files.compiler
+    compiler.check_seconds = 0.5  # type: ignore[attr-defined]
+
+    def forever(_text: str, _file_name: str) -> list[object]:
+        while True:
+            pass
+
+    client = as_user("fin@example.com")
+    token = csrf_from(client.get("/rules").get_data(as_text=True))
+    monkeypatch.setattr(compiler, "check", forever)
+    started = time.perf_counter()
+    checked = client.post("/rules/validate", data={"text": DEFAULT},
+                          headers={"X-CSRF-Token": token}).get_json()
+    assert time.perf_counter() - started < 3
+    assert checked["ok"] is False
+    assert [p["message"] for p in checked["problems"]] == [
+        "the file could not be checked: it took longer than 0.5 s, so it was stopped; it "
+        "cannot go live"]
+    assert client.get("/healthz").status_code == 200
