@@ -9,6 +9,7 @@ from datetime import datetime
 
 import click
 
+from hub.bootstrap import Hub
 from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cycle_wiring import build_cycle
@@ -73,11 +74,22 @@ def cycle(ctx: click.Context, as_of: datetime | None, dry_run: bool, wait: float
         return
     hub = get_hub(ctx)
     day: date | None = as_of.date() if as_of else None
+    _refused_rules(hub)
     report = build_cycle(hub).run(cycle_options(hub, as_of=day, dry_run=dry_run, full=full,
                                                 wait_seconds=wait, actor=cli_actor()))
     click.echo(summary(report))
     if report.errors:
         ctx.exit(1)
+
+
+def _refused_rules(hub: Hub) -> None:
+    """Say so when the rule file was refused: the cycle runs on the rules in force."""
+    status = hub.policy_status()
+    if status.refused and status.version is not None:
+        for problem in status.problems:
+            click.secho(f"rules: {problem}", fg="yellow", err=True)
+        click.secho(f"rules: the rule file cannot go live; version {status.version.version} "
+                    f"({status.version.file_name}) stays in force", fg="yellow", err=True)
 
 
 @cycle.command("runs")

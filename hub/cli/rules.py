@@ -33,7 +33,9 @@ def _default_file() -> Path:
 @rules_group.command("check")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 def check(file: Path | None) -> None:
-    """Check a rule file (default: HUB_RULES_FILE) without activating it."""
+    """Check a rule file (default: HUB_RULES_FILE) without activating it.
+
+    Exit status 0 when it can go live, 2 when it cannot (like every input error)."""
     path = file or _default_file()
     if not path.exists():
         raise UserError(f"{path}: no such rule file")
@@ -47,7 +49,7 @@ def check(file: Path | None) -> None:
     if errors:
         click.secho(f"{path.name}: {errors} error{'s' if errors != 1 else ''}; the file "
                     f"cannot go live", fg="red", err=True)
-        raise SystemExit(1)
+        raise SystemExit(2)
     click.secho(f"{path.name}: OK, the file can go live", fg="green")
 
 
@@ -115,8 +117,10 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
     """The decisions that would differ from the rules in force if FILE went live."""
     hub = get_hub(ctx)
     day = _as_of(as_of, hub.clock.today())
-    text = file.read_text(encoding="utf-8")
+    from rules import read_rule_file  # noqa: PLC0415
+
     try:
+        text = read_rule_file(file)
         rows = hub.rule_files.simulate(text, day, in_force=hub.policy(), file_name=file.name)
     except RuleFileError as exc:
         raise UserError(str(exc)) from None

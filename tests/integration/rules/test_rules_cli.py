@@ -38,7 +38,7 @@ def test_check_reports_file_line_and_rule(hub: Hub, tmp_path: Path) -> None:
     broken.write_text(DEFAULT.replace("at: 14, send: [email, letter]",
                                       "at: fourteen, send: [email, letter]"), encoding="utf-8")
     result = run(hub, "rules", "check", str(broken))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input error, as every command
     assert ('collections.yaml line 18, step "firm reminder": "at" must be a number of days, '
             'got "fourteen"') in result.output
     good = run(hub, "rules", "check", str(DEFAULT_POLICY))
