@@ -26,7 +26,6 @@ from sync.sources.mapping import Layout
 from sync.sources.mapping import MappingError
 from sync.sources.mapping import load_layout
 from sync.sources.rejects import CsvRejects
-from sync.sources.rows import REJECT_COLUMNS
 from sync.sources.rows import RowMapper
 from sync.sources.rows import normalise_heading
 from sync.sources.textfile import FileFacts
@@ -195,10 +194,8 @@ class TabularSource:
         assert self.delimiter is not None
         self._handle = self._open_text()
         reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
-        # A rejects file imported again: take off the apostrophe the hub put before
-        # formula-like text when it wrote the file (hub.domain.cells).
-        rejects_file = REJECT_COLUMNS[0] in (normalise_heading(str(heading))
-                                             for heading in self.mapper.header)
+        # Take off the apostrophe put before formula-like text by the hub (a rejects file,
+        # the demo's files: hub.domain.cells) or a spreadsheet; one C-speed test per row.
         try:
             for _ in range(self._header_index + 1):
                 next(reader, None)
@@ -209,7 +206,8 @@ class TabularSource:
                 ends, rows = [reader.line_num], list[Sequence[object]]()
                 try:
                     for row in itertools.islice(reader, size):
-                        rows.append([unescape(cell) for cell in row] if rejects_file else row)
+                        rows.append([unescape(cell) for cell in row] if "'" in "".join(row)
+                                    else row)
                         ends.append(reader.line_num)
                 except csv.Error as exc:
                     failure = exc  # after the rows before it
