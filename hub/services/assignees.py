@@ -86,8 +86,10 @@ class Directory:
         """The owner's manager (when an active user), else the first active manager of the
         account's department (or the owner's)."""
         owner = self.people.get((facts.owner or "").lower())
-        if owner is not None and owner.manager_email and self._active(owner.manager_email):
-            return self._email(str(owner.manager_email))
+        manager = str(owner.manager_email or "") if owner is not None else ""
+        found = self.people.get(manager.lower())
+        if manager and (found is None or found.active):  # a user, or reached by e-mail
+            return self._email(manager)
         department = facts.department or (owner.department if owner is not None else None)
         managers = sorted(str(row.email) for row in self.people.values()
                           if row.active and row.role == "manager"
