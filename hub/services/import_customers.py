@@ -38,7 +38,8 @@ from hub.services.import_context import RunContext
 from hub.services.import_context import to_minor
 
 COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner",
-           "account_manager", "department", "segment", "currency", "credit_limit_minor", "lifetime_value_minor", "excluded",
+           "account_manager", "department", "segment", "currency", "credit_limit_minor",
+           "lifetime_value_minor", "excluded",
            "on_hold", "source_hash")
 _NULLABLE = ("country", "owner", "account_manager", "department", "segment", "currency")
 _CONTACT = ("contact_name", "contact_email", "contact_phone")
