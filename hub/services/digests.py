@@ -67,20 +67,23 @@ def _totals(rows: list[WorklistRow]) -> tuple[str, str | None]:
 
 def digest_messages(connection: Connection, *, as_of: date,
                     settings: DigestSettings) -> list[OutboxMessage]:
-    """One digest per active collector or manager (and per owner named on an account):
-    their own accounts, or their department's for a manager."""
+    """One digest per active collector or manager (and per owner, assignee or account
+    manager named on an account): the accounts they own, work on or manage the
+    relationship of, or their department's for a manager."""
     rows = worklist(connection, as_of=as_of)
     people = {row.email: row for row in connection.execute(
         sa.select(users.c.email, users.c.role, users.c.department, users.c.name)
         .where(users.c.active.is_(True), users.c.role.in_(STAFF_ROLES)))}
-    owners = {row.owner for row in rows if row.owner}
+    owners = {email for row in rows for email in (row.owner, row.assignee,
+                                                  row.account_manager) if email}
     result = []
     for email in sorted(set(people) | owners):
         person = people.get(email)
         if person is not None and person.role == "manager" and person.department:
             mine = [row for row in rows if row.department == person.department]
         else:
-            mine = [row for row in rows if row.owner == email]
+            mine = [row for row in rows
+                    if email in (row.owner, row.assignee, row.account_manager)]
         if mine or settings.all_clear:  # nothing to do: no noise, unless asked for
             result.append(_digest(email, email, mine, settings.staff_channels, as_of,
                                   settings=settings, sheet_link=settings.sheet_links.get(email, ""),
