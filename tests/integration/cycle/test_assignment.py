@@ -1,0 +1,205 @@
+"""Issue 11 items 1 and 2, end to end with the real rules engine: customers imported
+(with an account manager) -> cycles -> tasks, decisions, sheet tab, staff notices and
+digests. Who gets the work is decided once and is the same on the decision and the task;
+`notify: [everyone]` reaches the owner, the account manager and the department manager."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from hub.bootstrap import Hub
+from hub.cli.imports import import_file
+from hub.ledger.tables import applied_decisions
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
+from hub.ledger.tables import messages
+from hub.ledger.tables import tasks
+from hub.ledger.tables import users
+from hub.ports import Policy
+from hub.services.digests import DigestSettings
+from hub.services.digests import digest_messages
+from hub.services.sheets_rows import UNASSIGNED
+from hub.services.worklist import worklist
+from tests.integration.cycle.helpers import START
+from tests.integration.cycle.helpers import morning
+from tests.integration.cycle.helpers import run_day
+
+RULES = """
+segments: [{name: business, when: true}]
+ladders:
+  business:
+    steps:
+      - {name: reminder, at: 3, send: [email], template: reminder-1, notify: [everyone]}
+      - {name: call, at: 10, task: call, assign: round_robin:collectors}
+      - {name: review, at: 20, task: review, assign: least_loaded:collectors}
+      - {name: lawyer, at: 30, task: lawyer_call, assign: ghosts}
+teams:
+  collectors: [cara@example.com, carl@example.com, cleo@example.com]
+  ghosts: [gone@example.com]
+"""
+CUSTOMER_HEADER = ["customer_id", "name", "kind", "country", "owner", "account_manager",
+                   "department", "currency", "contact_email"]
+INVOICE_HEADER = ["invoice_number", "customer_id", "issue_date", "due_date", "currency",
+                  "amount"]
+ACCOUNTS = 7
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Policy:
+    from notifications.templates import known_templates
+    from rules import load_policy
+
+    path = tmp_path / "teams.yaml"
+    path.write_text(RULES, encoding="utf-8")
+    return load_policy(path, known_templates=known_templates())
+
+
+def _user(connection: sa.Connection, email: str, role: str = "collector", *,
+          active: bool = True, department: str = "sales") -> None:
+    stamp = morning(START)
+    connection.execute(users.insert().values(
+        email=email, name=email.partition("@")[0], role=role, department=department,
+        manager_email=None, active=active, created_at=stamp, updated_at=stamp))
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _import(hub: Hub, tmp_path: Path, *, owner: str = "", manager: str = "sam@example.com"
+            ) -> None:
+    due = START.isoformat()
+    issued = (START - timedelta(days=30)).isoformat()
+    customer_rows = [[f"C{i}", f"Customer {i}", "B2B", "NL", owner, manager, "sales", "EUR",
+                      f"ap@c{i}.example"] for i in range(ACCOUNTS)]
+    invoice_rows = [[f"INV-{i}", f"C{i}", issued, due, "EUR", "900.00"]
+                    for i in range(ACCOUNTS)]
+    for kind, path in (("customers", _write(tmp_path / "c.csv", CUSTOMER_HEADER,
+                                            customer_rows)),
+                       ("invoices", _write(tmp_path / "i.csv", INVOICE_HEADER, invoice_rows))):
+        result = import_file(hub.engine, path, kind, actor="tests", clock=hub.clock)
+        assert result.rejected == 0, result
+
+
+def _staff(hub: Hub) -> None:
+    with hub.engine.begin() as connection:
+        _user(connection, "cara@example.com")
+        _user(connection, "carl@example.com")
+        _user(connection, "cleo@example.com", active=False)  # left the company
+        _user(connection, "meg@example.com", role="manager")
+        _user(connection, "sam@example.com", role="collector", department="field sales")
+        _user(connection, "fin@example.com", role="finance", department="finance")
+
+
+def _tasks(hub: Hub, task_type: str) -> list[sa.Row[tuple[str, str | None, str, str]]]:
+    with hub.engine.connect() as connection:
+        return list(connection.execute(
+            sa.select(customers.c.code, tasks.c.assignee, tasks.c.reason, tasks.c.decision_key)
+            .join(customers, customers.c.id == tasks.c.customer_id)
+            .where(tasks.c.task_type == task_type).order_by(customers.c.code)))
+
+
+def _recorded_assignee(hub: Hub, decision_key: str) -> str | None:
+    with hub.engine.connect() as connection:
+        actions = connection.execute(sa.select(applied_decisions.c.actions).where(
+            applied_decisions.c.decision_key == decision_key)).scalar_one()
+    [task] = [action for action in actions if action["kind"] == "task"]
+    return task["params"]["assignee"]  # type: ignore[no-any-return]
+
+
+def test_rule_file_teams_assign_real_people_balanced_and_recorded(
+        hub: Hub, policy: Policy, tmp_path: Path) -> None:
+    _staff(hub)
+    _import(hub, tmp_path)  # no owner: the work must still reach someone
+    for days in (3, 10):
+        report = run_day(hub, policy, START + timedelta(days=days))
+        assert report.status == "done", report.errors
+
+    calls = _tasks(hub, "call")
+    assert len(calls) == ACCOUNTS
+    counts = Counter(row.assignee for row in calls)
+    # the rule file's team, without the deactivated member, in turn: balanced within one
+    assert set(counts) == {"cara@example.com", "carl@example.com"}
+    assert max(counts.values()) - min(counts.values()) <= 1
+    for row in calls:  # the decision records the person who was given the task
+        assert _recorded_assignee(hub, row.decision_key) == row.assignee
+
+    with hub.engine.connect() as connection:
+        rows = worklist(connection, as_of=START + timedelta(days=10))
+        digests = {m.recipient: m.context["count"] for m in digest_messages(
+            connection, as_of=START + timedelta(days=10), settings=DigestSettings())}
+    tabs = {row.owner or row.assignee or UNASSIGNED for row in rows}
+    assert tabs == {"cara@example.com", "carl@example.com"}  # no "unassigned" tab
+    assert digests["cara@example.com"] == counts["cara@example.com"]
+    assert digests["carl@example.com"] == counts["carl@example.com"]
+
+    run_day(hub, policy, START + timedelta(days=22))  # a Tuesday: business days only
+    reviews = Counter(row.assignee for row in _tasks(hub, "review"))
+    assert set(reviews) == {"cara@example.com", "carl@example.com"}
+    assert max(reviews.values()) - min(reviews.values()) <= 1
+
+
+def test_work_nobody_can_take_goes_to_the_department_manager_with_the_reason(
+        hub: Hub, policy: Policy, tmp_path: Path) -> None:
+    _staff(hub)
+    _import(hub, tmp_path, owner="ann@example.com")
+    for days in range(29, 33):  # Tuesday to Friday: the ladder catches up a step a day
+        run_day(hub, policy, START + timedelta(days=days))
+    lawyer = _tasks(hub, "lawyer_call")
+    assert len(lawyer) == ACCOUNTS
+    for row in lawyer:
+        assert row.assignee == "meg@example.com"
+        assert 'team "ghosts" has no active member: assigned to the department manager' \
+            in row.reason
+        assert _recorded_assignee(hub, row.decision_key) == "meg@example.com"
+    with hub.engine.connect() as connection:
+        summaries = [s for (s,) in connection.execute(sa.select(events.c.summary).where(
+            events.c.kind == "task.created", events.c.summary.like("task lawyer_call%")))]
+    assert len(summaries) == ACCOUNTS
+    assert all("for meg@example.com" in s and "ghosts" in s for s in summaries)
+
+    # no department manager either: the documented last resort, a finance user
+    with hub.engine.begin() as connection:
+        connection.execute(users.update().where(users.c.email == "meg@example.com")
+                           .values(active=False))
+        connection.execute(tasks.delete().where(tasks.c.task_type == "lawyer_call"))
+        connection.execute(applied_decisions.delete().where(
+            applied_decisions.c.step == "lawyer"))
+    run_day(hub, policy, START + timedelta(days=35))  # the next Monday
+    last_resort = _tasks(hub, "lawyer_call")
+    assert len(last_resort) == ACCOUNTS
+    for row in last_resort:
+        assert row.assignee == "fin@example.com"
+        assert "no department manager was found" in row.reason
+
+
+def test_everyone_is_owner_account_manager_and_department_manager_once_each(
+        hub: Hub, policy: Policy, tmp_path: Path) -> None:
+    _staff(hub)
+    _import(hub, tmp_path, owner="cara@example.com")
+    with hub.engine.begin() as connection:  # C0's owner is also its account manager
+        connection.execute(customers.update().where(customers.c.code == "C0")
+                           .values(account_manager="CARA@example.com"))
+    run_day(hub, policy, START + timedelta(days=3))
+    with hub.engine.connect() as connection:
+        told = connection.execute(
+            sa.select(messages.c.customer_code, messages.c.recipient)
+            .where(messages.c.template == "collection-started")).all()
+    by_account: dict[str, list[str]] = {}
+    for code, recipient in told:
+        by_account.setdefault(code, []).append(recipient.lower())
+    assert len(by_account) == ACCOUNTS
+    assert sorted(by_account["C0"]) == ["cara@example.com", "meg@example.com"]
+    for code in (f"C{i}" for i in range(1, ACCOUNTS)):
+        assert sorted(by_account[code]) == ["cara@example.com", "meg@example.com",
+                                            "sam@example.com"]
