@@ -175,7 +175,7 @@ def test_work_nobody_can_take_goes_to_the_department_manager_with_the_reason(
         connection.execute(tasks.delete().where(tasks.c.task_type == "lawyer_call"))
         connection.execute(applied_decisions.delete().where(
             applied_decisions.c.step == "lawyer"))
-    run_day(hub, policy, START + timedelta(days=35))  # the next Monday
+    run_day(hub, policy, START + timedelta(days=35), full=True)  # the next Monday
     last_resort = _tasks(hub, "lawyer_call")
     assert len(last_resort) == ACCOUNTS
     for row in last_resort:
