@@ -327,14 +327,15 @@ class _Writer:
 
     def _notify(self, item: _Item) -> None:
         """Each person once, whatever several `who` entries name them (everyone = owner,
-        account manager and department manager)."""
+        account manager and department manager). They are told in their digest of the day
+        (hub.services.digests reads `told` from the decision): one message per person per
+        day, however many accounts start or move on."""
         people: dict[str, str] = {}
         for who in item.params.get("who") or ("owner",):
             for email in self.directory.resolve(who, item.facts, item.teams):
                 people.setdefault(email.lower(), email)
         item.recorded["told"] = list(people.values())
-        self._staff(item, list(people.values()), tag="notify",
-                    template=str(item.params.get("template") or "collection-started"))
+        self.counts["people_told"] += len(people)
 
     def _hold_sales(self, item: _Item) -> None:
         reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
@@ -408,7 +409,9 @@ def _describe(actions: Sequence[dict[str, Any]]) -> str:
                                         f"{'/'.join(p.get('channels') or ['email'])}",
              ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
                                         f"{p.get('assignee') or p.get('assign')}",
-             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}"}
+             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
+             ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
+                                          " in their digest"}
     parts = []
     for action in actions:
         kind = ActionKind(action["kind"])

@@ -190,16 +190,54 @@ def test_everyone_is_owner_account_manager_and_department_manager_once_each(
     with hub.engine.begin() as connection:  # C0's owner is also its account manager
         connection.execute(customers.update().where(customers.c.code == "C0")
                            .values(account_manager="CARA@example.com"))
-    run_day(hub, policy, START + timedelta(days=3))
+    day = START + timedelta(days=3)
+    report = run_day(hub, policy, day)
+    assert report.status == "done", report.errors
     with hub.engine.connect() as connection:
-        told = connection.execute(
-            sa.select(messages.c.customer_code, messages.c.recipient)
-            .where(messages.c.template == "collection-started")).all()
-    by_account: dict[str, list[str]] = {}
-    for code, recipient in told:
-        by_account.setdefault(code, []).append(recipient.lower())
-    assert len(by_account) == ACCOUNTS
-    assert sorted(by_account["C0"]) == ["cara@example.com", "meg@example.com"]
+        digests = {m.recipient: m for m in digest_messages(
+            connection, as_of=day, settings=DigestSettings())}
+        told = {code: params for code, params in _told(connection)}
+    assert sorted(told["C0"]) == ["cara@example.com", "meg@example.com"]
     for code in (f"C{i}" for i in range(1, ACCOUNTS)):
-        assert sorted(by_account[code]) == ["cara@example.com", "meg@example.com",
-                                            "sam@example.com"]
+        assert sorted(told[code]) == ["cara@example.com", "meg@example.com", "sam@example.com"]
+    # each told once, in their own digest: the owner, the department manager and the
+    # account manager (who owns no account and has no task)
+    for person, accounts in (("cara@example.com", ACCOUNTS), ("meg@example.com", ACCOUNTS),
+                             ("sam@example.com", ACCOUNTS - 1)):
+        started = digests[person].context["started"]
+        assert digests[person].context["started_count"] == accounts
+        assert {entry["stage"] for entry in started} == {"reminder"}
+        assert len({entry["code"] for entry in started}) == accounts
+    assert "C0" not in {entry["code"] for entry in digests["sam@example.com"].context["started"]}
+
+
+def _told(connection: sa.Connection) -> list[tuple[str, list[str]]]:
+    found = []
+    for code, actions in connection.execute(
+            sa.select(customers.c.code, applied_decisions.c.actions)
+            .join(customers, customers.c.id == applied_decisions.c.customer_id)):
+        for action in actions:
+            if action["kind"] == "notify":
+                found.append((code, [email.lower() for email in action["params"]["told"]]))
+    return found
+
+
+def test_the_cycle_sends_each_person_one_digest_with_the_accounts_they_were_told_about(
+        hub: Hub, policy: Policy, tmp_path: Path) -> None:
+    from hub.cycle_wiring import build_cycle
+    from hub.cycle_wiring import cycle_options
+
+    _staff(hub)
+    _import(hub, tmp_path, owner="cara@example.com")
+    day = START + timedelta(days=3)
+    hub.clock.moment = morning(day)  # type: ignore[attr-defined]
+    report = build_cycle(hub, policy=policy).run(cycle_options(hub, as_of=day, actor="tests"))
+    assert report.status == "done", report.errors
+    with hub.engine.connect() as connection:
+        queued = connection.execute(
+            sa.select(messages.c.recipient, messages.c.template, messages.c.context)
+            .where(messages.c.recipient_kind == "staff")).all()
+    assert not [row for row in queued if row.template == "collection-started"]
+    digests = {row.recipient: row.context for row in queued if row.template == "digest"}
+    for person in ("cara@example.com", "meg@example.com", "sam@example.com"):
+        assert digests[person]["started_count"] == ACCOUNTS, person
