@@ -166,3 +166,31 @@ def test_an_address_without_street_or_place_is_rejected_with_the_reason(
     assert result.rejects_path is not None
     reasons = Path(result.rejects_path).read_text(encoding="utf-8")
     assert reasons.count("a postal address needs address_line1 and a postcode or city") == 2
+
+
+def test_the_account_manager_column_sets_changes_and_clears_it(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    header = ["customer_id", "name", "owner", "account_manager"]
+    first = run(write_csv("a.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "sam@example.com"],
+                                            ["C2", "Brown", "", "not an address"]]),
+                "customers")
+    assert (first.created, first.rejected) == (1, 1)  # a bad address is refused, with its line
+    assert first.rejects_path is not None
+    assert "account_manager" in Path(first.rejects_path).read_text(encoding="utf-8")
+    assert _customer(hub, "C1")["account_manager"] == "sam@example.com"
+
+    moved = run(write_csv("b.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "tom@example.com"]]), "customers")
+    assert moved.updated == 1
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"
+    with hub.engine.connect() as connection:
+        changes = [row.data["changes"] for row in connection.execute(
+            sa.select(events.c.data).where(events.c.kind == kinds.CUSTOMER_UPDATED))]
+    assert changes[-1]["account_manager"] == ["sam@example.com", "tom@example.com"]
+
+    run(write_csv("c.csv", ["customer_id", "name", "owner"],
+                  [["C1", "Polder", "ben@example.com"]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"  # no column: kept
+    run(write_csv("d.csv", header, [["C1", "Polder", "anna@example.com", ""]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] is None  # a blank cell clears it
