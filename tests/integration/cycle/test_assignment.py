@@ -196,7 +196,7 @@ def test_everyone_is_owner_account_manager_and_department_manager_once_each(
     with hub.engine.connect() as connection:
         digests = {m.recipient: m for m in digest_messages(
             connection, as_of=day, settings=DigestSettings())}
-        told = {code: params for code, params in _told(connection)}
+        told = dict(_told(connection))
     assert sorted(told["C0"]) == ["cara@example.com", "meg@example.com"]
     for code in (f"C{i}" for i in range(1, ACCOUNTS)):
         assert sorted(told[code]) == ["cara@example.com", "meg@example.com", "sam@example.com"]
