@@ -45,8 +45,12 @@ def check(ctx: click.Context, file: Path | None) -> None:
     problems = check_file(path, known_templates())
     named = people_named(path.read_text(encoding="utf-8"), path.name)
     if named:
-        with get_hub(ctx).engine.connect() as connection:
-            problems += unknown_people(connection, named, path.name)
+        try:
+            with get_hub(ctx).engine.connect() as connection:
+                problems += unknown_people(connection, named, path.name)
+        except Exception as exc:  # the file can be checked without a ledger
+            click.secho(f"{path.name}: the people it names were not checked against the "
+                        f"hub's users ({type(exc).__name__}: {exc})", fg="yellow")
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
         click.secho(str(problem), fg=colour)
