@@ -123,3 +123,24 @@ def load_policy(path: Path, *, known_templates: frozenset[str] | None = None,
     text = read_rule_file(path)
     return compile_text(text, Path(path).name, known_templates=known_templates,
                         isolation=isolation, timeout=timeout)
+
+
+def people_named(text: str, file: str) -> list[tuple[int | None, str, str]]:
+    """(line, where, e-mail) of everyone a rule file names: team members and persons named
+    by `assign:` or `escalate:`. The hub checks them against its users (`rules check`
+    warns about the unknown ones: their work would go to the department manager)."""
+    from rules.parser import parse_rule_text  # noqa: PLC0415
+
+    rule_file, _ = parse_rule_text(text, file)
+    if rule_file is None:
+        return []
+    found = [(rule_file.lines.get("teams"), f'team "{name}"', email)
+             for name, members in rule_file.teams.items() for email in members]
+    specs = [(step.name, spec) for ladder in rule_file.ladders.values()
+             for step in ladder.steps for spec in step.actions]
+    specs += [(event.name, spec) for event in rule_file.events for spec in event.actions]
+    for rule, spec in specs:
+        who = str(spec.params.get("assign") or spec.params.get("target") or "")
+        if "@" in who:
+            found.append((spec.line, rule, who))
+    return found

@@ -4,7 +4,6 @@ business days, one decision per step per anchor, fees and interest computed as d
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -199,28 +198,29 @@ class Decider:
             wanted = list(params["channels"])
             available = [c for c in wanted if c in facts.channels] if facts.channels else wanted
             params.update(channels=available or wanted, language=facts.language)
-        elif spec.kind in (ActionKind.TASK, ActionKind.ESCALATE):
-            who = params.get("assign") or params.get("target")
-            params["assignee"] = self._assignee(str(who), facts.customer_code, facts.owner)
-            if spec.kind is ActionKind.TASK:
-                params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
-                                      ).isoformat()
+        elif spec.kind is ActionKind.TASK:
+            params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
+                                  ).isoformat()
+        if spec.kind in (ActionKind.TASK, ActionKind.ESCALATE, ActionKind.NOTIFY,
+                         ActionKind.LEGAL_HANDOVER):
+            params["teams"] = self._teams(params)
         if extra:
             params.update(extra)
         return Action(spec.kind, params)
 
-    def _assignee(self, who: str, customer_code: str, owner: str | None) -> str | None:
-        """A person's e-mail when the rule file alone says who; None for department_manager
-        (the hub looks the manager up)."""
-        if who == "owner":
-            return owner
-        team = self.rule_file.teams.get(who.removeprefix("round_robin:"))
-        if not team:
-            return None
-        if who.startswith("round_robin:"):
-            digest = hashlib.sha256(customer_code.encode("utf-8")).digest()
-            return team[int.from_bytes(digest[:4], "big") % len(team)]
-        return team[0]
+    def _teams(self, params: dict[str, Any]) -> dict[str, list[str]]:
+        """The members of the teams an action names, as the rule file declares them: the
+        hub picks the person when it applies the decision (hub.services.assignees), so the
+        decision records who was actually given the work."""
+        named = [params.get("assign"), params.get("target"), *(params.get("who") or ())]
+        if "assign" not in params and "target" not in params and "who" not in params:
+            named.append("legal")  # legal_handover: true goes to the legal team
+        found: dict[str, list[str]] = {}
+        for who in filter(None, named):
+            team = (str(who).partition(":")[2] if ":" in str(who) else str(who)).strip()
+            if team in self.rule_file.teams:
+                found[team] = list(self.rule_file.teams[team])
+        return found
 
     def _facts(self, situation: Situation, condition: str,
                tree: Condition | None = None) -> dict[str, Any]:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from hub.domain.decisions import ActionKind
 from rules.actions import ACTION_KEYS
+from rules.actions import NOTIFY_TARGETS
 from rules.actions import Vocabulary
 from rules.actions import read_actions
 from rules.conditions import AllOf
@@ -156,13 +159,28 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
         if not isinstance(body, Map):
             problems.error(node.line_of(name), rule, 'a ladder needs "progression" and "steps"')
             continue
-        reader = Reader(problems, body, rule, ("progression", "steps"))
+        reader = Reader(problems, body, rule, ("progression", "steps", "notify"))
         progression = reader.text("progression", choices=PROGRESSIONS) or "ladder"
         steps = _steps(problems, name, body, vocabulary)
+        notify = reader.words("notify", NOTIFY_TARGETS + tuple(sorted(vocabulary.teams)),
+                              "person to notify")
+        if notify:
+            steps = [_notify_too(step, notify, reader.line("notify")) for step in steps]
         if not steps and "steps" in body:
             problems.error(node.line_of(name), rule, "the ladder has no steps")
         ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name))
     return ladders
+
+
+def _notify_too(step: Step, who: tuple[str, ...], line: int) -> Step:
+    """A ladder's `notify:` tells those people at each of its steps (with whoever the
+    step's own `notify:` names, each once)."""
+    own = [spec for spec in step.actions if spec.kind is ActionKind.NOTIFY]
+    others = [spec for spec in step.actions if spec.kind is not ActionKind.NOTIFY]
+    named = list(dict.fromkeys([*who, *(w for spec in own for w in spec.params["who"])]))
+    spec = ActionSpec(ActionKind.NOTIFY, {"who": named, "template": "collection-started"},
+                      own[0].line if own else line)
+    return replace(step, actions=(*others, spec))
 
 
 def _pauses(problems: Problems, root: Map) -> list[Pause]:

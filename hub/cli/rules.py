@@ -17,6 +17,7 @@ from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.services.account_facts import load_account_facts
+from hub.services.assignees import unknown_people
 
 
 @click.group("rules")
@@ -32,7 +33,8 @@ def _default_file() -> Path:
 
 @rules_group.command("check")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-def check(file: Path | None) -> None:
+@click.pass_context
+def check(ctx: click.Context, file: Path | None) -> None:
     """Check a rule file (default: HUB_RULES_FILE) without activating it.
 
     Exit status 0 when it can go live, 2 when it cannot (like every input error)."""
@@ -40,8 +42,18 @@ def check(file: Path | None) -> None:
     if not path.exists():
         raise UserError(f"{path}: no such rule file")
     from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
+    from rules import people_named  # noqa: PLC0415
 
     problems = check_file(path, known_templates())
+    refused = any(p.severity == "error" for p in problems)
+    named = [] if refused else people_named(path.read_text(encoding="utf-8"), path.name)
+    if named:
+        try:
+            with get_hub(ctx).engine.connect() as connection:
+                problems += unknown_people(connection, named, path.name)
+        except Exception as exc:  # the file can be checked without a ledger
+            click.secho(f"{path.name}: the people it names were not checked against the "
+                        f"hub's users ({type(exc).__name__}: {exc})", fg="yellow")
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
         click.secho(str(problem), fg=colour)

@@ -89,6 +89,7 @@ class AccountFacts:
     steps_taken: tuple[StepTaken, ...] = ()
     channels: frozenset[str] = frozenset()  # channels the customer can receive: email, sms, ...
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
+    account_manager: str | None = None  # the salesperson who owns the relationship
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

@@ -69,6 +69,7 @@ class Customer:
     score: int | None = None  # 0 (worst) to 100 (best) payment behaviour
     contacts: list[Contact] = field(default_factory=list)
     id: int | None = None
+    account_manager: str | None = None  # e-mail of the salesperson who owns the relationship
 
 
 def invoice_status(amount: Money, open_amount: Money) -> InvoiceStatus:

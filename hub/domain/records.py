@@ -74,6 +74,7 @@ class CustomerRecord:
     excluded: bool | None
     address: PostalAddress | None = None
     cells: Sequence[object] = field(default=(), repr=False, compare=False)
+    account_manager: str | None = None  # e-mail of the salesperson who owns the relationship
 
     def digest(self) -> str:
         # The address joins the fingerprint only when there is one, so that rows without
@@ -86,6 +87,9 @@ class CustomerRecord:
             self.credit_limit, self.lifetime_value,
             self.contact_name, self.contact_email, self.contact_phone, self.excluded,
             *address,
+            # like the address: only when given, so older fingerprints stay valid
+            *(() if self.account_manager is None else ("account_manager",
+                                                       self.account_manager.lower())),
         ))
 
 

@@ -67,6 +67,7 @@ customers = Table(
     Column("language", String(16), nullable=False),
     Column("owner", String(320), index=True),
     Column("department", String(100), index=True),
+    Column("account_manager", String(320)),  # the salesperson who owns the relationship
     Column("segment", String(64)),
     Column("currency", String(3)),
     Column("credit_limit_minor", BigInteger),

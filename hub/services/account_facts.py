@@ -44,6 +44,7 @@ OPEN_STATUSES = ("open", "partially_paid")
 _CUSTOMER_COLUMNS = (customers.c.id, customers.c.code, customers.c.kind, customers.c.country,
                      customers.c.language, customers.c.timezone, customers.c.currency,
                      customers.c.owner, customers.c.department, customers.c.segment,
+                     customers.c.account_manager,
                      customers.c.lifetime_value_minor, customers.c.credit_limit_minor,
                      customers.c.score, customers.c.excluded, customers.c.on_hold)
 
@@ -138,6 +139,7 @@ class _Batch:
                 customer_code=row.code, kind=row.kind, country=row.country,
                 language=row.language, timezone=row.timezone, currency=currency,
                 owner=row.owner, department=row.department, segment=row.segment,
+                account_manager=row.account_manager,
                 lifetime_value=_money(row.lifetime_value_minor, currency),
                 credit_limit=_money(row.credit_limit_minor, currency), score=row.score,
                 excluded=bool(row.excluded), on_hold=bool(row.on_hold), legal=row.id in legal,

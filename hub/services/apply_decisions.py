@@ -39,6 +39,7 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import messages as outbox
 from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
+from hub.services.assignees import Assignment
 from hub.services.assignees import Directory
 from hub.services.holds import release_hold
 from hub.services.tasks import task_event
@@ -93,16 +94,23 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    """One action of one decision, with what it needs to be carried out."""
+    """One action of one decision, with what it needs to be carried out. `recorded` is what
+    the decision row keeps of the action: its parameters plus the person actually given the
+    work (`assignee`, and `assignment_note` when it is not whom the rule names)."""
 
     decision: Decision
     action: Action
     facts: AccountFacts
     customer_id: int
+    recorded: dict[str, Any]
 
     @property
     def params(self) -> dict[str, Any]:
         return self.action.params
+
+    @property
+    def teams(self) -> dict[str, list[str]]:
+        return dict(self.params.get("teams") or {})
 
 
 class _Writer:
@@ -130,26 +138,30 @@ class _Writer:
         facts = self.facts[decision.customer_code]
         customer_id = self.customer_ids[decision.customer_code]
         enforced = facts.enforcement
+        items = [_Item(decision, action, facts, customer_id, dict(action.params))
+                 for action in decision.actions]
+        if enforced:
+            self.counts["applied"] += 1
+            for item in items:
+                handler = getattr(self, f"_{item.action.kind.value}")
+                handler(item)
+        else:  # recorded for the timeline and explain, nothing is done
+            self.counts["enforcement_off"] += 1
+        recorded = [{"kind": str(item.action.kind), "params": item.recorded} for item in items]
         self.applied_rows.append({
             "decision_key": decision.key, "customer_id": customer_id, "rule": decision.rule,
             "source": decision.source, "ladder": decision.ladder, "step": decision.step,
             "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
             "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
-            "actions": [{"kind": str(a.kind), "params": a.params} for a in decision.actions],
-            "applied_at": self.context.now, "cycle_run_id": self.context.run_id})
-        if not enforced:  # recorded for the timeline and explain, nothing is done
-            self.counts["enforcement_off"] += 1
-            return
-        self.counts["applied"] += 1
-        what = decision.step or decision.rule
-        self.event_rows.append(self._event(customer_id, kinds.DECISION_APPLIED,
-                                           f"{what}: {_describe(decision.actions)}",
-                                           # the facts stay in applied_decisions, once
-                                           {"decision_key": decision.key, "rule": decision.rule,
-                                            "source": decision.source}))
-        for action in decision.actions:
-            handler = getattr(self, f"_{action.kind.value}")
-            handler(_Item(decision, action, facts, customer_id))
+            "actions": recorded, "applied_at": self.context.now,
+            "cycle_run_id": self.context.run_id})
+        if enforced:
+            what = decision.step or decision.rule
+            self.event_rows.append(self._event(
+                customer_id, kinds.DECISION_APPLIED, f"{what}: {_describe(recorded)}",
+                # the facts stay in applied_decisions, once
+                {"decision_key": decision.key, "rule": decision.rule,
+                 "source": decision.source}))
 
     def flush(self) -> None:
         """Write what was collected: set at a time, one statement per table."""
@@ -269,35 +281,44 @@ class _Writer:
 
     def _task(self, item: _Item) -> None:
         params = item.params
-        task_type = str(params.get("task_type") or "call")
-        assignee = self.directory.assignee(params.get("assign"), item.facts,
-                                           params.get("members"))
-        self._create_task(item, task_type, assignee, int(params.get("due_in_days") or 0))
+        self._create_task(item, str(params.get("task_type") or "call"), params.get("assign"),
+                          int(params.get("due_in_days") or 0))
 
-    def _create_task(self, item: _Item, task_type: str, assignee: str | None,
-                     due_in_days: int) -> None:
-        """One open task of a type per account: a second one is not created."""
+    def _create_task(self, item: _Item, task_type: str, rule: str | None,
+                     due_in_days: int) -> Assignment | None:
+        """One open task of a type per account: a second one is not created (None). The
+        assignee is chosen here, once, and recorded on the decision and the task."""
         if (item.customer_id, task_type) in self.open_tasks:
             self.counts["tasks_already_open"] += 1
-            return
+            return None
+        assignment = self.directory.assign(rule, item.facts, item.teams)
+        item.recorded["assignee"] = assignment.assignee
+        if assignment.note:
+            item.recorded["assignment_note"] = assignment.note
+            self.counts["tasks_reassigned"] += 1
         decision = item.decision
+        reason = f"{decision.step or decision.rule} ({decision.source})"
         self.open_tasks.add((item.customer_id, task_type))
         self.task_rows.append({
-            "customer_id": item.customer_id, "task_type": task_type, "assignee": assignee,
+            "customer_id": item.customer_id, "task_type": task_type,
+            "assignee": assignment.assignee,
             "due_date": self.context.as_of + timedelta(days=due_in_days), "state": "open",
             "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{decision.step or decision.rule} ({decision.source})",
+            "reason": f"{reason}; {assignment.note}" if assignment.note else reason,
             "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
             "source": "rules", "closed_at": None, "closed_by": None,
             "created_at": self.context.now, "updated_at": self.context.now})
         self.counts["tasks"] += 1
+        return assignment
 
     def _escalate(self, item: _Item) -> None:
-        people = self.directory.resolve(item.params.get("target"), item.facts,
-                                        item.params.get("members"))
+        target = item.params.get("target")
+        people = self.directory.resolve(target, item.facts, item.teams)
+        assignment = self._create_task(item, "escalation", target, 0)
+        if not people and assignment is not None and assignment.assignee:
+            people = [assignment.assignee]  # whoever took the work over is told
         self._staff(item, people, template=str(item.params.get("template") or "escalation"),
                     tag="escalate")
-        self._create_task(item, "escalation", people[0] if people else None, 0)
         self.counts["escalations"] += 1
         self.event_rows.append(self._event(
             item.customer_id, kinds.ESCALATED,
@@ -305,11 +326,16 @@ class _Writer:
             {"decision_key": item.decision.key, "to": people}))
 
     def _notify(self, item: _Item) -> None:
-        people: list[str] = []
+        """Each person once, whatever several `who` entries name them (everyone = owner,
+        account manager and department manager). They are told in their digest of the day
+        (hub.services.digests reads `told` from the decision): one message per person per
+        day, however many accounts start or move on."""
+        people: dict[str, str] = {}
         for who in item.params.get("who") or ("owner",):
-            people.extend(self.directory.resolve(who, item.facts, item.params.get("members")))
-        self._staff(item, list(dict.fromkeys(people)), tag="notify",
-                    template=str(item.params.get("template") or "collection-started"))
+            for email in self.directory.resolve(who, item.facts, item.teams):
+                people.setdefault(email.lower(), email)
+        item.recorded["told"] = list(people.values())
+        self.counts["people_told"] += len(people)
 
     def _hold_sales(self, item: _Item) -> None:
         reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
@@ -322,9 +348,7 @@ class _Writer:
             self.counts["holds_released"] += 1
 
     def _legal_handover(self, item: _Item) -> None:
-        rule = item.params.get("assign") or "legal"
-        assignee = self.directory.assignee(rule, item.facts, item.params.get("members"))
-        self._create_task(item, "legal_handover", assignee or item.facts.owner, 0)
+        self._create_task(item, "legal_handover", item.params.get("assign") or "legal", 0)
         self.counts["legal_handovers"] += 1
         self.event_rows.append(self._event(item.customer_id, kinds.LEGAL_HANDOVER,
                                            "handed over to legal: soft collection stops",
@@ -361,7 +385,7 @@ class _Writer:
     def _warn(self, item: _Item) -> None:
         reason = str(item.params.get("reason") or item.decision.rule)
         task_type = "limitation_warning" if "limitation" in reason else "warning"
-        self._create_task(item, task_type, item.facts.owner, 0)
+        self._create_task(item, task_type, "owner", 0)
         self.counts["warnings"] += 1
 
 
@@ -379,11 +403,18 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _describe(actions: Sequence[Action]) -> str:
+def _describe(actions: Sequence[dict[str, Any]]) -> str:
+    """The applied actions in a few words: the task's assignee is the person chosen."""
     words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
                                         f"{'/'.join(p.get('channels') or ['email'])}",
-             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for {p.get('assign')}",
-             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}"}
-    parts = [words[a.kind](a.params) if a.kind in words else a.kind.value.replace("_", " ")
-             for a in actions]
+             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
+                                        f"{p.get('assignee') or p.get('assign')}",
+             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
+             ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
+                                          " in their digest"}
+    parts = []
+    for action in actions:
+        kind = ActionKind(action["kind"])
+        parts.append(words[kind](action["params"]) if kind in words
+                     else kind.value.replace("_", " "))
     return ", ".join(parts) or "nothing to do"

@@ -42,10 +42,11 @@ from hub.services.import_context import Counts
 from hub.services.import_context import RunContext
 from hub.services.import_context import to_minor
 
-COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner", "department",
-           "segment", "currency", "credit_limit_minor", "lifetime_value_minor", "excluded",
+COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner",
+           "account_manager", "department", "segment", "currency", "credit_limit_minor",
+           "lifetime_value_minor", "excluded",
            "on_hold", "source_hash")
-_NULLABLE = ("country", "owner", "department", "segment", "currency")
+_NULLABLE = ("country", "owner", "account_manager", "department", "segment", "currency")
 _CONTACT = ("contact_name", "contact_email", "contact_phone")
 
 
@@ -109,7 +110,8 @@ class CustomerImport:
             timezone, language = country_defaults(record.country)
             rows.append((record.code, record.name, (record.kind or CustomerKind.BUSINESS).value,
                          record.country, record.timezone or timezone,
-                         record.language or language, record.owner, record.department,
+                         record.language or language, record.owner, record.account_manager,
+                         record.department,
                          record.segment, record.currency, _minor(record, "credit_limit"),
                          _minor(record, "lifetime_value"), bool(record.excluded), False, digest))
         self._insert(rows)

@@ -68,7 +68,7 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
                        sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
     columns = (tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
-               tasks.c.snoozed_until)
+               tasks.c.snoozed_until, tasks.c.assignee)
     joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
     if department is not None:
         joined = joined.where(customers.c.department == department)
@@ -153,4 +153,5 @@ def _row(customer: Any, open_tasks: list[Any], as_of: date,
         suggested_action=suggested_action(open_tasks[0].task_type),
         open_task_ids=tuple(task.id for task in open_tasks), last_contact=last_contact,
         score=customer.score,
-        priority=priority(days, overdue_minor, customer.score))
+        priority=priority(days, overdue_minor, customer.score),
+        assignee=open_tasks[0].assignee, account_manager=customer.account_manager)

@@ -193,11 +193,21 @@ def _legal(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     return f"{code}: handed over to legal."
 
 
+def _account_manager(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    email = form.get("account_manager", "").strip()
+    changed = account_status.set_account_manager(c, customer_code=code, email=email or None,
+                                                 actor=viewer.email, source=SOURCE,
+                                                 now=hub().clock.now())
+    who = email or "nobody"
+    return f"{code}: account manager is now {who}." if changed else \
+        f"{code}: account manager was {who} already."
+
+
 ACTIONS: dict[str, Action] = {
     "contacted": _contacted, "done": _done, "snooze": _snooze, "note": _note,
     "promise": _promise, "plan": _plan, "dispute": _dispute, "hold": _hold,
     "release": _release, "exclude": _exclusion(True), "include": _exclusion(False),
-    "legal": _legal,
+    "legal": _legal, "account_manager": _account_manager,
 }
 
 

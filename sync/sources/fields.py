@@ -33,6 +33,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("timezone", "timezone", help="IANA zone; default from the country"),
         Field("language", "language", help="e.g. nl; default from the country"),
         Field("owner", "text", max_length=320, help="e-mail of the collector"),
+        Field("account_manager", "email", max_length=320,
+              help="e-mail of the salesperson who owns the relationship"),
         Field("department", "text", max_length=100),
         Field("segment", "text", max_length=64),
         Field("currency", "currency", help="account currency; needed for amounts"),

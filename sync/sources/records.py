@@ -51,8 +51,8 @@ def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Invo
 
 
 def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
-    (code, name, kind, country, timezone, language, owner, department, segment, currency,
-     credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
+    (code, name, kind, country, timezone, language, owner, account_manager, department, segment,
+     currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
      line1, line2, postcode, city) = values
     for label, value in (("credit_limit", credit_limit), ("lifetime_value", lifetime_value)):
         if value is not None and value < 0:
@@ -66,7 +66,7 @@ def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Cus
     return CustomerRecord(
         line, code, name, kind, country, timezone, language, owner, department, segment,
         currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone,
-        excluded, address, cells)
+        excluded, address, cells, account_manager=account_manager)
 
 
 def payment(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> PaymentRecord | str:

@@ -223,3 +223,29 @@ def test_the_rejects_file_imports_again_as_it_is_once_the_owner_is_a_user(
     again = run(rejects, "customers")
     assert (again.created, again.rejected) == (1, 0)
     assert _customer(hub, "C8")["name"] == "-Minus Corp"
+def test_the_account_manager_column_sets_changes_and_clears_it(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    header = ["customer_id", "name", "owner", "account_manager"]
+    first = run(write_csv("a.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "sam@example.com"],
+                                            ["C2", "Brown", "", "not an address"]]),
+                "customers")
+    assert (first.created, first.rejected) == (1, 1)  # a bad address is refused, with its line
+    assert first.rejects_path is not None
+    assert "account_manager" in Path(first.rejects_path).read_text(encoding="utf-8")
+    assert _customer(hub, "C1")["account_manager"] == "sam@example.com"
+
+    moved = run(write_csv("b.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "tom@example.com"]]), "customers")
+    assert moved.updated == 1
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"
+    with hub.engine.connect() as connection:
+        changes = [row.data["changes"] for row in connection.execute(
+            sa.select(events.c.data).where(events.c.kind == kinds.CUSTOMER_UPDATED))]
+    assert changes[-1]["account_manager"] == ["sam@example.com", "tom@example.com"]
+
+    run(write_csv("c.csv", ["customer_id", "name", "owner"],
+                  [["C1", "Polder", "anna@example.com"]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"  # no column: kept
+    run(write_csv("d.csv", header, [["C1", "Polder", "anna@example.com", ""]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] is None  # a blank cell clears it
