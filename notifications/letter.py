@@ -27,11 +27,11 @@ FONT_CANDIDATES = (
     "/Library/Fonts/DejaVuSans.ttf",
 )
 STATEMENT_HEADINGS = {
-    "en": ("Invoice", "Due date", "Open", "Total open"),
-    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal open"),
-    "de": ("Rechnung", "Fällig am", "Offen", "Offen gesamt"),
+    "en": ("Invoice", "Due date", "Open", "Total due"),
+    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal te betalen"),
+    "de": ("Rechnung", "Fällig am", "Offen", "Zu zahlen insgesamt"),
     "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
-    "es": ("Factura", "Vencimiento", "Pendiente", "Total pendiente"),
+    "es": ("Factura", "Vencimiento", "Pendiente", "Total a pagar"),
 }
 # a statement's charge rows: "<label> <invoice>"; the period goes in the date column
 CHARGE_LABELS = {
@@ -107,7 +107,7 @@ def _statement(pdf: _Pdf, delivery: Delivery) -> None:
     invoice, due, still_open, total = STATEMENT_HEADINGS.get(delivery.language,
                                                              STATEMENT_HEADINGS["en"])
     pdf.set_font(pdf.family, size=9)
-    widths = (70, 50, 50)
+    widths = (60, 75, 35)  # the date column holds a charge's period too
     for width, heading in zip(widths, (invoice, due, still_open), strict=True):
         pdf.cell(width, 6, pdf.text_of(heading), border="B")
     pdf.ln()
