@@ -106,6 +106,9 @@ def test_a_payment_taken_back_reopens_the_invoice_and_the_ladder_resumes(
     assert "1,000.00 EUR open again" in timeline[-2][1]
     if how in ("camt", "mt940"):
         assert "reversals applied       1" in output
+        again = _take_back(hub, how, tmp_path)  # the same statement again: nothing new
+        assert "reversals applied       0" in again
+        assert "unchanged (seen before) 1" in again
     else:
         assert "taken off invoice R-1" in output
 
