@@ -237,7 +237,8 @@ class _Writer:
                 "data": data}
 
     def _context(self, decision: Decision, facts: AccountFacts) -> dict[str, Any]:
-        open_invoices = [i for i in facts.overdue_invoices if not i.excluded]
+        # what is chased: a disputed invoice is never in a notice (hub.domain.owed)
+        open_invoices = [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
         return {"customer_code": facts.customer_code, "step": decision.step,
                 "ladder": decision.ladder, "rule": decision.rule,
                 "as_of": self.context.as_of.isoformat(),
