@@ -208,3 +208,29 @@ def test_a_fixed_fee_in_an_unknown_currency_is_refused(tmp_path: Path) -> None:
                           "rules.yaml", isolation="none")
     assert [str(p) for p in problems if p.severity == "error"] == [
         'rules.yaml line 10, fees: "EURO" under "fixed" is not a currency code such as EUR']
+
+
+def test_a_credit_note_naming_an_invoice_it_cannot_credit_is_rejected_with_the_reason(
+        hub: Hub, tmp_path: Path) -> None:
+    import_csv(hub, "customers", tmp_path / "customers.csv",
+               CUSTOMERS + customer_row("ONE") + customer_row("TWO"))
+    due = DAY - timedelta(days=5)
+    path = tmp_path / "items.csv"
+    result = import_csv(hub, "invoices", path, INVOICES
+                        + _row("O-1", "ONE", due, "100.00")
+                        + _row("O-2", "ONE", due, "100.00", currency="USD")
+                        + _row("CN-1", "ONE", due, "-10.00", credits="NOPE")
+                        + _row("CN-2", "TWO", due, "-10.00", credits="O-1")
+                        + _row("CN-3", "ONE", due, "-10.00", credits="O-2")
+                        + _row("T-1", "TWO", due, "50.00", credits="O-1")
+                        + _row("CN-4", "ONE", due, "-10.00", credits="O-1"))
+    assert "rejected           4" in result.output
+    rejects = path.with_name("items.rejects.csv").read_text(encoding="utf-8")
+    for reason in ("credit note CN-1 credits invoice NOPE, which is not in the ledger "
+                   "(import the invoice first)",
+                   "credit note CN-2 credits invoice O-1, which belongs to another customer "
+                   "(not TWO)",
+                   "credit note CN-3 credits invoice O-2, which is in USD, not EUR",
+                   "credits_invoice O-1 is only for credit notes (a negative amount), not for "
+                   "an amount of 50.00"):
+        assert reason in rejects
