@@ -60,7 +60,8 @@ def _build(text: str, file: str, *, known_templates: frozenset[str] | None, isol
     policy = CompiledPolicy(rule_file, compiled, isolation=isolation, timeout=timeout)
     self_test(policy, problems)
     schemes = {rule_file.fees.default, *rule_file.fees.by_country.values()}
-    for warning in stale_tables(schemes, today or date.today()):  # noqa: DTZ011
+    for warning in stale_tables(schemes, today or date.today(),  # noqa: DTZ011
+                                rule_file.fees.rates_folder):
         problems.warning(rule_file.lines.get("fees"), "fees", warning)
     return (None if problems.errors else policy), problems.sorted()
 

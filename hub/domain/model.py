@@ -30,6 +30,7 @@ class PaymentStatus(StrEnum):
     PARTIALLY_ALLOCATED = "partially_allocated"
     ALLOCATED = "allocated"  # fully spent on invoices
     CREDIT = "credit"  # over-payment kept as credit on the customer's account
+    REVERSED = "reversed"  # taken back by the bank (returned, charged back): nothing left
 
 
 class Role(StrEnum):

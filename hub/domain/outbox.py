@@ -170,7 +170,9 @@ class Delivery:
     postal: PostalAddress | None = None
     batch: str | None = None
     statement: tuple[tuple[str, str, str], ...] = ()  # invoice, due date, open (formatted)
-    statement_total: str = ""
+    statement_total: str = ""  # invoices and charges: what is owed
+    # fees and interest on the statement's invoices: kind, invoice, period, amount (formatted)
+    statement_charges: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # Timeline event kinds written by the dispatcher and the chat buttons.

@@ -316,6 +316,8 @@ charges = Table(
     _currency(),
     Column("amount_minor", BigInteger, nullable=False),
     Column("rate", String(20)),  # yearly percent, for interest
+    # eu | de | uk (the statute) | contract (contract_rate) | rule_file (a fee set per currency)
+    Column("basis", String(20)),
     Column("period_from", Date),
     Column("period_to", Date),
     Column("decision_key", String(300), nullable=False, index=True),

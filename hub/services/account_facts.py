@@ -1,7 +1,10 @@
 """What the rules see of each account, loaded from the ledger in batches.
 
+Open invoices are net of open credit notes (hub.domain.owed.apply_credits), so a credited
+invoice counts for what is left and a balance credited to zero gets no reminder.
+
 A batch of customers costs a fixed handful of set-based queries (customers, open
-invoices, charges, promises, plans, disputes, steps taken, contacts, legal tasks), so
+invoices, credit notes, charges, promises, plans, disputes, steps taken, contacts, legal tasks), so
 100k customers with a million invoices take a few hundred queries, not one per account.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,12 +28,16 @@ from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.decisions import StepTaken
 from hub.domain.money import Money
+from hub.domain.owed import CreditTarget
+from hub.domain.owed import OpenCredit
+from hub.domain.owed import apply_credits
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
 from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import contacts
+from hub.ledger.tables import credit_notes
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import invoices
@@ -38,6 +46,7 @@ from hub.ledger.tables import payments
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
+from hub.services.owed import open_credits
 
 BATCH = 2000  # customers per round of queries
 OPEN_STATUSES = ("open", "partially_paid")
@@ -185,6 +194,10 @@ class _Batch:
                 excluded=bool(excluded),
                 fees_charged=tuple(sorted(charged)) if charged else no_fees,
                 interest_charged_until=interest_until.get(invoice_id)))
+        for customer_id, credits in open_credits(self.connection,
+                                                 self._of(credit_notes.c.customer_id)).items():
+            if customer_id in found:
+                found[customer_id] = _net_of_credits(found[customer_id], credits)
         return found
 
     def _promises(self) -> dict[int, list[PromiseFacts]]:
@@ -269,6 +282,23 @@ class _Batch:
             if has_phone:
                 channels.update(("sms", "call"))
         return {customer: frozenset(channels) for customer, channels in found.items()}
+
+
+def _net_of_credits(invoice_facts: list[InvoiceFacts],
+                    credits: list[OpenCredit]) -> list[InvoiceFacts]:
+    """The invoices with what open credit notes cover taken off their open amount (a
+    fully credited invoice is left out): the balance the rules see is what is owed."""
+    covered = apply_credits([CreditTarget(i.number, i.open_amount, i.due_date,
+                                          chased=not i.disputed and not i.excluded)
+                             for i in invoice_facts], credits)
+    netted = []
+    for invoice in invoice_facts:
+        part = covered.get(invoice.number)
+        if part is None:
+            netted.append(invoice)
+        elif part.amount < invoice.open_amount.amount:
+            netted.append(replace(invoice, open_amount=invoice.open_amount - part))
+    return netted
 
 
 def _main_currency(invoice_facts: Sequence[InvoiceFacts]) -> str | None:

@@ -249,7 +249,8 @@ class _Writer:
                 "data": data}
 
     def _context(self, decision: Decision, facts: AccountFacts) -> dict[str, Any]:
-        open_invoices = [i for i in facts.overdue_invoices if not i.excluded]
+        # what is chased: a disputed invoice is never in a notice (hub.domain.owed)
+        open_invoices = [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
         return {"customer_code": facts.customer_code, "step": decision.step,
                 "ladder": decision.ladder, "rule": decision.rule,
                 "as_of": self.context.as_of.isoformat(),
@@ -370,8 +371,8 @@ class _Writer:
             "number": number, "customer_id": item.customer_id, "kind": kind,
             "unique_key": f"{number}|{kind}" if once else f"{number}|{kind}|{until}",
             "currency": amount.currency, "amount_minor": amount.to_minor(),
-            "rate": _rate(params), "period_from": _day(params.get("from")
-                                                       or params.get("period_from")),
+            "rate": _rate(params), "basis": _basis(params),
+            "period_from": _day(params.get("from") or params.get("period_from")),
             "period_to": None if once else until, "decision_key": item.decision.key,
             "created_at": self.context.now,
             "event": self._event(item.customer_id, kinds.CHARGE_ADDED,
@@ -387,6 +388,12 @@ class _Writer:
         task_type = "limitation_warning" if "limitation" in reason else "warning"
         self._create_task(item, task_type, "owner", 0)
         self.counts["warnings"] += 1
+
+
+def _basis(params: dict[str, Any]) -> str | None:
+    """What the charge rests on: the statute's scheme, the contract or the rule file."""
+    basis = params.get("basis") or params.get("scheme")
+    return None if basis is None else str(basis)[:20]
 
 
 def _rate(params: dict[str, Any]) -> str | None:

@@ -65,6 +65,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("document_ref", "text", max_length=500, help="path or URL of the invoice copy"),
         Field("description", "text"),
         Field("settled_on", "date", help="paid in full on this day"),
+        Field("credits_invoice", "code", max_length=64,
+              help="a credit note: the invoice it credits"),
     ),
     "payments": _fields(
         Field("reference", "code", True, 128, help="unique per payment"),

@@ -35,8 +35,11 @@ def _open_amount_problem(amount: Decimal, open_amount: Decimal) -> str | None:
 
 def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> InvoiceRecord | str:
     (number, customer_code, customer_name, country, segment, issue, due, currency, amount,
-     open_amount, disputed, excluded, document_ref, description, settled) = values
+     open_amount, disputed, excluded, document_ref, description, settled, credits) = values
     problems = []
+    if credits is not None and amount >= 0:
+        problems.append(f"credits_invoice {credits} is only for credit notes (a negative "
+                        f"amount), not for an amount of {amount}")
     if due < issue:
         problems.append(f"due date {due} is before issue date {issue}")
     if open_amount is not None and (problem := _open_amount_problem(amount, open_amount)):
@@ -47,7 +50,8 @@ def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Invo
         return "; ".join(problems)
     return InvoiceRecord(
         line, number, customer_code, customer_name, country, segment, issue, due, currency,
-        amount, open_amount, disputed, excluded, document_ref, description, settled, cells)
+        amount, open_amount, disputed, excluded, document_ref, description, settled, cells,
+        credits)
 
 
 def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
