@@ -177,7 +177,8 @@ class Decider:
 
     def _event(self, outcome: Outcome, situation: Situation, rule: CompiledRule) -> None:
         event = next(e for e in self.rule_file.events if e.name == rule.name)
-        paused_by = None if event.on == "limitation" else outcome.pause
+        # a claim nearing limitation, and a hold that is no longer owed, are not paused
+        paused_by = None if event.on in ("limitation", "hold release") else outcome.pause
         facts = situation.facts
         subjects: list[tuple[str, date, dict[str, Any]]] = []
         grace = timedelta(days=self.rule_file.settings.promise_grace_days)
@@ -197,6 +198,11 @@ class Decider:
                     subjects.append((f"#{invoice.number}", last_day,
                                      {"invoice": invoice.number,
                                       "expires_on": last_day.isoformat()}))
+        elif event.on == "hold release":  # once per hold
+            subjects.append(("", facts.hold_since or facts.today,
+                             {"reason": f"overdue balance {situation.overdue_balance} "
+                                        f"{facts.currency} is below the hold threshold"
+                              if situation.overdue_balance else "the account is paid"}))
         elif situation.anchor is not None:
             subjects.append(("", situation.anchor.due_date, {}))
         else:

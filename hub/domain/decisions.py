@@ -89,6 +89,7 @@ class AccountFacts:
     steps_taken: tuple[StepTaken, ...] = ()
     channels: frozenset[str] = frozenset()  # channels the customer can receive: email, sms, ...
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
+    hold_since: date | None = None  # the day the active sales hold was placed
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

@@ -26,3 +26,5 @@ class WorklistRow:
     score: int | None
     priority: int  # higher first
     snoozed_until: date | None = None
+    # claims nearing limitation: (invoice number, last day before it is time-barred)
+    deadlines: tuple[tuple[str, date], ...] = ()

@@ -272,21 +272,29 @@ class _Writer:
         task_type = str(params.get("task_type") or "call")
         assignee = self.directory.assignee(params.get("assign"), item.facts,
                                            params.get("members"))
-        self._create_task(item, task_type, assignee, int(params.get("due_in_days") or 0))
+        self._create_task(item, task_type, assignee, int(params.get("due_in_days") or 0),
+                          reason=_deadline(params) or params.get("reason"))
 
     def _create_task(self, item: _Item, task_type: str, assignee: str | None,
-                     due_in_days: int) -> None:
-        """One open task of a type per account: a second one is not created."""
-        if (item.customer_id, task_type) in self.open_tasks:
+                     due_in_days: int, *, reason: str | None = None) -> None:
+        """One open task of a type per account: a second one is not created. A task about
+        one invoice's legal deadline is one per invoice (its decision is once per claim),
+        due no later than the last day."""
+        deadline = _day(item.params.get("expires_on"))
+        if deadline is None and (item.customer_id, task_type) in self.open_tasks:
             self.counts["tasks_already_open"] += 1
             return
         decision = item.decision
         self.open_tasks.add((item.customer_id, task_type))
+        due = self.context.as_of + timedelta(days=due_in_days)
+        if deadline is not None:
+            due = max(self.context.as_of, min(due, deadline))
+        origin = f"{decision.step or decision.rule} ({decision.source})"
         self.task_rows.append({
             "customer_id": item.customer_id, "task_type": task_type, "assignee": assignee,
-            "due_date": self.context.as_of + timedelta(days=due_in_days), "state": "open",
+            "due_date": due, "state": "open",
             "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{decision.step or decision.rule} ({decision.source})",
+            "reason": f"{reason}; {origin}" if reason else origin,
             "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
             "source": "rules", "closed_at": None, "closed_by": None,
             "created_at": self.context.now, "updated_at": self.context.now})
@@ -316,9 +324,19 @@ class _Writer:
         self.holds.setdefault(item.customer_id, (reason, item.decision.key))
 
     def _release_hold(self, item: _Item) -> None:
+        """Lift a hold the rules placed; a hold a person placed is theirs to lift, so they
+        get a `release_hold` task saying why it could go."""
+        reason = str(item.params.get("reason") or item.decision.rule)
+        placed_by = self.connection.execute(sa.select(sales_holds.c.placed_by).where(
+            sales_holds.c.customer_id == item.customer_id,
+            sales_holds.c.released_at.is_(None))).scalar()
+        if placed_by is not None and placed_by != ACTOR:
+            self._create_task(item, "release_hold", item.facts.owner or placed_by, 0,
+                              reason=f"{reason}; the hold was placed by {placed_by}: "
+                                     f"release it or keep it")
+            return
         if release_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
-                        now=self.context.now,
-                        reason=str(item.params.get("reason") or item.decision.rule)):
+                        now=self.context.now, reason=reason):
             self.counts["holds_released"] += 1
 
     def _legal_handover(self, item: _Item) -> None:
@@ -359,10 +377,16 @@ class _Writer:
         self.counts["resumed"] += 1
 
     def _warn(self, item: _Item) -> None:
-        reason = str(item.params.get("reason") or item.decision.rule)
-        task_type = "limitation_warning" if "limitation" in reason else "warning"
-        self._create_task(item, task_type, item.facts.owner, 0)
+        """A warning is a task for a person: the rule's own task when it has one (legal,
+        say), else one for the owner. A claim nearing limitation is a `limitation_warning`
+        naming the invoice and its last day."""
         self.counts["warnings"] += 1
+        if any(action.kind is ActionKind.TASK for action in item.decision.actions):
+            return
+        deadline = _deadline(item.params)
+        self._create_task(item, "limitation_warning" if deadline else "warning",
+                          item.facts.owner, 0,
+                          reason=deadline or str(item.params.get("reason") or ""))
 
 
 def _rate(params: dict[str, Any]) -> str | None:
@@ -371,6 +395,14 @@ def _rate(params: dict[str, Any]) -> str | None:
     if rate is None:
         return None
     return ("/".join(str(part) for part in rate) if isinstance(rate, list) else str(rate))[:20]
+
+
+def _deadline(params: Mapping[str, Any]) -> str | None:
+    """What a person must know of a claim nearing limitation: the invoice, its last day."""
+    if not params.get("expires_on") or not params.get("invoice"):
+        return None
+    return (f"invoice {params['invoice']}: last day {params['expires_on']} "
+            f"(the claim is time-barred after it)")
 
 
 def _day(value: object) -> date | None:

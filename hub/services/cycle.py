@@ -25,6 +25,7 @@ from itertools import islice
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 
+from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
 from hub.domain.errors import UserError
@@ -184,7 +185,8 @@ class Cycle:
 
     def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
                    latest: object) -> int:
-        as_of, now = options.as_of, self.now()
+        as_of = options.as_of
+        now = moment_on(as_of, self.now())  # what the run writes carries its date
         grace = _grace_days(self.policy)
         started = time.perf_counter()
         promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
