@@ -18,6 +18,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner
+from openpyxl import load_workbook
 from click.testing import Result
 
 from hub.bootstrap import Hub
@@ -136,6 +137,10 @@ def test_a_paid_account_leaves_the_holds_export_and_every_date_is_the_cycles(
     assert (review[0].assignee, review[0].due_date) == ("ann@example.com", monday)
     # everything the rules wrote carries a cycle's date, never the day the test ran
     assert stamped <= {MONDAY + timedelta(days=offset) for offset in range(8)}
+    summary = load_workbook(hub.settings.var_dir / "sheets" / "sales.xlsx")["Summary"]
+    [owner] = [row for row in summary.iter_rows(values_only=True)
+               if "ann@example.com" in row]
+    assert str(owner[-1]).startswith(monday.isoformat())  # the sheet's "last check"
 
 
 def test_a_step_that_waits_for_the_weekend_is_taken_on_monday(
