@@ -18,8 +18,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner
-from openpyxl import load_workbook
 from click.testing import Result
+from openpyxl import load_workbook
 
 from hub.bootstrap import Hub
 from hub.cli import cli
@@ -28,7 +28,6 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
-from hub.services.holds import hold_account
 
 CUSTOMERS = ["customer_id", "name", "kind", "country", "timezone", "language", "owner",
              "department", "contact_name", "contact_email", "contact_phone"]

@@ -49,7 +49,7 @@ def test_debtors_are_contacted_on_their_own_working_days(hub: Hub, clock: FixedC
     waits = states["TLV"][1]
     assert waits is not None
     # Sunday 08:00 in Israel (UTC+2), not Monday
-    assert waits.replace(tzinfo=None) == datetime(2026, 11, 29, 6, 0)
+    assert waits.replace(tzinfo=UTC) == datetime(2026, 11, 29, 6, 0, tzinfo=UTC)
 
     clock.moment = SUNDAY
     with hub.engine.begin() as connection:
@@ -59,4 +59,5 @@ def test_debtors_are_contacted_on_their_own_working_days(hub: Hub, clock: FixedC
     with hub.engine.connect() as connection:
         waiting = connection.execute(sa.select(messages.c.next_attempt_at).where(
             messages.c.state == "queued")).scalar_one()
-    assert waiting.replace(tzinfo=None) == datetime(2026, 11, 30, 7, 0)  # Monday, Amsterdam
+    # Monday 08:00 in Amsterdam
+    assert waiting.replace(tzinfo=UTC) == datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
