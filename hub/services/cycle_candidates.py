@@ -20,7 +20,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from hub.ledger.lookups import ids_by_key
+from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
@@ -100,10 +100,20 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
 
 
 def schedule_evaluations(connection: Connection, schedule: Mapping[str, date | None]) -> None:
-    """Store each evaluated account's next evaluation day (None: nothing is due)."""
+    """Store each evaluated account's next evaluation day (None: nothing is due). Only the
+    days that changed are written: on most days an account's next step stays where it was."""
     if not schedule:
         return
-    ids = ids_by_key(connection, customers, "code", list(schedule))
+    stored = rows_by_key(connection, customers, "code", list(schedule),
+                         columns=["id", "next_evaluation_on"])
     update_by_id(connection, customers, [
-        {"row_id": ids[code], "next_evaluation_on": day}
-        for code, day in sorted(schedule.items()) if code in ids])
+        {"row_id": stored[code]["id"], "next_evaluation_on": day}
+        for code, day in sorted(schedule.items())
+        if code in stored and _day(stored[code]["next_evaluation_on"]) != day])
+
+
+def _day(value: object) -> date | None:
+    """A stored date (SQLite may hand back text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
