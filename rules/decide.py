@@ -28,6 +28,7 @@ from rules.model import EventRule
 from rules.model import RuleFile
 from rules.model import Step
 from rules.rates import is_business_day
+from rules.rates import next_business_day
 
 
 @dataclass
@@ -40,6 +41,11 @@ class Outcome:
     matched: list[str]  # names of every rule that matched
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    next_due: date | None = None  # the next day the account must be evaluated again
+
+    def due(self, day: date) -> None:
+        if self.next_due is None or day < self.next_due:
+            self.next_due = day
 
 
 class Decider:
@@ -66,7 +72,26 @@ class Decider:
         for rule in rules:
             if rule.kind == "event":
                 self._event(outcome, situation, rule)
+        self._limitation_days(outcome, situation)
         return outcome
+
+    def _schedule(self, outcome: Outcome, country: str | None, day: date) -> None:
+        """The account is due again on `day`, or on the next business day after it when
+        steps wait for business days."""
+        if self.rule_file.settings.business_days_only and not is_business_day(country, day):
+            day = next_business_day(country, day)
+        outcome.due(day)
+
+    def _limitation_days(self, outcome: Outcome, situation: Situation) -> None:
+        """The day each open claim enters a limitation rule's warning period."""
+        today = situation.facts.today
+        for event in self.rule_file.events:
+            if event.on != "limitation":
+                continue
+            for _, last_day in situation.expiring:
+                warn_on = last_day - timedelta(days=event.days_before)
+                if warn_on > today:
+                    outcome.due(warn_on)
 
     # --- ladders -------------------------------------------------------------------------
 
@@ -95,12 +120,18 @@ class Decider:
         taken_names = {s.step for s in taken}
         highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
                       default=-1)
+        later = [due_after[s.name] for i, s in enumerate(ladder.steps)
+                 if i > highest and due_after[s.name] > facts.today]
+        if later:  # the next step's day (for the cycle's schedule)
+            self._schedule(outcome, facts.country, min(later))
         pending = [s for i, s in enumerate(ladder.steps)
                    if i > highest and s.name in reached_names]
         if not pending:
             return
+        tomorrow = facts.today + timedelta(days=1)
         if ladder.progression == "ladder" and any(s.taken_on == facts.today for s in taken):
             outcome.notes.append("a step was already taken today (ladder: one step per cycle)")
+            self._schedule(outcome, facts.country, tomorrow)
             return
         step = pending[0] if ladder.progression == "ladder" else pending[-1]
         blocked = outcome.pause
@@ -113,9 +144,12 @@ class Decider:
                 and not is_business_day(facts.country, facts.today):
             outcome.notes.append(f"{facts.today} is not a business day in "
                                  f"{facts.country or 'the customer country'}; the step waits")
+            self._schedule(outcome, facts.country, tomorrow)
             return
         skipped = [s.name for s in pending if s is not step]
         outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped))
+        if blocked is None and len(pending) > 1 and ladder.progression == "ladder":
+            self._schedule(outcome, facts.country, tomorrow)  # the next step, one per cycle
 
     def _step_decision(self, situation: Situation, ladder: str, step: Step,
                        paused_by: str | None, skipped: list[str]) -> Decision:
@@ -142,7 +176,8 @@ class Decider:
 
     def _event(self, outcome: Outcome, situation: Situation, rule: CompiledRule) -> None:
         event = next(e for e in self.rule_file.events if e.name == rule.name)
-        paused_by = None if event.on == "limitation" else outcome.pause
+        # a claim nearing limitation, and a hold that is no longer owed, are not paused
+        paused_by = None if event.on in ("limitation", "hold release") else outcome.pause
         facts = situation.facts
         subjects: list[tuple[str, date, dict[str, Any]]] = []
         grace = timedelta(days=self.rule_file.settings.promise_grace_days)
@@ -162,6 +197,11 @@ class Decider:
                     subjects.append((f"#{invoice.number}", last_day,
                                      {"invoice": invoice.number,
                                       "expires_on": last_day.isoformat()}))
+        elif event.on == "hold release":  # once per hold
+            subjects.append(("", facts.hold_since or facts.today,
+                             {"reason": f"overdue balance {situation.overdue_balance} "
+                                        f"{facts.currency} is below the hold threshold"
+                              if situation.overdue_balance else "the account is paid"}))
         elif situation.anchor is not None:
             subjects.append(("", situation.anchor.due_date, {}))
         else:

@@ -49,7 +49,12 @@ EVENTS = {
     "credit limit exceeded": "account.over_credit_limit",
     "large balance": "account.overdue_balance >= {over}",
     "limitation": "limitation.days_left <= {days_before}",
+    # paid, or what is left overdue is below the hold threshold (and not over the credit
+    # limit, which is a reason for a hold of its own)
+    "hold release": ("customer.on_hold and account.over_credit_limit == false "
+                     "and account.overdue_balance < {below}"),
 }
+DEFAULT_RELEASE_BELOW = Decimal("0.01")  # "hold release" without "below:": when paid
 
 
 def _condition(problems: Problems, line: int, rule: str, text: Any) -> Condition | None:
@@ -210,7 +215,7 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
             continue
         rule = f'rule "{name}"'
         reader = Reader(problems, node, rule, ("name", "on", "when", "over", "days_before",
-                                               "then"))
+                                               "below", "then"))
         on = (reader.text("on") or "").replace("_", " ")
         parts: list[Condition] = []
         days = 90
@@ -219,11 +224,8 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
                 reader.error("on", f'"on: {on}" is not an event the hub knows; use '
                                    f'{", ".join(EVENTS)}')
                 continue
-            over = reader.amount("over", Decimal(0)) if on == "large balance" else 0
-            if on == "large balance" and not reader.has("over"):
-                reader.error("on", '"on: large balance" needs "over: <amount>"')
             days = reader.whole("days_before", "days", default=90, minimum=1, maximum=3650)
-            parts.append(parse_condition(EVENTS[on].format(over=over, days_before=days)))
+            parts.append(_event_condition(reader, on, days))
         if reader.has("when"):
             extra = _condition(problems, reader.line("when"), rule, node.get("when"))
             if extra is None:
@@ -246,6 +248,21 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
         condition = parts[0] if len(parts) == 1 else AllOf(tuple(parts))
         rules.append(EventRule(name, on, condition, tuple(actions), node.line, fees, days))
     return rules
+
+
+def _event_condition(reader: Reader, on: str, days: int) -> Condition:
+    """The condition of `on: <event>`, with its amount (`over:`, `below:`) filled in."""
+    over = reader.amount("over", Decimal(0)) if on == "large balance" else 0
+    if on == "large balance" and not reader.has("over"):
+        reader.error("on", '"on: large balance" needs "over: <amount>"')
+    below = reader.amount("below", DEFAULT_RELEASE_BELOW) \
+        if on == "hold release" else DEFAULT_RELEASE_BELOW
+    if on != "hold release" and reader.has("below"):
+        reader.error("below", '"below" is the hold threshold of "on: hold release"')
+    if on == "hold release" and below <= 0:
+        reader.error("below", '"below" must be more than 0 (a paid account has nothing '
+                              'overdue)')
+    return parse_condition(EVENTS[on].format(over=over, days_before=days, below=below))
 
 
 def _then(problems: Problems, node: Map, rule: str) -> list[tuple[Map, int]]:

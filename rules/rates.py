@@ -112,15 +112,35 @@ def stale_tables(schemes: set[Scheme], today: date, folder: Path | None = None) 
 @cache
 def _calendar(country: str) -> holidays.HolidayBase | None:
     try:
-        return holidays.country_holidays(country)
+        return holidays.country_holidays(country.upper())
     except NotImplementedError:
         return None
 
 
-def is_business_day(country: str | None, day: date) -> bool:
-    """Monday to Friday and not a public holiday in the country (weekends only when the
-    country is unknown to the holidays package)."""
-    if day.weekday() >= 5:
-        return False
+SATURDAY_SUNDAY = frozenset({5, 6})
+
+
+def weekend(country: str | None) -> frozenset[int]:
+    """The country's rest days as date.weekday() numbers, from the holidays package
+    (Friday-Saturday in Israel and Saudi Arabia); Saturday-Sunday when it is unknown."""
     calendar = _calendar(country) if country else None
+    return frozenset(calendar.weekend) if calendar is not None else SATURDAY_SUNDAY
+
+
+def is_business_day(country: str | None, day: date) -> bool:
+    """Not on the country's weekend and not one of its public holidays (only the
+    Saturday-Sunday weekend when the country is unknown to the holidays package)."""
+    calendar = _calendar(country) if country else None
+    if day.weekday() in (calendar.weekend if calendar is not None else SATURDAY_SUNDAY):
+        return False
     return calendar is None or day not in calendar
+
+
+def next_business_day(country: str | None, after: date) -> date:
+    """The first business day in the country after `after` (at most a month ahead)."""
+    day = after + timedelta(days=1)
+    for _ in range(31):
+        if is_business_day(country, day):
+            return day
+        day += timedelta(days=1)
+    return after + timedelta(days=1)

@@ -28,3 +28,5 @@ class WorklistRow:
     snoozed_until: date | None = None
     assignee: str | None = None  # who the first open task is assigned to
     account_manager: str | None = None  # the salesperson who owns the relationship
+    # claims nearing limitation: (invoice number, last day before it is time-barred)
+    deadlines: tuple[tuple[str, date], ...] = ()

@@ -76,6 +76,9 @@ customers = Table(
     Column("on_hold", Boolean, nullable=False, default=False),
     Column("score", Integer),
     Column("source_hash", String(64)),  # digest of the last imported row
+    # the next day the cycle must evaluate the account (its next ladder step, a step
+    # waiting for a business day, an import or payment); NULL: nothing is due
+    Column("next_evaluation_on", Date, index=True),
     *_timestamps(),
     CheckConstraint("kind in ('B2B', 'B2C')", name="kind"),
 )

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -45,6 +46,7 @@ from hub.ledger.tables import payment_plans
 from hub.ledger.tables import payments
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
+from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
 from hub.services.owed import open_credits
 
@@ -141,6 +143,7 @@ class _Batch:
                                 tasks.c.state != "cancelled"))
         steps_by = self._steps()
         channels_by = self._channels()
+        holds_by = self._holds()
         for row in self.rows:
             invoice_facts = invoices_by.get(row.id, ())
             currency = row.currency or _main_currency(invoice_facts) or "EUR"
@@ -157,7 +160,18 @@ class _Batch:
                 plans=tuple(plans_by.get(row.id, ())), open_disputes=disputes_by.get(row.id, 0),
                 steps_taken=tuple(steps_by.get(row.id, ())),
                 channels=channels_by.get(row.id, frozenset({"letter"})),
-                enforcement=self.enforcement)
+                enforcement=self.enforcement, hold_since=holds_by.get(row.id))
+
+    def _holds(self) -> dict[int, date]:
+        """The day each active sales hold was placed (a release rule fires once per hold)."""
+        found: dict[int, date] = {}
+        for customer_id, placed_at in self.connection.execute(
+                sa.select(sales_holds.c.customer_id, sales_holds.c.placed_at)
+                .where(sales_holds.c.released_at.is_(None), self._of(sales_holds.c.customer_id))):
+            placed = placed_at if isinstance(placed_at, datetime) else \
+                datetime.fromisoformat(str(placed_at))
+            found[customer_id] = placed.date()
+        return found
 
     def _invoices(self) -> dict[int, list[InvoiceFacts]]:
         fees: dict[int, list[str]] = defaultdict(list)

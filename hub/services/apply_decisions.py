@@ -283,13 +283,17 @@ class _Writer:
     def _task(self, item: _Item) -> None:
         params = item.params
         self._create_task(item, str(params.get("task_type") or "call"), params.get("assign"),
-                          int(params.get("due_in_days") or 0))
+                          int(params.get("due_in_days") or 0),
+                          reason=_deadline(params) or params.get("reason"))
 
     def _create_task(self, item: _Item, task_type: str, rule: str | None,
-                     due_in_days: int) -> Assignment | None:
-        """One open task of a type per account: a second one is not created (None). The
-        assignee is chosen here, once, and recorded on the decision and the task."""
-        if (item.customer_id, task_type) in self.open_tasks:
+                     due_in_days: int, *, reason: str | None = None) -> Assignment | None:
+        """One open task of a type per account: a second one is not created (None). A task
+        about one invoice's legal deadline is one per invoice (its decision is once per
+        claim), due no later than the last day. The assignee is chosen here, once, and
+        recorded on the decision and the task."""
+        deadline = _day(item.params.get("expires_on"))
+        if deadline is None and (item.customer_id, task_type) in self.open_tasks:
             self.counts["tasks_already_open"] += 1
             return None
         assignment = self.directory.assign(rule, item.facts, item.teams)
@@ -298,14 +302,17 @@ class _Writer:
             item.recorded["assignment_note"] = assignment.note
             self.counts["tasks_reassigned"] += 1
         decision = item.decision
-        reason = f"{decision.step or decision.rule} ({decision.source})"
         self.open_tasks.add((item.customer_id, task_type))
+        due = self.context.as_of + timedelta(days=due_in_days)
+        if deadline is not None:
+            due = max(self.context.as_of, min(due, deadline))
+        origin = f"{decision.step or decision.rule} ({decision.source})"
+        text = f"{reason}; {origin}" if reason else origin
         self.task_rows.append({
             "customer_id": item.customer_id, "task_type": task_type,
-            "assignee": assignment.assignee,
-            "due_date": self.context.as_of + timedelta(days=due_in_days), "state": "open",
+            "assignee": assignment.assignee, "due_date": due, "state": "open",
             "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{reason}; {assignment.note}" if assignment.note else reason,
+            "reason": f"{text}; {assignment.note}" if assignment.note else text,
             "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
             "source": "rules", "closed_at": None, "closed_by": None,
             "created_at": self.context.now, "updated_at": self.context.now})
@@ -343,9 +350,19 @@ class _Writer:
         self.holds.setdefault(item.customer_id, (reason, item.decision.key))
 
     def _release_hold(self, item: _Item) -> None:
+        """Lift a hold the rules placed; a hold a person placed is theirs to lift, so they
+        get a `release_hold` task saying why it could go."""
+        reason = str(item.params.get("reason") or item.decision.rule)
+        placed_by = self.connection.execute(sa.select(sales_holds.c.placed_by).where(
+            sales_holds.c.customer_id == item.customer_id,
+            sales_holds.c.released_at.is_(None))).scalar()
+        if placed_by is not None and placed_by != ACTOR:
+            self._create_task(item, "release_hold", item.facts.owner or placed_by, 0,
+                              reason=f"{reason}; the hold was placed by {placed_by}: "
+                                     f"release it or keep it")
+            return
         if release_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
-                        now=self.context.now,
-                        reason=str(item.params.get("reason") or item.decision.rule)):
+                        now=self.context.now, reason=reason):
             self.counts["holds_released"] += 1
 
     def _legal_handover(self, item: _Item) -> None:
@@ -384,10 +401,16 @@ class _Writer:
         self.counts["resumed"] += 1
 
     def _warn(self, item: _Item) -> None:
-        reason = str(item.params.get("reason") or item.decision.rule)
-        task_type = "limitation_warning" if "limitation" in reason else "warning"
-        self._create_task(item, task_type, "owner", 0)
+        """A warning is a task for a person: the rule's own task when it has one (legal,
+        say), else one for the owner (or whoever the fallback names). A claim nearing
+        limitation is a `limitation_warning` naming the invoice and its last day."""
         self.counts["warnings"] += 1
+        if any(action.kind is ActionKind.TASK for action in item.decision.actions):
+            return
+        deadline = _deadline(item.params)
+        self._create_task(item, "limitation_warning" if deadline else "warning",
+                          "owner", 0,
+                          reason=deadline or str(item.params.get("reason") or ""))
 
 
 def _basis(params: dict[str, Any]) -> str | None:
@@ -402,6 +425,14 @@ def _rate(params: dict[str, Any]) -> str | None:
     if rate is None:
         return None
     return ("/".join(str(part) for part in rate) if isinstance(rate, list) else str(rate))[:20]
+
+
+def _deadline(params: Mapping[str, Any]) -> str | None:
+    """What a person must know of a claim nearing limitation: the invoice, its last day."""
+    if not params.get("expires_on") or not params.get("invoice"):
+        return None
+    return (f"invoice {params['invoice']}: last day {params['expires_on']} "
+            f"(the claim is time-barred after it)")
 
 
 def _day(value: object) -> date | None:

@@ -24,6 +24,9 @@ from itertools import islice
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 
+from hub.domain.clock import moment_on
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Evaluation
 from hub.domain.errors import UserError
 from hub.ledger import cycle_runs as runs
 from hub.ports import CycleHook
@@ -33,6 +36,7 @@ from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
 from hub.services.cycle_candidates import changed_accounts
+from hub.services.cycle_candidates import schedule_evaluations
 from hub.services.lock_holders import Heartbeat
 from hub.services.lock_holders import ProcessIdentity
 from hub.services.lock_holders import gone_reason
@@ -202,7 +206,8 @@ class Cycle:
 
     def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
                    latest: object) -> int:
-        as_of, now = options.as_of, self.now()
+        as_of = options.as_of
+        now = moment_on(as_of, self.now())  # what the run writes carries its date
         grace = _grace_days(self.policy)
         started = time.perf_counter()
         promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
@@ -228,18 +233,19 @@ class Cycle:
             report.counts["accounts_evaluated"] += len(batch)
             started = time.perf_counter()
             try:
-                decisions = self.policy.evaluate(batch)
+                evaluation = self._evaluate(batch)
             except Exception as exc:  # one batch lost, not the cycle
                 report.errors.append(f"evaluating {len(batch)} accounts from "
                                      f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
                 evaluate += time.perf_counter() - started
                 continue
             evaluate += time.perf_counter() - started
-            report.counts["decisions"] += len(decisions)
+            report.counts["decisions"] += len(evaluation.decisions)
             started = time.perf_counter()
             context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
             report.counts.update(apply_decisions(
-                connection, decisions, {f.customer_code: f for f in batch}, context))
+                connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
+            schedule_evaluations(connection, evaluation.next_evaluation)
             self._commit(connection, options)
             apply += time.perf_counter() - started
             self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
@@ -258,6 +264,16 @@ class Cycle:
         raise CycleLockLost("the cycle lock was taken over or removed (`cycle unlock`) "
                             "while this cycle ran; it stops here, and the next cycle "
                             "completes its work")
+
+    def _evaluate(self, batch: Sequence[AccountFacts]) -> Evaluation:
+        """The policy's decisions and, when it says them, the accounts' next evaluation
+        days; a policy that does not leaves them unset (nothing stored is due)."""
+        scheduled = getattr(self.policy, "evaluate_with_schedule", None)
+        if callable(scheduled):
+            evaluation: Evaluation = scheduled(batch)
+            return evaluation
+        return Evaluation(self.policy.evaluate(batch),
+                          dict.fromkeys((f.customer_code for f in batch), None))
 
     def _commit(self, connection: Connection, options: CycleOptions) -> None:
         if not options.dry_run:  # a dry run keeps everything in one transaction

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
+from hub.domain.clock import moment_on
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import message_key
@@ -208,7 +209,8 @@ class NotifyHook:
             if dry_run:
                 return HookReport(self.name, True, {"digests_and_escalations": len(staff)},
                                   message="dry run: nothing queued or sent")
-            counts["staff_queued"] = enqueue_many(connection, staff, now=self.clock.now())
+            counts["staff_queued"] = enqueue_many(connection, staff,
+                                                   now=moment_on(as_of, self.clock.now()))
         report = self.dispatcher().run()
         counts.update(report.counts)
         if self.close_letters is not None:

@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
+from hub.domain.contact_window import SATURDAY_SUNDAY
 from hub.domain.contact_window import next_contact_time
 from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import MESSAGE_FAILED
@@ -58,10 +59,15 @@ from hub.services.dispatch_compose import load_contact
 
 log = logging.getLogger(__name__)
 HolidayTest = Callable[[str | None, date], bool]
+WeekendOf = Callable[[str | None], frozenset[int]]  # country -> its rest days (weekday())
 
 
 def no_holidays(_country: str | None, _day: date) -> bool:
     return False
+
+
+def saturday_sunday(_country: str | None) -> frozenset[int]:
+    return SATURDAY_SUNDAY
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Dispatcher:
     policy: PolicySettings = field(default_factory=PolicySettings)
     portal: PortalLinks | None = None
     is_holiday: HolidayTest = no_holidays
+    weekend_of: WeekendOf = saturday_sunday
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     _paused: dict[str, tuple[datetime, str]] = field(default_factory=dict, init=False)
@@ -160,7 +167,8 @@ class Dispatcher:
                 opens = next_contact_time(
                     now, zone, self.policy.send_window,
                     business_days_only=self.policy.business_days_only,
-                    is_holiday=lambda day: self.is_holiday(contact.country, day))
+                    is_holiday=lambda day: self.is_holiday(contact.country, day),
+                    weekend=self.weekend_of(contact.country))
                 if opens > now:
                     ledger.finish(connection, message_id, token, now, MessageState.QUEUED,
                                   from_state=MessageState.CLAIMED, next_attempt_at=opens)
