@@ -30,6 +30,7 @@ from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import contacts
+from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import invoices
@@ -145,7 +146,7 @@ class _Batch:
                 promises=tuple(promises_by.get(row.id, ())),
                 plans=tuple(plans_by.get(row.id, ())), open_disputes=disputes_by.get(row.id, 0),
                 steps_taken=tuple(steps_by.get(row.id, ())),
-                channels=channels_by.get(row.id, frozenset({"letter"})),
+                channels=channels_by.get(row.id, frozenset()),
                 enforcement=self.enforcement)
 
     def _invoices(self) -> dict[int, list[InvoiceFacts]]:
@@ -255,7 +256,13 @@ class _Batch:
         return found
 
     def _channels(self) -> dict[int, frozenset[str]]:
-        found: dict[int, set[str]] = defaultdict(lambda: {"letter"})
+        """What each customer can receive: e-mail and phone from contacts, letters only
+        with a postal address on file."""
+        found: dict[int, set[str]] = defaultdict(set)
+        for (customer_id,) in self.connection.execute(
+                sa.select(customer_addresses.c.customer_id)
+                .where(self._of(customer_addresses.c.customer_id))):
+            found[customer_id].add("letter")
         query = (sa.select(contacts.c.customer_id,
                            sa.func.max(sa.case((contacts.c.email.is_not(None), 1), else_=0)),
                            sa.func.max(sa.case((contacts.c.phone.is_not(None), 1), else_=0)))

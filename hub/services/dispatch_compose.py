@@ -5,6 +5,7 @@ ledger (open items, totals, portal link) and render it in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -22,6 +23,8 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Attachment
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
+from hub.domain.outbox import missing_address
+from hub.domain.outbox import not_configured
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
@@ -61,14 +64,18 @@ def _address_for(channel: str, contact: DebtorContact) -> str | None:
 
 def choose_channel(connection: Connection, *, candidates: list[str], contact: DebtorContact | None,
                    staff_address: str | None, transports: Mapping[str, Transport],
-                   flagged: Mapping[str, str], policy: PolicySettings, now: datetime) -> Choice:
-    choice = Choice()
+                   flagged: Mapping[str, str], policy: PolicySettings, now: datetime,
+                   decided: Sequence[Mapping[str, str]] = ()) -> Choice:
+    """`decided`: channels the cycle already left out, with the reason; they stay on
+    record ahead of what is found out now."""
+    choice = Choice(skipped=[dict(item) for item in decided
+                             if item.get("channel") not in candidates])
     for channel in candidates:
         def skip(reason: str, channel: str = channel) -> None:
             choice.skipped.append({"channel": channel, "reason": reason})
         transport = transports.get(channel)
         if transport is None:
-            skip(f"{channel} is not configured")
+            skip(not_configured(channel))
             continue
         if channel in flagged:
             skip(f"channel {channel} is flagged: {flagged[channel]}")
@@ -77,7 +84,8 @@ def choose_channel(connection: Connection, *, candidates: list[str], contact: De
             continue
         raw = staff_address if contact is None else _address_for(channel, contact)
         if not raw:
-            skip(f"no {channel} address on file")
+            skip(missing_address(channel) if contact is not None
+                 else f"no {channel} address on file")
             continue
         try:
             address = transport.prepare_address(raw, country=contact.country if contact
