@@ -255,6 +255,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     sheets: SheetSettings = field(default_factory=SheetSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
+    templates_dir: Path | None = None  # finance's message templates, over the shipped ones
     enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
     cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
     cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
@@ -327,6 +328,7 @@ class Settings:
             entra_authority=(env.get("HUB_ENTRA_AUTHORITY", "").strip().rstrip("/")
                              or "https://login.microsoftonline.com/organizations"),
             rules_file=Path(env["HUB_RULES_FILE"]) if env.get("HUB_RULES_FILE") else None,
+            templates_dir=_folder(env, "HUB_TEMPLATES_DIR"),
             enforcement=env_bool(env, "HUB_ENFORCEMENT", True),
             cycle_time=env_time(env, "HUB_CYCLE_TIME", time(6, 0)),
             cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),
@@ -339,3 +341,14 @@ class Settings:
             notify=NotifySettings.from_env(env),
             sheets=SheetSettings.from_env(env),
         )
+
+
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    """An optional folder setting; a folder that does not exist is a mistake to say now."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(f"{name}={value}: no such folder")
+    return path

@@ -39,7 +39,7 @@ def check(file: Path | None) -> None:
         raise UserError(f"{path}: no such rule file")
     from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
 
-    problems = check_file(path, known_templates())
+    problems = check_file(path, known_templates(Settings.from_env().templates_dir))
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
         click.secho(str(problem), fg=colour)
@@ -130,5 +130,33 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
                f"(in force: {rules_path(hub).name})")
 
 
+@click.group("templates")
+def templates_group() -> None:
+    """Finance's message templates (HUB_TEMPLATES_DIR), over the shipped ones."""
+
+
+@templates_group.command("check")
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+def templates_check(folder: Path | None) -> None:
+    """Check a templates folder (default: HUB_TEMPLATES_DIR) before it is used."""
+    from notifications.template_check import check_folder  # noqa: PLC0415
+
+    folder = folder or Settings.from_env().templates_dir
+    if folder is None:
+        raise UserError("no templates folder: set HUB_TEMPLATES_DIR or name the folder "
+                        "(python app.py templates check FOLDER)")
+    problems = check_folder(folder)
+    for problem in problems:
+        click.secho(str(problem), fg="red" if problem.severity == "error" else "yellow")
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        click.secho(f"{folder}: {errors} error{'s' if errors != 1 else ''}; fix them before "
+                    f"the hub sends from this folder", fg="red", err=True)
+        raise SystemExit(1)
+    click.secho(f"{folder}: OK, {len(list(folder.glob('*/*.j2')))} template file(s)",
+                fg="green")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(rules_group)
+    cli.add_command(templates_group)

@@ -153,6 +153,7 @@ class _ConsumerLetters(TemplateRenderer):
     """As if `final-notice-b2c` existed: letters to consumers use it."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.used: list[str] = []
 
     def has_template(self, template: str, language: str) -> bool:
