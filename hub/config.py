@@ -246,6 +246,7 @@ class Settings:
     portal_upload_max_bytes: int = 5 * 1024 * 1024
     portal_rate_limit: int = 30  # portal requests a minute per link and per address
     documents_dir: Path | None = None  # invoice copies; default var/documents
+    document_max_bytes: int = 5 * 1024 * 1024  # an invoice PDF uploaded through the API
     session_hours: int = 12  # staff stay signed in this long
     signin_max_failures: int = 5  # failed passwords in a row before a lockout
     signin_lockout_minutes: int = 15
@@ -320,6 +321,7 @@ class Settings:
             portal_rate_limit=env_int(env, "HUB_PORTAL_RATE_LIMIT", 30, minimum=1),
             documents_dir=Path(env["HUB_DOCUMENTS_DIR"]) if env.get("HUB_DOCUMENTS_DIR")
             else None,
+            document_max_bytes=env_int(env, "HUB_DOCUMENT_MAX_KB", 5120, minimum=1) * 1024,
             session_hours=env_int(env, "HUB_SESSION_HOURS", 12, minimum=1),
             signin_max_failures=env_int(env, "HUB_SIGNIN_MAX_FAILURES", 5, minimum=1),
             signin_lockout_minutes=env_int(env, "HUB_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.decisions import PolicySettings
@@ -29,10 +30,13 @@ from hub.ledger.outbox import DebtorContact
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
 from hub.ledger.outbox import sent_since
+from hub.ledger.tables import invoices
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
-from hub.services.portal_view import document_path
+from hub.services.documents import COPY_TEMPLATE
+from hub.services.documents import file_stem
+from hub.services.documents import invoice_document
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
@@ -159,8 +163,8 @@ def invoice_copies(connection: Connection, contact: DebtorContact, numbers: set[
         return ()
     found: list[Attachment] = []
     for row in open_items(connection, contact.customer_id):
-        path = document_path(documents_dir, row.document_ref) if row.number in numbers \
-            else None
+        path = invoice_document(documents_dir, row.number, row.document_ref) \
+            if row.number in numbers else None
         if path is not None and path.stat().st_size <= MAX_COPY_BYTES:
             mime = "application/pdf" if path.suffix.lower() == ".pdf" else \
                 "application/octet-stream"
@@ -168,6 +172,20 @@ def invoice_copies(connection: Connection, contact: DebtorContact, numbers: set[
         if len(found) == MAX_COPIES:
             break
     return tuple(found)
+
+
+def requested_copy(connection: Connection, contact: DebtorContact, number: str,
+                   documents_dir: Path | None) -> Attachment:
+    """The copy of one invoice the debtor asked for; a copy no longer on file stops the
+    message (it would promise an attachment it does not carry)."""
+    ref = connection.execute(sa.select(invoices.c.document_ref).where(
+        invoices.c.number == number, invoices.c.customer_id == contact.customer_id)
+    ).one_or_none()
+    path = invoice_document(documents_dir, number, ref.document_ref) \
+        if ref is not None and documents_dir is not None else None
+    if path is None:
+        raise LookupError(f"the copy of invoice {number} is no longer on file")
+    return Attachment(f"{file_stem(number)}.pdf", path.read_bytes(), "application/pdf")
 
 
 def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
@@ -245,6 +263,9 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         if channel in ("email", "graph_mail") and row.template in STATEMENT_TEMPLATES:
             attachments = invoice_copies(connection, contact, {n for n, _d, _a in overdue},
                                          settings.documents_dir)
+        if row.template == COPY_TEMPLATE:
+            attachments = (requested_copy(connection, contact, str(row.context.get("invoice")),
+                                          settings.documents_dir),)
         total = context["total"]
         statement_total = renderer.format_money(total, language) if isinstance(total, Money) \
             else str(total)
