@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,11 +13,15 @@ from hub.bootstrap_rules import rules_path
 from hub.cli import get_hub
 from hub.cli.payments import table
 from hub.config import Settings
+from hub.domain.decisions import RuleProblem
 from hub.domain.decisions import describe_action
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.services.account_facts import load_account_facts
+
+if TYPE_CHECKING:
+    from notifications.template_check import TemplateProblem
 
 
 @click.group("rules")
@@ -39,7 +44,12 @@ def check(file: Path | None) -> None:
         raise UserError(f"{path}: no such rule file")
     from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
 
-    problems = check_file(path, known_templates(Settings.from_env().templates_dir))
+    folder = Settings.from_env().templates_dir
+    problems: list[RuleProblem | TemplateProblem] = [*check_file(path, known_templates(folder))]
+    if folder is not None:  # the templates the file's steps send are part of going live
+        from notifications.template_check import check_folder  # noqa: PLC0415
+
+        problems += check_folder(folder)
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
         click.secho(str(problem), fg=colour)

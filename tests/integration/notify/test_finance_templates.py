@@ -126,6 +126,19 @@ def test_rules_check_knows_the_templates_of_the_folder(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
 
 
+def test_rules_check_also_checks_the_templates_folder(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    folder = _folder(tmp_path)
+    (folder / "nl" / "first-notice.j2").write_text(
+        "{% block subject %}{{ totaal }}{% endblock %}{% block text %}x{% endblock %}",
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["rules", "check", str(rules)],
+                                env={"HUB_TEMPLATES_DIR": str(folder)})
+    assert result.exit_code == 1
+    assert 'nl/first-notice.j2 line 1: "totaal" is not given to first-notice' in result.output
+
+
 def test_reusing_an_unknown_ladder_is_an_error_with_its_line(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES.replace("ladder: business}", "ladder: busines}", 1),
