@@ -10,8 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from hub.bootstrap import Hub
+from hub.cli import cli
 from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
@@ -110,6 +112,10 @@ def test_channels_the_customer_cannot_receive_are_left_out_with_their_reason(
         {"channel": "letter", "reason": "no postal address"}]
     assert "reminder-1 not sent: email: no e-mail address; letter: no postal address" \
         in _timeline(hub, "NOWHERE")
+    status = CliRunner().invoke(cli, ["dispatch", "status"], env={
+        "HUB_DATABASE_URL": hub.settings.database_url, "HUB_VAR_DIR": str(hub.settings.var_dir)})
+    assert f"#{rows['NOWHERE'].id} skipped: " in status.output
+    assert "email: no e-mail address; letter: no postal address" in status.output
 
 
 def test_outside_the_send_window_the_outbox_says_why_the_message_waits(hub: Hub) -> None:
