@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import itertools
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
@@ -22,6 +23,8 @@ from typing import IO
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 from hub.domain.records import RowBatch
+from sync.sources.converters import FieldError
+from sync.sources.converters import date_parser
 from sync.sources.mapping import Layout
 from sync.sources.mapping import MappingError
 from sync.sources.mapping import load_layout
@@ -194,6 +197,7 @@ class TabularSource:
             return
         heading = ""
         width = len(self.mapper.header) - 1
+        as_date = date_parser(self.layout.dates)
         # a group's total row ("Total Acme Ltd" in the first column, the key fields blank)
         keys = [index for index in self.mapper.skip_indexes if index != 0]
         for lines, rows in self._raw_chunks(size):
@@ -201,7 +205,7 @@ class TabularSource:
             kept: list[Sequence[object]] = []
             for line, row in zip(lines, rows, strict=True):
                 text = _heading_text(row)
-                if text is not None:
+                if text is not None and not _reads_as(as_date, row[0]):
                     heading = text
                     continue
                 if keys and _is_total(row, keys):
@@ -260,6 +264,15 @@ def _heading_text(row: Sequence[object]) -> str | None:
         return None
     text = str(row[0]).strip()
     return text or None
+
+
+def _reads_as(parse: Callable[[object], object], value: object) -> bool:
+    """A lone date is a broken data row (rejected with its reason), not a heading."""
+    try:
+        parse(value)
+    except (FieldError, ValueError):
+        return False
+    return True
 
 
 def _is_total(row: Sequence[object], keys: Sequence[int]) -> bool:

@@ -115,6 +115,7 @@ XERO_ROWS = [
     ["01 Nov 2026", "INV-0050", "15 Nov 2026", "15 days overdue", "GBP", "99.50", "0.00",
      "0.00", "99.50"],
     ["01 Nov 2026", "INV-0051", "not a date", "", "GBP", "10.00", "0.00", "0.00", "10.00"],
+    ["02 Nov 2026"],  # a lone date: a broken row (rejected), not a contact heading
     ["Total City Limousines", "", "", "", "", "109.50", "0.00", "0.00", "109.50"],
     ["Total", "", "", "", "", "2659.50", "400.00", "0.00", "2259.50"],
 ]
@@ -130,7 +131,7 @@ def test_xero_report_grouped_by_contact_imports_each_invoice_under_its_contact(
     path.write_text("\n".join(",".join(row) for row in XERO_ROWS) + "\n", encoding="utf-8")
     result = run(path, preset="xero-aged-receivables")
     assert _ledger(hub) == XERO_LEDGER
-    assert result.rejected == 1  # the broken row, kept with its contact for the fix
+    assert result.rejected == 2  # the broken rows, kept with their contact for the fix
     rejects = Path(str(result.rejects_path)).read_text("utf-8-sig").splitlines()
     assert rejects[0].endswith(",(heading row)")
     assert "INV-0051" in rejects[1]
