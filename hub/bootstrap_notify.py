@@ -8,6 +8,7 @@ import logging
 from datetime import date
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hub.config import Settings
@@ -129,8 +130,9 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
                                 hub_url=hub.settings.public_url,
                                 documents_dir=hub.settings.documents_path))
     is_holiday, weekend_of = _calendar_tests()
-    return Dispatcher(engine=hub.engine, transports=transports, renderer=_renderer(),
-                      clock=hub.clock, policy=policy or contact_policy(hub),
+    return Dispatcher(engine=hub.engine, transports=transports,
+                      renderer=_renderer(hub.settings.templates_dir), clock=hub.clock,
+                      policy=policy or contact_policy(hub),
                       portal=hub.portal_links(), is_holiday=is_holiday,
                       weekend_of=weekend_of, settings=settings)
 
@@ -150,10 +152,10 @@ def _seconds(value: int) -> timedelta:
     return timedelta(seconds=value)
 
 
-def _renderer() -> MessageRenderer:
+def _renderer(templates_dir: Path | None) -> MessageRenderer:
     from notifications.templates import TemplateRenderer  # noqa: PLC0415
 
-    return TemplateRenderer()
+    return TemplateRenderer(templates_dir)
 
 
 def build_notify_hook(hub: Hub) -> NotifyHook:

@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from rules.policy import CompiledPolicy
 
 
-def known_templates() -> frozenset[str] | None:
-    """Debtor message templates available in every language; None when none are installed
-    (then templates are not checked)."""
+def known_templates(folder: Path | None = None) -> frozenset[str] | None:
+    """Message templates available in every language, shipped or in finance's templates
+    folder (HUB_TEMPLATES_DIR); None when none are installed (then they are not checked)."""
     from notifications.templates import known_templates as installed  # noqa: PLC0415
 
-    return installed() or None
+    return installed(folder) or None
 
 
 COMPILED_KEPT = 8
@@ -82,4 +82,5 @@ def rules_path(hub: Hub) -> Path:
 
 
 def build_rule_files(hub: Hub) -> RuleFiles:
-    return RuleFiles(hub.engine, RulesCompiler(known_templates()), now=hub.clock.now)
+    return RuleFiles(hub.engine, RulesCompiler(known_templates(hub.settings.templates_dir)),
+                     now=hub.clock.now)

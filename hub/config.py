@@ -250,6 +250,7 @@ class Settings:
     portal_upload_max_bytes: int = 5 * 1024 * 1024
     portal_rate_limit: int = 30  # portal requests a minute per link and per address
     documents_dir: Path | None = None  # invoice copies; default var/documents
+    document_max_bytes: int = 5 * 1024 * 1024  # an invoice PDF uploaded through the API
     session_hours: int = 12  # staff stay signed in this long
     signin_max_failures: int = 5  # failed passwords in a row before a lockout
     signin_lockout_minutes: int = 15
@@ -259,6 +260,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     sheets: SheetSettings = field(default_factory=SheetSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
+    templates_dir: Path | None = None  # finance's message templates, over the shipped ones
     enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
     cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
     cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
@@ -323,6 +325,7 @@ class Settings:
             portal_rate_limit=env_int(env, "HUB_PORTAL_RATE_LIMIT", 30, minimum=1),
             documents_dir=Path(env["HUB_DOCUMENTS_DIR"]) if env.get("HUB_DOCUMENTS_DIR")
             else None,
+            document_max_bytes=env_int(env, "HUB_DOCUMENT_MAX_KB", 5120, minimum=1) * 1024,
             session_hours=env_int(env, "HUB_SESSION_HOURS", 12, minimum=1),
             signin_max_failures=env_int(env, "HUB_SIGNIN_MAX_FAILURES", 5, minimum=1),
             signin_lockout_minutes=env_int(env, "HUB_SIGNIN_LOCKOUT_MINUTES", 15, minimum=1),
@@ -331,6 +334,7 @@ class Settings:
             entra_authority=(env.get("HUB_ENTRA_AUTHORITY", "").strip().rstrip("/")
                              or "https://login.microsoftonline.com/organizations"),
             rules_file=Path(env["HUB_RULES_FILE"]) if env.get("HUB_RULES_FILE") else None,
+            templates_dir=_folder(env, "HUB_TEMPLATES_DIR"),
             enforcement=env_bool(env, "HUB_ENFORCEMENT", True),
             cycle_time=env_time(env, "HUB_CYCLE_TIME", time(6, 0)),
             cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),
@@ -343,3 +347,14 @@ class Settings:
             notify=NotifySettings.from_env(env),
             sheets=SheetSettings.from_env(env),
         )
+
+
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    """An optional folder setting; a folder that does not exist is a mistake to say now."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_dir():
+        raise ConfigError(f"{name}={value}: no such folder")
+    return path

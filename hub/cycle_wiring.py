@@ -31,7 +31,7 @@ def load_policy(hub: Hub) -> Policy:
     from rules import load_policy as compile_policy  # noqa: PLC0415
 
     return compile_policy(hub.settings.rules_file or DEFAULT_POLICY,
-                          known_templates=known_templates())
+                          known_templates=known_templates(hub.settings.templates_dir))
 
 
 def cycle_hooks(hub: Hub) -> dict[str, Sequence[CycleHook]]:

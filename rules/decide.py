@@ -15,6 +15,7 @@ from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
 from hub.domain.decisions import decision_key
+from hub.domain.outbox import missing_address
 from rules.compiler import Compiled
 from rules.compiler import CompiledRule
 from rules.conditions import ALWAYS
@@ -236,8 +237,13 @@ class Decider:
         params = dict(spec.params)
         if spec.kind is ActionKind.SEND:
             wanted = list(params["channels"])
-            available = [c for c in wanted if c in facts.channels] if facts.channels else wanted
-            params.update(channels=available or wanted, language=facts.language)
+            reachable = facts.channels
+            unreachable = [c for c in wanted if reachable is not None and c not in reachable]
+            available = [c for c in wanted if c not in unreachable]
+            # none reachable: the dispatcher tries them all at send time and records why
+            params.update(channels=available or wanted, language=facts.language,
+                          skipped_channels=[{"channel": c, "reason": missing_address(c)}
+                                            for c in unreachable])
         elif spec.kind is ActionKind.TASK:
             params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
                                   ).isoformat()

@@ -51,6 +51,7 @@ class Segment:
     name: str
     condition: Condition
     line: int
+    ladder: str | None = None  # `ladder: business`: reuse that ladder; None: the segment's
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from dataclasses import replace
 from decimal import Decimal
@@ -104,7 +105,7 @@ def _segments(problems: Problems, root: Map) -> list[Segment]:
         name = _name(problems, node, "segment", seen)
         if name is None:
             continue
-        reader = Reader(problems, node, f'segment "{name}"', ("name", "when"))
+        reader = Reader(problems, node, f'segment "{name}"', ("name", "when", "ladder"))
         rule = f'segment "{name}"'
         if catch_all is not None:
             problems.error(node.line, rule, f'can never apply: segment "{catch_all}" above it '
@@ -114,8 +115,27 @@ def _segments(problems: Problems, root: Map) -> list[Segment]:
             continue
         if condition == Const(True):
             catch_all = name
-        segments.append(Segment(name, condition, node.line))
+        segments.append(Segment(name, condition, node.line, reader.text("ladder")))
     return segments
+
+
+def _reuse(problems: Problems, segments: list[Segment], ladders: dict[str, Ladder]) -> None:
+    """`ladder: business` in a segment: the segment runs a copy of that ladder under its
+    own name, so each segment keeps its own progress (steps taken, explain, timeline)."""
+    for segment in segments:
+        if segment.ladder is None or segment.ladder == segment.name:
+            continue
+        rule = f'segment "{segment.name}"'
+        if segment.name in ladders:
+            problems.error(segment.line, rule, f'says "ladder: {segment.ladder}" but a ladder '
+                                               f'"{segment.name}" is written too; keep one')
+        elif segment.ladder not in ladders:
+            close = difflib.get_close_matches(segment.ladder, list(ladders), n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            problems.error(segment.line, rule, f'uses ladder "{segment.ladder}", which is not '
+                                               f'under "ladders:"{hint}')
+        else:
+            ladders[segment.name] = replace(ladders[segment.ladder], name=segment.name)
 
 
 def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -> list[Step]:
@@ -289,11 +309,13 @@ def _meaning(problems: Problems, segments: list[Segment], ladders: dict[str, Lad
     for segment in segments:
         if segment.name not in ladders:
             problems.error(segment.line, f'segment "{segment.name}"',
-                           f'has no ladder: add "{segment.name}:" under "ladders:"')
+                           f'has no ladder: add "{segment.name}:" under "ladders:", or '
+                           f'reuse one with "ladder: <name>" in the segment')
         elif example(segment.condition) is None:
             problems.error(segment.line, f'segment "{segment.name}"',
                            "its condition can never be true")
-    names = {segment.name for segment in segments}
+    names = {segment.name for segment in segments} | \
+        {segment.ladder for segment in segments if segment.ladder}
     for ladder in ladders.values():
         if ladder.name not in names:
             problems.warning(ladder.line, f'ladder "{ladder.name}"',
@@ -326,6 +348,7 @@ def parse_rule_text(text: str, file: str, *, known_templates: frozenset[str] | N
     vocabulary = Vocabulary(frozenset(teams), known_templates)
     segments = _segments(problems, root)
     ladders = _ladders(problems, root, vocabulary)
+    _reuse(problems, segments, ladders)
     if not segments:
         problems.error(root.line, None, 'there are no "segments:"; add at least one, e.g. '
                                         '"- {name: business, when: true}"')

@@ -67,7 +67,7 @@ def status(ctx: click.Context) -> None:
         waiting = connection.execute(
             sa.select(messages.c.id, messages.c.state, messages.c.idempotency_key,
                       messages.c.last_error)
-            .where(messages.c.state.in_(["uncertain", "held", "failed"]))
+            .where(messages.c.state.in_(["uncertain", "held", "failed", "skipped"]))
             .order_by(messages.c.id).limit(50)).all()
     click.echo("messages: " + (", ".join(f"{state} {count}" for state, count in
                                           sorted(counts.items())) or "none"))

@@ -9,12 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from hub.cli import cli_actor
 from hub.domain.clock import Clock
 from hub.domain.errors import UserError
+from hub.ledger.tables import invoices
 from hub.ports import Progress
+from hub.services.documents import collect_from_import
 from hub.services.imports import ImportResult
 from hub.services.imports import import_source
 from sync.sources.converters import FieldError
@@ -76,6 +79,25 @@ def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
         result = import_source(hub.engine, source, source.rejects, actor=cli_actor(),
                                clock=hub.clock, progress=progress)
     click.echo(_report(result))
+    if kind == "invoices":
+        _documents(hub.engine, file, hub.settings.documents_path)
+
+
+def _documents(engine: Engine, file: Path, documents_dir: Path) -> None:
+    """Copies named by the document_ref column relative to the import file go into the
+    documents folder, so the portal, the copy request and formal notices find them."""
+    with engine.connect() as connection:
+        refs = connection.execute(sa.select(invoices.c.number, invoices.c.document_ref).where(
+            invoices.c.document_ref.is_not(None), invoices.c.document_ref != ""))
+        collected = collect_from_import(file, documents_dir, ((r[0], r[1]) for r in refs))
+    if collected.copied:
+        click.echo(f"documents: {len(collected.copied):,} copied into {documents_dir}")
+    if collected.missing:
+        shown = ", ".join(f"{number} ({ref})" for number, ref in collected.missing[:5])
+        more = f" and {len(collected.missing) - 5:,} more" if len(collected.missing) > 5 else ""
+        click.echo(f"warning: {len(collected.missing):,} invoice(s) name a document_ref "
+                   f"found neither in {documents_dir} nor beside {file.name}: {shown}{more}; "
+                   f"they have no copy on file")
 
 
 @click.group("import")

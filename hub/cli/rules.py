@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,12 +13,16 @@ from hub.bootstrap_rules import rules_path
 from hub.cli import get_hub
 from hub.cli.payments import table
 from hub.config import Settings
+from hub.domain.decisions import RuleProblem
 from hub.domain.decisions import describe_action
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.services.account_facts import load_account_facts
 from hub.services.assignees import unknown_people
+
+if TYPE_CHECKING:
+    from notifications.template_check import TemplateProblem
 
 
 @click.group("rules")
@@ -44,7 +49,12 @@ def check(ctx: click.Context, file: Path | None) -> None:
     from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
     from rules import people_named  # noqa: PLC0415
 
-    problems = check_file(path, known_templates())
+    folder = Settings.from_env().templates_dir
+    problems: list[RuleProblem | TemplateProblem] = [*check_file(path, known_templates(folder))]
+    if folder is not None:  # the templates the file's steps send are part of going live
+        from notifications.template_check import check_folder  # noqa: PLC0415
+
+        problems += check_folder(folder)
     refused = any(p.severity == "error" for p in problems)
     named = [] if refused else people_named(path.read_text(encoding="utf-8"), path.name)
     if named:
@@ -146,5 +156,33 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
                f"(in force: {rules_path(hub).name})")
 
 
+@click.group("templates")
+def templates_group() -> None:
+    """Finance's message templates (HUB_TEMPLATES_DIR), over the shipped ones."""
+
+
+@templates_group.command("check")
+@click.argument("folder", required=False, type=click.Path(path_type=Path))
+def templates_check(folder: Path | None) -> None:
+    """Check a templates folder (default: HUB_TEMPLATES_DIR) before it is used."""
+    from notifications.template_check import check_folder  # noqa: PLC0415
+
+    folder = folder or Settings.from_env().templates_dir
+    if folder is None:
+        raise UserError("no templates folder: set HUB_TEMPLATES_DIR or name the folder "
+                        "(python app.py templates check FOLDER)")
+    problems = check_folder(folder)
+    for problem in problems:
+        click.secho(str(problem), fg="red" if problem.severity == "error" else "yellow")
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        click.secho(f"{folder}: {errors} error{'s' if errors != 1 else ''}; fix them before "
+                    f"the hub sends from this folder", fg="red", err=True)
+        raise SystemExit(1)
+    click.secho(f"{folder}: OK, {len(list(folder.glob('*/*.j2')))} template file(s)",
+                fg="green")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(rules_group)
+    cli.add_command(templates_group)

@@ -87,7 +87,9 @@ class AccountFacts:
     plans: tuple[PlanFacts, ...] = ()
     open_disputes: int = 0
     steps_taken: tuple[StepTaken, ...] = ()
-    channels: frozenset[str] = frozenset()  # channels the customer can receive: email, sms, ...
+    # channels the customer can receive (email, sms, call, letter); None: not known, so a
+    # step's channels are all kept for the dispatcher to decide at send time
+    channels: frozenset[str] | None = None
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
     account_manager: str | None = None  # the salesperson who owns the relationship
     hold_since: date | None = None  # the day the active sales hold was placed

@@ -4,6 +4,8 @@ idempotency key and sent later by the dispatcher. Plain data, standard library o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -62,6 +64,8 @@ class OutboxMessage:
     decision_key: str | None = None
     recipient: str | None = None  # staff: an e-mail; debtors: resolved from contacts
     batch: str | None = None  # the cycle (local date) it belongs to, e.g. "2026-11-23"
+    # channels of the step left out when the decision was made, with the reason
+    skipped: tuple[dict[str, str], ...] = ()
 
     @property
     def candidates(self) -> tuple[str, ...]:
@@ -173,6 +177,27 @@ class Delivery:
     statement_total: str = ""  # invoices and charges: what is owed
     # fees and interest on the statement's invoices: kind, invoice, period, amount (formatted)
     statement_charges: tuple[tuple[str, str, str, str], ...] = ()
+
+
+# Why a customer cannot receive a channel: the same words in the decision, the outbox and
+# the timeline, whether the cycle or the dispatcher found it out.
+MISSING_ADDRESS = {"email": "no e-mail address", "graph_mail": "no e-mail address",
+                   "sms": "no phone number on file", "call": "no phone number on file",
+                   "letter": "no postal address"}
+OUTSIDE_WINDOW = "outside the send window"
+
+
+def missing_address(channel: str) -> str:
+    return MISSING_ADDRESS.get(channel, f"no {channel} address on file")
+
+
+def not_configured(channel: str) -> str:
+    return f"{channel} is not configured"
+
+
+def describe_skipped(skipped: Sequence[Mapping[str, str]]) -> str:
+    """`sms: no phone number on file; letter: no postal address` for summaries."""
+    return "; ".join(f"{item['channel']}: {item['reason']}" for item in skipped)
 
 
 # Timeline event kinds written by the dispatcher and the chat buttons.

@@ -40,7 +40,7 @@ def message_row(message: OutboxMessage, now: datetime) -> dict[str, Any]:
         "recipient": message.recipient,
         "channels": [str(channel) for channel in message.candidates],
         "channel": None,
-        "skipped_channels": [],
+        "skipped_channels": [dict(item) for item in message.skipped],
         "template": message.template,
         "language": message.language,
         "context": message.context,

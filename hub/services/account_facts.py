@@ -39,6 +39,7 @@ from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import contacts
 from hub.ledger.tables import credit_notes
+from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import invoices
@@ -159,7 +160,7 @@ class _Batch:
                 promises=tuple(promises_by.get(row.id, ())),
                 plans=tuple(plans_by.get(row.id, ())), open_disputes=disputes_by.get(row.id, 0),
                 steps_taken=tuple(steps_by.get(row.id, ())),
-                channels=channels_by.get(row.id, frozenset({"letter"})),
+                channels=channels_by.get(row.id, frozenset()),
                 enforcement=self.enforcement, hold_since=holds_by.get(row.id))
 
     def _holds(self) -> dict[int, date]:
@@ -284,7 +285,13 @@ class _Batch:
         return found
 
     def _channels(self) -> dict[int, frozenset[str]]:
-        found: dict[int, set[str]] = defaultdict(lambda: {"letter"})
+        """What each customer can receive: e-mail and phone from contacts, letters only
+        with a postal address on file."""
+        found: dict[int, set[str]] = defaultdict(set)
+        for (customer_id,) in self.connection.execute(
+                sa.select(customer_addresses.c.customer_id)
+                .where(self._of(customer_addresses.c.customer_id))):
+            found[customer_id].add("letter")
         query = (sa.select(contacts.c.customer_id,
                            sa.func.max(sa.case((contacts.c.email.is_not(None), 1), else_=0)),
                            sa.func.max(sa.case((contacts.c.phone.is_not(None), 1), else_=0)))

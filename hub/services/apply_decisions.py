@@ -25,6 +25,7 @@ from hub.domain.decisions import Decision
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
+from hub.domain.outbox import describe_skipped
 from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
@@ -262,13 +263,16 @@ class _Writer:
 
     def _send(self, item: _Item) -> None:
         decision, facts = item.decision, item.facts
+        channels = tuple(item.params.get("channels") or ("email",))
         self.messages.append(OutboxMessage(
             idempotency_key=message_key(decision.key, "send"),
             template=str(item.params.get("template") or "reminder-1"),
             customer_code=facts.customer_code,
-            channels=tuple(item.params.get("channels") or ("email",)),
-            language=facts.language, context=self._context(decision, facts),
-            decision_key=decision.key, batch=self.context.as_of.isoformat()))
+            channels=channels, language=facts.language,
+            context=self._context(decision, facts), decision_key=decision.key,
+            batch=self.context.as_of.isoformat(),
+            skipped=tuple(skip for skip in item.params.get("skipped_channels") or ()
+                          if skip["channel"] not in channels)))
 
     def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
         via = tuple(item.params.get("via") or STAFF_VIA)
@@ -441,10 +445,16 @@ def _day(value: object) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _skipped_note(skipped: Any) -> str:
+    return f" (not by {describe_skipped(skipped)})" if skipped else ""
+
+
 def _describe(actions: Sequence[dict[str, Any]]) -> str:
-    """The applied actions in a few words: the task's assignee is the person chosen."""
+    """The applied actions in a few words: the task's assignee is the person chosen, and the
+    channels a notice could not take, with why."""
     words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
-                                        f"{'/'.join(p.get('channels') or ['email'])}",
+                                        f"{'/'.join(p.get('channels') or ['email'])}"
+                                        + _skipped_note(p.get("skipped_channels")),
              ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
                                         f"{p.get('assignee') or p.get('assign')}",
              ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",

@@ -40,9 +40,11 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import MESSAGE_FAILED
 from hub.domain.outbox import MESSAGE_SENT
 from hub.domain.outbox import MESSAGE_SKIPPED
+from hub.domain.outbox import OUTSIDE_WINDOW
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import MessageState
 from hub.domain.outbox import TransportError
+from hub.domain.outbox import describe_skipped
 from hub.domain.outbox import retry_delay
 from hub.ledger import outbox as ledger
 from hub.ledger.outbox import DebtorContact
@@ -171,12 +173,16 @@ class Dispatcher:
                     weekend=self.weekend_of(contact.country))
                 if opens > now:
                     ledger.finish(connection, message_id, token, now, MessageState.QUEUED,
-                                  from_state=MessageState.CLAIMED, next_attempt_at=opens)
+                                  from_state=MessageState.CLAIMED, next_attempt_at=opens,
+                                  last_error=f"{OUTSIDE_WINDOW}: waits until "
+                                             f"{opens.astimezone(zone):%Y-%m-%d %H:%M} "
+                                             f"({zone.key})")
                     return "deferred"
             choice = choose_channel(connection, candidates=list(row.channels),
                                     contact=contact, staff_address=row.recipient,
                                     transports=self.transports, flagged=flagged,
-                                    policy=self.policy, now=now)
+                                    policy=self.policy, now=now,
+                                    decided=row.skipped_channels or ())
             if choice.channel is None or choice.channel in self._paused:
                 return (self._no_channel(connection, row, token, choice, contact)
                         if choice.channel is None else
@@ -228,7 +234,9 @@ class Dispatcher:
             if contact is not None:
                 ledger.record_event(
                     connection, customer_id=contact.customer_id, kind=MESSAGE_SENT,
-                    summary=f"{row.template} sent by {choice.channel}",
+                    summary=f"{row.template} sent by {choice.channel}"
+                            + (f" (not by {describe_skipped(choice.skipped)})"
+                               if choice.skipped else ""),
                     data={"message": row.idempotency_key, "channel": choice.channel,
                           "skipped": choice.skipped}, now=self.clock.now())
         report.by_channel[channel] += 1
@@ -250,7 +258,7 @@ class Dispatcher:
         """Nothing to send on: wait for a person (flagged channel), for the cap to free up,
         or give up with the reasons on record."""
         now = self.clock.now()
-        reasons = "; ".join(f"{item['channel']}: {item['reason']}" for item in choice.skipped)
+        reasons = describe_skipped(choice.skipped)
         if choice.held_reason:
             ledger.finish(connection, row.id, token, now, MessageState.HELD,
                           from_state=MessageState.CLAIMED, skipped_channels=choice.skipped,

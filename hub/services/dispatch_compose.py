@@ -5,6 +5,7 @@ ledger (open items, totals, portal link) and render it in the reader's language.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -14,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.decisions import PolicySettings
@@ -22,15 +24,20 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Attachment
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
+from hub.domain.outbox import missing_address
+from hub.domain.outbox import not_configured
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
 from hub.ledger.outbox import sent_since
+from hub.ledger.tables import invoices
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
+from hub.services.documents import COPY_TEMPLATE
+from hub.services.documents import file_stem
+from hub.services.documents import invoice_document
 from hub.services.owed import owed_by
-from hub.services.portal_view import document_path
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
@@ -62,14 +69,18 @@ def _address_for(channel: str, contact: DebtorContact) -> str | None:
 
 def choose_channel(connection: Connection, *, candidates: list[str], contact: DebtorContact | None,
                    staff_address: str | None, transports: Mapping[str, Transport],
-                   flagged: Mapping[str, str], policy: PolicySettings, now: datetime) -> Choice:
-    choice = Choice()
+                   flagged: Mapping[str, str], policy: PolicySettings, now: datetime,
+                   decided: Sequence[Mapping[str, str]] = ()) -> Choice:
+    """`decided`: channels the cycle already left out, with the reason; they stay on
+    record ahead of what is found out now."""
+    choice = Choice(skipped=[dict(item) for item in decided
+                             if item.get("channel") not in candidates])
     for channel in candidates:
         def skip(reason: str, channel: str = channel) -> None:
             choice.skipped.append({"channel": channel, "reason": reason})
         transport = transports.get(channel)
         if transport is None:
-            skip(f"{channel} is not configured")
+            skip(not_configured(channel))
             continue
         if channel in flagged:
             skip(f"channel {channel} is flagged: {flagged[channel]}")
@@ -78,7 +89,8 @@ def choose_channel(connection: Connection, *, candidates: list[str], contact: De
             continue
         raw = staff_address if contact is None else _address_for(channel, contact)
         if not raw:
-            skip(f"no {channel} address on file")
+            skip(missing_address(channel) if contact is not None
+                 else f"no {channel} address on file")
             continue
         try:
             address = transport.prepare_address(raw, country=contact.country if contact
@@ -152,8 +164,8 @@ def invoice_copies(connection: Connection, contact: DebtorContact, numbers: set[
         return ()
     found: list[Attachment] = []
     for row in open_items(connection, contact.customer_id):
-        path = document_path(documents_dir, row.document_ref) if row.number in numbers \
-            else None
+        path = invoice_document(documents_dir, row.number, row.document_ref) \
+            if row.number in numbers else None
         if path is not None and path.stat().st_size <= MAX_COPY_BYTES:
             mime = "application/pdf" if path.suffix.lower() == ".pdf" else \
                 "application/octet-stream"
@@ -168,6 +180,18 @@ def _total(amounts: tuple[Money, ...]) -> Any:
     if len(amounts) == 1:
         return amounts[0]
     return " + ".join(str(amount) for amount in amounts) or "0"
+def requested_copy(connection: Connection, contact: DebtorContact, number: str,
+                   documents_dir: Path | None) -> Attachment:
+    """The copy of one invoice the debtor asked for; a copy no longer on file stops the
+    message (it would promise an attachment it does not carry)."""
+    ref = connection.execute(sa.select(invoices.c.document_ref).where(
+        invoices.c.number == number, invoices.c.customer_id == contact.customer_id)
+    ).one_or_none()
+    path = invoice_document(documents_dir, number, ref.document_ref) \
+        if ref is not None and documents_dir is not None else None
+    if path is None:
+        raise LookupError(f"the copy of invoice {number} is no longer on file")
+    return Attachment(f"{file_stem(number)}.pdf", path.read_bytes(), "application/pdf")
 
 
 def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
@@ -267,6 +291,9 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         if channel in ("email", "graph_mail") and row.template in STATEMENT_TEMPLATES:
             attachments = invoice_copies(connection, contact, {n for n, _d, _a in overdue},
                                          settings.documents_dir)
+        if row.template == COPY_TEMPLATE:
+            attachments = (requested_copy(connection, contact, str(row.context.get("invoice")),
+                                          settings.documents_dir),)
         total = context["total"]
         statement_total = renderer.format_money(total, language) if isinstance(total, Money) \
             else str(total)

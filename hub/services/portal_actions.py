@@ -9,11 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.decisions import PolicySettings
+from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
@@ -21,9 +24,13 @@ from hub.domain.outbox import message_key
 from hub.domain.plans import PlanOutcome
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
+from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import enqueue
+from hub.ledger.tables import invoices
 from hub.services import disputes
 from hub.services import plans
+from hub.services.documents import COPY_TEMPLATE
+from hub.services.documents import invoice_document
 from hub.services.promises import record_promise
 from hub.services.tasks import create_task
 
@@ -32,6 +39,7 @@ SOURCE = "portal"
 DEBTOR_CHANNELS = ("email", "sms")  # confirmations: e-mail, else a text message
 
 COPY_DOWNLOADED = "portal.copy_downloaded"
+COPY_EMAILED = "portal.copy_emailed"
 PAYMENT_REPORTED = "portal.payment_reported"
 
 
@@ -62,16 +70,51 @@ def record_copy_download(connection: Connection, *, customer_code: str, invoice_
               data={"invoice": invoice_number, "source": SOURCE})
 
 
+@dataclass(frozen=True)
+class CopyOutcome:
+    """A copy request: e-mailed to `emailed_to` (the PDF attached), or a task for a person."""
+
+    emailed_to: str | None = None
+    task_id: int | None = None
+
+
 def request_copy(connection: Connection, *, customer_code: str, invoice_number: str,
-                 now: datetime, today: date) -> int | None:
-    """No copy on file: a task for the account's owner (one per invoice and day)."""
+                 documents_dir: Path, language: str, now: datetime,
+                 today: date) -> CopyOutcome:
+    """A copy on file is e-mailed to the debtor at once, through the outbox, with the PDF
+    attached (once per invoice and day), and the request and the e-mail are on the
+    timeline. No copy on file, or no e-mail address to send it to: one task for the
+    account's owner (one per invoice and day), saying which."""
     ref = account(connection, customer_code)
-    return create_task(
+    row = connection.execute(sa.select(invoices.c.id, invoices.c.document_ref).where(
+        invoices.c.number == invoice_number, invoices.c.customer_id == ref.id)).one_or_none()
+    if row is None:
+        raise NotFound(f"invoice {invoice_number!r} is not one of {customer_code}'s")
+    document = invoice_document(documents_dir, invoice_number, row.document_ref)
+    contact = debtor_contact(connection, customer_code)
+    email = contact.email if contact else None
+    if document is not None and email:
+        queued = enqueue(connection, OutboxMessage(
+            idempotency_key=message_key("portal", COPY_TEMPLATE, customer_code,
+                                        invoice_number, today.isoformat()),
+            template=COPY_TEMPLATE, customer_code=customer_code, channels=("email",),
+            language=language, context={"invoice": invoice_number}), now=now)
+        if queued:
+            add_event(connection, customer_id=ref.id, invoice_id=row.id, kind=COPY_EMAILED,
+                      actor=ACTOR, now=now,
+                      summary=f"asked for a copy of invoice {invoice_number} in the portal; "
+                              f"it is e-mailed to {email} with {document.name} attached",
+                      data={"invoice": invoice_number, "document": document.name,
+                            "to": email, "source": SOURCE})
+        return CopyOutcome(emailed_to=email)
+    missing = "no document is on file" if document is None else (
+        f"a copy is on file ({document.name}) but there is no e-mail address to send it to")
+    return CopyOutcome(task_id=create_task(
         connection, customer_code=customer_code, task_type="copy_request", assignee=ref.owner,
         due_date=today, actor=ACTOR, now=now, source=SOURCE,
         key=f"portal|copy|{customer_code}|{invoice_number}|{today.isoformat()}",
         reason=f"the debtor asked for a copy of invoice {invoice_number} in the portal; "
-               f"no document is on file: send it to them")
+               f"{missing}: send it to them"))
 
 
 def report_payment(connection: Connection, *, customer_code: str, paid_on: date,

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -172,17 +171,3 @@ def _disputed(connection: Connection, customer_id: int) -> list[str]:
         .where(disputes.c.customer_id == customer_id, disputes.c.state == "open")
         .order_by(invoices.c.number))
     return [r.number for r in rows]
-
-
-def document_path(documents_dir: Path, document_ref: str | None) -> Path | None:
-    """The invoice copy on file, if `document_ref` names a file inside `documents_dir`.
-
-    Anything else (a URL, a path leaving the folder, a missing file) is not on file, so
-    the debtor's request becomes a task instead of serving an arbitrary file."""
-    if not document_ref or "://" in document_ref:
-        return None
-    root = documents_dir.resolve()
-    candidate = (root / document_ref).resolve()
-    if not candidate.is_relative_to(root) or not candidate.is_file():
-        return None
-    return candidate

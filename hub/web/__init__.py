@@ -43,7 +43,8 @@ def _setup_security(app: Flask, hub: Hub) -> None:
 
     configure_sessions(app, public_url=hub.settings.public_url,
                        session_hours=hub.settings.session_hours,
-                       max_upload_bytes=hub.settings.portal_upload_max_bytes)
+                       max_upload_bytes=max(hub.settings.portal_upload_max_bytes,
+                                            hub.settings.document_max_bytes))
     app.extensions["hub.ratelimiter"] = RateLimiter()
     app.extensions["hub.entra"] = EntraSignIn(hub.settings)
     app.before_request(load_viewer)

@@ -18,6 +18,7 @@ from hub.services import queries
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
 from hub.web import api_actions
+from hub.web import api_documents
 from hub.web import api_reports
 from hub.web import api_resources
 from hub.web import params
@@ -48,6 +49,7 @@ def _refuse_nul(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 api_resources.register(api)
 api_reports.register(api)
 api_actions.register(api)
+api_documents.register(api)
 
 
 @api.get("/openapi.json")

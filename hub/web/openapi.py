@@ -148,6 +148,7 @@ _ERRORS = {400: "A query parameter is unknown or has a bad value.",
                 "change anything (read-only).",
            422: "The request body has a field that is missing or wrong (named in details).",
            404: "No such customer, invoice or route.", 405: "Method not allowed.",
+           413: "The uploaded document is larger than HUB_DOCUMENT_MAX_KB.",
            500: "Unexpected server error (logged).", 503: "The database does not answer."}
 
 
@@ -190,7 +191,7 @@ def openapi_document() -> dict[str, Any]:
         **resource_paths(_query, _operation, PAGING, (400, 403)),
     }
     for path, operations in action_operations().items():
-        paths[path] = {**paths[path], **operations}
+        paths[path] = {**paths.get(path, {}), **operations}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Collections Hub API", "version": API_VERSION,

@@ -169,6 +169,7 @@ SCHEMAS |= {
     "PromiseResponse": closed({"data": ref("Promise")}),
     "PlanResponse": closed({"data": ref("Plan")}),
     "DisputeResponse": closed({"data": ref("Dispute")}),
+    "InvoiceUploadResponse": closed({"data": ref("Invoice")}),
 }
 
 
@@ -204,4 +205,18 @@ def action_operations() -> dict[str, JsonSchema]:
                               "PlanResponse"),
         "/api/v1/disputes": post("openDispute", "Open a dispute on invoices of an account",
                                  "DisputeRequest", "DisputeResponse"),
+        "/api/v1/invoices/{number}/document": {"post": {
+            "operationId": "uploadInvoiceDocument",
+            "summary": "Put the invoice's PDF on file: the portal offers it, a copy request "
+                       "e-mails it, formal notices attach it",
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "description": "Invoice number", "schema": {"type": "string"}}],
+            "requestBody": {"required": True, "description": "The PDF itself, at most "
+                            "HUB_DOCUMENT_MAX_KB (default 5120 KB); it must start with %PDF-.",
+                            "content": {"application/pdf": {"schema": {
+                                "type": "string", "contentMediaType": "application/pdf"}}}},
+            "responses": {"201": {"description": "On file", "content": {
+                "application/json": {"schema": ref("InvoiceUploadResponse")}}},
+                **{str(s): {"$ref": f"#/components/responses/E{s}"}
+                   for s in (401, 403, 404, 413, 422, 500)}}}},
     }

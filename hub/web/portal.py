@@ -32,8 +32,8 @@ from hub.domain.portal import MAX_INSTALMENTS_OFFERED
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.services import portal_actions as actions
+from hub.services.documents import invoice_document
 from hub.services.portal_view import PortalOverview
-from hub.services.portal_view import document_path
 from hub.services.portal_view import portal_overview
 from hub.web import portal_forms as forms
 from hub.web.errors import ApiError
@@ -93,7 +93,8 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         upload_size=size, notices=get_flashed_messages(),
         form=request.form if form is None else form,
         error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
-        has_copy={i.number: document_path(hub.settings.documents_path, i.document_ref)
+        has_copy={i.number: invoice_document(hub.settings.documents_path, i.number,
+                                              i.document_ref)
                   is not None for i in overview.invoices},
     ), status
 
@@ -263,9 +264,13 @@ def copy_request(token: str) -> Page:
         number = request.form.get("invoice", "")
         overview.invoice(number)  # NotFound unless it is one of this debtor's
         with hub.engine.begin() as connection:
-            actions.request_copy(connection, customer_code=overview.code,
-                                 invoice_number=number, now=hub.clock.now(),
-                                 today=hub.clock.today())
+            outcome = actions.request_copy(
+                connection, customer_code=overview.code, invoice_number=number,
+                documents_dir=hub.settings.documents_path, language=_language(overview),
+                now=hub.clock.now(), today=hub.clock.today())
+        if outcome.emailed_to:
+            return _done(token, overview, "copy_emailed", number=number,
+                         email=outcome.emailed_to)
         return _done(token, overview, "copy_requested", number=number)
 
     return _act(token, "copy", work)
@@ -283,7 +288,7 @@ def download(token: str, number: str) -> Page:
                                title=translate(language, "not_found_title"),
                                text=translate(language, "not_found_text"),
                                back=_page_url(token)), 404
-    path = document_path(hub.settings.documents_path, invoice.document_ref)
+    path = invoice_document(hub.settings.documents_path, invoice.number, invoice.document_ref)
     if path is None:  # nothing on file: offer the copy request on the page
         return redirect(_page_url(token) + f"#invoice-{invoice.id}", 303)
     with hub.engine.begin() as connection:

@@ -118,6 +118,14 @@ TEXTS: dict[str, tuple[str, str, str, str, str]] = {
                        "Poprosiliśmy zespół o przesłanie kopii faktury {number}.",
                        "Hemos pedido a nuestro equipo que le envíe una copia de la factura "
                        "{number}."),
+    "copy_emailed": ("We are e-mailing a copy of invoice {number} to {email}.",
+                     "We e-mailen een kopie van factuur {number} naar {email}.",
+                     "Wir senden Ihnen eine Kopie der Rechnung {number} per E-Mail an "
+                     "{email}.",
+                     "Wysyłamy kopię faktury {number} na adres {email}.",
+                     "Le enviamos una copia de la factura {number} a {email}."),
+    "email_copy": ("E-mail me a copy", "Kopie per e-mail", "Kopie per E-Mail",
+                   "Wyślij kopię e-mailem", "Enviarme una copia"),
     "paid_received": ("Thank you. We will check your payment and update your account.",
                       "Dank u. We controleren uw betaling en werken uw rekening bij.",
                       "Danke. Wir prüfen Ihre Zahlung und aktualisieren Ihr Konto.",

@@ -3,6 +3,12 @@ the reader's locale by Babel.
 
 Each `<language>/<name>.j2` file has the blocks `subject`, `text` and, for debtor notices,
 `sms`. E-mail HTML is the text laid out by `_email.html.j2`, so the two never disagree.
+
+Finance keeps its own wording in a folder outside the code (HUB_TEMPLATES_DIR) laid out the
+same way: a file there replaces the shipped one of that name and language, and a new name
+in all five languages is a template a rule file can use. `notifications.template_check`
+checks such a folder before it is used. Templates run sandboxed: a template can format
+the values it is given, not reach into the hub.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from jinja2 import FileSystemLoader
 from jinja2 import StrictUndefined
 from jinja2 import Template
 from jinja2 import select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 from hub.domain.money import Money
 from hub.domain.outbox import Rendered
@@ -31,7 +38,7 @@ LANGUAGES = ("en", "nl", "de", "pl", "es")
 LOCALES = {"en": "en_GB", "nl": "nl_NL", "de": "de_DE", "pl": "pl_PL", "es": "es_ES"}
 DEBTOR_TEMPLATES = frozenset({"reminder-1", "reminder-2", "final-notice", "pre-legal",
                               "promise-confirmation", "plan-confirmation", "plan-in-review",
-                              "dispute-received"})
+                              "dispute-received", "invoice-copy"})
 STAFF_TEMPLATES = frozenset({"digest", "escalation", "collection-started"})
 PORTAL_LABEL = {"en": "View and pay online", "nl": "Bekijken en betalen", "de": "Online ansehen "
                 "und bezahlen", "pl": "Zobacz i zapłać online", "es": "Ver y pagar en línea"}
@@ -39,10 +46,16 @@ SMS_CHANNELS = frozenset({"sms"})
 NBSP = "\xa0"
 
 
-def known_templates() -> frozenset[str]:
-    """Every template name available in all five languages."""
-    names = [{path.stem for path in (FOLDER / language).glob("*.j2")
-              if not path.stem.startswith("_")}  # `_owed`: parts the notices include
+def names_in(folder: Path, language: str) -> set[str]:
+    """Template names in one language folder; `_owed` and the like are parts that the
+    notices include, not templates of their own."""
+    return {path.stem for path in (folder / language).glob("*.j2")
+            if not path.stem.startswith("_")}
+
+
+def known_templates(override: Path | None = None) -> frozenset[str]:
+    """Every template name available in all five languages (shipped or in `override`)."""
+    names = [names_in(FOLDER, language) | (names_in(override, language) if override else set())
              for language in LANGUAGES]
     return frozenset(set.intersection(*names))
 
@@ -62,10 +75,13 @@ def format_day(day: date, language: str) -> str:
 
 
 @cache
-def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(FOLDER), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
-                       autoescape=select_autoescape(["html.j2"], default=False))
+def environment(override: Path | None = None) -> Environment:
+    """The Jinja environment: `override` (finance's folder) first, then the shipped files."""
+    folders = [override, FOLDER] if override is not None else [FOLDER]
+    return SandboxedEnvironment(loader=FileSystemLoader(folders), undefined=StrictUndefined,
+                                trim_blocks=True, lstrip_blocks=True,
+                                keep_trailing_newline=False,
+                                autoescape=select_autoescape(["html.j2"], default=False))
 
 
 def _localise(value: Any, language: str) -> Any:
@@ -90,7 +106,8 @@ def _block(template: Template, name: str, context: Mapping[str, Any]) -> str | N
     return "".join(render(template.new_context(dict(context)))).strip()
 
 
-def _html(subject: str, text: str, language: str, context: Mapping[str, Any]) -> str:
+def _html(subject: str, text: str, language: str, context: Mapping[str, Any],
+          override: Path | None = None) -> str:
     blocks: list[dict[str, list[str]]] = []
     for paragraph in text.split("\n\n"):
         for is_item, run in groupby((line for line in paragraph.splitlines() if line.strip()),
@@ -100,20 +117,26 @@ def _html(subject: str, text: str, language: str, context: Mapping[str, Any]) ->
                 blocks.append({"lines": [], "items": [line[2:] for line in lines]})
             else:
                 blocks.append({"lines": lines, "items": []})
-    layout = _environment().get_template("_email.html.j2")
+    layout = environment(override).get_template("_email.html.j2")
     return layout.render(language=language, subject=subject, blocks=blocks,
                          portal_link=context.get("portal_link"),
                          portal_label=PORTAL_LABEL[language])
 
 
 class TemplateRenderer:
-    """hub.ports.MessageRenderer over the files in this folder."""
+    """hub.ports.MessageRenderer over the files in this folder, and finance's own folder
+    (`override`) where it has a file of the same name and language."""
+
+    def __init__(self, override: Path | None = None) -> None:
+        self.override = override.resolve() if override is not None else None
 
     def known_templates(self) -> frozenset[str]:
-        return known_templates()
+        return known_templates(self.override)
 
     def has_template(self, template: str, language: str) -> bool:
-        return (FOLDER / language_of(language) / f"{template}.j2").is_file()
+        name = f"{language_of(language)}/{template}.j2"
+        return (FOLDER / name).is_file() or \
+            (self.override is not None and (self.override / name).is_file())
 
     def format_money(self, amount: Money, language: str) -> str:
         return format_money(amount, language)
@@ -124,13 +147,13 @@ class TemplateRenderer:
     def render(self, template: str, language: str, channel: str,
                context: Mapping[str, Any]) -> Rendered:
         language = language_of(language)
-        source = _environment().get_template(f"{language}/{template}.j2")
+        source = environment(self.override).get_template(f"{language}/{template}.j2")
         values = _localise(context, language)
         subject = _block(source, "subject", values) or template
         text = _block(source, "text", values) or ""
         if channel in SMS_CHANNELS:
             short = _block(source, "sms", values) or subject
             return Rendered(subject=subject, text=short.replace(NBSP, " "))
-        html = _html(subject, text, language, values) if channel in ("email", "graph_mail") \
-            else None
+        html = _html(subject, text, language, values, self.override) \
+            if channel in ("email", "graph_mail") else None
         return Rendered(subject=subject, text=text, html=html)

@@ -85,11 +85,13 @@ def compile_row_function(steps: Sequence[FieldStep], *, width: int,
                          required_columns: Sequence[tuple[str, int]],
                          amount: Callable[[object, str], object],
                          build: Callable[[int, tuple[Any, ...], Sequence[object]], object],
-                         all_fields: Sequence[str], text_cells: bool = False) -> RowFunction:
+                         all_fields: Sequence[str], text_cells: bool = False,
+                         added: int = 0) -> RowFunction:
     """The mapper; `build` gets a tuple of values, one for each of `all_fields` in that
     order (None when not given).
 
     `text_cells`: every cell is a str (a CSV file), which lets the tests be shorter.
+    `added`: cells the reader appends to each row (a report's heading), not in the file.
     """
     namespace: dict[str, Any] = {
         "FieldError": conv.FieldError, "FAILED": FAILED, "RejectedRow": RejectedRow,
@@ -101,8 +103,8 @@ def compile_row_function(steps: Sequence[FieldStep], *, width: int,
                 "if not any(x != '' for x in c):", "    return None  # a blank line"]
     if width:
         body += [f"if len(c) != {width}:",
-                 "    return RejectedRow(line, 'row has ' + str(len(c)) + "
-                 f"' fields, the header has {width}', cells)"]
+                 f"    return RejectedRow(line, 'row has ' + str(len(c) - {added}) + "
+                 f"' fields, the header has {width - added}', cells[:len(cells) - {added}])"]
     if skip_indexes:
         test = " and ".join(f"c[{i}] == ''" for i in skip_indexes)
         body += [f"if {test}:", "    return None  # a title, section or subtotal row"]

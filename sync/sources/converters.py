@@ -161,8 +161,11 @@ def _split_sign(text: str) -> tuple[bool, str]:
     return negative, text
 
 
-def _guess_separator(text: str) -> str:
-    """Decimal separator of a number written with '.', ',' or both (style auto)."""
+def _guess_separator(text: str, units: int | None = None) -> str:
+    """Decimal separator of a number written with '.', ',' or both (style auto).
+
+    `units`: the currency's decimals. A currency without minor units (JPY, KRW, ISK,
+    CLP, ...) settles `150.000` or `150,000`: a mark there can only group thousands."""
     dot, comma = text.rfind("."), text.rfind(",")
     if dot >= 0 and comma >= 0:
         return "." if dot > comma else ","
@@ -172,19 +175,20 @@ def _guess_separator(text: str) -> str:
         return "."
     if text.count(mark) == 1 and len(text) - position - 1 != 3:
         return mark
-    if text.count(mark) > 1:
+    if text.count(mark) > 1 or units == 0:
         return "," if mark == "." else "."
     raise FieldError(f"{text!r} is ambiguous: is {mark!r} the decimal separator or a "
                      "thousands separator? Set decimal: dot or decimal: comma in a mapping")
 
 
-def _text_to_decimal(text: str, style: str, plain: re.Pattern[str]) -> Decimal:
+def _text_to_decimal(text: str, style: str, plain: re.Pattern[str],
+                     units: int | None = None) -> Decimal:
     if plain.fullmatch(text):
         return Decimal(text)
     negative, body = _split_sign(text.strip())
     for space in _SPACES:
         body = body.replace(space, "")
-    separator = {"dot": ".", "comma": ","}.get(style) or _guess_separator(body)
+    separator = {"dot": ".", "comma": ","}.get(style) or _guess_separator(body, units)
     if not _GROUPED[separator].fullmatch(body):
         raise FieldError(f"{text!r} is not an amount"
                          f" (decimal {'comma' if separator == ',' else 'dot'} expected)")
@@ -223,7 +227,7 @@ def amount_parser(style: str) -> Callable[[object, str], Decimal]:
         step = currency_step(currency)
         if type(value) is str:
             try:
-                number = _text_to_decimal(value, style, plain)
+                number = _text_to_decimal(value, style, plain, _units(currency))
             except InvalidOperation:
                 raise FieldError(f"{value!r} is not an amount") from None
         elif isinstance(value, bool):

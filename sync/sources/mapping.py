@@ -31,7 +31,8 @@ DEFAULT_PRESET = "generic"
 _SHARED_KEYS = {"dates", "decimal", "extra_columns", "delimiter", "encoding", "sheet",
                 "header_row"}
 _KIND_KEYS = _SHARED_KEYS | {"columns", "defaults", "constants", "pad", "templates",
-                             "required", "required_columns", "skip_rows_without"}
+                             "required", "required_columns", "skip_rows_without",
+                             "heading_rows"}
 _TOP_KEYS = _SHARED_KEYS | set(KINDS) | {"name", "description", "extends"}
 
 
@@ -65,6 +66,10 @@ class Layout:
     required: frozenset[str] = frozenset()  # required beyond each field's own rule
     required_columns: tuple[str, ...] = ()  # must be filled though no field reads them
     skip_rows_without: tuple[str, ...] = ()  # rows with all of these blank are layout rows
+    # a row whose only filled cell is the first: "skip" (a section heading or a footer
+    # such as the report's timestamp), or the fields it names for the rows below it
+    # (a report grouped by contact: [customer_id, customer_name]); () reads it as a row
+    heading_rows: str | tuple[str, ...] = ()
 
     def is_required(self, name: str) -> bool:
         return FIELDS[self.kind][name].required or name in self.required
@@ -256,6 +261,20 @@ def _reading(settings: dict[str, Any], where: str) -> dict[str, Any]:
     }
 
 
+def _heading_rows(value: Any, kind: str, where: str) -> str | tuple[str, ...]:
+    """`skip`, or the fields a heading row names for the rows below it."""
+    if value in (None, False):
+        return ()
+    if value == "skip":
+        return "skip"
+    names = _strings(value, where)
+    for name in names:
+        if name not in FIELDS[kind]:
+            raise MappingError(f"{where}: unknown field {name!r}"
+                               f"{_suggest(name, set(FIELDS[kind]))}; or use heading_rows: skip")
+    return names
+
+
 def build_layout(kind: str, label: str, settings: dict[str, Any],
                  currency: str | None = None) -> Layout:
     where = f"{label}: {kind}"
@@ -266,10 +285,11 @@ def build_layout(kind: str, label: str, settings: dict[str, Any],
         if name not in FIELDS[kind]:
             raise MappingError(f"{where}: unknown field {name!r}"
                                f"{_suggest(name, set(FIELDS[kind]))}")
+    headings = _heading_rows(settings.get("heading_rows"), kind, f"{where}.heading_rows")
     layout = Layout(
         kind=kind, name=label, fields=sources, required=frozenset(required),
         required_columns=_strings(settings.get("required_columns"), f"{where}.required_columns"),
-        skip_rows_without=skip, **_reading(settings, where))
+        skip_rows_without=skip, heading_rows=headings, **_reading(settings, where))
     for name, source in sources.items():
         if layout.is_required(name) and not (source.columns or source.constant or source.default):
             raise MappingError(f"{where}: required field {name!r} has no column, "

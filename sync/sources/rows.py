@@ -69,7 +69,7 @@ def _converter(kind: str, layout: Layout) -> Callable[[object], object] | None:
 
 class RowMapper:
     def __init__(self, layout: Layout, header: Sequence[object], source: str, *,
-                 strict_width: bool, text_cells: bool = False) -> None:
+                 strict_width: bool, text_cells: bool = False, added: int = 0) -> None:
         self.layout = layout
         self.header = [conv.to_text(cell) if cell is not None else "" for cell in header]
         self._width = len(self.header) if strict_width else 0
@@ -118,12 +118,13 @@ class RowMapper:
         by_name = {plan.name: plan for plan in self._plans}
         self._skip_indexes = tuple(i for name in layout.skip_rows_without
                                    for i in (by_name[name].indexes if name in by_name else ()))
+        self.skip_indexes = self._skip_indexes  # columns that, all blank, mark a layout row
         steps = [_step(plan) for plan in self._plans]
         self.map: RowFunction = compile_row_function(
             steps, width=self._width,
             skip_indexes=self._skip_indexes, required_columns=self._required_columns,
             amount=conv.amount_parser(layout.decimal), build=BUILDERS[layout.kind],
-            all_fields=list(FIELDS[layout.kind]), text_cells=text_cells)
+            all_fields=list(FIELDS[layout.kind]), text_cells=text_cells, added=added)
         # A chunk of CSV rows that needs nothing special is mapped a column at a time.
         builder = COLUMN_BUILDERS.get(layout.kind)
         self.columns: ColumnMapper | None = ColumnMapper(

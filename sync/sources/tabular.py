@@ -13,8 +13,10 @@ import codecs
 import csv
 import io
 import itertools
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +24,8 @@ from hub.domain.cells import unescape
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 from hub.domain.records import RowBatch
+from sync.sources.converters import FieldError
+from sync.sources.converters import date_parser
 from sync.sources.mapping import Layout
 from sync.sources.mapping import MappingError
 from sync.sources.mapping import load_layout
@@ -34,6 +38,7 @@ from sync.sources.textfile import scan
 from sync.sources.xlsx import Workbook
 
 DELIMITERS = (",", ";", "\t", "|")
+GROUP_COLUMN = "(heading row)"  # the group a report's heading row names, e.g. the contact
 HEADER_SEARCH_ROWS = 30
 SAMPLE_CHARS = 1 << 16
 
@@ -75,8 +80,13 @@ class TabularSource:
         else:
             header_index, header = self._csv_header()
         self._header_index = header_index
+        self._group_column = _needs_group_column(layout, header)
+        if self._group_column:  # a report grouped by contact: the heading is the column
+            layout = _with_group_column(layout)
+            header = [*header, GROUP_COLUMN]
         self.mapper = RowMapper(layout, header, path.name, strict_width=self._workbook is None,
-                                text_cells=self._workbook is None)
+                                text_cells=self._workbook is None,
+                                added=1 if self._group_column else 0)
         self.rejects = CsvRejects(path, [str(cell) for cell in self.mapper.header],
                                   fallback_dir=rejects_dir)
 
@@ -181,9 +191,39 @@ class TabularSource:
             yield from zip(lines, rows, strict=True)
 
     def _chunks(self, size: int) -> Iterator[tuple[list[int], list[Sequence[object]]]]:
-        """The data rows, `size` at a time, with the line each one starts on."""
+        """The data rows, `size` at a time, with the line each one starts on; heading rows
+        are taken out (and name their group) when the layout says so."""
+        if not self.layout.heading_rows:
+            yield from self._raw_chunks(size)
+            return
+        heading = ""
+        width = len(self.mapper.header) - 1
+        as_date = date_parser(self.layout.dates)
+        # a group's total row ("Total Acme Ltd" in the first column, the key fields blank)
+        keys = [index for index in self.mapper.skip_indexes if index != 0]
+        for lines, rows in self._raw_chunks(size):
+            kept_lines: list[int] = []
+            kept: list[Sequence[object]] = []
+            for line, row in zip(lines, rows, strict=True):
+                text = _heading_text(row)
+                if text is not None and not _reads_as(as_date, row[0]):
+                    heading = text
+                    continue
+                if keys and _is_total(row, keys):
+                    continue
+                kept_lines.append(line)
+                if not self._group_column:
+                    kept.append(row)
+                elif self._workbook is not None:  # the heading goes in the added column
+                    kept.append([*row[:width], heading])
+                else:  # CSV: a row of the wrong width is still refused as such
+                    kept.append([*row, heading])
+            if kept:
+                yield kept_lines, kept
+
+    def _raw_chunks(self, size: int) -> Iterator[tuple[list[int], list[Sequence[object]]]]:
         if self._workbook is not None:
-            width = len(self.mapper.header)
+            width = len(self.mapper.header) - (1 if self._group_column else 0)
             numbered = itertools.islice(self._workbook.rows(), self._header_index + 1, None)
             # trailing empty cells are often left out
             while chunk := [(number, [*values, *[""] * (width - len(values))])
@@ -219,6 +259,47 @@ class TabularSource:
                                  f"{failure} (an unclosed quote?)")
         finally:
             self._handle.close()
+
+
+def _heading_text(row: Sequence[object]) -> str | None:
+    """The text of a heading row (only the first cell filled), else None."""
+    if not row or row[0] in (None, "") or any(cell not in (None, "") and str(cell).strip()
+                                              for cell in row[1:]):
+        return None
+    text = str(row[0]).strip()
+    return text or None
+
+
+def _reads_as(parse: Callable[[object], object], value: object) -> bool:
+    """A lone date is a broken data row (rejected with its reason), not a heading."""
+    try:
+        parse(value)
+    except (FieldError, ValueError):
+        return False
+    return True
+
+
+def _is_total(row: Sequence[object], keys: Sequence[int]) -> bool:
+    first = str(row[0]).strip().lower() if row and row[0] is not None else ""
+    return (first == "total" or first.startswith("total ")) and all(
+        index >= len(row) or row[index] in (None, "") or not str(row[index]).strip()
+        for index in keys)
+
+
+def _needs_group_column(layout: Layout, header: Sequence[object]) -> bool:
+    """Heading rows name fields that no column of this file holds."""
+    if not isinstance(layout.heading_rows, tuple) or not layout.heading_rows:
+        return False
+    present = {normalise_heading(cell) for cell in header if cell not in (None, "")}
+    return not any(normalise_heading(column) in present for name in layout.heading_rows
+                   for column in layout.fields[name].columns)
+
+
+def _with_group_column(layout: Layout) -> Layout:
+    fields = dict(layout.fields)
+    for name in layout.heading_rows:
+        fields[name] = replace(fields[name], columns=(*fields[name].columns, GROUP_COLUMN))
+    return replace(layout, fields=fields)
 
 
 def open_source(path: Path | str, kind: str, *, preset: str | None = None,

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from hub.bootstrap import Hub
@@ -21,6 +22,9 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
 
 EXAMPLES = 12  # per operation and mode: the whole run stays well under a minute
+# invoice uploads: a real PDF, and bytes that are not one (refused with a 422, never a 500)
+schemathesis.openapi.media_type("application/pdf", st.sampled_from(
+    [b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", b"", b"not a pdf"]))
 
 
 def _run(operation: Any, mode: Any, token: str, failures: list[str]) -> None:

@@ -216,7 +216,7 @@ def test_account_facts_carry_invoices_channels_and_promises(ledger: Hub) -> None
     acme = facts["ACME"]
     assert [i.number for i in acme.overdue_invoices] == ["INV-1", "INV-2"]
     assert [i.days_overdue for i in acme.invoices] == [53, 22]
-    assert acme.channels == frozenset({"email", "letter"})
+    assert acme.channels == frozenset({"email"})  # no postal address on file: no letter
     assert acme.currency == "EUR"
     assert acme.owner == "ann@example.com"
     assert [p.state for p in acme.promises] == ["open"]

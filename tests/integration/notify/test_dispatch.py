@@ -74,12 +74,12 @@ def test_the_first_channel_the_customer_can_receive_is_used_and_skips_are_explai
     rows = _rows(hub)
     assert rows["NOMAIL"].channel == "letter"
     assert rows["NOMAIL"].skipped_channels == [
-        {"channel": "email", "reason": "no email address on file"},
+        {"channel": "email", "reason": "no e-mail address"},
         {"channel": "sms", "reason": "'invalid-number' cannot be used"}]
     assert letter.sent[0].postal is not None
     assert letter.sent[0].statement_total == "€1,234.56"
     assert rows["NOTHING"].state == "skipped"
-    assert "no sms address on file" in rows["NOTHING"].last_error
+    assert "no phone number on file" in rows["NOTHING"].last_error
 
 
 def test_outside_the_send_window_the_message_waits(hub: Hub) -> None:
@@ -153,6 +153,7 @@ class _ConsumerLetters(TemplateRenderer):
     """As if `final-notice-b2c` existed: letters to consumers use it."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.used: list[str] = []
 
     def has_template(self, template: str, language: str) -> bool:

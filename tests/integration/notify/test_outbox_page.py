@@ -58,7 +58,7 @@ def test_finance_sees_the_outbox_and_decides_on_an_uncertain_message(hub: Hub) -
     assert "Friendly reminder: €1,234.56 overdue" in page
     assert "uncertain" in page
     skipped = client.get(f"/outbox/{ids['NOPE']}").get_data(as_text=True)
-    assert "no email address on file" in skipped
+    assert "no e-mail address" in skipped
     assert "sms is not configured" in skipped
     detail = client.get(f"/outbox/{ids['ACME']}").get_data(as_text=True)
     assert "Dear Ann Smith," in detail
