@@ -76,15 +76,26 @@ def _base_name(name: str, shipped: set[str]) -> str | None:
                  if name.startswith(f"{base}-")), None)
 
 
+@cache
+def _part_variables() -> frozenset[str]:
+    """Variables the shipped parts (`_owed.j2`, included by the notices) use."""
+    parts = {path.stem for language in LANGUAGES for path in (FOLDER / language).glob("_*.j2")}
+    return frozenset().union(*(_shipped_variables(part) for part in parts))
+
+
 def known_variables(name: str) -> frozenset[str]:
-    """What the hub gives template `name` when it renders it."""
+    """What the hub gives template `name` (or a part the notices include) when it renders
+    it."""
+    if name.startswith("_"):
+        return DEBTOR_CONTEXT | _part_variables() | frozenset().union(
+            *(_shipped_variables(step) for step in STEP_TEMPLATES))
     shipped = set().union(*(names_in(FOLDER, language) for language in LANGUAGES))
     base = _base_name(name, shipped)
     if base is not None and base not in DEBTOR_TEMPLATES:  # a colleague's message
         return _shipped_variables(base) | {"sender", "hub_url", "hub_link"}
     used = _shipped_variables(base) if base else \
         frozenset().union(*(_shipped_variables(step) for step in STEP_TEMPLATES))
-    return DEBTOR_CONTEXT | used
+    return DEBTOR_CONTEXT | used | _part_variables()
 
 
 def _line_of(tree: nodes.Template, variable: str) -> int | None:
@@ -116,7 +127,7 @@ def _check_file(folder: Path, path: Path, name: str) -> list[TemplateProblem]:
             problems.append(TemplateProblem(
                 label, line, f'block "{block}" is not read by the hub{_hint(block, BLOCKS)}; '
                              f'use {", ".join(BLOCKS)}'))
-    for block in ("subject", "text"):
+    for block in ("subject", "text") if not name.startswith("_") else ():  # a part: none
         if block not in blocks:
             problems.append(TemplateProblem(label, 1, f'has no "{block}" block'))
     known = known_variables(name)
@@ -152,7 +163,8 @@ def check_folder(folder: Path) -> list[TemplateProblem]:
                     str(path.relative_to(folder)), None,
                     "ignored: templates are files named <name>.j2", "warning"))
                 continue
-            names.setdefault(path.stem, set()).add(entry.name)
+            if not path.stem.startswith("_"):  # parts are included, not sent on their own
+                names.setdefault(path.stem, set()).add(entry.name)
             problems += _check_file(folder, path, path.stem)
     shipped = set().union(*(names_in(FOLDER, language) for language in LANGUAGES))
     for name, languages in sorted(names.items()):

@@ -178,7 +178,7 @@ def templates_check(folder: Path | None) -> None:
     if errors:
         click.secho(f"{folder}: {errors} error{'s' if errors != 1 else ''}; fix them before "
                     f"the hub sends from this folder", fg="red", err=True)
-        raise SystemExit(1)
+        raise SystemExit(2)
     click.secho(f"{folder}: OK, {len(list(folder.glob('*/*.j2')))} template file(s)",
                 fg="green")
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -31,6 +32,16 @@ from hub.ledger.tables import users
 ROUND_ROBIN = "round_robin:"
 LEAST_LOADED = "least_loaded:"
 LAST_RESORT_ROLES = ("finance", "admin")
+
+
+class AccountPeople(Protocol):
+    """Who an account belongs to: its facts in the cycle, its reference elsewhere."""
+
+    @property
+    def owner(self) -> str | None: ...
+
+    @property
+    def department(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +93,7 @@ class Directory:
             return f"{what} {email} is deactivated"
         return None
 
-    def manager_of(self, facts: AccountFacts) -> str | None:
+    def manager_of(self, facts: AccountPeople) -> str | None:
         """The owner's manager (when an active user), else the first active manager of the
         account's department (or the owner's)."""
         owner = self.people.get((facts.owner or "").lower())
@@ -210,3 +221,15 @@ def unknown_people(connection: Connection, named: Sequence[tuple[int | None, str
                 file, line, where, f"{email} {state}: work for them goes to the department "
                                    "manager instead", severity="warning"))
     return problems
+
+
+def stand_in(connection: Connection, account: AccountPeople, why: str) -> Assignment:
+    """For work created outside the cycle (the portal, the web, a plan review) that names
+    nobody: the account's department manager, else the last resort, with the reason."""
+    directory = Directory.load(connection)
+    chosen = directory.manager_of(account)
+    if chosen is not None:
+        return Assignment(chosen, f"{why}: assigned to the department manager")
+    chosen = directory.last_resort()
+    return Assignment(chosen, f"{why}, and no department manager was found: assigned to "
+                              f"{chosen or 'nobody (the hub has no active finance user or admin)'}")

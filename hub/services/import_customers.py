@@ -27,6 +27,7 @@ from hub.domain.outbox import PostalAddress
 from hub.domain.records import CustomerRecord
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
+from hub.domain.records import digest as fingerprint
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import chunks
 from hub.ledger.import_runs import append_events
@@ -66,6 +67,10 @@ class CustomerImport:
             code: (row_id, digest) for code, row_id, digest in connection.execute(
                 select(customers.c.code, customers.c.id, customers.c.source_hash))}
         self._seen: dict[str, int] = {}
+        # A column the file leaves out keeps what is on file, a blank cell clears it: the
+        # fingerprint tells the two apart, or a blank after a file without the column
+        # would count as unchanged.
+        self._absent = tuple(name for name in _NULLABLE if name not in context.provided)
         self._people = {email.lower() for email in connection.execute(
             select(users.c.email)).scalars()}
         stamps = {"created_at": context.now, "updated_at": context.now}
@@ -91,6 +96,8 @@ class CustomerImport:
                                            "People page first)", record.cells))
                 continue
             digest = record.digest()
+            if self._absent:
+                digest = fingerprint((digest, self._absent))
             known = self._known.get(record.code)
             if known is None:
                 fresh.append((record, digest))

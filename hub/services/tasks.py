@@ -17,6 +17,7 @@ from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
 from hub.ledger.tables import tasks
+from hub.services.assignees import stand_in
 
 OPEN = "open"
 
@@ -34,7 +35,8 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
                 decision_key: str | None = None) -> int | None:
     """Create a task; None when one with `key` exists already or, for tasks the rules
     create, when the account already has an open task of the same type (never two
-    call tasks for one account)."""
+    call tasks for one account). A task for nobody (an account without an owner) goes to
+    the department manager, else the last resort, with the reason."""
     check_source(source)
     ref = account(connection, customer_code)
     if key is not None and connection.execute(_BY_KEY, {"key": key}).first() is not None:
@@ -42,6 +44,10 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
     if source == "rules" and connection.execute(
             _OPEN_OF_TYPE, {"customer": ref.id, "task_type": task_type}).first() is not None:
         return None
+    if assignee is None:  # never to nobody: the department manager, with the reason
+        stand_in_for = stand_in(connection, ref, "the account has no owner")
+        assignee = stand_in_for.assignee
+        reason = f"{reason}; {stand_in_for.note}"
     task_id = insert_task(connection, customer_id=ref.id, task_type=task_type,
                           assignee=assignee, due_date=due_date, reason=reason, actor=actor,
                           now=now, key=key, source=source, decision_key=decision_key)

@@ -52,10 +52,7 @@ def _import(hub: Hub, tmp_path: Path) -> None:
             ["OLD-1", "OLDCO", "2020-11-10", "2020-12-10", "GBP", "700.00"],
             ["OLD-2", "OLDCO", "2020-12-15", "2021-01-15", "GBP", "300.00"],
             ["NEW-1", "OLDCO", "2026-09-01", "2026-10-01", "GBP", "100.00"]]))]
-    for kind, path in files:
-        result = CliRunner().invoke(cli, ["import", kind, path], env=env)
-        assert result.exit_code == 0, result.output
-    with hub.engine.begin() as connection:
+    with hub.engine.begin() as connection:  # owners are users before the import
         upsert_users(connection, [User(email=email, name=name, role=Role.COLLECTOR,
                                        department=department)
                                   for email, name, department in (
@@ -64,6 +61,9 @@ def _import(hub: Hub, tmp_path: Path) -> None:
                      hub.clock.now())
         set_password(connection, "legal@example.com", PASSWORD, actor="test",
                      now=hub.clock.now())
+    for kind, path in files:
+        result = CliRunner().invoke(cli, ["import", kind, path], env=env)
+        assert result.exit_code == 0, result.output
 
 
 def test_each_claim_nearing_limitation_is_named_with_its_last_day(

@@ -108,7 +108,7 @@ def test_every_staff_form_answers_an_oversized_body_with_413(
     """Bodies over the ceiling (the largest upload plus 256 KB of fields) are refused with
     413 and a message, never a 500, on every route that takes a body (a new one is covered
     without editing this test). The portal's own forms are tested in tests/web/portal."""
-    app = make_app(portal_upload_max_bytes=1024)
+    app = make_app(portal_upload_max_bytes=1024, document_max_bytes=1024)
     client = app.test_client()
     page = client.get("/signin")
     token = csrf_from(page.get_data(as_text=True))

@@ -23,11 +23,14 @@ from openpyxl import load_workbook
 
 from hub.bootstrap import Hub
 from hub.cli import cli
+from hub.domain.model import Role
+from hub.domain.model import User
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
+from hub.ledger.users import upsert_users
 
 CUSTOMERS = ["customer_id", "name", "kind", "country", "timezone", "language", "owner",
              "department", "contact_name", "contact_email", "contact_phone"]
@@ -63,6 +66,9 @@ def _customer(code: str, country: str, zone: str) -> list[str]:
 
 def _import(hub: Hub, tmp_path: Path, people: Sequence[Sequence[str]],
             items: Sequence[Sequence[object]]) -> None:
+    with hub.engine.begin() as connection:  # an owner must be a user to be imported
+        upsert_users(connection, [User("ann@example.com", "Ann", Role.COLLECTOR, "sales")],
+                     hub.clock.now())
     run(hub, "import", "customers", _csv(tmp_path, "customers.csv", CUSTOMERS, people))
     run(hub, "import", "invoices", _csv(tmp_path, "invoices.csv", INVOICES, items))
 

@@ -118,7 +118,7 @@ def test_rules_check_knows_the_templates_of_the_folder(tmp_path: Path) -> None:
     rules.write_text(RULES, encoding="utf-8")
     runner = CliRunner()
     without = runner.invoke(cli, ["rules", "check", str(rules)], env={"HUB_TEMPLATES_DIR": ""})
-    assert without.exit_code == 1
+    assert without.exit_code == 2
     assert 'there is no message template "first-notice"' in without.output
     folder = _folder(tmp_path)
     ok = runner.invoke(cli, ["rules", "check", str(rules)],
@@ -135,7 +135,7 @@ def test_rules_check_also_checks_the_templates_folder(tmp_path: Path) -> None:
         encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "check", str(rules)],
                                 env={"HUB_TEMPLATES_DIR": str(folder)})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert 'nl/first-notice.j2 line 1: "totaal" is not given to first-notice' in result.output
 
 
@@ -145,7 +145,7 @@ def test_reusing_an_unknown_ladder_is_an_error_with_its_line(tmp_path: Path) -> 
                      encoding="utf-8")
     result = CliRunner().invoke(cli, ["rules", "check", str(rules)],
                                 env={"HUB_TEMPLATES_DIR": str(_folder(tmp_path))})
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert ('rules.yaml line 3, segment "key accounts": uses ladder "busines", which is not '
             'under "ladders:" (did you mean "business"?)') in result.output
 
@@ -165,7 +165,7 @@ def test_templates_check_names_each_problem_with_its_file_and_line(tmp_path: Pat
         "{% block subject %}Anruf{% endblock %}{% block text %}{{ total }}{% endblock %}",
         encoding="utf-8")
     result = CliRunner().invoke(cli, ["templates", "check", str(folder)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = result.output.splitlines()
     assert ('de/courtesy-call.j2: "courtesy-call" is a new template but has no en, nl, pl, '
             'es version: a customer reading en, nl, pl, es would get no message; add '
@@ -183,7 +183,7 @@ def test_templates_check_names_each_problem_with_its_file_and_line(tmp_path: Pat
         "{% block subjet %}Mahnung{% endblock %}\n{% block text %}{{ total }}{% endblock %}\n",
         encoding="utf-8")
     second = CliRunner().invoke(cli, ["templates", "check", str(folder)])
-    assert second.exit_code == 1
+    assert second.exit_code == 2
     assert 'de/reminder-2.j2 line 1: block "subjet" is not read by the hub (did you mean ' \
            '"subject"?); use subject, text, sms' in second.output
     assert 'de/reminder-2.j2 line 1: has no "subject" block' in second.output
