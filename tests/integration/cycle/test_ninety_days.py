@@ -98,7 +98,7 @@ def _invoices_csv() -> str:
     return INVOICES + "".join(rows)
 
 
-def _payment(hub: Hub, tmp_path: Path, reference: str, day: date, amount: str,
+def _payment(hub: Hub, tmp_path: Path, reference: str, day: date, *, amount: str,
              remittance: str) -> None:
     import_csv(hub, "payments", tmp_path / f"{reference}.csv",
                "reference,received_on,amount,currency,remittance\n"
@@ -137,9 +137,11 @@ class Debtors:
                 plans.decide_plan(connection, plan_id=plan_id, approve=True,
                                   actor="ann@example.com", source="web", now=now)
         if offset == PAID_DAY:
-            _payment(self.hub, self.tmp_path, "PAY-REV", day, "700.00", "REV-1")
+            _payment(self.hub, self.tmp_path, "PAY-REV", day, amount="700.00",
+                     remittance="REV-1")
         if offset == INSTALMENTS[0] + 1:
-            _payment(self.hub, self.tmp_path, "PAY-NLC", day, "150.00", "NLC-1")
+            _payment(self.hub, self.tmp_path, "PAY-NLC", day, amount="150.00",
+                     remittance="NLC-1")
         if offset == REVERSED_DAY:
             result = run_cli(self.hub, "payments", "reverse", "PAY-REV",
                              "--reason", "returned by the payer's bank")
@@ -206,7 +208,8 @@ def test_ninety_days_with_the_shipped_rules_keep_every_promise(hub: Hub, tmp_pat
     assert {code for code, *_ in steps} >= {"NLB", "DEB", "GBB", "ILB", "NLC", "REV", "OLD"}
 
     # no task without an assignee; the broken promise and the broken plan each give one
-    assert work and all(assignee for _, assignee, _ in work), work
+    assert work
+    assert all(assignee for _, assignee, _ in work), work
     follow_ups = sorted(code for task_type, _, code in work if task_type == "follow_up")
     assert follow_ups.count("GBB") == 1
     assert follow_ups.count("NLC") == 1
@@ -218,10 +221,12 @@ def test_ninety_days_with_the_shipped_rules_keep_every_promise(hub: Hub, tmp_pat
         notices = [row for row in rows if row.template in NOTICE]
         # never back down the ladder, never the same notice twice
         order = [LADDER.index(row.template) for row in notices]
-        assert order == sorted(order) and len(set(order)) == len(order), (code, order)
+        assert order == sorted(order), (code, order)
+        assert len(set(order)) == len(order), (code, order)
         if notices:  # a first message does not speak of earlier reminders
             first = f"{notices[0].subject}\n{notices[0].body}".lower()
-            assert "second reminder" not in first and "despite" not in first, (code, first)
+            assert "second reminder" not in first, (code, first)
+            assert "despite" not in first, (code, first)
 
     # an old debt's first contact is no friendly reminder
     assert sent["OLD"][0].template != "reminder-1"
@@ -229,7 +234,7 @@ def test_ninety_days_with_the_shipped_rules_keep_every_promise(hub: Hub, tmp_pat
     # no reminder while a plan is in review or running, or a promise is open
     broken_plan = INSTALMENTS[1] + 2  # due date plus the grace days
     nlc = [(_day_of(row), row.template) for row in sent["NLC"]]
-    assert ("plan-in-review" in dict((t, d) for d, t in nlc))
+    assert "plan-in-review" in {t for _, t in nlc}
     assert [d for d, t in nlc if t in NOTICE and PLAN_DAY <= d < broken_plan] == [], nlc
     gbb = [(_day_of(row), row.template) for row in sent["GBB"]]
     assert [d for d, t in gbb if t in NOTICE and PROMISE_DAY <= d <= PROMISED_FOR] == [], gbb
