@@ -15,6 +15,7 @@ from typing import Any
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
+from hub.domain.decisions import StepTaken
 from hub.domain.decisions import decision_key
 from rules.compiler import Compiled
 from rules.compiler import CompiledRule
@@ -26,6 +27,7 @@ from rules.facts import Situation
 from rules.fees import fee_actions
 from rules.model import ActionSpec
 from rules.model import EventRule
+from rules.model import Ladder
 from rules.model import RuleFile
 from rules.model import Step
 from rules.rates import is_business_day
@@ -98,12 +100,19 @@ class Decider:
                       default=-1)
         pending = [s for i, s in enumerate(ladder.steps)
                    if i > highest and s.name in reached_names]
+        pending = self._spaced(outcome, ladder, taken, pending, facts.today)
         if not pending:
             return
         if ladder.progression == "ladder" and any(s.taken_on == facts.today for s in taken):
             outcome.notes.append("a step was already taken today (ladder: one step per cycle)")
             return
-        step = pending[0] if ladder.progression == "ladder" else pending[-1]
+        first_contact = not taken
+        if first_contact and len(pending) > 1:
+            step = _first_step(ladder, pending)
+            outcome.notes.append(f"first contact for this debt: starts at {step.name} "
+                                 f"(first_contact: {ladder.first_contact})")
+        else:
+            step = pending[0] if ladder.progression == "ladder" else pending[-1]
         blocked = outcome.pause
         minimum = self.rule_file.settings.minimum_balance_for(facts.currency)
         if blocked is None and situation.overdue_balance < minimum:
@@ -115,11 +124,37 @@ class Decider:
             outcome.notes.append(f"{facts.today} is not a business day in "
                                  f"{facts.country or 'the customer country'}; the step waits")
             return
-        skipped = [s.name for s in pending if s is not step]
-        outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped))
+        skipped = [s.name for s in pending if s is not step and s.at < step.at]
+        outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped,
+                                                     first_contact=first_contact))
+
+    @staticmethod
+    def _spaced(outcome: Outcome, ladder: Ladder, taken: list[StepTaken],
+                pending: list[Step], today: date) -> list[Step]:
+        """A debt whose first contact started past the ladder's first step (go-live, an
+        old import): the later steps keep the ladder's spacing from that first contact,
+        so each message's deadline runs before the next step comes."""
+        if not taken or not pending:
+            return pending
+        start = min(taken, key=lambda s: s.taken_on)
+        index = {s.name: i for i, s in enumerate(ladder.steps)}
+        first = index[start.step]
+        if not start.first_contact or first == 0:
+            return pending
+        origin = ladder.steps[first]
+        ready = [s for s in pending
+                 if today >= start.taken_on + timedelta(days=s.at - origin.at)]
+        if not ready:
+            upcoming = pending[0]
+            outcome.notes.append(
+                f"the first contact was {origin.name} on {start.taken_on}; {upcoming.name} "
+                f"follows {upcoming.at - origin.at} days after it, on "
+                f"{start.taken_on + timedelta(days=upcoming.at - origin.at)}")
+        return ready
 
     def _step_decision(self, situation: Situation, ladder: str, step: Step,
-                       paused_by: str | None, skipped: list[str]) -> Decision:
+                       paused_by: str | None, skipped: list[str], *,
+                       first_contact: bool = False) -> Decision:
         anchor = situation.anchor
         assert anchor is not None
         due_on = anchor.due_date + timedelta(days=step.at)
@@ -132,7 +167,9 @@ class Decider:
         facts = self._facts(situation, condition, step.condition)
         facts.update(step_due_on=due_on.isoformat(), ladder=ladder)
         if skipped:
-            facts["skipped_steps"] = skipped  # most_severe: reached, never applied
+            facts["skipped_steps"] = skipped  # reached, never applied (most_severe, go-live)
+        if first_contact:
+            facts["first_contact"] = True  # no step of this ladder was taken for this debt
         return Decision(
             key=decision_key(situation.facts.customer_code, f"{ladder}/{step.name}", due_on),
             customer_code=situation.facts.customer_code, rule=step.name,
@@ -242,3 +279,16 @@ class Decider:
             "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
             "open_invoices": situation.open_count,
         }
+
+
+def _first_step(ladder: Ladder, pending: list[Step]) -> Step:
+    """Where a debt the ladder never reached starts when several steps are due at once:
+    finance's `first_contact` (age: the step that fits the age; first: the first step;
+    a step name: the step that fits the age, but never one after the named step)."""
+    if ladder.first_contact == "first":
+        return pending[0]
+    if ladder.first_contact == "age":
+        return pending[-1]
+    limit = next((s.at for s in ladder.steps if s.name == ladder.first_contact), None)
+    within = [s for s in pending if limit is None or s.at <= limit]
+    return within[-1] if within else pending[0]

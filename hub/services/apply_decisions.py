@@ -28,7 +28,9 @@ from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
+from hub.ledger.bulk import chunks
 from hub.ledger.lookups import ids_by_key
+from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.outbox import message_row
@@ -46,6 +48,7 @@ from hub.services.tasks import task_event
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
 STAFF_VIA = ("slack", "teams", "email")
+NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor never got
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
     if not todo:
         return counts
     writer = _Writer(connection, facts, context, counts)
+    writer.notices_before = notices_sent(connection, sorted(
+        {d.customer_code for d in todo if any(a.kind is ActionKind.SEND for a in d.actions)}))
     for decision in todo:
         writer.apply(decision)
     writer.flush()
@@ -121,6 +126,7 @@ class _Writer:
         self.charges: list[dict[str, Any]] = []
         self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
+        self.notices_before: Counter[str] = Counter()
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
@@ -135,6 +141,7 @@ class _Writer:
             "source": decision.source, "ladder": decision.ladder, "step": decision.step,
             "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
             "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
+            "first_contact": bool(decision.facts.get("first_contact")),
             "actions": [{"kind": str(a.kind), "params": a.params} for a in decision.actions],
             "applied_at": self.context.now, "cycle_run_id": self.context.run_id})
         if not enforced:  # recorded for the timeline and explain, nothing is done
@@ -249,12 +256,18 @@ class _Writer:
 
     def _send(self, item: _Item) -> None:
         decision, facts = item.decision, item.facts
+        # what the debtor was sent before, so a first message never says "despite our
+        # reminders" (templates read `previous_reminders` and `first_contact`)
+        before = self.notices_before[facts.customer_code]
+        self.notices_before[facts.customer_code] += 1
+        context = self._context(decision, facts)
+        context.update(previous_reminders=before, first_contact=before == 0)
         self.messages.append(OutboxMessage(
             idempotency_key=message_key(decision.key, "send"),
             template=str(item.params.get("template") or "reminder-1"),
             customer_code=facts.customer_code,
             channels=tuple(item.params.get("channels") or ("email",)),
-            language=facts.language, context=self._context(decision, facts),
+            language=facts.language, context=context,
             decision_key=decision.key, batch=self.context.as_of.isoformat()))
 
     def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
@@ -363,6 +376,21 @@ class _Writer:
         task_type = "limitation_warning" if "limitation" in reason else "warning"
         self._create_task(item, task_type, item.facts.owner, 0)
         self.counts["warnings"] += 1
+
+
+def notices_sent(connection: Connection, codes: Sequence[str]) -> Counter[str]:
+    """Per customer, the debtor notices the rules queued before (sent or on their way;
+    not those that failed or had no channel the debtor can receive)."""
+    counts: Counter[str] = Counter()
+    for part in chunks(list(codes), 5000):
+        counts.update({str(code): int(count) for code, count in connection.execute(
+            sa.select(outbox.c.customer_code, sa.func.count())
+            .where(key_in(connection, outbox.c.customer_code, list(part)),
+                   outbox.c.recipient_kind == RecipientKind.DEBTOR.value,
+                   outbox.c.decision_key.is_not(None),
+                   outbox.c.state.not_in(NOT_DELIVERED))
+            .group_by(outbox.c.customer_code))})
+    return counts
 
 
 def _rate(params: dict[str, Any]) -> str | None:

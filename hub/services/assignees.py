@@ -35,10 +35,14 @@ class Directory:
         return cls(people, counts)
 
     def manager_of(self, facts: AccountFacts) -> str | None:
-        owner = self.people.get(facts.owner or "")
+        return self.manager_for(facts.owner, facts.department)
+
+    def manager_for(self, person: str | None, department: str | None) -> str | None:
+        """The person's manager, else a manager of the department (theirs if none given)."""
+        owner = self.people.get(person or "")
         if owner is not None and owner.manager_email:
             return str(owner.manager_email)
-        department = facts.department or (owner.department if owner is not None else None)
+        department = department or (owner.department if owner is not None else None)
         managers = sorted(email for email, row in self.people.items()
                           if row.role == "manager" and row.department == department)
         return managers[0] if managers else None

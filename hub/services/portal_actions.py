@@ -124,6 +124,9 @@ def propose_plan(connection: Connection, *, customer_code: str,
     _confirm(connection, template="plan-confirmation" if outcome.approved else "plan-in-review",
              customer_code=customer_code, language=language, ref=outcome.plan_id,
              context={"total": str(total.amount), "currency": total.currency,
+                      # in review: the days within which the message says a colleague
+                      # replies (after them the cycle escalates to the manager)
+                      "review_days": settings.plan_review_days,
                       "instalments": [{"due_date": day.isoformat(), "amount": str(part.amount),
                                        "currency": part.currency}
                                       for day, part in instalments]})

@@ -60,17 +60,20 @@ def test_every_template_the_rules_name_exists_in_all_languages() -> None:
     assert known_templates() == {
         "reminder-1", "reminder-2", "final-notice", "pre-legal", "promise-confirmation",
         "plan-confirmation", "plan-in-review", "dispute-received", "digest", "escalation",
-        "collection-started"}
+        "collection-started", "instalment-reminder"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("template", ["reminder-2", "final-notice", "pre-legal",
                                       "promise-confirmation", "plan-confirmation",
-                                      "plan-in-review", "dispute-received"])
+                                      "plan-in-review", "dispute-received",
+                                      "instalment-reminder"])
 def test_every_debtor_template_renders_with_the_portal_link(template: str,
                                                             language: str) -> None:
     context = {**CONTEXT, "promise_amount": Money(Decimal("50"), "EUR"),
                "promise_date": date(2026, 12, 1), "dispute_invoices": "F-1",
+               "amount": Money(Decimal("50"), "EUR"), "due_date": date(2026, 12, 1),
+               "instalment_number": 2, "instalments_total": 3,
                "instalments": [{"due_date": date(2026, 12, 1),
                                 "amount": Money(Decimal("50"), "EUR")}]}
     rendered = TemplateRenderer().render(template, language, "email", context)

@@ -30,7 +30,7 @@ def test_missed_instalment_gives_a_task_and_an_active_plan_pauses(
         policy: CompiledPolicy, account: Build) -> None:
     assert rules_of(policy, account(days_overdue=20, balance=500, plan="active")) == []
     assert rules_of(policy, account(days_overdue=20, balance=500, plan="missed",
-                                    ladder_of={})) == ["friendly reminder",
+                                    ladder_of={})) == ["firm reminder",
                                                        "missed instalment"]
 
 
