@@ -157,11 +157,17 @@ def _first_contact(problems: Problems, parent: Map, rule: str) -> str | None:
     return Reader(problems, node, rule, ("start_at",)).text("start_at", required=True)
 
 
-def _start_at(problems: Problems, line: int, rule: str, start_at: str,
-              steps: list[Step]) -> str:
-    """Checks a first_contact value against one ladder's steps."""
+def _start_at(problems: Problems, line: int, rule: str, start_at: str, *, steps: list[Step],
+              body: Map) -> str:
+    """Checks a first_contact value against one ladder's steps (a step refused for its own
+    error is not reported twice)."""
     if start_at in FIRST_CONTACT or any(step.name == start_at for step in steps):
         return start_at
+    written = body.get("steps")
+    if isinstance(written, Seq) and any(isinstance(item, Map) and
+                                        str(item.get("name", "")).strip() == start_at
+                                        for item in written.items):
+        return "age"
     names = ", ".join(f'"{step.name}"' for step in steps)
     problems.error(line, rule, f'first_contact "{start_at}" is neither age, first nor a '
                                f"step of this ladder ({names})")
@@ -192,9 +198,11 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
         # not set: as before the setting existed (ladder: the first step; most_severe: age)
         first = "first" if progression == "ladder" else "age"
         if own is not None:
-            first = _start_at(problems, body.line_of("first_contact"), rule, own, steps)
+            first = _start_at(problems, body.line_of("first_contact"), rule, own, steps=steps,
+                              body=body)
         elif start_at is not None:
-            first = _start_at(problems, root.line_of("first_contact"), rule, start_at, steps)
+            first = _start_at(problems, root.line_of("first_contact"), rule, start_at, steps=steps,
+                              body=body)
         ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name), first)
     return ladders
 

@@ -211,24 +211,28 @@ def test_go_live_starts_old_debts_at_the_first_contact_step_and_says_no_earlier_
                             ("HOME", "B2C", "de", 300, "300.00")])
     reports = run_days(hub, policy, START, 32)
     assert {report.status for report in reports} == {"done"}
-    # the shipped file: business debts start at the step their age fits, never past the
-    # firm reminder; then the ladder's own spacing from that day (call 7 days after it,
-    # escalation 16, final notice 31), each on the day it falls
+    # the shipped file: old debts start at the step their age fits, never past the firm
+    # reminder; then the ladder's own spacing from that day (business: call 7 days after
+    # it, escalation 16, final notice 31; consumers: call 10, final notice 25), each on
+    # the day it falls
     assert steps_taken(hub, "OLD") == [(0, "firm reminder"), (7, "call"), (16, "escalate"),
                                        (31, "final notice")]
     assert steps_taken(hub, "FRESH") == [(0, "friendly reminder"), (10, "firm reminder"),
                                          (17, "call"), (28, "escalate")]
-    assert steps_taken(hub, "HOME") == [(0, "final notice")]  # most_severe: its age
+    assert steps_taken(hub, "HOME") == [(0, "firm reminder"), (10, "call"),
+                                        (25, "final notice")]
 
     old = _outbox(hub, "OLD")
     assert [(day, template) for day, template, _s, _t in old] == [(0, "reminder-2"),
                                                                   (31, "final-notice")]
     assert old[0][2] == "Payment reminder: €1,200.00 overdue"  # not "Second reminder"
+    # by then a reminder was sent, so this is true
     assert "Despite our reminders these invoices for OLD B.V. remain unpaid" in old[1][3]
-    [(_, template, _subject, text)] = _outbox(hub, "HOME")
-    assert template == "final-notice"
-    assert "trotz unserer Erinnerungen" not in text
-    assert "diese Rechnungen von HOME B.V. sind noch unbezahlt" in text
+    home = _outbox(hub, "HOME")
+    assert [(day, template) for day, template, _s, _t in home] == [(0, "reminder-2"),
+                                                                   (25, "final-notice")]
+    assert home[0][2] == "Zahlungserinnerung: 300,00\xa0€ überfällig"
+    assert "zweite Erinnerung" not in home[0][3].lower()
     friendly = [code for code in ("OLD", "FRESH", "HOME")
                 for _day, template, _s, _t in _outbox(hub, code) if template == "reminder-1"]
     assert friendly == ["FRESH"]

@@ -86,3 +86,22 @@ def test_unknown_languages_fall_back_to_english() -> None:
     assert language_of("nl-BE") == "nl"
     assert language_of("fr") == "en"
     assert language_of(None) == "en"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_first_contact_never_claims_earlier_reminders(language: str) -> None:
+    earlier = {"en": ("Despite our reminders", "Second reminder"),
+               "nl": ("Ondanks onze herinneringen", "Tweede herinnering"),
+               "de": ("trotz unserer Erinnerungen", "Zweite Erinnerung"),
+               "pl": ("mimo przypomnień", "Drugie przypomnienie"),
+               "es": ("a pesar de nuestros recordatorios", "Segundo recordatorio")}[language]
+    renderer = TemplateRenderer()
+    for first_contact in (True, False):
+        context = {**CONTEXT, "first_contact": first_contact,
+                   "previous_reminders": 0 if first_contact else 1}
+        final = renderer.render("final-notice", language, "email", context)
+        second = renderer.render("reminder-2", language, "email", context)
+        sms = renderer.render("reminder-2", language, "sms", context)
+        said = (earlier[0] in final.text, earlier[1] in second.subject,
+                earlier[1].lower() in sms.text.lower())
+        assert said == ((False,) * 3 if first_contact else (True,) * 3), (first_contact, said)
