@@ -39,17 +39,22 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from portfolio import DEPARTMENTS
+from portfolio import OWNERS
 from portfolio import write_portfolio
 from scratch_schema import scratch_schema
 
 from hub.cli.imports import import_file
 from hub.domain.clock import FixedClock
+from hub.domain.model import Role
+from hub.domain.model import User
 from hub.ledger import tables
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import DeferredIndexes
 from hub.ledger.bulk import bulk_session
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
+from hub.ledger.users import upsert_users
 from hub.services.import_invoice_rows import INVOICE_COLUMNS
 from hub.services.import_invoices import DEFERRED_INDEXES
 from hub.services.reports import aging_report
@@ -132,6 +137,10 @@ def run(label: str, engine: sa.Engine, customers_csv: Path, invoices_csv: Path,
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"\n{label}: {invoices:,} invoices   (load average {load} on {os.cpu_count()} CPUs, "
           f"CPU reference {cpu_reference_ms():.1f} ms, Python {platform.python_version()})")
+    with engine.begin() as connection:  # owners must be users of the hub
+        upsert_users(connection, [User(email=owner, name=owner.split("@")[0],
+                                       role=Role.COLLECTOR, department=DEPARTMENTS[i % 3])
+                                  for i, owner in enumerate(OWNERS)], clock.now())
     result, seconds = timed(lambda: import_file(engine, customers_csv, "customers",
                                                 actor="bench", clock=clock))
     print(f"  customers import   {result.created:>9,} rows  {seconds:7.1f} s  "

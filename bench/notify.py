@@ -25,6 +25,7 @@ from collections import Counter
 from datetime import UTC
 from datetime import datetime
 from datetime import time as clock_time
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -173,7 +174,8 @@ def main() -> None:
         dispatcher = Dispatcher(engine=hub.engine, transports=hub.transports,
                                 renderer=TemplateRenderer(), clock=hub.clock, policy=ALWAYS,
                                 settings=DispatchSettings(batch_size=50, backoff_base_seconds=1,
-                                                          backoff_cap_seconds=2))
+                                                          backoff_cap_seconds=2,
+                                                          pause=timedelta(seconds=2)))
         while True:
             report = dispatcher.run()
             with hub.engine.connect() as connection:

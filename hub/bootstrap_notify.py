@@ -11,6 +11,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from hub.config import Settings
+from hub.domain.contact_window import SATURDAY_SUNDAY
 from hub.domain.decisions import PolicySettings
 from hub.ports import ManagerDirectory
 from hub.ports import MessageRenderer
@@ -20,6 +21,7 @@ from hub.services.digests import NotifyHook
 from hub.services.dispatch import Dispatcher
 from hub.services.dispatch import DispatchSettings
 from hub.services.dispatch import HolidayTest
+from hub.services.dispatch import WeekendOf
 from hub.services.dispatch_compose import ComposeSettings
 
 log = logging.getLogger(__name__)
@@ -84,22 +86,33 @@ def graph_client(settings: Settings) -> ManagerDirectory | None:
                   notify.graph_authority, notify.graph_base_url)
 
 
-def _holiday_test() -> HolidayTest:
+def _calendar_tests() -> tuple[HolidayTest, WeekendOf]:
+    """Public holidays and the weekend of each country, from the holidays package (which
+    knows that Israel rests on Friday and Saturday); Saturday-Sunday and no holidays for a
+    country it does not know."""
     import holidays  # noqa: PLC0415
 
-    calendars: dict[str, object] = {}
+    calendars: dict[str, holidays.HolidayBase | None] = {}
 
-    def is_holiday(country: str | None, day: date) -> bool:
+    def calendar(country: str | None) -> holidays.HolidayBase | None:
         if not country:
-            return False
+            return None
         if country not in calendars:
             try:
                 calendars[country] = holidays.country_holidays(country.upper())
             except NotImplementedError:  # a country the package does not know
-                calendars[country] = {}
-        return day in calendars[country]  # type: ignore[operator]
+                calendars[country] = None
+        return calendars[country]
 
-    return is_holiday
+    def is_holiday(country: str | None, day: date) -> bool:
+        found = calendar(country)
+        return found is not None and day in found
+
+    def weekend_of(country: str | None) -> frozenset[int]:
+        found = calendar(country)
+        return frozenset(found.weekend) if found is not None else SATURDAY_SUNDAY
+
+    return is_holiday, weekend_of
 
 
 def build_dispatcher(hub: Hub, transports: dict[str, Transport],
@@ -109,13 +122,17 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
         batch_size=notify.dispatch_batch, lease=_seconds(notify.dispatch_lease_seconds),
         max_attempts=notify.dispatch_max_attempts,
         backoff_base_seconds=notify.dispatch_backoff_seconds,
+        pause_after=notify.channel_pause_after,
+        pause=timedelta(minutes=notify.channel_pause_minutes),
+        alert_channels=notify.staff_channels,
         compose=ComposeSettings(sender_name=notify.sender_name,
                                 hub_url=hub.settings.public_url,
                                 documents_dir=hub.settings.documents_path))
+    is_holiday, weekend_of = _calendar_tests()
     return Dispatcher(engine=hub.engine, transports=transports, renderer=_renderer(),
                       clock=hub.clock, policy=policy or contact_policy(hub),
-                      portal=hub.portal_links(), is_holiday=_holiday_test(),
-                      settings=settings)
+                      portal=hub.portal_links(), is_holiday=is_holiday,
+                      weekend_of=weekend_of, settings=settings)
 
 
 def contact_policy(hub: Hub) -> PolicySettings:

@@ -24,6 +24,8 @@ def known_templates() -> frozenset[str] | None:
 
 
 COMPILED_KEPT = 8
+CHECK_SECONDS = 30.0  # a rule-file check from the web: at most this long...
+CHECK_MEMORY = 512 * 1024 * 1024  # ...and this much memory beyond the web server's own
 _COMPILED: dict[tuple[str, str, frozenset[str] | None], CompiledPolicy] = {}
 
 
@@ -32,6 +34,14 @@ class RulesCompiler:
 
     def __init__(self, templates: frozenset[str] | None) -> None:
         self.templates = templates
+        self.check_seconds = CHECK_SECONDS
+        self.check_memory = CHECK_MEMORY
+
+    def read(self, path: Path) -> str:
+        """The rule file's text; RuleFileError before reading when it is too large."""
+        from rules import read_rule_file  # noqa: PLC0415
+
+        return read_rule_file(path)
 
     def compile(self, text: str, file_name: str) -> CompiledPolicy:
         """Compiled once per content in this process (checks and the activation gate take
@@ -49,6 +59,20 @@ class RulesCompiler:
         from rules import check_text  # noqa: PLC0415
 
         return check_text(text, file_name, known_templates=self.templates)
+
+    def check_limited(self, text: str, file_name: str) -> list[RuleProblem]:
+        """`check` in a child process with a time and a memory limit (hub/limited.py), for
+        text from the web: a check past them is one error, and the server carries on."""
+        from hub.limited import LimitExceeded  # noqa: PLC0415
+        from hub.limited import run_limited  # noqa: PLC0415
+
+        try:
+            return run_limited(self.check, text, file_name, seconds=self.check_seconds,
+                               memory_bytes=self.check_memory)
+        except LimitExceeded as exc:
+            return [RuleProblem(file_name, None, None,
+                                f"the file could not be checked: {exc.message}; it cannot "
+                                "go live")]
 
 
 def rules_path(hub: Hub) -> Path:

@@ -172,6 +172,8 @@ class NotifySettings:
     dispatch_lease_seconds: int = 300
     dispatch_max_attempts: int = 8
     dispatch_backoff_seconds: int = 60
+    channel_pause_after: int = 5  # transient failures in a row that pause a channel
+    channel_pause_minutes: int = 15  # how long a channel that fails for everyone rests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NotifySettings:
@@ -228,6 +230,8 @@ class NotifySettings:
             dispatch_max_attempts=env_int(env, "HUB_DISPATCH_MAX_ATTEMPTS", 8, minimum=1),
             dispatch_backoff_seconds=env_int(env, "HUB_DISPATCH_BACKOFF_SECONDS", 60,
                                              minimum=1),
+            channel_pause_after=env_int(env, "HUB_CHANNEL_PAUSE_AFTER", 5, minimum=1),
+            channel_pause_minutes=env_int(env, "HUB_CHANNEL_PAUSE_MINUTES", 15, minimum=1),
         )
 
 
@@ -258,7 +262,7 @@ class Settings:
     enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
     cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
     cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
-    cycle_lock_minutes: int = 120  # a cycle lock older than this was left by a crash
+    cycle_lock_minutes: int = 10  # a cycle lock without a heartbeat this long is taken over
     cycle_full_every_days: int = 7  # evaluate every account at least this often
     readback_minutes: int = 5  # scheduler: sheet read-back interval
     dispatch_seconds: int = 60  # scheduler: outbox dispatch interval
@@ -330,7 +334,7 @@ class Settings:
             enforcement=env_bool(env, "HUB_ENFORCEMENT", True),
             cycle_time=env_time(env, "HUB_CYCLE_TIME", time(6, 0)),
             cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),
-            cycle_lock_minutes=env_int(env, "HUB_CYCLE_LOCK_MINUTES", 120, minimum=1),
+            cycle_lock_minutes=env_int(env, "HUB_CYCLE_LOCK_MINUTES", 10, minimum=1),
             cycle_full_every_days=env_int(env, "HUB_CYCLE_FULL_EVERY_DAYS", 7, minimum=1),
             readback_minutes=env_int(env, "HUB_SCHEDULER_READBACK_MINUTES", 5, minimum=1),
             dispatch_seconds=env_int(env, "HUB_SCHEDULER_DISPATCH_SECONDS", 60, minimum=5),

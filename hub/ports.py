@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from pathlib import Path
 from typing import Any
 from typing import Protocol
 
@@ -99,11 +100,18 @@ class PolicyCompiler(Protocol):
     """Turns a rule file's text into a Policy (implemented in rules/, wired in bootstrap).
 
     `compile` raises hub.domain.errors.RuleFileError naming file, line and rule; `check`
-    returns every problem (errors and warnings) without raising."""
+    returns every problem (errors and warnings) without raising; `check_limited` does the
+    same in a child process with a time and memory limit (for text from the web); `read`
+    returns a rule file's text, refusing (RuleFileError) a file past the size limit before
+    reading it."""
 
     def compile(self, text: str, file_name: str) -> Policy: ...
 
     def check(self, text: str, file_name: str) -> list[RuleProblem]: ...
+
+    def check_limited(self, text: str, file_name: str) -> list[RuleProblem]: ...
+
+    def read(self, path: Path) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,7 +57,8 @@ class HttpTransport:
                 error = TransportError(f"{url.partition('?')[0]} did not answer within "
                                        f"{self.timeout:g} s")
             except requests.ConnectionError as exc:
-                error = TransportError(f"cannot connect: {exc.__class__.__name__}")
+                error = TransportError(f"cannot connect: {exc.__class__.__name__}",
+                                       unreachable=True)
             else:
                 if response.ok:
                     return response

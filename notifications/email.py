@@ -157,7 +157,8 @@ class SmtpTransport:
                                  configuration=True) from None
         except OSError as exc:
             raise TransportError(f"cannot reach SMTP server {self.settings.host}:"
-                                 f"{self.settings.port}: {exc.strerror or exc}") from None
+                                 f"{self.settings.port}: {exc.strerror or exc}",
+                                 unreachable=True) from None
         return str(message["Message-ID"])
 
 

@@ -27,12 +27,33 @@ FONT_CANDIDATES = (
     "/Library/Fonts/DejaVuSans.ttf",
 )
 STATEMENT_HEADINGS = {
-    "en": ("Invoice", "Due date", "Open", "Total open"),
-    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal open"),
-    "de": ("Rechnung", "Fällig am", "Offen", "Offen gesamt"),
+    "en": ("Invoice", "Due date", "Open", "Total due"),
+    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal te betalen"),
+    "de": ("Rechnung", "Fällig am", "Offen", "Zu zahlen insgesamt"),
     "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
-    "es": ("Factura", "Vencimiento", "Pendiente", "Total pendiente"),
+    "es": ("Factura", "Vencimiento", "Pendiente", "Total a pagar"),
 }
+# a statement's charge rows: "<label> <invoice>"; the period goes in the date column
+CHARGE_LABELS = {
+    "en": {"interest": "Interest on", "fixed_compensation": "Compensation on",
+           "": "Charge on"},
+    "nl": {"interest": "Rente op", "fixed_compensation": "Incassovergoeding op",
+           "": "Kosten op"},
+    "de": {"interest": "Verzugszinsen auf", "fixed_compensation": "Verzugspauschale auf",
+           "": "Gebühr auf"},
+    "pl": {"interest": "Odsetki od", "fixed_compensation": "Rekompensata od",
+           "": "Opłata od"},
+    "es": {"interest": "Intereses de", "fixed_compensation": "Indemnización de",
+           "": "Cargo sobre"},
+}
+
+
+def charge_rows(delivery: Delivery) -> list[tuple[str, str, str]]:
+    """The delivery's fees and interest as statement rows: label and invoice, period,
+    amount."""
+    labels = CHARGE_LABELS.get(delivery.language, CHARGE_LABELS["en"])
+    return [(f"{labels.get(kind, labels[''])} {invoice}", period, amount)
+            for kind, invoice, period, amount in delivery.statement_charges]
 
 
 CORE_ENCODING = "windows-1252"  # the built-in PDF fonts: Western European letters and €
@@ -41,8 +62,8 @@ CORE_ENCODING = "windows-1252"  # the built-in PDF fonts: Western European lette
 def _fits_core_font(deliveries: list[Delivery]) -> bool:
     text = "".join(d.subject + d.text + d.statement_total + "".join(
         STATEMENT_HEADINGS.get(d.language, STATEMENT_HEADINGS["en"])) + "".join(
-        "".join(row) for row in d.statement) + "".join(d.postal.block() if d.postal else ())
-        for d in deliveries)
+        "".join(row) for row in [*d.statement, *charge_rows(d)])
+        + "".join(d.postal.block() if d.postal else ()) for d in deliveries)
     try:
         text.encode(CORE_ENCODING)
     except UnicodeEncodeError:
@@ -86,11 +107,11 @@ def _statement(pdf: _Pdf, delivery: Delivery) -> None:
     invoice, due, still_open, total = STATEMENT_HEADINGS.get(delivery.language,
                                                              STATEMENT_HEADINGS["en"])
     pdf.set_font(pdf.family, size=9)
-    widths = (70, 50, 50)
+    widths = (60, 75, 35)  # the date column holds a charge's period too
     for width, heading in zip(widths, (invoice, due, still_open), strict=True):
         pdf.cell(width, 6, pdf.text_of(heading), border="B")
     pdf.ln()
-    for row in delivery.statement:
+    for row in [*delivery.statement, *charge_rows(delivery)]:
         for width, value in zip(widths, row, strict=True):
             pdf.cell(width, 6, pdf.text_of(value))
         pdf.ln()
@@ -144,7 +165,9 @@ def _from_json(data: dict[str, Any]) -> Delivery:
         if data.get("postal") else None
     return Delivery(**{**data, "postal": postal, "attachments": (), "buttons": (),
                        "fields": tuple(tuple(pair) for pair in data["fields"]),
-                       "statement": tuple(tuple(row) for row in data["statement"])})
+                       "statement": tuple(tuple(row) for row in data["statement"]),
+                       "statement_charges": tuple(tuple(row) for row in
+                                                  data.get("statement_charges", ()))})
 
 
 def _write_atomic(target: Path, content: bytes) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from hub.domain.decisions import ActionKind
@@ -14,8 +15,10 @@ from rules.reader import Reader
 ACTION_KEYS = ("send", "template", "task", "assign", "due_in_days", "escalate", "via",
                "notify", "hold_sales", "release_hold", "fees", "legal_handover", "resume",
                "warn")
-FIXED_ASSIGNEES = ("owner", "department_manager")
-NOTIFY_TARGETS = ("owner", "department_manager", "everyone")
+FIXED_ASSIGNEES = ("owner", "account_manager", "department_manager")
+NOTIFY_TARGETS = ("owner", "account_manager", "department_manager", "everyone")
+TEAM_STRATEGIES = ("round_robin", "least_loaded")
+PERSON = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,18 +28,21 @@ class Vocabulary:
 
 
 def check_assignee(reader: Reader, key: str, value: str, vocabulary: Vocabulary) -> bool:
-    if value in FIXED_ASSIGNEES or value in vocabulary.teams:
+    """owner, account_manager, department_manager, a team, round_robin:<team>,
+    least_loaded:<team> or a person's e-mail address."""
+    if value in FIXED_ASSIGNEES or value in vocabulary.teams or PERSON.fullmatch(value):
         return True
-    if value.startswith("round_robin:"):
-        team = value.partition(":")[2].strip()
-        if team in vocabulary.teams:
+    strategy, colon, team = value.partition(":")
+    if colon and strategy.strip() in TEAM_STRATEGIES:
+        if team.strip() in vocabulary.teams:
             return True
-        reader.error(key, f'round robin needs a team defined under "teams:", '
-                          f'"{team}" is not one')
+        reader.error(key, f'{strategy.strip().replace("_", " ")} needs a team defined under '
+                          f'"teams:", "{team.strip()}" is not one')
         return False
     teams = ", ".join(sorted(vocabulary.teams)) or "none defined"
     reader.error(key, f'"{key}: {value}" is not someone the hub can find; use owner, '
-                      f"department_manager, a team (teams: {teams}) or round_robin:<team>")
+                      f"account_manager, department_manager, a person's e-mail address, a team "
+                      f"(teams: {teams}), round_robin:<team> or least_loaded:<team>")
     return False
 
 

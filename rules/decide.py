@@ -4,7 +4,6 @@ business days, one decision per step per anchor, fees and interest computed as d
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -31,6 +30,7 @@ from rules.model import Ladder
 from rules.model import RuleFile
 from rules.model import Step
 from rules.rates import is_business_day
+from rules.rates import next_business_day
 
 
 @dataclass
@@ -43,6 +43,11 @@ class Outcome:
     matched: list[str]  # names of every rule that matched
     decisions: list[Decision] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    next_due: date | None = None  # the next day the account must be evaluated again
+
+    def due(self, day: date) -> None:
+        if self.next_due is None or day < self.next_due:
+            self.next_due = day
 
 
 class Decider:
@@ -69,7 +74,26 @@ class Decider:
         for rule in rules:
             if rule.kind == "event":
                 self._event(outcome, situation, rule)
+        self._limitation_days(outcome, situation)
         return outcome
+
+    def _schedule(self, outcome: Outcome, country: str | None, day: date) -> None:
+        """The account is due again on `day`, or on the next business day after it when
+        steps wait for business days."""
+        if self.rule_file.settings.business_days_only and not is_business_day(country, day):
+            day = next_business_day(country, day)
+        outcome.due(day)
+
+    def _limitation_days(self, outcome: Outcome, situation: Situation) -> None:
+        """The day each open claim enters a limitation rule's warning period."""
+        today = situation.facts.today
+        for event in self.rule_file.events:
+            if event.on != "limitation":
+                continue
+            for _, last_day in situation.expiring:
+                warn_on = last_day - timedelta(days=event.days_before)
+                if warn_on > today:
+                    outcome.due(warn_on)
 
     # --- ladders -------------------------------------------------------------------------
 
@@ -98,14 +122,38 @@ class Decider:
         taken_names = {s.step for s in taken}
         highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
                       default=-1)
+        spacing = _spacing(ladder, taken)
+        if spacing is not None:  # a go-live first contact past the first step
+            origin, started = spacing
+            for each in ladder.steps:
+                due_after[each.name] = max(due_after[each.name],
+                                           started + timedelta(days=each.at - origin.at))
+        later = min((due_after[s.name] for i, s in enumerate(ladder.steps)
+                     if i > highest and due_after[s.name] > facts.today), default=None)
         pending = [s for i, s in enumerate(ladder.steps)
                    if i > highest and s.name in reached_names]
-        pending = self._spaced(outcome, ladder, taken, pending, facts.today)
+        pending = self._spaced(outcome, spacing, pending, facts.today)
+        step = self._next_step(outcome, situation, name, taken, pending)
+        index = ladder.steps.index(step) if step is not None else -1
+        if step is not None and not taken and 0 < index < len(ladder.steps) - 1:
+            # the first contact started past the first step today: the next step keeps
+            # the ladder's spacing from today (not its day after the due date)
+            later = facts.today + timedelta(days=ladder.steps[index + 1].at - step.at)
+        if later is not None:  # the next step's day (for the cycle's schedule)
+            self._schedule(outcome, facts.country, later)
+
+    def _next_step(self, outcome: Outcome, situation: Situation, name: str,
+                   taken: list[StepTaken], pending: list[Step]) -> Step | None:
+        """The step decided today (applied, or recorded as paused), if any."""
         if not pending:
-            return
+            return None
+        ladder = self.rule_file.ladders[name]
+        facts = situation.facts
+        tomorrow = facts.today + timedelta(days=1)
         if ladder.progression == "ladder" and any(s.taken_on == facts.today for s in taken):
             outcome.notes.append("a step was already taken today (ladder: one step per cycle)")
-            return
+            self._schedule(outcome, facts.country, tomorrow)
+            return None
         first_contact = not taken
         if first_contact and len(pending) > 1:
             step = _first_step(ladder, pending)
@@ -123,33 +171,35 @@ class Decider:
                 and not is_business_day(facts.country, facts.today):
             outcome.notes.append(f"{facts.today} is not a business day in "
                                  f"{facts.country or 'the customer country'}; the step waits")
-            return
+            self._schedule(outcome, facts.country, tomorrow)
+            return None
         skipped = [s.name for s in pending if s is not step and s.at < step.at]
         outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped,
                                                      first_contact=first_contact))
+        if blocked is not None:
+            return None  # paused: nothing was taken, the schedule stays the ladder's
+        following = pending[pending.index(step) + 1:]
+        if following and ladder.progression == "ladder" and not (
+                first_contact and ladder.steps.index(step) > 0):
+            self._schedule(outcome, facts.country, tomorrow)  # the next step, one per cycle
+        return step
 
     @staticmethod
-    def _spaced(outcome: Outcome, ladder: Ladder, taken: list[StepTaken],
-                pending: list[Step], today: date) -> list[Step]:
+    def _spaced(outcome: Outcome, spacing: tuple[Step, date] | None, pending: list[Step],
+                today: date) -> list[Step]:
         """A debt whose first contact started past the ladder's first step (go-live, an
         old import): the later steps keep the ladder's spacing from that first contact,
         so each message's deadline runs before the next step comes."""
-        if not taken or not pending:
+        if spacing is None or not pending:
             return pending
-        start = min(taken, key=lambda s: s.taken_on)
-        index = {s.name: i for i, s in enumerate(ladder.steps)}
-        first = index[start.step]
-        if not start.first_contact or first == 0:
-            return pending
-        origin = ladder.steps[first]
-        ready = [s for s in pending
-                 if today >= start.taken_on + timedelta(days=s.at - origin.at)]
+        origin, started = spacing
+        ready = [s for s in pending if today >= started + timedelta(days=s.at - origin.at)]
         if not ready:
             upcoming = pending[0]
             outcome.notes.append(
-                f"the first contact was {origin.name} on {start.taken_on}; {upcoming.name} "
+                f"the first contact was {origin.name} on {started}; {upcoming.name} "
                 f"follows {upcoming.at - origin.at} days after it, on "
-                f"{start.taken_on + timedelta(days=upcoming.at - origin.at)}")
+                f"{started + timedelta(days=upcoming.at - origin.at)}")
         return ready
 
     def _step_decision(self, situation: Situation, ladder: str, step: Step,
@@ -180,7 +230,8 @@ class Decider:
 
     def _event(self, outcome: Outcome, situation: Situation, rule: CompiledRule) -> None:
         event = next(e for e in self.rule_file.events if e.name == rule.name)
-        paused_by = None if event.on == "limitation" else outcome.pause
+        # a claim nearing limitation, and a hold that is no longer owed, are not paused
+        paused_by = None if event.on in ("limitation", "hold release") else outcome.pause
         facts = situation.facts
         subjects: list[tuple[str, date, dict[str, Any]]] = []
         grace = timedelta(days=self.rule_file.settings.promise_grace_days)
@@ -200,6 +251,11 @@ class Decider:
                     subjects.append((f"#{invoice.number}", last_day,
                                      {"invoice": invoice.number,
                                       "expires_on": last_day.isoformat()}))
+        elif event.on == "hold release":  # once per hold
+            subjects.append(("", facts.hold_since or facts.today,
+                             {"reason": f"overdue balance {situation.overdue_balance} "
+                                        f"{facts.currency} is below the hold threshold"
+                              if situation.overdue_balance else "the account is paid"}))
         elif situation.anchor is not None:
             subjects.append(("", situation.anchor.due_date, {}))
         else:
@@ -236,28 +292,29 @@ class Decider:
             wanted = list(params["channels"])
             available = [c for c in wanted if c in facts.channels] if facts.channels else wanted
             params.update(channels=available or wanted, language=facts.language)
-        elif spec.kind in (ActionKind.TASK, ActionKind.ESCALATE):
-            who = params.get("assign") or params.get("target")
-            params["assignee"] = self._assignee(str(who), facts.customer_code, facts.owner)
-            if spec.kind is ActionKind.TASK:
-                params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
-                                      ).isoformat()
+        elif spec.kind is ActionKind.TASK:
+            params["due_date"] = (facts.today + timedelta(days=params["due_in_days"])
+                                  ).isoformat()
+        if spec.kind in (ActionKind.TASK, ActionKind.ESCALATE, ActionKind.NOTIFY,
+                         ActionKind.LEGAL_HANDOVER):
+            params["teams"] = self._teams(params)
         if extra:
             params.update(extra)
         return Action(spec.kind, params)
 
-    def _assignee(self, who: str, customer_code: str, owner: str | None) -> str | None:
-        """A person's e-mail when the rule file alone says who; None for department_manager
-        (the hub looks the manager up)."""
-        if who == "owner":
-            return owner
-        team = self.rule_file.teams.get(who.removeprefix("round_robin:"))
-        if not team:
-            return None
-        if who.startswith("round_robin:"):
-            digest = hashlib.sha256(customer_code.encode("utf-8")).digest()
-            return team[int.from_bytes(digest[:4], "big") % len(team)]
-        return team[0]
+    def _teams(self, params: dict[str, Any]) -> dict[str, list[str]]:
+        """The members of the teams an action names, as the rule file declares them: the
+        hub picks the person when it applies the decision (hub.services.assignees), so the
+        decision records who was actually given the work."""
+        named = [params.get("assign"), params.get("target"), *(params.get("who") or ())]
+        if "assign" not in params and "target" not in params and "who" not in params:
+            named.append("legal")  # legal_handover: true goes to the legal team
+        found: dict[str, list[str]] = {}
+        for who in filter(None, named):
+            team = (str(who).partition(":")[2] if ":" in str(who) else str(who)).strip()
+            if team in self.rule_file.teams:
+                found[team] = list(self.rule_file.teams[team])
+        return found
 
     def _facts(self, situation: Situation, condition: str,
                tree: Condition | None = None) -> dict[str, Any]:
@@ -279,6 +336,19 @@ class Decider:
             "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
             "open_invoices": situation.open_count,
         }
+
+
+def _spacing(ladder: Ladder, taken: list[StepTaken]) -> tuple[Step, date] | None:
+    """(the step, the day) a debt's first contact started at, when that was past the
+    ladder's first step (go-live): later steps keep the ladder's spacing from it."""
+    if not taken:
+        return None
+    start = min(taken, key=lambda s: s.taken_on)
+    index = {s.name: i for i, s in enumerate(ladder.steps)}
+    first = index[start.step]
+    if not start.first_contact or first == 0:
+        return None
+    return ladder.steps[first], start.taken_on
 
 
 def _first_step(ladder: Ladder, pending: list[Step]) -> Step:

@@ -22,7 +22,7 @@ from rules.model import RuleFile
 class Situation:
     facts: AccountFacts
     open_count: int
-    eligible: tuple[InvoiceFacts, ...]  # overdue, open, not paused invoice by invoice
+    eligible: tuple[InvoiceFacts, ...]  # overdue, open, not disputed, not paused
     anchor: InvoiceFacts | None  # the oldest of them: the ladder counts days from it
     overdue_balance: Decimal
     broken_promises: tuple[PromiseFacts, ...]
@@ -44,9 +44,10 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
     grace = timedelta(days=rule_file.settings.promise_grace_days)
     today = facts.today
     open_invoices = tuple(i for i in facts.invoices if i.open_amount.amount > 0)
+    # a disputed invoice is never chased (nor charged fees or interest), whether or not the
+    # file lists invoice.disputed under pause_when
     eligible = tuple(sorted(
-        (i for i in open_invoices if i.days_overdue > 0
-         and not (i.disputed and "invoice.disputed" in pauses)
+        (i for i in open_invoices if i.days_overdue > 0 and not i.disputed
          and not (i.excluded and "invoice.excluded" in pauses)),
         key=lambda i: (i.due_date, i.number)))
     anchor = eligible[0] if eligible else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from hub.domain.decisions import ActionKind
@@ -83,6 +84,9 @@ class FeePolicy:
     by_country: dict[str, Scheme] = field(default_factory=dict)
     default: Scheme = Scheme.NONE
     contract_percent: Decimal | None = None  # a contractual yearly rate instead of statute
+    # the fixed sum per late invoice by currency, replacing the statute's amount (0: none)
+    fixed_by_currency: dict[str, Decimal] = field(default_factory=dict)
+    rates_folder: Path | None = None  # finance's reference-rate files, merged with rules/data
 
     def scheme_for(self, country: str | None) -> Scheme:
         return self.by_country.get(country or "", self.default)

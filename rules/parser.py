@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from hub.domain.decisions import ActionKind
 from rules.actions import ACTION_KEYS
+from rules.actions import NOTIFY_TARGETS
 from rules.actions import Vocabulary
 from rules.actions import read_actions
 from rules.conditions import AllOf
@@ -49,7 +52,12 @@ EVENTS = {
     "credit limit exceeded": "account.over_credit_limit",
     "large balance": "account.overdue_balance >= {over}",
     "limitation": "limitation.days_left <= {days_before}",
+    # paid, or what is left overdue is below the hold threshold (and not over the credit
+    # limit, which is a reason for a hold of its own)
+    "hold release": ("customer.on_hold and account.over_credit_limit == false "
+                     "and account.overdue_balance < {below}"),
 }
+DEFAULT_RELEASE_BELOW = Decimal("0.01")  # "hold release" without "below:": when paid
 
 
 def _condition(problems: Problems, line: int, rule: str, text: Any) -> Condition | None:
@@ -189,9 +197,14 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
         if not isinstance(body, Map):
             problems.error(node.line_of(name), rule, 'a ladder needs "progression" and "steps"')
             continue
-        reader = Reader(problems, body, rule, ("progression", "steps", "first_contact"))
+        reader = Reader(problems, body, rule, ("progression", "steps", "notify",
+                                               "first_contact"))
         progression = reader.text("progression", choices=PROGRESSIONS) or "ladder"
         steps = _steps(problems, name, body, vocabulary)
+        notify = reader.words("notify", NOTIFY_TARGETS + tuple(sorted(vocabulary.teams)),
+                              "person to notify")
+        if notify:
+            steps = [_notify_too(step, notify, reader.line("notify")) for step in steps]
         if not steps and "steps" in body:
             problems.error(node.line_of(name), rule, "the ladder has no steps")
         own = _first_contact(problems, body, rule)
@@ -205,6 +218,17 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
                               body=body)
         ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name), first)
     return ladders
+
+
+def _notify_too(step: Step, who: tuple[str, ...], line: int) -> Step:
+    """A ladder's `notify:` tells those people at each of its steps (with whoever the
+    step's own `notify:` names, each once)."""
+    own = [spec for spec in step.actions if spec.kind is ActionKind.NOTIFY]
+    others = [spec for spec in step.actions if spec.kind is not ActionKind.NOTIFY]
+    named = list(dict.fromkeys([*who, *(w for spec in own for w in spec.params["who"])]))
+    spec = ActionSpec(ActionKind.NOTIFY, {"who": named, "template": "collection-started"},
+                      own[0].line if own else line)
+    return replace(step, actions=(*others, spec))
 
 
 def _pauses(problems: Problems, root: Map) -> list[Pause]:
@@ -234,7 +258,7 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
             continue
         rule = f'rule "{name}"'
         reader = Reader(problems, node, rule, ("name", "on", "when", "over", "days_before",
-                                               "then"))
+                                               "below", "then"))
         on = (reader.text("on") or "").replace("_", " ")
         parts: list[Condition] = []
         days = 90
@@ -243,11 +267,8 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
                 reader.error("on", f'"on: {on}" is not an event the hub knows; use '
                                    f'{", ".join(EVENTS)}')
                 continue
-            over = reader.amount("over", Decimal(0)) if on == "large balance" else 0
-            if on == "large balance" and not reader.has("over"):
-                reader.error("on", '"on: large balance" needs "over: <amount>"')
             days = reader.whole("days_before", "days", default=90, minimum=1, maximum=3650)
-            parts.append(parse_condition(EVENTS[on].format(over=over, days_before=days)))
+            parts.append(_event_condition(reader, on, days))
         if reader.has("when"):
             extra = _condition(problems, reader.line("when"), rule, node.get("when"))
             if extra is None:
@@ -270,6 +291,21 @@ def _event_rules(problems: Problems, root: Map, vocabulary: Vocabulary) -> list[
         condition = parts[0] if len(parts) == 1 else AllOf(tuple(parts))
         rules.append(EventRule(name, on, condition, tuple(actions), node.line, fees, days))
     return rules
+
+
+def _event_condition(reader: Reader, on: str, days: int) -> Condition:
+    """The condition of `on: <event>`, with its amount (`over:`, `below:`) filled in."""
+    over = reader.amount("over", Decimal(0)) if on == "large balance" else 0
+    if on == "large balance" and not reader.has("over"):
+        reader.error("on", '"on: large balance" needs "over: <amount>"')
+    below = reader.amount("below", DEFAULT_RELEASE_BELOW) \
+        if on == "hold release" else DEFAULT_RELEASE_BELOW
+    if on != "hold release" and reader.has("below"):
+        reader.error("below", '"below" is the hold threshold of "on: hold release"')
+    if on == "hold release" and below <= 0:
+        reader.error("below", '"below" must be more than 0 (a paid account has nothing '
+                              'overdue)')
+    return parse_condition(EVENTS[on].format(over=over, days_before=days, below=below))
 
 
 def _then(problems: Problems, node: Map, rule: str) -> list[tuple[Map, int]]:

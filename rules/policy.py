@@ -6,10 +6,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from pathlib import PurePath
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
+from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from rules.compiler import Compiled
 from rules.decide import Decider
@@ -150,8 +152,16 @@ class CompiledPolicy:
                  include_paused: bool = False) -> list[Decision]:
         """The decisions for the accounts, in account order. Paused decisions (a dispute,
         a promise, below the minimum balance...) are left out unless asked for."""
-        decisions = []
+        return self.evaluate_with_schedule(accounts, include_paused=include_paused).decisions
+
+    def evaluate_with_schedule(self, accounts: Sequence[AccountFacts], *,
+                               include_paused: bool = False) -> Evaluation:
+        """The decisions, and per account the next day it must be evaluated again (the
+        cycle stores it and selects by it)."""
+        decisions: list[Decision] = []
+        schedule: dict[str, date | None] = {}
         for outcome in self.outcomes(accounts):
             decisions += [d for d in outcome.decisions
                           if include_paused or d.paused_by is None]
-        return decisions
+            schedule[outcome.customer_code] = outcome.next_due
+        return Evaluation(decisions, schedule)

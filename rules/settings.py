@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
+from pathlib import Path
 
+from hub.domain.currency import UnknownCurrency
+from hub.domain.currency import normalise_currency
 from hub.domain.decisions import ChannelCap
 from hub.domain.decisions import PolicySettings
 from hub.domain.fees import Scheme
 from hub.domain.plans import PlanLimits
 from rules.model import FeePolicy
 from rules.model import LimitationPolicy
+from rules.rates import folder_problems
 from rules.reader import Problems
 from rules.reader import Reader
 from rules.reader import amount
@@ -161,12 +165,38 @@ def read_fees(problems: Problems, root: Map) -> FeePolicy:
     if not isinstance(node, Map):
         problems.error(root.line_of("fees"), "fees", '"fees" must hold settings')
         return FeePolicy()
-    reader = Reader(problems, node, "fees", ("by_country", "default", "contract_rate"))
+    reader = Reader(problems, node, "fees", ("by_country", "default", "contract_rate",
+                                             "fixed", "rates_folder"))
     default = reader.text("default", choices=SCHEMES) or "none"
     contract = reader.amount("contract_rate", Decimal(-1)) if reader.has("contract_rate") \
         else None
+    folder = reader.text("rates_folder")
+    rates_folder = Path(folder).expanduser() if folder else None
+    if rates_folder is not None:
+        for problem in folder_problems(rates_folder):
+            reader.error("rates_folder", problem)
     return FeePolicy(_countries(problems, reader.section("by_country"), "fees", SCHEMES),
-                     Scheme(default), contract if contract is None or contract >= 0 else None)
+                     Scheme(default), contract if contract is None or contract >= 0 else None,
+                     _fixed(problems, reader.section("fixed")), rates_folder)
+
+
+def _fixed(problems: Problems, node: Map | None) -> dict[str, Decimal]:
+    """`fixed: {EUR: 40, CHF: 50}`: the fixed sum per late invoice in each currency."""
+    found: dict[str, Decimal] = {}
+    if node is None:
+        return found
+    for currency, raw in node.values.items():
+        line = node.line_of(currency)
+        try:
+            code = normalise_currency(currency)
+        except UnknownCurrency:
+            problems.error(line, "fees", f'"{currency}" under "fixed" is not a currency code '
+                                         "such as EUR")
+            continue
+        figure = amount(problems, line, "fees", currency, raw, default=Decimal(-1))
+        if figure >= 0:
+            found[code] = figure
+    return found
 
 
 def read_limitation(problems: Problems, root: Map) -> LimitationPolicy:

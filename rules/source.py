@@ -2,7 +2,9 @@
 
 PyYAML's composer gives nodes with marks; we build plain dicts, lists and scalars from them
 and remember lines beside them, so every later message can say where the problem is.
-Duplicate keys are an error (YAML would silently keep the last one).
+Duplicate keys are an error (YAML would silently keep the last one). The text is read
+within hub.safe_yaml's limits (size, references, nesting, values), checked while composing,
+so a hostile file is refused at its line before anything is expanded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,13 @@ from dataclasses import field
 from typing import Any
 
 import yaml
+
+from hub.safe_yaml import DEFAULT_LIMITS
+from hub.safe_yaml import BoundedLoader
+from hub.safe_yaml import YamlLimitError
+from hub.safe_yaml import YamlLimits
+
+RULE_FILE_LIMITS: YamlLimits = DEFAULT_LIMITS
 
 
 class SourceError(Exception):
@@ -50,7 +59,7 @@ class Seq:
     lines: list[int] = field(default_factory=list)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(BoundedLoader):
     """Safe scalar resolution (numbers, booleans, dates) without building documents."""
 
 
@@ -89,17 +98,23 @@ def _build(loader: _Loader, node: yaml.Node, problems: list[tuple[int, str]]) ->
 def parse(text: str) -> tuple[Any, list[tuple[int, str]]]:
     """The document as Map/Seq/scalars, and (line, message) for duplicate keys.
 
-    Raises SourceError when the text is not YAML."""
-    loader = _Loader(text)
+    Raises SourceError when the text is not YAML or passes RULE_FILE_LIMITS."""
+    try:
+        loader = _Loader(text, RULE_FILE_LIMITS)
+    except YamlLimitError as exc:
+        raise SourceError(exc.message, exc.line) from None
     try:
         node = loader.get_single_node()
         problems: list[tuple[int, str]] = []
         if node is None:
             return None, problems
         return _build(loader, node, problems), problems
+    except YamlLimitError as exc:
+        raise SourceError(exc.message, exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        last = max(1, len(text.splitlines()))  # libyaml places "ended too soon" past the end
+        line = min(mark.line + 1, last) if mark is not None else None
         what = exc.problem or "not valid YAML"
         raise SourceError(f"this is not valid YAML: {what} (check indentation and quotes)",
                           line) from None

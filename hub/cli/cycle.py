@@ -1,18 +1,25 @@
-"""`cycle [--as-of DATE] [--dry-run]` and `cycle runs`: the daily collections cycle."""
+"""`cycle [--as-of DATE] [--dry-run]`, `cycle runs` and `cycle unlock`: the daily
+collections cycle."""
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 from datetime import datetime
 
 import click
 
+from hub.bootstrap import Hub
 from hub.cli import cli_actor
 from hub.cli import get_hub
 from hub.cycle_wiring import build_cycle
 from hub.cycle_wiring import cycle_options
+from hub.ledger.cycle_runs import current_lock
+from hub.ledger.cycle_runs import force_unlock
 from hub.ledger.cycle_runs import recent_runs
 from hub.services.cycle import CycleReport
+from hub.services.lock_holders import gone_reason
+from hub.services.lock_holders import process_alive
 
 EFFECTS = (("tasks", "tasks"), ("messages", "messages queued"),
            ("holds_placed", "sales holds placed"), ("holds_released", "holds released"),
@@ -67,11 +74,22 @@ def cycle(ctx: click.Context, as_of: datetime | None, dry_run: bool, wait: float
         return
     hub = get_hub(ctx)
     day: date | None = as_of.date() if as_of else None
+    _refused_rules(hub)
     report = build_cycle(hub).run(cycle_options(hub, as_of=day, dry_run=dry_run, full=full,
                                                 wait_seconds=wait, actor=cli_actor()))
     click.echo(summary(report))
     if report.errors:
         ctx.exit(1)
+
+
+def _refused_rules(hub: Hub) -> None:
+    """Say so when the rule file was refused: the cycle runs on the rules in force."""
+    status = hub.policy_status()
+    if status.refused and status.version is not None:
+        for problem in status.problems:
+            click.secho(f"rules: {problem}", fg="yellow", err=True)
+        click.secho(f"rules: the rule file cannot go live; version {status.version.version} "
+                    f"({status.version.file_name}) stays in force", fg="yellow", err=True)
 
 
 @cycle.command("runs")
@@ -85,16 +103,48 @@ def runs(ctx: click.Context, limit: int) -> None:
     if not rows:
         click.echo("no cycle has run yet")
         return
-    click.echo(f"{'run':>5}  {'as of':<10}  {'status':<8}  {'evaluated':>9}  "
+    click.echo(f"{'run':>5}  {'as of':<10}  {'status':<11}  {'evaluated':>9}  "
                f"{'decisions':>9}  {'errors':>6}  started")
     for row in rows:
         counts = row.counts or {}
         status = row.status + ("*" if row.dry_run else "")
-        click.echo(f"{row.id:>5}  {row.as_of!s:<10}  {status:<8}  "
+        click.echo(f"{row.id:>5}  {row.as_of!s:<10}  {status:<11}  "
                    f"{counts.get('accounts_evaluated', 0):>9,}  {counts.get('decisions', 0):>9,}"
                    f"  {len(row.errors or []):>6}  {row.started_at:%Y-%m-%d %H:%M}")
     if any(row.dry_run for row in rows):
         click.echo("* dry run")
+    if any(row.status == "interrupted" for row in rows):
+        click.echo("interrupted: killed, or its lock removed, before it finished; what it "
+                   "kept stays, and the next cycle does the rest without doing anything twice")
+
+
+@cycle.command("unlock")
+@click.option("--force", is_flag=True,
+              help="remove the lock even though its holder still runs on this host")
+@click.pass_context
+def unlock(ctx: click.Context, force: bool) -> None:
+    """Remove the cycle lock left by a cycle that stopped (audited)."""
+    hub = get_hub(ctx)
+    now = hub.clock.now()
+    with hub.engine.connect() as connection:
+        held = current_lock(connection, now)
+    if held is None:
+        click.echo("there is no cycle lock: no cycle is running, nothing to unlock")
+        return
+    running_here = (held.pid is not None and held.host == socket.gethostname()
+                    and process_alive(held.pid) and gone_reason(held) is None)
+    if running_here and not force:
+        click.secho(f"error: the cycle holding the lock still runs on this host "
+                    f"({held.describe()}); stop it first, or pass --force", fg="red", err=True)
+        ctx.exit(1)
+    removed = force_unlock(hub.engine, actor=cli_actor(), now=now, token=held.token)
+    if removed is None:
+        click.echo("the lock was released or taken over meanwhile; nothing was removed")
+        return
+    click.echo(f"removed the cycle lock held by {removed.describe()}")
+    if removed.run_id is not None:
+        click.echo(f"run #{removed.run_id} is recorded as interrupted; the next cycle "
+                   f"does the rest of its work")
 
 
 def register(cli: click.Group) -> None:

@@ -6,7 +6,6 @@ same importers and bank-statement reader a customer's own exports take.
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from hub.bootstrap import Hub
 from hub.cli import get_hub
 from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
+from hub.domain.cells import SafeCsvWriter
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import customers
@@ -58,9 +58,9 @@ class DemoFiles:
 
 def _write_csv(path: Path, rows: Sequence[dict[str, str]]) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = SafeCsvWriter(handle)
+        writer.writerow(rows[0])
+        writer.writerows(row.values() for row in rows)
     return path
 
 

@@ -58,11 +58,12 @@ def _seconds_until(moment: datetime, now: datetime) -> float:
 @dispatch.command("status")
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Messages per state, flagged channels, and what waits for a person."""
+    """Messages per state, flagged and paused channels, and what waits for a person."""
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         counts = ledger.counts_by_state(connection)
         flagged = ledger.flagged_channels(connection)
+        paused = ledger.paused_channels(connection, hub.clock.now())
         waiting = connection.execute(
             sa.select(messages.c.id, messages.c.state, messages.c.idempotency_key,
                       messages.c.last_error)
@@ -72,6 +73,9 @@ def status(ctx: click.Context) -> None:
                                           sorted(counts.items())) or "none"))
     for channel, error in sorted(flagged.items()):
         click.echo(f"channel {channel} is flagged: {error}")
+    for channel, (until, error) in sorted(paused.items()):
+        click.echo(f"channel {channel} is paused until {until:%Y-%m-%d %H:%M} UTC (it fails "
+                   f"for everyone: {error}); its messages wait and resume by themselves")
     for row in waiting:
         click.echo(f"  #{row.id} {row.state}: {row.idempotency_key}: {row.last_error or ''}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -12,16 +11,12 @@ from pathlib import Path
 import click
 
 from hub.cli import get_hub
+from hub.domain.cells import SafeCsvWriter
 from hub.services.holds import HoldRow
 from hub.services.holds import active_holds
 
 COLUMNS = ("customer_code", "customer_name", "country", "on_hold_since", "reason",
            "open_balance", "currency")
-
-
-def _cell(value: str) -> str:
-    """Text a spreadsheet would run as a formula is written with a leading apostrophe."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _record(row: HoldRow) -> dict[str, str]:
@@ -38,10 +33,9 @@ def render(rows: list[HoldRow], fmt: str) -> str:
         return json.dumps({"holds": records, "count": len(records)}, indent=2,
                           ensure_ascii=False) + "\n"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({key: _cell(value) for key, value in record.items()}
-                     for record in records)
+    writer = SafeCsvWriter(buffer, lineterminator="\n")  # formula-like text neutralised
+    writer.writerow(COLUMNS)
+    writer.writerows([record[key] for key in COLUMNS] for record in records)
     return buffer.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""`import statement FILE...` and `payments unmatched|match|list`."""
+"""`import statement FILE...` and `payments unmatched|match|unmatch|reverse|list`."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def _report(parsed: ParsedStatement, result: service.PaymentsResult) -> str:
              f"  matched by amount       {result.matched_by_amount}",
              f"  left unmatched          {result.unmatched}",
              f"  kept as credit          {result.credits}",
+             f"  reversals applied       {result.reversed}",
              f"  unchanged (seen before) {result.unchanged}",
              f"  skipped                 {summary.debits_skipped} debits, "
              f"{summary.reversals_skipped} reversals, {parsed.pending_skipped} not booked",
@@ -82,7 +83,7 @@ def import_statement(ctx: click.Context, files: tuple[Path, ...]) -> None:
             result = service.import_statement(
                 hub.engine, parsed.payments, source=parsed.source,
                 sha256=parsed.sha256, actor=cli_actor(), clock=hub.clock,
-                rejected=len(parsed.rejected))
+                rejected=len(parsed.rejected), reversals=parsed.reversals)
         except UserError as exc:
             failed += 1
             click.secho(f"error: {exc}", fg="red", err=True)
@@ -139,6 +140,40 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
     for number in result.untouched:
         click.echo(f"nothing left for invoice {number}")
     click.echo(f"payment {result.reference}: {result.status.value.replace('_', ' ')}")
+
+
+def _taken_back(result: service.Unallocation) -> None:
+    for number, back, left in result.reopened:
+        click.echo(f"{_money(back)} taken off invoice {number}; {_money(left)} open again")
+    click.echo(f"payment {result.reference}: {result.status.value.replace('_', ' ')}")
+
+
+@payments_group.command("unmatch")
+@click.argument("payment")
+@click.option("--reason", default=None, help="Why, for the account's timeline.")
+@click.pass_context
+def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> None:
+    """Take PAYMENT (its reference or #id) off the invoices it paid; it waits in the
+    manual queue again. The invoices reopen and their reminders resume where they were."""
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
+                                 reason=reason)
+    _taken_back(result)
+
+
+@payments_group.command("reverse")
+@click.argument("payment")
+@click.option("--reason", default=None, help="Why (returned transfer, chargeback...).")
+@click.pass_context
+def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> None:
+    """PAYMENT (its reference or #id) was taken back by the bank: it is marked reversed and
+    the invoices it paid reopen; their reminders resume where they were."""
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
+                                 reason=reason, reversed_by_bank=True)
+    _taken_back(result)
 
 
 @payments_group.command("list")

@@ -8,7 +8,6 @@ amounts as plain decimal strings, never floats.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from hub.domain.cells import SafeCsvWriter
 from hub.domain.money import Money
 from hub.domain.reports import Countback
 
@@ -87,7 +87,7 @@ def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
 
 def render_csv(columns: Sequence[Column], rows: Sequence[Row]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeCsvWriter(buffer, lineterminator="\n")  # formula-like text neutralised
     writer.writerow([c.key for c in columns])
     for row in rows:
         writer.writerow(["" if row.get(c.key) is None else _plain(row.get(c.key))

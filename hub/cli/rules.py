@@ -17,6 +17,7 @@ from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.services.account_facts import load_account_facts
+from hub.services.assignees import unknown_people
 
 
 @click.group("rules")
@@ -32,14 +33,27 @@ def _default_file() -> Path:
 
 @rules_group.command("check")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-def check(file: Path | None) -> None:
-    """Check a rule file (default: HUB_RULES_FILE) without activating it."""
+@click.pass_context
+def check(ctx: click.Context, file: Path | None) -> None:
+    """Check a rule file (default: HUB_RULES_FILE) without activating it.
+
+    Exit status 0 when it can go live, 2 when it cannot (like every input error)."""
     path = file or _default_file()
     if not path.exists():
         raise UserError(f"{path}: no such rule file")
     from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
+    from rules import people_named  # noqa: PLC0415
 
     problems = check_file(path, known_templates())
+    refused = any(p.severity == "error" for p in problems)
+    named = [] if refused else people_named(path.read_text(encoding="utf-8"), path.name)
+    if named:
+        try:
+            with get_hub(ctx).engine.connect() as connection:
+                problems += unknown_people(connection, named, path.name)
+        except Exception as exc:  # the file can be checked without a ledger
+            click.secho(f"{path.name}: the people it names were not checked against the "
+                        f"hub's users ({type(exc).__name__}: {exc})", fg="yellow")
     for problem in problems:
         colour = "red" if problem.severity == "error" else "yellow"
         click.secho(str(problem), fg=colour)
@@ -47,7 +61,7 @@ def check(file: Path | None) -> None:
     if errors:
         click.secho(f"{path.name}: {errors} error{'s' if errors != 1 else ''}; the file "
                     f"cannot go live", fg="red", err=True)
-        raise SystemExit(1)
+        raise SystemExit(2)
     click.secho(f"{path.name}: OK, the file can go live", fg="green")
 
 
@@ -115,8 +129,10 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
     """The decisions that would differ from the rules in force if FILE went live."""
     hub = get_hub(ctx)
     day = _as_of(as_of, hub.clock.today())
-    text = file.read_text(encoding="utf-8")
+    from rules import read_rule_file  # noqa: PLC0415
+
     try:
+        text = read_rule_file(file)
         rows = hub.rule_files.simulate(text, day, in_force=hub.policy(), file_name=file.name)
     except RuleFileError as exc:
         raise UserError(str(exc)) from None

@@ -30,6 +30,21 @@ class IncomingPayment:
 
 
 @dataclass(slots=True, frozen=True)
+class PaymentReversal:
+    """A statement entry that takes back an earlier credit (camt `RvslInd` on a debit,
+    MT940 `RC`): the payment it reverses is found by `original_reference` (the bank
+    reference, when the bank repeats the original's), else by amount and payer."""
+
+    source: str
+    position: str  # "entry 4", "statement 1, transaction 2"
+    booked_on: date
+    amount: Money  # positive: what is taken back
+    original_reference: str | None = None
+    payer_account: str | None = None
+    payer_name: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
 class StatementSummary:
     """What a statement file held, for the import report."""
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,3 +38,19 @@ class FixedClock:
 
     def today(self) -> date:
         return self.moment.date()
+
+
+def moment_on(day: date, now: datetime) -> datetime:
+    """The moment a run dated `day` writes (holds placed, tasks, events, the sheets' "last
+    check"): `now` on that day. A run dated another day (`cycle --as-of`, a catch-up, a
+    simulation) writes that day at the same time of day, so `on_hold_since` and the
+    timeline tell the cycle's date, not the day it happened to be run. For a day next to
+    today (the local date is ahead of or behind UTC) it is the moment of `day` nearest to
+    `now`, so the record stays within hours of the truth."""
+    moment = now.astimezone(UTC)
+    if moment.date() == day:
+        return now
+    start = datetime.combine(day, time(0, 0), UTC)
+    if abs((day - moment.date()).days) > 1:
+        return datetime.combine(day, moment.timetz())
+    return min(max(moment, start), start + timedelta(days=1, microseconds=-1))

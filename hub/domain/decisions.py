@@ -90,6 +90,8 @@ class AccountFacts:
     steps_taken: tuple[StepTaken, ...] = ()
     channels: frozenset[str] = frozenset()  # channels the customer can receive: email, sms, ...
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
+    account_manager: str | None = None  # the salesperson who owns the relationship
+    hold_since: date | None = None  # the day the active sales hold was placed
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:
@@ -227,3 +229,13 @@ def describe_decision(decision: Decision) -> str:
     actions = "; ".join(describe_action(a) for a in decision.actions) or "no action"
     paused = f" (paused by {decision.paused_by})" if decision.paused_by else ""
     return f"{decision.rule}: {actions}{paused}"
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """A policy's decisions for a batch, and per account the next day on which it must be
+    evaluated again (its next ladder step, a step waiting for a business day, a claim
+    nearing limitation); None: nothing is due until something happens to the account."""
+
+    decisions: list[Decision]
+    next_evaluation: dict[str, date | None]

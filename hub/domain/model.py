@@ -30,6 +30,7 @@ class PaymentStatus(StrEnum):
     PARTIALLY_ALLOCATED = "partially_allocated"
     ALLOCATED = "allocated"  # fully spent on invoices
     CREDIT = "credit"  # over-payment kept as credit on the customer's account
+    REVERSED = "reversed"  # taken back by the bank (returned, charged back): nothing left
 
 
 class Role(StrEnum):
@@ -69,6 +70,7 @@ class Customer:
     score: int | None = None  # 0 (worst) to 100 (best) payment behaviour
     contacts: list[Contact] = field(default_factory=list)
     id: int | None = None
+    account_manager: str | None = None  # e-mail of the salesperson who owns the relationship
 
 
 def invoice_status(amount: Money, open_amount: Money) -> InvoiceStatus:

@@ -82,25 +82,29 @@ class TransportError(Exception):
     """A send failed. `permanent`: trying again will not help (bad address, bad token).
     `configuration`: the channel's settings are wrong, so every message on it would fail:
     the channel is flagged and its messages wait for a person. `retry_after`: seconds the
-    service asked us to wait."""
+    service asked us to wait. `unreachable`: the service itself cannot be reached
+    (connection refused, unknown host): every message on the channel would fail now, so
+    the dispatcher pauses the channel at once instead of trying each message."""
 
     def __init__(self, message: str, *, permanent: bool = False, configuration: bool = False,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, unreachable: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent or configuration
         self.configuration = configuration
         self.retry_after = retry_after
+        self.unreachable = unreachable and not self.permanent
 
 
 def retry_delay(attempts: int, *, base_seconds: int = 60, cap_seconds: int = 3600,
                 retry_after: float | None = None) -> timedelta:
     """Exponential backoff after `attempts` failed tries (1, 2, ...), never sooner than
-    the service asked."""
+    the service asked, and never less than a second (a retry is never due in the same
+    instant, so one dispatch run cannot take it again)."""
     delay = min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))
     if retry_after is not None:
         delay = max(delay, int(retry_after + 0.999))
-    return timedelta(seconds=delay)
+    return timedelta(seconds=max(1, delay))
 
 
 class AddressError(ValueError):
@@ -166,7 +170,9 @@ class Delivery:
     postal: PostalAddress | None = None
     batch: str | None = None
     statement: tuple[tuple[str, str, str], ...] = ()  # invoice, due date, open (formatted)
-    statement_total: str = ""
+    statement_total: str = ""  # invoices and charges: what is owed
+    # fees and interest on the statement's invoices: kind, invoice, period, amount (formatted)
+    statement_charges: tuple[tuple[str, str, str, str], ...] = ()
 
 
 # Timeline event kinds written by the dispatcher and the chat buttons.

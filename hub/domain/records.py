@@ -74,6 +74,7 @@ class CustomerRecord:
     excluded: bool | None
     address: PostalAddress | None = None
     cells: Sequence[object] = field(default=(), repr=False, compare=False)
+    account_manager: str | None = None  # e-mail of the salesperson who owns the relationship
 
     def digest(self) -> str:
         # The address joins the fingerprint only when there is one, so that rows without
@@ -86,6 +87,9 @@ class CustomerRecord:
             self.credit_limit, self.lifetime_value,
             self.contact_name, self.contact_email, self.contact_phone, self.excluded,
             *address,
+            # like the address: only when given, so older fingerprints stay valid
+            *(() if self.account_manager is None else ("account_manager",
+                                                       self.account_manager.lower())),
         ))
 
 
@@ -110,6 +114,7 @@ class InvoiceRecord:
     description: str | None
     settled_on: date | None  # paid in full on this date (a payment and allocation follow)
     cells: Sequence[object] = field(default=(), repr=False, compare=False)
+    credits_invoice: str | None = None  # a credit note: the invoice it credits, if named
 
     @property
     def is_credit(self) -> bool:
@@ -119,11 +124,13 @@ class InvoiceRecord:
         # Customer master data is not part of the invoice: a renamed customer
         # must not make every one of its invoices look changed. InvoiceColumns.digests
         # builds the same tuple.
+        # credits_invoice only when given: invoices and older credit notes keep their digest
         return digest((
             self.number, self.customer_code, self.issue_date.toordinal(),
             self.due_date.toordinal(), self.currency, self.amount, self.open_amount,
             self.disputed, self.excluded, self.document_ref, self.description,
             None if self.settled_on is None else self.settled_on.toordinal(),
+            *(() if self.credits_invoice is None else (self.credits_invoice,)),
         ))
 
 
@@ -154,6 +161,11 @@ class InvoiceColumns:
 
     def __len__(self) -> int:
         return len(self.line)
+
+    @property
+    def credits_invoice(self) -> list[str | None]:
+        """Always None: a chunk with credit notes is read row by row."""
+        return [None] * len(self.line)
 
     def records(self) -> list[ImportRecord]:
         columns: list[Any] = [getattr(self, item.name) for item in fields(InvoiceRecord)]

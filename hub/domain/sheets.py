@@ -20,7 +20,6 @@ EDITABLE_FIELDS = ("status", "outcome", "promise_date", "promise_amount", "note"
 KEY_FIELD = "key"
 EMPTY_KEY = "__empty__"  # the hidden key of the "Nothing left to do" line
 SUMMARY_KEY = "__summary__"  # in the key header of the summary tab
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SEVERITY_DAYS = (("severe", 90), ("late", 30), ("due", 1))  # days overdue -> colour band
 
 
@@ -36,11 +35,6 @@ class SheetTargetError(Exception):
 class SheetBusy(SheetTargetError):
     """The workbook is open or locked by someone; it is left untouched and retried next
     cycle."""
-
-
-def is_formula_like(text: str) -> bool:
-    """Text a spreadsheet program could run as a formula (CSV/formula injection)."""
-    return text.startswith(FORMULA_PREFIXES)
 
 
 def severity(days_overdue: int) -> str | None:

@@ -26,3 +26,7 @@ class WorklistRow:
     score: int | None
     priority: int  # higher first
     snoozed_until: date | None = None
+    assignee: str | None = None  # who the first open task is assigned to
+    account_manager: str | None = None  # the salesperson who owns the relationship
+    # claims nearing limitation: (invoice number, last day before it is time-barred)
+    deadlines: tuple[tuple[str, date], ...] = ()

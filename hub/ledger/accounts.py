@@ -7,6 +7,7 @@ import json
 from collections.abc import Collection
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -77,3 +78,15 @@ def ids_in(connection: Connection, column: sa.Column[Any],
         return column == sa.any_(sa.bindparam("ids_array", sorted(ids),
                                               type_=ARRAY(BigInteger)))
     return column.in_(sorted(ids))
+
+
+def mark_due(connection: Connection, customer_ids: Collection[int | None], day: date) -> None:
+    """An import or a payment changed these accounts: the cycle evaluates them on `day`
+    (or earlier, when they were already due earlier)."""
+    ids = sorted({int(i) for i in customer_ids if i is not None})
+    for start in range(0, len(ids), 5000):
+        connection.execute(customers.update().where(
+            customers.c.id.in_(ids[start:start + 5000]),
+            sa.or_(customers.c.next_evaluation_on.is_(None),
+                   customers.c.next_evaluation_on > day))
+            .values(next_evaluation_on=day))

@@ -84,12 +84,18 @@ def enqueue_many(connection: Connection, batch: list[OutboxMessage], *,
 # --- the dispatcher's side: claim, record, recover ------------------------------------
 
 def claim_batch(connection: Connection, *, token: str, now: datetime, lease: timedelta,
-                limit: int) -> list[Row[Any]]:
+                limit: int, due_by: datetime | None = None,
+                also: tuple[int, ...] = ()) -> list[Row[Any]]:
     """Claim up to `limit` due messages for `token` with a conditional UPDATE: a row
-    another dispatcher claimed first is no longer `queued`, so it is not taken twice."""
+    another dispatcher claimed first is no longer `queued`, so it is not taken twice.
+
+    `due_by`: only messages due at that moment (a dispatch run's start): whatever the run
+    puts back in the queue is due later, so one run never takes a message twice.
+    `also`: ids to take even if due later (the run's own alerts to the admins)."""
+    due_at = messages.c.next_attempt_at <= (due_by or now)
     due = (sa.select(messages.c.id)
            .where(messages.c.state == MessageState.QUEUED.value,
-                  messages.c.next_attempt_at <= now)
+                  sa.or_(due_at, messages.c.id.in_(also)) if also else due_at)
            .order_by(messages.c.next_attempt_at, messages.c.id).limit(limit))
     ids = [row.id for row in connection.execute(due)]
     if not ids:
@@ -186,6 +192,64 @@ def flag_channel(connection: Connection, channel: str, error: str, now: datetime
     connection.execute(dialect.insert(channel_status).values(channel=channel, **values)
                        .on_conflict_do_update(index_elements=[channel_status.c.channel],
                                               set_=values))
+
+
+def paused_channels(connection: Connection, now: datetime) -> dict[str, tuple[datetime, str]]:
+    """Channels paused after an outage: channel -> (paused until, the last error)."""
+    rows = connection.execute(
+        sa.select(channel_status.c.channel, channel_status.c.paused_until,
+                  channel_status.c.last_error)
+        .where(channel_status.c.paused_until.is_not(None), channel_status.c.paused_until > now))
+    return {row.channel: (_aware(row.paused_until, now), row.last_error or "") for row in rows}
+
+
+def channel_failed(connection: Connection, channel: str, error: str, now: datetime, *,
+                   unreachable: bool, pause_after: int, pause: timedelta
+                   ) -> tuple[datetime | None, bool]:
+    """Count one transient failure on `channel`. When the channel cannot be reached, or
+    has failed `pause_after` times in a row with no success, pause it until now + `pause`.
+    Returns (paused until or None, whether this pause starts an outage: the one time the
+    admins are told; a channel that fails again after its pause stays in that outage)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(channel_status).values(
+        channel=channel, flagged=False, failures=1, last_error=error, updated_at=now)
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=[channel_status.c.channel],
+        set_={"failures": channel_status.c.failures + 1, "last_error": error,
+              "updated_at": now}))
+    failures = connection.execute(sa.select(channel_status.c.failures).where(
+        channel_status.c.channel == channel)).scalar_one()
+    if not unreachable and failures < pause_after:
+        return None, False
+    until = now + pause
+    connection.execute(sa.update(channel_status).where(channel_status.c.channel == channel)
+                       .values(paused_until=until))
+    started = connection.execute(
+        sa.update(channel_status).where(channel_status.c.channel == channel,
+                                        channel_status.c.outage_since.is_(None))
+        .values(outage_since=now)).rowcount == 1
+    return until, started
+
+
+def channel_worked(connection: Connection, channel: str, now: datetime) -> datetime | None:
+    """A message went out on `channel`: its failure count and any pause end. Returns when
+    the outage that ends here started (None when there was none)."""
+    row = connection.execute(
+        sa.select(channel_status.c.failures, channel_status.c.outage_since)
+        .where(channel_status.c.channel == channel,
+               sa.or_(channel_status.c.failures > 0, channel_status.c.outage_since.is_not(None),
+                      channel_status.c.paused_until.is_not(None)))).first()
+    if row is None:
+        return None
+    connection.execute(sa.update(channel_status).where(channel_status.c.channel == channel)
+                       .values(failures=0, paused_until=None, outage_since=None,
+                               updated_at=now))
+    return _aware(row.outage_since, now) if row.outage_since is not None else None
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
 
 
 def clear_channel(connection: Connection, channel: str, now: datetime) -> int:

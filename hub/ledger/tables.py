@@ -68,6 +68,7 @@ customers = Table(
     Column("language", String(16), nullable=False),
     Column("owner", String(320), index=True),
     Column("department", String(100), index=True),
+    Column("account_manager", String(320)),  # the salesperson who owns the relationship
     Column("segment", String(64)),
     Column("currency", String(3)),
     Column("credit_limit_minor", BigInteger),
@@ -76,6 +77,9 @@ customers = Table(
     Column("on_hold", Boolean, nullable=False, default=False),
     Column("score", Integer),
     Column("source_hash", String(64)),  # digest of the last imported row
+    # the next day the cycle must evaluate the account (its next ladder step, a step
+    # waiting for a business day, an import or payment); NULL: nothing is due
+    Column("next_evaluation_on", Date, index=True),
     *_timestamps(),
     CheckConstraint("kind in ('B2B', 'B2C')", name="kind"),
 )
@@ -316,6 +320,8 @@ charges = Table(
     _currency(),
     Column("amount_minor", BigInteger, nullable=False),
     Column("rate", String(20)),  # yearly percent, for interest
+    # eu | de | uk (the statute) | contract (contract_rate) | rule_file (a fee set per currency)
+    Column("basis", String(20)),
     Column("period_from", Date),
     Column("period_to", Date),
     Column("decision_key", String(300), nullable=False, index=True),
@@ -328,7 +334,7 @@ cycle_runs = Table(
     Column("id", Integer, primary_key=True),
     Column("as_of", Date, nullable=False, index=True),
     Column("dry_run", Boolean, nullable=False),
-    Column("status", String(20), nullable=False),  # running | done | failed
+    Column("status", String(20), nullable=False),  # running|done|errors|failed|interrupted
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
     Column("actor", String(320), nullable=False),
@@ -369,6 +375,12 @@ cycle_lock = Table(
     Column("holder", String(200), nullable=False),
     Column("acquired_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("token", String(40)),  # random, per run: tells two holders apart
+    Column("host", String(255)),  # where the holder runs
+    Column("pid", Integer),
+    Column("process_start", String(40)),  # the holder's start time (/proc): pid reuse
+    Column("heartbeat_at", DateTime(timezone=True)),  # refreshed while the cycle runs
+    Column("run_id", Integer),  # the cycle_runs row of the holder, once started
 )
 
 # --- debtor portal and API access (PORTAL) ----------------------------------------
@@ -447,6 +459,10 @@ channel_status = Table(
     Column("last_error", Text),
     Column("flagged_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("failures", Integer, nullable=False, default=0,
+           server_default="0"),  # consecutive transient failures, reset by a success
+    Column("paused_until", DateTime(timezone=True)),  # an outage: nothing is tried before
+    Column("outage_since", DateTime(timezone=True)),  # the pause that alerted the admins
 )
 
 customer_addresses = Table(  # postal address for letters

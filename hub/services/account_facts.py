@@ -1,7 +1,10 @@
 """What the rules see of each account, loaded from the ledger in batches.
 
+Open invoices are net of open credit notes (hub.domain.owed.apply_credits), so a credited
+invoice counts for what is left and a balance credited to zero gets no reminder.
+
 A batch of customers costs a fixed handful of set-based queries (customers, open
-invoices, charges, promises, plans, disputes, steps taken, contacts, legal tasks), so
+invoices, credit notes, charges, promises, plans, disputes, steps taken, contacts, legal tasks), so
 100k customers with a million invoices take a few hundred queries, not one per account.
 """
 
@@ -10,7 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,12 +29,16 @@ from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.decisions import StepTaken
 from hub.domain.money import Money
+from hub.domain.owed import CreditTarget
+from hub.domain.owed import OpenCredit
+from hub.domain.owed import apply_credits
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
 from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import contacts
+from hub.ledger.tables import credit_notes
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import invoices
@@ -37,13 +46,16 @@ from hub.ledger.tables import payment_plans
 from hub.ledger.tables import payments
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
+from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
+from hub.services.owed import open_credits
 
 BATCH = 2000  # customers per round of queries
 OPEN_STATUSES = ("open", "partially_paid")
 _CUSTOMER_COLUMNS = (customers.c.id, customers.c.code, customers.c.kind, customers.c.country,
                      customers.c.language, customers.c.timezone, customers.c.currency,
                      customers.c.owner, customers.c.department, customers.c.segment,
+                     customers.c.account_manager,
                      customers.c.lifetime_value_minor, customers.c.credit_limit_minor,
                      customers.c.score, customers.c.excluded, customers.c.on_hold)
 
@@ -131,6 +143,7 @@ class _Batch:
                                 tasks.c.state != "cancelled"))
         steps_by = self._steps()
         channels_by = self._channels()
+        holds_by = self._holds()
         for row in self.rows:
             invoice_facts = invoices_by.get(row.id, ())
             currency = row.currency or _main_currency(invoice_facts) or "EUR"
@@ -138,6 +151,7 @@ class _Batch:
                 customer_code=row.code, kind=row.kind, country=row.country,
                 language=row.language, timezone=row.timezone, currency=currency,
                 owner=row.owner, department=row.department, segment=row.segment,
+                account_manager=row.account_manager,
                 lifetime_value=_money(row.lifetime_value_minor, currency),
                 credit_limit=_money(row.credit_limit_minor, currency), score=row.score,
                 excluded=bool(row.excluded), on_hold=bool(row.on_hold), legal=row.id in legal,
@@ -146,7 +160,18 @@ class _Batch:
                 plans=tuple(plans_by.get(row.id, ())), open_disputes=disputes_by.get(row.id, 0),
                 steps_taken=tuple(steps_by.get(row.id, ())),
                 channels=channels_by.get(row.id, frozenset({"letter"})),
-                enforcement=self.enforcement)
+                enforcement=self.enforcement, hold_since=holds_by.get(row.id))
+
+    def _holds(self) -> dict[int, date]:
+        """The day each active sales hold was placed (a release rule fires once per hold)."""
+        found: dict[int, date] = {}
+        for customer_id, placed_at in self.connection.execute(
+                sa.select(sales_holds.c.customer_id, sales_holds.c.placed_at)
+                .where(sales_holds.c.released_at.is_(None), self._of(sales_holds.c.customer_id))):
+            placed = placed_at if isinstance(placed_at, datetime) else \
+                datetime.fromisoformat(str(placed_at))
+            found[customer_id] = placed.date()
+        return found
 
     def _invoices(self) -> dict[int, list[InvoiceFacts]]:
         fees: dict[int, list[str]] = defaultdict(list)
@@ -183,6 +208,10 @@ class _Batch:
                 excluded=bool(excluded),
                 fees_charged=tuple(sorted(charged)) if charged else no_fees,
                 interest_charged_until=interest_until.get(invoice_id)))
+        for customer_id, credits in open_credits(self.connection,
+                                                 self._of(credit_notes.c.customer_id)).items():
+            if customer_id in found:
+                found[customer_id] = _net_of_credits(found[customer_id], credits)
         return found
 
     def _promises(self) -> dict[int, list[PromiseFacts]]:
@@ -269,6 +298,23 @@ class _Batch:
             if has_phone:
                 channels.update(("sms", "call"))
         return {customer: frozenset(channels) for customer, channels in found.items()}
+
+
+def _net_of_credits(invoice_facts: list[InvoiceFacts],
+                    credits: list[OpenCredit]) -> list[InvoiceFacts]:
+    """The invoices with what open credit notes cover taken off their open amount (a
+    fully credited invoice is left out): the balance the rules see is what is owed."""
+    covered = apply_credits([CreditTarget(i.number, i.open_amount, i.due_date,
+                                          chased=not i.disputed and not i.excluded)
+                             for i in invoice_facts], credits)
+    netted = []
+    for invoice in invoice_facts:
+        part = covered.get(invoice.number)
+        if part is None:
+            netted.append(invoice)
+        elif part.amount < invoice.open_amount.amount:
+            netted.append(replace(invoice, open_amount=invoice.open_amount - part))
+    return netted
 
 
 def _main_currency(invoice_facts: Sequence[InvoiceFacts]) -> str | None:

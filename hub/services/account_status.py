@@ -1,11 +1,12 @@
 """Account-wide decisions a person takes from the web: exclude an account from
-collection (or include it again) and hand it over to legal. Holds live in
+collection (or include it again), hand it over to legal, name the account manager. Holds live in
 hub.services.holds. Each writes an event with who, when and why."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
@@ -14,6 +15,7 @@ from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
 from hub.ledger.tables import customers
+from hub.ledger.tables import users
 from hub.services.tasks import create_task
 
 CUSTOMER_EXCLUDED = "customer.excluded"
@@ -61,3 +63,33 @@ def hand_over_to_legal(connection: Connection, *, customer_code: str, reason: st
               summary=f"handed over to legal: {reason}",
               data={"reason": reason, "source": source, "task_id": task_id})
     return task_id
+
+
+def set_account_manager(connection: Connection, *, customer_code: str, email: str | None,
+                        actor: str, source: str, now: datetime) -> bool:
+    """Name the salesperson who owns the relationship (None or blank: nobody). They must be
+    an active user of the hub: `notify: [everyone]` tells them at each stage. Returns False
+    when nothing changed."""
+    check_source(source)
+    email = (email or "").strip() or None
+    ref = account(connection, customer_code)
+    if email is not None:
+        row = connection.execute(sa.select(users.c.email, users.c.active).where(
+            sa.func.lower(users.c.email) == email.lower())).first()
+        if row is None:
+            raise UserError(f"account manager {email!r}: no user of the hub has that e-mail "
+                            "address (add them on the People page first)")
+        if not row.active:
+            raise UserError(f"account manager {email!r}: that user is deactivated")
+        email = str(row.email)
+    before = connection.execute(sa.select(customers.c.account_manager)
+                                .where(customers.c.id == ref.id)).scalar()
+    if before == email:
+        return False
+    connection.execute(customers.update().where(customers.c.id == ref.id)
+                       .values(account_manager=email, updated_at=now))
+    add_event(connection, customer_id=ref.id, actor=actor, now=now,
+              kind=kinds.CUSTOMER_UPDATED,
+              summary=f"account manager: {email or 'nobody'} (was {before or 'nobody'})",
+              data={"changes": {"account_manager": [before, email]}, "source": source})
+    return True

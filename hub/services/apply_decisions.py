@@ -41,6 +41,7 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import messages as outbox
 from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
+from hub.services.assignees import Assignment
 from hub.services.assignees import Directory
 from hub.services.holds import release_hold
 from hub.services.tasks import task_event
@@ -98,16 +99,23 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
 
 @dataclass(frozen=True, slots=True)
 class _Item:
-    """One action of one decision, with what it needs to be carried out."""
+    """One action of one decision, with what it needs to be carried out. `recorded` is what
+    the decision row keeps of the action: its parameters plus the person actually given the
+    work (`assignee`, and `assignment_note` when it is not whom the rule names)."""
 
     decision: Decision
     action: Action
     facts: AccountFacts
     customer_id: int
+    recorded: dict[str, Any]
 
     @property
     def params(self) -> dict[str, Any]:
         return self.action.params
+
+    @property
+    def teams(self) -> dict[str, list[str]]:
+        return dict(self.params.get("teams") or {})
 
 
 class _Writer:
@@ -136,27 +144,31 @@ class _Writer:
         facts = self.facts[decision.customer_code]
         customer_id = self.customer_ids[decision.customer_code]
         enforced = facts.enforcement
+        items = [_Item(decision, action, facts, customer_id, dict(action.params))
+                 for action in decision.actions]
+        if enforced:
+            self.counts["applied"] += 1
+            for item in items:
+                handler = getattr(self, f"_{item.action.kind.value}")
+                handler(item)
+        else:  # recorded for the timeline and explain, nothing is done
+            self.counts["enforcement_off"] += 1
+        recorded = [{"kind": str(item.action.kind), "params": item.recorded} for item in items]
         self.applied_rows.append({
             "decision_key": decision.key, "customer_id": customer_id, "rule": decision.rule,
             "source": decision.source, "ladder": decision.ladder, "step": decision.step,
             "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
             "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
             "first_contact": bool(decision.facts.get("first_contact")),
-            "actions": [{"kind": str(a.kind), "params": a.params} for a in decision.actions],
-            "applied_at": self.context.now, "cycle_run_id": self.context.run_id})
-        if not enforced:  # recorded for the timeline and explain, nothing is done
-            self.counts["enforcement_off"] += 1
-            return
-        self.counts["applied"] += 1
-        what = decision.step or decision.rule
-        self.event_rows.append(self._event(customer_id, kinds.DECISION_APPLIED,
-                                           f"{what}: {_describe(decision.actions)}",
-                                           # the facts stay in applied_decisions, once
-                                           {"decision_key": decision.key, "rule": decision.rule,
-                                            "source": decision.source}))
-        for action in decision.actions:
-            handler = getattr(self, f"_{action.kind.value}")
-            handler(_Item(decision, action, facts, customer_id))
+            "actions": recorded, "applied_at": self.context.now,
+            "cycle_run_id": self.context.run_id})
+        if enforced:
+            what = decision.step or decision.rule
+            self.event_rows.append(self._event(
+                customer_id, kinds.DECISION_APPLIED, f"{what}: {_describe(recorded)}",
+                # the facts stay in applied_decisions, once
+                {"decision_key": decision.key, "rule": decision.rule,
+                 "source": decision.source}))
 
     def flush(self) -> None:
         """Write what was collected: set at a time, one statement per table."""
@@ -244,7 +256,8 @@ class _Writer:
                 "data": data}
 
     def _context(self, decision: Decision, facts: AccountFacts) -> dict[str, Any]:
-        open_invoices = [i for i in facts.overdue_invoices if not i.excluded]
+        # what is chased: a disputed invoice is never in a notice (hub.domain.owed)
+        open_invoices = [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
         return {"customer_code": facts.customer_code, "step": decision.step,
                 "ladder": decision.ladder, "rule": decision.rule,
                 "as_of": self.context.as_of.isoformat(),
@@ -282,35 +295,51 @@ class _Writer:
 
     def _task(self, item: _Item) -> None:
         params = item.params
-        task_type = str(params.get("task_type") or "call")
-        assignee = self.directory.assignee(params.get("assign"), item.facts,
-                                           params.get("members"))
-        self._create_task(item, task_type, assignee, int(params.get("due_in_days") or 0))
+        self._create_task(item, str(params.get("task_type") or "call"), params.get("assign"),
+                          int(params.get("due_in_days") or 0),
+                          reason=_deadline(params) or params.get("reason"))
 
-    def _create_task(self, item: _Item, task_type: str, assignee: str | None,
-                     due_in_days: int) -> None:
-        """One open task of a type per account: a second one is not created."""
-        if (item.customer_id, task_type) in self.open_tasks:
+    def _create_task(self, item: _Item, task_type: str, rule: str | None,
+                     due_in_days: int, *, reason: str | None = None) -> Assignment | None:
+        """One open task of a type per account: a second one is not created (None). A task
+        about one invoice's legal deadline is one per invoice (its decision is once per
+        claim), due no later than the last day. The assignee is chosen here, once, and
+        recorded on the decision and the task."""
+        deadline = _day(item.params.get("expires_on"))
+        if deadline is None and (item.customer_id, task_type) in self.open_tasks:
             self.counts["tasks_already_open"] += 1
-            return
+            return None
+        assignment = self.directory.assign(rule, item.facts, item.teams)
+        item.recorded["assignee"] = assignment.assignee
+        if assignment.note:
+            item.recorded["assignment_note"] = assignment.note
+            self.counts["tasks_reassigned"] += 1
         decision = item.decision
         self.open_tasks.add((item.customer_id, task_type))
+        due = self.context.as_of + timedelta(days=due_in_days)
+        if deadline is not None:
+            due = max(self.context.as_of, min(due, deadline))
+        origin = f"{decision.step or decision.rule} ({decision.source})"
+        text = f"{reason}; {origin}" if reason else origin
         self.task_rows.append({
-            "customer_id": item.customer_id, "task_type": task_type, "assignee": assignee,
-            "due_date": self.context.as_of + timedelta(days=due_in_days), "state": "open",
+            "customer_id": item.customer_id, "task_type": task_type,
+            "assignee": assignment.assignee, "due_date": due, "state": "open",
             "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{decision.step or decision.rule} ({decision.source})",
+            "reason": f"{text}; {assignment.note}" if assignment.note else text,
             "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
             "source": "rules", "closed_at": None, "closed_by": None,
             "created_at": self.context.now, "updated_at": self.context.now})
         self.counts["tasks"] += 1
+        return assignment
 
     def _escalate(self, item: _Item) -> None:
-        people = self.directory.resolve(item.params.get("target"), item.facts,
-                                        item.params.get("members"))
+        target = item.params.get("target")
+        people = self.directory.resolve(target, item.facts, item.teams)
+        assignment = self._create_task(item, "escalation", target, 0)
+        if not people and assignment is not None and assignment.assignee:
+            people = [assignment.assignee]  # whoever took the work over is told
         self._staff(item, people, template=str(item.params.get("template") or "escalation"),
                     tag="escalate")
-        self._create_task(item, "escalation", people[0] if people else None, 0)
         self.counts["escalations"] += 1
         self.event_rows.append(self._event(
             item.customer_id, kinds.ESCALATED,
@@ -318,26 +347,39 @@ class _Writer:
             {"decision_key": item.decision.key, "to": people}))
 
     def _notify(self, item: _Item) -> None:
-        people: list[str] = []
+        """Each person once, whatever several `who` entries name them (everyone = owner,
+        account manager and department manager). They are told in their digest of the day
+        (hub.services.digests reads `told` from the decision): one message per person per
+        day, however many accounts start or move on."""
+        people: dict[str, str] = {}
         for who in item.params.get("who") or ("owner",):
-            people.extend(self.directory.resolve(who, item.facts, item.params.get("members")))
-        self._staff(item, list(dict.fromkeys(people)), tag="notify",
-                    template=str(item.params.get("template") or "collection-started"))
+            for email in self.directory.resolve(who, item.facts, item.teams):
+                people.setdefault(email.lower(), email)
+        item.recorded["told"] = list(people.values())
+        self.counts["people_told"] += len(people)
 
     def _hold_sales(self, item: _Item) -> None:
         reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
         self.holds.setdefault(item.customer_id, (reason, item.decision.key))
 
     def _release_hold(self, item: _Item) -> None:
+        """Lift a hold the rules placed; a hold a person placed is theirs to lift, so they
+        get a `release_hold` task saying why it could go."""
+        reason = str(item.params.get("reason") or item.decision.rule)
+        placed_by = self.connection.execute(sa.select(sales_holds.c.placed_by).where(
+            sales_holds.c.customer_id == item.customer_id,
+            sales_holds.c.released_at.is_(None))).scalar()
+        if placed_by is not None and placed_by != ACTOR:
+            self._create_task(item, "release_hold", item.facts.owner or placed_by, 0,
+                              reason=f"{reason}; the hold was placed by {placed_by}: "
+                                     f"release it or keep it")
+            return
         if release_hold(self.connection, customer_id=item.customer_id, actor=ACTOR,
-                        now=self.context.now,
-                        reason=str(item.params.get("reason") or item.decision.rule)):
+                        now=self.context.now, reason=reason):
             self.counts["holds_released"] += 1
 
     def _legal_handover(self, item: _Item) -> None:
-        rule = item.params.get("assign") or "legal"
-        assignee = self.directory.assignee(rule, item.facts, item.params.get("members"))
-        self._create_task(item, "legal_handover", assignee or item.facts.owner, 0)
+        self._create_task(item, "legal_handover", item.params.get("assign") or "legal", 0)
         self.counts["legal_handovers"] += 1
         self.event_rows.append(self._event(item.customer_id, kinds.LEGAL_HANDOVER,
                                            "handed over to legal: soft collection stops",
@@ -359,8 +401,8 @@ class _Writer:
             "number": number, "customer_id": item.customer_id, "kind": kind,
             "unique_key": f"{number}|{kind}" if once else f"{number}|{kind}|{until}",
             "currency": amount.currency, "amount_minor": amount.to_minor(),
-            "rate": _rate(params), "period_from": _day(params.get("from")
-                                                       or params.get("period_from")),
+            "rate": _rate(params), "basis": _basis(params),
+            "period_from": _day(params.get("from") or params.get("period_from")),
             "period_to": None if once else until, "decision_key": item.decision.key,
             "created_at": self.context.now,
             "event": self._event(item.customer_id, kinds.CHARGE_ADDED,
@@ -372,10 +414,22 @@ class _Writer:
         self.counts["resumed"] += 1
 
     def _warn(self, item: _Item) -> None:
-        reason = str(item.params.get("reason") or item.decision.rule)
-        task_type = "limitation_warning" if "limitation" in reason else "warning"
-        self._create_task(item, task_type, item.facts.owner, 0)
+        """A warning is a task for a person: the rule's own task when it has one (legal,
+        say), else one for the owner (or whoever the fallback names). A claim nearing
+        limitation is a `limitation_warning` naming the invoice and its last day."""
         self.counts["warnings"] += 1
+        if any(action.kind is ActionKind.TASK for action in item.decision.actions):
+            return
+        deadline = _deadline(item.params)
+        self._create_task(item, "limitation_warning" if deadline else "warning",
+                          "owner", 0,
+                          reason=deadline or str(item.params.get("reason") or ""))
+
+
+def _basis(params: dict[str, Any]) -> str | None:
+    """What the charge rests on: the statute's scheme, the contract or the rule file."""
+    basis = params.get("basis") or params.get("scheme")
+    return None if basis is None else str(basis)[:20]
 
 
 def notices_sent(connection: Connection, codes: Sequence[str]) -> Counter[str]:
@@ -401,17 +455,32 @@ def _rate(params: dict[str, Any]) -> str | None:
     return ("/".join(str(part) for part in rate) if isinstance(rate, list) else str(rate))[:20]
 
 
+def _deadline(params: Mapping[str, Any]) -> str | None:
+    """What a person must know of a claim nearing limitation: the invoice, its last day."""
+    if not params.get("expires_on") or not params.get("invoice"):
+        return None
+    return (f"invoice {params['invoice']}: last day {params['expires_on']} "
+            f"(the claim is time-barred after it)")
+
+
 def _day(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
 
 
-def _describe(actions: Sequence[Action]) -> str:
+def _describe(actions: Sequence[dict[str, Any]]) -> str:
+    """The applied actions in a few words: the task's assignee is the person chosen."""
     words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
                                         f"{'/'.join(p.get('channels') or ['email'])}",
-             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for {p.get('assign')}",
-             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}"}
-    parts = [words[a.kind](a.params) if a.kind in words else a.kind.value.replace("_", " ")
-             for a in actions]
+             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
+                                        f"{p.get('assignee') or p.get('assign')}",
+             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
+             ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
+                                          " in their digest"}
+    parts = []
+    for action in actions:
+        kind = ActionKind(action["kind"])
+        parts.append(words[kind](action["params"]) if kind in words
+                     else kind.value.replace("_", " "))
     return ", ".join(parts) or "nothing to do"

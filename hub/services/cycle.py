@@ -10,7 +10,6 @@ real run would create."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -25,6 +24,9 @@ from itertools import islice
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 
+from hub.domain.clock import moment_on
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
 from hub.ledger import cycle_runs as runs
@@ -35,6 +37,11 @@ from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
 from hub.services.cycle_candidates import changed_accounts
+from hub.services.cycle_candidates import schedule_evaluations
+from hub.services.lock_holders import Heartbeat
+from hub.services.lock_holders import ProcessIdentity
+from hub.services.lock_holders import gone_reason
+from hub.services.lock_holders import this_process
 from hub.services.plan_watch import escalate_reviews
 from hub.services.plan_watch import remind_instalments
 from hub.services.plans import review_plans
@@ -52,13 +59,17 @@ class CycleBusy(UserError):
     """Another cycle holds the lock."""
 
 
+class CycleLockLost(UserError):
+    """The lock was taken over or removed while this cycle ran: it stops."""
+
+
 @dataclass
 class CycleOptions:
     as_of: date
     dry_run: bool = False
     actor: str = "cli"
     wait_seconds: float = 0.0  # how long to wait for a running cycle; 0: refuse at once
-    lock_ttl: timedelta = timedelta(hours=2)  # a lock older than this was left by a crash
+    lock_ttl: timedelta = timedelta(minutes=10)  # a lock without a heartbeat this long is dead
     enforcement: bool = True
     batch_size: int = BATCH
     full: bool = False  # evaluate every account, not only those that can change today
@@ -111,27 +122,36 @@ class Cycle:
         self.thresholds = thresholds if thresholds is not None else _thresholds(policy)
         self.now = now
         self.hooks = {phase: list((hooks or {}).get(phase, ())) for phase in PHASES}
+        self._heartbeat: Heartbeat | None = None
 
     def run(self, options: CycleOptions) -> CycleReport:
+        identity = this_process()
         holder = (f"{options.actor} run {options.as_of} at {self.now():%Y-%m-%d %H:%M:%S} "
-                  f"#{uuid.uuid4().hex[:8]}")
-        self._lock(holder, options)
+                  f"#{identity.token[:8]}")
+        self._lock(holder, identity, options)
+        heartbeat = Heartbeat(lambda: runs.heartbeat(self.engine, token=identity.token,
+                                                     now=self.now(), ttl=options.lock_ttl),
+                              every=_beat_every(options.lock_ttl))
         try:
-            return self._locked(options)
+            with heartbeat:
+                return self._locked(options, identity, heartbeat)
         finally:
             runs.release_lock(self.engine, holder=holder)
 
-    def _lock(self, holder: str, options: CycleOptions) -> None:
+    def _lock(self, holder: str, identity: ProcessIdentity, options: CycleOptions) -> None:
         deadline = time.monotonic() + options.wait_seconds
         while (busy := runs.try_lock(self.engine, holder=holder, now=self.now(),
-                                     ttl=options.lock_ttl)) is not None:
+                                     ttl=options.lock_ttl, identity=identity,
+                                     gone=gone_reason)) is not None:
             if time.monotonic() >= deadline:
-                raise CycleBusy(f"another cycle is running ({busy.holder}, since "
-                                f"{busy.acquired_at:%Y-%m-%d %H:%M} UTC); try again when "
-                                f"it ends, or pass --wait")
+                raise CycleBusy(f"another cycle is running ({busy.describe()}); try again "
+                                f"when it ends, or pass --wait. If that cycle is known to "
+                                f"have stopped, `python app.py cycle unlock` removes its "
+                                f"lock")
             time.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
 
-    def _locked(self, options: CycleOptions) -> CycleReport:
+    def _locked(self, options: CycleOptions, identity: ProcessIdentity,
+                heartbeat: Heartbeat) -> CycleReport:
         with self.engine.begin() as connection:
             latest = runs.latest_run(connection)
             if latest is not None and options.as_of < latest.as_of:
@@ -140,12 +160,16 @@ class Cycle:
             run_id = runs.start_run(connection, as_of=options.as_of, dry_run=options.dry_run,
                                     actor=options.actor, now=self.now(),
                                     policy_version=self.policy.version)
+            runs.attach_run(connection, token=identity.token, run_id=run_id)
+        self._heartbeat = heartbeat
         report = CycleReport(run_id=run_id, as_of=options.as_of, dry_run=options.dry_run,
                              status="running")
         watermark = None
         try:
             self._hooks(PHASES_BEFORE, options, report)
+            self._beat(beat=True)
             watermark = self._decide(options, report, latest)
+            self._beat(beat=True)
             self._hooks(PHASES_AFTER, options, report)
             report.status = "errors" if report.errors else "done"
         except BaseException as exc:  # Ctrl-C too: the run is stored as failed
@@ -163,6 +187,7 @@ class Cycle:
     def _hooks(self, phases: Sequence[str], options: CycleOptions,
                report: CycleReport) -> None:
         for phase in phases:
+            self._beat(beat=True)
             started = time.perf_counter()
             if not self.hooks[phase]:
                 report.hooks.append(HookReport(name=phase, done=False,
@@ -193,7 +218,8 @@ class Cycle:
 
     def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
                    latest: object) -> int:
-        as_of, now = options.as_of, self.now()
+        as_of = options.as_of
+        now = moment_on(as_of, self.now())  # what the run writes carries its date
         grace = _grace_days(self.policy)
         started = time.perf_counter()
         promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
@@ -225,23 +251,47 @@ class Cycle:
             report.counts["accounts_evaluated"] += len(batch)
             started = time.perf_counter()
             try:
-                decisions = self.policy.evaluate(batch)
+                evaluation = self._evaluate(batch)
             except Exception as exc:  # one batch lost, not the cycle
                 report.errors.append(f"evaluating {len(batch)} accounts from "
                                      f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
                 evaluate += time.perf_counter() - started
                 continue
             evaluate += time.perf_counter() - started
-            report.counts["decisions"] += len(decisions)
+            report.counts["decisions"] += len(evaluation.decisions)
             started = time.perf_counter()
             context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
             report.counts.update(apply_decisions(
-                connection, decisions, {f.customer_code: f for f in batch}, context))
+                connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
+            schedule_evaluations(connection, evaluation.next_evaluation)
             self._commit(connection, options)
             apply += time.perf_counter() - started
+            self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
         report.timings.update({"load_facts": round(load, 3), "evaluate": round(evaluate, 3),
                                "apply": round(apply, 3)})
         return watermark
+
+    def _beat(self, *, beat: bool) -> None:
+        """Between phases and batches: refresh the heartbeat (`beat`), and stop when the
+        lock is no longer this cycle's."""
+        heartbeat = self._heartbeat
+        if heartbeat is None:
+            return
+        if (heartbeat.check() if beat else not heartbeat.lost):
+            return
+        raise CycleLockLost("the cycle lock was taken over or removed (`cycle unlock`) "
+                            "while this cycle ran; it stops here, and the next cycle "
+                            "completes its work")
+
+    def _evaluate(self, batch: Sequence[AccountFacts]) -> Evaluation:
+        """The policy's decisions and, when it says them, the accounts' next evaluation
+        days; a policy that does not leaves them unset (nothing stored is due)."""
+        scheduled = getattr(self.policy, "evaluate_with_schedule", None)
+        if callable(scheduled):
+            evaluation: Evaluation = scheduled(batch)
+            return evaluation
+        return Evaluation(self.policy.evaluate(batch),
+                          dict.fromkeys((f.customer_code for f in batch), None))
 
     def _commit(self, connection: Connection, options: CycleOptions) -> None:
         if not options.dry_run:  # a dry run keeps everything in one transaction
@@ -261,6 +311,12 @@ class Cycle:
         last_as_of: date = getattr(latest, "as_of")  # noqa: B009
         return changed_accounts(connection, since_event=watermark, last_as_of=last_as_of,
                                 as_of=options.as_of, thresholds=thresholds, grace_days=grace)
+
+
+def _beat_every(ttl: timedelta) -> float:
+    """Heartbeat often enough that a live cycle never looks stale: 4 beats per lifetime,
+    at most a minute apart."""
+    return max(0.05, min(60.0, ttl.total_seconds() / 4))
 
 
 def _hook_json(report: HookReport) -> dict[str, object]:

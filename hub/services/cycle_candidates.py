@@ -1,22 +1,29 @@
 """Which accounts can change today (the incremental part of the cycle).
 
-An account is evaluated when a person or an import did something to it since the last
-run (an event not written by the rules: a payment, an import, a promise, a note), when a
-decision was applied to it on an earlier day since the last run (the ladder may take its
-next step), when one of its open invoices reaches a rule threshold (days overdue) on a day
-since the last run, when a promise or plan instalment reaches its date plus grace, or
-when a debt whose first contact started past the first step reaches its next step. The
-first run, or a policy that does not say its thresholds, evaluates every account."""
+An account is evaluated when its stored next evaluation day has come (the policy says it
+when it evaluates the account: the next ladder step's day, spaced from a go-live first
+contact when the debt started past the first step, or the next business day of the
+customer's country when a step waits; imports and payments set it to their day), when a
+person or an import did something to it since the last run (an event not written by the
+rules: a payment, an import, a promise, a note), when a decision was applied to it on an
+earlier day since the last run (the ladder may take its next step), when one of its open
+invoices reaches a rule threshold (days overdue) on a day since the last run, when a
+promise or plan instalment reaches its date plus grace, or when a debt whose first contact
+started past the first step reaches its next step at the ladder's spacing. The first run,
+or a policy that does not say its thresholds, evaluates every account."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import date
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.ledger.lookups import rows_by_key
+from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
@@ -32,9 +39,10 @@ RULES = "rules"  # the actor of what the cycle itself writes
 
 def business_day_slack(first_day: date) -> int:
     """A step that falls on a weekend or a public holiday is taken on the next business
-    day: thresholds reached on the weekend just before `first_day`, and on one more day
-    (a holiday), are looked at again. Longer runs of holidays wait for the next full
-    evaluation (HUB_CYCLE_FULL_EVERY_DAYS) or for anything to happen to the account."""
+    day: thresholds reached on the Saturday-Sunday weekend just before `first_day`, and on
+    one more day (a holiday), are looked at again. A policy that schedules (the rule
+    file's) does better: an account whose step waits for its country's next business day
+    (Sunday in Israel) is stored as due that day, see `schedule_evaluations`."""
     days, day = 1, first_day - timedelta(days=1)
     while day.weekday() >= 5:  # Saturday, Sunday
         days, day = days + 1, day - timedelta(days=1)
@@ -64,6 +72,10 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
     """Codes of the accounts whose situation can change between `last_as_of` (exclusive)
     and `as_of` (inclusive), in code order."""
     ids: set[int] = set()
+    # the stored next evaluation day: the next ladder step, a step that waited for a
+    # business day, an import or a payment (see schedule_evaluations, mark_due)
+    ids.update(row[0] for row in connection.execute(
+        sa.select(customers.c.id).where(customers.c.next_evaluation_on <= as_of)))
     ids.update(row[0] for row in connection.execute(
         sa.select(events.c.customer_id).distinct()
         .where(events.c.id > since_event, events.c.customer_id.is_not(None),
@@ -106,3 +118,23 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
         codes.extend(row[0] for row in connection.execute(
             sa.select(customers.c.code).where(customers.c.id.in_(ordered[start:start + 5000]))))
     return sorted(codes)
+
+
+def schedule_evaluations(connection: Connection, schedule: Mapping[str, date | None]) -> None:
+    """Store each evaluated account's next evaluation day (None: nothing is due). Only the
+    days that changed are written: on most days an account's next step stays where it was."""
+    if not schedule:
+        return
+    stored = rows_by_key(connection, customers, "code", list(schedule),
+                         columns=["id", "next_evaluation_on"])
+    update_by_id(connection, customers, [
+        {"row_id": stored[code]["id"], "next_evaluation_on": day}
+        for code, day in sorted(schedule.items())
+        if code in stored and _day(stored[code]["next_evaluation_on"]) != day])
+
+
+def _day(value: object) -> date | None:
+    """A stored date (SQLite may hand back text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

@@ -21,11 +21,13 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
+from hub.domain.clock import moment_on
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import message_key
 from hub.domain.worklist import WorklistRow
 from hub.ledger.outbox import enqueue_many
+from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
@@ -35,6 +37,7 @@ from hub.services.dispatch import Dispatcher
 from hub.services.worklist import worklist
 
 STAFF_ROLES = ("collector", "manager")
+STARTED_SHOWN = 25  # accounts listed under "collection started or moved on"
 log = logging.getLogger(__name__)
 
 
@@ -67,24 +70,30 @@ def _totals(rows: list[WorklistRow]) -> tuple[str, str | None]:
 
 def digest_messages(connection: Connection, *, as_of: date,
                     settings: DigestSettings) -> list[OutboxMessage]:
-    """One digest per active collector or manager (and per owner named on an account):
-    their own accounts, or their department's for a manager."""
+    """One digest per active collector or manager (and per owner, assignee or account
+    manager named on an account, and per person a `notify:` told today): the accounts they
+    own, work on or manage the relationship of, or their department's for a manager, and
+    the accounts whose collection started or moved on today with them told."""
     rows = worklist(connection, as_of=as_of)
     people = {row.email: row for row in connection.execute(
         sa.select(users.c.email, users.c.role, users.c.department, users.c.name)
         .where(users.c.active.is_(True), users.c.role.in_(STAFF_ROLES)))}
-    owners = {row.owner for row in rows if row.owner}
+    owners = {email for row in rows for email in (row.owner, row.assignee,
+                                                  row.account_manager) if email}
+    told = stages_told(connection, as_of)
     result = []
-    for email in sorted(set(people) | owners):
+    for email in sorted(set(people) | owners | set(told)):
         person = people.get(email)
         if person is not None and person.role == "manager" and person.department:
             mine = [row for row in rows if row.department == person.department]
         else:
-            mine = [row for row in rows if row.owner == email]
-        if mine or settings.all_clear:  # nothing to do: no noise, unless asked for
+            mine = [row for row in rows
+                    if email in (row.owner, row.assignee, row.account_manager)]
+        started = told.get(email, [])
+        if mine or started or settings.all_clear:  # nothing to do: no noise, unless asked
             result.append(_digest(email, email, mine, settings.staff_channels, as_of,
                                   settings=settings, sheet_link=settings.sheet_links.get(email, ""),
-                                  worklist_link=f"{settings.hub_url}/worklist"))
+                                  worklist_link=f"{settings.hub_url}/worklist", started=started))
     for department, channel in sorted(settings.department_channels.items()):
         mine = [row for row in rows if row.department == department]
         if mine or settings.all_clear:  # the department's channel post
@@ -94,12 +103,35 @@ def digest_messages(connection: Connection, *, as_of: date,
     return result
 
 
+def stages_told(connection: Connection, as_of: date) -> dict[str, list[dict[str, str]]]:
+    """Person -> the accounts whose ladder started or reached a step on `as_of` with a
+    `notify:` that told them (each account and step once, in the order applied)."""
+    found: dict[str, dict[tuple[str, str], dict[str, str]]] = defaultdict(dict)
+    for row in connection.execute(
+            sa.select(applied_decisions.c.actions, applied_decisions.c.step,
+                      applied_decisions.c.rule, customers.c.code, customers.c.name)
+            .join(customers, customers.c.id == applied_decisions.c.customer_id)
+            .where(applied_decisions.c.applied_on == as_of,
+                   applied_decisions.c.paused_by.is_(None))
+            .order_by(applied_decisions.c.id)):
+        stage = str(row.step or row.rule)
+        for action in row.actions or ():
+            if action.get("kind") != "notify":
+                continue
+            for email in action.get("params", {}).get("told") or ():
+                found[str(email)].setdefault((row.code, stage), {
+                    "code": row.code, "name": row.name, "stage": stage})
+    return {email: list(accounts.values()) for email, accounts in found.items()}
+
+
 def _digest(who: str, recipient: str, rows: list[WorklistRow], channels: tuple[str, ...],
             as_of: date, *, settings: DigestSettings, sheet_link: str,
-            worklist_link: str) -> OutboxMessage:
+            worklist_link: str, started: list[dict[str, str]] | None = None) -> OutboxMessage:
     total, currency = _totals(rows)
+    started = started or []
     context = {"day": as_of.isoformat(), "count": len(rows), "total": total,
-               "currency": currency, "all_clear": not rows,
+               "currency": currency, "all_clear": not rows and not started,
+               "started": started[:STARTED_SHOWN], "started_count": len(started),
                "accounts": [_account(row) for row in rows[:settings.top_accounts]],
                "sheet_link": sheet_link, "worklist_link": worklist_link}
     return OutboxMessage(idempotency_key=message_key("digest", who, as_of.isoformat()),
@@ -177,7 +209,8 @@ class NotifyHook:
             if dry_run:
                 return HookReport(self.name, True, {"digests_and_escalations": len(staff)},
                                   message="dry run: nothing queued or sent")
-            counts["staff_queued"] = enqueue_many(connection, staff, now=self.clock.now())
+            counts["staff_queued"] = enqueue_many(connection, staff,
+                                                   now=moment_on(as_of, self.clock.now()))
         report = self.dispatcher().run()
         counts.update(report.counts)
         if self.close_letters is not None:

@@ -4,7 +4,14 @@ Each message moves queued -> claimed -> sending -> sent|queued (retry)|failed|sk
 each step its own short transaction. The claim is a conditional UPDATE, so two dispatchers
 never take one row. `sending` is written before the message leaves the hub: a row still in
 `sending` after its lease expired belonged to a dispatcher that died mid-send, and a debtor
-notice in that state is never sent again automatically (it becomes `uncertain`)."""
+notice in that state is never sent again automatically (it becomes `uncertain`).
+
+One run sends what was due when it started and takes each message at most once: a retry
+it schedules is due later, so an outage cannot make it spin on its own retries. A channel
+that fails for everyone (cannot be reached, or `pause_after` transient failures in a row
+with no success) is paused for `pause`: its messages wait, without using up their
+attempts, the admins get one alert (hub.services.channel_alerts), and the first message
+after the pause tries the channel again."""
 
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +34,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
+from hub.domain.contact_window import SATURDAY_SUNDAY
 from hub.domain.contact_window import next_contact_time
 from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import MESSAGE_FAILED
@@ -37,9 +46,11 @@ from hub.domain.outbox import TransportError
 from hub.domain.outbox import retry_delay
 from hub.ledger import outbox as ledger
 from hub.ledger.outbox import DebtorContact
+from hub.ledger.staff import audit
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
+from hub.services.channel_alerts import alert_admins
 from hub.services.dispatch_compose import Choice
 from hub.services.dispatch_compose import ComposeSettings
 from hub.services.dispatch_compose import choose_channel
@@ -48,10 +59,15 @@ from hub.services.dispatch_compose import load_contact
 
 log = logging.getLogger(__name__)
 HolidayTest = Callable[[str | None, date], bool]
+WeekendOf = Callable[[str | None], frozenset[int]]  # country -> its rest days (weekday())
 
 
 def no_holidays(_country: str | None, _day: date) -> bool:
     return False
+
+
+def saturday_sunday(_country: str | None) -> frozenset[int]:
+    return SATURDAY_SUNDAY
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,9 @@ class DispatchSettings:
     max_attempts: int = 8
     backoff_base_seconds: int = 60
     backoff_cap_seconds: int = 3600
+    pause_after: int = 5  # transient failures in a row, no success between: pause the channel
+    pause: timedelta = timedelta(minutes=15)  # how long a failing channel is left alone
+    alert_channels: tuple[str, ...] = ("slack", "teams", "email")  # for the outage alert
     compose: ComposeSettings = field(default_factory=ComposeSettings)
 
 
@@ -85,8 +104,11 @@ class Dispatcher:
     policy: PolicySettings = field(default_factory=PolicySettings)
     portal: PortalLinks | None = None
     is_holiday: HolidayTest = no_holidays
+    weekend_of: WeekendOf = saturday_sunday
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _paused: dict[str, tuple[datetime, str]] = field(default_factory=dict, init=False)
+    _alerts: list[int] = field(default_factory=list, init=False)
 
     def recover(self) -> tuple[int, int]:
         with self.engine.begin() as connection:
@@ -101,22 +123,28 @@ class Dispatcher:
         report = DispatchReport()
         requeued, uncertain = self.recover()
         report.counts.update({"requeued": requeued, "uncertain": uncertain})
+        started = self.clock.now()  # what was due then; retries made now are due later
+        self._alerts = []
         batches = 0
         while max_batches is None or batches < max_batches:
-            batch = self.run_batch()
+            batch = self.run_batch(due_by=started)
             report.merge(batch)
             batches += 1
             if batch.counts["claimed"] == 0:
                 break
         return report
 
-    def run_batch(self) -> DispatchReport:
+    def run_batch(self, *, due_by: datetime | None = None) -> DispatchReport:
         report = DispatchReport()
         token = f"{self.worker}:{uuid.uuid4().hex[:12]}"
+        now = self.clock.now()
+        alerts, self._alerts = tuple(self._alerts), []  # each taken at most once
         with self.engine.begin() as connection:
-            rows = ledger.claim_batch(connection, token=token, now=self.clock.now(),
-                                      lease=self.settings.lease, limit=self.settings.batch_size)
+            rows = ledger.claim_batch(connection, token=token, now=now, due_by=due_by,
+                                      lease=self.settings.lease, limit=self.settings.batch_size,
+                                      also=alerts)
             flagged = ledger.flagged_channels(connection)
+            self._paused = ledger.paused_channels(connection, now)
         report.counts["claimed"] = len(rows)
         for row in rows:
             outcome = self._one(row, token, flagged, report)
@@ -139,7 +167,8 @@ class Dispatcher:
                 opens = next_contact_time(
                     now, zone, self.policy.send_window,
                     business_days_only=self.policy.business_days_only,
-                    is_holiday=lambda day: self.is_holiday(contact.country, day))
+                    is_holiday=lambda day: self.is_holiday(contact.country, day),
+                    weekend=self.weekend_of(contact.country))
                 if opens > now:
                     ledger.finish(connection, message_id, token, now, MessageState.QUEUED,
                                   from_state=MessageState.CLAIMED, next_attempt_at=opens)
@@ -148,8 +177,10 @@ class Dispatcher:
                                     contact=contact, staff_address=row.recipient,
                                     transports=self.transports, flagged=flagged,
                                     policy=self.policy, now=now)
-            if choice.channel is None:
-                return self._no_channel(connection, row, token, choice, contact)
+            if choice.channel is None or choice.channel in self._paused:
+                return (self._no_channel(connection, row, token, choice, contact)
+                        if choice.channel is None else
+                        self._wait_for_channel(connection, message_id, token, choice.channel))
             today = now.astimezone(ZoneInfo(contact.timezone)).date() if contact else now.date()
             try:
                 delivery = compose(connection, row, choice=choice, contact=contact,
@@ -188,6 +219,12 @@ class Dispatcher:
             ledger.finish(connection, message_id, token, self.clock.now(), MessageState.SENT,
                           sent_at=self.clock.now(), external_id=external_id,
                           last_error=None)
+            outage = ledger.channel_worked(connection, channel, self.clock.now())
+            if outage is not None:
+                audit(connection, actor="dispatcher", action="channel.resumed",
+                      now=self.clock.now(), target=channel,
+                      detail={"outage_since": outage.isoformat()})
+                log.warning("channel %s works again (down since %s)", channel, outage)
             if contact is not None:
                 ledger.record_event(
                     connection, customer_id=contact.customer_id, kind=MESSAGE_SENT,
@@ -196,6 +233,17 @@ class Dispatcher:
                           "skipped": choice.skipped}, now=self.clock.now())
         report.by_channel[channel] += 1
         return "sent"
+
+    def _wait_for_channel(self, connection: Connection, message_id: int, token: str,
+                          channel: str) -> str:
+        """The channel is paused after an outage: the message waits for the pause to end,
+        and keeps its attempts (the channel failed, not the message)."""
+        until, error = self._paused[channel]
+        ledger.finish(connection, message_id, token, self.clock.now(), MessageState.QUEUED,
+                      from_state=MessageState.CLAIMED, next_attempt_at=until,
+                      last_error=f"channel {channel} is paused until "
+                                 f"{until:%Y-%m-%d %H:%M} UTC: {error}")
+        return "paused"
 
     def _no_channel(self, connection: Connection, row: Any, token: str, choice: Choice,
                     contact: DebtorContact | None) -> str:
@@ -224,6 +272,27 @@ class Dispatcher:
                                       "skipped": choice.skipped}, now=now)
         return "skipped"
 
+    def _count_failure(self, connection: Connection, channel: str, error: TransportError,
+                       detail: str, now: datetime) -> None:
+        """A transient failure counts against the channel; the one that pauses it starts
+        the outage and alerts the admins once."""
+        until, started = ledger.channel_failed(
+            connection, channel, detail, now, unreachable=error.unreachable,
+            pause_after=self.settings.pause_after, pause=self.settings.pause)
+        if until is None:
+            return
+        self._paused[channel] = (until, detail)
+        if not started:
+            return
+        self._alerts += alert_admins(connection, channel=channel, error=detail, since=now,
+                                     until=until, staff_channels=self.settings.alert_channels,
+                                     hub_url=self.settings.compose.hub_url, now=now)
+        audit(connection, actor="dispatcher", action="channel.paused", now=now,
+              target=channel, detail={"error": detail, "until": until.isoformat(),
+                                      "admins_alerted": len(self._alerts)})
+        log.warning("channel %s fails for everyone (%s); paused until %s, admins alerted",
+                    channel, detail, until)
+
     def _failed(self, row: Any, token: str, channel: str, error: TransportError,
                 report: DispatchReport) -> str:
         """Transient: try again later with backoff. Permanent: the message fails; a
@@ -238,9 +307,12 @@ class Dispatcher:
                                     retry_after=error.retry_after)
                 ledger.finish(connection, row.id, token, now, MessageState.QUEUED,
                               next_attempt_at=now + delay, last_error=detail)
+                self._count_failure(connection, channel, error, detail, now)
                 return "retried"
             ledger.finish(connection, row.id, token, now, MessageState.FAILED,
                           last_error=detail)
+            if not error.permanent:  # out of attempts: still a failure of the channel
+                self._count_failure(connection, channel, error, detail, now)
             if error.configuration:
                 ledger.flag_channel(connection, channel, error.message, now)
             contact = load_contact(connection, row)

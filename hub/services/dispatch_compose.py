@@ -29,6 +29,7 @@ from hub.ledger.outbox import sent_since
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
+from hub.services.owed import owed_by
 from hub.services.portal_view import document_path
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
@@ -162,29 +163,56 @@ def invoice_copies(connection: Connection, contact: DebtorContact, numbers: set[
     return tuple(found)
 
 
+def _total(amounts: tuple[Money, ...]) -> Any:
+    """One Money, or several currencies joined with " + " (never added together)."""
+    if len(amounts) == 1:
+        return amounts[0]
+    return " + ".join(str(amount) for amount in amounts) or "0"
+
+
 def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
                    *, portal: PortalLinks | None, today: date
                    ) -> tuple[dict[str, Any], list[tuple[str, date, Money]]]:
-    items = [(row.number, row.due_date, Money.from_minor(row.open_minor, row.currency))
-             for row in open_items(connection, contact.customer_id)]
-    overdue = [item for item in items if item[1] < today] or items
-    totals: dict[str, Money] = {}
-    for _number, _due, amount in overdue:
-        totals[amount.currency] = totals[amount.currency] + amount \
-            if amount.currency in totals else amount
-    total: Any = next(iter(totals.values())) if len(totals) == 1 else \
-        " + ".join(str(amount) for amount in totals.values()) or "0"
+    """What a message says is owed (hub.services.owed): the overdue invoices net of credit
+    notes, the fees and interest on them with period and basis, the total of both, and the
+    disputed invoices apart (not in the total)."""
+    owed = owed_by(connection, contact.customer_id, today)
+    overdue = [(item.number, item.due_date, item.open) for item in owed.items]
     values: dict[str, Any] = {
         "customer_name": contact.name, "customer_code": contact.code,
         "contact_name": contact.contact_name or contact.name,
-        "items": [{"invoice": n, "due_date": d, "open": a} for n, d, a in overdue],
-        "count": len(overdue), "total": total,
-        "oldest_due": min((d for _n, d, _a in overdue), default=None),
-        "days_overdue": max(((today - d).days for _n, d, _a in overdue), default=0),
+        "items": [{"invoice": item.number, "due_date": item.due_date, "open": item.open,
+                   "credited": item.credited if item.credited.amount > 0 else None}
+                  for item in owed.items],
+        "count": len(owed.items), "total": _total(owed.totals),
+        "invoices_total": _total(owed.invoice_totals),
+        "charges": [{"invoice": charge.invoice, "kind": charge.kind, "amount": charge.amount,
+                     "basis": charge.basis or "", "rate": charge.rate or "",
+                     "period_from": charge.period_from, "period_to": charge.period_to}
+                    for charge in owed.charges],
+        "charges_total": _total(owed.charge_totals),
+        "disputed": [{"invoice": item.number, "due_date": item.due_date, "open": item.open}
+                     for item in owed.disputed],
+        "disputed_total": _total(owed.disputed_totals),
+        "oldest_due": min((item.due_date for item in owed.items), default=None),
+        "days_overdue": max(((today - item.due_date).days for item in owed.items), default=0),
         "portal_link": portal.portal_url(contact.code) if portal else "",
     }
     values.update(_typed(context))
     return values, overdue
+
+
+def statement_charges(values: Mapping[str, Any], renderer: MessageRenderer,
+                      language: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The charges as a letter's statement prints them: kind, invoice, period, amount."""
+    rows = []
+    for charge in values.get("charges", ()):
+        start, end = charge["period_from"], charge["period_to"]
+        period = "" if start is None or end is None else \
+            f"{renderer.format_date(start, language)} – {renderer.format_date(end, language)}"
+        rows.append((str(charge["kind"]), str(charge["invoice"]), period,
+                     renderer.format_money(charge["amount"], language)))
+    return tuple(rows)
 
 
 def _staff_context(connection: Connection, raw: Mapping[str, Any], *,
@@ -223,6 +251,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     base: dict[str, Any] = {"sender": settings.sender_name, "hub_url": settings.hub_url,
                             "portal_link": "", "hub_link": settings.hub_url}
     statement: tuple[tuple[str, str, str], ...] = ()
+    charges: tuple[tuple[str, str, str, str], ...] = ()
     statement_total = ""
     buttons: list[Button] = []
     attachments: tuple[Attachment, ...] = ()
@@ -234,6 +263,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
             statement = tuple((n, renderer.format_date(d, language),
                                renderer.format_money(a, language)) for n, d, a in overdue)
+            charges = statement_charges(values, renderer, language)
         if channel in ("email", "graph_mail") and row.template in STATEMENT_TEMPLATES:
             attachments = invoice_copies(connection, contact, {n for n, _d, _a in overdue},
                                          settings.documents_dir)
@@ -258,7 +288,8 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                     name=contact.contact_name if contact else None, language=language,
                     attachments=attachments, buttons=tuple(buttons),
                     postal=contact.postal if contact else None,
-                    batch=row.batch, statement=statement, statement_total=statement_total)
+                    batch=row.batch, statement=statement, statement_total=statement_total,
+                    statement_charges=charges)
 
 
 def _letter_variant(renderer: MessageRenderer, template: str, language: str,

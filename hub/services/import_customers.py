@@ -3,6 +3,10 @@
 The file is the master for the fields it has columns for: a changed row overwrites
 them (a blank cell clears an optional field). Fields the file has no column for,
 and what only the hub knows (hold, score, other contacts), are left alone.
+
+An owner must be a person the hub knows (a user, by e-mail, in any case): the owner
+decides who sees and works the account, and lands in reports and worklists, so a typo
+or a hostile value is rejected with its row instead of creating an account nobody owns.
 """
 
 from __future__ import annotations
@@ -33,14 +37,16 @@ from hub.ledger.outbox import addresses_of
 from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
+from hub.ledger.tables import users
 from hub.services.import_context import Counts
 from hub.services.import_context import RunContext
 from hub.services.import_context import to_minor
 
-COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner", "department",
-           "segment", "currency", "credit_limit_minor", "lifetime_value_minor", "excluded",
+COLUMNS = ("code", "name", "kind", "country", "timezone", "language", "owner",
+           "account_manager", "department", "segment", "currency", "credit_limit_minor",
+           "lifetime_value_minor", "excluded",
            "on_hold", "source_hash")
-_NULLABLE = ("country", "owner", "department", "segment", "currency")
+_NULLABLE = ("country", "owner", "account_manager", "department", "segment", "currency")
 _CONTACT = ("contact_name", "contact_email", "contact_phone")
 
 
@@ -60,6 +66,8 @@ class CustomerImport:
             code: (row_id, digest) for code, row_id, digest in connection.execute(
                 select(customers.c.code, customers.c.id, customers.c.source_hash))}
         self._seen: dict[str, int] = {}
+        self._people = {email.lower() for email in connection.execute(
+            select(users.c.email)).scalars()}
         stamps = {"created_at": context.now, "updated_at": context.now}
         self._insert = BulkInsert(connection, customers, COLUMNS, stamps)
         self._insert_contact = BulkInsert(connection, contacts, (
@@ -77,6 +85,11 @@ class CustomerImport:
                                            f"in the file (first on line {first})", record.cells))
                 continue
             self._seen[record.code] = record.line
+            if record.owner and record.owner.lower() not in self._people:
+                rejects.append(RejectedRow(record.line, f"owner {record.owner} is not a user "
+                                           "of the hub (add them with `users add` or on the "
+                                           "People page first)", record.cells))
+                continue
             digest = record.digest()
             known = self._known.get(record.code)
             if known is None:
@@ -97,7 +110,8 @@ class CustomerImport:
             timezone, language = country_defaults(record.country)
             rows.append((record.code, record.name, (record.kind or CustomerKind.BUSINESS).value,
                          record.country, record.timezone or timezone,
-                         record.language or language, record.owner, record.department,
+                         record.language or language, record.owner, record.account_manager,
+                         record.department,
                          record.segment, record.currency, _minor(record, "credit_limit"),
                          _minor(record, "lifetime_value"), bool(record.excluded), False, digest))
         self._insert(rows)

@@ -29,6 +29,7 @@ from hub.domain.records import ImportRecord
 from hub.domain.records import InvoiceColumns
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import RejectedRow
+from hub.ledger.accounts import mark_due
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import DeferredIndexes
 from hub.ledger.import_runs import append_events
@@ -255,6 +256,9 @@ class InvoiceImport:
                 customer_code=code, summary=", ".join(parts) + note,
                 data={"import_run": context.run_id, "source": source, **tally}))
         append_events(self._connection, summaries, self.customers.ids)
+        mark_due(self._connection, [self.customers.ids[code] for code in
+                                    dict.fromkeys([*created, *others])
+                                    if code in self.customers.ids], context.today)
         self.counts.created += self._credits.created
         self.counts.updated += self._credits.updated
         self.counts.unchanged += self._credits.unchanged

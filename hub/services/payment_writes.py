@@ -17,6 +17,7 @@ from hub.domain.matching import OpenInvoice
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
 from hub.ledger import payments as repo
+from hub.ledger.accounts import mark_due
 
 
 def payment_status(matched: bool, remainder: Money) -> PaymentStatus:
@@ -133,4 +134,6 @@ class Writer:
 
     def flush(self) -> None:
         repo.add_events(self.connection, self.events)
+        mark_due(self.connection, [event.get("customer_id") for event in self.events],
+                 self.today)
         self.events = []

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.bank import IncomingPayment
+from hub.domain.bank import PaymentReversal
 from hub.domain.clock import Clock
 from hub.domain.errors import UserError
 from hub.domain.matching import Match
@@ -31,10 +32,14 @@ from hub.services.payment_queue import QueueItem
 from hub.services.payment_queue import list_payments
 from hub.services.payment_queue import match_manually
 from hub.services.payment_queue import unmatched
+from hub.services.payment_reversal import Unallocation
+from hub.services.payment_reversal import apply_reversals
+from hub.services.payment_reversal import unmatch
 from hub.services.payment_writes import Writer
 
-__all__ = ["ManualMatch", "PaymentView", "PaymentsResult", "QueueItem", "import_statement",
-           "list_payments", "match_manually", "record_incoming", "unmatched"]
+__all__ = ["ManualMatch", "PaymentView", "PaymentsResult", "QueueItem", "Unallocation",
+           "import_statement", "list_payments", "match_manually", "record_incoming", "unmatch",
+           "unmatched"]
 
 
 @dataclass(slots=True)
@@ -46,6 +51,7 @@ class PaymentsResult:
     matched_by_reference: int = 0
     matched_by_amount: int = 0
     credits: int = 0  # over-payments kept as credit on the customer's account
+    reversed: int = 0  # earlier payments the statement's reversal entries took back
     warnings: list[str] = field(default_factory=list)
 
 
@@ -115,9 +121,11 @@ def _count(result: PaymentsResult, decision: Match) -> None:
 
 
 def import_statement(engine: Engine, payments: Sequence[IncomingPayment], *, source: str,
-                     actor: str, clock: Clock, sha256: str = "", rejected: int = 0
-                     ) -> PaymentsResult:
-    """Record one statement file's credits in one transaction, with an import-run row.
+                     actor: str, clock: Clock, sha256: str = "", rejected: int = 0,
+                     reversals: Sequence[PaymentReversal] = ()) -> PaymentsResult:
+    """Record one statement file's credits in one transaction, with an import-run row,
+    then its reversal entries: each takes back the payment it reverses (its invoices
+    reopen; hub.services.payment_reversal).
 
     `sha256` is the file's digest and `rejected` the lines the reader could not take;
     both are kept on the import run.
@@ -126,6 +134,10 @@ def import_statement(engine: Engine, payments: Sequence[IncomingPayment], *, sou
     with engine.begin() as connection:
         result = record_incoming(connection, payments, source=source, actor=actor,
                                  today=clock.today(), now=started)
+        taken_back = apply_reversals(connection, reversals, actor=actor, now=started)
+        result.reversed = len(taken_back.reversed)
+        result.unchanged += taken_back.unchanged
+        result.warnings.extend(taken_back.warnings)
         connection.execute(import_runs.insert().values(
             kind="statement", source=source[:500], sha256=sha256, started_at=started,
             finished_at=clock.now(), created=result.created, unchanged=result.unchanged,

@@ -1,10 +1,12 @@
-"""What the debtor sees on their portal page: their open invoices and the state of what
-they asked for (promise, plan, disputes). Every query is limited to one customer id, the
+"""What the debtor sees on their portal page: their open invoices (net of credit notes),
+the fees and interest on them, what is owed with disputed invoices apart, and the state of
+what they asked for (promise, plan, disputes). Every query is limited to one customer id, the
 one the portal link opens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from sqlalchemy import Connection
 
 from hub.domain.errors import NotFound
 from hub.domain.money import Money
+from hub.domain.owed import Charge
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import dispute_invoices
@@ -21,6 +24,7 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
+from hub.services.owed import owed_by
 
 OPEN_STATUSES = ("open", "partially_paid")
 
@@ -36,6 +40,7 @@ class PortalInvoice:
     days_overdue: int
     disputed: bool
     document_ref: str | None
+    credited: Money | None = None  # what open credit notes cover (open_amount is net of it)
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,9 @@ class PortalOverview:
     name: str
     language: str
     invoices: list[PortalInvoice]
-    balances: list[Money]  # open amount per currency
+    balances: list[Money]  # owed per currency: invoices not disputed, plus fees and interest
+    charges: list[Charge]  # fees and interest on the invoices counted in the balances
+    disputed_balances: list[Money]  # disputed invoices, shown apart and not in the balances
     promise: PortalPromise | None
     plans: list[PortalPlan]  # active and in review, newest first
     disputed_invoices: list[str]
@@ -83,18 +90,33 @@ def portal_overview(connection: Connection, customer_id: int, today: date) -> Po
         sa.select(contacts.c.language).where(contacts.c.customer_id == customer_id,
                                              contacts.c.language.is_not(None))
         .order_by(contacts.c.is_primary.desc(), contacts.c.id).limit(1)).scalar()
-    found = _open_invoices(connection, customer_id, today)
-    totals: dict[str, Money] = {}
-    for item in found:
-        currency = item.open_amount.currency
-        totals[currency] = totals.get(currency, Money.zero(currency)) + item.open_amount
+    owed = owed_by(connection, customer_id, today, overdue_only=False)
+    net = {item.number: item for item in (*owed.items, *owed.disputed)}
+    found = [replace(invoice, open_amount=net[invoice.number].open,
+                     credited=net[invoice.number].credited
+                     if net[invoice.number].credited.amount > 0 else None)
+             if invoice.number in net else invoice
+             for invoice in _open_invoices(connection, customer_id, today)]
+    found = [invoice for invoice in found if invoice.open_amount.amount > 0]
+    disputed_numbers = {item.number for item in owed.disputed}
     return PortalOverview(
         customer_id=customer_id, code=row.code, name=row.name,
         language=contact_language or row.language, invoices=found,
-        balances=[totals[c] for c in sorted(totals)],
+        balances=_sum([*(i.open_amount for i in found if i.number not in disputed_numbers),
+                       *(charge.amount for charge in owed.charges)]),
+        charges=list(owed.charges),
+        disputed_balances=list(owed.disputed_totals),
         promise=_open_promise(connection, customer_id),
         plans=_current_plans(connection, customer_id),
         disputed_invoices=_disputed(connection, customer_id))
+
+
+def _sum(amounts: list[Money]) -> list[Money]:
+    totals: dict[str, Money] = {}
+    for amount in amounts:
+        totals[amount.currency] = totals.get(amount.currency, Money.zero(amount.currency)) \
+            + amount
+    return [totals[currency] for currency in sorted(totals)]
 
 
 def _open_invoices(connection: Connection, customer_id: int, today: date) -> list[PortalInvoice]:

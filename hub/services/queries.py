@@ -205,7 +205,8 @@ def _customer(row: Any) -> Customer:
         department=row.department, segment=row.segment, currency=row.currency,
         credit_limit=_money(row.credit_limit_minor, row.currency),
         lifetime_value=_money(row.lifetime_value_minor, row.currency),
-        excluded=row.excluded, on_hold=row.on_hold, score=row.score, id=row.id)
+        excluded=row.excluded, on_hold=row.on_hold, score=row.score, id=row.id,
+        account_manager=row.account_manager)
 
 
 def _invoice(row: Any) -> InvoiceView:

@@ -78,7 +78,12 @@ class RuleFiles:
             self._compiled[key] = self.compiler.compile(text, file_name)
         return self._compiled[key]
 
-    def validate(self, text: str, file_name: str = "rules.yaml") -> list[RuleProblem]:
+    def validate(self, text: str, file_name: str = "rules.yaml", *,
+                 limited: bool = False) -> list[RuleProblem]:
+        """Every problem in `text`. `limited`: checked in a child process with a time and
+        memory limit (text pasted in the web), so no file can stall the caller."""
+        if limited:
+            return self.compiler.check_limited(text, file_name)
         return self.compiler.check(text, file_name)
 
     # --- versions ------------------------------------------------------------------------
@@ -114,6 +119,15 @@ class RuleFiles:
         log.info("rule file %s activated as version %d by %s", file_name, stored.version, actor)
         return stored
 
+    def refuse(self, text: str, actor: str, problems: list[RuleProblem], *,
+               file_name: str = "rules.yaml", source: str = "web") -> None:
+        """Store `text` as refused, with its errors, without compiling it (they were found
+        by a limited check)."""
+        errors = [f"  {p}" for p in problems if p.severity == "error"]
+        self._refuse(text, file_name, source, actor,
+                     f"the rule file cannot go live ({len(errors)} "
+                     f"problem{'s' if len(errors) != 1 else ''}):\n" + "\n".join(errors))
+
     def _refuse(self, text: str, file_name: str, source: str, actor: str, why: str) -> None:
         with self.engine.begin() as connection:
             rule_versions.store(connection, file_name=file_name, sha256=sha256(text), text=text,
@@ -145,9 +159,9 @@ class RuleFiles:
         status) and the previous version stays in force. With no previous version at all,
         the RuleFileError is raised: there is nothing safe to run."""
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            return self._keep(RuleFileError(f"{path}: cannot read the rule file: {exc}"), [])
+            text = self.compiler.read(path)  # a file past the size limit is not read at all
+        except RuleFileError as exc:
+            return self._keep(exc, list(getattr(exc, "problems", [])))
         file_name = path.name
         with self.engine.connect() as connection:
             seen = rule_versions.latest_from_file(connection, file_name)

@@ -233,7 +233,8 @@ class SheetSync:
         by_owner: dict[str, list[WorklistRow]] = {owner: [] for owner in
                                                   owners(connection, department)}
         for row in rows:
-            by_owner.setdefault(row.owner or UNASSIGNED, []).append(row)
+            # an account without an owner is on the tab of whoever its task was given to
+            by_owner.setdefault(row.owner or row.assignee or UNASSIGNED, []).append(row)
         checked = now.astimezone(ZoneInfo(self.zone_name)).strftime("%Y-%m-%d %H:%M")
         taken: set[str] = set()
         tabs: list[TabPlan] = []

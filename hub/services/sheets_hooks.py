@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from hub.domain.clock import Clock
+from hub.domain.clock import moment_on
 from hub.ports import HookReport
 from hub.services.sheets import SheetSync
 from hub.services.sheets import SyncReport
@@ -36,7 +37,8 @@ class SheetReadBackHook:
     name: str = "sheets read-back"
 
     def run(self, as_of: date, *, dry_run: bool) -> HookReport:
-        report = self.sync.run(as_of=as_of, now=self.clock.now(), write=False, dry_run=dry_run)
+        report = self.sync.run(as_of=as_of, now=moment_on(as_of, self.clock.now()),
+                               write=False, dry_run=dry_run)
         return hook_report(self.name, report)
 
 
@@ -49,7 +51,7 @@ class SheetWriteOutHook:
     def run(self, as_of: date, *, dry_run: bool) -> HookReport:
         if dry_run:  # a dry run keeps nothing, so the sheets are not touched either
             return HookReport(name=self.name, done=False, message="dry run: sheets untouched")
-        report = self.sync.run(as_of=as_of, now=self.clock.now(), write=True)
+        report = self.sync.run(as_of=as_of, now=moment_on(as_of, self.clock.now()), write=True)
         return hook_report(self.name, report)
 
 

@@ -36,11 +36,13 @@ def book_name(department: str | None) -> str:
 
 
 def owners(connection: Connection, department: str | None) -> list[str]:
-    """Everyone who owns accounts in the department: each keeps a tab, even an empty one."""
+    """Everyone who owns accounts in the department: each keeps a tab, even an empty one.
+    Accounts without an owner are on the tab of whoever their task was given to; an
+    "unassigned" tab appears only for work nobody could be given."""
     where = customers.c.department == department if department is not None \
         else customers.c.department.is_(None)
     rows = connection.execute(sa.select(customers.c.owner).distinct().where(where))
-    return sorted({row.owner or UNASSIGNED for row in rows})
+    return sorted({row.owner for row in rows if row.owner})
 
 
 def department_worklist(connection: Connection, *, as_of: date,

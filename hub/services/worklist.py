@@ -3,7 +3,10 @@ not snoozed), in priority order. An empty list means nothing is left to do."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -31,10 +34,33 @@ ACTIONS = {  # task type -> what the person should do, in words
     "copy_request": "Send the customer a copy of the invoice",
     "limitation_warning": "Act before the claim expires",
 }
+LIMITATION = "limitation_warning"
 
 
-def suggested_action(task_type: str) -> str:
-    return ACTIONS.get(task_type, task_type.replace("_", " ").capitalize())
+def suggested_action(task_type: str, deadlines: Sequence[tuple[str, date]] = ()) -> str:
+    """What to do, in words; a legal deadline names each invoice and its last day, even
+    when another task comes first."""
+    if not deadlines:
+        return ACTIONS.get(task_type, task_type.replace("_", " ").capitalize())
+    claims = "; ".join(f"invoice {number}, last day {day}" for number, day in deadlines)
+    action = f"Act before the claim expires: {claims}"
+    if task_type == LIMITATION:
+        return action
+    return f"{ACTIONS.get(task_type, task_type.replace('_', ' ').capitalize())}. {action}"
+
+
+def deadlines(connection: Connection, decision_keys: Sequence[str]
+              ) -> dict[str, tuple[str, date]]:
+    """The invoice and last day behind each limitation task, from its decision's facts."""
+    found: dict[str, tuple[str, date]] = {}
+    for key, stored in connection.execute(
+            sa.select(applied_decisions.c.decision_key, applied_decisions.c.facts)
+            .where(applied_decisions.c.decision_key.in_(sorted(set(decision_keys))))):
+        facts = json.loads(stored) if isinstance(stored, str) else stored
+        if isinstance(facts, dict) and facts.get("invoice") and facts.get("expires_on"):
+            last_day = date.fromisoformat(str(facts["expires_on"]))
+            found[key] = (str(facts["invoice"]), last_day)
+    return found
 
 
 def priority(days_overdue: int, overdue_minor: int, score: int | None) -> int:
@@ -52,7 +78,10 @@ def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
     if not task_rows:
         return []
     ids = list(task_rows)
-    rows = [_row(customer, task_rows[customer.id], as_of, extra)
+    claims = deadlines(connection, [row.decision_key for rows in task_rows.values()
+                                    for row in rows
+                                    if row.task_type == LIMITATION and row.decision_key])
+    rows = [_row(customer, task_rows[customer.id], as_of, extra, claims)
             for customer, extra in _details(connection, ids, as_of)]
     rows.sort(key=lambda row: (-row.priority, row.customer_code))
     return rows
@@ -68,7 +97,7 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
                        sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
     columns = (tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
-               tasks.c.snoozed_until)
+               tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
     joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
     if department is not None:
         joined = joined.where(customers.c.department == department)
@@ -129,8 +158,8 @@ def _contact(row: Any) -> str | None:
     return f"{row.name} <{reach}>" if reach else row.name
 
 
-def _row(customer: Any, open_tasks: list[Any], as_of: date,
-         extra: dict[str, Any]) -> WorklistRow:
+def _row(customer: Any, open_tasks: list[Any], as_of: date, extra: dict[str, Any],
+         claims: Mapping[str, tuple[str, date]]) -> WorklistRow:
     totals = extra.get("totals")
     currency = totals.currency if totals is not None else (customer.currency or "EUR")
     open_minor = int(totals.open_minor) if totals is not None else 0
@@ -139,6 +168,8 @@ def _row(customer: Any, open_tasks: list[Any], as_of: date,
     if isinstance(oldest, str):  # SQLite returns MIN() of a date column as text
         oldest = date.fromisoformat(oldest)
     days = max(0, (as_of - oldest).days) if oldest is not None else 0
+    owed = tuple(sorted({claims[task.decision_key] for task in open_tasks
+                         if task.decision_key in claims}, key=lambda claim: claim[::-1]))
     last_contact = extra.get("last_contact")
     if isinstance(last_contact, str):
         last_contact = date.fromisoformat(last_contact[:10])
@@ -150,7 +181,9 @@ def _row(customer: Any, open_tasks: list[Any], as_of: date,
         balance=Money.from_minor(open_minor, currency),
         overdue=Money.from_minor(overdue_minor, currency), oldest_due_date=oldest,
         days_overdue=days, current_step=extra.get("step"),
-        suggested_action=suggested_action(open_tasks[0].task_type),
+        suggested_action=suggested_action(open_tasks[0].task_type, owed),
+        deadlines=owed,
         open_task_ids=tuple(task.id for task in open_tasks), last_contact=last_contact,
         score=customer.score,
-        priority=priority(days, overdue_minor, customer.score))
+        priority=priority(days, overdue_minor, customer.score),
+        assignee=open_tasks[0].assignee, account_manager=customer.account_manager)

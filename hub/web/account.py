@@ -8,7 +8,9 @@ from flask import render_template
 from flask import request
 
 from hub.domain.errors import NotFound
+from hub.domain.model import Role
 from hub.services import queries
+from hub.services.payments import list_payments
 from hub.services.queries import CustomerDetail
 from hub.services.timeline import messages_for
 from hub.services.timeline import timeline
@@ -56,8 +58,10 @@ def account_page(code: str) -> str:
         events = timeline(connection, detail.customer.id, limit=TIMELINE_PAGE,
                           before_id=before, kinds=kinds)
         sent = messages_for(connection, detail.customer.code)
+        received = list_payments(connection, customer_code=detail.customer.code)
     today = the_hub.clock.today()
     return render_template("account.html", detail=detail, customer=detail.customer,
                            events=events, kinds=kinds or "", today=today, messages=sent,
-                           can_act=viewer.can_act,
+                           can_act=viewer.can_act, payments=received,
+                           can_unmatch=viewer.role in (Role.ADMIN, Role.FINANCE),
                            account_actions=account_actions(detail))

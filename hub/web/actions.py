@@ -27,12 +27,14 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
+from hub.domain.model import Role
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.ledger.accounts import account as account_ref
 from hub.services import account_status
 from hub.services import disputes
 from hub.services import holds
+from hub.services import payments as payment_service
 from hub.services import plans
 from hub.services import promises
 from hub.services import tasks
@@ -41,6 +43,7 @@ from hub.web.access import hub
 from hub.web.access import login_required
 from hub.web.access import require_action_rights
 from hub.web.access import require_viewer
+from hub.web.access import roles_required
 from hub.web.access import safe_next
 
 actions = Blueprint("actions", __name__)
@@ -193,11 +196,21 @@ def _legal(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     return f"{code}: handed over to legal."
 
 
+def _account_manager(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    email = form.get("account_manager", "").strip()
+    changed = account_status.set_account_manager(c, customer_code=code, email=email or None,
+                                                 actor=viewer.email, source=SOURCE,
+                                                 now=hub().clock.now())
+    who = email or "nobody"
+    return f"{code}: account manager is now {who}." if changed else \
+        f"{code}: account manager was {who} already."
+
+
 ACTIONS: dict[str, Action] = {
     "contacted": _contacted, "done": _done, "snooze": _snooze, "note": _note,
     "promise": _promise, "plan": _plan, "dispute": _dispute, "hold": _hold,
     "release": _release, "exclude": _exclusion(True), "include": _exclusion(False),
-    "legal": _legal,
+    "legal": _legal, "account_manager": _account_manager,
 }
 
 
@@ -223,4 +236,36 @@ def act(name: str) -> Response:
         flash(f"Not saved: {exc}", "error")
         return redirect(back)
     flash(message, "ok")
+    return redirect(back)
+
+
+@actions.post("/act/payment/<name>")
+@roles_required(Role.ADMIN, Role.FINANCE)
+def payment_action(name: str) -> Response:
+    """Unmatch a payment (back to the manual queue) or mark it reversed by the bank, from
+    the account page: finance and admins only. The invoices it paid reopen."""
+    if name not in ("unmatch", "reverse"):
+        raise NotFound(f"no payment action called {name!r}")
+    viewer = require_viewer()
+    code = request.form.get("customer", "")
+    reference = request.form.get("payment", "").strip()
+    back = safe_next(request.form.get("back")) or url_for("account.account_page", code=code)
+    try:
+        with hub().engine.begin() as connection:
+            found = payment_service.list_payments(connection, customer_code=code)
+            if not any(p.reference == reference for p in found):
+                raise NotFound(f"no payment {reference!r} on account {code!r}")
+            result = payment_service.unmatch(
+                connection, reference, actor=viewer.email, now=hub().clock.now(),
+                reason=request.form.get("reason", "").strip() or None,
+                reversed_by_bank=name == "reverse")
+    except NotFound:
+        raise
+    except UserError as exc:
+        flash(f"Not saved: {exc}", "error")
+        return redirect(back)
+    reopened = ", ".join(number for number, _back, _left in result.reopened)
+    what = "reversed" if name == "reverse" else "unmatched; it waits in the manual queue"
+    flash(f"Payment {result.reference} {what}."
+          + (f" Reopened: {reopened}." if reopened else ""), "ok")
     return redirect(back)

@@ -23,7 +23,8 @@ from hub.web.access import roles_required
 
 admin = Blueprint("admin", __name__)
 FILTERS = (("", "everything"), ("signin.", "sign-ins"), ("rules.", "rule changes"),
-           ("user.", "user changes"))
+           ("user.", "user changes"), ("cycle.", "cycle locks"),
+           ("channel.", "channel outages"))
 
 
 @admin.get("/admin/audit")

@@ -1,4 +1,5 @@
-"""JSON API person actions: record a promise, propose a payment plan, open a dispute.
+"""JSON API person actions: record a promise, propose a payment plan, open a dispute,
+change a customer's account manager.
 
 They go through the same services as the web, sheets and chat (source "api"), so each is
 an event on the account's timeline with the token (or person) as the actor. Only tokens
@@ -16,9 +17,12 @@ from typing import Any
 from flask import Blueprint
 from flask import request
 
+from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.services import api_queries
+from hub.services import queries
+from hub.services.account_status import set_account_manager
 from hub.services.disputes import open_dispute
 from hub.services.plans import propose_plan
 from hub.services.promises import record_promise
@@ -148,7 +152,39 @@ def create_dispute() -> tuple[dict[str, Any], int]:
     return _created(api_queries.list_disputes, dispute_id)
 
 
+CUSTOMER_WRITABLE = ("account_manager",)
+
+
+def update_customer(code: str) -> dict[str, Any]:
+    """PATCH a customer: `account_manager` (a user's e-mail, or null for nobody)."""
+    body = _body()
+    unknown = sorted(set(body) - set(CUSTOMER_WRITABLE))
+    if unknown or not body:
+        raise ApiError(422, "invalid_body", f"{', '.join(unknown) or 'the body'}: "
+                       f"a customer can be changed in {', '.join(CUSTOMER_WRITABLE)} only",
+                       {"field": unknown[0] if unknown else None,
+                        "expected": ", ".join(CUSTOMER_WRITABLE)})
+    manager = body.get("account_manager")
+    if manager is not None and (not isinstance(manager, str) or len(manager) > 320
+                                or "\x00" in manager):
+        raise invalid("account_manager", "a user's e-mail address or null")
+    _customer({"customer": code})
+    hub = the_hub()
+    try:
+        with hub.engine.begin() as connection:
+            set_account_manager(connection, customer_code=code, email=manager,
+                                actor=api_viewer().email, source=SOURCE, now=hub.clock.now())
+    except UserError as exc:
+        raise ApiError(422, "invalid_body", str(exc),
+                       {"field": "account_manager", "expected": "an active user's e-mail"}
+                       ) from None
+    detail = queries.customer_detail(hub.engine, code)
+    return {"data": serialize.customer_detail(detail, hub.clock.today())}
+
+
 def register(blueprint: Blueprint) -> None:
     for rule, view in (("/promises", create_promise), ("/plans", create_plan),
                        ("/disputes", create_dispute)):
         blueprint.add_url_rule(rule, view_func=view, methods=["POST"])
+    blueprint.add_url_rule("/customers/<path:code>", view_func=update_customer,
+                           methods=["PATCH"])

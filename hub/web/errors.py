@@ -17,6 +17,7 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
@@ -24,9 +25,9 @@ from hub.domain.errors import UserError
 log = logging.getLogger(__name__)
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 415: "unsupported_media_type",
-          422: "unprocessable", 429: "too_many_requests", 500: "internal_error",
-          503: "unavailable"}
+          405: "method_not_allowed", 409: "conflict", 413: "too_large",
+          415: "unsupported_media_type", 422: "unprocessable", 429: "too_many_requests",
+          500: "internal_error", 503: "unavailable"}
 
 
 class ApiError(Exception):
@@ -86,6 +87,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(UserError)
     def user_error(error: UserError) -> Response:
         return error_response(400, "bad_request", str(error))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(_error: RequestEntityTooLarge) -> Response:
+        """A body over MAX_CONTENT_LENGTH is never read, so nothing of it was saved."""
+        limit = app.config.get("MAX_CONTENT_LENGTH")
+        at_most = f": at most {-(-limit // 1024):,} KB" if isinstance(limit, int) else ""
+        return error_response(413, "too_large", f"the request is too large{at_most}; "
+                              "nothing of it was saved", {"max_bytes": limit})
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

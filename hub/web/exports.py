@@ -2,42 +2,47 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Response
 from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 
+from hub.domain.cells import SafeCsvWriter
+from hub.domain.cells import set_cell
 from hub.web.report_tables import Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
-
-
 def as_csv(table: Table) -> Response:
+    """Formula-like text behind an apostrophe (hub.domain.cells); amounts as numbers."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow([header for _, header in table.columns])
     for row in table.rows:
-        writer.writerow([_text(row.get(key)) for key, _ in table.columns])
+        writer.writerow([row.get(key) for key, _ in table.columns])
     return _download(buffer.getvalue().encode("utf-8"), CSV_TYPE, f"{table.name}.csv")
 
 
-def _cell(value: object) -> object:
-    # openpyxl writes a Decimal as a number from its exact text: no float on our side.
-    return "" if value is None else value
-
-
 def as_xlsx(table: Table) -> Response:
+    """Text as string cells, never formulas (hub.domain.cells); openpyxl writes a Decimal
+    as a number from its exact text: no float on our side."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(table.name[:31])
-    sheet.append([header for _, header in table.columns])
+
+    def cells(values: list[object]) -> list[WriteOnlyCell]:
+        made = []
+        for value in values:
+            cell = WriteOnlyCell(sheet)
+            set_cell(cell, value)
+            made.append(cell)
+        return made
+
+    sheet.append(cells([header for _, header in table.columns]))
     for row in table.rows:
-        sheet.append([_cell(row.get(key)) for key, _ in table.columns])
+        sheet.append(cells([row.get(key) for key, _ in table.columns]))
     buffer = io.BytesIO()
     book.save(buffer)
     return _download(buffer.getvalue(), XLSX_TYPE, f"{table.name}.xlsx")

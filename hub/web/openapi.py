@@ -43,7 +43,7 @@ DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
 _CUSTOMER: dict[str, JsonSchema] = {
     "code": STRING, "name": STRING, "kind": {"enum": [k.value for k in CustomerKind]},
     "country": TEXT, "timezone": STRING, "language": STRING, "owner": TEXT,
-    "department": TEXT, "segment": TEXT, "currency": TEXT,
+    "account_manager": TEXT, "department": TEXT, "segment": TEXT, "currency": TEXT,
     "credit_limit": _nullable(_ref("Money")), "lifetime_value": _nullable(_ref("Money")),
     "excluded": BOOLEAN, "on_hold": BOOLEAN,
     "score": _nullable({"type": "integer", "minimum": 0, "maximum": 100}),

@@ -154,6 +154,10 @@ def resource_paths(query: Any, operation: Any, paging: list[JsonSchema],
 
 CODE = {"type": "string", "minLength": 1, "maxLength": 64}
 SCHEMAS |= {
+    "CustomerUpdate": closed({"account_manager": {
+        "anyOf": [{"type": "string", "format": "email", "maxLength": 320}, {"type": "null"}],
+        "description": "An active user's e-mail: the salesperson who owns the relationship, "
+                       "told at each stage by `notify: [everyone]`; null: nobody."}}),
     "PromiseRequest": closed({"customer": CODE, "amount": ref("Money"), "due_date": DATE}),
     "PlanRequest": closed({"customer": CODE, "instalments": {
         "type": "array", "minItems": 1, "maxItems": 60,
@@ -169,7 +173,8 @@ SCHEMAS |= {
 
 
 def action_operations() -> dict[str, JsonSchema]:
-    """POST operations: person actions with source "api" (not for read-only tokens)."""
+    """POST (and PATCH) operations: person actions with source "api" (not for read-only
+    tokens)."""
     def post(operation_id: str, summary: str, request: str, response: str) -> JsonSchema:
         errors = {str(s): {"$ref": f"#/components/responses/E{s}"}
                   for s in (400, 401, 403, 404, 422, 500)}
@@ -180,7 +185,18 @@ def action_operations() -> dict[str, JsonSchema]:
             "responses": {"201": {"description": "Created", "content": {
                 "application/json": {"schema": ref(response)}}}, **errors}}}
 
+    customer_errors = {str(s): {"$ref": f"#/components/responses/E{s}"}
+                       for s in (400, 401, 403, 404, 422, 500)}
     return {
+        "/api/v1/customers/{code}": {"patch": {
+            "operationId": "updateCustomer", "summary": "Change a customer's account manager",
+            "parameters": [{"name": "code", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "description": "Customer code"}],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": ref("CustomerUpdate")}}},
+            "responses": {"200": {"description": "The customer as changed", "content": {
+                "application/json": {"schema": ref("CustomerResponse")}}},
+                **customer_errors}}},
         "/api/v1/promises": post("createPromise", "Record a promise to pay (replaces the "
                                  "account's open promise)", "PromiseRequest", "PromiseResponse"),
         "/api/v1/plans": post("proposePlan", "Propose a payment plan: active at once inside "

@@ -33,8 +33,9 @@ def outbox_page() -> str:
         rows = ledger.list_messages(connection, state=state)
         counts = ledger.counts_by_state(connection)
         flagged = ledger.flagged_channels(connection)
+        paused = ledger.paused_channels(connection, hub().clock.now())
     return render_template("outbox.html", rows=rows, counts=counts, flagged=flagged,
-                           state=state, states=STATES)
+                           paused=paused, state=state, states=STATES)
 
 
 @outbox.get("/outbox/<int:message_id>")

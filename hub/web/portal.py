@@ -15,12 +15,14 @@ from typing import Any
 
 from flask import Blueprint
 from flask import flash
+from flask import g
 from flask import get_flashed_messages
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
 from flask import url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -34,10 +36,13 @@ from hub.services.portal_view import PortalOverview
 from hub.services.portal_view import document_path
 from hub.services.portal_view import portal_overview
 from hub.web import portal_forms as forms
+from hub.web.errors import ApiError
 from hub.web.portal_access import Page
 from hub.web.portal_access import access
 from hub.web.portal_access import install
+from hub.web.portal_access import open_link
 from hub.web.portal_access import policy_settings
+from hub.web.portal_access import refuse_api_error
 from hub.web.portal_access import requested_language
 from hub.web.portal_access import the_hub
 from hub.web.portal_text import LANGUAGE_NAMES
@@ -66,7 +71,10 @@ def _page_url(token: str) -> str:
 
 
 def _render(token: str, overview: PortalOverview, *, status: int = 200,
-            error: forms.FormError | None = None) -> tuple[str, int]:
+            error: forms.FormError | None = None,
+            form: MultiDict[str, str] | None = None) -> tuple[str, int]:
+    """The page; `form` is the debtor's input to show again (the request's form unless
+    the body could not be read)."""
     hub = the_hub()
     language = _language(overview)
     settings = policy_settings(hub)
@@ -82,7 +90,8 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         languages=LANGUAGE_NAMES, lang_arg=requested_language(),
         money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
         today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
-        upload_size=size, notices=get_flashed_messages(), form=request.form,
+        upload_size=size, notices=get_flashed_messages(),
+        form=request.form if form is None else form,
         error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
         has_copy={i.number: document_path(hub.settings.documents_path, i.document_ref)
                   is not None for i in overview.invoices},
@@ -202,13 +211,29 @@ def _size(language: str) -> str:
     return format_size(the_hub().settings.portal_upload_max_bytes, language)
 
 
+FORM_OF_ENDPOINT = {"portal.promise": "promise", "portal.plan": "plan", "portal.paid": "paid",
+                    "portal.dispute": "dispute", "portal.copy_request": "copy"}
+
+
 @portal.errorhandler(RequestEntityTooLarge)
 def _too_large(_error: RequestEntityTooLarge) -> Page:
-    """A body over the web app's own ceiling never reaches the form: say so on the page."""
+    """A body over the web app's own ceiling never reaches the form: say so on the page.
+
+    The app's CSRF check reads the form before the portal's link check runs, so the
+    ceiling can be hit before the link is checked: check it here (rate limits included)
+    and show the debtor's own page in their language, or the refusal for a bad link."""
+    if "portal_access" not in g:
+        try:
+            refused = open_link()
+        except ApiError as error:  # rate limited: the same page as any other portal request
+            return refuse_api_error(error)
+        if refused is not None:
+            return refused
     token = (request.view_args or {}).get("token", "")
     overview = _overview()
-    problem = forms.FormError("paid", "err_too_large", {"size": _size(_language(overview))})
-    return _render(token, overview, status=413, error=problem)
+    form = FORM_OF_ENDPOINT.get(request.endpoint or "", "paid")
+    problem = forms.FormError(form, "err_too_large", {"size": _size(_language(overview))})
+    return _render(token, overview, status=413, error=problem, form=MultiDict())
 
 
 @portal.post("/<token>/dispute")

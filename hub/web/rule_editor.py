@@ -2,7 +2,11 @@
 and live validation (the compiler's own messages), simulate the change (decisions
 that would differ today), activate it with an audit record, read the history with
 diffs, and roll back. The rules in force change only through `RuleFiles`, which
-refuses a file that does not pass its checks."""
+refuses a file that does not pass its checks.
+
+Text from the browser is checked in a child process with a time and memory limit
+(`RuleFiles.validate(limited=True)`) before anything else is done with it, so a hostile
+file (a YAML "billion laughs") is refused without stalling the server."""
 
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from hub.domain.decisions import RuleProblem
 from hub.domain.errors import RuleFileError
 from hub.domain.model import Role
 from hub.ledger import staff
+from hub.safe_yaml import DEFAULT_LIMITS
+from hub.safe_yaml import too_large
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
@@ -29,14 +35,14 @@ from hub.web.ratelimit import client_address
 
 rule_editor = Blueprint("rule_editor", __name__)
 EDITORS = (Role.FINANCE, Role.ADMIN)
-MAX_RULE_FILE = 256 * 1024
 SIMULATION_ROWS_SHOWN = 500
 
 
 def _text() -> str:
     text = request.form.get("text", "")
-    if len(text) > MAX_RULE_FILE:
-        raise ApiError(413, "too_large", f"a rule file is at most {MAX_RULE_FILE // 1024} KB")
+    refused = too_large(len(text.encode("utf-8")), DEFAULT_LIMITS)
+    if refused is not None:
+        raise ApiError(413, "too_large", f"this rule file cannot be checked: {refused}")
     return text.replace("\r\n", "\n")
 
 
@@ -72,7 +78,7 @@ def index() -> str:
 @roles_required(*EDITORS)
 def validate() -> Response:
     """The compiler's messages for the text being edited (the editor calls this live)."""
-    problems = hub().rule_files.validate(_text(), _file_name())
+    problems = hub().rule_files.validate(_text(), _file_name(), limited=True)
     return jsonify({"problems": [_problem(p) for p in problems],
                     "ok": not any(p.severity == "error" for p in problems)})
 
@@ -82,7 +88,7 @@ def validate() -> Response:
 def simulate() -> str | tuple[str, int]:
     text = _text()
     files = hub().rule_files
-    problems = files.validate(text, _file_name())
+    problems = files.validate(text, _file_name(), limited=True)
     today = hub().clock.today()
     if any(p.severity == "error" for p in problems):
         return render_template("rules/editor.html", text=text, active=files.active(),
@@ -109,13 +115,20 @@ def activate() -> Response | tuple[str, int]:
     text = _text()
     note = request.form.get("note", "").strip()[:500] or None
     files = hub().rule_files
+    problems = files.validate(text, _file_name(), limited=True)
+    if any(p.severity == "error" for p in problems):
+        files.refuse(text, viewer.email, problems, file_name=_file_name(), source="web")
+        _audit("rules.refused", {"error": "; ".join(
+            str(p) for p in problems if p.severity == "error")[:500]})
+        return render_template("rules/editor.html", text=text, active=files.active(),
+                               history=files.history(50),
+                               problems=[_problem(p) for p in problems]), 422
     try:
         version = files.activate(text, viewer.email, file_name=_file_name(), source="web",
                                  note=note)
     except RuleFileError as exc:
         _audit("rules.refused", {"error": str(exc)[:500]})
-        problems = files.validate(text, _file_name()) or [
-            RuleProblem(_file_name(), None, None, str(exc))]
+        problems = [*problems, RuleProblem(_file_name(), None, None, str(exc))]
         return render_template("rules/editor.html", text=text, active=files.active(),
                                history=files.history(50),
                                problems=[_problem(p) for p in problems]), 422

@@ -30,7 +30,8 @@ def customer(value: Customer) -> dict[str, Any]:
     return {
         "code": value.code, "name": value.name, "kind": value.kind.value,
         "country": value.country, "timezone": value.timezone, "language": value.language,
-        "owner": value.owner, "department": value.department, "segment": value.segment,
+        "owner": value.owner, "account_manager": value.account_manager,
+        "department": value.department, "segment": value.segment,
         "currency": value.currency, "credit_limit": money(value.credit_limit),
         "lifetime_value": money(value.lifetime_value), "excluded": value.excluded,
         "on_hold": value.on_hold, "score": value.score,

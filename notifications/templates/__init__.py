@@ -42,7 +42,9 @@ NBSP = "\xa0"
 
 def known_templates() -> frozenset[str]:
     """Every template name available in all five languages."""
-    names = [{path.stem for path in (FOLDER / language).glob("*.j2")} for language in LANGUAGES]
+    names = [{path.stem for path in (FOLDER / language).glob("*.j2")
+              if not path.stem.startswith("_")}  # `_owed`: parts the notices include
+             for language in LANGUAGES]
     return frozenset(set.intersection(*names))
 
 

@@ -12,6 +12,10 @@ from hub.domain.sheets import EDITABLE_FIELDS
 from hub.domain.sheets import KEY_FIELD
 from hub.domain.sheets import SheetColumn
 from hub.domain.sheets import SheetLayout
+from hub.safe_yaml import YamlLimitError
+from hub.safe_yaml import not_utf8
+from hub.safe_yaml import read_limited
+from hub.safe_yaml import safe_load
 
 DEFAULT_LAYOUT = Path(__file__).with_name("layout.yaml")
 
@@ -29,10 +33,15 @@ def _text(texts: dict[str, Any], name: str, language: str, default: Any) -> Any:
 
 def load_layout(path: Path | None = None, language: str = "en") -> SheetLayout:
     path = path or DEFAULT_LAYOUT
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:  # within hub.safe_yaml's limits: size, references, nesting, values
+        data = safe_load(read_limited(path))
     except OSError as exc:
         raise LayoutError(f"{path}: cannot read the sheet layout: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line, problem = not_utf8(exc)
+        raise LayoutError(f"{path}: line {line}: {problem}") from None
+    except YamlLimitError as exc:
+        raise LayoutError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         raise LayoutError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("columns"), list):

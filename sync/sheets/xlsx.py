@@ -27,6 +27,7 @@ from openpyxl.styles import Protection
 from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
+from hub.domain.cells import set_cell
 from hub.domain.sheets import STATUSES
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
@@ -36,7 +37,6 @@ from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import WriteResult
 from hub.domain.sheets import grid_changes
-from hub.domain.sheets import is_formula_like
 from hub.domain.sheets import severity
 from sync.sheets.grid import NUMERIC_FIELDS
 from sync.sheets.grid import as_text
@@ -180,15 +180,10 @@ class XlsxBackend:
 
     @staticmethod
     def _set(cell: Cell, text: str, field: str, *, unlocked: bool) -> None:
-        if field in NUMERIC_FIELDS and text.isdigit() and cell.row > 1:
-            cell.value = int(text)
-        else:
-            cell.value = text or None
-            if text and is_formula_like(text):
-                # A literal string cell (never a formula), shown with Excel's quote prefix
-                # so editing it in Excel keeps it text too.
-                cell.data_type = "s"
-                cell.quotePrefix = True
+        # Text is always a literal string cell (never a formula); formula-like text gets
+        # Excel's quote prefix so editing it in Excel keeps it text too.
+        numeric = field in NUMERIC_FIELDS and text.isdigit() and cell.row > 1
+        set_cell(cell, int(text) if numeric else text)
         if unlocked:
             cell.protection = Protection(locked=False)
 

@@ -142,7 +142,7 @@ def invoice_columns(lines: list[int], values: dict[str, Column],
     if any(map(operator.lt, due, issue)):
         return None
     zero = Decimal(0)
-    if any(map(operator.lt, amount, repeat(zero))):
+    if any(map(operator.lt, amount, repeat(zero))) or any(values["credits_invoice"]):
         return None  # credit notes: row by row (they are few)
     if any(value is not None and not zero <= value <= total
            for value, total in zip(open_amount, amount, strict=True)):

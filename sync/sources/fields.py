@@ -33,6 +33,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("timezone", "timezone", help="IANA zone; default from the country"),
         Field("language", "language", help="e.g. nl; default from the country"),
         Field("owner", "text", max_length=320, help="e-mail of the collector"),
+        Field("account_manager", "email", max_length=320,
+              help="e-mail of the salesperson who owns the relationship"),
         Field("department", "text", max_length=100),
         Field("segment", "text", max_length=64),
         Field("currency", "currency", help="account currency; needed for amounts"),
@@ -63,6 +65,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("document_ref", "text", max_length=500, help="path or URL of the invoice copy"),
         Field("description", "text"),
         Field("settled_on", "date", help="paid in full on this day"),
+        Field("credits_invoice", "code", max_length=64,
+              help="a credit note: the invoice it credits"),
     ),
     "payments": _fields(
         Field("reference", "code", True, 128, help="unique per payment"),

@@ -16,6 +16,10 @@ from typing import Any
 import yaml
 
 from hub.domain.errors import UserError
+from hub.safe_yaml import YamlLimitError
+from hub.safe_yaml import not_utf8
+from hub.safe_yaml import read_limited
+from hub.safe_yaml import safe_load
 from sync.sources.converters import DATE_STYLES
 from sync.sources.converters import DECIMAL_STYLES
 from sync.sources.fields import FIELDS
@@ -71,14 +75,23 @@ def preset_names() -> list[str]:
 
 
 def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+    """A mapping file or preset, read within hub.safe_yaml's limits (size first, then
+    references, nesting and values while composing)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path)
     except FileNotFoundError:
         raise MappingError(f"{label}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except YamlLimitError as exc:
+        raise MappingError(f"{label}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        line, problem = not_utf8(exc)
+        raise MappingError(f"{label}: line {line}: {problem}") from None
+    except OSError as exc:
         raise MappingError(f"{label}: cannot read it ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
+    except YamlLimitError as exc:
+        raise MappingError(f"{label}: {exc}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}" if where is not None else ""

@@ -35,8 +35,11 @@ def _open_amount_problem(amount: Decimal, open_amount: Decimal) -> str | None:
 
 def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> InvoiceRecord | str:
     (number, customer_code, customer_name, country, segment, issue, due, currency, amount,
-     open_amount, disputed, excluded, document_ref, description, settled) = values
+     open_amount, disputed, excluded, document_ref, description, settled, credits) = values
     problems = []
+    if credits is not None and amount >= 0:
+        problems.append(f"credits_invoice {credits} is only for credit notes (a negative "
+                        f"amount), not for an amount of {amount}")
     if due < issue:
         problems.append(f"due date {due} is before issue date {issue}")
     if open_amount is not None and (problem := _open_amount_problem(amount, open_amount)):
@@ -47,12 +50,13 @@ def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Invo
         return "; ".join(problems)
     return InvoiceRecord(
         line, number, customer_code, customer_name, country, segment, issue, due, currency,
-        amount, open_amount, disputed, excluded, document_ref, description, settled, cells)
+        amount, open_amount, disputed, excluded, document_ref, description, settled, cells,
+        credits)
 
 
 def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
-    (code, name, kind, country, timezone, language, owner, department, segment, currency,
-     credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
+    (code, name, kind, country, timezone, language, owner, account_manager, department, segment,
+     currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
      line1, line2, postcode, city) = values
     for label, value in (("credit_limit", credit_limit), ("lifetime_value", lifetime_value)):
         if value is not None and value < 0:
@@ -66,7 +70,7 @@ def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Cus
     return CustomerRecord(
         line, code, name, kind, country, timezone, language, owner, department, segment,
         currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone,
-        excluded, address, cells)
+        excluded, address, cells, account_manager=account_manager)
 
 
 def payment(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> PaymentRecord | str:

@@ -1,5 +1,8 @@
 """Rejected rows, written to `<source stem>.rejects.csv` beside the source.
 
+Formula-like text is written behind an apostrophe (hub.domain.cells); importing the
+rejects file again takes it off (sync.sources.tabular).
+
 The file is written to a temporary name and only put in place when the import
 commits, so a failed import leaves no rejects file that describes nothing. When
 the source's folder is read-only the file goes to the fallback folder instead.
@@ -7,7 +10,6 @@ the source's folder is read-only the file goes to the fallback folder instead.
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import IO
 from typing import Any
 
+from hub.domain.cells import SafeCsvWriter
 from hub.domain.records import RejectedRow
 from sync.sources.converters import to_text
 from sync.sources.rows import REJECT_COLUMNS
@@ -51,7 +54,7 @@ class CsvRejects:
                                                 dir=self.path.parent)
             self._temp = Path(name)
             self._handle = os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeCsvWriter(self._handle)  # formula-like text neutralised
             self._writer.writerow(self._header)
         cells = ["" if cell is None else cell if isinstance(cell, str) else to_text(cell)
                  for cell in row.cells]

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
+from hub.domain.cells import unescape
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 from hub.domain.records import RowBatch
@@ -193,6 +194,8 @@ class TabularSource:
         assert self.delimiter is not None
         self._handle = self._open_text()
         reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
+        # Take off the apostrophe put before formula-like text by the hub (a rejects file,
+        # the demo's files: hub.domain.cells) or a spreadsheet; one C-speed test per row.
         try:
             for _ in range(self._header_index + 1):
                 next(reader, None)
@@ -203,7 +206,8 @@ class TabularSource:
                 ends, rows = [reader.line_num], list[Sequence[object]]()
                 try:
                     for row in itertools.islice(reader, size):
-                        rows.append(row)
+                        rows.append([unescape(cell) for cell in row] if "'" in "".join(row)
+                                    else row)
                         ends.append(reader.line_num)
                 except csv.Error as exc:
                     failure = exc  # after the rows before it

@@ -61,6 +61,19 @@ class _Scan:
         return self.head.startswith((_ZIP, _OLE2))
 
 
+def _where(found: _Scan, chunk: bytes, error: UnicodeDecodeError) -> str:
+    """The byte that is not valid, its offset in the file and its line, exactly.
+
+    `error.object` is what the decoder saw: the end of this chunk, after a byte-order mark
+    it stripped, and with the first bytes of a character the previous chunk ended in."""
+    in_chunk = len(chunk) - len(error.object) + error.start  # < 0: in the previous chunk
+    where = f"byte 0x{error.object[error.start]:02x} at offset {found.size + in_chunk}"
+    if found.encoding == "utf-16" or _bom_encoding(found.head) == "utf-16":
+        return where  # 0x0a bytes are not line ends in UTF-16
+    line = found.lines - chunk.count(b"\n") + chunk.count(b"\n", 0, max(in_chunk, 0)) + 1
+    return f"{where}, line {line}"
+
+
 def scan(path: Path, encoding: str | None = None) -> FileFacts:
     """Hash and classify `path`, reading it once in 1 MB chunks (never all at once)."""
     try:
@@ -87,8 +100,7 @@ def scan(path: Path, encoding: str | None = None) -> FileFacts:
                     try:
                         decoder.decode(chunk)
                     except UnicodeDecodeError as exc:
-                        found.decode_error = \
-                            f"byte 0x{chunk[exc.start]:02x} at offset {found.size + exc.start}"
+                        found.decode_error = _where(found, chunk, exc)
             found.size += len(chunk)
     if decoder is not None and found.decode_error is None and not found.binary:
         try:
@@ -121,6 +133,9 @@ def _classify(found: _Scan) -> FileFacts:
                              "(save it as CSV UTF-8 or XLSX)")
     if error is None:
         return FileFacts(found.sha256, found.size, "csv", "utf-8-sig", found.lines)
+    if bom == "utf-8-sig":
+        raise UnreadableFile(f"{path.name}: starts with a UTF-8 byte order mark but is not "
+                             f"UTF-8 text ({error}); save it as CSV UTF-8")
     if found.cp1252_bad or bom is not None:
         raise UnreadableFile(f"{path.name}: neither UTF-8 ({error}) nor Windows-1252 text; "
                              "save it as CSV UTF-8")

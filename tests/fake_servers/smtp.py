@@ -56,14 +56,17 @@ def _free_port() -> int:
 
 
 class FakeSmtp:
-    def __init__(self, *, require_auth: bool = False) -> None:
+    def __init__(self, *, require_auth: bool = False, port: int | None = None) -> None:
+        """`port`: listen there (a server brought back after an outage); default a free
+        one."""
         self.received: list[Message] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refused: set[str] = set()
         self.busy: dict[str, int] = {}
         self.data_delay = 0.0
         self.lock = threading.Lock()
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=_free_port(),
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1",
+                                     port=port or _free_port(),
                                      authenticator=_authenticator, auth_required=require_auth,
                                      auth_require_tls=False)
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
+from werkzeug.test import encode_multipart
 
 from hub.bootstrap import Hub
 from hub.web import create_app
@@ -99,3 +101,30 @@ def test_nobody_reads_an_account_outside_their_scope(as_user: Callable[[str], Fl
         assert client.get(f"/accounts?q={code}").get_data(as_text=True).count(
             f">{code}</a>") == 0
         assert client.get(f"/api/v1/customers/{code}").status_code == 404  # with the session
+
+
+def test_every_staff_form_answers_an_oversized_body_with_413(
+        staffed: Hub, make_app: Callable[..., Flask]) -> None:
+    """Bodies over the ceiling (the largest upload plus 256 KB of fields) are refused with
+    413 and a message, never a 500, on every route that takes a body (a new one is covered
+    without editing this test). The portal's own forms are tested in tests/web/portal."""
+    app = make_app(portal_upload_max_bytes=1024)
+    client = app.test_client()
+    page = client.get("/signin")
+    token = csrf_from(page.get_data(as_text=True))
+    client.post("/signin", data={"email": "adm@example.com", "password": PASSWORD,
+                                 "csrf_token": token})
+    boundary, body = encode_multipart(MultiDict({"csrf_token": token,
+                                                 "text": "x" * (300 * 1024)}))
+    routes = [rule for rule in app.url_map.iter_rules()
+              if "POST" in (rule.methods or ()) and not rule.endpoint.startswith("portal.")]
+    assert len(routes) > 5
+    for rule in routes:
+        url = rule.build(dict.fromkeys(rule.arguments, "1"), append_unknown=False)[1]
+        for accept in ("text/html", "application/json"):
+            response = client.post(url, data=body, headers={"Accept": accept},
+                                   content_type=f"multipart/form-data; boundary={boundary}")
+            assert response.status_code in (401, 413), (rule.rule, response.status_code)
+            if response.status_code == 413:
+                assert "the request is too large: at most 257 KB; nothing of it was saved" \
+                    in response.get_data(as_text=True), rule.rule

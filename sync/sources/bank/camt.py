@@ -109,10 +109,12 @@ class _Parties(TypedDict):
 def _entry(builder: StatementBuilder, entry: Element, account: str | None,
            position: int) -> None:
     status = _text(entry, "Sts/Cd") or _text(entry, "Sts") or "BOOK"
-    if (_text(entry, "RvslInd") or "").lower() == "true":
+    reversal = (_text(entry, "RvslInd") or "").lower() == "true"
+    debit = _text(entry, "CdtDbtInd") == "DBIT"
+    if reversal and not debit:  # a debit taken back: no customer's payment
         builder.reversals += 1
         return
-    if _text(entry, "CdtDbtInd") == "DBIT":
+    if debit and not reversal:
         builder.debits += 1
         return
     if status.upper() != "BOOK":
@@ -126,6 +128,12 @@ def _entry(builder: StatementBuilder, entry: Element, account: str | None,
                      value_date=_date(entry, "ValDt"))
     entry_reference = meaningful(_text(entry, "AcctSvcrRef"))
     entry_info = _text(entry, "AddtlNtryInf")
+    if reversal:  # a debit that reverses a credit (RvslInd true): a payment taken back
+        builder.reversal(CreditLine(
+            position=f"entry {position}", amount=amount,
+            bank_reference=entry_reference or _single_reference(details),
+            **common, **_parties(details, entry_info)))
+        return
     split = _split_amounts(details, amount, currency)
     if split is None:  # one payment for the entry, with every detail's text
         builder.credit(CreditLine(

@@ -107,15 +107,17 @@ def parse_mt940(data: bytes, source: str) -> ParsedStatement:
 def _transaction(builder: StatementBuilder, data: dict[str, Any], account: str | None,
                  currency: str | None, position: str) -> None:
     status = str(data.get("status") or "").upper()
-    if status.startswith("R"):
+    if status == "RD":  # a debit taken back: no customer's payment
         builder.reversals += 1
         return
-    if status != "C":
+    if status not in ("C", "RC"):
         builder.debits += 1
         return
     amount = data.get("amount")
     value = getattr(amount, "amount", None)
-    builder.credit(CreditLine(
+    # RC, the reversal of a credit: a payment taken back
+    record = builder.reversal if status == "RC" else builder.credit
+    record(CreditLine(
         position=position,
         account=account,
         amount="" if value is None else str(abs(value)),

@@ -15,6 +15,7 @@ from decimal import Decimal
 from decimal import InvalidOperation
 
 from hub.domain.bank import IncomingPayment
+from hub.domain.bank import PaymentReversal
 from hub.domain.bank import StatementSummary
 from hub.domain.currency import UnknownCurrency
 from hub.domain.errors import UserError
@@ -41,6 +42,7 @@ class ParsedStatement:
     pending_skipped: int = 0
     rejected: list[str] = field(default_factory=list)  # one message per line not imported
     sha256: str = ""  # of the file's bytes, to tell import runs of the same file apart
+    reversals: list[PaymentReversal] = field(default_factory=list)  # credits taken back
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ class StatementBuilder:
         self.source = source
         self.accounts: list[str] = []
         self.payments: list[IncomingPayment] = []
+        self.payment_reversals: list[PaymentReversal] = []
         self.debits = 0
         self.reversals = 0
         self.pending = 0
@@ -100,24 +103,47 @@ class StatementBuilder:
     def reject(self, position: str, problem: str) -> None:
         self.rejected.append(f"{self.source}: {position}: {problem}; not imported")
 
-    def credit(self, line: CreditLine) -> None:
-        received_on = line.value_date or line.booked_on
-        if received_on is None:
-            self.reject(line.position, "credit without a booking or value date")
-            return
+    def _amount(self, line: CreditLine, what: str) -> Money | None:
         try:
             amount = Money(Decimal(line.amount.replace(",", ".")), line.currency)
         except UnknownCurrency:
             self.reject(line.position, f"currency {line.currency!r} is not an ISO 4217 "
                         "currency in use (historic and placeholder codes such as DEM or XXX "
                         "cannot be held in the ledger)")
-            return
+            return None
         except (InvalidOperation, SubMinorAmount, ValueError):
             self.reject(line.position, f"amount {line.amount!r} {line.currency} is not "
                         "a valid amount")
-            return
+            return None
         if not amount.amount > 0:
-            self.reject(line.position, f"credit of {amount} is not a positive amount")
+            self.reject(line.position, f"{what} of {amount} is not a positive amount")
+            return None
+        return amount
+
+    def reversal(self, line: CreditLine) -> None:
+        """An entry taking back an earlier credit; applied to the payment it reverses."""
+        booked_on = line.booked_on or line.value_date
+        if booked_on is None:
+            self.reject(line.position, "reversal without a booking or value date")
+            return
+        amount = self._amount(line, "reversal")
+        if amount is None:
+            return
+        bank_reference = meaningful(line.bank_reference)
+        original = f"{line.account}/{bank_reference}" if line.account and bank_reference \
+            else bank_reference
+        self.payment_reversals.append(PaymentReversal(
+            source=self.source, position=line.position, booked_on=booked_on, amount=amount,
+            original_reference=original, payer_account=clean(line.payer_account),
+            payer_name=clean(line.payer_name)))
+
+    def credit(self, line: CreditLine) -> None:
+        received_on = line.value_date or line.booked_on
+        if received_on is None:
+            self.reject(line.position, "credit without a booking or value date")
+            return
+        amount = self._amount(line, "credit")
+        if amount is None:
             return
         self.payments.append(IncomingPayment(
             reference=self._reference(line, received_on, amount),
@@ -156,4 +182,5 @@ class StatementBuilder:
             credits=len(payments), debits_skipped=self.debits,
             reversals_skipped=self.reversals)
         return ParsedStatement(self.source, format_name, payments, summary,
-                               pending_skipped=self.pending, rejected=self.rejected)
+                               pending_skipped=self.pending, rejected=self.rejected,
+                               reversals=self.payment_reversals)

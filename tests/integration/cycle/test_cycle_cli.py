@@ -83,3 +83,16 @@ def test_export_holds_to_a_file(hub: Hub) -> None:
     result = run(hub, "export", "holds", "--output", str(target))
     assert result.exit_code == 0
     assert target.read_text(encoding="utf-8").startswith("customer_code,customer_name")
+
+
+def test_report_csv_escapes_a_formula_like_owner(hub: Hub) -> None:
+    owner = '=HYPERLINK("http://x.invalid","owner")'
+    with hub.engine.begin() as connection:
+        acme = add_customer(connection, "ACME", owner=owner)
+        add_invoice(connection, "A-1", acme, issued="2026-10-01", due="2026-10-31",
+                    amount="900.00")
+    text = run(hub, "report", "aging", "--by", "owner", "--format", "csv",
+               "--as-of", "2026-11-23").output
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["group"] == f"'{owner}"
+    assert (rows[0]["total"], rows[0]["count"]) == ("900.00", "1")

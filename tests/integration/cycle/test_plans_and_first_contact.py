@@ -19,6 +19,7 @@ from hub.cli.imports import import_file
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.domain.money import Money
+from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import messages
 from hub.ledger.tables import payment_plans
@@ -72,16 +73,17 @@ def _import(hub: Hub, tmp_path: Path, accounts: list[tuple[str, str, str, int, s
                  (START - timedelta(days=late + 30)).isoformat(),
                  (START - timedelta(days=late)).isoformat(), "EUR", amount, amount]
                 for code, _kind, _language, late, amount in accounts]
-    for kind, path in (("customers", _csv(tmp_path / "customers.csv", CUSTOMERS, customers)),
-                       ("invoices", _csv(tmp_path / "invoices.csv", INVOICES, invoices))):
-        result = import_file(hub.engine, path, kind, actor="tests", clock=hub.clock)
-        assert result.rejected == 0, kind
+    # owners must be users before the customers import names them
     with hub.engine.begin() as connection:
         upsert_users(connection, [
             User(email="ann@example.com", name="Ann", role=Role("collector"),
                  department="sales", manager_email="carl@example.com"),
             User(email="carl@example.com", name="Carl", role=Role("manager"),
                  department="sales")], morning(START))
+    for kind, path in (("customers", _csv(tmp_path / "customers.csv", CUSTOMERS, customers)),
+                       ("invoices", _csv(tmp_path / "invoices.csv", INVOICES, invoices))):
+        result = import_file(hub.engine, path, kind, actor="tests", clock=hub.clock)
+        assert result.rejected == 0, kind
 
 
 def _pay(hub: Hub, tmp_path: Path, code: str, day: date, amount: str) -> None:
@@ -209,7 +211,15 @@ def test_go_live_starts_old_debts_at_the_first_contact_step_and_says_no_earlier_
     _import(hub, tmp_path, [("OLD", "B2B", "en", 300, "1200.00"),
                             ("FRESH", "B2B", "en", 4, "800.00"),
                             ("HOME", "B2C", "de", 300, "300.00")])
-    reports = run_days(hub, policy, START, 32)
+    reports = run_days(hub, policy, START, 1)
+    # the first messages as the dispatcher renders them that day (later fees would be in
+    # the total of a message rendered later)
+    first_old, first_home = _outbox(hub, "OLD"), _outbox(hub, "HOME")
+    with hub.engine.connect() as connection:  # each is evaluated next on its spaced day
+        due = dict(connection.execute(sa.select(customers.c.code,
+                                                customers.c.next_evaluation_on)).all())
+    assert (due["OLD"], due["HOME"]) == (START + timedelta(days=7), START + timedelta(days=10))
+    reports += run_days(hub, policy, START + timedelta(days=1), 31)
     assert {report.status for report in reports} == {"done"}
     # the shipped file: old debts start at the step their age fits, never past the firm
     # reminder; then the ladder's own spacing from that day (business: call 7 days after
@@ -225,13 +235,13 @@ def test_go_live_starts_old_debts_at_the_first_contact_step_and_says_no_earlier_
     old = _outbox(hub, "OLD")
     assert [(day, template) for day, template, _s, _t in old] == [(0, "reminder-2"),
                                                                   (31, "final-notice")]
-    assert old[0][2] == "Payment reminder: €1,200.00 overdue"  # not "Second reminder"
+    assert first_old[0][2] == "Payment reminder: €1,200.00 overdue"  # not "Second reminder"
     # by then a reminder was sent, so this is true
     assert "Despite our reminders these invoices for OLD B.V. remain unpaid" in old[1][3]
     home = _outbox(hub, "HOME")
     assert [(day, template) for day, template, _s, _t in home] == [(0, "reminder-2"),
                                                                    (25, "final-notice")]
-    assert home[0][2] == "Zahlungserinnerung: 300,00\xa0€ überfällig"
+    assert first_home[0][2] == "Zahlungserinnerung: 300,00\xa0€ überfällig"
     assert "zweite Erinnerung" not in home[0][3].lower()
     friendly = [code for code in ("OLD", "FRESH", "HOME")
                 for _day, template, _s, _t in _outbox(hub, code) if template == "reminder-1"]

@@ -11,6 +11,7 @@ from click.testing import Result
 
 from hub.bootstrap import Hub
 from hub.cli import cli
+from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
@@ -41,8 +42,14 @@ def test_demo_builds_a_varied_portfolio_and_summarises_it(hub: Hub) -> None:
     with hub.engine.connect() as connection:
         kinds = set(connection.execute(sa.select(customers.c.kind)).scalars())
         currencies = set(connection.execute(sa.select(invoices.c.currency)).scalars())
+        phones = set(connection.execute(sa.select(contacts.c.phone)
+                                        .where(contacts.c.phone.is_not(None))).scalars())
     assert kinds == {"B2B", "B2C"}
     assert len(currencies) >= 3
+    # The files are formula-safe ('+31 ... in the CSV); the import takes the apostrophe off.
+    assert "'+31" in (folder / "customers.csv").read_text(encoding="utf-8")
+    assert phones
+    assert all(phone.startswith("+31 20 ") for phone in phones), phones
     paid = _count(hub, invoices, invoices.c.status == "paid")
     still_open = _count(hub, invoices, invoices.c.status != "paid")
     assert paid > still_open > 0, "most invoices are paid, a tail is not"

@@ -3,17 +3,22 @@ for the columns it has, the hub keeps the rest."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
 from hub.domain import events as kinds
+from hub.domain.model import Role
+from hub.domain.model import User
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
+from hub.ledger.users import upsert_users
 from tests.integration.imports.conftest import CUSTOMER_HEADER
 from tests.integration.imports.conftest import Importer
 from tests.integration.imports.conftest import Writer
@@ -23,6 +28,15 @@ NL = ["C1", "Polder Foods B.V.", "B2B", "NL", "", "", "anna@example.com", "Sales
       "EUR", "25000.00", "180000.00", "Eva Jansen", "ap@polder.example", "+31 20 5550101", "no"]
 US = ["C2", "Liam Brown", "b2c", "US", "America/Chicago", "", "", "", "consumer", "USD", "",
       "", "", "", "", "yes"]
+
+
+@pytest.fixture(autouse=True)
+def anna(hub: Hub) -> None:
+    """The owner the rows name is a user of the hub (owners must be)."""
+    with hub.engine.begin() as connection:
+        upsert_users(connection, [User(email="anna@example.com", name="Anna",
+                                       role=Role.COLLECTOR, department="Sales")],
+                     hub.clock.now())
 
 
 def _customer(hub: Hub, code: str) -> sa.RowMapping:
@@ -166,3 +180,72 @@ def test_an_address_without_street_or_place_is_rejected_with_the_reason(
     assert result.rejects_path is not None
     reasons = Path(result.rejects_path).read_text(encoding="utf-8")
     assert reasons.count("a postal address needs address_line1 and a postcode or city") == 2
+
+
+def test_an_owner_who_is_not_a_user_rejects_the_row_and_nothing_else(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    stranger, hostile, shouting = [*NL], [*NL], [*NL]
+    stranger[0], stranger[6] = "C5", "zed@example.com"
+    hostile[0], hostile[6] = "C6", '=HYPERLINK("http://x.invalid","owner")'
+    shouting[0], shouting[6] = "C7", "ANNA@Example.com"  # e-mail case does not matter
+    result = run(write_csv("customers.csv", CUSTOMER_HEADER, [NL, stranger, US, hostile,
+                                                                shouting]), "customers")
+    assert (result.created, result.rejected) == (3, 2)
+    with hub.engine.connect() as connection:
+        assert sorted(connection.execute(sa.select(customers.c.code)).scalars()) == \
+            ["C1", "C2", "C7"]
+    rejects = Path(str(result.rejects_path))
+    rows = list(csv.DictReader(rejects.read_text(encoding="utf-8-sig").splitlines()))
+    assert [(r["rejected_line"], r["rejected_reason"]) for r in rows] == [
+        ("3", "owner zed@example.com is not a user of the hub (add them with `users add` "
+              "or on the People page first)"),
+        ("5", 'owner =HYPERLINK("http://x.invalid","owner") is not a user of the hub (add '
+              "them with `users add` or on the People page first)")]
+    # Every cell of the rejected rows is kept; the formula-like owner as text.
+    assert [r["customer_id"] for r in rows] == ["C5", "C6"]
+    assert rows[1]["owner"] == '\'=HYPERLINK("http://x.invalid","owner")'
+    assert rows[0]["contact_email"] == "ap@polder.example"
+
+
+def test_the_rejects_file_imports_again_as_it_is_once_the_owner_is_a_user(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    """The apostrophe before formula-like text in the rejects file comes off on import."""
+    row = [*NL]
+    row[0], row[1], row[6] = "C8", "-Minus Corp", "zed@example.com"
+    first = run(write_csv("customers.csv", CUSTOMER_HEADER, [row]), "customers")
+    assert first.rejected == 1
+    rejects = Path(str(first.rejects_path))
+    assert "'-Minus Corp" in rejects.read_text(encoding="utf-8-sig")
+    with hub.engine.begin() as connection:
+        upsert_users(connection, [User(email="zed@example.com", name="Zed",
+                                       role=Role.COLLECTOR, department="Sales")],
+                     hub.clock.now())
+    again = run(rejects, "customers")
+    assert (again.created, again.rejected) == (1, 0)
+    assert _customer(hub, "C8")["name"] == "-Minus Corp"
+def test_the_account_manager_column_sets_changes_and_clears_it(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    header = ["customer_id", "name", "owner", "account_manager"]
+    first = run(write_csv("a.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "sam@example.com"],
+                                            ["C2", "Brown", "", "not an address"]]),
+                "customers")
+    assert (first.created, first.rejected) == (1, 1)  # a bad address is refused, with its line
+    assert first.rejects_path is not None
+    assert "account_manager" in Path(first.rejects_path).read_text(encoding="utf-8")
+    assert _customer(hub, "C1")["account_manager"] == "sam@example.com"
+
+    moved = run(write_csv("b.csv", header, [["C1", "Polder", "anna@example.com",
+                                             "tom@example.com"]]), "customers")
+    assert moved.updated == 1
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"
+    with hub.engine.connect() as connection:
+        changes = [row.data["changes"] for row in connection.execute(
+            sa.select(events.c.data).where(events.c.kind == kinds.CUSTOMER_UPDATED))]
+    assert changes[-1]["account_manager"] == ["sam@example.com", "tom@example.com"]
+
+    run(write_csv("c.csv", ["customer_id", "name", "owner"],
+                  [["C1", "Polder", "anna@example.com"]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] == "tom@example.com"  # no column: kept
+    run(write_csv("d.csv", header, [["C1", "Polder", "anna@example.com", ""]]), "customers")
+    assert _customer(hub, "C1")["account_manager"] is None  # a blank cell clears it

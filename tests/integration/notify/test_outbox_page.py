@@ -4,6 +4,7 @@ decided by finance (send again or record as sent); collectors do not see the pag
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -11,6 +12,7 @@ from flask.testing import FlaskClient
 from hub.bootstrap import Hub
 from hub.domain.model import Role
 from hub.domain.model import User
+from hub.ledger.outbox import channel_failed
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
@@ -72,3 +74,13 @@ def test_finance_sees_the_outbox_and_decides_on_an_uncertain_message(hub: Hub) -
 def test_collectors_cannot_open_the_outbox(hub: Hub) -> None:
     client = _client(hub, "ann@example.com", "collector")
     assert client.get("/outbox").status_code == 403
+
+
+def test_a_paused_channel_shows_on_the_outbox_page(hub: Hub) -> None:
+    with hub.engine.begin() as connection:
+        channel_failed(connection, "email", "email: cannot reach SMTP server mx:25",
+                       hub.clock.now(), unreachable=True, pause_after=5,
+                       pause=timedelta(minutes=15))
+    page = _client(hub, "fin@example.com", "finance").get("/outbox").get_data(True)
+    assert ("Channel email fails for everyone and is paused until 2026-11-23 09:15 UTC: "
+            "email: cannot reach SMTP server mx:25") in page

@@ -96,4 +96,5 @@ def test_simulate_lists_the_decisions_that_would_change(hub: Hub) -> None:
     rows = hub.rule_files.simulate(stricter, date(2026, 6, 10), in_force=in_force)
     assert [(r.customer_code, r.change, r.rule) for r in rows] == [("SMALL", "gone",
                                                                     "friendly reminder")]
-    assert rows[0].in_force == "friendly reminder: send reminder-1 by email"
+    # the default ladders tell everyone involved at each step (notify: [everyone])
+    assert rows[0].in_force == "friendly reminder: send reminder-1 by email; notify everyone"

@@ -38,7 +38,7 @@ def test_check_reports_file_line_and_rule(hub: Hub, tmp_path: Path) -> None:
     broken.write_text(DEFAULT.replace("at: 14, send: [email, letter]",
                                       "at: fourteen, send: [email, letter]"), encoding="utf-8")
     result = run(hub, "rules", "check", str(broken))
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input error, as every command
     assert ('collections.yaml line 18, step "firm reminder": "at" must be a number of days, '
             'got "fourteen"') in result.output
     good = run(hub, "rules", "check", str(DEFAULT_POLICY))
@@ -77,3 +77,21 @@ def test_simulate_prints_the_decisions_that_would_change(hub: Hub, tmp_path: Pat
     assert "1 decision would change on 2026-11-23" in result.output
     same = run(hub, "rules", "simulate", str(DEFAULT_POLICY), "--as-of", "2026-11-23")
     assert "no decision on 2026-11-23 would change" in same.output
+
+
+def test_check_warns_about_people_who_are_not_users(hub: Hub, tmp_path: Path) -> None:
+    from hub.ledger.tables import users
+
+    with hub.engine.begin() as connection:
+        now = hub.clock.now()
+        connection.execute(users.insert(), [
+            {"email": "legal@example.com", "name": "Legal", "role": "collector",
+             "active": True, "created_at": now, "updated_at": now},
+            {"email": "collector1@example.com", "name": "C1", "role": "collector",
+             "active": False, "created_at": now, "updated_at": now}])
+    result = run(hub, "rules", "check", str(DEFAULT_POLICY))
+    assert result.exit_code == 0, result.output  # warnings: the file can still go live
+    assert 'team "collectors": warning: collector1@example.com is deactivated: work for ' \
+           "them goes to the department manager instead" in result.output
+    assert "collector2@example.com is not a user of the hub" in result.output
+    assert "legal@example.com" not in result.output

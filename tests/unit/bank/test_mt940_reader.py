@@ -44,11 +44,17 @@ def test_german_structured_details() -> None:
     assert "Rechnung 4711" in (payment.remittance or "")
 
 
-def test_debits_and_reversals_are_skipped_and_counted() -> None:
+def test_debits_are_skipped_and_a_reversed_credit_is_read_as_a_reversal() -> None:
     parsed = parse_statement(mt940(":61:2611201120D10,00NTRFNONREF\n:86:fee\n",
-                                   ":61:2611201120RC5,00NTRFNONREF\n:86:back\n",
+                                   ":61:2611201120RC5,00NTRFNONREF//BANK-9\n:86:back\n",
+                                   ":61:2611201120RD3,00NTRFNONREF\n:86:debit back\n",
                                    ":61:2611201120C7,00NTRFNONREF\n:86:in\n"), "s.sta")
     assert [str(p.amount.amount) for p in parsed.payments] == ["7.00"]
+    # RC takes back an earlier credit: the payment it reverses is found at import
+    (reversal,) = parsed.reversals
+    assert (str(reversal.amount.amount), reversal.original_reference) == ("5.00",
+                                                                          "NL02BANK0123456789/BANK-9")
+    # RD takes back a debit: nothing of a customer's
     assert (parsed.summary.debits_skipped, parsed.summary.reversals_skipped) == (1, 1)
 
 

@@ -37,7 +37,7 @@ def test_the_letter_has_the_address_block_the_items_and_the_total() -> None:
     assert "F-1" in text
     assert "€1,234.56" in text
     assert "€200.00" in text
-    assert "Total open" in text
+    assert "Total due" in text
     assert text.count("€1,434.56") == 2  # the subject line and the statement total
 
 

@@ -60,7 +60,7 @@ def test_every_template_the_rules_name_exists_in_all_languages() -> None:
     assert known_templates() == {
         "reminder-1", "reminder-2", "final-notice", "pre-legal", "promise-confirmation",
         "plan-confirmation", "plan-in-review", "dispute-received", "digest", "escalation",
-        "collection-started", "instalment-reminder"}
+        "collection-started", "instalment-reminder", "channel-paused"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -142,3 +142,48 @@ def test_the_default_policy_passes_its_own_checks() -> None:
 
     text = DEFAULT_POLICY.read_text(encoding="utf-8")
     assert problems(text, TEMPLATES | {"pre-legal", "promise-confirmation"}) == []
+
+
+def test_assignees_a_person_least_loaded_and_account_manager() -> None:
+    good = BASE + textwrap.indent(textwrap.dedent("""\
+        - {name: call, at: 3, task: call, assign: ana@example.com}
+        - {name: review, at: 10, task: review, assign: least_loaded:collectors}
+        - {name: sales, at: 20, task: sales_call, assign: account_manager}
+        - {name: boss, at: 30, escalate: round_robin:collectors}
+        """), "      ") + "teams:\n  collectors: [ana@example.com, ben@example.com]\n"
+    assert problems(good) == []
+    bad = BASE + textwrap.indent(textwrap.dedent("""\
+        - {name: call, at: 3, task: call, assign: least_loaded:nobody}
+        - {name: review, at: 10, task: review, assign: the boss}
+        """), "      ")
+    found = problems(bad)
+    assert any('step "call": least loaded needs a team defined under "teams:", "nobody" '
+               "is not one" in p for p in found), found
+    assert any("\"assign: the boss\" is not someone the hub can find; use owner, "
+               "account_manager, department_manager, a person's e-mail address" in p
+               for p in found), found
+
+
+def test_a_ladder_notify_tells_at_every_step() -> None:
+    from hub.domain.decisions import ActionKind
+    from rules.parser import parse_rule_text
+
+    text = textwrap.dedent("""\
+        segments: [{name: business, when: true}]
+        ladders:
+          business:
+            steps:
+              - {name: reminder, at: 3, send: [email], template: reminder-1}
+              - {name: call, at: 10, task: call, assign: owner, notify: [owner, collectors]}
+            notify: [everyone]
+        teams:
+          collectors: [ana@example.com]
+        """)
+    rule_file, found = parse_rule_text(text, "collections.yaml")
+    assert rule_file is not None, found
+    told = [[spec.params["who"] for spec in step.actions if spec.kind is ActionKind.NOTIFY]
+            for step in rule_file.ladders["business"].steps]
+    assert told == [[["everyone"]], [["everyone", "owner", "collectors"]]]
+    wrong = text.replace("notify: [everyone]", "notify: [the whole floor]")
+    assert any('"the whole floor" is not a known person to notify' in p
+               for p in problems(wrong)), problems(wrong)

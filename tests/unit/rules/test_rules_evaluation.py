@@ -120,7 +120,9 @@ def test_broken_promise_fires_once_per_promise(compile_yaml: Compile, account: B
     # keyed by the promise and the day it broke (due 2026-05-11 + 2 days grace), so the
     # same broken promise gives the same key on every later day
     assert decisions[0].key == "C1|broken promise#1|2026-05-14"
-    assert decisions[0].actions[0].params["assignee"] == "owner@example.com"
+    # the rule as written; the hub picks the person when it applies the decision
+    assert decisions[0].actions[0].params["assign"] == "owner"
+    assert "assignee" not in decisions[0].actions[0].params
 
 
 def test_eu_fee_once_per_invoice_and_interest(compile_yaml: Compile, account: Build) -> None:

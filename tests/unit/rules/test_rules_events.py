@@ -107,4 +107,4 @@ def test_uk_business_fixed_sum_by_size_and_base_rate_plus_8(policy: CompiledPoli
     kinds = {a.kind: a.params for a in final.actions}
     assert (kinds[ActionKind.FEE]["amount"], kinds[ActionKind.FEE]["currency"]) == ("70.00",
                                                                                    "GBP")
-    assert kinds[ActionKind.INTEREST]["percent"] == ["12.25"]  # 4.25 + 8
+    assert kinds[ActionKind.INTEREST]["percent"] == ["11.75"]  # 3.75 (from 2026) + 8

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hub.domain.cells import is_formula_like
 from hub.domain.sheet_sync import RowState
 from hub.domain.sheet_sync import merge_editable
 from hub.domain.sheet_sync import read_changes
@@ -16,7 +17,6 @@ from hub.domain.sheets import BookSnapshot
 from hub.domain.sheets import ReadRow
 from hub.domain.sheets import TabSnapshot
 from hub.domain.sheets import grid_changes
-from hub.domain.sheets import is_formula_like
 from hub.domain.sheets import tab_title
 from hub.services.sheets_edits import CellError
 from hub.services.sheets_edits import parse_amount

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +12,7 @@ import pytest
 
 from hub.domain.records import InvoiceRecord
 from hub.domain.records import RejectedRow
+from sync.sources import textfile
 from sync.sources.rows import ColumnsError
 from sync.sources.tabular import open_source
 from sync.sources.textfile import UnreadableFile
@@ -50,6 +53,37 @@ def test_a_file_that_is_neither_utf8_nor_windows_1252(read: Reader) -> None:
     content = f"{HEADER}\n{ROW}\n".encode() + b"INV-2,C\x81\xff,x\n"
     with pytest.raises(UnreadableFile, match=r"neither UTF-8 .* nor Windows-1252"):
         read(content)
+
+
+def test_windows_1252_behind_a_utf8_bom_names_the_exact_byte(read: Reader) -> None:
+    head = codecs.BOM_UTF8 + f"{HEADER}\n".encode()
+    content = head + b"INV-1,C1,Caf" + b"\xe9 Zo\xeb,2026-01-05\n"
+    offset = len(head) + len("INV-1,C1,Caf")
+    assert content[offset] == 0xE9
+    with pytest.raises(UnreadableFile) as refused:
+        read(content)
+    assert str(refused.value).endswith(
+        f"starts with a UTF-8 byte order mark but is not UTF-8 text (byte 0xe9 at offset "
+        f"{offset}, line 2); save it as CSV UTF-8")
+
+
+@pytest.mark.parametrize("start", [0, 1, 2, 3, 4, 5])
+def test_the_offset_is_exact_across_reading_chunks(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   start: int) -> None:
+    """A character cut by a chunk boundary: the decoder holds its first byte back."""
+    monkeypatch.setattr(textfile, "CHUNK", 8)
+    content = b"amount\n" + b"x" * start + "é".encode()[:1] + b"(9\n"
+    offset = len(b"amount\n") + start
+    path = tmp_path / "file.csv"
+    path.write_bytes(codecs.BOM_UTF8 + content)
+    with pytest.raises(UnreadableFile, match=re.escape(
+            f"(byte 0xc3 at offset {offset + 3}, line 2)")):
+        textfile.scan(path)
+    path.write_bytes(content + b"\x81\n")  # no BOM, and not Windows-1252 either
+    with pytest.raises(UnreadableFile, match=re.escape(
+            f"neither UTF-8 (byte 0xc3 at offset {offset}, line 2) nor Windows-1252")):
+        textfile.scan(path)
 
 
 @pytest.mark.parametrize(("content", "name", "message"), [
