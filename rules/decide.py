@@ -14,6 +14,7 @@ from typing import Any
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
+from hub.domain.decisions import StepTaken
 from hub.domain.decisions import decision_key
 from hub.domain.outbox import missing_address
 from rules.compiler import Compiled
@@ -26,6 +27,7 @@ from rules.facts import Situation
 from rules.fees import fee_actions
 from rules.model import ActionSpec
 from rules.model import EventRule
+from rules.model import Ladder
 from rules.model import RuleFile
 from rules.model import Step
 from rules.rates import is_business_day
@@ -121,20 +123,45 @@ class Decider:
         taken_names = {s.step for s in taken}
         highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
                       default=-1)
-        later = [due_after[s.name] for i, s in enumerate(ladder.steps)
-                 if i > highest and due_after[s.name] > facts.today]
-        if later:  # the next step's day (for the cycle's schedule)
-            self._schedule(outcome, facts.country, min(later))
+        spacing = _spacing(ladder, taken)
+        if spacing is not None:  # a go-live first contact past the first step
+            origin, started = spacing
+            for each in ladder.steps:
+                due_after[each.name] = max(due_after[each.name],
+                                           started + timedelta(days=each.at - origin.at))
+        later = min((due_after[s.name] for i, s in enumerate(ladder.steps)
+                     if i > highest and due_after[s.name] > facts.today), default=None)
         pending = [s for i, s in enumerate(ladder.steps)
                    if i > highest and s.name in reached_names]
+        pending = self._spaced(outcome, spacing, pending, facts.today)
+        step = self._next_step(outcome, situation, name, taken, pending)
+        index = ladder.steps.index(step) if step is not None else -1
+        if step is not None and not taken and 0 < index < len(ladder.steps) - 1:
+            # the first contact started past the first step today: the next step keeps
+            # the ladder's spacing from today (not its day after the due date)
+            later = facts.today + timedelta(days=ladder.steps[index + 1].at - step.at)
+        if later is not None:  # the next step's day (for the cycle's schedule)
+            self._schedule(outcome, facts.country, later)
+
+    def _next_step(self, outcome: Outcome, situation: Situation, name: str,
+                   taken: list[StepTaken], pending: list[Step]) -> Step | None:
+        """The step decided today (applied, or recorded as paused), if any."""
         if not pending:
-            return
+            return None
+        ladder = self.rule_file.ladders[name]
+        facts = situation.facts
         tomorrow = facts.today + timedelta(days=1)
         if ladder.progression == "ladder" and any(s.taken_on == facts.today for s in taken):
             outcome.notes.append("a step was already taken today (ladder: one step per cycle)")
             self._schedule(outcome, facts.country, tomorrow)
-            return
-        step = pending[0] if ladder.progression == "ladder" else pending[-1]
+            return None
+        first_contact = not taken
+        if first_contact and len(pending) > 1:
+            step = _first_step(ladder, pending)
+            outcome.notes.append(f"first contact for this debt: starts at {step.name} "
+                                 f"(first_contact: {ladder.first_contact})")
+        else:
+            step = pending[0] if ladder.progression == "ladder" else pending[-1]
         blocked = outcome.pause
         minimum = self.rule_file.settings.minimum_balance_for(facts.currency)
         if blocked is None and situation.overdue_balance < minimum:
@@ -146,14 +173,39 @@ class Decider:
             outcome.notes.append(f"{facts.today} is not a business day in "
                                  f"{facts.country or 'the customer country'}; the step waits")
             self._schedule(outcome, facts.country, tomorrow)
-            return
-        skipped = [s.name for s in pending if s is not step]
-        outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped))
-        if blocked is None and len(pending) > 1 and ladder.progression == "ladder":
+            return None
+        skipped = [s.name for s in pending if s is not step and s.at < step.at]
+        outcome.decisions.append(self._step_decision(situation, name, step, blocked, skipped,
+                                                     first_contact=first_contact))
+        if blocked is not None:
+            return None  # paused: nothing was taken, the schedule stays the ladder's
+        following = pending[pending.index(step) + 1:]
+        if following and ladder.progression == "ladder" and not (
+                first_contact and ladder.steps.index(step) > 0):
             self._schedule(outcome, facts.country, tomorrow)  # the next step, one per cycle
+        return step
+
+    @staticmethod
+    def _spaced(outcome: Outcome, spacing: tuple[Step, date] | None, pending: list[Step],
+                today: date) -> list[Step]:
+        """A debt whose first contact started past the ladder's first step (go-live, an
+        old import): the later steps keep the ladder's spacing from that first contact,
+        so each message's deadline runs before the next step comes."""
+        if spacing is None or not pending:
+            return pending
+        origin, started = spacing
+        ready = [s for s in pending if today >= started + timedelta(days=s.at - origin.at)]
+        if not ready:
+            upcoming = pending[0]
+            outcome.notes.append(
+                f"the first contact was {origin.name} on {started}; {upcoming.name} "
+                f"follows {upcoming.at - origin.at} days after it, on "
+                f"{started + timedelta(days=upcoming.at - origin.at)}")
+        return ready
 
     def _step_decision(self, situation: Situation, ladder: str, step: Step,
-                       paused_by: str | None, skipped: list[str]) -> Decision:
+                       paused_by: str | None, skipped: list[str], *,
+                       first_contact: bool = False) -> Decision:
         anchor = situation.anchor
         assert anchor is not None
         due_on = anchor.due_date + timedelta(days=step.at)
@@ -166,7 +218,9 @@ class Decider:
         facts = self._facts(situation, condition, step.condition)
         facts.update(step_due_on=due_on.isoformat(), ladder=ladder)
         if skipped:
-            facts["skipped_steps"] = skipped  # most_severe: reached, never applied
+            facts["skipped_steps"] = skipped  # reached, never applied (most_severe, go-live)
+        if first_contact:
+            facts["first_contact"] = True  # no step of this ladder was taken for this debt
         return Decision(
             key=decision_key(situation.facts.customer_code, f"{ladder}/{step.name}", due_on),
             customer_code=situation.facts.customer_code, rule=step.name,
@@ -288,3 +342,29 @@ class Decider:
             "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
             "open_invoices": situation.open_count,
         }
+
+
+def _spacing(ladder: Ladder, taken: list[StepTaken]) -> tuple[Step, date] | None:
+    """(the step, the day) a debt's first contact started at, when that was past the
+    ladder's first step (go-live): later steps keep the ladder's spacing from it."""
+    if not taken:
+        return None
+    start = min(taken, key=lambda s: s.taken_on)
+    index = {s.name: i for i, s in enumerate(ladder.steps)}
+    first = index[start.step]
+    if not start.first_contact or first == 0:
+        return None
+    return ladder.steps[first], start.taken_on
+
+
+def _first_step(ladder: Ladder, pending: list[Step]) -> Step:
+    """Where a debt the ladder never reached starts when several steps are due at once:
+    finance's `first_contact` (age: the step that fits the age; first: the first step;
+    a step name: the step that fits the age, but never one after the named step)."""
+    if ladder.first_contact == "first":
+        return pending[0]
+    if ladder.first_contact == "age":
+        return pending[-1]
+    limit = next((s.at for s in ladder.steps if s.name == ladder.first_contact), None)
+    within = [s for s in pending if limit is None or s.at <= limit]
+    return within[-1] if within else pending[0]

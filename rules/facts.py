@@ -94,6 +94,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "promise_open": promise_open,
         "promise_broken": bool(broken),
         "plan_active": any(p.missed_instalments == 0 for p in active),
+        "plan_in_review": any(p.state == "proposed" for p in facts.plans),
         "plan_missed_instalments": float(max((p.missed_instalments for p in active),
                                              default=0)),
         "invoice_disputed": any(i.disputed for i in open_invoices),

@@ -46,6 +46,7 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("promise.open", BOOL, "a promise to pay is running (not yet due plus grace)"),
     Field("promise.broken", BOOL, "a promise passed its date plus grace unpaid"),
     Field("plan.active", BOOL, "a payment plan is running with no missed instalment"),
+    Field("plan.in_review", BOOL, "a proposed payment plan waits for a person's review"),
     Field("plan.missed_instalments", NUMBER, "instalments missed on the running plan"),
     Field("invoice.disputed", BOOL, "an open invoice is in dispute"),
     Field("invoice.excluded", BOOL, "an open invoice is excluded from collection"),

@@ -18,6 +18,7 @@ from rules.conditions import Condition
 DEBTOR_CHANNELS = ("email", "sms", "letter")
 STAFF_CHANNELS = ("slack", "teams", "email")
 PROGRESSIONS = ("ladder", "most_severe")
+FIRST_CONTACT = ("age", "first")  # or the name of a step of the ladder
 FEE_CHOICES = ("statutory", "interest", "compensation")
 
 
@@ -44,6 +45,12 @@ class Ladder:
     progression: str  # ladder | most_severe
     steps: tuple[Step, ...]
     line: int
+    # where an account the ladder never reached starts when several steps are due at once
+    # (the first cycle after go-live or an import of old debts): "age" (the step that fits
+    # the account's age), "first" (the ladder's first step) or a step's name (the step that
+    # fits the age, but never one after that step); not set: "first" for a ladder
+    # progression, "age" for most_severe (as the progression itself does)
+    first_contact: str = "first"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from rules.conditions import ConditionError
 from rules.conditions import Const
 from rules.conditions import example
 from rules.conditions import parse_condition
+from rules.model import FIRST_CONTACT
 from rules.model import PROGRESSIONS
 from rules.model import ActionSpec
 from rules.model import EventRule
@@ -42,7 +43,9 @@ from rules.source import parse
 from rules.source import plain
 
 TOP_KEYS = ("name", "description", "segments", "minimum_balance", "ladders", "pause_when",
-            "rules", "contact", "portal", "fees", "limitation", "teams", "tests")
+            "rules", "contact", "portal", "fees", "limitation", "teams", "tests",
+            "first_contact")
+PLAN_REVIEW_PAUSE = "plan.in_review"
 INVOICE_PAUSES = ("invoice.disputed", "invoice.excluded")
 EVENTS = {
     "broken promise": "promise.broken",
@@ -170,8 +173,38 @@ def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -
     return steps
 
 
+def _first_contact(problems: Problems, parent: Map, rule: str) -> str | None:
+    """`first_contact: {start_at: ...}` of the file or of one ladder (None: not set)."""
+    node = parent.get("first_contact")
+    if node is None:
+        return None
+    if not isinstance(node, Map):
+        problems.error(parent.line_of("first_contact"), rule,
+                       '"first_contact" needs "start_at", e.g. {start_at: age}')
+        return None
+    return Reader(problems, node, rule, ("start_at",)).text("start_at", required=True)
+
+
+def _start_at(problems: Problems, line: int, rule: str, start_at: str, *, steps: list[Step],
+              body: Map) -> str:
+    """Checks a first_contact value against one ladder's steps (a step refused for its own
+    error is not reported twice)."""
+    if start_at in FIRST_CONTACT or any(step.name == start_at for step in steps):
+        return start_at
+    written = body.get("steps")
+    if isinstance(written, Seq) and any(isinstance(item, Map) and
+                                        str(item.get("name", "")).strip() == start_at
+                                        for item in written.items):
+        return "age"
+    names = ", ".join(f'"{step.name}"' for step in steps)
+    problems.error(line, rule, f'first_contact "{start_at}" is neither age, first nor a '
+                               f"step of this ladder ({names})")
+    return "age"
+
+
 def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str, Ladder]:
     node = root.get("ladders")
+    start_at = _first_contact(problems, root, "first_contact")
     ladders: dict[str, Ladder] = {}
     if node is None:
         return ladders
@@ -184,7 +217,8 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
         if not isinstance(body, Map):
             problems.error(node.line_of(name), rule, 'a ladder needs "progression" and "steps"')
             continue
-        reader = Reader(problems, body, rule, ("progression", "steps", "notify"))
+        reader = Reader(problems, body, rule, ("progression", "steps", "notify",
+                                               "first_contact"))
         progression = reader.text("progression", choices=PROGRESSIONS) or "ladder"
         steps = _steps(problems, name, body, vocabulary)
         notify = reader.words("notify", NOTIFY_TARGETS + tuple(sorted(vocabulary.teams)),
@@ -193,7 +227,16 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
             steps = [_notify_too(step, notify, reader.line("notify")) for step in steps]
         if not steps and "steps" in body:
             problems.error(node.line_of(name), rule, "the ladder has no steps")
-        ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name))
+        own = _first_contact(problems, body, rule)
+        # not set: as before the setting existed (ladder: the first step; most_severe: age)
+        first = "first" if progression == "ladder" else "age"
+        if own is not None:
+            first = _start_at(problems, body.line_of("first_contact"), rule, own, steps=steps,
+                              body=body)
+        elif start_at is not None:
+            first = _start_at(problems, root.line_of("first_contact"), rule, start_at, steps=steps,
+                              body=body)
+        ladders[name] = Ladder(name, progression, tuple(steps), node.line_of(name), first)
     return ladders
 
 
@@ -353,9 +396,15 @@ def parse_rule_text(text: str, file: str, *, known_templates: frozenset[str] | N
         problems.error(root.line, None, 'there are no "segments:"; add at least one, e.g. '
                                         '"- {name: business, when: true}"')
     _meaning(problems, segments, ladders)
+    pauses = _pauses(problems, root)
+    if ladders and not any(pause.name == PLAN_REVIEW_PAUSE for pause in pauses):
+        problems.warning(root.line_of("pause_when") if "pause_when" in root else root.line,
+                         "pause_when", f"{PLAN_REVIEW_PAUSE} is not listed: a debtor who "
+                         "proposes a payment plan is told no reminders are sent while it "
+                         "is reviewed, but the ladder would go on")
     rule_file = RuleFile(
         file=file, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        segments=tuple(segments), ladders=ladders, pauses=tuple(_pauses(problems, root)),
+        segments=tuple(segments), ladders=ladders, pauses=tuple(pauses),
         events=tuple(_event_rules(problems, root, vocabulary)),
         settings=read_settings(problems, root), fees=read_fees(problems, root),
         limitation=read_limitation(problems, root), teams=teams,

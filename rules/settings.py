@@ -106,7 +106,8 @@ def read_settings(problems: Problems, root: Map) -> PolicySettings:
                            f"consumers may get at most {CONSUMER_CALLS_MAX} calls in 7 days; "
                            f"{cap.max_count} in {cap.per_days} days is more")
     portal = top.section("portal") or Map(root.line)
-    portal_reader = Reader(problems, portal, "portal", ("promise", "plan_auto_approve"))
+    portal_reader = Reader(problems, portal, "portal", (
+        "promise", "plan_auto_approve", "plan_review_days", "instalment_reminder_days"))
     promise = portal_reader.section("promise") or Map(portal.line)
     promise_reader = Reader(problems, promise, "portal", ("max_days_ahead", "grace_days"))
     plan = portal_reader.section("plan_auto_approve") or Map(portal.line)
@@ -132,7 +133,11 @@ def read_settings(problems: Problems, root: Map) -> PolicySettings:
         promise_max_days_ahead=promise_reader.whole("max_days_ahead", "days", default=14,
                                                     minimum=1, maximum=366),
         promise_grace_days=promise_reader.whole("grace_days", "days", default=2, maximum=60),
-        plan_auto_approve=limits)
+        plan_auto_approve=limits,
+        plan_review_days=portal_reader.whole("plan_review_days", "days", default=2, minimum=1,
+                                             maximum=60),
+        instalment_reminder_days=portal_reader.whole("instalment_reminder_days", "days",
+                                                     default=3, minimum=1, maximum=60))
 
 
 def _countries(problems: Problems, node: Map | None, section: str,

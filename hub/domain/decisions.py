@@ -60,6 +60,7 @@ class StepTaken:
     step: str
     taken_on: date
     anchor_due_date: date  # the oldest unpaid due date the step was computed from
+    first_contact: bool = False  # the debt's first contact started at this step
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,8 @@ class PolicySettings:
     promise_max_days_ahead: int = 14
     promise_grace_days: int = 2
     plan_auto_approve: PlanLimits = field(default_factory=PlanLimits)
+    plan_review_days: int = 2  # a plan still in review after this many days: its manager
+    instalment_reminder_days: int = 3  # remind the debtor this many days before an instalment
 
     def minimum_balance_for(self, currency: str) -> Decimal:
         return dict(self.minimum_balance_by_currency).get(currency, self.minimum_balance)

@@ -25,6 +25,7 @@ PLAN_IN_REVIEW = "plan.in_review"  # outside the limits: a review task
 PLAN_REJECTED = "plan.rejected"
 PLAN_COMPLETED = "plan.completed"
 PLAN_BROKEN = "plan.broken"
+PLAN_REVIEW_OVERDUE = "plan.review_overdue"  # not reviewed in time: the manager has a task
 DISPUTE_OPENED = "dispute.opened"
 DISPUTE_RESOLVED = "dispute.resolved"
 TASK_CREATED = "task.created"

@@ -18,6 +18,7 @@ from sqlalchemy import String
 from sqlalchemy import Table
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import false
 
 metadata = MetaData(
     naming_convention={
@@ -358,6 +359,9 @@ applied_decisions = Table(
     Column("anchor_due_date", Date),  # oldest unpaid due date the step was computed from
     Column("applied_on", Date, nullable=False),  # the customer's local date
     Column("paused_by", String(100)),
+    # the step a debt's first contact started at (go-live): later steps keep the
+    # ladder's spacing from it (rules/decide.py)
+    Column("first_contact", Boolean, nullable=False, server_default=false()),
     Column("facts", JSON, nullable=False),
     Column("actions", JSON, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),

@@ -273,7 +273,8 @@ class _Batch:
         found: dict[int, list[StepTaken]] = defaultdict(list)
         query = (sa.select(applied_decisions.c.customer_id, applied_decisions.c.ladder,
                            applied_decisions.c.step, applied_decisions.c.applied_on,
-                           applied_decisions.c.anchor_due_date)
+                           applied_decisions.c.anchor_due_date,
+                           applied_decisions.c.first_contact)
                  .where(self._of(applied_decisions.c.customer_id),
                         applied_decisions.c.step.is_not(None),
                         applied_decisions.c.paused_by.is_(None))
@@ -281,7 +282,8 @@ class _Batch:
         for row in self.connection.execute(query):
             found[row.customer_id].append(StepTaken(
                 ladder=row.ladder or "", step=row.step, taken_on=row.applied_on,
-                anchor_due_date=row.anchor_due_date or row.applied_on))
+                anchor_due_date=row.anchor_due_date or row.applied_on,
+                first_contact=bool(row.first_contact)))
         return found
 
     def _channels(self) -> dict[int, frozenset[str]]:

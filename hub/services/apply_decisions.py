@@ -29,7 +29,9 @@ from hub.domain.outbox import describe_skipped
 from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
+from hub.ledger.bulk import chunks
 from hub.ledger.lookups import ids_by_key
+from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.outbox import message_row
@@ -48,6 +50,7 @@ from hub.services.tasks import task_event
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
 STAFF_VIA = ("slack", "teams", "email")
+NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor never got
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,8 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
     if not todo:
         return counts
     writer = _Writer(connection, facts, context, counts)
+    writer.notices_before = notices_sent(connection, sorted(
+        {d.customer_code for d in todo if any(a.kind is ActionKind.SEND for a in d.actions)}))
     for decision in todo:
         writer.apply(decision)
     writer.flush()
@@ -130,6 +135,7 @@ class _Writer:
         self.charges: list[dict[str, Any]] = []
         self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
+        self.notices_before: Counter[str] = Counter()
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
@@ -154,6 +160,7 @@ class _Writer:
             "source": decision.source, "ladder": decision.ladder, "step": decision.step,
             "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
             "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
+            "first_contact": bool(decision.facts.get("first_contact")),
             "actions": recorded, "applied_at": self.context.now,
             "cycle_run_id": self.context.run_id})
         if enforced:
@@ -264,12 +271,18 @@ class _Writer:
     def _send(self, item: _Item) -> None:
         decision, facts = item.decision, item.facts
         channels = tuple(item.params.get("channels") or ("email",))
+        # what the debtor was sent before, so a first message never says "despite our
+        # reminders" (templates read `previous_reminders` and `first_contact`)
+        before = self.notices_before[facts.customer_code]
+        self.notices_before[facts.customer_code] += 1
+        context = self._context(decision, facts)
+        context.update(previous_reminders=before, first_contact=before == 0)
         self.messages.append(OutboxMessage(
             idempotency_key=message_key(decision.key, "send"),
             template=str(item.params.get("template") or "reminder-1"),
             customer_code=facts.customer_code,
             channels=channels, language=facts.language,
-            context=self._context(decision, facts), decision_key=decision.key,
+            context=context, decision_key=decision.key,
             batch=self.context.as_of.isoformat(),
             skipped=tuple(skip for skip in item.params.get("skipped_channels") or ()
                           if skip["channel"] not in channels)))
@@ -421,6 +434,21 @@ def _basis(params: dict[str, Any]) -> str | None:
     """What the charge rests on: the statute's scheme, the contract or the rule file."""
     basis = params.get("basis") or params.get("scheme")
     return None if basis is None else str(basis)[:20]
+
+
+def notices_sent(connection: Connection, codes: Sequence[str]) -> Counter[str]:
+    """Per customer, the debtor notices the rules queued before (sent or on their way;
+    not those that failed or had no channel the debtor can receive)."""
+    counts: Counter[str] = Counter()
+    for part in chunks(list(codes), 5000):
+        counts.update({str(code): int(count) for code, count in connection.execute(
+            sa.select(outbox.c.customer_code, sa.func.count())
+            .where(key_in(connection, outbox.c.customer_code, list(part)),
+                   outbox.c.recipient_kind == RecipientKind.DEBTOR.value,
+                   outbox.c.decision_key.is_not(None),
+                   outbox.c.state.not_in(NOT_DELIVERED))
+            .group_by(outbox.c.customer_code))})
+    return counts
 
 
 def _rate(params: dict[str, Any]) -> str | None:

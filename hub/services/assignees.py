@@ -94,17 +94,20 @@ class Directory:
         return None
 
     def manager_of(self, facts: AccountPeople) -> str | None:
-        """The owner's manager (when an active user), else the first active manager of the
-        account's department (or the owner's)."""
-        owner = self.people.get((facts.owner or "").lower())
-        manager = str(owner.manager_email or "") if owner is not None else ""
+        return self.manager_for(facts.owner, facts.department)
+
+    def manager_for(self, person: str | None, department: str | None) -> str | None:
+        """The person's manager (when an active user, or reached by e-mail), else the first
+        active manager of the department (the person's own when none is given)."""
+        row = self.people.get((person or "").lower())
+        manager = str(row.manager_email or "") if row is not None else ""
         found = self.people.get(manager.lower())
         if manager and (found is None or found.active):  # a user, or reached by e-mail
             return self._email(manager)
-        department = facts.department or (owner.department if owner is not None else None)
-        managers = sorted(str(row.email) for row in self.people.values()
-                          if row.active and row.role == "manager"
-                          and department and row.department == department)
+        department = department or (row.department if row is not None else None)
+        managers = sorted(str(user.email) for user in self.people.values()
+                          if user.active and user.role == "manager"
+                          and department and user.department == department)
         return managers[0] if managers else None
 
     def last_resort(self) -> str | None:

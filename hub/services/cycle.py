@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
+from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
 from hub.ledger import cycle_runs as runs
 from hub.ports import CycleHook
@@ -41,6 +42,8 @@ from hub.services.lock_holders import Heartbeat
 from hub.services.lock_holders import ProcessIdentity
 from hub.services.lock_holders import gone_reason
 from hub.services.lock_holders import this_process
+from hub.services.plan_watch import escalate_reviews
+from hub.services.plan_watch import remind_instalments
 from hub.services.plans import review_plans
 from hub.services.promises import review_promises
 
@@ -48,6 +51,7 @@ PHASES_BEFORE = ("ingest", "read_back")
 PHASES_AFTER = ("write_out", "notify")
 PHASES = PHASES_BEFORE + PHASES_AFTER
 DEFAULT_GRACE_DAYS = 2
+DEFAULT_SETTINGS = PolicySettings()
 BATCH = 5000  # accounts per evaluate + apply round (one commit each)
 
 
@@ -88,6 +92,14 @@ class CycleReport:
 def _grace_days(policy: Policy) -> int:
     settings = getattr(policy, "settings", None)
     return int(getattr(settings, "promise_grace_days", DEFAULT_GRACE_DAYS))
+
+
+def _plan_days(policy: Policy) -> tuple[int, int]:
+    """(review_days, instalment_reminder_days) from the rule file's `portal:`."""
+    settings = getattr(policy, "settings", None)
+    return (int(getattr(settings, "plan_review_days", DEFAULT_SETTINGS.plan_review_days)),
+            int(getattr(settings, "instalment_reminder_days",
+                        DEFAULT_SETTINGS.instalment_reminder_days)))
 
 
 def _thresholds(policy: Policy) -> frozenset[int] | None:
@@ -212,9 +224,15 @@ class Cycle:
         started = time.perf_counter()
         promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
         completed, broken = review_plans(connection, as_of=as_of, grace_days=grace, now=now)
+        review_days, remind_days = _plan_days(self.policy)
+        overdue = escalate_reviews(connection, as_of=as_of, review_days=review_days, now=now)
+        reminders = remind_instalments(connection, as_of=as_of, days_before=remind_days,
+                                       now=now)
         report.counts.update({"promises_kept": promised.kept, "promises_broken": promised.broken,
                               "plans_completed": completed, "plans_broken": broken,
-                              "tasks": promised.tasks + broken})
+                              "plan_reviews_escalated": overdue,
+                              "instalment_reminders": reminders,
+                              "tasks": promised.tasks + broken + overdue})
         self._commit(connection, options)
         report.timings["promises_and_plans"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()

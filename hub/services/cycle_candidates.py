@@ -1,14 +1,16 @@
 """Which accounts can change today (the incremental part of the cycle).
 
 An account is evaluated when its stored next evaluation day has come (the policy says it
-when it evaluates the account: the next ladder step's day, or the next business day of the
+when it evaluates the account: the next ladder step's day, spaced from a go-live first
+contact when the debt started past the first step, or the next business day of the
 customer's country when a step waits; imports and payments set it to their day), when a
 person or an import did something to it since the last run (an event not written by the
 rules: a payment, an import, a promise, a note), when a decision was applied to it on an
 earlier day since the last run (the ladder may take its next step), when one of its open
-invoices reaches a rule threshold (days overdue) on a day since the last run, or when a
-promise or plan instalment reaches its date plus grace. The first run, or a policy that
-does not say its thresholds, evaluates every account."""
+invoices reaches a rule threshold (days overdue) on a day since the last run, when a
+promise or plan instalment reaches its date plus grace, or when a debt whose first contact
+started past the first step reaches its next step at the ladder's spacing. The first run,
+or a policy that does not say its thresholds, evaluates every account."""
 
 from __future__ import annotations
 
@@ -47,6 +49,24 @@ def business_day_slack(first_day: date) -> int:
     return days
 
 
+def _after_first_contact(connection: Connection, thresholds: Iterable[int], since: date,
+                         as_of: date) -> set[int]:
+    """A debt whose first contact started past the ladder's first step takes its later
+    steps at the ladder's spacing from that day (rules/decide.py): accounts whose first
+    contact lies a gap between two thresholds before a day since the last run."""
+    days = sorted(set(thresholds))
+    gaps = sorted({later - earlier for earlier in days for later in days if later > earlier})
+    if not gaps:
+        return set()
+    ranges = [applied_decisions.c.applied_on.between(since - timedelta(days=gap),
+                                                     as_of - timedelta(days=gap))
+              for gap in gaps]
+    return {row[0] for row in connection.execute(
+        sa.select(applied_decisions.c.customer_id).distinct()
+        .where(applied_decisions.c.first_contact.is_(True),
+               applied_decisions.c.paused_by.is_(None), sa.or_(*ranges)))}
+
+
 def changed_accounts(connection: Connection, *, since_event: int, last_as_of: date,
                      as_of: date, thresholds: Iterable[int], grace_days: int) -> list[str]:
     """Codes of the accounts whose situation can change between `last_as_of` (exclusive)
@@ -78,6 +98,7 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
             sa.select(invoices.c.customer_id).distinct()
             .where(invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0,
                    sa.or_(*ranges))))
+    ids.update(_after_first_contact(connection, thresholds, since, as_of))
     grace = timedelta(days=grace_days)
     ids.update(row[0] for row in connection.execute(
         sa.select(promises.c.customer_id).distinct()

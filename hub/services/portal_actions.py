@@ -55,11 +55,11 @@ class StoredProof:
 
 
 def _confirm(connection: Connection, *, template: str, customer_code: str, language: str,
-             ref: object, context: dict[str, Any]) -> None:
+             ref: object, context: dict[str, Any], now: datetime | None = None) -> None:
     enqueue(connection, OutboxMessage(
         idempotency_key=message_key("portal", template, customer_code, ref),
         template=template, customer_code=customer_code, channels=DEBTOR_CHANNELS,
-        language=language, context=context))
+        language=language, context=context), now=now)
 
 
 def record_copy_download(connection: Connection, *, customer_code: str, invoice_id: int,
@@ -165,8 +165,11 @@ def propose_plan(connection: Connection, *, customer_code: str,
                                  limits=settings.plan_auto_approve, today=today)
     total = sum((amount for _, amount in instalments[1:]), instalments[0][1])
     _confirm(connection, template="plan-confirmation" if outcome.approved else "plan-in-review",
-             customer_code=customer_code, language=language, ref=outcome.plan_id,
+             customer_code=customer_code, language=language, ref=outcome.plan_id, now=now,
              context={"total": str(total.amount), "currency": total.currency,
+                      # in review: the days within which the message says a colleague
+                      # replies (after them the cycle escalates to the manager)
+                      "review_days": settings.plan_review_days,
                       "instalments": [{"due_date": day.isoformat(), "amount": str(part.amount),
                                        "currency": part.currency}
                                       for day, part in instalments]})

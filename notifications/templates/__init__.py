@@ -38,6 +38,7 @@ LANGUAGES = ("en", "nl", "de", "pl", "es")
 LOCALES = {"en": "en_GB", "nl": "nl_NL", "de": "de_DE", "pl": "pl_PL", "es": "es_ES"}
 DEBTOR_TEMPLATES = frozenset({"reminder-1", "reminder-2", "final-notice", "pre-legal",
                               "promise-confirmation", "plan-confirmation", "plan-in-review",
+                              "instalment-reminder",
                               "dispute-received", "invoice-copy"})
 STAFF_TEMPLATES = frozenset({"digest", "escalation", "collection-started"})
 PORTAL_LABEL = {"en": "View and pay online", "nl": "Bekijken en betalen", "de": "Online ansehen "

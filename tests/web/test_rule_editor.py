@@ -29,8 +29,8 @@ def test_finance_edits_simulates_and_activates(staffed: Hub,
     assert "ladders:" in page
     token = csrf_from(page)
     text = DEFAULT.read_text(encoding="utf-8")
-    changed = text.replace("{name: friendly reminder, at: 3, send: [email], template",
-                           "{name: friendly reminder, at: 3, send: [email, sms], template")
+    changed = text.replace("{name: firm reminder, at: 14, send: [email, letter], template",
+                           "{name: firm reminder, at: 14, send: [email, sms, letter], template")
     assert changed != text
 
     checked = client.post("/rules/validate", data={"text": changed},
@@ -41,25 +41,25 @@ def test_finance_edits_simulates_and_activates(staffed: Hub,
     assert simulation.status_code == 200
     html = simulation.get_data(as_text=True)
     assert "would differ" in html
-    assert "ACME" in html  # its first reminder now goes by e-mail and SMS
+    assert "ACME" in html  # its first contact, the firm reminder, now may go by SMS
 
     done = client.post("/rules/activate", data={"text": changed, "csrf_token": token,
                                                 "note": "raise the minimum"})
     assert done.status_code == 302
     page = client.get("/rules").get_data(as_text=True)
     assert "Version 2 is now in force." in page
-    assert "at: 3, send: [email, sms]" in page
+    assert "at: 14, send: [email, sms, letter]" in page
     assert "rules.activated" in _audit(staffed)
 
     diff = client.get("/rules/versions/1").get_data(as_text=True)
-    assert re.search(r'<span class="del">-\s+- \{name: friendly reminder, at: 3, send: \[email\],',
-                     diff)
-    assert re.search(r'<span class="add">\+\s+- \{name: friendly reminder, at: 3, send: '
-                     r'\[email, sms\]', diff)
+    assert re.search(r'<span class="del">-\s+- \{name: firm reminder, at: 14, send: '
+                     r'\[email, letter\],', diff)
+    assert re.search(r'<span class="add">\+\s+- \{name: firm reminder, at: 14, send: '
+                     r'\[email, sms, letter\]', diff)
     client.post("/rules/versions/1/rollback", data={"csrf_token": token})
     page = client.get("/rules").get_data(as_text=True)
     assert "Version 1 is back in force as version 3." in page
-    assert "at: 3, send: [email, sms]" not in page
+    assert "at: 14, send: [email, sms, letter]" not in page
     assert "rules.rolled_back" in _audit(staffed)
 
 

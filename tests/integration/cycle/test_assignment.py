@@ -167,8 +167,8 @@ def test_rule_file_teams_assign_real_people_balanced_and_recorded(
 def test_work_nobody_can_take_goes_to_the_department_manager_with_the_reason(
         hub: Hub, policy: Policy, tmp_path: Path) -> None:
     _staff(hub)
-    with hub.engine.begin() as connection:
-        _user(connection, "ann@example.com")  # an owner must be a user to be imported
+    with hub.engine.begin() as connection:  # the owner is a user (imports name only users)
+        _user(connection, "ann@example.com")
     _import(hub, tmp_path, owner="ann@example.com")
     for days in range(29, 33):  # Tuesday to Friday: the ladder catches up a step a day
         run_day(hub, policy, START + timedelta(days=days))

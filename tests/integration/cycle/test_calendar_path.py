@@ -31,6 +31,7 @@ from hub.ledger.tables import events
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
+from tests.integration.cycle.helpers import morning
 
 CUSTOMERS = ["customer_id", "name", "kind", "country", "timezone", "language", "owner",
              "department", "contact_name", "contact_email", "contact_phone"]
@@ -66,9 +67,10 @@ def _customer(code: str, country: str, zone: str) -> list[str]:
 
 def _import(hub: Hub, tmp_path: Path, people: Sequence[Sequence[str]],
             items: Sequence[Sequence[object]]) -> None:
-    with hub.engine.begin() as connection:  # an owner must be a user to be imported
-        upsert_users(connection, [User("ann@example.com", "Ann", Role.COLLECTOR, "sales")],
-                     hub.clock.now())
+    with hub.engine.begin() as connection:  # the owner is a user (imports name only users)
+        upsert_users(connection, [User(email="ann@example.com", name="Ann",
+                                       role=Role("collector"), department="sales")],
+                     morning(MONDAY))
     run(hub, "import", "customers", _csv(tmp_path, "customers.csv", CUSTOMERS, people))
     run(hub, "import", "invoices", _csv(tmp_path, "invoices.csv", INVOICES, items))
 
@@ -93,15 +95,18 @@ def _holds(hub: Hub) -> list[dict[str, str]]:
 
 def test_a_paid_account_leaves_the_holds_export_and_every_date_is_the_cycles(
         hub: Hub, tmp_path: Path) -> None:
-    # 51 days late on Monday: one step a day, the final notice (hold) on Friday
+    # reminded when 3 days late, then no cycle until Tuesday (52 days late): one step a
+    # day (ladder catch-up), the final notice (hold) on Friday
     due = MONDAY - timedelta(days=51)
+    reminded = due + timedelta(days=3)
     _import(hub, tmp_path, [_customer("PAID", "NL", "Europe/Amsterdam"),
                             _customer("OWES", "NL", "Europe/Amsterdam"),
                             _customer("MINE", "NL", "Europe/Amsterdam")],
             [[f"{code}-1", code, f"{code} Ltd", due - timedelta(days=30), due, "EUR", "900.00"]
              for code in ("PAID", "OWES", "MINE")])
     friday = MONDAY + timedelta(days=4)
-    _cycles(hub, MONDAY, 5)
+    _cycles(hub, reminded, 1)
+    _cycles(hub, MONDAY + timedelta(days=1), 4)
     assert [step for _, step in _steps(hub, "PAID")] == [
         "friendly reminder", "firm reminder", "call", "escalate", "final notice"]
     held = _holds(hub)
@@ -141,7 +146,7 @@ def test_a_paid_account_leaves_the_holds_export_and_every_date_is_the_cycles(
                                        "the hold was placed by bob@example.com")
     assert (review[0].assignee, review[0].due_date) == ("ann@example.com", monday)
     # everything the rules wrote carries a cycle's date, never the day the test ran
-    assert stamped <= {MONDAY + timedelta(days=offset) for offset in range(8)}
+    assert stamped <= {reminded} | {MONDAY + timedelta(days=offset) for offset in range(8)}
     summary = load_workbook(hub.settings.var_dir / "sheets" / "sales.xlsx")["Summary"]
     [owner] = [row for row in summary.iter_rows(values_only=True)
                if "ann@example.com" in row]
@@ -151,21 +156,24 @@ def test_a_paid_account_leaves_the_holds_export_and_every_date_is_the_cycles(
 def test_a_step_that_waits_for_the_weekend_is_taken_on_monday(
         hub: Hub, tmp_path: Path) -> None:
     thursday = MONDAY + timedelta(days=3)
-    # 40 days late on Thursday: no step's day falls between Saturday and Monday
-    due = thursday - timedelta(days=40)
+    friday = thursday + timedelta(days=1)
+    # reminded when 3 days late (a ladder that started before: no go-live spacing), then
+    # 41 days late on Thursday: no step's day falls between Saturday and Monday
+    due = thursday - timedelta(days=41)
     _import(hub, tmp_path, [_customer("LATE", "NL", "Europe/Amsterdam")],
             [["LATE-1", "LATE", "LATE Ltd", due - timedelta(days=30), due, "EUR", "1200.00"]])
-    _cycles(hub, thursday, 5)  # Thursday (every account) to Monday (incremental)
+    _cycles(hub, due + timedelta(days=3), 1)
+    _cycles(hub, thursday, 5)  # Thursday to Monday (incremental)
     monday = thursday + timedelta(days=4)
-    assert _steps(hub, "LATE") == [(thursday, "friendly reminder"),
-                                   (thursday + timedelta(days=1), "firm reminder"),
-                                   (monday, "call")]
+    assert _steps(hub, "LATE") == [(due + timedelta(days=3), "friendly reminder"),
+                                   (thursday, "firm reminder"), (friday, "call"),
+                                   (monday, "escalate")]
     with hub.engine.connect() as connection:
         stored = connection.execute(sa.select(customers.c.next_evaluation_on)).scalar_one()
         call = connection.execute(sa.select(tasks.c.due_date)
                                   .where(tasks.c.task_type == "call")).scalar_one()
-    assert call == monday + timedelta(days=2)
-    assert stored == monday + timedelta(days=1)  # escalate is next, one step per cycle
+    assert call == friday + timedelta(days=2)
+    assert stored == monday + timedelta(days=1)  # the final notice is next, one step per cycle
 
 
 def test_weekends_are_the_debtors_countrys(hub: Hub, tmp_path: Path) -> None:

@@ -51,8 +51,10 @@ def test_explain_shows_the_matching_rules_and_the_decision(hub: Hub) -> None:
     result = run(hub, "rules", "explain", "ACME", "--as-of", "2026-11-23")
     assert result.exit_code == 0, result.output
     assert "segment: business" in result.output
-    assert "decided: friendly reminder (default.yaml line 17)" in result.output
-    assert "send reminder-1 by email" in result.output
+    # never contacted: the first contact starts at the step its age fits (first_contact)
+    assert "decided: firm reminder (default.yaml line 18)" in result.output
+    assert "send reminder-2 by letter" in result.output  # ACME has no e-mail address
+    assert "note: first contact for this debt: starts at firm reminder" in result.output
     assert re.search(r"yes +step +business / firm reminder +18 +account.days_overdue >= 14",
                      result.output)
     assert "account.days_overdue=14," in result.output

@@ -60,17 +60,20 @@ def test_every_template_the_rules_name_exists_in_all_languages() -> None:
     assert known_templates() == {
         "reminder-1", "reminder-2", "final-notice", "pre-legal", "promise-confirmation",
         "plan-confirmation", "plan-in-review", "dispute-received", "digest", "escalation",
-        "collection-started", "channel-paused", "invoice-copy"}
+        "collection-started", "instalment-reminder", "channel-paused", "invoice-copy"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("template", ["reminder-2", "final-notice", "pre-legal",
                                       "promise-confirmation", "plan-confirmation",
-                                      "plan-in-review", "dispute-received"])
+                                      "plan-in-review", "dispute-received",
+                                      "instalment-reminder"])
 def test_every_debtor_template_renders_with_the_portal_link(template: str,
                                                             language: str) -> None:
     context = {**CONTEXT, "promise_amount": Money(Decimal("50"), "EUR"),
                "promise_date": date(2026, 12, 1), "dispute_invoices": "F-1",
+               "amount": Money(Decimal("50"), "EUR"), "due_date": date(2026, 12, 1),
+               "instalment_number": 2, "instalments_total": 3,
                "instalments": [{"due_date": date(2026, 12, 1),
                                 "amount": Money(Decimal("50"), "EUR")}]}
     rendered = TemplateRenderer().render(template, language, "email", context)
@@ -83,3 +86,22 @@ def test_unknown_languages_fall_back_to_english() -> None:
     assert language_of("nl-BE") == "nl"
     assert language_of("fr") == "en"
     assert language_of(None) == "en"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_first_contact_never_claims_earlier_reminders(language: str) -> None:
+    earlier = {"en": ("Despite our reminders", "Second reminder"),
+               "nl": ("Ondanks onze herinneringen", "Tweede herinnering"),
+               "de": ("trotz unserer Erinnerungen", "Zweite Erinnerung"),
+               "pl": ("mimo przypomnień", "Drugie przypomnienie"),
+               "es": ("a pesar de nuestros recordatorios", "Segundo recordatorio")}[language]
+    renderer = TemplateRenderer()
+    for first_contact in (True, False):
+        context = {**CONTEXT, "first_contact": first_contact,
+                   "previous_reminders": 0 if first_contact else 1}
+        final = renderer.render("final-notice", language, "email", context)
+        second = renderer.render("reminder-2", language, "email", context)
+        sms = renderer.render("reminder-2", language, "sms", context)
+        said = (earlier[0] in final.text, earlier[1] in second.subject,
+                earlier[1].lower() in sms.text.lower())
+        assert said == ((False,) * 3 if first_contact else (True,) * 3), (first_contact, said)

@@ -30,7 +30,7 @@ def test_missed_instalment_gives_a_task_and_an_active_plan_pauses(
         policy: CompiledPolicy, account: Build) -> None:
     assert rules_of(policy, account(days_overdue=20, balance=500, plan="active")) == []
     assert rules_of(policy, account(days_overdue=20, balance=500, plan="missed",
-                                    ladder_of={})) == ["friendly reminder",
+                                    ladder_of={})) == ["firm reminder",
                                                        "missed instalment"]
 
 
@@ -88,7 +88,8 @@ def test_excluded_customer_gets_nothing(policy: CompiledPolicy, account: Build) 
 def test_german_consumer_interest_is_base_rate_plus_5_and_no_fixed_sum(
         policy: CompiledPolicy, account: Build) -> None:
     [final] = policy.evaluate([account(kind="B2C", country="DE", days_overdue=50,
-                                       balance=1000)])
+                                       balance=1000, ladder_of={"friendly reminder": "consumer"},
+                                       steps_taken=["friendly reminder"])])
     assert final.rule == "final notice"
     kinds = {a.kind: a.params for a in final.actions}
     assert ActionKind.FEE not in kinds
