@@ -102,7 +102,7 @@ def _payment(hub: Hub, tmp_path: Path, reference: str, day: date, *, amount: str
              remittance: str) -> None:
     import_csv(hub, "payments", tmp_path / f"{reference}.csv",
                "reference,received_on,amount,currency,customer_id,structured_reference\n"
-               f"{reference},{day},{amount},EUR,{remittance.split('-')[0]},{remittance}\n")
+               f"{reference},{day},{amount},EUR,{remittance.split('-', maxsplit=1)[0]},{remittance}\n")
 
 
 class Debtors:
