@@ -99,10 +99,12 @@ def _invoices_csv() -> str:
 
 
 def _payment(hub: Hub, tmp_path: Path, reference: str, day: date, *, amount: str,
-             remittance: str) -> None:
+             invoice: str) -> None:
+    """The payer names the customer and the invoice (a structured reference)."""
+    customer = invoice.split("-", maxsplit=1)[0]
     import_csv(hub, "payments", tmp_path / f"{reference}.csv",
                "reference,received_on,amount,currency,customer_id,structured_reference\n"
-               f"{reference},{day},{amount},EUR,{remittance.split('-', maxsplit=1)[0]},{remittance}\n")
+               f"{reference},{day},{amount},EUR,{customer},{invoice}\n")
 
 
 class Debtors:
@@ -138,10 +140,10 @@ class Debtors:
                                   actor="ann@example.com", source="web", now=now)
         if offset == PAID_DAY:
             _payment(self.hub, self.tmp_path, "PAY-REV", day, amount="700.00",
-                     remittance="REV-1")
+                     invoice="REV-1")
         if offset == INSTALMENTS[0] + 1:
             _payment(self.hub, self.tmp_path, "PAY-NLC", day, amount="150.00",
-                     remittance="NLC-1")
+                     invoice="NLC-1")
         if offset == REVERSED_DAY:
             result = run_cli(self.hub, "payments", "reverse", "PAY-REV",
                              "--reason", "returned by the payer's bank")
