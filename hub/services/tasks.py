@@ -35,8 +35,8 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
                 decision_key: str | None = None) -> int | None:
     """Create a task; None when one with `key` exists already or, for tasks the rules
     create, when the account already has an open task of the same type (never two
-    call tasks for one account). A task for nobody (an account without an owner) goes to
-    the department manager, else the last resort, with the reason."""
+    call tasks for one account). A task for nobody goes to the account's owner; without
+    one, to the department manager, else the last resort, with the reason."""
     check_source(source)
     ref = account(connection, customer_code)
     if key is not None and connection.execute(_BY_KEY, {"key": key}).first() is not None:
@@ -44,6 +44,8 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
     if source == "rules" and connection.execute(
             _OPEN_OF_TYPE, {"customer": ref.id, "task_type": task_type}).first() is not None:
         return None
+    if assignee is None:
+        assignee = ref.owner
     if assignee is None:  # never to nobody: the department manager, with the reason
         stand_in_for = stand_in(connection, ref, "the account has no owner")
         assignee = stand_in_for.assignee

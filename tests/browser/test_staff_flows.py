@@ -109,8 +109,10 @@ def test_finance_edits_a_rule_reads_the_simulation_and_activates(
     expect(page.locator("#highlight .tok-err")).to_have_count(1)
     shot(page, "1-error")
 
-    editor.fill(original.replace("{name: friendly reminder, at: 3, send: [email], template",
-                                 "{name: friendly reminder, at: 3, send: [email, sms], template"))
+    # the step a never-contacted debt starts at (the shipped file's first_contact)
+    editor.fill(original.replace("{name: firm reminder, at: 14, send: [email, letter], template",
+                                 "{name: firm reminder, at: 14, send: [email, sms, letter], "
+                                 "template"))
     editor.type(" ")
     expect(page.locator("#check-state")).to_contain_text(re.compile("No (errors|problems)"))
     expect(page.locator("#highlight .tok-key").first).to_be_visible()
@@ -120,11 +122,11 @@ def test_finance_edits_a_rule_reads_the_simulation_and_activates(
     expect(summary).to_contain_text(re.compile(r"\d+ decisions? would differ"))
     expect(page.locator("table")).to_contain_text("CRUX")
     shot(page, "2-simulation")
-    page.get_by_label("Why this change").fill("SMS with the first reminder")
+    page.get_by_label("Why this change").fill("SMS with the firm reminder")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_role("status")).to_contain_text("Version 2 is now in force.")
-    expect(page.get_by_role("row", name=re.compile("SMS with the first reminder"))).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("SMS with the firm reminder"))).to_be_visible()
     shot(page, "3-activated")
 
     page.get_by_role("link", name="Reports").click()

@@ -53,7 +53,9 @@ def test_explain_shows_the_matching_rules_and_the_decision(hub: Hub) -> None:
     assert "segment: business" in result.output
     # never contacted: the first contact starts at the step its age fits (first_contact)
     assert "decided: firm reminder (default.yaml line 18)" in result.output
-    assert "send reminder-2 by letter" in result.output  # ACME has no e-mail address
+    # ACME has neither an e-mail address nor a postal address: both stay candidates and the
+    # dispatcher records why none could be used
+    assert "send reminder-2 by email/letter" in result.output
     assert "note: first contact for this debt: starts at firm reminder" in result.output
     assert re.search(r"yes +step +business / firm reminder +18 +account.days_overdue >= 14",
                      result.output)
