@@ -316,7 +316,7 @@ class Settings:
             raise ConfigError(f"HUB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
         return cls(
             var_dir=var_dir,
-            database_url=env.get("HUB_DATABASE_URL", ""),
+            database_url=env_secret(env, "HUB_DATABASE_URL", "").strip(),
             timezone=timezone,
             secret_key=env_secret(env, "HUB_SECRET_KEY", ""),
             api_page_size=env_int(env, "HUB_API_PAGE_SIZE", 50, minimum=1),

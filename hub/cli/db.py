@@ -28,6 +28,9 @@ def upgrade_command(ctx: click.Context) -> None:
     hub = get_hub(ctx, schema="as-is")
     before = current_revision(hub.engine)
     hub.migrate()
+    # Without HUB_SECRET_KEY every process reads var/secret.key: create it here, once,
+    # before web workers and the scheduler start together on a shared var/ folder.
+    hub.settings.signing_key()
     after = current_revision(hub.engine)
     if before == after:
         click.echo(f"schema at revision {after} (already up to date)")
