@@ -30,24 +30,25 @@ def serve_command(ctx: click.Context, bind: str | None, workers: int | None,
     and HUB_PUBLIC_URL.
     """
     from hub.cli import get_hub  # noqa: PLC0415
+    from hub.config import Settings  # noqa: PLC0415
     from hub.config import parse_bind  # noqa: PLC0415
     from hub.web import create_app  # noqa: PLC0415
     from hub.web.server import ServerOptions  # noqa: PLC0415
     from hub.web.server import run  # noqa: PLC0415
     from hub.web.server import server_name  # noqa: PLC0415
 
-    hub = get_hub(ctx, schema="long-running")  # says why and exits 2 when out of date
-    settings = hub.settings
+    settings = Settings.from_env()
     options = ServerOptions(bind=parse_bind(bind, "--bind") if bind else settings.web_bind,
                             workers=workers or settings.web_workers,
                             threads=threads or settings.web_threads,
                             timeout_seconds=settings.web_timeout_seconds)
+    host, _, port = options.bind.rpartition(":")
+    if debug and (options.bind.startswith("unix:") or host.strip("[]") not in LOOPBACK):
+        raise click.UsageError(f"--debug listens on this machine only (127.0.0.1:PORT), "
+                               f"not {options.bind}: the development server's "
+                               "debugger runs code for whoever reaches it")
+    hub = get_hub(ctx, schema="long-running")  # says why and exits 2 when out of date
     if debug:
-        host, _, port = options.bind.rpartition(":")
-        if options.bind.startswith("unix:") or host.strip("[]") not in LOOPBACK:
-            raise click.UsageError(f"--debug listens on this machine only (127.0.0.1:PORT), "
-                                   f"not {options.bind}: the development server's "
-                                   "debugger runs code for whoever reaches it")
         click.echo(f"development server on http://{options.bind}/ (--debug: not for "
                    "production); Ctrl+C stops")
         create_app(hub).run(host=host.strip("[]"), port=int(port), debug=True,
