@@ -30,7 +30,8 @@ from hub.ledger.db import upgrade
 from hub.web import create_app
 
 ROOT = Path(__file__).resolve().parents[3]
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs fork"),
+              pytest.mark.timeout(120)]  # a server that never stops must not hang the suite
 
 
 def _free_port() -> int:
