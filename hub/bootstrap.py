@@ -19,6 +19,7 @@ from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
 from hub.ledger.db import make_engine
+from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
 from hub.ports import CycleHook
 from hub.ports import ManagerDirectory
@@ -50,6 +51,15 @@ class Hub:
 
     def migrate(self) -> None:
         upgrade(self.engine)
+
+    def require_current_schema(self) -> None:
+        """Refuse (SchemaOutOfDate) unless the database is at the code's revision."""
+        require_head(self.engine)
+
+    @property
+    def embedded(self) -> bool:
+        """True on the embedded default: a SQLite file, one machine."""
+        return self.engine.dialect.name == "sqlite"
 
     # --- notifications (NOTIFY): adapters are imported on first use, never at start ---
 

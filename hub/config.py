@@ -269,6 +269,11 @@ class Settings:
     readback_minutes: int = 5  # scheduler: sheet read-back interval
     dispatch_seconds: int = 60  # scheduler: outbox dispatch interval
     misfire_grace_minutes: int = 60  # scheduler: a job late by more than this is skipped
+    web_bind: str = "127.0.0.1:5000"  # `serve`: HOST:PORT (or unix:PATH) to listen on
+    web_workers: int = 2  # `serve`: web worker processes
+    web_threads: int = 4  # `serve`: threads per worker
+    web_timeout_seconds: int = 60  # `serve`: a request taking longer restarts its worker
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* are believed
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -311,7 +316,7 @@ class Settings:
             raise ConfigError(f"HUB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
         return cls(
             var_dir=var_dir,
-            database_url=env.get("HUB_DATABASE_URL", ""),
+            database_url=env_secret(env, "HUB_DATABASE_URL", "").strip(),
             timezone=timezone,
             secret_key=env_secret(env, "HUB_SECRET_KEY", ""),
             api_page_size=env_int(env, "HUB_API_PAGE_SIZE", 50, minimum=1),
@@ -344,9 +349,26 @@ class Settings:
             dispatch_seconds=env_int(env, "HUB_SCHEDULER_DISPATCH_SECONDS", 60, minimum=5),
             misfire_grace_minutes=env_int(env, "HUB_SCHEDULER_MISFIRE_GRACE_MINUTES", 60,
                                           minimum=1),
+            web_bind=parse_bind(env.get("HUB_WEB_BIND", "")),
+            web_workers=env_int(env, "HUB_WEB_WORKERS", 2, minimum=1),
+            web_threads=env_int(env, "HUB_WEB_THREADS", 4, minimum=1),
+            web_timeout_seconds=env_int(env, "HUB_WEB_TIMEOUT_SECONDS", 60, minimum=1),
+            trusted_proxies=env_int(env, "HUB_TRUSTED_PROXIES", 0),
             notify=NotifySettings.from_env(env),
             sheets=SheetSettings.from_env(env),
         )
+
+
+def parse_bind(raw: str, name: str = "HUB_WEB_BIND") -> str:
+    """HUB_WEB_BIND (or serve --bind): HOST:PORT (an IPv6 host in brackets) or unix:PATH."""
+    value = raw.strip() or "127.0.0.1:5000"
+    if value.startswith("unix:"):
+        return value
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"{name} must look like 127.0.0.1:5000, 0.0.0.0:8000 or "
+                          f"unix:/run/hub.sock, got {raw!r}")
+    return value
 
 
 def _folder(env: Mapping[str, str], name: str) -> Path | None:

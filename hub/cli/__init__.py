@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 from typing import Any
+from typing import Literal
 
 import click
 
@@ -33,14 +34,27 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
+Schema = Literal["one-shot", "long-running", "upgrade", "as-is"]
+
+
 class _LazyHub:
-    """Bootstraps on first use, so `--help` needs no database."""
+    """Bootstraps on first use, so `--help` needs no database.
+
+    Only `db upgrade` (the release step) changes the schema, and one-shot commands on the
+    embedded SQLite default, so a fresh checkout works without a separate step. On
+    PostgreSQL every other command, and long-running processes (web workers, the scheduler)
+    everywhere, refuse to start on a database at another revision than the code's."""
 
     _hub: Hub | None = None
 
-    def get(self) -> Hub:
+    def get(self, schema: Schema = "one-shot") -> Hub:
         if self._hub is None:
-            self._hub = bootstrap()
+            hub = bootstrap(migrate=False)
+            if schema == "upgrade" or (schema == "one-shot" and hub.embedded):
+                hub.migrate()
+            elif schema != "as-is":
+                hub.require_current_schema()
+            self._hub = hub
         return self._hub
 
     def close(self) -> None:
@@ -57,9 +71,12 @@ def cli_actor() -> str:
         return "cli"
 
 
-def get_hub(ctx: click.Context) -> Hub:
+def get_hub(ctx: click.Context, schema: Schema = "one-shot") -> Hub:
+    """The hub, bootstrapped once per command. `schema` says how the command treats the
+    database schema (see `_LazyHub`): "long-running" for serve and the scheduler,
+    "upgrade" for `db upgrade`, "as-is" for `db status`."""
     lazy: _LazyHub = ctx.find_object(_LazyHub)  # type: ignore[assignment]
-    return lazy.get()
+    return lazy.get(schema)
 
 
 def _register() -> None:

@@ -218,7 +218,7 @@ def register(cli: click.Group) -> None:
         var/sheets, reminders in var/mail. Running it again on the same day changes
         nothing. Ends with the web app on http://127.0.0.1:PORT/ (Ctrl+C stops it).
         """
-        hub = get_hub(ctx)
+        hub = get_hub(ctx, schema="upgrade")  # the demo is its own release step
         if reset:
             _reset(hub)
             hub.migrate()

@@ -3,12 +3,15 @@ look after it."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from datetime import datetime
 
 import click
 import sqlalchemy as sa
 
+from hub.bootstrap import Hub
 from hub.cli import get_hub
 from hub.domain.errors import UserError
 from hub.ledger import outbox as ledger
@@ -20,10 +23,17 @@ from hub.ledger.tables import messages
               help="Keep going until no queued message is left (waits for retries).")
 @click.option("--max-wait", default=600, show_default=True,
               help="With --drain: give up after this many seconds.")
+@click.option("--loop", is_flag=True,
+              help="Keep dispatching every HUB_SCHEDULER_DISPATCH_SECONDS until stopped "
+                   "(SIGTERM or Ctrl+C): a dispatcher process of its own. Several may run "
+                   "at once; each message is claimed by one.")
 @click.pass_context
-def dispatch(ctx: click.Context, drain: bool, max_wait: int) -> None:
+def dispatch(ctx: click.Context, drain: bool, max_wait: int, loop: bool) -> None:
     """Send every message that is due now (python app.py dispatch)."""
     if ctx.invoked_subcommand is not None:
+        return
+    if loop:
+        _loop(get_hub(ctx, schema="long-running"))
         return
     hub = get_hub(ctx)
     dispatcher = hub.dispatcher()
@@ -47,6 +57,28 @@ def dispatch(ctx: click.Context, drain: bool, max_wait: int) -> None:
         counts.items())) or "nothing due"))
     for error in total.errors[:20]:
         click.echo(f"  {error}", err=True)
+
+
+def _loop(hub: Hub) -> None:
+    """Dispatch, wait, repeat; SIGTERM ends the wait (never a send) and the loop."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    dispatcher = hub.dispatcher()
+    every = hub.settings.dispatch_seconds
+    click.echo(f"dispatching every {every} seconds; SIGTERM or Ctrl+C stops")
+    try:
+        while not stop.is_set():
+            report = dispatcher.run()
+            counts = {key: value for key, value in report.counts.items() if value}
+            if counts:
+                click.echo("dispatch: " + ", ".join(f"{key} {value}"
+                                                    for key, value in sorted(counts.items())))
+            for error in report.errors[:20]:
+                click.echo(f"  {error}", err=True)
+            stop.wait(every)
+    except KeyboardInterrupt:
+        pass
+    click.echo("dispatcher stopped")
 
 
 def _seconds_until(moment: datetime, now: datetime) -> float:

@@ -16,7 +16,7 @@ def scheduler(ctx: click.Context, list_only: bool) -> None:
     from hub.scheduler import build_scheduler  # noqa: PLC0415  (APScheduler loads only here)
     from hub.scheduler import describe  # noqa: PLC0415
 
-    hub = get_hub(ctx)
+    hub = get_hub(ctx, schema="long-running")
     process = build_scheduler(hub)
     for line in describe(process):
         click.echo(line)

@@ -12,6 +12,8 @@ from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from hub.domain.errors import UserError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -52,8 +54,40 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; safe to run on every start."""
+    """Bring the schema to `revision` (`db upgrade`, the release step, the embedded default).
+
+    Long-running processes never call this: they call `require_head` instead."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    """The schema revision this code needs (the newest migration)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None, "the migrations folder has one head"
+    return head
+
+
+class SchemaOutOfDate(UserError):
+    """The database is at another schema revision than the code needs."""
+
+
+def require_head(engine: Engine) -> None:
+    """Refuse to go on unless the database is at the code's revision.
+
+    Web workers and the scheduler call this at start instead of migrating, so several
+    processes never race to change the schema and old code never meets a new one."""
+    current = current_revision(engine)
+    needed = head_revision()
+    if current == needed:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if current is None:
+        raise SchemaOutOfDate(f"the database {where} has no schema yet (the code needs "
+                              f"revision {needed}): run `python app.py db upgrade`")
+    raise SchemaOutOfDate(f"the database {where} is at revision {current}, the code needs "
+                          f"{needed}: run `python app.py db upgrade`")
 
 
 def current_revision(engine: Engine) -> str | None:

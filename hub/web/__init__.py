@@ -19,7 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None) -> Flask:
-    hub = hub or bootstrap()
+    """The web app. Without `hub` (a WSGI server loading `app:create_app()`), it bootstraps
+    from the environment and refuses a database at another schema revision: web workers
+    never migrate (`python app.py db upgrade` does)."""
+    if hub is None:
+        hub = bootstrap(migrate=False)
+        hub.require_current_schema()
     app = Flask(__name__)
     app.config["SECRET_KEY"] = hub.settings.signing_key()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
@@ -31,7 +36,20 @@ def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None
     _setup_templates(app)
     _setup_blueprints(app)
     _setup_health(app, hub)
+    _setup_proxies(app, hub.settings.trusted_proxies)
     return app
+
+
+def _setup_proxies(app: Flask, trusted: int) -> None:
+    """Believe X-Forwarded-For/-Proto/-Host/-Port/-Prefix from exactly `trusted` reverse
+    proxies (HUB_TRUSTED_PROXIES). With none trusted the headers are ignored, so a client
+    cannot pick its own address for the rate limits or the audit trail."""
+    if trusted > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix  # noqa: PLC0415
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted,  # type: ignore[method-assign]
+                                x_proto=trusted, x_host=trusted, x_port=trusted,
+                                x_prefix=trusted)
 
 
 def _setup_security(app: Flask, hub: Hub) -> None:

@@ -61,6 +61,9 @@ def limiter() -> RateLimiter:
 
 
 def client_address() -> str:
+    """The client's address as the WSGI server saw it, or as the trusted proxies report it
+    (ProxyFix, HUB_TRUSTED_PROXIES). Never read X-Forwarded-For here: any client can send
+    one, and a limit keyed on it could be dodged by changing the header."""
     return request.remote_addr or "unknown"
 
 
