@@ -9,7 +9,6 @@ Plain data; reading and checking the profile file is hub.creditor's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import field
 
 from hub.domain.money import Money
 from hub.domain.national_references import national_reference
@@ -93,7 +92,6 @@ class PaymentBlock:
     account: BankAccount | None = None
     payee: str = ""
     epc_payload: str = ""  # EUR to an IBAN: the GiroCode text; else ""
-    invoice_references: tuple[tuple[str, str], ...] = field(default=())  # number, RF
 
     @property
     def has_bank_details(self) -> bool:
@@ -127,9 +125,7 @@ def payment_block(profile: CreditorProfile, *, customer_code: str,
     reference = reference_for(payload)
     block = PaymentBlock(
         amount=amount, reference=reference, national_reference=_national(profile, payload),
-        account=account, payee=profile.legal_name,
-        invoice_references=tuple((number, reference_for(number)) for number in invoice_numbers)
-        if profile.reference_per == "invoice" else ())
+        account=account, payee=profile.legal_name)
     if amount is not None and account is not None and account.iban and \
             amount.currency == "EUR" and amount.amount > 0:
         block = PaymentBlock(**{**_fields(block), "epc_payload": epc_payload(
