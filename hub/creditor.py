@@ -90,6 +90,16 @@ def _account(raw: Any, index: int, problems: dict[str, str]) -> BankAccount | No
         currency = ""
     if not values["currency"]:
         problems[where + "currency"] = "required (ISO 4217, e.g. EUR)"
+    iban, bic = _iban_bic(values, where, problems)
+    sort_code, number = _uk_account(values, where, problems)
+    if not values["iban"] and not number:
+        problems[where + "iban"] = "an IBAN, or a sort code and account number, is required"
+    return BankAccount(currency=currency, iban=iban, bic=bic, sort_code=sort_code,
+                       account_number=number, bank_name=values["bank_name"])
+
+
+def _iban_bic(values: Mapping[str, str], where: str, problems: dict[str, str]
+              ) -> tuple[str, str]:
     iban = bic = ""
     if values["iban"]:
         try:
@@ -104,6 +114,11 @@ def _account(raw: Any, index: int, problems: dict[str, str]) -> BankAccount | No
             bic = BIC(compact).compact
         except (SchwiftyException, ValueError) as exc:
             problems[where + "bic"] = f"{values['bic']!r} is not a valid BIC ({exc})"
+    return iban, bic
+
+
+def _uk_account(values: Mapping[str, str], where: str, problems: dict[str, str]
+                ) -> tuple[str, str]:
     sort_code = re.sub(r"[\s-]", "", values["sort_code"])
     if sort_code and not (sort_code.isdigit() and len(sort_code) == 6):
         problems[where + "sort_code"] = f"{values['sort_code']!r}: a sort code is 6 digits"
@@ -114,10 +129,22 @@ def _account(raw: Any, index: int, problems: dict[str, str]) -> BankAccount | No
     if bool(sort_code) != bool(number):
         problems[where + ("account_number" if sort_code else "sort_code")] = \
             "a sort code and an account number go together"
-    if not values["iban"] and not number:
-        problems[where + "iban"] = "an IBAN, or a sort code and account number, is required"
-    return BankAccount(currency=currency, iban=iban, bic=bic, sort_code=sort_code,
-                       account_number=number, bank_name=values["bank_name"])
+    return sort_code, number
+
+
+def _check_texts(values: Mapping[str, str], problems: dict[str, str]) -> None:
+    if not values["legal_name"]:
+        problems["legal_name"] = "required: the company's registered name"
+    if values["email"] and not _EMAIL.fullmatch(values["email"]):
+        problems["email"] = f"{values['email']!r} is not an e-mail address"
+    if values["reference_per"] and values["reference_per"] not in REFERENCE_PER:
+        problems["reference_per"] = "invoice or customer"
+    if values["national_reference"] and values["national_reference"] not in FORMATS:
+        problems["national_reference"] = "be, nl or fi (or leave it out)"
+    if values["sms_sender_id"] and (problem := sender_id_problem(values["sms_sender_id"])):
+        problems["sms_sender_id"] = problem
+    if values["logo"] and not Path(values["logo"]).is_file():
+        problems["logo"] = f"no file {values['logo']!r}"
 
 
 def profile_from_data(data: Any, source: str) -> CreditorProfile:
@@ -132,18 +159,7 @@ def profile_from_data(data: Any, source: str) -> CreditorProfile:
         if key not in known:
             problems[str(key)] = f"unknown field; known: {', '.join(sorted(known))}"
     values = {name: _text(data, name, problems) for name in TEXT_FIELDS}
-    if not values["legal_name"]:
-        problems["legal_name"] = "required: the company's registered name"
-    if values["email"] and not _EMAIL.fullmatch(values["email"]):
-        problems["email"] = f"{values['email']!r} is not an e-mail address"
-    if values["reference_per"] and values["reference_per"] not in REFERENCE_PER:
-        problems["reference_per"] = "invoice or customer"
-    if values["national_reference"] and values["national_reference"] not in FORMATS:
-        problems["national_reference"] = "be, nl or fi (or leave it out)"
-    if values["sms_sender_id"] and (problem := sender_id_problem(values["sms_sender_id"])):
-        problems["sms_sender_id"] = problem
-    if values["logo"] and not Path(values["logo"]).is_file():
-        problems["logo"] = f"no file {values['logo']!r}"
+    _check_texts(values, problems)
     address = data.get("address") or []
     if isinstance(address, str):
         address = [line for line in address.splitlines() if line.strip()]

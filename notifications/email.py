@@ -77,7 +77,8 @@ def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = 
     if delivery.html:
         message.add_alternative(delivery.html, subtype="html")
         if delivery.qr_payload and f"cid:{QR_CID}" in delivery.html:
-            html = message.get_payload()[-1]
+            html = message.get_body(("html",))
+            assert isinstance(html, EmailMessage)
             html.add_related(qr_png(delivery.qr_payload), maintype="image", subtype="png",
                              cid=f"<{QR_CID}>", filename="pay-by-bank-transfer.png",
                              disposition="inline")

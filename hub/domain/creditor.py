@@ -9,6 +9,7 @@ Plain data; reading and checking the profile file is hub.creditor's job.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 
 from hub.domain.money import Money
 from hub.domain.national_references import national_reference
@@ -128,14 +129,10 @@ def payment_block(profile: CreditorProfile, *, customer_code: str,
         account=account, payee=profile.legal_name)
     if amount is not None and account is not None and account.iban and \
             amount.currency == "EUR" and amount.amount > 0:
-        block = PaymentBlock(**{**_fields(block), "epc_payload": epc_payload(
+        block = replace(block, epc_payload=epc_payload(
             name=profile.legal_name, iban=account.iban, bic=account.bic, amount=amount,
-            reference=reference.replace(" ", ""))})
+            reference=reference.replace(" ", "")))
     return block
-
-
-def _fields(block: PaymentBlock) -> dict[str, object]:
-    return {name: getattr(block, name) for name in PaymentBlock.__dataclass_fields__}
 
 
 MAX_EPC_AMOUNT = Money.of("999999999.99", "EUR")

@@ -112,7 +112,8 @@ def national_reference(kind: str, payload: str) -> str:
     return makers[kind](payload)
 
 
-_BELGIAN_IN_TEXT = re.compile(r"(?:\+{3}|\*{3})\s*(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})\s*(?:\+{3}|\*{3})")
+_BELGIAN_IN_TEXT = re.compile(
+    r"(?:\+{3}|\*{3})\s*(\d{3})\s*/\s*(\d{4})\s*/\s*(\d{5})\s*(?:\+{3}|\*{3})")
 _DIGITS_IN_TEXT = re.compile(r"(?<![\d.,])\d(?:[ ]?\d){3,19}(?![\d.,])")
 
 
