@@ -58,3 +58,31 @@ def epc_fields(payload: str) -> dict[str, str]:
     lines += [""] * (12 - len(lines))
     return {"bic": lines[4], "name": lines[5], "iban": lines[6], "amount": lines[7],
             "purpose": lines[8], "reference": lines[9], "text": lines[10]}
+
+
+def svg_qr_png(svg: str, scale: int = 8) -> bytes:
+    """Rasterise segno's SVG (one path of horizontal strokes: `M x y`, `h n`, `m dx dy`)
+    into a PNG, so the portal's inline QR code is decoded like a phone camera would."""
+    import re  # noqa: PLC0415
+
+    box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+    path = re.search(r' d="([^"]+)"', svg)
+    assert box and path, svg[:200]
+    size = int(box.group(1)) // 4  # segno draws at scale 4 inside the path's transform
+    image = Image.new("L", (size * scale, size * scale), 255)
+    x = y = 0.0
+    for command, numbers in re.findall(r"([Mmh])([^Mmh]+)", path.group(1)):
+        values = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", numbers)]
+        if command == "M":
+            x, y = values
+        elif command == "m":
+            x, y = x + values[0], y + values[1]
+        else:
+            row = int(y - 0.5)
+            for column in range(int(x), int(x + values[0])):
+                image.paste(0, (column * scale, row * scale, (column + 1) * scale,
+                                (row + 1) * scale))
+            x += values[0]
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
