@@ -63,7 +63,7 @@ def epc_fields(payload: str) -> dict[str, str]:
 def svg_qr_png(svg: str, scale: int = 8) -> bytes:
     """Rasterise segno's SVG (one path of horizontal strokes: `M x y`, `h n`, `m dx dy`)
     into a PNG, so the portal's inline QR code is decoded like a phone camera would."""
-    import re  # noqa: PLC0415
+    import re
 
     box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
     path = re.search(r' d="([^"]+)"', svg)

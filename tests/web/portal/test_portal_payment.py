@@ -43,4 +43,5 @@ def test_the_portal_shows_who_is_owed_and_how_to_pay(
 def test_without_a_profile_the_portal_shows_no_bank_details(portal: Portal) -> None:
     html = portal.page()
     assert "Zo betaalt u" not in html
-    assert "IBAN" not in html and "<svg" not in html
+    assert "IBAN" not in html
+    assert "<svg" not in html
