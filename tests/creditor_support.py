@@ -67,7 +67,8 @@ def svg_qr_png(svg: str, scale: int = 8) -> bytes:
 
     box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
     path = re.search(r' d="([^"]+)"', svg)
-    assert box and path, svg[:200]
+    assert box, svg[:200]
+    assert path, svg[:200]
     size = int(box.group(1)) // 4  # segno draws at scale 4 inside the path's transform
     image = Image.new("L", (size * scale, size * scale), 255)
     x = y = 0.0
