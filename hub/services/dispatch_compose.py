@@ -46,6 +46,9 @@ from hub.services.pay_context import payment_for
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
 STATEMENT_TEMPLATES = frozenset({"reminder-2", "final-notice", "pre-legal"})
+# channels that carry the EPC QR code: an inline image part (SMTP / mail folder), a PNG in
+# the letter's PDF; Graph mail and SMS get the bank details and reference as text
+QR_CHANNELS = frozenset({"email", "letter"})
 ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
                    ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
 
@@ -294,9 +297,12 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         language = row.language or contact.language
         block = payment_for(creditor, contact.code, [n for n, _d, _a in overdue],
                             context["total"])
-        context.update(creditor=creditor_values(creditor), pay=pay_values(block))
         qr_payload = block.epc_payload if block is not None and \
-            channel in ("email", "letter") else ""
+            channel in QR_CHANNELS else ""
+        pay = pay_values(block)
+        if pay is not None:
+            pay["qr"] = bool(qr_payload)  # the text mentions the code only where it is
+        context.update(creditor=creditor_values(creditor), pay=pay)
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
             statement = tuple((n, renderer.format_date(d, language),
                                renderer.format_money(a, language)) for n, d, a in overdue)

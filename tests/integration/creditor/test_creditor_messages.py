@@ -131,3 +131,24 @@ def test_the_letter_holds_creditor_date_customer_number_iban_reference_and_the_q
     fields = epc_fields(payloads[0])
     assert (fields["iban"], fields["amount"], fields["reference"]) == \
         (IBAN, "EUR1234.56", REFERENCE)
+
+
+def test_graph_mail_gets_the_bank_details_but_no_image_it_could_not_carry(hub: Hub) -> None:
+    from hub.services.dispatch import Dispatcher
+    from notifications.templates import TemplateRenderer
+    from tests.integration.notify.helpers import ScriptedTransport
+
+    with_creditor(hub)
+    graph = ScriptedTransport("graph_mail")
+    with hub.engine.begin() as connection:
+        debtor(connection, "ACME", email="pay@acme.example")
+        enqueue(connection, notice("ACME", "graph_mail"), now=hub.clock.now())
+    Dispatcher(engine=hub.engine, transports={"graph_mail": graph}, renderer=TemplateRenderer(),
+               clock=hub.clock, policy=ALWAYS,
+               settings=hub.dispatcher().settings).run()
+    (sent,) = graph.sent
+    assert f"IBAN: {IBAN_PRINTED}" in sent.text
+    assert "QR" not in sent.text
+    assert sent.html is not None
+    assert "cid:" not in sent.html
+    assert sent.qr_payload == ""
