@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 
 from hub.config import ConfigError
 from hub.config import Settings
+from hub.creditor import CreditorState
+from hub.creditor import creditor_state
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
@@ -48,6 +50,11 @@ class Hub:
         """Debtor portal links (NOTIFY's templates, SHEETS' portal-link column)."""
         return LedgerPortalLinks(self.engine, self.clock, self.settings.signing_key(),
                                  self.settings.public_url, self.settings.portal_link_days)
+
+    def creditor_state(self) -> CreditorState:
+        """The creditor profile in HUB_CREDITOR_FILE, read afresh (the admin page may
+        have changed it), or why there is none."""
+        return creditor_state(self.settings.creditor_file)
 
     def migrate(self) -> None:
         upgrade(self.engine)

@@ -261,6 +261,7 @@ class Settings:
     sheets: SheetSettings = field(default_factory=SheetSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
     templates_dir: Path | None = None  # finance's message templates, over the shipped ones
+    creditor_file: Path | None = None  # the creditor profile (hub.creditor); None: none
     enforcement: bool = True  # False: the cycle records decisions but sends and holds nothing
     cycle_time: time = time(6, 0)  # local time (HUB_TIMEZONE) of the daily cycle
     cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
@@ -340,6 +341,8 @@ class Settings:
                              or "https://login.microsoftonline.com/organizations"),
             rules_file=Path(env["HUB_RULES_FILE"]) if env.get("HUB_RULES_FILE") else None,
             templates_dir=_folder(env, "HUB_TEMPLATES_DIR"),
+            creditor_file=Path(env["HUB_CREDITOR_FILE"]) if env.get("HUB_CREDITOR_FILE")
+            else None,
             enforcement=env_bool(env, "HUB_ENFORCEMENT", True),
             cycle_time=env_time(env, "HUB_CYCLE_TIME", time(6, 0)),
             cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),

@@ -21,7 +21,9 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Attachment
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import TransportError
+from hub.payment_qr import qr_png
 from notifications.letter import statement_pdf
+from notifications.templates import QR_CID
 
 PERMANENT_SMTP_CODES = range(500, 600)
 
@@ -59,7 +61,10 @@ def _build(delivery: Delivery, sender: str, sender_name: str | None) -> EmailMes
 
 def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = None
                   ) -> EmailMessage:
-    """The MIME message (pure: no network), so tests can read it."""
+    """The MIME message (pure: no network), so tests can read it. The creditor's name
+    and contact address (on the delivery) win over the transport's settings."""
+    sender = delivery.sender_address or sender
+    sender_name = delivery.sender_name or sender_name
     domain = sender.rpartition("@")[2] or "localhost"
     message = EmailMessage()
     message["From"] = formataddr((sender_name or "", sender)) if sender_name else sender
@@ -71,6 +76,12 @@ def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = 
     message.set_content(delivery.text)
     if delivery.html:
         message.add_alternative(delivery.html, subtype="html")
+        if delivery.qr_payload and f"cid:{QR_CID}" in delivery.html:
+            html = message.get_body(("html",))
+            assert isinstance(html, EmailMessage)
+            html.add_related(qr_png(delivery.qr_payload), maintype="image", subtype="png",
+                             cid=f"<{QR_CID}>", filename="pay-by-bank-transfer.png",
+                             disposition="inline")
     attachments = list(delivery.attachments)
     if delivery.statement:
         attachments.append(statement_attachment(delivery))

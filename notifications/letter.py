@@ -5,6 +5,7 @@ letters into one print file. fpdf2 is pure Python, so it installs from the regis
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -20,6 +21,7 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import TransportError
+from hub.payment_qr import qr_png
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -32,6 +34,14 @@ STATEMENT_HEADINGS = {
     "de": ("Rechnung", "Fällig am", "Offen", "Zu zahlen insgesamt"),
     "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
     "es": ("Factura", "Vencimiento", "Pendiente", "Total a pagar"),
+}
+# the letter's reference lines beside the address: date and customer number
+REFERENCE_LABELS = {
+    "en": ("Date", "Customer number"),
+    "nl": ("Datum", "Klantnummer"),
+    "de": ("Datum", "Kundennummer"),
+    "pl": ("Data", "Numer klienta"),
+    "es": ("Fecha", "Número de cliente"),
 }
 # a statement's charge rows: "<label> <invoice>"; the period goes in the date column
 CHARGE_LABELS = {
@@ -63,7 +73,9 @@ def _fits_core_font(deliveries: list[Delivery]) -> bool:
     text = "".join(d.subject + d.text + d.statement_total + "".join(
         STATEMENT_HEADINGS.get(d.language, STATEMENT_HEADINGS["en"])) + "".join(
         "".join(row) for row in [*d.statement, *charge_rows(d)])
-        + "".join(d.postal.block() if d.postal else ()) for d in deliveries)
+        + "".join(d.postal.block() if d.postal else ()) + "".join(d.letterhead)
+        + "".join(REFERENCE_LABELS.get(d.language, REFERENCE_LABELS["en"]))
+        + d.letter_date for d in deliveries)
     try:
         text.encode(CORE_ENCODING)
     except UnicodeEncodeError:
@@ -120,8 +132,41 @@ def _statement(pdf: _Pdf, delivery: Delivery) -> None:
     pdf.ln(10)
 
 
+def _letterhead(pdf: _Pdf, delivery: Delivery) -> None:
+    """The creditor's name, address, contact and VAT/registration numbers, top right."""
+    for index, line in enumerate(delivery.letterhead):
+        pdf.set_font(pdf.family, size=11 if index == 0 else 8)
+        pdf.set_xy(110, 15 + (0 if index == 0 else 2 + 4 * index))
+        pdf.cell(80, 5, pdf.text_of(line), align="R")
+
+
+def _references(pdf: _Pdf, delivery: Delivery) -> None:
+    """Date and customer number, right of the address window."""
+    date_label, customer_label = REFERENCE_LABELS.get(delivery.language,
+                                                      REFERENCE_LABELS["en"])
+    pdf.set_font(pdf.family, size=9)
+    rows = [(date_label, delivery.letter_date), (customer_label, delivery.customer_number)]
+    for offset, (label, value) in enumerate(row for row in rows if row[1]):
+        pdf.set_xy(125, 55 + 5 * offset)
+        pdf.cell(30, 5, pdf.text_of(f"{label}:"))
+        pdf.cell(35, 5, pdf.text_of(value))
+
+
+def _payment_qr(pdf: _Pdf, delivery: Delivery) -> None:
+    """The EPC QR code for the amount and reference the letter's text gives."""
+    size = 35
+    if pdf.get_y() + size > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.image(io.BytesIO(qr_png(delivery.qr_payload)), x=pdf.l_margin, y=pdf.get_y(),
+              w=size, h=size)
+    pdf.set_y(pdf.get_y() + size + 2)
+
+
 def _page(pdf: _Pdf, delivery: Delivery, *, with_letter: bool) -> None:
     pdf.add_page()
+    if with_letter:
+        _letterhead(pdf, delivery)
+        _references(pdf, delivery)
     if with_letter and delivery.postal is not None:
         pdf.set_font(pdf.family, size=10)
         pdf.set_xy(20, 45)  # the window of a DL envelope
@@ -137,6 +182,8 @@ def _page(pdf: _Pdf, delivery: Delivery, *, with_letter: bool) -> None:
         pdf.ln(4)
     if delivery.statement:
         _statement(pdf, delivery)
+    if with_letter and delivery.qr_payload:
+        _payment_qr(pdf, delivery)
 
 
 def letters_pdf(deliveries: list[Delivery], font: str | None = None) -> bytes:
@@ -165,6 +212,7 @@ def _from_json(data: dict[str, Any]) -> Delivery:
         if data.get("postal") else None
     return Delivery(**{**data, "postal": postal, "attachments": (), "buttons": (),
                        "fields": tuple(tuple(pair) for pair in data["fields"]),
+                       "letterhead": tuple(data.get("letterhead", ())),
                        "statement": tuple(tuple(row) for row in data["statement"]),
                        "statement_charges": tuple(tuple(row) for row in
                                                   data.get("statement_charges", ()))})

@@ -34,7 +34,15 @@ def to_e164(number: str, country: str | None) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+# countries where carriers refuse alphanumeric sender ids (Twilio): there the number is used
+NO_ALPHANUMERIC_SENDER = ("+1",)
+
+
 def payload(delivery: Delivery, sender: str) -> dict[str, Any]:
+    """The creditor's alphanumeric sender id when it has one and the destination takes
+    it (not North America, +1), else the configured number or messaging service."""
+    if delivery.sender_id and not delivery.address.startswith(NO_ALPHANUMERIC_SENDER):
+        sender = delivery.sender_id
     return {"to": delivery.address, "from_": sender, "body": delivery.text}
 
 

@@ -81,6 +81,7 @@ def get_hub(ctx: click.Context, schema: Schema = "one-shot") -> Hub:
 
 def _register() -> None:
     from hub.cli import api_tokens  # noqa: PLC0415
+    from hub.cli import creditor  # noqa: PLC0415
     from hub.cli import cycle  # noqa: PLC0415
     from hub.cli import db  # noqa: PLC0415
     from hub.cli import demo  # noqa: PLC0415
@@ -97,7 +98,7 @@ def _register() -> None:
     from hub.cli import web  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules, sheets, api_tokens):
+                   cycle, export, scheduler, rules, sheets, api_tokens, creditor):
         module.register(cli)
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -87,6 +88,52 @@ def _reset(hub: Hub) -> None:
         Path(f"{url.database}{suffix}").unlink(missing_ok=True)
 
 
+# The demo company: fictitious, with the banks' own published example account numbers
+# (valid checksums, no real account behind them).
+DEMO_CREDITOR = """\
+# The demo's creditor profile (docs/creditor.md); HUB_CREDITOR_FILE names your own.
+legal_name: Northwind Supplies B.V.
+trading_name: Northwind Supplies
+address:
+  - Keizersgracht 123
+  - 1015 CJ Amsterdam
+  - Netherlands
+email: ar@northwind.example
+phone: +31 20 123 4567
+website: northwind.example
+vat_number: NL123456789B01
+registration_number: KvK 12345678
+reference_per: invoice
+sms_sender_id: Northwind
+accounts:
+  - currency: EUR
+    iban: NL91 ABNA 0417 1643 00
+    bic: ABNANL2A
+  - currency: GBP
+    iban: GB29 NWBK 6016 1331 9268 19
+    bic: NWBKGB2L
+    sort_code: 60-16-13
+    account_number: "31926819"
+  - currency: PLN
+    iban: PL61 1090 1014 0000 0712 1981 2874
+    bic: WBKPPLPP
+"""
+
+
+def demo_creditor(hub: Hub) -> str:
+    """The demo uses HUB_CREDITOR_FILE when set; otherwise it writes the demo company's
+    profile under var/demo/ and uses that."""
+    if hub.settings.creditor_file is None:
+        path = hub.settings.var_dir / "demo" / "creditor.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEMO_CREDITOR, encoding="utf-8")
+        hub.settings = replace(hub.settings, creditor_file=path)
+    state = hub.creditor_state()
+    if state.profile is None:
+        return f"  creditor   warning: {state.problem}"
+    return f"  creditor   {state.profile.name} ({hub.settings.creditor_file})"
+
+
 def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
     """Generate, write and import the demo portfolio; returns the summary lines."""
     today = hub.clock.today()
@@ -104,7 +151,7 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
         for person in people:
             set_password(connection, person.email, DEMO_PASSWORD, actor=ACTOR, now=now)
     lines = [f"Demo portfolio (seed {seed}, as of {today}) in {hub.settings.database_url}",
-             f"  files: {files.folder}"]
+             f"  files: {files.folder}", demo_creditor(hub)]
     for kind, path in (("customers", files.customers), ("invoices", files.invoices),
                        ("payments", files.payments)):
         result = import_file(hub.engine, path, kind, preset="generic", actor=ACTOR,

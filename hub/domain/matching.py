@@ -1,7 +1,9 @@
 """Cash application: which open invoices an incoming payment pays.
 
-First by reference (an RF creditor reference, an ISR/QR reference, or invoice
-numbers found in the remittance text), then by amount and customer (the payer
+First by reference (an RF creditor reference, a Belgian, Dutch or Finnish structured
+reference, an ISR/QR reference, or invoice numbers found in the remittance text; an RF
+or national reference made of a customer code pays that customer's invoices oldest
+first), then by amount and customer (the payer
 is a known customer and the amount equals one open invoice, or the oldest ones
 together); anything else waits in the manual queue. Pure: the service loads an
 `OpenBook` from the ledger, asks `match_payment`, writes the result, and tells
@@ -22,6 +24,10 @@ from enum import StrEnum
 
 from hub.domain.bank import IncomingPayment
 from hub.domain.money import Money
+from hub.domain.national_references import BELGIAN
+from hub.domain.national_references import DUTCH
+from hub.domain.national_references import FORMATS
+from hub.domain.national_references import national_payloads_in
 from hub.domain.references import compact_text
 from hub.domain.references import creditor_reference_payload
 from hub.domain.references import creditor_references_in
@@ -124,13 +130,18 @@ class OpenBook:
         self._by_compact: dict[str, set[str]] = defaultdict(set)
         self._by_customer: dict[str, set[str]] = defaultdict(set)
         self._by_open: dict[Money, set[str]] = defaultdict(set)
+        self._by_digits: dict[str, set[str]] = defaultdict(set)
         for invoice in invoices:
             self._add(invoice)
         self._customers: set[str] = set()
+        self._customer_refs: dict[str, set[str]] = defaultdict(set)  # loose code / digits
         self._by_account: dict[str, set[str]] = defaultdict(set)
         self._by_name: dict[str, set[str]] = defaultdict(set)
         for customer in customers:
             self._customers.add(customer.code)
+            self._customer_refs[_loose(customer.code)].add(customer.code)
+            if digits := _all_digits(customer.code):
+                self._customer_refs["#" + digits].add(customer.code)
             for account in customer.accounts:
                 self.learn_account(account, customer.code)
             name = normalise_name(customer.name)
@@ -145,6 +156,8 @@ class OpenBook:
         self._by_compact[_loose(invoice.number)].add(invoice.number)
         self._by_customer[invoice.customer].add(invoice.number)
         self._by_open[invoice.open].add(invoice.number)
+        if digits := _all_digits(invoice.number):
+            self._by_digits[digits].add(invoice.number)
 
     def get(self, number: str) -> OpenInvoice | None:
         return self._invoices.get(number)
@@ -166,6 +179,7 @@ class OpenBook:
         self._invoices.pop(invoice.number, None)
         for index in (self._by_key.get(number_key(invoice.number) or ""),
                       self._by_compact.get(_loose(invoice.number)),
+                      self._by_digits.get(_all_digits(invoice.number)),
                       self._by_customer.get(invoice.customer)):
             if index is not None:
                 index.discard(invoice.number)
@@ -189,7 +203,36 @@ class OpenBook:
             for payload in payloads:
                 numbers.update(dict.fromkeys(sorted(self._by_compact.get(_loose(payload), ()))))
             numbers.update(dict.fromkeys(self._in_text(rest)))
+        for payload in self._national_payloads(payment):
+            numbers.update(dict.fromkeys(sorted(self._by_digits.get(payload, ()))))
         return [self._invoices[n] for n in numbers if n in self._invoices]
+
+    @staticmethod
+    def _national_payloads(payment: IncomingPayment) -> list[str]:
+        """Digits named by Belgian, Dutch or Finnish references: all three in the
+        structured field, Belgian (framed) and Dutch (sixteen digits) in free text; a
+        Finnish check digit holds for one digit run in ten, too weak for free text."""
+        found: list[str] = []
+        structured = payment.structured_reference or ""
+        for token in [structured, *split_references([structured])]:
+            found.extend(national_payloads_in(token, FORMATS))
+        for text in (payment.remittance, payment.end_to_end_id):
+            found.extend(national_payloads_in(text or "", (BELGIAN, DUTCH)))
+        return [digits for payload in found if (digits := significant(payload))]
+
+    def referenced_customer(self, payment: IncomingPayment) -> str | None:
+        """The one customer whose own reference (RF or national, made of the customer
+        code) the payment carries, when it names no invoice."""
+        keys: list[str] = []
+        structured = payment.structured_reference or ""
+        for token in [structured, *split_references([structured])]:
+            if (payload := creditor_reference_payload(token)) is not None:
+                keys.append(_loose(payload))
+        for text in (payment.remittance, structured, payment.end_to_end_id):
+            keys.extend(_loose(payload) for payload in creditor_references_in(text or "")[0])
+        keys.extend("#" + digits for digits in self._national_payloads(payment))
+        found = {code for key in keys for code in self._customer_refs.get(key, ())}
+        return next(iter(found)) if len(found) == 1 else None
 
     def _by_structured(self, token: str) -> set[str]:
         if not token:
@@ -222,6 +265,12 @@ class OpenBook:
         return None
 
 
+def _all_digits(number: str) -> str:
+    """Every digit of an invoice number or customer code, without leading zeros: what a
+    national reference is made of ("INV-2024-0017" -> "20240017")."""
+    return significant("".join(char for char in number if char.isdigit()))
+
+
 def _loose(number: str) -> str:
     """Structured references compare without separators, case or leading zeros."""
     return significant(compact_text(number))
@@ -244,6 +293,14 @@ def match_payment(payment: IncomingPayment, book: OpenBook) -> Match:
         others = ", ".join(f"{inv.number} ({inv.currency})" for inv in named)
         return Match(None, customer, (), payment.amount,
                      f"names {others}, but the payment is in {currency}")
+    referenced = book.referenced_customer(payment)
+    if referenced is not None:
+        oldest = book.customer_invoices(referenced, currency)
+        if oldest:
+            plan, left = allocate(payment.amount, oldest)
+            return Match(MatchMethod.REFERENCE, referenced, tuple(plan), left,
+                         f"carries the payment reference of customer {referenced}")
+        customer = referenced
     if customer is None:
         return Match(None, None, (), payment.amount,
                      "no invoice number or reference, and the payer is not a known customer")

@@ -177,6 +177,15 @@ class Delivery:
     statement_total: str = ""  # invoices and charges: what is owed
     # fees and interest on the statement's invoices: kind, invoice, period, amount (formatted)
     statement_charges: tuple[tuple[str, str, str, str], ...] = ()
+    # the creditor (hub.domain.creditor): From name and address of e-mail, SMS sender id,
+    # letterhead lines; empty without a creditor profile (the transport's own settings)
+    sender_name: str = ""
+    sender_address: str = ""
+    sender_id: str = ""
+    letterhead: tuple[str, ...] = ()
+    customer_number: str = ""
+    letter_date: str = ""  # the day it was composed, in the reader's format
+    qr_payload: str = ""  # an EPC QR code to print (letters) or show inline (e-mail)
 
 
 # Why a customer cannot receive a channel: the same words in the decision, the outbox and

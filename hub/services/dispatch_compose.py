@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.creditor import CreditorProfile
 from hub.domain.decisions import PolicySettings
 from hub.domain.money import Money
 from hub.domain.outbox import AddressError
@@ -38,10 +39,16 @@ from hub.services.documents import COPY_TEMPLATE
 from hub.services.documents import file_stem
 from hub.services.documents import invoice_document
 from hub.services.owed import owed_by
+from hub.services.pay_context import creditor_values
+from hub.services.pay_context import pay_values
+from hub.services.pay_context import payment_for
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
 STATEMENT_TEMPLATES = frozenset({"reminder-2", "final-notice", "pre-legal"})
+# channels that carry the EPC QR code: an inline image part (SMTP / mail folder), a PNG in
+# the letter's PDF; Graph mail and SMS get the bank details and reference as text
+QR_CHANNELS = frozenset({"email", "letter"})
 ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
                    ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
 
@@ -151,6 +158,7 @@ class ComposeSettings:
     sender_name: str = "Accounts receivable"
     hub_url: str = "http://localhost:5000"
     documents_dir: Path | None = None  # invoice copies attached to formal e-mail notices
+    creditor: CreditorProfile | None = None  # who is owed (hub.creditor); None: not set
 
 
 MAX_COPIES = 5
@@ -272,8 +280,11 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
             renderer: MessageRenderer, portal: PortalLinks | None, settings: ComposeSettings,
             today: date) -> Delivery:
     channel = choice.channel or ""
-    base: dict[str, Any] = {"sender": settings.sender_name, "hub_url": settings.hub_url,
-                            "portal_link": "", "hub_link": settings.hub_url}
+    creditor = settings.creditor
+    base: dict[str, Any] = {"sender": creditor.name if creditor else settings.sender_name,
+                            "hub_url": settings.hub_url, "portal_link": "",
+                            "hub_link": settings.hub_url}
+    qr_payload = ""
     statement: tuple[tuple[str, str, str], ...] = ()
     charges: tuple[tuple[str, str, str, str], ...] = ()
     statement_total = ""
@@ -284,6 +295,14 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                                          today=today)
         context = {**base, **values}
         language = row.language or contact.language
+        block = payment_for(creditor, contact.code, [n for n, _d, _a in overdue],
+                            context["total"])
+        qr_payload = block.epc_payload if block is not None and \
+            channel in QR_CHANNELS else ""
+        pay = pay_values(block)
+        if pay is not None:
+            pay["qr"] = bool(qr_payload)  # the text mentions the code only where it is
+        context.update(creditor=creditor_values(creditor), pay=pay)
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
             statement = tuple((n, renderer.format_date(d, language),
                                renderer.format_money(a, language)) for n, d, a in overdue)
@@ -316,7 +335,23 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                     attachments=attachments, buttons=tuple(buttons),
                     postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total,
-                    statement_charges=charges)
+                    statement_charges=charges, qr_payload=qr_payload,
+                    **_creditor_fields(creditor, contact, renderer, language, today))
+
+
+def _creditor_fields(creditor: CreditorProfile | None, contact: DebtorContact | None,
+                     renderer: MessageRenderer, language: str, today: date
+                     ) -> dict[str, Any]:
+    """Who sends a debtor's message: the creditor's name and address on e-mail, its SMS
+    sender id, and the letterhead, date and customer number of a letter."""
+    if contact is None:
+        return {}
+    fields: dict[str, Any] = {"customer_number": contact.code,
+                              "letter_date": renderer.format_date(today, language)}
+    if creditor is not None:
+        fields.update(sender_name=creditor.name, sender_address=creditor.email,
+                      sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead())
+    return fields
 
 
 def _letter_variant(renderer: MessageRenderer, template: str, language: str,

@@ -82,6 +82,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.actions import actions  # noqa: PLC0415
     from hub.web.admin import admin  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
+    from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.rule_editor import rule_editor  # noqa: PLC0415
@@ -91,6 +92,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.ui import ui  # noqa: PLC0415
 
     for blueprint in (signin, ui, account, actions, reports, team, rule_editor, admin,
+                      creditor_admin,
                       portal):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)

@@ -24,7 +24,7 @@ from hub.web.access import roles_required
 admin = Blueprint("admin", __name__)
 FILTERS = (("", "everything"), ("signin.", "sign-ins"), ("rules.", "rule changes"),
            ("user.", "user changes"), ("cycle.", "cycle locks"),
-           ("channel.", "channel outages"))
+           ("channel.", "channel outages"), ("creditor.", "creditor profile"))
 
 
 @admin.get("/admin/audit")

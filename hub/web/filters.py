@@ -64,6 +64,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("outbox.outbox_page", "Outbox", frozenset({"manager", "finance", "admin", "read_only"})),
     ("admin.people", "People", frozenset({"admin"})),
     ("admin.audit", "Audit log", frozenset({"admin"})),
+    ("creditor_admin.page", "Creditor", frozenset({"admin"})),
 )
 
 

@@ -45,6 +45,7 @@ from hub.web.portal_access import policy_settings
 from hub.web.portal_access import refuse_api_error
 from hub.web.portal_access import requested_language
 from hub.web.portal_access import the_hub
+from hub.web.portal_pay import payment_blocks
 from hub.web.portal_text import LANGUAGE_NAMES
 from hub.web.portal_text import format_date
 from hub.web.portal_text import format_money
@@ -84,6 +85,7 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         return translate(language, key, **values)
 
     size = format_size(hub.settings.portal_upload_max_bytes, language)
+    creditor = hub.creditor_state().profile
     latest = today + timedelta(days=settings.promise_max_days_ahead)
     return render_template(
         "portal/page.html", token=token, o=overview, t=t, language=language,
@@ -93,6 +95,7 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         upload_size=size, notices=get_flashed_messages(),
         form=request.form if form is None else form,
         error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
+        creditor=creditor, payments=payment_blocks(creditor, overview, language),
         has_copy={i.number: invoice_document(hub.settings.documents_path, i.number,
                                               i.document_ref)
                   is not None for i in overview.invoices},

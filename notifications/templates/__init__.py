@@ -41,8 +41,20 @@ DEBTOR_TEMPLATES = frozenset({"reminder-1", "reminder-2", "final-notice", "pre-l
                               "instalment-reminder",
                               "dispute-received", "invoice-copy"})
 STAFF_TEMPLATES = frozenset({"digest", "escalation", "collection-started"})
+# the e-mail's portal button says only what the portal offers: online payment (a payment
+# provider), the bank details and QR code (a creditor profile with an account), or neither
 PORTAL_LABEL = {"en": "View and pay online", "nl": "Bekijken en betalen", "de": "Online ansehen "
                 "und bezahlen", "pl": "Zobacz i zapłać online", "es": "Ver y pagar en línea"}
+PORTAL_LABEL_BANK = {"en": "View invoices and how to pay", "nl": "Facturen en betaalgegevens",
+                     "de": "Rechnungen und Zahlungsangaben", "pl": "Faktury i dane do przelewu",
+                     "es": "Ver facturas y cómo pagar"}
+PORTAL_LABEL_VIEW = {"en": "View your invoices online", "nl": "Bekijk uw facturen online",
+                     "de": "Rechnungen online ansehen", "pl": "Zobacz faktury online",
+                     "es": "Ver sus facturas en línea"}
+QR_ALT = {"en": "QR code to pay by bank transfer", "nl": "QR-code om te betalen",
+          "de": "QR-Code zur Überweisung", "pl": "Kod QR do przelewu",
+          "es": "Código QR para pagar por transferencia"}
+QR_CID = "epc-qr@hub"  # the inline image part of an e-mail (notifications.email)
 SMS_CHANNELS = frozenset({"sms"})
 NBSP = "\xa0"
 
@@ -121,7 +133,17 @@ def _html(subject: str, text: str, language: str, context: Mapping[str, Any],
     layout = environment(override).get_template("_email.html.j2")
     return layout.render(language=language, subject=subject, blocks=blocks,
                          portal_link=context.get("portal_link"),
-                         portal_label=PORTAL_LABEL[language])
+                         portal_label=portal_label(context, language),
+                         qr_cid=QR_CID if (context.get("pay") or {}).get("qr") else "",
+                         qr_alt=QR_ALT[language])
+
+
+def portal_label(context: Mapping[str, Any], language: str) -> str:
+    if context.get("pay_online"):
+        return PORTAL_LABEL[language]
+    if (context.get("pay") or {}).get("has_account"):
+        return PORTAL_LABEL_BANK[language]
+    return PORTAL_LABEL_VIEW[language]
 
 
 class TemplateRenderer:

@@ -56,6 +56,14 @@ def test_an_sms_goes_out_through_the_messages_api(twilio: FakeTwilio,
                                 "Body": "Pay: http://p/x"}]
 
 
+def test_the_creditors_sender_id_is_used_except_where_carriers_refuse_it(
+        twilio: FakeTwilio, delivery: Delivery) -> None:
+    named = dataclasses.replace(_text(delivery), sender_id="Rheinwerk")
+    sms(twilio).send(named)
+    sms(twilio).send(dataclasses.replace(named, address="+12025550143"))  # +1: a number
+    assert [message["From"] for message in twilio.messages] == ["Rheinwerk", "+3197010000000"]
+
+
 def test_429_then_success(twilio: FakeTwilio, delivery: Delivery) -> None:
     twilio.throttle_next()
     sms(twilio).send(_text(delivery))

@@ -1,0 +1,107 @@
+"""For administrators: the creditor profile (docs/creditor.md) on a web page. It edits
+the file HUB_CREDITOR_FILE names, so the file stays the one source the command line,
+the dispatcher and the portal read; every save is checked as a whole (each problem is
+shown beside its field and nothing is written) and audited with the fields it changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from hub.creditor import ACCOUNT_FIELDS
+from hub.creditor import TEXT_FIELDS
+from hub.creditor import CreditorFileError
+from hub.creditor import profile_data
+from hub.creditor import profile_from_data
+from hub.creditor import write_creditor
+from hub.domain.model import Role
+from hub.ledger import staff
+from hub.web.access import hub
+from hub.web.access import require_viewer
+from hub.web.access import roles_required
+from hub.web.ratelimit import client_address
+
+creditor_admin = Blueprint("creditor_admin", __name__)
+SPARE_ACCOUNTS = 2  # empty account rows offered for a new currency
+
+
+def _form_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The profile as the form shows it: text fields, address lines, account rows."""
+    form: dict[str, Any] = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
+    form["address"] = "\n".join(data.get("address") or [])
+    form["accounts"] = [{name: str(account.get(name) or "") for name in ACCOUNT_FIELDS}
+                        for account in data.get("accounts") or []]
+    return form
+
+
+def _data_of(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The posted form as the file would hold it; empty account rows are left out."""
+    data: dict[str, Any] = {name: form.get(name, "").strip() for name in TEXT_FIELDS
+                            if form.get(name, "").strip()}
+    data["address"] = [line.strip() for line in form.get("address", "").splitlines()
+                       if line.strip()]
+    accounts = []
+    index = 0
+    while f"accounts-{index}-currency" in form:
+        row = {name: form.get(f"accounts-{index}-{name}", "").strip() for name in ACCOUNT_FIELDS}
+        if any(row.values()):
+            accounts.append({name: value for name, value in row.items() if value})
+        index += 1
+    data["accounts"] = accounts
+    return data
+
+
+def _page(form: dict[str, Any], problems: dict[str, str], status: int = 200
+          ) -> tuple[str, int]:
+    rows = [*form["accounts"], *(dict.fromkeys(ACCOUNT_FIELDS, "")
+                                 for _ in range(SPARE_ACCOUNTS))]
+    state = hub().creditor_state()
+    return render_template("creditor.html", form=form, rows=rows, problems=problems,
+                           path=hub().settings.creditor_file,
+                           unusable=state.problem if state.profile is None else ""), status
+
+
+@creditor_admin.get("/admin/creditor")
+@roles_required(Role.ADMIN)
+def page() -> tuple[str, int]:
+    state = hub().creditor_state()
+    data = profile_data(state.profile) if state.profile else {}
+    return _page(_form_of(data), {})
+
+
+@creditor_admin.post("/admin/creditor")
+@roles_required(Role.ADMIN)
+def save() -> Response | tuple[str, int]:
+    the_hub = hub()
+    path = the_hub.settings.creditor_file
+    data = _data_of(request.form)
+    if path is None:
+        return _page(_form_of(data), {"file": "HUB_CREDITOR_FILE is not set: name the file "
+                                      "the profile is kept in, then save again"}, 409)
+    try:
+        profile = profile_from_data(data, str(path))
+    except CreditorFileError as exc:
+        return _page(_form_of(data), exc.problems, 422)
+    before = the_hub.creditor_state().profile
+    old = profile_data(before) if before else {}
+    new = profile_data(profile)
+    changed = sorted(name for name in {*old, *new} if old.get(name) != new.get(name))
+    try:
+        write_creditor(path, profile)
+    except OSError as exc:
+        return _page(_form_of(data), {"file": f"cannot write {path}: {exc.strerror}"}, 500)
+    with the_hub.engine.begin() as connection:
+        staff.audit(connection, actor=require_viewer().email, action="creditor.update",
+                    target=str(path), address=client_address(), now=the_hub.clock.now(),
+                    detail={"changed": changed})
+    flash(f"Creditor profile saved to {path}"
+          + (f" ({', '.join(changed)} changed)" if changed else " (nothing changed)"), "ok")
+    return redirect(url_for("creditor_admin.page"))
