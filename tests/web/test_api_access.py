@@ -109,7 +109,7 @@ def test_tokens_are_managed_from_the_command_line(seeded: Hub, app_client: Flask
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.cli import cli
 
-    monkeypatch.setattr("hub.cli._LazyHub.get", lambda self: seeded)
+    monkeypatch.setattr("hub.cli._LazyHub.get", lambda self, _schema="one-shot": seeded)
     runner = CliRunner()
     created = runner.invoke(cli, ["api-token", "create", "erp-sync", "--role", "collector",
                                   "--user", "ann@example.com"])

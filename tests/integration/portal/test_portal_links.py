@@ -137,7 +137,7 @@ def test_the_hub_wires_portal_links(ledger: Hub) -> None:
 def test_cli_issues_lists_and_revokes(ledger: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.cli import cli
 
-    monkeypatch.setattr("hub.cli._LazyHub.get", lambda self: ledger)
+    monkeypatch.setattr("hub.cli._LazyHub.get", lambda self, _schema="one-shot": ledger)
     runner = CliRunner()
     issued = runner.invoke(cli, ["portal", "link", "ACME", "--days", "7"])
     assert issued.exit_code == 0, issued.output
