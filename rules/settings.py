@@ -22,7 +22,7 @@ from rules.reader import shown
 from rules.source import Map
 from rules.source import Seq
 
-CAP_CHANNELS = ("email", "sms", "letter", "call")
+CAP_CHANNELS = ("email", "sms", "letter", "call", "whatsapp", "voice")
 SCHEMES = tuple(s.value for s in Scheme)
 LIMITATION_SCHEMES = ("de", "uk")
 CONSUMER_CALLS_MAX = 7  # Reg F 7-in-7, the safe default the issue asks for

@@ -43,7 +43,7 @@ DEBTOR_TEMPLATES = frozenset({"reminder-1", "reminder-2", "final-notice", "pre-l
 STAFF_TEMPLATES = frozenset({"digest", "escalation", "collection-started"})
 PORTAL_LABEL = {"en": "View and pay online", "nl": "Bekijken en betalen", "de": "Online ansehen "
                 "und bezahlen", "pl": "Zobacz i zapłać online", "es": "Ver y pagar en línea"}
-SMS_CHANNELS = frozenset({"sms"})
+SMS_CHANNELS = frozenset({"sms", "whatsapp", "voice"})  # short text (the record)
 NBSP = "\xa0"
 
 
