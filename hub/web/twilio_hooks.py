@@ -22,10 +22,10 @@ from hub.services import phone
 from hub.services.phone import CallAccount
 from hub.web.portal_access import policy_settings
 from hub.web.portal_access import the_hub
-from hub.web.portal_text import format_date
 from hub.web.portal_text import format_money
 from hub.web.security import csrf_exempt
 from hub.web.voice_text import speak
+from hub.web.voice_text import spoken_date
 from notifications.twilio_channels import STATUS_PATH
 from notifications.twilio_channels import VOICE_PATH
 from notifications.twilio_channels import say
@@ -92,7 +92,7 @@ def _ask_date(hub: Hub, call: CallAccount, *first: str) -> str:
     latest = hub.clock.today().toordinal() + policy_settings(hub).promise_max_days_ahead
     return say(call.language, *first,
                speak(call.language, "ask_date",
-                     latest=format_date(date.fromordinal(latest), call.language)),
+                     latest=spoken_date(date.fromordinal(latest), call.language)),
                gather=(_url(hub, "/date", call), 4), after=speak(call.language, "no_input"))
 
 
@@ -143,7 +143,7 @@ def _keyed_date(hub: Hub, call: CallAccount, digits: str) -> str:
     except UserError:
         return _ask_date(hub, call, speak(call.language, "bad_date"))
     return say(call.language, speak(call.language, "confirm", amount=_amount(call),
-                                    date=format_date(due, call.language)),
+                                    date=spoken_date(due, call.language)),
                gather=(_url(hub, "/confirm", call, date=due.isoformat()), 1),
                after=speak(call.language, "no_input"))
 
@@ -162,4 +162,4 @@ def _confirm(hub: Hub, call: CallAccount, digits: str, raw_date: str) -> str:
     except UserError:  # the date went out of range (a call left open past midnight)
         return _ask_date(hub, call, speak(call.language, "bad_date"))
     return say(call.language, speak(call.language, "promised",
-                                    date=format_date(due, call.language)))
+                                    date=spoken_date(due, call.language)))

@@ -4,9 +4,15 @@ every key (a unit test checks it)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
+
 from hub.domain.portal import LANGUAGES
+
+# the voices Twilio speaks with (en-GB...): dates said the way those speakers say them
+LOCALES = {"en": "en_GB", "nl": "nl_NL", "de": "de_DE", "pl": "pl_PL", "es": "es_ES"}
 
 # key: (en, nl, de, pl, es)
 TEXTS: dict[str, tuple[str, str, str, str, str]] = {
@@ -98,8 +104,16 @@ TEXTS: dict[str, tuple[str, str, str, str, str]] = {
 }
 
 
+def _base(language: str) -> str:
+    base = language.replace("_", "-").split("-", maxsplit=1)[0].lower()
+    return base if base in LANGUAGES else "en"
+
+
 def speak(language: str, key: str, **values: Any) -> str:
     """The sentence in the debtor's language (English for one the hub does not speak)."""
-    base = language.replace("_", "-").split("-", maxsplit=1)[0].lower()
-    index = LANGUAGES.index(base) if base in LANGUAGES else 0
-    return TEXTS[key][index].format(**values)
+    return TEXTS[key][LANGUAGES.index(_base(language))].format(**values)
+
+
+def spoken_date(day: date, language: str) -> str:
+    """'30 November 2026', '30. November 2026', '30 listopada 2026'..."""
+    return format_date(day, "long", locale=LOCALES[_base(language)])
