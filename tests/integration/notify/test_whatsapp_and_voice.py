@@ -73,8 +73,11 @@ def live(hub: Hub, twilio: FakeTwilio) -> Iterator[Hub]:
     twilio.messages.clear()
     twilio.calls.clear()
     app: dict[str, Any] = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: app["wsgi"](env, start),
-                         threaded=True)
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:  # the app comes later
+        return app["wsgi"](environ, start_response)
+
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)
     notify = dataclasses.replace(
         hub.settings.notify, twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
         twilio_base_url=twilio.url, twilio_voice_from=CALLER,
