@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from werkzeug.serving import make_server
 
 from hub.bootstrap import Hub
 from hub.domain.clock import FixedClock
+from hub.domain.decisions import ChannelCap
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import disputes
 from hub.ledger.tables import events
@@ -248,3 +250,35 @@ def test_a_whatsapp_template_goes_to_opted_in_contacts_and_failures_come_back(
         timeline = connection.execute(sa.select(events.c.summary).where(
             events.c.kind == "message.failed")).scalars().all()
     assert timeline == ["Twilio reports the whatsapp message undelivered (error 63024)"]
+
+
+def test_whatsapp_and_voice_keep_the_frequency_caps_and_send_window(
+        live: Hub, twilio: FakeTwilio) -> None:
+    _debtor(live, "ACME", whatsapp=True)
+    capped = dataclasses.replace(ALWAYS, caps=(ChannelCap("whatsapp", 1, 7),
+                                               ChannelCap("voice", 1, 7)))
+    with live.engine.begin() as connection:
+        for n in (1, 2):
+            enqueue(connection, dataclasses.replace(
+                notice("ACME", "whatsapp", "email"), idempotency_key=f"w{n}"),
+                now=live.clock.now())
+    assert live.dispatcher(policy=capped).run().counts["sent"] == 2
+    with live.engine.connect() as connection:
+        rows = connection.execute(sa.select(messages.c.channel, messages.c.skipped_channels)
+                                  .order_by(messages.c.id)).all()
+    assert [row.channel for row in rows] == ["whatsapp", "email"]
+    assert rows[1].skipped_channels == [{"channel": "whatsapp",
+                                         "reason": "frequency cap: 1 per 7 days"}]
+    night = dataclasses.replace(capped, send_window=(time(10, 0), time(18, 0)))  # 09:00 UTC
+    with live.engine.begin() as connection:
+        enqueue(connection, notice("ACME", "voice"), now=live.clock.now())
+    report = live.dispatcher(policy=night).run()
+    assert report.counts["sent"] == 0
+    assert twilio.calls == []  # no call before 10:00 the debtor's time: it waits
+    with live.engine.connect() as connection:
+        waiting = connection.execute(sa.select(messages.c.state, messages.c.next_attempt_at)
+                                     .where(messages.c.template == "reminder-1",
+                                            messages.c.idempotency_key.like("ACME|%"))).one()
+    assert waiting.state == "queued"
+    assert waiting.next_attempt_at.replace(tzinfo=UTC) == datetime(2026, 11, 23, 10, 0,
+                                                                    tzinfo=UTC)
