@@ -63,12 +63,34 @@ def build_transports(settings: Settings) -> dict[str, Transport]:
         transports["sms"] = TwilioSmsTransport(
             notify.twilio_account_sid, notify.twilio_auth_token, notify.twilio_from,
             base_url=notify.twilio_base_url or None)
+    transports.update(_twilio_channels(settings))
     graph = graph_client(settings)
     if graph is not None and notify.graph_sender:
         from notifications.microsoft import GraphMailTransport  # noqa: PLC0415
 
         transports["graph_mail"] = GraphMailTransport(graph, notify.graph_sender)  # type: ignore[arg-type]
     return transports
+
+
+def _twilio_channels(settings: Settings) -> dict[str, Transport]:
+    """WhatsApp and voice: each with the Twilio account and its own sender number."""
+    from notifications.twilio_channels import TwilioVoiceTransport  # noqa: PLC0415
+    from notifications.twilio_channels import TwilioWhatsAppTransport  # noqa: PLC0415
+
+    notify = settings.notify
+    found: dict[str, Transport] = {}
+    if not (notify.twilio_account_sid and notify.twilio_auth_token):
+        return found
+    if notify.twilio_whatsapp_from:
+        found["whatsapp"] = TwilioWhatsAppTransport(
+            notify.twilio_account_sid, notify.twilio_auth_token, notify.twilio_whatsapp_from,
+            content_sids=dict(notify.twilio_whatsapp_templates), hub_url=settings.public_url,
+            base_url=notify.twilio_base_url or None)
+    if notify.twilio_voice_from:
+        found["voice"] = TwilioVoiceTransport(
+            notify.twilio_account_sid, notify.twilio_auth_token, notify.twilio_voice_from,
+            hub_url=settings.public_url, base_url=notify.twilio_base_url or None)
+    return found
 
 
 @cache

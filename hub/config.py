@@ -165,6 +165,10 @@ class NotifySettings:
     twilio_auth_token: str = ""
     twilio_from: str = ""
     twilio_base_url: str = ""  # empty: Twilio's own API host
+    twilio_whatsapp_from: str = ""  # WhatsApp sender number; empty: WhatsApp is off
+    # approved Content API templates: hub template (or template.language) -> ContentSid
+    twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
+    twilio_voice_from: str = ""  # caller id for reminder calls; empty: voice is off
     staff_channels: tuple[str, ...] = ("slack", "teams", "email")
     digest_all_clear: bool = False  # send "all clear" to people with nothing to do
     escalate_after_days: int = 3  # a task this many days overdue goes to the manager
@@ -186,6 +190,15 @@ class NotifySettings:
         if unknown:
             raise ConfigError(f"HUB_STAFF_CHANNELS: unknown channel(s) {sorted(unknown)}; "
                               "use slack, teams, email, graph_mail")
+        whatsapp_templates = []
+        for pair in env.get("HUB_TWILIO_WHATSAPP_TEMPLATES", "").split(","):
+            if pair.strip():
+                name, sep, sid = pair.partition("=")
+                if not sep or not name.strip() or not sid.strip().startswith("HX"):
+                    raise ConfigError("HUB_TWILIO_WHATSAPP_TEMPLATES must look like "
+                                      "'reminder-1=HX...,reminder-1.de=HX...' (a Content "
+                                      f"SID starts with HX), got {pair!r}")
+                whatsapp_templates.append((name.strip(), sid.strip()))
         departments = []
         for pair in env.get("HUB_SLACK_DEPARTMENT_CHANNELS", "").split(","):
             if pair.strip():
@@ -222,6 +235,9 @@ class NotifySettings:
             twilio_auth_token=env_secret(env, "HUB_TWILIO_AUTH_TOKEN", ""),
             twilio_from=env.get("HUB_TWILIO_FROM", "").strip(),
             twilio_base_url=env.get("HUB_TWILIO_BASE_URL", "").strip(),
+            twilio_whatsapp_from=env.get("HUB_TWILIO_WHATSAPP_FROM", "").strip(),
+            twilio_whatsapp_templates=tuple(whatsapp_templates),
+            twilio_voice_from=env.get("HUB_TWILIO_VOICE_FROM", "").strip(),
             staff_channels=channels,
             digest_all_clear=env_bool(env, "HUB_DIGEST_ALL_CLEAR", False),
             escalate_after_days=env_int(env, "HUB_ESCALATE_AFTER_DAYS", 3, minimum=1),

@@ -4,6 +4,7 @@ normalised to E.164 with `phonenumbers` before anything is sent."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -46,6 +47,65 @@ def payload(delivery: Delivery, sender: str) -> dict[str, Any]:
     return {"to": delivery.address, "from_": sender, "body": delivery.text}
 
 
+class _HttpClient(TwilioHttpClient):  # type: ignore[misc]
+    """The SDK's HTTP client, remembering the Retry-After of the last answer (the SDK's
+    exception does not carry the headers)."""
+
+    retry_after: float | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(*args, **kwargs)
+        raw = (response.headers or {}).get("Retry-After")
+        try:
+            self.retry_after = float(raw) if raw else None
+        except ValueError:  # an HTTP date: wait the default
+            self.retry_after = None
+        return response
+
+
+def twilio_client(account_sid: str, auth_token: str, *, base_url: str | None,
+                  timeout: float) -> Client:
+    """A Twilio REST client; `base_url`: an emulator or a regional edge (the SDK's own
+    host otherwise). Shared by SMS, WhatsApp and voice (notifications.twilio_channels)."""
+    client = Client(account_sid, auth_token, http_client=_HttpClient(timeout=timeout))
+    if base_url:
+        client.api.base_url = base_url.rstrip("/")
+    return client
+
+
+def classify(exc: TwilioRestException, retry_after: float | None = None) -> TransportError:
+    """Twilio's answer as permanent (this recipient), configuration (every message) or
+    transient (try again, after Retry-After on 429)."""
+    detail = f"Twilio {exc.status} code {exc.code}: {exc.msg}"
+    if exc.code in CONFIGURATION_CODES or exc.status in (401, 403):
+        return TransportError(detail, configuration=True)
+    if exc.code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429):
+        return TransportError(detail, permanent=True)
+    return TransportError(detail, retry_after=(retry_after or 1.0) if exc.status == 429
+                          else None)
+
+
+def with_retries(client: Client, create: Callable[[], Any], *, tries: int,
+                 sleep: Sleep) -> str:
+    """Call Twilio up to `tries` times; returns the new resource's SID."""
+    error = TransportError("no attempt made")
+    for attempt in range(1, tries + 1):
+        try:
+            resource = create()
+        except TwilioRestException as exc:
+            http = client.http_client
+            error = classify(exc, http.retry_after if isinstance(http, _HttpClient) else None)
+            if error.permanent:
+                raise error from None
+        except OSError as exc:  # requests' timeouts and connection errors
+            error = TransportError(f"Twilio did not answer: {exc.__class__.__name__}")
+        else:
+            return str(resource.sid)
+        if attempt < tries:
+            sleep(min(error.retry_after or 0.0, MAX_INLINE_WAIT))
+    raise error
+
+
 class TwilioSmsTransport:
     channel = "sms"
     tries = 3
@@ -53,37 +113,14 @@ class TwilioSmsTransport:
     def __init__(self, account_sid: str, auth_token: str, sender: str, *,
                  base_url: str | None = None, timeout: float = 10.0,
                  sleep: Sleep = time.sleep) -> None:
-        self.client = Client(account_sid, auth_token,
-                             http_client=TwilioHttpClient(timeout=timeout))
-        if base_url:  # an emulator or a regional edge; the SDK's own host otherwise
-            self.client.api.base_url = base_url.rstrip("/")
+        self.client = twilio_client(account_sid, auth_token, base_url=base_url,
+                                    timeout=timeout)
         self.sender = sender
         self.sleep = sleep
 
     def prepare_address(self, address: str, *, country: str | None) -> str:
         return to_e164(address, country)
 
-    def _error(self, exc: TwilioRestException) -> TransportError:
-        detail = f"Twilio {exc.status} code {exc.code}: {exc.msg}"
-        if exc.code in CONFIGURATION_CODES or exc.status in (401, 403):
-            return TransportError(detail, configuration=True)
-        if exc.code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429):
-            return TransportError(detail, permanent=True)
-        return TransportError(detail, retry_after=1.0 if exc.status == 429 else None)
-
     def send(self, delivery: Delivery) -> str | None:
-        error = TransportError("no attempt made")
-        for attempt in range(1, self.tries + 1):
-            try:
-                message = self.client.messages.create(**payload(delivery, self.sender))
-            except TwilioRestException as exc:
-                error = self._error(exc)
-                if error.permanent:
-                    raise error from None
-            except OSError as exc:  # requests' timeouts and connection errors
-                error = TransportError(f"Twilio did not answer: {exc.__class__.__name__}")
-            else:
-                return str(message.sid)
-            if attempt < self.tries:
-                self.sleep(min(error.retry_after or 0.0, MAX_INLINE_WAIT))
-        raise error
+        return with_retries(self.client, lambda: self.client.messages.create(
+            **payload(delivery, self.sender)), tries=self.tries, sleep=self.sleep)

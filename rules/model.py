@@ -15,7 +15,7 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.fees import Scheme
 from rules.conditions import Condition
 
-DEBTOR_CHANNELS = ("email", "sms", "letter")
+DEBTOR_CHANNELS = ("email", "sms", "letter", "whatsapp", "voice")
 STAFF_CHANNELS = ("slack", "teams", "email")
 PROGRESSIONS = ("ladder", "most_severe")
 FIRST_CONTACT = ("age", "first")  # or the name of a step of the ladder

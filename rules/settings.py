@@ -22,7 +22,7 @@ from rules.reader import shown
 from rules.source import Map
 from rules.source import Seq
 
-CAP_CHANNELS = ("email", "sms", "letter", "call")
+CAP_CHANNELS = ("email", "sms", "letter", "call", "whatsapp", "voice")
 SCHEMES = tuple(s.value for s in Scheme)
 LIMITATION_SCHEMES = ("de", "uk")
 CONSUMER_CALLS_MAX = 7  # Reg F 7-in-7, the safe default the issue asks for
@@ -98,10 +98,12 @@ def read_settings(problems: Problems, root: Map) -> PolicySettings:
         window_reader.error("to", f"the send window must end after it starts ({start:%H:%M})")
     caps = _caps(problems, reader.section("caps"), "contact")
     consumer_caps = _caps(problems, reader.section("consumer_caps"), "contact")
-    if not any(cap.channel == "call" for cap in consumer_caps):
-        consumer_caps += (ChannelCap("call", CONSUMER_CALLS_MAX, 7),)
+    for calls in ("call", "voice"):  # a reminder call is a call too
+        if not any(cap.channel == calls for cap in consumer_caps):
+            consumer_caps += (ChannelCap(calls, CONSUMER_CALLS_MAX, 7),)
     for cap in consumer_caps:
-        if cap.channel == "call" and cap.max_count * 7 > CONSUMER_CALLS_MAX * cap.per_days:
+        if cap.channel in ("call", "voice") and \
+                cap.max_count * 7 > CONSUMER_CALLS_MAX * cap.per_days:
             problems.error(contact.line_of("consumer_caps"), "contact",
                            f"consumers may get at most {CONSUMER_CALLS_MAX} calls in 7 days; "
                            f"{cap.max_count} in {cap.per_days} days is more")

@@ -56,9 +56,11 @@ def add_customer(connection: Connection, code: str, *, name: str | None = None,
 
 def add_contact(connection: Connection, customer_id: int, name: str, *,
                 email: str | None = None, phone: str | None = None,
-                role: str | None = None, is_primary: bool = False) -> int:
+                role: str | None = None, is_primary: bool = False,
+                whatsapp_opt_in: bool = False) -> int:
     return _insert(connection, contacts, customer_id=customer_id, name=name, email=email,
-                   phone=phone, role=role, is_primary=is_primary)
+                   phone=phone, role=role, is_primary=is_primary,
+                   whatsapp_opt_in=whatsapp_opt_in)
 
 
 def add_invoice(connection: Connection, number: str, customer_id: int, *,

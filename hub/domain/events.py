@@ -43,4 +43,5 @@ LEGAL_HANDOVER = "legal.handover"
 CHARGE_ADDED = "charge.added"  # a fixed compensation or interest line on an invoice
 
 # Where a person action came from (the `source` of the services in hub.services).
-SOURCES = frozenset({"web", "portal", "sheet", "slack", "teams", "api", "rules", "import"})
+SOURCES = frozenset({"web", "portal", "sheet", "slack", "teams", "api", "rules", "import",
+                     "phone"})  # phone: keypad answers on a reminder call

@@ -49,6 +49,7 @@ class Contact:
     role: str | None = None
     is_primary: bool = False
     language: str | None = None
+    whatsapp_opt_in: bool = False  # agreed to WhatsApp messages on `phone`
 
 
 @dataclass(slots=True)

@@ -40,9 +40,12 @@ class Channel(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
     GRAPH_MAIL = "graph_mail"
+    WHATSAPP = "whatsapp"  # an approved template through Twilio, to opted-in contacts
+    VOICE = "voice"  # a reminder call with keypad answers through Twilio Voice
 
 
-DEBTOR_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.GRAPH_MAIL})
+DEBTOR_CHANNELS = frozenset({Channel.EMAIL, Channel.SMS, Channel.LETTER, Channel.GRAPH_MAIL,
+                             Channel.WHATSAPP, Channel.VOICE})
 STAFF_CHANNELS = frozenset({Channel.SLACK, Channel.TEAMS, Channel.EMAIL, Channel.GRAPH_MAIL})
 
 
@@ -186,12 +189,14 @@ class Delivery:
     customer_number: str = ""
     letter_date: str = ""  # the day it was composed, in the reader's format
     qr_payload: str = ""  # an EPC QR code to print (letters) or show inline (e-mail)
+    template: str = ""  # the template's name (WhatsApp sends the approved one of that name)
 
 
 # Why a customer cannot receive a channel: the same words in the decision, the outbox and
 # the timeline, whether the cycle or the dispatcher found it out.
 MISSING_ADDRESS = {"email": "no e-mail address", "graph_mail": "no e-mail address",
                    "sms": "no phone number on file", "call": "no phone number on file",
+                   "voice": "no phone number on file", "whatsapp": "no WhatsApp opt-in",
                    "letter": "no postal address"}
 OUTSIDE_WINDOW = "outside the send window"
 

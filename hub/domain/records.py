@@ -75,6 +75,7 @@ class CustomerRecord:
     address: PostalAddress | None = None
     cells: Sequence[object] = field(default=(), repr=False, compare=False)
     account_manager: str | None = None  # e-mail of the salesperson who owns the relationship
+    whatsapp_opt_in: bool | None = None  # the primary contact agreed to WhatsApp messages
 
     def digest(self) -> str:
         # The address joins the fingerprint only when there is one, so that rows without
@@ -90,6 +91,7 @@ class CustomerRecord:
             # like the address: only when given, so older fingerprints stay valid
             *(() if self.account_manager is None else ("account_manager",
                                                        self.account_manager.lower())),
+            *(() if self.whatsapp_opt_in is None else ("whatsapp", self.whatsapp_opt_in)),
         ))
 
 

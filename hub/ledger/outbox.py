@@ -291,6 +291,7 @@ class DebtorContact:
     email: str | None
     phone: str | None
     postal: PostalAddress | None
+    whatsapp: str | None = None  # the phone of the first contact who opted in to WhatsApp
 
 
 def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact | None:
@@ -303,6 +304,7 @@ def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact 
         .order_by(contacts.c.is_primary.desc(), contacts.c.id)).all()
     email = next((p.email for p in people if p.email), None)
     phone = next((p.phone for p in people if p.phone), None)
+    whatsapp = next((p.phone for p in people if p.phone and p.whatsapp_opt_in), None)
     address = connection.execute(sa.select(customer_addresses).where(
         customer_addresses.c.customer_id == customer.id)).one_or_none()
     postal = None
@@ -314,7 +316,7 @@ def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact 
     return DebtorContact(customer.id, customer.code, customer.name, customer.kind,
                          customer.country, customer.timezone, customer.language,
                          customer.owner, customer.department, customer.segment,
-                         people[0].name if people else None, email, phone, postal)
+                         people[0].name if people else None, email, phone, postal, whatsapp)
 
 
 def open_items(connection: Connection, customer_id: int) -> list[Row[Any]]:

@@ -96,6 +96,8 @@ contacts = Table(
     Column("role", String(64)),
     Column("language", String(16)),
     Column("is_primary", Boolean, nullable=False, default=False),
+    # the contact agreed to WhatsApp messages on their phone number (WhatsApp's rule)
+    Column("whatsapp_opt_in", Boolean, nullable=False, server_default=false()),
 )
 
 invoices = Table(

@@ -287,8 +287,8 @@ class _Batch:
         return found
 
     def _channels(self) -> dict[int, frozenset[str]]:
-        """What each customer can receive: e-mail and phone from contacts, letters only
-        with a postal address on file."""
+        """What each customer can receive: e-mail and phone from contacts (WhatsApp only
+        with an opt-in), letters only with a postal address on file."""
         found: dict[int, set[str]] = defaultdict(set)
         for (customer_id,) in self.connection.execute(
                 sa.select(customer_addresses.c.customer_id)
@@ -296,14 +296,19 @@ class _Batch:
             found[customer_id].add("letter")
         query = (sa.select(contacts.c.customer_id,
                            sa.func.max(sa.case((contacts.c.email.is_not(None), 1), else_=0)),
-                           sa.func.max(sa.case((contacts.c.phone.is_not(None), 1), else_=0)))
+                           sa.func.max(sa.case((contacts.c.phone.is_not(None), 1), else_=0)),
+                           sa.func.max(sa.case((sa.and_(contacts.c.phone.is_not(None),
+                                                        contacts.c.whatsapp_opt_in), 1),
+                                               else_=0)))
                  .where(self._of(contacts.c.customer_id)).group_by(contacts.c.customer_id))
-        for customer_id, has_email, has_phone in self.connection.execute(query):
+        for customer_id, has_email, has_phone, whatsapp in self.connection.execute(query):
             channels = found[customer_id]
             if has_email:
                 channels.add("email")
             if has_phone:
-                channels.update(("sms", "call"))
+                channels.update(("sms", "call", "voice"))
+            if whatsapp:  # WhatsApp only to a number whose owner opted in
+                channels.add("whatsapp")
         return {customer: frozenset(channels) for customer, channels in found.items()}
 
 

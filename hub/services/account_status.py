@@ -14,6 +14,7 @@ from hub.domain.errors import UserError
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
+from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import users
 from hub.services.tasks import create_task
@@ -92,4 +93,31 @@ def set_account_manager(connection: Connection, *, customer_code: str, email: st
               kind=kinds.CUSTOMER_UPDATED,
               summary=f"account manager: {email or 'nobody'} (was {before or 'nobody'})",
               data={"changes": {"account_manager": [before, email]}, "source": source})
+    return True
+
+
+def set_whatsapp_opt_in(connection: Connection, *, customer_code: str, opt_in: bool,
+                        actor: str, source: str, now: datetime) -> bool:
+    """Record that the customer's contact agreed to WhatsApp messages (or withdrew): the
+    first contact with a phone number, the primary one first. WhatsApp goes only to a
+    number whose owner opted in. Returns False when nothing changed."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    person = connection.execute(
+        sa.select(contacts.c.id, contacts.c.name, contacts.c.phone, contacts.c.whatsapp_opt_in)
+        .where(contacts.c.customer_id == ref.id, contacts.c.phone.is_not(None))
+        .order_by(contacts.c.is_primary.desc(), contacts.c.id)).first()
+    if person is None:
+        raise UserError(f"customer {customer_code} has no contact with a phone number: "
+                        "WhatsApp needs one (add it with the customers import)")
+    if bool(person.whatsapp_opt_in) == opt_in:
+        return False
+    connection.execute(contacts.update().where(contacts.c.id == person.id)
+                       .values(whatsapp_opt_in=opt_in))
+    said = "agreed to" if opt_in else "withdrew from"
+    add_event(connection, customer_id=ref.id, actor=actor, now=now,
+              kind=kinds.CUSTOMER_UPDATED,
+              summary=f"{person.name} ({person.phone}) {said} WhatsApp messages",
+              data={"changes": {"whatsapp_opt_in": [not opt_in, opt_in]},
+                    "contact": person.name, "source": source})
     return True

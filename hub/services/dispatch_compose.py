@@ -67,8 +67,10 @@ class Choice:
 def _address_for(channel: str, contact: DebtorContact) -> str | None:
     if channel in ("email", "graph_mail"):
         return contact.email
-    if channel == "sms":
+    if channel in ("sms", "voice"):
         return contact.phone
+    if channel == "whatsapp":
+        return contact.whatsapp
     if channel == "letter":
         return "\n".join(contact.postal.block()) if contact.postal else None
     return None
@@ -329,13 +331,16 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     template = _letter_variant(renderer, row.template, language, contact) \
         if channel == "letter" else row.template
     rendered = renderer.render(template, language, channel, context)
+    fields = template_variables(context, renderer, language) \
+        if channel == "whatsapp" and contact is not None else ()
     return Delivery(key=row.idempotency_key, channel=channel, address=choice.address or "",
                     subject=rendered.subject, text=rendered.text, html=rendered.html,
                     name=contact.contact_name if contact else None, language=language,
                     attachments=attachments, buttons=tuple(buttons),
                     postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total,
-                    statement_charges=charges, qr_payload=qr_payload,
+                    statement_charges=charges, qr_payload=qr_payload, template=row.template,
+                    fields=fields,
                     **_creditor_fields(creditor, contact, renderer, language, today))
 
 
@@ -352,6 +357,26 @@ def _creditor_fields(creditor: CreditorProfile | None, contact: DebtorContact | 
         fields.update(sender_name=creditor.name, sender_address=creditor.email,
                       sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead())
     return fields
+
+
+def template_variables(context: Mapping[str, Any], renderer: MessageRenderer,
+                       language: str) -> tuple[tuple[str, str], ...]:
+    """The numbered placeholders of an approved WhatsApp template, the same for every
+    template: {{1}} the contact, {{2}} what is owed, {{3}} the oldest due date, {{4}} the
+    portal link; {{5}} the promised date where the message is about a promise."""
+    def text(value: Any) -> str:
+        if isinstance(value, Money):
+            return renderer.format_money(value, language)
+        if isinstance(value, date):
+            return renderer.format_date(value, language)
+        return "" if value is None else str(value)
+
+    found = [("1", text(context.get("contact_name"))), ("2", text(context.get("total"))),
+             ("3", text(context.get("oldest_due")) or "-"),
+             ("4", text(context.get("portal_link")) or "-")]
+    if context.get("promise_date") and "due_date" in context:
+        found.append(("5", text(context["promise_date"])))
+    return tuple(found)
 
 
 def _letter_variant(renderer: MessageRenderer, template: str, language: str,

@@ -76,7 +76,7 @@ class CustomerImport:
         stamps = {"created_at": context.now, "updated_at": context.now}
         self._insert = BulkInsert(connection, customers, COLUMNS, stamps)
         self._insert_contact = BulkInsert(connection, contacts, (
-            "customer_id", "name", "email", "phone", "is_primary"))
+            "customer_id", "name", "email", "phone", "is_primary", "whatsapp_opt_in"))
 
     def add(self, records: list[ImportRecord]) -> list[RejectedRow]:
         rejects: list[RejectedRow] = []
@@ -200,23 +200,30 @@ class CustomerImport:
 
     def _save_contacts(self, items: list[tuple[int, CustomerRecord]],
                        primary: dict[int, int]) -> None:
-        """Insert or update each customer's primary contact, when the row names one."""
-        if not set(_CONTACT) & self._context.provided:
+        """Insert or update each customer's primary contact, when the row names one. The
+        WhatsApp opt-in is set only by a file with that column (a blank cell: no opt-in)."""
+        provided = self._context.provided
+        details, opt_in = bool(set(_CONTACT) & provided), "whatsapp_opt_in" in provided
+        if not details and not opt_in:
             return
-        inserts, updates = [], []
+        inserts, updates, opt_ins = [], [], []  # each update list sets the same columns
         for customer_id, record in items:
-            if record.contact_name is None and record.contact_email is None \
-                    and record.contact_phone is None:
-                continue
+            agreed = bool(record.whatsapp_opt_in)
+            named = details and not (record.contact_name is None and record.contact_email is
+                                     None and record.contact_phone is None)
             values = (record.contact_name or record.name, record.contact_email,
                       record.contact_phone)
-            if customer_id in primary:
-                updates.append({"row_id": primary[customer_id], "name": values[0],
-                                "email": values[1], "phone": values[2]})
-            else:
-                inserts.append((customer_id, *values, True))
+            if named and customer_id in primary:
+                update: dict[str, Any] = {"row_id": primary[customer_id], "name": values[0],
+                                          "email": values[1], "phone": values[2]}
+                updates.append({**update, "whatsapp_opt_in": agreed} if opt_in else update)
+            elif named:
+                inserts.append((customer_id, *values, True, agreed))
+            elif opt_in and customer_id in primary:
+                opt_ins.append({"row_id": primary[customer_id], "whatsapp_opt_in": agreed})
         self._insert_contact(inserts)
         update_by_id(self._connection, contacts, updates)
+        update_by_id(self._connection, contacts, opt_ins)
 
     def finish(self) -> Counts:
         return self.counts

@@ -143,10 +143,12 @@ def report_payment(connection: Connection, *, customer_code: str, paid_on: date,
 
 
 def promise(connection: Connection, *, customer_code: str, amount: Money, due_date: date,
-            settings: PolicySettings, language: str, now: datetime, today: date) -> int:
+            settings: PolicySettings, language: str, now: datetime, today: date,
+            actor: str = ACTOR, source: str = SOURCE) -> int:
+    """`actor`, `source`: the debtor in the portal, or on the phone (hub.services.phone)."""
     promise_id = record_promise(
         connection, customer_code=customer_code, amount=amount, due_date=due_date,
-        actor=ACTOR, source=SOURCE, now=now, today=today,
+        actor=actor, source=source, now=now, today=today,
         max_days_ahead=settings.promise_max_days_ahead)
     _confirm(connection, template="promise-confirmation", customer_code=customer_code,
              language=language, ref=promise_id,
@@ -177,13 +179,14 @@ def propose_plan(connection: Connection, *, customer_code: str,
 
 
 def dispute(connection: Connection, *, customer_code: str, invoice_numbers: Sequence[str],
-            reason: str, language: str, now: datetime) -> int:
+            reason: str, language: str, now: datetime, actor: str = ACTOR,
+            source: str = SOURCE) -> int:
     reason = reason.strip()
     if not reason:
         raise UserError("tell us what is wrong with the invoice")
     dispute_id = disputes.open_dispute(connection, customer_code=customer_code,
                                        invoice_numbers=list(invoice_numbers), reason=reason,
-                                       actor=ACTOR, source=SOURCE, now=now)
+                                       actor=actor, source=source, now=now)
     _confirm(connection, template="dispute-received", customer_code=customer_code,
              language=language, ref=dispute_id,
              context={"invoice_numbers": list(invoice_numbers), "reason": reason})

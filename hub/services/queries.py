@@ -109,7 +109,8 @@ def customer_detail(bind: Bind, code: str) -> CustomerDetail:
         customer = _customer(row)
         customer.contacts = [
             Contact(name=c.name, email=c.email, phone=c.phone, role=c.role,
-                    is_primary=c.is_primary, language=c.language)
+                    is_primary=c.is_primary, language=c.language,
+                    whatsapp_opt_in=bool(c.whatsapp_opt_in))
             for c in connection.execute(sa.select(contacts)
                                         .where(contacts.c.customer_id == row.id)
                                         .order_by(contacts.c.is_primary.desc(), contacts.c.id))

@@ -32,6 +32,8 @@ ACTIONS = {  # task type -> what the person should do, in words
     "legal_handover": "Hand the account over to legal",
     "escalation": "Step in: the account is escalated to you",
     "copy_request": "Send the customer a copy of the invoice",
+    "call_back": "Call the customer back: they asked for it on a reminder call",
+    "dispute_review": "Find out what the customer disputes and resolve it",
     "limitation_warning": "Act before the claim expires",
 }
 LIMITATION = "limitation_warning"

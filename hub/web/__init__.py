@@ -101,6 +101,8 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
     app.register_blueprint(slack)
     app.register_blueprint(outbox)
+    from hub.web.twilio_hooks import twilio_hooks  # noqa: PLC0415  # NOTIFY: Twilio callbacks
+    app.register_blueprint(twilio_hooks)
 
 
 def _setup_health(app: Flask, hub: Hub) -> None:

@@ -206,11 +206,20 @@ def _account_manager(c: Connection, viewer: Viewer, code: str, form: Form) -> st
         f"{code}: account manager was {who} already."
 
 
+def _whatsapp(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
+    opt_in = form.get("whatsapp_opt_in", "") == "yes"
+    changed = account_status.set_whatsapp_opt_in(c, customer_code=code, opt_in=opt_in,
+                                                 actor=viewer.email, source=SOURCE,
+                                                 now=hub().clock.now())
+    state = "opted in to" if opt_in else "opted out of"
+    return f"{code}: the contact {'is now' if changed else 'was already'} {state} WhatsApp."
+
+
 ACTIONS: dict[str, Action] = {
     "contacted": _contacted, "done": _done, "snooze": _snooze, "note": _note,
     "promise": _promise, "plan": _plan, "dispute": _dispute, "hold": _hold,
     "release": _release, "exclude": _exclusion(True), "include": _exclusion(False),
-    "legal": _legal, "account_manager": _account_manager,
+    "legal": _legal, "account_manager": _account_manager, "whatsapp": _whatsapp,
 }
 
 

@@ -23,6 +23,7 @@ from hub.domain.plans import PlanLimits
 from hub.services import api_queries
 from hub.services import queries
 from hub.services.account_status import set_account_manager
+from hub.services.account_status import set_whatsapp_opt_in
 from hub.services.disputes import open_dispute
 from hub.services.plans import propose_plan
 from hub.services.promises import record_promise
@@ -152,11 +153,12 @@ def create_dispute() -> tuple[dict[str, Any], int]:
     return _created(api_queries.list_disputes, dispute_id)
 
 
-CUSTOMER_WRITABLE = ("account_manager",)
+CUSTOMER_WRITABLE = ("account_manager", "whatsapp_opt_in")
 
 
 def update_customer(code: str) -> dict[str, Any]:
-    """PATCH a customer: `account_manager` (a user's e-mail, or null for nobody)."""
+    """PATCH a customer: `account_manager` (a user's e-mail, or null for nobody),
+    `whatsapp_opt_in` (true or false, for the contact with a phone number)."""
     body = _body()
     unknown = sorted(set(body) - set(CUSTOMER_WRITABLE))
     if unknown or not body:
@@ -168,15 +170,27 @@ def update_customer(code: str) -> dict[str, Any]:
     if manager is not None and (not isinstance(manager, str) or len(manager) > 320
                                 or "\x00" in manager):
         raise invalid("account_manager", "a user's e-mail address or null")
+    opt_in = body.get("whatsapp_opt_in")
+    if "whatsapp_opt_in" in body and not isinstance(opt_in, bool):
+        raise invalid("whatsapp_opt_in", "true or false")
     _customer({"customer": code})
     hub = the_hub()
+    field = "account_manager"
     try:
         with hub.engine.begin() as connection:
-            set_account_manager(connection, customer_code=code, email=manager,
-                                actor=api_viewer().email, source=SOURCE, now=hub.clock.now())
+            if "account_manager" in body:
+                set_account_manager(connection, customer_code=code, email=manager,
+                                    actor=api_viewer().email, source=SOURCE,
+                                    now=hub.clock.now())
+            if isinstance(opt_in, bool):
+                field = "whatsapp_opt_in"
+                set_whatsapp_opt_in(connection, customer_code=code, opt_in=opt_in,
+                                    actor=api_viewer().email, source=SOURCE,
+                                    now=hub.clock.now())
     except UserError as exc:
-        raise ApiError(422, "invalid_body", str(exc),
-                       {"field": "account_manager", "expected": "an active user's e-mail"}
+        expected = "an active user's e-mail" if field == "account_manager" else \
+            "a customer with a contact phone number"
+        raise ApiError(422, "invalid_body", str(exc), {"field": field, "expected": expected}
                        ) from None
     detail = queries.customer_detail(hub.engine, code)
     return {"data": serialize.customer_detail(detail, hub.clock.today())}

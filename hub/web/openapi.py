@@ -81,7 +81,9 @@ SCHEMAS: dict[str, JsonSchema] = {
     "Links": _object({"self": {"type": "string"}, "next": LINK, "prev": LINK}),
     "Customer": _object(_CUSTOMER),
     "Contact": _object({"name": STRING, "email": TEXT, "phone": TEXT, "role": TEXT,
-                        "language": TEXT, "is_primary": BOOLEAN}),
+                        "language": TEXT, "is_primary": BOOLEAN,
+                        "whatsapp_opt_in": {**BOOLEAN, "description": "Agreed to WhatsApp "
+                                            "messages on this phone number."}}),
     "CustomerDetail": _object({
         **_CUSTOMER, "contacts": {"type": "array", "items": _ref("Contact")},
         "open_balances": {"type": "array", "items": _ref("Money"),

@@ -157,7 +157,10 @@ SCHEMAS |= {
     "CustomerUpdate": closed({"account_manager": {
         "anyOf": [{"type": "string", "format": "email", "maxLength": 320}, {"type": "null"}],
         "description": "An active user's e-mail: the salesperson who owns the relationship, "
-                       "told at each stage by `notify: [everyone]`; null: nobody."}}),
+                       "told at each stage by `notify: [everyone]`; null: nobody."},
+        "whatsapp_opt_in": {"type": "boolean", "description": "The contact with a phone "
+                            "number (the primary one first) agreed to WhatsApp messages "
+                            "(true) or withdrew (false)."}}),
     "PromiseRequest": closed({"customer": CODE, "amount": ref("Money"), "due_date": DATE}),
     "PlanRequest": closed({"customer": CODE, "instalments": {
         "type": "array", "minItems": 1, "maxItems": 60,

@@ -40,7 +40,8 @@ def customer(value: Customer) -> dict[str, Any]:
 
 def contact(value: Contact) -> dict[str, Any]:
     return {"name": value.name, "email": value.email, "phone": value.phone,
-            "role": value.role, "language": value.language, "is_primary": value.is_primary}
+            "role": value.role, "language": value.language, "is_primary": value.is_primary,
+            "whatsapp_opt_in": value.whatsapp_opt_in}
 
 
 def customer_detail(value: CustomerDetail, today: date) -> dict[str, Any]:

@@ -55,7 +55,7 @@ QR_ALT = {"en": "QR code to pay by bank transfer", "nl": "QR-code om te betalen"
           "de": "QR-Code zur Überweisung", "pl": "Kod QR do przelewu",
           "es": "Código QR para pagar por transferencia"}
 QR_CID = "epc-qr@hub"  # the inline image part of an e-mail (notifications.email)
-SMS_CHANNELS = frozenset({"sms"})
+SMS_CHANNELS = frozenset({"sms", "whatsapp", "voice"})  # short text (the record)
 NBSP = "\xa0"
 
 

@@ -48,6 +48,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("address_line2", "text", max_length=200),
         Field("postcode", "text", max_length=20),
         Field("city", "text", max_length=100),
+        Field("whatsapp_opt_in", "bool",
+              help="yes: the contact agreed to WhatsApp messages on contact_phone"),
     ),
     "invoices": _fields(
         Field("invoice_number", "code", True, 64),

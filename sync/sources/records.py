@@ -57,7 +57,7 @@ def invoice(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Invo
 def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> CustomerRecord | str:
     (code, name, kind, country, timezone, language, owner, account_manager, department, segment,
      currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone, excluded,
-     line1, line2, postcode, city) = values
+     line1, line2, postcode, city, whatsapp_opt_in) = values
     for label, value in (("credit_limit", credit_limit), ("lifetime_value", lifetime_value)):
         if value is not None and value < 0:
             return f"{label} {value} is negative"
@@ -70,7 +70,8 @@ def customer(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> Cus
     return CustomerRecord(
         line, code, name, kind, country, timezone, language, owner, department, segment,
         currency, credit_limit, lifetime_value, contact_name, contact_email, contact_phone,
-        excluded, address, cells, account_manager=account_manager)
+        excluded, address, cells, account_manager=account_manager,
+        whatsapp_opt_in=whatsapp_opt_in)
 
 
 def payment(line: int, values: tuple[Any, ...], cells: Sequence[object]) -> PaymentRecord | str:

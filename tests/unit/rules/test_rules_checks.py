@@ -46,7 +46,7 @@ def test_at_must_be_a_number_of_days() -> None:
 def test_unknown_template_and_channel_with_a_suggestion() -> None:
     found = problems(BASE + "      - {name: one, at: 3, send: [emial], template: reminder1}\n")
     assert 'collections.yaml line 6, step "one": "emial" is not a known channel; use ' \
-           'email, sms, letter' in found
+           'email, sms, letter, whatsapp, voice' in found
     assert any('there is no message template "reminder1" (did you mean "reminder-1"?)' in p
                for p in found)
 
@@ -187,3 +187,15 @@ def test_a_ladder_notify_tells_at_every_step() -> None:
     wrong = text.replace("notify: [everyone]", "notify: [the whole floor]")
     assert any('"the whole floor" is not a known person to notify' in p
                for p in problems(wrong)), problems(wrong)
+
+
+def test_whatsapp_and_voice_are_channels_with_caps() -> None:
+    assert problems(BASE + "      - {name: one, at: 3, send: [whatsapp, email], "
+                           "template: reminder-1}\n"
+                           "      - {name: two, at: 10, send: [voice, sms], "
+                           "template: reminder-2}\n"
+                           "contact:\n  caps:\n    whatsapp: {max: 1, per_days: 7}\n"
+                           "    voice: {max: 2, per_days: 7}\n") == []
+    found = problems(small_file() + "contact:\n  consumer_caps:\n    voice: {max: 8, "
+                                    "per_days: 7}\n")
+    assert any("consumers may get at most 7 calls in 7 days; 8 in 7 days" in p for p in found)
