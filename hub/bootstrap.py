@@ -22,6 +22,7 @@ from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
 from hub.ports import CycleHook
 from hub.ports import ManagerDirectory
+from hub.ports import PaymentProvider
 from hub.ports import Policy
 from hub.ports import PortalLinks
 from hub.ports import Transport
@@ -47,6 +48,17 @@ class Hub:
         """Debtor portal links (NOTIFY's templates, SHEETS' portal-link column)."""
         return LedgerPortalLinks(self.engine, self.clock, self.settings.signing_key(),
                                  self.settings.public_url, self.settings.portal_link_days)
+
+    @cached_property
+    def payment_provider(self) -> PaymentProvider | None:
+        """Stripe Checkout when HUB_STRIPE_SECRET_KEY is set; None: no online payment."""
+        pay = self.settings.payments
+        if not pay.enabled:
+            return None
+        from sync.payments.stripe_checkout import StripeCheckout  # noqa: PLC0415
+
+        return StripeCheckout(pay.stripe_secret_key, pay.stripe_webhook_secret,
+                              api_url=pay.stripe_api_url)
 
     def migrate(self) -> None:
         upgrade(self.engine)

@@ -80,6 +80,10 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.outbox import outbox  # noqa: PLC0415  # NOTIFY: the outbox page
     from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
     app.register_blueprint(slack)
+    from hub.web.payment_webhooks import webhooks  # noqa: PLC0415  # signed, CSRF-exempt
+    from hub.web.portal_pay import portal_pay  # noqa: PLC0415  # only with a provider
+    app.register_blueprint(portal_pay)
+    app.register_blueprint(webhooks)
     app.register_blueprint(outbox)
 
 

@@ -32,6 +32,7 @@ from hub.domain.portal import MAX_INSTALMENTS_OFFERED
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.services import portal_actions as actions
+from hub.services.card_payments import payable_online
 from hub.services.documents import invoice_document
 from hub.services.portal_view import PortalOverview
 from hub.services.portal_view import portal_overview
@@ -84,13 +85,16 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         return translate(language, key, **values)
 
     size = format_size(hub.settings.portal_upload_max_bytes, language)
+    methods = hub.settings.payments.methods
+    payable = payable_online(overview, methods) if hub.payment_provider is not None else []
     latest = today + timedelta(days=settings.promise_max_days_ahead)
     return render_template(
         "portal/page.html", token=token, o=overview, t=t, language=language,
         languages=LANGUAGE_NAMES, lang_arg=requested_language(),
         money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
         today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
-        upload_size=size, notices=get_flashed_messages(),
+        upload_size=size, notices=get_flashed_messages(), payable=payable,
+        pay_methods=", ".join(t(f"method_{m}") for m in methods),
         form=request.form if form is None else form,
         error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
         has_copy={i.number: invoice_document(hub.settings.documents_path, i.number,
@@ -213,7 +217,8 @@ def _size(language: str) -> str:
 
 
 FORM_OF_ENDPOINT = {"portal.promise": "promise", "portal.plan": "plan", "portal.paid": "paid",
-                    "portal.dispute": "dispute", "portal.copy_request": "copy"}
+                    "portal.dispute": "dispute", "portal.copy_request": "copy",
+                    "portal_pay.pay": "pay"}
 
 
 @portal.errorhandler(RequestEntityTooLarge)

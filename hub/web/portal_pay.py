@@ -1,0 +1,99 @@
+"""Paying online from the portal (only when a payment provider is configured): the debtor
+picks invoices, the hub starts a hosted checkout for their open amount and redirects;
+afterwards a thank-you page says what is known, and no more: "received" only once the
+provider's signed notification has been handled (hub.web.payment_webhooks), "being
+processed" until then."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from hub.domain.checkout import CheckoutState
+from hub.domain.checkout import ProviderError
+from hub.domain.errors import NotFound
+from hub.services import card_payments
+from hub.services.portal_view import PortalOverview
+from hub.web import portal_forms as forms
+from hub.web.portal import _act
+from hub.web.portal import _language
+from hub.web.portal import _overview
+from hub.web.portal import _page_url
+from hub.web.portal_access import Page
+from hub.web.portal_access import access
+from hub.web.portal_access import install
+from hub.web.portal_access import requested_language
+from hub.web.portal_access import the_hub
+from hub.web.portal_text import format_money
+from hub.web.portal_text import translate
+
+log = logging.getLogger(__name__)
+portal_pay = Blueprint("portal_pay", __name__, url_prefix="/portal")
+install(portal_pay)
+
+THANKS = {CheckoutState.PAID: "pay_received", CheckoutState.OPEN: "pay_processing",
+          CheckoutState.PROCESSING: "pay_processing", CheckoutState.FAILED: "pay_failed",
+          CheckoutState.EXPIRED: "pay_expired"}
+
+
+@portal_pay.post("/<token>/pay")
+def pay(token: str) -> Page:
+    """Start a checkout for the chosen invoices and send the debtor to the provider."""
+    hub = the_hub()
+    provider = hub.payment_provider
+
+    def work(overview: PortalOverview) -> Page:
+        if provider is None:  # no button is shown then: a stale or forged form
+            raise NotFound("online payment is not offered")
+        numbers = request.form.getlist("invoices")
+        if not numbers:
+            raise forms.FormError("pay", "err_choose_invoice")
+        try:
+            chosen = card_payments.choose(overview, numbers)
+        except card_payments.MixedCurrencies as mixed:
+            raise forms.FormError("pay", "err_pay_currency",
+                                  {"currencies": ", ".join(mixed.currencies)}) from None
+        language = _language(overview)
+        lang = requested_language()
+        base = hub.settings.public_url
+        back = url_for("portal_pay.thanks", token=token, key="KEY", lang=lang)
+        try:
+            session = card_payments.start_checkout(
+                hub.engine, provider, overview, chosen, methods=hub.settings.payments.methods,
+                language=language, return_url=base + back.replace("KEY", "{key}"),
+                cancel_url=base + url_for("portal.page", token=token, lang=lang) + "#pay",
+                now=hub.clock.now())
+        except card_payments.NoMethodForCurrency as refused:
+            raise forms.FormError("pay", "err_pay_method",
+                                  {"currency": refused.currency}) from None
+        except ProviderError as problem:
+            log.warning("portal: online payment for %s not started: %s", overview.code, problem)
+            raise forms.FormError("pay", "err_pay_provider") from None
+        return redirect(session.url, 303)
+
+    return _act(token, "pay", work)
+
+
+@portal_pay.get("/<token>/pay/<key>")
+def thanks(token: str, key: str) -> Page:
+    """Where the provider sends the debtor back: the checkout's state as the hub knows it."""
+    hub = the_hub()
+    overview = _overview()
+    language = _language(overview)
+    with hub.engine.connect() as connection:
+        view = card_payments.checkout_view(connection, access().customer_id, key)
+    if view is None:
+        return render_template("portal/refused.html", language=language,
+                               title=translate(language, "not_found_title"),
+                               text=translate(language, "not_found_text"),
+                               back=_page_url(token)), 404
+    text = translate(language, THANKS[view.state], amount=format_money(view.amount, language),
+                     invoices=", ".join(view.invoices))
+    return render_template("portal/thanks.html", language=language, state=view.state.value,
+                           title=translate(language, "thanks_title"), text=text,
+                           back=_page_url(token), back_text=translate(language, "back"))
