@@ -65,6 +65,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.admin import admin  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
+    from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.rule_editor import rule_editor  # noqa: PLC0415
     from hub.web.security import exempt_blueprint  # noqa: PLC0415
@@ -81,8 +82,6 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
     app.register_blueprint(slack)
     from hub.web.payment_webhooks import webhooks  # noqa: PLC0415  # signed, CSRF-exempt
-    from hub.web.portal_pay import portal_pay  # noqa: PLC0415  # only with a provider
-    app.register_blueprint(portal_pay)
     app.register_blueprint(webhooks)
     app.register_blueprint(outbox)
 

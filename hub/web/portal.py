@@ -218,7 +218,7 @@ def _size(language: str) -> str:
 
 FORM_OF_ENDPOINT = {"portal.promise": "promise", "portal.plan": "plan", "portal.paid": "paid",
                     "portal.dispute": "dispute", "portal.copy_request": "copy",
-                    "portal_pay.pay": "pay"}
+                    "portal.portal_pay.pay": "pay"}
 
 
 @portal.errorhandler(RequestEntityTooLarge)

@@ -24,17 +24,19 @@ from hub.web.portal import _act
 from hub.web.portal import _language
 from hub.web.portal import _overview
 from hub.web.portal import _page_url
+from hub.web.portal import portal
 from hub.web.portal_access import Page
 from hub.web.portal_access import access
-from hub.web.portal_access import install
 from hub.web.portal_access import requested_language
 from hub.web.portal_access import the_hub
 from hub.web.portal_text import format_money
 from hub.web.portal_text import translate
 
 log = logging.getLogger(__name__)
-portal_pay = Blueprint("portal_pay", __name__, url_prefix="/portal")
-install(portal_pay)
+portal_pay = Blueprint("portal_pay", __name__)
+# Nested in the portal: its link check, rate limits and error pages cover these views too,
+# and their endpoints are "portal.portal_pay.*" like every other portal view.
+portal.register_blueprint(portal_pay)
 
 THANKS = {CheckoutState.PAID: "pay_received", CheckoutState.OPEN: "pay_processing",
           CheckoutState.PROCESSING: "pay_processing", CheckoutState.FAILED: "pay_failed",
@@ -61,7 +63,7 @@ def pay(token: str) -> Page:
         language = _language(overview)
         lang = requested_language()
         base = hub.settings.public_url
-        back = url_for("portal_pay.thanks", token=token, key="KEY", lang=lang)
+        back = url_for("portal.portal_pay.thanks", token=token, key="KEY", lang=lang)
         try:
             session = card_payments.start_checkout(
                 hub.engine, provider, overview, chosen, methods=hub.settings.payments.methods,

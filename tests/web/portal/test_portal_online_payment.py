@@ -92,7 +92,8 @@ def test_a_debtor_pays_through_stripe_once_and_the_ladder_stops(
         paying: Portal, stripe_fake: FakeStripe, webhook_url: str, tmp_path: Path) -> None:
     page = paying.page()
     assert "Online betalen" in page  # ACME reads Dutch
-    assert "iDEAL" in page and "Bancontact" in page
+    assert "iDEAL" in page
+    assert "Bancontact" in page
 
     session_id, thanks = _start(paying, ["A-1", "A-2"])
 
@@ -110,7 +111,8 @@ def test_a_debtor_pays_through_stripe_once_and_the_ladder_stops(
     assert form["success_url"].endswith(thanks)
 
     before = text(paying.client.get(thanks))  # back from Stripe, no webhook yet
-    assert "wordt verwerkt" in before and "ontvangen" not in before
+    assert "wordt verwerkt" in before
+    assert "ontvangen" not in before
     assert _open(paying)["A-1"] == ("open", 100000)
 
     event = stripe_fake.pay(session_id)
@@ -124,7 +126,8 @@ def test_a_debtor_pays_through_stripe_once_and_the_ladder_stops(
     assert paid.reference == f"stripe:pi_test_{session_id[-11:]}"
     assert (paid.amount_minor, paid.currency, paid.status) == (150000, "EUR", "allocated")
     assert paying.count(allocations) == 2
-    assert _open(paying)["A-1"] == ("paid", 0) and _open(paying)["A-2"] == ("paid", 0)
+    assert _open(paying)["A-1"] == ("paid", 0)
+    assert _open(paying)["A-2"] == ("paid", 0)
     assert paying.count(events, events.c.kind == "payment.received") == 1
     assert paying.count(events, events.c.kind == "payment.allocated") == 2
     assert paying.count(events, events.c.kind == "checkout.started") == 1
@@ -139,3 +142,86 @@ def test_a_debtor_pays_through_stripe_once_and_the_ladder_stops(
     sent_mail = mails(hub)
     assert "uwe@bolt.example" in sent_mail  # the ladder runs: BOLT, unpaid, is reminded
     assert "pia@acme.example" not in sent_mail  # ACME paid online: no reminder
+
+
+def test_without_a_provider_the_portal_offers_no_online_payment(hub: Hub) -> None:
+    portal = build_portal(hub)
+    page = portal.page()
+    assert "Online betalen" not in page
+    assert 'action="/portal/' + portal.token + '/pay"' not in page
+    assert portal.post("pay", {"invoices": ["A-1"]}).status_code == 404
+    assert portal.client.post("/webhooks/stripe", data=b"{}").status_code == 404
+    assert portal.count(checkout_sessions) == 0
+
+
+def test_a_forged_or_stale_notification_changes_nothing(
+        paying: Portal, stripe_fake: FakeStripe, webhook_url: str) -> None:
+    session_id, _thanks = _start(paying, ["A-1"])
+    event = stripe_fake.pay(session_id)
+    forged = stripe_fake.deliver(event, webhook_url, secret="whsec_" + "someone0else")
+    stale = stripe_fake.deliver(event, webhook_url, timestamp=1_700_000_000)
+    assert forged[0] == stale[0] == 400
+    assert forged[1]["error"]["code"] == "bad_signature"
+    assert paying.count(payments) == 0
+    assert _open(paying)["A-1"] == ("open", 100000)
+    assert stripe_fake.deliver(event, webhook_url)[0] == 200  # the genuine one still counts
+    assert _open(paying)["A-1"] == ("paid", 0)
+    assert _open(paying)["A-2"] == ("open", 50000)  # not chosen, not touched
+
+
+def test_a_payment_confirmed_later_shows_as_processing_until_stripe_says_paid(
+        paying: Portal, stripe_fake: FakeStripe, webhook_url: str) -> None:
+    session_id, thanks = _start(paying, ["A-2"])
+    assert stripe_fake.deliver(stripe_fake.pay(session_id, paid=False), webhook_url)[0] == 200
+    assert "wordt verwerkt" in text(paying.client.get(thanks))
+    assert paying.count(payments) == 0
+    assert stripe_fake.deliver(stripe_fake.settle(session_id), webhook_url)[0] == 200
+    assert "is ontvangen" in text(paying.client.get(thanks))
+    assert _open(paying)["A-2"] == ("paid", 0)
+
+
+def test_a_failed_payment_says_so_and_leaves_the_invoice_open(
+        paying: Portal, stripe_fake: FakeStripe, webhook_url: str) -> None:
+    session_id, thanks = _start(paying, ["A-1"])
+    stripe_fake.deliver(stripe_fake.pay(session_id, paid=False), webhook_url)
+    stripe_fake.deliver(stripe_fake.settle(session_id, succeeded=False), webhook_url)
+    assert "niet is gelukt" in text(paying.client.get(thanks))
+    assert paying.count(payments) == 0
+    assert _open(paying)["A-1"] == ("open", 100000)
+    assert paying.count(events, events.c.kind == "checkout.failed") == 1
+
+
+def test_stripe_refusing_the_key_keeps_the_debtor_on_the_page_with_a_true_message(
+        hub: Hub, stripe_fake: FakeStripe) -> None:
+    portal = build_portal(hub, payments=_settings(stripe_fake,
+                                                  stripe_secret_key="sk_test_" + "wrong" * 5))
+    response = portal.post("pay", {"invoices": ["A-1"]})
+    assert response.status_code == 422
+    assert "er is niets afgeschreven" in text(response)
+    assert stripe_fake.requests_to("/v1/checkout/sessions")  # it really asked Stripe
+    assert portal.count(checkout_sessions) == 0
+
+
+def test_the_debtor_can_pay_only_their_own_open_invoices_in_one_currency(
+        paying: Portal, stripe_fake: FakeStripe) -> None:
+    assert paying.post("pay", {"invoices": ["B-1"]}).status_code == 404  # BOLT's invoice
+    forged = paying.client.post(f"/portal/{paying.token[:-2]}xx/pay",
+                                data={"invoices": ["A-1"], "csrf_token": paying.csrf()})
+    assert forged.status_code == 404
+    assert "Deze link werkt niet" in text(forged) or "This link does not work" in text(forged)
+    assert paying.post("pay", {}).status_code == 422
+    from tests.builders import add_invoice
+
+    with paying.hub.engine.begin() as c:
+        acme = c.execute(sa.text("SELECT id FROM customers WHERE code = 'ACME'")).scalar_one()
+        add_invoice(c, "A-9", acme, issued="2026-09-01", due="2026-10-01", amount="80.00",
+                    currency="USD")
+    mixed = paying.post("pay", {"invoices": ["A-1", "A-9"]})
+    assert mixed.status_code == 422
+    assert "EUR, USD" in text(mixed)
+    usd = paying.post("pay", {"invoices": ["A-9"]})  # card takes dollars; iDEAL does not
+    assert usd.status_code == 303
+    sent = stripe_fake.requests_to("/v1/checkout/sessions")[-1].form
+    assert sent["line_items[0][price_data][currency]"] == "usd"
+    assert [v for k, v in sent.items() if k.startswith("payment_method_types")] == ["card"]
+    assert paying.count(checkout_sessions) == 1
