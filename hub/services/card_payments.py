@@ -116,7 +116,7 @@ def start_checkout(engine: Engine, provider: PaymentProvider, overview: PortalOv
         repo.add_events(connection, [_event(
             now, kinds.CHECKOUT_STARTED,
             f"Debtor went to pay {chosen.amount} online ({provider.name}) for invoice "
-            f"{', '.join(chosen.numbers)}", overview.customer_id, checkout=key,
+            f"{', '.join(chosen.numbers)}", overview.customer_id, source="portal", checkout=key,
             session=session.session_id, invoices=list(chosen.numbers),
             amount=str(chosen.amount.amount), currency=chosen.amount.currency)])
     return session
@@ -182,7 +182,8 @@ def _apply(connection: Connection, row: sa.Row[Any], event: ProviderEvent, *,
         repo.add_events(connection, [_event(
             now, kinds.CHECKOUT_FAILED,
             f"Online payment for invoice {', '.join(row.invoices)} failed at {row.provider}",
-            row.customer_id, checkout=row.checkout_key, session=row.session_id)])
+            row.customer_id, source=row.provider, checkout=row.checkout_key,
+            session=row.session_id)])
         return _set_state(connection, row.id, CheckoutState.FAILED, now)
     if event.kind == "checkout.session.expired" and state is CheckoutState.OPEN:
         return _set_state(connection, row.id, CheckoutState.EXPIRED, now)

@@ -225,3 +225,14 @@ def test_the_debtor_can_pay_only_their_own_open_invoices_in_one_currency(
     assert sent["line_items[0][price_data][currency]"] == "usd"
     assert [v for k, v in sent.items() if k.startswith("payment_method_types")] == ["card"]
     assert paying.count(checkout_sessions) == 1
+
+
+def test_the_webhook_needs_no_csrf_token_but_is_rate_limited(paying: Portal) -> None:
+    from hub.web.payment_webhooks import RATE_LIMIT
+
+    client = paying.app.test_client()  # Stripe: no session cookie, no CSRF token
+    answers = [client.post("/webhooks/stripe", data=b'{"id": "evt_1"}',
+                           headers={"Stripe-Signature": "t=1,v1=00"}).status_code
+               for _ in range(RATE_LIMIT + 1)]
+    assert answers[:-1] == [400] * RATE_LIMIT
+    assert answers[-1] == 429
