@@ -236,3 +236,19 @@ def test_the_webhook_needs_no_csrf_token_but_is_rate_limited(paying: Portal) -> 
                for _ in range(RATE_LIMIT + 1)]
     assert answers[:-1] == [400] * RATE_LIMIT
     assert answers[-1] == 429
+
+
+def test_the_account_timeline_tells_the_online_payment_in_order(
+        paying: Portal, stripe_fake: FakeStripe, webhook_url: str) -> None:
+    session_id, _thanks = _start(paying, ["A-1"])
+    stripe_fake.deliver(stripe_fake.pay(session_id), webhook_url)
+    summaries = [row.summary for row in paying.rows(
+        sa.select(events.c.summary).where(events.c.kind.in_(
+            ("checkout.started", "payment.received", "payment.allocated")))
+        .order_by(events.c.id))]
+    assert summaries == [
+        "Debtor went to pay 1,000.00 EUR online (stripe) for invoice A-1",
+        "Payment of 1,000.00 EUR received from Acme Trading BV",
+        f"1,000.00 EUR of payment stripe:pi_test_{session_id[-11:]} applied to invoice A-1 "
+        "(reference); now paid",
+    ]
