@@ -252,3 +252,19 @@ def test_the_account_timeline_tells_the_online_payment_in_order(
         f"1,000.00 EUR of payment stripe:pi_test_{session_id[-11:]} applied to invoice A-1 "
         "(reference); now paid",
     ]
+
+
+def test_deliveries_of_one_event_at_the_same_moment_record_one_payment(
+        paying: Portal, stripe_fake: FakeStripe, webhook_url: str) -> None:
+    session_id, _thanks = _start(paying, ["A-1"])
+    event = stripe_fake.pay(session_id)
+    outcomes: list[str] = []
+    threads = [threading.Thread(target=lambda: outcomes.append(
+        stripe_fake.deliver(event, webhook_url)[1]["outcome"])) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes)[1:] == ["replayed: already handled"] * 2
+    assert paying.count(payments) == 1
+    assert paying.count(allocations) == 1
