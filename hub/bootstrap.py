@@ -25,6 +25,7 @@ from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
 from hub.ports import CycleHook
 from hub.ports import ManagerDirectory
+from hub.ports import PaymentProvider
 from hub.ports import Policy
 from hub.ports import PortalLinks
 from hub.ports import Transport
@@ -55,6 +56,17 @@ class Hub:
         """The creditor profile in HUB_CREDITOR_FILE, read afresh (the admin page may
         have changed it), or why there is none."""
         return creditor_state(self.settings.creditor_file)
+
+    @cached_property
+    def payment_provider(self) -> PaymentProvider | None:
+        """Stripe Checkout when HUB_STRIPE_SECRET_KEY is set; None: no online payment."""
+        pay = self.settings.payments
+        if not pay.enabled:
+            return None
+        from sync.payments.stripe_checkout import StripeCheckout  # noqa: PLC0415
+
+        return StripeCheckout(pay.stripe_secret_key, pay.stripe_webhook_secret,
+                              api_url=pay.stripe_api_url)
 
     def migrate(self) -> None:
         upgrade(self.engine)

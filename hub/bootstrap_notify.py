@@ -151,7 +151,8 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
         compose=ComposeSettings(sender_name=notify.sender_name,
                                 hub_url=hub.settings.public_url,
                                 documents_dir=hub.settings.documents_path,
-                                creditor=hub.creditor_state().profile))
+                                creditor=hub.creditor_state().profile,
+                                pay_online=hub.settings.payments.enabled))
     is_holiday, weekend_of = _calendar_tests()
     return Dispatcher(engine=hub.engine, transports=transports,
                       renderer=_renderer(hub.settings.templates_dir), clock=hub.clock,

@@ -15,6 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
+from hub.domain.checkout import METHODS
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -252,6 +254,43 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class PaymentSettings:
+    """Paying online through Stripe Checkout (docs/payments.md); off without a secret key."""
+
+    stripe_secret_key: str = ""  # sk_live_... / sk_test_...; empty: no online payment
+    stripe_webhook_secret: str = ""  # whsec_... of the hub's webhook endpoint in Stripe
+    methods: tuple[str, ...] = ("card",)  # card, ideal, bancontact
+    stripe_api_url: str = ""  # empty: Stripe's own API (tests point it at a fake)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.stripe_secret_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PaymentSettings:
+        key = env_secret(env, "HUB_STRIPE_SECRET_KEY", "").strip()
+        secret = env_secret(env, "HUB_STRIPE_WEBHOOK_SECRET", "").strip()
+        if key and not key.startswith(("sk_", "rk_")):
+            raise ConfigError("HUB_STRIPE_SECRET_KEY must be a Stripe secret or restricted key "
+                              "(sk_... or rk_...)")
+        if key and not secret:
+            raise ConfigError("HUB_STRIPE_WEBHOOK_SECRET is needed with HUB_STRIPE_SECRET_KEY: "
+                              "without it no payment could be confirmed")
+        methods = tuple(m.strip().lower() for m in
+                        env.get("HUB_STRIPE_METHODS", "card").split(",") if m.strip())
+        unknown = [m for m in methods if m not in METHODS]
+        if unknown or not methods:
+            raise ConfigError(f"HUB_STRIPE_METHODS must list some of {', '.join(METHODS)}, "
+                              f"got {env.get('HUB_STRIPE_METHODS', '')!r}")
+        api_url = env.get("HUB_STRIPE_API_URL", "").strip()
+        if api_url and not api_url.startswith(("http://", "https://")):
+            raise ConfigError(f"HUB_STRIPE_API_URL must start with http:// or https://, "
+                              f"got {api_url!r}")
+        return cls(stripe_secret_key=key, stripe_webhook_secret=secret, methods=methods,
+                   stripe_api_url=api_url)
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
@@ -275,6 +314,7 @@ class Settings:
     entra_authority: str = "https://login.microsoftonline.com/organizations"
     notify: NotifySettings = field(default_factory=NotifySettings)
     sheets: SheetSettings = field(default_factory=SheetSettings)
+    payments: PaymentSettings = field(default_factory=PaymentSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
     templates_dir: Path | None = None  # finance's message templates, over the shipped ones
     creditor_file: Path | None = None  # the creditor profile (hub.creditor); None: none
@@ -375,6 +415,7 @@ class Settings:
             trusted_proxies=env_int(env, "HUB_TRUSTED_PROXIES", 0),
             notify=NotifySettings.from_env(env),
             sheets=SheetSettings.from_env(env),
+            payments=PaymentSettings.from_env(env),
         )
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
+from hub.domain.checkout import CheckoutRequest
+from hub.domain.checkout import CheckoutSession
+from hub.domain.checkout import ProviderEvent
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
 from hub.domain.decisions import RuleProblem
@@ -198,3 +201,19 @@ class WorksheetBackend(Protocol):
 
     def write(self, plan: BookPlan, snapshot: BookSnapshot,
               layout: SheetLayout) -> WriteResult: ...
+
+
+class PaymentProvider(Protocol):
+    """Card, iDEAL or Bancontact payments through a provider's hosted checkout
+    (implemented by sync/payments/stripe_checkout.py).
+
+    `create_checkout` raises hub.domain.checkout.ProviderError when the provider refuses
+    or cannot be reached; `verify` raises SignatureRejected for a notification whose
+    signature does not check out, and returns None for one it does not act on."""
+
+    @property
+    def name(self) -> str: ...  # stripe
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def verify(self, body: bytes, signature: str) -> ProviderEvent | None: ...

@@ -41,6 +41,8 @@ SALES_HOLD_PLACED = "sales_hold.placed"
 SALES_HOLD_RELEASED = "sales_hold.released"
 LEGAL_HANDOVER = "legal.handover"
 CHARGE_ADDED = "charge.added"  # a fixed compensation or interest line on an invoice
+CHECKOUT_STARTED = "checkout.started"  # the debtor went to the payment provider's page
+CHECKOUT_FAILED = "checkout.failed"  # the provider says an asynchronous payment failed
 
 # Where a person action came from (the `source` of the services in hub.services).
 SOURCES = frozenset({"web", "portal", "sheet", "slack", "teams", "api", "rules", "import",

@@ -555,3 +555,29 @@ slack_requests = Table(  # signed Slack callbacks already handled: a replay is r
     Column("signature", String(100), primary_key=True),
     Column("received_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+checkout_sessions = Table(  # payments started in the portal at the payment provider
+    "checkout_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checkout_key", String(64), nullable=False, unique=True),  # our id, in metadata
+    Column("provider", String(20), nullable=False),
+    Column("session_id", String(255), unique=True),  # the provider's; None until it answered
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("invoices", JSON, nullable=False),  # the invoice numbers the debtor chose
+    _currency(),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("state", String(20), nullable=False),  # hub.domain.checkout.CheckoutState
+    Column("payment_reference", String(128)),  # payments.reference once recorded
+    *_timestamps(),
+    CheckConstraint("amount_minor > 0", name="positive"),
+)
+
+provider_events = Table(  # provider notifications already handled: a replay changes nothing
+    "provider_events",
+    metadata,
+    Column("provider", String(20), primary_key=True),
+    Column("event_id", String(255), primary_key=True),
+    Column("kind", String(100), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)

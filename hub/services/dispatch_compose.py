@@ -161,6 +161,7 @@ class ComposeSettings:
     hub_url: str = "http://localhost:5000"
     documents_dir: Path | None = None  # invoice copies attached to formal e-mail notices
     creditor: CreditorProfile | None = None  # who is owed (hub.creditor); None: not set
+    pay_online: bool = False  # the portal takes payments (a payment provider is set up)
 
 
 MAX_COPIES = 5
@@ -304,7 +305,8 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         pay = pay_values(block)
         if pay is not None:
             pay["qr"] = bool(qr_payload)  # the text mentions the code only where it is
-        context.update(creditor=creditor_values(creditor), pay=pay)
+        context.update(creditor=creditor_values(creditor), pay=pay,
+                       pay_online=settings.pay_online and bool(context.get("portal_link")))
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
             statement = tuple((n, renderer.format_date(d, language),
                                renderer.format_money(a, language)) for n, d, a in overdue)

@@ -17,7 +17,8 @@ from hub.ledger.tables import messages
 # Event kinds grouped for display (the first part of "kind" before the dot).
 GROUPS = {
     "decision": "rule", "rules": "rule", "rule": "rule",
-    "payment": "payment", "credit": "payment", "promise": "promise", "plan": "promise",
+    "payment": "payment", "credit": "payment", "checkout": "payment",
+    "promise": "promise", "plan": "promise",
     "message": "message", "digest": "message",
     "dispute": "dispute", "sales_hold": "hold", "legal": "hold", "account": "action",
     "task": "action", "note": "action", "sheet": "sheet", "chat": "chat",
@@ -55,7 +56,7 @@ class TimelinePage:
 FILTERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "decision": (("decision.",), ("rules",)),
     "message": (("message.",), ()),
-    "payment": (("payment.", "credit"), ()),
+    "payment": (("payment.", "credit", "checkout."), ()),
     "promise": (("promise.",), ()),
     "plan": (("plan.",), ()),
     "dispute": (("dispute.",), ()),

@@ -84,6 +84,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
+    from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.rule_editor import rule_editor  # noqa: PLC0415
     from hub.web.security import exempt_blueprint  # noqa: PLC0415
@@ -100,6 +101,8 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.outbox import outbox  # noqa: PLC0415  # NOTIFY: the outbox page
     from hub.web.slack import slack  # noqa: PLC0415  # NOTIFY: signed Slack buttons
     app.register_blueprint(slack)
+    from hub.web.payment_webhooks import webhooks  # noqa: PLC0415  # signed, CSRF-exempt
+    app.register_blueprint(webhooks)
     app.register_blueprint(outbox)
     from hub.web.twilio_hooks import twilio_hooks  # noqa: PLC0415  # NOTIFY: Twilio callbacks
     app.register_blueprint(twilio_hooks)

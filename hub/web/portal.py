@@ -32,6 +32,7 @@ from hub.domain.portal import MAX_INSTALMENTS_OFFERED
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.services import portal_actions as actions
+from hub.services.card_payments import payable_online
 from hub.services.documents import invoice_document
 from hub.services.portal_view import PortalOverview
 from hub.services.portal_view import portal_overview
@@ -45,7 +46,7 @@ from hub.web.portal_access import policy_settings
 from hub.web.portal_access import refuse_api_error
 from hub.web.portal_access import requested_language
 from hub.web.portal_access import the_hub
-from hub.web.portal_pay import payment_blocks
+from hub.web.portal_bank import payment_blocks
 from hub.web.portal_text import LANGUAGE_NAMES
 from hub.web.portal_text import format_date
 from hub.web.portal_text import format_money
@@ -86,13 +87,16 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
 
     size = format_size(hub.settings.portal_upload_max_bytes, language)
     creditor = hub.creditor_state().profile
+    methods = hub.settings.payments.methods
+    payable = payable_online(overview, methods) if hub.payment_provider is not None else []
     latest = today + timedelta(days=settings.promise_max_days_ahead)
     return render_template(
         "portal/page.html", token=token, o=overview, t=t, language=language,
         languages=LANGUAGE_NAMES, lang_arg=requested_language(),
         money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
         today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
-        upload_size=size, notices=get_flashed_messages(),
+        upload_size=size, notices=get_flashed_messages(), payable=payable,
+        pay_methods=", ".join(t(f"method_{m}") for m in methods),
         form=request.form if form is None else form,
         error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
         creditor=creditor, payments=payment_blocks(creditor, overview, language),
@@ -216,7 +220,8 @@ def _size(language: str) -> str:
 
 
 FORM_OF_ENDPOINT = {"portal.promise": "promise", "portal.plan": "plan", "portal.paid": "paid",
-                    "portal.dispute": "dispute", "portal.copy_request": "copy"}
+                    "portal.dispute": "dispute", "portal.copy_request": "copy",
+                    "portal.portal_pay.pay": "pay"}
 
 
 @portal.errorhandler(RequestEntityTooLarge)

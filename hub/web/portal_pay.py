@@ -1,43 +1,101 @@
-"""The portal's "How to pay" section: per currency owed, the creditor's account, the
-payment reference and, for euros, an EPC QR code (inline SVG) the debtor scans with a
-banking app. Nothing without a creditor profile: the page never invents bank details."""
+"""Paying online from the portal (only when a payment provider is configured): the debtor
+picks invoices, the hub starts a hosted checkout for their open amount and redirects;
+afterwards a thank-you page says what is known, and no more: "received" only once the
+provider's signed notification has been handled (hub.web.payment_webhooks), "being
+processed" until then."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 
-from markupsafe import Markup
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
 
-from hub.domain.creditor import CreditorProfile
-from hub.domain.creditor import PaymentBlock
-from hub.payment_qr import qr_svg
-from hub.services.pay_context import payment_for
+from hub.domain.checkout import CheckoutState
+from hub.domain.checkout import ProviderError
+from hub.domain.errors import NotFound
+from hub.services import card_payments
 from hub.services.portal_view import PortalOverview
+from hub.web import portal_forms as forms
+from hub.web.portal import _act
+from hub.web.portal import _language
+from hub.web.portal import _overview
+from hub.web.portal import _page_url
+from hub.web.portal import portal
+from hub.web.portal_access import Page
+from hub.web.portal_access import access
+from hub.web.portal_access import requested_language
+from hub.web.portal_access import the_hub
 from hub.web.portal_text import format_money
 from hub.web.portal_text import translate
 
+log = logging.getLogger(__name__)
+portal_pay = Blueprint("portal_pay", __name__)
+# Nested in the portal: its link check, rate limits and error pages cover these views too,
+# and their endpoints are "portal.portal_pay.*" like every other portal view.
+portal.register_blueprint(portal_pay)
 
-@dataclass(frozen=True)
-class PortalPayment:
-    block: PaymentBlock
-    amount_text: str
-    qr: Markup | None  # inline SVG, safe: segno writes it from the payload alone
+THANKS = {CheckoutState.PAID: "pay_received", CheckoutState.OPEN: "pay_processing",
+          CheckoutState.PROCESSING: "pay_processing", CheckoutState.FAILED: "pay_failed",
+          CheckoutState.EXPIRED: "pay_expired"}
 
 
-def payment_blocks(profile: CreditorProfile | None, overview: PortalOverview,
-                   language: str) -> list[PortalPayment]:
-    """One block per currency owed, for the invoices not in dispute."""
-    found: list[PortalPayment] = []
-    disputed = set(overview.disputed_invoices)
-    for balance in overview.balances:
-        numbers = [invoice.number for invoice in overview.invoices
-                   if invoice.open_amount.currency == balance.currency
-                   and not invoice.disputed and invoice.number not in disputed]
-        block = payment_for(profile, overview.code, numbers, balance)
-        if block is None:
-            continue
-        text = format_money(balance, language)
-        qr = Markup(qr_svg(block.epc_payload, title=translate(  # noqa: S704 - segno's SVG
-            language, "pay_qr_title", amount=text))) if block.epc_payload else None
-        found.append(PortalPayment(block, text, qr))
-    return found
+@portal_pay.post("/<token>/pay")
+def pay(token: str) -> Page:
+    """Start a checkout for the chosen invoices and send the debtor to the provider."""
+    hub = the_hub()
+    provider = hub.payment_provider
+
+    def work(overview: PortalOverview) -> Page:
+        if provider is None:  # no button is shown then: a stale or forged form
+            raise NotFound("online payment is not offered")
+        numbers = request.form.getlist("invoices")
+        if not numbers:
+            raise forms.FormError("pay", "err_choose_invoice")
+        try:
+            chosen = card_payments.choose(overview, numbers)
+        except card_payments.MixedCurrencies as mixed:
+            raise forms.FormError("pay", "err_pay_currency",
+                                  {"currencies": ", ".join(mixed.currencies)}) from None
+        language = _language(overview)
+        lang = requested_language()
+        base = hub.settings.public_url
+        back = url_for("portal.portal_pay.thanks", token=token, key="KEY", lang=lang)
+        try:
+            session = card_payments.start_checkout(
+                hub.engine, provider, overview, chosen, methods=hub.settings.payments.methods,
+                language=language, return_url=base + back.replace("KEY", "{key}"),
+                cancel_url=base + url_for("portal.page", token=token, lang=lang) + "#pay-online",
+                now=hub.clock.now())
+        except card_payments.NoMethodForCurrency as refused:
+            raise forms.FormError("pay", "err_pay_method",
+                                  {"currency": refused.currency}) from None
+        except ProviderError as problem:
+            log.warning("portal: online payment for %s not started: %s", overview.code, problem)
+            raise forms.FormError("pay", "err_pay_provider") from None
+        return redirect(session.url, 303)
+
+    return _act(token, "pay", work)
+
+
+@portal_pay.get("/<token>/pay/<key>")
+def thanks(token: str, key: str) -> Page:
+    """Where the provider sends the debtor back: the checkout's state as the hub knows it."""
+    hub = the_hub()
+    overview = _overview()
+    language = _language(overview)
+    with hub.engine.connect() as connection:
+        view = card_payments.checkout_view(connection, access().customer_id, key)
+    if view is None:
+        return render_template("portal/refused.html", language=language,
+                               title=translate(language, "not_found_title"),
+                               text=translate(language, "not_found_text"),
+                               back=_page_url(token)), 404
+    text = translate(language, THANKS[view.state], amount=format_money(view.amount, language),
+                     invoices=", ".join(view.invoices))
+    return render_template("portal/thanks.html", language=language, state=view.state.value,
+                           title=translate(language, "thanks_title"), text=text,
+                           back=_page_url(token), back_text=translate(language, "back"))

@@ -269,6 +269,95 @@ TEXTS: dict[str, tuple[str, str, str, str, str]] = {
                        "Diese Rechnung gehört nicht zu Ihren offenen Rechnungen.",
                        "Tej faktury nie ma wśród Twoich nieopłaconych faktur.",
                        "Esta factura no figura entre sus facturas pendientes."),
+    "pay_online_title": ("Pay online", "Online betalen", "Online bezahlen", "Zapłać online",
+                  "Pagar en línea"),
+    "pay_hint": ("Choose the invoices to pay. You pay their open amount on the secure page of "
+                 "our payment provider Stripe ({methods}).",
+                 "Kies de facturen die u wilt betalen. U betaalt het openstaande bedrag op de "
+                 "beveiligde pagina van onze betaaldienst Stripe ({methods}).",
+                 "Wählen Sie die Rechnungen, die Sie bezahlen möchten. Sie zahlen den offenen "
+                 "Betrag auf der sicheren Seite unseres Zahlungsdienstes Stripe ({methods}).",
+                 "Wybierz faktury do zapłaty. Zapłacisz kwotę do zapłaty na bezpiecznej "
+                 "stronie naszego operatora płatności Stripe ({methods}).",
+                 "Elija las facturas que desea pagar. Pagará el importe pendiente en la página "
+                 "segura de nuestro proveedor de pagos Stripe ({methods})."),
+    "pay_charges_apart": ("Fees and interest are not part of this payment.",
+                          "Kosten en rente vallen niet onder deze betaling.",
+                          "Gebühren und Zinsen sind in dieser Zahlung nicht enthalten.",
+                          "Opłaty i odsetki nie są częścią tej płatności.",
+                          "Los gastos e intereses no forman parte de este pago."),
+    "pay_button": ("Go to payment", "Naar betalen", "Zur Zahlung", "Przejdź do płatności",
+                   "Ir al pago"),
+    "pay_this": ("Pay {amount} online", "{amount} online betalen", "{amount} online bezahlen",
+                 "Zapłać {amount} online", "Pagar {amount} en línea"),
+    "method_card": ("card", "creditcard", "Karte", "karta", "tarjeta"),
+    "method_ideal": ("iDEAL",) * 5,
+    "method_bancontact": ("Bancontact",) * 5,
+    "thanks_title": ("Thank you", "Dank u wel", "Vielen Dank", "Dziękujemy", "Gracias"),
+    "pay_received": ("Your payment of {amount} for invoice {invoices} has been received.",
+                     "Uw betaling van {amount} voor factuur {invoices} is ontvangen.",
+                     "Ihre Zahlung von {amount} für Rechnung {invoices} ist eingegangen.",
+                     "Twoja płatność {amount} za fakturę {invoices} została otrzymana.",
+                     "Hemos recibido su pago de {amount} de la factura {invoices}."),
+    "pay_processing": ("Your payment of {amount} for invoice {invoices} is being processed. "
+                       "This page says so once our payment provider confirms it; please do "
+                       "not pay again.",
+                       "Uw betaling van {amount} voor factuur {invoices} wordt verwerkt. Deze "
+                       "pagina meldt het zodra onze betaaldienst het bevestigt; betaal "
+                       "alstublieft niet opnieuw.",
+                       "Ihre Zahlung von {amount} für Rechnung {invoices} wird bearbeitet. "
+                       "Diese Seite zeigt es an, sobald unser Zahlungsdienst sie bestätigt; "
+                       "bitte zahlen Sie nicht erneut.",
+                       "Twoja płatność {amount} za fakturę {invoices} jest przetwarzana. Ta "
+                       "strona pokaże to, gdy operator płatności ją potwierdzi; nie płać "
+                       "ponownie.",
+                       "Su pago de {amount} de la factura {invoices} se está procesando. Esta "
+                       "página lo indicará en cuanto nuestro proveedor de pagos lo confirme; "
+                       "no vuelva a pagar."),
+    "pay_failed": ("Our payment provider reports that the payment of {amount} did not go "
+                   "through. You can try again or pay by bank transfer.",
+                   "Onze betaaldienst meldt dat de betaling van {amount} niet is gelukt. U "
+                   "kunt het opnieuw proberen of per overschrijving betalen.",
+                   "Unser Zahlungsdienst meldet, dass die Zahlung von {amount} nicht "
+                   "durchgeführt wurde. Sie können es erneut versuchen oder überweisen.",
+                   "Operator płatności zgłasza, że płatność {amount} nie powiodła się. Możesz "
+                   "spróbować ponownie lub zapłacić przelewem.",
+                   "Nuestro proveedor de pagos indica que el pago de {amount} no se ha "
+                   "realizado. Puede intentarlo de nuevo o pagar por transferencia."),
+    "pay_expired": ("The payment of {amount} was not completed. You can start a new one from "
+                    "your invoices.",
+                    "De betaling van {amount} is niet afgerond. U kunt bij uw facturen een "
+                    "nieuwe starten.",
+                    "Die Zahlung von {amount} wurde nicht abgeschlossen. Sie können bei Ihren "
+                    "Rechnungen eine neue beginnen.",
+                    "Płatność {amount} nie została dokończona. Możesz rozpocząć nową przy "
+                    "swoich fakturach.",
+                    "El pago de {amount} no se completó. Puede iniciar uno nuevo desde sus "
+                    "facturas."),
+    "err_pay_provider": ("Online payment could not be started just now, and nothing was "
+                         "charged. Please try again later or pay by bank transfer.",
+                         "Online betalen kon nu niet worden gestart; er is niets afgeschreven. "
+                         "Probeer het later opnieuw of betaal per overschrijving.",
+                         "Die Online-Zahlung konnte gerade nicht gestartet werden; es wurde "
+                         "nichts abgebucht. Bitte versuchen Sie es später oder überweisen Sie.",
+                         "Nie udało się teraz rozpocząć płatności online; nic nie pobrano. "
+                         "Spróbuj później lub zapłać przelewem.",
+                         "No se ha podido iniciar el pago en línea y no se ha cobrado nada. "
+                         "Inténtelo más tarde o pague por transferencia."),
+    "err_pay_currency": ("One payment is in one currency: choose invoices in {currencies} "
+                         "separately.",
+                         "Eén betaling is in één valuta: kies facturen in {currencies} apart.",
+                         "Eine Zahlung ist in einer Währung: wählen Sie Rechnungen in "
+                         "{currencies} getrennt.",
+                         "Jedna płatność to jedna waluta: wybierz faktury w {currencies} "
+                         "osobno.",
+                         "Un pago es en una sola moneda: elija por separado las facturas en "
+                         "{currencies}."),
+    "err_pay_method": ("Online payment is not offered in {currency}.",
+                       "Online betalen is niet mogelijk in {currency}.",
+                       "Online-Zahlung ist in {currency} nicht möglich.",
+                       "Płatność online nie jest dostępna w {currency}.",
+                       "El pago en línea no está disponible en {currency}."),
     "back": ("Back to your invoices", "Terug naar uw facturen", "Zurück zu Ihren Rechnungen",
              "Powrót do faktur", "Volver a sus facturas"),
     "language": ("Language", "Taal", "Sprache", "Język", "Idioma"),

@@ -1,0 +1,1 @@
+"""Where money arrives other than by bank statement: hosted payment pages of a provider."""
