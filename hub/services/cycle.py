@@ -9,6 +9,7 @@ real run would create."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -55,6 +56,8 @@ PHASES = PHASES_BEFORE + PHASES_AFTER
 DEFAULT_GRACE_DAYS = 2
 DEFAULT_SETTINGS = PolicySettings()
 BATCH = 5000  # accounts per evaluate + apply round (one commit each)
+
+log = logging.getLogger(__name__)
 
 
 class CycleBusy(UserError):
@@ -168,6 +171,8 @@ class Cycle:
                              status="running")
         watermark = None
         with log_context.cycle_run(run_id):
+            log.info("cycle run %d for %s started by %s%s", run_id, options.as_of,
+                     options.actor, " (dry run)" if options.dry_run else "")
             try:
                 self._hooks(PHASES_BEFORE, options, report)
                 self._beat(beat=True)
@@ -187,6 +192,10 @@ class Cycle:
                                     hooks=[_hook_json(hook) for hook in report.hooks])
                 metrics.record_cycle(report.status, report.counts, report.timings,
                                      report.dry_run)
+                log.info("cycle run %d for %s: %s, %d accounts evaluated, %d decisions "
+                         "applied, %d errors", run_id, options.as_of, report.status,
+                         report.counts["accounts_evaluated"], report.counts["applied"],
+                         len(report.errors))
         return report
 
     def _hooks(self, phases: Sequence[str], options: CycleOptions,
