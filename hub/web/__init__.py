@@ -52,7 +52,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
                        session_hours=hub.settings.session_hours,
                        max_upload_bytes=max(hub.settings.portal_upload_max_bytes,
                                             hub.settings.document_max_bytes))
-    install_limiter(app, hub.settings.observe.ratelimit_storage)
+    install_limiter(app, hub.settings.observe.ratelimit_storage, hub.settings.database_url)
     app.extensions["hub.entra"] = EntraSignIn(hub.settings)
     app.before_request(load_viewer)
     setup_security(app)

@@ -13,6 +13,7 @@ debtor out of the portal (the sign-in lockout per account still holds, in the le
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
 import time
@@ -33,13 +34,21 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def install_limiter(app: Flask, storage_uri: str) -> Limiter:
+def key_prefix(database_url: str) -> str:
+    """Keys name the ledger they guard (a digest of its URL, never the URL): the web
+    workers of one hub share their counts, and two hubs on one Redis never do."""
+    return "hub-" + hashlib.sha256(database_url.encode()).hexdigest()[:12]
+
+
+def install_limiter(app: Flask, storage_uri: str, database_url: str) -> Limiter:
     """One Limiter per app; it only keeps the storage and strategy (no default limits:
     each limit is declared where it applies)."""
     limiter = Limiter(key_func=client_address, storage_uri=storage_uri,
-                      strategy="moving-window", key_prefix="hub", headers_enabled=False)
+                      strategy="moving-window", key_prefix=key_prefix(database_url),
+                      headers_enabled=False)
     limiter.init_app(app)
     app.extensions["hub.ratelimiter"] = limiter
+    app.extensions["hub.ratelimit_prefix"] = key_prefix(database_url)
     return limiter
 
 
@@ -60,10 +69,11 @@ def enforce(bucket: str, limit: int, window_seconds: int, key: str | None = None
     item = RateLimitItemPerSecond(limit, window_seconds)
     identity = key or client_address()
     strategy = limiter().limiter
+    keys = (current_app.extensions["hub.ratelimit_prefix"], bucket, identity)
     try:
-        if strategy.hit(item, bucket, identity):
+        if strategy.hit(item, *keys):
             return
-        reset_at = strategy.get_window_stats(item, bucket, identity).reset_time
+        reset_at = strategy.get_window_stats(item, *keys).reset_time
     except Exception:  # storage down: serve, and say so (see module doc)
         log.error("rate limits: the storage (HUB_RATELIMIT_STORAGE) does not answer; "
                   "this request was not counted", exc_info=True)

@@ -85,7 +85,8 @@ def test_metrics_show_the_cycle_the_outbox_and_http_after_a_cycle_and_a_dispatch
     assert sample(text, "hub_cycle_phase_seconds_count", phase="evaluate") is not None
     assert sample(text, "hub_outbox_messages", channel="undecided", state="queued") == 2
     age = sample(text, "hub_outbox_oldest_age_seconds", channel="undecided", state="queued")
-    assert age is not None and age >= 0
+    assert age is not None
+    assert age >= 0
 
     sent_before = counter("hub_messages_sent_total", channel="email")
     dispatched = hub.dispatcher().run()
