@@ -171,7 +171,7 @@ class Cycle:
                              status="running")
         watermark = None
         with log_context.cycle_run(run_id):
-            log.info("cycle run %d for %s started by %s%s", run_id, options.as_of,
+            log.debug("cycle run %d for %s started by %s%s", run_id, options.as_of,
                      options.actor, " (dry run)" if options.dry_run else "")
             try:
                 self._hooks(PHASES_BEFORE, options, report)
@@ -192,7 +192,7 @@ class Cycle:
                                     hooks=[_hook_json(hook) for hook in report.hooks])
                 metrics.record_cycle(report.status, report.counts, report.timings,
                                      report.dry_run)
-                log.info("cycle run %d for %s: %s, %d accounts evaluated, %d decisions "
+                log.debug("cycle run %d for %s: %s, %d accounts evaluated, %d decisions "
                          "applied, %d errors", run_id, options.as_of, report.status,
                          report.counts["accounts_evaluated"], report.counts["applied"],
                          len(report.errors))

@@ -21,9 +21,11 @@ from hub.web import create_app
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    handler = configure_logging("INFO", "json", stream)
+    level = logging.getLogger().level
+    handler = configure_logging("DEBUG", "json", stream)
     yield stream
     logging.getLogger().removeHandler(handler)
+    logging.getLogger().setLevel(level)
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -63,6 +65,7 @@ def test_every_line_logged_during_a_cycle_names_its_run(hub: Hub,
 
 def test_text_lines_for_a_person_carry_the_same_ids() -> None:
     stream = io.StringIO()
+    level = logging.getLogger().level
     handler = configure_logging("INFO", "text", stream)
     try:
         from hub.observe import context
@@ -71,6 +74,7 @@ def test_text_lines_for_a_person_carry_the_same_ids() -> None:
             logging.getLogger("hub.x").warning("hello %s", "there")
     finally:
         logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(level)
     line = stream.getvalue().strip()
     assert line.endswith(" WARNING hub.x [run=7]: hello there")
     assert line[:4].isdigit()
@@ -82,10 +86,12 @@ def test_auto_is_json_off_a_terminal_and_text_on_one() -> None:
         def isatty(self) -> bool:
             return True
 
+    level = logging.getLogger().level
     for stream, is_json in ((io.StringIO(), True), (Terminal(), False)):
         handler = configure_logging("INFO", "auto", stream)
         try:
             logging.getLogger("hub.x").info("one line")
         finally:
             logging.getLogger().removeHandler(handler)
+            logging.getLogger().setLevel(level)
         assert stream.getvalue().startswith("{") is is_json
