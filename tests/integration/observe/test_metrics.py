@@ -129,3 +129,30 @@ def test_metrics_are_refused_to_other_addresses_without_the_token(hub: Hub,
     assert "hub_outbox_messages" in allowed.get_data(as_text=True) or \
         "hub_ledger_scrape_ok 1.0" in allowed.get_data(as_text=True)
     assert client.get("/metrics").status_code == 200  # 127.0.0.1 is allowed
+
+
+def test_send_failures_are_counted_by_channel_and_whether_they_retry(hub: Hub) -> None:
+    from hub.domain.outbox import TransportError
+    from hub.ledger.outbox import enqueue
+    from hub.services.dispatch import Dispatcher
+    from hub.services.dispatch import DispatchSettings
+    from notifications.templates import TemplateRenderer
+    from tests.integration.notify.helpers import ALWAYS
+    from tests.integration.notify.helpers import ScriptedTransport
+    from tests.integration.notify.helpers import debtor
+    from tests.integration.notify.helpers import notice
+
+    with hub.engine.begin() as connection:
+        debtor(connection, "ACME", phone="+31612345678")
+        debtor(connection, "BOLT", phone="+31612345679")
+        enqueue(connection, notice("ACME", "sms"), now=hub.clock.now())
+        enqueue(connection, notice("BOLT", "sms"), now=hub.clock.now())
+    sms = ScriptedTransport("sms", TransportError("gateway timeout"),
+                            TransportError("number unknown", permanent=True))
+    retry_before = counter("hub_send_failures_total", channel="sms", retry="yes")
+    final_before = counter("hub_send_failures_total", channel="sms", retry="no")
+    Dispatcher(engine=hub.engine, transports={"sms": sms}, renderer=TemplateRenderer(),
+               clock=hub.clock, policy=ALWAYS, settings=DispatchSettings()).run()
+    assert counter("hub_send_failures_total", channel="sms", retry="yes") == retry_before + 1
+    assert counter("hub_send_failures_total", channel="sms", retry="no") == final_before + 1
+    assert "hub_send_failures_total" in scrape(create_app(hub, {"TESTING": True}).test_client())
