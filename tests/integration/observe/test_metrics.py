@@ -88,6 +88,14 @@ def test_metrics_show_the_cycle_the_outbox_and_http_after_a_cycle_and_a_dispatch
     assert age is not None
     assert age >= 0
 
+    sync = hub.sheet_sync()
+    assert sync is not None
+    calls_before = counter("hub_sheet_api_calls_total", backend="xlsx")
+    synced = sync.run(as_of=hub.clock.today(), now=hub.clock.now())
+    assert synced.total("calls") > 0
+    assert counter("hub_sheet_api_calls_total", backend="xlsx") \
+        == calls_before + synced.total("calls")
+
     sent_before = counter("hub_messages_sent_total", channel="email")
     dispatched = hub.dispatcher().run()
     assert dispatched.by_channel["email"] == 2, dispatched
