@@ -246,6 +246,7 @@ class ObserveSettings:
     ratelimit_storage: str = "memory://"  # redis://host:6379/0 shares limits between workers
     broker_url: str = ""  # the task queue's broker; readiness checks it when set
     ready_cycle_max_hours: int = 0  # readiness: the last cycle run at most this old; 0 off
+    api_rate_limit: int = 1200  # JSON API requests a minute per person (token or user); 0 off
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> ObserveSettings:
@@ -261,7 +262,8 @@ class ObserveSettings:
                    metrics_allow=_networks(env, "HUB_METRICS_ALLOW", cls.metrics_allow),
                    ratelimit_storage=storage,
                    broker_url=env_secret(env, "HUB_BROKER_URL", "").strip(),
-                   ready_cycle_max_hours=env_int(env, "HUB_READY_CYCLE_MAX_HOURS", 0))
+                   ready_cycle_max_hours=env_int(env, "HUB_READY_CYCLE_MAX_HOURS", 0),
+                   api_rate_limit=env_int(env, "HUB_API_RATE_LIMIT", 1200))
 
 
 RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+sentinel://",

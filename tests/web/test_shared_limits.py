@@ -141,3 +141,23 @@ def test_a_storage_that_does_not_answer_serves_and_logs(hub: Hub,
         statuses = [app.test_client().get(f"/portal/g{n}").status_code for n in range(2)]
     assert statuses == [404, 404]
     assert "HUB_RATELIMIT_STORAGE) does not answer" in caplog.text
+
+
+def test_two_workers_share_the_api_limit_per_person(seeded: Hub, redis_url: str) -> None:
+    from hub.services.api_tokens import create_token
+
+    with seeded.engine.begin() as connection:
+        token = create_token(connection, name="erp-sync", role="finance", actor="tests",
+                             now=seeded.clock.now())
+    observe = {"ratelimit_storage": redis_url, "api_rate_limit": 3}
+    apps = [create_app(Hub(settings=dataclasses.replace(
+        seeded.settings, observe=ObserveSettings(**observe)),  # type: ignore[arg-type]
+        clock=seeded.clock), {"TESTING": True}) for _ in range(2)]
+    headers = {"Authorization": f"Bearer {token}"}
+    statuses = [apps[n % 2].test_client().get(
+        "/api/v1/customers", headers=headers,
+        environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}).status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = apps[0].test_client().get("/api/v1/customers", headers=headers)
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert int(refused.headers["Retry-After"]) > 0
