@@ -6,7 +6,6 @@ or chooses between SQLite and PostgreSQL, local files and remote services.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -23,6 +22,7 @@ from hub.domain.errors import UserError
 from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
+from hub.observe.logs import configure_logging
 from hub.ports import CycleHook
 from hub.ports import ManagerDirectory
 from hub.ports import PaymentProvider
@@ -151,8 +151,7 @@ class Hub:
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None,
               migrate: bool = True) -> Hub:
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.observe.log_format)
     hub = Hub(settings=settings, clock=clock or SystemClock(settings.zone))
     if migrate:
         hub.migrate()

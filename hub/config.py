@@ -5,6 +5,7 @@ Every field here has a row in the README's configuration table (a test checks it
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -291,6 +292,55 @@ class PaymentSettings:
 
 
 @dataclass(frozen=True)
+class ObserveSettings:
+    """Logs, metrics, health checks and shared rate limits (docs/observability.md)."""
+
+    log_format: str = "auto"  # json | text | auto (JSON when stderr is not a terminal)
+    metrics_token: str = ""  # empty: /metrics only from metrics_allow addresses
+    metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
+    ratelimit_storage: str = "memory://"  # redis://host:6379/0 shares limits between workers
+    broker_url: str = ""  # the task queue's broker; readiness checks it when set
+    ready_cycle_max_hours: int = 0  # readiness: the last cycle run at most this old; 0 off
+    api_rate_limit: int = 1200  # JSON API requests a minute per person (token or user); 0 off
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ObserveSettings:
+        log_format = env.get("HUB_LOG_FORMAT", "").strip().lower() or "auto"
+        if log_format not in ("auto", "json", "text"):
+            raise ConfigError(f"HUB_LOG_FORMAT must be json, text or auto, got {log_format!r}")
+        storage = env.get("HUB_RATELIMIT_STORAGE", "").strip() or "memory://"
+        if not storage.startswith(RATELIMIT_SCHEMES):
+            raise ConfigError("HUB_RATELIMIT_STORAGE must be memory:// or a redis:// "
+                              f"(rediss://, redis+sentinel://) URL, got {storage!r}")
+        return cls(log_format=log_format,
+                   metrics_token=env_secret(env, "HUB_METRICS_TOKEN", "").strip(),
+                   metrics_allow=_networks(env, "HUB_METRICS_ALLOW", cls.metrics_allow),
+                   ratelimit_storage=storage,
+                   broker_url=env_secret(env, "HUB_BROKER_URL", "").strip(),
+                   ready_cycle_max_hours=env_int(env, "HUB_READY_CYCLE_MAX_HOURS", 0),
+                   api_rate_limit=env_int(env, "HUB_API_RATE_LIMIT", 1200))
+
+
+RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+sentinel://",
+                     "redis+cluster://")
+
+
+def _networks(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDR networks, each checked now."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    found: list[str] = []
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name}: {part!r} is not an address or network such as "
+                              "10.0.0.0/8") from None
+    return tuple(found)
+
+
+@dataclass(frozen=True)
 class Settings:
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
@@ -315,6 +365,7 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     sheets: SheetSettings = field(default_factory=SheetSettings)
     payments: PaymentSettings = field(default_factory=PaymentSettings)
+    observe: ObserveSettings = field(default_factory=ObserveSettings)
     rules_file: Path | None = None  # finance's rule file; None: rules/policies/default.yaml
     templates_dir: Path | None = None  # finance's message templates, over the shipped ones
     creditor_file: Path | None = None  # the creditor profile (hub.creditor); None: none
@@ -416,6 +467,7 @@ class Settings:
             notify=NotifySettings.from_env(env),
             sheets=SheetSettings.from_env(env),
             payments=PaymentSettings.from_env(env),
+            observe=ObserveSettings.from_env(env),
         )
 
 

@@ -9,6 +9,7 @@ real run would create."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
 from hub.ledger import cycle_runs as runs
+from hub.observe import context as log_context
+from hub.observe import metrics
 from hub.ports import CycleHook
 from hub.ports import HookReport
 from hub.ports import Policy
@@ -53,6 +56,8 @@ PHASES = PHASES_BEFORE + PHASES_AFTER
 DEFAULT_GRACE_DAYS = 2
 DEFAULT_SETTINGS = PolicySettings()
 BATCH = 5000  # accounts per evaluate + apply round (one commit each)
+
+log = logging.getLogger(__name__)
 
 
 class CycleBusy(UserError):
@@ -165,23 +170,32 @@ class Cycle:
         report = CycleReport(run_id=run_id, as_of=options.as_of, dry_run=options.dry_run,
                              status="running")
         watermark = None
-        try:
-            self._hooks(PHASES_BEFORE, options, report)
-            self._beat(beat=True)
-            watermark = self._decide(options, report, latest)
-            self._beat(beat=True)
-            self._hooks(PHASES_AFTER, options, report)
-            report.status = "errors" if report.errors else "done"
-        except BaseException as exc:  # Ctrl-C too: the run is stored as failed
-            report.status = "failed"
-            report.errors.append(f"the cycle stopped: {type(exc).__name__}: {exc}")
-            raise
-        finally:
-            with self.engine.begin() as connection:
-                runs.finish_run(connection, run_id, status=report.status, now=self.now(),
-                                counts=dict(report.counts), timings=report.timings,
-                                errors=report.errors, event_watermark=watermark,
-                                hooks=[_hook_json(hook) for hook in report.hooks])
+        with log_context.cycle_run(run_id):
+            log.debug("cycle run %d for %s started by %s%s", run_id, options.as_of,
+                     options.actor, " (dry run)" if options.dry_run else "")
+            try:
+                self._hooks(PHASES_BEFORE, options, report)
+                self._beat(beat=True)
+                watermark = self._decide(options, report, latest)
+                self._beat(beat=True)
+                self._hooks(PHASES_AFTER, options, report)
+                report.status = "errors" if report.errors else "done"
+            except BaseException as exc:  # Ctrl-C too: the run is stored as failed
+                report.status = "failed"
+                report.errors.append(f"the cycle stopped: {type(exc).__name__}: {exc}")
+                raise
+            finally:
+                with self.engine.begin() as connection:
+                    runs.finish_run(connection, run_id, status=report.status, now=self.now(),
+                                    counts=dict(report.counts), timings=report.timings,
+                                    errors=report.errors, event_watermark=watermark,
+                                    hooks=[_hook_json(hook) for hook in report.hooks])
+                metrics.record_cycle(report.status, report.counts, report.timings,
+                                     report.dry_run)
+                log.debug("cycle run %d for %s: %s, %d accounts evaluated, %d decisions "
+                         "applied, %d errors", run_id, options.as_of, report.status,
+                         report.counts["accounts_evaluated"], report.counts["applied"],
+                         len(report.errors))
         return report
 
     def _hooks(self, phases: Sequence[str], options: CycleOptions,

@@ -49,6 +49,7 @@ from hub.domain.outbox import retry_delay
 from hub.ledger import outbox as ledger
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.staff import audit
+from hub.observe import metrics
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
@@ -125,6 +126,7 @@ class Dispatcher:
         report = DispatchReport()
         requeued, uncertain = self.recover()
         report.counts.update({"requeued": requeued, "uncertain": uncertain})
+        metrics.record_dispatch({"requeued": requeued, "uncertain": uncertain}, {})
         started = self.clock.now()  # what was due then; retries made now are due later
         self._alerts = []
         batches = 0
@@ -151,6 +153,7 @@ class Dispatcher:
         for row in rows:
             outcome = self._one(row, token, flagged, report)
             report.counts[outcome] += 1
+        metrics.record_dispatch(report.counts, report.by_channel)
         return report
 
     def _one(self, row: Any, token: str, flagged: dict[str, str],
@@ -308,8 +311,10 @@ class Dispatcher:
         now = self.clock.now()
         attempts = row.attempts + 1
         detail = f"{channel}: {error.message}"
+        retry = not error.permanent and attempts < self.settings.max_attempts
+        metrics.record_send_failure(channel, retry=retry)
         with self.engine.begin() as connection:
-            if not error.permanent and attempts < self.settings.max_attempts:
+            if retry:
                 delay = retry_delay(attempts, base_seconds=self.settings.backoff_base_seconds,
                                     cap_seconds=self.settings.backoff_cap_seconds,
                                     retry_after=error.retry_after)

@@ -39,6 +39,7 @@ from hub.ledger.bulk import bulk_session
 from hub.ledger.import_runs import append_events
 from hub.ledger.import_runs import finish_run
 from hub.ledger.import_runs import start_run
+from hub.observe import metrics
 from hub.ports import ImportSource
 from hub.ports import NoProgress
 from hub.ports import Progress
@@ -194,6 +195,9 @@ def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, 
         created=counts.created, updated=counts.updated, unchanged=counts.unchanged,
         rejected=rejected, rejects_path=written, seconds=time.perf_counter() - began,
         details=dict(counts.details), warnings=tuple(counts.warnings))
+    metrics.record_import(source.kind, {"created": result.created, "updated": result.updated,
+                                        "unchanged": result.unchanged,
+                                        "rejected": result.rejected})
     log.debug("imported %s from %s: %d created, %d updated, %d unchanged, %d rejected "
              "(%.0f rows/s)", source.kind, name, result.created, result.updated,
              result.unchanged, result.rejected, result.rows_per_second)

@@ -37,6 +37,7 @@ from hub.domain.worklist import WorklistRow
 from hub.ledger import sheet_state
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
+from hub.observe import metrics
 from hub.ports import PortalLinks
 from hub.ports import WorksheetBackend
 from hub.services.sheets_edits import EditContext
@@ -114,6 +115,7 @@ class SheetSync:
                 book.error = str(exc)
                 book.busy = isinstance(exc, SheetBusy)
                 log.warning("sheets: %s", exc)
+            metrics.record_sheet_calls(self.backend.name, book.calls)
             if not dry_run:
                 with self.engine.begin() as connection:
                     book_id = sheet_state.book_id(connection, self.backend.name, name)

@@ -29,6 +29,7 @@ def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None
     app.config["SECRET_KEY"] = hub.settings.signing_key()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     app.extensions["hub"] = hub
+    _setup_observability(app, hub)
     _setup_security(app, hub)
     if test_config:
         app.config.update(test_config)
@@ -52,9 +53,15 @@ def _setup_proxies(app: Flask, trusted: int) -> None:
                                 x_prefix=trusted)
 
 
+def _setup_observability(app: Flask, hub: Hub) -> None:
+    from hub.web.observability import setup_observability  # noqa: PLC0415
+
+    setup_observability(app, hub)
+
+
 def _setup_security(app: Flask, hub: Hub) -> None:
     from hub.web.entra import EntraSignIn  # noqa: PLC0415
-    from hub.web.ratelimit import RateLimiter  # noqa: PLC0415
+    from hub.web.ratelimit import install_limiter  # noqa: PLC0415
     from hub.web.security import configure_sessions  # noqa: PLC0415
     from hub.web.security import setup_security  # noqa: PLC0415
     from hub.web.signin import load_viewer  # noqa: PLC0415
@@ -63,7 +70,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
                        session_hours=hub.settings.session_hours,
                        max_upload_bytes=max(hub.settings.portal_upload_max_bytes,
                                             hub.settings.document_max_bytes))
-    app.extensions["hub.ratelimiter"] = RateLimiter()
+    install_limiter(app, hub.settings.observe.ratelimit_storage, hub.settings.database_url)
     app.extensions["hub.entra"] = EntraSignIn(hub.settings)
     app.before_request(load_viewer)
     setup_security(app)

@@ -31,11 +31,13 @@ from hub.web.api_scope import scope
 from hub.web.api_scope import the_hub as _hub
 from hub.web.auth import authenticate_api_request
 from hub.web.auth import challenge
+from hub.web.auth import limit_api_caller
 from hub.web.errors import ApiError
 from hub.web.openapi import openapi_document
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 api.before_request(authenticate_api_request)
+api.before_request(limit_api_caller)
 api.after_request(challenge)
 
 

@@ -18,6 +18,7 @@ from hub.web.access import Viewer
 from hub.web.access import current_viewer
 from hub.web.access import hub
 from hub.web.errors import ApiError
+from hub.web.ratelimit import enforce
 
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,6 +48,16 @@ def authenticate_api_request() -> None:
         return
     raise ApiError(401, "unauthorized", "this API needs a token: 'Authorization: Bearer "
                    "<token>' (python app.py api-token create NAME --role ROLE)")
+
+
+def limit_api_caller() -> None:
+    """At most HUB_API_RATE_LIMIT requests a minute per person: the token's user (or the
+    token itself) or the signed-in user, across every web worker when the limits are
+    shared (hub.web.ratelimit)."""
+    limit = hub().settings.observe.api_rate_limit
+    viewer = g.get("api_viewer")
+    if limit and viewer is not None:
+        enforce("api-person", limit, 60, key=viewer.email.lower())
 
 
 def api_viewer() -> Viewer:

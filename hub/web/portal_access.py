@@ -80,12 +80,12 @@ def refusal_language() -> str:
 
 
 def open_link() -> Page | None:
-    """Before every portal view: rate limits per address and per link, then the link."""
+    """Before every portal view: the rate limit per address, the link, then the limit per
+    customer (every link of one customer counts together)."""
     token = (request.view_args or {}).get("token", "")
-    limit = the_hub().settings.portal_rate_limit
-    enforce("portal-address", limit, 60)
-    enforce("portal-link", limit, 60, key=token[:100])
     hub = the_hub()
+    limit = hub.settings.portal_rate_limit
+    enforce("portal-address", limit, 60)
     try:
         with hub.engine.begin() as connection:
             g.portal_access = verify_link(connection, token, secret=hub.settings.signing_key(),
@@ -93,6 +93,7 @@ def open_link() -> Page | None:
     except LinkRefused as refused:
         log.info("portal: %s link refused for %s", refused.reason, client_address())
         return refused_page(refused.reason)
+    enforce("portal-customer", limit, 60, key=str(g.portal_access.customer_id))
     return None
 
 

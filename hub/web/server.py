@@ -62,6 +62,7 @@ def _run_gunicorn(factory: Callable[[], Flask], options: ServerOptions) -> None:
                 "proc_name": "collections-hub",
                 "preload_app": False,  # each worker opens its own database pool
                 "control_socket_disable": True,  # two hubs on one machine must not share one
+                "child_exit": _worker_gone,  # a dead worker's live gauges leave /metrics
             }
             for key, value in settings.items():
                 self.cfg.set(key, value)
@@ -70,6 +71,12 @@ def _run_gunicorn(factory: Callable[[], Flask], options: ServerOptions) -> None:
             return factory()
 
     HubApplication(prog="python app.py serve").run()
+
+
+def _worker_gone(_server: Any, worker: Any) -> None:
+    from hub.observe.metrics import mark_process_dead  # noqa: PLC0415
+
+    mark_process_dead(int(worker.pid))
 
 
 def _run_waitress(app: Flask, options: ServerOptions) -> None:

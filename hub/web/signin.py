@@ -24,6 +24,7 @@ from hub.web.access import sign_in_session
 from hub.web.entra import EntraError
 from hub.web.entra import EntraSignIn
 from hub.web.ratelimit import client_address
+from hub.web.ratelimit import enforce
 from hub.web.ratelimit import rate_limited
 
 signin = Blueprint("signin", __name__)
@@ -66,6 +67,8 @@ def signin_submit() -> Response | tuple[str, int]:
     the_hub = hub()
     settings = the_hub.settings
     email = request.form.get("email", "").strip()
+    # per person too: guesses at one account from many addresses share one limit
+    enforce("signin-person", SIGNIN_ATTEMPTS_PER_MINUTE, 60, key=email.lower()[:320])
     target = safe_next(request.form.get("next"))
     result = staff_auth.sign_in(
         the_hub.engine, email, request.form.get("password", ""), now=the_hub.clock.now(),
