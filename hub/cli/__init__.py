@@ -8,6 +8,7 @@ from typing import Any
 from typing import Literal
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
@@ -16,7 +17,8 @@ from hub.domain.errors import UserError
 
 
 class HubGroup(click.Group):
-    """Turns user errors into one line on stderr and exit status 2."""
+    """Turns user errors, and a database that cannot be reached, into one line on stderr
+    and exit status 2 (no traceback: the person needs the cause, not the call stack)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -24,6 +26,21 @@ class HubGroup(click.Group):
         except (UserError, ConfigError) as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
+        except OperationalError as exc:
+            click.secho(f"error: {database_problem(exc)}", fg="red", err=True)
+            sys.exit(2)
+
+
+def database_problem(exc: OperationalError) -> str:
+    """The driver's first line, e.g. "connection to server at ... failed: Connection
+    refused", and what to check when it is about connecting."""
+    lines = [line.strip() for line in str(exc.orig or exc).splitlines() if line.strip()]
+    said = lines[0] if lines else type(exc.orig).__name__
+    if any(word in said.lower() for word in ("connect", "unable to open", "resolve",
+                                             "authentication", "does not exist")):
+        return (f"the database cannot be reached: {said} "
+                "(check HUB_DATABASE_URL and that the database server is running)")
+    return f"the database refused: {said}"
 
 
 @click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})

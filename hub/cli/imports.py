@@ -63,7 +63,7 @@ def _report(result: ImportResult) -> str:
 
 
 def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
-         mapping: Path | None, currency: str | None) -> None:
+         mapping: Path | None, currency: str | None, rejects: Path | None = None) -> None:
     from hub.cli import get_hub  # noqa: PLC0415 - hub.cli imports this module
     from hub.cli.progress import progress_bar  # noqa: PLC0415
 
@@ -74,7 +74,7 @@ def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
             raise UserError(f"--currency: {exc}") from None
     hub = get_hub(ctx)
     with open_source(file, kind, preset=preset, mapping=mapping, currency=currency,
-                     rejects_dir=hub.settings.var_dir / "rejects") as source:
+                     rejects_dir=hub.settings.var_dir / "rejects", rejects_to=rejects) as source:
         progress = progress_bar(hub.settings, source.estimated_rows, f"{kind} {file.name}")
         result = import_source(hub.engine, source, source.rejects, actor=cli_actor(),
                                clock=hub.clock, progress=progress)
@@ -112,10 +112,15 @@ def _command(kind: str, summary: str) -> click.Command:
     @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
                   help="a YAML mapping file for any other layout (see docs/imports.md)")
     @click.option("--currency", metavar="CODE", help="currency of rows that name none")
+    @click.option("--rejects", type=click.Path(path_type=Path), metavar="PATH",
+                  help="where to write rejected rows (a file, or a folder for "
+                       "<file stem>.rejects.csv); default: beside the file, or var/rejects/ "
+                       "when that folder cannot be written")
     @click.pass_context
-    def command(ctx: click.Context, file: Path, preset: str | None, mapping: Path | None,
-                currency: str | None) -> None:
-        _run(ctx, kind, file, preset=preset, mapping=mapping, currency=currency)
+    def command(ctx: click.Context, file: Path, *, preset: str | None, mapping: Path | None,
+                currency: str | None, rejects: Path | None) -> None:
+        _run(ctx, kind, file, preset=preset, mapping=mapping, currency=currency,
+             rejects=rejects)
 
     command.__doc__ = summary
     return import_group.command(kind)(command)

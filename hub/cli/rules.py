@@ -18,6 +18,8 @@ from hub.domain.decisions import describe_action
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import parse_date
 from hub.services.account_facts import load_account_facts
 from hub.services.assignees import unknown_people
 
@@ -79,9 +81,9 @@ def _as_of(value: str | None, default: date) -> date:
     if value is None:
         return default
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"--as-of must be a date such as 2026-12-01, got {value!r}") from None
+        return parse_date(value, "en")  # the one date reader
+    except ParseError as exc:
+        raise UserError(f"--as-of: {exc}") from None
 
 
 @rules_group.command("explain")

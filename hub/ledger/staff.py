@@ -122,6 +122,22 @@ def audit(connection: Connection, *, actor: str, action: str, now: datetime,
         detail=dict(detail or {})))
 
 
+def failed_sign_ins(connection: Connection, *, address: str,
+                    since: datetime) -> list[tuple[datetime, str | None]]:
+    """(when, e-mail tried) of each failed sign-in from `address` since `since`; one
+    refused because the account is locked is a failed one too."""
+    rows = connection.execute(
+        sa.select(audit_log.c.occurred_at, audit_log.c.target)
+        .where(audit_log.c.action.in_(("signin.failed", "signin.locked_out")),
+               audit_log.c.address == address,
+               audit_log.c.occurred_at > since.astimezone(UTC)))
+    return [(_aware(r.occurred_at), r.target) for r in rows]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: UTC
+
+
 def recent_audit(connection: Connection, *, limit: int = 200,
                  action_prefix: str | None = None) -> list[AuditEntry]:
     query = sa.select(audit_log).order_by(audit_log.c.occurred_at.desc(),

@@ -23,6 +23,7 @@ from hub.domain.model import InvoiceStatus
 from hub.domain.money import Money
 from hub.ledger.tables import allocations
 from hub.ledger.tables import contacts
+from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
@@ -77,6 +78,7 @@ class CustomerDetail:
     customer: Customer
     open_balances: list[Money]  # one per currency
     open_invoices: list[InvoiceView]
+    postal_address: tuple[str, ...] = ()  # the letters' address, one line each; () if none
 
 
 def list_customers(bind: Bind, filters: CustomerFilter, *, page: int,
@@ -120,11 +122,22 @@ def customer_detail(bind: Bind, code: str) -> CustomerDetail:
                                             invoices.c.open_minor > 0)
         open_invoices = [_invoice(r) for r in connection.execute(
             still_open.order_by(invoices.c.due_date, invoices.c.number))]
+        postal = connection.execute(sa.select(customer_addresses).where(
+            customer_addresses.c.customer_id == row.id)).first()
     totals: dict[str, Money] = {}
     for view in open_invoices:
         amount = view.invoice.open_amount
         totals[amount.currency] = totals.get(amount.currency, Money.zero(amount.currency)) + amount
-    return CustomerDetail(customer, [totals[c] for c in sorted(totals)], open_invoices)
+    return CustomerDetail(customer, [totals[c] for c in sorted(totals)], open_invoices,
+                          _postal_lines(postal))
+
+
+def _postal_lines(row: sa.Row[Any] | None) -> tuple[str, ...]:
+    if row is None:
+        return ()
+    place = " ".join(part for part in (row.postcode, row.city) if part)
+    lines = [row.attention, *(row.lines or "").splitlines(), place, row.country]
+    return tuple(line.strip() for line in lines if line and line.strip())
 
 
 def list_invoices(bind: Bind, filters: InvoiceFilter, today: date, *, page: int,

@@ -192,7 +192,8 @@ class SheetSync:
             before = dict(known.editable) if known else {"status": "open"}
             context = EditContext(where=f"{report.book} / {edit.owner} / {edit.key}",
                                   currency=_currency_of(known) or ref.currency or "EUR",
-                                  now=now, today=today, max_days_ahead=self.max_days_ahead)
+                                  now=now, today=today, max_days_ahead=self.max_days_ahead,
+                                  language=self.layout.language)
             outcome = apply_edit(connection, edit, before, context)
             report.edits += 1
             report.actions += len(outcome.actions)

@@ -7,18 +7,16 @@ row and the book still go in. Values not taken in are offered again next cycle."
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from datetime import datetime
-from decimal import Decimal
-from decimal import InvalidOperation
 
 from sqlalchemy import Connection
 
+from hub.domain import parsing
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.sheet_sync import Edit
@@ -31,42 +29,26 @@ from hub.services.tasks import mark_contacted
 from hub.services.tasks import snooze
 
 SOURCE = "sheet"
-DATE_FORMATS = (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
 
 
 class CellError(UserError):
     pass
 
 
-def parse_date(text: str, column: str) -> date:
-    value = text.strip()[:10] if re.match(r"\d{4}-\d\d-\d\d[ T]", text.strip()) else text.strip()
-    for number, pattern in enumerate(DATE_FORMATS):
-        match = re.fullmatch(pattern, value)
-        if match:
-            parts = [int(part) for part in match.groups()]
-            year, month, day = parts if number == 0 else (parts[2], parts[1], parts[0])
-            try:
-                return date(year, month, day)
-            except ValueError:
-                break
-    raise CellError(f"{column} {text!r} is not a date (write it as 2026-12-31)")
-
-
-def parse_amount(text: str, currency: str) -> Money:
-    cleaned = re.sub(r"[^\d,.\-]", "", text)
-    if "," in cleaned and "." in cleaned:
-        decimal_mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-    elif "," in cleaned:
-        decimal_mark = "," if len(cleaned) - cleaned.rfind(",") - 1 <= 2 else "."
-    else:
-        decimal_mark = "."
-    thousands = "." if decimal_mark == "," else ","
-    normal = cleaned.replace(thousands, "").replace(decimal_mark, ".")
+def parse_date(text: str, column: str, language: str = "en") -> date:
+    """A typed date, read by the one date reader (hub.domain.parsing)."""
     try:
-        return Money(Decimal(normal), currency)
-    except (InvalidOperation, ValueError):
-        raise CellError(f"promise amount {text!r} is not an amount in {currency} "
-                        "(write it as 1250.00)") from None
+        return parsing.parse_date(text, language)
+    except parsing.ParseError as exc:
+        raise CellError(f"{column}: {exc.message(language)}") from None
+
+
+def parse_amount(text: str, currency: str, language: str = "en") -> Money:
+    """A typed amount in `currency`, read by the one amount reader (hub.domain.parsing)."""
+    try:
+        return parsing.parse_money(text, currency, language)
+    except parsing.ParseError as exc:
+        raise CellError(f"promise amount in {currency}: {exc.message(language)}") from None
 
 
 Runner = Callable[[str, tuple[str, ...], Callable[[], object] | None], None]
@@ -86,6 +68,7 @@ class EditContext:
     now: datetime
     today: date
     max_days_ahead: int | None = None
+    language: str = "en"  # the sheets' language (HUB_SHEETS_LANGUAGE), for typed values
 
 
 def actor_of(edit: Edit) -> str:
@@ -147,7 +130,8 @@ def apply_edit(connection: Connection, edit: Edit, before: Mapping[str, str],
             run("snooze cleared", ("snooze_until",), None)
         else:
             run("snoozed", ("snooze_until",), lambda: snooze(
-                connection, customer_code=code, until=parse_date(text, "snooze until"),
+                connection, customer_code=code,
+                until=parse_date(text, "snooze until", context.language),
                 actor=actor, source=SOURCE, now=context.now))
     if "note" in changed and "note" not in used:
         run("note", ("note",), (lambda: add_note(connection, customer_code=code, text=note,
@@ -173,6 +157,7 @@ def _promise(connection: Connection, outcome: EditOutcome, values: Mapping[str, 
                                 f"the {missing} is empty")
         return
     run("promise recorded", ("promise_date", "promise_amount"), lambda: record_promise(
-        connection, customer_code=code, amount=parse_amount(much, context.currency),
-        due_date=parse_date(when, "promise date"), actor=actor, source=SOURCE,
+        connection, customer_code=code,
+        amount=parse_amount(much, context.currency, context.language),
+        due_date=parse_date(when, "promise date", context.language), actor=actor, source=SOURCE,
         now=context.now, max_days_ahead=context.max_days_ahead, today=context.today))

@@ -118,6 +118,37 @@ def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address
         return SignInResult(None, reason, locked_until)
 
 
+@dataclass(frozen=True)
+class GuessingLimit:
+    """Failed sign-ins allowed in `window`: for one person from one address, and from one
+    address in all (many people behind one office address sign in wrongly now and then;
+    trying one password on many accounts is what the second number stops). Correct
+    sign-ins are never counted."""
+
+    per_person_and_address: int = 10
+    per_address: int = 30
+    window: timedelta = timedelta(minutes=1)
+
+
+def guessing_wait(engine: Engine, email: str, address: str | None, *, now: datetime,
+                  limit: GuessingLimit) -> timedelta | None:
+    """How long `address` must wait before trying `email` again, from the failures the
+    audit log holds (so every web worker counts the same); None: go ahead."""
+    if address is None:
+        return None
+    email = email.strip().lower()[:320]
+    since = now - limit.window
+    with engine.connect() as connection:
+        failures = staff.failed_sign_ins(connection, address=address, since=since)
+    mine = [at for at, target in failures if target == email]
+    for found, allowed in ((mine, limit.per_person_and_address),
+                           ([at for at, _ in failures], limit.per_address)):
+        if len(found) >= allowed:
+            oldest = sorted(found)[len(found) - allowed]
+            return max(oldest + limit.window - now, timedelta(seconds=1))
+    return None
+
+
 def sign_in_external(engine: Engine, email: str, *, provider: str, now: datetime,
                      address: str | None) -> SignInResult:
     """A sign-in vouched for by an identity provider: the user must exist and be active

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
-from decimal import Decimal
-from decimal import InvalidOperation
 
 from flask import Blueprint
 from flask import flash
@@ -29,6 +27,10 @@ from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.money import Money
+from hub.domain.parsing import LANGUAGES
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import parse_date
+from hub.domain.parsing import parse_money
 from hub.domain.plans import PlanLimits
 from hub.ledger.accounts import account as account_ref
 from hub.services import account_status
@@ -53,20 +55,31 @@ Form = MultiDict[str, str]
 Action = Callable[[Connection, Viewer, str, Form], str]  # returns the confirmation
 
 
+def _language() -> str:
+    """The staff member's language as their browser states it, for reading what they type
+    and saying what was wrong."""
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
 def _date(form: Form, field: str, label: str) -> date:
-    raw = form.get(field, "").strip()
+    return _read_date(form.get(field, ""), label)
+
+
+def _read_date(raw: str, label: str) -> date:
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise UserError(f"{label}: {raw!r} is not a date (YYYY-MM-DD)") from None
+        return parse_date(raw, _language())
+    except ParseError as exc:
+        raise UserError(f"{label}: {exc.message(_language())}") from None
 
 
 def _money(raw: str, currency: str, label: str) -> Money:
-    cleaned = raw.strip().replace(" ", "").replace(",", "")
     try:
-        return Money.of(Decimal(cleaned), currency)
-    except (InvalidOperation, ValueError):
-        raise UserError(f"{label}: {raw!r} is not an amount in {currency}") from None
+        money = parse_money(raw, currency, _language())
+    except ParseError as exc:
+        raise UserError(f"{label}: {exc.message(_language())}") from None
+    if money.amount <= 0:
+        raise UserError(f"{label}: {raw.strip()!r} is not a positive amount in {currency}")
+    return money
 
 
 def _currency(form: Form) -> str:
@@ -123,15 +136,15 @@ def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        parts = line.split()
+        parts = line.split(maxsplit=1)  # the amount may hold spaces: "1 250,00"
+        hint = (f"instalments line {number}: write a date and an amount, "
+                f"like 2026-12-15 250.00; got {line.strip()!r}")
         if len(parts) != 2:
-            raise UserError(f"instalments line {number}: write a date and an amount, "
-                            f"like 2026-12-15 250.00; got {line.strip()!r}")
+            raise UserError(hint)
         try:
-            day = date.fromisoformat(parts[0])
-        except ValueError:
-            raise UserError(f"instalments line {number}: {parts[0]!r} is not a date "
-                            "(YYYY-MM-DD)") from None
+            day = parse_date(parts[0], _language())
+        except ParseError as exc:
+            raise UserError(f"{hint} ({exc.message(_language())})") from None
         found.append((day, _money(parts[1], currency, f"instalments line {number}")))
     return found
 

@@ -19,6 +19,9 @@ from flask import request
 
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import parse_date
+from hub.domain.parsing import parse_money
 from hub.domain.plans import PlanLimits
 from hub.services import api_queries
 from hub.services import queries
@@ -37,6 +40,7 @@ from hub.web.portal_access import policy_settings
 
 SOURCE = "api"
 MAX_AMOUNT = Decimal(10) ** 12
+API_LANGUAGE = "en"  # JSON amounts are "1250.00"; "1,234" is refused as ambiguous
 MAX_INSTALMENTS = 60
 
 
@@ -60,10 +64,11 @@ def _text(body: dict[str, Any], field: str, *, limit: int = 2000) -> str:
 
 
 def _date(value: Any, field: str) -> date:
+    """Read by the one date reader: YYYY-MM-DD (also 31-12-2026, as people type)."""
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
-        except ValueError:
+            return parse_date(value, API_LANGUAGE)
+        except ParseError:
             pass
     raise invalid(field, "a date as YYYY-MM-DD")
 
@@ -76,12 +81,12 @@ def _money(value: Any, field: str) -> Money:
     if not isinstance(amount, str) or not isinstance(currency, str):
         raise invalid(field, expected)
     try:
-        parsed = Decimal(amount)
-        if not parsed.is_finite() or not 0 < parsed < MAX_AMOUNT:
-            raise invalid(field, expected)
-        return Money(parsed, currency)
-    except (ArithmeticError, ValueError):
+        money = parse_money(amount, currency, API_LANGUAGE)  # the one amount reader
+    except (ParseError, ValueError):
         raise invalid(field, expected) from None
+    if not 0 < money.amount < MAX_AMOUNT:
+        raise invalid(field, expected)
+    return money
 
 
 def _customer(body: dict[str, Any]) -> str:

@@ -13,6 +13,8 @@ from flask import url_for
 
 from hub.domain.currency import UnknownCurrency
 from hub.domain.currency import normalise_currency
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import parse_date
 from hub.web.errors import bad_parameter
 
 PAGINATION = ("page", "per_page")
@@ -50,8 +52,8 @@ def iso_date(name: str) -> date | None:
     if raw is None or raw == "":
         return None
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
+        return parse_date(raw, "en")  # the one date reader
+    except ParseError:
         raise bad_parameter(name, raw, "a date as YYYY-MM-DD") from None
 
 

@@ -113,7 +113,8 @@ def page(token: str) -> Page:
 
 def _done(token: str, overview: PortalOverview, key: str, **values: Any) -> WerkzeugResponse:
     flash(translate(_language(overview), key, **values))
-    return redirect(_page_url(token), 303)
+    # "#top": the notice is at the top; without it the browser keeps the form's fragment
+    return redirect(_page_url(token) + "#top", 303)
 
 
 def _act(token: str, form: str, work: Any) -> Page:
@@ -141,13 +142,14 @@ def promise(token: str) -> Page:
         balance = overview.main_balance
         if balance is None:
             raise forms.FormError("promise", "nothing_open")
-        due = forms.parse_date(request.form.get("due_date"), "promise")
-        amount = forms.parse_amount(request.form.get("amount"), balance.currency, "promise")
+        language = _language(overview)
+        due = forms.parse_date(request.form.get("due_date"), "promise", language)
+        amount = forms.parse_amount(request.form.get("amount"), balance.currency, "promise",
+                                    language)
         assert amount is not None
         today = hub.clock.today()
         settings = policy_settings(hub)
         latest = today + timedelta(days=settings.promise_max_days_ahead)
-        language = _language(overview)
         if due < today:
             raise forms.FormError("promise", "err_past")
         if due > latest:
@@ -172,7 +174,8 @@ def plan(token: str) -> Page:
         if balance is None:
             raise forms.FormError("plan", "nothing_open")
         count = forms.parse_count(request.form.get("count"), "plan", MAX_INSTALMENTS_OFFERED)
-        first = forms.parse_date(request.form.get("first_date"), "plan")
+        first = forms.parse_date(request.form.get("first_date"), "plan",
+                                _language(overview))
         today = hub.clock.today()
         if first < today:
             raise forms.FormError("plan", "err_past")
@@ -193,13 +196,13 @@ def paid(token: str) -> Page:
 
     def work(overview: PortalOverview) -> Page:
         language = _language(overview)
-        paid_on = forms.parse_date(request.form.get("paid_on"), "paid")
+        paid_on = forms.parse_date(request.form.get("paid_on"), "paid", language)
         today = hub.clock.today()
         if paid_on > today:
             raise forms.FormError("paid", "err_future")
         currency = overview.main_balance.currency if overview.main_balance else "EUR"
         amount = forms.parse_amount(request.form.get("amount"), currency, "paid",
-                                    required=False)
+                                    language, required=False)
         try:
             upload = request.files.get("proof")
         except RequestEntityTooLarge:

@@ -17,6 +17,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage
 
+from hub.domain import parsing
 from hub.domain.money import Money
 from hub.domain.portal import sniff_proof
 from hub.services.portal_actions import StoredProof
@@ -34,28 +35,24 @@ class FormError(Exception):
     message: str | None = None  # the ledger's own words, when it refused the action
 
 
-def parse_date(raw: str | None, form: str) -> date:
+def parse_date(raw: str | None, form: str, language: str) -> date:
     try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise FormError(form, "err_date") from None
+        return parsing.parse_date(raw, language)
+    except parsing.ParseError as exc:
+        raise FormError(form, "err_date", message=exc.message(language)) from None
 
 
-def parse_amount(raw: str | None, currency: str, form: str, *,
+def parse_amount(raw: str | None, currency: str, form: str, language: str, *,
                  required: bool = True) -> Money | None:
-    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
-        if required:
-            raise FormError(form, "err_amount")
+    """What the debtor typed, read the way they write amounts ("1.234,56" in Dutch, and
+    also "1,234.56"); readable two ways, or not an amount: FormError in their words."""
+    if not (raw or "").strip() and not required:
         return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")  # 150,00 as many Europeans write it
     try:
-        amount = Decimal(text)
-        money = Money(amount, currency)
-    except (ArithmeticError, ValueError):
-        raise FormError(form, "err_amount") from None
-    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
+        money = parsing.parse_money(raw, currency, language)
+    except parsing.ParseError as exc:
+        raise FormError(form, "err_amount", message=exc.message(language)) from None
+    if money.amount <= 0 or money.amount >= MAX_AMOUNT:
         raise FormError(form, "err_amount")
     return money
 

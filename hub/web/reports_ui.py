@@ -19,6 +19,8 @@ from werkzeug.wrappers import Response
 
 from hub.domain.errors import NotFound
 from hub.domain.model import Role
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import parse_date
 from hub.domain.reports import BUCKETS
 from hub.ledger.users import list_users
 from hub.web import exports
@@ -44,8 +46,8 @@ def _period() -> ReportPeriod:
     today = hub().clock.today()
     raw = request.args.get("as_of", "").strip()
     try:
-        as_of = date.fromisoformat(raw) if raw else today
-    except ValueError:
+        as_of = parse_date(raw, "en") if raw else today  # the one date reader
+    except ParseError:
         raise bad_parameter("as_of", raw, "a date YYYY-MM-DD") from None
     months_raw = request.args.get("months", "6").strip()
     if not months_raw.isdigit() or not 1 <= int(months_raw) <= MAX_MONTHS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from flask import Blueprint
@@ -23,13 +24,14 @@ from hub.web.access import safe_next
 from hub.web.access import sign_in_session
 from hub.web.entra import EntraError
 from hub.web.entra import EntraSignIn
+from hub.web.errors import ApiError
 from hub.web.ratelimit import client_address
-from hub.web.ratelimit import enforce
 from hub.web.ratelimit import rate_limited
 
 signin = Blueprint("signin", __name__)
 
-SIGNIN_ATTEMPTS_PER_MINUTE = 10
+SIGNIN_ATTEMPTS_PER_MINUTE = 10  # Microsoft sign-in round trips, per address
+SIGNIN_GUESSING = staff_auth.GuessingLimit(per_person_and_address=10, per_address=30)
 
 
 def entra() -> EntraSignIn:
@@ -61,15 +63,31 @@ def signin_form() -> str:
                            entra_enabled=entra().enabled)
 
 
+def _refuse_guessing(email: str) -> None:
+    """429 once this address has failed too often for this person (or for anybody) in the
+    last minute; correct sign-ins are not counted, so an office signing in is never held."""
+    if current_app.config.get("HUB_RATE_LIMITS_DISABLED"):
+        return
+    the_hub = hub()
+    wait = staff_auth.guessing_wait(the_hub.engine, email, client_address(),
+                                    now=the_hub.clock.now(), limit=SIGNIN_GUESSING)
+    if wait is not None:
+        seconds = math.ceil(wait.total_seconds())
+        raise ApiError(429, "too_many_requests",
+                       f"too many failed sign-ins; try again in {seconds} seconds",
+                       {"retry_after": seconds})
+
+
 @signin.post("/signin")
-@rate_limited("signin", SIGNIN_ATTEMPTS_PER_MINUTE, 60)
 def signin_submit() -> Response | tuple[str, int]:
     the_hub = hub()
     settings = the_hub.settings
     email = request.form.get("email", "").strip()
-    # per person too: guesses at one account from many addresses share one limit
-    enforce("signin-person", SIGNIN_ATTEMPTS_PER_MINUTE, 60, key=email.lower()[:320])
+    # Failed sign-ins only, per person and address and per address, from the audit log
+    # (shared by every worker); guesses at one account from many addresses meet the
+    # account's lockout.
     target = safe_next(request.form.get("next"))
+    _refuse_guessing(email)
     result = staff_auth.sign_in(
         the_hub.engine, email, request.form.get("password", ""), now=the_hub.clock.now(),
         address=client_address(),

@@ -61,7 +61,8 @@ def _best_header(layout: Layout, rows: Sequence[Sequence[object]]) -> tuple[int,
 class TabularSource:
     """One import file; implements hub.ports.ImportSource."""
 
-    def __init__(self, path: Path, layout: Layout, *, rejects_dir: Path | None = None) -> None:
+    def __init__(self, path: Path, layout: Layout, *, rejects_dir: Path | None = None,
+                 rejects_to: Path | None = None) -> None:
         self.layout = layout
         self._path = path
         if layout.encoding is not None:
@@ -88,7 +89,7 @@ class TabularSource:
                                 text_cells=self._workbook is None,
                                 added=1 if self._group_column else 0)
         self.rejects = CsvRejects(path, [str(cell) for cell in self.mapper.header],
-                                  fallback_dir=rejects_dir)
+                                  fallback_dir=rejects_dir, target=rejects_to)
 
     # ImportSource -------------------------------------------------------------------------
     @property
@@ -304,7 +305,8 @@ def _with_group_column(layout: Layout) -> Layout:
 
 def open_source(path: Path | str, kind: str, *, preset: str | None = None,
                 mapping: Path | str | None = None, currency: str | None = None,
-                rejects_dir: Path | None = None) -> TabularSource:
+                rejects_dir: Path | None = None,
+                rejects_to: Path | None = None) -> TabularSource:
     """Open an import file with a preset (default `generic`) and/or a mapping file.
 
     Raises a UserError (MappingError, UnreadableFile, ColumnsError) for anything that
@@ -312,4 +314,4 @@ def open_source(path: Path | str, kind: str, *, preset: str | None = None,
     """
     layout = load_layout(kind, preset=preset, mapping=Path(mapping) if mapping else None,
                          currency=currency)
-    return TabularSource(Path(path), layout, rejects_dir=rejects_dir)
+    return TabularSource(Path(path), layout, rejects_dir=rejects_dir, rejects_to=rejects_to)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
 from hub.ledger.tables import audit_log
@@ -66,17 +67,41 @@ def test_five_failures_lock_the_account_until_the_lockout_ends(staffed: Hub,
     assert client.get("/accounts").status_code == 200
 
 
-def test_sign_in_attempts_are_rate_limited_per_address(staff_app: Flask) -> None:
-    client = staff_app.test_client()
+def _try(client: FlaskClient, email: str, password: str) -> int:
     token = csrf_from(client.get("/signin").get_data(as_text=True))
-    statuses = [client.post("/signin", data={"email": f"x{i}@example.com", "password": "x",
-                                             "csrf_token": token}).status_code
-                for i in range(12)]
-    assert statuses[:10] == [401] * 10
+    return client.post("/signin", data={"email": email, "password": password,
+                                        "csrf_token": token}).status_code
+
+
+def test_correct_sign_ins_from_one_address_are_never_held_back(staff_app: Flask) -> None:
+    """An office behind one address: twelve people signing in within a minute all get in
+    (the eleventh once got 429)."""
+    statuses = [_try(staff_app.test_client(), "ann@example.com", PASSWORD) for _ in range(12)]
+    assert statuses == [302] * 12
+
+
+def test_failures_are_counted_per_person_and_address(staff_app: Flask) -> None:
+    guesser = staff_app.test_client()
+    statuses = [_try(guesser, "ann@example.com", "wrong guess") for _ in range(11)]
+    assert statuses[:10] == [401] * 10  # 5 wrong, then 5 refused while locked
     assert statuses[10] == 429
-    limited = client.post("/signin", data={"email": "x@example.com", "password": "x",
-                                           "csrf_token": token})
-    assert int(limited.headers["Retry-After"]) > 0
+    token = csrf_from(guesser.get("/signin").get_data(as_text=True))
+    limited = guesser.post("/signin", data={"email": "ann@example.com", "password": "x",
+                                            "csrf_token": token})
+    assert limited.status_code == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    colleague = staff_app.test_client()  # same address, another person: still gets in
+    assert _try(colleague, "fin@example.com", PASSWORD) == 302
+    elsewhere = staff_app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert _try(elsewhere, "ann@example.com", "wrong again") == 401  # not 429
+
+
+def test_trying_many_accounts_from_one_address_is_held_back(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    statuses = [_try(client, f"x{i}@example.com", "x") for i in range(31)]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429
 
 
 def test_sign_out_ends_the_session_and_is_audited(staffed: Hub, staff_app: Flask) -> None:

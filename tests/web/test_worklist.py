@@ -72,10 +72,36 @@ def test_a_mistake_in_a_form_names_the_field_and_saves_nothing(
     page = ann.get("/worklist").get_data(as_text=True)
     page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="six hundred",
                 due_date="2026-12-01")
-    assert "Not saved: promised amount: &#39;six hundred&#39; is not an amount in EUR" in page
+    assert "Not saved: promised amount: “six hundred” is not an amount" in page
     page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="10",
                 due_date="2026-11-01")
     assert "in the past" in page
+    with with_tasks.engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(promises)).scalar() == 0
+
+
+def test_a_comma_amount_means_the_same_as_in_the_portal(
+        with_tasks: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    """150,50 was once read as 15,050.00 here (and as 150.50 in the portal)."""
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    page = post(ann, "promise", page, customer="ACME", currency="EUR", amount="150,50",
+                due_date="2026-12-01")
+    assert "promise of 150.50 EUR by 2026-12-01 recorded" in page
+    with with_tasks.engine.connect() as connection:
+        assert connection.execute(sa.select(promises.c.amount_minor)).scalars().all() == [15050]
+
+
+def test_an_ambiguous_amount_is_refused_in_the_staff_members_language(
+        with_tasks: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")
+    page = ann.get("/worklist").get_data(as_text=True)
+    response = ann.post("/act/promise", headers={"Accept-Language": "nl-NL,nl;q=0.9"}, data={
+        "csrf_token": csrf_from(page), "back": "/worklist", "customer": "ACME",
+        "currency": "EUR", "amount": "1.500", "due_date": "1-12-2026"})
+    page = ann.get(response.headers["Location"]).get_data(as_text=True)
+    assert ("“1.500” kan op twee manieren gelezen worden; schrijf het met de centen, "
+            "zoals 1.500,00.") in page
     with with_tasks.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(promises)).scalar() == 0
 

@@ -15,6 +15,7 @@ The `:86:` text is read in its three common dialects: German structured
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -26,6 +27,11 @@ from sync.sources.bank.statement import StatementBuilder
 from sync.sources.bank.statement import StatementError
 from sync.sources.bank.statement import clean
 from sync.sources.bank.statement import meaningful
+
+# The package logs every failed regular-expression fragment (dozens of lines per bad line)
+# at ERROR and INFO; the person needs one line naming the file and line, which
+# parse_mt940 gives, so its own chatter is kept out of the output.
+logging.getLogger("mt940").setLevel(logging.CRITICAL)
 
 _SWIFT_HEADER = re.compile(r"\{1:[^}]*\}(?:\{2:[^}]*\})?(?:\{3:(?:\{[^}]*\}|[^}])*\})?\{4:[ \t]*")
 _SWIFT_TRAILER = re.compile(r"^-\}(?:\{5:(?:\{[^}]*\}|[^}])*\})?[ \t]*$", re.MULTILINE)
@@ -90,8 +96,7 @@ def parse_mt940(data: bytes, source: str) -> ParsedStatement:
     try:
         statements = mt940.parse_statements(text, options=mt940.Options.all())
     except Exception as exc:  # the package raises several kinds on bad input
-        problem = str(exc.args[0] if exc.args else exc).splitlines()[0][:200]
-        raise StatementError(f"{source}: cannot read this MT940 file: {problem}") from exc
+        raise StatementError(_problem(exc, decode(data), source)) from exc
     if not statements:
         raise StatementError(f"{source}: no MT940 statement (no :20: tag) in the file")
     builder = StatementBuilder(source)
@@ -102,6 +107,20 @@ def parse_mt940(data: bytes, source: str) -> ParsedStatement:
             _transaction(builder, transaction.data, account, statement.currency,
                          f"statement {number}, transaction {line}")
     return builder.build("MT942" if "\n:34F:" in text or "\n:13D:" in text else "MT940")
+
+
+def _problem(exc: Exception, text: str, source: str) -> str:
+    """One line: the file, the line number and the text the package could not read (it
+    raises RuntimeError(message, tag, value) for a line that does not match its tag)."""
+    value = exc.args[2] if len(exc.args) >= 3 and isinstance(exc.args[2], str) else None
+    first = value.strip().splitlines()[0] if value and value.strip() else None
+    if first:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if first in line:
+                shown = line.strip()[:120]
+                return f"{source} line {number}: cannot read this MT940 line: {shown!r}"
+    problem = str(exc.args[0] if exc.args else exc).splitlines()[0][:200]
+    return f"{source}: cannot read this MT940 file: {problem}"
 
 
 def _transaction(builder: StatementBuilder, data: dict[str, Any], account: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,3 +91,59 @@ def test_a_large_file_is_read_in_a_second_process_with_the_same_outcome(
                           "  unchanged          0", "  rejected           1"]
     assert "  customers created 50" in lines
     assert readers == ["started"]
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder nobody can write into: chmod 555, and for root (who ignores modes) the
+    immutable flag as well. Skipped only where neither holds."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "open-items.csv").write_text(
+        ",".join(INVOICE_HEADER) + "\n" + ",".join(ROW) + "\n"
+        + ",".join([*ROW[:6], "12,50", *ROW[7:]]) + "\n", encoding="utf-8")
+    folder.chmod(0o555)
+    immutable = False
+    try:
+        probe = folder / ".probe"
+        try:
+            probe.touch()
+        except OSError:
+            pass
+        else:
+            probe.unlink()
+            immutable = os.system(f"chattr +i '{folder}' 2>/dev/null") == 0
+            if not immutable:
+                pytest.skip("this machine lets everyone write into a chmod 555 folder")
+        yield folder
+    finally:
+        if immutable:
+            os.system(f"chattr -i '{folder}'")
+        folder.chmod(0o755)
+
+
+def test_rejects_go_to_var_when_the_source_folder_is_read_only(
+        hub: Hub, read_only_folder: Path) -> None:
+    result = _invoke(hub, "invoices", str(read_only_folder / "open-items.csv"))
+    assert result.exit_code == 0, result.output
+    written = hub.settings.var_dir / "rejects" / "open-items.rejects.csv"
+    assert result.output.splitlines()[-1] == (
+        f"rejected rows with their line and reason: {written}")
+    assert "12,50" in written.read_text(encoding="utf-8-sig")
+    assert not (read_only_folder / "open-items.rejects.csv").exists()
+
+
+def test_rejects_go_where_the_person_asks(hub: Hub, write_csv: Writer, tmp_path: Path) -> None:
+    path = write_csv("open-items.csv", INVOICE_HEADER, [ROW, [*ROW[:6], "12,50", *ROW[7:]]])
+    wanted = tmp_path / "checked" / "bad-rows.csv"
+    result = _invoke(hub, "invoices", str(path), "--rejects", str(wanted))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].endswith(str(wanted))
+    assert "12,50" in wanted.read_text(encoding="utf-8-sig")
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    again = write_csv("more.csv", INVOICE_HEADER, [[*ROW[:6], "7,25", *ROW[7:]]])
+    refused = _invoke(hub, "invoices", str(again), "--rejects", str(blocked / "bad-rows.csv"))
+    assert refused.exit_code == 2
+    assert refused.output.startswith(f"error: cannot write the rejects file {blocked}")
+    assert "Traceback" not in refused.output

@@ -46,7 +46,8 @@ def test_read_only_sync_takes_edits_in_and_names_bad_cells(hub: Hub) -> None:
 
     assert "sheets read-back (xlsx)" in result.output
     assert "2 edit(s) taken in" in result.output
-    assert "Sales / bob@example.com / B2: promise date 'soon' is not a date" in result.output
+    assert ("Sales / bob@example.com / B2: promise date: “soon” is not a date; write it like "
+            "2026-12-31.") in result.output
 
 
 def test_a_remote_backend_without_credentials_says_which_setting_is_missing(hub: Hub) -> None:

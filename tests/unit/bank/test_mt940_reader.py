@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from pathlib import Path
 
@@ -97,9 +98,16 @@ def test_unknown_currency_is_rejected_per_line() -> None:
     assert parsed.rejected[0].startswith("old.sta: statement 1, transaction 1: currency 'DEM'")
 
 
-def test_unreadable_transaction_line_names_the_file() -> None:
-    with pytest.raises(StatementError, match=r"^bad\.sta: cannot read this MT940 file"):
-        parse_statement(mt940(":61:26112X1120C1,00NTRFNONREF\n"), "bad.sta")
+def test_unreadable_transaction_line_names_the_file_and_line_quietly(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    data = mt940(":61:2611201120C5,00NTRFNONREF\n:86:fine\n",
+                 ":61:26112X1120C1,00NTRFNONREF\n")
+    with pytest.raises(StatementError) as refused:
+        parse_statement(data, "bad.sta")
+    assert str(refused.value) == ("bad.sta line 7: cannot read this MT940 line: "
+                                  "':61:26112X1120C1,00NTRFNONREF'")
+    assert [r for r in caplog.records if r.name.startswith("mt940")] == []  # no package noise
 
 
 @pytest.mark.parametrize(("content", "problem"), [

@@ -3,6 +3,7 @@ reading what people type, pacing and retry waits, and the layout file."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -122,20 +123,28 @@ def test_dates_people_type_are_read(text: str, expected: date) -> None:
 
 @pytest.mark.parametrize("text", ["next friday", "2026-13-01", "31.02.2026"])
 def test_a_date_that_is_not_one_says_how_to_write_it(text: str) -> None:
-    with pytest.raises(CellError, match="write it as 2026-12-31"):
+    with pytest.raises(CellError, match="write it like 2026-12-31"):
         parse_date(text, "promise date")
 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("1250", "1250.00"), ("1,250.50", "1250.50"), ("1.250,50", "1250.50"),
-    ("150,5", "150.50"), ("€ 99.99", "99.99"), ("1,250", "1250.00")])
+    ("150,5", "150.50"), ("€ 99.99", "99.99"), ("1,250.00", "1250.00")])
 def test_amounts_people_type_are_read_exactly(text: str, expected: str) -> None:
     assert parse_amount(text, "EUR").amount == Decimal(expected)
 
 
 def test_an_amount_with_too_many_decimals_is_refused() -> None:
-    with pytest.raises(CellError, match="not an amount in EUR"):
-        parse_amount("10.505", "EUR")
+    with pytest.raises(CellError, match=r"promise amount in EUR: .* is not an amount"):
+        parse_amount("10.5055", "EUR")
+
+
+def test_an_amount_that_reads_two_ways_is_refused_not_guessed() -> None:
+    with pytest.raises(CellError, match=re.escape(
+            "can be read two ways; write it with the cents, like 1,250.00")):
+        parse_amount("1,250", "EUR")
+    with pytest.raises(CellError, match=re.escape("zoals 1.250,00")):
+        parse_amount("1.250", "EUR", "nl")
 
 
 def test_pacer_waits_once_the_minute_is_full() -> None:

@@ -72,9 +72,13 @@ def test_a_promise_beyond_the_horizon_is_refused_and_keeps_the_input(portal: Por
 
 
 @pytest.mark.parametrize(("data", "message"), [
-    ({"due_date": "tomorrow", "amount": "10"}, "Vul een datum in."),
-    ({"due_date": "2026-11-30", "amount": "ten"}, "Vul een bedrag in, zoals 150.00."),
-    ({"due_date": "2026-11-30", "amount": "-5"}, "Vul een bedrag in, zoals 150.00."),
+    ({"due_date": "tomorrow", "amount": "10"},
+     "“tomorrow” is geen datum; schrijf het zoals 31-12-2026."),
+    ({"due_date": "2026-11-30", "amount": "ten"},
+     "“ten” is geen bedrag; schrijf het zoals 1.250,00."),
+    ({"due_date": "2026-11-30", "amount": "1,234"},
+     "“1,234” kan op twee manieren gelezen worden; schrijf het met de centen, zoals 1.234,00."),
+    ({"due_date": "2026-11-30", "amount": "-5"}, "Vul een bedrag in, zoals 150,00."),
     ({"due_date": "2026-11-01", "amount": "10"}, "Kies vandaag of een latere datum."),
 ])
 def test_bad_promise_input_is_explained(portal: Portal, data: dict[str, str],
@@ -83,6 +87,34 @@ def test_bad_promise_input_is_explained(portal: Portal, data: dict[str, str],
     assert response.status_code == 422
     assert message in text(response)
     assert portal.count(promises) == 0
+
+
+@pytest.mark.parametrize(("typed", "minor"), [
+    ("1.234,56", 123456), ("1,234.56", 123456), ("150,50", 15050), ("€ 1.000", None)])
+def test_a_dutch_debtor_types_amounts_their_way(portal: Portal, typed: str,
+                                                minor: int | None) -> None:
+    response = portal.post("promise", {"due_date": "2026-12-01", "amount": typed})
+    if minor is None:  # "1.000": a thousand, or one? refused, not guessed
+        assert response.status_code == 422
+        html = text(response)
+        assert "kan op twee manieren gelezen worden" in html
+        assert f'value="{typed}"' in html  # kept for correcting
+        assert portal.count(promises) == 0
+        return
+    assert response.status_code == 303, text(response)[:300]
+    assert [r.amount_minor for r in portal.rows(sa.select(promises.c.amount_minor))] == [minor]
+
+
+def test_a_refused_form_brings_its_message_into_view(portal: Portal) -> None:
+    """The form posts to its own card's anchor, so the browser scrolls the message (shown
+    in that card, opened) into view instead of the top of a long page on a phone."""
+    html = portal.page()
+    assert f'action="{portal.url}/promise#promise"' in html
+    response = portal.post("promise", {"due_date": "2026-12-01", "amount": "1,234"})
+    html = text(response)
+    card = html[html.index('id="promise"'):]
+    assert card.index('role="alert"') < card.index("</details>")
+    assert '<details class="card" id="promise" open' in html
 
 
 def test_a_plan_inside_the_limits_is_confirmed_at_once(portal: Portal) -> None:
