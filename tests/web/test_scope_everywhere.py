@@ -100,3 +100,19 @@ def test_a_sales_manager_sees_only_their_department_on_every_list(
         assert response.status_code in (200, 403), path
         if response.status_code == 200:
             assert _hides_others(response.get_data(as_text=True)) == [], path
+
+
+def test_the_audit_log_is_paged(staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    from hub.ledger import staff
+
+    with staffed.engine.begin() as c:
+        for number in range(230):
+            staff.audit(c, actor="tests", action="rules.activated", target=f"entry-{number}",
+                        address=None, now=staffed.clock.now(), detail={})
+    admin = as_user("adm@example.com")
+    first = admin.get("/admin/audit?show=rules.").get_data(as_text=True)
+    second = admin.get("/admin/audit?show=rules.&page=2").get_data(as_text=True)
+    shown = re.findall(r"entry-(\d+)", first) + re.findall(r"entry-(\d+)", second)
+    assert len(re.findall(r"entry-\d+", first)) == 200
+    assert sorted(map(int, shown)) == list(range(230))  # each once, over two pages
+    assert "page=2" in first
