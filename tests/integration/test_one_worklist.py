@@ -21,6 +21,7 @@ from hub.ledger.users import upsert_users
 from hub.services.staff_auth import set_password
 from hub.services.tasks import create_task
 from hub.web import create_app
+from hub.web.openapi import openapi_document
 from sync.sheets.layout import load_layout
 from sync.sheets.xlsx import XlsxBackend
 from tests.builders import add_contact
@@ -28,6 +29,7 @@ from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.contract.sheet_sides import XlsxSide
 from tests.web.api_support import make_token
+from tests.web.api_support import validate
 from tests.web.conftest import PASSWORD
 from tests.web.conftest import sign_in
 
@@ -98,6 +100,7 @@ def _digest(hub: Hub, email: str) -> list[str]:
 
 def _api(client: FlaskClient, email: str) -> list[str]:
     body = client.get(f"/api/v1/worklist?user={email}&per_page=100").get_json()
+    assert validate(openapi_document(), "/api/v1/worklist", "200", body) == []
     return [row["customer"]["code"] for row in body["data"]]
 
 
@@ -124,3 +127,10 @@ def test_every_surface_shows_the_same_accounts_in_the_same_order(hub: Hub) -> No
     assert "BIG" in seen["mia@example.com"]  # the escalation is the manager's to act on
     assert {"A1", "A2"} <= set(seen["ann@example.com"])
     assert seen["ola@example.com"] == ["O1"]
+
+    ann = app.test_client()
+    ann.environ_base["HTTP_AUTHORIZATION"] = \
+        f"Bearer {make_token(hub, 'ann', 'collector', user_email='ann@example.com')}"
+    assert _api(ann, "ann@example.com") == seen["ann@example.com"]
+    refused = ann.get("/api/v1/worklist?user=bob@example.com")
+    assert refused.status_code == 403  # a collector reads only their own worklist
