@@ -138,14 +138,22 @@ class Hub:
         return build_rule_files(self)
 
     def policy_status(self) -> PolicyStatus:
-        """The rules in force and whether HUB_RULES_FILE changed (or was refused)."""
+        """The rules in force, read only (pages, portal, API, CLI reads): an edited
+        HUB_RULES_FILE is only reported as pending, never activated here."""
+        from hub.bootstrap_rules import rules_path  # noqa: PLC0415
+
+        return self.rule_files.in_force(rules_path(self))
+
+    def policy(self) -> Policy:
+        """The rules in force (read only, see `policy_status`)."""
+        return self.policy_status().policy
+
+    def reload_rules(self) -> PolicyStatus:
+        """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content
+        changed and passes its checks; a refused file keeps the previous version (logged)."""
         from hub.bootstrap_rules import rules_path  # noqa: PLC0415
 
         return self.rule_files.policy_from_file(rules_path(self))
-
-    def policy(self) -> Policy:
-        """The rules in force. A broken rule file keeps the previous version (logged)."""
-        return self.policy_status().policy
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None,

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 
 def load_policy(hub: Hub) -> Policy:
-    """The rules in force: `Hub.policy()` (the activated rule-file version, reloaded when
-    HUB_RULES_FILE changes), or else the file compiled here."""
-    in_force = getattr(hub, "policy", None)
-    if callable(in_force):
-        policy: Policy = in_force()
+    """The rules for a cycle: `Hub.reload_rules()` (the activated rule-file version, after
+    activating HUB_RULES_FILE when it changed: only the cycle and the scheduler do that),
+    or else the file compiled here."""
+    reload = getattr(hub, "reload_rules", None)
+    if callable(reload):
+        policy: Policy = reload().policy
         return policy
     from notifications.templates import known_templates  # noqa: PLC0415
     from rules import DEFAULT_POLICY  # noqa: PLC0415

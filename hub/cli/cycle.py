@@ -84,7 +84,7 @@ def cycle(ctx: click.Context, as_of: datetime | None, dry_run: bool, wait: float
 
 def _refused_rules(hub: Hub) -> None:
     """Say so when the rule file was refused: the cycle runs on the rules in force."""
-    status = hub.policy_status()
+    status = hub.reload_rules()  # the cycle is where an edited rule file goes live
     if status.refused and status.version is not None:
         for problem in status.problems:
             click.secho(f"rules: {problem}", fg="yellow", err=True)

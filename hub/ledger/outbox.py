@@ -29,6 +29,7 @@ from hub.ledger.tables import events
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
 from hub.ledger.tables import slack_requests
+from hub.ledger.tables import users
 
 
 def message_row(message: OutboxMessage, now: datetime) -> dict[str, Any]:
@@ -164,9 +165,11 @@ def recover_stale(connection: Connection, now: datetime) -> tuple[int, int]:
     return requeued, uncertain
 
 
-def counts_by_state(connection: Connection) -> dict[str, int]:
-    rows = connection.execute(sa.select(messages.c.state, sa.func.count())
-                              .group_by(messages.c.state))
+def counts_by_state(connection: Connection, department: str | None = None) -> dict[str, int]:
+    query = sa.select(messages.c.state, sa.func.count()).group_by(messages.c.state)
+    if department is not None:
+        query = query.where(in_department(department))
+    rows = connection.execute(query)
     return {row[0]: int(row[1]) for row in rows}
 
 
@@ -376,13 +379,33 @@ def remember_request(connection: Connection, signature: str, now: datetime) -> b
     return inserted.scalar_one_or_none() is not None
 
 
+def in_department(department: str) -> sa.ColumnElement[bool]:
+    """Messages a department's manager may see: about the department's accounts, or, for a
+    staff message about no account (a digest), to one of the department's people."""
+    codes = sa.select(customers.c.code).where(customers.c.department == department)
+    people = sa.select(sa.func.lower(users.c.email)).where(users.c.department == department)
+    return sa.or_(messages.c.customer_code.in_(codes.scalar_subquery()),
+                  sa.and_(messages.c.customer_code.is_(None),
+                          sa.func.lower(messages.c.recipient).in_(people.scalar_subquery())))
+
+
 def list_messages(connection: Connection, *, state: str | None = None,
-                  limit: int = 200) -> list[Row[Any]]:
-    """The newest messages (for the outbox page), optionally in one state."""
-    query = sa.select(messages).order_by(messages.c.id.desc()).limit(limit)
+                  limit: int = 200, offset: int = 0,
+                  department: str | None = None) -> list[Row[Any]]:
+    """The newest messages (for the outbox page), optionally in one state; `department`:
+    only what that department's manager may see (`in_department`)."""
+    query = sa.select(messages).order_by(messages.c.id.desc()).limit(limit).offset(offset)
     if state:
         query = query.where(messages.c.state == state)
+    if department is not None:
+        query = query.where(in_department(department))
     return list(connection.execute(query))
+
+
+def list_visible(connection: Connection, message_id: int, department: str) -> bool:
+    """Whether the department's manager may see the message (`in_department`)."""
+    return connection.execute(sa.select(messages.c.id).where(
+        messages.c.id == message_id, in_department(department))).first() is not None
 
 
 def get_message(connection: Connection, message_id: int) -> Row[Any] | None:

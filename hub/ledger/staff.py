@@ -138,10 +138,10 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite: UTC
 
 
-def recent_audit(connection: Connection, *, limit: int = 200,
+def recent_audit(connection: Connection, *, limit: int = 200, offset: int = 0,
                  action_prefix: str | None = None) -> list[AuditEntry]:
     query = sa.select(audit_log).order_by(audit_log.c.occurred_at.desc(),
-                                          audit_log.c.id.desc()).limit(limit)
+                                          audit_log.c.id.desc()).limit(limit).offset(offset)
     if action_prefix:
         query = query.where(audit_log.c.action.startswith(action_prefix))
     return [AuditEntry(occurred_at=r.occurred_at, actor=r.actor, action=r.action,

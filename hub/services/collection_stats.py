@@ -80,12 +80,23 @@ def _day(value: date | datetime | str) -> date:
     return value
 
 
-def promise_kept_rate(connection: Connection, *, start: date, end: date) -> list[PromiseMonth]:
-    """Promises falling due between start and end, by month: kept, broken, still open."""
+def _of(column: sa.ColumnElement[int], department: str | None) -> sa.ColumnElement[bool]:
+    """`column` (a customer id) is in the department; always true without one."""
+    if department is None:
+        return sa.true()
+    return column.in_(sa.select(customers.c.id).where(customers.c.department == department)
+                      .scalar_subquery())
+
+
+def promise_kept_rate(connection: Connection, *, start: date, end: date,
+                      department: str | None = None) -> list[PromiseMonth]:
+    """Promises falling due between start and end, by month: kept, broken, still open
+    (`department`: that department's accounts only)."""
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in connection.execute(
             sa.select(promises.c.due_date, promises.c.state, sa.func.count().label("n"))
-            .where(promises.c.due_date.between(start, end), promises.c.state != "cancelled")
+            .where(promises.c.due_date.between(start, end), promises.c.state != "cancelled",
+                   _of(promises.c.customer_id, department))
             .group_by(promises.c.due_date, promises.c.state)):
         tally[_day(row.due_date).strftime("%Y-%m")][row.state] += int(row.n)
     return [PromiseMonth(month, t["kept"], t["broken"], t["open"])
@@ -130,7 +141,7 @@ def _recovery(touches: Iterable[tuple[str, int, date]], payments: _Payments,
 
 
 def recovery_by_step(connection: Connection, *, start: date, end: date,
-                     window_days: int = 30) -> list[Recovery]:
+                     window_days: int = 30, department: str | None = None) -> list[Recovery]:
     payments = _Payments(connection, start)
     touches = [(f"{r.ladder}: {r.step}" if r.ladder else str(r.step), r.customer_id,
                 _day(r.applied_on))
@@ -138,17 +149,20 @@ def recovery_by_step(connection: Connection, *, start: date, end: date,
                    sa.select(applied_decisions.c.ladder, applied_decisions.c.step,
                              applied_decisions.c.customer_id, applied_decisions.c.applied_on)
                    .where(applied_decisions.c.step.is_not(None),
-                          applied_decisions.c.applied_on.between(start, end)))]
+                          applied_decisions.c.applied_on.between(start, end),
+                          _of(applied_decisions.c.customer_id, department)))]
     return _recovery(touches, payments, window_days)
 
 
 def recovery_by_channel(connection: Connection, *, start: date, end: date,
-                        window_days: int = 14) -> list[Recovery]:
+                        window_days: int = 14, department: str | None = None
+                        ) -> list[Recovery]:
     payments = _Payments(connection, start)
     rows = connection.execute(
         sa.select(messages.c.channel, customers.c.id, messages.c.sent_at)
         .join(customers, customers.c.code == messages.c.customer_code)
         .where(messages.c.recipient_kind == "debtor", messages.c.sent_at.is_not(None),
+               _of(customers.c.id, department),
                messages.c.channel.is_not(None),
                messages.c.sent_at >= datetime.combine(start, datetime.min.time()),
                messages.c.sent_at < datetime.combine(end + timedelta(days=1),

@@ -34,7 +34,9 @@ from hub.ledger.tables import users
 from hub.ports import HookReport
 from hub.ports import ManagerDirectory
 from hub.services.dispatch import Dispatcher
+from hub.services.worklist import UNASSIGNED
 from hub.services.worklist import worklist
+from hub.services.worklist import worklists_by_person
 
 STAFF_ROLES = ("collector", "manager")
 STARTED_SHOWN = 25  # accounts listed under "collection started or moved on"
@@ -70,25 +72,20 @@ def _totals(rows: list[WorklistRow]) -> tuple[str, str | None]:
 
 def digest_messages(connection: Connection, *, as_of: date,
                     settings: DigestSettings) -> list[OutboxMessage]:
-    """One digest per active collector or manager (and per owner, assignee or account
-    manager named on an account, and per person a `notify:` told today): the accounts they
-    own, work on or manage the relationship of, or their department's for a manager, and
-    the accounts whose collection started or moved on today with them told."""
+    """One digest per active collector or manager (and per person who holds work or whom a
+    `notify:` told today): their worklist (`worklist_of`: the same accounts in the same
+    order as the web, their sheet tab and the API), and the accounts whose collection
+    started or moved on today with them told. A department's channel gets its accounts."""
     rows = worklist(connection, as_of=as_of)
+    held = worklists_by_person(connection, as_of=as_of)
+    held.pop(UNASSIGNED, None)  # work nobody holds has no one to write to
     people = {row.email: row for row in connection.execute(
         sa.select(users.c.email, users.c.role, users.c.department, users.c.name)
         .where(users.c.active.is_(True), users.c.role.in_(STAFF_ROLES)))}
-    owners = {email for row in rows for email in (row.owner, row.assignee,
-                                                  row.account_manager) if email}
     told = stages_told(connection, as_of)
     result = []
-    for email in sorted(set(people) | owners | set(told)):
-        person = people.get(email)
-        if person is not None and person.role == "manager" and person.department:
-            mine = [row for row in rows if row.department == person.department]
-        else:
-            mine = [row for row in rows
-                    if email in (row.owner, row.assignee, row.account_manager)]
+    for email in sorted(set(people) | set(held) | set(told)):
+        mine = held.get(email, [])  # the same accounts, in the same order, as their worklist
         started = told.get(email, [])
         if mine or started or settings.all_clear:  # nothing to do: no noise, unless asked
             result.append(_digest(email, email, mine, settings.staff_channels, as_of,

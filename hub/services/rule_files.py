@@ -1,6 +1,11 @@
 """Rule files in force: activate, reload when the file changed, history, diff, rollback,
-validate and simulate. Used by the cycle (`Hub.policy()`), `python app.py rules ...` and
-the web rule editor.
+validate and simulate. Used by the cycle (`Hub.reload_rules()`), `python app.py rules ...`
+and the web rule editor.
+
+Reading the rules never changes them: `in_force` (behind `Hub.policy()`, used by every page,
+the portal and the API) only reads the version in force. Only `policy_from_file` (the cycle
+and the scheduler) and `activate` / `rollback` (the rule editor, `rules activate`) store and
+activate a version.
 
 A file that fails its checks never replaces the rules in force: the refusal is stored with
 its problems (once per file content) and reported, and the previous version stays active.
@@ -41,6 +46,7 @@ class PolicyStatus:
     policy: Policy
     version: RuleVersion | None  # None: the file was used as is (no ledger yet)
     reloaded: bool = False  # the file changed and its new content went live
+    pending: bool = False  # the file on disk differs from the version in force: next cycle
     problems: list[RuleProblem] = field(default_factory=list)  # why a change was refused
 
     @property
@@ -152,8 +158,27 @@ class RuleFiles:
 
     # --- the rules in force --------------------------------------------------------------
 
+    def in_force(self, path: Path) -> PolicyStatus:
+        """The rules in force, read only: never stores nor activates anything, whatever the
+        file on disk says (`pending` tells that it changed; the next cycle loads it). Only on a
+        ledger where no version was ever activated is the file recorded as version 1 (it is
+        what is in force); a broken file then raises RuleFileError: nothing is safe to run."""
+        current = self.active()
+        if current is None:  # a new ledger: the file is what is in force; record it once
+            return self.policy_from_file(path)
+        status = self._status(current)
+        try:
+            digest = sha256(self.compiler.read(path))
+        except (RuleFileError, OSError):
+            return status  # the cycle reports an unreadable file; reading is not the place
+        with self.engine.connect() as connection:
+            seen = rule_versions.latest_from_file(connection, path.name)
+        status.pending = digest != current.sha256 and (seen is None or seen.sha256 != digest)
+        return status
+
     def policy_from_file(self, path: Path, actor: str = "rule file") -> PolicyStatus:
-        """The rules in force, reloading `path` when its content changed since last seen.
+        """For the cycle and the scheduler only: the rules in force, reloading `path` when its
+        content changed since last seen.
 
         A changed file that fails its checks is refused (stored once, reported in the
         status) and the previous version stays in force. With no previous version at all,
@@ -198,7 +223,7 @@ class RuleFiles:
     def _status(self, version: RuleVersion, *, reloaded: bool = False,
                 problems: list[RuleProblem] | None = None) -> PolicyStatus:
         policy = self._policy(version.text, version.file_name)
-        return PolicyStatus(policy, version, reloaded, problems or [])
+        return PolicyStatus(policy, version, reloaded=reloaded, problems=problems or [])
 
     # --- simulation ----------------------------------------------------------------------
 

@@ -42,7 +42,6 @@ from hub.ports import PortalLinks
 from hub.ports import WorksheetBackend
 from hub.services.sheets_edits import EditContext
 from hub.services.sheets_edits import apply_edit
-from hub.services.sheets_rows import UNASSIGNED
 from hub.services.sheets_rows import book_name
 from hub.services.sheets_rows import computed_values
 from hub.services.sheets_rows import department_worklist
@@ -50,6 +49,7 @@ from hub.services.sheets_rows import departments
 from hub.services.sheets_rows import hub_editable_values
 from hub.services.sheets_rows import owners
 from hub.services.sheets_rows import sheet_row
+from hub.services.worklist import holder
 
 log = logging.getLogger(__name__)
 SHEET_CONFLICT = "sheet.conflict"
@@ -236,8 +236,9 @@ class SheetSync:
         by_owner: dict[str, list[WorklistRow]] = {owner: [] for owner in
                                                   owners(connection, department)}
         for row in rows:
-            # an account without an owner is on the tab of whoever its task was given to
-            by_owner.setdefault(row.owner or row.assignee or UNASSIGNED, []).append(row)
+            # the tab of whoever holds the account's work: the same list as their worklist,
+            # digest and API (hub.services.worklist.holder)
+            by_owner.setdefault(holder(row), []).append(row)
         checked = now.astimezone(ZoneInfo(self.zone_name)).strftime("%Y-%m-%d %H:%M")
         taken: set[str] = set()
         tabs: list[TabPlan] = []

@@ -18,9 +18,9 @@ from hub.domain.worklist import WorklistRow
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import promises
+from hub.services.worklist import UNASSIGNED  # noqa: F401 - the tab of work nobody holds
 from hub.services.worklist import worklist
 
-UNASSIGNED = "unassigned"
 DEFAULT_BOOK = "Collections"
 
 

@@ -1,5 +1,10 @@
 """The worklist: accounts that need something from a person today (open tasks due,
-not snoozed), in priority order. An empty list means nothing is left to do."""
+not snoozed), in priority order. An empty list means nothing is left to do.
+
+One truth for every surface: the web worklist, the person's sheet tab, their digest (e-mail,
+Slack, Teams) and the API all read `worklist_of` / `worklists_by_person`, so the same
+accounts appear in the same order everywhere. An account's work is held by one person
+(`holder`): whoever its most urgent open task is assigned to, else the account owner."""
 
 from __future__ import annotations
 
@@ -72,10 +77,42 @@ def priority(days_overdue: int, overdue_minor: int, score: int | None) -> int:
     return min(days_overdue, 365) + size + risk
 
 
+UNASSIGNED = "unassigned"
+
+
+def holder(row: WorklistRow) -> str:
+    """Who the account's work is for: the assignee of its most urgent open task (the one
+    its suggested action names), else the account owner, else UNASSIGNED."""
+    return row.assignee or row.owner or UNASSIGNED
+
+
+def worklist_of(connection: Connection, *, as_of: date, person: str) -> list[WorklistRow]:
+    """What needs `person` today: the accounts they hold (`holder`), in priority order.
+    The same list on the web, their sheet tab, their digest and the API."""
+    candidates = {row.customer_id for row in _open_tasks(connection, as_of, person, None)}
+    if not candidates:
+        return []
+    rows = worklist(connection, as_of=as_of, customer_ids=sorted(candidates))
+    return [row for row in rows if holder(row) == person]
+
+
+def worklists_by_person(connection: Connection, *, as_of: date,
+                        department: str | None = None) -> dict[str, list[WorklistRow]]:
+    """Every holder's worklist (`worklist_of` for all at once), each in priority order."""
+    found: dict[str, list[WorklistRow]] = defaultdict(list)
+    for row in worklist(connection, as_of=as_of, department=department):
+        found[holder(row)].append(row)
+    return dict(found)
+
+
 def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
-             department: str | None = None) -> list[WorklistRow]:
+             department: str | None = None,
+             customer_ids: Sequence[int] | None = None) -> list[WorklistRow]:
+    """Accounts with open tasks due, each built from all its open tasks. `owner`: only the
+    tasks assigned to them or unassigned on their accounts (use `worklist_of` for what a
+    person sees)."""
     task_rows: dict[int, list[Any]] = defaultdict(list)
-    for row in _open_tasks(connection, as_of, owner, department):
+    for row in _open_tasks(connection, as_of, owner, department, customer_ids):
         task_rows[row.customer_id].append(row)
     if not task_rows:
         return []
@@ -90,7 +127,8 @@ def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
 
 
 def _open_tasks(connection: Connection, as_of: date, owner: str | None,
-                department: str | None) -> list[Any]:
+                department: str | None,
+                customer_ids: Sequence[int] | None = None) -> list[Any]:
     """Open tasks due by `as_of`, not snoozed, in due order.
 
     For one person the tasks assigned to them and the unassigned tasks of the accounts
@@ -103,6 +141,8 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
     if department is not None:
         joined = joined.where(customers.c.department == department)
+    if customer_ids is not None:
+        joined = joined.where(ids_in(connection, tasks.c.customer_id, list(customer_ids)))
     if owner is None:
         queries = [joined.where(open_due)]
     else:

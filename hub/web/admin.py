@@ -22,6 +22,7 @@ from hub.web.access import require_viewer
 from hub.web.access import roles_required
 
 admin = Blueprint("admin", __name__)
+AUDIT_PAGE = 200  # entries a page, newest first
 FILTERS = (("", "everything"), ("signin.", "sign-ins"), ("rules.", "rule changes"),
            ("user.", "user changes"), ("cycle.", "cycle locks"),
            ("channel.", "channel outages"), ("creditor.", "creditor profile"))
@@ -33,9 +34,13 @@ def audit() -> str:
     prefix = request.args.get("show", "")
     if prefix not in {value for value, _ in FILTERS}:
         prefix = ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
     with hub().engine.connect() as connection:
-        entries = staff.recent_audit(connection, limit=500, action_prefix=prefix or None)
-    return render_template("audit.html", entries=entries, show=prefix, filters=FILTERS)
+        entries = staff.recent_audit(connection, limit=AUDIT_PAGE + 1,
+                                     offset=(page - 1) * AUDIT_PAGE,
+                                     action_prefix=prefix or None)
+    return render_template("audit.html", entries=entries[:AUDIT_PAGE], show=prefix,
+                           filters=FILTERS, page=page, more=len(entries) > AUDIT_PAGE)
 
 
 @admin.get("/admin/people")

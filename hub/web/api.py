@@ -17,6 +17,7 @@ from hub.services import api_queries
 from hub.services import queries
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
+from hub.services.worklist import worklist_of
 from hub.web import api_actions
 from hub.web import api_documents
 from hub.web import api_reports
@@ -29,6 +30,7 @@ from hub.web.api_scope import paging as _paging
 from hub.web.api_scope import require_whole_ledger
 from hub.web.api_scope import scope
 from hub.web.api_scope import the_hub as _hub
+from hub.web.auth import api_viewer
 from hub.web.auth import authenticate_api_request
 from hub.web.auth import challenge
 from hub.web.auth import limit_api_caller
@@ -112,6 +114,30 @@ def get_invoice(number: str) -> dict[str, Any]:
         check_visible(owner, department, f"invoice {number!r}")
     return {"data": {**serialize.invoice(view, hub.clock.today()),
                      "allocations": [serialize.allocation(a) for a in applied]}}
+
+
+@api.get("/worklist")
+def list_worklist() -> dict[str, Any]:
+    """What needs a person today (`user`, default the caller): the same accounts, in the
+    same order, as their web worklist, sheet tab and digest (hub.services.worklist)."""
+    params.allow_only("user", *params.PAGINATION)
+    viewer = api_viewer()
+    person = (params.text("user") or viewer.email).strip().lower()
+    if person != viewer.email.lower() and not (viewer.sees_everything
+                                               or viewer.department_filter() is not None):
+        raise ApiError(403, "forbidden", "a collector's token reads only its own worklist")
+    hub = _hub()
+    today = hub.clock.today()
+    with hub.engine.connect() as connection:
+        rows = worklist_of(connection, as_of=today, person=person)
+    if person != viewer.email.lower():  # a manager sees their department's part of it
+        rows = [row for row in rows if viewer.can_view(row.owner, row.department)]
+    paging = _paging()
+    start = (paging.page - 1) * paging.per_page
+    shown = rows[start:start + paging.per_page]
+    return params.paginated([serialize.worklist_row(r) for r in shown],
+                            total=len(rows), paging=paging,
+                            extra_meta={"as_of": today.isoformat(), "user": person})
 
 
 @api.get("/reports/aging")

@@ -101,6 +101,16 @@ SCHEMAS: dict[str, JsonSchema] = {
                                                      "customer"]},
                        "totals": {"type": "array", "items": _ref("AgingRow"),
                                   "description": "One row per currency over all groups."}}}]},
+    "WorklistRow": _object({
+        "customer": _object({"code": STRING, "name": STRING}), "owner": TEXT,
+        "assignee": TEXT, "department": TEXT, "main_contact": TEXT,
+        "balance": _ref("Money"), "overdue": _ref("Money"), "oldest_due_date": _nullable(DATE),
+        "days_overdue": COUNT, "current_step": TEXT, "suggested_action": STRING,
+        "open_tasks": {"type": "array", "items": {"type": "integer"}},
+        "last_contact": _nullable(DATE), "priority": {"type": "integer"}}),
+    "WorklistMeta": {"allOf": [_ref("PageMeta"), {
+        "type": "object", "required": ["as_of", "user"],
+        "properties": {"as_of": DATE, "user": STRING}}]},
 }
 
 
@@ -112,6 +122,7 @@ def _page_of(item: str, meta: str = "PageMeta") -> JsonSchema:
 SCHEMAS |= {
     "CustomerPage": _page_of("Customer"), "InvoicePage": _page_of("Invoice"),
     "AgingPage": _page_of("AgingRow", "AgingMeta"),
+    "WorklistPage": _page_of("WorklistRow", "WorklistMeta"),
     "CustomerResponse": _object({"data": _ref("CustomerDetail")}),
     "InvoiceResponse": _object({"data": _ref("InvoiceDetail")}),
     "Health": _object({"status": {"enum": ["ok"]}, "database": STRING}),
@@ -182,6 +193,12 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/invoices/{number}": _operation(
             "getInvoice", "An invoice with the payments applied to it", "InvoiceResponse",
             [_path_param("number", "Invoice number")], errors=(400, 404)),
+        "/api/v1/worklist": _operation(
+            "listWorklist", "What needs a person today, in priority order: the same "
+            "accounts as their web worklist, sheet tab and digest", "WorklistPage", [
+                _query("user", "The person's e-mail (default: the token's user). A collector "
+                       "reads only their own; a manager sees their department's part."),
+                *PAGING], errors=(400, 403)),
         "/api/v1/reports/aging": _operation(
             "agingReport", "Open invoices in overdue buckets, per group and currency",
             "AgingPage", [

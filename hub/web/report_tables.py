@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from hub.domain.reports import BUCKETS
 from hub.domain.reports import month_windows
+from hub.ledger.users import list_users
 from hub.services import collection_stats
 from hub.services.reports import aging_report
 from hub.services.reports import dso_report
@@ -41,20 +42,24 @@ class ReportPeriod:
         return start
 
 
-def aging(engine: Engine, period: ReportPeriod) -> Table:
-    report = aging_report(engine, period.as_of, "currency")
+def aging(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
+    """`department`: that department's accounts only (a manager's view); else the ledger."""
+    report = aging_report(engine, period.as_of, "currency" if department is None
+                          else "department")
     columns = [("currency", "Currency"), *[(b.key, b.label) for b in BUCKETS],
                ("total", "Total"), ("overdue", "Overdue"), ("invoices", "Invoices")]
     rows = [{"currency": r.currency, **{b.key: r.amounts[b.key].amount for b in BUCKETS},
              "total": r.total.amount, "overdue": r.overdue.amount, "invoices": r.count}
-            for r in report.totals]
+            for r in (report.totals if department is None
+                      else [r for r in report.rows if r.group == department])]
     return Table("aging", f"Aging on {period.as_of}", columns, rows)
 
 
-def dso_trend(engine: Engine, period: ReportPeriod) -> Table:
+def dso_trend(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     rows = []
     for window in period.windows:
-        for r in dso_report(engine, window.end, "currency").rows:
+        by = "currency" if department is None else "department"
+        for r in _mine(dso_report(engine, window.end, by).rows, department):
             rows.append({"month_end": window.end.isoformat(), "currency": r.currency,
                          "dso": r.countback.days, "best_possible": r.best_possible.days,
                          "add": r.average_days_delinquent,
@@ -65,10 +70,11 @@ def dso_trend(engine: Engine, period: ReportPeriod) -> Table:
                   ("receivables", "Receivables")], rows)
 
 
-def cei(engine: Engine, period: ReportPeriod) -> Table:
+def cei(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     rows = []
     for window in period.windows:
-        for r in period_report(engine, window.end, "currency", window).rows:
+        by = "currency" if department is None else "department"
+        for r in _mine(period_report(engine, window.end, by, window).rows, department):
             rows.append({"month": window.end.strftime("%Y-%m"), "currency": r.currency,
                          "cei": r.cei, "opening": r.opening.total.amount,
                          "invoiced": r.invoiced.amount, "collected": r.collected.amount,
@@ -79,10 +85,10 @@ def cei(engine: Engine, period: ReportPeriod) -> Table:
                   ("collected", "Collected"), ("closing", "Closing")], rows)
 
 
-def promises(engine: Engine, period: ReportPeriod) -> Table:
+def promises(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     with engine.connect() as connection:
         months = collection_stats.promise_kept_rate(connection, start=period.start,
-                                                    end=period.as_of)
+                                                    end=period.as_of, department=department)
     return Table("promises", "Promises kept (by promised date)",
                  [("month", "Month"), ("kept", "Kept"), ("broken", "Broken"),
                   ("open", "Still open"), ("rate", "Kept %")],
@@ -96,30 +102,32 @@ def _recovery_rows(found: list[collection_stats.Recovery], key: str) -> list[dic
             for r in found]
 
 
-def steps(engine: Engine, period: ReportPeriod) -> Table:
+def steps(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     with engine.connect() as connection:
         found = collection_stats.recovery_by_step(connection, start=period.start,
-                                                  end=period.as_of)
+                                                  end=period.as_of, department=department)
     return Table("steps", "Recovery per ladder step (paid within 30 days)",
                  [("step", "Step"), ("applied", "Applied"), ("paid", "Paid"),
                   ("rate", "Paid %"), ("recovered", "Recovered")],
                  _recovery_rows(found, "step"))
 
 
-def channels(engine: Engine, period: ReportPeriod) -> Table:
+def channels(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     with engine.connect() as connection:
         found = collection_stats.recovery_by_channel(connection, start=period.start,
-                                                     end=period.as_of)
+                                                     end=period.as_of, department=department)
     return Table("channels", "Recovery per channel (paid within 14 days)",
                  [("channel", "Channel"), ("applied", "Sent"), ("paid", "Paid"),
                   ("rate", "Paid %"), ("recovered", "Recovered")],
                  _recovery_rows(found, "channel"))
 
 
-def productivity(engine: Engine, period: ReportPeriod) -> Table:
+def productivity(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     with engine.connect() as connection:
+        team = None if department is None else [
+            user.email for user in list_users(connection) if user.department == department]
         people = collection_stats.productivity(connection, start=period.start,
-                                               end=period.as_of)
+                                               end=period.as_of, people=team)
     kinds = ["contacts", "promises", "plans", "disputes", "done", "notes"]
     return Table("productivity", "Collector productivity",
                  [("person", "Person"), *[(k, k.capitalize()) for k in kinds],
@@ -130,7 +138,12 @@ def productivity(engine: Engine, period: ReportPeriod) -> Table:
                   for p in people])
 
 
-TABLES: dict[str, Callable[[Engine, ReportPeriod], Table]] = {
+def _mine(rows: list[Any], department: str | None) -> list[Any]:
+    """Rows grouped by department: the one department's (per currency); else all."""
+    return rows if department is None else [r for r in rows if r.group == department]
+
+
+TABLES: dict[str, Callable[[Engine, ReportPeriod, str | None], Table]] = {
     "aging": aging, "dso": dso_trend, "cei": cei, "promises": promises, "steps": steps,
     "channels": channels, "productivity": productivity,
 }

@@ -61,11 +61,12 @@ class TableCache:
 
     def __init__(self, seconds: float = CACHE_SECONDS) -> None:
         self.seconds = seconds
-        self._tables: dict[tuple[str, date, int], tuple[float, Table]] = {}
+        self._tables: dict[tuple[str, date, int, str | None], tuple[float, Table]] = {}
         self._lock = threading.Lock()
 
-    def get(self, name: str, period: ReportPeriod, build: Callable[[], Table]) -> Table:
-        key = (name, period.as_of, period.months)
+    def get(self, name: str, period: ReportPeriod, build: Callable[[], Table],
+            department: str | None = None) -> Table:
+        key = (name, period.as_of, period.months, department)
         now = time.monotonic()
         with self._lock:
             found = self._tables.get(key)
@@ -91,7 +92,8 @@ def _table(name: str, viewer: Viewer, period: ReportPeriod) -> Table:
     if build is None:
         raise NotFound(f"no report called {name!r}; choose one of {', '.join(TABLES)}")
     engine = hub().engine
-    table = _cache().get(name, period, lambda: build(engine, period))
+    department = viewer.department_filter()  # a manager: their department's accounts only
+    table = _cache().get(name, period, lambda: build(engine, period, department), department)
     if name == "productivity" and viewer.role == Role.MANAGER:  # their own team only
         with hub().engine.connect() as connection:
             team = {u.email.lower() for u in list_users(connection)

@@ -66,11 +66,11 @@ def _audit(action: str, detail: dict[str, Any]) -> None:
 @rule_editor.get("/rules")
 @roles_required(*EDITORS)
 def index() -> str:
-    status = hub().policy_status()  # loads the rule file on first use
+    status = hub().policy_status()  # read only: an edited file goes live with the cycle
     files = hub().rule_files
     active = files.active()
     return render_template("rules/editor.html", text=active.text if active else "",
-                           active=active, history=files.history(50),
+                           active=active, history=files.history(50), pending=status.pending,
                            problems=[_problem(p) for p in status.problems])
 
 

@@ -15,6 +15,7 @@ from hub.domain.reports import Balance
 from hub.domain.reports import Countback
 from hub.domain.reports import DsoRow
 from hub.domain.reports import PeriodRow
+from hub.domain.worklist import WorklistRow
 from hub.services.queries import AllocationView
 from hub.services.queries import CustomerDetail
 from hub.services.queries import InvoiceView
@@ -24,6 +25,20 @@ def money(value: Money | None) -> dict[str, str] | None:
     if value is None:
         return None
     return {"amount": str(value.amount), "currency": value.currency}
+
+
+def worklist_row(row: WorklistRow) -> dict[str, Any]:
+    return {
+        "customer": {"code": row.customer_code, "name": row.customer_name},
+        "owner": row.owner, "assignee": row.assignee, "department": row.department,
+        "main_contact": row.main_contact, "balance": money(row.balance),
+        "overdue": money(row.overdue),
+        "oldest_due_date": row.oldest_due_date.isoformat() if row.oldest_due_date else None,
+        "days_overdue": row.days_overdue, "current_step": row.current_step,
+        "suggested_action": row.suggested_action, "open_tasks": list(row.open_task_ids),
+        "last_contact": row.last_contact.isoformat() if row.last_contact else None,
+        "priority": row.priority,
+    }
 
 
 def customer(value: Customer) -> dict[str, Any]:

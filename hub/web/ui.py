@@ -53,9 +53,9 @@ def worklist() -> str:
     the_hub = hub()
     today = the_hub.clock.today()
     with the_hub.engine.connect() as connection:
-        # only the viewer's own accounts and the tasks assigned to them (a legal deadline
-        # on a colleague's account, say): work they were given is theirs to see
-        rows = worklist_service.worklist(connection, as_of=today, owner=viewer.email)
+        # the accounts whose work the viewer holds: the same list as their sheet tab,
+        # digest and the API (hub.services.worklist.worklist_of)
+        rows = worklist_service.worklist_of(connection, as_of=today, person=viewer.email)
     limit = min(max(request.args.get("limit", WORKLIST_PAGE, type=int) or WORKLIST_PAGE, 1),
                 10_000)
     actions = {name: url_for("actions.act", name=name)

@@ -27,15 +27,15 @@ def test_the_rule_file_is_activated_once_and_reloaded_when_it_changes(hub: Hub,
                                                                       tmp_path: Path) -> None:
     path = tmp_path / "collections.yaml"
     use_file(hub, path, DEFAULT)
-    first = hub.policy_status()
+    first = hub.reload_rules()
     assert first.version is not None
     assert first.version.version == 1
     assert first.version.sha256 == first.policy.version
     assert first.version.actor == "rule file"
-    assert hub.policy_status().version == first.version  # unchanged: nothing stored
+    assert hub.reload_rules().version == first.version  # unchanged: nothing stored
     use_file(hub, path, DEFAULT.replace("at: 14, send: [email, letter]",
                                         "at: 15, send: [email, letter]"))
-    second = hub.policy_status()
+    second = hub.reload_rules()
     assert second.reloaded
     assert second.version is not None
     assert second.version.version == 2
@@ -45,16 +45,16 @@ def test_the_rule_file_is_activated_once_and_reloaded_when_it_changes(hub: Hub,
 def test_a_malformed_file_leaves_the_previous_rules_in_force(hub: Hub, tmp_path: Path) -> None:
     path = tmp_path / "collections.yaml"
     use_file(hub, path, DEFAULT)
-    good = hub.policy()
+    good = hub.reload_rules().policy
     use_file(hub, path, DEFAULT.replace("at: 14, send: [email, letter]",
                                         "at: fourteen, send: [email, letter]"))
-    status = hub.policy_status()
+    status = hub.reload_rules()
     assert status.refused
     assert status.policy.version == good.version  # the previous rules stay in force
     assert [str(p) for p in status.problems] == [
         'collections.yaml line 18, step "firm reminder": "at" must be a number of days, '
         'got "fourteen"']
-    hub.policy_status()  # asking again stores the refusal only once
+    hub.reload_rules()  # asking again stores the refusal only once
     assert [(v.version, v.status) for v in hub.rule_files.history()] == [(2, "refused"),
                                                                          (1, "active")]
 
