@@ -227,7 +227,8 @@ def openapi_document() -> dict[str, Any]:
                 "description": "python app.py api-token create NAME --role ROLE"}},
             "schemas": SCHEMAS | RESOURCE_SCHEMAS,
             "parameters": {
-                "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
+                "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1,
+                                                             "maximum": 1_000_000}),
                 "per_page": _query("per_page", "Items per page (server default and maximum "
                                                "are configurable).",
                                    {"type": "integer", "minimum": 1}),

@@ -95,8 +95,11 @@ class Paging:
     per_page: int
 
 
+MAX_PAGE = 1_000_000  # far past any real list; a larger number cannot be an offset
+
+
 def paging(default_size: int, max_size: int) -> Paging:
-    return Paging(_positive("page", 1), _positive("per_page", default_size, max_size))
+    return Paging(_positive("page", 1, MAX_PAGE), _positive("per_page", default_size, max_size))
 
 
 def _link(page: int, per_page: int) -> str:
