@@ -287,7 +287,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     base: dict[str, Any] = {"sender": creditor.name if creditor else settings.sender_name,
                             "hub_url": settings.hub_url, "portal_link": "",
                             "hub_link": settings.hub_url}
-    qr_payload = ""
+    qr_payload = reference = ""
     statement: tuple[tuple[str, str, str], ...] = ()
     charges: tuple[tuple[str, str, str, str], ...] = ()
     statement_total = ""
@@ -300,6 +300,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         language = row.language or contact.language
         block = payment_for(creditor, contact.code, [n for n, _d, _a in overdue],
                             context["total"])
+        reference = block.reference if block is not None else ""
         qr_payload = block.epc_payload if block is not None and \
             channel in QR_CHANNELS else ""
         pay = pay_values(block)
@@ -342,6 +343,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                     postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total,
                     statement_charges=charges, qr_payload=qr_payload, template=row.template,
+                    reference=reference,
                     fields=fields,
                     **_creditor_fields(creditor, contact, renderer, language, today))
 
@@ -357,7 +359,8 @@ def _creditor_fields(creditor: CreditorProfile | None, contact: DebtorContact | 
                               "letter_date": renderer.format_date(today, language)}
     if creditor is not None:
         fields.update(sender_name=creditor.name, sender_address=creditor.email,
-                      sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead())
+                      sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead(),
+                      return_address=creditor.return_address(), logo=creditor.logo)
     return fields
 
 
