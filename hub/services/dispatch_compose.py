@@ -42,6 +42,7 @@ from hub.services.owed import owed_by
 from hub.services.pay_context import creditor_values
 from hub.services.pay_context import pay_values
 from hub.services.pay_context import payment_for
+from hub.services.portal_links import short_url
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
@@ -306,6 +307,8 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         pay = pay_values(block)
         if pay is not None:
             pay["qr"] = bool(qr_payload)  # the text mentions the code only where it is
+        if channel == "letter" and context.get("portal_link"):
+            context["portal_link"] = short_url(str(context["portal_link"]))  # typed in
         context.update(creditor=creditor_values(creditor), pay=pay,
                        pay_online=settings.pay_online and bool(context.get("portal_link")))
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:

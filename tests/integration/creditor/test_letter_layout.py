@@ -19,6 +19,8 @@ from pypdf import PdfReader
 
 from hub.bootstrap import Hub
 from hub.ledger.outbox import enqueue
+from hub.services.portal_links import resolve_short_code
+from hub.services.portal_links import verify_link
 from notifications.letter import LetterTransport
 from tests.builders import add_invoice
 from tests.creditor_support import CREDITOR_YAML
@@ -84,6 +86,16 @@ def test_the_address_shows_through_the_din_5008_window_and_the_info_block_beside
         assert 50 <= y <= 90, (text, y)
     # the subject below the address field, the letterhead above it
     assert _at(words, "Rheinwerk")[1] < 45
+    # the portal link as a short code the debtor types in, which opens ACME's portal
+    text = " ".join(page.extract_text().split())
+    assert "/portal/" not in text
+    found = re.search(r"127\.0\.0\.1:5000/p/([0-9A-Z]+-[A-Z2-7]{12})", text)
+    assert found, text
+    with hub.engine.begin() as connection:
+        token = resolve_short_code(connection, found.group(1),
+                                   secret=hub.settings.signing_key())
+        assert verify_link(connection, token, secret=hub.settings.signing_key(),
+                           now=hub.clock.now()).customer_code == "ACME"
     # fold marks at 105 and 210 mm, the hole mark at 148.5 mm: short lines at the edge
     content = page.get_contents().get_data().decode("latin-1")  # type: ignore[union-attr]
     lines = [tuple(float(n) * PT for n in match.groups()) for match in re.finditer(
