@@ -118,11 +118,18 @@ def _statement(pdf: _Pdf, delivery: Delivery) -> None:
                                                              STATEMENT_HEADINGS["en"])
     pdf.set_font(pdf.family, size=9)
     widths = (60, 75, 30)  # the date column holds a charge's period too
-    for width, heading in zip(widths, (invoice, due, still_open), strict=True):
-        pdf.cell(width, 5.5, pdf.text_of(heading), border="B",
-                 align="R" if width == 30 else "")
-    pdf.ln()
+
+    def headings() -> None:
+        for width, heading in zip(widths, (invoice, due, still_open), strict=True):
+            pdf.cell(width, 5.5, pdf.text_of(heading), border="B",
+                     align="R" if width == 30 else "")
+        pdf.ln()
+
+    headings()
     for row in [*delivery.statement, *charge_rows(delivery)]:
+        if pdf.will_page_break(5):  # the table goes on: its headings again on the next page
+            pdf.add_page()
+            headings()
         for width, value in zip(widths, row, strict=True):
             pdf.cell(width, 5, pdf.text_of(value), align="R" if width == 30 else "")
         pdf.ln()
