@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import logging
 import os
 import tempfile
 import unicodedata
@@ -22,6 +21,11 @@ from hub.domain.outbox import Delivery
 from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import TransportError
 from hub.payment_qr import qr_png
+from notifications.letter_fonts import add_cached_font
+from notifications.letter_layout import INFO_LABELS
+from notifications.letter_layout import PAGE_LABELS
+from notifications.letter_layout import Layout
+from notifications.letter_layout import layout_for
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -34,14 +38,6 @@ STATEMENT_HEADINGS = {
     "de": ("Rechnung", "Fällig am", "Offen", "Zu zahlen insgesamt"),
     "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
     "es": ("Factura", "Vencimiento", "Pendiente", "Total a pagar"),
-}
-# the letter's reference lines beside the address: date and customer number
-REFERENCE_LABELS = {
-    "en": ("Date", "Customer number"),
-    "nl": ("Datum", "Klantnummer"),
-    "de": ("Datum", "Kundennummer"),
-    "pl": ("Data", "Numer klienta"),
-    "es": ("Fecha", "Número de cliente"),
 }
 # a statement's charge rows: "<label> <invoice>"; the period goes in the date column
 CHARGE_LABELS = {
@@ -74,7 +70,8 @@ def _fits_core_font(deliveries: list[Delivery]) -> bool:
         STATEMENT_HEADINGS.get(d.language, STATEMENT_HEADINGS["en"])) + "".join(
         "".join(row) for row in [*d.statement, *charge_rows(d)])
         + "".join(d.postal.block() if d.postal else ()) + "".join(d.letterhead)
-        + "".join(REFERENCE_LABELS.get(d.language, REFERENCE_LABELS["en"]))
+        + "".join(INFO_LABELS.get(d.language, INFO_LABELS["en"]))
+        + PAGE_LABELS.get(d.language, PAGE_LABELS["en"]) + d.return_address + d.reference
         + d.letter_date for d in deliveries)
     try:
         text.encode(CORE_ENCODING)
@@ -85,19 +82,20 @@ def _fits_core_font(deliveries: list[Delivery]) -> bool:
 
 class _Pdf(FPDF):
     """Built-in Helvetica when every letter fits Windows-1252 (fast, small); a Unicode
-    TrueType font otherwise (Polish); folded text when no such font is installed."""
+    TrueType font otherwise (Polish), parsed once per process and embedded once per PDF;
+    folded text when no such font is installed."""
 
     def __init__(self, font_file: str | None, deliveries: list[Delivery]) -> None:
         super().__init__(format="A4")
         self.set_margins(20, 20, 20)
+        self.set_auto_page_break(True, margin=25)  # room for the page number
         self.core_fonts_encoding = CORE_ENCODING
         self.fold = False
         if _fits_core_font(deliveries) or font_file is None:
             self.family = "Helvetica"
             self.fold = not _fits_core_font(deliveries)
         else:
-            logging.getLogger("fontTools").setLevel(logging.WARNING)  # a line per glyph table
-            self.add_font("Body", "", font_file)
+            add_cached_font(self, "Body", font_file)
             self.family = "Body"
 
     def text_of(self, value: str) -> str:
@@ -119,42 +117,109 @@ def _statement(pdf: _Pdf, delivery: Delivery) -> None:
     invoice, due, still_open, total = STATEMENT_HEADINGS.get(delivery.language,
                                                              STATEMENT_HEADINGS["en"])
     pdf.set_font(pdf.family, size=9)
-    widths = (60, 75, 35)  # the date column holds a charge's period too
-    for width, heading in zip(widths, (invoice, due, still_open), strict=True):
-        pdf.cell(width, 6, pdf.text_of(heading), border="B")
-    pdf.ln()
-    for row in [*delivery.statement, *charge_rows(delivery)]:
-        for width, value in zip(widths, row, strict=True):
-            pdf.cell(width, 6, pdf.text_of(value))
+    widths = (60, 75, 30)  # the date column holds a charge's period too
+
+    def headings() -> None:
+        for width, heading in zip(widths, (invoice, due, still_open), strict=True):
+            pdf.cell(width, 5.5, pdf.text_of(heading), border="B",
+                     align="R" if width == 30 else "")
         pdf.ln()
+
+    headings()
+    for row in [*delivery.statement, *charge_rows(delivery)]:
+        if pdf.will_page_break(5):  # the table goes on: its headings again on the next page
+            pdf.add_page()
+            headings()
+        for width, value in zip(widths, row, strict=True):
+            pdf.cell(width, 5, pdf.text_of(value), align="R" if width == 30 else "")
+        pdf.ln()
+    pdf.set_font(pdf.family, size=10)
     pdf.cell(widths[0] + widths[1], 7, pdf.text_of(total), border="T")
-    pdf.cell(widths[2], 7, pdf.text_of(delivery.statement_total), border="T")
-    pdf.ln(10)
+    pdf.cell(widths[2], 7, pdf.text_of(delivery.statement_total), border="T", align="R")
+    pdf.ln(9)
+
+
+LOGO_BOX = (20.0, 12.0, 60.0, 25.0)  # x, y, at most w x h mm, top left of the letterhead
+
+
+def _logo(pdf: _Pdf, logo: str) -> None:
+    """The creditor's logo, scaled to fit its box with its proportions kept."""
+    x, y, width, height = LOGO_BOX
+    try:
+        pdf.image(logo, x=x, y=y, w=width, h=height, keep_aspect_ratio=True)
+    except (OSError, ValueError, RuntimeError) as exc:  # a file gone since the check
+        raise TransportError(f"cannot print the creditor's logo {logo}: {exc}",
+                             configuration=True) from None
 
 
 def _letterhead(pdf: _Pdf, delivery: Delivery) -> None:
-    """The creditor's name, address, contact and VAT/registration numbers, top right."""
+    """The creditor's logo top left; name, address, contact and VAT/registration numbers
+    top right, above the address field."""
+    if delivery.logo:
+        _logo(pdf, delivery.logo)
     for index, line in enumerate(delivery.letterhead):
         pdf.set_font(pdf.family, size=11 if index == 0 else 8)
-        pdf.set_xy(110, 15 + (0 if index == 0 else 2 + 4 * index))
+        pdf.set_xy(110, 12 + (0 if index == 0 else 2 + 4 * index))
         pdf.cell(80, 5, pdf.text_of(line), align="R")
 
 
-def _references(pdf: _Pdf, delivery: Delivery) -> None:
-    """Date and customer number, right of the address window."""
-    date_label, customer_label = REFERENCE_LABELS.get(delivery.language,
-                                                      REFERENCE_LABELS["en"])
-    pdf.set_font(pdf.family, size=9)
-    rows = [(date_label, delivery.letter_date), (customer_label, delivery.customer_number)]
-    for offset, (label, value) in enumerate(row for row in rows if row[1]):
-        pdf.set_xy(125, 55 + 5 * offset)
-        pdf.cell(30, 5, pdf.text_of(f"{label}:"))
-        pdf.cell(35, 5, pdf.text_of(value))
+def _address_field(pdf: _Pdf, delivery: Delivery, layout: Layout) -> None:
+    """The return address line at the bottom of the remark zone, the recipient in the
+    address zone: both show through the envelope's window."""
+    width = layout.window_w
+    left = layout.window_x - pdf.c_margin  # the text itself starts at the field's edge
+    if delivery.return_address:
+        pdf.set_font(pdf.family, size=6)
+        line = pdf.text_of(delivery.return_address)
+        while pdf.get_string_width(line) > width and " · " in line:
+            line = line.rsplit(" · ", 1)[0]  # the country, then the city go first
+        pdf.set_xy(left, layout.address_y - 4)
+        pdf.cell(width, 3.5, line, border="B")
+    if delivery.postal is None:
+        return
+    pdf.set_font(pdf.family, size=10)
+    pdf.set_xy(left, layout.address_y + 1)
+    for line in delivery.postal.block()[:6]:  # the address zone holds six 4.5 mm lines
+        pdf.set_x(left)
+        pdf.cell(width, 4.5, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
+
+
+def _information_block(pdf: _Pdf, delivery: Delivery, layout: Layout) -> None:
+    """Date, customer number and payment reference, right of the address field."""
+    date_label, customer_label, reference_label = INFO_LABELS.get(delivery.language,
+                                                                  INFO_LABELS["en"])
+    rows = [(date_label, delivery.letter_date), (customer_label, delivery.customer_number),
+            (reference_label, delivery.reference)]
+    y = layout.info_y
+    left = layout.info_x - pdf.c_margin
+    width = pdf.w - left - layout.margin_right
+    for label, value in rows:
+        if not value:
+            continue
+        pdf.set_xy(left, y)
+        pdf.set_font(pdf.family, size=7)
+        pdf.cell(width, 3.5, pdf.text_of(label))
+        pdf.set_xy(left, y + 3.5)
+        pdf.set_font(pdf.family, size=9)
+        pdf.cell(width, 4.5, pdf.text_of(value))
+        y += 9
+
+
+def _marks(pdf: _Pdf, layout: Layout) -> None:
+    """Fold marks and the hole mark on the left edge, for the folding machine and the
+    punch."""
+    pdf.set_line_width(0.2)
+    pdf.set_draw_color(128)
+    for y in layout.fold_marks:
+        pdf.line(3, y, 8, y)
+    if layout.hole_mark is not None:
+        pdf.line(3, layout.hole_mark, 10, layout.hole_mark)
+    pdf.set_draw_color(0)
 
 
 def _payment_qr(pdf: _Pdf, delivery: Delivery) -> None:
     """The EPC QR code for the amount and reference the letter's text gives."""
-    size = 35
+    size = 30  # a version 8-10 code: modules of about 0.45 mm, above what apps need
     if pdf.get_y() + size > pdf.h - pdf.b_margin:
         pdf.add_page()
     pdf.image(io.BytesIO(qr_png(delivery.qr_payload)), x=pdf.l_margin, y=pdf.get_y(),
@@ -162,28 +227,49 @@ def _payment_qr(pdf: _Pdf, delivery: Delivery) -> None:
     pdf.set_y(pdf.get_y() + size + 2)
 
 
+def _page_numbers(pdf: _Pdf, delivery: Delivery, first: int) -> None:
+    """"Page 1 of 2" at the foot of each page of a letter longer than one page."""
+    last = pdf.page
+    if last == first:
+        return
+    label = PAGE_LABELS.get(delivery.language, PAGE_LABELS["en"])
+    pdf.set_auto_page_break(False)
+    pdf.set_font(pdf.family, size=8)
+    for page in range(first, last + 1):
+        pdf.page = page
+        pdf.set_xy(pdf.l_margin, pdf.h - 15)
+        text = label.format(page=page - first + 1, pages=last - first + 1)
+        pdf.cell(pdf.w - pdf.l_margin - pdf.r_margin, 4, pdf.text_of(text), align="R")
+    pdf.page = last
+    pdf.set_auto_page_break(True, margin=25)
+
+
 def _page(pdf: _Pdf, delivery: Delivery, *, with_letter: bool) -> None:
+    layout = layout_for(delivery.postal.country if delivery.postal else None,
+                        delivery.language)
+    pdf.set_left_margin(layout.margin_left)
+    pdf.set_right_margin(layout.margin_right)
     pdf.add_page()
+    first = pdf.page
     if with_letter:
+        _marks(pdf, layout)
         _letterhead(pdf, delivery)
-        _references(pdf, delivery)
-    if with_letter and delivery.postal is not None:
-        pdf.set_font(pdf.family, size=10)
-        pdf.set_xy(20, 45)  # the window of a DL envelope
-        for line in delivery.postal.block():
-            pdf.cell(0, 5, pdf.text_of(line), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(90)
-    pdf.set_font(pdf.family, size=12)
-    pdf.multi_cell(0, 7, pdf.text_of(delivery.subject), new_x="LMARGIN", new_y="NEXT")
+        _address_field(pdf, delivery, layout)
+        _information_block(pdf, delivery, layout)
+        pdf.set_y(layout.subject_y)
+    pdf.set_x(pdf.l_margin)
+    pdf.set_font(pdf.family, "", size=12)
+    pdf.multi_cell(0, 6, pdf.text_of(delivery.subject), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if with_letter:
         pdf.set_font(pdf.family, size=10)
-        pdf.multi_cell(0, 5, pdf.text_of(delivery.text), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(4)
+        pdf.multi_cell(0, 4.5, pdf.text_of(delivery.text), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
     if delivery.statement:
         _statement(pdf, delivery)
     if with_letter and delivery.qr_payload:
         _payment_qr(pdf, delivery)
+    _page_numbers(pdf, delivery, first)
 
 
 def letters_pdf(deliveries: list[Delivery], font: str | None = None) -> bytes:

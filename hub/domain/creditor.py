@@ -82,6 +82,11 @@ class CreditorProfile:
             lines.append(ids)
         return tuple(lines)
 
+    def return_address(self) -> str:
+        """The sender line printed above a letter's address window: legal name and
+        address."""
+        return " · ".join((self.legal_name, *self.address))
+
 
 @dataclass(frozen=True, slots=True)
 class PaymentBlock:

@@ -186,8 +186,11 @@ class Delivery:
     sender_address: str = ""
     sender_id: str = ""
     letterhead: tuple[str, ...] = ()
+    return_address: str = ""  # one line above a letter's address window
+    logo: str = ""  # the creditor's logo file (PNG or JPEG), printed on letters
     customer_number: str = ""
     letter_date: str = ""  # the day it was composed, in the reader's format
+    reference: str = ""  # the payment reference (RF), in a letter's information block
     qr_payload: str = ""  # an EPC QR code to print (letters) or show inline (e-mail)
     template: str = ""  # the template's name (WhatsApp sends the approved one of that name)
 

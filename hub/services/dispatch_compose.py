@@ -42,6 +42,7 @@ from hub.services.owed import owed_by
 from hub.services.pay_context import creditor_values
 from hub.services.pay_context import pay_values
 from hub.services.pay_context import payment_for
+from hub.services.portal_links import short_url
 
 DATE_KEYS = frozenset({"day", "as_of", "oldest_due"})
 # notices that carry a PDF statement of open items when e-mailed (letters always do)
@@ -287,7 +288,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     base: dict[str, Any] = {"sender": creditor.name if creditor else settings.sender_name,
                             "hub_url": settings.hub_url, "portal_link": "",
                             "hub_link": settings.hub_url}
-    qr_payload = ""
+    qr_payload = reference = ""
     statement: tuple[tuple[str, str, str], ...] = ()
     charges: tuple[tuple[str, str, str, str], ...] = ()
     statement_total = ""
@@ -300,11 +301,14 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         language = row.language or contact.language
         block = payment_for(creditor, contact.code, [n for n, _d, _a in overdue],
                             context["total"])
+        reference = block.reference if block is not None else ""
         qr_payload = block.epc_payload if block is not None and \
             channel in QR_CHANNELS else ""
         pay = pay_values(block)
         if pay is not None:
             pay["qr"] = bool(qr_payload)  # the text mentions the code only where it is
+        if channel == "letter" and context.get("portal_link"):
+            context["portal_link"] = short_url(str(context["portal_link"]))  # typed in
         context.update(creditor=creditor_values(creditor), pay=pay,
                        pay_online=settings.pay_online and bool(context.get("portal_link")))
         if channel == "letter" or row.template in STATEMENT_TEMPLATES:
@@ -342,6 +346,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                     postal=contact.postal if contact else None,
                     batch=row.batch, statement=statement, statement_total=statement_total,
                     statement_charges=charges, qr_payload=qr_payload, template=row.template,
+                    reference=reference,
                     fields=fields,
                     **_creditor_fields(creditor, contact, renderer, language, today))
 
@@ -357,7 +362,8 @@ def _creditor_fields(creditor: CreditorProfile | None, contact: DebtorContact | 
                               "letter_date": renderer.format_date(today, language)}
     if creditor is not None:
         fields.update(sender_name=creditor.name, sender_address=creditor.email,
-                      sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead())
+                      sender_id=creditor.sms_sender_id, letterhead=creditor.letterhead(),
+                      return_address=creditor.return_address(), logo=creditor.logo)
     return fields
 
 

@@ -100,6 +100,48 @@ def portal_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/portal/{token}"
 
 
+SHORT_CHARS = 12  # base32: 60 bits, derived from the token's 192-bit signature
+SHORT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def short_code(url_or_token: str) -> str:
+    """The short form of a portal link, for letters a debtor types in: `<link id>-<12
+    characters>`. The characters are a hash of the whole token, so only a holder of the
+    token (or of the secret key) can make them; the link's expiry and revocation apply as
+    to the token. Nothing is stored: `/p/<code>` recomputes the token from the link's row."""
+    token = url_or_token.rstrip("/").rsplit("/", 1)[-1]
+    digest = hashlib.sha256(f"portal-short:{token}".encode()).digest()
+    check = base64.b32encode(digest).decode()[:SHORT_CHARS]
+    return f"{token.split('.', 1)[0].upper()}-{check}"
+
+
+def short_url(url: str) -> str:
+    """`hub.example.com/p/1-ABCDEFGHJKLM`: the portal link as printed on a letter (no
+    scheme: browsers add it)."""
+    base = url.rstrip("/").rsplit("/portal/", 1)[0]
+    host = base.split("://", 1)[-1]
+    return f"{host}/p/{short_code(url)}"
+
+
+def resolve_short_code(connection: Connection, code: str, *, secret: str) -> str:
+    """The portal token a short code stands for, or LinkRefused("invalid"); the portal
+    then checks expiry and revocation as for any link."""
+    code = code.strip().upper().replace(" ", "")
+    link_part, _, check = code.partition("-")
+    if len(check) != SHORT_CHARS or not link_part.isalnum() or len(link_part) > 12 or \
+            any(char not in SHORT_ALPHABET for char in check):
+        raise LinkRefused("invalid")
+    row = connection.execute(sa.select(portal_links.c.expires_at, portal_links.c.token_hash)
+                             .where(portal_links.c.id == int(link_part, 36))).first()
+    if row is None:
+        raise LinkRefused("invalid")
+    token = make_token(secret, int(link_part, 36), row.expires_at)
+    if token_hash(token) != row.token_hash or not hmac.compare_digest(
+            short_code(token).encode(), code.encode()):
+        raise LinkRefused("invalid")
+    return token
+
+
 def _parse(token: str, secret: str) -> tuple[int, int]:
     """(link id, expiry as a Unix time) of a well-signed token, else LinkRefused."""
     parts = token.split(".")

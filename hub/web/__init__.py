@@ -113,6 +113,8 @@ def _setup_blueprints(app: Flask) -> None:
     app.register_blueprint(outbox)
     from hub.web.twilio_hooks import twilio_hooks  # noqa: PLC0415  # NOTIFY: Twilio callbacks
     app.register_blueprint(twilio_hooks)
+    from hub.web.portal_short import short_links  # noqa: PLC0415  # /p/<code> from letters
+    app.register_blueprint(short_links)
 
 
 def _setup_health(app: Flask, hub: Hub) -> None:
