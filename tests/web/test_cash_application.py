@@ -80,7 +80,7 @@ def _post(client: FlaskClient, hub: Hub, reference: str, action: str,
     token = csrf_from(client.get(f"/payments/{payment_id}").get_data(as_text=True))
     response = client.post(f"/payments/{payment_id}/{action}",
                            data={"csrf_token": token, **data}, follow_redirects=True,
-                           **kwargs)  # type: ignore[arg-type]
+                           **kwargs)
     return response.status_code, response.get_data(as_text=True)
 
 
