@@ -31,6 +31,7 @@ from hub.domain.money import Money
 from hub.ledger import payments as repo
 from hub.ledger.staff import audit
 from hub.ledger.tables import customers
+from hub.ledger.tables import payments
 from hub.services.payment_queue import ManualMatch
 from hub.services.payment_queue import match_manually
 from hub.services.payment_writes import Writer
@@ -106,9 +107,11 @@ def queue(connection: Connection, *, department: str | None = None) -> list[Wait
     return found
 
 
-def waiting(connection: Connection, payment_id: int) -> Waiting:
-    """One payment of the queue (NotFound when it is not waiting there)."""
-    for item in queue(connection):
+def waiting(connection: Connection, payment_id: int, *, department: str | None = None
+            ) -> Waiting:
+    """One payment of the queue as `queue` shows it (NotFound when it is not waiting there,
+    or does not concern `department`)."""
+    for item in queue(connection, department=department):
         if item.id == payment_id:
             return item
     raise NotFound(f"payment #{payment_id} does not wait in the manual queue")
@@ -215,8 +218,8 @@ def put_on_account(connection: Connection, payment: str, customer_code: str, *, 
                            {customer_id: customer_code})
     writer = Writer(connection, view, actor=actor, now=now, today=today)
     writer.credit(row.reference, amount, customer_id)
-    repo.update_payment(connection, row.id, customer_id=customer_id,
-                        status=PaymentStatus.CREDIT, unallocated=amount, now=now)
+    _leave_queue(connection, row, customer_id=customer_id, status=PaymentStatus.CREDIT,
+                 unallocated=amount, now=now)
     writer.flush()
     audit(connection, actor=actor, action="payment.on_account", now=now, target=row.reference,
           address=address, detail={"customer": customer_code, "amount": str(amount.amount),
@@ -232,9 +235,8 @@ def return_to_payer(connection: Connection, payment: str, *, actor: str, now: da
     amount = Money.from_minor(row.unallocated_minor, row.currency)
     payer = row.payer_name or row.payer_account or "the payer"
     why = f": {reason}" if reason else ""
-    repo.update_payment(connection, row.id, customer_id=row.customer_id,
-                        status=PaymentStatus.RETURNED, unallocated=Money.zero(row.currency),
-                        now=now)
+    _leave_queue(connection, row, customer_id=row.customer_id, status=PaymentStatus.RETURNED,
+                 unallocated=Money.zero(row.currency), now=now)
     repo.add_events(connection, [{
         "occurred_at": now, "actor": actor, "kind": kinds.PAYMENT_RETURNED,
         "summary": f"Payment {row.reference} of {amount} returned to {payer} by {actor}{why}",
@@ -246,6 +248,20 @@ def return_to_payer(connection: Connection, payment: str, *, actor: str, now: da
           address=address, detail={"amount": str(amount.amount), "currency": amount.currency,
                                    "reason": reason or ""})
     return str(row.reference)
+
+
+def _leave_queue(connection: Connection, row: Any, *, customer_id: int | None,
+                 status: PaymentStatus, unallocated: Money, now: datetime) -> None:
+    """Take the payment out of the queue only if it is still there: two people acting on
+    one payment at once cannot both put it on account, or return it and match it."""
+    done = connection.execute(payments.update().where(
+        payments.c.id == row.id, payments.c.status == PaymentStatus.UNMATCHED.value,
+        payments.c.unallocated_minor == row.unallocated_minor).values(
+        customer_id=customer_id, status=status.value,
+        unallocated_minor=unallocated.to_minor(), updated_at=now))
+    if done.rowcount != 1:
+        raise repo.LedgerConflict(f"payment {row.reference} was changed by someone else just "
+                                  "now; nothing was saved, look at it again")
 
 
 def _audit(connection: Connection, action: str, result: ManualMatch, *, actor: str,
