@@ -106,7 +106,16 @@ def test_the_queue_lists_each_payment_with_the_matchers_suggestions_and_why(
 
 def test_a_manager_sees_her_departments_payments_read_only(waiting: Hub, as_user: Client
                                                           ) -> None:
+    with waiting.engine.begin() as c:  # suggests ACME's and BOLT's B-1 (amount)
+        acme = c.execute(sa.select(customers.c.id).where(customers.c.code == "ACME")).scalar()
+        add_payment(c, "U-MIX", received_on="2026-11-22", amount="2000.00", customer_id=acme)
+    mix = _id(waiting, "U-MIX")
+    page = as_user("fin@example.com").get(f"/payments/{mix}").get_data(as_text=True)
+    assert "B-1 · BOLT" in page
+    assert "B-1 · BOLT" not in as_user("mia@example.com").get(f"/payments/{mix}").get_data(
+        as_text=True)
     page = as_user("mia@example.com").get("/payments/unmatched").get_data(as_text=True)
+    assert "U-MIX" in page
     assert "U-REF" in page
     assert "U-SPLIT" in page
     assert "U-AMT" not in page
