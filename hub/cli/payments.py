@@ -1,4 +1,5 @@
-"""`import statement FILE...` and `payments unmatched|match|unmatch|reverse|list`."""
+"""`import statement FILE...` and `payments unmatched|match|on-account|return|unmatch|
+reverse|list`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from hub.cli import get_hub
 from hub.cli.imports import import_group
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.services import cash_application
 from hub.services import payments as service
 from sync.sources.bank import ParsedStatement
 from sync.sources.bank import read_statement
@@ -131,8 +133,9 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
     """
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
-        result = service.match_manually(connection, payment, list(invoices), actor=cli_actor(),
-                                        today=hub.clock.today(), now=hub.clock.now())
+        result = cash_application.match(connection, payment, list(invoices),
+                                        actor=cli_actor(), today=hub.clock.today(),
+                                        now=hub.clock.now())
     for number, part in result.allocations:
         click.echo(f"{_money(part)} applied to invoice {number}")
     if not result.remainder.is_zero():
@@ -140,6 +143,36 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
     for number in result.untouched:
         click.echo(f"nothing left for invoice {number}")
     click.echo(f"payment {result.reference}: {result.status.value.replace('_', ' ')}")
+
+
+@payments_group.command("on-account")
+@click.argument("payment")
+@click.argument("customer")
+@click.pass_context
+def on_account_command(ctx: click.Context, payment: str, customer: str) -> None:
+    """Keep PAYMENT (its reference or #id), waiting in the manual queue, as credit on
+    CUSTOMER's account for no invoice."""
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        reference = cash_application.put_on_account(
+            connection, payment, customer, actor=cli_actor(), today=hub.clock.today(),
+            now=hub.clock.now())
+    click.echo(f"payment {reference}: kept as credit on account {customer}")
+
+
+@payments_group.command("return")
+@click.argument("payment")
+@click.option("--reason", default=None, help="Why, for the timeline and the audit log.")
+@click.pass_context
+def return_command(ctx: click.Context, payment: str, reason: str | None) -> None:
+    """Record that PAYMENT (its reference or #id), waiting in the manual queue, is refunded
+    to the payer: it is marked returned and nothing of it is allocated. Make the refund in
+    the bank."""
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        reference = cash_application.return_to_payer(connection, payment, actor=cli_actor(),
+                                                     now=hub.clock.now(), reason=reason)
+    click.echo(f"payment {reference}: returned")
 
 
 def _taken_back(result: service.Unallocation) -> None:

@@ -11,6 +11,7 @@ PAYMENT_ALLOCATED = "payment.allocated"
 PAYMENT_UNMATCHED = "payment.unmatched"
 PAYMENT_UNALLOCATED = "payment.unallocated"  # taken off an invoice, which reopens
 PAYMENT_REVERSED = "payment.reversed"  # taken back by the bank
+PAYMENT_RETURNED = "payment.returned"  # refunded to the payer from the manual queue
 CREDIT_RECORDED = "credit.recorded"  # over-payment kept on the account
 CREDIT_NOTE_IMPORTED = "credit_note.imported"
 IMPORT_COMPLETED = "import.completed"

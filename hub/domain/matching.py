@@ -332,14 +332,21 @@ def _by_amount(amount: Money, oldest: Sequence[OpenInvoice]) -> list[OpenInvoice
 
 def suggestions(payment: IncomingPayment, book: OpenBook, limit: int = 3) -> list[OpenInvoice]:
     """Invoices a person may want to match an unmatched payment with."""
-    found: dict[str, OpenInvoice] = {}
+    return [invoice for invoice, _why in explained_suggestions(payment, book, limit)]
+
+
+def explained_suggestions(payment: IncomingPayment, book: OpenBook, limit: int = 3
+                          ) -> list[tuple[OpenInvoice, str]]:
+    """`suggestions`, each with why: "reference" (the payment names it), "customer" (the
+    payer is its customer) or "amount" (its open amount equals the payment)."""
+    found: dict[str, tuple[OpenInvoice, str]] = {}
     customer = book.identify(payment)
     currency = payment.amount.currency
     for invoice in book.referenced(payment):
-        found.setdefault(invoice.number, invoice)
+        found.setdefault(invoice.number, (invoice, "reference"))
     if customer is not None:
         for invoice in book.customer_invoices(customer, currency):
-            found.setdefault(invoice.number, invoice)
+            found.setdefault(invoice.number, (invoice, "customer"))
     for invoice in book.with_open_amount(payment.amount):
-        found.setdefault(invoice.number, invoice)
+        found.setdefault(invoice.number, (invoice, "amount"))
     return list(found.values())[:limit]

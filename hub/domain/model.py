@@ -31,6 +31,7 @@ class PaymentStatus(StrEnum):
     ALLOCATED = "allocated"  # fully spent on invoices
     CREDIT = "credit"  # over-payment kept as credit on the customer's account
     REVERSED = "reversed"  # taken back by the bank (returned, charged back): nothing left
+    RETURNED = "returned"  # refunded to the payer by finance: nothing allocated, nothing left
 
 
 class Role(StrEnum):

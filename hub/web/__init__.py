@@ -89,6 +89,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.actions import actions  # noqa: PLC0415
     from hub.web.admin import admin  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
+    from hub.web.cash_application import cash  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
@@ -99,7 +100,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.team import team  # noqa: PLC0415
     from hub.web.ui import ui  # noqa: PLC0415
 
-    for blueprint in (signin, ui, account, actions, reports, team, rule_editor, admin,
+    for blueprint in (signin, ui, account, actions, cash, reports, team, rule_editor, admin,
                       creditor_admin,
                       portal):
         app.register_blueprint(blueprint)

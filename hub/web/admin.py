@@ -25,7 +25,8 @@ admin = Blueprint("admin", __name__)
 AUDIT_PAGE = 200  # entries a page, newest first
 FILTERS = (("", "everything"), ("signin.", "sign-ins"), ("rules.", "rule changes"),
            ("user.", "user changes"), ("cycle.", "cycle locks"),
-           ("channel.", "channel outages"), ("creditor.", "creditor profile"))
+           ("channel.", "channel outages"), ("creditor.", "creditor profile"),
+           ("payment.", "cash application"))
 
 
 @admin.get("/admin/audit")

@@ -59,6 +59,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("ui.worklist", "Worklist", frozenset()),
     ("ui.accounts", "Accounts", frozenset()),
     ("team.team_page", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
+    ("cash.queue_page", "Cash", frozenset({"manager", "finance", "admin"})),
     ("reports.index", "Reports", frozenset()),
     ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
     ("outbox.outbox_page", "Outbox", frozenset({"manager", "finance", "admin", "read_only"})),

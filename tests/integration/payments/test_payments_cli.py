@@ -109,6 +109,24 @@ def test_unmatched_queue_then_match_by_hand(acme: Hub, tmp_path: Path) -> None:
     assert "INV-1003, INV-1002" in listed.output
 
 
+def test_on_account_and_return_from_the_command_line(acme: Hub, tmp_path: Path) -> None:
+    path = statement(tmp_path / "s.xml",
+                     {"amount": "77.00", "ref": "R1", "text": "who knows"},
+                     {"amount": "55.00", "ref": "R2", "text": "deposit"})
+    run(acme, "import", "statement", str(path))
+    kept = run(acme, "payments", "on-account", "NL02BANK0123456789/R2", "ACME")
+    assert kept.output == "payment NL02BANK0123456789/R2: kept as credit on account ACME\n"
+    returned = run(acme, "payments", "return", "NL02BANK0123456789/R1", "--reason", "not ours")
+    assert returned.output == "payment NL02BANK0123456789/R1: returned\n"
+    with acme.engine.connect() as connection:
+        assert rows.payment_state(connection, "NL02BANK0123456789/R2")["status"] == "credit"
+        assert rows.payment_state(connection, "NL02BANK0123456789/R1")["status"] == "returned"
+        assert "payment.returned" in rows.event_kinds(connection)
+    again = run(acme, "payments", "return", "NL02BANK0123456789/R1")
+    assert again.exit_code == 2
+    assert "is returned, not waiting in the manual queue" in again.stderr
+
+
 def test_match_errors_are_one_line(acme: Hub) -> None:
     result = run(acme, "payments", "match", "NOPE", "INV-1001")
     assert result.exit_code == 2
