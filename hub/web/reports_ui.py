@@ -115,22 +115,24 @@ def _main_currency(aging: Table) -> str | None:
     return str(best["currency"]) if best else None
 
 
-def _charts(tables: dict[str, Table], currency: str | None) -> dict[str, Markup]:
+def _charts(tables: dict[str, Table], currency: str | None,
+            period: ReportPeriod) -> dict[str, Markup]:
     charts: dict[str, Markup] = {}
     aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
     if aging_row is not None:
         charts["aging"] = bar_chart(
             f"Open {currency} by days overdue", [b.label for b in BUCKETS],
             [Series(currency or "", [aging_row[b.key] for b in BUCKETS])])
-    dso = [r for r in tables["dso"].rows if r["currency"] == currency]
+    months = [w.end.strftime("%Y-%m") for w in period.windows]  # every month, gaps too
+    dso = {r["month_end"][:7]: r["dso"] for r in tables["dso"].rows
+           if r["currency"] == currency}
     if dso:
-        charts["dso"] = line_chart(f"DSO in days ({currency})",
-                                   [r["month_end"][:7] for r in dso],
-                                   Series("DSO", [r["dso"] for r in dso]))
-    cei = [r for r in tables["cei"].rows if r["currency"] == currency]
+        charts["dso"] = line_chart(f"DSO in days ({currency})", months,
+                                   Series("DSO", [dso.get(m) for m in months]))
+    cei = {r["month"]: r["cei"] for r in tables["cei"].rows if r["currency"] == currency}
     if cei:
-        charts["cei"] = bar_chart(f"CEI % per month ({currency})", [r["month"] for r in cei],
-                                  [Series("CEI", [r["cei"] for r in cei])])
+        charts["cei"] = bar_chart(f"CEI % per month ({currency})", months,
+                                  [Series("CEI", [cei.get(m) for m in months])])
     for name, label in (("promises", "month"), ("steps", "step"), ("channels", "channel")):
         rows = tables[name].rows
         if rows:
@@ -168,7 +170,7 @@ def index() -> str:
     currency = _main_currency(tables["aging"])
     currencies = [r["currency"] for r in tables["aging"].rows]
     query: dict[str, Any] = {"as_of": period.as_of.isoformat(), "months": period.months}
-    return render_template("reports.html", tables=tables, charts=_charts(tables, currency),
+    return render_template("reports.html", tables=tables, charts=_charts(tables, currency, period),
                            kpis=_kpis(tables, currency), period=period, currency=currency,
                            currencies=currencies, query=query)
 
