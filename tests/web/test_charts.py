@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 
@@ -53,7 +54,7 @@ def test_twenty_four_monthly_labels_are_thinned_so_none_overlap() -> None:
     assert found[-1][1] == "2026-12"
     assert len(found) >= 6
     width = 11 * 0.6  # 11 px font, ~0.6 em a character
-    for (x1, a), (x2, b) in zip(found, found[1:], strict=False):
+    for (x1, a), (x2, b) in itertools.pairwise(found):
         assert x2 - x1 >= (len(a) + len(b)) / 2 * width + 4, (a, b)
     assert svg.count("<circle") == 24  # every point is still drawn
 
