@@ -190,6 +190,23 @@ def month_windows(as_of: date, count: int) -> list[Period]:
             for i in range(count)]
 
 
+def calendar_months(as_of: date, count: int) -> list[Period]:
+    """The last `count` whole calendar months that have ended by `as_of`, newest first.
+
+    Each runs from the 1st to the month's last day, so a report labels it with a real
+    month end. As of 23 Nov: 1-31 Oct, 1-30 Sep, ...; as of 30 Nov, November is whole
+    and comes first. (Rolling windows from `month_windows` end on the as-of day, which
+    is why "month end" once read the 2nd of every month on a report run on the 2nd.)
+    """
+    last = calendar.monthrange(as_of.year, as_of.month)[1]
+    newest_end = as_of if as_of.day == last else as_of.replace(day=1) - timedelta(days=1)
+    found = []
+    for i in range(count):
+        end = months_before(newest_end, i)
+        found.append(Period(end.replace(day=1), end))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Countback:
     days: Decimal

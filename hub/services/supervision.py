@@ -1,5 +1,6 @@
-"""What a manager watches: workload per collector, overdue tasks, promises due
-today and promises broken lately, for one department or the whole portfolio."""
+"""What a manager watches: overdue tasks, promises due today and promises broken
+lately, for one department or the whole portfolio (the per-collector figures are in
+`team_figures`)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,6 @@ from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
-
-
-@dataclass(frozen=True)
-class Workload:
-    person: str  # the task's assignee, else the account owner; "(nobody)" when neither
-    accounts: int
-    open_tasks: int
-    due_today: int
-    overdue: int  # due before today, still open and not snoozed past today
 
 
 @dataclass(frozen=True)
@@ -57,20 +49,6 @@ def _person() -> sa.ColumnElement[str]:
 def _active(as_of: date) -> sa.ColumnElement[bool]:
     return sa.and_(tasks.c.state == "open",
                    sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
-
-
-def workload(connection: Connection, *, as_of: date, department: str | None) -> list[Workload]:
-    person = _person().label("person")
-    query = (
-        sa.select(person,
-                  sa.func.count(sa.distinct(tasks.c.customer_id)).label("accounts"),
-                  sa.func.count().label("open_tasks"),
-                  sa.func.sum(sa.case((tasks.c.due_date == as_of, 1), else_=0)).label("today"),
-                  sa.func.sum(sa.case((tasks.c.due_date < as_of, 1), else_=0)).label("late"))
-        .join(customers, customers.c.id == tasks.c.customer_id)
-        .where(_active(as_of), _in(department)).group_by(person).order_by(person))
-    return [Workload(r.person, int(r.accounts), int(r.open_tasks), int(r.today or 0),
-                     int(r.late or 0)) for r in connection.execute(query)]
 
 
 def overdue_tasks(connection: Connection, *, as_of: date, department: str | None,

@@ -78,8 +78,10 @@ def _setup_security(app: Flask, hub: Hub) -> None:
 
 def _setup_templates(app: Flask) -> None:
     from hub.web import filters  # noqa: PLC0415
+    from hub.web import numbers  # noqa: PLC0415
 
     filters.register(app)
+    numbers.register(app)
 
 
 def _setup_blueprints(app: Flask) -> None:

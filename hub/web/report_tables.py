@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine
 
 from hub.domain.reports import BUCKETS
-from hub.domain.reports import month_windows
+from hub.domain.reports import calendar_months
 from hub.ledger.users import list_users
 from hub.services import collection_stats
 from hub.services.reports import aging_report
@@ -21,10 +22,21 @@ from hub.services.reports import period_report
 
 @dataclass(frozen=True)
 class Table:
+    """`rows` hold raw values (Decimals, ints, text) for the downloads; a key "_<column>"
+    next to a text column of amounts holds the same amounts as Money, which the HTML page
+    formats for the viewer's locale (downloads write only the declared columns)."""
+
     name: str
     title: str
     columns: list[tuple[str, str]]  # (key, header)
     rows: list[dict[str, Any]]
+
+    def numeric(self) -> set[str]:
+        """The columns to right-align: numbers, or amounts."""
+        return {key for key, _ in self.columns
+                if any(f"_{key}" in row or (isinstance(row.get(key), int | Decimal)
+                                            and not isinstance(row.get(key), bool))
+                       for row in self.rows)}
 
 
 @dataclass(frozen=True)
@@ -34,7 +46,9 @@ class ReportPeriod:
 
     @property
     def windows(self) -> list[Any]:
-        return list(reversed(month_windows(self.as_of, self.months)))  # oldest first
+        """Whole calendar months ended by `as_of`, oldest first: the DSO and CEI rows are
+        labelled with each month's last day (never the as-of day of another month)."""
+        return list(reversed(calendar_months(self.as_of, self.months)))
 
     @property
     def start(self) -> date:
@@ -98,7 +112,8 @@ def promises(engine: Engine, period: ReportPeriod, department: str | None = None
 
 def _recovery_rows(found: list[collection_stats.Recovery], key: str) -> list[dict[str, Any]]:
     return [{key: r.label, "applied": r.applied, "paid": r.paid, "rate": r.rate,
-             "recovered": "; ".join(f"{m.amount} {c}" for c, m in sorted(r.recovered.items()))}
+             "recovered": "; ".join(f"{m.amount} {c}" for c, m in sorted(r.recovered.items())),
+             "_recovered": [m for _, m in sorted(r.recovered.items())]}
             for r in found]
 
 
@@ -134,7 +149,8 @@ def productivity(engine: Engine, period: ReportPeriod, department: str | None = 
                   ("collected", "Collected on own accounts")],
                  [{"person": p.person, **{k: p.counts.get(k, 0) for k in kinds},
                    "collected": "; ".join(f"{m.amount} {c}"
-                                          for c, m in sorted(p.collected.items()))}
+                                          for c, m in sorted(p.collected.items())),
+                   "_collected": [m for _, m in sorted(p.collected.items())]}
                   for p in people])
 
 

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from hub.domain.errors import NotFound
 from hub.domain.model import Role
+from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.reports import BUCKETS
@@ -32,6 +33,8 @@ from hub.web.charts import Series
 from hub.web.charts import bar_chart
 from hub.web.charts import line_chart
 from hub.web.errors import bad_parameter
+from hub.web.numbers import amount
+from hub.web.numbers import number
 from hub.web.report_tables import TABLES
 from hub.web.report_tables import ReportPeriod
 from hub.web.report_tables import Table
@@ -112,22 +115,24 @@ def _main_currency(aging: Table) -> str | None:
     return str(best["currency"]) if best else None
 
 
-def _charts(tables: dict[str, Table], currency: str | None) -> dict[str, Markup]:
+def _charts(tables: dict[str, Table], currency: str | None,
+            period: ReportPeriod) -> dict[str, Markup]:
     charts: dict[str, Markup] = {}
     aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
     if aging_row is not None:
         charts["aging"] = bar_chart(
             f"Open {currency} by days overdue", [b.label for b in BUCKETS],
             [Series(currency or "", [aging_row[b.key] for b in BUCKETS])])
-    dso = [r for r in tables["dso"].rows if r["currency"] == currency]
+    months = [w.end.strftime("%Y-%m") for w in period.windows]  # every month, gaps too
+    dso = {r["month_end"][:7]: r["dso"] for r in tables["dso"].rows
+           if r["currency"] == currency}
     if dso:
-        charts["dso"] = line_chart(f"DSO in days ({currency})",
-                                   [r["month_end"][:7] for r in dso],
-                                   Series("DSO", [r["dso"] for r in dso]))
-    cei = [r for r in tables["cei"].rows if r["currency"] == currency]
+        charts["dso"] = line_chart(f"DSO in days ({currency})", months,
+                                   Series("DSO", [dso.get(m) for m in months]))
+    cei = {r["month"]: r["cei"] for r in tables["cei"].rows if r["currency"] == currency}
     if cei:
-        charts["cei"] = bar_chart(f"CEI % per month ({currency})", [r["month"] for r in cei],
-                                  [Series("CEI", [r["cei"] for r in cei])])
+        charts["cei"] = bar_chart(f"CEI % per month ({currency})", months,
+                                  [Series("CEI", [cei.get(m) for m in months])])
     for name, label in (("promises", "month"), ("steps", "step"), ("channels", "channel")):
         rows = tables[name].rows
         if rows:
@@ -140,19 +145,19 @@ def _kpis(tables: dict[str, Table], currency: str | None) -> list[tuple[str, str
     kpis: list[tuple[str, str]] = []
     aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
     if aging_row is not None:
-        kpis += [("Open", f"{currency} {aging_row['total']:,}"),
-                 ("Overdue", f"{currency} {aging_row['overdue']:,}")]
+        kpis += [("Open", amount(Money(aging_row["total"], str(currency)))),
+                 ("Overdue", amount(Money(aging_row["overdue"], str(currency))))]
     dso = [r for r in tables["dso"].rows if r["currency"] == currency]
     if dso:
-        kpis.append(("DSO", f"{dso[-1]['dso']} days"))
+        kpis.append((f"DSO on {dso[-1]['month_end']}", f"{number(dso[-1]['dso'])} days"))
     cei = [r for r in tables["cei"].rows if r["currency"] == currency and r["cei"] is not None]
     if cei:
-        kpis.append(("CEI, last month", f"{cei[-1]['cei']} %"))
+        kpis.append((f"CEI, {cei[-1]['month']}", f"{number(cei[-1]['cei'])} %"))
     kept = sum(r["kept"] for r in tables["promises"].rows)
     broken = sum(r["broken"] for r in tables["promises"].rows)
     if kept + broken:
         rate = (Decimal(kept) * 100 / (kept + broken)).quantize(Decimal("0.1"))
-        kpis.append(("Promises kept", f"{rate} %"))
+        kpis.append(("Promises kept", f"{number(rate)} %"))
     return kpis
 
 
@@ -165,7 +170,7 @@ def index() -> str:
     currency = _main_currency(tables["aging"])
     currencies = [r["currency"] for r in tables["aging"].rows]
     query: dict[str, Any] = {"as_of": period.as_of.isoformat(), "months": period.months}
-    return render_template("reports.html", tables=tables, charts=_charts(tables, currency),
+    return render_template("reports.html", tables=tables, charts=_charts(tables, currency, period),
                            kpis=_kpis(tables, currency), period=period, currency=currency,
                            currencies=currencies, query=query)
 

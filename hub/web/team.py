@@ -1,8 +1,13 @@
-"""Department and supervision views: workload per collector, overdue tasks,
-promises due today, broken promises. A manager sees their department; finance,
+"""Department and supervision views: every collector (idle ones too) with their open
+accounts, overdue amount, promises due and broken and tasks done today; then the overdue
+tasks, promises due today and broken promises. A manager sees their department; finance,
 admin and read-only staff any department (or all)."""
 
 from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from datetime import time
 
 from flask import Blueprint
 from flask import render_template
@@ -11,6 +16,9 @@ from flask import request
 from hub.domain.model import Role
 from hub.ledger.tables import customers
 from hub.services import supervision
+from hub.services.team_figures import overdue_totals
+from hub.services.team_figures import team_figures
+from hub.services.team_figures import week_end
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
@@ -36,11 +44,15 @@ def team_page() -> str:
         department = request.args.get("department", "").strip() or None
         choices = _departments()
     today = hub().clock.today()
+    day_start = datetime.combine(today, time.min, tzinfo=hub().settings.zone).astimezone(UTC)
     with hub().engine.connect() as connection:
-        load = supervision.workload(connection, as_of=today, department=department)
+        people = team_figures(connection, today=today, day_start=day_start,
+                              department=department)
         late = supervision.overdue_tasks(connection, as_of=today, department=department)
         due = supervision.promises_due(connection, on=today, department=department)
         broken = supervision.broken_promises(connection, as_of=today, department=department)
-    return render_template("team.html", workload=load, late=late, due=due, broken=broken,
+    return render_template("team.html", people=people,
+                           overdue_total=overdue_totals(people), week_end=week_end(today),
+                           late=late, due=due, broken=broken,
                            department=department, choices=choices, today=today,
                            manager=viewer.role == Role.MANAGER)

@@ -18,6 +18,7 @@ from hub.domain.reports import bucket_cutoffs
 from hub.domain.reports import bucket_for
 from hub.domain.reports import build_aging
 from hub.domain.reports import build_dso
+from hub.domain.reports import calendar_months
 from hub.domain.reports import collection_effectiveness
 from hub.domain.reports import countback_dso
 from hub.domain.reports import month_windows
@@ -204,3 +205,15 @@ def test_report_periods() -> None:
         period_ending(AS_OF, start=date(2026, 12, 1))
     with pytest.raises(UserError, match="not both"):
         period_ending(AS_OF, start=date(2026, 11, 1), days=3)
+
+
+@pytest.mark.parametrize(("as_of", "ends"), [
+    (date(2026, 12, 2), [date(2026, 11, 30), date(2026, 10, 31), date(2026, 9, 30)]),
+    (date(2026, 11, 30), [date(2026, 11, 30), date(2026, 10, 31), date(2026, 9, 30)]),
+    (date(2024, 3, 15), [date(2024, 2, 29), date(2024, 1, 31), date(2023, 12, 31)]),
+])
+def test_report_months_end_on_the_last_day_of_each_month(as_of: date,
+                                                          ends: list[date]) -> None:
+    months = calendar_months(as_of, 3)
+    assert [m.end for m in months] == ends
+    assert all(m.start.day == 1 and m.start.month == m.end.month for m in months)

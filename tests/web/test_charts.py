@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 
@@ -43,3 +44,22 @@ def test_nothing_to_draw_still_gives_a_valid_chart() -> None:
     svg = str(bar_chart("empty", [], []))
     assert svg.startswith("<svg")
     assert svg.endswith("</svg>")
+
+
+def test_twenty_four_monthly_labels_are_thinned_so_none_overlap() -> None:
+    months = [f"{2025 + i // 12}-{i % 12 + 1:02}" for i in range(24)]
+    svg = str(line_chart("DSO", months, Series("DSO", [Decimal(i) for i in range(24)])))
+    found = [(float(x), text) for x, text in
+             re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]+)</text>', svg)]
+    assert found[-1][1] == "2026-12"
+    assert len(found) >= 6
+    width = 11 * 0.6  # 11 px font, ~0.6 em a character
+    for (x1, a), (x2, b) in itertools.pairwise(found):
+        assert x2 - x1 >= (len(a) + len(b)) / 2 * width + 4, (a, b)
+    assert svg.count("<circle") == 24  # every point is still drawn
+
+
+def test_a_chart_with_no_values_says_no_data_yet() -> None:
+    svg = str(bar_chart("CEI", ["2026-10", "2026-11"], [Series("CEI", [None, None])]))
+    assert "No data yet" in svg
+    assert 'class="axis"' not in svg

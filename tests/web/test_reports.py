@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -17,6 +19,10 @@ from hub.domain.money import Money
 from hub.ledger.tables import promises
 from hub.services.promises import record_promise
 from hub.services.tasks import mark_contacted
+from hub.web import create_app
+from tests.builders import add_invoice
+from tests.web.conftest import add_staff
+from tests.web.conftest import sign_in
 
 
 def _promises(hub: Hub) -> None:
@@ -42,7 +48,7 @@ def test_finance_reads_the_numbers_with_charts(staffed: Hub,
     assert "Aging on 2026-11-23" in page
     assert page.count("<svg") >= 4  # aging, DSO, CEI, promises
     assert "Open EUR by days overdue" in page
-    assert "EUR 3,100.00" in page  # A-1 600 + A-2 500 + B-1 2000 open
+    assert "EUR\u00a03,100.00" in page  # A-1 600 + A-2 500 + B-1 2000 open, in the en locale
     assert "Promises kept" in page
     assert "50.0 %" in page
     assert "ann@example.com" in page  # productivity: a contact and two promises
@@ -88,3 +94,60 @@ def test_productivity_of_a_manager_shows_their_team_only(
     text = as_user("mia@example.com").get("/reports/productivity.csv").get_data(as_text=True)
     assert "ann@example.com" in text
     assert "bob@example.com" not in text
+
+
+def test_numbers_are_formatted_for_the_readers_locale_downloads_stay_raw(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    with staffed.engine.begin() as connection:
+        add_invoice(connection, "BIG-1", 2, issued="2026-08-01", due="2026-09-01",
+                    amount="1090816.14")  # 61-90 days late; 1,093,916.14 EUR open in all
+    client = as_user("fin@example.com")
+    english = client.get("/reports").get_data(as_text=True)
+    assert "EUR\u00a01,093,916.14" in english  # the "Open" figure
+    assert ">1,090,816.14<" in english  # its aging bucket in the table
+    assert "1093916.14" not in english
+    assert "1090816.14" not in english
+    dutch = client.get("/reports", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "EUR\u00a01.093.916,14" in dutch
+    assert ">1.090.816,14<" in dutch
+    assert "1093916.14" not in dutch
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/reports/aging.csv").get_data(as_text=True))))
+    assert next(r for r in rows if r["Currency"] == "EUR")["Total"] == "1093916.14"
+
+
+def test_month_end_labels_are_the_last_days_of_the_months(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    client = as_user("fin@example.com")
+    page = client.get("/reports?as_of=2026-12-02&months=3").get_data(as_text=True)
+    assert "2026-11-30" in page
+    assert "2026-10-31" in page
+    assert "2026-09-30" in page
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/reports/dso.csv?as_of=2026-12-02&months=3").get_data(as_text=True))))
+    ends = sorted({r["Month end"] for r in rows})
+    assert ends == ["2026-09-30", "2026-10-31", "2026-11-30"]
+
+
+def test_an_empty_ledger_says_no_data_yet_not_an_empty_axis(hub: Hub) -> None:
+    add_staff(hub)
+    client = create_app(hub, {"TESTING": True}).test_client()
+    sign_in(client, "fin@example.com")
+    page = client.get("/reports").get_data(as_text=True)
+    assert "No data yet" in page
+    assert 'class="axis"' not in page  # no 0-1 scale drawn around nothing
+
+
+def test_two_years_of_dso_labels_never_overlap(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    page = as_user("fin@example.com").get("/reports?months=24").get_data(as_text=True)
+    svg = page[page.index('<section class="card report" id="dso"'):]
+    svg = svg[svg.index("<svg"):svg.index("</svg>")]
+    labels = [(float(x), text) for x, text in
+              re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]+)</text>',
+                         svg)]
+    assert len(labels) >= 4  # thinned, not dropped
+    assert labels[-1][1] == "2026-10"  # the newest month is always named
+    width = 11 * 0.6  # the stylesheet's 11 px font: about 0.6 em a character
+    for (x1, a), (x2, b) in itertools.pairwise(labels):
+        assert x2 - x1 >= (len(a) + len(b)) / 2 * width, (a, b)
