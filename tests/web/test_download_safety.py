@@ -70,7 +70,8 @@ def _hostile_ledger(hub: Hub) -> None:
             channels=[HOSTILE["channel"]], channel=HOSTILE["channel"], skipped_channels=[],
             template="reminder", language="en", context={}, state="sent", attempts=1,
             next_attempt_at=stamp, sent_at=stamp, created_at=stamp, updated_at=stamp))
-        add_invoice(c, "C-CR", ids["CRUX"], issued="2026-11-01", due="2026-11-30",
+        # a credit note in a month that has ended: the reports cover whole calendar months
+        add_invoice(c, "C-CR", ids["CRUX"], issued="2026-10-01", due="2026-10-31",
                     amount="-1000.00", currency="USD")
 
 
