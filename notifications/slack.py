@@ -70,9 +70,14 @@ def _button(button: Button) -> dict[str, Any]:
     return element
 
 
+def account_block_id(code: str) -> str:
+    return f"acct:{code}"[:255]
+
+
 def blocks(delivery: Delivery) -> list[dict[str, Any]]:
-    """The Block Kit body (pure): a header, the text, fields, then one row of buttons per
-    account (`value` is the customer code), links last."""
+    """The Block Kit body (pure): a header, the text, fields, then per account a section
+    naming it (block_id `acct:<code>`) and its row of buttons (`acct:<code>:actions`), so a
+    press can replace that account's blocks and leave the others' alone."""
     body: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": delivery.subject[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": delivery.text[:MAX_TEXT]}},
@@ -81,13 +86,69 @@ def blocks(delivery: Delivery) -> list[dict[str, Any]]:
         body.append({"type": "section", "fields": [
             {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
             for label, value in delivery.fields[:10]]})
-    rows: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[str, list[Button]] = {}
     for button in delivery.buttons:
-        rows.setdefault(button.value if not button.url else "links", []).append(_button(button))
-    for name, elements in rows.items():
-        body.append({"type": "actions", "block_id": f"acct:{name}"[:255],
-                     "elements": elements[:25]})
+        rows.setdefault(button.value or "links", []).append(button)
+    for code, buttons in rows.items():
+        block_id = account_block_id(code)
+        name = buttons[0].account or code
+        body.append({"type": "section", "block_id": block_id,
+                     "text": {"type": "mrkdwn", "text": f"*{name}*"[:MAX_TEXT]}})
+        body.append({"type": "actions", "block_id": f"{block_id}:actions"[:255],
+                     "elements": [_button(button) for button in buttons[:25]]})
     return body
+
+
+def replace_account(message_blocks: list[dict[str, Any]], code: str,
+                    done: str) -> list[dict[str, Any]]:
+    """The message's blocks with one account's section and buttons replaced by what was
+    done (pure); every other block, the other accounts' buttons included, stays as it is."""
+    block_id = account_block_id(code)
+    mine = {block_id, f"{block_id}:actions"[:255]}
+    updated: list[dict[str, Any]] = []
+    for block in message_blocks:
+        if block.get("block_id") not in mine:
+            updated.append(block)
+        elif block.get("block_id") == block_id:
+            updated.append({"type": "section", "block_id": block_id,
+                            "text": {"type": "mrkdwn",
+                                     "text": f":white_check_mark: {done}"[:MAX_TEXT]}})
+    return updated
+
+
+PROMISE_CALLBACK = "log_promise"
+
+
+def promise_modal(*, code: str, name: str, balance: str, amount: str, due_date: str,
+                  latest: str, metadata: str) -> dict[str, Any]:
+    """The "Log promise" modal (pure): the amount as the user types it, prefilled with the
+    open balance, and the promised date from a date picker."""
+    return {
+        "type": "modal", "callback_id": PROMISE_CALLBACK, "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Log promise"},
+        "submit": {"type": "plain_text", "text": "Record promise"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {"type": "section", "block_id": "account", "text": {
+                "type": "mrkdwn", "text": f"*{name}* ({code}): {balance} open"[:MAX_TEXT]}},
+            {"type": "input", "block_id": "amount",
+             "label": {"type": "plain_text", "text": "Promised amount"},
+             "element": {"type": "plain_text_input", "action_id": "amount",
+                         "initial_value": amount}},
+            {"type": "input", "block_id": "due_date",
+             "label": {"type": "plain_text", "text": "Promised date"},
+             "hint": {"type": "plain_text", "text": f"At the latest {latest}"},
+             "element": {"type": "datepicker", "action_id": "due_date",
+                         "initial_date": due_date}},
+        ]}
+
+
+def submitted(view: Mapping[str, Any]) -> tuple[str, str]:
+    """The typed amount and the picked date (ISO) from a promise modal's submission."""
+    values = view.get("state", {}).get("values", {})
+    amount = values.get("amount", {}).get("amount", {}).get("value") or ""
+    due = values.get("due_date", {}).get("due_date", {}).get("selected_date") or ""
+    return str(amount), str(due)
 
 
 def payload(delivery: Delivery) -> dict[str, Any]:
@@ -149,8 +210,25 @@ class SlackTransport:
     def update_message(self, channel: str, ts: str, delivery: Delivery) -> None:
         self._call("chat.update", channel=channel, ts=ts, **payload(delivery))
 
+    def update_blocks(self, channel: str, ts: str, text: str,
+                      message_blocks: list[dict[str, Any]]) -> None:
+        """Replace a message's blocks with the full updated list (Slack has no partial
+        update)."""
+        self._call("chat.update", channel=channel, ts=ts, text=text[:MAX_TEXT],
+                   blocks=message_blocks)
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal; the trigger id from a button press is valid for 3 seconds."""
+        self._call("views.open", trigger_id=trigger_id, view=view)
+
     def email_of(self, user_id: str) -> str | None:
         """The e-mail on a Slack user's profile (needs users:read.email)."""
-        profile = self._call("users.info", user=user_id).get("user", {}).get("profile", {})
-        email = profile.get("email")
-        return str(email) if email else None
+        return self.person(user_id)[0]
+
+    def person(self, user_id: str) -> tuple[str | None, str | None]:
+        """The e-mail on a Slack user's profile (needs users:read.email) and their Slack
+        locale ("nl-NL"), used to read what they type."""
+        user = self._call("users.info", user=user_id, include_locale="true").get("user", {})
+        email = user.get("profile", {}).get("email")
+        locale = user.get("locale")
+        return (str(email) if email else None), (str(locale) if locale else None)

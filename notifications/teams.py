@@ -1,5 +1,10 @@
 """Microsoft Teams through a Power Automate Workflows webhook: an Adaptive Card whose
-buttons open the hub. The webhook answers 202 Accepted with an empty body."""
+buttons open the hub. The webhook answers 202 Accepted with an empty body.
+
+A Workflows webhook only posts cards: it cannot send an `Action.Submit`/`Action.Execute`
+back to the hub (that needs a registered bot, which the hub does not have), so each
+account's link is an `Action.OpenUrl` titled with the account's name, in its own row
+under the account's name."""
 
 from __future__ import annotations
 
@@ -22,8 +27,14 @@ def card(delivery: Delivery) -> dict[str, Any]:
         body.append({"type": "FactSet",
                      "facts": [{"title": label, "value": value}
                                for label, value in delivery.fields]})
+    for account in dict.fromkeys(b.account for b in delivery.buttons if b.url and b.account):
+        body.append({"type": "TextBlock", "text": account, "weight": "Bolder", "wrap": True,
+                     "spacing": "Medium"})
+        body.append({"type": "ActionSet", "actions": [
+            {"type": "Action.OpenUrl", "title": button.label, "url": button.url}
+            for button in delivery.buttons if button.url and button.account == account]})
     actions = [{"type": "Action.OpenUrl", "title": button.label, "url": button.url}
-               for button in delivery.buttons if button.url]
+               for button in delivery.buttons if button.url and not button.account]
     content: dict[str, Any] = {"$schema": CARD_SCHEMA, "type": "AdaptiveCard",
                                "version": "1.4", "body": body}
     if actions:

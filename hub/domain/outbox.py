@@ -134,6 +134,7 @@ class Button:
     action_id: str
     value: str = ""
     url: str | None = None
+    account: str = ""  # the account's name, shown above its row of buttons
 
 
 @dataclass(frozen=True, slots=True)

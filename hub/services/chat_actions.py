@@ -1,5 +1,7 @@
 """Buttons pressed in Slack (or Teams): each calls the same person-action service the web
-and the sheets use, as the hub user the chat account belongs to, with source `slack`."""
+and the sheets use, as the hub user the chat account belongs to, with source `slack`.
+"Log promise" asks first (a modal): `promise_prompt` fills it, `record_chat_promise`
+reads what was typed the way the web form does and says which field is wrong."""
 
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from sqlalchemy import Connection
 
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.domain.parsing import ParseError
+from hub.domain.parsing import language_of
+from hub.domain.parsing import parse_money
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
 from hub.ledger.tables import users
@@ -19,10 +24,24 @@ from hub.services import promises
 from hub.services import tasks
 
 SNOOZE_DAYS = 3
-PROMISE_DAYS = 7  # "log promise" from a chat button: the open balance within a week
+PROMISE_DAYS = 7  # the date the promise modal suggests (never more than the rule file allows)
 DONE_WORDS = {"mark_contacted": "marked contacted", "mark_done": "marked done",
-              "snooze_3d": f"snoozed for {SNOOZE_DAYS} days",
-              "log_promise": f"promise logged (due in {PROMISE_DAYS} days)"}
+              "snooze_3d": f"snoozed for {SNOOZE_DAYS} days"}
+
+
+class FieldErrors(UserError):
+    """What was typed into a chat form and refused, per field (block id -> message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def split_action(action_id: str, value: str) -> tuple[str, str]:
+    """`mark_done:ACME` -> ("mark_done", "ACME"); an older message's bare `mark_done`
+    takes the code from the button's value."""
+    action, _, code = action_id.partition(":")
+    return action, code or value
 
 
 def hub_user(connection: Connection, email: str | None) -> str | None:
@@ -58,11 +77,51 @@ def apply_chat_action(connection: Connection, *, action_id: str, customer_code: 
         tasks.snooze(connection, customer_code=customer_code,
                      until=today + timedelta(days=SNOOZE_DAYS), actor=actor, source=source,
                      now=now)
-    elif action_id == "log_promise":
-        promises.record_promise(connection, customer_code=customer_code,
-                                amount=_open_balance(connection, customer_code),
-                                due_date=today + timedelta(days=PROMISE_DAYS), actor=actor,
-                                source=source, now=now, today=today)
     else:
         raise UserError(f"unknown button {action_id!r}")
     return f"{customer_code}: {DONE_WORDS[action_id]} by {actor}"
+
+
+def promise_prompt(connection: Connection, customer_code: str) -> tuple[str, Money]:
+    """The account's name and open balance, for the promise modal."""
+    contact = debtor_contact(connection, customer_code)
+    if contact is None:
+        raise UserError(f"customer {customer_code!r} is not in the ledger")
+    return contact.name, _open_balance(connection, customer_code)
+
+
+def record_chat_promise(connection: Connection, *, customer_code: str, amount_text: str,
+                        due_text: str, locale: str | None, actor: str, source: str,
+                        now: datetime, today: date, max_days_ahead: int) -> str:
+    """Record the promise typed into the modal through the promise service the web uses,
+    within the rule file's `portal.promise.max_days_ahead`; FieldErrors names the field
+    (`amount`, `due_date`) that is wrong and records nothing."""
+    language = language_of(locale)
+    _name, balance = promise_prompt(connection, customer_code)
+    errors: dict[str, str] = {}
+    amount: Money | None = None
+    try:
+        amount = parse_money(amount_text, balance.currency, language)
+    except ParseError as exc:
+        errors["amount"] = exc.message(language)
+    else:
+        if amount.amount <= 0:
+            errors["amount"] = f"{amount_text.strip()!r} is not a positive amount"
+    due: date | None = None
+    latest = today + timedelta(days=max_days_ahead)
+    try:
+        due = date.fromisoformat(due_text)
+    except ValueError:
+        errors["due_date"] = "Pick the date the customer promised to pay."
+    else:
+        if due < today:
+            errors["due_date"] = f"{due} is in the past."
+        elif due > latest:
+            errors["due_date"] = f"{due} is more than {max_days_ahead} days ahead; " \
+                                 f"the latest date is {latest}."
+    if errors or amount is None or due is None:
+        raise FieldErrors(errors)
+    promises.record_promise(connection, customer_code=customer_code, amount=amount,
+                            due_date=due, actor=actor, source=source, now=now, today=today,
+                            max_days_ahead=max_days_ahead)
+    return f"{customer_code}: promise of {amount} by {due} logged by {actor}"

@@ -275,9 +275,15 @@ def _staff_context(connection: Connection, raw: Mapping[str, Any], *,
     return context
 
 
-def account_buttons(code: str, hub_url: str) -> list[Button]:
-    return [*(Button(label, action, value=code) for label, action in ACCOUNT_BUTTONS),
-            Button("Open in the hub", "open_hub", value=code, url=f"{hub_url}/accounts/{code}")]
+def account_buttons(code: str, hub_url: str, name: str = "") -> list[Button]:
+    """One account's buttons, each named for the account ("Mark done: Acme") so a screen
+    reader and a Teams card say which account a button acts on; the `action_id` carries
+    the code (`mark_done:ACME`), unique within a digest as Slack requires."""
+    name = name or code
+    return [*(Button(f"{label}: {name}", f"{action}:{code}", value=code, account=name)
+              for label, action in ACCOUNT_BUTTONS),
+            Button(f"Open {name} in the hub", f"open_hub:{code}", value=code,
+                   url=f"{hub_url}/accounts/{code}", account=name)]
 
 
 def compose(connection: Connection, row: Any, *, choice: Choice, contact: DebtorContact | None,
@@ -328,10 +334,13 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
         context = {**base, **_staff_context(connection, row.context, portal=portal,
                                             today=today)}
         language = row.language
-        codes = [account["code"] for account in context.get("accounts", [])] or \
-            ([context["customer_code"]] if context.get("customer_code") else [])
-        for code in codes:
-            buttons.extend(account_buttons(str(code), settings.hub_url))
+        named = [(str(account["code"]), str(account.get("name") or account["code"]))
+                 for account in context.get("accounts", [])] or \
+            ([(str(context["customer_code"]), str(context.get("customer_name") or
+                                                  context["customer_code"]))]
+             if context.get("customer_code") else [])
+        for code, name in named:
+            buttons.extend(account_buttons(code, settings.hub_url, name))
         if context.get("customer_code"):
             context["hub_link"] = f"{settings.hub_url}/accounts/{context['customer_code']}"
     template = _letter_variant(renderer, row.template, language, contact) \

@@ -3,15 +3,18 @@
 A request counts only with a valid `v0` signature made within 5 minutes and never seen
 before; anything else gets 401 and changes nothing. The press is applied as the hub user
 whose e-mail the Slack account has, answered at once (Slack waits 3 seconds at most), and
-the message is updated afterwards in the background."""
+only that account's blocks of the message are updated afterwards in the background.
+"Log promise" opens a modal; its `view_submission` comes back to the same endpoint."""
 
 from __future__ import annotations
 
-import dataclasses
+import base64
 import hashlib
 import json
 import logging
 import threading
+import zlib
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -20,18 +23,32 @@ from flask import current_app
 from flask import jsonify
 from flask import request
 from flask.blueprints import BlueprintSetupState
+from sqlalchemy import Connection
 
 from hub.bootstrap import Hub
 from hub.domain.errors import UserError
-from hub.domain.outbox import Delivery
+from hub.domain.outbox import TransportError
+from hub.domain.parsing import format_amount
+from hub.domain.parsing import language_of
 from hub.ledger.outbox import remember_request
+from hub.services.chat_actions import PROMISE_DAYS
+from hub.services.chat_actions import FieldErrors
 from hub.services.chat_actions import apply_chat_action
 from hub.services.chat_actions import hub_user
+from hub.services.chat_actions import promise_prompt
+from hub.services.chat_actions import record_chat_promise
+from hub.services.chat_actions import split_action
+from hub.web.portal_access import policy_settings
 from hub.web.security import csrf_exempt
+from notifications.slack import PROMISE_CALLBACK
 from notifications.slack import SlackTransport
+from notifications.slack import promise_modal
+from notifications.slack import replace_account
+from notifications.slack import submitted
 from notifications.slack import verify_request
 
 log = logging.getLogger(__name__)
+MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
 slack = Blueprint("slack", __name__)
 
 
@@ -55,23 +72,44 @@ def _ephemeral(text: str) -> Response:
     return jsonify({"response_type": "ephemeral", "replace_original": False, "text": text})
 
 
-def _update_later(client: SlackTransport, payload: dict[str, Any], text: str) -> None:
-    """Replace the pressed message's buttons with what was done (after we answered)."""
-    channel = str(payload.get("channel", {}).get("id", ""))
-    ts = str(payload.get("message", {}).get("ts", ""))
-    if not channel or not ts:
+def _update_later(client: SlackTransport, channel: str, ts: str, *,
+                  message_blocks: list[dict[str, Any]], code: str, text: str) -> None:
+    """Replace only the pressed account's blocks with what was done (after we answered);
+    the other accounts keep their buttons."""
+    if not channel or not ts or not message_blocks:
         return
-    original = str(payload.get("message", {}).get("text", "")).split("\n")[0]
-    update = Delivery(key=ts, channel="slack", address=channel, subject=original[:150] or
-                      "Collections Hub", text=f":white_check_mark: {text}")
+    updated = replace_account(message_blocks, code, text)
 
     def run() -> None:
         try:
-            client.update_message(channel, ts, dataclasses.replace(update))
+            client.update_blocks(channel, ts, text, updated)
         except Exception:  # the ledger already changed; a stale message is cosmetic
             log.exception("could not update the Slack message %s/%s", channel, ts)
 
     threading.Thread(target=run, name="slack-update", daemon=True).start()
+
+
+def _pack(channel: str, ts: str, code: str, message_blocks: list[dict[str, Any]]) -> str:
+    """The modal's private_metadata (3000 characters at most): where the message is and,
+    compressed, its blocks, so the submission can update that account's block; a message
+    too large to carry is left as it is."""
+    meta: dict[str, Any] = {"c": channel, "t": ts, "a": code}
+    packed = base64.b64encode(zlib.compress(json.dumps(
+        message_blocks, separators=(",", ":")).encode(), 9)).decode()
+    if len(json.dumps({**meta, "b": packed})) <= MAX_METADATA:
+        meta["b"] = packed
+    return json.dumps(meta)
+
+
+def _unpack(metadata: str) -> tuple[str, str, str, list[dict[str, Any]]]:
+    try:
+        meta = json.loads(metadata or "{}")
+        message_blocks = json.loads(zlib.decompress(base64.b64decode(meta["b"]))) \
+            if meta.get("b") else []
+    except (ValueError, zlib.error, TypeError):
+        return "", "", "", []
+    return str(meta.get("c", "")), str(meta.get("t", "")), str(meta.get("a", "")), \
+        list(message_blocks)
 
 
 def _authentic(hub: Hub) -> Response | None:
@@ -99,33 +137,105 @@ def actions() -> Response:
         payload = json.loads(request.form.get("payload", ""))
     except ValueError:
         return _ephemeral("The hub could not read this request.")
+    client = hub.transports.get("slack")
+    if payload.get("type") == "view_submission" and isinstance(client, SlackTransport):
+        return _submit_promise(hub, client, payload)
     pressed = (payload.get("actions") or [{}])[0]
-    action_id, code = str(pressed.get("action_id", "")), str(pressed.get("value", ""))
+    action_id, code = split_action(str(pressed.get("action_id", "")),
+                                   str(pressed.get("value", "")))
     if payload.get("type") != "block_actions" or action_id == "open_hub" or not code:
         return Response("", status=200)
-    client = hub.transports.get("slack")
     if not isinstance(client, SlackTransport):
         return _ephemeral("Slack is not connected to the hub (HUB_SLACK_TOKEN).")
     return _apply(hub, client, payload, action_id, code)
 
 
-def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id: str,
-           code: str) -> Response:
+def _person(client: SlackTransport, payload: dict[str, Any]) -> tuple[str | None, str | None]:
     try:
-        email = client.email_of(str(payload.get("user", {}).get("id", "")))
+        return client.person(str(payload.get("user", {}).get("id", "")))
     except Exception:
         log.exception("Slack users.info failed")
-        email = None
+        return None, None
+
+
+def _no_user(email: str | None) -> str:
+    return f"No active hub user has the e-mail {email or '(hidden)'}; ask an admin to add you."
+
+
+def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id: str,
+           code: str) -> Response:
+    email, locale = _person(client, payload)
     with hub.engine.begin() as connection:
         actor = hub_user(connection, email)
         if actor is None:
-            return _ephemeral(f"No active hub user has the e-mail {email or '(hidden)'}; "
-                              "ask an admin to add you.")
+            return _ephemeral(_no_user(email))
         try:
+            if action_id == "log_promise":
+                return _open_promise(hub, client, connection, payload=payload, code=code,
+                                     locale=locale)
             done = apply_chat_action(connection, action_id=action_id, customer_code=code,
                                      actor=actor, source="slack", now=hub.clock.now(),
                                      today=hub.clock.today())
         except UserError as exc:
             return _ephemeral(str(exc))
-    _update_later(client, payload, done)
+    message = payload.get("message", {})
+    _update_later(client, str(payload.get("channel", {}).get("id", "")),
+                  str(message.get("ts", "")),
+                  message_blocks=list(message.get("blocks") or []), code=code, text=done)
+    return Response("", status=200)
+
+
+def _open_promise(hub: Hub, client: SlackTransport, connection: Connection, *,
+                  payload: dict[str, Any], code: str, locale: str | None) -> Response:
+    """Open the promise modal at once (the trigger id lasts 3 seconds); nothing is
+    recorded until it is submitted."""
+    name, balance = promise_prompt(connection, code)
+    today = hub.clock.today()
+    limit = policy_settings(hub).promise_max_days_ahead
+    language = language_of(locale)
+    message = payload.get("message", {})
+    view = promise_modal(
+        code=code, name=name, balance=f"{format_amount(balance.amount, language)} "
+                                      f"{balance.currency}",
+        amount=format_amount(balance.amount, language),
+        due_date=(today + timedelta(days=min(PROMISE_DAYS, limit))).isoformat(),
+        latest=(today + timedelta(days=limit)).isoformat(),
+        metadata=_pack(str(payload.get("channel", {}).get("id", "")),
+                       str(message.get("ts", "")), code, list(message.get("blocks") or [])))
+    try:
+        client.open_view(str(payload.get("trigger_id", "")), view)
+    except TransportError as exc:
+        return _ephemeral(f"The promise form could not be opened: {exc}")
+    return Response("", status=200)
+
+
+def _errors(errors: dict[str, str]) -> Response:
+    return jsonify({"response_action": "errors", "errors": errors})
+
+
+def _submit_promise(hub: Hub, client: SlackTransport, payload: dict[str, Any]) -> Response:
+    """The promise modal's submission: recorded, or the errors shown next to the field."""
+    view = payload.get("view", {})
+    if view.get("callback_id") != PROMISE_CALLBACK:
+        return Response("", status=200)
+    channel, ts, code, message_blocks = _unpack(str(view.get("private_metadata", "")))
+    if not code:
+        return _errors({"amount": "The hub could not tell which account this is for."})
+    amount, due = submitted(view)
+    email, locale = _person(client, payload)
+    with hub.engine.begin() as connection:
+        actor = hub_user(connection, email)
+        if actor is None:
+            return _errors({"amount": _no_user(email)})
+        try:
+            done = record_chat_promise(
+                connection, customer_code=code, amount_text=amount, due_text=due,
+                locale=locale, actor=actor, source="slack", now=hub.clock.now(),
+                today=hub.clock.today(),
+                max_days_ahead=policy_settings(hub).promise_max_days_ahead)
+        except FieldErrors as exc:
+            return _errors(exc.errors)
+        except UserError as exc:
+            return _errors({"amount": str(exc)})
+    _update_later(client, channel, ts, message_blocks=message_blocks, code=code, text=done)
     return Response("", status=200)

@@ -1,5 +1,7 @@
 """A fake Slack Web API under /api/ for slack_sdk's WebClient: users.lookupByEmail,
-users.info, conversations.open, chat.postMessage, chat.update, auth.test. Slack answers
+users.info (with `locale` when `include_locale` is asked), conversations.open,
+chat.postMessage, chat.update (the full block list replaces the message's), views.open
+(needs a trigger id and a modal view), auth.test. Slack answers
 HTTP 200 with `{"ok": false, "error": ...}` for API errors, and 429 with Retry-After and
 `{"ok": false, "error": "ratelimited"}` when rate limited. The sync WebClient POSTs every
 method (form or JSON), so both are accepted."""
@@ -7,6 +9,7 @@ method (form or JSON), so both are accepted."""
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -23,6 +26,8 @@ class FakeSlack(FakeHttpServer):
         self.users: dict[str, str] = {}  # e-mail -> user id
         self.posted: list[dict[str, Any]] = []
         self.updated: list[dict[str, Any]] = []
+        self.views: list[dict[str, Any]] = []
+        self.locales: dict[str, str] = {}  # user id -> Slack locale ("nl-NL")
         self._ts = itertools.count(1)
 
     def add_user(self, email: str) -> str:
@@ -66,7 +71,10 @@ class FakeSlack(FakeHttpServer):
         email = next((e for e, u in self.users.items() if u == args.get("user")), None)
         if email is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": args["user"], "profile": {"email": email}}}
+        user: dict[str, Any] = {"id": args["user"], "profile": {"email": email}}
+        if str(args.get("include_locale", "")).lower() in ("true", "1"):
+            user["locale"] = self.locales.get(str(args["user"]), "en-US")
+        return {"ok": True, "user": user}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))[1:]}}
@@ -83,6 +91,28 @@ class FakeSlack(FakeHttpServer):
                 "message": {"text": args.get("text")}}
 
     def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("channel") or not args.get("ts"):
+            return {"ok": False, "error": "invalid_arguments"}
+        blocks = args.get("blocks")
+        if isinstance(blocks, str):  # a form-encoded call sends the blocks as JSON text
+            blocks = json.loads(blocks)
+        ids = [block.get("block_id") for block in blocks or [] if block.get("block_id")]
+        if len(ids) != len(set(ids)):
+            return {"ok": False, "error": "invalid_blocks"}
         with self.lock:
-            self.updated.append(args)
+            self.updated.append({**args, "blocks": blocks})
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal" or \
+                len(str(view.get("private_metadata", ""))) > 3000 or \
+                len(view.get("title", {}).get("text", "")) > 24:
+            return {"ok": False, "error": "invalid_arguments"}
+        with self.lock:
+            self.views.append({**view, "trigger_id": args["trigger_id"]})
+        return {"ok": True, "view": {**view, "id": f"V{len(self.views):08d}"}}

@@ -9,6 +9,7 @@ import pytest
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import TransportError
+from hub.services.dispatch_compose import account_buttons
 from notifications.microsoft import GraphClient
 from notifications.microsoft import GraphMailTransport
 from notifications.teams import TeamsTransport
@@ -134,3 +135,16 @@ def test_teams_timeout_is_transient(teams: FakeTeamsWorkflow, delivery: Delivery
         TeamsTransport(teams.webhook_url, timeout=0.5).send(delivery)
     assert not caught.value.permanent
     assert "sig=" not in caught.value.message
+
+
+def test_teams_digest_links_are_titled_per_account(teams: FakeTeamsWorkflow,
+                                                  delivery: Delivery) -> None:
+    buttons = (*account_buttons("ACME", "http://hub", "Acme B.V."),
+               *account_buttons("BETA", "http://hub", "Beta GmbH"))
+    TeamsTransport(teams.webhook_url).send(dataclasses.replace(
+        delivery, channel="teams", buttons=buttons))
+    links = [(action["title"], action["url"]) for block in teams.cards[0]["body"]
+             if block["type"] == "ActionSet" for action in block["actions"]]
+    assert links == [("Open Acme B.V. in the hub", "http://hub/accounts/ACME"),
+                     ("Open Beta GmbH in the hub", "http://hub/accounts/BETA")]
+    assert "actions" not in teams.cards[0]  # no untitled "Open in the hub" left over

@@ -95,4 +95,5 @@ def test_blocks_group_buttons_per_account() -> None:
     body = blocks(Delivery(key="k", channel="slack", address="x", subject="S", text="T",
                            buttons=(Button("Done", "mark_done", "A"),
                                     Button("Done", "mark_done", "B"))))
-    assert [b["block_id"] for b in body if b["type"] == "actions"] == ["acct:A", "acct:B"]
+    assert [b["block_id"] for b in body if b["type"] == "actions"] == ["acct:A:actions",
+                                                                  "acct:B:actions"]
