@@ -16,6 +16,7 @@ from hub.bootstrap import Hub
 from hub.domain import events as kinds
 from hub.ledger.tables import events
 from hub.ledger.tables import tasks
+from hub.services import queries
 from hub.services.tasks import create_task
 from hub.web import ui
 from tests.builders import add_contact
@@ -119,3 +120,11 @@ def test_the_accounts_list_sorts_by_balance_overdue_and_days(
     monkeypatch.setattr(ui, "ACCOUNTS_PER_PAGE", 3)  # paged: page 2 goes on where 1 ended
     assert order("balance") + order("balance&page=2") == ["BOLT", "ACME", "CRUX", "MULL"]
     assert order("balance&q=gmbh") == ["BOLT", "MULL"]  # searching keeps the order
+
+
+def test_the_api_search_finds_the_same(phoned: Hub) -> None:
+    """`GET /api/v1/customers?q=` reads the same look-up."""
+    for typed in ("muller", "re-2026-0417", "einkauf@mueller.example"):
+        found = queries.list_customers(phoned.engine, queries.CustomerFilter(q=typed),
+                                       page=1, per_page=10)
+        assert [customer.code for customer in found.items] == ["MULL"]
