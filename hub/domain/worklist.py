@@ -30,3 +30,5 @@ class WorklistRow:
     account_manager: str | None = None  # the salesperson who owns the relationship
     # claims nearing limitation: (invoice number, last day before it is time-barred)
     deadlines: tuple[tuple[str, date], ...] = ()
+    phone: str | None = None  # the number to call: the primary contact's, else the first one's
+    calls: bool = False  # an open task asks for a phone call (call, call back)

@@ -27,6 +27,7 @@ from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
+from hub.services import account_search
 
 Bind = Engine | Connection
 T = TypeVar("T")
@@ -46,7 +47,8 @@ class CustomerFilter:
     owner: str | None = None
     department: str | None = None
     country: str | None = None
-    q: str | None = None  # part of the code or name, any case
+    q: str | None = None  # part of the code or name (any case, accents ignored),
+    # the start of an invoice number or of a contact's e-mail address
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,10 @@ def list_customers(bind: Bind, filters: CustomerFilter, *, page: int,
         conditions.append(customers.c.department == filters.department)
     if filters.country:
         conditions.append(customers.c.country == filters.country.upper())
-    if filters.q:
-        needle = filters.q.lower()
-        conditions.append(sa.or_(sa.func.lower(customers.c.code).contains(needle, autoescape=True),
-                                 sa.func.lower(customers.c.name).contains(needle, autoescape=True)))
-    query = sa.select(customers).where(*conditions)
     with _connected(bind) as connection:
+        if filters.q:
+            conditions.append(account_search.matches(connection, filters.q))
+        query = sa.select(customers).where(*conditions)
         total = _count(connection, query)
         rows = connection.execute(query.order_by(customers.c.code)
                                   .limit(per_page).offset((page - 1) * per_page))

@@ -131,6 +131,23 @@ def complete_task(connection: Connection, *, task_id: int, actor: str, source: s
               data={"task_id": task_id, "source": source, "outcome": outcome})
 
 
+def close_open_of_type(connection: Connection, *, customer_code: str,
+                       task_types: tuple[str, ...], actor: str, source: str, now: datetime,
+                       outcome: str) -> list[int]:
+    """Close the account's open tasks of these types (a call answered by a promise), each
+    with `outcome` and a line on the timeline. Returns their ids."""
+    check_source(source)
+    ref = account(connection, customer_code)
+    ids = [int(row.id) for row in connection.execute(
+        sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id, tasks.c.state == OPEN,
+                                    tasks.c.task_type.in_(task_types))
+        .order_by(tasks.c.id))]
+    for task_id in ids:
+        complete_task(connection, task_id=task_id, actor=actor, source=source, now=now,
+                      outcome=outcome)
+    return ids
+
+
 def snooze(connection: Connection, *, customer_code: str, until: date, actor: str,
            source: str, now: datetime) -> int:
     """Hide the account's open tasks from worklists until `until`. Returns how many."""

@@ -42,6 +42,7 @@ ACTIONS = {  # task type -> what the person should do, in words
     "limitation_warning": "Act before the claim expires",
 }
 LIMITATION = "limitation_warning"
+CALL_TASKS = ("call", "call_back")  # tasks done on the phone: the row shows the number
 
 
 def suggested_action(task_type: str, deadlines: Sequence[tuple[str, date]] = ()) -> str:
@@ -177,6 +178,8 @@ def _details(connection: Connection, ids: list[int], as_of: date
             .where(ids_in(connection, contacts.c.customer_id, ids))
             .order_by(contacts.c.customer_id, contacts.c.is_primary.desc(), contacts.c.id)):
         extra[contact.customer_id].setdefault("contact", contact)
+        if contact.phone:  # primary first: the primary contact's number, else the next one
+            extra[contact.customer_id].setdefault("phone", contact.phone)
     for step in connection.execute(
             sa.select(applied_decisions.c.customer_id, applied_decisions.c.step)
             .where(ids_in(connection, applied_decisions.c.customer_id, ids),
@@ -228,4 +231,6 @@ def _row(customer: Any, open_tasks: list[Any], as_of: date, extra: dict[str, Any
         open_task_ids=tuple(task.id for task in open_tasks), last_contact=last_contact,
         score=customer.score,
         priority=priority(days, overdue_minor, customer.score),
-        assignee=open_tasks[0].assignee, account_manager=customer.account_manager)
+        assignee=open_tasks[0].assignee, account_manager=customer.account_manager,
+        phone=extra.get("phone"),
+        calls=any(task.task_type in CALL_TASKS for task in open_tasks))

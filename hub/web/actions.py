@@ -40,6 +40,7 @@ from hub.services import payments as payment_service
 from hub.services import plans
 from hub.services import promises
 from hub.services import tasks
+from hub.services.worklist import CALL_TASKS
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -127,7 +128,12 @@ def _promise(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     promises.record_promise(c, customer_code=code, amount=amount, due_date=due,
                             actor=viewer.email, source=SOURCE, now=hub().clock.now(),
                             today=hub().clock.today())
-    return f"{code}: promise of {amount} by {due} recorded."
+    # the promise answers the call the worklist asked for: that task is done
+    closed = tasks.close_open_of_type(c, customer_code=code, task_types=CALL_TASKS,
+                                      actor=viewer.email, source=SOURCE,
+                                      now=hub().clock.now(), outcome="promise")
+    calls = f"; call task{'' if len(closed) == 1 else 's'} closed" if closed else ""
+    return f"{code}: promise of {amount} by {due} recorded{calls}."
 
 
 def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:

@@ -10,7 +10,7 @@ from flask import request
 from flask import url_for
 from werkzeug.wrappers import Response
 
-from hub.services import queries
+from hub.services import account_search
 from hub.services import worklist as worklist_service
 from hub.web.access import current_viewer
 from hub.web.access import hub
@@ -20,6 +20,12 @@ from hub.web.access import require_viewer
 ui = Blueprint("ui", __name__)
 ACCOUNTS_PER_PAGE = 50
 WORKLIST_PAGE = 50  # the most urgent first; "Show more" adds the next ones
+
+
+def tel_uri(phone: str) -> str:
+    """A `tel:` link for a number as typed: "+31 20 123 45 67" -> "tel:+31201234567"."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"
 
 
 @ui.get("/")
@@ -33,16 +39,25 @@ def home() -> Response:
 @ui.get("/accounts")
 @login_required
 def accounts() -> str:
+    """The accounts in the viewer's scope with balance and overdue, found by name (any case,
+    accents ignored), invoice number or contact e-mail; `sort=` name, balance, overdue or
+    days (overdue), paged."""
     viewer = require_viewer()
+    the_hub = hub()
     q = request.args.get("q", "").strip()[:100] or None
+    requested = request.args.get("sort", "name")
+    sort: account_search.Sort = next((s for s in account_search.SORTS if s == requested),
+                                     "name")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    found = queries.list_customers(
-        hub().engine,
-        queries.CustomerFilter(owner=viewer.owner_filter(),
-                               department=viewer.department_filter(), q=q),
-        page=page, per_page=ACCOUNTS_PER_PAGE)
+    today = the_hub.clock.today()
+    with the_hub.engine.connect() as connection:
+        found = account_search.list_accounts(
+            connection, as_of=today, owner=viewer.owner_filter(),
+            department=viewer.department_filter(), q=q, sort=sort, page=page,
+            per_page=ACCOUNTS_PER_PAGE)
     pages = max((found.total + ACCOUNTS_PER_PAGE - 1) // ACCOUNTS_PER_PAGE, 1)
-    return render_template("accounts.html", found=found, q=q or "", page=page, pages=pages)
+    return render_template("accounts.html", found=found, q=q or "", page=page, pages=pages,
+                           sort=sort, today=today)
 
 
 @ui.get("/worklist")
@@ -60,7 +75,10 @@ def worklist() -> str:
                 10_000)
     actions = {name: url_for("actions.act", name=name)
                for name in ("contacted", "done", "snooze", "promise", "dispute")}
-    return render_template("worklist.html", rows=rows[:limit], total=len(rows), today=today,
+    phones = {row.customer_code: tel_uri(row.phone) for row in rows[:limit]
+              if row.calls and row.phone}
+    return render_template("worklist.html", phones=phones, rows=rows[:limit], total=len(rows),
+                           today=today,
                            can_act=viewer.can_act, back=url_for("ui.worklist"), act=actions,
                            account_base=url_for("ui.accounts") + "/",
                            limit_more=limit + WORKLIST_PAGE)
