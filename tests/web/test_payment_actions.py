@@ -38,7 +38,8 @@ def test_finance_unmatches_a_payment_and_the_invoice_reopens(
         staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
     client = as_user("fin@example.com")
     page = client.get("/accounts/ACME").get_data(as_text=True)
-    assert "Payments received" in page
+    assert page.count("Payments received") == 1  # in the page, once, not in its <title>
+    assert "Payments received" not in page.split("</title>")[0]
     assert "Reversed by the bank" in page
     status, body = _post(client, "unmatch")
     assert status == 200
