@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
-from hub.domain.bank import IncomingPayment
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.matching import OpenBook
@@ -34,6 +33,7 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import payments
 from hub.services.payment_queue import ManualMatch
 from hub.services.payment_queue import match_manually
+from hub.services.payment_queue import waiting_payments
 from hub.services.payment_writes import Writer
 from hub.services.payment_writes import payment_status
 
@@ -82,22 +82,16 @@ class SplitRefused(UserError):
 def queue(connection: Connection, *, department: str | None = None) -> list[Waiting]:
     """Unmatched payments, oldest first, with up to three suggestions each; for a viewer
     limited to `department` only those that concern it, with only its invoices."""
-    rows = repo.payment_rows(connection, status=PaymentStatus.UNMATCHED.value)
-    if not rows:
+    waiting, book = waiting_payments(connection)
+    if book is None:
         return []
-    book = repo.load_view(connection, {row.currency for row in rows}).book
     departments = {row.code: row.department for row in connection.execute(
         sa.select(customers.c.code, customers.c.department))}
     found: list[Waiting] = []
-    for row in rows:
-        amount = Money.from_minor(row.unallocated_minor, row.currency)
-        payment = IncomingPayment(
-            reference=row.reference, received_on=row.received_on, amount=amount,
-            payer_name=row.payer_name, payer_account=row.payer_account,
-            remittance=row.remittance, customer_code=row.customer_code)
+    for row, payment in waiting:
         hints = [Hint(inv.number, inv.customer, departments.get(inv.customer), inv.due_date,
                       inv.open, why) for inv, why in explained_suggestions(payment, book)]
-        item = Waiting(row.id, row.reference, row.received_on, amount, row.payer_name,
+        item = Waiting(row.id, row.reference, row.received_on, payment.amount, row.payer_name,
                        row.payer_account, row.remittance, row.customer_code,
                        departments.get(row.customer_code or ""), hints)
         if item.visible_to(department):

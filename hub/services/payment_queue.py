@@ -8,6 +8,7 @@ from dataclasses import field
 from datetime import UTC
 from datetime import date
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -60,25 +61,32 @@ class ManualMatch:
     untouched: list[str]  # named invoices the payment did not reach
 
 
-def unmatched(connection: Connection) -> list[QueueItem]:
-    """Payments waiting for a person, oldest first, with invoices worth a look."""
+def waiting_payments(connection: Connection
+                     ) -> tuple[list[tuple[Any, IncomingPayment]], OpenBook | None]:
+    """Payments waiting for a person, oldest first, each with its ledger row and as the
+    matcher reads it, and the open invoices to match them against (None: nothing waits)."""
     rows = repo.payment_rows(connection, status=PaymentStatus.UNMATCHED.value)
     if not rows:
-        return []
+        return [], None
     book = repo.load_view(connection, {row.currency for row in rows}).book
-    queue: list[QueueItem] = []
-    for row in rows:
-        amount = Money.from_minor(row.unallocated_minor, row.currency)
-        payment = IncomingPayment(
-            reference=row.reference, received_on=row.received_on, amount=amount,
-            payer_name=row.payer_name, payer_account=row.payer_account,
-            remittance=row.remittance, customer_code=row.customer_code)
-        queue.append(QueueItem(
-            id=row.id, reference=row.reference, received_on=row.received_on, amount=amount,
-            payer_name=row.payer_name, payer_account=row.payer_account,
-            remittance=row.remittance, customer_code=row.customer_code,
-            suggestions=[invoice.number for invoice in suggestions(payment, book)]))
-    return queue
+    return [(row, IncomingPayment(
+        reference=row.reference, received_on=row.received_on,
+        amount=Money.from_minor(row.unallocated_minor, row.currency),
+        payer_name=row.payer_name, payer_account=row.payer_account,
+        remittance=row.remittance, customer_code=row.customer_code)) for row in rows], book
+
+
+def unmatched(connection: Connection) -> list[QueueItem]:
+    """Payments waiting for a person, oldest first, with invoices worth a look."""
+    waiting, book = waiting_payments(connection)
+    if book is None:
+        return []
+    return [QueueItem(
+        id=row.id, reference=row.reference, received_on=row.received_on,
+        amount=payment.amount, payer_name=row.payer_name, payer_account=row.payer_account,
+        remittance=row.remittance, customer_code=row.customer_code,
+        suggestions=[invoice.number for invoice in suggestions(payment, book)])
+        for row, payment in waiting]
 
 
 def _invoices_to_pay(connection: Connection, numbers: Sequence[str], currency: str,
