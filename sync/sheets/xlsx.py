@@ -28,6 +28,12 @@ from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[imp
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from hub.domain.cells import set_cell
+from hub.domain.sheet_cells import AMOUNT
+from hub.domain.sheet_cells import DATE
+from hub.domain.sheet_cells import INTEGER
+from hub.domain.sheet_cells import TEXT
+from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import typed
 from hub.domain.sheets import STATUSES
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
@@ -38,15 +44,19 @@ from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import WriteResult
 from hub.domain.sheets import grid_changes
 from hub.domain.sheets import severity
-from sync.sheets.grid import NUMERIC_FIELDS
-from sync.sheets.grid import as_text
 from sync.sheets.grid import column_letter
+from sync.sheets.grid import position_kinds
 from sync.sheets.grid import summary_grid
 from sync.sheets.grid import tab_snapshot
+from sync.sheets.grid import text_grid
 from sync.sheets.grid import wanted_grid
 
 FILLS = {"severe": "F4C7C3", "late": "FCE8B2", "due": "FFF8E1"}
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+# Number formats by column kind: finance sums and filters these cells. Text columns people
+# type into are "@" (Text), so a note that looks like a date stays the note it is.
+NUMBER_FORMATS = {AMOUNT: "#,##0.00", INTEGER: "0", DATE: "yyyy-mm-dd"}
+TEXT_FORMAT = "@"
 
 
 def _umask() -> int:
@@ -135,7 +145,7 @@ class XlsxBackend:
                 sheet = by_owner.get(tab.owner)
                 if sheet is None:
                     sheet = workbook.create_sheet(tab.title)
-                    self._format_new_tab(sheet, layout)
+                    self._format_tab(sheet, layout)
                     changed = True
                 current = snapshot.tabs.get(tab.owner)
                 wanted = wanted_grid(tab, layout, current)
@@ -158,9 +168,13 @@ class XlsxBackend:
     def _apply(self, sheet: Worksheet, wanted: list[list[str]], layout: SheetLayout,
                result: WriteResult, *, editable: bool) -> bool:
         width = max(len(layout.fields), *(len(row) for row in wanted))
-        current_text = [[as_text(cell) for cell in row] for row in sheet.iter_rows(
-            min_row=1, max_row=max(sheet.max_row, 1), max_col=width, values_only=True)]
+        kinds = position_kinds(layout) if editable else [TEXT] * width
+        current_text = text_grid(list(sheet.iter_rows(
+            min_row=1, max_row=max(sheet.max_row, 1), max_col=width, values_only=True)), kinds)
         blocks = grid_changes(current_text, wanted, width)
+        if editable and blocks and blocks[0][0] == 0 and current_text \
+                and any(current_text[0][1:]):  # the headers changed: an older layout
+            self._format_tab(sheet, layout)
         editable_columns = {layout.index(name) for name in layout.editable_fields}
         days_column = layout.fields.index("days_overdue") if "days_overdue" in layout.fields \
             else None
@@ -168,24 +182,38 @@ class XlsxBackend:
             for offset, cells in enumerate(rows):
                 row_number = first + offset + 1
                 for column, text in enumerate(cells):
-                    self._set(sheet.cell(row=row_number, column=column + 1), text,
-                              layout.fields[column] if column < len(layout.fields) else "",
-                              unlocked=editable and column in editable_columns
-                              and row_number > 1)
+                    kind = kinds[column] if column < len(kinds) and row_number > 1 else TEXT
+                    self._set(sheet.cell(row=row_number, column=column + 1), text, kind,
+                              editable=editable and row_number > 1,
+                              unlocked=column in editable_columns)
                 if editable and row_number > 1 and days_column is not None:
                     self._colour(sheet, row_number, cells, days_column, width)
                 if row_number > 1:
                     result.rows_written += 1
+        if editable:
+            filtered = f"A1:{column_letter(len(layout.fields) - 1)}{max(len(wanted), 2)}"
+            if sheet.auto_filter.ref != filtered:  # the header row's filter buttons
+                sheet.auto_filter.ref = filtered
+                return True
         return bool(blocks)
 
     @staticmethod
-    def _set(cell: Cell, text: str, field: str, *, unlocked: bool) -> None:
-        # Text is always a literal string cell (never a formula); formula-like text gets
-        # Excel's quote prefix so editing it in Excel keeps it text too.
-        numeric = field in NUMERIC_FIELDS and text.isdigit() and cell.row > 1
-        set_cell(cell, int(text) if numeric else text)
-        if unlocked:
-            cell.protection = Protection(locked=False)
+    def _set(cell: Cell, text: str, kind: str, *, editable: bool, unlocked: bool) -> None:
+        # Numbers and dates are number and date cells with a number format, so finance can
+        # sum and filter them; text is always a literal string cell (never a formula), and
+        # formula-like text gets Excel's quote prefix so editing it in Excel keeps it text.
+        value = typed(text, kind)
+        set_cell(cell, value)
+        if kind != TEXT:
+            wanted = NUMBER_FORMATS[kind] if not isinstance(value, str) else "General"
+        else:
+            wanted = TEXT_FORMAT if editable and unlocked else "General"
+        if cell.number_format != wanted:
+            cell.number_format = wanted
+        if editable:
+            locked = not unlocked
+            if cell.protection.locked != locked:
+                cell.protection = Protection(locked=locked)
 
     @staticmethod
     def _colour(sheet: Worksheet, row: int, cells: list[str], days_column: int,
@@ -197,16 +225,23 @@ class XlsxBackend:
             sheet.cell(row=row, column=column).fill = fill
 
     @staticmethod
-    def _format_new_tab(sheet: Worksheet, layout: SheetLayout) -> None:
+    def _format_tab(sheet: Worksheet, layout: SheetLayout) -> None:
+        """Widths, header style, the status dropdown, date validation and column number
+        formats for the layout's columns (again when a tab has an older layout's columns)."""
         sheet.freeze_panes = "B2"
         for index, column in enumerate(layout.columns):
             dimension = sheet.column_dimensions[column_letter(index)]
             dimension.width = column.width
+            kind = kind_of(column.field)
+            # what a person types into a new row takes the column's format
+            dimension.number_format = NUMBER_FORMATS.get(
+                kind, TEXT_FORMAT if column.editable else "General")
         sheet.column_dimensions["A"].hidden = True
         for index in range(1, len(layout.columns)):
             header = sheet.cell(row=1, column=index + 1)
             header.font = Font(bold=True)
             header.fill = HEADER_FILL
+        sheet.data_validations.dataValidation = []  # an older layout's columns moved
         status = column_letter(layout.index("status"))
         listing = ",".join(STATUSES)
         validation = DataValidation(type="list", formula1=f'"{listing}"', allow_blank=True,
