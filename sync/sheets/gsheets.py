@@ -243,11 +243,16 @@ class GoogleSheetsBackend:
                          "gridProperties": {"rowCount": rows, "columnCount": width}}
                 sheets[title] = props
                 next_id += 1
-            elif props["gridProperties"]["rowCount"] < needed:
+            elif props["gridProperties"]["rowCount"] < needed \
+                    or props["gridProperties"].get("columnCount", width) < width:
+                grid = props["gridProperties"]  # more rows, or a layout with more columns
+                rows = max(grid["rowCount"], needed * 2 if grid["rowCount"] < needed else 0)
+                columns = max(grid.get("columnCount", width), width)
                 structure.append({"updateSheetProperties": {
-                    "properties": {"sheetId": props["sheetId"],
-                                   "gridProperties": {"rowCount": needed * 2}},
-                    "fields": "gridProperties.rowCount"}})
+                    "properties": {"sheetId": props["sheetId"], "gridProperties": {
+                        "rowCount": rows, "columnCount": columns}},
+                    "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
+                grid.update(rowCount=rows, columnCount=columns)
             have = grids.get(title, [])
             header = [*have[0][1:width], *[""] * width][:width - 1] if have else []
             if is_owner_tab and any(header) and header != wanted[0][1:] \
@@ -296,10 +301,11 @@ def _typed(row: list[str], layout: SheetLayout, offset: int, owner_tab: bool) ->
         kind = kind_of(fields[at]) if owner_tab and at < len(fields) else TEXT
         value = typed(text, kind) if kind != TEXT else text
         if isinstance(value, date):
-            value = (value - SERIAL_EPOCH).days
+            values.append((value - SERIAL_EPOCH).days)
         elif isinstance(value, Decimal):
-            value = int(value) if value == value.to_integral_value() else float(value)
-        values.append(value)
+            values.append(int(value) if value == value.to_integral_value() else float(value))
+        else:
+            values.append(value)
     return values
 
 
