@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from hub.domain.sheet_cells import TEXT
 from hub.domain.sheet_cells import canonical
 from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import typed
 from hub.domain.sheets import EMPTY_KEY
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
@@ -89,3 +90,12 @@ def wanted_grid(tab: TabPlan, layout: SheetLayout, current: TabSnapshot | None) 
 
 def summary_grid(plan: BookPlan, layout: SheetLayout) -> list[list[str]]:
     return [[SUMMARY_KEY, *layout.summary_headers], *[["", *row] for row in plan.summary]]
+
+
+def as_written(grid: Sequence[Sequence[str]], kinds: Sequence[str]) -> list[list[str]]:
+    """A grid the hub writes, as reading the tab back will give it (the text of the typed
+    cells: "007" in a number column reads back as "7")."""
+    width = len(kinds)
+    return [[canonical(typed(text, kinds[index] if index < width else TEXT),
+                       kinds[index] if index < width else TEXT)
+             for index, text in enumerate(row)] for row in grid]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from typing import Protocol
 
@@ -84,16 +83,17 @@ class XlsxSide:
         self.layout = layout
 
     def _open(self, book: str, owner: str):  # type: ignore[no-untyped-def]
-        path: Path = self.backend.path(book)
-        workbook = load_workbook(path)
-        for sheet in workbook.worksheets:
-            if str(sheet["A1"].value or "") == owner:
-                header = [str(cell.value or "") for cell in sheet[1]]
-                columns = {column.field: header.index(column.header) + 1
-                           for column in self.layout.columns[1:] if column.header in header}
-                columns["key"] = 1
-                return workbook, sheet, columns, path
-        raise AssertionError(f"no tab for {owner} in {path}")
+        for path in self.backend.files(book):  # one workbook, or one per owner
+            workbook = load_workbook(path)
+            for sheet in workbook.worksheets:
+                if str(sheet["A1"].value or "") == owner:
+                    header = [str(cell.value or "") for cell in sheet[1]]
+                    columns = {column.field: header.index(column.header) + 1
+                               for column in self.layout.columns[1:]
+                               if column.header in header}
+                    columns["key"] = 1
+                    return workbook, sheet, columns, path
+        raise AssertionError(f"no tab for {owner} in {self.backend.path(book)}")
 
     def rows(self, book: str, owner: str) -> list[dict[str, str]]:
         _, sheet, columns, _ = self._open(book, owner)
