@@ -32,6 +32,7 @@ from hub.domain.sheets import WriteResult
 from hub.domain.sheets import grid_changes
 from hub.domain.sheets import tab_title
 from sync.sheets.grid import as_written
+from sync.sheets.grid import column_letter
 from sync.sheets.grid import position_kinds
 from sync.sheets.grid import summary_grid
 from sync.sheets.grid import tab_snapshot
@@ -44,9 +45,15 @@ from sync.sheets.xlsx_files import book_filename
 from sync.sheets.xlsx_files import exclusive
 from sync.sheets.xlsx_files import recall
 from sync.sheets.xlsx_files import refuse_if_open
+from sync.sheets.xlsx_files import remember
 from sync.sheets.xlsx_files import save
 from sync.sheets.xlsx_files import signature
 from sync.sheets.xlsx_files import trimmed
+from sync.sheets.xlsx_patch import patch_sheet
+from sync.sheets.xlsx_patch import read_member
+from sync.sheets.xlsx_patch import register_looks
+from sync.sheets.xlsx_patch import render_row
+from sync.sheets.xlsx_patch import rewrite
 from sync.sheets.xlsx_tabs import apply
 from sync.sheets.xlsx_tabs import format_summary
 from sync.sheets.xlsx_tabs import format_tab
@@ -190,6 +197,9 @@ class XlsxBackend:
         if known is not None and all(before.get(owner, ("", None))[1] == grid
                                      for owner, grid in text.items()):
             return False  # the workbook already shows all of it: not written
+        if known is not None and self._patchable(known, before, text):
+            self._patch(path, known, tabs, text, layout=layout, result=result)
+            return True
         parsed = self._parsed.pop(path, None)
         fresh = False
         if parsed is not None and path.exists() and parsed[0] == signature(path):
@@ -220,8 +230,53 @@ class XlsxBackend:
                     format_tab(sheet, layout)
                     apply(sheet, grid, layout, None, editable=True)
                     text[owner] = grid
-        save(workbook, path, self._written(workbook, text, kinds, layout))
+        written = self._written(workbook, text, kinds, layout)
+        looks = register_looks(workbook)  # every look a cell can have: rows patched later
+        save(workbook, path, Written(written.tabs, written.pure, looks, tuple(
+            f"xl/worksheets/sheet{number}.xml"  # openpyxl's names, in workbook order
+            for number in range(1, len(workbook.worksheets) + 1))))
         return True
+
+    @staticmethod
+    def _patchable(known: Written, before: dict[str, tuple[str, Grid]],
+                   text: dict[str, Grid]) -> bool:
+        """Only rows below the headers change, on tabs the workbook has: patch the rows."""
+        return bool(known.pure and known.looks and len(known.members) == len(known.tabs)
+                    and all(owner in before and before[owner][1][:1] == grid[:1]
+                            for owner, grid in text.items()))
+
+    @staticmethod
+    def _patch(path: Path, known: Written, tabs: list[_Tab], text: dict[str, Grid], *,
+               layout: SheetLayout, result: WriteResult) -> None:
+        """Write the changed rows straight into the tabs' XML (sync/sheets/xlsx_patch.py)."""
+        kinds = position_kinds(layout)
+        unlocked = frozenset(layout.index(name) for name in layout.editable_fields)
+        days = layout.index("days_overdue") if "days_overdue" in layout.fields else None
+        wanted = {tab.owner: tab for tab in tabs}
+        members: dict[str, str] = {}
+        after: list[tuple[str, Grid]] = []
+        for (title, old), member in zip(known.tabs, known.members, strict=True):
+            owner = _owner_of(old)
+            new = text.get(owner, old)
+            after.append((title, new))
+            if new == old:
+                continue
+            tab = wanted[owner]
+            changed = [number for number in range(1, max(len(old), len(new)))
+                       if (old[number] if number < len(old) else [])
+                       != (new[number] if number < len(new) else [])]
+            result.rows_written += len(changed)
+            rows = {number + 1: render_row(
+                number + 1, tab.grid[number], kinds if tab.editable else [TEXT] * len(kinds),
+                editable=tab.editable, unlocked=unlocked if tab.editable else frozenset(),
+                days_column=days if tab.editable else None, looks=known.looks or {})
+                for number in changed if number < len(tab.grid)}
+            filtered = f"A1:{column_letter(len(layout.fields) - 1)}{max(len(tab.grid), 2)}" \
+                if tab.editable else None
+            members[member] = patch_sheet(read_member(path, member), rows, len(tab.grid),
+                                          filtered)
+        rewrite(path, members)
+        remember(path, Written(tuple(after), known.pure, known.looks, known.members))
 
     @staticmethod
     def _written(workbook: Workbook, text: dict[str, Grid], kinds: list[str],

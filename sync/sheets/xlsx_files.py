@@ -53,11 +53,14 @@ class Written:
 
     tabs: tuple[tuple[str, Grid], ...]
     pure: bool = True
+    looks: dict[str, int] | None = None  # cell look -> style id (sync/sheets/xlsx_patch.py)
+    members: tuple[str, ...] = ()  # the zip member of each tab, in the order of `tabs`
 
 
 def remember(path: Path, written: Written) -> None:
     data = {"signature": list(signature(path)), "pure": written.pure,
-            "tabs": [[title, grid] for title, grid in written.tabs]}
+            "tabs": [[title, grid] for title, grid in written.tabs],
+            "looks": written.looks, "members": list(written.members)}
     _memory_file(path).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
 
 
@@ -68,7 +71,8 @@ def recall(path: Path) -> Written | None:
         if tuple(data["signature"]) != signature(path):
             return None
         return Written(tuple((str(title), grid) for title, grid in data["tabs"]),
-                       bool(data.get("pure", True)))
+                       bool(data.get("pure", True)), data.get("looks"),
+                       tuple(data.get("members") or ()))
     except (OSError, ValueError, KeyError, TypeError):
         return None  # none kept, an older format, or the workbook is gone
 

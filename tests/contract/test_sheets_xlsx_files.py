@@ -6,11 +6,17 @@ workbook (and the summary) only."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from hub.bootstrap import Hub
+from hub.domain.sheets import BookPlan
+from hub.domain.sheets import SheetRow
+from hub.domain.sheets import TabPlan
+from hub.domain.sheets import tab_title
 from hub.ledger.tables import customers
 from hub.services.sheets import SheetSync
 from hub.services.sheets import SyncReport
@@ -137,3 +143,68 @@ def test_the_workbooks_setting_is_checked_and_reaches_the_backend(tmp_path: Path
                                           "owner, got 'person'"):
         SheetSettings.from_env({"HUB_SHEETS_XLSX_WORKBOOKS": "person"})
     assert XlsxBackend(tmp_path, workbooks="owner").path("Sales") == tmp_path / "Sales"
+
+
+def _row(code: str, days: int, balance: str, **extra: str) -> SheetRow:
+    values = {"customer": f"Customer {code}", "contact": "AP <ap@example.com>",
+              "phone": "+31 6 1234 5678", "balance": balance, "currency": "EUR",
+              "oldest_due": "2026-01-15", "days_overdue": str(days), "current_step": "",
+              "next_action": "Call", "last_contact": "", "score": "", "portal_link": "",
+              "status": "open", "outcome": "", "promise_date": "", "promise_amount": "",
+              "note": "", "snooze_until": "", **extra}
+    return SheetRow(code, values)
+
+
+def _plan(rows: dict[str, list[SheetRow]]) -> BookPlan:
+    taken: set[str] = set()
+    return BookPlan("Sales", [TabPlan(owner, tab_title(owner, taken), owner_rows)
+                              for owner, owner_rows in sorted(rows.items())],
+                    [[owner, str(len(found)), "", "", "2026-11-23 09:00"]
+                     for owner, found in sorted(rows.items())])
+
+
+def _cells(backend: XlsxBackend) -> dict[tuple[str, str], tuple[object, ...]]:
+    found = {}
+    for path in backend.files("Sales"):
+        for sheet in load_workbook(path).worksheets:
+            found[(sheet.title, "filter")] = (sheet.auto_filter.ref,)
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if cell.value is None and not cell.has_style:
+                        continue
+                    found[(sheet.title, cell.coordinate)] = (
+                        cell.value, cell.data_type, cell.number_format, cell.quotePrefix,
+                        cell.fill.fgColor.rgb if cell.fill.fill_type else None,
+                        cell.protection.locked)
+    return {key: value for key, value in found.items()
+            if value[:1] != (None,) or key[1] == "filter"}  # blank rows left behind
+
+
+@pytest.mark.parametrize("workbooks", ["department", "owner"])
+def test_rows_patched_into_a_workbook_read_as_the_same_cells_as_a_fresh_write(
+        tmp_path: Path, workbooks: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = {"ann@example.com": [_row("A1", 120, "100"), _row("A2", 40, "250.5"),
+                                  _row("A3", 3, "9")],
+              "bob@example.com": [_row("B1", 10, "70")]}
+    after = {"ann@example.com": [  # a row gone, one moved into another colour, new ones
+        _row("A2", 95, "1250.5", note="=HYPERLINK(\"x\")", promise_date="2026-12-31",
+             promise_amount="80"),
+        _row("A3", 3, "9", note="  spaced & <odd>  "), _row("A4", 0, "12.25")],
+        "bob@example.com": [_row("B1", 10, "70")]}
+    patches: list[Path] = []
+    real_patch = XlsxBackend._patch
+
+    def counted(path: Path, *args: Any, **kwargs: Any) -> None:
+        patches.append(path)
+        real_patch(path, *args, **kwargs)
+    monkeypatch.setattr(XlsxBackend, "_patch", staticmethod(counted))
+    patched = XlsxBackend(tmp_path / "patched", workbooks=workbooks)
+    for rows in (before, after):
+        snapshot = patched.read("Sales", LAYOUT, remote_id=None)
+        patched.write(_plan(rows), snapshot, LAYOUT)
+    fresh = XlsxBackend(tmp_path / "fresh", workbooks=workbooks)
+    fresh.write(_plan(after), fresh.read("Sales", LAYOUT, remote_id=None), LAYOUT)
+
+    assert [path.name for path in patches] == (  # bob's rows and the summary are the same
+        ["Sales.xlsx"] if workbooks == "department" else ["ann.xlsx"])
+    assert _cells(patched) == _cells(fresh)
