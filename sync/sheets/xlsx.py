@@ -21,6 +21,7 @@ from pathlib import Path
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 
 from hub.domain.sheet_cells import TEXT
 from hub.domain.sheets import SUMMARY_KEY
@@ -243,7 +244,9 @@ class XlsxBackend:
         """Only rows below the headers change, on tabs the workbook has: patch the rows."""
         return bool(known.pure and known.looks and len(known.members) == len(known.tabs)
                     and all(owner in before and before[owner][1][:1] == grid[:1]
-                            for owner, grid in text.items()))
+                            and not any(ILLEGAL_CHARACTERS_RE.search("".join(row))
+                                        for row in grid)
+                            for owner, grid in text.items()))  # openpyxl refuses those
 
     @staticmethod
     def _patch(path: Path, known: Written, tabs: list[_Tab], text: dict[str, Grid], *,
