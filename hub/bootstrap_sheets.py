@@ -22,7 +22,8 @@ def build_backend(hub: Hub, name: str | None = None) -> WorksheetBackend:
     if name == "xlsx":
         from sync.sheets.xlsx import XlsxBackend  # noqa: PLC0415
 
-        return XlsxBackend(settings.directory or hub.settings.var_dir / "sheets")
+        return XlsxBackend(settings.directory or hub.settings.var_dir / "sheets",
+                           workbooks=settings.xlsx_workbooks)
     from sync.sheets.pacing import RetryPolicy  # noqa: PLC0415
 
     retry = RetryPolicy(attempts=settings.max_attempts)

@@ -96,6 +96,7 @@ class SheetSettings:
 
     backend: str = "xlsx"  # xlsx | google | smartsheet | off
     directory: Path | None = None  # XLSX workbooks; default var/sheets
+    xlsx_workbooks: str = "department"  # one XLSX workbook per department, or per owner
     layout_file: Path | None = None  # None: sync/sheets/layout.yaml
     language: str = "en"  # header language
     portal_links: bool = True  # fill the portal-link column (issues debtor links)
@@ -117,9 +118,14 @@ class SheetSettings:
             raise ConfigError(f"HUB_SHEETS_BACKEND must be xlsx, google, smartsheet or off, "
                               f"got {backend!r}")
         credentials = env.get("HUB_GOOGLE_CREDENTIALS_FILE", "").strip()
+        workbooks = env.get("HUB_SHEETS_XLSX_WORKBOOKS", "").strip().lower() or "department"
+        if workbooks not in ("department", "owner"):
+            raise ConfigError(f"HUB_SHEETS_XLSX_WORKBOOKS must be department or owner, got "
+                              f"{workbooks!r}")
         return cls(
             backend=backend,
             directory=Path(env["HUB_SHEETS_DIR"]) if env.get("HUB_SHEETS_DIR") else None,
+            xlsx_workbooks=workbooks,
             layout_file=Path(env["HUB_SHEETS_LAYOUT"]) if env.get("HUB_SHEETS_LAYOUT")
             else None,
             language=env.get("HUB_SHEETS_LANGUAGE", "").strip() or "en",

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
+from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import normal
 from hub.domain.sheets import EMPTY_KEY
 from hub.domain.sheets import BookSnapshot
 from hub.domain.sheets import ReadRow
@@ -100,15 +102,22 @@ def _read_row(reading: Reading, owner: str, row: ReadRow, known: RowState | None
         if known.owner != owner:
             reading.moved += 1
         for name in layout.computed_fields:
-            typed = row.values.get(name, "")
-            hub_value = known.computed.get(name, "")
-            if typed.strip() != hub_value.strip():
+            if name not in row.values or name not in known.computed:
+                continue  # a column the tab (an older layout) or the last write lacked
+            typed = row.values[name]
+            hub_value = known.computed[name]
+            if normal(typed, kind_of(name)) != normal(hub_value, kind_of(name)):
                 reading.computed_conflicts.append(ComputedConflict(
                     row.key or "", owner, name, typed, hub_value, row.editor))
     changes = {name: (before.get(name, ""), value) for name, value in editable.items()
-               if value != before.get(name, "")}
+               if not same(name, value, before.get(name, ""))}
     if changes:
         reading.edits.append(Edit(row.key or "", owner, changes, editable, row.editor))
+
+
+def same(name: str, first: str, second: str) -> bool:
+    """Equal by meaning: the number cell 1250.5 is the promise amount "1250.50"."""
+    return first == second or normal(first, kind_of(name)) == normal(second, kind_of(name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +145,11 @@ def merge_editable(key: str, sheet: Mapping[str, str] | None, known: RowState | 
         hub_value = hub.get(name)
         # The hub changed its mind since the last sync (not: differs from the sheet, which
         # would undo a person's win on the next sync).
-        hub_changed = (hub_value is not None and hub_value != last_hub.get(name)
-                       and hub_value != before.get(name, ""))
-        person_changed = person != before.get(name, "")
-        if hub_changed and person_changed and person != hub_value:
+        hub_changed = (hub_value is not None
+                       and not same(name, hub_value, last_hub.get(name, "\0"))
+                       and not same(name, hub_value, before.get(name, "")))
+        person_changed = not same(name, person, before.get(name, ""))
+        if hub_changed and person_changed and not same(name, person, hub_value or ""):
             conflicts.append(EditableConflict(key, name, person, hub_value or ""))
             result[name] = person
         elif hub_changed and not person_changed:

@@ -1,8 +1,11 @@
 """Shared worklist sheets: the layout, what a tab holds, and what the hub wants it to hold.
 
 Plain data shared by the sync use case (hub/services/sheets*.py) and the three backends
-(sync/sheets/: local XLSX, Google Sheets, Smartsheet). Every cell travels as text, so
-the three backends compare and diff the same way.
+(sync/sheets/: local XLSX, Google Sheets, Smartsheet). Every cell travels through the
+hub as canonical text (numbers plain, `126695.44`; dates ISO, `2026-12-31`), so the three
+backends compare and diff the same way; each backend writes numbers as number cells and
+dates as date cells (a kind per column, hub.domain.sheet_cells) and turns what it reads
+back into that canonical text.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ from dataclasses import dataclass
 from dataclasses import field
 
 STATUSES = ("open", "contacted", "promised", "disputed", "paid", "done")
-COMPUTED_FIELDS = ("customer", "contact", "balance", "oldest_due", "days_overdue",
-                   "current_step", "next_action", "last_contact", "portal_link", "score")
+COMPUTED_FIELDS = ("customer", "contact", "phone", "balance", "currency", "oldest_due",
+                   "days_overdue", "current_step", "next_action", "last_contact",
+                   "portal_link", "score")
 EDITABLE_FIELDS = ("status", "outcome", "promise_date", "promise_amount", "note",
                    "snooze_until")
 KEY_FIELD = "key"
 EMPTY_KEY = "__empty__"  # the hidden key of the "Nothing left to do" line
 SUMMARY_KEY = "__summary__"  # in the key header of the summary tab
 SEVERITY_DAYS = (("severe", 90), ("late", 30), ("due", 1))  # days overdue -> colour band
-
 
 class SheetTargetError(Exception):
     """A spreadsheet the hub cannot use until a person fixes something (401, 403, not

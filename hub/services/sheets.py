@@ -294,10 +294,14 @@ def actor_of_owner(owner: str) -> str:
 
 
 def _currency_of(known: RowState | None) -> str | None:
+    """The currency the row showed: its own column, or the end of an older layout's
+    balance text ("126,695.44 EUR")."""
     if known is None:
         return None
+    if known.computed.get("currency"):
+        return known.computed["currency"]
     parts = known.computed.get("balance", "").split()
-    return parts[-1] if parts else None
+    return parts[-1] if len(parts) > 1 else None
 
 
 def _summary_line(owner: str, rows: Sequence[WorklistRow], checked: str) -> list[str]:

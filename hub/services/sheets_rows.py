@@ -1,5 +1,7 @@
-"""What goes on the sheets: worklist rows per department and owner, as cell text, and the
-values the hub itself has for the editable columns (an open promise, an open dispute)."""
+"""What goes on the sheets: worklist rows per department and owner, as the canonical cell
+text of hub.domain.sheet_cells (numbers plain, dates ISO; the backends write them as number
+and date cells), and the values the hub itself has for the editable columns (an open
+promise, an open dispute)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.money import Money
+from hub.domain.sheet_cells import number_text
 from hub.domain.sheets import SheetRow
 from hub.domain.sheets import severity
 from hub.domain.worklist import WorklistRow
@@ -56,7 +59,9 @@ def computed_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]
     return {
         "customer": row.customer_name,
         "contact": row.main_contact or "",
-        "balance": f"{row.balance.amount:,} {row.balance.currency}",
+        "phone": row.phone or "",
+        "balance": number_text(row.balance.amount),  # a number cell, #,##0.00
+        "currency": row.balance.currency,
         "oldest_due": row.oldest_due_date.isoformat() if row.oldest_due_date else "",
         "days_overdue": str(row.days_overdue),
         "current_step": row.current_step or "",
@@ -91,7 +96,7 @@ def hub_editable_values(connection: Connection,
             amount = Money.from_minor(promise.amount_minor, promise.currency).amount
             result[promise.code].update(status="promised",
                                         promise_date=promise.due_date.isoformat(),
-                                        promise_amount=str(amount))
+                                        promise_amount=number_text(amount))
         for dispute in connection.execute(
                 sa.select(customers.c.code)
                 .join(customers, customers.c.id == disputes.c.customer_id)

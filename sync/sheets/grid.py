@@ -1,13 +1,18 @@
 """Helpers shared by the grid backends (XLSX, Google Sheets): cell text, A1 notation, and
-turning a tab's rows into a snapshot."""
+turning a tab's rows into a snapshot.
+
+Cells are read as they are (numbers, dates, date serials, text) and turned into the hub's
+canonical text by the kind of the column they stand under (hub.domain.sheet_cells), found
+by its header, so a tab laid out by an older layout is read by meaning too."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
-from datetime import datetime
-from decimal import Decimal
 
+from hub.domain.sheet_cells import TEXT
+from hub.domain.sheet_cells import canonical
+from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import typed
 from hub.domain.sheets import EMPTY_KEY
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
@@ -16,21 +21,23 @@ from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import TabPlan
 from hub.domain.sheets import TabSnapshot
 
-NUMERIC_FIELDS = frozenset({"days_overdue", "score"})
-
 
 def as_text(value: object) -> str:
-    """A cell's value as the hub compares it: dates ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() \
-            else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(Decimal(str(value)))
-    return str(value)
+    """A cell's value as the hub compares it when its column has no kind: dates ISO,
+    numbers plain."""
+    return canonical(value, TEXT)
+
+
+def position_kinds(layout: SheetLayout) -> list[str]:
+    """The kind of each column where the layout puts it (what the hub writes there)."""
+    return [kind_of(name) for name in layout.fields]
+
+
+def text_grid(grid: Sequence[Sequence[object]], kinds: Sequence[str]) -> list[list[str]]:
+    """A grid read from a tab as canonical text, column by column (the diff's input)."""
+    width = len(kinds)
+    return [[canonical(cell, kinds[index] if index < width else TEXT)
+             for index, cell in enumerate(row)] for row in grid]
 
 
 def column_letter(index: int) -> str:
@@ -52,12 +59,14 @@ def tab_snapshot(title: str, grid: Sequence[Sequence[object]],
     owner = header[0]
     where = {name: header.index(column.header) for column in layout.columns[1:]
              if (name := column.field) and column.header in header}
-    snapshot = TabSnapshot(title=title, owner=owner,
-                           header_ok=set(layout.headers[1:]) <= set(header))  # by name
+    # Edits are read when every editable column is found by its header; a computed column
+    # the tab lacks (a tab laid out before the column existed) is simply not compared.
+    editable_found = all(name in where for name in layout.editable_fields)
+    snapshot = TabSnapshot(title=title, owner=owner, header_ok=editable_found)
     for position, raw in enumerate(grid[1:]):
-        cells = [as_text(cell) for cell in raw]
-        key = cells[0].strip() if cells else ""
-        values = {name: (cells[i] if i < len(cells) else "") for name, i in where.items()}
+        key = as_text(raw[0]).strip() if raw else ""
+        values = {name: canonical(raw[i], kind_of(name)) if i < len(raw) else ""
+                  for name, i in where.items()}
         snapshot.rows.append(ReadRow(key=key or None, values=values, position=position))
     return snapshot
 
@@ -81,3 +90,12 @@ def wanted_grid(tab: TabPlan, layout: SheetLayout, current: TabSnapshot | None) 
 
 def summary_grid(plan: BookPlan, layout: SheetLayout) -> list[list[str]]:
     return [[SUMMARY_KEY, *layout.summary_headers], *[["", *row] for row in plan.summary]]
+
+
+def as_written(grid: Sequence[Sequence[str]], kinds: Sequence[str]) -> list[list[str]]:
+    """A grid the hub writes, as reading the tab back will give it (the text of the typed
+    cells: "007" in a number column reads back as "7")."""
+    width = len(kinds)
+    return [[canonical(typed(text, kinds[index] if index < width else TEXT),
+                       kinds[index] if index < width else TEXT)
+             for index, text in enumerate(row)] for row in grid]

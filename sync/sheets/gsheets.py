@@ -1,10 +1,12 @@
 """Google Sheets through gspread: one spreadsheet per department, a tab per owner.
 
 A steady cycle costs three calls per spreadsheet: the metadata, one `values:batchGet` of
-every tab, one `values:batchUpdate` with the changed row blocks (RAW input, so text is
-never parsed as a formula). New tabs and their formatting (hidden key column, status
-dropdown, date validation, protected computed columns, severity colours) go in one
-structural `:batchUpdate`. Requests are paced under the per-user quota (60 a minute) and
+every tab (unformatted: numbers as numbers, dates as serials), one `values:batchUpdate`
+with the changed cells (RAW input, so text is never parsed as a formula; amounts and
+dates go as numbers and date serials). New tabs and their formatting (hidden key column,
+status dropdown, date validation, number formats, protected computed columns, severity
+colours, a basic filter) go in one structural `:batchUpdate` (sync/sheets/gsheets_format.py).
+Requests are paced under the per-user quota (60 a minute) and
 transient failures (408, 429, 5xx) are retried a bounded number of times, honouring
 Retry-After; 401, 403 and 404 stop the spreadsheet for this cycle.
 """
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +32,10 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name
 
-from hub.domain.sheets import STATUSES
+from hub.domain.sheet_cells import SERIAL_EPOCH
+from hub.domain.sheet_cells import TEXT
+from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import typed
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
 from hub.domain.sheets import BookSnapshot
@@ -36,11 +43,14 @@ from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import WriteResult
 from hub.domain.sheets import cell_changes
-from sync.sheets.grid import NUMERIC_FIELDS
 from sync.sheets.grid import column_letter
+from sync.sheets.grid import position_kinds
 from sync.sheets.grid import summary_grid
 from sync.sheets.grid import tab_snapshot
+from sync.sheets.grid import text_grid
 from sync.sheets.grid import wanted_grid
+from sync.sheets.gsheets_format import new_tab
+from sync.sheets.gsheets_format import reformat
 from sync.sheets.pacing import Pacer
 from sync.sheets.pacing import RetryPolicy
 from sync.sheets.pacing import retry_after_of
@@ -51,9 +61,6 @@ SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 GOOGLE_HOSTS = ("https://sheets.googleapis.com/", "https://www.googleapis.com/",
                 "https://oauth2.googleapis.com/")
 MAX_BODY = 1_500_000  # Google recommends at most 2 MB per request
-BANDS = ((90, {"red": 0.96, "green": 0.78, "blue": 0.76}),
-         (30, {"red": 0.99, "green": 0.91, "blue": 0.70}),
-         (1, {"red": 1.0, "green": 0.97, "blue": 0.88}))
 
 
 class RedirectAdapter(requests.adapters.HTTPAdapter):
@@ -145,6 +152,7 @@ class GoogleSheetsBackend:
         self.http = PacedHTTPClient(credentials, session, pacer=pacer or Pacer(60),
                                     retry=retry or RetryPolicy())
         self._sheets: dict[str, dict[str, dict[str, Any]]] = {}  # book -> title -> properties
+        self._meta: dict[str, dict[str, dict[str, Any]]] = {}  # book -> title -> sheet
         self._grids: dict[str, dict[str, list[list[str]]]] = {}
 
     def _key(self, book: str) -> str:
@@ -177,17 +185,24 @@ class GoogleSheetsBackend:
         sheets = {sheet["properties"]["title"]: sheet["properties"]
                   for sheet in meta.get("sheets", [])}
         self._sheets[book] = sheets
+        self._meta[book] = {sheet["properties"]["title"]: sheet
+                            for sheet in meta.get("sheets", [])}
         snapshot = BookSnapshot(book=book, remote_id=key)
         grids: dict[str, list[list[str]]] = {}
         titles = list(sheets)
         if titles:
             ranges = [absolute_range_name(title) for title in titles]
+            # Numbers come back as numbers and dates as serials, whatever the spreadsheet's
+            # locale shows; text as typed (turned into the hub's text by column kind).
             answer = self._call(book, self.http.values_batch_get, key, ranges,
-                                {"valueRenderOption": "FORMATTED_VALUE"})
+                                {"valueRenderOption": "UNFORMATTED_VALUE",
+                                 "dateTimeRenderOption": "SERIAL_NUMBER"})
+            kinds = position_kinds(layout)
             for title, values in zip(titles, answer.get("valueRanges", []), strict=False):
-                grid = [[str(cell) for cell in row] for row in values.get("values", [])]
-                grids[title] = grid
-                tab = tab_snapshot(title, grid, layout)
+                raw = values.get("values", [])
+                tab = tab_snapshot(title, raw, layout)
+                grids[title] = text_grid(raw, kinds if tab is not None
+                                         else [TEXT] * len(kinds))
                 if tab is not None:
                     snapshot.add(tab)
         self._grids[book] = grids
@@ -222,24 +237,35 @@ class GoogleSheetsBackend:
             if props is None:
                 title = _free_title(title, used_titles)
                 rows = max(200, needed * 2)
-                structure.extend(_new_tab(next_id, title, (rows, width), layout,
-                                          owner_tab=is_owner_tab))
+                structure.extend(new_tab(next_id, title, (rows, width), layout,
+                                         owner_tab=is_owner_tab))
                 props = {"sheetId": next_id, "title": title,
                          "gridProperties": {"rowCount": rows, "columnCount": width}}
                 sheets[title] = props
                 next_id += 1
-            elif props["gridProperties"]["rowCount"] < needed:
+            elif props["gridProperties"]["rowCount"] < needed \
+                    or props["gridProperties"].get("columnCount", width) < width:
+                grid = props["gridProperties"]  # more rows, or a layout with more columns
+                rows = max(grid["rowCount"], needed * 2 if grid["rowCount"] < needed else 0)
+                columns = max(grid.get("columnCount", width), width)
                 structure.append({"updateSheetProperties": {
-                    "properties": {"sheetId": props["sheetId"],
-                                   "gridProperties": {"rowCount": needed * 2}},
-                    "fields": "gridProperties.rowCount"}})
+                    "properties": {"sheetId": props["sheetId"], "gridProperties": {
+                        "rowCount": rows, "columnCount": columns}},
+                    "fields": "gridProperties.rowCount,gridProperties.columnCount"}})
+                grid.update(rowCount=rows, columnCount=columns)
+            have = grids.get(title, [])
+            header = [*have[0][1:width], *[""] * width][:width - 1] if have else []
+            if is_owner_tab and any(header) and header != wanted[0][1:] \
+                    and title in self._meta.get(book, {}):  # an older layout's columns
+                structure.extend(reformat(self._meta[book][title], layout, width))
             touched: set[int] = set()
-            for first, column, block in cell_changes(grids.get(title, []), wanted, width):
+            for first, column, block in cell_changes(have, wanted, width):
                 data.append({"range": f"{absolute_range_name(title)}!"
                                       f"{column_letter(column)}{first + 1}:"
                                       f"{column_letter(column + len(block[0]) - 1)}"
                                       f"{first + len(block)}",
-                             "values": [_typed(row, layout, column) for row in block]})
+                             "values": [_typed(row, layout, column, is_owner_tab)
+                                        for row in block]})
                 touched.update(range(max(first, 1), first + len(block)))
             result.rows_written += len(touched)
         if structure:
@@ -265,11 +291,22 @@ def _free_title(title: str, used: set[str]) -> str:
     return candidate
 
 
-def _typed(row: list[str], layout: SheetLayout, offset: int) -> list[Any]:
-    """Numbers as numbers (for sorting and the colour rules); everything else RAW text."""
+def _typed(row: list[str], layout: SheetLayout, offset: int, owner_tab: bool) -> list[Any]:
+    """RAW values: amounts and whole numbers as JSON numbers, dates as date serials (shown
+    by the column's DATE format), everything else as literal text."""
     fields = layout.fields
-    return [int(text) if offset + index < len(fields) and fields[offset + index] in
-            NUMERIC_FIELDS and text.isdigit() else text for index, text in enumerate(row)]
+    values: list[Any] = []
+    for index, text in enumerate(row):
+        at = offset + index
+        kind = kind_of(fields[at]) if owner_tab and at < len(fields) else TEXT
+        value = typed(text, kind) if kind != TEXT else text
+        if isinstance(value, date):
+            values.append((value - SERIAL_EPOCH).days)
+        elif isinstance(value, Decimal):
+            values.append(int(value) if value == value.to_integral_value() else float(value))
+        else:
+            values.append(value)
+    return values
 
 
 def _chunks(data: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -283,59 +320,3 @@ def _chunks(data: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         chunks[-1].append(item)
         size += item_size
     return chunks
-
-
-def _new_tab(sheet_id: int, title: str, size: tuple[int, int], layout: SheetLayout, *,
-             owner_tab: bool) -> list[dict[str, Any]]:
-    rows, width = size
-    requests_: list[dict[str, Any]] = [
-        {"addSheet": {"properties": {"sheetId": sheet_id, "title": title, "gridProperties": {
-            "rowCount": rows, "columnCount": width, "frozenRowCount": 1}}}},
-        {"updateDimensionProperties": {
-            "range": {"sheetId": sheet_id, "dimension": "COLUMNS", "startIndex": 0,
-                      "endIndex": 1},
-            "properties": {"hiddenByUser": True}, "fields": "hiddenByUser"}},
-        {"repeatCell": {"range": {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1},
-                        "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
-                        "fields": "userEnteredFormat.textFormat.bold"}},
-    ]
-    if not owner_tab:
-        return requests_
-
-    def columns(index: int) -> dict[str, Any]:
-        return {"sheetId": sheet_id, "startRowIndex": 1, "startColumnIndex": index,
-                "endColumnIndex": index + 1}
-
-    status = layout.index("status")
-    requests_.append({"setDataValidation": {"range": columns(status), "rule": {
-        "condition": {"type": "ONE_OF_LIST",
-                      "values": [{"userEnteredValue": value} for value in STATUSES]},
-        "strict": True, "showCustomUi": True}}})
-    for name in ("promise_date", "snooze_until"):
-        if name in layout.fields:
-            index = layout.index(name)
-            requests_.append({"setDataValidation": {"range": columns(index), "rule": {
-                "condition": {"type": "DATE_IS_VALID"}, "strict": False,
-                "inputMessage": "A date, for example 2026-12-31"}}})
-            requests_.append({"repeatCell": {"range": columns(index), "cell": {
-                "userEnteredFormat": {"numberFormat": {"type": "DATE",
-                                                       "pattern": "yyyy-mm-dd"}}},
-                "fields": "userEnteredFormat.numberFormat"}})
-    for column in layout.columns:
-        if not column.editable:
-            index = layout.index(column.field)
-            requests_.append({"addProtectedRange": {"protectedRange": {
-                "range": {"sheetId": sheet_id, "startColumnIndex": index,
-                          "endColumnIndex": index + 1},
-                "description": f"{column.header}: written by Collections Hub",
-                "warningOnly": True}}})
-    if "days_overdue" in layout.fields:
-        letter = column_letter(layout.index("days_overdue"))
-        for days, colour in reversed(BANDS):  # each goes first: the most severe wins
-            requests_.append({"addConditionalFormatRule": {"index": 0, "rule": {
-                "ranges": [{"sheetId": sheet_id, "startRowIndex": 1,
-                            "startColumnIndex": 1, "endColumnIndex": width}],
-                "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [
-                    {"userEnteredValue": f"=${letter}2>={days}"}]},
-                    "format": {"backgroundColor": colour}}}}})
-    return requests_

@@ -18,6 +18,10 @@ from hub.safe_yaml import read_limited
 from hub.safe_yaml import safe_load
 
 DEFAULT_LAYOUT = Path(__file__).with_name("layout.yaml")
+# A balance is a number; its currency must stand beside it (a layout written before the
+# currency column existed gets it right after balance, with this header).
+CURRENCY_HEADERS = {"en": "Currency", "nl": "Valuta", "de": "Währung", "pl": "Waluta",
+                    "es": "Moneda"}
 
 
 class LayoutError(UserError):
@@ -61,6 +65,10 @@ def load_layout(path: Path | None = None, language: str = "en") -> SheetLayout:
         if not isinstance(width, int) or not 3 <= width <= 200:
             raise LayoutError(f"{path}: column {name}: width must be a whole number 3-200")
         columns.append(SheetColumn(name, str(header), name in EDITABLE_FIELDS, width))
+    fields = [column.field for column in columns]
+    if "balance" in fields and "currency" not in fields:
+        columns.insert(fields.index("balance") + 1, SheetColumn(
+            "currency", CURRENCY_HEADERS.get(language, "Currency"), False, 9))
     summary_headers = _text(texts, "summary_headers", language, None)
     try:
         return SheetLayout(

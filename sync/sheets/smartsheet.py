@@ -7,6 +7,11 @@ e-mail), changed rows in bulk updates of at most 500, at most one add or one del
 when the rows are out of order (people sorted them, or new rows went to the bottom):
 at most 3 + ceil(changed / 500) calls. Requests are paced under 300 a minute; the SDK's
 own retry is off so ours (bounded, injectable sleep) handles 4001-4004 and 5xx.
+
+Numbers are sent as JSON numbers into TEXT_NUMBER columns (amount columns carry a number
+format: two decimals, thousands separator), dates as ISO dates into DATE columns; a sheet
+made by an older layout has its date columns turned into DATE columns and its amount
+columns formatted in place (column updates, only once).
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import requests
@@ -25,6 +32,13 @@ import smartsheet
 from smartsheet.exceptions import ApiError
 from smartsheet.exceptions import SmartsheetException
 
+from hub.domain.sheet_cells import AMOUNT
+from hub.domain.sheet_cells import DATE
+from hub.domain.sheet_cells import canonical
+from hub.domain.sheet_cells import kind_of
+from hub.domain.sheet_cells import typed
+from hub.domain.sheets import COMPUTED_FIELDS
+from hub.domain.sheets import EDITABLE_FIELDS
 from hub.domain.sheets import EMPTY_KEY
 from hub.domain.sheets import KEY_FIELD
 from hub.domain.sheets import STATUSES
@@ -35,17 +49,18 @@ from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import TabSnapshot
 from hub.domain.sheets import WriteResult
-from sync.sheets.grid import NUMERIC_FIELDS
-from sync.sheets.grid import as_text
 from sync.sheets.pacing import Pacer
 from sync.sheets.pacing import RetryPolicy
 
 RANK = "Rank"
+FIELD_NAMES = frozenset(name for name in (*COMPUTED_FIELDS, *EDITABLE_FIELDS))
 SEVERITY_COLOURS = (("severe", "F4C7C3"), ("late", "FCE8B2"), ("due", "FFF8E1"))
 _FILLS: dict[str, dict[str, str]] = {}  # API base -> severity -> palette index
 BATCH = 500
 DELETE_BATCH = 400  # ids go in the query string
-DATE_FIELDS = frozenset({"promise_date", "snooze_until"})
+# A format descriptor has 17 positions: 9 background colour, 12 decimal count, 13
+# thousands separator, 14 number format (1: NUMBER).
+AMOUNT_FORMAT = ",".join([""] * 12 + ["2", "1", "1"] + [""] * 2)
 PERMANENT = {1002: "the access token was refused", 1003: "the access token has expired",
              1004: "no access to the sheet: share it with the token's user as an editor",
              1006: "sheet not found: check HUB_SMARTSHEET_SHEETS"}
@@ -66,6 +81,7 @@ class _Book:
     rows: list[tuple[int, str | None, dict[str, str]]] = field(default_factory=list)
     created: bool = False
     titles: dict[str, str] = field(default_factory=dict)  # field -> its title now
+    shapes: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> type, format
 
 
 class SmartsheetBackend:
@@ -132,15 +148,20 @@ class SmartsheetBackend:
                            {"include": "writerInfo,format"}).data
         columns, titles = _columns_by_field(sheet.get("columns", []), layout)
         by_id = {column_id: name for name, column_id in columns.items()}
-        cached = _Book(int(sheet_id), columns, titles=titles)
-        complete = all(name in columns for name in (*layout.fields, "owner", "rank"))
+        cached = _Book(int(sheet_id), columns, titles=titles, shapes={
+            by_id[int(column["id"])]: (str(column.get("type", "")),
+                                       str(column.get("format", "")))
+            for column in sheet.get("columns", []) if int(column["id"]) in by_id})
+        # edits are read when every editable column is there (an older layout may lack a
+        # computed one, which is added on the write)
+        complete = all(name in columns for name in (*layout.editable_fields, "owner"))
         positions: dict[str, int] = {}
         for row in sheet.get("rows", []):
             values: dict[str, str] = {}
             for cell in row.get("cells", []):
                 name = by_id.get(int(cell["columnId"]))
                 if name:
-                    values[name] = as_text(cell.get("value"))
+                    values[name] = canonical(cell.get("value"), kind_of(name))
             key = values.pop("key", "").strip() or None
             owner = values.get("owner", "").strip()
             values["fill"] = _fill(row.get("format"))
@@ -241,7 +262,11 @@ class SmartsheetBackend:
             if name == "fill":  # the row's background: colour by severity
                 data["format"] = ",".join([""] * 9 + [text] + [""] * 7)
                 continue
-            value: Any = int(text) if name in NUMERIC_FIELDS and text.isdigit() else text
+            value: Any = typed(text, kind_of(name)) if name in FIELD_NAMES else text
+            if isinstance(value, Decimal):  # a JSON number (shown by the column's format)
+                value = int(value) if value == value.to_integral_value() else float(value)
+            elif isinstance(value, date):
+                value = value.isoformat()  # what a DATE column takes
             cells.append({"columnId": cached.columns[name], "value": value,
                           "strict": False})
         if row_id is not None:
@@ -269,13 +294,25 @@ class SmartsheetBackend:
 
     def _ensure_columns(self, book: str, cached: _Book, layout: SheetLayout) -> None:
         """Columns follow the layout: missing ones are added, a changed header (another
-        HUB_SHEETS_LANGUAGE) renames the column; the data stays where it is."""
+        HUB_SHEETS_LANGUAGE) renames the column, a date column of an older layout becomes a
+        DATE column and an amount column gets its number format; the data stays."""
         wanted = _hub_columns(layout)
         missing = [entry for entry in wanted if entry[0] not in cached.columns]
-        for name, header, _ in wanted:
-            if name in cached.columns and cached.titles.get(name, header) != header:
+        for name, header, editable in wanted:
+            if name not in cached.columns:
+                continue
+            change: dict[str, Any] = {}
+            if cached.titles.get(name, header) != header:
+                change["title"] = header
+            shape = _column(name, header, editable)
+            have = cached.shapes.get(name)
+            if have is not None and kind_of(name) in (DATE, AMOUNT) \
+                    and (have[0], have[1] or None) != (shape["type"], shape.get("format")):
+                change.update(type=shape["type"], **({"format": shape["format"]}
+                                                     if "format" in shape else {}))
+            if change:
                 self._call(book, self.client.Sheets.update_column, cached.sheet_id,
-                           cached.columns[name], smartsheet.models.Column({"title": header}))
+                           cached.columns[name], smartsheet.models.Column(change))
                 cached.titles[name] = header
         if not missing:
             return
@@ -322,8 +359,10 @@ def _column(name: str, header: str, editable: bool) -> dict[str, Any]:
         column["primary"] = True
     if name == "status":
         column.update(type="PICKLIST", options=list(STATUSES), validation=True)
-    elif name in DATE_FIELDS:
+    elif kind_of(name) == DATE:
         column["type"] = "DATE"
+    elif kind_of(name) == AMOUNT:
+        column["format"] = AMOUNT_FORMAT  # 126,695.44
     if not editable:
         column["locked"] = True  # protected: only the sheet's owner (the hub) may change it
     return column

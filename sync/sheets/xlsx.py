@@ -1,280 +1,308 @@
 """Local XLSX workbooks (openpyxl): the embedded default. One workbook per department under
-var/sheets/, a tab per owner and a summary tab.
+var/sheets/ with a tab per owner and a summary tab, or (HUB_SHEETS_XLSX_WORKBOOKS=owner)
+a folder per department with one workbook per owner and a summary workbook.
 
 Writes are atomic (a temporary file beside the workbook, then rename), so a reader never
 sees half a workbook. A workbook that someone has open (Excel's `~$name.xlsx`, LibreOffice's
 `.~lock.name.xlsx#`) or that another hub process is writing is left alone and retried next
 cycle: writing it then would be undone, or undo their work, when they save.
+
+Only workbooks whose content changes are written. What the hub wrote is remembered beside
+each workbook (sync/sheets/xlsx_files.py), so a workbook nobody has saved since is neither
+parsed to be read nor to be rewritten: with one workbook per owner, a cycle that changes a
+few owners' rows writes only their workbooks.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import re
-import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.styles import PatternFill
-from openpyxl.styles import Protection
-from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
-from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
 
-from hub.domain.cells import set_cell
-from hub.domain.sheets import STATUSES
+from hub.domain.sheet_cells import TEXT
 from hub.domain.sheets import SUMMARY_KEY
 from hub.domain.sheets import BookPlan
 from hub.domain.sheets import BookSnapshot
-from hub.domain.sheets import SheetBusy
 from hub.domain.sheets import SheetLayout
 from hub.domain.sheets import SheetTargetError
 from hub.domain.sheets import WriteResult
 from hub.domain.sheets import grid_changes
-from hub.domain.sheets import severity
-from sync.sheets.grid import NUMERIC_FIELDS
-from sync.sheets.grid import as_text
+from hub.domain.sheets import tab_title
+from sync.sheets.grid import as_written
 from sync.sheets.grid import column_letter
+from sync.sheets.grid import position_kinds
 from sync.sheets.grid import summary_grid
 from sync.sheets.grid import tab_snapshot
+from sync.sheets.grid import text_grid
 from sync.sheets.grid import wanted_grid
+from sync.sheets.xlsx_files import Grid
+from sync.sheets.xlsx_files import Signature
+from sync.sheets.xlsx_files import Written
+from sync.sheets.xlsx_files import book_filename
+from sync.sheets.xlsx_files import exclusive
+from sync.sheets.xlsx_files import recall
+from sync.sheets.xlsx_files import refuse_if_open
+from sync.sheets.xlsx_files import remember
+from sync.sheets.xlsx_files import save
+from sync.sheets.xlsx_files import signature
+from sync.sheets.xlsx_files import trimmed
+from sync.sheets.xlsx_patch import patch_sheet
+from sync.sheets.xlsx_patch import read_member
+from sync.sheets.xlsx_patch import register_looks
+from sync.sheets.xlsx_patch import render_row
+from sync.sheets.xlsx_patch import rewrite
+from sync.sheets.xlsx_tabs import apply
+from sync.sheets.xlsx_tabs import format_summary
+from sync.sheets.xlsx_tabs import format_tab
 
-FILLS = {"severe": "F4C7C3", "late": "FCE8B2", "due": "FFF8E1"}
-HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def _signature(path: Path) -> tuple[int, int, int]:
-    status = path.stat()
-    return status.st_ino, status.st_size, status.st_mtime_ns
-
-
-def _signature_file(path: Path) -> Path:
-    return path.with_name(f".{path.name}.hubsaved")
-
-
-def _remember_signature(path: Path) -> None:
-    _signature_file(path).write_text(" ".join(map(str, _signature(path))), encoding="utf-8")
-
-
-def _saved_signature(path: Path) -> tuple[int, ...] | None:
-    try:
-        return tuple(int(part) for part in _signature_file(path).read_text().split())
-    except (OSError, ValueError):
-        return None
+WORKBOOKS = ("department", "owner")
+SUMMARY_FILE = "Summary.xlsx"  # one workbook per owner: the summary's own workbook
 
 
-def book_filename(book: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", book).strip("-.") or "sheets"
-    return f"{slug}.xlsx"
+@dataclass(frozen=True, slots=True)
+class _Tab:
+    owner: str  # the key header (A1): the owner, or the summary's key
+    title: str
+    grid: Grid  # what the hub wants the tab to show
+    editable: bool  # an owner's tab (the summary is not)
+
+
+def _owner_of(grid: Grid) -> str:
+    return grid[0][0].strip() if grid and grid[0] else ""
+
+
+def _changed_rows(old: Grid, new: Grid, width: int) -> int:
+    """Data rows (below the header) that differ between two grids."""
+    return sum(len(rows) - (1 if first == 0 else 0)
+               for first, rows in grid_changes(old, new, max(width, *map(len, old or [[]]),
+                                                             *map(len, new or [[]]))))
 
 
 class XlsxBackend:
     name = "xlsx"
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, workbooks: str = "department") -> None:
+        if workbooks not in WORKBOOKS:
+            raise ValueError(f"workbooks must be one of {', '.join(WORKBOOKS)}")
         self.directory = directory
-        # The workbook parsed by read(), reused by the write() that follows when the file
-        # has not changed in between: parsing is most of a cycle's time.
-        self._parsed: dict[str, tuple[tuple[int, int, int], Workbook]] = {}
+        self.per_owner = workbooks == "owner"
+        # The workbooks parsed by read(), reused by the write() that follows when the file
+        # has not changed in between: parsing is most of a touched workbook's cost.
+        self._parsed: dict[Path, tuple[Signature, Workbook]] = {}
+        self._owner_files: dict[str, dict[str, Path]] = {}  # book -> owner -> workbook
 
+    # -- where the workbooks are ----------------------------------------------------------
     def path(self, book: str) -> Path:
+        """The department's workbook, or (one workbook per owner) its folder."""
+        if self.per_owner:
+            return self.directory / book_filename(book).removesuffix(".xlsx")
         return self.directory / book_filename(book)
 
+    def files(self, book: str) -> list[Path]:
+        """The book's workbooks that exist now."""
+        where = self.path(book)
+        if not self.per_owner:
+            return [where] if where.exists() else []
+        if not where.is_dir():
+            return []
+        return sorted(path for path in where.glob("*.xlsx")
+                      if not path.name.startswith(("~$", ".")))
+
+    def _lock(self, book: str) -> Path:
+        where = self.path(book)
+        return where / ".hublock" if self.per_owner else \
+            where.with_name(f".{where.name}.hublock")
+
+    # -- read -----------------------------------------------------------------------------
     def read(self, book: str, layout: SheetLayout, *,
              remote_id: str | None,  # noqa: ARG002 (the path is the id)
-             for_write: bool = True) -> BookSnapshot:
-        path = self.path(book)
-        snapshot = BookSnapshot(book=book, remote_id=str(path))
-        if not path.exists():
-            return snapshot
-        self._refuse_if_open(path)
-        signature = _signature(path)
-        if not for_write and _saved_signature(path) == signature:
-            # Saved by the hub and not since: no edits to read (a 10,000-row workbook
-            # takes seconds to parse, and the scheduler reads back every few minutes).
-            snapshot.untouched = True
-            return snapshot
-        workbook = self._load(path, read_only=False)
-        for sheet in workbook.worksheets:
-            grid = [list(row) for row in sheet.iter_rows(values_only=True)]
-            tab = tab_snapshot(sheet.title, grid, layout)
-            if tab is not None:
-                snapshot.add(tab)
-        self._parsed[book] = (signature, workbook)
+             for_write: bool = True) -> BookSnapshot:  # noqa: ARG002 (same either way)
+        snapshot = BookSnapshot(book=book, remote_id=str(self.path(book)))
+        files = self.files(book)
+        for path in files:
+            refuse_if_open(path)
+        owners: dict[str, Path] = {}
+        untouched = bool(files)
+        for path in files:
+            written = recall(path)
+            if written is not None:  # saved by the hub and not since: no need to parse
+                tabs: list[tuple[str, list[list[object]]]] = [
+                    (title, [list(row) for row in grid]) for title, grid in written.tabs]
+            else:
+                untouched = False
+                current = signature(path)
+                workbook = self._load(path)
+                self._parsed[path] = (current, workbook)
+                tabs = [(sheet.title, [list(row) for row in sheet.iter_rows(values_only=True)])
+                        for sheet in workbook.worksheets]
+            for title, grid in tabs:
+                tab = tab_snapshot(title, grid, layout)
+                if tab is not None:
+                    snapshot.add(tab)
+                    owners[tab.owner] = path
+        # Nobody has saved any of the workbooks since the hub wrote them: no edits to read
+        # (the scheduler's read-back between cycles then costs nothing).
+        snapshot.untouched = untouched
+        self._owner_files[book] = owners
         return snapshot
 
+    # -- write ----------------------------------------------------------------------------
     def write(self, plan: BookPlan, snapshot: BookSnapshot, layout: SheetLayout) -> WriteResult:
-        path = self.path(plan.book)
         result = WriteResult()
+        targets = self._targets(plan, snapshot, layout)
         self.directory.mkdir(parents=True, exist_ok=True)
-        with self._exclusive(path):
-            self._refuse_if_open(path)
-            parsed = self._parsed.pop(plan.book, None)
-            if parsed is not None and path.exists() and parsed[0] == _signature(path):
-                workbook = parsed[1]
-            elif path.exists():
-                workbook = self._load(path, read_only=False)
-            else:
-                workbook = Workbook()
-                workbook.remove(workbook.active)
-            by_owner = {str(ws["A1"].value or "").strip(): ws for ws in workbook.worksheets}
-            changed = False
-            for tab in plan.tabs:
-                sheet = by_owner.get(tab.owner)
-                if sheet is None:
-                    sheet = workbook.create_sheet(tab.title)
-                    self._format_new_tab(sheet, layout)
-                    changed = True
-                current = snapshot.tabs.get(tab.owner)
-                wanted = wanted_grid(tab, layout, current)
-                changed |= self._apply(sheet, wanted, layout, result, editable=True)
-            summary = by_owner.get(SUMMARY_KEY)
-            if summary is None:
-                summary = workbook.create_sheet(layout.summary_title, 0)
-                summary.column_dimensions["A"].hidden = True
-                for index in range(2, len(layout.summary_headers) + 2):
-                    summary.column_dimensions[column_letter(index - 1)].width = 24
-                    summary.cell(row=1, column=index).font = Font(bold=True)
-                changed = True
-            changed |= self._apply(summary, summary_grid(plan, layout), layout, result,
-                                   editable=False)
-            if changed:
-                self._save(workbook, path)
-                result.calls = 1
+        if self.per_owner:
+            self.path(plan.book).mkdir(exist_ok=True)
+        with exclusive(self._lock(plan.book), self.path(plan.book)):
+            for path in targets:
+                refuse_if_open(path)
+            for path, tabs in targets.items():
+                if self._write_workbook(path, tabs, layout, result):
+                    result.calls += 1  # one save per workbook written
         return result
 
-    def _apply(self, sheet: Worksheet, wanted: list[list[str]], layout: SheetLayout,
-               result: WriteResult, *, editable: bool) -> bool:
-        width = max(len(layout.fields), *(len(row) for row in wanted))
-        current_text = [[as_text(cell) for cell in row] for row in sheet.iter_rows(
-            min_row=1, max_row=max(sheet.max_row, 1), max_col=width, values_only=True)]
-        blocks = grid_changes(current_text, wanted, width)
-        editable_columns = {layout.index(name) for name in layout.editable_fields}
-        days_column = layout.fields.index("days_overdue") if "days_overdue" in layout.fields \
-            else None
-        for first, rows in blocks:
-            for offset, cells in enumerate(rows):
-                row_number = first + offset + 1
-                for column, text in enumerate(cells):
-                    self._set(sheet.cell(row=row_number, column=column + 1), text,
-                              layout.fields[column] if column < len(layout.fields) else "",
-                              unlocked=editable and column in editable_columns
-                              and row_number > 1)
-                if editable and row_number > 1 and days_column is not None:
-                    self._colour(sheet, row_number, cells, days_column, width)
-                if row_number > 1:
-                    result.rows_written += 1
-        return bool(blocks)
+    def _targets(self, plan: BookPlan, snapshot: BookSnapshot,
+                 layout: SheetLayout) -> dict[Path, list[_Tab]]:
+        """Which tabs go into which workbook."""
+        summary = _Tab(SUMMARY_KEY, layout.summary_title, summary_grid(plan, layout), False)
+        tabs = [_Tab(tab.owner, tab.title, wanted_grid(tab, layout, snapshot.tabs.get(tab.owner)),
+                     True) for tab in plan.tabs]
+        if not self.per_owner:
+            return {self.path(plan.book): [summary, *tabs]}
+        folder = self.path(plan.book)
+        known = self._owner_files.get(plan.book, {})
+        taken = {path.name.lower() for path in known.values()} | {SUMMARY_FILE.lower()}
+        targets: dict[Path, list[_Tab]] = {folder / SUMMARY_FILE: [summary]}
+        for tab in tabs:
+            path = known.get(tab.owner)
+            if path is None:  # a new owner: a workbook named like the tab
+                name = tab_title(tab.title, {name.removesuffix(".xlsx") for name in taken})
+                path = folder / book_filename(name)
+                taken.add(path.name.lower())
+            targets.setdefault(path, []).append(tab)
+        return targets
+
+    def _write_workbook(self, path: Path, tabs: list[_Tab], layout: SheetLayout,
+                        result: WriteResult) -> bool:
+        """Write one workbook if its content changes; True when it was saved."""
+        kinds = position_kinds(layout)
+        text = {tab.owner: trimmed(as_written(tab.grid, kinds if tab.editable
+                                              else [TEXT] * len(kinds))) for tab in tabs}
+        known = recall(path) if path.exists() else None
+        before = {_owner_of(grid): (title, grid) for title, grid in known.tabs} if known \
+            else {}
+        if known is not None and all(before.get(owner, ("", None))[1] == grid
+                                     for owner, grid in text.items()):
+            return False  # the workbook already shows all of it: not written
+        if known is not None and self._patchable(known, before, text):
+            self._patch(path, known, tabs, text, layout=layout, result=result)
+            return True
+        parsed = self._parsed.pop(path, None)
+        fresh = False
+        if parsed is not None and path.exists() and parsed[0] == signature(path):
+            workbook = parsed[1]
+        elif path.exists() and (known is None or not known.pure):
+            workbook = self._load(path)
+        else:  # new, or exactly what the hub wrote: written afresh from what it knows
+            workbook, fresh = Workbook(), True
+            workbook.remove(workbook.active)
+        counted = None if fresh and known is not None else result
+        if counted is None:  # count the rows that change, not every row written afresh
+            for tab in tabs:
+                result.rows_written += _changed_rows(before.get(tab.owner, ("", []))[1],
+                                                     text[tab.owner], len(kinds))
+        sheets = {str(sheet["A1"].value or "").strip(): sheet for sheet in workbook.worksheets}
+        for tab in tabs:
+            sheet = sheets.get(tab.owner)
+            if sheet is None:
+                title = before.get(tab.owner, (tab.title, None))[0]
+                sheet = workbook.create_sheet(title, 0 if not tab.editable else None)
+                (format_tab if tab.editable else format_summary)(sheet, layout)
+                sheets[tab.owner] = sheet
+            apply(sheet, tab.grid, layout, counted, editable=tab.editable)
+        if fresh and known is not None:  # tabs of owners no longer planned stay as they were
+            for owner, (title, grid) in before.items():
+                if owner not in sheets:
+                    sheet = workbook.create_sheet(title)
+                    format_tab(sheet, layout)
+                    apply(sheet, grid, layout, None, editable=True)
+                    text[owner] = grid
+        written = self._written(workbook, text, kinds, layout)
+        looks = register_looks(workbook)  # every look a cell can have: rows patched later
+        save(workbook, path, Written(written.tabs, written.pure, looks, tuple(
+            f"xl/worksheets/sheet{number}.xml"  # openpyxl's names, in workbook order
+            for number in range(1, len(workbook.worksheets) + 1))))
+        return True
 
     @staticmethod
-    def _set(cell: Cell, text: str, field: str, *, unlocked: bool) -> None:
-        # Text is always a literal string cell (never a formula); formula-like text gets
-        # Excel's quote prefix so editing it in Excel keeps it text too.
-        numeric = field in NUMERIC_FIELDS and text.isdigit() and cell.row > 1
-        set_cell(cell, int(text) if numeric else text)
-        if unlocked:
-            cell.protection = Protection(locked=False)
+    def _patchable(known: Written, before: dict[str, tuple[str, Grid]],
+                   text: dict[str, Grid]) -> bool:
+        """Only rows below the headers change, on tabs the workbook has: patch the rows."""
+        return bool(known.pure and known.looks and len(known.members) == len(known.tabs)
+                    and all(owner in before and before[owner][1][:1] == grid[:1]
+                            and not any(ILLEGAL_CHARACTERS_RE.search("".join(row))
+                                        for row in grid)
+                            for owner, grid in text.items()))  # openpyxl refuses those
 
     @staticmethod
-    def _colour(sheet: Worksheet, row: int, cells: list[str], days_column: int,
-                width: int) -> None:
-        days = cells[days_column] if days_column < len(cells) else ""
-        band = severity(int(days)) if days.isdigit() else None
-        fill = PatternFill("solid", fgColor=FILLS[band]) if band else PatternFill(None)
-        for column in range(2, width + 1):
-            sheet.cell(row=row, column=column).fill = fill
+    def _patch(path: Path, known: Written, tabs: list[_Tab], text: dict[str, Grid], *,
+               layout: SheetLayout, result: WriteResult) -> None:
+        """Write the changed rows straight into the tabs' XML (sync/sheets/xlsx_patch.py)."""
+        kinds = position_kinds(layout)
+        unlocked = frozenset(layout.index(name) for name in layout.editable_fields)
+        days = layout.index("days_overdue") if "days_overdue" in layout.fields else None
+        wanted = {tab.owner: tab for tab in tabs}
+        members: dict[str, str] = {}
+        after: list[tuple[str, Grid]] = []
+        for (title, old), member in zip(known.tabs, known.members, strict=True):
+            owner = _owner_of(old)
+            new = text.get(owner, old)
+            after.append((title, new))
+            if new == old:
+                continue
+            tab = wanted[owner]
+            changed = [number for number in range(1, max(len(old), len(new)))
+                       if (old[number] if number < len(old) else [])
+                       != (new[number] if number < len(new) else [])]
+            result.rows_written += len(changed)
+            rows = {number + 1: render_row(
+                number + 1, tab.grid[number], kinds if tab.editable else [TEXT] * len(kinds),
+                editable=tab.editable, unlocked=unlocked if tab.editable else frozenset(),
+                days_column=days if tab.editable else None, looks=known.looks or {})
+                for number in changed if number < len(tab.grid)}
+            filtered = f"A1:{column_letter(len(layout.fields) - 1)}{max(len(tab.grid), 2)}" \
+                if tab.editable else None
+            members[member] = patch_sheet(read_member(path, member), rows, len(tab.grid),
+                                          filtered)
+        rewrite(path, members)
+        remember(path, Written(tuple(after), known.pure, known.looks, known.members))
 
     @staticmethod
-    def _format_new_tab(sheet: Worksheet, layout: SheetLayout) -> None:
-        sheet.freeze_panes = "B2"
-        for index, column in enumerate(layout.columns):
-            dimension = sheet.column_dimensions[column_letter(index)]
-            dimension.width = column.width
-        sheet.column_dimensions["A"].hidden = True
-        for index in range(1, len(layout.columns)):
-            header = sheet.cell(row=1, column=index + 1)
-            header.font = Font(bold=True)
-            header.fill = HEADER_FILL
-        status = column_letter(layout.index("status"))
-        listing = ",".join(STATUSES)
-        validation = DataValidation(type="list", formula1=f'"{listing}"', allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Status",
-                                    error=f"Choose one of: {', '.join(STATUSES)}")
-        validation.add(f"{status}2:{status}100000")
-        sheet.add_data_validation(validation)
-        for name in ("promise_date", "snooze_until"):
-            if name in layout.fields:
-                letter = column_letter(layout.index(name))
-                dates = DataValidation(type="date", operator="greaterThan",
-                                       formula1="DATE(2000,1,1)", allow_blank=True,
-                                       error="Enter a date, for example 2026-12-31")
-                dates.add(f"{letter}2:{letter}100000")
-                sheet.add_data_validation(dates)
-        # Computed columns are locked; editable cells are unlocked as they are written.
-        sheet.protection.sheet = True
-        sheet.protection.sort = False
-        sheet.protection.autoFilter = False
-        sheet.protection.formatColumns = False
-        sheet.protection.insertRows = False
-        sheet.protection.deleteRows = False
+    def _written(workbook: Workbook, text: dict[str, Grid], kinds: list[str],
+                 layout: SheetLayout) -> Written:
+        """Every tab of the saved workbook as reading it back gives it."""
+        tabs: list[tuple[str, Grid]] = []
+        pure = True
+        for sheet in workbook.worksheets:
+            owner = str(sheet["A1"].value or "").strip()
+            if owner in text:
+                tabs.append((sheet.title, text[owner]))
+                continue
+            grid = trimmed(text_grid(list(sheet.iter_rows(values_only=True)), kinds))
+            tabs.append((sheet.title, grid))
+            header = grid[0] if grid else []
+            pure = pure and bool(owner) and layout.headers[1] in header  # a hub tab
+        return Written(tuple(tabs), pure)
 
     @staticmethod
-    def _load(path: Path, *, read_only: bool) -> Workbook:
+    def _load(path: Path) -> Workbook:
         try:
-            return load_workbook(path, read_only=read_only)
+            return load_workbook(path)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise SheetTargetError(
                 str(path), f"cannot read the workbook ({exc}); it is left as it is: "
                 "move it away to let the hub write a fresh one") from None
-
-    @staticmethod
-    def _refuse_if_open(path: Path) -> None:
-        for lock in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
-            if lock.exists():
-                raise SheetBusy(str(path), f"the workbook is open ({lock.name}); "
-                                "retried next cycle")
-
-    @contextmanager
-    def _exclusive(self, path: Path) -> Iterator[None]:
-        lock_path = path.with_name(f".{path.name}.hublock")
-        with lock_path.open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise SheetBusy(str(path), "another hub process is writing the workbook; "
-                                "retried next cycle") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    @staticmethod
-    def _save(workbook: Workbook, path: Path) -> None:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".xlsx.tmp",
-                                             dir=path.parent)
-        os.close(handle)
-        try:
-            workbook.save(temporary)
-            with open(temporary, "rb") as written:
-                os.fsync(written.fileno())
-            # mkstemp makes the file private; a shared workbook gets the usual mode
-            mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-            _remember_signature(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-

@@ -31,7 +31,7 @@ AS_OF = date(2026, 11, 23)
 BOOK = "Sales"
 ANN = "ann@example.com"
 BOB = "bob@example.com"
-BACKENDS = ["xlsx", "google", "smartsheet"]
+BACKENDS = ["xlsx", "xlsx_per_owner", "google", "smartsheet"]
 
 
 @dataclass
@@ -76,8 +76,9 @@ def portfolio(hub: Hub) -> None:
 
 def _side(name: str, tmp_path, layout: SheetLayout,  # type: ignore[no-untyped-def]
           request: pytest.FixtureRequest) -> tuple[WorksheetBackend, PersonSide]:
-    if name == "xlsx":
-        backend = XlsxBackend(tmp_path / "sheets")
+    if name in ("xlsx", "xlsx_per_owner"):  # one workbook per department, or per owner
+        backend = XlsxBackend(tmp_path / "sheets",
+                              workbooks="owner" if name == "xlsx_per_owner" else "department")
         return backend, XlsxSide(backend, layout)
     if name == "google":
         from tests.contract.sheet_sides_remote import google_rig

@@ -1,9 +1,15 @@
-"""The person at the other end of a sheet, per backend: reads a tab and edits it the way a
-manager would (type into a cell, sort, delete a row, add a row of their own)."""
+"""The person at the other end of a sheet, per backend: reads a tab as it shows (number
+formats applied) and edits it the way a manager would (type into a cell, which the program
+turns into a number or a date where it would; sort, delete a row, add a row of their own).
+`value` is what the service stores: a Decimal for a number cell, a date for a date cell,
+text otherwise."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from typing import Protocol
 
 from openpyxl import load_workbook
@@ -27,6 +33,47 @@ class PersonSide(Protocol):
 
     def is_literal(self, book: str, owner: str, key: str, field: str) -> bool: ...
 
+    def value(self, book: str, owner: str, key: str, field: str) -> object: ...
+
+    def has_filter(self, book: str, owner: str) -> bool: ...
+
+
+US_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def excel_shows(value: Any, number_format: str) -> str:
+    """What Excel shows for a cell, for the number formats the hub sets."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if number_format == "#,##0.00":
+            return f"{value:,.2f}"
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return str(value)
+
+
+def excel_typed(text: str, number_format: str) -> Any:
+    """What Excel (en-US) stores when a person types `text`: a Text ("@") cell keeps it;
+    otherwise a number becomes a number and an ISO date a date."""
+    if number_format == "@" or not text:
+        return text or None
+    if US_NUMBER.fullmatch(text):
+        return float(text) if "." in text else int(text)
+    if ISO_DATE.fullmatch(text):
+        return datetime.fromisoformat(text)
+    return text
+
+
+def stored(value: Any) -> object:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return "" if value is None else value
+
 
 class XlsxSide:
     name = "xlsx"
@@ -36,26 +83,27 @@ class XlsxSide:
         self.layout = layout
 
     def _open(self, book: str, owner: str):  # type: ignore[no-untyped-def]
-        path: Path = self.backend.path(book)
-        workbook = load_workbook(path)
-        for sheet in workbook.worksheets:
-            if str(sheet["A1"].value or "") == owner:
-                header = [str(cell.value or "") for cell in sheet[1]]
-                columns = {column.field: header.index(column.header) + 1
-                           for column in self.layout.columns[1:] if column.header in header}
-                columns["key"] = 1
-                return workbook, sheet, columns, path
-        raise AssertionError(f"no tab for {owner} in {path}")
+        for path in self.backend.files(book):  # one workbook, or one per owner
+            workbook = load_workbook(path)
+            for sheet in workbook.worksheets:
+                if str(sheet["A1"].value or "") == owner:
+                    header = [str(cell.value or "") for cell in sheet[1]]
+                    columns = {column.field: header.index(column.header) + 1
+                               for column in self.layout.columns[1:]
+                               if column.header in header}
+                    columns["key"] = 1
+                    return workbook, sheet, columns, path
+        raise AssertionError(f"no tab for {owner} in {self.backend.path(book)}")
 
     def rows(self, book: str, owner: str) -> list[dict[str, str]]:
         _, sheet, columns, _ = self._open(book, owner)
         result = []
         for row in range(2, sheet.max_row + 1):
-            values = {field: sheet.cell(row=row, column=column).value
-                      for field, column in columns.items()}
-            if any(value not in (None, "") for value in values.values()):
-                result.append({field: "" if value is None else str(value)
-                               for field, value in values.items()})
+            cells = {field: sheet.cell(row=row, column=column)
+                     for field, column in columns.items()}
+            if any(cell.value not in (None, "") for cell in cells.values()):
+                result.append({field: excel_shows(cell.value, cell.number_format)
+                               for field, cell in cells.items()})
         return result
 
     def _row_of(self, sheet, columns, key: str) -> int:  # type: ignore[no-untyped-def]
@@ -66,8 +114,25 @@ class XlsxSide:
 
     def edit(self, book: str, owner: str, key: str, field: str, value: str) -> None:
         workbook, sheet, columns, path = self._open(book, owner)
-        sheet.cell(row=self._row_of(sheet, columns, key), column=columns[field]).value = value
+        cell = sheet.cell(row=self._row_of(sheet, columns, key), column=columns[field])
+        cell.value = excel_typed(value, cell.number_format)
         workbook.save(path)
+
+    def value(self, book: str, owner: str, key: str, field: str) -> object:
+        _, sheet, columns, _ = self._open(book, owner)
+        return stored(sheet.cell(row=self._row_of(sheet, columns, key),
+                                 column=columns[field]).value)
+
+    def number_format(self, book: str, owner: str, key: str, field: str) -> str:
+        _, sheet, columns, _ = self._open(book, owner)
+        return str(sheet.cell(row=self._row_of(sheet, columns, key),
+                              column=columns[field]).number_format)
+
+    def has_filter(self, book: str, owner: str) -> bool:
+        _, sheet, _, _ = self._open(book, owner)
+        ref = str(sheet.auto_filter.ref or "")  # the header row and every hub column
+        last = sheet.cell(row=1, column=len(self.layout.fields)).column_letter
+        return ref.startswith("A1:") and ref.split(":")[1].rstrip("0123456789") == last
 
     def sort_reverse(self, book: str, owner: str) -> None:
         workbook, sheet, _columns, path = self._open(book, owner)

@@ -4,6 +4,9 @@ the fake Smartsheet sheet directly (what the web UI of the service would do)."""
 from __future__ import annotations
 
 import json
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,16 @@ from sync.sheets.gsheets import load_credentials
 from sync.sheets.pacing import Pacer
 from sync.sheets.pacing import RetryPolicy
 from sync.sheets.smartsheet import SmartsheetBackend
+from tests.contract.sheet_sides import ISO_DATE
+from tests.contract.sheet_sides import US_NUMBER
 from tests.fake_servers.google_sheets import Formula
 from tests.fake_servers.google_sheets import GoogleSheetsFake
+from tests.fake_servers.google_sheets_batch import SERIAL_EPOCH
+from tests.fake_servers.google_sheets_batch import shown
 from tests.fake_servers.smartsheet import HUB_TOKEN
 from tests.fake_servers.smartsheet import FakeRow
 from tests.fake_servers.smartsheet import SmartsheetFake
+from tests.fake_servers.smartsheet import display
 
 SPREADSHEET = "1SalesSpreadsheetKey"
 
@@ -72,14 +80,49 @@ class GoogleSide:
         return str(value)
 
     def rows(self, book: str, owner: str) -> list[dict[str, str]]:
+        """Each row as the Sheets UI shows it (number formats applied)."""
         sheet, columns = self._tab(owner)
         result = []
-        for line in sheet.grid[1:]:
-            values = {field: self._text(line[index] if index < len(line) else None)
+        for number, line in enumerate(sheet.grid[1:], start=1):
+            values = {field: self._shown(sheet, number, index, line)
                       for field, index in columns.items()}
             if any(values.values()):
                 result.append(values)
         return result
+
+    @staticmethod
+    def _shown(sheet: Any, row: int, column: int, line: list[Any]) -> str:
+        value = line[column] if column < len(line) else None
+        if value is None:
+            return ""
+        if isinstance(value, Formula):
+            return "#FORMULA"
+        return shown(value, sheet.number_format(row, column))
+
+    def value(self, book: str, owner: str, key: str, field: str) -> object:
+        """What the cell stores: a date serial under a DATE format is a date."""
+        sheet, columns = self._tab(owner)
+        row = next(number for number, line in enumerate(sheet.grid)
+                   if number and line and line[0] == key)
+        value = self._line(sheet, key)[columns[field]]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if (sheet.number_format(row, columns[field]) or {}).get("type") == "DATE":
+                return SERIAL_EPOCH + timedelta(days=int(value))
+            return Decimal(str(value))
+        return "" if value is None else value
+
+    def number_format(self, book: str, owner: str, key: str, field: str) -> str:
+        sheet, columns = self._tab(owner)
+        row = next(number for number, line in enumerate(sheet.grid)
+                   if number and line and line[0] == key)
+        found = sheet.number_format(row, columns[field]) or {}
+        return str(found.get("pattern") or found.get("type") or "")
+
+    def has_filter(self, book: str, owner: str) -> bool:
+        sheet, _ = self._tab(owner)
+        area = (sheet.basic_filter or {}).get("range", {})
+        return area.get("startRowIndex", 0) == 0 and area.get("startColumnIndex", 0) == 0 \
+            and area.get("endColumnIndex") == len(self.layout.fields)
 
     def _line(self, sheet: Any, key: str) -> list[Any]:
         for line in sheet.grid[1:]:
@@ -89,10 +132,9 @@ class GoogleSide:
 
     def edit(self, book: str, owner: str, key: str, field: str, value: str) -> None:
         sheet, columns = self._tab(owner)
-        line = self._line(sheet, key)
-        while len(line) <= columns[field]:
-            line.append(None)
-        line[columns[field]] = value
+        row = next(number for number, line in enumerate(sheet.grid)
+                   if number and line and line[0] == key)
+        self.fake.type_into(SPREADSHEET, owner, row, columns[field], value)
 
     def sort_reverse(self, book: str, owner: str) -> None:
         sheet, _ = self._tab(owner)
@@ -145,9 +187,33 @@ class SmartsheetSide:
                 if row.cells.get(columns["owner"]) == owner]
 
     def rows(self, book: str, owner: str) -> list[dict[str, str]]:
+        """Each row as Smartsheet shows it (the displayValue)."""
         columns = self._columns()
-        return [{field: "" if row.cells.get(column) is None else str(row.cells.get(column))
+        by_id = {column["id"]: column for column in self.fake.only_sheet().columns}
+        return [{field: "" if row.cells.get(column) in (None, "")
+                 else display(by_id[column], row.cells[column])
                  for field, column in columns.items()} for row in self._mine(owner)]
+
+    def _column(self, field: str) -> dict[str, Any]:
+        column_id = self._columns()[field]
+        return next(c for c in self.fake.only_sheet().columns if c["id"] == column_id)
+
+    def value(self, book: str, owner: str, key: str, field: str) -> object:
+        """What the cell stores: a number, or in a DATE column a date."""
+        value = self._row(owner, key).cells.get(self._columns()[field])
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return Decimal(str(value))
+        if self._column(field).get("type") == "DATE" and isinstance(value, str) \
+                and ISO_DATE.fullmatch(value):
+            return date.fromisoformat(value)
+        return "" if value is None else value
+
+    def number_format(self, book: str, owner: str, key: str, field: str) -> str:
+        column = self._column(field)
+        return str(column.get("format") or column.get("type") or "")
+
+    def has_filter(self, book: str, owner: str) -> bool:
+        return True  # every Smartsheet column has its filter; there is none to set
 
     def _row(self, owner: str, key: str) -> Any:
         key_column = self._columns()["key"]
@@ -157,8 +223,13 @@ class SmartsheetSide:
         raise AssertionError(f"no row {key}")
 
     def edit(self, book: str, owner: str, key: str, field: str, value: str) -> None:
+        """Typed in the Smartsheet UI: a number in a text/number column is a number; a
+        DATE column keeps an ISO date (other text stays text)."""
         row = self._row(owner, key)
-        row.cells[self._columns()[field]] = value
+        typed: Any = value
+        if self._column(field).get("type") == "TEXT_NUMBER" and US_NUMBER.fullmatch(value):
+            typed = float(value) if "." in value else int(value)
+        row.cells[self._columns()[field]] = typed
         row.modified_by = {"email": owner, "name": owner.split("@", maxsplit=1)[0]}
 
     def sort_reverse(self, book: str, owner: str) -> None:

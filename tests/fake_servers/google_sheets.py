@@ -31,6 +31,11 @@ from tests.fake_servers.google_sheets_batch import FakeSheet
 from tests.fake_servers.google_sheets_batch import FakeSpreadsheet
 from tests.fake_servers.google_sheets_batch import Formula
 from tests.fake_servers.google_sheets_batch import SpreadsheetRequests
+from tests.fake_servers.google_sheets_batch import shown
+from tests.fake_servers.google_sheets_batch import user_entered
+
+RENDER_OPTIONS = ("FORMATTED_VALUE", "UNFORMATTED_VALUE", "FORMULA")
+DATE_RENDER_OPTIONS = ("SERIAL_NUMBER", "FORMATTED_STRING")
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED",
                 404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
@@ -134,6 +139,19 @@ class GoogleSheetsFake(SpreadsheetRequests):
     def clear_log(self) -> None:
         self.log.clear()
 
+    def type_into(self, key: str, owner: str, row: int, column: int, text: str) -> None:
+        """A person typing into a cell in the Sheets UI: parsed as USER_ENTERED by the
+        cell's number format (a TEXT cell keeps the text, a number becomes a number, a
+        date a date serial)."""
+        with self._lock:
+            sheet = self.tab(key, owner)
+            while len(sheet.grid) <= row:
+                sheet.grid.append([])
+            line = sheet.grid[row]
+            while len(line) <= column:
+                line.append(None)
+            line[column] = user_entered(text, sheet.number_format(row, column))
+
     def tab(self, key: str, owner: str) -> FakeSheet:
         for sheet in self.spreadsheets[key].sheets:
             if sheet.grid and sheet.grid[0] and sheet.grid[0][0] == owner:
@@ -196,13 +214,18 @@ class GoogleSheetsFake(SpreadsheetRequests):
         if rest == "" and method == "GET":
             return {"spreadsheetId": book.key, "properties": {"title": book.title,
                     "locale": "en_US", "timeZone": "Etc/UTC"},
-                    "sheets": [{"properties": sheet.properties()} for sheet in book.sheets]}
+                    "sheets": [sheet.metadata() for sheet in book.sheets]}
         if rest == ":batchUpdate" and method == "POST":
             return self._batch_update(book, data)
         if rest == "/values:batchGet" and method == "GET":
             ranges = request.args.getlist("ranges")
+            render = request.args.get("valueRenderOption", "FORMATTED_VALUE")
+            dates = request.args.get("dateTimeRenderOption", "SERIAL_NUMBER")
+            if render not in RENDER_OPTIONS or dates not in DATE_RENDER_OPTIONS:
+                raise ApiProblem(400, f"Invalid value at 'value_render_option' ({render}) "
+                                 f"or 'date_time_render_option' ({dates})")
             return {"spreadsheetId": book.key,
-                    "valueRanges": [self._get(book, text) for text in ranges]}
+                    "valueRanges": [self._get(book, text, render) for text in ranges]}
         if rest == "/values:batchUpdate" and method == "POST":
             return self._values_batch_update(book, data)
         if rest == "/values:batchClear" and method == "POST":
@@ -236,7 +259,8 @@ class GoogleSheetsFake(SpreadsheetRequests):
         method = request.method
         option = request.args.get("valueInputOption", "RAW")
         if verb == "" and method == "GET":
-            return self._get(book, text)
+            return self._get(book, text, request.args.get("valueRenderOption",
+                                                          "FORMATTED_VALUE"))
         if verb == "" and method == "PUT":
             return self._put(book, text, data.get("values", []),
                              request.args.get("valueInputOption", ""))
@@ -272,14 +296,18 @@ class GoogleSheetsFake(SpreadsheetRequests):
         return Response(json.dumps(payload), mimetype="application/json")
 
     # -- values ------------------------------------------------------------------------
-    def _get(self, book: FakeSpreadsheet, text: str) -> dict[str, Any]:
+    def _get(self, book: FakeSpreadsheet, text: str,
+             render: str = "FORMATTED_VALUE") -> dict[str, Any]:
+        """FORMATTED_VALUE: text as the cell's number format shows it; UNFORMATTED_VALUE:
+        numbers as JSON numbers (dates as serial numbers), text as text."""
         title, row0, col0, row1, col1 = parse_range(text)
         sheet = book.sheet(title)
         rows = sheet.grid[row0:(row1 + 1) if row1 is not None else None]
         values = []
-        for row in rows:
-            cells = row[col0:(col1 + 1) if col1 is not None else None]
-            cells = [formatted(cell) if cell is not None else "" for cell in cells]
+        for number, row in enumerate(rows, start=row0):
+            cells = [self._render(sheet, number, col0 + offset, cell, render)
+                     for offset, cell in enumerate(
+                         row[col0:(col1 + 1) if col1 is not None else None])]
             while cells and cells[-1] == "":
                 cells.pop()
             values.append(cells)
@@ -291,6 +319,16 @@ class GoogleSheetsFake(SpreadsheetRequests):
         if values:
             result["values"] = values
         return result
+
+    @staticmethod
+    def _render(sheet: FakeSheet, row: int, column: int, cell: Any, render: str) -> Any:
+        if cell is None:
+            return ""
+        if isinstance(cell, Formula):
+            return cell.text if render == "FORMULA" else formatted(cell)
+        if render == "FORMATTED_VALUE":
+            return shown(cell, sheet.number_format(row, column))
+        return cell
 
     def _put(self, book: FakeSpreadsheet, text: str, values: list[list[Any]],
              option: str) -> dict[str, Any]:

@@ -48,6 +48,19 @@ class SmartsheetProblem(Exception):
         self.message = message or default
 
 
+def display(column: dict[str, Any], value: Any) -> str:
+    """A cell's displayValue: a number by its column's format descriptor (12: decimal
+    count, 13: thousands separator), anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    parts = str(column.get("format") or "").split(",")
+    decimals = int(parts[12]) if len(parts) > 12 and parts[12].isdigit() else None
+    thousands = len(parts) > 13 and parts[13] == "1"
+    if decimals is None:
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return f"{value:{',' if thousands else ''}.{decimals}f}"
+
+
 @dataclass
 class FakeRow:
     id: int
@@ -246,6 +259,11 @@ class SmartsheetFake:
             else:
                 row.formulas.pop(column_id, None)
                 value = cell.get("value")
+                column = next(c for c in sheet.columns if c["id"] == column_id)
+                if column.get("type") == "DATE" and isinstance(value, int | float):
+                    raise SmartsheetProblem(1042, "The value for cell in column "
+                                            f"{column_id}, {value}, did not conform to the "
+                                            "strict requirements for type DATE.")
                 if isinstance(value, str) and len(value) > 4000:
                     raise SmartsheetProblem(1008, "Cell values are limited to 4000 chars.")
                 row.cells[column_id] = value
@@ -309,13 +327,14 @@ class SmartsheetFake:
 
     # -- rendering -----------------------------------------------------------------------
     def _row_json(self, row: FakeRow, number: int = 0, writer: bool = False,
-                  formats: bool = False) -> dict[str, Any]:
+                  formats: bool = False,
+                  columns: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
         cells = []
         for column_id, value in row.cells.items():
             cell: dict[str, Any] = {"columnId": column_id}
             if value not in (None, ""):
                 cell["value"] = value
-                cell["displayValue"] = str(value)
+                cell["displayValue"] = display((columns or {}).get(column_id, {}), value)
             if column_id in row.formulas:
                 cell["formula"] = row.formulas[column_id]
             cells.append(cell)
@@ -330,7 +349,8 @@ class SmartsheetFake:
                 formats: bool = False) -> dict[str, Any]:
         return {"id": sheet.id, "name": sheet.name, "version": sheet.version,
                 "totalRowCount": len(sheet.rows), "columns": sheet.columns,
-                "rows": [self._row_json(row, number, writer, formats)
+                "rows": [self._row_json(row, number, writer, formats,
+                                        {column["id"]: column for column in sheet.columns})
                          for number, row in enumerate(sheet.rows, start=1)]}
 
     @staticmethod
