@@ -55,3 +55,4 @@ def use_language(language: str) -> str:
 
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or i18n.DEFAULT)
