@@ -48,8 +48,7 @@ unit: $(DEV)
 translations: $(DEV)
 	$(BIN)/pybabel extract -F babel.cfg -k gettext_for:2 -k ngettext_for:2,3 -k N_ \
 	  --no-location --sort-output -o hub/locale/messages.pot .
-	$(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale --no-location \
-	  --ignore-obsolete --width 100
+	$(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale --ignore-obsolete -w 100
 
 bench: $(RUNTIME)
 	$(BIN)/python bench/ledger.py --invoices 100000
