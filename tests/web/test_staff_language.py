@@ -51,3 +51,11 @@ def test_the_staff_app_in_polish_and_dutch(staffed: Hub,
     assert "1 klant heeft vandaag uw aandacht nodig" in dutch
     assert ">Werklijst<" in dutch
     assert ">Uitloggen<" in dutch
+
+
+def test_a_link_inside_a_translated_sentence_stays_a_link(staff_app: Flask) -> None:
+    client = staff_app.test_client()
+    sign_in(client, "adm@example.com")
+    page = client.get("/admin/people").get_data(as_text=True)
+    assert '">audit log</a>.</p>' in page
+    assert "&lt;a href" not in page
