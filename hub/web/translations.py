@@ -15,6 +15,7 @@ from flask import g
 from flask_babel import Babel
 from flask_babel import Domain
 from flask_babel import get_locale
+from flask_babel import get_translations
 from flask_babel import refresh
 
 from hub import i18n
@@ -56,3 +57,5 @@ def use_language(language: str) -> str:
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or i18n.DEFAULT)
+    # a msgid kept as data (a task's suggested action): shown in the request's language
+    app.jinja_env.filters["translated"] = lambda text: get_translations().gettext(str(text))

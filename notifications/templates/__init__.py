@@ -126,7 +126,9 @@ def environment(override: Path | None = None, language: str = "en") -> Environme
                                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=False, extensions=["jinja2.ext.i18n"],
                                autoescape=select_autoescape(["html.j2"], default=False))
-    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    catalogue = translations(language)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["translated"] = catalogue.gettext  # a msgid kept as data (a next action)
     return env
 
 

@@ -45,6 +45,7 @@ def test_the_staff_app_in_polish_and_dutch(staffed: Hub,
     polish = _worklist(make_app(staff_language="pl"))
     assert '<html lang="pl">' in polish
     assert "1 konto wymaga dziś Twojej uwagi, najpilniejsze najpierw." in polish
+    assert "<td>Zadzwoń do klienta</td>" in polish  # the task's next step
     assert ">Wyloguj się<" in polish
     assert ">Lista zadań<" in polish
     dutch = _worklist(make_app(staff_language="nl"))

@@ -23,7 +23,7 @@ def _row(number: int, days_overdue: int = 5) -> WorklistRow:
                        owner="ann@example.com", department="sales", main_contact=None,
                        balance=money, overdue=money, oldest_due_date=DAY,
                        days_overdue=days_overdue, current_step=None,
-                       suggested_action="call", open_task_ids=(number,), last_contact=None,
+                       suggested_action="Call the customer", open_task_ids=(number,), last_contact=None,
                        score=None, priority=1)
 
 
@@ -79,3 +79,9 @@ def test_a_polish_digest_uses_the_plural_form_of_the_number(accounts: int, word:
 def test_days_overdue_per_account_are_counted_too(language: str, one: str, many: str) -> None:
     assert one in _digest_text(language, 1, days_overdue=1)[1]
     assert many in _digest_text(language, 1, days_overdue=3)[1]
+
+
+def test_the_next_step_is_said_in_the_readers_language() -> None:
+    assert "Volgende stap: Bel de klant" in _digest_text("nl", 1)[1]
+    assert "Następny krok: Zadzwoń do klienta" in _digest_text("pl", 1)[1]
+    assert "Next: Call the customer" in _digest_text("en", 1)[1]
