@@ -23,8 +23,8 @@ def _row(number: int, days_overdue: int = 5) -> WorklistRow:
                        owner="ann@example.com", department="sales", main_contact=None,
                        balance=money, overdue=money, oldest_due_date=DAY,
                        days_overdue=days_overdue, current_step=None,
-                       suggested_action="Call the customer", open_task_ids=(number,), last_contact=None,
-                       score=None, priority=1)
+                       suggested_action="Call the customer", open_task_ids=(number,),
+                       last_contact=None, score=None, priority=1)
 
 
 def _digest_text(language: str, accounts: int, days_overdue: int = 5) -> tuple[str, str]:
