@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint unit bench clean browser
+.PHONY: demo test lint unit bench clean browser translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ lint: $(DEV)
 
 unit: $(DEV)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# After adding or changing a user-facing string: extract it and merge it into every
+# catalogue, then translate the new entries (docs/translations.md). The .po files are
+# compiled in memory when first used: there is no compile step.
+translations: $(DEV)
+	$(BIN)/pybabel extract -F babel.cfg -k gettext_for:2 -k ngettext_for:2,3 -k N_ \
+	  --no-location --sort-output -o hub/locale/messages.pot .
+	$(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale --ignore-obsolete -w 100
 
 bench: $(RUNTIME)
 	$(BIN)/python bench/ledger.py --invoices 100000

@@ -192,5 +192,6 @@ def build_notify_hook(hub: Hub) -> NotifyHook:
                                 all_clear=notify.digest_all_clear,
                                 escalate_after_days=notify.escalate_after_days,
                                 hub_url=hub.settings.public_url,
-                                department_channels=dict(notify.slack_department_channels)),
+                                department_channels=dict(notify.slack_department_channels),
+                                language=hub.settings.staff_language),
         directory=hub.manager_directory(), close_letters=close)

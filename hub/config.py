@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from zoneinfo import ZoneInfoNotFoundError
 
 from hub.domain.checkout import METHODS
+from hub.domain.portal import LANGUAGES as STAFF_LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -388,6 +389,7 @@ class Settings:
     web_threads: int = 4  # `serve`: threads per worker
     web_timeout_seconds: int = 60  # `serve`: a request taking longer restarts its worker
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-* are believed
+    staff_language: str = "en"  # the staff web app, digests and escalations (en nl de pl es)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -428,7 +430,12 @@ class Settings:
         level = env.get("HUB_LOG_LEVEL", "INFO").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"HUB_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        staff_language = env.get("HUB_STAFF_LANGUAGE", "").strip().lower() or "en"
+        if staff_language not in STAFF_LANGUAGES:
+            raise ConfigError(f"HUB_STAFF_LANGUAGE must be one of {', '.join(STAFF_LANGUAGES)}, "
+                              f"got {staff_language!r}")
         return cls(
+            staff_language=staff_language,
             var_dir=var_dir,
             database_url=env_secret(env, "HUB_DATABASE_URL", "").strip(),
             timezone=timezone,

@@ -20,6 +20,9 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import TransportError
+from hub.i18n import LANGUAGES
+from hub.i18n import N_
+from hub.i18n import gettext_for
 from hub.payment_qr import qr_png
 from notifications.letter_fonts import add_cached_font
 from notifications.letter_layout import INFO_LABELS
@@ -32,26 +35,13 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
     "/Library/Fonts/DejaVuSans.ttf",
 )
-STATEMENT_HEADINGS = {
-    "en": ("Invoice", "Due date", "Open", "Total due"),
-    "nl": ("Factuur", "Vervaldatum", "Open", "Totaal te betalen"),
-    "de": ("Rechnung", "Fällig am", "Offen", "Zu zahlen insgesamt"),
-    "pl": ("Faktura", "Termin", "Do zapłaty", "Razem do zapłaty"),
-    "es": ("Factura", "Vencimiento", "Pendiente", "Total a pagar"),
-}
+# the words are in the catalogues (hub.i18n); these are their translations per language
+STATEMENT_HEADINGS = {language: tuple(gettext_for(language, heading) for heading in (
+    N_("Invoice"), N_("Due date"), N_("Open"), N_("Total due"))) for language in LANGUAGES}
 # a statement's charge rows: "<label> <invoice>"; the period goes in the date column
-CHARGE_LABELS = {
-    "en": {"interest": "Interest on", "fixed_compensation": "Compensation on",
-           "": "Charge on"},
-    "nl": {"interest": "Rente op", "fixed_compensation": "Incassovergoeding op",
-           "": "Kosten op"},
-    "de": {"interest": "Verzugszinsen auf", "fixed_compensation": "Verzugspauschale auf",
-           "": "Gebühr auf"},
-    "pl": {"interest": "Odsetki od", "fixed_compensation": "Rekompensata od",
-           "": "Opłata od"},
-    "es": {"interest": "Intereses de", "fixed_compensation": "Indemnización de",
-           "": "Cargo sobre"},
-}
+CHARGE_LABELS = {language: {kind: gettext_for(language, label) for kind, label in (
+    ("interest", N_("Interest on")), ("fixed_compensation", N_("Compensation on")),
+    ("", N_("Charge on")))} for language in LANGUAGES}
 
 
 def charge_rows(delivery: Delivery) -> list[tuple[str, str, str]]:

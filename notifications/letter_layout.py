@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hub.i18n import LANGUAGES
+from hub.i18n import N_
+from hub.i18n import gettext_for
+
 
 @dataclass(frozen=True, slots=True)
 class Layout:
@@ -67,17 +71,8 @@ def layout_for(country: str | None, language: str) -> Layout:
 
 
 # the information block beside the address window: date, customer number, reference
-INFO_LABELS = {
-    "en": ("Date", "Customer number", "Payment reference"),
-    "nl": ("Datum", "Klantnummer", "Betalingskenmerk"),
-    "de": ("Datum", "Kundennummer", "Verwendungszweck"),
-    "pl": ("Data", "Numer klienta", "Tytuł przelewu"),
-    "es": ("Fecha", "Número de cliente", "Referencia de pago"),
-}
-PAGE_LABELS = {
-    "en": "Page {page} of {pages}",
-    "nl": "Pagina {page} van {pages}",
-    "de": "Seite {page} von {pages}",
-    "pl": "Strona {page} z {pages}",
-    "es": "Página {page} de {pages}",
-}
+# (the words are in the catalogues, hub.i18n; these are their translations per language)
+INFO_LABELS = {language: tuple(gettext_for(language, label) for label in (
+    N_("Date"), N_("Customer number"), N_("Payment reference"))) for language in LANGUAGES}
+PAGE_LABELS = {language: gettext_for(language, "Page %(page)s of %(pages)s",
+                                     page="{page}", pages="{pages}") for language in LANGUAGES}

@@ -20,6 +20,7 @@ from hub.domain.outbox import AddressError
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import TransportError
+from hub.i18n import gettext_for
 
 DEFAULT_API_URL = "https://slack.com/api/"
 # https://docs.slack.dev/reference/methods/chat.postMessage#errors
@@ -120,24 +121,27 @@ PROMISE_CALLBACK = "log_promise"
 
 
 def promise_modal(*, code: str, name: str, balance: str, amount: str, due_date: str,
-                  latest: str, metadata: str) -> dict[str, Any]:
-    """The "Log promise" modal (pure): the amount as the user types it, prefilled with the
-    open balance, and the promised date from a date picker."""
+                  latest: str, metadata: str, language: str = "en") -> dict[str, Any]:
+    """The "Log promise" modal (pure) in the Slack user's language: the amount as the user
+    types it, prefilled with the open balance, and the promised date from a date picker."""
     return {
         "type": "modal", "callback_id": PROMISE_CALLBACK, "private_metadata": metadata,
-        "title": {"type": "plain_text", "text": "Log promise"},
-        "submit": {"type": "plain_text", "text": "Record promise"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": gettext_for(language, "Log promise")},
+        "submit": {"type": "plain_text", "text": gettext_for(language, "Record promise")},
+        "close": {"type": "plain_text", "text": gettext_for(language, "Cancel")},
         "blocks": [
             {"type": "section", "block_id": "account", "text": {
-                "type": "mrkdwn", "text": f"*{name}* ({code}): {balance} open"[:MAX_TEXT]}},
+                "type": "mrkdwn", "text": gettext_for(
+                    language, "*%(name)s* (%(code)s): %(balance)s open", name=name,
+                    code=code, balance=balance)[:MAX_TEXT]}},
             {"type": "input", "block_id": "amount",
-             "label": {"type": "plain_text", "text": "Promised amount"},
+             "label": {"type": "plain_text", "text": gettext_for(language, "Promised amount")},
              "element": {"type": "plain_text_input", "action_id": "amount",
                          "initial_value": amount}},
             {"type": "input", "block_id": "due_date",
-             "label": {"type": "plain_text", "text": "Promised date"},
-             "hint": {"type": "plain_text", "text": f"At the latest {latest}"},
+             "label": {"type": "plain_text", "text": gettext_for(language, "Promised date")},
+             "hint": {"type": "plain_text", "text": gettext_for(
+                 language, "At the latest %(date)s", date=latest)},
              "element": {"type": "datepicker", "action_id": "due_date",
                          "initial_date": due_date}},
         ]}

@@ -27,7 +27,7 @@ from notifications.templates import DEBTOR_TEMPLATES
 from notifications.templates import FOLDER
 from notifications.templates import LANGUAGES
 from notifications.templates import environment
-from notifications.templates import names_in
+from notifications.templates import shipped_names
 
 BLOCKS = ("subject", "text", "sms")
 LAYOUT = "_email.html.j2"
@@ -54,18 +54,15 @@ class TemplateProblem:
 
 
 def _variables(source: str) -> set[str]:
-    return set(meta.find_undeclared_variables(environment().parse(source)))
+    env = environment()
+    return set(meta.find_undeclared_variables(env.parse(source))) - set(env.globals)
 
 
 @cache
 def _shipped_variables(name: str) -> frozenset[str]:
-    """Variables the shipped template `name` uses in any language."""
-    found: set[str] = set()
-    for language in LANGUAGES:
-        path = FOLDER / language / f"{name}.j2"
-        if path.is_file():
-            found |= _variables(path.read_text(encoding="utf-8"))
-    return frozenset(found)
+    """Variables the shipped template `name` uses (the same file in every language)."""
+    path = FOLDER / f"{name}.j2"
+    return frozenset(_variables(path.read_text(encoding="utf-8")) if path.is_file() else ())
 
 
 def _base_name(name: str, shipped: set[str]) -> str | None:
@@ -79,7 +76,7 @@ def _base_name(name: str, shipped: set[str]) -> str | None:
 @cache
 def _part_variables() -> frozenset[str]:
     """Variables the shipped parts (`_owed.j2`, included by the notices) use."""
-    parts = {path.stem for language in LANGUAGES for path in (FOLDER / language).glob("_*.j2")}
+    parts = {path.stem for path in FOLDER.glob("_*.j2") if not path.stem.endswith(".html")}
     return frozenset().union(*(_shipped_variables(part) for part in parts))
 
 
@@ -89,8 +86,7 @@ def known_variables(name: str) -> frozenset[str]:
     if name.startswith("_"):
         return DEBTOR_CONTEXT | _part_variables() | frozenset().union(
             *(_shipped_variables(step) for step in STEP_TEMPLATES))
-    shipped = set().union(*(names_in(FOLDER, language) for language in LANGUAGES))
-    base = _base_name(name, shipped)
+    base = _base_name(name, shipped_names())
     if base is not None and base not in DEBTOR_TEMPLATES:  # a colleague's message
         return _shipped_variables(base) | {"sender", "hub_url", "hub_link"}
     used = _shipped_variables(base) if base else \
@@ -131,11 +127,20 @@ def _check_file(folder: Path, path: Path, name: str) -> list[TemplateProblem]:
         if block not in blocks:
             problems.append(TemplateProblem(label, 1, f'has no "{block}" block'))
     known = known_variables(name)
-    for variable in sorted(meta.find_undeclared_variables(tree) - known):
+    for variable in sorted(meta.find_undeclared_variables(tree) - known - set(env.globals)):
         problems.append(TemplateProblem(
             label, _line_of(tree, variable),
             f'"{variable}" is not given to {name}{_hint(variable, known)}; '
             f'known: {", ".join(sorted(known))}'))
+    return problems
+
+
+def check_shipped() -> list[TemplateProblem]:
+    """Every problem in the shipped templates (one file per name, all languages)."""
+    problems: list[TemplateProblem] = []
+    for path in sorted(FOLDER.glob("*.j2")):
+        if path.name != LAYOUT:
+            problems += _check_file(FOLDER, path, path.stem)
     return problems
 
 
@@ -166,7 +171,7 @@ def check_folder(folder: Path) -> list[TemplateProblem]:
             if not path.stem.startswith("_"):  # parts are included, not sent on their own
                 names.setdefault(path.stem, set()).add(entry.name)
             problems += _check_file(folder, path, path.stem)
-    shipped = set().union(*(names_in(FOLDER, language) for language in LANGUAGES))
+    shipped = shipped_names()
     for name, languages in sorted(names.items()):
         missing = [language for language in LANGUAGES if language not in languages]
         base = _base_name(name, shipped)

@@ -21,6 +21,8 @@ from decimal import InvalidOperation
 from babel.numbers import format_decimal
 
 from hub.domain.money import Money
+from hub.i18n import N_
+from hub.i18n import gettext_for
 
 LANGUAGES: tuple[str, ...] = ("en", "nl", "de", "pl", "es")
 
@@ -32,41 +34,15 @@ _GROUPED = re.compile(r"[1-9]\d{0,2}(?:[.,]\d{3})+|0")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T][\d:.+\-Z ]*)?")
 _DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4})")
 
-_TEXTS: dict[str, tuple[str, str, str, str, str]] = {
-    "amount_empty": (
-        "Enter an amount, such as {example}.", "Vul een bedrag in, zoals {example}.",
-        "Bitte einen Betrag angeben, z. B. {example}.", "Podaj kwotę, np. {example}.",
-        "Indique un importe, por ejemplo {example}."),
-    "amount_invalid": (
-        "{text} is not an amount; write it like {example}.",
-        "{text} is geen bedrag; schrijf het zoals {example}.",
-        "{text} ist kein Betrag; bitte so schreiben: {example}.",
-        "{text} nie jest kwotą; wpisz ją tak: {example}.",
-        "{text} no es un importe; escríbalo así: {example}."),
-    "amount_ambiguous": (
-        "{text} can be read two ways; write it with the cents, like {whole}.",
-        "{text} kan op twee manieren gelezen worden; schrijf het met de centen, "
-        "zoals {whole}.",
-        "{text} ist mehrdeutig; bitte mit Cent schreiben, z. B. {whole}.",
-        "{text} można odczytać na dwa sposoby; wpisz kwotę z groszami, np. {whole}.",
-        "{text} se puede leer de dos maneras; escriba el importe con céntimos, "
-        "por ejemplo {whole}."),
-    "date_empty": (
-        "Enter a date, such as {example}.", "Vul een datum in, zoals {example}.",
-        "Bitte ein Datum angeben, z. B. {example}.", "Podaj datę, np. {example}.",
-        "Indique una fecha, por ejemplo {example}."),
-    "date_invalid": (
-        "{text} is not a date; write it like {example}.",
-        "{text} is geen datum; schrijf het zoals {example}.",
-        "{text} ist kein Datum; bitte so schreiben: {example}.",
-        "{text} nie jest datą; wpisz ją tak: {example}.",
-        "{text} no es una fecha; escríbala así: {example}."),
-    "date_ambiguous": (
-        "{text} can be read two ways; write it like {example}.",
-        "{text} kan op twee manieren gelezen worden; schrijf het zoals {example}.",
-        "{text} ist mehrdeutig; bitte so schreiben: {example}.",
-        "{text} można odczytać na dwa sposoby; wpisz ją tak: {example}.",
-        "{text} se puede leer de dos maneras; escríbala así: {example}."),
+# key: the English msgid (hub.i18n catalogues hold every language)
+_TEXTS: dict[str, str] = {
+    "amount_empty": N_("Enter an amount, such as %(example)s."),
+    "amount_invalid": N_("%(text)s is not an amount; write it like %(example)s."),
+    "amount_ambiguous": N_("%(text)s can be read two ways; write it with the cents, like "
+                           "%(whole)s."),
+    "date_empty": N_("Enter a date, such as %(example)s."),
+    "date_invalid": N_("%(text)s is not a date; write it like %(example)s."),
+    "date_ambiguous": N_("%(text)s can be read two ways; write it like %(example)s."),
 }
 
 
@@ -79,9 +55,7 @@ class ParseError(ValueError):
     values: dict[str, str]
 
     def message(self, language: str) -> str:
-        texts = _TEXTS[self.key]
-        chosen = texts[LANGUAGES.index(language)] if language in LANGUAGES else texts[0]
-        return chosen.format(text=f"“{self.text}”", **self.values)
+        return gettext_for(language, _TEXTS[self.key], text=f"“{self.text}”", **self.values)
 
     def __str__(self) -> str:
         return self.message("en")

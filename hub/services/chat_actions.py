@@ -17,6 +17,8 @@ from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import language_of
 from hub.domain.parsing import parse_money
+from hub.i18n import gettext_for
+from hub.i18n import ngettext_for
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
 from hub.ledger.tables import users
@@ -106,19 +108,23 @@ def record_chat_promise(connection: Connection, *, customer_code: str, amount_te
         errors["amount"] = exc.message(language)
     else:
         if amount.amount <= 0:
-            errors["amount"] = f"{amount_text.strip()!r} is not a positive amount"
+            errors["amount"] = gettext_for(language, "%(amount)s is not a positive amount",
+                                           amount=repr(amount_text.strip()))
     due: date | None = None
     latest = today + timedelta(days=max_days_ahead)
     try:
         due = date.fromisoformat(due_text)
     except ValueError:
-        errors["due_date"] = "Pick the date the customer promised to pay."
+        errors["due_date"] = gettext_for(language, "Pick the date the customer promised to "
+                                                   "pay.")
     else:
         if due < today:
-            errors["due_date"] = f"{due} is in the past."
+            errors["due_date"] = gettext_for(language, "%(date)s is in the past.", date=due)
         elif due > latest:
-            errors["due_date"] = f"{due} is more than {max_days_ahead} days ahead; " \
-                                 f"the latest date is {latest}."
+            errors["due_date"] = ngettext_for(
+                language, "%(date)s is more than %(num)s day ahead; the latest date is "
+                "%(latest)s.", "%(date)s is more than %(num)s days ahead; the latest date is "
+                "%(latest)s.", max_days_ahead, date=due, latest=latest)
     if errors or amount is None or due is None:
         raise FieldErrors(errors)
     promises.record_promise(connection, customer_code=customer_code, amount=amount,

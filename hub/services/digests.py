@@ -52,6 +52,7 @@ class DigestSettings:
     hub_url: str = "http://localhost:5000"
     sheet_links: Mapping[str, str] = field(default_factory=dict)  # e-mail -> sheet tab URL
     department_channels: Mapping[str, str] = field(default_factory=dict)  # -> Slack channel
+    language: str = "en"  # the staff language (HUB_STAFF_LANGUAGE) of digests and escalations
 
 
 def _account(row: WorklistRow) -> dict[str, Any]:
@@ -134,7 +135,7 @@ def _digest(who: str, recipient: str, rows: list[WorklistRow], channels: tuple[s
     return OutboxMessage(idempotency_key=message_key("digest", who, as_of.isoformat()),
                          template="digest", recipient_kind=RecipientKind.STAFF,
                          recipient=recipient, channels=channels, context=context,
-                         batch=as_of.isoformat())
+                         batch=as_of.isoformat(), language=settings.language)
 
 
 def escalation_messages(connection: Connection, *, as_of: date, settings: DigestSettings,
@@ -166,6 +167,7 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
             idempotency_key=message_key("escalation", f"task:{task.id}"), template="escalation",
             recipient_kind=RecipientKind.STAFF, customer_code=task.code, recipient=manager,
             channels=settings.staff_channels, batch=as_of.isoformat(),
+            language=settings.language,
             context={"customer_code": task.code, "task_type": task.task_type,
                      "task_overdue": True,
                      "assignee": person or "nobody",

@@ -27,6 +27,8 @@ from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import missing_address
 from hub.domain.outbox import not_configured
+from hub.i18n import N_
+from hub.i18n import gettext_for
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
@@ -50,8 +52,10 @@ STATEMENT_TEMPLATES = frozenset({"reminder-2", "final-notice", "pre-legal"})
 # channels that carry the EPC QR code: an inline image part (SMTP / mail folder), a PNG in
 # the letter's PDF; Graph mail and SMS get the bank details and reference as text
 QR_CHANNELS = frozenset({"email", "letter"})
-ACCOUNT_BUTTONS = (("Mark contacted", "mark_contacted"), ("Log promise", "log_promise"),
-                   ("Snooze 3 days", "snooze_3d"), ("Mark done", "mark_done"))
+ACCOUNT_BUTTONS = ((N_("Mark contacted: %(name)s"), "mark_contacted"),
+                   (N_("Log promise: %(name)s"), "log_promise"),
+                   (N_("Snooze 3 days: %(name)s"), "snooze_3d"),
+                   (N_("Mark done: %(name)s"), "mark_done"))
 
 
 @dataclass
@@ -275,14 +279,17 @@ def _staff_context(connection: Connection, raw: Mapping[str, Any], *,
     return context
 
 
-def account_buttons(code: str, hub_url: str, name: str = "") -> list[Button]:
+def account_buttons(code: str, hub_url: str, name: str = "", language: str = "en"
+                    ) -> list[Button]:
     """One account's buttons, each named for the account ("Mark done: Acme") so a screen
     reader and a Teams card say which account a button acts on; the `action_id` carries
     the code (`mark_done:ACME`), unique within a digest as Slack requires."""
     name = name or code
-    return [*(Button(f"{label}: {name}", f"{action}:{code}", value=code, account=name)
+    return [*(Button(gettext_for(language, label, name=name), f"{action}:{code}", value=code,
+                     account=name)
               for label, action in ACCOUNT_BUTTONS),
-            Button(f"Open {name} in the hub", f"open_hub:{code}", value=code,
+            Button(gettext_for(language, "Open %(name)s in the hub", name=name),
+                   f"open_hub:{code}", value=code,
                    url=f"{hub_url}/accounts/{code}", account=name)]
 
 
@@ -340,7 +347,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                                                   context["customer_code"]))]
              if context.get("customer_code") else [])
         for code, name in named:
-            buttons.extend(account_buttons(code, settings.hub_url, name))
+            buttons.extend(account_buttons(code, settings.hub_url, name, language))
         if context.get("customer_code"):
             context["hub_link"] = f"{settings.hub_url}/accounts/{context['customer_code']}"
     template = _letter_variant(renderer, row.template, language, contact) \

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from hub.domain import events as kinds
 from hub.domain.money import Money
 from hub.domain.worklist import WorklistRow
+from hub.i18n import N_
 from hub.ledger.accounts import ids_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import contacts
@@ -30,16 +31,18 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import tasks
 
 OPEN_STATUSES = ("open", "partially_paid")
-ACTIONS = {  # task type -> what the person should do, in words
-    "call": "Call the customer",
-    "follow_up": "Follow up: a promise or plan was not kept",
-    "review_plan": "Review the proposed payment plan",
-    "legal_handover": "Hand the account over to legal",
-    "escalation": "Step in: the account is escalated to you",
-    "copy_request": "Send the customer a copy of the invoice",
-    "call_back": "Call the customer back: they asked for it on a reminder call",
-    "dispute_review": "Find out what the customer disputes and resolve it",
-    "limitation_warning": "Act before the claim expires",
+# task type -> what the person should do, in words: English msgids, which each surface
+# shows in its reader's language (the `translated` filter of the web app and messages)
+ACTIONS = {
+    "call": N_("Call the customer"),
+    "follow_up": N_("Follow up: a promise or plan was not kept"),
+    "review_plan": N_("Review the proposed payment plan"),
+    "legal_handover": N_("Hand the account over to legal"),
+    "escalation": N_("Step in: the account is escalated to you"),
+    "copy_request": N_("Send the customer a copy of the invoice"),
+    "call_back": N_("Call the customer back: they asked for it on a reminder call"),
+    "dispute_review": N_("Find out what the customer disputes and resolve it"),
+    "limitation_warning": N_("Act before the claim expires"),
 }
 LIMITATION = "limitation_warning"
 CALL_TASKS = ("call", "call_back")  # tasks done on the phone: the row shows the number

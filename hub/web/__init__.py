@@ -79,7 +79,9 @@ def _setup_security(app: Flask, hub: Hub) -> None:
 def _setup_templates(app: Flask) -> None:
     from hub.web import filters  # noqa: PLC0415
     from hub.web import numbers  # noqa: PLC0415
+    from hub.web.translations import install_translations  # noqa: PLC0415
 
+    install_translations(app)
     filters.register(app)
     numbers.register(app)
 

@@ -11,8 +11,10 @@ from flask import Flask
 from flask import current_app
 from flask import g
 from flask import request
+from flask_babel import gettext
 
 from hub.domain.money import Money
+from hub.i18n import N_
 
 
 def money(value: Money | None) -> str:
@@ -56,16 +58,17 @@ class NavLink:
 # (endpoint, label, roles that see it; empty: everyone signed in). Links whose
 # blueprint is not registered are left out.
 NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
-    ("ui.worklist", "Worklist", frozenset()),
-    ("ui.accounts", "Accounts", frozenset()),
-    ("team.team_page", "Team", frozenset({"manager", "finance", "admin", "read_only"})),
-    ("cash.queue_page", "Cash", frozenset({"manager", "finance", "admin"})),
-    ("reports.index", "Reports", frozenset()),
-    ("rule_editor.index", "Rules", frozenset({"finance", "admin"})),
-    ("outbox.outbox_page", "Outbox", frozenset({"manager", "finance", "admin", "read_only"})),
-    ("admin.people", "People", frozenset({"admin"})),
-    ("admin.audit", "Audit log", frozenset({"admin"})),
-    ("creditor_admin.page", "Creditor", frozenset({"admin"})),
+    ("ui.worklist", N_("Worklist"), frozenset()),
+    ("ui.accounts", N_("Accounts"), frozenset()),
+    ("team.team_page", N_("Team"), frozenset({"manager", "finance", "admin", "read_only"})),
+    ("cash.queue_page", N_("Cash"), frozenset({"manager", "finance", "admin"})),
+    ("reports.index", N_("Reports"), frozenset()),
+    ("rule_editor.index", N_("Rules"), frozenset({"finance", "admin"})),
+    ("outbox.outbox_page", N_("Outbox"), frozenset({"manager", "finance", "admin",
+                                                    "read_only"})),
+    ("admin.people", N_("People"), frozenset({"admin"})),
+    ("admin.audit", N_("Audit log"), frozenset({"admin"})),
+    ("creditor_admin.page", N_("Creditor"), frozenset({"admin"})),
 )
 
 
@@ -74,7 +77,7 @@ def nav_links() -> list[NavLink]:
     if viewer is None:
         return []
     here = request.endpoint or ""
-    return [NavLink(endpoint, label, here.split(".")[0] == endpoint.split(".")[0]
+    return [NavLink(endpoint, gettext(label), here.split(".")[0] == endpoint.split(".")[0]
                     if not endpoint.startswith(("ui.", "admin.")) else here == endpoint)
             for endpoint, label, roles in NAVIGATION
             if endpoint in current_app.view_functions

@@ -31,6 +31,8 @@ from hub.domain.errors import UserError
 from hub.domain.portal import MAX_INSTALMENTS_OFFERED
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
+from hub.i18n import N_
+from hub.i18n import gettext_for
 from hub.services import portal_actions as actions
 from hub.services.card_payments import payable_online
 from hub.services.documents import invoice_document
@@ -51,10 +53,12 @@ from hub.web.portal_text import LANGUAGE_NAMES
 from hub.web.portal_text import format_date
 from hub.web.portal_text import format_money
 from hub.web.portal_text import format_size
-from hub.web.portal_text import translate
+from hub.web.translations import use_language
 
 log = logging.getLogger(__name__)
 portal = Blueprint("portal", __name__, url_prefix="/portal")
+# iDEAL and Bancontact are names, the same in every language
+METHOD_NAMES = {"card": N_("card"), "ideal": "iDEAL", "bancontact": "Bancontact"}
 install(portal)
 
 
@@ -78,12 +82,9 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
     """The page; `form` is the debtor's input to show again (the request's form unless
     the body could not be read)."""
     hub = the_hub()
-    language = _language(overview)
+    language = use_language(_language(overview))
     settings = policy_settings(hub)
     today = hub.clock.today()
-
-    def t(key: str, **values: Any) -> str:
-        return translate(language, key, **values)
 
     size = format_size(hub.settings.portal_upload_max_bytes, language)
     creditor = hub.creditor_state().profile
@@ -91,14 +92,15 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
     payable = payable_online(overview, methods) if hub.payment_provider is not None else []
     latest = today + timedelta(days=settings.promise_max_days_ahead)
     return render_template(
-        "portal/page.html", token=token, o=overview, t=t, language=language,
+        "portal/page.html", token=token, o=overview, language=language,
         languages=LANGUAGE_NAMES, lang_arg=requested_language(),
         money=lambda m: format_money(m, language), day=lambda d: format_date(d, language),
         today=today, latest_promise=latest, max_instalments=MAX_INSTALMENTS_OFFERED,
         upload_size=size, notices=get_flashed_messages(), payable=payable,
-        pay_methods=", ".join(t(f"method_{m}") for m in methods),
+        pay_methods=", ".join(gettext_for(language, METHOD_NAMES.get(m, m)) for m in methods),
         form=request.form if form is None else form,
-        error=error, error_text=(error.message or t(error.key, **error.values)) if error else None,
+        error=error, error_text=(error.message or gettext_for(language, error.key, **error.values))
+        if error else None,
         creditor=creditor, payments=payment_blocks(creditor, overview, language),
         has_copy={i.number: invoice_document(hub.settings.documents_path, i.number,
                                               i.document_ref)
@@ -112,7 +114,7 @@ def page(token: str) -> Page:
 
 
 def _done(token: str, overview: PortalOverview, key: str, **values: Any) -> WerkzeugResponse:
-    flash(translate(_language(overview), key, **values))
+    flash(gettext_for(_language(overview), key, **values))
     # "#top": the notice is at the top; without it the browser keeps the form's fragment
     return redirect(_page_url(token) + "#top", 303)
 
@@ -127,11 +129,13 @@ def _act(token: str, form: str, work: Any) -> Page:
         return _render(token, overview, status=422, error=problem)
     except NotFound:
         return _render(token, overview, status=404,
-                       error=forms.FormError(form, "not_found_text"))
+                       error=forms.FormError(form, N_("This invoice is not among your open "
+                                                     "invoices.")))
     except UserError as problem:  # the ledger's own rule, in its words
         log.info("portal: %s refused for %s: %s", form, overview.code, problem)
         return _render(token, overview, status=422,
-                       error=forms.FormError(form, "err_form", message=str(problem)))
+                       error=forms.FormError(form, N_("Please correct the field marked below."),
+                                             message=str(problem)))
 
 
 @portal.post("/<token>/promise")
@@ -141,7 +145,7 @@ def promise(token: str) -> Page:
     def work(overview: PortalOverview) -> Page:
         balance = overview.main_balance
         if balance is None:
-            raise forms.FormError("promise", "nothing_open")
+            raise forms.FormError("promise", N_("You have no open invoices. Thank you!"))
         language = _language(overview)
         due = forms.parse_date(request.form.get("due_date"), "promise", language)
         amount = forms.parse_amount(request.form.get("amount"), balance.currency, "promise",
@@ -151,15 +155,17 @@ def promise(token: str) -> Page:
         settings = policy_settings(hub)
         latest = today + timedelta(days=settings.promise_max_days_ahead)
         if due < today:
-            raise forms.FormError("promise", "err_past")
+            raise forms.FormError("promise", N_("Choose today or a later date."))
         if due > latest:
-            raise forms.FormError("promise", "err_too_far",
+            raise forms.FormError("promise", N_("Choose a date no later than %(date)s."),
                                   {"date": format_date(latest, language)})
         with hub.engine.begin() as connection:
             actions.promise(connection, customer_code=overview.code, amount=amount,
                             due_date=due, settings=settings, language=language,
                             now=hub.clock.now(), today=today)
-        return _done(token, overview, "promise_recorded", amount=format_money(amount, language),
+        return _done(token, overview, N_("Thank you. We have noted your promise to pay "
+                                         "%(amount)s by %(date)s."),
+                     amount=format_money(amount, language),
                      date=format_date(due, language))
 
     return _act(token, "promise", work)
@@ -172,20 +178,22 @@ def plan(token: str) -> Page:
     def work(overview: PortalOverview) -> Page:
         balance = overview.main_balance
         if balance is None:
-            raise forms.FormError("plan", "nothing_open")
+            raise forms.FormError("plan", N_("You have no open invoices. Thank you!"))
         count = forms.parse_count(request.form.get("count"), "plan", MAX_INSTALMENTS_OFFERED)
         first = forms.parse_date(request.form.get("first_date"), "plan",
                                 _language(overview))
         today = hub.clock.today()
         if first < today:
-            raise forms.FormError("plan", "err_past")
+            raise forms.FormError("plan", N_("Choose today or a later date."))
         with hub.engine.begin() as connection:
             outcome = actions.propose_plan(
                 connection, customer_code=overview.code,
                 instalments=monthly_schedule(balance, count, first),
                 settings=policy_settings(hub), language=_language(overview),
                 now=hub.clock.now(), today=today)
-        return _done(token, overview, "plan_approved" if outcome.approved else "plan_review")
+        return _done(token, overview, N_("Your payment plan is confirmed.") if outcome.approved
+                     else N_("Thank you. Your proposal is being reviewed; we will contact you "
+                             "shortly."))
 
     return _act(token, "plan", work)
 
@@ -199,21 +207,23 @@ def paid(token: str) -> Page:
         paid_on = forms.parse_date(request.form.get("paid_on"), "paid", language)
         today = hub.clock.today()
         if paid_on > today:
-            raise forms.FormError("paid", "err_future")
+            raise forms.FormError("paid", N_("The payment date cannot be in the future."))
         currency = overview.main_balance.currency if overview.main_balance else "EUR"
         amount = forms.parse_amount(request.form.get("amount"), currency, "paid",
                                     language, required=False)
         try:
             upload = request.files.get("proof")
         except RequestEntityTooLarge:
-            raise forms.FormError("paid", "err_too_large", {"size": _size(language)}) from None
+            raise forms.FormError("paid", N_("The file is too large: at most %(size)s."),
+                                  {"size": _size(language)}) from None
         proof = forms.store_proof(upload, var_dir=hub.settings.var_dir,
                                   max_bytes=hub.settings.portal_upload_max_bytes,
                                   size_label=_size(language))
         with hub.engine.begin() as connection:
             actions.report_payment(connection, customer_code=overview.code, paid_on=paid_on,
                                    amount=amount, proof=proof, now=hub.clock.now(), today=today)
-        return _done(token, overview, "paid_received")
+        return _done(token, overview, N_("Thank you. We will check your payment and update "
+                                         "your account."))
 
     return _act(token, "paid", work)
 
@@ -244,7 +254,8 @@ def _too_large(_error: RequestEntityTooLarge) -> Page:
     token = (request.view_args or {}).get("token", "")
     overview = _overview()
     form = FORM_OF_ENDPOINT.get(request.endpoint or "", "paid")
-    problem = forms.FormError(form, "err_too_large", {"size": _size(_language(overview))})
+    problem = forms.FormError(form, N_("The file is too large: at most %(size)s."),
+                              {"size": _size(_language(overview))})
     return _render(token, overview, status=413, error=problem, form=MultiDict())
 
 
@@ -255,14 +266,15 @@ def dispute(token: str) -> Page:
     def work(overview: PortalOverview) -> Page:
         numbers = request.form.getlist("invoices")
         if not numbers:
-            raise forms.FormError("dispute", "err_choose_invoice")
+            raise forms.FormError("dispute", N_("Choose at least one invoice."))
         for number in numbers:
             overview.invoice(number)  # NotFound unless it is one of this debtor's
         reason = forms.parse_reason(request.form.get("reason"), "dispute")
         with hub.engine.begin() as connection:
             actions.dispute(connection, customer_code=overview.code, invoice_numbers=numbers,
                             reason=reason, language=_language(overview), now=hub.clock.now())
-        return _done(token, overview, "dispute_opened")
+        return _done(token, overview, N_("We have received your dispute and will look into "
+                                         "it."))
 
     return _act(token, "dispute", work)
 
@@ -280,9 +292,11 @@ def copy_request(token: str) -> Page:
                 documents_dir=hub.settings.documents_path, language=_language(overview),
                 now=hub.clock.now(), today=hub.clock.today())
         if outcome.emailed_to:
-            return _done(token, overview, "copy_emailed", number=number,
+            return _done(token, overview, N_("We are e-mailing a copy of invoice %(number)s to "
+                                             "%(email)s."), number=number,
                          email=outcome.emailed_to)
-        return _done(token, overview, "copy_requested", number=number)
+        return _done(token, overview, N_("We have asked our team to send you a copy of invoice "
+                                         "%(number)s."), number=number)
 
     return _act(token, "copy", work)
 
@@ -294,10 +308,11 @@ def download(token: str, number: str) -> Page:
     try:
         invoice = overview.invoice(number)  # only this debtor's open invoices
     except NotFound:
-        language = _language(overview)
+        language = use_language(_language(overview))
         return render_template("portal/refused.html", language=language,
-                               title=translate(language, "not_found_title"),
-                               text=translate(language, "not_found_text"),
+                               title=gettext_for(language, "Not found"),
+                               text=gettext_for(language, "This invoice is not among your open "
+                                            "invoices."),
                                back=_page_url(token)), 404
     path = invoice_document(hub.settings.documents_path, invoice.number, invoice.document_ref)
     if path is None:  # nothing on file: offer the copy request on the page

@@ -23,13 +23,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from hub.bootstrap import Hub
 from hub.domain.decisions import PolicySettings
 from hub.domain.portal import LANGUAGES
+from hub.i18n import N_
+from hub.i18n import gettext_for
 from hub.services.portal_links import LinkRefused
 from hub.services.portal_links import PortalAccess
 from hub.services.portal_links import verify_link
 from hub.web.errors import ApiError
-from hub.web.portal_text import translate
 from hub.web.ratelimit import client_address
 from hub.web.ratelimit import enforce
+from hub.web.translations import use_language
 
 log = logging.getLogger(__name__)
 SETTINGS_TTL = 60.0  # a changed rule file reaches the portal within a minute
@@ -99,25 +101,30 @@ def open_link() -> Page | None:
 
 def refused_page(reason: str) -> tuple[str, int]:
     language = refusal_language()
-    title = {"invalid": "invalid_title", "expired": "expired_title",
-             "revoked": "revoked_title"}[reason]
-    text = "invalid_text" if reason == "invalid" else "expired_text"
+    title = {"invalid": N_("This link does not work"), "expired": N_("This link has expired"),
+             "revoked": N_("This link has been withdrawn")}[reason]
+    text = N_("Check that you opened the whole link from our message, or ask us for a new "
+              "one.") if reason == "invalid" else \
+        N_("For your security our links expire. Ask us for a new one, or use the link in our "
+           "latest message.")
+    use_language(language)
     return render_template("portal/refused.html", language=language,
-                           title=translate(language, title),
-                           text=translate(language, text)), 404 if reason == "invalid" else 410
+                           title=gettext_for(language, title),
+                           text=gettext_for(language, text)), 404 if reason == "invalid" else 410
 
 
 def refuse_api_error(error: ApiError) -> Page:
     """Rate limits and CSRF failures as pages, in the debtor's language where known."""
-    language = refusal_language()
+    language = use_language(refusal_language())
     if error.status == 429:
         seconds = error.details.get("retry_after", 60)
         body = render_template("portal/refused.html", language=language,
-                               title=translate(language, "too_many_title"),
-                               text=translate(language, "too_many_text", seconds=seconds))
+                               title=gettext_for(language, "Too many requests"),
+                               text=gettext_for(language, "Please wait %(seconds)s seconds and try "
+                                            "again.", seconds=seconds))
         return Response(body, 429, headers={"Retry-After": str(seconds)}, mimetype="text/html")
     return render_template("portal/refused.html", language=language,
-                           title=translate(language, "invalid_title"),
+                           title=gettext_for(language, "This link does not work"),
                            text=error.message), error.status
 
 

@@ -10,11 +10,11 @@ from markupsafe import Markup
 
 from hub.domain.creditor import CreditorProfile
 from hub.domain.creditor import PaymentBlock
+from hub.i18n import gettext_for
 from hub.payment_qr import qr_svg
 from hub.services.pay_context import payment_for
 from hub.services.portal_view import PortalOverview
 from hub.web.portal_text import format_money
-from hub.web.portal_text import translate
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def payment_blocks(profile: CreditorProfile | None, overview: PortalOverview,
         if block is None:
             continue
         text = format_money(balance, language)
-        qr = Markup(qr_svg(block.epc_payload, title=translate(  # noqa: S704 - segno's SVG
-            language, "pay_qr_title", amount=text))) if block.epc_payload else None
+        qr = Markup(qr_svg(block.epc_payload, title=gettext_for(  # noqa: S704 - segno's SVG
+            language, "QR code to pay %(amount)s", amount=text))) if block.epc_payload else None
         found.append(PortalPayment(block, text, qr))
     return found

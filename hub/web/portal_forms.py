@@ -1,8 +1,8 @@
 """Reading the portal's forms: dates, amounts and the proof-of-payment upload.
 
-Every problem is a FormError naming the form and a text key of hub.web.portal_text, so
-the debtor reads it in their language next to the field; nothing they typed is lost
-(the page is shown again with their values).
+Every problem is a FormError naming the form and its message (an English msgid of the
+catalogues, hub.i18n), so the debtor reads it in their language next to the field; nothing
+they typed is lost (the page is shown again with their values).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from hub.domain import parsing
 from hub.domain.money import Money
 from hub.domain.portal import sniff_proof
+from hub.i18n import N_
 from hub.services.portal_actions import StoredProof
 
 UPLOADS = Path("uploads") / "portal"  # under var/
@@ -30,7 +31,7 @@ MAX_AMOUNT = Decimal(10) ** 12  # far above any invoice; keeps minor units insid
 @dataclass
 class FormError(Exception):
     form: str  # promise | plan | paid | dispute | copy
-    key: str  # a key of hub.web.portal_text.TEXTS
+    key: str  # the message: an English msgid, translated when shown (hub.i18n)
     values: dict[str, Any] = field(default_factory=dict)
     message: str | None = None  # the ledger's own words, when it refused the action
 
@@ -39,7 +40,7 @@ def parse_date(raw: str | None, form: str, language: str) -> date:
     try:
         return parsing.parse_date(raw, language)
     except parsing.ParseError as exc:
-        raise FormError(form, "err_date", message=exc.message(language)) from None
+        raise FormError(form, N_("Enter a date."), message=exc.message(language)) from None
 
 
 def parse_amount(raw: str | None, currency: str, form: str, language: str, *,
@@ -51,9 +52,10 @@ def parse_amount(raw: str | None, currency: str, form: str, language: str, *,
     try:
         money = parsing.parse_money(raw, currency, language)
     except parsing.ParseError as exc:
-        raise FormError(form, "err_amount", message=exc.message(language)) from None
+        raise FormError(form, N_("Enter an amount such as 150.00."),
+                        message=exc.message(language)) from None
     if money.amount <= 0 or money.amount >= MAX_AMOUNT:
-        raise FormError(form, "err_amount")
+        raise FormError(form, N_("Enter an amount such as 150.00."))
     return money
 
 
@@ -61,16 +63,16 @@ def parse_count(raw: str | None, form: str, maximum: int) -> int:
     try:
         count = int((raw or "").strip())
     except ValueError:
-        raise FormError(form, "err_count", {"max": maximum}) from None
+        raise FormError(form, N_("Choose 2 to %(max)s instalments."), {"max": maximum}) from None
     if not 2 <= count <= maximum:
-        raise FormError(form, "err_count", {"max": maximum})
+        raise FormError(form, N_("Choose 2 to %(max)s instalments."), {"max": maximum})
     return count
 
 
 def parse_reason(raw: str | None, form: str) -> str:
     text = (raw or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if not text:
-        raise FormError(form, "err_reason")
+        raise FormError(form, N_("Tell us what is wrong."))
     return text[:MAX_REASON]
 
 
@@ -82,10 +84,12 @@ def store_proof(upload: FileStorage | None, *, var_dir: Path, max_bytes: int,
         return None
     content = upload.stream.read(max_bytes + 1)
     if len(content) > max_bytes:
-        raise FormError("paid", "err_too_large", {"size": size_label})
+        raise FormError("paid", N_("The file is too large: at most %(size)s."),
+                        {"size": size_label})
     kind = sniff_proof(content[:16])
     if kind is None or not content:
-        raise FormError("paid", "err_file_type")
+        raise FormError("paid", N_("This kind of file is not accepted: send a PDF, PNG or "
+                                   "JPEG."))
     digest = hashlib.sha256(content).hexdigest()
     relative = UPLOADS / f"{digest}.{kind.extension}"
     target = var_dir / relative

@@ -17,6 +17,8 @@ from flask import url_for
 from hub.domain.checkout import CheckoutState
 from hub.domain.checkout import ProviderError
 from hub.domain.errors import NotFound
+from hub.i18n import N_
+from hub.i18n import gettext_for
 from hub.services import card_payments
 from hub.services.portal_view import PortalOverview
 from hub.web import portal_forms as forms
@@ -30,7 +32,7 @@ from hub.web.portal_access import access
 from hub.web.portal_access import requested_language
 from hub.web.portal_access import the_hub
 from hub.web.portal_text import format_money
-from hub.web.portal_text import translate
+from hub.web.translations import use_language
 
 log = logging.getLogger(__name__)
 portal_pay = Blueprint("portal_pay", __name__)
@@ -38,9 +40,16 @@ portal_pay = Blueprint("portal_pay", __name__)
 # and their endpoints are "portal.portal_pay.*" like every other portal view.
 portal.register_blueprint(portal_pay)
 
-THANKS = {CheckoutState.PAID: "pay_received", CheckoutState.OPEN: "pay_processing",
-          CheckoutState.PROCESSING: "pay_processing", CheckoutState.FAILED: "pay_failed",
-          CheckoutState.EXPIRED: "pay_expired"}
+PROCESSING = N_("Your payment of %(amount)s for invoice %(invoices)s is being processed. This "
+                "page says so once our payment provider confirms it; please do not pay again.")
+THANKS = {CheckoutState.PAID: N_("Your payment of %(amount)s for invoice %(invoices)s has been "
+                                 "received."),
+          CheckoutState.OPEN: PROCESSING, CheckoutState.PROCESSING: PROCESSING,
+          CheckoutState.FAILED: N_("Our payment provider reports that the payment of %(amount)s "
+                                   "did not go through. You can try again or pay by bank "
+                                   "transfer."),
+          CheckoutState.EXPIRED: N_("The payment of %(amount)s was not completed. You can start "
+                                    "a new one from your invoices.")}
 
 
 @portal_pay.post("/<token>/pay")
@@ -54,11 +63,12 @@ def pay(token: str) -> Page:
             raise NotFound("online payment is not offered")
         numbers = request.form.getlist("invoices")
         if not numbers:
-            raise forms.FormError("pay", "err_choose_invoice")
+            raise forms.FormError("pay", N_("Choose at least one invoice."))
         try:
             chosen = card_payments.choose(overview, numbers)
         except card_payments.MixedCurrencies as mixed:
-            raise forms.FormError("pay", "err_pay_currency",
+            raise forms.FormError("pay", N_("One payment is in one currency: choose "
+                                                     "invoices in %(currencies)s separately."),
                                   {"currencies": ", ".join(mixed.currencies)}) from None
         language = _language(overview)
         lang = requested_language()
@@ -71,11 +81,13 @@ def pay(token: str) -> Page:
                 cancel_url=base + url_for("portal.page", token=token, lang=lang) + "#pay-online",
                 now=hub.clock.now())
         except card_payments.NoMethodForCurrency as refused:
-            raise forms.FormError("pay", "err_pay_method",
+            raise forms.FormError("pay", N_("Online payment is not offered in %(currency)s."),
                                   {"currency": refused.currency}) from None
         except ProviderError as problem:
             log.warning("portal: online payment for %s not started: %s", overview.code, problem)
-            raise forms.FormError("pay", "err_pay_provider") from None
+            raise forms.FormError("pay", N_(
+                "Online payment could not be started just now, and nothing was charged. Please "
+                "try again later or pay by bank transfer.")) from None
         return redirect(session.url, 303)
 
     return _act(token, "pay", work)
@@ -91,11 +103,14 @@ def thanks(token: str, key: str) -> Page:
         view = card_payments.checkout_view(connection, access().customer_id, key)
     if view is None:
         return render_template("portal/refused.html", language=language,
-                               title=translate(language, "not_found_title"),
-                               text=translate(language, "not_found_text"),
+                               title=gettext_for(language, "Not found"),
+                               text=gettext_for(language, "This invoice is not among your open "
+                                            "invoices."),
                                back=_page_url(token)), 404
-    text = translate(language, THANKS[view.state], amount=format_money(view.amount, language),
+    use_language(language)
+    text = gettext_for(language, THANKS[view.state], amount=format_money(view.amount, language),
                      invoices=", ".join(view.invoices))
     return render_template("portal/thanks.html", language=language, state=view.state.value,
-                           title=translate(language, "thanks_title"), text=text,
-                           back=_page_url(token), back_text=translate(language, "back"))
+                           title=gettext_for(language, "Thank you"), text=text,
+                           back=_page_url(token),
+                           back_text=gettext_for(language, "Back to your invoices"))

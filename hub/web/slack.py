@@ -199,7 +199,7 @@ def _open_promise(hub: Hub, client: SlackTransport, connection: Connection, *,
                                       f"{balance.currency}",
         amount=format_amount(balance.amount, language),
         due_date=(today + timedelta(days=min(PROMISE_DAYS, limit))).isoformat(),
-        latest=(today + timedelta(days=limit)).isoformat(),
+        latest=(today + timedelta(days=limit)).isoformat(), language=language,
         metadata=_pack(str(payload.get("channel", {}).get("id", "")),
                        str(message.get("ts", "")), code, list(message.get("blocks") or [])))
     try:

@@ -1,18 +1,22 @@
-"""Message templates per name and language (Jinja2), with amounts and dates formatted for
-the reader's locale by Babel.
+"""Message templates (Jinja2) in the reader's language: the words come from the gettext
+catalogues (hub.i18n: `_()` and `ngettext()` in the templates), amounts and dates are
+formatted for the reader's locale by Babel.
 
-Each `<language>/<name>.j2` file has the blocks `subject`, `text` and, for debtor notices,
-`sms`. E-mail HTML is the text laid out by `_email.html.j2`, so the two never disagree.
+Each shipped `<name>.j2` file has the blocks `subject`, `text` and, for debtor notices,
+`sms`; it is rendered once per language with that language's catalogue. E-mail HTML is the
+text laid out by `_email.html.j2`, so the two never disagree.
 
-Finance keeps its own wording in a folder outside the code (HUB_TEMPLATES_DIR) laid out the
-same way: a file there replaces the shipped one of that name and language, and a new name
-in all five languages is a template a rule file can use. `notifications.template_check`
+Finance keeps its own wording in a folder outside the code (HUB_TEMPLATES_DIR), one folder
+per language: `<language>/<name>.j2` there replaces the shipped template of that name for
+that language (a part such as `_owed.j2` too), and a new name in all five languages is a
+template a rule file can use. `notifications.template_check`
 checks such a folder before it is used. Templates run sandboxed: a template can format
 the values it is given, not reach into the hub.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -23,15 +27,19 @@ from typing import Any
 
 from babel.dates import format_date as babel_date
 from babel.numbers import format_currency
+from jinja2 import BaseLoader
 from jinja2 import Environment
-from jinja2 import FileSystemLoader
 from jinja2 import StrictUndefined
 from jinja2 import Template
+from jinja2 import TemplateNotFound
 from jinja2 import select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from hub.domain.money import Money
 from hub.domain.outbox import Rendered
+from hub.i18n import N_
+from hub.i18n import gettext_for
+from hub.i18n import translations
 
 FOLDER = Path(__file__).resolve().parent
 LANGUAGES = ("en", "nl", "de", "pl", "es")
@@ -43,34 +51,57 @@ DEBTOR_TEMPLATES = frozenset({"reminder-1", "reminder-2", "final-notice", "pre-l
 STAFF_TEMPLATES = frozenset({"digest", "escalation", "collection-started"})
 # the e-mail's portal button says only what the portal offers: online payment (a payment
 # provider), the bank details and QR code (a creditor profile with an account), or neither
-PORTAL_LABEL = {"en": "View and pay online", "nl": "Bekijken en betalen", "de": "Online ansehen "
-                "und bezahlen", "pl": "Zobacz i zapłać online", "es": "Ver y pagar en línea"}
-PORTAL_LABEL_BANK = {"en": "View invoices and how to pay", "nl": "Facturen en betaalgegevens",
-                     "de": "Rechnungen und Zahlungsangaben", "pl": "Faktury i dane do przelewu",
-                     "es": "Ver facturas y cómo pagar"}
-PORTAL_LABEL_VIEW = {"en": "View your invoices online", "nl": "Bekijk uw facturen online",
-                     "de": "Rechnungen online ansehen", "pl": "Zobacz faktury online",
-                     "es": "Ver sus facturas en línea"}
-QR_ALT = {"en": "QR code to pay by bank transfer", "nl": "QR-code om te betalen",
-          "de": "QR-Code zur Überweisung", "pl": "Kod QR do przelewu",
-          "es": "Código QR para pagar por transferencia"}
+PORTAL_LABEL = N_("View and pay online")
+PORTAL_LABEL_BANK = N_("View invoices and how to pay")
+PORTAL_LABEL_VIEW = N_("View your invoices online")
+QR_ALT = N_("QR code to pay by bank transfer")
 QR_CID = "epc-qr@hub"  # the inline image part of an e-mail (notifications.email)
 SMS_CHANNELS = frozenset({"sms", "whatsapp", "voice"})  # short text (the record)
 NBSP = "\xa0"
 
 
+def shipped_names() -> set[str]:
+    """The shipped templates (each in every language, through the catalogues); `_owed` and
+    the like are parts that the notices include, not templates of their own."""
+    return {path.stem for path in FOLDER.glob("*.j2") if not path.stem.startswith("_")}
+
+
 def names_in(folder: Path, language: str) -> set[str]:
-    """Template names in one language folder; `_owed` and the like are parts that the
-    notices include, not templates of their own."""
+    """Template names in one language folder of finance's own templates."""
     return {path.stem for path in (folder / language).glob("*.j2")
             if not path.stem.startswith("_")}
 
 
 def known_templates(override: Path | None = None) -> frozenset[str]:
     """Every template name available in all five languages (shipped or in `override`)."""
-    names = [names_in(FOLDER, language) | (names_in(override, language) if override else set())
-             for language in LANGUAGES]
-    return frozenset(set.intersection(*names))
+    own = set.intersection(*(names_in(override, language) for language in LANGUAGES)) \
+        if override else set()
+    return frozenset(shipped_names() | own)
+
+
+class _Loader(BaseLoader):
+    """`<language>/<name>.j2` (and a bare `<name>.j2` from an include): finance's file for
+    that language when there is one, else the shipped file, translated by the catalogue of
+    the environment's language."""
+
+    def __init__(self, language: str, override: Path | None) -> None:
+        self.language = language
+        self.override = override
+
+    def get_source(self, environment: Environment, template: str  # noqa: ARG002
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        folder, _, name = template.rpartition("/")
+        if folder and folder not in LANGUAGES:
+            raise TemplateNotFound(template)
+        candidates = [FOLDER / name]
+        if self.override is not None:
+            candidates.insert(0, self.override / (folder or self.language) / name)
+        found = next((path for path in candidates if path.is_file()), None)
+        if found is None:
+            raise TemplateNotFound(template)
+        modified = found.stat().st_mtime
+        return (found.read_text(encoding="utf-8"), str(found),
+                lambda: found.stat().st_mtime == modified)
 
 
 def language_of(language: str | None) -> str:
@@ -88,13 +119,17 @@ def format_day(day: date, language: str) -> str:
 
 
 @cache
-def environment(override: Path | None = None) -> Environment:
-    """The Jinja environment: `override` (finance's folder) first, then the shipped files."""
-    folders = [override, FOLDER] if override is not None else [FOLDER]
-    return SandboxedEnvironment(loader=FileSystemLoader(folders), undefined=StrictUndefined,
-                                trim_blocks=True, lstrip_blocks=True,
-                                keep_trailing_newline=False,
-                                autoescape=select_autoescape(["html.j2"], default=False))
+def environment(override: Path | None = None, language: str = "en") -> Environment:
+    """The Jinja environment of one language: `override` (finance's folder) first, then the
+    shipped files, with `_()` and `ngettext()` from that language's catalogue."""
+    env = SandboxedEnvironment(loader=_Loader(language_of(language), override),
+                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=False, extensions=["jinja2.ext.i18n"],
+                               autoescape=select_autoescape(["html.j2"], default=False))
+    catalogue = translations(language)
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    env.filters["translated"] = catalogue.gettext  # a msgid kept as data (a next action)
+    return env
 
 
 def _localise(value: Any, language: str) -> Any:
@@ -130,20 +165,20 @@ def _html(subject: str, text: str, language: str, context: Mapping[str, Any],
                 blocks.append({"lines": [], "items": [line[2:] for line in lines]})
             else:
                 blocks.append({"lines": lines, "items": []})
-    layout = environment(override).get_template("_email.html.j2")
+    layout = environment(override, language).get_template("_email.html.j2")
     return layout.render(language=language, subject=subject, blocks=blocks,
                          portal_link=context.get("portal_link"),
                          portal_label=portal_label(context, language),
                          qr_cid=QR_CID if (context.get("pay") or {}).get("qr") else "",
-                         qr_alt=QR_ALT[language])
+                         qr_alt=gettext_for(language, QR_ALT))
 
 
 def portal_label(context: Mapping[str, Any], language: str) -> str:
     if context.get("pay_online"):
-        return PORTAL_LABEL[language]
+        return gettext_for(language, PORTAL_LABEL)
     if (context.get("pay") or {}).get("has_account"):
-        return PORTAL_LABEL_BANK[language]
-    return PORTAL_LABEL_VIEW[language]
+        return gettext_for(language, PORTAL_LABEL_BANK)
+    return gettext_for(language, PORTAL_LABEL_VIEW)
 
 
 class TemplateRenderer:
@@ -158,7 +193,7 @@ class TemplateRenderer:
 
     def has_template(self, template: str, language: str) -> bool:
         name = f"{language_of(language)}/{template}.j2"
-        return (FOLDER / name).is_file() or \
+        return (FOLDER / f"{template}.j2").is_file() or \
             (self.override is not None and (self.override / name).is_file())
 
     def format_money(self, amount: Money, language: str) -> str:
@@ -170,7 +205,7 @@ class TemplateRenderer:
     def render(self, template: str, language: str, channel: str,
                context: Mapping[str, Any]) -> Rendered:
         language = language_of(language)
-        source = environment(self.override).get_template(f"{language}/{template}.j2")
+        source = environment(self.override, language).get_template(f"{language}/{template}.j2")
         values = _localise(context, language)
         subject = _block(source, "subject", values) or template
         text = _block(source, "text", values) or ""

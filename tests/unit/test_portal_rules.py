@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from hub.domain.money import Money
-from hub.domain.portal import LANGUAGES
 from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.domain.portal import sniff_proof
-from hub.web.portal_text import TEXTS
+from hub.i18n import gettext_for
+from hub.i18n import ngettext_for
 from hub.web.portal_text import format_money
 from hub.web.portal_text import format_size
-from hub.web.portal_text import translate
 
 
 @pytest.mark.parametrize(("candidates", "expected"), [
@@ -52,17 +50,10 @@ def test_proof_types_are_recognised_by_content(head: bytes, expected: str | None
     assert (found.mime_type if found else None) == expected
 
 
-def test_every_text_exists_in_every_language_with_the_same_placeholders() -> None:
-    for key, versions in TEXTS.items():
-        assert len(versions) == len(LANGUAGES), key
-        placeholders = {frozenset(re.findall(r"{(\w+)}", v)) for v in versions}
-        assert len(placeholders) == 1, f"{key}: {placeholders}"
-        assert all(v.strip() for v in versions), key
-
-
 def test_texts_and_amounts_in_the_debtors_language() -> None:
-    assert translate("de", "overdue_days", days=5) == "5 Tage überfällig"
-    assert translate("fr", "title") == "Your invoices"  # not offered: English
+    assert ngettext_for("de", "%(num)s day overdue", "%(num)s days overdue", 5) == \
+        "5 Tage überfällig"
+    assert gettext_for("fr", "Your invoices") == "Your invoices"  # not offered: English
     assert format_money(Money(Decimal("1250.5"), "EUR"), "nl") == "€\xa01.250,50"
     assert format_money(Money(Decimal("1250.5"), "PLN"), "pl") == "1\xa0250,50\xa0zł"
     assert format_size(5 * 1024 * 1024, "de") == "5 MB"

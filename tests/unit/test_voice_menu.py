@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from datetime import date
 
 import pytest
@@ -14,14 +13,15 @@ from hub.web.voice_text import speak
 from hub.web.voice_text import spoken_date
 
 
-def _names(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(TEXTS))
-def test_every_language_says_every_sentence_with_the_same_placeholders(key: str) -> None:
-    english = _names(TEXTS[key][0])
-    assert all(_names(text) == english for text in TEXTS[key])
+@pytest.mark.parametrize("language", ["en", "nl", "de", "pl", "es"])
+def test_every_sentence_is_said_in_every_language(language: str) -> None:
+    """(The catalogues' placeholders are checked by tests/unit/test_translations.py.)"""
+    said = {key: speak(language, key, sender="S", customer="C", amount="A", date="D",
+                       latest="L") for key in TEXTS}
+    assert all(text.strip() for text in said.values())
+    if language != "en":  # said in the caller's language, not in English
+        assert all(said[key] != speak("en", key, sender="S", customer="C", amount="A",
+                                      date="D", latest="L") for key in TEXTS)
 
 
 def test_dates_are_said_the_way_each_voice_says_them() -> None:

@@ -70,7 +70,7 @@ def test_one_digest_per_person_per_cycle_and_no_noise_for_nothing_to_do(hub: Hub
     mail = _staff_mail(hub)
     assert sorted(mail) == ["ann@example.com", "bob@example.com", "carl@example.com"]
     assert mail["ann@example.com"] == ["Collections for 23 November 2026: 2 accounts, €1,334.56"]
-    assert mail["bob@example.com"] == ["Collections for 23 November 2026: 1 accounts, €1,234.56"]
+    assert mail["bob@example.com"] == ["Collections for 23 November 2026: 1 account, €1,234.56"]
     # the manager holds no work: no digest of the department's accounts (his worklist
     # is empty, and the digest says what the worklist says); the escalation still comes
     assert mail["carl@example.com"] == ["Escalation: BETA B.V. (BETA)"]

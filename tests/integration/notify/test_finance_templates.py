@@ -194,10 +194,9 @@ def test_templates_check_names_each_problem_with_its_file_and_line(tmp_path: Pat
 
 
 def test_the_shipped_templates_pass_the_check() -> None:
-    from notifications.template_check import check_folder
-    from notifications.templates import FOLDER
+    from notifications.template_check import check_shipped
 
-    assert check_folder(FOLDER) == []
+    assert check_shipped() == []
 
 
 def test_a_templates_folder_that_does_not_exist_is_refused_at_start(tmp_path: Path) -> None:

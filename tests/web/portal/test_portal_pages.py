@@ -48,6 +48,12 @@ def test_the_debtor_can_switch_language(portal: Portal, lang: str, words: list[s
         assert word in html
 
 
+def test_days_overdue_take_the_plural_form_of_the_debtors_language(portal: Portal) -> None:
+    assert "53 dni po terminie" in portal.page(f"{portal.url}?lang=pl")  # the "few" form
+    assert "53 Tage überfällig" in portal.page(f"{portal.url}?lang=de")
+    assert "53 days overdue" in portal.page(f"{portal.url}?lang=en")
+
+
 def test_a_promise_within_the_horizon_is_recorded_and_confirmed(portal: Portal) -> None:
     response = portal.post("promise", {"due_date": "2026-12-01", "amount": "1500,00"})
     assert response.status_code == 303

@@ -1,0 +1,68 @@
+"""Translations: one gettext catalogue per language (`hub/locale/<language>/LC_MESSAGES/
+messages.po`) for every word a person reads: the portal, e-mails, digests, sheets and the
+staff web app (docs/translations.md).
+
+The `.po` files are the only source: they are compiled in memory on first use (Babel's
+`write_mo`), so a fresh clone needs no `pybabel compile` step and a stale `.mo` can never
+win over the text in the repository. Fuzzy entries are left out, as `pybabel compile` would.
+
+Messages use English as the msgid and `%(name)s` placeholders (one style for Python and
+Jinja): `gettext_for("nl", "Account %(code)s", code="C-1")`, and `ngettext_for` picks the plural
+form of the language (Polish has three: 1 konto, 2 konta, 5 kont).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "messages"
+LANGUAGES: tuple[str, ...] = ("en", "nl", "de", "pl", "es")
+DEFAULT = "en"
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is translated later (tables, dataclasses)."""
+    return message
+
+
+def language_of(tag: str | None) -> str:
+    """The offered language for a tag (`nl-BE` and `nl_NL` -> `nl`; unknown -> `en`)."""
+    base = (tag or DEFAULT).replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else DEFAULT
+
+
+def catalogue_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@cache
+def translations(language: str | None) -> Translations:
+    """The compiled catalogue of `language` (English for a language not offered)."""
+    language = language_of(language)
+    with catalogue_path(language).open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def gettext_for(language: str | None, message: str, **values: Any) -> str:
+    """`message` in `language`, with `values` put into its `%(name)s` placeholders."""
+    text = translations(language).gettext(message)
+    return text % values if values else text
+
+
+def ngettext_for(language: str | None, singular: str, plural: str, number: int,
+             **values: Any) -> str:
+    """The form of the message for `number` in `language`; `%(num)s` is the number."""
+    values.setdefault("num", number)
+    return translations(language).ngettext(singular, plural, number) % values

@@ -1,0 +1,61 @@
+"""Flask-Babel for the web app, over the hub's own catalogues (hub.i18n): `_()` and
+`ngettext()` in templates and `flask_babel.gettext` in views speak the request's language.
+
+The language of a request: the debtor's on the portal (set by the portal view with
+`use_language`, from the link's customer or `?lang=`), otherwise the staff language
+(HUB_STAFF_LANGUAGE, English by default).
+"""
+
+from __future__ import annotations
+
+from babel.support import Translations
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask_babel import Babel
+from flask_babel import Domain
+from flask_babel import get_locale
+from flask_babel import get_translations
+from flask_babel import refresh
+
+from hub import i18n
+from hub.bootstrap import Hub
+
+
+class HubDomain(Domain):  # type: ignore[misc]  # Flask-Babel has no type hints
+    """Flask-Babel's domain reading the catalogues compiled by hub.i18n (from the `.po`
+    files), instead of `.mo` files next to the app."""
+
+    def get_translations(self) -> Translations:
+        return i18n.translations(str(get_locale() or i18n.DEFAULT))
+
+
+class HubBabel(Babel):  # type: ignore[misc]
+    @property
+    def domain_instance(self) -> Domain:
+        return _DOMAIN
+
+
+_DOMAIN = HubDomain()
+
+
+def select_language() -> str:
+    chosen = g.get("hub_language")
+    if chosen:
+        return str(chosen)
+    hub: Hub = current_app.extensions["hub"]
+    return i18n.language_of(hub.settings.staff_language)
+
+
+def use_language(language: str) -> str:
+    """Make `language` this request's language (the portal: the debtor's)."""
+    g.hub_language = i18n.language_of(language)
+    refresh()
+    return str(g.hub_language)
+
+
+def install_translations(app: Flask) -> None:
+    HubBabel(app, locale_selector=select_language)
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or i18n.DEFAULT)
+    # a msgid kept as data (a task's suggested action): shown in the request's language
+    app.jinja_env.filters["translated"] = lambda text: get_translations().gettext(str(text))
