@@ -92,8 +92,9 @@ def load_layout(path: Path | None = None, language: str = "en") -> SheetLayout:
     fields = [column.field for column in columns]
     if "balance" in fields and "currency" not in fields:
         # a balance is a number, so its currency must stand beside it (older layouts)
+        currency_header = HEADERS["currency"]
         columns.insert(fields.index("balance") + 1, SheetColumn(
-            "currency", gettext_for(language, HEADERS["currency"]), False, 9))
+            "currency", gettext_for(language, currency_header), False, 9))
     summary_headers = _text(texts, "summary_headers", language, SUMMARY_HEADERS)
     try:
         return SheetLayout(
