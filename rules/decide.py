@@ -221,6 +221,8 @@ class Decider:
             facts["skipped_steps"] = skipped  # reached, never applied (most_severe, go-live)
         if first_contact:
             facts["first_contact"] = True  # no step of this ladder was taken for this debt
+        if step.experiment is not None:  # recorded at the account's first exposure
+            facts["experiment"] = {"name": step.experiment, "variant": step.variant}
         return Decision(
             key=decision_key(situation.facts.customer_code, f"{ladder}/{step.name}", due_on),
             customer_code=situation.facts.customer_code, rule=step.name,
