@@ -15,8 +15,8 @@ from rules.conditions import comparisons
 from rules.conditions import example
 from rules.engine import EngineFailure
 from rules.examples import ExampleError
-from rules.experiments import field_of
 from rules.examples import account_from_spec
+from rules.experiments import field_of
 from rules.fields import BOOL
 from rules.fields import FIELDS
 from rules.fields import NUMBER
