@@ -146,8 +146,7 @@ def _reuse(problems: Problems, segments: list[Segment], ladders: dict[str, Ladde
 def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary,
            experiments: list[Experiment]) -> list[Step]:
     steps: list[Step] = []  # as written (their days are checked in order)
-    variants: list[Step] = []  # an experiment's step is run as one step per variant
-    split: set[str] = set()  # the names of those steps
+    split: list[tuple[Step, list[Step]]] = []  # an experiment's step, run as one per variant
     seen: dict[str, int] = {}
     for item, _ in _items(problems, node, "steps", f'ladder "{ladder}"'):
         name = _name(problems, item, "step", seen)
@@ -180,21 +179,22 @@ def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary,
             experiment, arms = read_experiment(problems, ladder, steps[-1], item, vocabulary)
             if experiment is not None:
                 experiments.append(experiment)
-                variants += _variant_days(problems, arms, steps, seen)
-                split.add(name)
-    if not variants:
+                split.append((steps[-1], arms))
+    if not split:
         return steps
-    return sorted([s for s in steps if s.name not in split] + variants,
+    variants = [step for base, arms in split
+                for step in _variant_days(problems, base, arms, steps, seen)]
+    bases = {base.name for base, _ in split}
+    return sorted([s for s in steps if s.name not in bases] + variants,
                   key=lambda s: s.at)  # stable: the written order within a day
 
 
-def _variant_days(problems: Problems, split: list[Step], written: list[Step],
+def _variant_days(problems: Problems, base: Step, arms: list[Step], written: list[Step],
                   seen: dict[str, int]) -> list[Step]:
     """A variant's own day (`at:`) may fall between later steps, but not on another step's
     day, and its name ("reminder (sms)") must not be another step's."""
-    base = written[-1]
     kept = []
-    for step in split:
+    for step in arms:
         rule = f'step "{base.name}" variant "{step.variant}"'
         if step.name in seen:
             problems.error(step.line, rule, f'runs as step "{step.name}", a name already used '
