@@ -179,9 +179,10 @@ def _portfolio(sim: Simulation, accounts: int) -> None:
 
 def simulate(work_dir: Path, *, accounts: int = 3000, days: int = 120, window: int = 30,
              seed: int = 7, progress: Callable[[int, str], None] | None = None,
-             resamples: int = 2000) -> dict[str, ExperimentReport]:
+             resamples: int = 2000, isolation: str = "inline") -> dict[str, ExperimentReport]:
     """Runs the portfolio for `days` days from START; the report of each experiment as of
-    the last day, recovery within `window` days."""
+    the last day, recovery within `window` days. The rules engine runs in this process
+    (`isolation="fork"`: in a child process per cycle, as the hub does)."""
     from rules import compile_text  # noqa: PLC0415 - the composition level picks the rules
 
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +190,8 @@ def simulate(work_dir: Path, *, accounts: int = 3000, days: int = 120, window: i
     hub = bootstrap(Settings(var_dir=work_dir / "var", progress=False,
                              database_url=f"sqlite:///{work_dir / 'simulation.db'}"),
                     clock=clock, migrate=True)
-    policy = compile_text(RULES, "experiments.yaml", known_templates=known_templates())
+    policy = compile_text(RULES, "experiments.yaml", known_templates=known_templates(),
+                          isolation=isolation)
     sim = Simulation(hub, random.Random(seed), window)
     _portfolio(sim, accounts)
     thresholds = ladder_thresholds(policy)

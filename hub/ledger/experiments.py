@@ -37,9 +37,9 @@ def record_exposures(connection: Connection, rows: Sequence[dict[str, Any]]) -> 
     if not rows:
         return 0
     ids = sorted({row["customer_id"] for row in rows})
-    seen = set(connection.execute(
+    seen = {(row.experiment, row.customer_id) for row in connection.execute(
         sa.select(experiment_assignments.c.experiment, experiment_assignments.c.customer_id)
-        .where(ids_in(connection, experiment_assignments.c.customer_id, ids))).tuples())
+        .where(ids_in(connection, experiment_assignments.c.customer_id, ids)))}
     new = []
     for row in rows:
         key = (row["experiment"], row["customer_id"])
