@@ -192,7 +192,7 @@ def simulate(work_dir: Path, *, accounts: int = 3000, days: int = 120, window: i
                     clock=clock, migrate=True)
     policy = compile_text(RULES, "experiments.yaml", known_templates=known_templates(),
                           isolation=isolation)
-    sim = Simulation(hub, random.Random(seed), window)
+    sim = Simulation(hub, random.Random(seed), window)  # noqa: S311 - simulated debtors
     _portfolio(sim, accounts)
     thresholds = ladder_thresholds(policy)
     last = START

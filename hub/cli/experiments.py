@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
 
 import click
 
@@ -18,6 +17,7 @@ from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.services.experiments import ExperimentReport
 from hub.services.experiments import experiments
+from hub.services.experiments import report_data
 
 
 @click.group("experiments")
@@ -46,33 +46,6 @@ def list_command(ctx: click.Context) -> None:
                    "(docs/experiments.md)")
         return
     click.echo(table(["experiment", "step", "variants", "accounts", "exposed"], rows, [3]))
-
-
-def report_json(report: ExperimentReport) -> dict[str, Any]:
-    """The report as data (the command's --format json and the API)."""
-    accounts = {v.variant: v.accounts for v in report.variants}
-    return {
-        "experiment": report.name, "days": report.days, "as_of": report.as_of.isoformat(),
-        "currency": report.currency, "control": report.control,
-        "interval": "95% percentile bootstrap over accounts",
-        "first_exposed": report.first_assigned and report.first_assigned.isoformat(),
-        "last_exposed": report.last_assigned and report.last_assigned.isoformat(),
-        "other_currencies": report.other_currencies,
-        "variants": [{"variant": v.variant, "accounts": v.accounts, "running": v.running,
-                      "owed": round(v.owed, 2), "recovered": round(v.recovered, 2),
-                      "recovery": None if v.rate is None else round(v.rate, 4)}
-                     for v in report.variants],
-        "comparisons": [{"variant": c.variant, "against": c.against,
-                         "difference": round(c.difference, 4), "low": round(c.low, 4),
-                         "high": round(c.high, 4), "clear": c.clear,
-                         "normal_low": round(c.delta_low, 4),
-                         "normal_high": round(c.delta_high, 4),
-                         "effect": c.effect, "needed_per_variant": c.needed_per_variant,
-                         "needed_per_variant_for_observed": c.needed_observed,
-                         "still_needed": c.still_needed(accounts[c.variant],
-                                                        accounts[c.against]),
-                         "verdict": verdict(c, accounts[c.variant], accounts[c.against])}
-                        for c in report.comparisons]}
 
 
 def report_text(report: ExperimentReport) -> str:
@@ -137,7 +110,7 @@ def report_command(ctx: click.Context, name: str, days: int, as_of: str | None, 
         raise UserError(f'--against: experiment "{name}" has no variant "{against}"; '
                         f'it has {", ".join(v.variant for v in report.variants)}')
     if output == "json":
-        click.echo(json.dumps(report_json(report), indent=2))
+        click.echo(json.dumps(report_data(report), indent=2))
     else:
         click.echo(report_text(report))
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -21,6 +22,7 @@ from hub.domain.experiments import Outcome
 from hub.domain.experiments import VariantResult
 from hub.domain.experiments import compare
 from hub.domain.experiments import summarise
+from hub.domain.experiments import verdict
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
 from hub.ledger.accounts import ids_in
@@ -143,3 +145,30 @@ def experiment_report(connection: Connection, name: str, *, days: int, as_of: da
             comparisons.append(found)
     return ExperimentReport(name, days, as_of, currency, control, results, tuple(comparisons),
                             others, min(dates, default=None), max(dates, default=None), effect)
+
+
+def report_data(report: ExperimentReport) -> dict[str, Any]:
+    """The report as data (`experiments report --format json` and the API)."""
+    accounts = {v.variant: v.accounts for v in report.variants}
+    return {
+        "experiment": report.name, "days": report.days, "as_of": report.as_of.isoformat(),
+        "currency": report.currency, "control": report.control,
+        "interval": "95% percentile bootstrap over accounts",
+        "first_exposed": report.first_assigned and report.first_assigned.isoformat(),
+        "last_exposed": report.last_assigned and report.last_assigned.isoformat(),
+        "other_currencies": report.other_currencies,
+        "variants": [{"variant": v.variant, "accounts": v.accounts, "running": v.running,
+                      "owed": round(v.owed, 2), "recovered": round(v.recovered, 2),
+                      "recovery": None if v.rate is None else round(v.rate, 4)}
+                     for v in report.variants],
+        "comparisons": [{"variant": c.variant, "against": c.against,
+                         "difference": round(c.difference, 4), "low": round(c.low, 4),
+                         "high": round(c.high, 4), "clear": c.clear,
+                         "normal_low": round(c.delta_low, 4),
+                         "normal_high": round(c.delta_high, 4),
+                         "effect": c.effect, "needed_per_variant": c.needed_per_variant,
+                         "needed_per_variant_for_observed": c.needed_observed,
+                         "still_needed": c.still_needed(accounts[c.variant],
+                                                        accounts[c.against]),
+                         "verdict": verdict(c, accounts[c.variant], accounts[c.against])}
+                        for c in report.comparisons]}
