@@ -25,6 +25,7 @@ from datetime import datetime
 from datetime import time
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -200,7 +201,7 @@ def simulate(work_dir: Path, *, accounts: int = 3000, days: int = 120, window: i
         last = START + timedelta(days=offset)
         clock.moment = _morning(last)
         sim.payments_on(last)
-        report = Cycle(hub.engine, policy, now=lambda day=last: _morning(day),
+        report = Cycle(hub.engine, policy, now=partial(_morning, last),
                        thresholds=thresholds).run(CycleOptions(as_of=last, actor="simulation"))
         if report.status != "done":  # e.g. an engine failure: the figures would mislead
             raise RuntimeError(f"the cycle of {last} failed: {report.errors}")

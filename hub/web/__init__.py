@@ -93,9 +93,9 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.cash_application import cash  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
+    from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
-    from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
     from hub.web.reports_ui import reports  # noqa: PLC0415
     from hub.web.rule_editor import rule_editor  # noqa: PLC0415
     from hub.web.security import exempt_blueprint  # noqa: PLC0415

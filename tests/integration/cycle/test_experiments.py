@@ -92,7 +92,7 @@ def test_the_variant_decides_the_channel_and_is_recorded_once_with_the_day(
         assert assigned_on == DAY
         assert owed_minor == (100 + int(code[1:])) * 100  # what it owed when exposed
         assert step == f"reminder ({variant})"
-    assert len(set(v for v, *_ in recorded.values())) == 3  # 40 accounts meet every variant
+    assert len({v for v, *_ in recorded.values()}) == 3  # 40 accounts meet every variant
     with hub.engine.connect() as connection:
         sent = {row.customer_code: json.loads(row.channels) if isinstance(row.channels, str)
                 else row.channels
@@ -161,7 +161,9 @@ def test_the_report_counts_what_each_variant_paid_within_n_days(hub: Hub,
     rates = {v["variant"]: v["recovery"] for v in found["variants"]}
     assert rates == {"email": 0.5, "sms": 1.0, "control": 0.0}
     sms = next(c for c in found["comparisons"] if c["variant"] == "sms")
-    assert sms["difference"] == 0.5 and sms["low"] == 0.5 and sms["clear"]
+    assert sms["difference"] == 0.5
+    assert sms["low"] == 0.5
+    assert sms["clear"]
     counts = Counter(v for v, *_ in recorded.values())
     assert {v["variant"]: v["accounts"] for v in found["variants"]} == dict(counts)
 
@@ -171,7 +173,8 @@ def test_the_report_counts_what_each_variant_paid_within_n_days(hub: Hub,
     assert status == 0, output
     assert "no comparison yet" in output
     status, output = _cli(hub, rules, "experiments", "list")
-    assert "first_channel" in output and "email 45%, sms 45%, control 10%" in output
+    assert "first_channel" in output
+    assert "email 45%, sms 45%, control 10%" in output
     status, output = _cli(hub, rules, "experiments", "report", "first_chanel", "--days", "10")
     assert status == 2
     assert 'no account has been dealt a variant of experiment "first_chanel"' in output
