@@ -276,3 +276,15 @@ def test_the_shipped_style_file_without_experiments_is_unchanged(
     policy = compile_yaml(small_file())
     assert policy.rule_file.experiments == ()
     assert policy.experiments == ()
+
+
+def test_the_examples_in_the_experiments_guide_compile() -> None:
+    import re
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "experiments.md").read_text(
+        encoding="utf-8")
+    examples = re.findall(r"```yaml\n(.*?)```", guide, flags=re.DOTALL)
+    assert examples
+    for example in examples:
+        assert problems(example) == []
