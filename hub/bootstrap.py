@@ -167,11 +167,15 @@ class Hub:
 
         plan = self.experiment_plans().get(name)
         with self.engine.connect() as connection:
-            return experiment_report(
+            report = experiment_report(
                 connection, name, days=days, as_of=as_of or self.clock.today(),
                 control=against or (plan.control if plan else None),
                 variants=[v for v, _ in plan.variants] if plan else (), currency=currency,
                 effect=MINIMUM_EFFECT if effect is None else effect)
+        if against and report.result(against) is None:
+            raise UserError(f'experiment "{name}" has no variant "{against}" to compare '
+                            f'with; it has {", ".join(v.variant for v in report.variants)}')
+        return report
 
     def reload_rules(self) -> PolicyStatus:
         """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.experiments import MINIMUM_EFFECT
 from hub.domain.experiments import RESAMPLES
@@ -87,8 +88,8 @@ def _outcomes(connection: Connection, name: str, days: int, as_of: date, currenc
                   assignments.c.owed_minor)
         .where(assignments.c.experiment == name)).all()
     if not rows:
-        raise UserError(f'no account has been dealt a variant of experiment "{name}" yet '
-                        "(see `python app.py experiments list`)")
+        raise NotFound(f'no account has been dealt a variant of experiment "{name}" yet '
+                       "(see `python app.py experiments list`)")
     currencies = Counter(row.currency for row in rows)
     currency = currency or currencies.most_common(1)[0][0]
     paid: dict[int, list[tuple[date, int]]] = defaultdict(list)

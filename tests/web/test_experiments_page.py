@@ -81,3 +81,40 @@ def test_a_wrong_name_or_window_is_explained(staffed: Hub,
     bad = client.get("/reports/experiments?days=forever")
     assert bad.status_code == 400
     assert "days" in bad.get_data(as_text=True)
+
+
+def test_the_api_gives_the_same_report_as_its_schema_says(staffed: Hub) -> None:
+    from hub.web import create_app
+    from tests.web.api_support import authorized
+    from tests.web.api_support import make_token
+    from tests.web.api_support import validate
+
+    _experiment(staffed)
+    client = authorized(create_app(staffed, {"TESTING": True}), staffed).test_client()
+    document = client.get("/api/v1/openapi.json").get_json()
+    listing = client.get("/api/v1/reports/experiments")
+    assert listing.status_code == 200
+    assert validate(document, "/api/v1/reports/experiments", "200", listing.get_json()) == []
+    assert listing.get_json()["data"][0]["exposed"] == {"email": 4, "sms": 4}
+
+    found = client.get("/api/v1/reports/experiments/first_channel?days=30&against=sms")
+    assert found.status_code == 200, found.get_json()
+    body = found.get_json()
+    assert validate(document, "/api/v1/reports/experiments/{name}", "200", body) == []
+    assert body["control"] == "sms"
+    assert {v["variant"]: v["recovery"] for v in body["variants"]} == \
+        {"email": 0.25, "sms": 0.625}
+    assert body["comparisons"][0]["difference"] == -0.375
+
+    for url, status in (("/api/v1/reports/experiments/nothing_here", 404),
+                        ("/api/v1/reports/experiments/first_channel?days=0", 400),
+                        ("/api/v1/reports/experiments/first_channel?against=fax", 400),
+                        ("/api/v1/reports/experiments/first_channel?colour=red", 400)):
+        response = client.get(url)
+        assert response.status_code == status, url
+        path = "/api/v1/reports/experiments/{name}"
+        assert validate(document, path, str(status), response.get_json()) == []
+    collector = make_token(staffed, "ann-robot", "collector", user_email="ann@example.com")
+    refused = client.get("/api/v1/reports/experiments/first_channel",
+                         headers={"Authorization": f"Bearer {collector}"})
+    assert refused.status_code == 403
