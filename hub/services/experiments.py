@@ -131,6 +131,9 @@ def experiment_report(connection: Connection, name: str, *, days: int, as_of: da
         raise UserError(f"--days must be at least 1, got {days}")
     outcomes, running, others, currency, dates = _outcomes(connection, name, days, as_of,
                                                            currency)
+    if not outcomes:
+        raise UserError(f'no account of experiment "{name}" owed an amount in {currency} when '
+                        "it was exposed (--currency picks the currency)")
     order = [v for v in variants if v in outcomes] + sorted(v for v in outcomes
                                                             if v not in variants)
     if control is None or control not in outcomes:
