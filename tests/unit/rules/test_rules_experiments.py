@@ -288,3 +288,28 @@ def test_the_examples_in_the_experiments_guide_compile() -> None:
     assert examples
     for example in examples:
         assert problems(example) == []
+
+
+def test_starting_or_ending_an_experiment_never_repeats_a_step(
+        policy: CompiledPolicy, compile_yaml: Callable[[str], CompiledPolicy]) -> None:
+    # taken as "reminder" before the step was split: no variant of it is sent again
+    before = account_from_spec({"kind": "B2C", "days_overdue": 8, "balance": 300,
+                                "steps_taken": ["consumer/reminder"]}, "C7")
+    assert policy.evaluate([before]) == []
+    # taken as "reminder (sms)", and the experiment is over: the plain reminder is not sent
+    plain = FILE.replace("""        experiment:
+          name: first_channel
+          variants:
+            - {name: email, share: 45}
+            - {name: sms, share: 45, send: [sms]}
+            - {name: control, share: 10, skip: true}
+""", "")
+    ended = compile_yaml(plain.replace("""  - name: an account dealt sms gets the sms reminder
+    account: {kind: B2C, days_overdue: 6, balance: 300, variants: {first_channel: sms}}
+    expect: [reminder (sms)]
+""", ""))
+    after = account_from_spec({"kind": "B2C", "days_overdue": 8, "balance": 300,
+                               "steps_taken": ["consumer/reminder (sms)"]}, "C7")
+    assert ended.evaluate([after]) == []
+    fresh = account_from_spec({"kind": "B2C", "days_overdue": 8, "balance": 300}, "C7")
+    assert [d.step for d in ended.evaluate([fresh])] == ["reminder"]
