@@ -7,6 +7,7 @@ or chooses between SQLite and PostgreSQL, local files and remote services.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -19,6 +20,8 @@ from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
+from hub.domain.experiments import MINIMUM_EFFECT
+from hub.domain.experiments import ExperimentPlan
 from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
@@ -30,6 +33,7 @@ from hub.ports import Policy
 from hub.ports import PortalLinks
 from hub.ports import Transport
 from hub.services.dispatch import Dispatcher
+from hub.services.experiments import ExperimentReport
 from hub.services.portal_links import LedgerPortalLinks
 from hub.services.rule_files import PolicyStatus
 from hub.services.rule_files import RuleFiles
@@ -147,6 +151,31 @@ class Hub:
     def policy(self) -> Policy:
         """The rules in force (read only, see `policy_status`)."""
         return self.policy_status().policy
+
+    def experiment_plans(self) -> dict[str, ExperimentPlan]:
+        """The experiments of the rule file in force, by name (none under a policy that
+        has no experiments)."""
+        plans = getattr(self.policy(), "experiments", ())
+        return {plan.name: plan for plan in plans}
+
+    def experiment_report(self, name: str, *, days: int, as_of: date | None = None,
+                          against: str | None = None, effect: float | None = None,
+                          currency: str | None = None) -> ExperimentReport:
+        """Recovery within `days` per variant of experiment `name`, each variant against
+        `against` (default: the rule file's control variant)."""
+        from hub.services.experiments import experiment_report  # noqa: PLC0415
+
+        plan = self.experiment_plans().get(name)
+        with self.engine.connect() as connection:
+            report = experiment_report(
+                connection, name, days=days, as_of=as_of or self.clock.today(),
+                control=against or (plan.control if plan else None),
+                variants=[v for v, _ in plan.variants] if plan else (), currency=currency,
+                effect=MINIMUM_EFFECT if effect is None else effect)
+        if against and report.result(against) is None:
+            raise UserError(f'experiment "{name}" has no variant "{against}" to compare '
+                            f'with; it has {", ".join(v.variant for v in report.variants)}')
+        return report
 
     def reload_rules(self) -> PolicyStatus:
         """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content

@@ -7,6 +7,7 @@ Public API (everything else in this package is internal):
     check_file(path, known_templates=None) -> list[RuleProblem]
     check_text(text, file, *, known_templates=None) -> list[RuleProblem]
     read_rule_file(path) -> str   (the size limit checked before reading)
+    experiments_in(text, file) -> list[str]   (each experiment in one line)
     DEFAULT_POLICY: the default rule file (rules/policies/default.yaml)
 
 Loading never half-succeeds: any error raises RuleFileError naming file, line and rule.
@@ -145,3 +146,18 @@ def people_named(text: str, file: str) -> list[tuple[int | None, str, str]]:
         if "@" in who:
             found.append((spec.line, rule, who))
     return found
+
+
+def experiments_in(text: str, file: str) -> list[str]:
+    """Each experiment of a rule file in one line, for `rules check`: its step, variants
+    and shares, and the variant the others are compared with."""
+    from rules.parser import parse_rule_text  # noqa: PLC0415
+
+    rule_file, _ = parse_rule_text(text, file)
+    if rule_file is None:
+        return []
+    return [f'experiment {e.name}: step "{e.step}" of ladder "{e.ladder}", variants '
+            + ", ".join(f"{v.name} {v.share.normalize():f}%" + (" (skips the step)"
+                                                                  if v.skip else "")
+                        for v in e.variants)
+            + f"; compared with {e.control}" for e in rule_file.experiments]

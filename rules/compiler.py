@@ -105,8 +105,9 @@ def compile_rules(rule_file: RuleFile, problems: Problems) -> Compiled | None:
     tests: set[tuple[str, str, Any]] = set()
     for _, _, _, condition, _ in found:
         tests |= comparisons(condition)
-    if len(FIELDS) + 2 > MAX_PROPERTIES:  # the fields, `always` and `sid` in one fact
-        problems.error(None, None, f"the account fact would carry {len(FIELDS) + 2} "
+    properties = len(FIELDS) + len(rule_file.experiments) + 2  # with `always` and `sid`
+    if properties > MAX_PROPERTIES:
+        problems.error(None, None, f"the account fact would carry {properties} "
                                    f"properties; the engine takes {MAX_PROPERTIES}")
     if len(found) > MAX_RULES:
         problems.error(None, None, f"the file has {len(found)} rules, steps and segments; "

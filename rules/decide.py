@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import date
 from datetime import timedelta
 from pathlib import PurePath
@@ -117,7 +118,7 @@ class Decider:
                      for step in ladder.steps}
         # taken for this anchor, or taken on or after the day it fell due for this anchor
         # (then the customer already had it while this invoice was that late)
-        taken = [s for s in facts.steps_taken
+        taken = [s for s in _renamed(ladder, facts.steps_taken)
                  if s.ladder == name and s.step in due_after
                  and (s.anchor_due_date == anchor.due_date or s.taken_on >= due_after[s.step])]
         taken_names = {s.step for s in taken}
@@ -221,6 +222,8 @@ class Decider:
             facts["skipped_steps"] = skipped  # reached, never applied (most_severe, go-live)
         if first_contact:
             facts["first_contact"] = True  # no step of this ladder was taken for this debt
+        if step.experiment is not None:  # recorded at the account's first exposure
+            facts["experiment"] = {"name": step.experiment, "variant": step.variant}
         return Decision(
             key=decision_key(situation.facts.customer_code, f"{ladder}/{step.name}", due_on),
             customer_code=situation.facts.customer_code, rule=step.name,
@@ -342,6 +345,29 @@ class Decider:
             "anchor_due_date": anchor.due_date.isoformat() if anchor else None,
             "open_invoices": situation.open_count,
         }
+
+
+def _renamed(ladder: Ladder, taken: tuple[StepTaken, ...]) -> list[StepTaken]:
+    """Steps taken under another name because an experiment started or ended since: a
+    "reminder" taken before the step was split into variants counts as each variant's
+    "reminder (sms)", and a "reminder (sms)" taken before the split ended counts as the
+    "reminder" again, so no account is sent a step twice when finance edits the file."""
+    names = {step.name for step in ladder.steps}
+    variants: dict[str, list[str]] = {}
+    for step in ladder.steps:
+        if step.experiment is not None:
+            variants.setdefault(step.name.rsplit(" (", 1)[0], []).append(step.name)
+    found: list[StepTaken] = []
+    for each in taken:
+        if each.step in names or each.ladder != ladder.name:
+            found.append(each)
+        elif each.step in variants:
+            found += [replace(each, step=variant) for variant in variants[each.step]]
+        elif each.step.endswith(")") and each.step.rsplit(" (", 1)[0] in names:
+            found.append(replace(each, step=each.step.rsplit(" (", 1)[0]))
+        else:
+            found.append(each)
+    return found
 
 
 def _spacing(ladder: Ladder, taken: list[StepTaken]) -> tuple[Step, date] | None:

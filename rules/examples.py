@@ -23,7 +23,7 @@ ACCOUNT_KEYS = ("kind", "country", "currency", "language", "today", "days_overdu
                 "invoices", "lifetime_value", "credit_limit", "score", "segment", "owner",
                 "department", "excluded", "on_hold", "legal", "enforcement", "disputed",
                 "invoice_excluded", "promise", "plan", "steps_taken", "channels",
-                "fees_charged")
+                "fees_charged", "variants")
 
 
 class ExampleError(ValueError):
@@ -103,4 +103,14 @@ def account_from_spec(spec: dict[str, Any], code: str = "TEST",
         promises=promises, plans=plans,
         open_disputes=sum(1 for i in invoices if i.disputed), steps_taken=tuple(steps),
         channels=frozenset(spec.get("channels", ("email", "sms", "letter"))),
-        enforcement=bool(spec.get("enforcement", True)))
+        enforcement=bool(spec.get("enforcement", True)), variants=_variants(spec))
+
+
+def _variants(spec: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """`variants: {first_channel: sms}`: the account is in that variant of the experiment
+    (instead of the one its code is dealt)."""
+    given = spec.get("variants") or {}
+    if not isinstance(given, dict):
+        raise ExampleError('"variants" must name an experiment and a variant, e.g. '
+                           "{first_channel: sms}")
+    return tuple((str(name), str(variant)) for name, variant in given.items())

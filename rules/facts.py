@@ -15,6 +15,8 @@ from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.fees import limitation_expiry
 from rules.conditions import ALWAYS
+from rules.experiments import field_of
+from rules.experiments import variant_of
 from rules.model import RuleFile
 
 
@@ -102,6 +104,10 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "enforcement_off": not facts.enforcement,
         "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
     }
+    recorded = dict(facts.variants)
+    for experiment in rule_file.experiments:  # the account's variant in each experiment
+        fact[field_of(experiment).engine_name] = variant_of(experiment, facts.customer_code,
+                                                            recorded)
     return Situation(facts, len(open_invoices), eligible, anchor, overdue, broken, missed,
                      tuple(expiring),
                      {key: value for key, value in fact.items() if value is not None})

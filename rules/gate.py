@@ -16,6 +16,7 @@ from rules.conditions import example
 from rules.engine import EngineFailure
 from rules.examples import ExampleError
 from rules.examples import account_from_spec
+from rules.experiments import field_of
 from rules.fields import BOOL
 from rules.fields import FIELDS
 from rules.fields import NUMBER
@@ -34,7 +35,8 @@ def _random_facts(policy: CompiledPolicy, count: int, seed: int) -> list[dict[st
     facts = []
     for _ in range(count):
         fact: dict[str, Any] = {ALWAYS: 1}
-        for field in FIELDS.values():
+        for field in (*FIELDS.values(),
+                      *(field_of(e) for e in policy.rule_file.experiments)):
             name = field.engine_name
             if chooser.random() < 0.1:
                 continue  # absent, as a missing credit limit is

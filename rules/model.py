@@ -37,6 +37,10 @@ class Step:
     actions: tuple[ActionSpec, ...]
     condition: Condition | None = None  # an optional extra `when:`
     fees: str | None = None  # statutory | interest | compensation
+    # a variant of an experiment's step (rules/experiments.py): the experiment's name and
+    # the variant's; the step runs only for the accounts dealt that variant
+    experiment: str | None = None
+    variant: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,29 @@ class RuleTest:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    name: str
+    share: Decimal  # percent of the accounts reaching the step
+    line: int
+    skip: bool = False  # the step is left out for these accounts (a hold-out)
+
+
+@dataclass(frozen=True, slots=True)
+class Experiment:
+    """A step whose accounts are split at random between variants (rules/experiments.py)."""
+
+    name: str
+    ladder: str
+    step: str  # the step as written; each variant runs as "step (variant)"
+    variants: tuple[Variant, ...]
+    control: str  # the variant the others are compared with in the report
+    line: int
+
+    def variant_names(self) -> tuple[str, ...]:
+        return tuple(variant.name for variant in self.variants)
+
+
+@dataclass(frozen=True, slots=True)
 class RuleFile:
     file: str
     sha256: str
@@ -121,6 +148,7 @@ class RuleFile:
     teams: dict[str, tuple[str, ...]]
     tests: tuple[RuleTest, ...]
     lines: dict[str, int]  # line of each top-level section
+    experiments: tuple[Experiment, ...] = ()
 
     def line_of(self, rule: str) -> int | None:
         """The line where a rule, step or segment named `rule` is written."""

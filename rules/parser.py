@@ -19,10 +19,12 @@ from rules.conditions import ConditionError
 from rules.conditions import Const
 from rules.conditions import example
 from rules.conditions import parse_condition
+from rules.experiments import read_experiment
 from rules.model import FIRST_CONTACT
 from rules.model import PROGRESSIONS
 from rules.model import ActionSpec
 from rules.model import EventRule
+from rules.model import Experiment
 from rules.model import Ladder
 from rules.model import Pause
 from rules.model import RuleFile
@@ -141,15 +143,18 @@ def _reuse(problems: Problems, segments: list[Segment], ladders: dict[str, Ladde
             ladders[segment.name] = replace(ladders[segment.ladder], name=segment.name)
 
 
-def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -> list[Step]:
-    steps: list[Step] = []
+def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary,
+           experiments: list[Experiment]) -> list[Step]:
+    steps: list[Step] = []  # as written (their days are checked in order)
+    split: list[tuple[Step, list[Step]]] = []  # an experiment's step, run as one per variant
     seen: dict[str, int] = {}
     for item, _ in _items(problems, node, "steps", f'ladder "{ladder}"'):
         name = _name(problems, item, "step", seen)
         if name is None:
             continue
         rule = f'step "{name}"'
-        reader = Reader(problems, item, rule, ("name", "at", "when", *ACTION_KEYS))
+        reader = Reader(problems, item, rule, ("name", "at", "when", "experiment",
+                                               *ACTION_KEYS))
         at = reader.whole("at", "days", required=True, default=-1, minimum=1, maximum=3650)
         condition = None
         if reader.has("when"):
@@ -170,7 +175,51 @@ def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary) -
                                f'is at {at} days but comes after step "{other.name}" at '
                                f"{other.at} days; put the steps in order of days")
         steps.append(Step(name, at, item.line, actions, condition, fees))
-    return steps
+        if "experiment" in item:
+            experiment, arms = read_experiment(problems, ladder, steps[-1], item, vocabulary)
+            if experiment is not None:
+                experiments.append(experiment)
+                split.append((steps[-1], arms))
+    if not split:
+        return steps
+    variants = [step for base, arms in split
+                for step in _variant_days(problems, base, arms, steps, seen)]
+    bases = {base.name for base, _ in split}
+    return sorted([s for s in steps if s.name not in bases] + variants,
+                  key=lambda s: s.at)  # stable: the written order within a day
+
+
+def _variant_days(problems: Problems, base: Step, arms: list[Step], written: list[Step],
+                  seen: dict[str, int]) -> list[Step]:
+    """A variant's own day (`at:`) may fall between later steps, but not on another step's
+    day, and its name ("reminder (sms)") must not be another step's."""
+    kept = []
+    for step in arms:
+        rule = f'step "{base.name}" variant "{step.variant}"'
+        if step.name in seen:
+            problems.error(step.line, rule, f'runs as step "{step.name}", a name already used '
+                                            f"on line {seen[step.name]}")
+            continue
+        clash = next((s for s in written if s is not base and s.at == step.at), None)
+        if clash is not None:
+            problems.error(step.line, rule, f'overlaps step "{clash.name}" (line {clash.line}): '
+                                            f"both at {step.at} days")
+            continue
+        seen[step.name] = step.line
+        kept.append(step)
+    return kept
+
+
+def _experiment_names(problems: Problems, experiments: list[Experiment]) -> None:
+    """An experiment's name is its field (experiment.<name>) and its records in the ledger:
+    one step per name in the file."""
+    seen: dict[str, Experiment] = {}
+    for experiment in experiments:
+        first = seen.setdefault(experiment.name, experiment)
+        if first is not experiment:
+            problems.error(experiment.line, f'step "{experiment.step}"',
+                           f'experiment "{experiment.name}" is already on line {first.line} '
+                           f'(step "{first.step}"); give each experiment its own name')
 
 
 def _first_contact(problems: Problems, parent: Map, rule: str) -> str | None:
@@ -202,7 +251,8 @@ def _start_at(problems: Problems, line: int, rule: str, start_at: str, *, steps:
     return "age"
 
 
-def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str, Ladder]:
+def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary,
+             experiments: list[Experiment]) -> dict[str, Ladder]:
     node = root.get("ladders")
     start_at = _first_contact(problems, root, "first_contact")
     ladders: dict[str, Ladder] = {}
@@ -220,7 +270,7 @@ def _ladders(problems: Problems, root: Map, vocabulary: Vocabulary) -> dict[str,
         reader = Reader(problems, body, rule, ("progression", "steps", "notify",
                                                "first_contact"))
         progression = reader.text("progression", choices=PROGRESSIONS) or "ladder"
-        steps = _steps(problems, name, body, vocabulary)
+        steps = _steps(problems, name, body, vocabulary, experiments)
         notify = reader.words("notify", NOTIFY_TARGETS + tuple(sorted(vocabulary.teams)),
                               "person to notify")
         if notify:
@@ -390,8 +440,10 @@ def parse_rule_text(text: str, file: str, *, known_templates: frozenset[str] | N
     teams = read_teams(problems, root)
     vocabulary = Vocabulary(frozenset(teams), known_templates)
     segments = _segments(problems, root)
-    ladders = _ladders(problems, root, vocabulary)
+    experiments: list[Experiment] = []
+    ladders = _ladders(problems, root, vocabulary, experiments)
     _reuse(problems, segments, ladders)
+    _experiment_names(problems, experiments)
     if not segments:
         problems.error(root.line, None, 'there are no "segments:"; add at least one, e.g. '
                                         '"- {name: business, when: true}"')
@@ -408,5 +460,6 @@ def parse_rule_text(text: str, file: str, *, known_templates: frozenset[str] | N
         events=tuple(_event_rules(problems, root, vocabulary)),
         settings=read_settings(problems, root), fees=read_fees(problems, root),
         limitation=read_limitation(problems, root), teams=teams,
-        tests=tuple(_tests(problems, root)), lines=dict(root.lines))
+        tests=tuple(_tests(problems, root)), lines=dict(root.lines),
+        experiments=tuple(experiments))
     return (None if problems.errors else rule_file), problems.sorted()

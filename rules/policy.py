@@ -13,6 +13,7 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
 from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
+from hub.domain.experiments import ExperimentPlan
 from rules.compiler import Compiled
 from rules.decide import Decider
 from rules.decide import Outcome
@@ -75,6 +76,14 @@ class CompiledPolicy:
         late = range(BUSINESS_DAY_WAIT + 1) if self.settings.business_days_only else range(1)
         return frozenset(step.at + extra for ladder in self.rule_file.ladders.values()
                          for step in ladder.steps for extra in late)
+
+    @property
+    def experiments(self) -> tuple[ExperimentPlan, ...]:
+        """The file's experiments, for the experiment report (hub.services.experiments)."""
+        return tuple(ExperimentPlan(
+            e.name, e.ladder, e.step, tuple((v.name, float(v.share)) for v in e.variants),
+            e.control, tuple(v.name for v in e.variants if v.skip))
+            for e in self.rule_file.experiments)
 
     @property
     def file_name(self) -> str:

@@ -103,6 +103,7 @@ def _register() -> None:
     from hub.cli import db  # noqa: PLC0415
     from hub.cli import demo  # noqa: PLC0415
     from hub.cli import dispatch  # noqa: PLC0415
+    from hub.cli import experiments  # noqa: PLC0415
     from hub.cli import export  # noqa: PLC0415
     from hub.cli import imports  # noqa: PLC0415
     from hub.cli import payments  # noqa: PLC0415
@@ -115,7 +116,7 @@ def _register() -> None:
     from hub.cli import web  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules, sheets, api_tokens, creditor):
+                   cycle, export, scheduler, rules, sheets, api_tokens, creditor, experiments):
         module.register(cli)
 
 

@@ -74,6 +74,10 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.secho(f"{path.name}: {errors} error{'s' if errors != 1 else ''}; the file "
                     f"cannot go live", fg="red", err=True)
         raise SystemExit(2)
+    from rules import experiments_in  # noqa: PLC0415
+
+    for line in experiments_in(path.read_text(encoding="utf-8"), path.name):
+        click.echo(line)
     click.secho(f"{path.name}: OK, the file can go live", fg="green")
 
 

@@ -94,6 +94,9 @@ class AccountFacts:
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
     account_manager: str | None = None  # the salesperson who owns the relationship
     hold_since: date | None = None  # the day the active sales hold was placed
+    # (experiment, variant) recorded when the account first reached an experiment's step:
+    # the account keeps that variant even if the rule file's shares change later
+    variants: tuple[tuple[str, str], ...] = ()
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

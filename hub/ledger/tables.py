@@ -581,3 +581,22 @@ provider_events = Table(  # provider notifications already handled: a replay cha
     Column("kind", String(100), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+experiment_assignments = Table(  # the variant an account was dealt, at its first exposure
+    "experiment_assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment", String(40), nullable=False),  # the rule file's experiment name
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("variant", String(40), nullable=False),
+    Column("assigned_on", Date, nullable=False),  # the day the variant's step was applied
+    Column("ladder", String(100)),
+    Column("step", String(100)),  # "reminder (sms)"
+    Column("decision_key", String(300), nullable=False),
+    # the overdue balance when the account was exposed: what recovery is measured against
+    Column("currency", String(3), nullable=False),
+    Column("owed_minor", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("experiment", "customer_id",
+                     name="uq_experiment_assignments_experiment"),
+)

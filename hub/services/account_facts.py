@@ -34,6 +34,7 @@ from hub.domain.owed import OpenCredit
 from hub.domain.owed import apply_credits
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.experiments import recorded_variants
 from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
@@ -42,6 +43,7 @@ from hub.ledger.tables import credit_notes
 from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
+from hub.ledger.tables import experiment_assignments
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import payments
@@ -145,6 +147,8 @@ class _Batch:
         steps_by = self._steps()
         channels_by = self._channels()
         holds_by = self._holds()
+        variants_by = recorded_variants(self.connection,
+                                        self._of(experiment_assignments.c.customer_id))
         for row in self.rows:
             invoice_facts = invoices_by.get(row.id, ())
             currency = row.currency or _main_currency(invoice_facts) or "EUR"
@@ -161,7 +165,8 @@ class _Batch:
                 plans=tuple(plans_by.get(row.id, ())), open_disputes=disputes_by.get(row.id, 0),
                 steps_taken=tuple(steps_by.get(row.id, ())),
                 channels=channels_by.get(row.id, frozenset()),
-                enforcement=self.enforcement, hold_since=holds_by.get(row.id))
+                enforcement=self.enforcement, hold_since=holds_by.get(row.id),
+                variants=tuple(variants_by.get(row.id, ())))
 
     def _holds(self) -> dict[int, date]:
         """The day each active sales hold was placed (a release rule fires once per hold)."""

@@ -30,6 +30,8 @@ from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.experiments import exposure_row
+from hub.ledger.experiments import record_exposures
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
@@ -135,6 +137,7 @@ class _Writer:
         self.charges: list[dict[str, Any]] = []
         self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
+        self.exposures: list[dict[str, Any]] = []  # experiment variants applied
         self.notices_before: Counter[str] = Counter()
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
@@ -163,6 +166,9 @@ class _Writer:
             "first_contact": bool(decision.facts.get("first_contact")),
             "actions": recorded, "applied_at": self.context.now,
             "cycle_run_id": self.context.run_id})
+        if enforced and decision.facts.get("experiment"):
+            self.exposures.append(exposure_row(decision, customer_id, self.context.as_of,
+                                               self.context.now))
         if enforced:
             what = decision.step or decision.rule
             self.event_rows.append(self._event(
@@ -178,6 +184,8 @@ class _Writer:
         self._flush_charges()
         self._flush_holds()
         self._flush_tasks()
+        self.counts["experiment_assignments"] += record_exposures(self.connection,
+                                                                  self.exposures)
         add_events(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:

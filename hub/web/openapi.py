@@ -11,6 +11,8 @@ from typing import Any
 from hub.domain.model import CustomerKind
 from hub.domain.model import InvoiceStatus
 from hub.domain.reports import BUCKETS
+from hub.web.openapi_experiments import SCHEMAS as EXPERIMENT_SCHEMAS
+from hub.web.openapi_experiments import experiment_paths
 from hub.web.openapi_resources import SCHEMAS as RESOURCE_SCHEMAS
 from hub.web.openapi_resources import action_operations
 from hub.web.openapi_resources import resource_paths
@@ -208,6 +210,7 @@ def openapi_document() -> dict[str, Any]:
                        {"enum": ["currency", "owner", "department", "customer"]}),
                 *PAGING], errors=(400, 403)),
         **resource_paths(_query, _operation, PAGING, (400, 403)),
+        **experiment_paths(_query, _operation, _path_param),
     }
     for path, operations in action_operations().items():
         paths[path] = {**paths.get(path, {}), **operations}
@@ -225,7 +228,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "python app.py api-token create NAME --role ROLE"}},
-            "schemas": SCHEMAS | RESOURCE_SCHEMAS,
+            "schemas": SCHEMAS | RESOURCE_SCHEMAS | EXPERIMENT_SCHEMAS,
             "parameters": {
                 "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1,
                                                              "maximum": 1_000_000}),

@@ -97,3 +97,60 @@ def test_check_warns_about_people_who_are_not_users(hub: Hub, tmp_path: Path) ->
            "them goes to the department manager instead" in result.output
     assert "collector2@example.com is not a user of the hub" in result.output
     assert "legal@example.com" not in result.output
+
+
+EXPERIMENT = """\
+segments: [{name: business, when: true}]
+ladders:
+  business:
+    steps:
+      - name: reminder
+        at: 3
+        send: [email]
+        template: reminder-1
+        experiment:
+          name: first_channel
+          variants:
+            - {name: email, share: 50}
+            - {name: sms, share: 50, send: [sms]}
+      - {name: firm reminder, at: 14, send: [email, letter], template: reminder-2}
+pause_when: [plan.in_review]
+"""
+
+
+def test_check_explain_and_simulate_understand_an_experiment(hub: Hub, tmp_path: Path) -> None:
+    from rules import compile_text
+    from rules.experiments import deal
+
+    ledger(hub)
+    path = tmp_path / "experiment.yaml"
+    path.write_text(EXPERIMENT, encoding="utf-8")
+    experiment = compile_text(EXPERIMENT, "experiment.yaml",
+                              isolation="inline").rule_file.experiments[0]
+    variant = {code: deal(experiment, code) for code in ("ACME", "SMALL")}
+
+    checked = run(hub, "rules", "check", str(path))
+    assert checked.exit_code == 0, checked.output
+    assert ('experiment first_channel: step "reminder" of ladder "business", variants email '
+            "50%, sms 50%; compared with email") in checked.output
+
+    explained = run(hub, "rules", "explain", "ACME", "--as-of", "2026-11-23", rules_file=path)
+    assert explained.exit_code == 0, explained.output
+    assert f"experiment.first_channel={variant['ACME']}" in explained.output
+    assert f"decided: reminder ({variant['ACME']})" in explained.output
+    assert f'experiment.first_channel == "{variant["ACME"]}"' in explained.output
+
+    # the same shares in the other order: every account is dealt the other variant
+    swapped = tmp_path / "swapped.yaml"
+    swapped.write_text(EXPERIMENT.replace(
+        "            - {name: email, share: 50}\n            - {name: sms, share: 50, "
+        "send: [sms]}", "            - {name: sms, share: 50, send: [sms]}\n"
+                        "            - {name: email, share: 50}"), encoding="utf-8")
+    simulated = run(hub, "rules", "simulate", str(swapped), "--as-of", "2026-11-23",
+                    rules_file=path)
+    assert simulated.exit_code == 0, simulated.output
+    other = {"email": "sms", "sms": "email"}
+    for code in ("ACME", "SMALL"):
+        assert re.search(rf"{code} +new +reminder \({other[variant[code]]}\)",
+                         simulated.output), simulated.output
+        assert re.search(rf"{code} +gone +reminder \({variant[code]}\)", simulated.output)
