@@ -6,6 +6,7 @@ or chooses between SQLite and PostgreSQL, local files and remote services.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -18,6 +19,7 @@ from hub.creditor import creditor_state
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
+from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
@@ -34,6 +36,8 @@ from hub.services.portal_links import LedgerPortalLinks
 from hub.services.rule_files import PolicyStatus
 from hub.services.rule_files import RuleFiles
 from hub.services.sheets import SheetSync
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -147,6 +151,17 @@ class Hub:
     def policy(self) -> Policy:
         """The rules in force (read only, see `policy_status`)."""
         return self.policy_status().policy
+
+    def policy_settings(self) -> PolicySettings:
+        """The settings of the rules in force, or `PolicySettings.without_rules()` when no
+        rule file can be read: the one fallback every caller shares (pages, portal, API,
+        Slack, phone, dispatch), so none of them guesses its own defaults."""
+        try:
+            return self.policy().settings
+        except (RuleFileError, OSError):
+            log.exception("the rule file cannot be read; running without rules: contact "
+                          "defaults, and every payment plan goes to review")
+            return PolicySettings.without_rules()
 
     def reload_rules(self) -> PolicyStatus:
         """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content

@@ -156,20 +156,9 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
     is_holiday, weekend_of = _calendar_tests()
     return Dispatcher(engine=hub.engine, transports=transports,
                       renderer=_renderer(hub.settings.templates_dir), clock=hub.clock,
-                      policy=policy or contact_policy(hub),
+                      policy=policy or hub.policy_settings(),
                       portal=hub.portal_links(), is_holiday=is_holiday,
                       weekend_of=weekend_of, settings=settings)
-
-
-def contact_policy(hub: Hub) -> PolicySettings:
-    """The send window, business days and caps of the rule file in force; the documented
-    defaults when it cannot be read (sending waits for no one's broken YAML)."""
-    try:
-        settings = getattr(hub.policy(), "settings", None)
-    except Exception:
-        log.exception("the rule file's contact policy could not be read; using the defaults")
-        return PolicySettings()
-    return settings if isinstance(settings, PolicySettings) else PolicySettings()
 
 
 def _seconds(value: int) -> timedelta:
