@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 
@@ -41,13 +43,13 @@ class PromiseFacts:
     due_date: date
     amount: Money
     paid_since: Money  # received from the customer since the promise was made
-    state: str  # open | kept | broken | cancelled
+    state: PromiseState
 
 
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
     id: int
-    state: str  # proposed | active | completed | broken | rejected
+    state: PlanState
     next_due_date: date | None
     missed_instalments: int  # instalments past due plus grace and not covered
 

@@ -39,6 +39,7 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
+from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
@@ -154,7 +155,7 @@ class _Writer:
         ids = list(self.customer_ids.values())
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
-                tasks.c.state == "open", ids_in(connection, tasks.c.customer_id, ids)))}
+                tasks.c.state == TaskState.OPEN, ids_in(connection, tasks.c.customer_id, ids)))}
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
@@ -337,7 +338,7 @@ class _Writer:
         text = f"{reason}; {origin}" if reason else origin
         self.task_rows.append({
             "customer_id": item.customer_id, "task_type": task_type,
-            "assignee": assignment.assignee, "due_date": due, "state": "open",
+            "assignee": assignment.assignee, "due_date": due, "state": TaskState.OPEN,
             "snoozed_until": None, "key": f"{decision.key}|{task_type}",
             "reason": f"{text}; {assignment.note}" if assignment.note else text,
             "decision_key": decision.key, "outcome": None, "created_by": ACTOR,

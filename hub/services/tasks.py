@@ -13,19 +13,17 @@ from sqlalchemy import Connection
 from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.model import TaskState
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
 from hub.ledger.tables import tasks
 from hub.services.assignees import stand_in
 
-OPEN = "open"
-
-
 _BY_KEY = sa.select(tasks.c.id).where(tasks.c.key == sa.bindparam("key"))
 _OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam("customer"),
                                             tasks.c.task_type == sa.bindparam("task_type"),
-                                            tasks.c.state == OPEN)
+                                            tasks.c.state == TaskState.OPEN)
 _INSERT = tasks.insert().returning(tasks.c.id)
 
 
@@ -65,7 +63,7 @@ def insert_task(connection: Connection, *, customer_id: int, task_type: str,
     """The row only (no checks, no event): for callers that checked in bulk."""
     return int(connection.execute(_INSERT, {
         "customer_id": customer_id, "task_type": task_type, "assignee": assignee,
-        "due_date": due_date, "state": OPEN, "snoozed_until": None, "key": key,
+        "due_date": due_date, "state": TaskState.OPEN, "snoozed_until": None, "key": key,
         "reason": reason, "decision_key": decision_key, "outcome": None, "created_by": actor,
         "source": source, "closed_at": None, "closed_by": None, "created_at": now,
         "updated_at": now}).scalar_one())
@@ -85,10 +83,11 @@ def task_event(customer_id: int, task_id: int, *, task_type: str, assignee: str 
 def _close_open_tasks(connection: Connection, customer_id: int, *, actor: str, now: datetime,
                       outcome: str | None) -> list[int]:
     ids = [row.id for row in connection.execute(
-        sa.select(tasks.c.id).where(tasks.c.customer_id == customer_id, tasks.c.state == OPEN))]
+        sa.select(tasks.c.id).where(tasks.c.customer_id == customer_id,
+                                    tasks.c.state == TaskState.OPEN))]
     if ids:
         connection.execute(tasks.update().where(tasks.c.id.in_(ids)).values(
-            state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+            state=TaskState.DONE, outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
     return ids
 
 
@@ -122,10 +121,10 @@ def complete_task(connection: Connection, *, task_id: int, actor: str, source: s
                              .where(tasks.c.id == task_id)).first()
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
-    if row.state != OPEN:
+    if row.state != TaskState.OPEN:
         raise UserError(f"task {task_id} is already {row.state}")
     connection.execute(tasks.update().where(tasks.c.id == task_id).values(
-        state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+        state=TaskState.DONE, outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
     add_event(connection, customer_id=row.customer_id, kind=kinds.TASK_DONE, actor=actor,
               now=now, summary=f"task {row.task_type} done" + (f": {outcome}" if outcome else ""),
               data={"task_id": task_id, "source": source, "outcome": outcome})
@@ -139,7 +138,7 @@ def close_open_of_type(connection: Connection, *, customer_code: str,
     check_source(source)
     ref = account(connection, customer_code)
     ids = [int(row.id) for row in connection.execute(
-        sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id, tasks.c.state == OPEN,
+        sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id, tasks.c.state == TaskState.OPEN,
                                     tasks.c.task_type.in_(task_types))
         .order_by(tasks.c.id))]
     for task_id in ids:
@@ -156,7 +155,7 @@ def snooze(connection: Connection, *, customer_code: str, until: date, actor: st
     if until <= now.date():
         raise UserError(f"snooze until {until}: the date must be in the future")
     count = connection.execute(tasks.update().where(
-        tasks.c.customer_id == ref.id, tasks.c.state == OPEN).values(
+        tasks.c.customer_id == ref.id, tasks.c.state == TaskState.OPEN).values(
         snoozed_until=until, updated_at=now)).rowcount
     add_event(connection, customer_id=ref.id, kind=kinds.ACCOUNT_SNOOZED, actor=actor, now=now,
               summary=f"snoozed until {until}",
