@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hub.cli.dates import DAY
 from hub.cli.report_output import NO_GROUP
 from hub.cli.report_output import Column
 from hub.cli.report_output import Row
@@ -30,7 +31,7 @@ from hub.services.reports import aging_report
 from hub.services.reports import dso_report
 from hub.services.reports import period_report
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+DATE = DAY
 FORMATS = ("table", "csv", "json")
 CURRENCY_NOTE = ("Amounts in different currencies are never added together: "
                  "each row is one currency.")
@@ -64,10 +65,10 @@ def _period_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _as_of(ctx: click.Context, value: Any) -> date:
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx)
-    return value.date() if value is not None else hub.clock.today()
+    return value if value is not None else hub.clock.today()
 
 
 def _group_columns(by: str) -> list[Column]:
@@ -149,7 +150,7 @@ def aging_output(report: AgingReport, output: str) -> None:
 @click.pass_context
 def aging_command(ctx: click.Context, as_of: Any, by: str, output: str) -> None:
     """Open invoices by days past due: current, 1-30, 31-60, 61-90, 91-180, over 180."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     aging_output(aging_report(get_hub(ctx).engine, _as_of(ctx, as_of), by), output)
 
@@ -195,7 +196,7 @@ def dso_output(report: DsoReport, output: str) -> None:
 @click.pass_context
 def dso_command(ctx: click.Context, as_of: Any, by: str, output: str, months: int) -> None:
     """Days sales outstanding (countback), best possible DSO, average days delinquent."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     report = dso_report(get_hub(ctx).engine, _as_of(ctx, as_of), by, months=months,
                         simple_months=min(3, months))
@@ -206,7 +207,7 @@ def dso_command(ctx: click.Context, as_of: Any, by: str, output: str, months: in
 
 
 def _period(as_of: date, start: Any, days: int | None) -> Period:
-    return period_ending(as_of, start=start.date() if start is not None else None, days=days)
+    return period_ending(as_of, start=start, days=days)
 
 
 def _period_header(name: str, report: PeriodReport) -> dict[str, Any]:
@@ -269,7 +270,7 @@ def summary_output(report: PeriodReport, output: str) -> None:
 def cei_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: Any,
                 period_days: int | None) -> None:
     """Collection effectiveness index over a period ending on --as-of."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))
@@ -283,7 +284,7 @@ def cei_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: 
 def summary_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: Any,
                     period_days: int | None) -> None:
     """Outstanding, invoiced, collected and received over a period ending on --as-of."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))

@@ -39,7 +39,6 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
-from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
@@ -52,18 +51,18 @@ from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
-from hub.ledger.outbox import message_row
+from hub.ledger.outbox import enqueue_new
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages as outbox
 from hub.ledger.tables import sales_holds
-from hub.ledger.tables import tasks
 from hub.services.assignees import Assignment
 from hub.services.assignees import Directory
 from hub.services.holds import release_hold
-from hub.services.tasks import task_event
+from hub.services.tasks import RULES
+from hub.services.tasks import TaskBatch
 
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
@@ -149,13 +148,9 @@ class _Writer:
         self.event_rows: list[dict[str, Any]] = []
         self.messages: list[OutboxMessage] = []
         self.charges: list[dict[str, Any]] = []
-        self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         self.notices_before: Counter[str] = Counter()
-        ids = list(self.customer_ids.values())
-        self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
-            sa.select(tasks.c.customer_id, tasks.c.task_type).where(
-                tasks.c.state == TaskState.OPEN, ids_in(connection, tasks.c.customer_id, ids)))}
+        self.tasks = TaskBatch(connection, self.customer_ids.values())
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
@@ -196,28 +191,12 @@ class _Writer:
         add_events(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:
-        """Into NOTIFY's outbox (the rows hub.ledger.outbox.enqueue writes), skipping keys
-        already queued; one executemany instead of a statement per message."""
-        wanted = {message.idempotency_key: message for message in self.messages}
-        queued = rows_by_key(self.connection, outbox, "idempotency_key", list(wanted),
-                             columns=["id"])
-        rows = [message_row(message, self.context.now)
-                for key, message in wanted.items() if key not in queued]
-        if rows:
-            self.connection.execute(outbox.insert(), rows)
-        self.counts["messages"] += len(rows)
+        """Into NOTIFY's outbox, skipping keys already queued (hub.ledger.outbox)."""
+        self.counts["messages"] += enqueue_new(self.connection, self.messages,
+                                               now=self.context.now)
 
     def _flush_tasks(self) -> None:
-        """One executemany, then the new ids by key for the timeline events."""
-        if not self.task_rows:
-            return
-        self.connection.execute(tasks.insert(), self.task_rows)
-        ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.task_rows])
-        for row in self.task_rows:
-            event = task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
-                               assignee=row["assignee"], due_date=row["due_date"],
-                               reason=row["reason"], actor=ACTOR, now=self.context.now,
-                               source="rules")
+        for event in self.tasks.flush():
             self.event_rows.append(self._event(event["customer_id"], event["kind"],
                                                event["summary"], event["data"]))
 
@@ -321,7 +300,7 @@ class _Writer:
         claim), due no later than the last day. The assignee is chosen here, once, and
         recorded on the decision and the task."""
         deadline = item.deadline.expires_on if item.deadline else None
-        if deadline is None and (item.customer_id, task_type) in self.open_tasks:
+        if self.tasks.waits(item.customer_id, task_type, per_claim=deadline is not None):
             self.counts["tasks_already_open"] += 1
             return None
         assignment = self.directory.assign(rule, item.facts, dict(teams or {}))
@@ -330,20 +309,16 @@ class _Writer:
             item.recorded["assignment_note"] = assignment.note
             self.counts["tasks_reassigned"] += 1
         decision = item.decision
-        self.open_tasks.add((item.customer_id, task_type))
         due = self.context.as_of + timedelta(days=due_in_days)
         if deadline is not None:
             due = max(self.context.as_of, min(due, deadline))
         origin = f"{decision.step or decision.rule} ({decision.source})"
         text = f"{reason}; {origin}" if reason else origin
-        self.task_rows.append({
-            "customer_id": item.customer_id, "task_type": task_type,
-            "assignee": assignment.assignee, "due_date": due, "state": TaskState.OPEN,
-            "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{text}; {assignment.note}" if assignment.note else text,
-            "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
-            "source": "rules", "closed_at": None, "closed_by": None,
-            "created_at": self.context.now, "updated_at": self.context.now})
+        self.tasks.add(
+            customer_id=item.customer_id, task_type=task_type, assignee=assignment.assignee,
+            due_date=due, key=f"{decision.key}|{task_type}",
+            reason=f"{text}; {assignment.note}" if assignment.note else text,
+            decision_key=decision.key, actor=ACTOR, source=RULES, now=self.context.now)
         self.counts["tasks"] += 1
         return assignment
 
