@@ -28,7 +28,7 @@ from hub.services.dispatch_compose import ComposeSettings
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap_parts import Parts
 
 
 def build_transports(settings: Settings) -> dict[str, Transport]:
@@ -138,7 +138,7 @@ def _calendar_tests() -> tuple[HolidayTest, WeekendOf]:
     return is_holiday, weekend_of
 
 
-def build_dispatcher(hub: Hub, transports: dict[str, Transport],
+def build_dispatcher(hub: Parts, transports: dict[str, Transport],
                      policy: PolicySettings | None = None) -> Dispatcher:
     notify = hub.settings.notify
     settings = DispatchSettings(
@@ -171,7 +171,7 @@ def _renderer(templates_dir: Path | None) -> MessageRenderer:
     return TemplateRenderer(templates_dir)
 
 
-def build_notify_hook(hub: Hub) -> NotifyHook:
+def build_notify_hook(hub: Parts) -> NotifyHook:
     notify = hub.settings.notify
     letters = hub.transports.get("letter")
     close = getattr(letters, "close_batch", None)
