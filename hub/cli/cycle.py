@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import socket
 from datetime import date
+from datetime import datetime
 
 import click
 
 from hub.bootstrap import Hub
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
-from hub.cli.dates import DAY
 from hub.cycle_wiring import build_cycle
 from hub.cycle_wiring import cycle_options
 from hub.ledger.cycle_runs import current_lock
@@ -59,7 +59,7 @@ def summary(report: CycleReport) -> str:
 
 
 @click.group("cycle", invoke_without_command=True)
-@click.option("--as-of", "as_of", type=DAY,
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="the day to run for (default: today in HUB_TIMEZONE)")
 @click.option("--dry-run", is_flag=True, help="decide and count, keep nothing")
 @click.option("--wait", "wait", type=float, default=None,
@@ -67,13 +67,13 @@ def summary(report: CycleReport) -> str:
 @click.option("--full", is_flag=True, help="evaluate every account, not only those that "
                                            "can change today")
 @click.pass_context
-def cycle(ctx: click.Context, as_of: date | None, dry_run: bool, wait: float | None,
+def cycle(ctx: click.Context, as_of: datetime | None, dry_run: bool, wait: float | None,
           full: bool) -> None:
     """Run the daily collections cycle: read back, decide, act, write out, notify."""
     if ctx.invoked_subcommand is not None:
         return
     hub = get_hub(ctx)
-    day = as_of
+    day: date | None = as_of.date() if as_of else None
     _refused_rules(hub)
     report = build_cycle(hub).run(cycle_options(hub, as_of=day, dry_run=dry_run, full=full,
                                                 wait_seconds=wait, actor=cli_actor()))

@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from hub.cli.dates import DAY
 from hub.cli.report_output import NO_GROUP
 from hub.cli.report_output import Column
 from hub.cli.report_output import Row
@@ -31,7 +30,7 @@ from hub.services.reports import aging_report
 from hub.services.reports import dso_report
 from hub.services.reports import period_report
 
-DATE = DAY
+DATE = click.DateTime(formats=["%Y-%m-%d"])
 FORMATS = ("table", "csv", "json")
 CURRENCY_NOTE = ("Amounts in different currencies are never added together: "
                  "each row is one currency.")
@@ -68,7 +67,7 @@ def _as_of(ctx: click.Context, value: Any) -> date:
     from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx)
-    return value if value is not None else hub.clock.today()
+    return value.date() if value is not None else hub.clock.today()
 
 
 def _group_columns(by: str) -> list[Column]:
@@ -207,7 +206,7 @@ def dso_command(ctx: click.Context, as_of: Any, by: str, output: str, months: in
 
 
 def _period(as_of: date, start: Any, days: int | None) -> Period:
-    return period_ending(as_of, start=start, days=days)
+    return period_ending(as_of, start=start.date() if start is not None else None, days=days)
 
 
 def _period_header(name: str, report: PeriodReport) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import click
 
 from hub.bootstrap_sheets import BACKENDS
 from hub.cli.context import get_hub
-from hub.cli.dates import DAY
 from hub.domain.errors import UserError
 from hub.ledger.sheet_state import list_books
 from hub.services.sheets import SyncReport
@@ -44,7 +43,7 @@ def sheets() -> None:
 @sheets.command("sync")
 @click.option("--backend", type=click.Choice(BACKENDS),
               help="Sync with this backend instead of HUB_SHEETS_BACKEND.")
-@click.option("--as-of", type=DAY,
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="The worklist of this day (default: today).")
 @click.option("--read-only", is_flag=True, help="Only take edits in; write nothing.")
 @click.option("--book", "books", multiple=True, help="Only this department (repeatable).")
@@ -56,7 +55,7 @@ def sync_command(ctx: click.Context, backend: str | None, as_of: object, read_on
     sync = hub.sheet_sync(backend)
     if sync is None:
         raise UserError("sheets are off (HUB_SHEETS_BACKEND=off); pass --backend to sync anyway")
-    day = as_of if isinstance(as_of, date) else hub.clock.today()
+    day = as_of.date() if hasattr(as_of, "date") else hub.clock.today()
     assert isinstance(day, date)
     report = sync.run(as_of=day, now=hub.clock.now(), write=not read_only,
                       only=list(books) or None)
