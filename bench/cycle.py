@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scratch_schema import scratch_schema
 
-from hub.cycle_wiring import ladder_thresholds
 from hub.domain import events as kinds
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import bulk_session
@@ -207,7 +206,7 @@ def run(label: str, engine: sa.Engine, count: int, policy: Any, catch_up_days: i
     upgrade(engine)
     made, seconds = timed(lambda: build_ledger(engine, count))
     print(f"\n{label}: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)")
-    thresholds = ladder_thresholds(policy)
+    thresholds = policy.thresholds()
 
     def cycle(day: date, label: str) -> CycleReport:
         moment = datetime.combine(day, datetime.min.time(), UTC).replace(hour=5)

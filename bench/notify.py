@@ -43,8 +43,8 @@ from hub.domain.model import User
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import RecipientKind
+from hub.ledger.addresses import set_addresses
 from hub.ledger.outbox import enqueue_many
-from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
 from hub.services.dispatch import Dispatcher

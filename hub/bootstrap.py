@@ -6,6 +6,7 @@ or chooses between SQLite and PostgreSQL, local files and remote services.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -19,6 +20,7 @@ from hub.creditor import creditor_state
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
+from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.experiments import MINIMUM_EFFECT
 from hub.domain.experiments import ExperimentPlan
@@ -38,6 +40,8 @@ from hub.services.portal_links import LedgerPortalLinks
 from hub.services.rule_files import PolicyStatus
 from hub.services.rule_files import RuleFiles
 from hub.services.sheets import SheetSync
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -155,8 +159,7 @@ class Hub:
     def experiment_plans(self) -> dict[str, ExperimentPlan]:
         """The experiments of the rule file in force, by name (none under a policy that
         has no experiments)."""
-        plans = getattr(self.policy(), "experiments", ())
-        return {plan.name: plan for plan in plans}
+        return {plan.name: plan for plan in self.policy().experiments}
 
     def experiment_report(self, name: str, *, days: int, as_of: date | None = None,
                           against: str | None = None, effect: float | None = None,
@@ -176,6 +179,17 @@ class Hub:
             raise UserError(f'experiment "{name}" has no variant "{against}" to compare '
                             f'with; it has {", ".join(v.variant for v in report.variants)}')
         return report
+
+    def policy_settings(self) -> PolicySettings:
+        """The settings of the rules in force, or `PolicySettings.without_rules()` when no
+        rule file can be read: the one fallback every caller shares (pages, portal, API,
+        Slack, phone, dispatch), so none of them guesses its own defaults."""
+        try:
+            return self.policy().settings
+        except (RuleFileError, OSError):
+            log.exception("the rule file cannot be read; running without rules: contact "
+                          "defaults, and every payment plan goes to review")
+            return PolicySettings.without_rules()
 
     def reload_rules(self) -> PolicyStatus:
         """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content

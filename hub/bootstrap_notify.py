@@ -28,7 +28,7 @@ from hub.services.dispatch_compose import ComposeSettings
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap_parts import Parts
 
 
 def build_transports(settings: Settings) -> dict[str, Transport]:
@@ -138,7 +138,7 @@ def _calendar_tests() -> tuple[HolidayTest, WeekendOf]:
     return is_holiday, weekend_of
 
 
-def build_dispatcher(hub: Hub, transports: dict[str, Transport],
+def build_dispatcher(hub: Parts, transports: dict[str, Transport],
                      policy: PolicySettings | None = None) -> Dispatcher:
     notify = hub.settings.notify
     settings = DispatchSettings(
@@ -156,20 +156,9 @@ def build_dispatcher(hub: Hub, transports: dict[str, Transport],
     is_holiday, weekend_of = _calendar_tests()
     return Dispatcher(engine=hub.engine, transports=transports,
                       renderer=_renderer(hub.settings.templates_dir), clock=hub.clock,
-                      policy=policy or contact_policy(hub),
+                      policy=policy or hub.policy_settings(),
                       portal=hub.portal_links(), is_holiday=is_holiday,
                       weekend_of=weekend_of, settings=settings)
-
-
-def contact_policy(hub: Hub) -> PolicySettings:
-    """The send window, business days and caps of the rule file in force; the documented
-    defaults when it cannot be read (sending waits for no one's broken YAML)."""
-    try:
-        settings = getattr(hub.policy(), "settings", None)
-    except Exception:
-        log.exception("the rule file's contact policy could not be read; using the defaults")
-        return PolicySettings()
-    return settings if isinstance(settings, PolicySettings) else PolicySettings()
 
 
 def _seconds(value: int) -> timedelta:
@@ -182,7 +171,7 @@ def _renderer(templates_dir: Path | None) -> MessageRenderer:
     return TemplateRenderer(templates_dir)
 
 
-def build_notify_hook(hub: Hub) -> NotifyHook:
+def build_notify_hook(hub: Parts) -> NotifyHook:
     notify = hub.settings.notify
     letters = hub.transports.get("letter")
     close = getattr(letters, "close_batch", None)

@@ -11,7 +11,7 @@ from hub.domain.decisions import RuleProblem
 from hub.services.rule_files import RuleFiles
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap_parts import Parts
     from rules.policy import CompiledPolicy
 
 
@@ -75,12 +75,12 @@ class RulesCompiler:
                                 "go live")]
 
 
-def rules_path(hub: Hub) -> Path:
+def rules_path(hub: Parts) -> Path:
     from rules import DEFAULT_POLICY  # noqa: PLC0415
 
     return hub.settings.rules_file or DEFAULT_POLICY
 
 
-def build_rule_files(hub: Hub) -> RuleFiles:
+def build_rule_files(hub: Parts) -> RuleFiles:
     return RuleFiles(hub.engine, RulesCompiler(known_templates(hub.settings.templates_dir)),
                      now=hub.clock.now)

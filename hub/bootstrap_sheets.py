@@ -11,12 +11,12 @@ from hub.ports import WorksheetBackend
 from hub.services.sheets import SheetSync
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap_parts import Parts
 
 BACKENDS = ("xlsx", "google", "smartsheet")
 
 
-def build_backend(hub: Hub, name: str | None = None) -> WorksheetBackend:
+def build_backend(hub: Parts, name: str | None = None) -> WorksheetBackend:
     settings = hub.settings.sheets
     name = name or settings.backend
     if name == "xlsx":
@@ -62,7 +62,7 @@ def build_backend(hub: Hub, name: str | None = None) -> WorksheetBackend:
     raise ConfigError(f"unknown sheets backend {name!r}: use {', '.join(BACKENDS)}")
 
 
-def build_sheet_sync(hub: Hub, backend: str | None = None) -> SheetSync | None:
+def build_sheet_sync(hub: Parts, backend: str | None = None) -> SheetSync | None:
     """None when sheets are off (HUB_SHEETS_BACKEND=off and no backend asked for)."""
     settings = hub.settings.sheets
     if backend is None and settings.backend == "off":

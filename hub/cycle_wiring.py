@@ -21,43 +21,18 @@ if TYPE_CHECKING:
 
 def load_policy(hub: Hub) -> Policy:
     """The rules for a cycle: `Hub.reload_rules()` (the activated rule-file version, after
-    activating HUB_RULES_FILE when it changed: only the cycle and the scheduler do that),
-    or else the file compiled here."""
-    reload = getattr(hub, "reload_rules", None)
-    if callable(reload):
-        policy: Policy = reload().policy
-        return policy
-    from notifications.templates import known_templates  # noqa: PLC0415
-    from rules import DEFAULT_POLICY  # noqa: PLC0415
-    from rules import load_policy as compile_policy  # noqa: PLC0415
-
-    return compile_policy(hub.settings.rules_file or DEFAULT_POLICY,
-                          known_templates=known_templates(hub.settings.templates_dir))
+    activating HUB_RULES_FILE when it changed: only the cycle and the scheduler do that)."""
+    return hub.reload_rules().policy
 
 
 def cycle_hooks(hub: Hub) -> dict[str, Sequence[CycleHook]]:
-    wired = getattr(hub, "cycle_hooks", None)
-    hooks: dict[str, Sequence[CycleHook]] = dict(wired()) if callable(wired) else {}
+    hooks: dict[str, list[CycleHook]] = hub.cycle_hooks()
     return {phase: list(hooks.get(phase, ())) for phase in PHASES}
-
-
-def ladder_thresholds(policy: Policy) -> frozenset[int] | None:
-    """The days overdue at which a ladder step starts: the only days on which an account
-    nothing happened to can change (dates of promises and plans aside, which the cycle
-    knows). Read from the compiled rule file; None when the policy does not show them."""
-    offered = getattr(policy, "thresholds", None)
-    if callable(offered):
-        return frozenset(offered())
-    ladders = getattr(getattr(policy, "rule_file", None), "ladders", None)
-    if not isinstance(ladders, dict):
-        return None
-    return frozenset(step.at for ladder in ladders.values() for step in ladder.steps)
 
 
 def build_cycle(hub: Hub, policy: Policy | None = None) -> Cycle:
     policy = policy or load_policy(hub)
-    return Cycle(hub.engine, policy, now=hub.clock.now, hooks=cycle_hooks(hub),
-                 thresholds=ladder_thresholds(policy))
+    return Cycle(hub.engine, policy, now=hub.clock.now, hooks=cycle_hooks(hub))
 
 
 def cycle_options(hub: Hub, *, as_of: date | None = None, dry_run: bool = False,

@@ -34,7 +34,6 @@ from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.bootstrap_rules import known_templates
 from hub.config import Settings
-from hub.cycle_wiring import ladder_thresholds
 from hub.domain.bank import IncomingPayment
 from hub.domain.clock import FixedClock
 from hub.domain.money import Money
@@ -195,7 +194,7 @@ def simulate(work_dir: Path, *, accounts: int = 3000, days: int = 120, window: i
                           isolation=isolation)
     sim = Simulation(hub, random.Random(seed), window)  # noqa: S311 - simulated debtors
     _portfolio(sim, accounts)
-    thresholds = ladder_thresholds(policy)
+    thresholds = policy.thresholds()
     last = START
     for offset in range(days):
         last = START + timedelta(days=offset)

@@ -19,7 +19,10 @@ from hub.domain.checkout import CheckoutSession
 from hub.domain.checkout import ProviderEvent
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
+from hub.domain.decisions import Evaluation
+from hub.domain.decisions import PolicySettings
 from hub.domain.decisions import RuleProblem
+from hub.domain.experiments import ExperimentPlan
 from hub.domain.money import Money
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import Rendered
@@ -91,12 +94,26 @@ class RejectSink(Protocol):
 class Policy(Protocol):
     """Finance's compiled rule file (implemented in rules/): decides for a batch of accounts.
 
-    Deterministic: the same facts give the same decisions, in the same order."""
+    Deterministic: the same facts give the same decisions, in the same order. Everything
+    the rest of the hub reads from the rule file goes through these members, typed: no
+    caller probes a policy for an attribute or guesses a default."""
 
     @property
     def version(self) -> str: ...  # the rule file's sha256
 
+    @property
+    def settings(self) -> PolicySettings: ...  # minimum balance, contact policy, portal limits
+
+    def thresholds(self) -> frozenset[int]:
+        ...  # days overdue at which a ladder step starts (the cycle's incremental selection)
+
+    @property
+    def experiments(self) -> tuple[ExperimentPlan, ...]: ...  # the file's split steps
+
     def evaluate(self, accounts: Sequence[AccountFacts]) -> list[Decision]: ...
+
+    def evaluate_with_schedule(self, accounts: Sequence[AccountFacts]) -> Evaluation:
+        ...  # the decisions, and per account the next day it must be evaluated again
 
 
 class PolicyCompiler(Protocol):

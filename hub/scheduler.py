@@ -98,12 +98,9 @@ class Jobs:
         return f"read-back: {len(hooks)} hook(s) ran"
 
     def dispatch(self) -> str:
-        factory = getattr(self.hub, "dispatcher", None)
-        if not callable(factory):
-            return "dispatch: notifications are not wired yet"
-        try:
-            settings = getattr(self.policy, "settings", None)
-            report = factory(settings).run()
+        try:  # the rules the last cycle ran on; before any, those in force
+            settings = self.policy.settings if self.policy is not None else None
+            report = self.hub.dispatcher(settings).run()
             return f"dispatch: {report}"
         except Exception as exc:
             log.exception("dispatch failed")

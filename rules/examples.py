@@ -16,6 +16,8 @@ from hub.domain.decisions import InvoiceFacts
 from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.decisions import StepTaken
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 
 DEFAULT_TODAY = date(2026, 6, 10)  # a Wednesday and no public holiday in the EU or UK
@@ -77,10 +79,10 @@ def account_from_spec(spec: dict[str, Any], code: str = "TEST",
         due = today + timedelta(days=3) if spec["promise"] == "open" else today - timedelta(
             days=30)
         promises = (PromiseFacts(1, due - timedelta(days=7), due, total, Money.zero(currency),
-                                 "open"),)
+                                 PromiseState.OPEN),)
     plans: tuple[PlanFacts, ...] = ()
     if spec.get("plan") in ("active", "missed"):
-        plans = (PlanFacts(1, "active", today + timedelta(days=10),
+        plans = (PlanFacts(1, PlanState.ACTIVE, today + timedelta(days=10),
                            1 if spec["plan"] == "missed" else 0),)
     anchor = min(invoices, key=lambda i: i.due_date).due_date
     steps = []

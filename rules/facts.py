@@ -14,6 +14,8 @@ from hub.domain.decisions import InvoiceFacts
 from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.fees import limitation_expiry
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
 from rules.conditions import ALWAYS
 from rules.experiments import field_of
 from rules.experiments import variant_of
@@ -55,11 +57,11 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
     anchor = eligible[0] if eligible else None
     overdue = sum((i.open_amount.amount for i in eligible), Decimal(0))
     balance = sum((i.open_amount.amount for i in open_invoices), Decimal(0))
-    running = [p for p in facts.promises if p.state == "open"]
+    running = [p for p in facts.promises if p.state == PromiseState.OPEN]
     broken = tuple(p for p in running if today > p.due_date + grace
                    and p.paid_since.amount < p.amount.amount)
     promise_open = any(today <= p.due_date + grace for p in running)
-    active = [p for p in facts.plans if p.state == "active"]
+    active = [p for p in facts.plans if p.state == PlanState.ACTIVE]
     missed = tuple(p for p in active if p.missed_instalments > 0)
     scheme = rule_file.limitation.by_country.get(facts.country or "")
     expiring: list[tuple[InvoiceFacts, date]] = []
@@ -96,7 +98,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "promise_open": promise_open,
         "promise_broken": bool(broken),
         "plan_active": any(p.missed_instalments == 0 for p in active),
-        "plan_in_review": any(p.state == "proposed" for p in facts.plans),
+        "plan_in_review": any(p.state == PlanState.PROPOSED for p in facts.plans),
         "plan_missed_instalments": float(max((p.missed_instalments for p in active),
                                              default=0)),
         "invoice_disputed": any(i.disputed for i in open_invoices),

@@ -25,7 +25,6 @@ from rules.model import RuleFile
 
 BATCH_SIZE = 1000
 WORKERS = 2  # engine processes; the C engine holds the GIL, so parallel means processes
-BUSINESS_DAY_WAIT = 5  # the longest run of non-business days (Christmas and a weekend)
 
 
 @dataclass
@@ -67,15 +66,14 @@ class CompiledPolicy:
     def settings(self) -> PolicySettings:
         return self.rule_file.settings
 
-    @property
     def thresholds(self) -> frozenset[int]:
         """Days overdue at which a ladder step falls due (the cycle's incremental selection:
-        an account with no new events changes only when it reaches one of these). With
-        business days only, a step due on a weekend or holiday waits up to a few days, so
-        those days count too."""
-        late = range(BUSINESS_DAY_WAIT + 1) if self.settings.business_days_only else range(1)
-        return frozenset(step.at + extra for ladder in self.rule_file.ladders.values()
-                         for step in ladder.steps for extra in late)
+        an account with no new events changes only when it reaches one of these). A step
+        due on a weekend or holiday waits for a business day: the cycle's selection looks
+        back that far itself (cycle_candidates.BUSINESS_DAY_SLACK), and the schedule each
+        evaluation stores names the day it waits for."""
+        return frozenset(step.at for ladder in self.rule_file.ladders.values()
+                         for step in ladder.steps)
 
     @property
     def experiments(self) -> tuple[ExperimentPlan, ...]:

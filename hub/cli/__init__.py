@@ -1,17 +1,16 @@
-"""`python app.py COMMAND`: the command line. Each resource has its own module."""
+"""`python app.py COMMAND`: the command line. Each resource has its own module; they take
+the hub and the actor from hub.cli.context, and this package registers them (no module
+imports this package back, so the import graph has no cycle here)."""
 
 from __future__ import annotations
 
-import getpass
 import sys
 from typing import Any
-from typing import Literal
 
 import click
 from sqlalchemy.exc import OperationalError
 
-from hub.bootstrap import Hub
-from hub.bootstrap import bootstrap
+from hub.cli.context import _LazyHub
 from hub.config import ConfigError
 from hub.domain.errors import UserError
 
@@ -49,51 +48,6 @@ def cli(ctx: click.Context) -> None:
     """Collections Hub: overdue invoices, worklists, reminders and reports."""
     ctx.obj = _LazyHub()
     ctx.call_on_close(ctx.obj.close)
-
-
-Schema = Literal["one-shot", "long-running", "upgrade", "as-is"]
-
-
-class _LazyHub:
-    """Bootstraps on first use, so `--help` needs no database.
-
-    Only `db upgrade` (the release step) changes the schema, and one-shot commands on the
-    embedded SQLite default, so a fresh checkout works without a separate step. On
-    PostgreSQL every other command, and long-running processes (web workers, the scheduler)
-    everywhere, refuse to start on a database at another revision than the code's."""
-
-    _hub: Hub | None = None
-
-    def get(self, schema: Schema = "one-shot") -> Hub:
-        if self._hub is None:
-            hub = bootstrap(migrate=False)
-            if schema == "upgrade" or (schema == "one-shot" and hub.embedded):
-                hub.migrate()
-            elif schema != "as-is":
-                hub.require_current_schema()
-            self._hub = hub
-        return self._hub
-
-    def close(self) -> None:
-        """Release pooled connections when the command ends (tests run many in one process)."""
-        if self._hub is not None:
-            self._hub.engine.dispose()
-
-
-def cli_actor() -> str:
-    """Who a command acts as, on the timeline: the operating-system user."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in some containers
-        return "cli"
-
-
-def get_hub(ctx: click.Context, schema: Schema = "one-shot") -> Hub:
-    """The hub, bootstrapped once per command. `schema` says how the command treats the
-    database schema (see `_LazyHub`): "long-running" for serve and the scheduler,
-    "upgrade" for `db upgrade`, "as-is" for `db status`."""
-    lazy: _LazyHub = ctx.find_object(_LazyHub)  # type: ignore[assignment]
-    return lazy.get(schema)
 
 
 def _register() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import cli_actor
-from hub.cli import get_hub
+from hub.cli.context import cli_actor
+from hub.cli.context import get_hub
 from hub.cli.payments import table
 from hub.domain.model import Role
 from hub.services import api_tokens as service

@@ -10,8 +10,8 @@ from datetime import datetime
 import click
 
 from hub.bootstrap import Hub
-from hub.cli import cli_actor
-from hub.cli import get_hub
+from hub.cli.context import cli_actor
+from hub.cli.context import get_hub
 from hub.cycle_wiring import build_cycle
 from hub.cycle_wiring import cycle_options
 from hub.ledger.cycle_runs import current_lock

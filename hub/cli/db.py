@@ -23,7 +23,7 @@ def db_group() -> None:
 @click.pass_context
 def upgrade_command(ctx: click.Context) -> None:
     """Apply pending migrations: the release step, run once before starting new code."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx, schema="as-is")
     before = current_revision(hub.engine)
@@ -42,7 +42,7 @@ def upgrade_command(ctx: click.Context) -> None:
 @click.pass_context
 def status_command(ctx: click.Context) -> None:
     """Show the database in use, its schema revision and the one the code needs."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx, schema="as-is")
     current = current_revision(hub.engine)
@@ -60,7 +60,7 @@ def backup_command(ctx: click.Context, target: Path) -> None:
     """Copy the SQLite ledger to TARGET while the hub keeps running (online backup).
 
     PostgreSQL: use pg_dump (docs/operations.md)."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
     from hub.ledger.backup import backup_sqlite  # noqa: PLC0415
 
     hub = get_hub(ctx, schema="as-is")
@@ -76,7 +76,7 @@ def backup_command(ctx: click.Context, target: Path) -> None:
 def restore_command(ctx: click.Context, source: Path, yes: bool) -> None:
     """Replace the SQLite ledger with the backup SOURCE. Stop the web app and the scheduler
     first; run `python app.py db upgrade` after restoring an older backup."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
     from hub.ledger.backup import restore_sqlite  # noqa: PLC0415
 
     hub = get_hub(ctx, schema="as-is")

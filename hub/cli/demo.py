@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from hub.bootstrap import Hub
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
 from hub.domain.cells import SafeCsvWriter

@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.domain.errors import UserError
 from hub.ledger import outbox as ledger
 from hub.ledger.tables import messages

@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.cli.payments import table
 from hub.domain.errors import UserError
 from hub.domain.experiments import points

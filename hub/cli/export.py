@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.domain.cells import SafeCsvWriter
 from hub.services.holds import HoldRow
 from hub.services.holds import active_holds

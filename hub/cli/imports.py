@@ -12,7 +12,7 @@ import click
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from hub.cli import cli_actor
+from hub.cli.context import cli_actor
 from hub.domain.clock import Clock
 from hub.domain.errors import UserError
 from hub.ledger.tables import invoices
@@ -64,7 +64,7 @@ def _report(result: ImportResult) -> str:
 
 def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
          mapping: Path | None, currency: str | None, rejects: Path | None = None) -> None:
-    from hub.cli import get_hub  # noqa: PLC0415 - hub.cli imports this module
+    from hub.cli.context import get_hub  # noqa: PLC0415
     from hub.cli.progress import progress_bar  # noqa: PLC0415
 
     if currency is not None:

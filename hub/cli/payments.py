@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from hub.cli import cli_actor
-from hub.cli import get_hub
+from hub.cli.context import cli_actor
+from hub.cli.context import get_hub
 from hub.cli.imports import import_group
 from hub.domain.errors import UserError
 from hub.domain.money import Money

@@ -64,7 +64,7 @@ def _period_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _as_of(ctx: click.Context, value: Any) -> date:
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx)
     return value.date() if value is not None else hub.clock.today()
@@ -149,7 +149,7 @@ def aging_output(report: AgingReport, output: str) -> None:
 @click.pass_context
 def aging_command(ctx: click.Context, as_of: Any, by: str, output: str) -> None:
     """Open invoices by days past due: current, 1-30, 31-60, 61-90, 91-180, over 180."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     aging_output(aging_report(get_hub(ctx).engine, _as_of(ctx, as_of), by), output)
 
@@ -195,7 +195,7 @@ def dso_output(report: DsoReport, output: str) -> None:
 @click.pass_context
 def dso_command(ctx: click.Context, as_of: Any, by: str, output: str, months: int) -> None:
     """Days sales outstanding (countback), best possible DSO, average days delinquent."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     report = dso_report(get_hub(ctx).engine, _as_of(ctx, as_of), by, months=months,
                         simple_months=min(3, months))
@@ -269,7 +269,7 @@ def summary_output(report: PeriodReport, output: str) -> None:
 def cei_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: Any,
                 period_days: int | None) -> None:
     """Collection effectiveness index over a period ending on --as-of."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))
@@ -283,7 +283,7 @@ def cei_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: 
 def summary_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: Any,
                     period_days: int | None) -> None:
     """Outstanding, invoiced, collected and received over a period ending on --as-of."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))

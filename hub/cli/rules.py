@@ -10,7 +10,7 @@ import click
 
 from hub.bootstrap_rules import known_templates
 from hub.bootstrap_rules import rules_path
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.cli.payments import table
 from hub.config import Settings
 from hub.domain.decisions import RuleProblem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 
 
 @click.command("scheduler")

@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from hub.bootstrap_sheets import BACKENDS
-from hub.cli import get_hub
+from hub.cli.context import get_hub
 from hub.domain.errors import UserError
 from hub.ledger.sheet_state import list_books
 from hub.services.sheets import SyncReport

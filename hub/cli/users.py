@@ -43,7 +43,7 @@ def users_group() -> None:
 def add_command(ctx: click.Context, *, email: str, name: str, role: str, department: str | None,
                 manager_email: str | None, password: bool, password_stdin: bool) -> None:
     """Create a user, or update the name, role and department of an existing one."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     if "@" not in email:  # before asking for a password (save_user checks it in full)
         raise UserError(f"{email!r} is not an e-mail address")
@@ -63,7 +63,7 @@ def add_command(ctx: click.Context, *, email: str, name: str, role: str, departm
 @click.pass_context
 def set_password_command(ctx: click.Context, email: str, password_stdin: bool) -> None:
     """Set a user's password (this also lifts a sign-in lockout)."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     secret = _read_password(password_stdin)
     hub = get_hub(ctx)
@@ -91,7 +91,7 @@ def activate_command(ctx: click.Context, email: str) -> None:
 
 
 def _set_active(ctx: click.Context, email: str, *, active: bool) -> None:
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -102,7 +102,7 @@ def _set_active(ctx: click.Context, email: str, *, active: bool) -> None:
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
     """Every user with role and department."""
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
 
     with get_hub(ctx).engine.connect() as connection:
         people = list_users(connection)

@@ -29,7 +29,7 @@ def serve_command(ctx: click.Context, bind: str | None, workers: int | None,
     `python app.py db upgrade` first. Behind a reverse proxy set HUB_TRUSTED_PROXIES
     and HUB_PUBLIC_URL.
     """
-    from hub.cli import get_hub  # noqa: PLC0415
+    from hub.cli.context import get_hub  # noqa: PLC0415
     from hub.config import Settings  # noqa: PLC0415
     from hub.config import parse_bind  # noqa: PLC0415
     from hub.web import create_app  # noqa: PLC0415

@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 
@@ -41,13 +43,13 @@ class PromiseFacts:
     due_date: date
     amount: Money
     paid_since: Money  # received from the customer since the promise was made
-    state: str  # open | kept | broken | cancelled
+    state: PromiseState
 
 
 @dataclass(frozen=True, slots=True)
 class PlanFacts:
     id: int
-    state: str  # proposed | active | completed | broken | rejected
+    state: PlanState
     next_due_date: date | None
     missed_instalments: int  # instalments past due plus grace and not covered
 
@@ -174,9 +176,21 @@ class PolicySettings:
     consumer_caps: tuple[ChannelCap, ...] = (ChannelCap("call", 7, 7),)
     promise_max_days_ahead: int = 14
     promise_grace_days: int = 2
-    plan_auto_approve: PlanLimits = field(default_factory=PlanLimits)
+    # None: no plan is approved automatically, every one waits for a person (review task)
+    plan_auto_approve: PlanLimits | None = field(default_factory=PlanLimits)
     plan_review_days: int = 2  # a plan still in review after this many days: its manager
     instalment_reminder_days: int = 3  # remind the debtor this many days before an instalment
+
+    @classmethod
+    def without_rules(cls) -> PolicySettings:
+        """What every part of the hub runs on when no rule file can be read (a new ledger
+        whose file fails its checks: there is no earlier version to keep in force).
+
+        The same everywhere, so the portal, the API, Slack, the phone line and staff pages
+        behave alike: the documented contact defaults (send window 08:00-20:00, business
+        days only, the consumer call cap), which are the careful ones, and no automatic plan
+        approval, since finance has not said which plans may pass without a person."""
+        return cls(plan_auto_approve=None)
 
     def minimum_balance_for(self, currency: str) -> Decimal:
         return dict(self.minimum_balance_by_currency).get(currency, self.minimum_balance)

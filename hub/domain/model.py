@@ -34,6 +34,41 @@ class PaymentStatus(StrEnum):
     RETURNED = "returned"  # refunded to the payer by finance: nothing allocated, nothing left
 
 
+class PromiseState(StrEnum):
+    """promises.state. Stored as these values (StrEnum: a member is its string)."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class PlanState(StrEnum):
+    """payment_plans.state: proposed (in review) -> active -> completed | broken; or
+    proposed -> rejected."""
+
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    BROKEN = "broken"
+    REJECTED = "rejected"
+
+
+class DisputeState(StrEnum):
+    """disputes.state."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class TaskState(StrEnum):
+    """tasks.state (a CHECK constraint in the ledger holds the same three)."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     FINANCE = "finance"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,8 +18,9 @@ from sqlalchemy import Connection
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.events import SOURCES
+from hub.ledger.event_log import add_event as add_event  # noqa: PLC0414 - callers import it here
+from hub.ledger.event_log import add_events as add_events  # noqa: PLC0414
 from hub.ledger.tables import customers
-from hub.ledger.tables import events
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,6 @@ class AccountRef:
 _ACCOUNT = sa.select(customers.c.id, customers.c.code, customers.c.name, customers.c.owner,
                      customers.c.department, customers.c.currency
                      ).where(customers.c.code == sa.bindparam("code"))
-_ADD_EVENT = events.insert()  # one statement, compiled once, for every event
 
 
 def account(connection: Connection, code: str) -> AccountRef:
@@ -51,20 +49,6 @@ def account(connection: Connection, code: str) -> AccountRef:
 def check_source(source: str) -> None:
     if source not in SOURCES:
         raise UserError(f"unknown source {source!r}: use one of {', '.join(sorted(SOURCES))}")
-
-
-def add_event(connection: Connection, *, customer_id: int | None, kind: str, actor: str,
-              summary: str, now: datetime, data: Mapping[str, Any] | None = None,
-              invoice_id: int | None = None) -> None:
-    connection.execute(_ADD_EVENT, {
-        "occurred_at": now, "actor": actor, "kind": kind, "summary": summary,
-        "customer_id": customer_id, "invoice_id": invoice_id, "data": dict(data or {})})
-
-
-def add_events(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Append many events (occurred_at, actor, kind, summary, customer_id, invoice_id, data)."""
-    for start in range(0, len(rows), 5000):
-        connection.execute(_ADD_EVENT, rows[start:start + 5000])
 
 
 def ids_in(connection: Connection, column: sa.Column[Any],

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy import insert
 from sqlalchemy import update
 
-from hub.domain.model import Event
-from hub.ledger.bulk import BulkInsert
-from hub.ledger.tables import events
+from hub.ledger.event_log import append_events as append_events  # noqa: PLC0414 - kept
 from hub.ledger.tables import import_runs
-
-_EVENT_COLUMNS = ("occurred_at", "actor", "kind", "summary", "data", "customer_id", "invoice_id")
 
 
 def start_run(connection: Connection, *, kind: str, source: str, sha256: str,
@@ -33,18 +27,3 @@ def finish_run(connection: Connection, run_id: int, *, finished_at: datetime, cr
         rejected=rejected, rejects_path=rejects_path))
 
 
-def append_events(connection: Connection, items: Sequence[Event],
-                  customer_ids: Mapping[str, int],
-                  invoice_ids: Mapping[str, int] | None = None) -> None:
-    """Insert events, resolving customer codes and invoice numbers to row ids.
-
-    Through BulkInsert: an import appends one event per customer, tens of thousands
-    for a large file, and Core's insert() spends longer on each than the database."""
-    if not items:
-        return
-    invoice_ids = invoice_ids or {}
-    insert = BulkInsert(connection, events, _EVENT_COLUMNS)
-    insert([(item.occurred_at, item.actor, item.kind, item.summary, item.data,
-             customer_ids.get(item.customer_code) if item.customer_code else None,
-             invoice_ids.get(item.invoice_number) if item.invoice_number else None)
-            for item in items])

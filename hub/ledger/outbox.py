@@ -1,7 +1,10 @@
-"""The outbox: queued messages with a unique idempotency key.
+"""The outbox: queued messages with a unique idempotency key, and the one place messages
+are queued.
 
-`enqueue` is what the cycle calls for SEND, ESCALATE and NOTIFY actions; queuing the same
-key twice is a no-op, so applying a decision again never sends a second notice."""
+Queuing the same key twice is a no-op, so applying a decision again never sends a second
+notice: `enqueue` / `enqueue_many` (one statement per message, ON CONFLICT DO NOTHING, for
+services that queue a few) and `enqueue_new` (the cycle's bulk path: the keys already queued
+are read once, the rest written in one statement) share the row (`message_row`)."""
 
 from __future__ import annotations
 
@@ -20,15 +23,14 @@ from sqlalchemy.dialects import sqlite
 from hub.domain.outbox import MessageState
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
-from hub.ledger.bulk import chunks
+from hub.ledger.addresses import address_of
+from hub.ledger.addresses import postal_address
+from hub.ledger.lookups import rows_by_key
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import contacts
-from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
-from hub.ledger.tables import events
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
-from hub.ledger.tables import slack_requests
 from hub.ledger.tables import users
 
 
@@ -80,6 +82,18 @@ def enqueue_many(connection: Connection, batch: list[OutboxMessage], *,
         new_id = connection.execute(statement.values(**row).returning(messages.c.id))
         created += new_id.scalar_one_or_none() is not None
     return created
+
+
+def enqueue_new(connection: Connection, batch: list[OutboxMessage], *, now: datetime) -> int:
+    """Queue the messages whose keys are not queued yet, in one executemany (the cycle
+    queues thousands; it holds the cycle lock, so no one else queues its keys meanwhile).
+    A key twice in `batch`: the last message wins. Returns how many were queued."""
+    wanted = {message.idempotency_key: message for message in batch}
+    queued = rows_by_key(connection, messages, "idempotency_key", list(wanted), columns=["id"])
+    rows = [message_row(message, now) for key, message in wanted.items() if key not in queued]
+    if rows:
+        connection.execute(messages.insert(), rows)
+    return len(rows)
 
 
 # --- the dispatcher's side: claim, record, recover ------------------------------------
@@ -308,14 +322,9 @@ def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact 
     email = next((p.email for p in people if p.email), None)
     phone = next((p.phone for p in people if p.phone), None)
     whatsapp = next((p.phone for p in people if p.phone and p.whatsapp_opt_in), None)
-    address = connection.execute(sa.select(customer_addresses).where(
-        customer_addresses.c.customer_id == customer.id)).one_or_none()
-    postal = None
-    if address is not None:
-        postal = PostalAddress(name=address.attention or customer.name,
-                               lines=tuple(address.lines.splitlines()),
-                               postcode=address.postcode, city=address.city,
-                               country=address.country)
+    address = address_of(connection, customer.id)
+    postal = None if address is None else postal_address(address,
+                                                          address.attention or customer.name)
     return DebtorContact(customer.id, customer.code, customer.name, customer.kind,
                          customer.country, customer.timezone, customer.language,
                          customer.owner, customer.department, customer.segment,
@@ -329,54 +338,6 @@ def open_items(connection: Connection, customer_id: int) -> list[Row[Any]]:
         .where(invoices.c.customer_id == customer_id, invoices.c.open_minor > 0,
                invoices.c.excluded.is_(False))
         .order_by(invoices.c.due_date, invoices.c.number)))
-
-
-def record_event(connection: Connection, *, customer_id: int | None, kind: str, summary: str,
-                 data: dict[str, Any], now: datetime, actor: str = "dispatcher") -> None:
-    connection.execute(sa.insert(events).values(occurred_at=now, actor=actor, kind=kind,
-                                                summary=summary, customer_id=customer_id,
-                                                data=data))
-
-
-def set_addresses(connection: Connection, addresses: dict[int, PostalAddress], *,
-                  now: datetime, attention: bool = False) -> None:
-    """Insert or replace the postal address of each customer id. `attention`: the
-    addresses' names go on the letters (an attention line) instead of the customer's."""
-    if not addresses:
-        return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(customer_addresses)
-    columns = ("lines", "postcode", "city", "country", "attention", "updated_at")
-    connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=[customer_addresses.c.customer_id],
-            set_={name: getattr(statement.excluded, name) for name in columns}),
-        [{"customer_id": customer_id, "lines": "\n".join(address.lines),
-          "postcode": address.postcode, "city": address.city, "country": address.country,
-          "attention": (address.name or None) if attention else None, "updated_at": now}
-         for customer_id, address in addresses.items()])
-
-
-def addresses_of(connection: Connection, customer_ids: list[int]) -> dict[int, PostalAddress]:
-    """The postal addresses on file (names: the attention line, or '')."""
-    return {row.customer_id: PostalAddress(row.attention or "", tuple(row.lines.splitlines()),
-                                           row.postcode, row.city, row.country)
-            for part in chunks(customer_ids)
-            for row in connection.execute(sa.select(customer_addresses).where(
-                customer_addresses.c.customer_id.in_(part)))}
-
-
-def remember_request(connection: Connection, signature: str, now: datetime) -> bool:
-    """Record a signed callback; False when it was seen before (a replay). Entries older
-    than the 5-minute signature window are pruned: a replay that old fails the signature."""
-    connection.execute(sa.delete(slack_requests).where(
-        slack_requests.c.received_at < now - timedelta(minutes=10)))
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    inserted = connection.execute(
-        dialect.insert(slack_requests).values(signature=signature, received_at=now)
-        .on_conflict_do_nothing(index_elements=[slack_requests.c.signature])
-        .returning(slack_requests.c.signature))
-    return inserted.scalar_one_or_none() is not None
 
 
 def in_department(department: str) -> sa.ColumnElement[bool]:

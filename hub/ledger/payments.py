@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,9 +23,9 @@ from hub.domain.model import InvoiceStatus
 from hub.domain.model import PaymentStatus
 from hub.domain.model import invoice_status
 from hub.domain.money import Money
+from hub.ledger.event_log import add_events as add_events  # noqa: PLC0414 - callers import it here
 from hub.ledger.tables import allocations
 from hub.ledger.tables import customers
-from hub.ledger.tables import events
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
 
@@ -196,13 +195,6 @@ def update_payment(connection: Connection, payment_id: int, *, customer_id: int 
     connection.execute(payments.update().where(payments.c.id == payment_id).values(
         customer_id=customer_id, status=status.value,
         unallocated_minor=unallocated.to_minor(), updated_at=now))
-
-
-def add_events(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Append events: each a mapping of occurred_at, actor, kind, summary,
-    customer_id, invoice_id and data."""
-    if rows:
-        connection.execute(events.insert(), [dict(row) for row in rows])
 
 
 def find_payment(connection: Connection, reference_or_id: str) -> Any | None:

@@ -28,6 +28,10 @@ from hub.domain.decisions import InvoiceFacts
 from hub.domain.decisions import PlanFacts
 from hub.domain.decisions import PromiseFacts
 from hub.domain.decisions import StepTaken
+from hub.domain.model import DisputeState
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
+from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.domain.owed import CreditTarget
 from hub.domain.owed import OpenCredit
@@ -141,9 +145,9 @@ class _Batch:
         invoices_by = self._invoices()
         promises_by = self._promises()
         plans_by = self._plans()
-        disputes_by = self._count(disputes, disputes.c.state == "open")
+        disputes_by = self._count(disputes, disputes.c.state == DisputeState.OPEN)
         legal = set(self._count(tasks, tasks.c.task_type == "legal_handover",
-                                tasks.c.state != "cancelled"))
+                                tasks.c.state != TaskState.CANCELLED))
         steps_by = self._steps()
         channels_by = self._channels()
         holds_by = self._holds()
@@ -223,7 +227,7 @@ class _Batch:
     def _promises(self) -> dict[int, list[PromiseFacts]]:
         rows = self.connection.execute(
             sa.select(promises).where(self._of(promises.c.customer_id),
-                                      sa.or_(promises.c.state == "open",
+                                      sa.or_(promises.c.state == PromiseState.OPEN,
                                              promises.c.closed_on == self.as_of))
             .order_by(promises.c.id)).all()
         if not rows:
@@ -242,14 +246,15 @@ class _Batch:
             found[row.customer_id].append(PromiseFacts(
                 id=row.id, promised_on=row.promised_on, due_date=row.due_date,
                 amount=Money.from_minor(row.amount_minor, row.currency),
-                paid_since=Money.from_minor(paid, row.currency), state=row.state))
+                paid_since=Money.from_minor(paid, row.currency),
+                state=PromiseState(row.state)))
         return found
 
     def _plans(self) -> dict[int, list[PlanFacts]]:
         rows = self.connection.execute(
             sa.select(payment_plans.c.id, payment_plans.c.customer_id, payment_plans.c.state)
             .where(self._of(payment_plans.c.customer_id),
-                   payment_plans.c.state.in_(("proposed", "active")))).all()
+                   payment_plans.c.state.in_((PlanState.PROPOSED, PlanState.ACTIVE)))).all()
         if not rows:
             return {}
         schedule: dict[int, list[date]] = defaultdict(list)
@@ -264,8 +269,8 @@ class _Batch:
             # 0: before evaluating, the cycle breaks every active plan with an uncovered
             # instalment past its grace (hub.services.plans.review_plans)
             found[row.customer_id].append(PlanFacts(
-                id=row.id, state=row.state, next_due_date=upcoming[0] if upcoming else None,
-                missed_instalments=0))
+                id=row.id, state=PlanState(row.state),
+                next_due_date=upcoming[0] if upcoming else None, missed_instalments=0))
         return found
 
     def _count(self, table: sa.Table, *conditions: sa.ColumnElement[bool]) -> dict[int, int]:

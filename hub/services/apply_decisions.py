@@ -5,19 +5,36 @@ so running a day again creates nothing. Runs inside the caller's transaction."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
+from typing import get_args
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.actions import Deadline
+from hub.domain.actions import Escalate
+from hub.domain.actions import Fee
+from hub.domain.actions import HoldSales
+from hub.domain.actions import Interest
+from hub.domain.actions import LegalHandover
+from hub.domain.actions import Notify
+from hub.domain.actions import ReleaseHold
+from hub.domain.actions import Resume
+from hub.domain.actions import Send
+from hub.domain.actions import Task
+from hub.domain.actions import Teams
+from hub.domain.actions import TypedAction
+from hub.domain.actions import Warn
+from hub.domain.actions import deadline_of
+from hub.domain.actions import typed
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
@@ -36,22 +53,21 @@ from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
-from hub.ledger.outbox import message_row
+from hub.ledger.outbox import enqueue_new
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import charges
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages as outbox
 from hub.ledger.tables import sales_holds
-from hub.ledger.tables import tasks
 from hub.services.assignees import Assignment
 from hub.services.assignees import Directory
 from hub.services.holds import release_hold
-from hub.services.tasks import task_event
+from hub.services.tasks import RULES
+from hub.services.tasks import TaskBatch
 
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
-STAFF_VIA = ("slack", "teams", "email")
 NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor never got
 
 
@@ -111,14 +127,13 @@ class _Item:
     facts: AccountFacts
     customer_id: int
     recorded: dict[str, Any]
+    deadline: Deadline | None  # set on the actions of a claim nearing limitation
 
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.action.params
-
-    @property
-    def teams(self) -> dict[str, list[str]]:
-        return dict(self.params.get("teams") or {})
+    @classmethod
+    def of(cls, decision: Decision, action: Action, facts: AccountFacts,
+           customer_id: int) -> _Item:
+        return cls(decision, action, facts, customer_id, dict(action.params),
+                   deadline_of(action.params))
 
 
 class _Writer:
@@ -135,26 +150,21 @@ class _Writer:
         self.event_rows: list[dict[str, Any]] = []
         self.messages: list[OutboxMessage] = []
         self.charges: list[dict[str, Any]] = []
-        self.task_rows: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         self.exposures: list[dict[str, Any]] = []  # experiment variants applied
         self.notices_before: Counter[str] = Counter()
-        ids = list(self.customer_ids.values())
-        self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
-            sa.select(tasks.c.customer_id, tasks.c.task_type).where(
-                tasks.c.state == "open", ids_in(connection, tasks.c.customer_id, ids)))}
+        self.tasks = TaskBatch(connection, self.customer_ids.values())
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
         customer_id = self.customer_ids[decision.customer_code]
         enforced = facts.enforcement
-        items = [_Item(decision, action, facts, customer_id, dict(action.params))
-                 for action in decision.actions]
+        items = [_Item.of(decision, action, facts, customer_id) for action in decision.actions]
         if enforced:
             self.counts["applied"] += 1
             for item in items:
-                handler = getattr(self, f"_{item.action.kind.value}")
-                handler(item)
+                action = typed(item.action)
+                HANDLERS[type(action)](self, item, action)
         else:  # recorded for the timeline and explain, nothing is done
             self.counts["enforcement_off"] += 1
         recorded = [{"kind": str(item.action.kind), "params": item.recorded} for item in items]
@@ -189,28 +199,12 @@ class _Writer:
         add_events(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:
-        """Into NOTIFY's outbox (the rows hub.ledger.outbox.enqueue writes), skipping keys
-        already queued; one executemany instead of a statement per message."""
-        wanted = {message.idempotency_key: message for message in self.messages}
-        queued = rows_by_key(self.connection, outbox, "idempotency_key", list(wanted),
-                             columns=["id"])
-        rows = [message_row(message, self.context.now)
-                for key, message in wanted.items() if key not in queued]
-        if rows:
-            self.connection.execute(outbox.insert(), rows)
-        self.counts["messages"] += len(rows)
+        """Into NOTIFY's outbox, skipping keys already queued (hub.ledger.outbox)."""
+        self.counts["messages"] += enqueue_new(self.connection, self.messages,
+                                               now=self.context.now)
 
     def _flush_tasks(self) -> None:
-        """One executemany, then the new ids by key for the timeline events."""
-        if not self.task_rows:
-            return
-        self.connection.execute(tasks.insert(), self.task_rows)
-        ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.task_rows])
-        for row in self.task_rows:
-            event = task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
-                               assignee=row["assignee"], due_date=row["due_date"],
-                               reason=row["reason"], actor=ACTOR, now=self.context.now,
-                               source="rules")
+        for event in self.tasks.flush():
             self.event_rows.append(self._event(event["customer_id"], event["kind"],
                                                event["summary"], event["data"]))
 
@@ -274,11 +268,10 @@ class _Writer:
                               "open": str(i.open_amount.amount), "currency": i.currency,
                               "days_overdue": i.days_overdue} for i in open_invoices]}
 
-    # one method per ActionKind -------------------------------------------------------
+    # one method per kind of action (the table HANDLERS, below the class) -----------------
 
-    def _send(self, item: _Item) -> None:
+    def _send(self, item: _Item, send: Send) -> None:
         decision, facts = item.decision, item.facts
-        channels = tuple(item.params.get("channels") or ("email",))
         # what the debtor was sent before, so a first message never says "despite our
         # reminders" (templates read `previous_reminders` and `first_contact`)
         before = self.notices_before[facts.customer_code]
@@ -287,16 +280,13 @@ class _Writer:
         context.update(previous_reminders=before, first_contact=before == 0)
         self.messages.append(OutboxMessage(
             idempotency_key=message_key(decision.key, "send"),
-            template=str(item.params.get("template") or "reminder-1"),
-            customer_code=facts.customer_code,
-            channels=channels, language=facts.language,
+            template=send.template, customer_code=facts.customer_code,
+            channels=send.channels, language=facts.language,
             context=context, decision_key=decision.key,
-            batch=self.context.as_of.isoformat(),
-            skipped=tuple(skip for skip in item.params.get("skipped_channels") or ()
-                          if skip["channel"] not in channels)))
+            batch=self.context.as_of.isoformat(), skipped=send.skipped))
 
-    def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
-        via = tuple(item.params.get("via") or STAFF_VIA)
+    def _staff(self, item: _Item, people: Sequence[str], *, via: tuple[str, ...],
+               template: str, tag: str) -> None:
         for email in people:
             self.messages.append(OutboxMessage(
                 idempotency_key=message_key(item.decision.key, tag, email), template=template,
@@ -305,52 +295,48 @@ class _Writer:
                 context=self._context(item.decision, item.facts),
                 decision_key=item.decision.key, batch=self.context.as_of.isoformat()))
 
-    def _task(self, item: _Item) -> None:
-        params = item.params
-        self._create_task(item, str(params.get("task_type") or "call"), params.get("assign"),
-                          int(params.get("due_in_days") or 0),
-                          reason=_deadline(params) or params.get("reason"))
+    def _task(self, item: _Item, task: Task) -> None:
+        reason = item.deadline.describe() if item.deadline else task.reason
+        self._create_task(item, task.task_type, task.assign, task.due_in_days,
+                          teams=task.teams, reason=reason)
 
     def _create_task(self, item: _Item, task_type: str, rule: str | None,
-                     due_in_days: int, *, reason: str | None = None) -> Assignment | None:
+                     due_in_days: int, *, teams: Teams | None = None,
+                     reason: str | None = None) -> Assignment | None:
         """One open task of a type per account: a second one is not created (None). A task
         about one invoice's legal deadline is one per invoice (its decision is once per
         claim), due no later than the last day. The assignee is chosen here, once, and
         recorded on the decision and the task."""
-        deadline = _day(item.params.get("expires_on"))
-        if deadline is None and (item.customer_id, task_type) in self.open_tasks:
+        deadline = item.deadline.expires_on if item.deadline else None
+        if self.tasks.waits(item.customer_id, task_type, per_claim=deadline is not None):
             self.counts["tasks_already_open"] += 1
             return None
-        assignment = self.directory.assign(rule, item.facts, item.teams)
+        assignment = self.directory.assign(rule, item.facts, dict(teams or {}))
         item.recorded["assignee"] = assignment.assignee
         if assignment.note:
             item.recorded["assignment_note"] = assignment.note
             self.counts["tasks_reassigned"] += 1
         decision = item.decision
-        self.open_tasks.add((item.customer_id, task_type))
         due = self.context.as_of + timedelta(days=due_in_days)
         if deadline is not None:
             due = max(self.context.as_of, min(due, deadline))
         origin = f"{decision.step or decision.rule} ({decision.source})"
         text = f"{reason}; {origin}" if reason else origin
-        self.task_rows.append({
-            "customer_id": item.customer_id, "task_type": task_type,
-            "assignee": assignment.assignee, "due_date": due, "state": "open",
-            "snoozed_until": None, "key": f"{decision.key}|{task_type}",
-            "reason": f"{text}; {assignment.note}" if assignment.note else text,
-            "decision_key": decision.key, "outcome": None, "created_by": ACTOR,
-            "source": "rules", "closed_at": None, "closed_by": None,
-            "created_at": self.context.now, "updated_at": self.context.now})
+        self.tasks.add(
+            customer_id=item.customer_id, task_type=task_type, assignee=assignment.assignee,
+            due_date=due, key=f"{decision.key}|{task_type}",
+            reason=f"{text}; {assignment.note}" if assignment.note else text,
+            decision_key=decision.key, actor=ACTOR, source=RULES, now=self.context.now)
         self.counts["tasks"] += 1
         return assignment
 
-    def _escalate(self, item: _Item) -> None:
-        target = item.params.get("target")
-        people = self.directory.resolve(target, item.facts, item.teams)
-        assignment = self._create_task(item, "escalation", target, 0)
+    def _escalate(self, item: _Item, escalate: Escalate) -> None:
+        target = escalate.target
+        people = self.directory.resolve(target, item.facts, dict(escalate.teams))
+        assignment = self._create_task(item, "escalation", target, 0, teams=escalate.teams)
         if not people and assignment is not None and assignment.assignee:
             people = [assignment.assignee]  # whoever took the work over is told
-        self._staff(item, people, template=str(item.params.get("template") or "escalation"),
+        self._staff(item, people, via=escalate.via, template=escalate.template,
                     tag="escalate")
         self.counts["escalations"] += 1
         self.event_rows.append(self._event(
@@ -358,26 +344,26 @@ class _Writer:
             f"escalated to {', '.join(people) or 'nobody (no manager found)'}",
             {"decision_key": item.decision.key, "to": people}))
 
-    def _notify(self, item: _Item) -> None:
+    def _notify(self, item: _Item, notify: Notify) -> None:
         """Each person once, whatever several `who` entries name them (everyone = owner,
         account manager and department manager). They are told in their digest of the day
         (hub.services.digests reads `told` from the decision): one message per person per
         day, however many accounts start or move on."""
         people: dict[str, str] = {}
-        for who in item.params.get("who") or ("owner",):
-            for email in self.directory.resolve(who, item.facts, item.teams):
+        for who in notify.who:
+            for email in self.directory.resolve(who, item.facts, dict(notify.teams)):
                 people.setdefault(email.lower(), email)
         item.recorded["told"] = list(people.values())
         self.counts["people_told"] += len(people)
 
-    def _hold_sales(self, item: _Item) -> None:
-        reason = str(item.params.get("reason") or item.decision.step or item.decision.rule)
+    def _hold_sales(self, item: _Item, hold: HoldSales) -> None:
+        reason = hold.reason or item.decision.step or item.decision.rule
         self.holds.setdefault(item.customer_id, (reason, item.decision.key))
 
-    def _release_hold(self, item: _Item) -> None:
+    def _release_hold(self, item: _Item, release: ReleaseHold) -> None:
         """Lift a hold the rules placed; a hold a person placed is theirs to lift, so they
         get a `release_hold` task saying why it could go."""
-        reason = str(item.params.get("reason") or item.decision.rule)
+        reason = release.reason or item.decision.rule
         placed_by = self.connection.execute(sa.select(sales_holds.c.placed_by).where(
             sales_holds.c.customer_id == item.customer_id,
             sales_holds.c.released_at.is_(None))).scalar()
@@ -390,31 +376,31 @@ class _Writer:
                         now=self.context.now, reason=reason):
             self.counts["holds_released"] += 1
 
-    def _legal_handover(self, item: _Item) -> None:
-        self._create_task(item, "legal_handover", item.params.get("assign") or "legal", 0)
+    def _legal_handover(self, item: _Item, handover: LegalHandover) -> None:
+        self._create_task(item, "legal_handover", handover.assign, 0, teams=handover.teams)
         self.counts["legal_handovers"] += 1
         self.event_rows.append(self._event(item.customer_id, kinds.LEGAL_HANDOVER,
                                            "handed over to legal: soft collection stops",
                                            {"decision_key": item.decision.key}))
 
-    def _fee(self, item: _Item) -> None:
-        kind = str(item.params.get("fee") or item.params.get("kind") or "fixed")
-        self._charge(item, kind, once=True)
+    def _fee(self, item: _Item, fee: Fee) -> None:
+        self._charge(item, fee.fee, fee.invoice, fee.amount, once=True, basis=fee.basis,
+                     rate=None, period_from=fee.period_from, until=None)
 
-    def _interest(self, item: _Item) -> None:
-        self._charge(item, "interest", once=False)
+    def _interest(self, item: _Item, interest: Interest) -> None:
+        self._charge(item, "interest", interest.invoice, interest.amount, once=False,
+                     basis=interest.basis, rate=interest.rate,
+                     period_from=interest.period_from, until=interest.until)
 
-    def _charge(self, item: _Item, kind: str, *, once: bool) -> None:
-        params = item.params
-        number = str(params["invoice"])
-        amount = Money(Decimal(str(params["amount"])), str(params["currency"]))
-        until = _day(params.get("until") or params.get("period_to")) or self.context.as_of
+    def _charge(self, item: _Item, kind: str, number: str, amount: Money, *, once: bool,
+                basis: str | None, rate: str | None, period_from: date | None,
+                until: date | None) -> None:
+        until = until or self.context.as_of
         self.charges.append({
             "number": number, "customer_id": item.customer_id, "kind": kind,
             "unique_key": f"{number}|{kind}" if once else f"{number}|{kind}|{until}",
             "currency": amount.currency, "amount_minor": amount.to_minor(),
-            "rate": _rate(params), "basis": _basis(params),
-            "period_from": _day(params.get("from") or params.get("period_from")),
+            "rate": rate, "basis": basis, "period_from": period_from,
             "period_to": None if once else until, "decision_key": item.decision.key,
             "created_at": self.context.now,
             "event": self._event(item.customer_id, kinds.CHARGE_ADDED,
@@ -422,26 +408,31 @@ class _Writer:
                                  {"decision_key": item.decision.key, "kind": kind,
                                   "amount": str(amount.amount), "currency": amount.currency})})
 
-    def _resume(self, _: _Item) -> None:
+    def _resume(self, _item: _Item, _resume: Resume) -> None:
         self.counts["resumed"] += 1
 
-    def _warn(self, item: _Item) -> None:
+    def _warn(self, item: _Item, warn: Warn) -> None:
         """A warning is a task for a person: the rule's own task when it has one (legal,
         say), else one for the owner (or whoever the fallback names). A claim nearing
         limitation is a `limitation_warning` naming the invoice and its last day."""
         self.counts["warnings"] += 1
         if any(action.kind is ActionKind.TASK for action in item.decision.actions):
             return
-        deadline = _deadline(item.params)
-        self._create_task(item, "limitation_warning" if deadline else "warning",
-                          "owner", 0,
-                          reason=deadline or str(item.params.get("reason") or ""))
+        deadline = item.deadline
+        self._create_task(item, "limitation_warning" if deadline else "warning", "owner", 0,
+                          reason=deadline.describe() if deadline else warn.reason)
 
 
-def _basis(params: dict[str, Any]) -> str | None:
-    """What the charge rests on: the statute's scheme, the contract or the rule file."""
-    basis = params.get("basis") or params.get("scheme")
-    return None if basis is None else str(basis)[:20]
+# What carries out each kind of action: a kind without a handler fails here, at import.
+HANDLERS: dict[type, Callable[[_Writer, _Item, Any], None]] = {
+    Send: _Writer._send, Task: _Writer._task, Escalate: _Writer._escalate,
+    Notify: _Writer._notify, HoldSales: _Writer._hold_sales,
+    ReleaseHold: _Writer._release_hold, LegalHandover: _Writer._legal_handover,
+    Fee: _Writer._fee, Interest: _Writer._interest, Resume: _Writer._resume,
+    Warn: _Writer._warn,
+}
+if set(HANDLERS) != set(get_args(TypedAction)):
+    raise ImportError("apply_decisions: a kind of action has no handler in HANDLERS")
 
 
 def notices_sent(connection: Connection, codes: Sequence[str]) -> Counter[str]:
@@ -457,28 +448,6 @@ def notices_sent(connection: Connection, codes: Sequence[str]) -> Counter[str]:
                    outbox.c.state.not_in(NOT_DELIVERED))
             .group_by(outbox.c.customer_code))})
     return counts
-
-
-def _rate(params: dict[str, Any]) -> str | None:
-    """The yearly percent(s) an interest line was computed at, as written on the line."""
-    rate = params.get("rate") or params.get("percent")
-    if rate is None:
-        return None
-    return ("/".join(str(part) for part in rate) if isinstance(rate, list) else str(rate))[:20]
-
-
-def _deadline(params: Mapping[str, Any]) -> str | None:
-    """What a person must know of a claim nearing limitation: the invoice, its last day."""
-    if not params.get("expires_on") or not params.get("invoice"):
-        return None
-    return (f"invoice {params['invoice']}: last day {params['expires_on']} "
-            f"(the claim is time-barred after it)")
-
-
-def _day(value: object) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
 
 
 def _skipped_note(skipped: Any) -> str:

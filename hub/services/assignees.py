@@ -26,6 +26,7 @@ from sqlalchemy import Connection
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import RuleProblem
+from hub.domain.model import TaskState
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
 
@@ -67,7 +68,7 @@ class Directory:
         counts: Counter[str] = Counter()
         for email, count in connection.execute(
                 sa.select(tasks.c.assignee, sa.func.count()).where(
-                    tasks.c.state == "open", tasks.c.assignee.is_not(None))
+                    tasks.c.state == TaskState.OPEN, tasks.c.assignee.is_not(None))
                 .group_by(tasks.c.assignee)):
             counts[str(email).lower()] += int(count)
         return cls(people, counts, connection)

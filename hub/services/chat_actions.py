@@ -16,6 +16,7 @@ from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import language_of
+from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
 from hub.i18n import gettext_for
 from hub.i18n import ngettext_for
@@ -113,8 +114,8 @@ def record_chat_promise(connection: Connection, *, customer_code: str, amount_te
     due: date | None = None
     latest = today + timedelta(days=max_days_ahead)
     try:
-        due = date.fromisoformat(due_text)
-    except ValueError:
+        due = parse_date(due_text, language)  # Slack's date picker: 2026-12-31
+    except ParseError:
         errors["due_date"] = gettext_for(language, "Pick the date the customer promised to "
                                                    "pay.")
     else:

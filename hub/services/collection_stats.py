@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.reports import percent
 from hub.ledger.tables import allocations
@@ -95,11 +96,13 @@ def promise_kept_rate(connection: Connection, *, start: date, end: date,
     tally: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in connection.execute(
             sa.select(promises.c.due_date, promises.c.state, sa.func.count().label("n"))
-            .where(promises.c.due_date.between(start, end), promises.c.state != "cancelled",
+            .where(promises.c.due_date.between(start, end),
+                   promises.c.state != PromiseState.CANCELLED,
                    _of(promises.c.customer_id, department))
             .group_by(promises.c.due_date, promises.c.state)):
         tally[_day(row.due_date).strftime("%Y-%m")][row.state] += int(row.n)
-    return [PromiseMonth(month, t["kept"], t["broken"], t["open"])
+    return [PromiseMonth(month, t[PromiseState.KEPT], t[PromiseState.BROKEN],
+                         t[PromiseState.OPEN])
             for month, t in sorted(tally.items())]
 
 

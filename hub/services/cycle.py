@@ -28,7 +28,6 @@ from sqlalchemy import Engine
 from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
-from hub.domain.decisions import PolicySettings
 from hub.domain.errors import UserError
 from hub.ledger import cycle_runs as runs
 from hub.observe import context as log_context
@@ -53,8 +52,6 @@ from hub.services.promises import review_promises
 PHASES_BEFORE = ("ingest", "read_back")
 PHASES_AFTER = ("write_out", "notify")
 PHASES = PHASES_BEFORE + PHASES_AFTER
-DEFAULT_GRACE_DAYS = 2
-DEFAULT_SETTINGS = PolicySettings()
 BATCH = 5000  # accounts per evaluate + apply round (one commit each)
 
 log = logging.getLogger(__name__)
@@ -94,37 +91,16 @@ class CycleReport:
     incremental: bool = True
 
 
-def _grace_days(policy: Policy) -> int:
-    settings = getattr(policy, "settings", None)
-    return int(getattr(settings, "promise_grace_days", DEFAULT_GRACE_DAYS))
-
-
-def _plan_days(policy: Policy) -> tuple[int, int]:
-    """(review_days, instalment_reminder_days) from the rule file's `portal:`."""
-    settings = getattr(policy, "settings", None)
-    return (int(getattr(settings, "plan_review_days", DEFAULT_SETTINGS.plan_review_days)),
-            int(getattr(settings, "instalment_reminder_days",
-                        DEFAULT_SETTINGS.instalment_reminder_days)))
-
-
-def _thresholds(policy: Policy) -> frozenset[int] | None:
-    """Days overdue at which the policy's decisions can change, if it says."""
-    known = getattr(policy, "thresholds", None)
-    if known is None:
-        return None
-    return frozenset(known() if callable(known) else known)
-
-
 class Cycle:
     def __init__(self, engine: Engine, policy: Policy, *, now: Callable[[], datetime],
                  hooks: Mapping[str, Sequence[CycleHook]] | None = None,
                  thresholds: frozenset[int] | None = None) -> None:
         """`thresholds`: the days overdue at which the policy's decisions can change (the
-        ladder steps' days), for the incremental evaluation; when neither given nor offered
-        by the policy (`policy.thresholds()`), every cycle evaluates every account."""
+        ladder steps' days), for the incremental evaluation; `policy.thresholds()` unless
+        given."""
         self.engine = engine
         self.policy = policy
-        self.thresholds = thresholds if thresholds is not None else _thresholds(policy)
+        self.thresholds = thresholds if thresholds is not None else policy.thresholds()
         self.now = now
         self.hooks = {phase: list((hooks or {}).get(phase, ())) for phase in PHASES}
         self._heartbeat: Heartbeat | None = None
@@ -234,11 +210,12 @@ class Cycle:
                    latest: object) -> int:
         as_of = options.as_of
         now = moment_on(as_of, self.now())  # what the run writes carries its date
-        grace = _grace_days(self.policy)
+        settings = self.policy.settings
+        grace = settings.promise_grace_days
         started = time.perf_counter()
         promised = review_promises(connection, as_of=as_of, grace_days=grace, now=now)
         completed, broken = review_plans(connection, as_of=as_of, grace_days=grace, now=now)
-        review_days, remind_days = _plan_days(self.policy)
+        review_days, remind_days = settings.plan_review_days, settings.instalment_reminder_days
         overdue = escalate_reviews(connection, as_of=as_of, review_days=review_days, now=now)
         reminders = remind_instalments(connection, as_of=as_of, days_before=remind_days,
                                        now=now)
@@ -298,14 +275,8 @@ class Cycle:
                             "completes its work")
 
     def _evaluate(self, batch: Sequence[AccountFacts]) -> Evaluation:
-        """The policy's decisions and, when it says them, the accounts' next evaluation
-        days; a policy that does not leaves them unset (nothing stored is due)."""
-        scheduled = getattr(self.policy, "evaluate_with_schedule", None)
-        if callable(scheduled):
-            evaluation: Evaluation = scheduled(batch)
-            return evaluation
-        return Evaluation(self.policy.evaluate(batch),
-                          dict.fromkeys((f.customer_code for f in batch), None))
+        """The policy's decisions and the accounts' next evaluation days."""
+        return self.policy.evaluate_with_schedule(batch)
 
     def _commit(self, connection: Connection, options: CycleOptions) -> None:
         if not options.dry_run:  # a dry run keeps everything in one transaction
@@ -318,7 +289,7 @@ class Cycle:
         last_full = runs.last_full_evaluation(connection)
         due = (options.full_every_days is not None and
                (last_full is None or (options.as_of - last_full).days >= options.full_every_days))
-        if options.full or due or latest is None or watermark is None or thresholds is None:
+        if options.full or due or latest is None or watermark is None:
             report.incremental = False
             report.counts["full_evaluation"] = 1
             return None

@@ -22,6 +22,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
+from hub.domain.model import TaskState
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import applied_decisions
@@ -81,7 +84,8 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
         .where(events.c.id > since_event, events.c.customer_id.is_not(None),
                events.c.actor != RULES)))
     handed_over = (sa.select(tasks.c.customer_id)
-                   .where(tasks.c.task_type == "legal_handover", tasks.c.state != "cancelled"))
+                   .where(tasks.c.task_type == "legal_handover",
+                          tasks.c.state != TaskState.CANCELLED))
     ids.update(row[0] for row in connection.execute(
         sa.select(applied_decisions.c.customer_id).distinct()
         .where(applied_decisions.c.applied_on >= last_as_of,
@@ -103,12 +107,12 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
     ids.update(row[0] for row in connection.execute(
         sa.select(promises.c.customer_id).distinct()
         # closed today by the cycle's promise review, or still open
-        .where(sa.or_(promises.c.state == "open", promises.c.closed_on >= first_day),
+        .where(sa.or_(promises.c.state == PromiseState.OPEN, promises.c.closed_on >= first_day),
                promises.c.due_date.between(first_day - grace, as_of - grace))))
     ids.update(row[0] for row in connection.execute(
         sa.select(payment_plans.c.customer_id).distinct()
         .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
-        .where(payment_plans.c.state.in_(("active", "broken", "completed")),
+        .where(payment_plans.c.state.in_((PlanState.ACTIVE, PlanState.BROKEN, PlanState.COMPLETED)),
                plan_instalments.c.due_date.between(first_day - grace, as_of - grace))))
     if not ids:
         return []

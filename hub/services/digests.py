@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
 from hub.domain.clock import moment_on
+from hub.domain.model import TaskState
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import message_key
@@ -148,7 +149,7 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
         sa.select(tasks.c.id, tasks.c.task_type, tasks.c.assignee, tasks.c.due_date,
                   customers.c.code, customers.c.department, customers.c.owner)
         .join(customers, customers.c.id == tasks.c.customer_id)
-        .where(tasks.c.state == "open", tasks.c.due_date <= limit,
+        .where(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= limit,
                sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))).all()
     managers_by_email = {row.email: row.manager_email for row in connection.execute(
         sa.select(users.c.email, users.c.manager_email))}

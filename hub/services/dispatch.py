@@ -47,6 +47,7 @@ from hub.domain.outbox import TransportError
 from hub.domain.outbox import describe_skipped
 from hub.domain.outbox import retry_delay
 from hub.ledger import outbox as ledger
+from hub.ledger.event_log import add_event
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.staff import audit
 from hub.observe import metrics
@@ -61,6 +62,7 @@ from hub.services.dispatch_compose import compose
 from hub.services.dispatch_compose import load_contact
 
 log = logging.getLogger(__name__)
+ACTOR = "dispatcher"  # on the timeline events of what was sent, skipped or failed
 HolidayTest = Callable[[str | None, date], bool]
 WeekendOf = Callable[[str | None], frozenset[int]]  # country -> its rest days (weekday())
 
@@ -235,13 +237,13 @@ class Dispatcher:
                       detail={"outage_since": outage.isoformat()})
                 log.warning("channel %s works again (down since %s)", channel, outage)
             if contact is not None:
-                ledger.record_event(
+                add_event(
                     connection, customer_id=contact.customer_id, kind=MESSAGE_SENT,
                     summary=f"{row.template} sent by {choice.channel}"
                             + (f" (not by {describe_skipped(choice.skipped)})"
                                if choice.skipped else ""),
                     data={"message": row.idempotency_key, "channel": choice.channel,
-                          "skipped": choice.skipped}, now=self.clock.now())
+                          "skipped": choice.skipped}, now=self.clock.now(), actor=ACTOR)
         report.by_channel[channel] += 1
         return "sent"
 
@@ -276,11 +278,10 @@ class Dispatcher:
                       from_state=MessageState.CLAIMED, skipped_channels=choice.skipped,
                       last_error=reasons or "no channel given")
         if contact is not None:
-            ledger.record_event(connection, customer_id=contact.customer_id,
-                                kind=MESSAGE_SKIPPED,
-                                summary=f"{row.template} not sent: {reasons}",
-                                data={"message": row.idempotency_key,
-                                      "skipped": choice.skipped}, now=now)
+            add_event(connection, customer_id=contact.customer_id, kind=MESSAGE_SKIPPED,
+                      summary=f"{row.template} not sent: {reasons}",
+                      data={"message": row.idempotency_key, "skipped": choice.skipped},
+                      now=now, actor=ACTOR)
         return "skipped"
 
     def _count_failure(self, connection: Connection, channel: str, error: TransportError,
@@ -330,12 +331,10 @@ class Dispatcher:
                 ledger.flag_channel(connection, channel, error.message, now)
             contact = load_contact(connection, row)
             if contact is not None:
-                ledger.record_event(connection, customer_id=contact.customer_id,
-                                    kind=MESSAGE_FAILED,
-                                    summary=f"{row.template} by {channel} failed: "
-                                            f"{error.message}",
-                                    data={"message": row.idempotency_key, "channel": channel},
-                                    now=now)
+                add_event(connection, customer_id=contact.customer_id, kind=MESSAGE_FAILED,
+                          summary=f"{row.template} by {channel} failed: {error.message}",
+                          data={"message": row.idempotency_key, "channel": channel},
+                          now=now, actor=ACTOR)
         report.errors.append(f"{row.idempotency_key}: {detail}")
         log.warning("message %s failed for good: %s", row.idempotency_key, detail)
         return "failed"

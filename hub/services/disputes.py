@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.model import DisputeState
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -43,7 +44,7 @@ def open_dispute(connection: Connection, *, customer_code: str, invoice_numbers:
         if not rows:
             raise UserError(f"customer {customer_code} has no open invoice to dispute")
     dispute_id = int(connection.execute(disputes.insert().values(
-        customer_id=ref.id, reason=reason, state="open", opened_by=actor, source=source,
+        customer_id=ref.id, reason=reason, state=DisputeState.OPEN, opened_by=actor, source=source,
         created_at=now, updated_at=now).returning(disputes.c.id)).scalar_one())
     connection.execute(dispute_invoices.insert(),
                        [{"dispute_id": dispute_id, "invoice_id": row.id} for row in rows])
@@ -65,10 +66,10 @@ def resolve_dispute(connection: Connection, *, dispute_id: int, resolution: str,
                              .where(disputes.c.id == dispute_id)).first()
     if row is None:
         raise NotFound(f"dispute {dispute_id} does not exist")
-    if row.state != "open":
+    if row.state != DisputeState.OPEN:
         raise UserError(f"dispute {dispute_id} is already resolved")
     connection.execute(disputes.update().where(disputes.c.id == dispute_id).values(
-        state="resolved", resolution=resolution, resolved_by=actor, resolved_at=now,
+        state=DisputeState.RESOLVED, resolution=resolution, resolved_by=actor, resolved_at=now,
         updated_at=now))
     named = [r.invoice_id for r in connection.execute(
         sa.select(dispute_invoices.c.invoice_id)
@@ -76,7 +77,7 @@ def resolve_dispute(connection: Connection, *, dispute_id: int, resolution: str,
     still = {r.invoice_id for r in connection.execute(
         sa.select(dispute_invoices.c.invoice_id)
         .join(disputes, disputes.c.id == dispute_invoices.c.dispute_id)
-        .where(disputes.c.state == "open", dispute_invoices.c.invoice_id.in_(named)))}
+        .where(disputes.c.state == DisputeState.OPEN, dispute_invoices.c.invoice_id.in_(named)))}
     released = [invoice for invoice in named if invoice not in still]
     if released:
         connection.execute(invoices.update().where(invoices.c.id.in_(released))
@@ -93,7 +94,7 @@ def open_disputes(connection: Connection, customer_code: str) -> list[dict[str, 
         sa.select(disputes.c.id, disputes.c.reason, disputes.c.created_at, invoices.c.number)
         .join(dispute_invoices, dispute_invoices.c.dispute_id == disputes.c.id)
         .join(invoices, invoices.c.id == dispute_invoices.c.invoice_id)
-        .where(disputes.c.customer_id == ref.id, disputes.c.state == "open")
+        .where(disputes.c.customer_id == ref.id, disputes.c.state == DisputeState.OPEN)
         .order_by(disputes.c.id, invoices.c.number))
     found: dict[int, dict[str, object]] = {}
     for row in rows:

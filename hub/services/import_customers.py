@@ -28,14 +28,14 @@ from hub.domain.records import CustomerRecord
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 from hub.domain.records import digest as fingerprint
+from hub.ledger.addresses import addresses_of
+from hub.ledger.addresses import set_addresses
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import chunks
 from hub.ledger.import_runs import append_events
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
-from hub.ledger.outbox import addresses_of
-from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import users

@@ -23,7 +23,7 @@ from hub.domain.money import Money
 from hub.domain.outbox import MESSAGE_FAILED
 from hub.domain.outbox import MessageState
 from hub.ledger.accounts import account
-from hub.ledger.outbox import record_event
+from hub.ledger.event_log import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import messages
 from hub.services import portal_actions
@@ -139,8 +139,8 @@ def delivery_status(connection: Connection, *, sid: str, status: str, error_code
     if changed and row.customer_code:
         customer_id = connection.execute(sa.select(customers.c.id).where(
             customers.c.code == row.customer_code)).scalar_one_or_none()
-        record_event(connection, customer_id=customer_id, kind=MESSAGE_FAILED, now=now,
-                     summary=reason, actor="twilio",
-                     data={"message_id": row.id, "channel": row.channel, "status": status,
+        add_event(connection, customer_id=customer_id, kind=MESSAGE_FAILED, now=now,
+                  summary=reason, actor="twilio",
+                  data={"message_id": row.id, "channel": row.channel, "status": status,
                            "error_code": error_code or None})
     return bool(changed)

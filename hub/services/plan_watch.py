@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.model import PlanState
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import message_key
@@ -53,7 +54,7 @@ def remind_instalments(connection: Connection, *, as_of: date, days_before: int,
                   plan_instalments.c.amount_minor)
         .join(customers, customers.c.id == payment_plans.c.customer_id)
         .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
-        .where(payment_plans.c.state == "active")
+        .where(payment_plans.c.state == PlanState.ACTIVE)
         .order_by(payment_plans.c.id, plan_instalments.c.seq)).all()
     schedules: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
@@ -109,7 +110,7 @@ def escalate_reviews(connection: Connection, *, as_of: date, review_days: int,
         sa.select(payment_plans.c.id, payment_plans.c.customer_id, payment_plans.c.created_at,
                   customers.c.code, customers.c.owner, customers.c.department)
         .join(customers, customers.c.id == payment_plans.c.customer_id)
-        .where(payment_plans.c.state == "proposed")
+        .where(payment_plans.c.state == PlanState.PROPOSED)
         .order_by(payment_plans.c.id)).all()
     late = [plan for plan in waiting
             if as_of >= plan.created_at.date() + timedelta(days=review_days)]

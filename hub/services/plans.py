@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.model import PlanState
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.domain.plans import PlanOutcome
@@ -68,7 +69,7 @@ def propose_plan(connection: Connection, *, customer_code: str,
     balance = _open_balance(connection, ref.id, currency)
     reasons = (review_reasons(ordered, today=today, open_balance=balance, limits=limits)
                if limits is not None else ("no automatic approval limits are set",))
-    state = "proposed" if reasons else "active"
+    state = PlanState.PROPOSED if reasons else PlanState.ACTIVE
     plan_id = int(connection.execute(payment_plans.insert().values(
         customer_id=ref.id, currency=currency, total_minor=total.to_minor(), state=state,
         review_reason="; ".join(reasons) or None, actor=actor, source=source,
@@ -101,9 +102,9 @@ def decide_plan(connection: Connection, *, plan_id: int, approve: bool, actor: s
                              .where(payment_plans.c.id == plan_id)).first()
     if row is None:
         raise NotFound(f"payment plan {plan_id} does not exist")
-    if row.state != "proposed":
+    if row.state != PlanState.PROPOSED:
         raise UserError(f"payment plan {plan_id} is {row.state}, not waiting for review")
-    state = "active" if approve else "rejected"
+    state = PlanState.ACTIVE if approve else PlanState.REJECTED
     connection.execute(payment_plans.update().where(payment_plans.c.id == plan_id).values(
         state=state, approved_by=actor if approve else None, updated_at=now))
     add_event(connection, customer_id=row.customer_id, actor=actor, now=now,
@@ -121,7 +122,7 @@ def review_plans(connection: Connection, *, as_of: date, grace_days: int, now: d
     plans = connection.execute(
         sa.select(payment_plans, customers.c.code, customers.c.owner)
         .join(customers, customers.c.id == payment_plans.c.customer_id)
-        .where(payment_plans.c.state == "active")).all()
+        .where(payment_plans.c.state == PlanState.ACTIVE)).all()
     completed = broken = 0
     for plan in plans:
         since = plan.created_at.date()
@@ -136,10 +137,10 @@ def review_plans(connection: Connection, *, as_of: date, grace_days: int, now: d
         owed = sum(row.amount_minor for row in schedule
                    if row.due_date + timedelta(days=grace_days) <= as_of)
         if paid >= plan.total_minor:
-            state, kind, completed = "completed", kinds.PLAN_COMPLETED, completed + 1
+            state, kind, completed = PlanState.COMPLETED, kinds.PLAN_COMPLETED, completed + 1
             summary = f"payment plan {plan.id} completed"
         elif paid < owed:
-            state, kind, broken = "broken", kinds.PLAN_BROKEN, broken + 1
+            state, kind, broken = PlanState.BROKEN, kinds.PLAN_BROKEN, broken + 1
             summary = (f"payment plan {plan.id} broken: {Money.from_minor(paid, plan.currency)}"
                        f" paid of {Money.from_minor(owed, plan.currency)} due")
         else:
@@ -148,7 +149,7 @@ def review_plans(connection: Connection, *, as_of: date, grace_days: int, now: d
                            .values(state=state, updated_at=now))
         add_event(connection, customer_id=plan.customer_id, kind=kind, actor=actor, now=now,
                   summary=summary, data={"plan_id": plan.id})
-        if state == "broken":
+        if state is PlanState.BROKEN:
             create_task(connection, customer_code=plan.code, task_type="follow_up",
                         assignee=plan.owner, due_date=as_of, reason=summary, actor=actor,
                         now=now, key=f"{plan.code}|plan-broken|{plan.id}", source="rules")

@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.errors import NotFound
+from hub.domain.model import DisputeState
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.owed import Charge
 from hub.ledger.tables import contacts
@@ -137,7 +140,7 @@ def _open_invoices(connection: Connection, customer_id: int, today: date) -> lis
 def _open_promise(connection: Connection, customer_id: int) -> PortalPromise | None:
     row = connection.execute(
         sa.select(promises.c.currency, promises.c.amount_minor, promises.c.due_date)
-        .where(promises.c.customer_id == customer_id, promises.c.state == "open")
+        .where(promises.c.customer_id == customer_id, promises.c.state == PromiseState.OPEN)
         .order_by(promises.c.id.desc()).limit(1)).first()
     if row is None:
         return None
@@ -148,7 +151,7 @@ def _current_plans(connection: Connection, customer_id: int) -> list[PortalPlan]
     found = list(connection.execute(
         sa.select(payment_plans.c.id, payment_plans.c.state)
         .where(payment_plans.c.customer_id == customer_id,
-               payment_plans.c.state.in_(("proposed", "active")))
+               payment_plans.c.state.in_((PlanState.PROPOSED, PlanState.ACTIVE)))
         .order_by(payment_plans.c.id.desc()).limit(3)))
     if not found:
         return []
@@ -168,6 +171,6 @@ def _disputed(connection: Connection, customer_id: int) -> list[str]:
         sa.select(invoices.c.number).distinct()
         .join(dispute_invoices, dispute_invoices.c.invoice_id == invoices.c.id)
         .join(disputes, disputes.c.id == dispute_invoices.c.dispute_id)
-        .where(disputes.c.customer_id == customer_id, disputes.c.state == "open")
+        .where(disputes.c.customer_id == customer_id, disputes.c.state == DisputeState.OPEN)
         .order_by(invoices.c.number))
     return [r.number for r in rows]

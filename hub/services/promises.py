@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from hub.domain import events as kinds
 from hub.domain.errors import UserError
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
@@ -22,8 +23,6 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import payments
 from hub.ledger.tables import promises
 from hub.services.tasks import create_task
-
-OPEN = "open"
 
 
 def record_promise(connection: Connection, *, customer_code: str, amount: Money,
@@ -42,11 +41,12 @@ def record_promise(connection: Connection, *, customer_code: str, amount: Money,
         raise UserError(f"the promised date {due_date} is more than {max_days_ahead} days "
                         f"ahead; the latest date is {today + timedelta(days=max_days_ahead)}")
     replaced = connection.execute(
-        promises.update().where(promises.c.customer_id == ref.id, promises.c.state == OPEN)
-        .values(state="cancelled", closed_on=today, updated_at=now)).rowcount
+        promises.update().where(promises.c.customer_id == ref.id,
+                                promises.c.state == PromiseState.OPEN)
+        .values(state=PromiseState.CANCELLED, closed_on=today, updated_at=now)).rowcount
     promise_id = int(connection.execute(promises.insert().values(
         customer_id=ref.id, currency=amount.currency, amount_minor=amount.to_minor(),
-        promised_on=today, due_date=due_date, state=OPEN, actor=actor, source=source,
+        promised_on=today, due_date=due_date, state=PromiseState.OPEN, actor=actor, source=source,
         created_at=now, updated_at=now).returning(promises.c.id)).scalar_one())
     add_event(connection, customer_id=ref.id, kind=kinds.PROMISE_RECORDED, actor=actor, now=now,
               summary=f"promised to pay {amount} by {due_date} ({source})"
@@ -87,7 +87,7 @@ def review_promises(connection: Connection, *, as_of: date, grace_days: int, now
     rows = connection.execute(
         sa.select(promises, customers.c.code, customers.c.owner)
         .join(customers, customers.c.id == promises.c.customer_id)
-        .where(promises.c.state == OPEN)).all()
+        .where(promises.c.state == PromiseState.OPEN)).all()
     paid = _paid_since(connection, {row.customer_id for row in rows})
     kept = broken = task_count = 0
     for row in rows:
@@ -95,10 +95,10 @@ def review_promises(connection: Connection, *, as_of: date, grace_days: int, now
                        if on >= row.promised_on and on <= as_of and currency == row.currency)
         promised = Money.from_minor(row.amount_minor, row.currency)
         if received >= row.amount_minor:
-            state, kept = "kept", kept + 1
+            state, kept = PromiseState.KEPT, kept + 1
             summary = f"promise of {promised} due {row.due_date} kept"
         elif as_of >= row.due_date + timedelta(days=grace_days):
-            state, broken = "broken", broken + 1
+            state, broken = PromiseState.BROKEN, broken + 1
             summary = (f"promise of {promised} due {row.due_date} broken: "
                        f"{Money.from_minor(received, row.currency)} received")
         else:
@@ -106,9 +106,9 @@ def review_promises(connection: Connection, *, as_of: date, grace_days: int, now
         connection.execute(promises.update().where(promises.c.id == row.id)
                            .values(state=state, closed_on=as_of, updated_at=now))
         add_event(connection, customer_id=row.customer_id, now=now, actor=actor,
-                  kind=kinds.PROMISE_KEPT if state == "kept" else kinds.PROMISE_BROKEN,
+                  kind=kinds.PROMISE_KEPT if state is PromiseState.KEPT else kinds.PROMISE_BROKEN,
                   summary=summary, data={"promise_id": row.id, "received_minor": received})
-        if state == "broken" and create_task(
+        if state is PromiseState.BROKEN and create_task(
                 connection, customer_code=row.code, task_type="follow_up", assignee=row.owner,
                 due_date=as_of, reason=summary, actor=actor, now=now, source="rules",
                 key=f"{row.code}|promise-broken|{row.id}") is not None:

@@ -13,6 +13,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.model import DisputeState
+from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.sheet_cells import number_text
 from hub.domain.sheets import SheetRow
@@ -91,7 +93,7 @@ def hub_editable_values(connection: Connection,
                 sa.select(customers.c.code, promises.c.due_date, promises.c.amount_minor,
                           promises.c.currency)
                 .join(customers, customers.c.id == promises.c.customer_id)
-                .where(customers.c.code.in_(chunk), promises.c.state == "open")
+                .where(customers.c.code.in_(chunk), promises.c.state == PromiseState.OPEN)
                 .order_by(promises.c.id)):
             amount = Money.from_minor(promise.amount_minor, promise.currency).amount
             result[promise.code].update(status="promised",
@@ -100,6 +102,6 @@ def hub_editable_values(connection: Connection,
         for dispute in connection.execute(
                 sa.select(customers.c.code)
                 .join(customers, customers.c.id == disputes.c.customer_id)
-                .where(customers.c.code.in_(chunk), disputes.c.state == "open")):
+                .where(customers.c.code.in_(chunk), disputes.c.state == DisputeState.OPEN)):
             result[dispute.code]["status"] = "disputed"
     return dict(result)

@@ -11,6 +11,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.model import PromiseState
+from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.ledger.tables import promises
@@ -47,7 +49,7 @@ def _person() -> sa.ColumnElement[str]:
 
 
 def _active(as_of: date) -> sa.ColumnElement[bool]:
-    return sa.and_(tasks.c.state == "open",
+    return sa.and_(tasks.c.state == TaskState.OPEN,
                    sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
 
 
@@ -78,12 +80,12 @@ def _promises(connection: Connection, condition: sa.ColumnElement[bool],
 def promises_due(connection: Connection, *, on: date, department: str | None,
                  limit: int = 100) -> list[PromiseLine]:
     return _promises(connection, sa.and_(promises.c.due_date == on,
-                                         promises.c.state == "open"), department, limit)
+                                         promises.c.state == PromiseState.OPEN), department, limit)
 
 
 def broken_promises(connection: Connection, *, as_of: date, department: str | None,
                     days: int = 30, limit: int = 100) -> list[PromiseLine]:
     """Promises broken with a promised date in the last `days` days."""
-    return _promises(connection, sa.and_(promises.c.state == "broken",
+    return _promises(connection, sa.and_(promises.c.state == PromiseState.BROKEN,
                                          promises.c.due_date > as_of - timedelta(days=days),
                                          promises.c.due_date <= as_of), department, limit)

@@ -1,8 +1,14 @@
 """Tasks for people and the actions people take on an account: contacted, done,
-snoozed, a note. Every action is an event on the account's timeline."""
+snoozed, a note. Every action is an event on the account's timeline.
+
+The one place tasks are created: `create_task` (one at a time, for services and the web)
+and `TaskBatch` (the cycle's bulk path, one statement for many) share the row
+(`task_row`) and the rule `one_open_per_type`: the rules never open a second task of a
+type on an account that has one open."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from datetime import datetime
 from typing import Any
@@ -13,20 +19,29 @@ from sqlalchemy import Connection
 from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.model import TaskState
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
+from hub.ledger.accounts import ids_in
+from hub.ledger.lookups import ids_by_key
 from hub.ledger.tables import tasks
 from hub.services.assignees import stand_in
-
-OPEN = "open"
-
 
 _BY_KEY = sa.select(tasks.c.id).where(tasks.c.key == sa.bindparam("key"))
 _OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam("customer"),
                                             tasks.c.task_type == sa.bindparam("task_type"),
-                                            tasks.c.state == OPEN)
+                                            tasks.c.state == TaskState.OPEN)
 _INSERT = tasks.insert().returning(tasks.c.id)
+RULES = "rules"
+
+
+def one_open_per_type(source: str, *, per_claim: bool = False) -> bool:
+    """Whether a new task must wait for the account's open task of its type: for tasks the
+    rules create (never two call tasks for one account), except a task about one claim's
+    legal deadline, which is one per claim (its decision runs once per claim). A person
+    may open what they like."""
+    return source == RULES and not per_claim
 
 
 def create_task(connection: Connection, *, customer_code: str, task_type: str,
@@ -41,7 +56,7 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
     ref = account(connection, customer_code)
     if key is not None and connection.execute(_BY_KEY, {"key": key}).first() is not None:
         return None
-    if source == "rules" and connection.execute(
+    if one_open_per_type(source) and connection.execute(
             _OPEN_OF_TYPE, {"customer": ref.id, "task_type": task_type}).first() is not None:
         return None
     if assignee is None:
@@ -63,12 +78,62 @@ def insert_task(connection: Connection, *, customer_id: int, task_type: str,
                 assignee: str | None, due_date: date, reason: str, actor: str, now: datetime,
                 key: str | None, source: str, decision_key: str | None) -> int:
     """The row only (no checks, no event): for callers that checked in bulk."""
-    return int(connection.execute(_INSERT, {
-        "customer_id": customer_id, "task_type": task_type, "assignee": assignee,
-        "due_date": due_date, "state": OPEN, "snoozed_until": None, "key": key,
-        "reason": reason, "decision_key": decision_key, "outcome": None, "created_by": actor,
-        "source": source, "closed_at": None, "closed_by": None, "created_at": now,
-        "updated_at": now}).scalar_one())
+    return int(connection.execute(_INSERT, task_row(
+        customer_id=customer_id, task_type=task_type, assignee=assignee, due_date=due_date,
+        reason=reason, actor=actor, now=now, key=key, source=source,
+        decision_key=decision_key)).scalar_one())
+
+
+def task_row(*, customer_id: int, task_type: str, assignee: str | None, due_date: date,
+             reason: str, actor: str, now: datetime, key: str | None, source: str,
+             decision_key: str | None) -> dict[str, Any]:
+    """A new open task, as the tasks table stores it."""
+    return {"customer_id": customer_id, "task_type": task_type, "assignee": assignee,
+            "due_date": due_date, "state": TaskState.OPEN, "snoozed_until": None, "key": key,
+            "reason": reason, "decision_key": decision_key, "outcome": None,
+            "created_by": actor, "source": source, "closed_at": None, "closed_by": None,
+            "created_at": now, "updated_at": now}
+
+
+class TaskBatch:
+    """The bulk path (the cycle applies thousands of decisions): the accounts' open tasks
+    are read once, new rows are collected, then written in one statement with their
+    timeline events. The same rule as `create_task`."""
+
+    def __init__(self, connection: Connection, customer_ids: Iterable[int]) -> None:
+        self.connection = connection
+        ids = list(customer_ids)
+        self.open = {(row.customer_id, row.task_type) for row in connection.execute(
+            sa.select(tasks.c.customer_id, tasks.c.task_type).where(
+                tasks.c.state == TaskState.OPEN, ids_in(connection, tasks.c.customer_id, ids)))}
+        self.rows: list[dict[str, Any]] = []
+
+    def waits(self, customer_id: int, task_type: str, *, source: str = RULES,
+              per_claim: bool = False) -> bool:
+        """True when the account already has an open task of this type that a new one
+        must not duplicate (`one_open_per_type`)."""
+        return one_open_per_type(source, per_claim=per_claim) and \
+            (customer_id, task_type) in self.open
+
+    def add(self, **row: Any) -> None:
+        """A task (the keyword arguments of `task_row`), written by `flush`."""
+        self.rows.append(task_row(**row))
+        self.open.add((row["customer_id"], row["task_type"]))
+
+    def flush(self) -> list[dict[str, Any]]:
+        """Write the rows (one executemany); returns their events, as `task_event` gives
+        them, for the caller's own batch of events."""
+        if not self.rows:
+            return []
+        self.connection.execute(tasks.insert(), self.rows)
+        ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])
+        made = [task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
+                           assignee=row["assignee"], due_date=row["due_date"],
+                           reason=row["reason"], actor=row["created_by"],
+                           now=row["created_at"], source=row["source"])
+                for row in self.rows]
+        self.rows = []
+        return made
 
 
 def task_event(customer_id: int, task_id: int, *, task_type: str, assignee: str | None,
@@ -85,10 +150,11 @@ def task_event(customer_id: int, task_id: int, *, task_type: str, assignee: str 
 def _close_open_tasks(connection: Connection, customer_id: int, *, actor: str, now: datetime,
                       outcome: str | None) -> list[int]:
     ids = [row.id for row in connection.execute(
-        sa.select(tasks.c.id).where(tasks.c.customer_id == customer_id, tasks.c.state == OPEN))]
+        sa.select(tasks.c.id).where(tasks.c.customer_id == customer_id,
+                                    tasks.c.state == TaskState.OPEN))]
     if ids:
         connection.execute(tasks.update().where(tasks.c.id.in_(ids)).values(
-            state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+            state=TaskState.DONE, outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
     return ids
 
 
@@ -122,10 +188,10 @@ def complete_task(connection: Connection, *, task_id: int, actor: str, source: s
                              .where(tasks.c.id == task_id)).first()
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
-    if row.state != OPEN:
+    if row.state != TaskState.OPEN:
         raise UserError(f"task {task_id} is already {row.state}")
     connection.execute(tasks.update().where(tasks.c.id == task_id).values(
-        state="done", outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
+        state=TaskState.DONE, outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
     add_event(connection, customer_id=row.customer_id, kind=kinds.TASK_DONE, actor=actor,
               now=now, summary=f"task {row.task_type} done" + (f": {outcome}" if outcome else ""),
               data={"task_id": task_id, "source": source, "outcome": outcome})
@@ -139,7 +205,7 @@ def close_open_of_type(connection: Connection, *, customer_code: str,
     check_source(source)
     ref = account(connection, customer_code)
     ids = [int(row.id) for row in connection.execute(
-        sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id, tasks.c.state == OPEN,
+        sa.select(tasks.c.id).where(tasks.c.customer_id == ref.id, tasks.c.state == TaskState.OPEN,
                                     tasks.c.task_type.in_(task_types))
         .order_by(tasks.c.id))]
     for task_id in ids:
@@ -156,7 +222,7 @@ def snooze(connection: Connection, *, customer_code: str, until: date, actor: st
     if until <= now.date():
         raise UserError(f"snooze until {until}: the date must be in the future")
     count = connection.execute(tasks.update().where(
-        tasks.c.customer_id == ref.id, tasks.c.state == OPEN).values(
+        tasks.c.customer_id == ref.id, tasks.c.state == TaskState.OPEN).values(
         snoozed_until=until, updated_at=now)).rowcount
     add_event(connection, customer_id=ref.id, kind=kinds.ACCOUNT_SNOOZED, actor=actor, now=now,
               summary=f"snoozed until {until}",

@@ -18,7 +18,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.model import PromiseState
 from hub.domain.model import Role
+from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
@@ -86,7 +88,7 @@ def team_figures(connection: Connection, *, today: date, day_start: datetime,
                      .label("today"),
                      sa.func.count().label("week"))
            .join(promises, promises.c.customer_id == customers.c.id)
-           .where(promises.c.state == "open", promises.c.due_date >= today,
+           .where(promises.c.state == PromiseState.OPEN, promises.c.due_date >= today,
                   promises.c.due_date <= end, *scope).group_by(owner))
     for r in connection.execute(due):
         rows[r.who].promises_today = int(r.today or 0)
@@ -94,7 +96,7 @@ def team_figures(connection: Connection, *, today: date, day_start: datetime,
 
     broken = (sa.select(owner.label("who"), sa.func.count().label("n"))
               .join(promises, promises.c.customer_id == customers.c.id)
-              .where(promises.c.state == "broken",
+              .where(promises.c.state == PromiseState.BROKEN,
                      promises.c.due_date > today - timedelta(days=BROKEN_DAYS),
                      promises.c.due_date <= today, *scope).group_by(owner))
     for r in connection.execute(broken):
@@ -103,7 +105,7 @@ def team_figures(connection: Connection, *, today: date, day_start: datetime,
     closer = sa.func.lower(tasks.c.closed_by)
     done = (sa.select(closer.label("who"), sa.func.count().label("n"))
             .join(customers, customers.c.id == tasks.c.customer_id)
-            .where(tasks.c.state == "done", tasks.c.closed_at >= day_start,
+            .where(tasks.c.state == TaskState.DONE, tasks.c.closed_at >= day_start,
                    tasks.c.closed_at < day_start + timedelta(days=1), closer.in_(emails),
                    *scope[1:]).group_by(closer))
     for r in connection.execute(done):

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.domain.worklist import WorklistRow
 from hub.i18n import N_
@@ -138,7 +139,7 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     For one person the tasks assigned to them and the unassigned tasks of the accounts
     they own are read by two indexed queries: an OR across the join would make the
     database read every open task in the company for every page view."""
-    open_due = sa.and_(tasks.c.state == "open", tasks.c.due_date <= as_of,
+    open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
                        sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
     columns = (tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
                tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)

@@ -21,9 +21,7 @@ from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from hub.domain.decisions import PolicySettings
 from hub.domain.errors import NotFound
-from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.money import Money
@@ -31,7 +29,6 @@ from hub.domain.parsing import LANGUAGES
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
-from hub.domain.plans import PlanLimits
 from hub.ledger.accounts import account as account_ref
 from hub.services import account_status
 from hub.services import disputes
@@ -155,20 +152,12 @@ def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
     return found
 
 
-def _plan_limits() -> PlanLimits | None:
-    """The rule file's auto-approval limits; None (every plan reviewed) without rules."""
-    try:
-        settings = getattr(hub().policy(), "settings", None)  # agreed, not in the Protocol
-    except RuleFileError:
-        return None
-    return settings.plan_auto_approve if isinstance(settings, PolicySettings) else None
-
-
 def _plan(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     instalments = parse_instalments(form.get("instalments", ""), _currency(form))
     outcome = plans.propose_plan(c, customer_code=code, instalments=instalments,
                                  actor=viewer.email, source=SOURCE, now=hub().clock.now(),
-                                 limits=_plan_limits(), today=hub().clock.today())
+                                 limits=hub().policy_settings().plan_auto_approve,
+                                 today=hub().clock.today())
     if outcome.approved:
         return f"{code}: payment plan approved."
     return f"{code}: payment plan recorded for review ({'; '.join(outcome.reasons)})."

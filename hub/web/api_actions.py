@@ -22,7 +22,6 @@ from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
-from hub.domain.plans import PlanLimits
 from hub.services import api_queries
 from hub.services import queries
 from hub.services.account_status import set_account_manager
@@ -134,7 +133,7 @@ def create_plan() -> tuple[dict[str, Any], int]:
         instalments.append((_date(item.get("due_date"), f"instalments[{n}].due_date"),
                             _money(item.get("amount"), f"instalments[{n}].amount")))
     hub = the_hub()
-    limits: PlanLimits = policy_settings(hub).plan_auto_approve
+    limits = policy_settings(hub).plan_auto_approve
     with hub.engine.begin() as connection:
         outcome = propose_plan(connection, customer_code=code, instalments=instalments,
                                actor=api_viewer().email, source=SOURCE, now=hub.clock.now(),

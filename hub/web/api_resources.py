@@ -7,7 +7,11 @@ from typing import Any
 
 from flask import Blueprint
 
+from hub.domain.model import DisputeState
 from hub.domain.model import PaymentStatus
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
+from hub.domain.model import TaskState
 from hub.services import api_queries as queries
 from hub.services.queries import Page
 from hub.web import params
@@ -16,10 +20,10 @@ from hub.web.api_scope import paging
 from hub.web.api_scope import scope
 from hub.web.api_scope import the_hub
 
-PROMISE_STATES = ("open", "kept", "broken", "cancelled")
-PLAN_STATES = ("proposed", "active", "completed", "broken", "rejected")
-DISPUTE_STATES = ("open", "resolved")
-TASK_STATES = ("open", "done", "cancelled")
+PROMISE_STATES = tuple(s.value for s in PromiseState)
+PLAN_STATES = tuple(s.value for s in PlanState)
+DISPUTE_STATES = tuple(s.value for s in DisputeState)
+TASK_STATES = tuple(s.value for s in TaskState)
 PAYMENT_STATES = tuple(s.value for s in PaymentStatus)
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.domain.model import DisputeState
 from hub.domain.model import PaymentStatus
+from hub.domain.model import PlanState
+from hub.domain.model import PromiseState
+from hub.domain.model import TaskState
 
 JsonSchema = dict[str, Any]
 STRING = {"type": "string"}
@@ -16,6 +20,10 @@ STAMP = {"type": "string", "format": "date-time"}
 NULL_STAMP = {"anyOf": [STAMP, {"type": "null"}]}
 DECIMAL = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
 ID = {"type": "integer", "minimum": 1}
+
+
+def _states(*values: str) -> JsonSchema:
+    return {"enum": [str(value) for value in values]}  # plain strings in the JSON document
 
 
 def ref(name: str) -> JsonSchema:
@@ -38,23 +46,23 @@ SCHEMAS: dict[str, JsonSchema] = {
         "customer": ACCOUNT, "payer_name": TEXT, "remittance": TEXT}),
     "Promise": closed({
         "id": ID, "customer": ACCOUNT, "amount": ref("Money"), "promised_on": DATE,
-        "due_date": DATE, "state": {"enum": ["open", "kept", "broken", "cancelled"]},
+        "due_date": DATE, "state": _states(*PromiseState),
         "closed_on": NULL_DATE, "source": STRING, "actor": STRING, "created_at": STAMP}),
     "Instalment": closed({"seq": {"type": "integer"}, "due_date": DATE,
                           "amount": ref("Money")}),
     "Plan": closed({
         "id": ID, "customer": ACCOUNT, "total": ref("Money"),
-        "state": {"enum": ["proposed", "active", "completed", "broken", "rejected"]},
+        "state": _states(*PlanState),
         "review_reason": TEXT, "source": STRING, "actor": STRING, "approved_by": TEXT,
         "created_at": STAMP, "instalments": {"type": "array", "items": ref("Instalment")}}),
     "Dispute": closed({
-        "id": ID, "customer": ACCOUNT, "reason": STRING, "state": {"enum": ["open", "resolved"]},
+        "id": ID, "customer": ACCOUNT, "reason": STRING, "state": _states(*DisputeState),
         "resolution": TEXT, "opened_by": STRING, "source": STRING, "created_at": STAMP,
         "resolved_by": TEXT, "resolved_at": NULL_STAMP,
         "invoices": {"type": "array", "items": STRING}}),
     "Task": closed({
         "id": ID, "customer": ACCOUNT, "task_type": STRING, "assignee": TEXT, "due_date": DATE,
-        "state": {"enum": ["open", "done", "cancelled"]}, "reason": STRING,
+        "state": _states(*TaskState), "reason": STRING,
         "snoozed_until": NULL_DATE, "outcome": TEXT, "source": STRING, "created_by": STRING,
         "created_at": STAMP, "closed_at": NULL_STAMP}),
     "CycleRun": closed({
@@ -96,10 +104,6 @@ SCHEMAS |= {"DsoPage": page_of("DsoRow", "DsoMeta"), "CeiPage": page_of("CeiRow"
             "SummaryPage": page_of("SummaryRow", "PeriodMeta")}
 
 
-def _states(*values: str) -> JsonSchema:
-    return {"enum": list(values)}
-
-
 def resource_paths(query: Any, operation: Any, paging: list[JsonSchema],
                    report_errors: tuple[int, ...]) -> dict[str, JsonSchema]:
     """The paths; `query` and `operation` are the document's own helpers."""
@@ -120,19 +124,17 @@ def resource_paths(query: Any, operation: Any, paging: list[JsonSchema],
         "/api/v1/promises": operation("listPromises", "Promises to pay, newest first",
                                       "PromisePage", [customer, query(
                                           "state", "Promise state.",
-                                          _states("open", "kept", "broken", "cancelled")),
+                                          _states(*PromiseState)),
                                                       *paging]),
         "/api/v1/plans": operation("listPlans", "Payment plans with their instalments",
                                    "PlanPage", [customer, query(
-                                       "state", "Plan state.", _states(
-                                           "proposed", "active", "completed", "broken",
-                                           "rejected")), *paging]),
+                                       "state", "Plan state.", _states(*PlanState)), *paging]),
         "/api/v1/disputes": operation("listDisputes", "Disputes with their invoices",
                                       "DisputePage", [customer, query(
-                                          "state", "Dispute state.", _states("open", "resolved")),
+                                          "state", "Dispute state.", _states(*DisputeState)),
                                                       *paging]),
         "/api/v1/tasks": operation("listTasks", "Tasks for people, by due date", "TaskPage", [
-            customer, query("state", "Task state.", _states("open", "done", "cancelled")),
+            customer, query("state", "Task state.", _states(*TaskState)),
             query("assignee", "Assignee's e-mail (any case)."),
             query("type", "Task type, e.g. call, review_plan, copy_request."), *paging]),
         "/api/v1/cycle-runs": operation("listCycleRuns", "Cycle runs, newest first",

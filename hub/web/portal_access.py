@@ -51,25 +51,10 @@ def policy_settings(hub: Hub) -> PolicySettings:
     if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
         with _POLICY_LOCK:  # one thread loads; the others wait for its answer
             if "settings" not in cache or time.monotonic() - cache["at"] > SETTINGS_TTL:
-                cache["settings"] = _load_policy_settings(hub)
+                cache["settings"] = hub.policy_settings()
                 cache["at"] = time.monotonic()
     settings: PolicySettings = cache["settings"]
     return settings
-
-
-def _load_policy_settings(hub: Hub) -> PolicySettings:
-    """The documented defaults when no rule file is wired or it cannot be read (the
-    portal must keep working)."""
-    loader = getattr(hub, "policy", None)
-    if callable(loader):
-        try:
-            settings = getattr(loader(), "settings", None)
-        except Exception:  # a broken rule file must not take the portal down
-            log.exception("portal: the rule file's settings could not be read; using defaults")
-            return PolicySettings()
-        if isinstance(settings, PolicySettings):
-            return settings
-    return PolicySettings()
 
 
 def requested_language() -> str | None:

@@ -30,7 +30,7 @@ from hub.domain.errors import UserError
 from hub.domain.outbox import TransportError
 from hub.domain.parsing import format_amount
 from hub.domain.parsing import language_of
-from hub.ledger.outbox import remember_request
+from hub.ledger.replay import remember_request
 from hub.services.chat_actions import PROMISE_DAYS
 from hub.services.chat_actions import FieldErrors
 from hub.services.chat_actions import apply_chat_action

@@ -16,7 +16,10 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
+from hub.domain.decisions import Evaluation
+from hub.domain.decisions import PolicySettings
 from hub.domain.decisions import decision_key
+from hub.domain.experiments import ExperimentPlan
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,17 @@ class FakePolicy:
     version: str = "fake-1"
     evaluated: list[str] = field(default_factory=list)  # customer codes, in order
 
+    settings: PolicySettings = field(default_factory=PolicySettings)
+    experiments: tuple[ExperimentPlan, ...] = ()
+
     def thresholds(self) -> frozenset[int]:
         return frozenset(step.at for step in self.steps)
+
+    def evaluate_with_schedule(self, accounts: Sequence[AccountFacts]) -> Evaluation:
+        """The decisions; no account is scheduled (the selection by threshold and by event
+        finds every change this ladder can make)."""
+        return Evaluation(self.evaluate(accounts),
+                          dict.fromkeys((a.customer_code for a in accounts), None))
 
     def evaluate(self, accounts: Sequence[AccountFacts]) -> list[Decision]:
         decisions = []

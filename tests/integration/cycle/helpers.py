@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import ladder_thresholds
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ports import Policy
@@ -30,7 +29,7 @@ def morning(day: date) -> datetime:
 
 def run_day(hub: Hub, policy: Policy, day: date, **options: Any) -> CycleReport:
     cycle = Cycle(hub.engine, policy, now=lambda: morning(day),
-                  thresholds=ladder_thresholds(policy))
+                  thresholds=policy.thresholds())
     return cycle.run(CycleOptions(as_of=day, **options))
 
 

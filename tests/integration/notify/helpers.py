@@ -13,7 +13,7 @@ from hub.domain.outbox import Delivery
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
 from hub.domain.outbox import TransportError
-from hub.ledger.outbox import set_addresses
+from hub.ledger.addresses import set_addresses
 from tests.builders import STAMP
 from tests.builders import add_contact
 from tests.builders import add_customer

@@ -17,8 +17,8 @@ from hub.cli import cli
 from hub.domain.decisions import PolicySettings
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
+from hub.ledger.addresses import set_addresses
 from hub.ledger.outbox import enqueue
-from hub.ledger.outbox import set_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import messages

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from hub.bootstrap import Hub
 from hub.config import ObserveSettings
-from hub.cycle_wiring import ladder_thresholds
 from hub.cycle_wiring import load_policy
 from hub.observe.readiness import head_revision
 from hub.services.cycle import Cycle
@@ -73,7 +72,7 @@ def test_a_stale_or_missing_cycle_makes_the_web_app_not_ready(hub: Hub) -> None:
         add_invoice(connection, "A-1", customer, issued="2026-09-01", due="2026-10-01",
                     amount="100.00")
     policy = load_policy(hub)
-    Cycle(hub.engine, policy, now=hub.clock.now, thresholds=ladder_thresholds(policy)).run(
+    Cycle(hub.engine, policy, now=hub.clock.now, thresholds=policy.thresholds()).run(
         CycleOptions(as_of=hub.clock.today()))
     assert client.get("/readyz").status_code == 200
     hub.clock.moment += timedelta(hours=27)  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import ladder_thresholds
 from hub.cycle_wiring import load_policy
 from hub.observe.logs import configure_logging
 from hub.services.cycle import Cycle
@@ -55,7 +54,7 @@ def test_every_line_logged_during_a_cycle_names_its_run(hub: Hub,
                                                         captured: io.StringIO) -> None:
     policy = load_policy(hub)
     report = Cycle(hub.engine, policy, now=hub.clock.now,
-                   thresholds=ladder_thresholds(policy)).run(CycleOptions(as_of=hub.clock.today()))
+                   thresholds=policy.thresholds()).run(CycleOptions(as_of=hub.clock.today()))
     logging.getLogger("hub.test").info("after the cycle")
     during = [line for line in lines(captured) if line["logger"] == "hub.services.cycle"]
     assert len(during) == 2

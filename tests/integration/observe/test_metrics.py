@@ -12,7 +12,6 @@ from prometheus_client import REGISTRY
 
 from hub.bootstrap import Hub
 from hub.cli.imports import import_file
-from hub.cycle_wiring import ladder_thresholds
 from hub.cycle_wiring import load_policy
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions
@@ -71,7 +70,7 @@ def test_metrics_show_the_cycle_the_outbox_and_http_after_a_cycle_and_a_dispatch
     evaluated_before = counter("hub_cycle_accounts_evaluated_total")
     policy = load_policy(hub)
     report = Cycle(hub.engine, policy, now=hub.clock.now,
-                   thresholds=ladder_thresholds(policy)).run(CycleOptions(as_of=hub.clock.today()))
+                   thresholds=policy.thresholds()).run(CycleOptions(as_of=hub.clock.today()))
     assert report.status == "done", report.errors
     assert report.counts["messages"] == 2  # one reminder per debtor, waiting in the outbox
     assert counter("hub_cycle_accounts_evaluated_total") == evaluated_before + 2

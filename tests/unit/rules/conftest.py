@@ -59,3 +59,10 @@ def account() -> Callable[..., AccountFacts]:
                                            "call": "business", "final": "business"})
         return account_from_spec(spec, code, ladder_of)
     return build
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden`: rewrite the compiler's golden files (test_compiler_golden.py).
+    Registered here, so pass a path under tests/unit/rules with it."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/unit/rules/golden/*.json from the compiler's output")
