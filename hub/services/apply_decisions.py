@@ -49,7 +49,6 @@ from hub.services.tasks import task_event
 
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
-STAFF_VIA = ("slack", "teams", "email")
 NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor never got
 
 
@@ -288,14 +287,14 @@ class _Writer:
                           if skip["channel"] not in channels)))
 
     def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
-        via = tuple(item.params.get("via") or STAFF_VIA)
-        for email in people:
-            self.messages.append(OutboxMessage(
-                idempotency_key=message_key(item.decision.key, tag, email), template=template,
-                recipient_kind=RecipientKind.STAFF, customer_code=item.facts.customer_code,
-                recipient=email, channels=via,
-                context=self._context(item.decision, item.facts),
-                decision_key=item.decision.key, batch=self.context.as_of.isoformat()))
+        """Staff alerts are not sent one by one (74 "credit limit exceeded" e-mails in one
+        cycle): the people are recorded on the decision, and each finds the alert in the
+        alerts section of their digest of the day (hub.services.digests.alerts_for), one
+        message per person per channel per day. The rule file has no "urgent" mark, so
+        none goes separately."""
+        item.recorded["alerted"] = list(dict.fromkeys(people))
+        item.recorded["alert"] = tag if template == "escalation" else template
+        self.counts["staff_alerts"] += len(item.recorded["alerted"])
 
     def _task(self, item: _Item) -> None:
         params = item.params
