@@ -73,8 +73,10 @@ def test_many_alerts_for_one_manager_make_one_digest(hub: Hub, policy: Policy) -
     body = to_mia[0].body
     assert to_mia[0].context["alert_count"] == ACCOUNTS
     assert f"Alerts ({ACCOUNTS}):" in body
-    for number in range(ACCOUNTS):
-        assert f"(BIG{number:02d}): escalated to you at \"large balance\"" in body
+    lines = body.splitlines()
+    for number in range(ACCOUNTS):  # one line each
+        assert f"- Customer BIG{number:02d} (BIG{number:02d}): escalated to you at " \
+               f"\"large balance\"" in lines, body
     mail = list((hub.settings.var_dir / "mail").glob("*.eml"))
     to_her = [path for path in mail if b"mia@example.com" in path.read_bytes()]
     assert len(to_her) == 1
