@@ -124,7 +124,10 @@ class DemoStaff:
             if done[person] >= PER_PERSON_PER_DAY or self.rng.random() > self.pace[person]:
                 continue  # a busy day, or a task put off
             done[person] += 1
-            self._handle(connection, task, person, today, now)
+            try:  # the services check before they write: a refusal changes nothing
+                self._handle(connection, task, person, today, now)
+            except UserError:
+                self.activity.counts["refused"] += 1  # as a person's slip would be
 
     def _handle(self, connection: Connection, task: Any, person: str, today: date,
                 now: datetime) -> None:
