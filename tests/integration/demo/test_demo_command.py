@@ -31,7 +31,7 @@ def _count(hub: Hub, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
 
 
 def test_demo_builds_a_varied_portfolio_and_summarises_it(hub: Hub) -> None:
-    result = _demo(hub)
+    result = _demo(hub, "--days", "0")  # the history: test_demo_history.py
     assert result.exit_code == 0, result.output
     folder = hub.settings.var_dir / "demo"
     with (folder / "invoices.csv").open(encoding="utf-8") as handle:
@@ -55,12 +55,9 @@ def test_demo_builds_a_varied_portfolio_and_summarises_it(hub: Hub) -> None:
     assert paid > still_open > 0, "most invoices are paid, a tail is not"
     assert _count(hub, invoices, invoices.c.disputed) > 0
     assert _count(hub, payments) > 0
-    # The replayed days' bank statements: most lines name their invoice.
-    history = re.search(r"history    \d+ invoices issued; (\d+) payments: (\d+) matched by "
-                        r"reference", result.output)
-    assert history is not None, result.output
-    assert int(history[1]) >= int(history[2]) > int(history[1]) // 2
-    assert re.search(r"statement  credits \d+, matched by reference \d+", result.output)
+    statement = re.search(r"statement  credits (\d+), matched by reference (\d+)", result.output)
+    assert statement is not None, result.output
+    assert int(statement[1]) > 0
     assert "customers  80 (" in result.output
     assert "Aging as of" in result.output
     assert "over 180" in result.output

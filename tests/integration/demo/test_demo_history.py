@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import date
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -27,6 +28,7 @@ from hub.services.collection_stats import promise_kept_rate
 from hub.services.collection_stats import recovery_by_step
 
 
+@pytest.mark.timeout(1200)  # sixty days of cycles: a minute alone, several on a busy machine
 def test_the_demo_leaves_a_history_people_can_work_from(hub: Hub) -> None:
     env = {"HUB_DATABASE_URL": hub.settings.database_url,
            "HUB_VAR_DIR": str(hub.settings.var_dir)}
@@ -35,6 +37,11 @@ def test_the_demo_leaves_a_history_people_can_work_from(hub: Hub) -> None:
     replayed = re.search(r"history    (\d+) daily cycles from (\S+) to (\S+) in", result.output)
     assert replayed is not None, result.output
     assert int(replayed[1]) == 59
+    # the replayed days' bank statements: most lines name their invoice
+    paid = re.search(r"history    \d+ invoices issued; (\d+) payments: (\d+) matched by "
+                     r"reference", result.output)
+    assert paid is not None, result.output
+    assert int(paid[1]) >= int(paid[2]) > int(paid[1]) // 2
     first, last = date.fromisoformat(replayed[2]), date.fromisoformat(replayed[3])
     with hub.engine.connect() as connection:
         runs = connection.execute(sa.select(cycle_runs.c.as_of, cycle_runs.c.status)).all()
