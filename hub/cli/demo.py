@@ -7,11 +7,11 @@ same importers and bank-statement reader a customer's own exports take.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from datetime import date
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -20,9 +20,13 @@ from sqlalchemy.engine import make_url
 
 from hub.bootstrap import Hub
 from hub.cli.context import get_hub
+from hub.cli.demo_replay import DAYS
+from hub.cli.demo_replay import Replay
+from hub.cli.demo_replay import has_history
+from hub.cli.demo_replay import stepped_clock
+from hub.cli.demo_replay import write_csv
 from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
-from hub.domain.cells import SafeCsvWriter
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import customers
@@ -57,14 +61,6 @@ class DemoFiles:
     extra: list[Path] = field(default_factory=list)
 
 
-def _write_csv(path: Path, rows: Sequence[dict[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = SafeCsvWriter(handle)
-        writer.writerow(rows[0])
-        writer.writerows(row.values() for row in rows)
-    return path
-
-
 def write_files(portfolio: DemoPortfolio, folder: Path, statement_id: str) -> DemoFiles:
     """The portfolio as an ERP would export it: CSVs and a camt.053 statement."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,9 +68,9 @@ def write_files(portfolio: DemoPortfolio, folder: Path, statement_id: str) -> De
     created = max((row["received_on"] for row in portfolio.statement), default=statement_id)
     statement.write_bytes(camt053(portfolio.statement, statement_id, date.fromisoformat(created)))
     return DemoFiles(folder=folder,
-                     customers=_write_csv(folder / "customers.csv", portfolio.customers),
-                     invoices=_write_csv(folder / "invoices.csv", portfolio.invoices),
-                     payments=_write_csv(folder / "payments.csv", portfolio.payments),
+                     customers=write_csv(folder / "customers.csv", portfolio.customers),
+                     invoices=write_csv(folder / "invoices.csv", portfolio.invoices),
+                     payments=write_csv(folder / "payments.csv", portfolio.payments),
                      statement=statement)
 
 
@@ -134,12 +130,45 @@ def demo_creditor(hub: Hub) -> str:
     return f"  creditor   {state.profile.name} ({hub.settings.creditor_file})"
 
 
-def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
-    """Generate, write and import the demo portfolio; returns the summary lines."""
+def _existing_files(folder: Path) -> DemoFiles | None:
+    files = DemoFiles(folder=folder, customers=folder / "customers.csv",
+                      invoices=folder / "invoices.csv", payments=folder / "payments.csv",
+                      statement=folder / "statement.camt053.xml")
+    if all(path.exists() for path in (files.customers, files.invoices, files.payments,
+                                       files.statement)):
+        return files
+    return None
+
+
+def _history(hub: Hub, portfolio: DemoPortfolio, *, seed: int, days: int, today: date,
+             folder: Path) -> tuple[DemoFiles, list[str]]:
+    """Replay `days` of history (none on a ledger that has its own) and write the files
+    an ERP and a bank would hand over today."""
+    if days > 0 and has_history(hub):
+        files = _existing_files(folder)
+        note = ["  history    this ledger has run cycles before: no history replayed"]
+        if files is not None:
+            return files, note
+        return write_files(portfolio, folder, f"DEMO-{today:%Y%m%d}"), note
+    if days == 0:
+        return write_files(portfolio, folder, f"DEMO-{today:%Y%m%d}"), []
+    replay = Replay(hub, portfolio, stepped_clock(hub), seed, days, folder)
+    lines = replay.run(today)
+    # The bank lines of the replayed days stand on the statement file, as the bank wrote
+    # them (a camt.053 entry keeps its own reference); the older ones in payments.csv.
+    first = (today - timedelta(days=days)).isoformat()
+    now = replace(portfolio,
+                  payments=[row for row in replay.received if row["received_on"] <= first],
+                  statement=[row for row in replay.received if row["received_on"] > first])
+    return write_files(now, folder, f"DEMO-{today:%Y%m%d}"), lines
+
+
+def build_demo(hub: Hub, *, seed: int, customers_count: int, days: int = DAYS) -> list[str]:
+    """Generate the demo portfolio, replay `days` of its history through the product,
+    then import today's files; returns the summary lines."""
     today = hub.clock.today()
     started = time.perf_counter()
     portfolio = generate(seed, today, customers_count)
-    files = write_files(portfolio, hub.settings.var_dir / "demo", f"DEMO-{today:%Y%m%d}")
     now = hub.clock.now()
     people = [User(email=row["email"], name=row["name"], role=Role(row["role"]),
                    department=row["department"], manager_email=row["manager_email"] or None)
@@ -150,8 +179,11 @@ def build_demo(hub: Hub, *, seed: int, customers_count: int) -> list[str]:
         upsert_users(connection, people, now)
         for person in people:
             set_password(connection, person.email, DEMO_PASSWORD, actor=ACTOR, now=now)
+    folder = hub.settings.var_dir / "demo"
     lines = [f"Demo portfolio (seed {seed}, as of {today}) in {hub.settings.database_url}",
-             f"  files: {files.folder}", demo_creditor(hub)]
+             f"  files: {folder}", demo_creditor(hub)]
+    files, history = _history(hub, portfolio, seed=seed, days=days, today=today, folder=folder)
+    lines += history
     for kind, path in (("customers", files.customers), ("invoices", files.invoices),
                        ("payments", files.payments)):
         result = import_file(hub.engine, path, kind, preset="generic", actor=ACTOR,
@@ -249,27 +281,31 @@ def register(cli: click.Group) -> None:
                   help="Same seed and date, same portfolio.")
     @click.option("--customers", "customers_count", type=click.IntRange(1, 100_000),
                   default=400, show_default=True)
+    @click.option("--days", type=click.IntRange(0, 366), default=DAYS, show_default=True,
+                  help="Days of history to replay before today (0: none).")
     @click.option("--reset", is_flag=True,
                   help="Start from an empty embedded ledger (removes var/hub.db).")
     @click.option("--no-serve", "no_serve", is_flag=True,
                   help="Build everything and exit instead of serving the web app.")
     @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
     @click.pass_context
-    def demo_command(ctx: click.Context, *, seed: int, customers_count: int, reset: bool,
-                     no_serve: bool, port: int) -> None:
+    def demo_command(ctx: click.Context, *, seed: int, customers_count: int, days: int,
+                     reset: bool, no_serve: bool, port: int) -> None:
         """Build a realistic demo portfolio, run today's cycle, then serve the web app.
 
         Several hundred customers in seven countries, five languages and four
-        currencies, twelve months of invoices, payments by CSV and a camt.053
-        statement; then the collections cycle: decisions, worklists in
-        var/sheets, reminders in var/mail. Running it again on the same day changes
-        nothing. Ends with the web app on http://127.0.0.1:PORT/ (Ctrl+C stops it).
+        currencies, twelve months of invoices. The last DAYS days are replayed day
+        by day through the product: new invoices, a daily camt.053 statement, the
+        cycle, and people working their lists (promises kept and broken, payment
+        plans, disputes). Then today's cycle: decisions, worklists in var/sheets,
+        reminders in var/mail. Running it again on the same day changes nothing.
+        Ends with the web app on http://127.0.0.1:PORT/ (Ctrl+C stops it).
         """
         hub = get_hub(ctx, schema="upgrade")  # the demo is its own release step
         if reset:
             _reset(hub)
             hub.migrate()
-        for line in build_demo(hub, seed=seed, customers_count=customers_count):
+        for line in build_demo(hub, seed=seed, customers_count=customers_count, days=days):
             click.echo(line)
         click.echo("")
         aging_output(aging_report(hub.engine, hub.clock.today(), "currency"), "table")

@@ -54,3 +54,22 @@ def moment_on(day: date, now: datetime) -> datetime:
     if abs((day - moment.date()).days) > 1:
         return datetime.combine(day, moment.timetz())
     return min(max(moment, start), start + timedelta(days=1, microseconds=-1))
+
+
+@dataclass
+class SteppedClock:
+    """A clock a replay moves by hand (`moment`), then lets go (`moment = None`): from
+    then on it is `base` again. Services built while it was stepped (the dispatcher, the
+    sheet hooks) keep this object, so they follow both."""
+
+    zone: ZoneInfo
+    base: Clock
+    moment: datetime | None = None
+
+    def now(self) -> datetime:
+        return self.moment if self.moment is not None else self.base.now()
+
+    def today(self) -> date:
+        if self.moment is None:
+            return self.base.today()
+        return self.moment.astimezone(self.zone).date()

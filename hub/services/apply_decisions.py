@@ -285,15 +285,15 @@ class _Writer:
             context=context, decision_key=decision.key,
             batch=self.context.as_of.isoformat(), skipped=send.skipped))
 
-    def _staff(self, item: _Item, people: Sequence[str], *, via: tuple[str, ...],
-               template: str, tag: str) -> None:
-        for email in people:
-            self.messages.append(OutboxMessage(
-                idempotency_key=message_key(item.decision.key, tag, email), template=template,
-                recipient_kind=RecipientKind.STAFF, customer_code=item.facts.customer_code,
-                recipient=email, channels=via,
-                context=self._context(item.decision, item.facts),
-                decision_key=item.decision.key, batch=self.context.as_of.isoformat()))
+    def _staff(self, item: _Item, people: Sequence[str], *, template: str, tag: str) -> None:
+        """Staff alerts are not sent one by one (74 "credit limit exceeded" e-mails in one
+        cycle): the people are recorded on the decision, and each finds the alert in the
+        alerts section of their digest of the day (hub.services.digests.alerts_for), one
+        message per person per channel per day. The rule file has no "urgent" mark, so
+        none goes separately."""
+        item.recorded["alerted"] = list(dict.fromkeys(people))
+        item.recorded["alert"] = tag if template == "escalation" else template
+        self.counts["staff_alerts"] += len(item.recorded["alerted"])
 
     def _task(self, item: _Item, task: Task) -> None:
         reason = item.deadline.describe() if item.deadline else task.reason
@@ -336,7 +336,7 @@ class _Writer:
         assignment = self._create_task(item, "escalation", target, 0, teams=escalate.teams)
         if not people and assignment is not None and assignment.assignee:
             people = [assignment.assignee]  # whoever took the work over is told
-        self._staff(item, people, via=escalate.via, template=escalate.template,
+        self._staff(item, people, template=escalate.template,
                     tag="escalate")
         self.counts["escalations"] += 1
         self.event_rows.append(self._event(

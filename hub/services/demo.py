@@ -87,6 +87,11 @@ class DemoPortfolio:
     invoices: list[dict[str, str]] = field(default_factory=list)
     payments: list[dict[str, str]] = field(default_factory=list)  # older than the statement
     statement: list[dict[str, str]] = field(default_factory=list)  # the last days, via CAMT.053
+    # Not in the files: how each customer pays (a key of BEHAVIOURS) and which invoice each
+    # payment reference pays, so a replay (hub.cli.demo_replay) can make them act on it.
+    behaviour: dict[str, str] = field(default_factory=dict)
+    pays: dict[str, str] = field(default_factory=dict)
+    payers: dict[str, str] = field(default_factory=dict)  # customer code -> its IBAN
 
 
 def iban(country: str, bank: str, account: int) -> str:
@@ -171,8 +176,10 @@ class _Generator:
             "address_line1": f"{street} {len(self.portfolio.customers) + 1}",
             "address_line2": "", "postcode": postcode, "city": city,
         })
+        self.portfolio.behaviour[code] = behaviour
+        self.portfolio.payers[code] = iban("NL", "DEMO", index)
         self._invoices(_Profile(code, name, currency, scale, per_month, terms, behaviour,
-                                iban("NL", "DEMO", index)))
+                                self.portfolio.payers[code]))
 
     def _invoices(self, who: _Profile) -> None:
         rng = self.rng
@@ -234,6 +241,7 @@ class _Generator:
                 "amount": str(paid), "currency": who.currency, "payer_name": who.name,
                 "payer_account": who.account, "remittance": remittance, "customer_id": "",
             }
+            self.portfolio.pays[row["reference"]] = number
             if (self.today - on).days < 7:
                 self.portfolio.statement.append(row)
             else:

@@ -1,6 +1,8 @@
 """Staff messages made once per cycle: one digest per collector or manager (count, total,
-top accounts, links to their sheet tab and worklist) and escalations of overdue tasks to
-the department manager. Plus the notify phase of the cycle (NotifyHook)."""
+top accounts, links to their sheet tab and worklist), with an alerts section: the
+escalations the rules raised for them today and the tasks of their people overdue by the
+configured days. Alerts never go out one by one (one message per person per channel per
+day). Plus the notify phase of the cycle (NotifyHook)."""
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from hub.services.worklist import worklists_by_person
 
 STAFF_ROLES = ("collector", "manager")
 STARTED_SHOWN = 25  # accounts listed under "collection started or moved on"
+ALERTS_SHOWN = 50  # alerts listed in a digest; the count says how many there are
 log = logging.getLogger(__name__)
 
 
@@ -72,12 +75,14 @@ def _totals(rows: list[WorklistRow]) -> tuple[str, str | None]:
     return " + ".join(f"{amount} {currency}" for currency, amount in sorted(sums.items())), None
 
 
-def digest_messages(connection: Connection, *, as_of: date,
-                    settings: DigestSettings) -> list[OutboxMessage]:
-    """One digest per active collector or manager (and per person who holds work or whom a
-    `notify:` told today): their worklist (`worklist_of`: the same accounts in the same
-    order as the web, their sheet tab and the API), and the accounts whose collection
-    started or moved on today with them told. A department's channel gets its accounts."""
+def digest_messages(connection: Connection, *, as_of: date, settings: DigestSettings,
+                    alerts: Mapping[str, list[dict[str, Any]]] | None = None
+                    ) -> list[OutboxMessage]:
+    """One digest per active collector or manager (and per person who holds work, whom a
+    `notify:` told today or who has an alert): their worklist (`worklist_of`: the same
+    accounts in the same order as the web, their sheet tab and the API), the accounts
+    whose collection started or moved on today with them told, and their `alerts`
+    (`alerts_for`). A department's channel gets its accounts."""
     rows = worklist(connection, as_of=as_of)
     held = worklists_by_person(connection, as_of=as_of)
     held.pop(UNASSIGNED, None)  # work nobody holds has no one to write to
@@ -85,14 +90,17 @@ def digest_messages(connection: Connection, *, as_of: date,
         sa.select(users.c.email, users.c.role, users.c.department, users.c.name)
         .where(users.c.active.is_(True), users.c.role.in_(STAFF_ROLES)))}
     told = stages_told(connection, as_of)
+    alerts = alerts or {}
     result = []
-    for email in sorted(set(people) | set(held) | set(told)):
+    for email in sorted(set(people) | set(held) | set(told) | set(alerts)):
         mine = held.get(email, [])  # the same accounts, in the same order, as their worklist
         started = told.get(email, [])
-        if mine or started or settings.all_clear:  # nothing to do: no noise, unless asked
+        raised = alerts.get(email, [])
+        if mine or started or raised or settings.all_clear:  # no noise, unless asked
             result.append(_digest(email, email, mine, settings.staff_channels, as_of,
                                   settings=settings, sheet_link=settings.sheet_links.get(email, ""),
-                                  worklist_link=f"{settings.hub_url}/worklist", started=started))
+                                  worklist_link=f"{settings.hub_url}/worklist", started=started,
+                                  alerts=raised))
     for department, channel in sorted(settings.department_channels.items()):
         mine = [row for row in rows if row.department == department]
         if mine or settings.all_clear:  # the department's channel post
@@ -100,6 +108,32 @@ def digest_messages(connection: Connection, *, as_of: date,
                                   as_of, settings=settings, sheet_link="",
                                   worklist_link=f"{settings.hub_url}/team"))
     return result
+
+
+def alerts_for(connection: Connection, *, as_of: date, settings: DigestSettings,
+               directory: ManagerDirectory | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Person -> today's alerts for their digest: the rules' escalations of `as_of` that
+    named them (an `escalate:` step or rule: large balance, credit limit, ...), then the
+    tasks overdue by `escalate_after_days`, for the assignee's manager. An overdue task
+    stays in the manager's digest every day until it is done or snoozed."""
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in connection.execute(
+            sa.select(applied_decisions.c.actions, applied_decisions.c.step,
+                      applied_decisions.c.rule, customers.c.code, customers.c.name)
+            .join(customers, customers.c.id == applied_decisions.c.customer_id)
+            .where(applied_decisions.c.applied_on == as_of,
+                   applied_decisions.c.paused_by.is_(None))
+            .order_by(applied_decisions.c.id)):
+        for action in row.actions or ():
+            params = action.get("params", {})
+            for email in params.get("alerted") or ():
+                found[str(email)].append({
+                    "code": row.code, "name": row.name, "kind": "escalated",
+                    "stage": str(row.step or row.rule)})
+    for manager, alert in _overdue_tasks(connection, as_of=as_of, settings=settings,
+                                         directory=directory):
+        found[manager].append(alert)
+    return dict(found)
 
 
 def stages_told(connection: Connection, as_of: date) -> dict[str, list[dict[str, str]]]:
@@ -125,12 +159,15 @@ def stages_told(connection: Connection, as_of: date) -> dict[str, list[dict[str,
 
 def _digest(who: str, recipient: str, rows: list[WorklistRow], channels: tuple[str, ...],
             as_of: date, *, settings: DigestSettings, sheet_link: str,
-            worklist_link: str, started: list[dict[str, str]] | None = None) -> OutboxMessage:
+            worklist_link: str, started: list[dict[str, str]] | None = None,
+            alerts: list[dict[str, Any]] | None = None) -> OutboxMessage:
     total, currency = _totals(rows)
     started = started or []
+    alerts = alerts or []
     context = {"day": as_of.isoformat(), "count": len(rows), "total": total,
-               "currency": currency, "all_clear": not rows and not started,
+               "currency": currency, "all_clear": not rows and not started and not alerts,
                "started": started[:STARTED_SHOWN], "started_count": len(started),
+               "alerts": alerts[:ALERTS_SHOWN], "alert_count": len(alerts),
                "accounts": [_account(row) for row in rows[:settings.top_accounts]],
                "sheet_link": sheet_link, "worklist_link": worklist_link}
     return OutboxMessage(idempotency_key=message_key("digest", who, as_of.isoformat()),
@@ -139,18 +176,21 @@ def _digest(who: str, recipient: str, rows: list[WorklistRow], channels: tuple[s
                          batch=as_of.isoformat(), language=settings.language)
 
 
-def escalation_messages(connection: Connection, *, as_of: date, settings: DigestSettings,
-                        directory: ManagerDirectory | None = None) -> list[OutboxMessage]:
-    """Tasks overdue by the configured days go to the department manager, once per task:
-    the directory (Graph) first, else the assignee's manager_email, else a manager of the
-    account's department."""
+def _overdue_tasks(connection: Connection, *, as_of: date, settings: DigestSettings,
+                   directory: ManagerDirectory | None = None
+                   ) -> list[tuple[str, dict[str, Any]]]:
+    """(manager, alert) for each task overdue by the configured days: the directory
+    (Graph) first, else the assignee's manager_email, else a manager of the account's
+    department."""
     limit = as_of - timedelta(days=settings.escalate_after_days)
     overdue = connection.execute(
         sa.select(tasks.c.id, tasks.c.task_type, tasks.c.assignee, tasks.c.due_date,
-                  customers.c.code, customers.c.department, customers.c.owner)
+                  customers.c.code, customers.c.name, customers.c.department,
+                  customers.c.owner)
         .join(customers, customers.c.id == tasks.c.customer_id)
         .where(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= limit,
-               sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))).all()
+               sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
+        .order_by(tasks.c.due_date, tasks.c.id)).all()
     managers_by_email = {row.email: row.manager_email for row in connection.execute(
         sa.select(users.c.email, users.c.manager_email))}
     department_manager = {row.department: row.email for row in connection.execute(
@@ -162,17 +202,12 @@ def escalation_messages(connection: Connection, *, as_of: date, settings: Digest
         manager = _directory_manager(directory, person)
         manager = manager or managers_by_email.get(person) or \
             department_manager.get(task.department)
-        if not manager:
-            continue
-        result.append(OutboxMessage(
-            idempotency_key=message_key("escalation", f"task:{task.id}"), template="escalation",
-            recipient_kind=RecipientKind.STAFF, customer_code=task.code, recipient=manager,
-            channels=settings.staff_channels, batch=as_of.isoformat(),
-            language=settings.language,
-            context={"customer_code": task.code, "task_type": task.task_type,
-                     "task_overdue": True,
-                     "assignee": person or "nobody",
-                     "overdue_days": (as_of - task.due_date).days}))
+        if not manager or manager == person:
+            continue  # a manager's own overdue task is on their worklist already
+        result.append((manager, {
+            "code": task.code, "name": task.name, "kind": "task_overdue",
+            "task_type": task.task_type, "assignee": person or "nobody",
+            "overdue_days": (as_of - task.due_date).days}))
     return result
 
 
@@ -189,8 +224,8 @@ def _directory_manager(directory: ManagerDirectory | None, person: str | None) -
 
 @dataclass
 class NotifyHook:
-    """The notify phase of the cycle: queue digests and escalations, send the outbox,
-    bind the day's letters into one print batch."""
+    """The notify phase of the cycle: queue the digests (with their alerts), send the
+    outbox, bind the day's letters into one print batch."""
 
     engine: Engine
     dispatcher: Callable[[], Dispatcher]
@@ -203,11 +238,12 @@ class NotifyHook:
     def run(self, as_of: date, *, dry_run: bool) -> HookReport:
         counts: Counter[str] = Counter()
         with self.engine.begin() as connection:
-            staff = digest_messages(connection, as_of=as_of, settings=self.settings)
-            staff += escalation_messages(connection, as_of=as_of, settings=self.settings,
-                                         directory=self.directory)
+            alerts = alerts_for(connection, as_of=as_of, settings=self.settings,
+                                directory=self.directory)
+            staff = digest_messages(connection, as_of=as_of, settings=self.settings,
+                                    alerts=alerts)
             if dry_run:
-                return HookReport(self.name, True, {"digests_and_escalations": len(staff)},
+                return HookReport(self.name, True, {"digests": len(staff)},
                                   message="dry run: nothing queued or sent")
             counts["staff_queued"] = enqueue_many(connection, staff,
                                                    now=moment_on(as_of, self.clock.now()))

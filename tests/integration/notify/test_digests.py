@@ -1,5 +1,6 @@
 """Must show: one digest per recipient per cycle; an owner with nothing to do gets no
-noise (or one "all clear" when configured); overdue tasks escalate to the manager once."""
+noise (or one "all clear" when configured); overdue tasks are alerts in the manager's
+digest, never a message of their own."""
 
 from __future__ import annotations
 
@@ -65,22 +66,25 @@ def test_one_digest_per_person_per_cycle_and_no_noise_for_nothing_to_do(hub: Hub
     _seed(hub)
     first = _hook(hub).run(hub.clock.today(), dry_run=False)
     again = _hook(hub).run(hub.clock.today(), dry_run=False)
-    assert first.counts["staff_queued"] == 3  # ann, bob digests + BETA escalation
+    assert first.counts["staff_queued"] == 3  # ann, bob, and carl's (BETA's task overdue)
     assert again.counts.get("staff_queued", 0) == 0
     mail = _staff_mail(hub)
     assert sorted(mail) == ["ann@example.com", "bob@example.com", "carl@example.com"]
     assert mail["ann@example.com"] == ["Collections for 23 November 2026: 2 accounts, €1,334.56"]
     assert mail["bob@example.com"] == ["Collections for 23 November 2026: 1 account, €1,234.56"]
     # the manager holds no work: no digest of the department's accounts (his worklist
-    # is empty, and the digest says what the worklist says); the escalation still comes
-    assert mail["carl@example.com"] == ["Escalation: BETA B.V. (BETA)"]
+    # is empty, and the digest says what the worklist says); the overdue task is an alert
+    # in his digest, not a message of its own
+    assert mail["carl@example.com"] == ["Alerts for 23 November 2026: 1"]
     with hub.engine.connect() as connection:
         rows = connection.execute(sa.select(messages.c.channel, messages.c.skipped_channels)
                                   .where(messages.c.template == "digest")).all()
-        escalation = connection.execute(sa.select(messages.c.body).where(
-            messages.c.template == "escalation")).scalar_one()
-    assert escalation.startswith("The call task for BETA B.V. (BETA), assigned to "
-                                 "ann@example.com, is 5 days overdue. Balance: €100.00.")
+        alert = connection.execute(sa.select(messages.c.body).where(
+            messages.c.recipient == "carl@example.com")).scalar_one()
+        templates = set(connection.execute(sa.select(messages.c.template)).scalars())
+    assert templates == {"digest"}
+    assert "Alerts (1):\n- BETA B.V. (BETA): the call task of ann@example.com is 5 days " \
+           "overdue" in alert
     assert {row.channel for row in rows} == {"email"}  # Slack is not configured here
     assert rows[0].skipped_channels == [{"channel": "slack",
                                          "reason": "slack is not configured"}]
@@ -95,7 +99,7 @@ def test_all_clear_when_configured(hub: Hub) -> None:
 def test_a_dry_run_queues_and_sends_nothing(hub: Hub) -> None:
     _seed(hub)
     report = _hook(hub).run(hub.clock.today(), dry_run=True)
-    assert report.counts == {"digests_and_escalations": 3}
+    assert report.counts == {"digests": 3}
     with hub.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(messages)
                                   ).scalar_one() == 0
@@ -130,7 +134,7 @@ def test_a_department_channel_gets_the_department_summary(hub: Hub) -> None:
 
 
 def test_escalations_ask_graph_for_the_manager_and_fall_back_on_404(hub: Hub) -> None:
-    from hub.services.digests import escalation_messages
+    from hub.services.digests import alerts_for
     from notifications.microsoft import GraphClient
     from tests.fake_servers.microsoft import CLIENT_ID
     from tests.fake_servers.microsoft import CLIENT_SECRET
@@ -144,13 +148,14 @@ def test_escalations_ask_graph_for_the_manager_and_fall_back_on_404(hub: Hub) ->
                                 base_url=graph.url)
         settings = DigestSettings(escalate_after_days=3)
         with hub.engine.connect() as connection:
-            fallback = escalation_messages(connection, as_of=hub.clock.today(),
-                                           settings=settings, directory=directory)
+            fallback = alerts_for(connection, as_of=hub.clock.today(),
+                                  settings=settings, directory=directory)
             graph.set_manager("ann@example.com", "head.of.sales@example.com")
-            found = escalation_messages(connection, as_of=hub.clock.today(),
-                                        settings=settings, directory=directory)
-        assert [m.recipient for m in fallback] == ["carl@example.com"]  # 404: manager_email
-        assert [m.recipient for m in found] == ["head.of.sales@example.com"]
+            found = alerts_for(connection, as_of=hub.clock.today(),
+                               settings=settings, directory=directory)
+        assert list(fallback) == ["carl@example.com"]  # 404: manager_email
+        assert list(found) == ["head.of.sales@example.com"]
+        assert [alert["code"] for alert in found["head.of.sales@example.com"]] == ["BETA"]
         assert len(graph.requests_to("/v1.0/users/ann@example.com/manager")) == 2
     finally:
         graph.stop()
