@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import ladder_thresholds
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import messages
@@ -58,7 +57,7 @@ def test_many_alerts_for_one_manager_make_one_digest(hub: Hub, policy: Policy) -
                       clock=hub.clock, settings=DigestSettings(
                           staff_channels=("email",), hub_url="http://hub.example"))
     cycle = Cycle(hub.engine, policy, now=lambda: morning(START), hooks={"notify": [hook]},
-                  thresholds=ladder_thresholds(policy))
+                  thresholds=policy.thresholds())
     report = cycle.run(CycleOptions(as_of=START))
     assert report.status == "done", report.errors
     with hub.engine.connect() as connection:
