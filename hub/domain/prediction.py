@@ -36,7 +36,9 @@ FEATURES: tuple[Feature, ...] = (
     Feature("hist_mean_days_late", "history", "mean days late (negative: early)"),
     Feature("hist_trend_days_late", "history",
             "mean days late of the last 3 paid invoices minus the mean of all"),
+    Feature("hist_over_30_share", "history", "share paid more than 30 days late"),
     Feature("last_paid_late", "history", "1 if the last paid invoice was paid late"),
+    Feature("last_days_late", "history", "days late of the last paid invoice"),
     Feature("hist_disputed_share", "history", "share of paid invoices that were disputed"),
     Feature("open_overdue", "history", "other invoices open and overdue on the day"),
     Feature("oldest_overdue_days", "history", "days overdue of the oldest of them"),
@@ -169,6 +171,9 @@ _REASONS: dict[str, Callable[[float], str | None]] = {
     "hist_trend_days_late": _trend,
     "last_paid_late": lambda v: "paid the last invoice late" if v else
     "paid the last invoice on time",
+    "hist_over_30_share": lambda v: f"paid {round(v * 100)}% of past invoices over 30 days late",
+    "last_days_late": lambda v: f"paid the last invoice {round(v)} days late" if v >= 1 else
+    None,
     "hist_disputed_share": lambda v: f"disputed {round(v * 100)}% of past invoices",
     "open_overdue": lambda v: f"has {_count(v, 'other overdue invoice', 'other overdue invoices')}"
                               " open",

@@ -37,6 +37,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.currency import minor_units
 from hub.domain.prediction import CONTACT_WINDOW_DAYS
 from hub.domain.prediction import FEATURE_NAMES
 from hub.domain.prediction import RECENT_INVOICES
@@ -87,6 +88,7 @@ class Invoice:
     due_date: date
     amount: float  # minor units
     open_minor: int
+    open_amount: float  # in the currency's units
     paperless: float
     dispute_known: date  # from when the invoice is known disputed (NEVER: not disputed)
     settled_on: date | None = None
@@ -131,6 +133,7 @@ class FeatureTable:
     late_class: np.ndarray  # float 0/1/2, NaN when not settled
     days_to_pay: np.ndarray  # from the issue date, NaN when not settled
     open_minor: np.ndarray
+    open_amount: np.ndarray  # in the invoice currency's units
 
     def __len__(self) -> int:
         return len(self.numbers)
@@ -148,14 +151,18 @@ class FeatureTable:
                             pick(self.numbers), pick(self.as_of), pick(self.issue_dates),
                             pick(self.due_dates), pick(self.settled_on), self.days_late[keep],
                             self.late_class[keep], self.days_to_pay[keep],
-                            self.open_minor[keep])
+                            self.open_minor[keep], self.open_amount[keep])
 
 
 class LedgerHistory:
     """Everything the features read, loaded once for a set of customers (None: all)."""
 
-    def __init__(self, connection: Connection, customer_ids: Sequence[int] | None = None):
+    def __init__(self, connection: Connection, customer_ids: Sequence[int] | None = None, *,
+                 undated_disputes: bool = False) -> None:
         self._ids = None if customer_ids is None else sorted(set(customer_ids))
+        # True only to measure what the look-ahead is worth: an imported dispute flag
+        # (no date) is then taken as known from the invoice's issue date
+        self._undated_disputes = undated_disputes
         self.customers: dict[int, _Customer] = defaultdict(_Customer)
         self.by_id: dict[int, Invoice] = {}
         self._load(connection)
@@ -192,16 +199,20 @@ class LedgerHistory:
         query = (sa.select(invoices.c.id, invoices.c.customer_id, invoices.c.number,
                            invoices.c.issue_date, invoices.c.due_date, invoices.c.amount_minor,
                            invoices.c.open_minor, invoices.c.description, invoices.c.disputed,
-                           invoices.c.updated_at)
+                           invoices.c.updated_at, invoices.c.currency)
                  .where(invoices.c.status.not_in(_NOT_INVOICES),
                         *self._where(invoices.c.customer_id)))
+        scale: dict[str, float] = {}
         for (invoice_id, customer_id, number, issued, due, amount, open_minor, description,
-             flagged, created) in connection.execute(query):
+             flagged, created, currency) in connection.execute(query):
+            if currency not in scale:
+                scale[currency] = 10.0 ** -minor_units(currency)
             known = disputed_from.get(invoice_id, NEVER)
             if flagged:
-                known = min(known, _day(created))
+                known = min(known, issued if self._undated_disputes else _day(created))
             invoice = Invoice(invoice_id, customer_id, number, issued, due, float(amount),
-                              int(open_minor), _paperless(description), known)
+                              int(open_minor), open_minor * scale[currency],
+                              _paperless(description), known)
             self.by_id[invoice_id] = invoice
             self.customers[customer_id].invoices.append(invoice)
         paid = (sa.select(allocations.c.invoice_id, sa.func.sum(allocations.c.amount_minor),
@@ -234,10 +245,13 @@ class LedgerHistory:
                 .where(*self._where(disputes.c.customer_id))):
             history[customer_id].disputes.append(_day(opened))
             history[customer_id].responses.append(_day(opened))
-        for code, channel, sent in connection.execute(
-                sa.select(messages.c.customer_code, messages.c.channel, messages.c.sent_at)
-                .where(messages.c.recipient_kind == "debtor", messages.c.state == "sent",
-                       messages.c.sent_at.is_not(None))):
+        sent_messages = (sa.select(messages.c.customer_code, messages.c.channel,
+                                   messages.c.sent_at)
+                         .where(messages.c.recipient_kind == "debtor", messages.c.state == "sent",
+                                messages.c.sent_at.is_not(None)))
+        if self._ids is not None:
+            sent_messages = sent_messages.where(messages.c.customer_code.in_(sorted(codes)))
+        for code, channel, sent in connection.execute(sent_messages):
             customer_id = codes.get(code)
             if customer_id is None:
                 continue
@@ -283,7 +297,8 @@ def _table(x: np.ndarray, chosen: list[Invoice], days: list[date]) -> FeatureTab
         numbers=[i.number for i in chosen], as_of=days,
         issue_dates=[i.issue_date for i in chosen], due_dates=[i.due_date for i in chosen],
         settled_on=[i.settled_on for i in chosen], days_late=late, late_class=classes,
-        days_to_pay=to_pay, open_minor=np.array([i.open_minor for i in chosen], dtype=float))
+        days_to_pay=to_pay, open_minor=np.array([i.open_minor for i in chosen], dtype=float),
+        open_amount=np.array([i.open_amount for i in chosen], dtype=float))
 
 
 class _CustomerFeatures:
@@ -298,6 +313,7 @@ class _CustomerFeatures:
         late = [float(i.days_late or 0) for i in settled]
         self.cum_late = _cumulative(late)
         self.cum_is_late = _cumulative([1.0 if d > 0 else 0.0 for d in late])
+        self.cum_over_30 = _cumulative([1.0 if d > 30 else 0.0 for d in late])
         self.cum_disputed = _cumulative([0.0 if i.dispute_known == NEVER else 1.0
                                          for i in settled])
         self.late = late
@@ -319,11 +335,13 @@ class _CustomerFeatures:
             if invoice.settled_on is not None and invoice.settled_on < as_of else None
         if ks is None:
             count, total, late_count = n, self.cum_late[n], self.cum_is_late[n]
+            over_30 = self.cum_over_30[n]
             disputed = self.cum_disputed[n]
             recent = self.late[max(0, n - RECENT_INVOICES):n]
         else:
             late = [self.late[k] for k in ks]
             count, total, late_count = len(ks), sum(late), sum(1.0 for d in late if d > 0)
+            over_30 = sum(1.0 for d in late if d > 30)
             disputed = sum(1.0 for k in ks if self.settled[k].dispute_known != NEVER)
             recent = late[-RECENT_INVOICES:]
         last = recent[-1] if recent else NAN
@@ -342,7 +360,9 @@ class _CustomerFeatures:
             late_count / count if count else NAN,
             mean,
             trend,
+            over_30 / count if count else NAN,
             (1.0 if last > 0 else 0.0) if count else NAN,
+            last,
             disputed / count if count else NAN,
             float(open_overdue),
             float(oldest) if open_overdue else NAN,

@@ -44,7 +44,9 @@ def test_the_features_read_the_history_as_a_collector_would(hub: Hub) -> None:
     assert slow["hist_late_share"] == pytest.approx(7 / 8)
     assert slow["hist_mean_days_late"] == pytest.approx(121 / 8)
     assert slow["hist_trend_days_late"] == pytest.approx((20 + 31 + 40) / 3 - 121 / 8)
+    assert slow["hist_over_30_share"] == pytest.approx(2 / 8)
     assert slow["last_paid_late"] == 1
+    assert slow["last_days_late"] == 40
     assert (slow["open_overdue"], slow["oldest_overdue_days"]) == (1, 40)
     assert (slow["promises_kept"], slow["promises_broken"]) == (1, 1)
     assert slow["disputes_opened"] == 1
