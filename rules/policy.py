@@ -14,6 +14,7 @@ from hub.domain.decisions import Decision
 from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from rules.compiler import Compiled
+from rules.conditions import comparisons
 from rules.decide import Decider
 from rules.decide import Outcome
 from rules.engine import EngineFailure
@@ -75,6 +76,13 @@ class CompiledPolicy:
         late = range(BUSINESS_DAY_WAIT + 1) if self.settings.business_days_only else range(1)
         return frozenset(step.at + extra for ladder in self.rule_file.ladders.values()
                          for step in ladder.steps for extra in late)
+
+    @property
+    def uses_predictions(self) -> bool:
+        """The file tests a prediction.* field: the cycle then loads predictions."""
+        return any(name.startswith(("prediction.", "prediction_"))
+                   for rule in self.compiled.rules
+                   for name, _, _ in comparisons(rule.condition))
 
     @property
     def file_name(self) -> str:

@@ -123,7 +123,7 @@ def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> Non
         return
     p = outlook.prediction
     click.echo(f"{customer} on {day}, from the {p.source}")
-    click.echo(f"  p_late {p.p_late:.2f}  late_class {p.late_class}  "
+    click.echo(f"  p_late {p.p_late:.2f}  late_class {p.late_class_text}  "
                f"expected_days_to_pay {p.expected_days_to_pay:.0f}  "
                f"expected recovery {p.expected_recovery:.2f}")
     for reason in p.reasons:

@@ -17,6 +17,7 @@ from typing import Any
 
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
+from hub.domain.prediction import AccountPrediction
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,8 @@ class AccountFacts:
     enforcement: bool = True  # False: company-wide switch; decisions are recorded, not sent
     account_manager: str | None = None  # the salesperson who owns the relationship
     hold_since: date | None = None  # the day the active sales hold was placed
+    # loaded only for a rule file that tests prediction.* fields (docs/prediction.md)
+    prediction: AccountPrediction | None = None
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

@@ -18,6 +18,8 @@ from datetime import date
 # the late classes, as Microsoft Dynamics 365 Finance reports them
 ON_TIME, LATE_1_30, LATE_OVER_30 = "on time", "1-30 days late", "over 30 days late"
 LATE_CLASSES: tuple[str, ...] = (ON_TIME, LATE_1_30, LATE_OVER_30)
+# the same classes as rule files write them: prediction.late_class == "over-30"
+CLASS_CODES: tuple[str, ...] = ("on-time", "1-30", "over-30")
 CONTACT_WINDOW_DAYS = 90  # "the contact so far": what happened in the last 90 days
 RECENT_INVOICES = 3  # the trend compares the last 3 paid invoices with all of them
 DEFAULT_LATE_SHARE = 0.3  # a fresh install: no paid invoice yet to learn the share from
@@ -97,8 +99,9 @@ class InvoicePrediction:
     expected_days_to_pay: float  # from the issue date
 
     @property
-    def late_class(self) -> str:
-        return LATE_CLASSES[max(range(3), key=lambda k: self.classes[k])]
+    def late_class(self) -> int:
+        """0 on time, 1: 1-30 days late, 2: over 30 (the most likely)."""
+        return max(range(3), key=lambda k: self.classes[k])
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,12 +109,20 @@ class AccountPrediction:
     """What the rules, the worklist and the account page see of one account."""
 
     p_late: float  # the chance the account's next open invoice is paid late
-    late_class: str
+    late_class: int  # of that invoice: 0 on time, 1: 1-30 days late, 2: over 30 (CLASS_CODES)
     expected_days_to_pay: float  # days from today until the open balance is paid
     p_over_30: float  # amount-weighted chance of ending over 30 days late
     expected_recovery: float  # open amount x chance a contact changes the outcome
     source: str  # "model v3" or "baseline (customer history)"
     reasons: tuple[str, ...] = ()
+
+    @property
+    def late_class_code(self) -> str:
+        return CLASS_CODES[self.late_class]
+
+    @property
+    def late_class_text(self) -> str:
+        return LATE_CLASSES[self.late_class]
 
 
 def account_prediction(invoices: Sequence[InvoicePrediction], *,

@@ -209,7 +209,9 @@ class LedgerHistory:
                 scale[currency] = 10.0 ** -minor_units(currency)
             known = disputed_from.get(invoice_id, NEVER)
             if flagged:
-                known = min(known, issued if self._undated_disputes else _day(created))
+                # undated: taken as known when the invoice was sent (the day before)
+                known = min(known, issued - timedelta(days=1) if self._undated_disputes
+                            else _day(created))
             invoice = Invoice(invoice_id, customer_id, number, issued, due, float(amount),
                               int(open_minor), open_minor * scale[currency],
                               _paperless(description), known)

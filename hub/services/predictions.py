@@ -188,6 +188,14 @@ def predict_accounts(connection: Connection, customer_ids: Sequence[int], as_of:
     return found
 
 
+def payment_outlook(connection: Connection, customer_id: int, as_of: date
+                    ) -> AccountOutlook | None:
+    """One account's prediction with its top reasons (the account page); None when
+    nothing is open."""
+    return predict_accounts(connection, [customer_id], as_of, with_reasons=True
+                            ).get(customer_id)
+
+
 def _invoice(table: FeatureTable, predicted: Predictions, k: int, as_of: date
              ) -> InvoiceOutlook:
     overdue = (as_of - table.due_dates[k]).days
