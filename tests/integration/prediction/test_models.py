@@ -55,7 +55,7 @@ def test_a_model_that_sees_what_the_history_cannot_is_trained_stored_and_used(
     result = run("model", "train", "--bootstrap", "50")
     assert result.exit_code == 0, result.output
     model, model_low, _ = _auc(result.output, "model")
-    history, _, history_high = _auc(result.output, "baseline: own past late share")
+    history, _, _ = _auc(result.output, "baseline: own past late share")
     last, _, _ = _auc(result.output, "baseline: pays like last time")
     assert model > history > last  # big and paper invoices: only the model sees them
     assert "verdict: the model beats both baselines" in result.output
