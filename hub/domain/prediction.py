@@ -94,7 +94,7 @@ class InvoicePrediction:
     invoice_number: str
     open_amount: float  # in the invoice currency
     days_overdue: int
-    p_late: float  # paid after the due date
+    p_late: float  # the risk score: an invoice like this one is paid after its due date
     classes: tuple[float, float, float]  # on time, 1-30, over 30 days late
     expected_days_to_pay: float  # from the issue date
 
@@ -108,7 +108,7 @@ class InvoicePrediction:
 class AccountPrediction:
     """What the rules, the worklist and the account page see of one account."""
 
-    p_late: float  # the chance the account's next open invoice is paid late
+    p_late: float  # the risk score of the account's first open invoice (oldest due)
     late_class: int  # of that invoice: 0 on time, 1: 1-30 days late, 2: over 30 (CLASS_CODES)
     expected_days_to_pay: float  # days from today until the open balance is paid
     p_over_30: float  # amount-weighted chance of ending over 30 days late

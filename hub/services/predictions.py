@@ -163,8 +163,10 @@ def predict_accounts(connection: Connection, customer_ids: Sequence[int], as_of:
                      predictor: Predictor | None = None, *, with_reasons: bool = False
                      ) -> dict[int, AccountOutlook]:
     """Predictions for the open invoices of `customer_ids` on `as_of` (the day's events
-    included) and their accounts. An invoice already overdue is late for certain: its
-    class probabilities are conditioned on the days it is already overdue."""
+    included) and their accounts. p_late is the model's chance for an invoice like this
+    one, from this customer with this history, to be paid late (a risk score that ranks
+    overdue accounts too); the class probabilities of an invoice already overdue are
+    conditioned on the days it is overdue (it cannot end on time any more)."""
     if not customer_ids:
         return {}
     predictor = predictor or load_predictor(connection)
@@ -201,8 +203,8 @@ def _invoice(table: FeatureTable, predicted: Predictions, k: int, as_of: date
     overdue = (as_of - table.due_dates[k]).days
     classes = [float(c) for c in predicted.classes[k]]
     p_late = float(predicted.p_late[k])
-    if overdue > 0:
-        classes, p_late = condition_on_overdue(classes, overdue), 1.0
+    if overdue > 0:  # p_late stays the risk score; the classes say how late it will end
+        classes = condition_on_overdue(classes, overdue)
     prediction = InvoicePrediction(
         invoice_number=table.numbers[k], open_amount=float(table.open_amount[k]),
         days_overdue=max(0, overdue), p_late=p_late,

@@ -128,14 +128,14 @@ def test_a_fresh_install_predicts_from_the_baseline_and_refuses_to_train(
     assert outlook is not None
     p = outlook.prediction
     assert p.source == BASELINE
-    assert p.p_late == 1.0  # N-1 is 23 days overdue: late for certain
-    assert p.late_class_code == "1-30"
+    assert p.p_late == pytest.approx(0.3)  # nothing paid yet: the default share
+    assert p.late_class_code == "1-30"  # N-1 is 23 days overdue: it cannot be on time
     not_due = outlook.invoices[1].prediction
     assert not_due.invoice_number == "N-2"
     assert not_due.p_late == pytest.approx(0.3)  # nothing paid yet: the default share
     assert p.reasons == ("no paid invoice yet: the portfolio's share of late payments",)
     explained = run("model", "explain", "NEW", "--as-of", TODAY.isoformat())
-    assert "p_late 1.00  late_class 1-30 days late" in explained.output
+    assert "p_late 0.30  late_class 1-30 days late" in explained.output
     assert "N-2: open 100.00, 0 days overdue, p_late 0.30" in explained.output
     assert run("model", "explain", "NOPE").output.startswith("error: there is no customer")
 
