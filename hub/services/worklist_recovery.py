@@ -23,8 +23,8 @@ def by_expected_recovery(connection: Connection, rows: Sequence[WorklistRow],
     from hub.services.predictions import predict_accounts  # noqa: PLC0415 - loads sklearn
 
     codes = [row.customer_code for row in rows]
-    ids: dict[str, int] = dict(connection.execute(
-        sa.select(customers.c.code, customers.c.id).where(customers.c.code.in_(codes))))
+    ids: dict[str, int] = {row.code: row.id for row in connection.execute(
+        sa.select(customers.c.code, customers.c.id).where(customers.c.code.in_(codes)))}
     predicted = predict_accounts(connection, sorted(ids.values()), as_of)
     found = []
     for row in rows:
