@@ -20,6 +20,7 @@ import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.isotonic import IsotonicRegression
+from threadpoolctl import threadpool_limits
 
 from hub.domain.errors import UserError
 from hub.domain.prediction import DEFAULT_LATE_SHARE
@@ -28,6 +29,9 @@ from hub.domain.prediction import INDEX
 from hub.domain.prediction import baseline_late
 from hub.services.prediction_features import FeatureTable
 
+# one OpenMP thread: on a machine shared with the web workers and the cycle, the trees'
+# spinning threads cost ten times the CPU for no gain (measured: bench/model.py)
+THREADS = 1
 MIN_ROWS = 200  # paid invoices needed to learn anything (and to calibrate on a fifth)
 CALIBRATION_SHARE = 0.2
 LIBRARY = f"scikit-learn {sklearn.__version__}"
@@ -135,6 +139,10 @@ class PaymentModel:
     """The three fitted models with what they need to predict and explain."""
 
     def __init__(self, train: FeatureTable) -> None:
+        with threadpool_limits(THREADS):
+            self._fit(train)
+
+    def _fit(self, train: FeatureTable) -> None:
         labelled = ~np.isnan(train.days_late)
         if int(labelled.sum()) < MIN_ROWS:
             raise UserError(f"not enough paid invoices to learn from: {int(labelled.sum())} "
@@ -176,7 +184,10 @@ class PaymentModel:
     def predict(self, x: np.ndarray) -> Predictions:
         if not len(x):
             return Predictions(np.zeros(0), np.zeros((0, 3)), np.zeros(0))
-        x = self._prepare(x)
+        with threadpool_limits(THREADS):
+            return self._predict(self._prepare(x))
+
+    def _predict(self, x: np.ndarray) -> Predictions:
         p_late = self.late.probabilities(x)[:, 1]
         classes = self.late_class.probabilities(x)
         return Predictions(p_late, classes, np.maximum(self.days.predict(x), 0))
