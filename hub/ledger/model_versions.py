@@ -67,6 +67,15 @@ def active(connection: Connection, kind: str = PAYMENT) -> tuple[ModelVersion, b
     return None if row is None else (_version(row._mapping), bytes(row._mapping["model"]))
 
 
+def active_stamp(connection: Connection, kind: str = PAYMENT) -> tuple[Any, ...] | None:
+    """What identifies the model in force (number, time, rows), without its bytes."""
+    row = connection.execute(
+        sa.select(model_versions.c.id, model_versions.c.created_at, model_versions.c.rows)
+        .where(model_versions.c.kind == kind, model_versions.c.status == ACTIVE)
+        .order_by(model_versions.c.id.desc()).limit(1)).first()
+    return None if row is None else tuple(row)
+
+
 def history(connection: Connection, kind: str = PAYMENT) -> list[ModelVersion]:
     """Every stored version of `kind`, newest first (without the model bytes)."""
     rows = connection.execute(sa.select(*_META).where(model_versions.c.kind == kind)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -137,13 +138,36 @@ def _ledger_priors(connection: Connection) -> Priors:
                   float(np.mean(values)))
 
 
+# per database: (what it was loaded from, predictor). A page view then costs two cheap
+# queries, not a model load or a pass over every paid invoice.
+_LOADED: dict[str, tuple[tuple[Any, ...], Predictor]] = {}
+
+
+def _baseline_state(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever an allocation is added or removed: the baseline's shares are
+    read again then."""
+    return tuple(connection.execute(sa.select(
+        sa.func.count(), sa.func.max(allocations.c.id), sa.func.sum(allocations.c.amount_minor)
+    )).one())
+
+
 def load_predictor(connection: Connection) -> Predictor:
-    found = model_versions.active(connection)
+    """The active model, else the customer-history baseline (cached per database)."""
+    key = connection.engine.url.render_as_string(hide_password=True)
+    version = model_versions.active_stamp(connection)
+    state = version if version is not None else (None, *_baseline_state(connection))
+    cached = _LOADED.get(key)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    found = model_versions.active(connection) if version is not None else None
     if found is not None:
-        version, data = found
+        stored, data = found
         model = PaymentModel.loads(data)
-        return Predictor(model, model.priors, f"model v{version.version}")
-    return Predictor(None, _ledger_priors(connection), BASELINE)
+        predictor = Predictor(model, model.priors, f"model v{stored.version}")
+    else:
+        predictor = Predictor(None, _ledger_priors(connection), BASELINE)
+    _LOADED[key] = (state, predictor)
+    return predictor
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from hub.services.predictions import load_predictor
 from hub.services.predictions import payment_outlook
 from tests.builders import add_customer
 from tests.builders import add_invoice
+from tests.integration.prediction.history import paid_invoice
 from tests.integration.prediction.synthetic import build
 
 TODAY = date(2026, 11, 23)  # the test clock
@@ -157,3 +158,19 @@ def test_the_evaluation_never_learns_from_what_happened_after_the_cut(hub: Hub) 
             {"cut": cut}).scalar()
     assert evaluation.train_rows == paid_before
     assert evaluation.test_rows == tested
+
+
+def test_the_baseline_shares_are_read_again_when_a_payment_is_allocated(hub: Hub) -> None:
+    with hub.engine.begin() as connection:
+        customer = add_customer(connection, "ONE")
+        paid_invoice(connection, "O-1", customer, issued=date(2026, 1, 1), terms=30,
+                     days_late=10)
+    with hub.engine.connect() as connection:
+        first = load_predictor(connection)
+        assert load_predictor(connection) is first  # nothing changed: not read again
+    assert first.priors.late == 1.0
+    with hub.engine.begin() as connection:
+        paid_invoice(connection, "O-2", customer, issued=date(2026, 2, 1), terms=30,
+                     days_late=-1)
+    with hub.engine.connect() as connection:
+        assert load_predictor(connection).priors.late == pytest.approx(0.5)
