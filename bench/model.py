@@ -71,26 +71,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ledger", type=Path,
+                        help="a SQLite ledger this script built before (kept with --keep)")
+    parser.add_argument("--keep", type=Path, help="build the ledger in this file and keep it")
     args = parser.parse_args()
     customers = max(1, args.invoices // PER_CUSTOMER)
     threadpool_limits(THREADS)  # the reference fit runs on as many threads as the hub's
     with tempfile.TemporaryDirectory() as folder:
-        engine = make_engine(f"sqlite:///{folder}/bench.db")
-        upgrade(engine)
-        started = time.perf_counter()
-        written = build(engine, customers_count=customers, invoices_per_customer=PER_CUSTOMER,
-                        today=TODAY, invoice_effect=True)
-        print(f"ledger: {customers:,} customers, {written:,} invoices written in "
-              f"{time.perf_counter() - started:.0f} s (SQLite)")
+        path = args.ledger or args.keep or Path(folder) / "bench.db"
+        engine = make_engine(f"sqlite:///{path}")
+        if args.ledger is None:
+            upgrade(engine)
+            started = time.perf_counter()
+            written = build(engine, customers_count=customers,
+                            invoices_per_customer=PER_CUSTOMER, today=TODAY,
+                            invoice_effect=True)
+            print(f"ledger: {customers:,} customers, {written:,} invoices written in "
+                  f"{time.perf_counter() - started:.0f} s (SQLite)", flush=True)
 
         def features() -> Any:
             with engine.connect() as connection:
                 history = LedgerHistory(connection)
             return history.features(issue_day_points(history))
 
-        table, wall, cpu, peak = measured(features)
+        # not traced: tracemalloc slows a million small Python objects several times over
+        rss, wall, cpu = _rss_mb(), time.perf_counter(), time.process_time()
+        table = features()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         print(f"read + features: {len(table):,} invoices x {table.x.shape[1]} features in "
-              f"{wall:.1f} s wall, {cpu:.1f} s CPU, traced peak {peak:.0f} MB")
+              f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} -> {_rss_mb():.0f} MB",
+              flush=True)
         train = table.subset(labelled_before(table, TODAY))
         x = train.x
         # features the synthetic ledger never fills (no messages, promises) hold no value
@@ -100,12 +110,15 @@ def main() -> None:
         del table
         ours: list[tuple[float, float, float]] = []
         plain: list[tuple[float, float, float]] = []
-        for _ in range(args.rounds):
+        for round_ in range(args.rounds):
             _, *figures = measured(lambda: PaymentModel(train))
             ours.append((figures[0], figures[1], figures[2]))
             _, *figures = measured(
                 lambda: HistGradientBoostingClassifier(random_state=0).fit(x, y))
             plain.append((figures[0], figures[1], figures[2]))
+            print(f"  round {round_ + 1}: hub {ours[-1][0]:.1f} s wall {ours[-1][1]:.1f} s CPU"
+                  f" {ours[-1][2]:.0f} MB; plain {plain[-1][0]:.1f} s wall {plain[-1][1]:.1f} s"
+                  f" CPU {plain[-1][2]:.0f} MB", flush=True)
         engine.dispose()
     print(f"training on {len(x):,} paid invoices, {args.rounds} rounds interleaved:")
     for name, rows in (("hub (3 models + calibration)", ours),
