@@ -43,6 +43,16 @@ def _number(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _prediction(facts: AccountFacts) -> dict[str, Any]:
+    """The prediction fields (docs/prediction.md): absent when nothing is open or the
+    rule file tests none of them (then they are not loaded)."""
+    found = facts.prediction
+    if found is None:
+        return {}
+    return {"prediction_p_late": found.p_late, "prediction_late_class": found.late_class_code,
+            "prediction_expected_days_to_pay": found.expected_days_to_pay}
+
+
 def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
     pauses = {pause.name for pause in rule_file.pauses}
     grace = timedelta(days=rule_file.settings.promise_grace_days)
@@ -105,6 +115,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "invoice_excluded": any(i.excluded for i in open_invoices),
         "enforcement_off": not facts.enforcement,
         "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
+        **_prediction(facts),
     }
     recorded = dict(facts.variants)
     for experiment in rule_file.experiments:  # the account's variant in each experiment

@@ -52,4 +52,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("invoice.excluded", BOOL, "an open invoice is excluded from collection"),
     Field("enforcement.off", BOOL, "collection is switched off for the company"),
     Field("limitation.days_left", NUMBER, "days until the first open claim is time-barred"),
+    Field("prediction.p_late", NUMBER, "chance (0 to 1) the next open invoice is paid late"),
+    Field("prediction.late_class", TEXT, "its most likely outcome",
+          ("on-time", "1-30", "over-30")),
+    Field("prediction.expected_days_to_pay", NUMBER,
+          "days from today until the open balance is expected paid"),
 )}

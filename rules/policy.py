@@ -15,6 +15,7 @@ from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from hub.domain.experiments import ExperimentPlan
 from rules.compiler import Compiled
+from rules.conditions import comparisons
 from rules.decide import Decider
 from rules.decide import Outcome
 from rules.engine import EngineFailure
@@ -82,6 +83,13 @@ class CompiledPolicy:
             e.name, e.ladder, e.step, tuple((v.name, float(v.share)) for v in e.variants),
             e.control, tuple(v.name for v in e.variants if v.skip))
             for e in self.rule_file.experiments)
+
+    @property
+    def uses_predictions(self) -> bool:
+        """The file tests a prediction.* field: the cycle then loads predictions."""
+        return any(name.startswith(("prediction.", "prediction_"))
+                   for rule in self.compiled.rules
+                   for name, _, _ in comparisons(rule.condition))
 
     @property
     def file_name(self) -> str:

@@ -60,6 +60,7 @@ def _register() -> None:
     from hub.cli import experiments  # noqa: PLC0415
     from hub.cli import export  # noqa: PLC0415
     from hub.cli import imports  # noqa: PLC0415
+    from hub.cli import model  # noqa: PLC0415
     from hub.cli import payments  # noqa: PLC0415
     from hub.cli import portal  # noqa: PLC0415
     from hub.cli import reports  # noqa: PLC0415
@@ -70,7 +71,8 @@ def _register() -> None:
     from hub.cli import web  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules, sheets, api_tokens, creditor, experiments):
+                   cycle, export, scheduler, rules, sheets, api_tokens, creditor, experiments,
+                   model):
         module.register(cli)
 
 

@@ -106,7 +106,8 @@ def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> Non
         raise UserError("the rules in force cannot explain themselves")
     with hub.engine.connect() as connection:
         found = list(load_account_facts(connection, as_of=day, customer_codes=[customer],
-                                        enforcement=hub.settings.enforcement))
+                                        enforcement=hub.settings.enforcement,
+                                        predictions=policy.uses_predictions))
     if not found:
         raise NotFound(f"there is no customer {customer!r}")
     result = explain(policy, found[0])

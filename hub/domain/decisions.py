@@ -19,6 +19,7 @@ from hub.domain.model import PlanState
 from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
+from hub.domain.prediction import AccountPrediction
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,8 @@ class AccountFacts:
     # (experiment, variant) recorded when the account first reached an experiment's step:
     # the account keeps that variant even if the rule file's shares change later
     variants: tuple[tuple[str, str], ...] = ()
+    # loaded only for a rule file that tests prediction.* fields (docs/prediction.md)
+    prediction: AccountPrediction | None = None
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

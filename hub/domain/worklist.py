@@ -32,3 +32,6 @@ class WorklistRow:
     deadlines: tuple[tuple[str, date], ...] = ()
     phone: str | None = None  # the number to call: the primary contact's, else the first one's
     calls: bool = False  # an open task asks for a phone call (call, call back)
+    # open amount x chance a contact changes the outcome (docs/prediction.md); set only
+    # when the list is ordered by it
+    expected_recovery: float | None = None

@@ -13,6 +13,7 @@ from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Index
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Table
@@ -600,3 +601,24 @@ experiment_assignments = Table(  # the variant an account was dealt, at its firs
     UniqueConstraint("experiment", "customer_id",
                      name="uq_experiment_assignments_experiment"),
 )
+
+# --- payment prediction models (PREDICT) ----------------------------------------------
+
+model_versions = Table(  # every trained model; the newest active one predicts
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(40), nullable=False),  # payment: p_late, late class, days to pay
+    # active: beat both baselines on its time-split test; not_better: stored, not used
+    Column("status", String(16), nullable=False),
+    Column("data_from", Date, nullable=False),  # issue dates of the invoices it learnt from
+    Column("data_to", Date, nullable=False),
+    Column("cut_date", Date, nullable=False),  # the evaluation's split: tested from this day
+    Column("rows", Integer, nullable=False),  # invoices learnt from
+    Column("metrics", JSON, nullable=False),  # the evaluation beside both baselines
+    Column("actor", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("library", String(64), nullable=False),  # scikit-learn version that pickled it
+    Column("model", LargeBinary, nullable=False),  # joblib bytes of the fitted models
+)
+Index("ix_model_versions_kind_status", model_versions.c.kind, model_versions.c.status)

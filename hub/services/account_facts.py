@@ -11,6 +11,7 @@ invoices, credit notes, charges, promises, plans, disputes, steps taken, contact
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import replace
@@ -36,6 +37,7 @@ from hub.domain.money import Money
 from hub.domain.owed import CreditTarget
 from hub.domain.owed import OpenCredit
 from hub.domain.owed import apply_credits
+from hub.domain.prediction import AccountPrediction
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
 from hub.ledger.experiments import recorded_variants
@@ -69,13 +71,38 @@ _CUSTOMER_COLUMNS = (customers.c.id, customers.c.code, customers.c.kind, custome
 
 def load_account_facts(connection: Connection, *, as_of: date,
                        customer_codes: Sequence[str] | None = None, enforcement: bool = True,
-                       batch_size: int = BATCH) -> Iterator[AccountFacts]:
+                       batch_size: int = BATCH, predictions: bool = False
+                       ) -> Iterator[AccountFacts]:
     """AccountFacts of every customer (or of `customer_codes`, unknown codes skipped) on
     `as_of`, in customer-id order. Each batch is read completely before it is yielded,
-    so the caller may write (and commit) on the same connection between batches."""
+    so the caller may write (and commit) on the same connection between batches.
+
+    `predictions`: also predict each account's payment (for a rule file that tests
+    prediction.* fields); the model, or the baseline, is loaded once."""
+    predict = _predictions(connection, as_of) if predictions else None
     for batch in _customer_batches(connection, customer_codes, batch_size):
         whole_range = customer_codes is None  # every customer between the first and last id
-        yield from _Batch(connection, batch, as_of, enforcement, whole_range).facts()
+        found = _Batch(connection, batch, as_of, enforcement, whole_range).facts()
+        if predict is None:
+            yield from found
+        else:
+            predicted = predict([row.id for row in batch])
+            yield from (replace(facts, prediction=predicted.get(row.id))
+                        for row, facts in zip(batch, found, strict=True))
+
+
+def _predictions(connection: Connection, as_of: date
+                 ) -> Callable[[list[int]], dict[int, AccountPrediction]]:
+    # scikit-learn loads only for a rule file that asks for predictions
+    from hub.services.predictions import load_predictor  # noqa: PLC0415
+    from hub.services.predictions import predict_accounts  # noqa: PLC0415
+
+    predictor = load_predictor(connection)
+
+    def predict(ids: list[int]) -> dict[int, AccountPrediction]:
+        return {customer_id: outlook.prediction for customer_id, outlook in
+                predict_accounts(connection, ids, as_of, predictor).items()}
+    return predict
 
 
 def _customer_batches(connection: Connection, codes: Sequence[str] | None,

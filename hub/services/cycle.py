@@ -232,7 +232,8 @@ class Cycle:
         report.timings["select"] = round(time.perf_counter() - started, 3)
         evaluate = apply = load = 0.0
         facts = load_account_facts(connection, as_of=as_of, customer_codes=codes,
-                                   enforcement=options.enforcement)
+                                   enforcement=options.enforcement,
+                                   predictions=getattr(self.policy, "uses_predictions", False))
         while True:
             started = time.perf_counter()
             batch = list(islice(facts, options.batch_size))

@@ -235,8 +235,9 @@ class RuleFiles:
         rows: list[SimulationRow] = []
         with self.engine.connect() as connection:
             batch = []
+            uses = any(getattr(p, "uses_predictions", False) for p in (in_force, candidate))
             for facts in load_account_facts(connection, as_of=as_of,
-                                            customer_codes=customer_codes):
+                                            customer_codes=customer_codes, predictions=uses):
                 batch.append(facts)
                 if len(batch) >= 2000:
                     rows += _differences(in_force.evaluate(batch), candidate.evaluate(batch))

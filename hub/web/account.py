@@ -59,9 +59,13 @@ def account_page(code: str) -> str:
                           before_id=before, kinds=kinds)
         sent = messages_for(connection, detail.customer.code)
         received = list_payments(connection, customer_code=detail.customer.code)
-    today = the_hub.clock.today()
+        today = the_hub.clock.today()
+        # scikit-learn loads on the first account page, not with every command
+        from hub.services.predictions import payment_outlook  # noqa: PLC0415
+
+        outlook = payment_outlook(connection, detail.customer.id, today)
     return render_template("account.html", detail=detail, customer=detail.customer,
                            events=events, kinds=kinds or "", today=today, messages=sent,
                            can_act=viewer.can_act, payments=received,
                            can_unmatch=viewer.role in (Role.ADMIN, Role.FINANCE),
-                           account_actions=account_actions(detail))
+                           account_actions=account_actions(detail), outlook=outlook)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from hub.services import account_search
 from hub.services import worklist as worklist_service
+from hub.services.worklist_recovery import by_expected_recovery
 from hub.web.access import current_viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -71,6 +72,9 @@ def worklist() -> str:
         # the accounts whose work the viewer holds: the same list as their sheet tab,
         # digest and the API (hub.services.worklist.worklist_of)
         rows = worklist_service.worklist_of(connection, as_of=today, person=viewer.email)
+        order = "recovery" if request.args.get("order") == "recovery" else "priority"
+        if order == "recovery":  # docs/prediction.md: open amount x chance a contact helps
+            rows = by_expected_recovery(connection, rows, today)
     limit = min(max(request.args.get("limit", WORKLIST_PAGE, type=int) or WORKLIST_PAGE, 1),
                 10_000)
     actions = {name: url_for("actions.act", name=name)
@@ -81,4 +85,4 @@ def worklist() -> str:
                            today=today,
                            can_act=viewer.can_act, back=url_for("ui.worklist"), act=actions,
                            account_base=url_for("ui.accounts") + "/",
-                           limit_more=limit + WORKLIST_PAGE)
+                           limit_more=limit + WORKLIST_PAGE, order=order)
