@@ -7,8 +7,8 @@ from datetime import date
 import click
 import sqlalchemy as sa
 
-from hub.cli import cli_actor
-from hub.cli import get_hub
+from hub.cli.context import cli_actor
+from hub.cli.context import get_hub
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.parsing import ParseError
