@@ -217,3 +217,11 @@ class PaymentProvider(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
     def verify(self, body: bytes, signature: str) -> ProviderEvent | None: ...
+
+
+class PartitionQueue(Protocol):
+    """A task queue that applies a cycle's partitions on its workers (implemented on
+    Celery in hub/queue.py, wired in bootstrap when HUB_BROKER_URL is set). Sending is
+    all it does: the state of each part lives in the ledger (cycle_partitions)."""
+
+    def send_partitions(self, run_id: int, parts: Sequence[int]) -> None: ...

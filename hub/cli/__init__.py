@@ -113,9 +113,10 @@ def _register() -> None:
     from hub.cli import sheets  # noqa: PLC0415
     from hub.cli import users  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
+    from hub.cli import worker  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules, sheets, api_tokens, creditor):
+                   cycle, export, scheduler, rules, sheets, api_tokens, creditor, worker):
         module.register(cli)
 
 
