@@ -17,8 +17,11 @@ from hub.domain.errors import UserError
 @click.option("--pool", type=click.Choice(["prefork", "solo", "threads"]), default="prefork",
               show_default=True, help="prefork: one process per task at a time (the rules "
                                       "engine is CPU-bound); solo: everything in this process")
+@click.option("--queue", "queues", multiple=True, metavar="NAME",
+              help="take tasks from this queue (repeatable; default HUB_QUEUE_NAME)")
 @click.pass_context
-def worker(ctx: click.Context, concurrency: int | None, pool: str) -> None:
+def worker(ctx: click.Context, concurrency: int | None, pool: str,
+           queues: tuple[str, ...]) -> None:
     """Take the hub's tasks from the queue at HUB_BROKER_URL: the daily cycle's partitions,
     outbox dispatch and sheet sync. Run as many as you like, on as many machines; SIGTERM
     lets the tasks in hand finish, then stops."""
@@ -33,6 +36,7 @@ def worker(ctx: click.Context, concurrency: int | None, pool: str) -> None:
             "--without-mingle", f"--hostname=hub-{os.getpid()}@{socket.gethostname()}"]
     if concurrency is not None:
         argv.append(f"--concurrency={concurrency}")
+    argv.append(f"--queues={','.join(queues or (hub.settings.observe.queue_name,))}")
     queue.app.worker_main(argv)
 
 
