@@ -261,7 +261,8 @@ class Cycle:
         started = time.perf_counter()
         queue.send_partitions(report.run_id, list(range(count)))
         outcome = wait_for_parts(self.engine, queue, report.run_id, count,
-                                 beat=lambda: self._beat(beat=True), waiting=options.waiting)
+                                 beat=lambda: self._beat(beat=False),  # the thread beats
+                                 waiting=options.waiting)
         report.counts.update(outcome.counts)
         report.counts.update({"partitions": outcome.parts,
                               "partition_retries": outcome.tries - outcome.parts})
