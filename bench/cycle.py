@@ -145,7 +145,8 @@ def build_ledger(engine: sa.Engine, count: int, seed: int = 7) -> int:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('customers', "
                                        "'id'), (SELECT max(id) FROM customers))"))
-            connection.execute(sa.text("ANALYZE"))
+            # this schema's tables only: a database-wide ANALYZE meets other schemas' DDL
+            connection.execute(sa.text("ANALYZE customers, contacts, invoices, users"))
             connection.commit()
     return made
 
@@ -279,7 +280,6 @@ def reset_day(engine: sa.Engine) -> None:
             "cycle_partitions, cycle_runs, cycle_lock RESTART IDENTITY CASCADE"))
         connection.execute(sa.text("UPDATE customers SET on_hold = false, "
                                    "next_evaluation_on = NULL"))
-        connection.execute(sa.text("ANALYZE"))
 
 
 def summary(walls: dict[int, list[float]], cpus: dict[int, list[float]],
