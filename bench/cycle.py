@@ -12,6 +12,17 @@ plain-Python shadow and prints the ratio (and whether both decided the same).
 On SQLite; on PostgreSQL too when HUB_BENCH_POSTGRES_URL is set.
 
     .venv/bin/python bench/cycle.py --customers 10000 100000
+
+`--workers 1 2` instead measures the cycle spread over queue workers (PostgreSQL and a
+broker: HUB_BENCH_POSTGRES_URL, HUB_BENCH_BROKER_URL, default RabbitMQ on 127.0.0.1): two
+`python app.py worker --concurrency 1` processes, one listening on both bench queues and
+one on the second only, so a round sent to the first queue has one worker and a round
+sent to the second has two. Rounds alternate (1, 2, 1, 2, ...), each a full cycle of every
+account on the same ledger, reset between rounds; it prints each round, the min and median
+per worker count, the speed-up ratio of the medians, and the cost per account and invoice
+of each phase (worker seconds, summed over the partitions).
+
+    .venv/bin/python bench/cycle.py --workers 1 2 --customers 100000 --rounds 3
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +68,7 @@ from hub.services.cycle import CycleReport
 
 TODAY = date(2026, 11, 23)  # a Monday
 STAMP = datetime(2026, 11, 1, tzinfo=UTC)
+MORNING = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)
 COUNTRIES = ["NL", "NL", "DE", "GB", "PL", "BE", "FR"]
 CURRENCY = {"GB": "GBP", "PL": "PLN"}
 OWNERS = [f"collector{i}@example.com" for i in range(1, 21)]
@@ -131,7 +144,8 @@ def build_ledger(engine: sa.Engine, count: int, seed: int = 7) -> int:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT setval(pg_get_serial_sequence('customers', "
                                        "'id'), (SELECT max(id) FROM customers))"))
-            connection.execute(sa.text("ANALYZE"))
+            # this schema's tables only: a database-wide ANALYZE meets other schemas' DDL
+            connection.execute(sa.text("ANALYZE customers, contacts, invoices, users"))
             connection.commit()
     return made
 
@@ -234,12 +248,153 @@ def run(label: str, engine: sa.Engine, count: int, policy: Any, catch_up_days: i
     print(f"  peak memory {peak_rss_mb():,.0f} MB")
 
 
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds of these processes and all their descendants, living or reaped (the
+    queue workers' pool processes): a figure a loaded machine does not inflate."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+    total, todo = 0.0, list(roots)
+    while todo:
+        pid = todo.pop()
+        total += ticks.get(pid, 0)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def reset_day(engine: sa.Engine) -> None:
+    """Forget what the cycle decided and did, so the next round does the same work (the
+    timeline is append-only and stays: the cycle only adds to it)."""
+    with engine.begin() as connection:
+        connection.execute(sa.text(
+            "TRUNCATE applied_decisions, messages, tasks, sales_holds, charges, "
+            "cycle_partitions, cycle_runs, cycle_lock RESTART IDENTITY CASCADE"))
+        connection.execute(sa.text("UPDATE customers SET on_hold = false, "
+                                   "next_evaluation_on = NULL"))
+
+
+def summary(walls: dict[int, list[float]], cpus: dict[int, list[float]],
+            costs: dict[int, dict[str, float]], *, count: int, made: int, rounds: int) -> None:
+    """Min and median per worker count, cost per account and invoice, the speed-up."""
+    import statistics
+
+    workers = list(walls)
+    for n in workers:
+        print(f"  {n} worker(s): min {min(walls[n]):.1f} s, median "
+              f"{statistics.median(walls[n]):.1f} s, "
+              f"{statistics.median(walls[n]) / count * 1000:.2f} ms wall per account; "
+            f"workers' CPU median {statistics.median(cpus[n]):.1f} s = "
+            f"{statistics.median(cpus[n]) / count * 1000:.2f} ms per account, "
+            f"{statistics.median(cpus[n]) / made * 1000:.3f} ms per invoice")
+        per = {phase: total / rounds for phase, total in costs[n].items()}
+        print("      worker seconds per account: " + ", ".join(
+            f"{phase} {seconds / count * 1000:.3f} ms" for phase, seconds in per.items())
+            + "; per invoice: " + ", ".join(
+            f"{phase} {seconds / made * 1000:.4f} ms" for phase, seconds in per.items()))
+    if 1 in walls and 2 in walls:
+        print(f"  speed-up, 2 workers over 1 (medians): "
+              f"{statistics.median(walls[1]) / statistics.median(walls[2]):.2f}x "
+              f"(min over min {min(walls[1]) / min(walls[2]):.2f}x); machine load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def spread_rounds(count: int, workers: list[int], rounds: int, partition: int) -> None:
+    """The cycle over 1 and 2 queue workers, interleaved (see the module's docstring)."""
+    import subprocess
+
+    from hub.bootstrap import bootstrap
+    from hub.config import Settings
+    from hub.queue import CeleryQueue
+    from rules import DEFAULT_POLICY
+
+    url = os.environ.get("HUB_BENCH_POSTGRES_URL")
+    if not url:
+        sys.exit("--workers needs HUB_BENCH_POSTGRES_URL (the spread cycle needs PostgreSQL)")
+    broker = os.environ.get("HUB_BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    root = Path(__file__).resolve().parents[1]
+    queues = {n: f"hub-bench-{os.getpid()}-{n}" for n in (1, 2)}
+    with scratch_schema(url, "hub_spread_bench") as engine, \
+            tempfile.TemporaryDirectory(prefix="hub-spread-bench-") as scratch:
+        schema_url = engine.url.render_as_string(hide_password=False)
+        upgrade(engine)
+        made, seconds = timed(lambda: build_ledger(engine, count))
+        print(f"PostgreSQL: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)"
+              f"; partitions of {partition:,} accounts")
+        settings = Settings(var_dir=Path(scratch) / "var", database_url=schema_url,
+                            progress=False, rules_file=DEFAULT_POLICY)
+        hub = bootstrap(settings, migrate=False)
+        policy = hub.reload_rules().policy  # recorded: the workers evaluate this version
+        env = {**os.environ, "HUB_DATABASE_URL": schema_url, "HUB_BROKER_URL": broker,
+               "HUB_VAR_DIR": str(Path(scratch) / "var"), "HUB_PROGRESS": "0",
+               "HUB_RULES_FILE": str(DEFAULT_POLICY), "HUB_LOG_LEVEL": "WARNING"}
+        listen = [[queues[1], queues[2]], [queues[2]]]
+        processes = [subprocess.Popen(
+            [sys.executable, "app.py", "worker", "--concurrency", "1",
+             *[arg for queue in queue_names for arg in ("--queue", queue)]],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for queue_names in listen]
+        senders = {n: CeleryQueue(broker, queues[n]) for n in (1, 2)}
+        walls: dict[int, list[float]] = {n: [] for n in workers}
+        cpus: dict[int, list[float]] = {n: [] for n in workers}
+        pids = [process.pid for process in processes]
+        costs: dict[int, dict[str, float]] = {n: {} for n in workers}
+        try:
+            time.sleep(15)  # the workers connect
+            for round_number in range(rounds):
+                for n in workers:
+                    reset_day(engine)
+                    runner = Cycle(engine, policy, now=lambda: MORNING,
+                                   queue=senders[n])
+                    options = CycleOptions(as_of=TODAY, actor="bench", full=True,
+                                           batch_size=partition)
+                    before = tree_cpu(pids)
+                    report, wall = timed(partial(runner.run, options))
+                    cpu = tree_cpu(pids) - before
+                    cpus[n].append(cpu)
+                    decide = report.timings["partitions"]
+                    walls[n].append(decide)
+                    for phase in ("load_facts", "evaluate", "apply"):
+                        costs[n][phase] = costs[n].get(phase, 0.0) + report.timings[phase]
+                    print(f"  round {round_number + 1}, {n} worker(s): evaluate + apply "
+                          f"{decide:6.1f} s wall (whole cycle {wall:.1f} s), "
+                          f"{report.counts['accounts_evaluated']:,} accounts, "
+                          f"{report.counts['applied']:,} decisions applied, "
+                          f"{report.counts['partitions']} partitions, workers' CPU {cpu:.1f} s, "
+                          f"status {report.status}")
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(timeout=120)
+            for sender in senders.values():
+                sender.close()
+            hub.engine.dispose()
+        summary(walls, cpus, costs, count=count, made=made, rounds=rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--catch-up-days", type=int, default=8,
                         help="at most this many catch-up days after the first cycle")
+    parser.add_argument("--workers", type=int, nargs="+", choices=(1, 2),
+                        help="measure the cycle spread over this many queue workers")
+    parser.add_argument("--rounds", type=int, default=3, help="with --workers: rounds each")
+    parser.add_argument("--partition", type=int, default=5000,
+                        help="with --workers: accounts per partition")
     args = parser.parse_args()
+    if args.workers:
+        for count in args.customers:
+            spread_rounds(count, args.workers, args.rounds, args.partition)
+        return
     from notifications.templates import known_templates
     from rules import DEFAULT_POLICY
     from rules import load_policy

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -42,6 +43,9 @@ from hub.services.rule_files import RuleFiles
 from hub.services.sheets import SheetSync
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from hub.queue import CeleryQueue
 
 
 @dataclass
@@ -107,10 +111,24 @@ class Hub:
 
         return build_dispatcher(self, self.transports, policy)
 
-    def notify_hook(self) -> CycleHook:
+    def notify_hook(self, queue: CeleryQueue | None = None) -> CycleHook:
+        """The cycle's notify phase; with `queue`, its dispatchers run on the workers."""
         from hub.bootstrap_notify import build_notify_hook  # noqa: PLC0415
 
-        return build_notify_hook(self)
+        return build_notify_hook(self, queue)
+
+    # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
+
+    @cached_property
+    def task_queue(self) -> CeleryQueue | None:
+        """Celery on HUB_BROKER_URL; None on the embedded default (everything runs in the
+        process that asks, no broker)."""
+        url = self.settings.observe.broker_url
+        if not url:
+            return None
+        from hub.queue import CeleryQueue  # noqa: PLC0415  (Celery loads only here)
+
+        return CeleryQueue(url, self.settings.observe.queue_name)
 
     # --- shared sheets (SHEETS): the backend follows HUB_SHEETS_BACKEND ---
 

@@ -5,9 +5,11 @@ and letters always go to the letters folder, so the embedded default needs no se
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
 from functools import cache
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +21,9 @@ from hub.ports import MessageRenderer
 from hub.ports import Transport
 from hub.services.digests import DigestSettings
 from hub.services.digests import NotifyHook
+from hub.services.digests import SendsOutbox
 from hub.services.dispatch import Dispatcher
+from hub.services.dispatch import DispatchReport
 from hub.services.dispatch import DispatchSettings
 from hub.services.dispatch import HolidayTest
 from hub.services.dispatch import WeekendOf
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from hub.bootstrap_parts import Parts
+    from hub.queue import CeleryQueue
 
 
 def build_transports(settings: Settings) -> dict[str, Transport]:
@@ -171,12 +176,17 @@ def _renderer(templates_dir: Path | None) -> MessageRenderer:
     return TemplateRenderer(templates_dir)
 
 
-def build_notify_hook(hub: Parts) -> NotifyHook:
+def build_notify_hook(hub: Parts, queue: CeleryQueue | None = None) -> NotifyHook:
+    """The notify phase; with `queue`, a round of dispatchers on the queue's workers sends
+    the outbox (several at once), instead of this process."""
     notify = hub.settings.notify
     letters = hub.transports.get("letter")
     close = getattr(letters, "close_batch", None)
+    dispatcher: Callable[[], SendsOutbox] = hub.dispatcher
+    if queue is not None:
+        dispatcher = partial(_QueuedDispatch, queue)
     return NotifyHook(
-        engine=hub.engine, dispatcher=hub.dispatcher, clock=hub.clock,
+        engine=hub.engine, dispatcher=dispatcher, clock=hub.clock,
         settings=DigestSettings(staff_channels=notify.staff_channels,
                                 all_clear=notify.digest_all_clear,
                                 escalate_after_days=notify.escalate_after_days,
@@ -184,3 +194,13 @@ def build_notify_hook(hub: Parts) -> NotifyHook:
                                 department_channels=dict(notify.slack_department_channels),
                                 language=hub.settings.staff_language),
         directory=hub.manager_directory(), close_letters=close)
+
+
+class _QueuedDispatch:
+    """A dispatch run as a round of dispatchers on the task queue."""
+
+    def __init__(self, queue: CeleryQueue) -> None:
+        self.queue = queue
+
+    def run(self) -> DispatchReport:
+        return self.queue.dispatch_round()

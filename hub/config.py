@@ -307,6 +307,7 @@ class ObserveSettings:
     metrics_allow: tuple[str, ...] = ("127.0.0.1/32", "::1/128")
     ratelimit_storage: str = "memory://"  # redis://host:6379/0 shares limits between workers
     broker_url: str = ""  # the task queue's broker; readiness checks it when set
+    queue_name: str = "hub"  # the queue on that broker (one per installation sharing it)
     ready_cycle_max_hours: int = 0  # readiness: the last cycle run at most this old; 0 off
     api_rate_limit: int = 1200  # JSON API requests a minute per person (token or user); 0 off
 
@@ -324,8 +325,17 @@ class ObserveSettings:
                    metrics_allow=_networks(env, "HUB_METRICS_ALLOW", cls.metrics_allow),
                    ratelimit_storage=storage,
                    broker_url=env_secret(env, "HUB_BROKER_URL", "").strip(),
+                   queue_name=_queue_name(env),
                    ready_cycle_max_hours=env_int(env, "HUB_READY_CYCLE_MAX_HOURS", 0),
                    api_rate_limit=env_int(env, "HUB_API_RATE_LIMIT", 1200))
+
+
+def _queue_name(env: Mapping[str, str]) -> str:
+    name = env.get("HUB_QUEUE_NAME", "").strip() or "hub"
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or len(name) > 100:
+        raise ConfigError(f"HUB_QUEUE_NAME must be letters, digits, '-', '_' or '.', "
+                          f"at most 100, got {name!r}")
+    return name
 
 
 RATELIMIT_SCHEMES = ("memory://", "redis://", "rediss://", "redis+sentinel://",
@@ -381,6 +391,7 @@ class Settings:
     cycle_wait_seconds: int = 0  # how long a cycle waits for a running one; 0: refuse
     cycle_lock_minutes: int = 10  # a cycle lock without a heartbeat this long is taken over
     cycle_full_every_days: int = 7  # evaluate every account at least this often
+    cycle_partition_accounts: int = 5000  # accounts per apply round / queue partition
     readback_minutes: int = 5  # scheduler: sheet read-back interval
     dispatch_seconds: int = 60  # scheduler: outbox dispatch interval
     misfire_grace_minutes: int = 60  # scheduler: a job late by more than this is skipped
@@ -468,6 +479,8 @@ class Settings:
             cycle_wait_seconds=env_int(env, "HUB_CYCLE_WAIT_SECONDS", 0),
             cycle_lock_minutes=env_int(env, "HUB_CYCLE_LOCK_MINUTES", 10, minimum=1),
             cycle_full_every_days=env_int(env, "HUB_CYCLE_FULL_EVERY_DAYS", 7, minimum=1),
+            cycle_partition_accounts=env_int(env, "HUB_CYCLE_PARTITION_ACCOUNTS", 5000,
+                                             minimum=1),
             readback_minutes=env_int(env, "HUB_SCHEDULER_READBACK_MINUTES", 5, minimum=1),
             dispatch_seconds=env_int(env, "HUB_SCHEDULER_DISPATCH_SECONDS", 60, minimum=5),
             misfire_grace_minutes=env_int(env, "HUB_SCHEDULER_MISFIRE_GRACE_MINUTES", 60,

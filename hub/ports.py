@@ -110,6 +110,9 @@ class Policy(Protocol):
     @property
     def experiments(self) -> tuple[ExperimentPlan, ...]: ...  # the file's split steps
 
+    @property
+    def uses_predictions(self) -> bool: ...  # a rule tests prediction.*: load predictions
+
     def evaluate(self, accounts: Sequence[AccountFacts]) -> list[Decision]: ...
 
     def evaluate_with_schedule(self, accounts: Sequence[AccountFacts]) -> Evaluation:
@@ -234,3 +237,11 @@ class PaymentProvider(Protocol):
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession: ...
 
     def verify(self, body: bytes, signature: str) -> ProviderEvent | None: ...
+
+
+class PartitionQueue(Protocol):
+    """A task queue that applies a cycle's partitions on its workers (implemented on
+    Celery in hub/queue.py, wired in bootstrap when HUB_BROKER_URL is set). Sending is
+    all it does: the state of each part lives in the ledger (cycle_partitions)."""
+
+    def send_partitions(self, run_id: int, parts: Sequence[int]) -> None: ...

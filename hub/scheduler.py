@@ -22,7 +22,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.bootstrap import Hub
 from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_hooks
 from hub.cycle_wiring import cycle_options
 from hub.cycle_wiring import load_policy
 from hub.domain.errors import UserError
@@ -83,7 +82,16 @@ class Jobs:
             return connection.execute(cycle_lock.select()).first() is not None
 
     def read_back(self) -> str:
-        hooks = cycle_hooks(self.hub)["read_back"]
+        """Read the sheets back: on a queue worker when there is a task queue."""
+        queue = getattr(self.hub, "task_queue", None)
+        if queue is None:
+            return self.read_back_here()
+        queue.send_read_back(expires=self.hub.settings.readback_minutes * 60)
+        return "read-back: sent to the task queue"
+
+    def read_back_here(self) -> str:
+        wired = getattr(self.hub, "cycle_hooks", None)  # this process's own, never queued
+        hooks = list((wired() if callable(wired) else {}).get("read_back", []))
         if not hooks:
             return "read-back: no sheets are configured"
         if self._cycle_running():  # the cycle reads back itself
@@ -98,6 +106,12 @@ class Jobs:
         return f"read-back: {len(hooks)} hook(s) ran"
 
     def dispatch(self) -> str:
+        """Send the outbox: a round of dispatchers on the queue's workers when there is a
+        task queue (several claim at once), else here."""
+        queue = self.hub.task_queue
+        if queue is not None:
+            queue.send_dispatch(expires=self.hub.settings.dispatch_seconds)
+            return "dispatch: sent to the task queue"
         try:  # the rules the last cycle ran on; before any, those in force
             settings = self.policy.settings if self.policy is not None else None
             report = self.hub.dispatcher(settings).run()

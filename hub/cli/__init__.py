@@ -69,10 +69,11 @@ def _register() -> None:
     from hub.cli import sheets  # noqa: PLC0415
     from hub.cli import users  # noqa: PLC0415
     from hub.cli import web  # noqa: PLC0415
+    from hub.cli import worker  # noqa: PLC0415
 
     for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
                    cycle, export, scheduler, rules, sheets, api_tokens, creditor, experiments,
-                   model):
+                   model, worker):
         module.register(cli)
 
 

@@ -52,6 +52,9 @@ def summary(report: CycleReport) -> str:
         state = "done" if hook.done else "skipped"
         detail = hook.message or ", ".join(f"{v} {k}" for k, v in hook.counts.items())
         lines.append(f"  {hook.name:<11} {state}{': ' + detail if detail else ''}")
+    if counts.get("partitions"):
+        lines.append(f"  spread      {counts['partitions']:,} partitions over the queue's "
+                     f"workers, {counts.get('partition_retries', 0):,} retried")
     lines.append("  timings     " + ", ".join(f"{phase} {seconds:.2f} s"
                                               for phase, seconds in report.timings.items()))
     lines += [f"  error: {error}" for error in report.errors]

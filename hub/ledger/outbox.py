@@ -103,6 +103,10 @@ def claim_batch(connection: Connection, *, token: str, now: datetime, lease: tim
                 also: tuple[int, ...] = ()) -> list[Row[Any]]:
     """Claim up to `limit` due messages for `token` with a conditional UPDATE: a row
     another dispatcher claimed first is no longer `queued`, so it is not taken twice.
+    On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so dispatchers claiming
+    at the same moment each take different rows instead of queueing behind one another
+    and coming away empty; SQLite has one writer at a time, so the conditional UPDATE
+    alone keeps claims apart there.
 
     `due_by`: only messages due at that moment (a dispatch run's start): whatever the run
     puts back in the queue is due later, so one run never takes a message twice.
@@ -112,6 +116,8 @@ def claim_batch(connection: Connection, *, token: str, now: datetime, lease: tim
            .where(messages.c.state == MessageState.QUEUED.value,
                   sa.or_(due_at, messages.c.id.in_(also)) if also else due_at)
            .order_by(messages.c.next_attempt_at, messages.c.id).limit(limit))
+    if connection.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
     ids = [row.id for row in connection.execute(due)]
     if not ids:
         return []

@@ -68,6 +68,15 @@ def get(connection: Connection, version: int) -> RuleVersion | None:
     return _row(row) if row is not None else None
 
 
+def by_sha256(connection: Connection, digest: str) -> RuleVersion | None:
+    """The newest active (or once active) version with this content."""
+    row = connection.execute(sa.select(rule_versions)
+                             .where(rule_versions.c.sha256 == digest,
+                                    rule_versions.c.status == "active")
+                             .order_by(rule_versions.c.id.desc()).limit(1)).first()
+    return _row(row) if row is not None else None
+
+
 def history(connection: Connection, limit: int = 100) -> list[RuleVersion]:
     rows = connection.execute(sa.select(rule_versions).order_by(rule_versions.c.id.desc())
                               .limit(limit))

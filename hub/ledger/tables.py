@@ -371,6 +371,28 @@ applied_decisions = Table(
     Column("cycle_run_id", ForeignKey("cycle_runs.id"), index=True),
 )
 
+cycle_partitions = Table(
+    "cycle_partitions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ForeignKey("cycle_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("part", Integer, nullable=False),  # 0, 1, 2 ... within the run
+    Column("state", String(20), nullable=False),  # queued|running|done|failed|skipped
+    Column("first_id", Integer),  # every customer id in [first_id, last_id] (a full cycle)
+    Column("last_id", Integer),
+    Column("codes", JSON),  # or exactly these customers (an incremental cycle)
+    Column("accounts", Integer, nullable=False),
+    Column("enforcement", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),  # tries started, a killed one included
+    Column("worker", String(200)),  # host:pid of the latest try
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("counts", JSON, nullable=False),
+    Column("timings", JSON, nullable=False),
+    Column("errors", JSON, nullable=False),
+    UniqueConstraint("run_id", "part", name="uq_cycle_partitions_run_part"),
+)
+
 cycle_lock = Table(
     "cycle_lock",
     metadata,

@@ -71,16 +71,17 @@ _CUSTOMER_COLUMNS = (customers.c.id, customers.c.code, customers.c.kind, custome
 
 def load_account_facts(connection: Connection, *, as_of: date,
                        customer_codes: Sequence[str] | None = None, enforcement: bool = True,
-                       batch_size: int = BATCH, predictions: bool = False
-                       ) -> Iterator[AccountFacts]:
-    """AccountFacts of every customer (or of `customer_codes`, unknown codes skipped) on
-    `as_of`, in customer-id order. Each batch is read completely before it is yielded,
-    so the caller may write (and commit) on the same connection between batches.
+                       batch_size: int = BATCH, predictions: bool = False,
+                       id_range: tuple[int, int] | None = None) -> Iterator[AccountFacts]:
+    """AccountFacts of every customer (or of `customer_codes`, unknown codes skipped; or
+    of every customer whose id is in `id_range`, both ends included) on `as_of`, in
+    customer-id order. Each batch is read completely before it is yielded, so the caller
+    may write (and commit) on the same connection between batches.
 
     `predictions`: also predict each account's payment (for a rule file that tests
     prediction.* fields); the model, or the baseline, is loaded once."""
     predict = _predictions(connection, as_of) if predictions else None
-    for batch in _customer_batches(connection, customer_codes, batch_size):
+    for batch in _customer_batches(connection, customer_codes, batch_size, id_range):
         whole_range = customer_codes is None  # every customer between the first and last id
         found = _Batch(connection, batch, as_of, enforcement, whole_range).facts()
         if predict is None:
@@ -106,8 +107,11 @@ def _predictions(connection: Connection, as_of: date
 
 
 def _customer_batches(connection: Connection, codes: Sequence[str] | None,
-                      size: int) -> Iterator[list[Any]]:
+                      size: int, id_range: tuple[int, int] | None = None
+                      ) -> Iterator[list[Any]]:
     query = sa.select(*_CUSTOMER_COLUMNS).order_by(customers.c.id)
+    if id_range is not None:
+        query = query.where(customers.c.id.between(*id_range))
     if codes is None:
         last = 0
         while True:

@@ -29,17 +29,21 @@ from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
 from hub.domain.errors import UserError
+from hub.ledger import cycle_partitions as partitions
 from hub.ledger import cycle_runs as runs
 from hub.observe import context as log_context
 from hub.observe import metrics
 from hub.ports import CycleHook
 from hub.ports import HookReport
+from hub.ports import PartitionQueue
 from hub.ports import Policy
 from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
 from hub.services.cycle_candidates import changed_accounts
 from hub.services.cycle_candidates import schedule_evaluations
+from hub.services.cycle_spread import Waiting
+from hub.services.cycle_spread import wait_for_parts
 from hub.services.lock_holders import Heartbeat
 from hub.services.lock_holders import ProcessIdentity
 from hub.services.lock_holders import gone_reason
@@ -76,6 +80,7 @@ class CycleOptions:
     batch_size: int = BATCH
     full: bool = False  # evaluate every account, not only those that can change today
     full_every_days: int | None = 7  # and every account at least this often
+    waiting: Waiting = field(default_factory=Waiting)  # for the queue workers' parts
 
 
 @dataclass
@@ -94,11 +99,15 @@ class CycleReport:
 class Cycle:
     def __init__(self, engine: Engine, policy: Policy, *, now: Callable[[], datetime],
                  hooks: Mapping[str, Sequence[CycleHook]] | None = None,
-                 thresholds: frozenset[int] | None = None) -> None:
+                 thresholds: frozenset[int] | None = None,
+                 queue: PartitionQueue | None = None) -> None:
         """`thresholds`: the days overdue at which the policy's decisions can change (the
         ladder steps' days), for the incremental evaluation; `policy.thresholds()` unless
-        given."""
+        given. `queue`: spread evaluate + apply over the task queue's workers in partitions
+        of `batch_size` accounts (hub.services.cycle_spread); without it (the embedded
+        default), and for a dry run, this process does everything."""
         self.engine = engine
+        self.queue = queue
         self.policy = policy
         self.thresholds = thresholds if thresholds is not None else policy.thresholds()
         self.now = now
@@ -194,6 +203,8 @@ class Cycle:
 
     def _decide(self, options: CycleOptions, report: CycleReport, latest: object) -> int:
         """Promises and plans, then evaluate and apply. Returns the event watermark."""
+        if self.queue is not None and not options.dry_run:
+            return self._decide_spread(self.queue, options, report, latest)
         with self.engine.connect() as connection:
             try:
                 watermark = self._decide_on(connection, options, report, latest)
@@ -206,8 +217,39 @@ class Cycle:
                 connection.commit()
             return watermark
 
-    def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
-                   latest: object) -> int:
+    def _decide_spread(self, queue: PartitionQueue, options: CycleOptions,
+                       report: CycleReport, latest: object) -> int:
+        """Promises and plans and the choice of accounts here; evaluate + apply on the
+        queue's workers, one partition of `batch_size` accounts per task."""
+        with self.engine.connect() as connection:
+            grace = self._follow_up(connection, options, report)
+            started = time.perf_counter()
+            codes = self._candidates(connection, options, report, latest, grace)
+            watermark = runs.last_event_id(connection)
+            planned = (partitions.full_ranges(connection, options.batch_size) if codes is None
+                       else partitions.code_lists(codes, options.batch_size))
+            count = partitions.create(connection, report.run_id, planned,
+                                      enforcement=options.enforcement)
+            connection.commit()
+            report.timings["select"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        queue.send_partitions(report.run_id, list(range(count)))
+        outcome = wait_for_parts(self.engine, queue, report.run_id, count,
+                                 beat=lambda: self._beat(beat=False),  # the thread beats
+                                 waiting=options.waiting)
+        report.counts.update(outcome.counts)
+        report.counts.update({"partitions": outcome.parts,
+                              "partition_retries": outcome.tries - outcome.parts})
+        report.errors.extend(outcome.errors)
+        for phase in ("load_facts", "evaluate", "apply"):  # worker seconds, summed
+            report.timings[phase] = outcome.timings.get(phase, 0.0)
+        report.timings["partitions"] = round(time.perf_counter() - started, 3)  # wall
+        return watermark
+
+    def _follow_up(self, connection: Connection, options: CycleOptions,
+                   report: CycleReport) -> int:
+        """Promises kept or broken, plans, their reviews and reminders; returns the grace
+        days the policy gives a promise."""
         as_of = options.as_of
         now = moment_on(as_of, self.now())  # what the run writes carries its date
         settings = self.policy.settings
@@ -226,6 +268,13 @@ class Cycle:
                               "tasks": promised.tasks + broken + overdue})
         self._commit(connection, options)
         report.timings["promises_and_plans"] = round(time.perf_counter() - started, 3)
+        return grace
+
+    def _decide_on(self, connection: Connection, options: CycleOptions, report: CycleReport,
+                   latest: object) -> int:
+        as_of = options.as_of
+        now = moment_on(as_of, self.now())  # what the run writes carries its date
+        grace = self._follow_up(connection, options, report)
         started = time.perf_counter()
         codes = self._candidates(connection, options, report, latest, grace)
         watermark = runs.last_event_id(connection)
@@ -233,7 +282,7 @@ class Cycle:
         evaluate = apply = load = 0.0
         facts = load_account_facts(connection, as_of=as_of, customer_codes=codes,
                                    enforcement=options.enforcement,
-                                   predictions=getattr(self.policy, "uses_predictions", False))
+                                   predictions=self.policy.uses_predictions)
         while True:
             started = time.perf_counter()
             batch = list(islice(facts, options.batch_size))

@@ -17,6 +17,7 @@ from datetime import date
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -36,7 +37,7 @@ from hub.ledger.tables import tasks
 from hub.ledger.tables import users
 from hub.ports import HookReport
 from hub.ports import ManagerDirectory
-from hub.services.dispatch import Dispatcher
+from hub.services.dispatch import DispatchReport
 from hub.services.worklist import UNASSIGNED
 from hub.services.worklist import worklist
 from hub.services.worklist import worklists_by_person
@@ -222,13 +223,19 @@ def _directory_manager(directory: ManagerDirectory | None, person: str | None) -
         return None
 
 
+class SendsOutbox(Protocol):
+    """hub.services.dispatch.Dispatcher, or a round of dispatchers on the task queue."""
+
+    def run(self) -> DispatchReport: ...
+
+
 @dataclass
 class NotifyHook:
     """The notify phase of the cycle: queue the digests (with their alerts), send the
     outbox, bind the day's letters into one print batch."""
 
     engine: Engine
-    dispatcher: Callable[[], Dispatcher]
+    dispatcher: Callable[[], SendsOutbox]
     clock: Clock
     settings: DigestSettings
     directory: ManagerDirectory | None = None

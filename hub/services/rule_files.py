@@ -220,6 +220,16 @@ class RuleFiles:
         status.problems = problems or [RuleProblem(current.file_name, None, None, str(error))]
         return status
 
+    def by_digest(self, digest: str | None) -> Policy:
+        """The compiled rules a cycle run recorded (its policy_version, a sha256): what a
+        queue worker evaluates its partition with, whatever was activated since."""
+        with self.engine.connect() as connection:
+            found = rule_versions.by_sha256(connection, digest) if digest else None
+        if found is None:
+            raise NotFound(f"no activated rule file version has the digest {digest}: the "
+                           f"cycle's rules are not in this ledger")
+        return self._policy(found.text, found.file_name)
+
     def _status(self, version: RuleVersion, *, reloaded: bool = False,
                 problems: list[RuleProblem] | None = None) -> PolicyStatus:
         policy = self._policy(version.text, version.file_name)

@@ -61,6 +61,7 @@ class FakePolicy:
 
     settings: PolicySettings = field(default_factory=PolicySettings)
     experiments: tuple[ExperimentPlan, ...] = ()
+    uses_predictions: bool = False
 
     def thresholds(self) -> frozenset[int]:
         return frozenset(step.at for step in self.steps)

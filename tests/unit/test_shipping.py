@@ -71,7 +71,9 @@ def test_compose_starts_after_the_release_step_in_a_sane_order() -> None:
     assert all(needed <= set(SERVICES) for needed in graph.values())
     order = list(TopologicalSorter(graph).static_order())  # raises on a cycle
     assert order.index("postgres") < order.index("release")
-    assert {"web", "worker", "scheduler", "postgres", "redis", "release"} <= set(SERVICES)
+    assert {"web", "worker", "scheduler", "postgres", "redis", "rabbitmq", "release"} <= set(
+        SERVICES)
+    assert SERVICES["worker"]["command"] == ["worker"]  # the queue worker
     assert SERVICES["release"]["command"] == ["db", "upgrade"]
     assert SERVICES["release"]["restart"] == "no"
     for name in HUB_SERVICES - {"release"}:
@@ -130,7 +132,7 @@ def test_dockerignore_keeps_local_state_and_secrets_out_of_the_image() -> None:
     assert {".git", ".venv", "var", ".env*", "*.env"} <= set(ignored)
 
 
-@pytest.mark.parametrize("unit", ["hub-release", "hub-web", "hub-scheduler"])
+@pytest.mark.parametrize("unit", ["hub-release", "hub-web", "hub-scheduler", "hub-worker"])
 def test_systemd_units_start_real_commands(unit: str) -> None:
     text = (ROOT / "docs" / "systemd" / f"{unit}.service").read_text(encoding="utf-8")
     start = re.search(r"^ExecStart=(.*)$", text, flags=re.MULTILINE)

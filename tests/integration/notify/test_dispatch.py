@@ -8,6 +8,7 @@ from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 
+import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
@@ -219,3 +220,32 @@ def test_a_formal_notice_by_email_carries_the_statement_and_the_invoice_copy(hub
     mail = message_from_bytes(path.read_bytes(), policy=email_policy.default)
     names = [part.get_filename() for part in mail.iter_attachments()]
     assert names == ["ACME-1.pdf", "statement.pdf"]
+
+
+def test_dispatchers_claiming_at_the_same_moment_take_different_rows(hub: Hub) -> None:
+    """PostgreSQL: while one dispatcher's claim is still open (its rows locked), a second
+    one skips those rows (FOR UPDATE SKIP LOCKED) and takes the next ones at once, instead
+    of waiting behind the first and coming away empty."""
+    if hub.engine.dialect.name != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite has one writer at a time")
+    from hub.ledger.outbox import claim_batch
+
+    with hub.engine.begin() as connection:
+        for n in range(12):
+            debtor(connection, f"C{n:02d}", email=f"c{n}@example.com")
+            enqueue(connection, notice(f"C{n:02d}", "email"), now=hub.clock.now())
+    now = hub.clock.now()
+    with hub.engine.connect() as first, hub.engine.connect() as second:
+        taken = claim_batch(first, token="first", now=now, lease=timedelta(minutes=5),
+                            limit=5)
+        second.execute(sa.text("SET LOCAL lock_timeout = '5s'"))  # never hang the suite
+        also = claim_batch(second, token="second", now=now, lease=timedelta(minutes=5),
+                           limit=5)
+        second.commit()
+        first.commit()
+    assert len(taken) == len(also) == 5
+    assert not {row.id for row in taken} & {row.id for row in also}
+    with hub.engine.connect() as connection:
+        claimed = connection.execute(sa.select(messages.c.claimed_by, sa.func.count())
+                                     .group_by(messages.c.claimed_by)).all()
+    assert dict(claimed) == {"first": 5, "second": 5, None: 2}

@@ -1,0 +1,214 @@
+"""The task queue: Celery on the broker HUB_BROKER_URL names (RabbitMQ, or Redis).
+
+Queue workers (`python app.py worker`) apply the daily cycle's partitions, send the outbox
+and sync the sheets. Celery lives here only; the ledger, not the broker, holds the state of
+every piece of work (cycle_partitions, the outbox's message states), so a task delivered
+twice does its work once:
+
+- `acks_late` + `reject_on_worker_lost`: a message is acknowledged after its task ended,
+  so a worker killed mid-task (SIGKILL, the OOM killer, a lost machine) leaves it with
+  the broker, which hands it to another worker;
+- one message at a time per worker process (`prefetch_multiplier=1`): a long partition
+  never holds others back on a busy worker;
+- results travel back by `rpc://` (reply queues on the broker itself), only for the
+  cycle's sheet phases and dispatch rounds that the cycle waits for.
+
+Without HUB_BROKER_URL nothing here is imported: the embedded default runs every job in
+its own process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import TimeoutError as ResultTimeout
+from sqlalchemy.exc import DBAPIError
+
+from hub.ports import HookReport
+from hub.services.dispatch import DispatchReport
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+log = logging.getLogger("hub.queue")
+
+QUEUE = "hub"
+PARTITION = "hub.cycle.partition"
+HOOK = "hub.cycle.hook"
+DISPATCH = "hub.dispatch"
+READ_BACK = "hub.sheets.read_back"
+DISPATCHERS = 4  # dispatch tasks per round: that many dispatchers claim from the outbox
+PARTITION_TRIES = 6  # a partition's tries on database errors before it is failed
+HOOK_TIMEOUT = 3600.0  # the cycle waits this long for a sheet phase on a worker
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def make_celery(broker_url: str, queue: str = QUEUE) -> Celery:
+    """The hub's Celery app on `broker_url`, its tasks registered; `queue`: the queue's
+    name (HUB_QUEUE_NAME), so installations can share a broker."""
+    app = Celery("hub", broker=broker_url, backend="rpc://", set_as_current=False)
+    app.conf.update(
+        task_default_queue=queue,
+        worker_enable_remote_control=False,  # nothing is steered remotely; no broadcasts
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json", result_serializer="json", accept_content=["json"],
+        result_expires=3600,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,  # the hub's own log format (hub.observe.logs)
+        worker_redirect_stdouts=False,
+        # Redis only: a message not acknowledged in this time goes to another worker (a
+        # partition takes seconds; the longest task, a sheet write-out, well under this)
+        broker_transport_options={"visibility_timeout": 3600},
+    )
+    _register(app)
+    return app
+
+
+# --- the worker's side ------------------------------------------------------------------
+
+_hubs: dict[int, Hub] = {}
+
+
+def worker_hub() -> Hub:
+    """The hub of this worker process, bootstrapped on its first task (after the fork,
+    so no database connection is shared between processes)."""
+    pid = os.getpid()
+    hub = _hubs.get(pid)
+    if hub is None:
+        from hub.bootstrap import bootstrap  # noqa: PLC0415
+
+        _hubs.clear()
+        hub = bootstrap(migrate=False)
+        hub.require_current_schema()
+        _hubs[pid] = hub
+    return hub
+
+
+def _register(app: Celery) -> None:
+    @app.task(name=PARTITION, bind=True, max_retries=PARTITION_TRIES)  # type: ignore[untyped-decorator]
+    def partition(task: Any, run_id: int, part: int) -> str:
+        from hub.ledger.cycle_partitions import FAILED  # noqa: PLC0415
+        from hub.ledger.cycle_partitions import give_up  # noqa: PLC0415
+        from hub.services.cycle_spread import run_partition  # noqa: PLC0415
+
+        hub = worker_hub()
+        try:
+            return run_partition(hub.engine, run_id, part, policy_for=hub.rule_files.by_digest,
+                                 now=hub.clock.now, worker=worker_name())
+        except DBAPIError as exc:  # a busy or restarting database: try again shortly
+            if task.request.retries >= PARTITION_TRIES:
+                give_up(hub.engine, run_id, part, state=FAILED, now=hub.clock.now(),
+                        error=f"{type(exc).__name__}: {exc}"[:2000])
+                raise
+            raise task.retry(exc=exc, countdown=min(30, 2 ** task.request.retries)) from exc
+        except Exception as exc:  # the same again would fail the same way: say why
+            log.exception("cycle run %d part %d failed", run_id, part)
+            give_up(hub.engine, run_id, part, state=FAILED, now=hub.clock.now(),
+                    error=f"{type(exc).__name__}: {exc}"[:2000])
+            return "failed"
+
+    @app.task(name=HOOK)  # type: ignore[untyped-decorator]
+    def hook(phase: str, as_of: str, dry_run: bool) -> list[dict[str, Any]]:
+        hub = worker_hub()
+        reports = []
+        for each in hub.cycle_hooks().get(phase, []):
+            try:
+                outcome = each.run(date.fromisoformat(as_of), dry_run=dry_run)
+            except Exception as exc:  # reported as in-process: the cycle goes on
+                outcome = HookReport(name=each.name, done=False,
+                                     errors=(f"{type(exc).__name__}: {exc}",))
+            reports.append({"name": outcome.name, "done": outcome.done,
+                            "counts": dict(outcome.counts), "errors": list(outcome.errors),
+                            "message": outcome.message})
+        return reports
+
+    @app.task(name=DISPATCH)  # type: ignore[untyped-decorator]
+    def dispatch() -> dict[str, Any]:
+        report = worker_hub().dispatcher().run()
+        return {"counts": dict(report.counts), "by_channel": dict(report.by_channel),
+                "errors": report.errors[:50]}
+
+    @app.task(name=READ_BACK)  # type: ignore[untyped-decorator]
+    def read_back() -> str:
+        from hub.scheduler import Jobs  # noqa: PLC0415
+
+        return Jobs(worker_hub()).read_back_here()
+
+
+# --- the sender's side (the scheduler, `cycle`) -------------------------------------------
+
+class CeleryQueue:
+    """hub.ports.PartitionQueue and the other jobs the hub hands to its workers."""
+
+    def __init__(self, broker_url: str, queue: str = QUEUE) -> None:
+        self.queue = queue
+        self.app = make_celery(broker_url, queue)
+
+    def send_partitions(self, run_id: int, parts: Sequence[int]) -> None:
+        for part in parts:
+            self.app.send_task(PARTITION, args=(run_id, part), queue=self.queue, ignore_result=True)
+
+    def send_dispatch(self, *, expires: float | None = None) -> None:
+        """A round of dispatchers, not waited for (the scheduler's interval job); a round
+        still queued when the next one is due is dropped (`expires`)."""
+        for _ in range(DISPATCHERS):
+            self.app.send_task(DISPATCH, queue=self.queue, ignore_result=True, expires=expires)
+
+    def send_read_back(self, *, expires: float | None = None) -> None:
+        self.app.send_task(READ_BACK, queue=self.queue, ignore_result=True, expires=expires)
+
+    def dispatch_round(self, timeout: float = HOOK_TIMEOUT) -> DispatchReport:
+        """DISPATCHERS dispatchers at once on the workers, waited for (the cycle's notify
+        phase, which binds the day's letters after them)."""
+        results = [self.app.send_task(DISPATCH, queue=self.queue) for _ in range(DISPATCHERS)]
+        report = DispatchReport()
+        for result in results:
+            try:
+                value = result.get(timeout=timeout, propagate=True)
+            except ResultTimeout:
+                report.errors.append(f"a dispatcher on the queue did not answer in "
+                                     f"{timeout:.0f} s; what it did not send waits for the "
+                                     f"next round")
+                continue
+            report.counts.update(value.get("counts") or {})
+            report.by_channel.update(value.get("by_channel") or {})
+            report.errors.extend(value.get("errors") or [])
+        return report
+
+    def run_hook(self, phase: str, as_of: date, *, dry_run: bool,
+                 timeout: float = HOOK_TIMEOUT) -> list[HookReport]:
+        """A cycle phase (the sheets) run on a worker, waited for."""
+        result = self.app.send_task(HOOK, args=(phase, as_of.isoformat(), dry_run),
+                                    queue=self.queue)
+        try:
+            values = result.get(timeout=timeout, propagate=True)
+        except ResultTimeout:
+            return [HookReport(name=phase, done=False,
+                               errors=(f"no queue worker ran {phase} in {timeout:.0f} s",))]
+        return [HookReport(name=v["name"], done=bool(v["done"]), counts=dict(v["counts"]),
+                           errors=tuple(v["errors"]), message=str(v["message"]))
+                for v in values]
+
+    def close(self) -> None:
+        self.app.close()
+
+
+# `celery -A hub.queue worker` works too; `python app.py worker` is the documented way
+def __getattr__(name: str) -> Any:
+    if name in ("app", "celery"):
+        from hub.config import Settings  # noqa: PLC0415
+
+        observe = Settings.from_env().observe
+        return make_celery(observe.broker_url, observe.queue_name)
+    raise AttributeError(name)
