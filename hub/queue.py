@@ -19,22 +19,14 @@ its own process."""
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
-from typing import Any
 
 from celery import Celery
 from celery.exceptions import TimeoutError as ResultTimeout
-from sqlalchemy.exc import DBAPIError
 
 from hub.ports import HookReport
 from hub.services.dispatch import DispatchReport
-
-if TYPE_CHECKING:
-    from hub.bootstrap import Hub
 
 log = logging.getLogger("hub.queue")
 
@@ -48,13 +40,10 @@ PARTITION_TRIES = 6  # a partition's tries on database errors before it is faile
 HOOK_TIMEOUT = 3600.0  # the cycle waits this long for a sheet phase on a worker
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def make_celery(broker_url: str, queue: str = QUEUE) -> Celery:
     """The hub's Celery app on `broker_url`, its tasks registered; `queue`: the queue's
-    name (HUB_QUEUE_NAME), so installations can share a broker."""
+    name (HUB_QUEUE_NAME), so installations can share a broker. Senders name tasks;
+    a worker registers them (hub.queue_worker.register_tasks)."""
     app = Celery("hub", broker=broker_url, backend="rpc://", set_as_current=False)
     app.conf.update(
         task_default_queue=queue,
@@ -71,79 +60,7 @@ def make_celery(broker_url: str, queue: str = QUEUE) -> Celery:
         # partition takes seconds; the longest task, a sheet write-out, well under this)
         broker_transport_options={"visibility_timeout": 3600},
     )
-    _register(app)
     return app
-
-
-# --- the worker's side ------------------------------------------------------------------
-
-_hubs: dict[int, Hub] = {}
-
-
-def worker_hub() -> Hub:
-    """The hub of this worker process, bootstrapped on its first task (after the fork,
-    so no database connection is shared between processes)."""
-    pid = os.getpid()
-    hub = _hubs.get(pid)
-    if hub is None:
-        from hub.bootstrap import bootstrap  # noqa: PLC0415
-
-        _hubs.clear()
-        hub = bootstrap(migrate=False)
-        hub.require_current_schema()
-        _hubs[pid] = hub
-    return hub
-
-
-def _register(app: Celery) -> None:
-    @app.task(name=PARTITION, bind=True, max_retries=PARTITION_TRIES)  # type: ignore[untyped-decorator]
-    def partition(task: Any, run_id: int, part: int) -> str:
-        from hub.ledger.cycle_partitions import FAILED  # noqa: PLC0415
-        from hub.ledger.cycle_partitions import give_up  # noqa: PLC0415
-        from hub.services.cycle_spread import run_partition  # noqa: PLC0415
-
-        hub = worker_hub()
-        try:
-            return run_partition(hub.engine, run_id, part, policy_for=hub.rule_files.by_digest,
-                                 now=hub.clock.now, worker=worker_name())
-        except DBAPIError as exc:  # a busy or restarting database: try again shortly
-            if task.request.retries >= PARTITION_TRIES:
-                give_up(hub.engine, run_id, part, state=FAILED, now=hub.clock.now(),
-                        error=f"{type(exc).__name__}: {exc}"[:2000])
-                raise
-            raise task.retry(exc=exc, countdown=min(30, 2 ** task.request.retries)) from exc
-        except Exception as exc:  # the same again would fail the same way: say why
-            log.exception("cycle run %d part %d failed", run_id, part)
-            give_up(hub.engine, run_id, part, state=FAILED, now=hub.clock.now(),
-                    error=f"{type(exc).__name__}: {exc}"[:2000])
-            return "failed"
-
-    @app.task(name=HOOK)  # type: ignore[untyped-decorator]
-    def hook(phase: str, as_of: str, dry_run: bool) -> list[dict[str, Any]]:
-        hub = worker_hub()
-        reports = []
-        for each in hub.cycle_hooks().get(phase, []):
-            try:
-                outcome = each.run(date.fromisoformat(as_of), dry_run=dry_run)
-            except Exception as exc:  # reported as in-process: the cycle goes on
-                outcome = HookReport(name=each.name, done=False,
-                                     errors=(f"{type(exc).__name__}: {exc}",))
-            reports.append({"name": outcome.name, "done": outcome.done,
-                            "counts": dict(outcome.counts), "errors": list(outcome.errors),
-                            "message": outcome.message})
-        return reports
-
-    @app.task(name=DISPATCH)  # type: ignore[untyped-decorator]
-    def dispatch() -> dict[str, Any]:
-        report = worker_hub().dispatcher().run()
-        return {"counts": dict(report.counts), "by_channel": dict(report.by_channel),
-                "errors": report.errors[:50]}
-
-    @app.task(name=READ_BACK)  # type: ignore[untyped-decorator]
-    def read_back() -> str:
-        from hub.scheduler import Jobs  # noqa: PLC0415
-
-        return Jobs(worker_hub()).read_back_here()
 
 
 # --- the sender's side (the scheduler, `cycle`) -------------------------------------------
@@ -202,13 +119,3 @@ class CeleryQueue:
 
     def close(self) -> None:
         self.app.close()
-
-
-# `celery -A hub.queue worker` works too; `python app.py worker` is the documented way
-def __getattr__(name: str) -> Any:
-    if name in ("app", "celery"):
-        from hub.config import Settings  # noqa: PLC0415
-
-        observe = Settings.from_env().observe
-        return make_celery(observe.broker_url, observe.queue_name)
-    raise AttributeError(name)

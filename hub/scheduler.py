@@ -83,15 +83,14 @@ class Jobs:
 
     def read_back(self) -> str:
         """Read the sheets back: on a queue worker when there is a task queue."""
-        queue = getattr(self.hub, "task_queue", None)
+        queue = self.hub.task_queue
         if queue is None:
             return self.read_back_here()
         queue.send_read_back(expires=self.hub.settings.readback_minutes * 60)
         return "read-back: sent to the task queue"
 
     def read_back_here(self) -> str:
-        wired = getattr(self.hub, "cycle_hooks", None)  # this process's own, never queued
-        hooks = list((wired() if callable(wired) else {}).get("read_back", []))
+        hooks = list(self.hub.cycle_hooks().get("read_back", []))  # this process's own
         if not hooks:
             return "read-back: no sheets are configured"
         if self._cycle_running():  # the cycle reads back itself

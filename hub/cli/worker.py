@@ -31,6 +31,9 @@ def worker(ctx: click.Context, concurrency: int | None, pool: str,
         raise UserError("HUB_BROKER_URL is not set: without a broker the scheduler and the "
                         "`cycle` command do everything in their own process and need no "
                         "worker (see docs/scaling.md)")
+    from hub.queue_worker import register_tasks  # noqa: PLC0415  (only a worker runs them)
+
+    register_tasks(queue.app)
     hub.engine.dispose()  # the pool's children open their own connections after the fork
     argv = ["worker", f"--pool={pool}", "--loglevel=INFO", "--without-gossip",
             "--without-mingle", f"--hostname=hub-{os.getpid()}@{socket.gethostname()}"]

@@ -87,6 +87,7 @@ class FakeHub:
     """What Jobs.dispatch uses of the Hub."""
 
     made: list[PolicySettings | None] = field(default_factory=list)
+    task_queue: None = None  # the embedded default: no broker
 
     def dispatcher(self, policy: PolicySettings | None = None) -> Any:
         self.made.append(policy)
