@@ -13,7 +13,8 @@ from collections.abc import Callable
 from collections.abc import Mapping
 
 
-def interleave(rounds: int, contenders: Mapping[str, Callable[[], float]]) -> dict[str, list[float]]:
+def interleave(rounds: int,
+               contenders: Mapping[str, Callable[[], float]]) -> dict[str, list[float]]:
     """Run each contender once per round, in turn; each returns its own measure
     (seconds, CPU seconds, rows a second...)."""
     found: dict[str, list[float]] = {name: [] for name in contenders}
