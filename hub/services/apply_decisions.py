@@ -30,6 +30,9 @@ from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.id_sets import TEMP_TABLE_FROM
+from hub.ledger.id_sets import analyze
+from hub.ledger.id_sets import ids_in_planned
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.lookups import key_in
 from hub.ledger.lookups import rows_by_key
@@ -137,9 +140,10 @@ class _Writer:
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         self.notices_before: Counter[str] = Counter()
         ids = list(self.customer_ids.values())
+        # many ids: planned from an analyzed id table on PostgreSQL (hub.ledger.id_sets)
         self.open_tasks = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
-                tasks.c.state == "open", ids_in(connection, tasks.c.customer_id, ids)))}
+                tasks.c.state == "open", ids_in_planned(connection, tasks.c.customer_id, ids)))}
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
@@ -197,6 +201,8 @@ class _Writer:
         if not self.task_rows:
             return
         self.connection.execute(tasks.insert(), self.task_rows)
+        if len(self.task_rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
+            analyze(self.connection, tasks)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.task_rows])
         for row in self.task_rows:
             event = task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
