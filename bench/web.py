@@ -1,9 +1,10 @@
 """Web benchmark: requests a second and latency percentiles for the worklist, the
 account page, the debtor portal page and the aging API at 100k customers, under
-concurrent load on loopback.
+concurrent load on loopback; the worklist and the aging API as ratios of their p95 to the
+account page's, measured in the same run, interleaved over `--rounds` rounds (issue 16).
 
     python bench/web.py                      # 100k customers on SQLite
-    python bench/web.py --customers 20000 --seconds 10 --clients 8
+    python bench/web.py --customers 20000 --seconds 10 --clients 8 --rounds 3
     HUB_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test python bench/web.py
 
 Builds a synthetic ledger with Core bulk inserts (customers with contacts, two
@@ -38,6 +39,10 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parent))  # last: bench/rules.py is no `rules`
+
+from rounds import load_line
+from rounds import ratio_line
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
@@ -167,7 +172,8 @@ def signed_in(base: str, email: str) -> requests.Session:
 
 
 def load(label: str, clients: int, seconds: float,
-         make: Callable[[int], Callable[[], requests.Response]]) -> None:
+         make: Callable[[int], Callable[[], requests.Response]]) -> float:
+    """Prints the figures of one endpoint; returns its p95 in milliseconds."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -202,6 +208,7 @@ def load(label: str, clients: int, seconds: float,
     print(f"  {label:<14} {len(ordered) / elapsed:8.1f} req/s   p50 {pct(0.5):7.1f} ms   "
           f"p95 {pct(0.95):7.1f} ms   p99 {pct(0.99):7.1f} ms   "
           f"mean {statistics.fmean(ordered) * 1000:7.1f} ms   errors {errors}")
+    return pct(0.95)
 
 
 def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) -> None:
@@ -250,10 +257,17 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
             session.headers["Authorization"] = f"Bearer {api_token}"
             return lambda: session.get(f"{base}/api/v1/reports/aging", timeout=60)
 
-        load("worklist", args.clients, args.seconds, worklist)
-        load("account page", args.clients, args.seconds, account)
+        found: dict[str, list[float]] = {"account page": [], "worklist": [], "aging API": []}
+        for number in range(args.rounds):  # interleaved: each round runs every page once
+            print(f"  round {number + 1}/{args.rounds} ({load_line()})")
+            found["account page"].append(load("account page", args.clients, args.seconds,
+                                              account))
+            found["worklist"].append(load("worklist", args.clients, args.seconds, worklist))
+            found["aging API"].append(load("aging API", args.clients, args.seconds, aging))
         load("portal page", args.clients, args.seconds, portal)
-        load("aging API", args.clients, args.seconds, aging)
+        for name in ("worklist", "aging API"):
+            print(ratio_line(f"{label} {name} p95 vs account page p95", found[name],
+                             found["account page"], "ms", "<= 1.5"))
     finally:
         server.terminate()
         server.join()
@@ -261,7 +275,8 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--customers", "--size", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (<= 20)")
     parser.add_argument("--seconds", type=float, default=15.0, help="per endpoint")
     args = parser.parse_args()

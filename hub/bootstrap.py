@@ -16,8 +16,6 @@ from sqlalchemy import Engine
 
 from hub.config import ConfigError
 from hub.config import Settings
-from hub.creditor import CreditorState
-from hub.creditor import creditor_state
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
 from hub.domain.decisions import PolicySettings
@@ -29,23 +27,23 @@ from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
 from hub.observe.logs import configure_logging
-from hub.ports import CycleHook
-from hub.ports import ManagerDirectory
-from hub.ports import PaymentProvider
-from hub.ports import Policy
-from hub.ports import PortalLinks
-from hub.ports import Transport
-from hub.services.dispatch import Dispatcher
-from hub.services.experiments import ExperimentReport
-from hub.services.portal_links import LedgerPortalLinks
-from hub.services.rule_files import PolicyStatus
-from hub.services.rule_files import RuleFiles
-from hub.services.sheets import SheetSync
+
+if TYPE_CHECKING:  # imported where used: a command loads only the adapters it needs
+    from hub.creditor import CreditorState
+    from hub.ports import CycleHook
+    from hub.ports import ManagerDirectory
+    from hub.ports import PaymentProvider
+    from hub.ports import Policy
+    from hub.ports import PortalLinks
+    from hub.ports import Transport
+    from hub.queue import CeleryQueue
+    from hub.services.dispatch import Dispatcher
+    from hub.services.experiments import ExperimentReport
+    from hub.services.rule_files import PolicyStatus
+    from hub.services.rule_files import RuleFiles
+    from hub.services.sheets import SheetSync
 
 log = logging.getLogger(__name__)
-
-if TYPE_CHECKING:
-    from hub.queue import CeleryQueue
 
 
 @dataclass
@@ -61,12 +59,16 @@ class Hub:
 
     def portal_links(self) -> PortalLinks:
         """Debtor portal links (NOTIFY's templates, SHEETS' portal-link column)."""
+        from hub.services.portal_links import LedgerPortalLinks  # noqa: PLC0415
+
         return LedgerPortalLinks(self.engine, self.clock, self.settings.signing_key(),
                                  self.settings.public_url, self.settings.portal_link_days)
 
     def creditor_state(self) -> CreditorState:
         """The creditor profile in HUB_CREDITOR_FILE, read afresh (the admin page may
         have changed it), or why there is none."""
+        from hub.creditor import creditor_state  # noqa: PLC0415
+
         return creditor_state(self.settings.creditor_file)
 
     @cached_property

@@ -10,6 +10,8 @@ import smtplib
 import socket
 import ssl
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -26,6 +28,9 @@ from notifications.letter import statement_pdf
 from notifications.templates import QR_CID
 
 PERMANENT_SMTP_CODES = range(500, 600)
+# A connection that answered this recently is used without a NOOP first (a NOOP is a round
+# trip per message; servers drop idle connections after minutes, not seconds).
+FRESH_SECONDS = 5.0
 
 
 def message_id(key: str, domain: str) -> str:
@@ -111,11 +116,21 @@ class SmtpSettings:
 
 
 class SmtpTransport:
+    """Sends over one SMTP connection per dispatcher batch (issue 16: a connection, EHLO,
+    STARTTLS and login per message took most of the time of a send). The dispatcher calls
+    `begin_batch()` and `end_batch()` around each batch; outside one, each message has its
+    own connection, as before. A connection idle for a while is checked with a NOOP before
+    the next message and replaced if the server has dropped it."""
+
     channel = "email"
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self._helo: str | None = None
+        self._client: smtplib.SMTP | None = None
+        self._used = 0.0  # time.monotonic() of the connection's last reply
+        self._lock = threading.Lock()  # one message at a time on the connection
+        self._batch = False
 
     @property
     def helo(self) -> str:
@@ -143,13 +158,69 @@ class SmtpTransport:
             client.starttls(context=self.tls)
         return client
 
+    def _open(self) -> smtplib.SMTP:
+        """The batch's connection: the open one if the server still answers, else a new
+        one (logged in)."""
+        client = self._client
+        if client is not None:
+            if time.monotonic() - self._used < FRESH_SECONDS:
+                return client  # it answered a moment ago
+            try:
+                if client.noop()[0] == 250:
+                    return client
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
+        client = self._connect()
+        try:
+            if self.settings.username:
+                client.login(self.settings.username, self.settings.password)
+        except BaseException:
+            _close(client)
+            raise
+        self._client = client
+        return client
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _close(client)
+
+    def begin_batch(self) -> None:
+        """Keep the connection open from one message to the next until `end_batch`."""
+        with self._lock:
+            self._batch = True
+
+    def end_batch(self) -> None:
+        """Close the batch's connection (QUIT)."""
+        with self._lock:
+            self._batch = False
+            self._drop()
+
     def send(self, delivery: Delivery) -> str | None:
         message = _build(delivery, self.settings.sender, self.settings.sender_name)
+        with self._lock:
+            try:
+                return self._send_locked(message)
+            finally:
+                if not self._batch:
+                    self._drop()
+
+    def _send_locked(self, message: EmailMessage) -> str | None:
         try:
-            with self._connect() as client:
-                if self.settings.username:
-                    client.login(self.settings.username, self.settings.password)
-                client.send_message(message)
+            try:
+                self._open().send_message(message)
+                self._used = time.monotonic()
+            except smtplib.SMTPRecipientsRefused:
+                self._used = time.monotonic()
+                raise  # smtplib has reset the session: the connection stays usable
+            except smtplib.SMTPResponseException as exc:
+                if exc.smtp_code in (421, -1):  # the server is closing the connection
+                    self._drop()
+                raise
+            except BaseException:
+                self._drop()  # in an unknown state: never reuse it
+                raise
         except smtplib.SMTPAuthenticationError as exc:
             raise TransportError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}",
                                  configuration=True) from None
@@ -171,6 +242,13 @@ class SmtpTransport:
                                  f"{self.settings.port}: {exc.strerror or exc}",
                                  unreachable=True) from None
         return str(message["Message-ID"])
+
+
+def _close(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 class MailFolderTransport:

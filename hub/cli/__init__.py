@@ -1,10 +1,9 @@
-"""`python app.py COMMAND`: the command line. Each resource has its own module; they take
-the hub and the actor from hub.cli.context, and this package registers them (no module
-imports this package back, so the import graph has no cycle here)."""
+"""`python app.py COMMAND`: the command line. Each resource has its own module."""
 
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 from typing import Any
 
 import click
@@ -14,10 +13,43 @@ from hub.cli.context import _LazyHub
 from hub.config import ConfigError
 from hub.domain.errors import UserError
 
+# Which modules of hub/cli define each top-level command. A command's module (and the
+# services it imports) is loaded only when that command runs or help lists it, so
+# `db status` does not import the web app, openpyxl or the bank parsers (issue 16:
+# start-up was 1.3-1.6 s CPU for every command). `payments` also adds `import statement`.
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "api-token": ("api_tokens",), "creditor": ("creditor",), "cycle": ("cycle",),
+    "db": ("db",), "demo": ("demo",), "dispatch": ("dispatch",),
+    "experiments": ("experiments",), "export": ("export",), "model": ("model",),
+    "import": ("imports", "payments"), "payments": ("imports", "payments"),
+    "portal": ("portal",), "report": ("reports",), "rules": ("rules",),
+    "scheduler": ("scheduler",), "serve": ("web",), "sheets": ("sheets",),
+    "templates": ("rules",), "users": ("users",), "worker": ("worker",),
+}
+
 
 class HubGroup(click.Group):
     """Turns user errors, and a database that cannot be reached, into one line on stderr
-    and exit status 2 (no traceback: the person needs the cause, not the call stack)."""
+    and exit status 2 (no traceback: the person needs the cause, not the call stack).
+
+    Loads each command's module on first use (COMMAND_MODULES)."""
+
+    _registered: set[str]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002
+        return sorted(set(COMMAND_MODULES) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: ARG002
+        if cmd_name not in self.commands:
+            for module in COMMAND_MODULES.get(cmd_name, ()):
+                self.load(module)
+        return self.commands.get(cmd_name)
+
+    def load(self, module: str) -> None:
+        registered = self.__dict__.setdefault("_registered", set())
+        if module not in registered:
+            registered.add(module)
+            import_module(f"hub.cli.{module}").register(self)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,31 +82,8 @@ def cli(ctx: click.Context) -> None:
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    from hub.cli import api_tokens  # noqa: PLC0415
-    from hub.cli import creditor  # noqa: PLC0415
-    from hub.cli import cycle  # noqa: PLC0415
-    from hub.cli import db  # noqa: PLC0415
-    from hub.cli import demo  # noqa: PLC0415
-    from hub.cli import dispatch  # noqa: PLC0415
-    from hub.cli import experiments  # noqa: PLC0415
-    from hub.cli import export  # noqa: PLC0415
-    from hub.cli import imports  # noqa: PLC0415
-    from hub.cli import model  # noqa: PLC0415
-    from hub.cli import payments  # noqa: PLC0415
-    from hub.cli import portal  # noqa: PLC0415
-    from hub.cli import reports  # noqa: PLC0415
-    from hub.cli import rules  # noqa: PLC0415
-    from hub.cli import scheduler  # noqa: PLC0415
-    from hub.cli import sheets  # noqa: PLC0415
-    from hub.cli import users  # noqa: PLC0415
-    from hub.cli import web  # noqa: PLC0415
-    from hub.cli import worker  # noqa: PLC0415
-
-    for module in (db, imports, payments, reports, demo, web, portal, users, dispatch,
-                   cycle, export, scheduler, rules, sheets, api_tokens, creditor, experiments,
-                   model, worker):
-        module.register(cli)
-
-
-_register()
+def load_all_commands() -> None:
+    """Register every command now (tests and tools that walk `cli.commands`)."""
+    for modules in COMMAND_MODULES.values():
+        for module in modules:
+            cli.load(module)

@@ -5,12 +5,13 @@ hub.cli (which imports them to register them)."""
 from __future__ import annotations
 
 import getpass
+from typing import TYPE_CHECKING
 from typing import Literal
 
 import click
 
-from hub.bootstrap import Hub
-from hub.bootstrap import bootstrap
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 Schema = Literal["one-shot", "long-running", "upgrade", "as-is"]
 
@@ -27,6 +28,8 @@ class _LazyHub:
 
     def get(self, schema: Schema = "one-shot") -> Hub:
         if self._hub is None:
+            from hub.bootstrap import bootstrap  # noqa: PLC0415  (`--help` loads no hub)
+
             hub = bootstrap(migrate=False)
             if schema == "upgrade" or (schema == "one-shot" and hub.embedded):
                 hub.migrate()

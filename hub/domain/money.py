@@ -19,6 +19,12 @@ class SubMinorAmount(ValueError):
     """Raised when an amount has more decimals than its currency allows."""
 
 
+# Minor units of the codes already checked once (exactly as normalise_currency returns
+# them): a report builds hundreds of thousands of amounts from the ledger's integer minor
+# units, which need neither the currency check nor the quantize again (issue 16).
+_CHECKED_UNITS: dict[str, int] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal
@@ -40,6 +46,7 @@ class Money:
             )
         object.__setattr__(self, "currency", code)
         object.__setattr__(self, "amount", quantised)
+        _CHECKED_UNITS[code] = -exponent
 
     @classmethod
     def of(cls, amount: Decimal | str | int, currency: str) -> Money:
@@ -55,7 +62,11 @@ class Money:
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:
         """Build from an integer count of minor units (cents), as the ledger stores."""
-        return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        units = _CHECKED_UNITS.get(currency)
+        if units is None or type(minor) is not int:
+            return cls(Decimal(minor).scaleb(-minor_units(currency)), currency)
+        # Whole minor units scaled by the currency's own exponent: exact by construction.
+        return _checked(cls, Decimal(minor).scaleb(-units).quantize(_STEPS[units]), currency)
 
     def to_minor(self) -> int:
         return int(self.amount.scaleb(minor_units(self.currency)))
@@ -66,11 +77,12 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._check(other)
-        return Money(self.amount + other.amount, self.currency)
+        # The sum of two amounts to the same minor unit is one too.
+        return _checked(Money, self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._check(other)
-        return Money(self.amount - other.amount, self.currency)
+        return _checked(Money, self.amount - other.amount, self.currency)
 
     def __neg__(self) -> Money:
         return Money(-self.amount, self.currency)
@@ -99,3 +111,14 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:,} {self.currency}"
+
+
+_STEPS = {units: Decimal(1).scaleb(-units) for units in range(5)}
+
+
+def _checked(cls: type[Money], amount: Decimal, currency: str) -> Money:
+    """A Money from an amount and a code that are valid by construction: no checks."""
+    money = object.__new__(cls)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money

@@ -89,14 +89,19 @@ class AgingRow:
     currency: str
     amounts: dict[str, Money]  # every bucket key is present
     counts: dict[str, int]
+    # Worked out once: a table row asks for them a dozen times (issue 16: half the time
+    # of a report by customer went to rebuilding them). So the dicts are not to change.
+    total: Money = field(init=False)
+    count: int = field(init=False)
+    _shares: dict[str, Decimal] = field(init=False, repr=False, compare=False)
 
-    @property
-    def total(self) -> Money:
-        return Money(sum((m.amount for m in self.amounts.values()), Decimal(0)), self.currency)
-
-    @property
-    def count(self) -> int:
-        return sum(self.counts.values())
+    def __post_init__(self) -> None:
+        total = Money.from_minor(0, self.currency)
+        for amount in self.amounts.values():
+            total = total + amount
+        object.__setattr__(self, "total", total)
+        object.__setattr__(self, "count", sum(self.counts.values()))
+        object.__setattr__(self, "_shares", {})
 
     @property
     def overdue(self) -> Money:
@@ -104,7 +109,11 @@ class AgingRow:
 
     def share(self, bucket: str) -> Decimal:
         """The bucket's share of this row's total open amount, in percent."""
-        return percent(self.amounts[bucket].amount, self.total.amount)
+        found = self._shares.get(bucket)
+        if found is None:
+            found = self._shares[bucket] = percent(self.amounts[bucket].amount,
+                                                   self.total.amount)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,17 +142,19 @@ def build_aging(cells: Iterable[AgingCell]) -> list[AgingRow]:
 
 def aging_totals(rows: Iterable[AgingRow]) -> list[AgingRow]:
     """One row per currency adding up every group in that currency."""
-    merged: dict[str, AgingRow] = {}
+    amounts: dict[str, dict[str, Money]] = {}
+    counts: dict[str, dict[str, int]] = {}
     for row in rows:
-        seen = merged.get(row.currency)
+        seen = amounts.get(row.currency)
         if seen is None:
-            merged[row.currency] = AgingRow(None, row.currency, dict(row.amounts),
-                                            dict(row.counts))
+            amounts[row.currency] = dict(row.amounts)
+            counts[row.currency] = dict(row.counts)
             continue
+        seen_counts = counts[row.currency]
         for bucket in BUCKET_KEYS:
-            seen.amounts[bucket] = seen.amounts[bucket] + row.amounts[bucket]
-            seen.counts[bucket] += row.counts[bucket]
-    return [merged[c] for c in sorted(merged)]
+            seen[bucket] = seen[bucket] + row.amounts[bucket]
+            seen_counts[bucket] += row.counts[bucket]
+    return [AgingRow(None, c, amounts[c], counts[c]) for c in sorted(amounts)]
 
 
 def _sort_key(key: Key) -> tuple[str, int, str]:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy import inspect
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.domain.errors import UserError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -47,6 +53,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic is imported here, not at start: only a migration needs it (about 0.1 s of
+    # every command's start-up otherwise, issue 16).
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -57,16 +67,33 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (`db upgrade`, the release step, the embedded default).
 
     Long-running processes never call this: they call `require_head` instead."""
+    from alembic import command  # noqa: PLC0415
+
     command.upgrade(alembic_config(engine), revision)
 
 
-def head_revision() -> str:
-    """The schema revision this code needs (the newest migration)."""
-    from alembic.script import ScriptDirectory  # noqa: PLC0415
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
 
-    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
-    assert head is not None, "the migrations folder has one head"
-    return head
+
+def head_revision() -> str:
+    """The schema revision this code needs (the newest migration).
+
+    Read from the `revision = ...` / `down_revision = ...` lines of the migration files
+    rather than through Alembic's ScriptDirectory, which imports every migration module
+    and Alembic itself: every command checks this at start (issue 16)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text_ = path.read_text()
+        found: dict[str, str] = {m[1]: m[2] for m in _REVISION_LINE.finditer(text_)}
+        if "revision" not in found:
+            continue
+        revisions.add(ast.literal_eval(found["revision"].strip()))
+        down = ast.literal_eval(found.get("down_revision", "None").strip())
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    heads = revisions - parents
+    assert len(heads) == 1, f"the migrations folder has one head, found {sorted(heads)}"
+    return heads.pop()
 
 
 class SchemaOutOfDate(UserError):
@@ -91,7 +118,15 @@ def require_head(engine: Engine) -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    """The revision stamped in `alembic_version`, or None on a database without one.
 
+    A plain query, not Alembic's MigrationContext (the same table, read the same way, without
+    importing Alembic at every start)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    if len(rows) > 1:  # Alembic refuses a branched database; so do we
+        raise UserError(f"the database has several schema revisions: "
+                        f"{sorted(row[0] for row in rows)}")
+    return rows[0][0] if rows else None

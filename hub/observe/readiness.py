@@ -16,13 +16,12 @@ from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from hub.config import ObserveSettings
 from hub.ledger.cycle_runs import latest_run
-from hub.ledger.db import alembic_config
 from hub.ledger.db import current_revision
+from hub.ledger.db import head_revision as code_head
 
 BROKER_PORTS = {"redis": 6379, "rediss": 6380, "amqp": 5672, "amqps": 5671,
                 "pyamqp": 5672}
@@ -42,8 +41,7 @@ class Check:
 @cache
 def head_revision() -> str | None:
     """The newest migration this code ships (the files do not change while it runs)."""
-    return ScriptDirectory.from_config(alembic_config(sa.create_engine("sqlite://"))) \
-        .get_current_head()
+    return code_head()
 
 
 def check_database(engine: Engine) -> Check:

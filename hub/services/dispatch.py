@@ -152,11 +152,26 @@ class Dispatcher:
             flagged = ledger.flagged_channels(connection)
             self._paused = ledger.paused_channels(connection, now)
         report.counts["claimed"] = len(rows)
-        for row in rows:
-            outcome = self._one(row, token, flagged, report)
-            report.counts[outcome] += 1
+        self._each_transport("begin_batch")
+        try:
+            for row in rows:
+                outcome = self._one(row, token, flagged, report)
+                report.counts[outcome] += 1
+        finally:
+            self._each_transport("end_batch")
         metrics.record_dispatch(report.counts, report.by_channel)
         return report
+
+    def _each_transport(self, method: str) -> None:
+        """Transports that keep a connection for a batch (SMTP) open it to reuse, and
+        close it at the end."""
+        for transport in self.transports.values():
+            call = getattr(transport, method, None)
+            if call is not None:
+                try:
+                    call()
+                except Exception:  # best effort: each send still connects if it must
+                    log.exception("%s of the %s transport failed", method, transport.channel)
 
     def _one(self, row: Any, token: str, flagged: dict[str, str],
              report: DispatchReport) -> str:

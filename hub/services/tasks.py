@@ -23,7 +23,9 @@ from hub.domain.model import TaskState
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
-from hub.ledger.accounts import ids_in
+from hub.ledger.id_sets import TEMP_TABLE_FROM
+from hub.ledger.id_sets import analyze
+from hub.ledger.id_sets import ids_in_planned
 from hub.ledger.lookups import ids_by_key
 from hub.ledger.tables import tasks
 from hub.services.assignees import stand_in
@@ -103,9 +105,11 @@ class TaskBatch:
     def __init__(self, connection: Connection, customer_ids: Iterable[int]) -> None:
         self.connection = connection
         ids = list(customer_ids)
+        # many ids: planned from an analyzed id table on PostgreSQL (hub.ledger.id_sets)
         self.open = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
-                tasks.c.state == TaskState.OPEN, ids_in(connection, tasks.c.customer_id, ids)))}
+                tasks.c.state == TaskState.OPEN,
+                ids_in_planned(connection, tasks.c.customer_id, ids)))}
         self.rows: list[dict[str, Any]] = []
 
     def waits(self, customer_id: int, task_type: str, *, source: str = RULES,
@@ -126,6 +130,8 @@ class TaskBatch:
         if not self.rows:
             return []
         self.connection.execute(tasks.insert(), self.rows)
+        if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
+            analyze(self.connection, tasks)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])
         made = [task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
                            assignee=row["assignee"], due_date=row["due_date"],

@@ -101,6 +101,51 @@ def worklist_of(connection: Connection, *, as_of: date, person: str) -> list[Wor
     return [row for row in rows if holder(row) == person]
 
 
+def worklist_page(connection: Connection, *, as_of: date, person: str, limit: int,
+                  after: tuple[int, str] | None = None) -> tuple[list[WorklistRow], int]:
+    """The first `limit` rows of `worklist_of(person)` (after the row whose (priority,
+    customer code) is `after`: keyset paging), and how many rows the whole list has.
+
+    Ranking needs only the open tasks, the owners, scores and overdue sums; the contacts,
+    steps, last contacts and claims are read for the rows on the page only (issue 16: a
+    page built every row of the list, and showed fifty)."""
+    task_rows: dict[int, list[Any]] = defaultdict(list)
+    candidates = {row.customer_id for row in _open_tasks(connection, as_of, person, None)}
+    if not candidates:
+        return [], 0
+    for row in _open_tasks(connection, as_of, None, None, sorted(candidates)):
+        task_rows[row.customer_id].append(row)
+    people = connection.execute(
+        sa.select(customers.c.id, customers.c.code, customers.c.owner, customers.c.score)
+        .where(ids_in(connection, customers.c.id, list(task_rows)))).all()
+    held = {row.id: row for row in people
+            if (task_rows[row.id][0].assignee or row.owner or UNASSIGNED) == person}
+    totals = _totals(connection, list(held), as_of)
+    ranked: list[tuple[int, str, int]] = []
+    for customer_id, row in held.items():
+        best = totals.get(customer_id)
+        oldest = best.oldest if best is not None else None
+        if isinstance(oldest, str):
+            oldest = date.fromisoformat(oldest)
+        days = max(0, (as_of - oldest).days) if oldest is not None else 0
+        overdue = int(best.overdue_minor) if best is not None else 0
+        ranked.append((-priority(days, overdue, row.score), row.code, customer_id))
+    ranked.sort()
+    if after is not None:
+        ranked = [entry for entry in ranked if entry[:2] > (-after[0], after[1])]
+    page = [customer_id for _, _, customer_id in ranked[:limit]]
+    if not page:
+        return [], len(held)
+    shown = {customer_id: task_rows[customer_id] for customer_id in page}
+    claims = deadlines(connection, [row.decision_key for rows in shown.values()
+                                    for row in rows
+                                    if row.task_type == LIMITATION and row.decision_key])
+    rows = [_row(customer, shown[customer.id], as_of, extra, claims)
+            for customer, extra in _details(connection, page, as_of, totals)]
+    rows.sort(key=lambda row: (-row.priority, row.customer_code))
+    return rows, len(held)
+
+
 def worklists_by_person(connection: Connection, *, as_of: date,
                         department: str | None = None) -> dict[str, list[WorklistRow]]:
     """Every holder's worklist (`worklist_of` for all at once), each in priority order."""
@@ -158,11 +203,11 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     return sorted(found.values(), key=lambda row: (row.due_date, row.id))
 
 
-def _details(connection: Connection, ids: list[int], as_of: date
-             ) -> list[tuple[Any, dict[str, Any]]]:
-    customer_rows = connection.execute(sa.select(customers).where(
-        ids_in(connection, customers.c.id, ids))).all()
-    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+def _totals(connection: Connection, ids: list[int], as_of: date) -> dict[int, Any]:
+    """Per account, the open and overdue sums of its main currency (the largest open)."""
+    found: dict[int, Any] = {}
+    if not ids:
+        return found
     totals = connection.execute(
         sa.select(invoices.c.customer_id, invoices.c.currency,
                   sa.func.sum(invoices.c.open_minor).label("open_minor"),
@@ -173,9 +218,22 @@ def _details(connection: Connection, ids: list[int], as_of: date
                invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0)
         .group_by(invoices.c.customer_id, invoices.c.currency))
     for row in totals:
-        best = extra[row.customer_id].get("totals")
+        best = found.get(row.customer_id)
         if best is None or row.open_minor > best.open_minor:
-            extra[row.customer_id]["totals"] = row
+            found[row.customer_id] = row
+    return found
+
+
+def _details(connection: Connection, ids: list[int], as_of: date,
+             totals: Mapping[int, Any] | None = None) -> list[tuple[Any, dict[str, Any]]]:
+    customer_rows = connection.execute(sa.select(customers).where(
+        ids_in(connection, customers.c.id, ids))).all()
+    extra: dict[int, dict[str, Any]] = defaultdict(dict)
+    if totals is None:
+        totals = _totals(connection, ids, as_of)
+    for customer_id in ids:
+        if customer_id in totals:
+            extra[customer_id]["totals"] = totals[customer_id]
     for contact in connection.execute(
             sa.select(contacts.c.customer_id, contacts.c.name, contacts.c.email,
                       contacts.c.phone)

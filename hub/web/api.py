@@ -15,8 +15,8 @@ from flask import Blueprint
 from hub.domain.model import InvoiceStatus
 from hub.services import api_queries
 from hub.services import queries
+from hub.services.report_cache import cached_aging_report
 from hub.services.reports import GROUPINGS
-from hub.services.reports import aging_report
 from hub.services.worklist import worklist_of
 from hub.web import api_actions
 from hub.web import api_documents
@@ -150,7 +150,7 @@ def aging() -> dict[str, Any]:
     as_of = params.iso_date("as_of") or hub.clock.today()
     by = params.choice("by", GROUPINGS) or "currency"
     paging = _paging()
-    report = aging_report(hub.engine, as_of, by)
+    report = cached_aging_report(hub.engine, as_of, by)
     start = (paging.page - 1) * paging.per_page
     rows = report.rows[start:start + paging.per_page]
     return params.paginated(

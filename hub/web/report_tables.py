@@ -15,7 +15,7 @@ from hub.domain.reports import BUCKETS
 from hub.domain.reports import calendar_months
 from hub.ledger.users import list_users
 from hub.services import collection_stats
-from hub.services.reports import aging_report
+from hub.services.report_cache import cached_aging_report as aging_report
 from hub.services.reports import dso_report
 from hub.services.reports import period_report
 

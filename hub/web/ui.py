@@ -68,20 +68,25 @@ def worklist() -> str:
     viewer = require_viewer()
     the_hub = hub()
     today = the_hub.clock.today()
-    with the_hub.engine.connect() as connection:
-        # the accounts whose work the viewer holds: the same list as their sheet tab,
-        # digest and the API (hub.services.worklist.worklist_of)
-        rows = worklist_service.worklist_of(connection, as_of=today, person=viewer.email)
-        order = "recovery" if request.args.get("order") == "recovery" else "priority"
-        if order == "recovery":  # docs/prediction.md: open amount x chance a contact helps
-            rows = by_expected_recovery(connection, rows, today)
     limit = min(max(request.args.get("limit", WORKLIST_PAGE, type=int) or WORKLIST_PAGE, 1),
                 10_000)
+    order = "recovery" if request.args.get("order") == "recovery" else "priority"
+    with the_hub.engine.connect() as connection:
+        # the accounts whose work the viewer holds: the same list as their sheet tab,
+        # digest and the API (hub.services.worklist.worklist_of); in priority order only
+        # the rows shown are read in full
+        if order == "recovery":  # docs/prediction.md: open amount x chance a contact helps
+            every = worklist_service.worklist_of(connection, as_of=today, person=viewer.email)
+            ranked = by_expected_recovery(connection, every, today)
+            rows, total = ranked[:limit], len(ranked)
+        else:
+            rows, total = worklist_service.worklist_page(connection, as_of=today,
+                                                         person=viewer.email, limit=limit)
     actions = {name: url_for("actions.act", name=name)
                for name in ("contacted", "done", "snooze", "promise", "dispute")}
-    phones = {row.customer_code: tel_uri(row.phone) for row in rows[:limit]
+    phones = {row.customer_code: tel_uri(row.phone) for row in rows
               if row.calls and row.phone}
-    return render_template("worklist.html", phones=phones, rows=rows[:limit], total=len(rows),
+    return render_template("worklist.html", phones=phones, rows=rows, total=total,
                            today=today,
                            can_act=viewer.can_act, back=url_for("ui.worklist"), act=actions,
                            account_base=url_for("ui.accounts") + "/",

@@ -1,0 +1,115 @@
+"""The apply phase's open-task lookup, PostgreSQL against SQLite, in the same run.
+
+    HUB_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/test \
+        python bench/pg_plan.py --size 100000 --rounds 3
+
+A catch-up day's apply phase looks up the open tasks of every account it decides about
+(`tasks.customer_id IN ids`), in the transaction that has just written many of those
+tasks, so PostgreSQL's statistics still describe the table before them (issue 16: 38 rows
+expected, 135,799 found, 29.8 s). Each round builds that state afresh in one transaction
+on each database: `--size` customers, no statistics about tasks, then about 1.36 open
+tasks per customer inserted, then the lookup, timed; on PostgreSQL once the old way (the
+plain `= ANY(:ids)` of hub.ledger.accounts.ids_in) and once as the apply phase does now:
+ANALYZE after the bulk write of tasks, then the lookup through an analyzed temporary table
+of the ids (hub.ledger.id_sets); the timing covers the ANALYZE, the id table and the lookup.
+Prints seconds, min and median, and the PostgreSQL/SQLite ratios (goal: at most 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parent))  # last: bench/rules.py is no `rules`
+
+from rounds import interleave
+from rounds import load_line
+from rounds import ratio_line
+from scratch_schema import scratch_schema
+
+from hub.ledger.accounts import ids_in
+from hub.ledger.db import make_engine
+from hub.ledger.db import upgrade
+from hub.ledger.id_sets import analyze
+from hub.ledger.id_sets import ids_in_planned
+from hub.ledger.tables import customers
+from hub.ledger.tables import tasks
+
+NOW = datetime(2026, 11, 30, 6, tzinfo=UTC)
+Filter = Callable[[sa.Connection, sa.Column[Any], list[int]], sa.ColumnElement[bool]]
+
+
+def lookup_seconds(engine: sa.Engine, size: int, where: Filter, *,
+                   analyzed: bool = False) -> float:
+    """Customers committed and analyzed; tasks written and looked up in one transaction."""
+    with engine.begin() as connection:
+        connection.execute(tasks.delete())
+        connection.execute(customers.delete())
+        connection.execute(customers.insert(), [
+            {"id": i, "code": f"C{i:07d}", "name": f"Customer {i}", "kind": "B2B",
+             "timezone": "UTC", "language": "en", "excluded": False, "on_hold": False,
+             "created_at": NOW, "updated_at": NOW} for i in range(1, size + 1)])
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE customers")
+            connection.exec_driver_sql("ANALYZE tasks")  # empty: what a stale plan sees
+    with engine.begin() as connection:
+        connection.execute(tasks.insert(), [
+            {"customer_id": 1 + (n * 7919) % size, "task_type": ("call", "follow_up",
+                                                                "escalation")[n % 3],
+             "due_date": date(2026, 11, 30), "state": "open", "key": f"t{n}",
+             "reason": "r", "created_by": "rules", "source": "rules", "created_at": NOW,
+             "updated_at": NOW} for n in range(size * 136 // 100)])
+        ids = list(range(1, size + 1))
+        started = time.perf_counter()
+        if analyzed:
+            analyze(connection, tasks)  # after the bulk write, as apply_decisions does
+        found = connection.execute(sa.select(tasks.c.customer_id, tasks.c.task_type).where(
+            tasks.c.state == "open", where(connection, tasks.c.customer_id, ids))).all()
+        seconds = time.perf_counter() - started
+    assert len(found) == size * 136 // 100, len(found)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=100_000, help="customers")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    url = os.environ.get("HUB_BENCH_POSTGRES_URL")
+    if not url:
+        raise SystemExit("set HUB_BENCH_POSTGRES_URL (a PostgreSQL to compare with SQLite)")
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder, \
+            scratch_schema(url, "hub_bench_plan") as postgres:
+        sqlite = make_engine(f"sqlite:///{folder}/hub.db")
+        upgrade(sqlite)
+        upgrade(postgres)
+        print(f"open-task lookup over {args.size:,} accounts, {args.rounds} interleaved "
+              f"rounds ({load_line()})")
+        found = interleave(args.rounds, {
+            "SQLite": lambda: lookup_seconds(sqlite, args.size, ids_in),
+            "PostgreSQL = ANY": lambda: lookup_seconds(postgres, args.size, ids_in),
+            "PostgreSQL now": lambda: lookup_seconds(postgres, args.size, ids_in_planned,
+                                                     analyzed=True),
+        })
+        sqlite.dispose()
+    print(ratio_line("PostgreSQL = ANY(:ids) vs SQLite", found["PostgreSQL = ANY"],
+                     found["SQLite"], "s", "<= 1.5"))
+    print(ratio_line("PostgreSQL analyzed, id table vs SQLite", found["PostgreSQL now"],
+                     found["SQLite"], "s", "<= 1.5"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""PostgreSQL bulk writes go through COPY's text format built a column at a time
+(hub.ledger.bulk.copy_text): what is read back is exactly what was written, whatever
+the text holds (tabs, line breaks, backslashes, the `\\N` marker itself)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import date
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from hub.ledger.bulk import BulkInsert
+from hub.ledger.bulk import copy_text
+from hub.ledger.db import make_engine
+
+NASTY = ["plain", "tab\there", "line\nbreak", "back\\slash", "\\N", "cr\rhere", "", "zażółć"]
+
+
+def test_copy_text_escapes_what_the_format_would_misread() -> None:
+    payload = copy_text([("a\tb", 1, None, ""), ("c\\d", 2, True, "x")], empty_is_null=(3,))
+    assert payload == b"a\\tb\t1\t\\N\t\\N\nc\\\\d\t2\tTrue\tx\n"
+
+
+def test_copy_text_declines_types_it_cannot_carry() -> None:
+    assert copy_text([(b"bytes",)]) is None
+
+
+@pytest.mark.postgres
+def test_rows_written_through_copy_read_back_unchanged(postgres_url: str | None) -> None:
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
+    engine = make_engine(postgres_url)
+    table = sa.Table("bulk_copy_probe", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("note", sa.Text), sa.Column("maybe", sa.Text, nullable=True),
+                     sa.Column("flag", sa.Boolean), sa.Column("day", sa.Date),
+                     sa.Column("amount", sa.Numeric(12, 2)),
+                     sa.Column("at", sa.DateTime(timezone=True)))
+    at = datetime(2026, 12, 3, 4, 5, 6, tzinfo=UTC)
+    try:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+            table.create(connection)
+            insert = BulkInsert(connection, table, ["id", "note", "maybe", "flag", "day",
+                                                    "amount"], {"at": at},
+                                empty_is_null=("maybe",))
+            insert([(i, text, text, i % 2 == 0, date(2026, 1, 1 + i), f"{i}.50")
+                    for i, text in enumerate(NASTY)])
+            found = connection.execute(sa.select(table).order_by(table.c.id)).all()
+        assert [row.note for row in found] == NASTY
+        assert [row.maybe for row in found] == [text or None for text in NASTY]
+        assert [row.flag for row in found] == [i % 2 == 0 for i in range(len(NASTY))]
+        assert found[3].day == date(2026, 1, 4)
+        assert str(found[3].amount) == "3.50"
+        assert {row.at for row in found} == {at}
+    finally:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+        engine.dispose()
