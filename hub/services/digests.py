@@ -118,13 +118,7 @@ def alerts_for(connection: Connection, *, as_of: date, settings: DigestSettings,
     tasks overdue by `escalate_after_days`, for the assignee's manager. An overdue task
     stays in the manager's digest every day until it is done or snoozed."""
     found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in connection.execute(
-            sa.select(applied_decisions.c.actions, applied_decisions.c.step,
-                      applied_decisions.c.rule, customers.c.code, customers.c.name)
-            .join(customers, customers.c.id == applied_decisions.c.customer_id)
-            .where(applied_decisions.c.applied_on == as_of,
-                   applied_decisions.c.paused_by.is_(None))
-            .order_by(applied_decisions.c.id)):
+    for row in _applied_on(connection, as_of):
         for action in row.actions or ():
             params = action.get("params", {})
             for email in params.get("alerted") or ():
@@ -137,17 +131,22 @@ def alerts_for(connection: Connection, *, as_of: date, settings: DigestSettings,
     return dict(found)
 
 
+def _applied_on(connection: Connection, as_of: date) -> sa.CursorResult[Any]:
+    """The decisions applied (not paused) on `as_of`, with their account, in order."""
+    return connection.execute(
+        sa.select(applied_decisions.c.actions, applied_decisions.c.step,
+                  applied_decisions.c.rule, customers.c.code, customers.c.name)
+        .join(customers, customers.c.id == applied_decisions.c.customer_id)
+        .where(applied_decisions.c.applied_on == as_of,
+               applied_decisions.c.paused_by.is_(None))
+        .order_by(applied_decisions.c.id))
+
+
 def stages_told(connection: Connection, as_of: date) -> dict[str, list[dict[str, str]]]:
     """Person -> the accounts whose ladder started or reached a step on `as_of` with a
     `notify:` that told them (each account and step once, in the order applied)."""
     found: dict[str, dict[tuple[str, str], dict[str, str]]] = defaultdict(dict)
-    for row in connection.execute(
-            sa.select(applied_decisions.c.actions, applied_decisions.c.step,
-                      applied_decisions.c.rule, customers.c.code, customers.c.name)
-            .join(customers, customers.c.id == applied_decisions.c.customer_id)
-            .where(applied_decisions.c.applied_on == as_of,
-                   applied_decisions.c.paused_by.is_(None))
-            .order_by(applied_decisions.c.id)):
+    for row in _applied_on(connection, as_of):
         stage = str(row.step or row.rule)
         for action in row.actions or ():
             if action.get("kind") != "notify":
