@@ -289,11 +289,13 @@ def fragment(slug: str, settings: CampaignSettings) -> Fragment:
 def field_of_problem(rule: str | None, message: str, settings: CampaignSettings,
                      slug: str) -> str:
     """The form field a compiler problem belongs to: a step's row (by the step's name in
-    the problem), the stop conditions (a pause), else the form as a whole."""
+    the problem), the amount or the other stop conditions (a pause of this campaign), else
+    the form as a whole."""
     names = settings.step_names()
     for index, name in enumerate(names):
         if rule == f'step "{name}"' or f'"{name}"' in message:
             return f"step-{index + 1}-{'day' if 'days' in message else 'channel'}"
-    if rule is not None and f'campaign.name == "{slug}" and' in rule:
-        return "stop_when"
+    said = f"{rule or ''} {message}"
+    if f'campaign.name == "{slug}" and' in said or (rule or "").startswith("pause"):
+        return "stop_below" if "account.overdue_balance <" in said else "stop_when"
     return "form"

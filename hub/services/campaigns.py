@@ -163,6 +163,18 @@ class Campaigns:
         with self.engine.connect() as connection:
             return ledger.all_campaigns(connection)
 
+    def visible(self, scope: Scope, actor: str | None = None) -> list[CampaignRow]:
+        """The campaigns with a customer the viewer may see, or started by them."""
+        found = self.all()
+        if not scope.limited:
+            return found
+        with self.engine.connect() as connection:
+            seen = {row[0] for row in connection.execute(
+                sa.select(campaign_members.c.campaign_id).distinct()
+                .join(customers, customers.c.id == campaign_members.c.customer_id)
+                .where(*scope.conditions()))}
+        return [c for c in found if c.id in seen or (actor and c.created_by == actor)]
+
     def get(self, name: str) -> CampaignRow:
         with self.engine.connect() as connection:
             found = ledger.by_name(connection, name.strip())
