@@ -95,7 +95,7 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
 @click.option("--stop-below", help="stop while the overdue balance is below this amount")
 @click.option("--dry-run", is_flag=True, help="check and simulate, start nothing")
 @click.pass_context
-def start_command(ctx: click.Context, name: str, template_key: str, customer: str | None,
+def start_command(ctx: click.Context, *, name: str, template_key: str, customer: str | None,
                   segment: str | None, country: str | None, min_days: int | None,
                   min_amount: str | None, max_score: int | None, channels: str | None,
                   days: str | None, first_channel: str | None, tone: str | None,

@@ -19,8 +19,8 @@ from hub.services.report_cache import cached_aging_report
 from hub.services.reports import GROUPINGS
 from hub.services.worklist import worklist_of
 from hub.web import api_actions
-from hub.web import api_documents
 from hub.web import api_campaigns
+from hub.web import api_documents
 from hub.web import api_experiments
 from hub.web import api_reports
 from hub.web import api_resources

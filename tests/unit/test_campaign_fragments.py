@@ -58,7 +58,8 @@ def test_sms_moved_first_keeps_the_days_in_place() -> None:
     moved = with_channel_first(standard, "sms")
     assert [(s.channel, s.day) for s in moved.steps] == \
         [("sms", 0), ("email", 5), ("letter", 14), ("call", 21)]
-    assert moved.tone == standard.tone and moved.stop_when == standard.stop_when
+    assert moved.tone == standard.tone
+    assert moved.stop_when == standard.stop_when
     assert slug_of("  Spring push: DE & AT!! ") == "spring-push-de-at"
 
 

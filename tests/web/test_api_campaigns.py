@@ -63,7 +63,8 @@ def test_start_read_and_change_a_campaign_through_the_api(seeded: Hub) -> None:
     assert again.status_code == 409
     assert client.post("/api/v1/campaigns/api-push/resume").get_json()["state"] == "running"
     saved = client.post("/api/v1/campaigns/api-push/template", json={"template": "Sms first"})
-    assert saved.status_code == 201 and saved.get_json()["shipped"] is False
+    assert saved.status_code == 201
+    assert saved.get_json()["shipped"] is False
     assert client.post("/api/v1/campaigns/api-push/stop").get_json()["state"] == "stopped"
 
 

@@ -25,7 +25,6 @@ from hub.domain.campaigns import Target
 from hub.domain.campaigns import with_channel_first
 from hub.domain.clock import FixedClock
 from hub.domain.money import Money
-from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import messages
 from hub.services.api_queries import Scope
 from hub.services.campaigns import CampaignRefused
@@ -177,4 +176,49 @@ def test_a_campaign_with_sms_first_runs_pauses_and_stops_through_the_cycle(
     # back on finance's ladder, where it left it: the consumer ladder's next step is due
     assert _steps(hub, "ACME")[4:] == [(25, "consumer", "final notice")]
     shown = hub.campaigns.view("Spring push", Scope()).members.items[0]
-    assert shown.next_step is None and shown.left_on == DAY + timedelta(days=25)
+    assert shown.next_step is None
+    assert shown.left_on == DAY + timedelta(days=25)
+
+
+def test_the_campaign_commands(campaign_hub: Hub, tmp_path: Path) -> None:
+    hub = campaign_hub
+    _ledger(hub)
+    env = {"HUB_DATABASE_URL": hub.settings.database_url, "HUB_VAR_DIR": str(tmp_path / "v"),
+           "HUB_RULES_FILE": str(hub.settings.rules_file)}
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["campaign", *args], env=env)
+        return result.exit_code, result.output
+
+    code, out = run("templates")
+    assert code == 0
+    assert "standard  shipped  email day 0, sms day 5, letter day 14, call day 21" in out
+    code, out = run("start", "Spring push", "--template", "standard", "--customer", "ACME",
+                    "--first", "sms", "--dry-run")
+    assert code == 0, out
+    assert "can start: sms day 0, email day 5, letter day 14, call day 21" in out
+    assert "ACME: 1. sms (today)" in out
+    assert "(dry run: nothing was started)" in out
+    assert run("list")[1].startswith("no campaigns")
+    code, out = run("start", "Bad", "--customer", "ACME", "--channels", "sms,pigeon",
+                    "--days", "0,3")
+    assert code == 2
+    assert 'step 2: "pigeon" is not a channel' in out
+    code, out = run("start", "Spring push", "--customer", "ACME", "--first", "sms")
+    assert code == 0, out
+    assert out.startswith('campaign "Spring push" started on ')
+    assert "for 1 customer: sms day 0, email day 5" in out
+    code, out = run("list")
+    assert "Spring push  running" in out
+    code, out = run("show", "spring-push")
+    assert code == 0, out
+    assert "ACME      -             1. sms (" in out
+    assert "totals: 1 customers, 0 reached a step" in out
+    assert run("pause", "Spring push")[1].startswith('campaign "Spring push" is paused since')
+    assert run("pause", "Spring push")[0] == 2  # already paused: an error, said why
+    assert run("resume", "Spring push")[1] == 'campaign "Spring push" is running\n'
+    code, out = run("save-template", "Spring push", "Sms first")
+    assert code == 0
+    assert 'template "Sms first" saved' in out
+    assert "Sms first" in run("templates")[1]
+    assert run("stop", "Spring push")[1].startswith('campaign "Spring push" is stopped on')
