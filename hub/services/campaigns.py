@@ -58,6 +58,7 @@ from hub.ledger.tables import promises
 from hub.services.api_queries import Scope
 from hub.services.queries import Page
 from hub.services.rule_files import RuleFiles
+from hub.services.rule_files import merged_name
 
 OPEN_STATUSES = ("open", "partially_paid")
 NAME_LENGTH = 80
@@ -219,7 +220,7 @@ class Campaigns:
                 text, [c.fragment for c in live] + [candidate])
         except RuleFileError as exc:
             raise CampaignRefused([("form", str(exc))]) from None
-        found = [p for p in self.rule_files.validate(merged, file_name)
+        found = [p for p in self.rule_files.validate(merged, merged_name(file_name))
                  if p.severity == "error"]
         if found:
             raise CampaignRefused([
@@ -238,7 +239,8 @@ class Campaigns:
             return []
         from hub.services.account_facts import load_account_facts  # noqa: PLC0415
 
-        candidate = self.rule_files.compiler.compile(merged, status_policy.file_name)
+        candidate = self.rule_files.compiler.compile(merged,
+                                                     merged_name(status_policy.file_name))
         slug = slug_of(draft.name)
         today = self.today()
         with self.engine.connect() as connection:

@@ -65,6 +65,14 @@ class SimulationRow:
     candidate: str  # the decision under the new file ("" when none)
 
 
+MERGED = " + campaigns"  # the name of finance's file with the campaigns on top
+
+
+def merged_name(file_name: str) -> str:
+    """Lines and sources of the rules in force with campaigns count in the merged text."""
+    return f"{file_name}{MERGED}"
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -262,7 +270,7 @@ class RuleFiles:
             if key not in self._merged:
                 self._merged[key] = self.compiler.merge(version.text,
                                                         [c.fragment for c in live])
-            return self._policy(self._merged[key], version.file_name)
+            return self._policy(self._merged[key], merged_name(version.file_name))
         except RuleFileError as exc:
             log.warning("the campaigns %s cannot run on rule file version %d, which stays "
                         "in force alone: %s", ", ".join(c.name for c in live),

@@ -7,6 +7,8 @@ problem is a 422 naming the field it concerns."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from decimal import InvalidOperation
 from typing import Any
 
 from flask import Blueprint
@@ -33,6 +35,7 @@ from hub.web.errors import ApiError
 from hub.web.serialize import money
 
 STARTERS = (Role.FINANCE, Role.ADMIN, Role.MANAGER)
+FILTER_KEYS = ("segment", "country", "min_days_overdue", "min_amount", "max_score")
 
 
 def settings_json(settings: CampaignSettings) -> dict[str, Any]:
@@ -166,10 +169,25 @@ def _target(body: dict[str, Any]) -> Target:
     if not isinstance(selection, dict):
         raise _refused([("filter", "expected an object: segment, country, min_days_overdue, "
                                    "min_amount, max_score")])
-    try:
-        return Target.from_json({**selection, "customer": None})
-    except (ArithmeticError, TypeError, ValueError):
-        raise _refused([("filter", "a value has the wrong type")]) from None
+    problems = [(f"filter.{key}", "expected a whole number") for key in
+                ("min_days_overdue", "max_score") if key in selection and
+                (isinstance(selection[key], bool) or not isinstance(selection[key], int)
+                 or selection[key] < 0)]
+    problems += [(f"filter.{key}", "expected text") for key in ("segment", "country")
+                 if key in selection and not isinstance(selection[key], str)]
+    problems += [(f"filter.{key}", "unknown; use segment, country, min_days_overdue, "
+                                   "min_amount, max_score")
+                 for key in selection if key not in FILTER_KEYS]
+    amount = selection.get("min_amount")
+    if amount is not None:
+        try:
+            if isinstance(amount, bool) or not Decimal(str(amount)).is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(("filter.min_amount", "expected an amount such as \"500.00\""))
+    if problems:
+        raise _refused(problems)
+    return Target.from_json({**selection, "customer": None})
 
 
 def start() -> tuple[dict[str, Any], int]:

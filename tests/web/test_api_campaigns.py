@@ -89,3 +89,13 @@ def test_a_token_sees_only_the_campaigns_and_customers_in_its_scope(seeded: Hub)
         "name": "Ann only", "customer": "ACME"}).status_code == 201
     assert bob.get("/api/v1/campaigns/ann-only").status_code == 404
     assert "ann-only" not in str(bob.get("/api/v1/campaigns").get_json())
+
+
+def test_a_filter_of_the_wrong_shape_is_a_422_naming_the_key(seeded: Hub) -> None:
+    client = _client(seeded)
+    refused = client.post("/api/v1/campaigns", json={
+        "name": "Odd", "filter": {"min_days_overdue": "ten", "min_amount": "lots",
+                                  "colour": "red"}})
+    assert refused.status_code == 422
+    assert [p["field"] for p in refused.get_json()["error"]["details"]["problems"]] == [
+        "filter.min_days_overdue", "filter.colour", "filter.min_amount"]
