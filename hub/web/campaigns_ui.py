@@ -117,10 +117,10 @@ def _form_values(settings: CampaignSettings) -> dict[str, Any]:
 
 
 def _render_form(template_key: str, values: dict[str, Any], errors: dict[str, list[str]],
-                 status: int = 200) -> tuple[str, int]:
+                 status: int = 200, simulation: list[Any] | None = None) -> tuple[str, int]:
     return render_template("campaigns/new.html", template_key=template_key, values=values,
                            errors=errors, channels=CHANNELS, tones=TONES,
-                           stops=STOP_CONDITIONS,
+                           stops=STOP_CONDITIONS, simulation=simulation,
                            templates=hub().campaigns.templates()), status
 
 
@@ -197,9 +197,12 @@ def start() -> Response | tuple[str, int]:
     target = _target(values, errors)
     if settings is None or errors:
         return _render_form(template.key, values, errors, 422)
+    draft = Draft(values["name"], template.key, settings, target)
     try:
-        found = hub().campaigns.start(Draft(values["name"], template.key, settings, target),
-                                      viewer.email, viewer_scope(viewer))
+        if request.form.get("action") == "check":  # checked and simulated, not started
+            decisions = hub().campaigns.simulate(draft, viewer_scope(viewer))
+            return _render_form(template.key, values, {}, simulation=decisions)
+        found = hub().campaigns.start(draft, viewer.email, viewer_scope(viewer))
     except CampaignRefused as exc:
         return _render_form(template.key, values, exc.by_field(), 422)
     flash(gettext('Campaign "%(name)s" started.', name=found.name))

@@ -118,3 +118,13 @@ def test_each_viewer_sees_only_their_customers_and_changes_only_what_they_may(
     manager_token = csrf_from(manager.get("/campaigns").get_data(as_text=True))
     assert manager.post("/campaigns/autumn-push/pause",
                         data={"csrf_token": manager_token}).status_code == 403
+
+
+def test_check_and_simulate_shows_what_its_customers_would_get_today_and_starts_nothing(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    client = as_user("fin@example.com")
+    status, _, page = _start(client, action="check")
+    assert status == 200
+    assert "The campaign can start" in page
+    assert "<li>ACME: 1. sms</li>" in page
+    assert staffed.campaigns.all() == []
