@@ -15,6 +15,7 @@ from hub.domain.campaigns import CampaignFormError
 from hub.domain.campaigns import CampaignSettings
 from hub.domain.campaigns import Target
 from hub.domain.campaigns import settings_from_form
+from hub.domain.campaigns import with_channel_first
 from hub.domain.errors import UserError
 from hub.ledger.campaigns import CampaignRow
 from hub.services.api_queries import Scope
@@ -75,6 +76,25 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
         raise UserError(f'{option}: "{value}" is not an amount such as 500.00') from None
 
 
+def _settings(base: CampaignSettings, *, channels: str | None, days: str | None,
+              first_channel: str | None, tone: str | None, fees: bool | None,
+              stop_when: str | None, stop_below: str | None) -> CampaignSettings:
+    """`base` (a template's or a campaign's settings) with the options given."""
+    if first_channel:
+        base = with_channel_first(base, first_channel.strip().lower())
+    try:
+        return settings_from_form(
+            _split(channels) or [s.channel for s in base.steps],
+            _split(days) or [str(s.day) for s in base.steps],
+            tone=tone or base.tone, fees=base.fees if fees is None else fees,
+            stop_when=_split(stop_when) if stop_when is not None else list(base.stop_when),
+            stop_below=stop_below if stop_below is not None else
+            ("" if base.stop_below is None else str(base.stop_below)))
+    except CampaignFormError as exc:
+        raise UserError(f"--{exc.field.split('-')[-1].replace('_', '-')}: {exc.message}") \
+            from None
+
+
 @campaign_group.command("start")
 @click.argument("name")
 @click.option("--template", "template_key", default="standard", show_default=True,
@@ -105,22 +125,9 @@ def start_command(ctx: click.Context, *, name: str, template_key: str, customer:
     hub = get_hub(ctx)
     service = hub.campaigns
     template = service.template(template_key)
-    base = template.settings
-    if first_channel:
-        from hub.domain.campaigns import with_channel_first  # noqa: PLC0415
-
-        base = with_channel_first(base, first_channel.strip().lower())
-    try:
-        settings = settings_from_form(
-            _split(channels) or [s.channel for s in base.steps],
-            _split(days) or [str(s.day) for s in base.steps],
-            tone=tone or base.tone, fees=base.fees if fees is None else fees,
-            stop_when=_split(stop_when) if stop_when is not None else list(base.stop_when),
-            stop_below=stop_below if stop_below is not None else
-            ("" if base.stop_below is None else str(base.stop_below)))
-    except CampaignFormError as exc:
-        raise UserError(f"--{exc.field.split('-')[-1].replace('_', '-')}: {exc.message}") \
-            from None
+    settings = _settings(template.settings, channels=channels, days=days,
+                         first_channel=first_channel, tone=tone, fees=fees,
+                         stop_when=stop_when, stop_below=stop_below)
     selection = any(v is not None for v in (segment, country, min_days, min_amount, max_score))
     if (customer is None) == (not selection):
         raise UserError("give --customer CODE, or a selection (--segment, --country, "
@@ -213,6 +220,36 @@ def resume_command(ctx: click.Context, name: str) -> None:
 def stop_command(ctx: click.Context, name: str) -> None:
     """Stop campaign NAME for good: its customers go back to finance's ladders."""
     _change(ctx, name, "stop")
+
+
+@campaign_group.command("adjust")
+@click.argument("name")
+@click.option("--channels", help="the channel order, e.g. sms,email,letter")
+@click.option("--days", help="each step's day after joining, e.g. 0,5,14")
+@click.option("--first", "first_channel", help="move this channel to the first step")
+@click.option("--tone", help="friendly, standard or firm")
+@click.option("--fees/--no-fees", default=None, help="statutory fees at the last step")
+@click.option("--stop-when", help="promise,plan,dispute")
+@click.option("--stop-below", help="stop while the overdue balance is below this amount")
+@click.pass_context
+def adjust_command(ctx: click.Context, *, name: str, channels: str | None, days: str | None,
+                   first_channel: str | None, tone: str | None, fees: bool | None,
+                   stop_when: str | None, stop_below: str | None) -> None:
+    """A new version of campaign NAME (what is not given stays): checked like a start; its
+    customers keep the steps they passed."""
+    service = get_hub(ctx).campaigns
+    found = service.get(name)
+    settings = _settings(found.settings, channels=channels, days=days,
+                         first_channel=first_channel, tone=tone, fees=fees,
+                         stop_when=stop_when, stop_below=stop_below)
+    try:
+        changed = service.adjust(found.name, settings, cli_actor())
+    except CampaignRefused as exc:
+        for field_name, message in exc.problems:
+            click.secho(f"{field_name}: {message}", fg="red", err=True)
+        raise SystemExit(2) from None
+    click.echo(f'campaign "{changed.name}" is at version {changed.version}: '
+               f"{_describe(changed.settings)}")
 
 
 @campaign_group.command("save-template")

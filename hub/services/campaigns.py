@@ -66,6 +66,7 @@ CAMPAIGN_STARTED = "campaign.started"
 CAMPAIGN_PAUSED = "campaign.paused"
 CAMPAIGN_RESUMED = "campaign.resumed"
 CAMPAIGN_STOPPED = "campaign.stopped"
+CAMPAIGN_ADJUSTED = "campaign.adjusted"
 GONE = ("reversed", "returned")  # payments that brought nothing in
 
 
@@ -220,13 +221,45 @@ class Campaigns:
                 text, [c.fragment for c in live] + [candidate])
         except RuleFileError as exc:
             raise CampaignRefused([("form", str(exc))]) from None
+        self._validate(merged, file_name, draft.settings, slug)
+        return merged, members
+
+    def _validate(self, merged: str, file_name: str, settings: CampaignSettings,
+                  slug: str) -> None:
+        """The compiler's checks and activation gate on the merged file; CampaignRefused
+        with each error placed on its form field."""
         found = [p for p in self.rule_files.validate(merged, merged_name(file_name))
                  if p.severity == "error"]
         if found:
             raise CampaignRefused([
-                (field_of_problem(p.rule, p.message, draft.settings, slug),
+                (field_of_problem(p.rule, p.message, settings, slug),
                  f"{p.rule}: {p.message}" if p.rule else p.message) for p in found])
-        return merged, members
+
+    def adjust(self, name: str, settings: CampaignSettings, actor: str) -> CampaignRow:
+        """A new version of the campaign's settings, checked like a start. Its customers
+        keep their progress: a step counts by its position, so one already passed is not
+        sent again under its new channel."""
+        found = self.get(name)
+        if found.state == "stopped":
+            raise UserError(f'campaign "{found.name}" was stopped on {found.stopped_on}: '
+                            "start a new one")
+        text, file_name = self.in_force()
+        candidate = fragment(found.slug, settings)
+        with self.engine.connect() as connection:
+            live = ledger.live(connection)
+        try:
+            merged = self.rule_files.with_campaigns_text(
+                text, [candidate if c.id == found.id else c.fragment for c in live])
+        except RuleFileError as exc:
+            raise CampaignRefused([("form", str(exc))]) from None
+        self._validate(merged, file_name, settings, found.slug)
+        with self.engine.begin() as connection:
+            version = ledger.add_version(connection, found.id, settings, candidate,
+                                         actor=actor, now=self.now())
+            self._touch(connection, ledger.member_ids(connection, found.id),
+                        CAMPAIGN_ADJUSTED, actor=actor, name=found.name,
+                        summary=f'campaign "{found.name}" adjusted (version {version})')
+        return self.get(found.name)
 
     def simulate(self, draft: Draft, scope: Scope | None = None) -> list[Any]:
         """What would change today for the campaign's customers if it started."""
@@ -443,8 +476,9 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
             .where(applied_decisions.c.customer_id.in_(ids), applied_decisions.c.ladder == ladder,
                    applied_decisions.c.paused_by.is_(None))
             .order_by(applied_decisions.c.applied_on, applied_decisions.c.id)):
-        if applied.step in names:
-            reached[applied.customer_id] = (applied.step, _day(applied.applied_on))
+        number = str(applied.step).split(".", 1)[0]
+        if number.isdigit() and 1 <= int(number) <= len(names):  # by position (adjusted)
+            reached[applied.customer_id] = (names[int(number) - 1], _day(applied.applied_on))
     codes = {row.customer_id: row.code for row in rows}
     joined = {row.customer_id: _day(row.joined_on) for row in rows}
     first = min(joined.values())

@@ -231,6 +231,20 @@ def stop(name: str) -> dict[str, Any]:
     return _change(name, "stop")
 
 
+def adjust(name: str) -> dict[str, Any]:
+    found = _visible(name)
+    _may_change(found)
+    body = _body()
+    try:
+        changed = the_hub().campaigns.adjust(found.slug, _settings(body, found.settings),
+                                             api_viewer().email)
+    except CampaignRefused as exc:
+        raise _refused(exc.problems) from None
+    except UserError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return campaign_json(changed)
+
+
 def save_template(name: str) -> tuple[dict[str, Any], int]:
     found = _visible(name)
     _may_change()
@@ -257,5 +271,7 @@ def register(blueprint: Blueprint) -> None:
     for view in (pause, resume, stop):
         blueprint.add_url_rule(f"/campaigns/<name>/{view.__name__}", view_func=view,
                                methods=["POST"], endpoint=f"campaign_{view.__name__}")
+    blueprint.add_url_rule("/campaigns/<name>/adjust", view_func=adjust, methods=["POST"],
+                           endpoint="campaign_adjust")
     blueprint.add_url_rule("/campaigns/<name>/template", view_func=save_template,
                            methods=["POST"], endpoint="campaign_save_template")

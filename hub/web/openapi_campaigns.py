@@ -77,6 +77,15 @@ SCHEMAS: dict[str, JsonSchema] = {
             "stop_when": {"type": "array", "items": STRING},
             "stop_below": {"anyOf": [STRING, {"type": "null"}]}}},
     "CampaignTemplateRequest": _closed({"template": STRING}),
+    "CampaignAdjustRequest": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "first_channel": CHANNEL,
+            "steps": {"type": "array", "items": {"type": "object", "properties": {
+                "channel": CHANNEL, "day": COUNT}}},
+            "tone": STRING, "fees": {"type": "boolean"},
+            "stop_when": {"type": "array", "items": STRING},
+            "stop_below": {"anyOf": [STRING, {"type": "null"}]}}},
 }
 
 
@@ -133,6 +142,13 @@ def campaign_paths() -> dict[str, JsonSchema]:
                                                 "their days shifted by the pause", "Campaign"),
         "/api/v1/campaigns/{name}/stop": post("stopCampaign", "Stop for good: the customers "
                                               "go back to finance's ladders", "Campaign"),
+        "/api/v1/campaigns/{name}/adjust": {"post": {
+            "operationId": "adjustCampaign", "summary": "A new version of the campaign's "
+            "settings (fields left out stay), checked like a start; customers keep the steps "
+            "they passed", "parameters": [name],
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("CampaignAdjustRequest")}}},
+            "responses": {**ok("Campaign"), **errors(400, 403, 404, 409, 422)}}},
         "/api/v1/campaigns/{name}/template": post(
             "saveCampaignTemplate", "Save the campaign's settings as a template",
             "CampaignTemplate", "201", "CampaignTemplateRequest"),

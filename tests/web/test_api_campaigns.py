@@ -62,6 +62,11 @@ def test_start_read_and_change_a_campaign_through_the_api(seeded: Hub) -> None:
     again = client.post("/api/v1/campaigns/api-push/pause")
     assert again.status_code == 409
     assert client.post("/api/v1/campaigns/api-push/resume").get_json()["state"] == "running"
+    adjusted = client.post("/api/v1/campaigns/api-push/adjust", json={"tone": "firm"})
+    assert adjusted.status_code == 200, adjusted.get_json()
+    assert (adjusted.get_json()["version"], adjusted.get_json()["settings"]["tone"]) == \
+        (2, "firm")
+    assert adjusted.get_json()["steps"] == ["1. sms", "2. email", "3. letter", "4. call"]
     saved = client.post("/api/v1/campaigns/api-push/template", json={"template": "Sms first"})
     assert saved.status_code == 201
     assert saved.get_json()["shipped"] is False

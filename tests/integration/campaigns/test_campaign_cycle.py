@@ -222,3 +222,36 @@ def test_the_campaign_commands(campaign_hub: Hub, tmp_path: Path) -> None:
     assert 'template "Sms first" saved' in out
     assert "Sms first" in run("templates")[1]
     assert run("stop", "Spring push")[1].startswith('campaign "Spring push" is stopped on')
+
+
+def test_an_adjusted_campaign_is_a_new_version_and_keeps_each_customers_progress(
+        campaign_hub: Hub, tmp_path: Path) -> None:
+    hub = campaign_hub
+    _ledger(hub)
+    settings = with_channel_first(BUILTIN_TEMPLATES[1].settings, "sms")
+    hub.campaigns.start(Draft("Spring push", "standard", settings, Target(customer="ACME")),
+                        "ann@example.com")
+    _day(hub, DAY)
+    ladder = "campaign spring-push"
+    assert _steps(hub, "ACME") == [(0, ladder, "1. sms")]
+    env = {"HUB_DATABASE_URL": hub.settings.database_url, "HUB_VAR_DIR": str(tmp_path / "v"),
+           "HUB_RULES_FILE": str(hub.settings.rules_file)}
+    # e-mail first after all, and the second step sooner: version 2
+    adjusted = CliRunner().invoke(cli, ["campaign", "adjust", "Spring push", "--first",
+                                        "email", "--days", "0,3,14,21"], env=env)
+    assert adjusted.exit_code == 0, adjusted.output
+    assert adjusted.output == ('campaign "Spring push" is at version 2: email day 0, sms day '
+                               "3, letter day 14, call day 21; tone standard; fees off; stop "
+                               "when: promise, plan\n")
+    for offset in range(1, 4):
+        _day(hub, DAY + timedelta(days=offset))
+    # the first step was taken (as SMS): it is not sent again as e-mail; the second comes
+    # on its new day
+    assert _steps(hub, "ACME") == [(0, ladder, "1. sms"), (3, ladder, "2. sms")]
+    member = hub.campaigns.view("Spring push", Scope()).members.items[0]
+    assert (member.step_reached, member.next_step) == ("2. sms", "3. letter")
+    assert hub.campaigns.get("Spring push").version == 2
+    refused = CliRunner().invoke(cli, ["campaign", "adjust", "Spring push", "--days",
+                                       "0,3,3,21"], env=env)
+    assert refused.exit_code == 2
+    assert "--day: step 3: day 3 must come after step 2's day 3" in refused.output
