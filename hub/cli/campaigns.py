@@ -175,6 +175,9 @@ def show_command(ctx: click.Context, name: str, page: int, per_page: int) -> Non
     click.echo(f'campaign "{found.name}" ({_state(found)}), started {found.started_on}, '
                f"version {found.version}, template {found.template}")
     click.echo(f"  {_describe(found.settings)}")
+    for version in get_hub(ctx).campaigns.versions(found.name):
+        click.echo(f"  version {version['version']}: {version['actor']}, "
+                   f"{str(version['created_at'])[:16]}")
     rows = [[m.customer_code, f"{m.step_reached} ({m.reached_on})" if m.step_reached else "-",
              f"{m.next_step} ({m.next_on})" if m.next_step else "-",
              str(m.messages_sent), str(m.responses), str(m.promises), str(m.owed_at_start),

@@ -39,11 +39,6 @@ class CampaignRow:
     settings: CampaignSettings
     fragment: Fragment
 
-    def days_in(self, joined_on: date, today: date) -> int:
-        """Days a member has been in the campaign on `today`, paused days left out."""
-        paused = self.paused_days + ((today - self.paused_on).days if self.paused_on else 0)
-        return max(0, (today - joined_on).days - max(0, paused))
-
     def paused_before(self, today: date) -> int:
         return self.paused_days + ((today - self.paused_on).days if self.paused_on else 0)
 

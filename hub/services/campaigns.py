@@ -29,8 +29,6 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.campaigns import BUILTIN_TEMPLATES
-from hub.domain.campaigns import SLUG_LENGTH
-from hub.domain.campaigns import CampaignFormError
 from hub.domain.campaigns import CampaignSettings
 from hub.domain.campaigns import Target
 from hub.domain.campaigns import Template
@@ -558,5 +556,3 @@ def _day(value: object) -> date:
         return value
     return date.fromisoformat(str(value)[:10])
 
-
-__all__ = ["SLUG_LENGTH", "CampaignFormError", "CampaignRefused", "Campaigns", "Draft"]

@@ -214,6 +214,7 @@ def test_the_campaign_commands(campaign_hub: Hub, tmp_path: Path) -> None:
     assert code == 0, out
     assert "ACME      -             1. sms (" in out
     assert "totals: 1 customers, 0 reached a step" in out
+    assert "  version 1: cli:" in out
     assert run("pause", "Spring push")[1].startswith('campaign "Spring push" is paused since')
     assert run("pause", "Spring push")[0] == 2  # already paused: an error, said why
     assert run("resume", "Spring push")[1] == 'campaign "Spring push" is running\n'
