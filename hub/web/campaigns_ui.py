@@ -223,11 +223,7 @@ def show(slug: str) -> str:
 
 
 def _change(slug: str, what: str) -> Response:
-    viewer = require_viewer()
-    found = _visible(slug, viewer)
-    if not may_change(viewer, found):
-        raise ApiError(403, "forbidden", gettext("Only finance, an admin or the manager who "
-                                                 "started it can change this campaign."))
+    viewer, found = _changeable(slug)
     try:
         getattr(hub().campaigns, what)(found.slug, viewer.email)
     except UserError as exc:
@@ -251,6 +247,50 @@ def resume(slug: str) -> Response:
 @roles_required(*STARTERS)
 def stop(slug: str) -> Response:
     return _change(slug, "stop")
+
+
+def _changeable(slug: str) -> tuple[Viewer, CampaignRow]:
+    viewer = require_viewer()
+    found = _visible(slug, viewer)
+    if not may_change(viewer, found):
+        raise ApiError(403, "forbidden", gettext("Only finance, an admin or the manager who "
+                                                 "started it can change this campaign."))
+    return viewer, found
+
+
+@campaigns_ui.get("/campaigns/<slug>/adjust")
+@roles_required(*STARTERS)
+def adjust_form(slug: str) -> str:
+    _, found = _changeable(slug)
+    return render_template("campaigns/adjust.html", campaign=found,
+                           values=_form_values(found.settings), errors={}, channels=CHANNELS,
+                           tones=TONES, stops=STOP_CONDITIONS)
+
+
+@campaigns_ui.post("/campaigns/<slug>/adjust")
+@roles_required(*STARTERS)
+def adjust(slug: str) -> Response | tuple[str, int]:
+    viewer, found = _changeable(slug)
+    _, values = _posted()
+    errors: dict[str, list[str]] = {}
+    try:
+        settings = settings_from_form([r["channel"] for r in values["rows"]],
+                                      [r["day"] for r in values["rows"]], tone=values["tone"],
+                                      fees=values["fees"], stop_when=values["stop_when"],
+                                      stop_below=values["stop_below"])
+        changed = hub().campaigns.adjust(found.slug, settings, viewer.email)
+    except CampaignFormError as exc:
+        errors = {exc.field: [exc.message]}
+    except CampaignRefused as exc:
+        errors = exc.by_field()
+    except UserError as exc:
+        errors = {"form": [str(exc)]}
+    if errors:
+        return render_template("campaigns/adjust.html", campaign=found, values=values,
+                               errors=errors, channels=CHANNELS, tones=TONES,
+                               stops=STOP_CONDITIONS), 422
+    flash(gettext("Campaign adjusted: version %(version)s.", version=changed.version))
+    return redirect(url_for("campaigns.show", slug=found.slug))
 
 
 @campaigns_ui.post("/campaigns/<slug>/template")

@@ -128,3 +128,26 @@ def test_check_and_simulate_shows_what_its_customers_would_get_today_and_starts_
     assert "The campaign can start" in page
     assert "<li>ACME: 1. sms</li>" in page
     assert staffed.campaigns.all() == []
+
+
+def test_adjusting_makes_the_next_version_and_a_mistake_stays_on_its_field(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    client = as_user("fin@example.com")
+    _start(client)
+    form = client.get("/campaigns/autumn-push/adjust")
+    assert form.status_code == 200
+    html_form = form.get_data(as_text=True)
+    assert re.search(r'id="step-1-channel".*?<option value="sms" selected>', html_form, re.S)
+    data = {"csrf_token": csrf_from(html_form), "tone": "firm", "stop_when": ["plan"],
+            "stop_below": "", **STEPS, "step-2-day": "3"}
+    wrong = client.post("/campaigns/autumn-push/adjust", data={**data, "step-3-day": "2"})
+    assert wrong.status_code == 422
+    assert _error(wrong.get_data(as_text=True), "step-3-day") == \
+        "step 3: day 2 must come after step 2's day 3"
+    done = client.post("/campaigns/autumn-push/adjust", data=data)
+    assert done.status_code == 302
+    found = staffed.campaigns.get("Autumn push")
+    assert (found.version, found.settings.tone, found.settings.steps[1].day) == (2, "firm", 3)
+    page = client.get("/campaigns/autumn-push").get_data(as_text=True)
+    assert "Campaign adjusted: version 2." in page
+    assert as_user("mia@example.com").get("/campaigns/autumn-push/adjust").status_code == 403
