@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported where used: a command loads only the adapters it n
     from hub.ports import PortalLinks
     from hub.ports import Transport
     from hub.queue import CeleryQueue
+    from hub.services.campaigns import Campaigns
     from hub.services.dispatch import Dispatcher
     from hub.services.experiments import ExperimentReport
     from hub.services.rule_files import PolicyStatus
@@ -164,6 +165,21 @@ class Hub:
         from hub.bootstrap_rules import build_rule_files  # noqa: PLC0415
 
         return build_rule_files(self)
+
+    @cached_property
+    def campaigns(self) -> Campaigns:
+        """Campaigns on top of the rule file in force (docs/campaigns.md)."""
+        from hub.services.campaigns import Campaigns  # noqa: PLC0415
+
+        def in_force() -> tuple[str, str]:
+            status = self.policy_status()
+            version = status.version or self.rule_files.active()
+            if version is None:
+                raise RuleFileError("no rule file is in force yet: a campaign needs one")
+            return version.text, version.file_name
+
+        return Campaigns(self.engine, self.rule_files, in_force, now=self.clock.now,
+                         today=self.clock.today)
 
     def policy_status(self) -> PolicyStatus:
         """The rules in force, read only (pages, portal, API, CLI reads): an edited

@@ -4,9 +4,11 @@ compiler from rules/, the message template names it checks against, the rule-fil
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hub.domain.campaigns import Fragment
 from hub.domain.decisions import RuleProblem
 from hub.services.rule_files import RuleFiles
 
@@ -54,6 +56,11 @@ class RulesCompiler:
                 _COMPILED.pop(next(iter(_COMPILED)))
             _COMPILED[key] = compile_text(text, file_name, known_templates=self.templates)
         return _COMPILED[key]
+
+    def merge(self, text: str, fragments: Sequence[Fragment]) -> str:
+        from rules.campaigns import merge  # noqa: PLC0415
+
+        return merge(text, fragments)
 
     def check(self, text: str, file_name: str) -> list[RuleProblem]:
         from rules import check_text  # noqa: PLC0415

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from typing import Protocol
 
+from hub.domain.campaigns import Fragment
 from hub.domain.checkout import CheckoutRequest
 from hub.domain.checkout import CheckoutSession
 from hub.domain.checkout import ProviderEvent
@@ -135,6 +136,11 @@ class PolicyCompiler(Protocol):
     def check_limited(self, text: str, file_name: str) -> list[RuleProblem]: ...
 
     def read(self, path: Path) -> str: ...
+
+    def merge(self, text: str, fragments: Sequence[Fragment]) -> str:
+        """The rule file `text` with campaigns on top (docs/campaigns.md); RuleFileError
+        when `text` is no rule file a campaign can extend."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
+from hub.domain.campaigns import SEGMENT_PREFIX
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
@@ -353,6 +354,8 @@ def _renamed(ladder: Ladder, taken: tuple[StepTaken, ...]) -> list[StepTaken]:
     "reminder (sms)", and a "reminder (sms)" taken before the split ended counts as the
     "reminder" again, so no account is sent a step twice when finance edits the file."""
     names = {step.name for step in ladder.steps}
+    if ladder.name.startswith(SEGMENT_PREFIX):  # a campaign's steps count by position
+        return [_by_position(ladder, each) for each in taken]
     variants: dict[str, list[str]] = {}
     for step in ladder.steps:
         if step.experiment is not None:
@@ -368,6 +371,17 @@ def _renamed(ladder: Ladder, taken: tuple[StepTaken, ...]) -> list[StepTaken]:
         else:
             found.append(each)
     return found
+
+
+def _by_position(ladder: Ladder, taken: StepTaken) -> StepTaken:
+    """A campaign's step "2. sms" taken before the campaign was adjusted (its second step
+    is now "2. email") counts as the second step taken: an adjustment never sends a step
+    the customer already passed again (docs/campaigns.md)."""
+    number = taken.step.split(".", 1)[0]
+    if taken.ladder != ladder.name or not number.isdigit() \
+            or not 1 <= int(number) <= len(ladder.steps):
+        return taken
+    return replace(taken, step=ladder.steps[int(number) - 1].name)
 
 
 def _spacing(ladder: Ladder, taken: list[StepTaken]) -> tuple[Step, date] | None:

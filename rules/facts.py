@@ -53,6 +53,14 @@ def _prediction(facts: AccountFacts) -> dict[str, Any]:
             "prediction_expected_days_to_pay": found.expected_days_to_pay}
 
 
+def _campaign(facts: AccountFacts) -> dict[str, Any]:
+    """The campaign fields: absent for a customer in no campaign (docs/campaigns.md)."""
+    if facts.campaign is None:
+        return {}
+    return {"campaign_name": facts.campaign, "campaign_days": float(facts.campaign_days),
+            "campaign_paused": facts.campaign_paused}
+
+
 def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
     pauses = {pause.name for pause in rule_file.pauses}
     grace = timedelta(days=rule_file.settings.promise_grace_days)
@@ -116,6 +124,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "enforcement_off": not facts.enforcement,
         "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
         **_prediction(facts),
+        **_campaign(facts),
     }
     recorded = dict(facts.variants)
     for experiment in rule_file.experiments:  # the account's variant in each experiment

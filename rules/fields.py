@@ -57,4 +57,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
           ("on-time", "1-30", "over-30")),
     Field("prediction.expected_days_to_pay", NUMBER,
           "days from today until the open balance is expected paid"),
+    # set for the members of a campaign that is not stopped (docs/campaigns.md)
+    Field("campaign.name", TEXT, "the campaign the customer is in (its short name)"),
+    Field("campaign.days", NUMBER, "days since the customer joined the campaign, paused "
+                                   "days left out"),
+    Field("campaign.paused", BOOL, "the customer's campaign is paused"),
 )}

@@ -18,7 +18,8 @@ from hub.domain.errors import UserError
 # `db status` does not import the web app, openpyxl or the bank parsers (issue 16:
 # start-up was 1.3-1.6 s CPU for every command). `payments` also adds `import statement`.
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "api-token": ("api_tokens",), "creditor": ("creditor",), "cycle": ("cycle",),
+    "api-token": ("api_tokens",), "campaign": ("campaigns",), "creditor": ("creditor",),
+    "cycle": ("cycle",),
     "db": ("db",), "demo": ("demo",), "dispatch": ("dispatch",),
     "experiments": ("experiments",), "export": ("export",), "model": ("model",),
     "import": ("imports", "payments"), "payments": ("imports", "payments"),

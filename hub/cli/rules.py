@@ -114,6 +114,8 @@ def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> Non
     click.echo(f"{result.customer_code} on {result.as_of}, rules {policy.file_name} "
                f"({policy.version[:12]})")
     click.echo(f"  segment: {result.segment or 'none matches'}")
+    for line in hub.campaigns.explain_lines(result.segment, list(result.decisions)):
+        click.echo(f"  {line}")
     click.echo(f"  paused by: {result.pause or 'nothing'}")
     click.echo("  facts: " + ", ".join(f"{k}={_shown(v)}"
                                        for k, v in sorted(result.facts.items())))

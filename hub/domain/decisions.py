@@ -102,6 +102,11 @@ class AccountFacts:
     variants: tuple[tuple[str, str], ...] = ()
     # loaded only for a rule file that tests prediction.* fields (docs/prediction.md)
     prediction: AccountPrediction | None = None
+    # the campaign the customer is in (its slug; None: none, or it was stopped), the days
+    # since joining it (paused days left out) and whether it is paused (docs/campaigns.md)
+    campaign: str | None = None
+    campaign_days: int = 0
+    campaign_paused: bool = False
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:

@@ -644,3 +644,59 @@ model_versions = Table(  # every trained model; the newest active one predicts
     Column("model", LargeBinary, nullable=False),  # joblib bytes of the fitted models
 )
 Index("ix_model_versions_kind_status", model_versions.c.kind, model_versions.c.status)
+
+# --- campaigns (docs/campaigns.md): templates, campaigns with versions, members ----------
+
+campaign_templates = Table(  # templates saved from a campaign ("save as template")
+    "campaign_templates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("settings", JSON, nullable=False),  # hub.domain.campaigns.CampaignSettings
+    Column("created_by", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+campaigns = Table(  # a named override on top of finance's rule file
+    "campaigns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("slug", String(40), nullable=False, unique=True),  # campaign.name in the rules
+    Column("template", String(80), nullable=False),  # the template it started from
+    Column("state", String(10), nullable=False),  # running | paused | stopped
+    Column("target", JSON, nullable=False),  # hub.domain.campaigns.Target
+    Column("started_on", Date, nullable=False),
+    Column("paused_on", Date),  # while paused: the day it was paused
+    Column("paused_days", Integer, nullable=False, default=0),  # days paused before
+    Column("stopped_on", Date),
+    Column("created_by", String(320), nullable=False),
+    *_timestamps(),
+    CheckConstraint("state in ('running', 'paused', 'stopped')", name="state"),
+)
+
+campaign_versions = Table(  # every version of a campaign's settings and rule fragment
+    "campaign_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("fragment", JSON, nullable=False),  # the segment, ladder and pauses it adds
+    Column("actor", String(320), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("campaign_id", "version", name="uq_campaign_versions_campaign_id"),
+)
+
+campaign_members = Table(  # the customers in a campaign, from the day they joined
+    "campaign_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", ForeignKey("campaigns.id"), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("joined_on", Date, nullable=False),
+    Column("left_on", Date),  # the campaign stopped: back on finance's ladder
+    Column("currency", String(3), nullable=False),
+    Column("owed_minor", BigInteger, nullable=False),  # overdue when it joined
+    UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_members_campaign_id"),
+)

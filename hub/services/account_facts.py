@@ -40,9 +40,11 @@ from hub.domain.owed import apply_credits
 from hub.domain.prediction import AccountPrediction
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.campaigns import live_members
 from hub.ledger.experiments import recorded_variants
 from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
+from hub.ledger.tables import campaign_members
 from hub.ledger.tables import charges
 from hub.ledger.tables import contacts
 from hub.ledger.tables import credit_notes
@@ -130,6 +132,13 @@ def _customer_batches(connection: Connection, codes: Sequence[str] | None,
             yield found[start:start + size]
 
 
+def _campaign(found: tuple[str, int, bool] | None) -> dict[str, Any]:
+    if found is None:
+        return {}
+    slug, days, paused = found
+    return {"campaign": slug, "campaign_days": days, "campaign_paused": paused}
+
+
 def _money(minor: int | None, currency: str | None) -> Money | None:
     return None if minor is None or currency is None else Money.from_minor(minor, currency)
 
@@ -184,6 +193,8 @@ class _Batch:
         holds_by = self._holds()
         variants_by = recorded_variants(self.connection,
                                         self._of(experiment_assignments.c.customer_id))
+        campaign_by = live_members(self.connection, self._of(campaign_members.c.customer_id),
+                                   self.as_of)
         for row in self.rows:
             invoice_facts = invoices_by.get(row.id, ())
             currency = row.currency or _main_currency(invoice_facts) or "EUR"
@@ -201,7 +212,8 @@ class _Batch:
                 steps_taken=tuple(steps_by.get(row.id, ())),
                 channels=channels_by.get(row.id, frozenset()),
                 enforcement=self.enforcement, hold_since=holds_by.get(row.id),
-                variants=tuple(variants_by.get(row.id, ())))
+                variants=tuple(variants_by.get(row.id, ())),
+                **_campaign(campaign_by.get(row.id)))
 
     def _holds(self) -> dict[int, date]:
         """The day each active sales hold was placed (a release rule fires once per hold)."""

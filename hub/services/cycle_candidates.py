@@ -9,7 +9,8 @@ rules: a payment, an import, a promise, a note), when a decision was applied to 
 earlier day since the last run (the ladder may take its next step), when one of its open
 invoices reaches a rule threshold (days overdue) on a day since the last run, when a
 promise or plan instalment reaches its date plus grace, or when a debt whose first contact
-started past the first step reaches its next step at the ladder's spacing. The first run,
+started past the first step reaches its next step at the ladder's spacing, and every day for
+the members of a running campaign (its steps count days in the campaign). The first run,
 or a policy that does not say its thresholds, evaluates every account."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import Connection
 from hub.domain.model import PlanState
 from hub.domain.model import PromiseState
 from hub.domain.model import TaskState
+from hub.ledger.campaigns import live_member_ids
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import applied_decisions
@@ -114,6 +116,8 @@ def changed_accounts(connection: Connection, *, since_event: int, last_as_of: da
         .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
         .where(payment_plans.c.state.in_((PlanState.ACTIVE, PlanState.BROKEN, PlanState.COMPLETED)),
                plan_instalments.c.due_date.between(first_day - grace, as_of - grace))))
+    # a running campaign's steps count the days since the customer joined it
+    ids.update(live_member_ids(connection))
     if not ids:
         return []
     codes: list[str] = []

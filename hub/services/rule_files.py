@@ -25,11 +25,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from hub.domain.campaigns import Fragment
 from hub.domain.decisions import Decision
 from hub.domain.decisions import RuleProblem
 from hub.domain.decisions import describe_decision
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
+from hub.ledger import campaigns as campaign_ledger
 from hub.ledger import rule_versions
 from hub.ledger.rule_versions import RuleVersion
 from hub.ports import Policy
@@ -63,6 +65,14 @@ class SimulationRow:
     candidate: str  # the decision under the new file ("" when none)
 
 
+MERGED = " + campaigns"  # the name of finance's file with the campaigns on top
+
+
+def merged_name(file_name: str) -> str:
+    """Lines and sources of the rules in force with campaigns count in the merged text."""
+    return f"{file_name}{MERGED}"
+
+
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -75,6 +85,7 @@ class RuleFiles:
         self.now = now
         self._compiled: dict[str, Policy] = {}
         self._refusals: dict[str, list[RuleProblem]] = {}
+        self._merged: dict[tuple[str, tuple[tuple[int, int], ...]], str] = {}
 
     # --- compiling (cached by content) ---------------------------------------------------
 
@@ -226,14 +237,45 @@ class RuleFiles:
         with self.engine.connect() as connection:
             found = rule_versions.by_sha256(connection, digest) if digest else None
         if found is None:
+            current = self.active()  # the version in force with the campaigns on top
+            merged = self._status(current).policy if current is not None else None
+            if merged is not None and merged.version == digest:
+                return merged
             raise NotFound(f"no activated rule file version has the digest {digest}: the "
                            f"cycle's rules are not in this ledger")
         return self._policy(found.text, found.file_name)
 
     def _status(self, version: RuleVersion, *, reloaded: bool = False,
                 problems: list[RuleProblem] | None = None) -> PolicyStatus:
-        policy = self._policy(version.text, version.file_name)
+        policy = self._with_campaigns(version)
         return PolicyStatus(policy, version, reloaded=reloaded, problems=problems or [])
+
+    # --- campaigns: named overrides on top of the version in force -----------------------
+
+    def with_campaigns_text(self, text: str, fragments: list[Fragment]
+                            ) -> str:
+        """`text` (finance's rule file) with the campaigns' fragments on top."""
+        return self.compiler.merge(text, fragments)
+
+    def _with_campaigns(self, version: RuleVersion) -> Policy:
+        """The version's rules with the campaigns that are not stopped on top. A merge
+        that cannot go live (finance's new file refuses a campaign's step) keeps
+        finance's file alone in force, logged: a campaign never stops the rules."""
+        with self.engine.connect() as connection:
+            live = campaign_ledger.live(connection)
+        if not live:
+            return self._policy(version.text, version.file_name)
+        key = (version.sha256, tuple((c.id, c.version) for c in live))
+        try:
+            if key not in self._merged:
+                self._merged[key] = self.compiler.merge(version.text,
+                                                        [c.fragment for c in live])
+            return self._policy(self._merged[key], merged_name(version.file_name))
+        except RuleFileError as exc:
+            log.warning("the campaigns %s cannot run on rule file version %d, which stays "
+                        "in force alone: %s", ", ".join(c.name for c in live),
+                        version.version, exc)
+            return self._policy(version.text, version.file_name)
 
     # --- simulation ----------------------------------------------------------------------
 

@@ -93,6 +93,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.actions import actions  # noqa: PLC0415
     from hub.web.admin import admin  # noqa: PLC0415
     from hub.web.api import api  # noqa: PLC0415
+    from hub.web.campaigns_ui import campaigns_ui  # noqa: PLC0415
     from hub.web.cash_application import cash  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
     from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
@@ -106,7 +107,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.ui import ui  # noqa: PLC0415
 
     for blueprint in (signin, ui, account, actions, cash, reports, team, rule_editor, admin,
-                      creditor_admin, experiments_ui,
+                      creditor_admin, experiments_ui, campaigns_ui,
                       portal):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)

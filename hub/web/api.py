@@ -19,6 +19,7 @@ from hub.services.report_cache import cached_aging_report
 from hub.services.reports import GROUPINGS
 from hub.services.worklist import worklist_of
 from hub.web import api_actions
+from hub.web import api_campaigns
 from hub.web import api_documents
 from hub.web import api_experiments
 from hub.web import api_reports
@@ -54,6 +55,7 @@ def _refuse_nul(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 api_resources.register(api)
 api_reports.register(api)
 api_experiments.register(api)
+api_campaigns.register(api)
 api_actions.register(api)
 api_documents.register(api)
 

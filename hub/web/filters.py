@@ -62,6 +62,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("ui.accounts", N_("Accounts"), frozenset()),
     ("team.team_page", N_("Team"), frozenset({"manager", "finance", "admin", "read_only"})),
     ("cash.queue_page", N_("Cash"), frozenset({"manager", "finance", "admin"})),
+    ("campaigns.index", N_("Campaigns"), frozenset()),
     ("reports.index", N_("Reports"), frozenset()),
     ("rule_editor.index", N_("Rules"), frozenset({"finance", "admin"})),
     ("outbox.outbox_page", N_("Outbox"), frozenset({"manager", "finance", "admin",

@@ -11,6 +11,8 @@ from typing import Any
 from hub.domain.model import CustomerKind
 from hub.domain.model import InvoiceStatus
 from hub.domain.reports import BUCKETS
+from hub.web.openapi_campaigns import SCHEMAS as CAMPAIGN_SCHEMAS
+from hub.web.openapi_campaigns import campaign_paths
 from hub.web.openapi_experiments import SCHEMAS as EXPERIMENT_SCHEMAS
 from hub.web.openapi_experiments import experiment_paths
 from hub.web.openapi_resources import SCHEMAS as RESOURCE_SCHEMAS
@@ -161,6 +163,8 @@ _ERRORS = {400: "A query parameter is unknown or has a bad value.",
            401: "No API token, or an unknown or revoked one.",
            403: "The token's role may not read this (reports need the whole ledger) or "
                 "change anything (read-only).",
+           409: "The campaign is not in a state that allows this (e.g. pausing a stopped "
+                "one).",
            422: "The request body has a field that is missing or wrong (named in details).",
            404: "No such customer, invoice or route.", 405: "Method not allowed.",
            413: "The uploaded document is larger than HUB_DOCUMENT_MAX_KB.",
@@ -211,6 +215,7 @@ def openapi_document() -> dict[str, Any]:
                 *PAGING], errors=(400, 403)),
         **resource_paths(_query, _operation, PAGING, (400, 403)),
         **experiment_paths(_query, _operation, _path_param),
+        **campaign_paths(),
     }
     for path, operations in action_operations().items():
         paths[path] = {**paths.get(path, {}), **operations}
@@ -228,7 +233,7 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "python app.py api-token create NAME --role ROLE"}},
-            "schemas": SCHEMAS | RESOURCE_SCHEMAS | EXPERIMENT_SCHEMAS,
+            "schemas": SCHEMAS | RESOURCE_SCHEMAS | EXPERIMENT_SCHEMAS | CAMPAIGN_SCHEMAS,
             "parameters": {
                 "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1,
                                                              "maximum": 1_000_000}),
