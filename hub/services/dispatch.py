@@ -114,6 +114,7 @@ class _Batch:
     pending: list[Callable[[Connection], None]] = field(default_factory=list)
     unrecorded: Counter[tuple[str, str]] = field(default_factory=Counter)  # sent, pending
     worked: set[str] = field(default_factory=set)  # channels whose failure count is reset
+    connection: Connection | None = None  # the batch's own, for its transactions
 
     @classmethod
     def read(cls, connection: Connection, token: str, rows: list[Any]) -> _Batch:
@@ -185,16 +186,17 @@ class Dispatcher:
         report.counts["claimed"] = len(rows)
         self._each_transport("begin_batch")
         try:
-            for row in rows:
-                outcome = self._one(row, batch, flagged, report)
-                report.counts[outcome] += 1
+            with self.engine.connect() as batch.connection:  # one for the batch's writes
+                try:
+                    for row in rows:
+                        outcome = self._one(row, batch, flagged, report)
+                        report.counts[outcome] += 1
+                finally:
+                    if batch.pending:  # the last message's record
+                        with self._transaction(batch):
+                            pass
         finally:
-            try:
-                if batch.pending:  # the last message's record
-                    with self._transaction(batch):
-                        pass
-            finally:
-                self._each_transport("end_batch")
+            self._each_transport("end_batch")
         metrics.record_dispatch(report.counts, report.by_channel)
         return report
 
@@ -206,7 +208,9 @@ class Dispatcher:
         never more than one message of a dispatcher in `sending`. `pending_last`: after
         the body's work (composing a message may write a portal link through a connection
         of its own, which must not wait for this one's write lock on SQLite)."""
-        with self.engine.begin() as connection:
+        connection = batch.connection
+        assert connection is not None, "a batch's transactions run inside run_batch"
+        with connection.begin():
             if not pending_last:
                 self._write_pending(connection, batch)
             yield connection
