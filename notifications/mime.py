@@ -23,11 +23,29 @@ def header(name: str, value: str, linesep: str) -> str:
     """One header line (folded when long); non-ASCII text as RFC 2047 encoded words."""
     if "\n" in value or "\r" in value:
         raise ValueError(f"the {name} header may not contain a line break: {value!r}")
-    if value.isascii() and len(name) + len(value) + 2 <= MAX_LINE:
-        return f"{name}: {value}{linesep}"
-    charset = "us-ascii" if value.isascii() else "utf-8"
-    folded = Header(value, charset, header_name=name).encode(linesep=linesep)
-    return f"{name}: {folded}{linesep}"
+    if value.isascii():
+        if len(name) + len(value) + 2 <= MAX_LINE:
+            return f"{name}: {value}{linesep}"
+        folded = Header(value, "us-ascii", header_name=name).encode(linesep=linesep)
+        return f"{name}: {folded}{linesep}"
+    return f"{name}: {encoded_words(value, linesep)}{linesep}"
+
+
+def encoded_words(value: str, linesep: str) -> str:
+    """RFC 2047 base64 words of at most 42 bytes (68 characters), one per line, split
+    between characters (email.header's "shortest" choice measures both encodings of every
+    character first: a third of a message's build time)."""
+    words: list[str] = []
+    chunk = bytearray()
+    for char in value:
+        encoded = char.encode()
+        if len(chunk) + len(encoded) > 42:
+            words.append(base64.b64encode(chunk).decode("ascii"))
+            chunk = bytearray()
+        chunk += encoded
+    if chunk:
+        words.append(base64.b64encode(chunk).decode("ascii"))
+    return f"{linesep} ".join(f"=?utf-8?b?{word}?=" for word in words)
 
 
 def _text_body(text: str, linesep: str) -> tuple[str, str]:
