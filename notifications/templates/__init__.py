@@ -39,6 +39,7 @@ from jinja2.filters import do_urlize
 from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
+from markupsafe import escape
 
 from hub.domain.money import Money
 from hub.domain.outbox import Rendered
@@ -147,7 +148,15 @@ def _urlize(eval_ctx: EvalContext, value: str, *args: Any, **kwargs: Any) -> str
 _URLIZED: dict[tuple[bool, bool, str], str] = {}  # every environment here: default policies
 
 
+# what Jinja's urlize needs in a word to make it a link (default policies, no extra
+# schemes): a line with none of these comes back escaped and unchanged
+_LINK_HINTS = ("@", "://", "mailto:", "www.", ".com", ".net", ".org")
+
+
 def _urlize_line(eval_ctx: EvalContext, value: str, markup: bool) -> str:
+    if not any(hint in value for hint in _LINK_HINTS):
+        escaped = escape(value)  # Markup, as urlize escapes
+        return escaped if eval_ctx.autoescape else str(escaped)
     key = (eval_ctx.autoescape, markup, value)
     found = _URLIZED.get(key)
     if found is None:
@@ -172,8 +181,13 @@ def environment(override: Path | None = None, language: str = "en") -> Environme
     return env
 
 
+_PLAIN = frozenset({str, int, bool, float})
+
+
 def _localise(value: Any, language: str) -> Any:
     """Money and dates become text in the reader's locale, recursively."""
+    if value is None or type(value) in _PLAIN:  # most values: nothing to do
+        return value
     if isinstance(value, Money):
         return format_money(value, language)
     if isinstance(value, date):
@@ -182,9 +196,7 @@ def _localise(value: Any, language: str) -> Any:
         return {key: _localise(item, language) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_localise(item, language) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _block(template: Template, name: str, context: Mapping[str, Any]) -> str | None:
