@@ -60,7 +60,9 @@ def _text_body(text: str, linesep: str) -> tuple[str, str]:
     if len(quoprimime.body_encode(head.decode("latin-1"), MAX_LINE)) > \
             len(binascii.b2a_base64(head)):
         return "base64", _base64(joined, linesep)
-    encoded = quoprimime.body_encode(joined.decode("latin-1"), MAX_LINE).replace("\n", linesep)
+    # binascii's encoder (C) instead of email.quoprimime's (Python): other soft line breaks
+    # maybe, the same text once decoded
+    encoded = binascii.b2a_qp(joined, istext=True).decode("ascii").replace("\n", linesep)
     return "quoted-printable", encoded if encoded.endswith(linesep) else encoded + linesep
 
 
