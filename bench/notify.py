@@ -234,7 +234,7 @@ def main() -> None:
                         notify=fakes.settings(), log_level="WARNING")
     hub = bootstrap(settings, clock=SystemClock(settings.zone))
     print(f"ledger: {hub.engine.dialect.name}; {args.messages} messages, "
-          f"{args.workers} dispatcher(s)")
+          f"{args.workers} dispatcher(s) ({load_line()})")
     started = time.perf_counter()
     plan = seed(hub, args.messages)
     with hub.engine.begin() as connection:
