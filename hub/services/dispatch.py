@@ -1,10 +1,13 @@
 """The dispatcher: sends the outbox, at most once per idempotency key.
 
 Each message moves queued -> claimed -> sending -> sent|queued (retry)|failed|skipped|held,
-each step its own short transaction. The claim is a conditional UPDATE, so two dispatchers
+in short transactions. The claim is a conditional UPDATE, so two dispatchers
 never take one row. `sending` is written before the message leaves the hub: a row still in
 `sending` after its lease expired belonged to a dispatcher that died mid-send, and a debtor
 notice in that state is never sent again automatically (it becomes `uncertain`).
+A batch is claimed in one statement and its debtors read at once; a sent message's record
+is written in the transaction that marks the next one `sending` (one commit per message,
+and still never more than one message of a dispatcher in `sending`).
 
 One run sends what was due when it started and takes each message at most once: a retry
 it schedules is due later, so an outage cannot make it spin on its own retries. A channel
