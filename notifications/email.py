@@ -13,6 +13,8 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from email import message_from_bytes
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr
 from email.utils import formatdate
@@ -24,6 +26,7 @@ from hub.domain.outbox import Attachment
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import TransportError
 from hub.payment_qr import qr_png
+from notifications import mime
 from notifications.letter import statement_pdf
 from notifications.templates import QR_CID
 
@@ -55,10 +58,12 @@ def check_address(address: str) -> str:
     return f"{local}@{domain}"
 
 
-def _build(delivery: Delivery, sender: str, sender_name: str | None) -> EmailMessage:
-    """The message, or a permanent error: nothing has been sent yet."""
+def _build(delivery: Delivery, sender: str, sender_name: str | None,
+           linesep: str = "\r\n") -> tuple[bytes, str, str]:
+    """The message's bytes, its envelope sender and Message-ID, or a permanent error:
+    nothing has been sent yet."""
     try:
-        return build_message(delivery, sender, sender_name=sender_name)
+        return message_bytes(delivery, sender, sender_name=sender_name, linesep=linesep)
     except (UnicodeError, ValueError, TypeError) as exc:
         raise TransportError(f"cannot build the e-mail for {delivery.address!r}: {exc}",
                              permanent=True) from None
@@ -66,40 +71,61 @@ def _build(delivery: Delivery, sender: str, sender_name: str | None) -> EmailMes
 
 def build_message(delivery: Delivery, sender: str, *, sender_name: str | None = None
                   ) -> EmailMessage:
-    """The MIME message (pure: no network), so tests can read it. The creditor's name
-    and contact address (on the delivery) win over the transport's settings."""
+    """The MIME message (pure: no network) as a reader sees it, so tests can read it."""
+    raw, _sender, _id = message_bytes(delivery, sender, sender_name=sender_name)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def message_bytes(delivery: Delivery, sender: str, *, sender_name: str | None = None,
+                  linesep: str = "\n") -> tuple[bytes, str, str]:
+    """The message's bytes (notifications.mime), the envelope sender and the Message-ID.
+    The creditor's name and contact address (on the delivery) win over the transport's
+    settings."""
     sender = delivery.sender_address or sender
     sender_name = delivery.sender_name or sender_name
     domain = sender.rpartition("@")[2] or "localhost"
-    message = EmailMessage()
-    message["From"] = formataddr((sender_name or "", sender)) if sender_name else sender
-    message["To"] = formataddr((delivery.name, delivery.address)) if delivery.name \
-        else delivery.address
-    message["Subject"] = delivery.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = message_id(delivery.key, domain)
-    message.set_content(delivery.text)
+    identifier = message_id(delivery.key, domain)
+    body = mime.Part.text(delivery.text, "plain", linesep)
     if delivery.html:
-        message.add_alternative(delivery.html, subtype="html")
+        html = mime.Part.text(delivery.html, "html", linesep)
         if delivery.qr_payload and f"cid:{QR_CID}" in delivery.html:
-            html = message.get_body(("html",))
-            assert isinstance(html, EmailMessage)
-            html.add_related(qr_png(delivery.qr_payload), maintype="image", subtype="png",
-                             cid=f"<{QR_CID}>", filename="pay-by-bank-transfer.png",
-                             disposition="inline")
+            html = mime.Part("multipart/related", parts=[html, mime.Part.binary(
+                qr_png(delivery.qr_payload), "image/png", linesep,
+                filename="pay-by-bank-transfer.png", disposition="inline",
+                cid=f"<{QR_CID}>")])
+        body = mime.Part("multipart/alternative", parts=[body, html])
     attachments = list(delivery.attachments)
     if delivery.statement:
         attachments.append(statement_attachment(delivery))
-    for attachment in attachments:
-        maintype, _, subtype = attachment.mime_type.partition("/")
-        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
-                               filename=attachment.filename)
-    message["Content-Language"] = delivery.language  # last: set_content drops Content-*
-    return message
+    if attachments:
+        body = mime.Part("multipart/mixed", parts=[body, *(
+            mime.Part.binary(attachment.content, attachment.mime_type, linesep,
+                             filename=attachment.filename) for attachment in attachments)])
+    raw = mime.message((
+        ("From", formataddr((sender_name or "", sender)) if sender_name else sender),
+        ("To", formataddr((delivery.name, delivery.address)) if delivery.name
+         else delivery.address),
+        ("Subject", delivery.subject),
+        ("Date", formatdate(localtime=False)),
+        ("Message-ID", identifier)), body, linesep,
+        trailing=(("Content-Language", delivery.language),))
+    return raw, sender, identifier
 
 
 def statement_attachment(delivery: Delivery) -> Attachment:
     return Attachment("statement.pdf", statement_pdf(delivery))
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message on its way: its bytes, the envelope and its Message-ID."""
+
+    raw: bytes
+    sender: str
+    recipient: str
+    identifier: str
 
 
 @dataclass(frozen=True)
@@ -198,18 +224,22 @@ class SmtpTransport:
             self._drop()
 
     def send(self, delivery: Delivery) -> str | None:
-        message = _build(delivery, self.settings.sender, self.settings.sender_name)
+        raw, sender, identifier = _build(delivery, self.settings.sender,
+                                         self.settings.sender_name)
         with self._lock:
             try:
-                return self._send_locked(message)
+                return self._send_locked(Outgoing(raw, sender, delivery.address, identifier))
             finally:
                 if not self._batch:
                     self._drop()
 
-    def _send_locked(self, message: EmailMessage) -> str | None:
+    def _send_locked(self, message: Outgoing) -> str | None:
+        sender, recipient = message.sender, message.recipient
+        # what smtplib's send_message asks for when an address is not ASCII
+        options = () if (sender + recipient).isascii() else ("SMTPUTF8", "BODY=8BITMIME")
         try:
             try:
-                self._open().send_message(message)
+                self._open().sendmail(sender, [recipient], message.raw, mail_options=options)
                 self._used = time.monotonic()
             except smtplib.SMTPRecipientsRefused:
                 self._used = time.monotonic()
@@ -241,7 +271,7 @@ class SmtpTransport:
             raise TransportError(f"cannot reach SMTP server {self.settings.host}:"
                                  f"{self.settings.port}: {exc.strerror or exc}",
                                  unreachable=True) from None
-        return str(message["Message-ID"])
+        return message.identifier
 
 
 def _close(client: smtplib.SMTP) -> None:
@@ -270,15 +300,15 @@ class MailFolderTransport:
         return self.folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.eml"
 
     def send(self, delivery: Delivery) -> str | None:
-        message = _build(delivery, self.sender, self.sender_name)
+        raw, _sender, identifier = _build(delivery, self.sender, self.sender_name, "\n")
         target = self.path_for(delivery.key)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "wb") as out:
-                out.write(message.as_bytes())
+                out.write(raw)
             os.replace(temporary, target)
         except OSError as exc:
             raise TransportError(f"cannot write {target}: {exc.strerror}",
                                  configuration=True) from None
-        return str(message["Message-ID"])
+        return identifier

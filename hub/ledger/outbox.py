@@ -8,6 +8,8 @@ are read once, the rest written in one statement) share the row (`message_row`).
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -23,11 +25,12 @@ from sqlalchemy.dialects import sqlite
 from hub.domain.outbox import MessageState
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
-from hub.ledger.addresses import address_of
 from hub.ledger.addresses import postal_address
+from hub.ledger.bulk import chunks
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import contacts
+from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
@@ -118,18 +121,17 @@ def claim_batch(connection: Connection, *, token: str, now: datetime, lease: tim
            .order_by(messages.c.next_attempt_at, messages.c.id).limit(limit))
     if connection.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = [row.id for row in connection.execute(due)]
-    if not ids:
-        return []
-    connection.execute(
+    # one statement (issue 16): the rows picked, taken and read back at once. The pick is a
+    # materialized CTE: as `id IN (subquery)` PostgreSQL may run the LIMIT once per row.
+    picked = due.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
+    claimed = connection.execute(
         sa.update(messages)
-        .where(messages.c.id.in_(ids), messages.c.state == MessageState.QUEUED.value)
+        .where(messages.c.id == picked.c.id,
+               messages.c.state == MessageState.QUEUED.value)
         .values(state=MessageState.CLAIMED.value, claimed_by=token,
-                claimed_until=now + lease, updated_at=now))
-    return list(connection.execute(
-        sa.select(messages).where(messages.c.claimed_by == token,
-                                  messages.c.state == MessageState.CLAIMED.value)
-        .order_by(messages.c.id)))
+                claimed_until=now + lease, updated_at=now)
+        .returning(*messages.c)).all()
+    return sorted(claimed, key=lambda row: row.id)
 
 
 def _transition(connection: Connection, message_id: int, token: str, from_state: MessageState,
@@ -148,6 +150,44 @@ def mark_sending(connection: Connection, message_id: int, token: str, now: datet
     the row stays `sending` and is found by `recover_stale`."""
     return _transition(connection, message_id, token, MessageState.CLAIMED,
                        state=MessageState.SENDING.value, updated_at=now, **values)
+
+
+# The dispatcher's two writes per message sent, built once (issue 16: building and
+# caching an UPDATE per call cost more than running it).
+_MARK_SENDING = (
+    sa.update(messages)
+    .where(messages.c.id == sa.bindparam("m_id"), messages.c.claimed_by == sa.bindparam("m_token"),
+           messages.c.state == MessageState.CLAIMED.value)
+    .values(state=MessageState.SENDING.value, updated_at=sa.bindparam("m_now"),
+            channel=sa.bindparam("m_channel"), recipient=sa.bindparam("m_recipient"),
+            skipped_channels=sa.bindparam("m_skipped", type_=messages.c.skipped_channels.type),
+            subject=sa.bindparam("m_subject"), body=sa.bindparam("m_body"),
+            attempts=sa.bindparam("m_attempts")))
+_MARK_SENT = (
+    sa.update(messages)
+    .where(messages.c.id == sa.bindparam("m_id"), messages.c.claimed_by == sa.bindparam("m_token"),
+           messages.c.state == MessageState.SENDING.value)
+    .values(state=MessageState.SENT.value, updated_at=sa.bindparam("m_now"),
+            sent_at=sa.bindparam("m_now"), external_id=sa.bindparam("m_external"),
+            last_error=None))
+
+
+def start_sending(connection: Connection, message_id: int, token: str, now: datetime, *,
+                  channel: str, recipient: str | None, skipped_channels: list[dict[str, str]],
+                  subject: str | None, body: str | None, attempts: int) -> bool:
+    """`mark_sending` through the statement built once."""
+    return connection.execute(_MARK_SENDING, {
+        "m_id": message_id, "m_token": token, "m_now": now, "m_channel": channel,
+        "m_recipient": recipient, "m_skipped": skipped_channels, "m_subject": subject,
+        "m_body": body, "m_attempts": attempts}).rowcount == 1
+
+
+def mark_sent(connection: Connection, message_id: int, token: str, now: datetime,
+              external_id: str | None) -> bool:
+    """`finish(..., SENT)` through the statement built once."""
+    return connection.execute(_MARK_SENT, {
+        "m_id": message_id, "m_token": token, "m_now": now,
+        "m_external": external_id}).rowcount == 1
 
 
 def finish(connection: Connection, message_id: int, token: str, now: datetime,
@@ -318,23 +358,40 @@ class DebtorContact:
 
 
 def debtor_contact(connection: Connection, customer_code: str) -> DebtorContact | None:
-    customer = connection.execute(sa.select(customers).where(
-        customers.c.code == customer_code)).one_or_none()
-    if customer is None:
-        return None
-    people = connection.execute(
-        sa.select(contacts).where(contacts.c.customer_id == customer.id)
-        .order_by(contacts.c.is_primary.desc(), contacts.c.id)).all()
-    email = next((p.email for p in people if p.email), None)
-    phone = next((p.phone for p in people if p.phone), None)
-    whatsapp = next((p.phone for p in people if p.phone and p.whatsapp_opt_in), None)
-    address = address_of(connection, customer.id)
-    postal = None if address is None else postal_address(address,
-                                                          address.attention or customer.name)
-    return DebtorContact(customer.id, customer.code, customer.name, customer.kind,
-                         customer.country, customer.timezone, customer.language,
-                         customer.owner, customer.department, customer.segment,
-                         people[0].name if people else None, email, phone, postal, whatsapp)
+    return debtor_contacts(connection, [customer_code]).get(customer_code)
+
+
+def debtor_contacts(connection: Connection, codes: Sequence[str]) -> dict[str, DebtorContact]:
+    """The contacts of several customers by code, in three queries (a dispatcher batch
+    reads its debtors at once); codes not in the ledger are left out."""
+    wanted = sorted(set(codes))
+    found = [row for part in chunks(wanted) for row in connection.execute(
+        sa.select(customers).where(customers.c.code.in_(part)))]
+    ids = [row.id for row in found]
+    people: dict[int, list[Any]] = defaultdict(list)
+    for part in chunks(ids):
+        for person in connection.execute(
+                sa.select(contacts).where(contacts.c.customer_id.in_(part))
+                .order_by(contacts.c.customer_id, contacts.c.is_primary.desc(),
+                          contacts.c.id)):
+            people[person.customer_id].append(person)
+    addresses = {row.customer_id: row for part in chunks(ids) for row in connection.execute(
+        sa.select(customer_addresses).where(customer_addresses.c.customer_id.in_(part)))}
+    result: dict[str, DebtorContact] = {}
+    for customer in found:
+        persons = people.get(customer.id, [])
+        email = next((p.email for p in persons if p.email), None)
+        phone = next((p.phone for p in persons if p.phone), None)
+        whatsapp = next((p.phone for p in persons if p.phone and p.whatsapp_opt_in), None)
+        address = addresses.get(customer.id)
+        postal = None if address is None else postal_address(
+            address, address.attention or customer.name)
+        result[customer.code] = DebtorContact(
+            customer.id, customer.code, customer.name, customer.kind, customer.country,
+            customer.timezone, customer.language, customer.owner, customer.department,
+            customer.segment, persons[0].name if persons else None, email, phone, postal,
+            whatsapp)
+    return result
 
 
 def open_items(connection: Connection, customer_id: int) -> list[Row[Any]]:

@@ -1,10 +1,13 @@
 """The dispatcher: sends the outbox, at most once per idempotency key.
 
 Each message moves queued -> claimed -> sending -> sent|queued (retry)|failed|skipped|held,
-each step its own short transaction. The claim is a conditional UPDATE, so two dispatchers
+in short transactions. The claim is a conditional UPDATE, so two dispatchers
 never take one row. `sending` is written before the message leaves the hub: a row still in
 `sending` after its lease expired belonged to a dispatcher that died mid-send, and a debtor
 notice in that state is never sent again automatically (it becomes `uncertain`).
+A batch is claimed in one statement and its debtors read at once; a sent message's record
+is written in the transaction that marks the next one `sending` (one commit per message,
+and still never more than one message of a dispatcher in `sending`).
 
 One run sends what was due when it started and takes each message at most once: a retry
 it schedules is due later, so an outage cannot make it spin on its own retries. A channel
@@ -21,7 +24,9 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -59,7 +64,8 @@ from hub.services.dispatch_compose import Choice
 from hub.services.dispatch_compose import ComposeSettings
 from hub.services.dispatch_compose import choose_channel
 from hub.services.dispatch_compose import compose
-from hub.services.dispatch_compose import load_contact
+from hub.services.owed import OwedSource
+from hub.services.owed import owed_sources
 
 log = logging.getLogger(__name__)
 ACTOR = "dispatcher"  # on the timeline events of what was sent, skipped or failed
@@ -98,6 +104,34 @@ class DispatchReport:
         self.counts.update(other.counts)
         self.by_channel.update(other.by_channel)
         self.errors.extend(other.errors)
+
+
+@dataclass
+class _Batch:
+    """One claimed batch (issue 16): its debtors' contacts and what they owe, read at
+    once, and the writes waiting for the next transaction."""
+
+    token: str
+    contacts: dict[str, DebtorContact]
+    owed: dict[int, OwedSource]
+    pending: list[Callable[[Connection], None]] = field(default_factory=list)
+    unrecorded: Counter[tuple[str, str]] = field(default_factory=Counter)  # sent, pending
+    worked: set[str] = field(default_factory=set)  # channels whose failure count is reset
+    connection: Connection | None = None  # the batch's own, for its transactions
+
+    @classmethod
+    def read(cls, connection: Connection, token: str, rows: list[Any]) -> _Batch:
+        codes = [row.customer_code for row in rows
+                 if row.recipient_kind == "debtor" and row.customer_code]
+        contacts = ledger.debtor_contacts(connection, codes) if codes else {}
+        owed = owed_sources(connection, [contact.customer_id for contact in contacts.values()]
+                            ) if contacts else {}
+        return cls(token, contacts, owed)
+
+    def contact(self, row: Any) -> DebtorContact | None:
+        if row.recipient_kind != "debtor" or not row.customer_code:
+            return None
+        return self.contacts.get(row.customer_code)
 
 
 @dataclass
@@ -151,16 +185,47 @@ class Dispatcher:
                                       also=alerts)
             flagged = ledger.flagged_channels(connection)
             self._paused = ledger.paused_channels(connection, now)
+            batch = _Batch.read(connection, token, rows)
         report.counts["claimed"] = len(rows)
         self._each_transport("begin_batch")
         try:
-            for row in rows:
-                outcome = self._one(row, token, flagged, report)
-                report.counts[outcome] += 1
+            with self.engine.connect() as batch.connection:  # one for the batch's writes
+                try:
+                    for row in rows:
+                        outcome = self._one(row, batch, flagged, report)
+                        report.counts[outcome] += 1
+                finally:
+                    if batch.pending:  # the last message's record
+                        with self._transaction(batch):
+                            pass
         finally:
             self._each_transport("end_batch")
         metrics.record_dispatch(report.counts, report.by_channel)
         return report
+
+    @contextmanager
+    def _transaction(self, batch: _Batch, *, pending_last: bool = False
+                     ) -> Iterator[Connection]:
+        """A transaction that also writes what waits from the message sent before: its
+        record goes in with the next message's `sending`, so one commit per message, and
+        never more than one message of a dispatcher in `sending`. `pending_last`: after
+        the body's work (composing a message may write a portal link through a connection
+        of its own, which must not wait for this one's write lock on SQLite)."""
+        connection = batch.connection
+        assert connection is not None, "a batch's transactions run inside run_batch"
+        with connection.begin():
+            if not pending_last:
+                self._write_pending(connection, batch)
+            yield connection
+            if pending_last:
+                self._write_pending(connection, batch)
+        batch.pending.clear()  # only once committed: a rollback leaves them to write
+        batch.unrecorded.clear()
+
+    @staticmethod
+    def _write_pending(connection: Connection, batch: _Batch) -> None:
+        for write in batch.pending:
+            write(connection)
 
     def _each_transport(self, method: str) -> None:
         """Transports that keep a connection for a batch (SMTP) open it to reuse, and
@@ -173,12 +238,13 @@ class Dispatcher:
                 except Exception:  # best effort: each send still connects if it must
                     log.exception("%s of the %s transport failed", method, transport.channel)
 
-    def _one(self, row: Any, token: str, flagged: dict[str, str],
+    def _one(self, row: Any, batch: _Batch, flagged: dict[str, str],
              report: DispatchReport) -> str:
         now = self.clock.now()
         message_id: int = row.id
-        with self.engine.begin() as connection:
-            contact = load_contact(connection, row)
+        token = batch.token
+        with self._transaction(batch, pending_last=True) as connection:
+            contact = batch.contact(row)
             if row.recipient_kind == "debtor" and contact is None:
                 ledger.finish(connection, message_id, token, now, MessageState.FAILED,
                               from_state=MessageState.CLAIMED,
@@ -202,7 +268,8 @@ class Dispatcher:
                                     contact=contact, staff_address=row.recipient,
                                     transports=self.transports, flagged=flagged,
                                     policy=self.policy, now=now,
-                                    decided=row.skipped_channels or ())
+                                    decided=row.skipped_channels or (),
+                                    unrecorded=batch.unrecorded)
             if choice.channel is None or choice.channel in self._paused:
                 return (self._no_channel(connection, row, token, choice, contact)
                         if choice.channel is None else
@@ -211,46 +278,51 @@ class Dispatcher:
             try:
                 delivery = compose(connection, row, choice=choice, contact=contact,
                                    renderer=self.renderer, portal=self.portal,
-                                   settings=self.settings.compose, today=today)
+                                   settings=self.settings.compose, today=today,
+                                   source=batch.owed.get(contact.customer_id)
+                                   if contact is not None else None)
             except Exception as exc:  # a template that cannot render: a person must fix it
                 log.exception("cannot render %s", row.idempotency_key)
                 ledger.finish(connection, message_id, token, now, MessageState.FAILED,
                               from_state=MessageState.CLAIMED,
                               last_error=f"template {row.template!r} ({row.language}): {exc}")
                 return "failed"
-            if not ledger.mark_sending(connection, message_id, token, now,
-                                       channel=choice.channel, recipient=choice.address,
-                                       skipped_channels=choice.skipped,
-                                       subject=delivery.subject, body=delivery.text,
-                                       attempts=row.attempts + 1):
+            if not ledger.start_sending(connection, message_id, token, now,
+                                        channel=choice.channel, recipient=choice.address,
+                                        skipped_channels=choice.skipped,
+                                        subject=delivery.subject, body=delivery.text,
+                                        attempts=row.attempts + 1):
                 return "lost_claim"
-        return self._send(row, token, choice, delivery, contact=contact, report=report)
+        return self._send(row, batch, choice, delivery, contact=contact, report=report)
 
-    def _send(self, row: Any, token: str, choice: Choice, delivery: Delivery, *,
+    def _send(self, row: Any, batch: _Batch, choice: Choice, delivery: Delivery, *,
               contact: DebtorContact | None, report: DispatchReport) -> str:
         message_id: int = row.id
         channel = choice.channel or ""
         try:
             external_id = self.transports[channel].send(delivery)
         except TransportError as error:
-            return self._failed(row, token, channel, error, report)
+            return self._failed(row, batch, channel, error, report)
         except Exception as exc:  # a bug in a transport: whether it went out is unknown
             log.exception("transport %s crashed on %s", choice.channel, row.idempotency_key)
-            with self.engine.begin() as connection:
-                ledger.finish(connection, message_id, token, self.clock.now(),
+            with self._transaction(batch) as connection:
+                ledger.finish(connection, message_id, batch.token, self.clock.now(),
                               MessageState.UNCERTAIN, last_error=f"{choice.channel}: {exc!r}")
             report.errors.append(f"{row.idempotency_key}: {exc!r}")
             return "uncertain"
-        with self.engine.begin() as connection:
-            ledger.finish(connection, message_id, token, self.clock.now(), MessageState.SENT,
-                          sent_at=self.clock.now(), external_id=external_id,
-                          last_error=None)
-            outage = ledger.channel_worked(connection, channel, self.clock.now())
-            if outage is not None:
-                audit(connection, actor="dispatcher", action="channel.resumed",
-                      now=self.clock.now(), target=channel,
-                      detail={"outage_since": outage.isoformat()})
-                log.warning("channel %s works again (down since %s)", channel, outage)
+        now = self.clock.now()
+
+        def record(connection: Connection) -> None:
+            """Written with the next message's `sending` (or at the batch's end)."""
+            ledger.mark_sent(connection, message_id, batch.token, now, external_id)
+            if channel not in batch.worked:  # once a batch, and again after a failure
+                outage = ledger.channel_worked(connection, channel, now)
+                if outage is not None:
+                    audit(connection, actor="dispatcher", action="channel.resumed",
+                          now=now, target=channel,
+                          detail={"outage_since": outage.isoformat()})
+                    log.warning("channel %s works again (down since %s)", channel, outage)
+                batch.worked.add(channel)
             if contact is not None:
                 add_event(
                     connection, customer_id=contact.customer_id, kind=MESSAGE_SENT,
@@ -258,7 +330,11 @@ class Dispatcher:
                             + (f" (not by {describe_skipped(choice.skipped)})"
                                if choice.skipped else ""),
                     data={"message": row.idempotency_key, "channel": choice.channel,
-                          "skipped": choice.skipped}, now=self.clock.now(), actor=ACTOR)
+                          "skipped": choice.skipped}, now=now, actor=ACTOR)
+
+        batch.pending.append(record)
+        if contact is not None:
+            batch.unrecorded[(contact.code, channel)] += 1
         report.by_channel[channel] += 1
         return "sent"
 
@@ -320,7 +396,7 @@ class Dispatcher:
         log.warning("channel %s fails for everyone (%s); paused until %s, admins alerted",
                     channel, detail, until)
 
-    def _failed(self, row: Any, token: str, channel: str, error: TransportError,
+    def _failed(self, row: Any, batch: _Batch, channel: str, error: TransportError,
                 report: DispatchReport) -> str:
         """Transient: try again later with backoff. Permanent: the message fails; a
         configuration error also flags the channel so its other messages wait."""
@@ -329,7 +405,9 @@ class Dispatcher:
         detail = f"{channel}: {error.message}"
         retry = not error.permanent and attempts < self.settings.max_attempts
         metrics.record_send_failure(channel, retry=retry)
-        with self.engine.begin() as connection:
+        token = batch.token
+        batch.worked.discard(channel)  # the next success resets the count again
+        with self._transaction(batch) as connection:
             if retry:
                 delay = retry_delay(attempts, base_seconds=self.settings.backoff_base_seconds,
                                     cap_seconds=self.settings.backoff_cap_seconds,
@@ -344,7 +422,7 @@ class Dispatcher:
                 self._count_failure(connection, channel, error, detail, now)
             if error.configuration:
                 ledger.flag_channel(connection, channel, error.message, now)
-            contact = load_contact(connection, row)
+            contact = batch.contact(row)
             if contact is not None:
                 add_event(connection, customer_id=contact.customer_id, kind=MESSAGE_FAILED,
                           summary=f"{row.template} by {channel} failed: {error.message}",

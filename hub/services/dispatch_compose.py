@@ -40,6 +40,7 @@ from hub.ports import Transport
 from hub.services.documents import COPY_TEMPLATE
 from hub.services.documents import file_stem
 from hub.services.documents import invoice_document
+from hub.services.owed import OwedSource
 from hub.services.owed import owed_by
 from hub.services.pay_context import creditor_values
 from hub.services.pay_context import pay_values
@@ -84,9 +85,11 @@ def _address_for(channel: str, contact: DebtorContact) -> str | None:
 def choose_channel(connection: Connection, *, candidates: list[str], contact: DebtorContact | None,
                    staff_address: str | None, transports: Mapping[str, Transport],
                    flagged: Mapping[str, str], policy: PolicySettings, now: datetime,
-                   decided: Sequence[Mapping[str, str]] = ()) -> Choice:
+                   decided: Sequence[Mapping[str, str]] = (),
+                   unrecorded: Mapping[tuple[str, str], int] | None = None) -> Choice:
     """`decided`: channels the cycle already left out, with the reason; they stay on
-    record ahead of what is found out now."""
+    record ahead of what is found out now. `unrecorded`: messages sent whose record is not
+    written yet, by (customer code, channel); they count against the frequency caps."""
     choice = Choice(skipped=[dict(item) for item in decided
                              if item.get("channel") not in candidates])
     for channel in candidates:
@@ -115,7 +118,8 @@ def choose_channel(connection: Connection, *, candidates: list[str], contact: De
         if contact is not None:
             cap = policy.cap_for(channel, contact.kind)
             if cap is not None and sent_since(connection, contact.code, channel,
-                                              now - timedelta(days=cap.per_days)) >= cap.max_count:
+                                              now - timedelta(days=cap.per_days)) \
+                    + (unrecorded or {}).get((contact.code, channel), 0) >= cap.max_count:
                 skip(f"frequency cap: {cap.max_count} per {cap.per_days} days")
                 choice.capped_until = now + timedelta(days=1)
                 continue
@@ -211,12 +215,14 @@ def requested_copy(connection: Connection, contact: DebtorContact, number: str,
 
 
 def debtor_context(connection: Connection, contact: DebtorContact, context: Mapping[str, Any],
-                   *, portal: PortalLinks | None, today: date
+                   *, portal: PortalLinks | None, today: date, source: OwedSource | None = None
                    ) -> tuple[dict[str, Any], list[tuple[str, date, Money]]]:
     """What a message says is owed (hub.services.owed): the overdue invoices net of credit
     notes, the fees and interest on them with period and basis, the total of both, and the
-    disputed invoices apart (not in the total)."""
-    owed = owed_by(connection, contact.customer_id, today)
+    disputed invoices apart (not in the total). `source`: the customer's ledger rows read
+    already (a dispatcher batch reads its debtors at once)."""
+    owed = source.owed(today) if source is not None else \
+        owed_by(connection, contact.customer_id, today)
     overdue = [(item.number, item.due_date, item.open) for item in owed.items]
     values: dict[str, Any] = {
         "customer_name": contact.name, "customer_code": contact.code,
@@ -295,7 +301,7 @@ def account_buttons(code: str, hub_url: str, name: str = "", language: str = "en
 
 def compose(connection: Connection, row: Any, *, choice: Choice, contact: DebtorContact | None,
             renderer: MessageRenderer, portal: PortalLinks | None, settings: ComposeSettings,
-            today: date) -> Delivery:
+            today: date, source: OwedSource | None = None) -> Delivery:
     channel = choice.channel or ""
     creditor = settings.creditor
     base: dict[str, Any] = {"sender": creditor.name if creditor else settings.sender_name,
@@ -309,7 +315,7 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
     attachments: tuple[Attachment, ...] = ()
     if contact is not None:
         values, overdue = debtor_context(connection, contact, row.context, portal=portal,
-                                         today=today)
+                                         today=today, source=source)
         context = {**base, **values}
         language = row.language or contact.language
         block = payment_for(creditor, contact.code, [n for n, _d, _a in overdue],

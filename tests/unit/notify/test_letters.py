@@ -61,3 +61,27 @@ def test_one_print_batch_per_cycle_sorted_by_postcode(tmp_path: Path) -> None:
     assert "1000 AA" in reader.pages[0].extract_text()
     assert "9999 ZZ" in reader.pages[1].extract_text()
     assert transport.close_batch("2026-11-24") is None
+
+
+def test_the_print_batch_binds_each_letter_as_it_was_laid_out(tmp_path: Path) -> None:
+    """The batch holds the pages each letter's PDF has (issue 16: not laid out again); a
+    letter whose PDF is gone is laid out from its data, not left out."""
+    transport = LetterTransport(tmp_path)
+    transport.send(_letter("b", postcode="9999 ZZ", total="€9.99",
+                           rows=(("F-9", "2 November 2026", "€9.99"),)))
+    transport.send(_letter("a", postcode="1000 AA"))
+    folder = tmp_path / "2026-11-23"
+    by_postcode = {("9999 ZZ" if "9999 ZZ" in _text(path.read_bytes()) else "1000 AA"): path
+                   for path in folder.glob("*.pdf")}
+    by_postcode["9999 ZZ"].unlink()
+    # the file is what gets printed: a letter's PDF as written is what the batch holds
+    by_postcode["1000 AA"].write_bytes(letters_pdf([_letter(
+        "a", postcode="1000 AA", total="€1.00", rows=(("F-LAID-OUT", "1 May 2026", "€1.00"),))]))
+    batch = transport.close_batch("2026-11-23")
+    assert batch is not None
+    pages = [page.extract_text() for page in PdfReader(batch).pages]
+    assert len(pages) == 2
+    assert "1000 AA" in pages[0]
+    assert "F-LAID-OUT" in pages[0]
+    assert "9999 ZZ" in pages[1]
+    assert "€9.99" in pages[1]
