@@ -66,3 +66,56 @@ def ngettext_for(language: str | None, singular: str, plural: str, number: int,
     """The form of the message for `number` in `language`; `%(num)s` is the number."""
     values.setdefault("num", number)
     return translations(language).ngettext(singular, plural, number) % values
+
+
+class Text:
+    """A message kept in English until it is shown, then translated into the reader's
+    language where it is read (a refusal raised deep in a service: the web shows it in the
+    request's language, the API in the one asked for, the CLI in the configured one).
+
+    `str()` is the English text, byte for byte what the code wrote; `in_language(lang)`
+    the reader's. Written as `lazy_gettext("...%(x)s", x=...)` or
+    `lazy_ngettext(singular, plural, number, ...)` so `pybabel extract` finds the msgid.
+    """
+
+    __slots__ = ("number", "plural", "singular", "values")
+
+    def __init__(self, singular: str, plural: str | None = None, number: int | None = None,
+                 **values: Any) -> None:
+        self.singular, self.plural, self.number = singular, plural, number
+        if plural is not None:
+            values.setdefault("num", number)
+        self.values = values
+
+    def in_language(self, language: str | None) -> str:
+        if self.plural is not None:
+            text = translations(language).ngettext(self.singular, self.plural,
+                                                   int(self.number or 0))
+        else:
+            text = translations(language).gettext(self.singular)
+        return text % self.values if self.values else text
+
+    def __str__(self) -> str:
+        if self.plural is not None:
+            text = self.singular if self.number == 1 else self.plural
+        else:
+            text = self.singular
+        return text % self.values if self.values else text
+
+    def __repr__(self) -> str:
+        return f"Text({str(self)!r})"
+
+
+def lazy_gettext(message: str, **values: Any) -> Text:
+    """`message` translated later, in the language of whoever reads it."""
+    return Text(message, **values)
+
+
+def lazy_ngettext(singular: str, plural: str, number: int, **values: Any) -> Text:
+    """The plural form for `number`, chosen later in the reader's language."""
+    return Text(singular, plural, number, **values)
+
+
+def in_language(text: object, language: str | None) -> str:
+    """A `Text` in `language`; anything else (a plain string) as it is."""
+    return text.in_language(language) if isinstance(text, Text) else str(text)

@@ -19,6 +19,7 @@ from hub.domain.parsing import language_of
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
 from hub.i18n import gettext_for
+from hub.i18n import lazy_gettext
 from hub.i18n import ngettext_for
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
@@ -59,10 +60,12 @@ def hub_user(connection: Connection, email: str | None) -> str | None:
 def _open_balance(connection: Connection, customer_code: str) -> Money:
     contact = debtor_contact(connection, customer_code)
     if contact is None:
-        raise UserError(f"customer {customer_code!r} is not in the ledger")
+        raise UserError(lazy_gettext("customer %(code)s is not in the ledger",
+                                     code=repr(customer_code)))
     rows = open_items(connection, contact.customer_id)
     if not rows:
-        raise UserError(f"{customer_code} has nothing open to promise")
+        raise UserError(lazy_gettext("%(code)s has nothing open to promise",
+                                     code=customer_code))
     currency = rows[0].currency
     return Money.from_minor(sum(r.open_minor for r in rows if r.currency == currency), currency)
 
@@ -81,7 +84,7 @@ def apply_chat_action(connection: Connection, *, action_id: str, customer_code: 
                      until=today + timedelta(days=SNOOZE_DAYS), actor=actor, source=source,
                      now=now)
     else:
-        raise UserError(f"unknown button {action_id!r}")
+        raise UserError(lazy_gettext("unknown button %(action_id)s", action_id=repr(action_id)))
     return f"{customer_code}: {DONE_WORDS[action_id]} by {actor}"
 
 
@@ -89,7 +92,8 @@ def promise_prompt(connection: Connection, customer_code: str) -> tuple[str, Mon
     """The account's name and open balance, for the promise modal."""
     contact = debtor_contact(connection, customer_code)
     if contact is None:
-        raise UserError(f"customer {customer_code!r} is not in the ledger")
+        raise UserError(lazy_gettext("customer %(code)s is not in the ledger",
+                                     code=repr(customer_code)))
     return contact.name, _open_balance(connection, customer_code)
 
 

@@ -13,6 +13,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -102,6 +103,7 @@ def save() -> Response | tuple[str, int]:
         staff.audit(connection, actor=require_viewer().email, action="creditor.update",
                     target=str(path), address=client_address(), now=the_hub.clock.now(),
                     detail={"changed": changed})
-    flash(f"Creditor profile saved to {path}"
-          + (f" ({', '.join(changed)} changed)" if changed else " (nothing changed)"), "ok")
+    flash(_("Creditor profile saved to %(path)s (%(fields)s changed)", path=path,
+            fields=", ".join(changed)) if changed else
+          _("Creditor profile saved to %(path)s (nothing changed)", path=path), "ok")
     return redirect(url_for("creditor_admin.page"))

@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.web.translations import refusal
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Response:
-        return error_response(404, "not_found", str(error))
+        return error_response(404, "not_found", refusal(error))
 
     @app.errorhandler(UserError)
     def user_error(error: UserError) -> Response:
-        return error_response(400, "bad_request", str(error))
+        return error_response(400, "bad_request", refusal(error))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge) -> Response:

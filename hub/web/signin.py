@@ -14,6 +14,7 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.ledger import staff
@@ -109,7 +110,7 @@ def signin_submit() -> Response | tuple[str, int]:
 @signin.post("/signout")
 def signout() -> Response:
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("signin.signin_form"))
 
 

@@ -12,6 +12,7 @@ from babel.support import Translations
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import request
 from flask_babel import Babel
 from flask_babel import Domain
 from flask_babel import get_locale
@@ -20,6 +21,7 @@ from flask_babel import refresh
 
 from hub import i18n
 from hub.bootstrap import Hub
+from hub.domain.errors import UserError
 
 
 class HubDomain(Domain):  # type: ignore[misc]  # Flask-Babel has no type hints
@@ -54,8 +56,28 @@ def use_language(language: str) -> str:
     return str(g.hub_language)
 
 
+def current_language() -> str:
+    """The language of this request's pages (the debtor's on the portal, else the staff's)."""
+    return str(get_locale() or i18n.DEFAULT)
+
+
+def reader_language() -> str:
+    """Who reads this answer: an API client in the language its Accept-Language asks for,
+    a page in the request's language."""
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(i18n.LANGUAGES)
+        if asked:
+            return str(asked)
+    return current_language()
+
+
+def refusal(error: UserError) -> str:
+    """A refusal raised by a service, in the reader's language."""
+    return error.message(reader_language())
+
+
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or i18n.DEFAULT)
+    app.jinja_env.globals["current_language"] = current_language
     # a msgid kept as data (a task's suggested action): shown in the request's language
     app.jinja_env.filters["translated"] = lambda text: get_translations().gettext(str(text))
