@@ -18,6 +18,7 @@ from hub.domain.parsing import ParseError
 from hub.domain.parsing import language_of
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
+from hub.i18n import N_
 from hub.i18n import gettext_for
 from hub.i18n import lazy_gettext
 from hub.i18n import ngettext_for
@@ -29,8 +30,10 @@ from hub.services import tasks
 
 SNOOZE_DAYS = 3
 PROMISE_DAYS = 7  # the date the promise modal suggests (never more than the rule file allows)
-DONE_WORDS = {"mark_contacted": "marked contacted", "mark_done": "marked done",
-              "snooze_3d": f"snoozed for {SNOOZE_DAYS} days"}
+# what replaces an account's buttons after a press, in the presser's language
+DONE_WORDS = {"mark_contacted": N_("%(code)s: marked contacted by %(actor)s"),
+              "mark_done": N_("%(code)s: marked done by %(actor)s"),
+              "snooze_3d": N_("%(code)s: snoozed for %(days)s days by %(actor)s")}
 
 
 class FieldErrors(UserError):
@@ -71,8 +74,10 @@ def _open_balance(connection: Connection, customer_code: str) -> Money:
 
 
 def apply_chat_action(connection: Connection, *, action_id: str, customer_code: str,
-                      actor: str, source: str, now: datetime, today: date) -> str:
-    """Apply one button; returns what was done, in words, for the updated message."""
+                      actor: str, source: str, now: datetime, today: date,
+                      language: str | None = None) -> str:
+    """Apply one button; returns what was done, in words (in `language`), for the updated
+    message."""
     if action_id == "mark_contacted":
         tasks.mark_contacted(connection, customer_code=customer_code, actor=actor,
                              source=source, now=now, note=f"via {source}")
@@ -85,7 +90,8 @@ def apply_chat_action(connection: Connection, *, action_id: str, customer_code: 
                      now=now)
     else:
         raise UserError(lazy_gettext("unknown button %(action_id)s", action_id=repr(action_id)))
-    return f"{customer_code}: {DONE_WORDS[action_id]} by {actor}"
+    done = DONE_WORDS[action_id]
+    return gettext_for(language, done, code=customer_code, actor=actor, days=SNOOZE_DAYS)
 
 
 def promise_prompt(connection: Connection, customer_code: str) -> tuple[str, Money]:
@@ -135,4 +141,5 @@ def record_chat_promise(connection: Connection, *, customer_code: str, amount_te
     promises.record_promise(connection, customer_code=customer_code, amount=amount,
                             due_date=due, actor=actor, source=source, now=now, today=today,
                             max_days_ahead=max_days_ahead)
-    return f"{customer_code}: promise of {amount} by {due} logged by {actor}"
+    return gettext_for(language, "%(code)s: promise of %(amount)s by %(due)s logged by "
+                       "%(actor)s", code=customer_code, amount=amount, due=due, actor=actor)
