@@ -76,8 +76,16 @@ def refusal(error: UserError) -> str:
     return error.message(reader_language())
 
 
+def translated(text: object) -> str:
+    """A msgid kept as data (`N_`), or a `Text`, in the request's language."""
+    if isinstance(text, i18n.Text):
+        return text.in_language(current_language())
+    return str(get_translations().gettext(str(text)))
+
+
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
     app.jinja_env.globals["current_language"] = current_language
-    # a msgid kept as data (a task's suggested action): shown in the request's language
-    app.jinja_env.filters["translated"] = lambda text: get_translations().gettext(str(text))
+    # a msgid kept as data (a task's suggested action, a report's column): shown in the
+    # request's language
+    app.jinja_env.filters["translated"] = translated
