@@ -15,8 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from hub.i18n import N_
+
 # the late classes, as Microsoft Dynamics 365 Finance reports them
-ON_TIME, LATE_1_30, LATE_OVER_30 = "on time", "1-30 days late", "over 30 days late"
+ON_TIME, LATE_1_30, LATE_OVER_30 = N_("on time"), N_("1-30 days late"), N_("over 30 days late")
 LATE_CLASSES: tuple[str, ...] = (ON_TIME, LATE_1_30, LATE_OVER_30)
 # the same classes as rule files write them: prediction.late_class == "over-30"
 CLASS_CODES: tuple[str, ...] = ("on-time", "1-30", "over-30")
