@@ -251,14 +251,16 @@ class SheetSync:
                 editable, _ = merge_editable(code, reading.sheet_values.get(code),
                                              original.get(code), hub_values.get(code, {}),
                                              self.layout)
-                sheet_rows.append(sheet_row(row, editable, links.get(code)))
+                sheet_rows.append(sheet_row(row, editable, links.get(code),
+                                            self.layout.language))
                 known = state.get(code)
                 taken_in = dict(known.editable) if known else dict(editable)
                 for field_name, value in hub_values.get(code, {}).items():
                     if editable.get(field_name) == value:  # the hub's value is shown
                         taken_in[field_name] = value
                 after[code] = RowState(owner, taken_in, with_hub_values(
-                    computed_values(row, links.get(code)), hub_values.get(code, {})))
+                    computed_values(row, links.get(code), self.layout.language),
+                    hub_values.get(code, {})))
             title = tab_title(owner, taken)
             tabs.append(TabPlan(owner, title, sheet_rows,
                                 None if sheet_rows else self.layout.empty_line(checked)))
