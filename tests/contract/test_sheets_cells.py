@@ -112,9 +112,10 @@ def _old_layout(layout: SheetLayout) -> SheetLayout:
                        language=layout.language)
 
 
-def _old_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]:
+def _old_values(row: WorklistRow, portal_link: str | None,
+                language: str = "en") -> dict[str, str]:
     """What the older hub wrote: the balance as text with its currency."""
-    values = dict(NEW_VALUES(row, portal_link))
+    values = dict(NEW_VALUES(row, portal_link, language))
     values["balance"] = f"{row.balance.amount:,} {row.balance.currency}"
     values.pop("currency")
     values.pop("phone")
