@@ -68,24 +68,30 @@ def ngettext_for(language: str | None, singular: str, plural: str, number: int,
     return translations(language).ngettext(singular, plural, number) % values
 
 
-class Text:
+class Text(str):
     """A message kept in English until it is shown, then translated into the reader's
     language where it is read (a refusal raised deep in a service: the web shows it in the
     request's language, the API in the one asked for, the CLI in the configured one).
 
-    `str()` is the English text, byte for byte what the code wrote; `in_language(lang)`
-    the reader's. Written as `lazy_gettext("...%(x)s", x=...)` or
-    `lazy_ngettext(singular, plural, number, ...)` so `pybabel extract` finds the msgid.
+    It is the English text itself (a `str`, byte for byte what the code wrote, so it
+    compares, joins and prints as before); `in_language(lang)` gives the reader's. Written
+    as `lazy_gettext("...%(x)s", x=...)` or `lazy_ngettext(singular, plural, number, ...)`
+    so `pybabel extract` finds the msgid. A value that is itself a `Text` is translated too.
     """
 
-    __slots__ = ("number", "plural", "singular", "values")
+    singular: str
+    plural: str | None
+    number: int | None
+    values: dict[str, Any]
 
-    def __init__(self, singular: str, plural: str | None = None, number: int | None = None,
-                 **values: Any) -> None:
-        self.singular, self.plural, self.number = singular, plural, number
+    def __new__(cls, singular: str, plural: str | None = None, number: int | None = None,
+                **values: Any) -> Text:
         if plural is not None:
             values.setdefault("num", number)
-        self.values = values
+        chosen = singular if plural is None or number == 1 else plural
+        made = super().__new__(cls, chosen % values if values else chosen)
+        made.singular, made.plural, made.number, made.values = singular, plural, number, values
+        return made
 
     def in_language(self, language: str | None) -> str:
         if self.plural is not None:
@@ -93,17 +99,11 @@ class Text:
                                                    int(self.number or 0))
         else:
             text = translations(language).gettext(self.singular)
-        return text % self.values if self.values else text
-
-    def __str__(self) -> str:
-        if self.plural is not None:
-            text = self.singular if self.number == 1 else self.plural
-        else:
-            text = self.singular
-        return text % self.values if self.values else text
-
-    def __repr__(self) -> str:
-        return f"Text({str(self)!r})"
+        if not self.values:
+            return str(text)
+        values = {name: in_language(value, language) if isinstance(value, Text) else value
+                  for name, value in self.values.items()}
+        return str(text % values)
 
 
 def lazy_gettext(message: str, **values: Any) -> Text:

@@ -17,8 +17,6 @@ from flask import flash
 from flask import redirect
 from flask import request
 from flask import url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy import Connection
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -47,6 +45,8 @@ from hub.web.access import require_action_rights
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
 from hub.web.access import safe_next
+from hub.web.translations import _
+from hub.web.translations import ngettext
 from hub.web.translations import refusal
 
 actions = Blueprint("actions", __name__)

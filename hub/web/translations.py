@@ -8,6 +8,9 @@ The language of a request: the debtor's on the portal (set by the portal view wi
 
 from __future__ import annotations
 
+from typing import Any
+
+import flask_babel
 from babel.support import Translations
 from flask import Flask
 from flask import current_app
@@ -54,6 +57,16 @@ def use_language(language: str) -> str:
     g.hub_language = i18n.language_of(language)
     refresh()
     return str(g.hub_language)
+
+
+def _(message: str, **values: Any) -> str:
+    """Flask-Babel's gettext, typed: `message` in the request's language."""
+    return str(flask_babel.gettext(message, **values))
+
+
+def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+    """Flask-Babel's ngettext, typed: the request's language's form for `num`."""
+    return str(flask_babel.ngettext(singular, plural, num, **values))
 
 
 def current_language() -> str:
