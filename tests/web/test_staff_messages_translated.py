@@ -41,6 +41,7 @@ def test_a_dutch_collector_reads_the_promise_confirmation_in_dutch(
                  due_date="2026-12-01")
     assert "ACME: toezegging van 600.00 EUR vóór 2026-12-01 vastgelegd." in after
     assert "promise of" not in after
+    assert "<small>(Incassomedewerker)</small>" in after  # the role, in Dutch too
 
 
 def test_a_refusal_raised_by_the_service_is_shown_in_the_staff_language(
