@@ -13,6 +13,7 @@ form of the language (Polish has three: 1 konto, 2 konta, 5 kont).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -84,7 +85,7 @@ class Text(str):
     number: int | None
     values: dict[str, Any]
 
-    def __new__(cls, singular: str, plural: str | None = None, number: int | None = None,
+    def __new__(cls, singular: str, plural: str | None = None, number: int | None = None, /,
                 **values: Any) -> Text:
         if plural is not None:
             values.setdefault("num", number)
@@ -106,14 +107,25 @@ class Text(str):
         return str(text % values)
 
 
-def lazy_gettext(message: str, **values: Any) -> Text:
+def lazy_gettext(message: str, /, **values: Any) -> Text:
     """`message` translated later, in the language of whoever reads it."""
     return Text(message, **values)
 
 
-def lazy_ngettext(singular: str, plural: str, number: int, **values: Any) -> Text:
+def lazy_ngettext(singular: str, plural: str, number: int, /, **values: Any) -> Text:
     """The plural form for `number`, chosen later in the reader's language."""
     return Text(singular, plural, number, **values)
+
+
+def lazy_join(separator: str, parts: Sequence[str]) -> str:
+    """`separator.join(parts)` that stays translatable when the parts are `Text`s."""
+    if not parts:
+        return ""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = Text("%(first)s" + separator.replace("%", "%%") + "%(then)s", first=joined,
+                      then=part)
+    return joined
 
 
 def in_language(text: object, language: str | None) -> str:

@@ -20,6 +20,7 @@ from hub.domain.sheet_cells import number_text
 from hub.domain.sheets import SheetRow
 from hub.domain.sheets import severity
 from hub.domain.worklist import WorklistRow
+from hub.i18n import Text
 from hub.i18n import gettext_for
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
@@ -72,7 +73,8 @@ def computed_values(row: WorklistRow, portal_link: str | None,
         "oldest_due": row.oldest_due_date.isoformat() if row.oldest_due_date else "",
         "days_overdue": str(row.days_overdue),
         "current_step": row.current_step or "",
-        "next_action": gettext_for(language, action),
+        "next_action": action.in_language(language) if isinstance(action, Text)
+        else gettext_for(language, action),
         "last_contact": row.last_contact.isoformat() if row.last_contact else "",
         "portal_link": portal_link or "",
         "score": "" if row.score is None else str(row.score),

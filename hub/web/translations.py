@@ -59,12 +59,12 @@ def use_language(language: str) -> str:
     return str(g.hub_language)
 
 
-def _(message: str, **values: Any) -> str:
+def _(message: str, /, **values: Any) -> str:
     """Flask-Babel's gettext, typed: `message` in the request's language."""
     return str(flask_babel.gettext(message, **values))
 
 
-def ngettext(singular: str, plural: str, num: int, **values: Any) -> str:
+def ngettext(singular: str, plural: str, num: int, /, **values: Any) -> str:
     """Flask-Babel's ngettext, typed: the request's language's form for `num`."""
     return str(flask_babel.ngettext(singular, plural, num, **values))
 

@@ -231,3 +231,18 @@ def test_the_summary_tab_writes_balances_as_numbers_beside_their_currency(
     assert isinstance(worst.value, int)
     report = _sync(hub, XlsxBackend(tmp_path / "sheets"))  # read back: nothing to write
     assert (report.total("calls"), report.total("written")) == (0, 0)
+
+
+def test_a_dutch_sheet_says_the_next_action_in_dutch_and_reads_back_unchanged(
+        hub: Hub, tmp_path: Path) -> None:
+    """HUB_SHEETS_LANGUAGE=nl: headers and the suggested next action in Dutch; the next
+    cycle finds the sheet as it wrote it (nothing to write, no edit taken in)."""
+    portfolio(hub)
+    dutch = load_layout(language="nl")
+    backend = XlsxBackend(tmp_path / "sheets")
+    SheetSync(hub.engine, backend, dutch).run(as_of=AS_OF, now=hub.clock.now())
+    rows = XlsxSide(backend, dutch).rows("Sales", BOB)
+    assert {row["next_action"] for row in rows} == {"Bel de klant"}
+    again = SheetSync(hub.engine, XlsxBackend(tmp_path / "sheets"), dutch).run(
+        as_of=AS_OF, now=hub.clock.now())
+    assert (again.total("written"), again.total("edits")) == (0, 0)
