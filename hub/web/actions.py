@@ -29,6 +29,7 @@ from hub.domain.parsing import LANGUAGES
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account as account_ref
 from hub.services import account_status
 from hub.services import disputes
@@ -266,12 +267,12 @@ def act(name: str) -> Response:
     back = safe_next(request.form.get("back")) or url_for("account.account_page", code=code)
     action = ACTIONS.get(name)
     if action is None:
-        raise NotFound(f"no action called {name!r}")
+        raise NotFound(lazy_gettext("no action called %(name)s", name=repr(name)))
     try:
         with hub().engine.begin() as connection:
             ref = account_ref(connection, code)
             if not viewer.can_view(ref.owner, ref.department):
-                raise NotFound(f"no customer with code {code!r}")
+                raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
             message = action(connection, viewer, code, request.form)
     except NotFound:
         raise
@@ -288,7 +289,7 @@ def payment_action(name: str) -> Response:
     """Unmatch a payment (back to the manual queue) or mark it reversed by the bank, from
     the account page: finance and admins only. The invoices it paid reopen."""
     if name not in ("unmatch", "reverse"):
-        raise NotFound(f"no payment action called {name!r}")
+        raise NotFound(lazy_gettext("no payment action called %(name)s", name=repr(name)))
     viewer = require_viewer()
     code = request.form.get("customer", "")
     reference = request.form.get("payment", "").strip()
@@ -297,7 +298,8 @@ def payment_action(name: str) -> Response:
         with hub().engine.begin() as connection:
             found = payment_service.list_payments(connection, customer_code=code)
             if not any(p.reference == reference for p in found):
-                raise NotFound(f"no payment {reference!r} on account {code!r}")
+                raise NotFound(lazy_gettext("no payment %(payment)s on account %(code)s",
+                                            payment=repr(reference), code=repr(code)))
             result = payment_service.unmatch(
                 connection, reference, actor=viewer.email, now=hub().clock.now(),
                 reason=request.form.get("reason", "").strip() or None,

@@ -25,6 +25,7 @@ from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.reports import BUCKETS
+from hub.i18n import lazy_gettext
 from hub.ledger.users import list_users
 from hub.web import exports
 from hub.web.access import Viewer
@@ -96,7 +97,8 @@ def _cache() -> TableCache:
 def _table(name: str, viewer: Viewer, period: ReportPeriod) -> Table:
     build = TABLES.get(name)
     if build is None:
-        raise NotFound(f"no report called {name!r}; choose one of {', '.join(TABLES)}")
+        raise NotFound(lazy_gettext("no report called %(name)s; choose one of %(names)s",
+                                    name=repr(name), names=", ".join(TABLES)))
     engine = hub().engine
     department = viewer.department_filter()  # a manager: their department's accounts only
     table = _cache().get(name, period, lambda: build(engine, period, department), department)
@@ -187,6 +189,7 @@ def index() -> str:
 @roles_required(*READERS)
 def download(name: str, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"no {fmt!r} download; choose csv or xlsx")
+        raise NotFound(lazy_gettext("no %(format)s download; choose csv or xlsx",
+                                    format=repr(fmt)))
     table = _table(name, require_viewer(), _period())
     return exports.as_csv(table) if fmt == "csv" else exports.as_xlsx(table)

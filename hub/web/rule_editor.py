@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from hub.domain.decisions import RuleProblem
 from hub.domain.errors import RuleFileError
 from hub.domain.model import Role
+from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.safe_yaml import DEFAULT_LIMITS
 from hub.safe_yaml import too_large
@@ -44,7 +45,8 @@ def _text() -> str:
     text = request.form.get("text", "")
     refused = too_large(len(text.encode("utf-8")), DEFAULT_LIMITS)
     if refused is not None:
-        raise ApiError(413, "too_large", f"this rule file cannot be checked: {refused}")
+        raise ApiError(413, "too_large", lazy_gettext("this rule file cannot be checked: "
+                                                      "%(problem)s", problem=refused))
     return text.replace("\r\n", "\n")
 
 

@@ -17,6 +17,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from hub.i18n import lazy_ngettext
 from hub.ledger import staff
 from hub.services import staff_auth
 from hub.web.access import Viewer
@@ -75,7 +76,9 @@ def _refuse_guessing(email: str) -> None:
     if wait is not None:
         seconds = math.ceil(wait.total_seconds())
         raise ApiError(429, "too_many_requests",
-                       f"too many failed sign-ins; try again in {seconds} seconds",
+                       lazy_ngettext("too many failed sign-ins; try again in %(num)s second",
+                                     "too many failed sign-ins; try again in %(num)s seconds",
+                                     seconds),
                        {"retry_after": seconds})
 
 
