@@ -47,6 +47,7 @@ unit: $(DEV)
 # compiled in memory when first used: there is no compile step.
 translations: $(DEV)
 	$(BIN)/pybabel extract -F babel.cfg -k gettext_for:2 -k ngettext_for:2,3 -k N_ \
+	  -k lazy_gettext -k lazy_ngettext:1,2 \
 	  --no-location --sort-output -o hub/locale/messages.pot .
 	$(BIN)/pybabel update -i hub/locale/messages.pot -d hub/locale --ignore-obsolete -w 100
 

@@ -13,6 +13,7 @@ form of the language (Polish has three: 1 konto, 2 konta, 5 kont).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -66,3 +67,67 @@ def ngettext_for(language: str | None, singular: str, plural: str, number: int,
     """The form of the message for `number` in `language`; `%(num)s` is the number."""
     values.setdefault("num", number)
     return translations(language).ngettext(singular, plural, number) % values
+
+
+class Text(str):
+    """A message kept in English until it is shown, then translated into the reader's
+    language where it is read (a refusal raised deep in a service: the web shows it in the
+    request's language, the API in the one asked for, the CLI in the configured one).
+
+    It is the English text itself (a `str`, byte for byte what the code wrote, so it
+    compares, joins and prints as before); `in_language(lang)` gives the reader's. Written
+    as `lazy_gettext("...%(x)s", x=...)` or `lazy_ngettext(singular, plural, number, ...)`
+    so `pybabel extract` finds the msgid. A value that is itself a `Text` is translated too.
+    """
+
+    singular: str
+    plural: str | None
+    number: int | None
+    values: dict[str, Any]
+
+    def __new__(cls, singular: str, plural: str | None = None, number: int | None = None, /,
+                **values: Any) -> Text:
+        if plural is not None:
+            values.setdefault("num", number)
+        chosen = singular if plural is None or number == 1 else plural
+        made = super().__new__(cls, chosen % values if values else chosen)
+        made.singular, made.plural, made.number, made.values = singular, plural, number, values
+        return made
+
+    def in_language(self, language: str | None) -> str:
+        if self.plural is not None:
+            text = translations(language).ngettext(self.singular, self.plural,
+                                                   int(self.number or 0))
+        else:
+            text = translations(language).gettext(self.singular)
+        if not self.values:
+            return str(text)
+        values = {name: in_language(value, language) if isinstance(value, Text) else value
+                  for name, value in self.values.items()}
+        return str(text % values)
+
+
+def lazy_gettext(message: str, /, **values: Any) -> Text:
+    """`message` translated later, in the language of whoever reads it."""
+    return Text(message, **values)
+
+
+def lazy_ngettext(singular: str, plural: str, number: int, /, **values: Any) -> Text:
+    """The plural form for `number`, chosen later in the reader's language."""
+    return Text(singular, plural, number, **values)
+
+
+def lazy_join(separator: str, parts: Sequence[str]) -> str:
+    """`separator.join(parts)` that stays translatable when the parts are `Text`s."""
+    if not parts:
+        return ""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = Text("%(first)s" + separator.replace("%", "%%") + "%(then)s", first=joined,
+                      then=part)
+    return joined
+
+
+def in_language(text: object, language: str | None) -> str:
+    """A `Text` in `language`; anything else (a plain string) as it is."""
+    return text.in_language(language) if isinstance(text, Text) else str(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import import_module
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from hub.cli.context import _LazyHub
 from hub.config import ConfigError
 from hub.domain.errors import UserError
+from hub.i18n import language_of
 
 # Which modules of hub/cli define each top-level command. A command's module (and the
 # services it imports) is loaded only when that command runs or help lists it, so
@@ -55,7 +57,11 @@ class HubGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (UserError, ConfigError) as exc:
+        except UserError as exc:  # in the configured staff language
+            said = exc.message(language_of(os.environ.get("HUB_STAFF_LANGUAGE")))
+            click.secho(f"error: {said}", fg="red", err=True)
+            sys.exit(2)
+        except ConfigError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
         except OperationalError as exc:

@@ -26,6 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
+from hub.i18n import Text
+from hub.i18n import lazy_gettext
+from hub.i18n import lazy_ngettext
+
 RESAMPLES = 2000
 LEVEL = 0.95
 POWER = 0.80
@@ -168,17 +172,31 @@ def points(share: float | None) -> str:
     return "-" if share is None else f"{share * 100:.1f}"
 
 
-def verdict(comparison: Comparison, accounts: int, against: int) -> str:
-    """The comparison in one sentence for finance."""
-    name, other = comparison.variant, comparison.against
-    interval = f"{points(comparison.low)} to {points(comparison.high)} points"
+def verdict(comparison: Comparison, accounts: int, against: int) -> Text:
+    """The comparison in one sentence for finance (English until shown: hub.i18n.Text)."""
+    words = {"name": comparison.variant, "other": comparison.against,
+             "low": points(comparison.low), "high": points(comparison.high)}
     if comparison.clear:
-        better = "more" if comparison.difference > 0 else "less"
-        return (f"{name} recovers {points(abs(comparison.difference))} points {better} than "
-                f"{other} (95% interval {interval}): a clear answer")
+        by = points(abs(comparison.difference))
+        if comparison.difference > 0:
+            return lazy_gettext("%(name)s recovers %(by)s points more than %(other)s (95%% "
+                                "interval %(low)s to %(high)s points): a clear answer",
+                                by=by, **words)
+        return lazy_gettext("%(name)s recovers %(by)s points less than %(other)s (95%% "
+                            "interval %(low)s to %(high)s points): a clear answer",
+                            by=by, **words)
     needed = comparison.still_needed(accounts, against)
-    more = "" if needed is None else (
-        f"; about {needed:,} more accounts (both variants) to tell a "
-        f"{points(comparison.effect)}-point difference from none")
-    return (f"{name} against {other}: {points(comparison.difference)} points, 95% interval "
-            f"{interval}, which includes zero: no clear answer yet{more}")
+    difference = points(comparison.difference)
+    if needed is None:
+        return lazy_gettext("%(name)s against %(other)s: %(difference)s points, 95%% interval "
+                            "%(low)s to %(high)s points, which includes zero: no clear answer "
+                            "yet", difference=difference, **words)
+    return lazy_ngettext(
+        "%(name)s against %(other)s: %(difference)s points, 95%% interval %(low)s to "
+        "%(high)s points, which includes zero: no clear answer yet; about %(count)s more "
+        "account (both variants) to tell a %(effect)s-point difference from none",
+        "%(name)s against %(other)s: %(difference)s points, 95%% interval %(low)s to "
+        "%(high)s points, which includes zero: no clear answer yet; about %(count)s more "
+        "accounts (both variants) to tell a %(effect)s-point difference from none",
+        needed, count=f"{needed:,}", effect=points(comparison.effect),
+        difference=difference, **words)

@@ -15,8 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from hub.i18n import N_
+from hub.i18n import Text
+from hub.i18n import lazy_gettext
+from hub.i18n import lazy_ngettext
+
 # the late classes, as Microsoft Dynamics 365 Finance reports them
-ON_TIME, LATE_1_30, LATE_OVER_30 = "on time", "1-30 days late", "over 30 days late"
+ON_TIME, LATE_1_30, LATE_OVER_30 = N_("on time"), N_("1-30 days late"), N_("over 30 days late")
 LATE_CLASSES: tuple[str, ...] = (ON_TIME, LATE_1_30, LATE_OVER_30)
 # the same classes as rule files write them: prediction.late_class == "over-30"
 CLASS_CODES: tuple[str, ...] = ("on-time", "1-30", "over-30")
@@ -155,59 +160,85 @@ def account_prediction(invoices: Sequence[InvoicePrediction], *,
                              reasons=reasons)
 
 
-def _count(value: float, one: str, many: str) -> str:
-    n = round(value)
-    return f"{n} {one if n == 1 else many}"
+def _n(value: float) -> int:
+    return round(value)
 
 
-def _days_late(value: float) -> str:
+def _days_late(value: float) -> Text:
     if value >= 1:
-        return f"usually pays {round(value)} days late"
+        return lazy_ngettext("usually pays %(num)s day late", "usually pays %(num)s days late",
+                             round(value))
     if value <= -1:
-        return f"usually pays {round(-value)} days early"
-    return "usually pays on the due date"
+        return lazy_ngettext("usually pays %(num)s day early",
+                             "usually pays %(num)s days early", round(-value))
+    return lazy_gettext("usually pays on the due date")
 
 
-def _trend(value: float) -> str | None:
+def _trend(value: float) -> Text | None:
     if abs(value) < 1:
         return None
-    return f"recent payments {round(abs(value))} days {'later' if value > 0 else 'earlier'} " \
-           "than usual"
+    if value > 0:
+        return lazy_ngettext("recent payments %(num)s day later than usual",
+                             "recent payments %(num)s days later than usual", round(value))
+    return lazy_ngettext("recent payments %(num)s day earlier than usual",
+                         "recent payments %(num)s days earlier than usual", round(-value))
 
 
-_REASONS: dict[str, Callable[[float], str | None]] = {
-    "hist_invoices": lambda v: f"{_count(v, 'paid invoice', 'paid invoices')} of history",
-    "hist_late_share": lambda v: f"paid {round(v * 100)}% of past invoices late",
+# Each feature's value in words, kept untranslated (hub.i18n.Text: English until shown)
+_REASONS: dict[str, Callable[[float], Text | None]] = {
+    "hist_invoices": lambda v: lazy_ngettext("%(num)s paid invoice of history",
+                                             "%(num)s paid invoices of history", _n(v)),
+    "hist_late_share": lambda v: lazy_gettext("paid %(share)s%% of past invoices late",
+                                              share=round(v * 100)),
     "hist_mean_days_late": _days_late,
     "hist_trend_days_late": _trend,
-    "last_paid_late": lambda v: "paid the last invoice late" if v else
-    "paid the last invoice on time",
-    "hist_over_30_share": lambda v: f"paid {round(v * 100)}% of past invoices over 30 days late",
-    "last_days_late": lambda v: f"paid the last invoice {round(v)} days late" if v >= 1 else
-    None,
-    "hist_disputed_share": lambda v: f"disputed {round(v * 100)}% of past invoices",
-    "open_overdue": lambda v: f"has {_count(v, 'other overdue invoice', 'other overdue invoices')}"
-                              " open",
-    "oldest_overdue_days": lambda v: f"oldest overdue invoice {round(v)} days past due",
-    "promises_kept": lambda v: f"kept {_count(v, 'promise', 'promises')} to pay",
-    "promises_broken": lambda v: f"broke {_count(v, 'promise', 'promises')} to pay",
-    "disputes_opened": lambda v: f"opened {_count(v, 'dispute', 'disputes')}",
-    "days_since_payment": lambda v: f"last payment {round(v)} days ago",
-    "amount_ratio": lambda v: f"invoice {v:.1f} times the customer's usual amount",
-    "terms_days": lambda v: f"{round(v)} days payment terms",
-    "issue_month": lambda v: f"issued in month {round(v)}",
-    "paperless": lambda v: "electronic bill" if v else "paper bill",
-    "disputed_now": lambda v: "the invoice is in dispute" if v else "the invoice is not disputed",
-    "consumer": lambda v: "a consumer" if v else "a business",
-    "messages_90d": lambda v: f"{_count(v, 'message', 'messages')} in 90 days",
-    "channels_90d": lambda v: f"{_count(v, 'channel', 'channels')} used in 90 days",
-    "steps_90d": lambda v: f"{_count(v, 'reminder step', 'reminder steps')} in 90 days",
-    "responses_90d": lambda v: f"{_count(v, 'reply', 'replies')} (promise or dispute) in 90 days",
-    "days_since_contact": lambda v: f"last contacted {round(v)} days ago",
+    "last_paid_late": lambda v: lazy_gettext("paid the last invoice late") if v else
+    lazy_gettext("paid the last invoice on time"),
+    "hist_over_30_share": lambda v: lazy_gettext(
+        "paid %(share)s%% of past invoices over 30 days late", share=round(v * 100)),
+    "last_days_late": lambda v: lazy_ngettext(
+        "paid the last invoice %(num)s day late", "paid the last invoice %(num)s days late",
+        _n(v)) if v >= 1 else None,
+    "hist_disputed_share": lambda v: lazy_gettext("disputed %(share)s%% of past invoices",
+                                                  share=round(v * 100)),
+    "open_overdue": lambda v: lazy_ngettext("has %(num)s other overdue invoice open",
+                                            "has %(num)s other overdue invoices open", _n(v)),
+    "oldest_overdue_days": lambda v: lazy_ngettext(
+        "oldest overdue invoice %(num)s day past due",
+        "oldest overdue invoice %(num)s days past due", _n(v)),
+    "promises_kept": lambda v: lazy_ngettext("kept %(num)s promise to pay",
+                                             "kept %(num)s promises to pay", _n(v)),
+    "promises_broken": lambda v: lazy_ngettext("broke %(num)s promise to pay",
+                                               "broke %(num)s promises to pay", _n(v)),
+    "disputes_opened": lambda v: lazy_ngettext("opened %(num)s dispute",
+                                               "opened %(num)s disputes", _n(v)),
+    "days_since_payment": lambda v: lazy_ngettext("last payment %(num)s day ago",
+                                                  "last payment %(num)s days ago", _n(v)),
+    "amount_ratio": lambda v: lazy_gettext("invoice %(ratio)s times the customer's usual "
+                                           "amount", ratio=f"{v:.1f}"),
+    "terms_days": lambda v: lazy_ngettext("%(num)s day payment terms",
+                                          "%(num)s days payment terms", _n(v)),
+    "issue_month": lambda v: lazy_gettext("issued in month %(month)s", month=round(v)),
+    "paperless": lambda v: lazy_gettext("electronic bill") if v else
+    lazy_gettext("paper bill"),
+    "disputed_now": lambda v: lazy_gettext("the invoice is in dispute") if v else
+    lazy_gettext("the invoice is not disputed"),
+    "consumer": lambda v: lazy_gettext("a consumer") if v else lazy_gettext("a business"),
+    "messages_90d": lambda v: lazy_ngettext("%(num)s message in 90 days",
+                                            "%(num)s messages in 90 days", _n(v)),
+    "channels_90d": lambda v: lazy_ngettext("%(num)s channel used in 90 days",
+                                            "%(num)s channels used in 90 days", _n(v)),
+    "steps_90d": lambda v: lazy_ngettext("%(num)s reminder step in 90 days",
+                                         "%(num)s reminder steps in 90 days", _n(v)),
+    "responses_90d": lambda v: lazy_ngettext(
+        "%(num)s reply (promise or dispute) in 90 days",
+        "%(num)s replies (promise or dispute) in 90 days", _n(v)),
+    "days_since_contact": lambda v: lazy_ngettext("last contacted %(num)s day ago",
+                                                  "last contacted %(num)s days ago", _n(v)),
 }
 
 
-def reason_text(name: str, value: float) -> str | None:
+def reason_text(name: str, value: float) -> Text | None:
     """A feature's value in words a collector understands; None when it says nothing."""
     if value is None or math.isnan(value) or name not in _REASONS:
         return None

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.i18n import N_
 
 ONE_DECIMAL = Decimal("0.1")
 Key = tuple[str | None, str]  # (group label or None, currency)
@@ -34,12 +35,12 @@ class AgingBucket:
 
 
 BUCKETS: tuple[AgingBucket, ...] = (
-    AgingBucket("current", "current", 0, 0),  # not yet due (due today counts as current)
+    AgingBucket("current", N_("current"), 0, 0),  # not yet due (due today counts as current)
     AgingBucket("1_30", "1-30", 1, 30),
     AgingBucket("31_60", "31-60", 31, 60),
     AgingBucket("61_90", "61-90", 61, 90),
     AgingBucket("91_180", "91-180", 91, 180),
-    AgingBucket("over_180", "over 180", 181, None),
+    AgingBucket("over_180", N_("over 180"), 181, None),
 )
 BUCKET_KEYS: tuple[str, ...] = tuple(bucket.key for bucket in BUCKETS)
 

@@ -18,6 +18,9 @@ AMOUNT, INTEGER, DATE, TEXT = "amount", "integer", "date", "text"
 FIELD_KINDS = {"balance": AMOUNT, "promise_amount": AMOUNT, "days_overdue": INTEGER,
                "score": INTEGER, "oldest_due": DATE, "last_contact": DATE,
                "promise_date": DATE, "snooze_until": DATE}
+# The summary tab's columns by position (the hidden key first): owner, accounts, balance,
+# its currency, most days overdue, last check. One line per owner and currency.
+SUMMARY_KINDS = (TEXT, TEXT, INTEGER, AMOUNT, TEXT, INTEGER, TEXT)
 SERIAL_EPOCH = date(1899, 12, 30)  # day 0 of spreadsheet date serials (Excel, Google)
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

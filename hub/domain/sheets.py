@@ -64,8 +64,8 @@ class SheetLayout:
     empty_message: str = "Nothing left to do"
     last_check: str = "last check"
     summary_title: str = "Summary"
-    summary_headers: tuple[str, ...] = ("Owner", "Accounts", "Balance", "Most days overdue",
-                                        "Last check")
+    summary_headers: tuple[str, ...] = ("Owner", "Accounts", "Balance", "Currency",
+                                        "Most days overdue", "Last check")
     owner_header: str = "Owner"  # Smartsheet: one sheet per department, an owner column
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.events import SOURCES
+from hub.i18n import lazy_gettext
 from hub.ledger.event_log import add_event as add_event  # noqa: PLC0414 - callers import it here
 from hub.ledger.event_log import add_events as add_events  # noqa: PLC0414
 from hub.ledger.tables import customers
@@ -42,13 +43,14 @@ def account(connection: Connection, code: str) -> AccountRef:
     """The customer with this code, or NotFound naming it."""
     row = connection.execute(_ACCOUNT, {"code": code}).first()
     if row is None:
-        raise NotFound(f"customer {code!r} does not exist")
+        raise NotFound(lazy_gettext("customer %(code)s does not exist", code=repr(code)))
     return AccountRef(row.id, row.code, row.name, row.owner, row.department, row.currency)
 
 
 def check_source(source: str) -> None:
     if source not in SOURCES:
-        raise UserError(f"unknown source {source!r}: use one of {', '.join(sorted(SOURCES))}")
+        raise UserError(lazy_gettext("unknown source %(source)s: use one of %(names)s",
+                                     source=repr(source), names=', '.join(sorted(SOURCES))))
 
 
 def ids_in(connection: Connection, column: sa.Column[Any],

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from hub.domain import events as kinds
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -26,7 +27,7 @@ CUSTOMER_INCLUDED = "customer.included"
 def _reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise UserError("say why (reason): it is kept on the account's timeline")
+        raise UserError(lazy_gettext("say why (reason): it is kept on the account's timeline"))
     return reason
 
 
@@ -78,10 +79,12 @@ def set_account_manager(connection: Connection, *, customer_code: str, email: st
         row = connection.execute(sa.select(users.c.email, users.c.active).where(
             sa.func.lower(users.c.email) == email.lower())).first()
         if row is None:
-            raise UserError(f"account manager {email!r}: no user of the hub has that e-mail "
-                            "address (add them on the People page first)")
+            raise UserError(lazy_gettext("account manager %(email)s: no user of the hub has that "
+                                         "e-mail address (add them on the People page first)",
+                                         email=repr(email)))
         if not row.active:
-            raise UserError(f"account manager {email!r}: that user is deactivated")
+            raise UserError(lazy_gettext("account manager %(email)s: that user is deactivated",
+                                         email=repr(email)))
         email = str(row.email)
     before = connection.execute(sa.select(customers.c.account_manager)
                                 .where(customers.c.id == ref.id)).scalar()
@@ -108,8 +111,9 @@ def set_whatsapp_opt_in(connection: Connection, *, customer_code: str, opt_in: b
         .where(contacts.c.customer_id == ref.id, contacts.c.phone.is_not(None))
         .order_by(contacts.c.is_primary.desc(), contacts.c.id)).first()
     if person is None:
-        raise UserError(f"customer {customer_code} has no contact with a phone number: "
-                        "WhatsApp needs one (add it with the customers import)")
+        raise UserError(lazy_gettext("customer %(code)s has no contact with a phone "
+                                     "number: WhatsApp needs one (add it with the customers "
+                                     "import)", code=customer_code))
     if bool(person.whatsapp_opt_in) == opt_in:
         return False
     connection.execute(contacts.update().where(contacts.c.id == person.id)

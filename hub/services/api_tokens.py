@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.model import Role
+from hub.i18n import lazy_gettext
 from hub.ledger.tables import api_tokens
 from hub.ledger.tables import users
 
@@ -66,14 +67,16 @@ def _scope(connection: Connection, role: Role, user_email: str | None,
         row = connection.execute(sa.select(users.c.department)
                                  .where(sa.func.lower(users.c.email) == user_email)).first()
         if row is None and role in (Role.COLLECTOR, Role.MANAGER):
-            raise UserError(f"no user {user_email!r}: add them first (python app.py users add)")
+            raise UserError(lazy_gettext("no user %(user_email)s: add them first (python app.py "
+                                         "users add)", user_email=repr(user_email)))
         if row is not None and department is None and role == Role.MANAGER:
             department = row.department
     if role == Role.COLLECTOR and not user_email:
-        raise UserError("a collector token sees one person's accounts: give --user EMAIL")
+        raise UserError(lazy_gettext("a collector token sees one person's accounts: give --user "
+                                     "EMAIL"))
     if role == Role.MANAGER and not department:
-        raise UserError("a manager token sees one department: give --department or a --user "
-                        "who has one")
+        raise UserError(lazy_gettext("a manager token sees one department: give --department or a"
+                                     " --user who has one"))
     return user_email, department
 
 
@@ -82,14 +85,16 @@ def create_token(connection: Connection, *, name: str, role: str, actor: str, no
     """A new token; returns it (the only time it is ever shown)."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise UserError("a token needs a name of 1 to 100 characters")
+        raise UserError(lazy_gettext("a token needs a name of 1 to 100 characters"))
     try:
         parsed = Role(role)
     except ValueError:
-        raise UserError(f"unknown role {role!r}: use one of "
-                        f"{', '.join(r.value for r in Role)}") from None
+        raise UserError(lazy_gettext("unknown role %(role)s: use one of %(names)s",
+                                     role=repr(role),
+                                     names=", ".join(r.value for r in Role))) from None
     if connection.execute(sa.select(api_tokens.c.id).where(api_tokens.c.name == name)).first():
-        raise UserError(f"a token named {name!r} exists already; revoke it or pick another name")
+        raise UserError(lazy_gettext("a token named %(name)s exists already; revoke it or pick "
+                                     "another name", name=repr(name)))
     user_email, department = _scope(connection, parsed, user_email, department)
     token = PREFIX + secrets.token_urlsafe(32)
     connection.execute(api_tokens.insert().values(
@@ -118,7 +123,7 @@ def revoke_token(connection: Connection, *, name: str, now: datetime) -> None:
                               .where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
                               .values(revoked_at=now)).rowcount
     if not done:
-        raise NotFound(f"no live API token named {name!r}")
+        raise NotFound(lazy_gettext("no live API token named %(name)s", name=repr(name)))
 
 
 def list_tokens(connection: Connection) -> list[TokenRow]:

@@ -32,6 +32,7 @@ from hub.domain.checkout import ProviderEvent
 from hub.domain.checkout import methods_for
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger import payments as repo
 from hub.ledger.tables import checkout_sessions
 from hub.ledger.tables import customers
@@ -75,7 +76,7 @@ def choose(overview: PortalOverview, numbers: Sequence[str]) -> Chosen:
     that is not theirs or not open; UserError for no choice or mixed currencies)."""
     wanted = list(dict.fromkeys(n for n in numbers if n))
     if not wanted:
-        raise UserError("choose at least one invoice to pay")
+        raise UserError(lazy_gettext("choose at least one invoice to pay"))
     picked = [overview.invoice(number) for number in wanted]
     currencies = sorted({invoice.open_amount.currency for invoice in picked})
     if len(currencies) > 1:

@@ -27,6 +27,7 @@ from hub.domain.matching import OpenInvoice
 from hub.domain.matching import explained_suggestions
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger import payments as repo
 from hub.ledger.staff import audit
 from hub.ledger.tables import customers
@@ -108,16 +109,19 @@ def waiting(connection: Connection, payment_id: int, *, department: str | None =
     for item in queue(connection, department=department):
         if item.id == payment_id:
             return item
-    raise NotFound(f"payment #{payment_id} does not wait in the manual queue")
+    raise NotFound(lazy_gettext("payment #%(payment_id)s does not wait in the manual queue",
+                                payment_id=payment_id))
 
 
 def _unmatched_row(connection: Connection, payment: str) -> Any:
     row = repo.find_payment(connection, payment)
     if row is None:
-        raise NotFound(f"no payment {payment!r} (see `payments unmatched`)")
+        raise NotFound(lazy_gettext("no payment %(payment)s (see `payments unmatched`)",
+                                    payment=repr(payment)))
     if row.status != PaymentStatus.UNMATCHED.value:
-        raise UserError(f"payment {row.reference} is {row.status.replace('_', ' ')}, not "
-                        "waiting in the manual queue")
+        raise UserError(lazy_gettext("payment %(reference)s is %(status)s, not waiting in "
+                                     "the manual queue",
+                                     reference=row.reference, status=row.status.replace("_", " ")))
     return row
 
 
@@ -206,7 +210,8 @@ def put_on_account(connection: Connection, payment: str, customer_code: str, *, 
     customer_id = connection.execute(sa.select(customers.c.id).where(
         customers.c.code == customer_code)).scalar()
     if customer_id is None:
-        raise UserError(f"customer: no customer {customer_code!r} in the ledger")
+        raise UserError(lazy_gettext("customer: no customer %(code)s in the ledger",
+                                     code=repr(customer_code)))
     amount = Money.from_minor(row.unallocated_minor, row.currency)
     view = repo.LedgerView(OpenBook([], []), {customer_code: customer_id},
                            {customer_id: customer_code})

@@ -18,7 +18,9 @@ from hub.domain.parsing import ParseError
 from hub.domain.parsing import language_of
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
+from hub.i18n import N_
 from hub.i18n import gettext_for
+from hub.i18n import lazy_gettext
 from hub.i18n import ngettext_for
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
@@ -28,8 +30,10 @@ from hub.services import tasks
 
 SNOOZE_DAYS = 3
 PROMISE_DAYS = 7  # the date the promise modal suggests (never more than the rule file allows)
-DONE_WORDS = {"mark_contacted": "marked contacted", "mark_done": "marked done",
-              "snooze_3d": f"snoozed for {SNOOZE_DAYS} days"}
+# what replaces an account's buttons after a press, in the presser's language
+DONE_WORDS = {"mark_contacted": N_("%(code)s: marked contacted by %(actor)s"),
+              "mark_done": N_("%(code)s: marked done by %(actor)s"),
+              "snooze_3d": N_("%(code)s: snoozed for %(days)s days by %(actor)s")}
 
 
 class FieldErrors(UserError):
@@ -59,17 +63,21 @@ def hub_user(connection: Connection, email: str | None) -> str | None:
 def _open_balance(connection: Connection, customer_code: str) -> Money:
     contact = debtor_contact(connection, customer_code)
     if contact is None:
-        raise UserError(f"customer {customer_code!r} is not in the ledger")
+        raise UserError(lazy_gettext("customer %(code)s is not in the ledger",
+                                     code=repr(customer_code)))
     rows = open_items(connection, contact.customer_id)
     if not rows:
-        raise UserError(f"{customer_code} has nothing open to promise")
+        raise UserError(lazy_gettext("%(code)s has nothing open to promise",
+                                     code=customer_code))
     currency = rows[0].currency
     return Money.from_minor(sum(r.open_minor for r in rows if r.currency == currency), currency)
 
 
 def apply_chat_action(connection: Connection, *, action_id: str, customer_code: str,
-                      actor: str, source: str, now: datetime, today: date) -> str:
-    """Apply one button; returns what was done, in words, for the updated message."""
+                      actor: str, source: str, now: datetime, today: date,
+                      language: str | None = None) -> str:
+    """Apply one button; returns what was done, in words (in `language`), for the updated
+    message."""
     if action_id == "mark_contacted":
         tasks.mark_contacted(connection, customer_code=customer_code, actor=actor,
                              source=source, now=now, note=f"via {source}")
@@ -81,15 +89,17 @@ def apply_chat_action(connection: Connection, *, action_id: str, customer_code: 
                      until=today + timedelta(days=SNOOZE_DAYS), actor=actor, source=source,
                      now=now)
     else:
-        raise UserError(f"unknown button {action_id!r}")
-    return f"{customer_code}: {DONE_WORDS[action_id]} by {actor}"
+        raise UserError(lazy_gettext("unknown button %(action_id)s", action_id=repr(action_id)))
+    done = DONE_WORDS[action_id]
+    return gettext_for(language, done, code=customer_code, actor=actor, days=SNOOZE_DAYS)
 
 
 def promise_prompt(connection: Connection, customer_code: str) -> tuple[str, Money]:
     """The account's name and open balance, for the promise modal."""
     contact = debtor_contact(connection, customer_code)
     if contact is None:
-        raise UserError(f"customer {customer_code!r} is not in the ledger")
+        raise UserError(lazy_gettext("customer %(code)s is not in the ledger",
+                                     code=repr(customer_code)))
     return contact.name, _open_balance(connection, customer_code)
 
 
@@ -131,4 +141,5 @@ def record_chat_promise(connection: Connection, *, customer_code: str, amount_te
     promises.record_promise(connection, customer_code=customer_code, amount=amount,
                             due_date=due, actor=actor, source=source, now=now, today=today,
                             max_days_ahead=max_days_ahead)
-    return f"{customer_code}: promise of {amount} by {due} logged by {actor}"
+    return gettext_for(language, "%(code)s: promise of %(amount)s by %(due)s logged by "
+                       "%(actor)s", code=customer_code, amount=amount, due=due, actor=actor)

@@ -29,6 +29,7 @@ from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger import cycle_partitions as partitions
 from hub.ledger import cycle_runs as runs
 from hub.observe import context as log_context
@@ -145,8 +146,9 @@ class Cycle:
         with self.engine.begin() as connection:
             latest = runs.latest_run(connection)
             if latest is not None and options.as_of < latest.as_of:
-                raise UserError(f"a cycle for {latest.as_of} has already run; a cycle dated "
-                                f"{options.as_of} would go back in time and is refused")
+                raise UserError(lazy_gettext("a cycle for %(as_of)s has already run; a cycle "
+                                             "dated %(dated)s would go back in time and is "
+                                             "refused", as_of=latest.as_of, dated=options.as_of))
             run_id = runs.start_run(connection, as_of=options.as_of, dry_run=options.dry_run,
                                     actor=options.actor, now=self.now(),
                                     policy_version=self.policy.version)

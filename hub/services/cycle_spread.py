@@ -34,6 +34,7 @@ from hub.domain.clock import moment_on
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Evaluation
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger import cycle_partitions as partitions
 from hub.ports import PartitionQueue
 from hub.ports import Policy
@@ -145,10 +146,12 @@ def wait_for_parts(engine: Engine, queue: PartitionQueue, run_id: int, count: in
         elif time.monotonic() - moved > waiting.stall_seconds:
             stalls += 1
             if stalls > waiting.stalls_allowed:
-                raise UserError(f"no queue worker took the cycle's partitions "
-                                f"({count - len(finished)} of {count} unfinished after "
-                                f"{stalls} tries): is `python app.py worker` running and "
-                                f"connected to HUB_BROKER_URL?")
+                raise UserError(lazy_gettext("no queue worker took the cycle's partitions "
+                                             "(%(unfinished)s of %(count)s unfinished after "
+                                             "%(stalls)s tries): is `python app.py worker` "
+                                             "running and connected to HUB_BROKER_URL?",
+                                             unfinished=count - len(finished), count=count,
+                                             stalls=stalls))
             unfinished = [row.part for row in rows if row.state not in partitions.FINISHED]
             log.warning("cycle run %d: %d part(s) made no progress for %.0f s; sent again",
                         run_id, len(unfinished), waiting.stall_seconds)

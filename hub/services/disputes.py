@@ -13,6 +13,7 @@ from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.model import DisputeState
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -31,18 +32,20 @@ def open_dispute(connection: Connection, *, customer_code: str, invoice_numbers:
     ref = account(connection, customer_code)
     reason = reason.strip()
     if not reason:
-        raise UserError("a dispute needs a reason")
+        raise UserError(lazy_gettext("a dispute needs a reason"))
     query = sa.select(invoices.c.id, invoices.c.number).where(invoices.c.customer_id == ref.id)
     if invoice_numbers:
         wanted = list(dict.fromkeys(invoice_numbers))
         rows = connection.execute(query.where(invoices.c.number.in_(wanted))).all()
         missing = sorted(set(wanted) - {row.number for row in rows})
         if missing:
-            raise NotFound(f"customer {customer_code} has no invoice {', '.join(missing)}")
+            raise NotFound(lazy_gettext("customer %(code)s has no invoice %(names)s",
+                                        code=customer_code, names=', '.join(missing)))
     else:
         rows = connection.execute(query.where(invoices.c.status.in_(OPEN_INVOICE))).all()
         if not rows:
-            raise UserError(f"customer {customer_code} has no open invoice to dispute")
+            raise UserError(lazy_gettext("customer %(code)s has no open invoice to "
+                                         "dispute", code=customer_code))
     dispute_id = int(connection.execute(disputes.insert().values(
         customer_id=ref.id, reason=reason, state=DisputeState.OPEN, opened_by=actor, source=source,
         created_at=now, updated_at=now).returning(disputes.c.id)).scalar_one())
@@ -65,9 +68,10 @@ def resolve_dispute(connection: Connection, *, dispute_id: int, resolution: str,
     row = connection.execute(sa.select(disputes.c.customer_id, disputes.c.state)
                              .where(disputes.c.id == dispute_id)).first()
     if row is None:
-        raise NotFound(f"dispute {dispute_id} does not exist")
+        raise NotFound(lazy_gettext("dispute %(dispute_id)s does not exist", dispute_id=dispute_id))
     if row.state != DisputeState.OPEN:
-        raise UserError(f"dispute {dispute_id} is already resolved")
+        raise UserError(lazy_gettext("dispute %(dispute_id)s is already resolved",
+                                     dispute_id=dispute_id))
     connection.execute(disputes.update().where(disputes.c.id == dispute_id).values(
         state=DisputeState.RESOLVED, resolution=resolution, resolved_by=actor, resolved_at=now,
         updated_at=now))

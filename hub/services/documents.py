@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import add_event
 from hub.ledger.tables import invoices
 
@@ -98,7 +99,7 @@ def record_document(connection: Connection, *, number: str, document_ref: str, s
     row = connection.execute(sa.select(invoices.c.id, invoices.c.customer_id).where(
         invoices.c.number == number)).one_or_none()
     if row is None:
-        raise NotFound(f"no invoice numbered {number!r}")
+        raise NotFound(lazy_gettext("no invoice numbered %(number)s", number=repr(number)))
     connection.execute(sa.update(invoices).where(invoices.c.id == row.id)
                        .values(document_ref=document_ref, updated_at=now))
     add_event(connection, customer_id=row.customer_id, invoice_id=row.id,

@@ -26,6 +26,7 @@ from hub.domain.experiments import summarise
 from hub.domain.experiments import verdict
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import ids_in
 from hub.ledger.tables import experiment_assignments as assignments
 from hub.ledger.tables import payments
@@ -88,8 +89,8 @@ def _outcomes(connection: Connection, name: str, days: int, as_of: date, currenc
                   assignments.c.owed_minor)
         .where(assignments.c.experiment == name)).all()
     if not rows:
-        raise NotFound(f'no account has been dealt a variant of experiment "{name}" yet '
-                       "(see `python app.py experiments list`)")
+        raise NotFound(lazy_gettext('no account has been dealt a variant of experiment "%(name)s"'
+                                    ' yet (see `python app.py experiments list`)', name=name))
     currencies = Counter(row.currency for row in rows)
     currency = currency or currencies.most_common(1)[0][0]
     paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
@@ -128,12 +129,13 @@ def experiment_report(connection: Connection, name: str, *, days: int, as_of: da
     against `control` (the rule file's control variant; else one named "control", else the
     first). `variants` orders the variants as the rule file does."""
     if days < 1:
-        raise UserError(f"--days must be at least 1, got {days}")
+        raise UserError(lazy_gettext("--days must be at least 1, got %(days)s", days=days))
     outcomes, running, others, currency, dates = _outcomes(connection, name, days, as_of,
                                                            currency)
     if not outcomes:
-        raise UserError(f'no account of experiment "{name}" owed an amount in {currency} when '
-                        "it was exposed (--currency picks the currency)")
+        raise UserError(lazy_gettext('no account of experiment "%(name)s" owed an amount in '
+                                     '%(currency)s when it was exposed (--currency picks the '
+                                     'currency)', name=name, currency=currency))
     order = [v for v in variants if v in outcomes] + sorted(v for v in outcomes
                                                             if v not in variants)
     if control is None or control not in outcomes:

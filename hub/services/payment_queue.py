@@ -21,6 +21,7 @@ from hub.domain.matching import allocate
 from hub.domain.matching import suggestions
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger import payments as repo
 from hub.services.payment_writes import Writer
 from hub.services.payment_writes import payment_status
@@ -96,14 +97,17 @@ def _invoices_to_pay(connection: Connection, numbers: Sequence[str], currency: s
     customer_ids: dict[str, int] = {}
     for number in numbers:
         if number not in found:
-            raise NotFound(f"no invoice {number!r} in the ledger")
+            raise NotFound(lazy_gettext("no invoice %(number)s in the ledger", number=repr(number)))
         invoice, status, customer_id = found[number]
         if status not in repo.OPEN_STATUSES or not invoice.open.amount > 0:
-            raise UserError(f"invoice {number} is {status.replace('_', ' ')}; "
-                            "a settled invoice cannot take a payment")
+            raise UserError(lazy_gettext("invoice %(number)s is %(status)s; a settled invoice "
+                                         "cannot take a payment",
+                                         number=number, status=status.replace('_', ' ')))
         if invoice.currency != currency:
-            raise UserError(f"invoice {number} is in {invoice.currency}, payment "
-                            f"{reference} in {currency}; they cannot be matched")
+            raise UserError(lazy_gettext("invoice %(number)s is in %(currency)s, payment "
+                                         "%(reference)s in %(currency2)s; they cannot be matched",
+                                         number=number, currency=invoice.currency,
+                                         reference=reference, currency2=currency))
         chosen.append(invoice)
         customer_ids[invoice.customer] = customer_id
     return chosen, customer_ids
@@ -119,14 +123,15 @@ def match_manually(connection: Connection, payment_reference_or_id: str,
     now = now or datetime.now(UTC)
     row = repo.find_payment(connection, payment_reference_or_id)
     if row is None:
-        raise NotFound(f"no payment {payment_reference_or_id!r} (see `payments unmatched` "
-                       "or `payments list`)")
+        raise NotFound(lazy_gettext("no payment %(payment)s (see `payments unmatched` or "
+                                    "`payments list`)", payment=repr(payment_reference_or_id)))
     numbers = list(dict.fromkeys(invoice_numbers))
     if not numbers:
-        raise UserError("name at least one invoice to match the payment with")
+        raise UserError(lazy_gettext("name at least one invoice to match the payment with"))
     available = Money.from_minor(row.unallocated_minor, row.currency)
     if available.is_zero():
-        raise UserError(f"payment {row.reference} is already fully allocated")
+        raise UserError(lazy_gettext("payment %(reference)s is already fully allocated",
+                                     reference=row.reference))
     chosen, customer_ids = _invoices_to_pay(connection, numbers, row.currency, row.reference)
     plan, left = allocate(available, chosen)
     customer_id = row.customer_id or customer_ids[chosen[0].customer]
@@ -150,7 +155,8 @@ def match_manually(connection: Connection, payment_reference_or_id: str,
 def list_payments(connection: Connection, *, customer_code: str | None = None
                   ) -> list[PaymentView]:
     if customer_code is not None and not repo.customer_exists(connection, customer_code):
-        raise NotFound(f"no customer {customer_code!r} in the ledger")
+        raise NotFound(lazy_gettext("no customer %(code)s in the ledger",
+                                    code=repr(customer_code)))
     rows = repo.payment_rows(connection, customer_code=customer_code)
     numbers = repo.allocated_invoices(connection, [row.id for row in rows])
     return [PaymentView(

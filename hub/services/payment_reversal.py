@@ -26,6 +26,7 @@ from hub.domain.errors import UserError
 from hub.domain.model import InvoiceStatus
 from hub.domain.model import PaymentStatus
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger import payments as repo
 from hub.ledger.tables import allocations
 from hub.ledger.tables import invoices
@@ -48,9 +49,11 @@ def unmatch(connection: Connection, payment_reference_or_id: str, *, actor: str,
     for its whole amount. Reversed: it is marked `reversed` and nothing of it is left."""
     row = repo.find_payment(connection, payment_reference_or_id)
     if row is None:
-        raise NotFound(f"no payment {payment_reference_or_id!r} (see `payments list`)")
+        raise NotFound(lazy_gettext("no payment %(payment)s (see `payments list`)",
+                                    payment=repr(payment_reference_or_id)))
     if row.status == PaymentStatus.REVERSED.value:
-        raise UserError(f"payment {row.reference} was already reversed")
+        raise UserError(lazy_gettext("payment %(reference)s was already reversed",
+                                     reference=row.reference))
     parts = list(connection.execute(
         sa.select(allocations.c.id, allocations.c.amount_minor, invoices.c.id.label("invoice"),
                   invoices.c.number, invoices.c.customer_id, invoices.c.amount_minor.label("of"),
@@ -58,8 +61,8 @@ def unmatch(connection: Connection, payment_reference_or_id: str, *, actor: str,
         .join(invoices, invoices.c.id == allocations.c.invoice_id)
         .where(allocations.c.payment_id == row.id).order_by(allocations.c.id)))
     if not parts and not reversed_by_bank and row.status == PaymentStatus.UNMATCHED.value:
-        raise UserError(f"payment {row.reference} is not matched to any invoice; it already "
-                        "waits in the manual queue")
+        raise UserError(lazy_gettext("payment %(reference)s is not matched to any invoice; it "
+                                     "already waits in the manual queue", reference=row.reference))
     amount = Money.from_minor(row.amount_minor, row.currency)
     why = f": {reason}" if reason else ""
     rows: list[dict[str, Any]] = []

@@ -24,6 +24,7 @@ from hub.domain.errors import UserError
 from hub.domain.matching import Match
 from hub.domain.matching import MatchMethod
 from hub.domain.matching import match_payment
+from hub.i18n import lazy_gettext
 from hub.ledger import payments as repo
 from hub.ledger.tables import import_runs
 from hub.services.payment_queue import ManualMatch
@@ -100,10 +101,12 @@ def record_incoming(connection: Connection, payments: Sequence[IncomingPayment],
 def _check(payment: IncomingPayment) -> None:
     """The contract readers must keep; breaking it is a bug in the reader, said plainly."""
     if not payment.reference or len(payment.reference) > repo.MAX_REFERENCE:
-        raise UserError(f"payment reference {payment.reference!r} must have 1 to "
-                        f"{repo.MAX_REFERENCE} characters")
+        raise UserError(lazy_gettext("payment reference %(reference)s must have 1 to "
+                                     "%(most)s characters",
+                                     reference=repr(payment.reference), most=repo.MAX_REFERENCE))
     if not payment.amount.amount > 0:
-        raise UserError(f"payment {payment.reference}: amount {payment.amount} is not positive")
+        raise UserError(lazy_gettext("payment %(reference)s: amount %(amount)s is not positive",
+                                     reference=payment.reference, amount=payment.amount))
 
 
 def _count(result: PaymentsResult, decision: Match) -> None:

@@ -22,6 +22,7 @@ from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.outbox import MESSAGE_FAILED
 from hub.domain.outbox import MessageState
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.event_log import add_event
 from hub.ledger.tables import customers
@@ -65,25 +66,27 @@ def keyed_date(digits: str, *, today: date, max_days_ahead: int) -> date:
     """DDMM keyed on the phone -> the next such date from today; UserError when it is not
     a date or falls outside the rule file's promise limit."""
     if len(digits) != 4 or not digits.isdigit():
-        raise UserError("four digits are needed: the day and the month")
+        raise UserError(lazy_gettext("four digits are needed: the day and the month"))
     day, month = int(digits[:2]), int(digits[2:])
     try:
         found = date(today.year, month, day)
         if found < today:
             found = date(today.year + 1, month, day)
     except ValueError:
-        raise UserError(f"{digits[:2]}/{digits[2:]} is not a date") from None
+        raise UserError(lazy_gettext("%(digits)s/%(digits2)s is not a date",
+                                     digits=digits[:2], digits2=digits[2:])) from None
     latest = today + timedelta(days=max_days_ahead)
     if found > latest:
-        raise UserError(f"{found} is more than {max_days_ahead} days ahead; the latest date "
-                        f"is {latest}")
+        raise UserError(lazy_gettext("%(found)s is more than %(max_days_ahead)s days ahead; the "
+                                     "latest date is %(latest)s",
+                                     found=found, max_days_ahead=max_days_ahead, latest=latest))
     return found
 
 
 def promise(connection: Connection, call: CallAccount, *, due_date: date,
             settings: PolicySettings, now: datetime, today: date) -> int:
     if call.owed is None:
-        raise UserError("nothing is owed on this account")
+        raise UserError(lazy_gettext("nothing is owed on this account"))
     return portal_actions.promise(connection, customer_code=call.customer_code,
                                   amount=call.owed, due_date=due_date, settings=settings,
                                   language=call.language, now=now, today=today,

@@ -20,6 +20,7 @@ from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.domain.plans import PlanOutcome
 from hub.domain.plans import review_reasons
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -52,17 +53,19 @@ def propose_plan(connection: Connection, *, customer_code: str,
     ref = account(connection, customer_code)
     today = today or now.date()
     if not instalments:
-        raise UserError("a payment plan needs at least one instalment")
+        raise UserError(lazy_gettext("a payment plan needs at least one instalment"))
     currencies = {amount.currency for _, amount in instalments}
     if len(currencies) != 1:
-        raise UserError(f"all instalments must be in one currency, got {sorted(currencies)}")
+        raise UserError(lazy_gettext("all instalments must be in one currency, got %(currencies)s",
+                                     currencies=sorted(currencies)))
     for day, amount in instalments:
         if amount.is_zero() or amount.is_negative():
-            raise UserError(f"instalment on {day}: the amount must be positive, got {amount}")
+            raise UserError(lazy_gettext("instalment on %(day)s: the amount must be positive, got"
+                                         " %(amount)s", day=day, amount=amount))
         if day < today:
-            raise UserError(f"instalment on {day} is in the past")
+            raise UserError(lazy_gettext("instalment on %(day)s is in the past", day=day))
     if len({day for day, _ in instalments}) != len(instalments):
-        raise UserError("two instalments fall on the same day")
+        raise UserError(lazy_gettext("two instalments fall on the same day"))
     ordered = sorted(instalments, key=lambda instalment: instalment[0])
     currency = currencies.pop()
     total = sum((amount for _, amount in ordered), Money.zero(currency))
@@ -101,9 +104,10 @@ def decide_plan(connection: Connection, *, plan_id: int, approve: bool, actor: s
     row = connection.execute(sa.select(payment_plans.c.customer_id, payment_plans.c.state)
                              .where(payment_plans.c.id == plan_id)).first()
     if row is None:
-        raise NotFound(f"payment plan {plan_id} does not exist")
+        raise NotFound(lazy_gettext("payment plan %(plan_id)s does not exist", plan_id=plan_id))
     if row.state != PlanState.PROPOSED:
-        raise UserError(f"payment plan {plan_id} is {row.state}, not waiting for review")
+        raise UserError(lazy_gettext("payment plan %(plan_id)s is %(state)s, not waiting for "
+                                     "review", plan_id=plan_id, state=row.state))
     state = PlanState.ACTIVE if approve else PlanState.REJECTED
     connection.execute(payment_plans.update().where(payment_plans.c.id == plan_id).values(
         state=state, approved_by=actor if approve else None, updated_at=now))

@@ -22,6 +22,7 @@ from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import message_key
 from hub.domain.plans import PlanOutcome
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.outbox import debtor_contact
@@ -89,7 +90,8 @@ def request_copy(connection: Connection, *, customer_code: str, invoice_number: 
     row = connection.execute(sa.select(invoices.c.id, invoices.c.document_ref).where(
         invoices.c.number == invoice_number, invoices.c.customer_id == ref.id)).one_or_none()
     if row is None:
-        raise NotFound(f"invoice {invoice_number!r} is not one of {customer_code}'s")
+        raise NotFound(lazy_gettext("invoice %(number)s is not one of %(code)s's",
+                                    number=repr(invoice_number), code=customer_code))
     document = invoice_document(documents_dir, invoice_number, row.document_ref)
     contact = debtor_contact(connection, customer_code)
     email = contact.email if contact else None
@@ -122,7 +124,8 @@ def report_payment(connection: Connection, *, customer_code: str, paid_on: date,
                    today: date) -> int | None:
     """"I have paid": a payment check task for the owner, with the proof if one came."""
     if paid_on > today:
-        raise UserError(f"the payment date {paid_on} is in the future")
+        raise UserError(lazy_gettext("the payment date %(paid_on)s is in the future",
+                                     paid_on=paid_on))
     ref = account(connection, customer_code)
     said = f"the debtor says they paid{f' {amount}' if amount else ''} on {paid_on}"
     proof_note = f"; proof of payment: {proof.original_name} ({proof.path})" if proof else \
@@ -183,7 +186,7 @@ def dispute(connection: Connection, *, customer_code: str, invoice_numbers: Sequ
             source: str = SOURCE) -> int:
     reason = reason.strip()
     if not reason:
-        raise UserError("tell us what is wrong with the invoice")
+        raise UserError(lazy_gettext("tell us what is wrong with the invoice"))
     dispute_id = disputes.open_dispute(connection, customer_code=customer_code,
                                        invoice_numbers=list(invoice_numbers), reason=reason,
                                        actor=actor, source=source, now=now)

@@ -29,6 +29,7 @@ from sqlalchemy import Engine
 from hub.domain.clock import Clock
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import portal_links
@@ -160,11 +161,13 @@ def issue_link(connection: Connection, *, customer_code: str, secret: str, publi
                days: int, actor: str, now: datetime, record_event: bool = False) -> IssuedLink:
     """A new link; `record_event` puts it on the account's timeline (a person issued it)."""
     if days < 1:
-        raise UserError(f"a portal link must last at least one day, got {days}")
+        raise UserError(lazy_gettext("a portal link must last at least one day, got %(days)s",
+                                     days=days))
     customer_id = connection.execute(sa.select(customers.c.id)
                                      .where(customers.c.code == customer_code)).scalar()
     if customer_id is None:
-        raise NotFound(f"no customer with code {customer_code!r}")
+        raise NotFound(lazy_gettext("no customer with code %(code)s",
+                                    code=repr(customer_code)))
     expires_at = _utc(now).replace(microsecond=0) + timedelta(days=days)
     # The id is part of the token, so insert first with a placeholder hash, then set it.
     link_id = connection.execute(sa.insert(portal_links).values(
@@ -209,20 +212,23 @@ def revoke_links(connection: Connection, *, actor: str, now: datetime, secret: s
                  token: str | None = None, customer_code: str | None = None) -> int:
     """Revoke one link (by token or URL) or every live link of a customer; returns how many."""
     if (token is None) == (customer_code is None):
-        raise UserError("name either a portal link (token or URL) or a customer, not both")
+        raise UserError(lazy_gettext("name either a portal link (token or URL) or a customer, not"
+                                     " both"))
     live = sa.and_(portal_links.c.revoked_at.is_(None))
     if token is not None:
         token = token.rstrip("/").rsplit("/", 1)[-1]
         try:
             _parse(token, secret)
         except LinkRefused:
-            raise UserError(f"{token!r} is not a portal link of this hub") from None
+            raise UserError(lazy_gettext("%(token)s is not a portal link of this hub",
+                                         token=repr(token))) from None
         target = sa.and_(live, portal_links.c.token_hash == token_hash(token))
     else:
         customer_id = connection.execute(sa.select(customers.c.id)
                                          .where(customers.c.code == customer_code)).scalar()
         if customer_id is None:
-            raise NotFound(f"no customer with code {customer_code!r}")
+            raise NotFound(lazy_gettext("no customer with code %(code)s",
+                                        code=repr(customer_code)))
         target = sa.and_(live, portal_links.c.customer_id == customer_id)
     revoked = list(connection.execute(sa.update(portal_links).where(target)
                                       .values(revoked_at=now, revoked_by=actor)
@@ -297,7 +303,8 @@ class LedgerPortalLinks:
     def portal_url(self, customer_code: str) -> str:
         urls = self.portal_urls([customer_code])
         if customer_code not in urls:
-            raise NotFound(f"no customer with code {customer_code!r}")
+            raise NotFound(lazy_gettext("no customer with code %(code)s",
+                                        code=repr(customer_code)))
         return urls[customer_code]
 
     def portal_urls(self, customer_codes: Iterable[str]) -> dict[str, str]:

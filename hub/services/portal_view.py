@@ -18,6 +18,7 @@ from hub.domain.model import PlanState
 from hub.domain.model import PromiseState
 from hub.domain.money import Money
 from hub.domain.owed import Charge
+from hub.i18n import lazy_gettext
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import dispute_invoices
@@ -80,14 +81,15 @@ class PortalOverview:
         for candidate in self.invoices:
             if candidate.number == number:
                 return candidate
-        raise NotFound(f"no open invoice {number!r} on this account")
+        raise NotFound(lazy_gettext("no open invoice %(number)s on this account",
+                                    number=repr(number)))
 
 
 def portal_overview(connection: Connection, customer_id: int, today: date) -> PortalOverview:
     row = connection.execute(sa.select(customers.c.code, customers.c.name, customers.c.language)
                              .where(customers.c.id == customer_id)).first()
     if row is None:
-        raise NotFound("the account of this link no longer exists")
+        raise NotFound(lazy_gettext("the account of this link no longer exists"))
     contact_language = connection.execute(
         sa.select(contacts.c.language).where(contacts.c.customer_id == customer_id,
                                              contacts.c.language.is_not(None))

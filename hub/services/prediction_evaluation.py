@@ -20,6 +20,7 @@ from sklearn.metrics import brier_score_loss
 from sklearn.metrics import roc_auc_score
 
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.services.prediction_features import FeatureTable
 from hub.services.prediction_models import PaymentModel
 from hub.services.prediction_models import Predictions
@@ -104,7 +105,8 @@ def default_cut(table: FeatureTable, share: float = 0.7) -> date:
     issued = sorted(d for d, s in zip(table.issue_dates, table.settled_on, strict=True)
                     if s is not None)
     if not issued:
-        raise UserError("there is no paid invoice in the ledger: nothing to evaluate on")
+        raise UserError(lazy_gettext("there is no paid invoice in the ledger: nothing to evaluate"
+                                     " on"))
     return issued[min(len(issued) - 1, int(len(issued) * share))]
 
 
@@ -115,16 +117,16 @@ def evaluate(table: FeatureTable, cut: date, *, rounds: int = ROUNDS,
     train = table.subset((issued < cut.toordinal()) & labelled_before(table, cut))
     test = table.subset((issued >= cut.toordinal()) & ~np.isnan(table.days_late))
     if len(test) < 30:
-        raise UserError(f"only {len(test)} paid invoices were issued on or after {cut}: "
-                        "choose an earlier --cut")
+        raise UserError(lazy_gettext("only %(count)s paid invoices were issued on or after "
+                                     "%(cut)s: choose an earlier --cut", count=len(test), cut=cut))
     model = PaymentModel(train)
     priors = model.priors
     predicted = {"model": model.predict(test.x), "history": history_baseline(test.x, priors),
                  "last_time": last_time_baseline(test.x, priors)}
     late = (test.days_late > 0).astype(int)
     if len(set(late)) < 2:
-        raise UserError(f"the invoices issued from {cut} were all on time or all late: "
-                        "the AUC is undefined; choose another --cut")
+        raise UserError(lazy_gettext("the invoices issued from %(cut)s were all on time or all "
+                                     "late: the AUC is undefined; choose another --cut", cut=cut))
     classes = np.where(test.days_late > 30, 2, np.where(test.days_late > 0, 1, 0))
     truth = _Truth(late, classes, test.days_to_pay)
     samples = _resamples(late, rounds, seed)

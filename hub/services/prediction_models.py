@@ -27,6 +27,7 @@ from hub.domain.prediction import DEFAULT_LATE_SHARE
 from hub.domain.prediction import FEATURE_NAMES
 from hub.domain.prediction import INDEX
 from hub.domain.prediction import baseline_late
+from hub.i18n import lazy_gettext
 from hub.services.prediction_features import FeatureTable
 
 # one OpenMP thread: on a machine shared with the web workers and the cycle, the trees'
@@ -145,9 +146,10 @@ class PaymentModel:
     def _fit(self, train: FeatureTable) -> None:
         labelled = ~np.isnan(train.days_late)
         if int(labelled.sum()) < MIN_ROWS:
-            raise UserError(f"not enough paid invoices to learn from: {int(labelled.sum())} "
-                            f"(at least {MIN_ROWS}); the hub keeps predicting from each "
-                            "customer's history")
+            raise UserError(lazy_gettext("not enough paid invoices to learn from: %(count)s (at "
+                                         "least %(least)s); the hub keeps predicting from each"
+                                         " customer's history",
+                                         count=int(labelled.sum()), least=MIN_ROWS))
         table = train.subset(labelled)
         order = np.argsort(np.array([d.toordinal() for d in table.issue_dates]), kind="stable")
         x, late = table.x[order], table.days_late[order]
@@ -156,8 +158,9 @@ class PaymentModel:
         y_late = (late > 0).astype(int)
         y_class = np.where(late > 30, 2, np.where(late > 0, 1, 0))
         if len(set(y_late[fit])) < 2 or len(set(y_late[calibrate])) < 2:
-            raise UserError("every paid invoice was on time, or every one late: there is "
-                            "nothing to learn yet; the hub keeps using each customer's history")
+            raise UserError(lazy_gettext("every paid invoice was on time, or every one late: "
+                                         "there is nothing to learn yet; the hub keeps using each"
+                                         " customer's history"))
         self.feature_names = FEATURE_NAMES
         self.priors = Priors.of(table)
         self.rows = len(x)
@@ -213,8 +216,8 @@ class PaymentModel:
         # the bytes come from the hub's own database (model_versions), written by dumps()
         found: Any = joblib.load(io.BytesIO(data))
         if not isinstance(found, PaymentModel) or found.feature_names != FEATURE_NAMES:
-            raise UserError("the stored model was trained on other features; train again "
-                            "(`python app.py model train`)")
+            raise UserError(lazy_gettext("the stored model was trained on other features; train "
+                                         "again (`python app.py model train`)"))
         return found
 
 

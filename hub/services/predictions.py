@@ -26,6 +26,7 @@ from hub.domain.prediction import InvoicePrediction
 from hub.domain.prediction import account_prediction
 from hub.domain.prediction import condition_on_overdue
 from hub.domain.prediction import reason_text
+from hub.i18n import lazy_gettext
 from hub.ledger import model_versions
 from hub.ledger.model_versions import ModelVersion
 from hub.ledger.tables import allocations
@@ -107,14 +108,18 @@ class Predictor:
             for name, value, effect in self.model.effects(row):
                 text = reason_text(name, value)
                 if text and abs(effect) >= 0.005:
-                    found.append(f"{text} ({'raises' if effect > 0 else 'lowers'} the chance "
-                                 "of paying late)")
+                    found.append(
+                        lazy_gettext("%(reason)s (raises the chance of paying late)",
+                                     reason=text) if effect > 0 else
+                        lazy_gettext("%(reason)s (lowers the chance of paying late)",
+                                     reason=text))
                 if len(found) == limit:
                     break
             return tuple(found)
         values = dict(zip(FEATURE_NAMES, row, strict=True))
         if not values["hist_invoices"]:
-            return ("no paid invoice yet: the portfolio's share of late payments",)
+            return (lazy_gettext("no paid invoice yet: the portfolio's share of late "
+                                 "payments"),)
         order = ("hist_late_share", "hist_mean_days_late", "open_overdue", "promises_broken",
                  "hist_trend_days_late")
         texts = [reason_text(name, float(values[name])) for name in order

@@ -16,6 +16,7 @@ from hub.domain import events as kinds
 from hub.domain.errors import UserError
 from hub.domain.model import PromiseState
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -34,12 +35,17 @@ def record_promise(connection: Connection, *, customer_code: str, amount: Money,
     ref = account(connection, customer_code)
     today = today or now.date()
     if amount.is_zero() or amount.is_negative():
-        raise UserError(f"a promise needs a positive amount, got {amount}")
+        raise UserError(lazy_gettext("a promise needs a positive amount, got %(amount)s",
+                                     amount=amount))
     if due_date < today:
-        raise UserError(f"the promised date {due_date} is in the past")
+        raise UserError(lazy_gettext("the promised date %(due_date)s is in the past",
+                                     due_date=due_date))
     if max_days_ahead is not None and due_date > today + timedelta(days=max_days_ahead):
-        raise UserError(f"the promised date {due_date} is more than {max_days_ahead} days "
-                        f"ahead; the latest date is {today + timedelta(days=max_days_ahead)}")
+        raise UserError(lazy_gettext("the promised date %(due_date)s is more than "
+                                     "%(max_days_ahead)s days ahead; the latest date is "
+                                     "%(latest)s",
+                                     due_date=due_date, max_days_ahead=max_days_ahead,
+                                     latest=today + timedelta(days=max_days_ahead)))
     replaced = connection.execute(
         promises.update().where(promises.c.customer_id == ref.id,
                                 promises.c.state == PromiseState.OPEN)

@@ -21,6 +21,7 @@ from hub.domain.model import CustomerKind
 from hub.domain.model import Invoice
 from hub.domain.model import InvoiceStatus
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger.tables import allocations
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customer_addresses
@@ -107,7 +108,7 @@ def customer_detail(bind: Bind, code: str) -> CustomerDetail:
     with _connected(bind) as connection:
         row = connection.execute(sa.select(customers).where(customers.c.code == code)).first()
         if row is None:
-            raise NotFound(f"no customer with code {code!r}")
+            raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
         customer = _customer(row)
         customer.contacts = [
             Contact(name=c.name, email=c.email, phone=c.phone, role=c.role,
@@ -171,7 +172,7 @@ def invoice_detail(bind: Bind, number: str) -> tuple[InvoiceView, list[Allocatio
     with _connected(bind) as connection:
         row = connection.execute(_invoice_query().where(invoices.c.number == number)).first()
         if row is None:
-            raise NotFound(f"no invoice numbered {number!r}")
+            raise NotFound(lazy_gettext("no invoice numbered %(number)s", number=repr(number)))
         applied = connection.execute(
             sa.select(payments.c.reference, allocations.c.amount_minor, allocations.c.currency,
                       allocations.c.allocated_on, allocations.c.method)

@@ -45,6 +45,7 @@ from hub.domain.reports import build_dso
 from hub.domain.reports import build_period
 from hub.domain.reports import month_windows
 from hub.domain.reports import period_ending
+from hub.i18n import lazy_gettext
 from hub.ledger.tables import allocations
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
@@ -64,7 +65,8 @@ Bind = Engine | Connection
 
 def check_grouping(by: str) -> str:
     if by not in GROUPINGS:
-        raise UserError(f"cannot group a report by {by!r}; choose one of {', '.join(GROUPINGS)}")
+        raise UserError(lazy_gettext("cannot group a report by %(by)s; choose one of %(names)s",
+                                     by=repr(by), names=', '.join(GROUPINGS)))
     return by
 
 
@@ -85,7 +87,9 @@ def dso_report(bind: Bind, as_of: date, by: str = "currency", months: int = DSO_
                simple_months: int = SIMPLE_DSO_MONTHS) -> DsoReport:
     """Countback DSO, best possible DSO, ADD and simple DSO on `as_of`."""
     if not 1 <= simple_months <= months:
-        raise UserError(f"simple DSO needs 1 to {months} months, got {simple_months}")
+        raise UserError(lazy_gettext("simple DSO needs 1 to %(months)s months, got "
+                                     "%(simple_months)s",
+                                     months=months, simple_months=simple_months))
     windows = month_windows(as_of, months)
     with _connected(bind) as connection:
         open_on = balances(build_aging(_aging_cells(connection, as_of, check_grouping(by))))

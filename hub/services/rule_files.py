@@ -31,6 +31,7 @@ from hub.domain.decisions import RuleProblem
 from hub.domain.decisions import describe_decision
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
+from hub.i18n import lazy_gettext
 from hub.ledger import campaigns as campaign_ledger
 from hub.ledger import rule_versions
 from hub.ledger.rule_versions import RuleVersion
@@ -117,7 +118,7 @@ class RuleFiles:
         with self.engine.connect() as connection:
             found = rule_versions.get(connection, number)
         if found is None:
-            raise NotFound(f"there is no rule file version {number}")
+            raise NotFound(lazy_gettext("there is no rule file version %(number)s", number=number))
         return found
 
     def activate(self, text: str, actor: str, *, file_name: str = "rules.yaml",
@@ -162,7 +163,7 @@ class RuleFiles:
         before = self.version(old)
         after = self.version(new) if new is not None else self.active()
         if after is None:
-            raise NotFound("no rule file is in force yet")
+            raise NotFound(lazy_gettext("no rule file is in force yet"))
         return "".join(difflib.unified_diff(
             before.text.splitlines(keepends=True), after.text.splitlines(keepends=True),
             fromfile=f"version {before.version}", tofile=f"version {after.version}"))
@@ -241,8 +242,9 @@ class RuleFiles:
             merged = self._status(current).policy if current is not None else None
             if merged is not None and merged.version == digest:
                 return merged
-            raise NotFound(f"no activated rule file version has the digest {digest}: the "
-                           f"cycle's rules are not in this ledger")
+            raise NotFound(lazy_gettext("no activated rule file version has the digest "
+                                        "%(digest)s: the cycle's rules are not in this ledger",
+                                        digest=digest))
         return self._policy(found.text, found.file_name)
 
     def _status(self, version: RuleVersion, *, reloaded: bool = False,

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.errors import UserError
-from hub.domain.money import Money
+from hub.domain.sheet_cells import number_text
 from hub.domain.sheet_sync import Reading
 from hub.domain.sheet_sync import RowState
 from hub.domain.sheet_sync import merge_editable
@@ -251,18 +251,20 @@ class SheetSync:
                 editable, _ = merge_editable(code, reading.sheet_values.get(code),
                                              original.get(code), hub_values.get(code, {}),
                                              self.layout)
-                sheet_rows.append(sheet_row(row, editable, links.get(code)))
+                sheet_rows.append(sheet_row(row, editable, links.get(code),
+                                            self.layout.language))
                 known = state.get(code)
                 taken_in = dict(known.editable) if known else dict(editable)
                 for field_name, value in hub_values.get(code, {}).items():
                     if editable.get(field_name) == value:  # the hub's value is shown
                         taken_in[field_name] = value
                 after[code] = RowState(owner, taken_in, with_hub_values(
-                    computed_values(row, links.get(code)), hub_values.get(code, {})))
+                    computed_values(row, links.get(code), self.layout.language),
+                    hub_values.get(code, {})))
             title = tab_title(owner, taken)
             tabs.append(TabPlan(owner, title, sheet_rows,
                                 None if sheet_rows else self.layout.empty_line(checked)))
-            summary.append(_summary_line(owner, by_owner[owner], checked))
+            summary.extend(_summary_lines(owner, by_owner[owner], checked))
         return BookPlan(name, tabs, summary), after
 
     def _editable_conflicts(self, connection: Connection, plan: BookPlan, reading: Reading,
@@ -304,14 +306,20 @@ def _currency_of(known: RowState | None) -> str | None:
     return parts[-1] if len(parts) > 1 else None
 
 
-def _summary_line(owner: str, rows: Sequence[WorklistRow], checked: str) -> list[str]:
-    totals: dict[str, Money] = {}
+def _summary_lines(owner: str, rows: Sequence[WorklistRow], checked: str) -> list[list[str]]:
+    """The owner's line per currency on the summary tab: the balance a number (written as a
+    number cell with a number format, hub.domain.sheet_cells.SUMMARY_KINDS), its currency
+    in its own column; an owner with nothing open keeps one line."""
+    by_currency: dict[str, list[WorklistRow]] = {}
     for row in rows:
-        currency = row.balance.currency
-        previous = totals.get(currency)
-        totals[currency] = row.balance if previous is None else previous + row.balance
-    balance = ", ".join(f"{money.amount:,} {currency}"
-                        for currency, money in sorted(totals.items()))
-    worst = max((row.days_overdue for row in rows), default=0)
-    return [owner, str(len(rows)), balance, str(worst), checked]
+        by_currency.setdefault(row.balance.currency, []).append(row)
+    if not by_currency:
+        return [[owner, "0", "", "", "0", checked]]
+    lines = []
+    for currency, mine in sorted(by_currency.items()):
+        total = sum((row.balance for row in mine[1:]), mine[0].balance)
+        worst = max(row.days_overdue for row in mine)
+        lines.append([owner, str(len(mine)), number_text(total.amount), currency, str(worst),
+                      checked])
+    return lines
 

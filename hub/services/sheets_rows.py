@@ -20,6 +20,8 @@ from hub.domain.sheet_cells import number_text
 from hub.domain.sheets import SheetRow
 from hub.domain.sheets import severity
 from hub.domain.worklist import WorklistRow
+from hub.i18n import Text
+from hub.i18n import gettext_for
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import promises
@@ -57,7 +59,11 @@ def department_worklist(connection: Connection, *, as_of: date,
     return [row for row in rows if row.department == department]
 
 
-def computed_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]:
+def computed_values(row: WorklistRow, portal_link: str | None,
+                    language: str = "en") -> dict[str, str]:
+    """The computed columns; the suggested action in the sheet's language (a msgid of
+    hub.services.worklist.ACTIONS; never read back, so the hub only compares it)."""
+    action = row.suggested_action
     return {
         "customer": row.customer_name,
         "contact": row.main_contact or "",
@@ -67,7 +73,8 @@ def computed_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]
         "oldest_due": row.oldest_due_date.isoformat() if row.oldest_due_date else "",
         "days_overdue": str(row.days_overdue),
         "current_step": row.current_step or "",
-        "next_action": row.suggested_action,
+        "next_action": action.in_language(language) if isinstance(action, Text)
+        else gettext_for(language, action),
         "last_contact": row.last_contact.isoformat() if row.last_contact else "",
         "portal_link": portal_link or "",
         "score": "" if row.score is None else str(row.score),
@@ -75,8 +82,8 @@ def computed_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]
 
 
 def sheet_row(row: WorklistRow, editable: Mapping[str, str],
-              portal_link: str | None) -> SheetRow:
-    values = computed_values(row, portal_link)
+              portal_link: str | None, language: str = "en") -> SheetRow:
+    values = computed_values(row, portal_link, language)
     values.update(editable)
     rank = f"{max(0, 999_999 - row.priority):07d} {row.customer_code}"
     return SheetRow(row.customer_code, values, severity(row.days_overdue), rank)

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.model import User
+from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.ledger.tables import users
 from hub.ledger.users import upsert_users
@@ -25,9 +26,10 @@ def save_user(connection: Connection, person: User, *, password: str | None, act
     created. A weak password or a bad address is refused before anything is written."""
     email = person.email.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@"):
-        raise UserError(f"{person.email!r} is not an e-mail address")
+        raise UserError(lazy_gettext("%(email)s is not an e-mail address",
+                                     email=repr(person.email)))
     if not person.name.strip():
-        raise UserError(f"{email}: the name is empty")
+        raise UserError(lazy_gettext("%(email)s: the name is empty", email=email))
     if password is not None:
         staff_auth.hash_password(password)
     existing = staff.user_by_email(connection, email)
@@ -50,7 +52,7 @@ def set_active(connection: Connection, email: str, active: bool, *, actor: str,
     active admin cannot be deactivated: nobody could manage users any more."""
     user = staff.user_by_email(connection, email)
     if user is None:
-        raise UserError(f"no user with e-mail {email!r}")
+        raise UserError(lazy_gettext("no user with e-mail %(email)s", email=repr(email)))
     if user.active == active:
         return
     if not active and user.role == Role.ADMIN:
@@ -65,4 +67,5 @@ def _keep_an_admin(connection: Connection, leaving: int) -> None:
     others = connection.scalar(sa.select(sa.func.count()).select_from(users).where(
         users.c.role == Role.ADMIN.value, users.c.active.is_(True), users.c.id != leaving))
     if not others:
-        raise UserError("this is the last active admin: make someone else admin first")
+        raise UserError(lazy_gettext("this is the last active admin: make someone else admin "
+                                     "first"))

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.ledger.staff import StaffRow
 
@@ -62,7 +63,8 @@ class SignInResult:
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(lazy_gettext("a password needs at least %(least)s "
+                                     "characters", least=MIN_PASSWORD_LENGTH))
     return Hashing.hasher.hash(password)
 
 
@@ -77,7 +79,8 @@ def set_password(connection: Connection, email: str, password: str, *, actor: st
                  now: datetime) -> None:
     user = staff.user_by_email(connection, email)
     if user is None:
-        raise UserError(f"no user with e-mail {email!r}; add them first")
+        raise UserError(lazy_gettext("no user with e-mail %(email)s; add them first",
+                                     email=repr(email)))
     staff.set_password_hash(connection, user.id, hash_password(password), now)
     staff.unlock(connection, user.email)  # a new password is also the way out of a lockout
     staff.audit(connection, actor=actor, action="user.password_set", target=user.email, now=now)

@@ -20,6 +20,7 @@ from hub.domain import events as kinds
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.model import TaskState
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
@@ -193,9 +194,10 @@ def complete_task(connection: Connection, *, task_id: int, actor: str, source: s
     row = connection.execute(sa.select(tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
                              .where(tasks.c.id == task_id)).first()
     if row is None:
-        raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(lazy_gettext("task %(task_id)s does not exist", task_id=task_id))
     if row.state != TaskState.OPEN:
-        raise UserError(f"task {task_id} is already {row.state}")
+        raise UserError(lazy_gettext("task %(task_id)s is already %(state)s",
+                                     task_id=task_id, state=row.state))
     connection.execute(tasks.update().where(tasks.c.id == task_id).values(
         state=TaskState.DONE, outcome=outcome, closed_at=now, closed_by=actor, updated_at=now))
     add_event(connection, customer_id=row.customer_id, kind=kinds.TASK_DONE, actor=actor,
@@ -226,7 +228,8 @@ def snooze(connection: Connection, *, customer_code: str, until: date, actor: st
     check_source(source)
     ref = account(connection, customer_code)
     if until <= now.date():
-        raise UserError(f"snooze until {until}: the date must be in the future")
+        raise UserError(lazy_gettext("snooze until %(until)s: the date must be in the future",
+                                     until=until))
     count = connection.execute(tasks.update().where(
         tasks.c.customer_id == ref.id, tasks.c.state == TaskState.OPEN).values(
         snoozed_until=until, updated_at=now)).rowcount
@@ -241,7 +244,7 @@ def add_note(connection: Connection, *, customer_code: str, text: str, actor: st
     check_source(source)
     text = text.strip()
     if not text:
-        raise UserError("a note needs some text")
+        raise UserError(lazy_gettext("a note needs some text"))
     ref = account(connection, customer_code)
     add_event(connection, customer_id=ref.id, kind=kinds.NOTE_ADDED, actor=actor, now=now,
               summary=text, data={"source": source})

@@ -23,6 +23,9 @@ from hub.domain.model import TaskState
 from hub.domain.money import Money
 from hub.domain.worklist import WorklistRow
 from hub.i18n import N_
+from hub.i18n import Text
+from hub.i18n import lazy_gettext
+from hub.i18n import lazy_join
 from hub.ledger.accounts import ids_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import contacts
@@ -51,14 +54,19 @@ CALL_TASKS = ("call", "call_back")  # tasks done on the phone: the row shows the
 
 def suggested_action(task_type: str, deadlines: Sequence[tuple[str, date]] = ()) -> str:
     """What to do, in words; a legal deadline names each invoice and its last day, even
-    when another task comes first."""
+    when another task comes first. The English text, kept translatable (hub.i18n.Text):
+    the web, the digest and the sheets show it in their reader's language."""
+    known = ACTIONS.get(task_type)
+    label = Text(known) if known else task_type.replace("_", " ").capitalize()
     if not deadlines:
-        return ACTIONS.get(task_type, task_type.replace("_", " ").capitalize())
-    claims = "; ".join(f"invoice {number}, last day {day}" for number, day in deadlines)
-    action = f"Act before the claim expires: {claims}"
+        return label
+    claims = lazy_join("; ", [lazy_gettext("invoice %(number)s, last day %(day)s",
+                                           number=number, day=day)
+                              for number, day in deadlines])
+    action = lazy_gettext("Act before the claim expires: %(claims)s", claims=claims)
     if task_type == LIMITATION:
         return action
-    return f"{ACTIONS.get(task_type, task_type.replace('_', ' ').capitalize())}. {action}"
+    return Text("%(action)s. %(deadline)s", action=label, deadline=action)
 
 
 def deadlines(connection: Connection, decision_keys: Sequence[str]

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from hub.bootstrap import Hub
 from hub.domain.model import Role
+from hub.i18n import lazy_gettext
 from hub.web.errors import ApiError
 
 P = ParamSpec("P")
@@ -85,7 +86,7 @@ def current_viewer() -> Viewer | None:
 def require_viewer() -> Viewer:
     viewer = current_viewer()
     if viewer is None:
-        raise ApiError(401, "unauthorized", "sign in first")
+        raise ApiError(401, "unauthorized", lazy_gettext("sign in first"))
     return viewer
 
 
@@ -123,7 +124,8 @@ def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R | W
                 return redirect(url_for("signin.signin_form", next=target))
             if viewer.role not in allowed:
                 names = ", ".join(sorted(r.value for r in allowed))
-                raise ApiError(403, "forbidden", f"this page is for {names}")
+                raise ApiError(403, "forbidden", lazy_gettext("this page is for %(roles)s",
+                                                              roles=names))
             return view(*args, **kwargs)
         return wrapper
     return decorate
@@ -131,7 +133,8 @@ def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R | W
 
 def require_action_rights(viewer: Viewer) -> None:
     if not viewer.can_act:
-        raise ApiError(403, "forbidden", "read-only accounts cannot change anything")
+        raise ApiError(403, "forbidden",
+                       lazy_gettext("read-only accounts cannot change anything"))
 
 
 def sign_in_session(viewer_id: int, credential_stamp: str) -> None:

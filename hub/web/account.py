@@ -9,6 +9,7 @@ from flask import request
 
 from hub.domain.errors import NotFound
 from hub.domain.model import Role
+from hub.i18n import lazy_gettext
 from hub.services import queries
 from hub.services.payments import list_payments
 from hub.services.queries import CustomerDetail
@@ -30,7 +31,7 @@ def visible_account(viewer: Viewer, code: str) -> CustomerDetail:
     detail = queries.customer_detail(hub().engine, code)
     customer = detail.customer
     if not viewer.can_view(customer.owner, customer.department):
-        raise NotFound(f"no customer with code {code!r}")
+        raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
     return detail
 
 

@@ -29,6 +29,7 @@ from hub.domain.parsing import LANGUAGES
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
+from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account as account_ref
 from hub.services import account_status
 from hub.services import disputes
@@ -45,6 +46,9 @@ from hub.web.access import require_action_rights
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
 from hub.web.access import safe_next
+from hub.web.translations import _
+from hub.web.translations import ngettext
+from hub.web.translations import refusal
 
 actions = Blueprint("actions", __name__)
 SOURCE = "web"
@@ -67,61 +71,66 @@ def _read_date(raw: str, label: str) -> date:
     try:
         return parse_date(raw, _language())
     except ParseError as exc:
-        raise UserError(f"{label}: {exc.message(_language())}") from None
+        raise UserError(_("%(field)s: %(problem)s", field=label,
+                          problem=exc.message(_language()))) from None
 
 
 def _money(raw: str, currency: str, label: str) -> Money:
     try:
         money = parse_money(raw, currency, _language())
     except ParseError as exc:
-        raise UserError(f"{label}: {exc.message(_language())}") from None
+        raise UserError(_("%(field)s: %(problem)s", field=label,
+                          problem=exc.message(_language()))) from None
     if money.amount <= 0:
-        raise UserError(f"{label}: {raw.strip()!r} is not a positive amount in {currency}")
+        raise UserError(_("%(field)s: %(text)s is not a positive amount in %(currency)s",
+                          field=label, text=repr(raw.strip()), currency=currency))
     return money
 
 
 def _currency(form: Form) -> str:
     currency = form.get("currency", "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise UserError(f"currency: {currency!r} is not a currency code")
+        raise UserError(_("currency: %(text)s is not a currency code", text=repr(currency)))
     return currency
 
 
 def _contacted(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     tasks.mark_contacted(c, customer_code=code, actor=viewer.email, source=SOURCE,
                          now=hub().clock.now(), note=form.get("note", "").strip() or None)
-    return f"{code}: contact logged."
+    return _("%(code)s: contact logged.", code=code)
 
 
 def _done(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     closed = tasks.complete_account(c, customer_code=code, actor=viewer.email, source=SOURCE,
                                     now=hub().clock.now(),
                                     outcome=form.get("outcome", "").strip() or None)
-    return f"{code}: done ({len(closed)} task{'' if len(closed) == 1 else 's'} closed)."
+    return ngettext("%(code)s: done (%(num)s task closed).",
+                    "%(code)s: done (%(num)s tasks closed).", len(closed), code=code)
 
 
 def _snooze(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     now = hub().clock.now()
     if form.get("until"):
-        until = _date(form, "until", "snooze until")
+        until = _date(form, "until", _("snooze until"))
     else:
         days = form.get("days", "3").strip() or "3"
         if not days.isdigit() or not 1 <= int(days) <= 365:
-            raise UserError(f"snooze: {days!r} is not a number of days from 1 to 365")
+            raise UserError(_("snooze: %(days)s is not a number of days from 1 to 365",
+                              days=repr(days)))
         until = hub().clock.today() + timedelta(days=int(days))
     tasks.snooze(c, customer_code=code, until=until, actor=viewer.email, source=SOURCE, now=now)
-    return f"{code}: snoozed until {until}."
+    return _("%(code)s: snoozed until %(until)s.", code=code, until=until)
 
 
 def _note(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     tasks.add_note(c, customer_code=code, text=form.get("text", ""), actor=viewer.email,
                    source=SOURCE, now=hub().clock.now())
-    return f"{code}: note added."
+    return _("%(code)s: note added.", code=code)
 
 
 def _promise(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
-    amount = _money(form.get("amount", ""), _currency(form), "promised amount")
-    due = _date(form, "due_date", "promised date")
+    amount = _money(form.get("amount", ""), _currency(form), _("promised amount"))
+    due = _date(form, "due_date", _("promised date"))
     promises.record_promise(c, customer_code=code, amount=amount, due_date=due,
                             actor=viewer.email, source=SOURCE, now=hub().clock.now(),
                             today=hub().clock.today())
@@ -129,8 +138,12 @@ def _promise(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     closed = tasks.close_open_of_type(c, customer_code=code, task_types=CALL_TASKS,
                                       actor=viewer.email, source=SOURCE,
                                       now=hub().clock.now(), outcome="promise")
-    calls = f"; call task{'' if len(closed) == 1 else 's'} closed" if closed else ""
-    return f"{code}: promise of {amount} by {due} recorded{calls}."
+    if closed:
+        return ngettext("%(code)s: promise of %(amount)s by %(due)s recorded; call task closed.",
+                        "%(code)s: promise of %(amount)s by %(due)s recorded; call tasks "
+                        "closed.", len(closed), code=code, amount=amount, due=due)
+    return _("%(code)s: promise of %(amount)s by %(due)s recorded.", code=code, amount=amount,
+             due=due)
 
 
 def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
@@ -140,15 +153,16 @@ def parse_instalments(text: str, currency: str) -> list[tuple[date, Money]]:
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)  # the amount may hold spaces: "1 250,00"
-        hint = (f"instalments line {number}: write a date and an amount, "
-                f"like 2026-12-15 250.00; got {line.strip()!r}")
+        hint = _("instalments line %(number)s: write a date and an amount, like 2026-12-15 "
+                 "250.00; got %(text)s", number=number, text=repr(line.strip()))
         if len(parts) != 2:
             raise UserError(hint)
         try:
             day = parse_date(parts[0], _language())
         except ParseError as exc:
             raise UserError(f"{hint} ({exc.message(_language())})") from None
-        found.append((day, _money(parts[1], currency, f"instalments line {number}")))
+        found.append((day, _money(parts[1], currency,
+                                  _("instalments line %(number)s", number=number))))
     return found
 
 
@@ -159,8 +173,9 @@ def _plan(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
                                  limits=hub().policy_settings().plan_auto_approve,
                                  today=hub().clock.today())
     if outcome.approved:
-        return f"{code}: payment plan approved."
-    return f"{code}: payment plan recorded for review ({'; '.join(outcome.reasons)})."
+        return _("%(code)s: payment plan approved.", code=code)
+    return _("%(code)s: payment plan recorded for review (%(reasons)s).", code=code,
+             reasons="; ".join(outcome.reasons))
 
 
 def _dispute(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
@@ -168,23 +183,27 @@ def _dispute(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     disputes.open_dispute(c, customer_code=code, invoice_numbers=numbers,
                           reason=form.get("reason", ""), actor=viewer.email, source=SOURCE,
                           now=hub().clock.now())
-    return f"{code}: dispute opened on {', '.join(numbers) or 'all open invoices'}."
+    if not numbers:
+        return _("%(code)s: dispute opened on all open invoices.", code=code)
+    return _("%(code)s: dispute opened on %(invoices)s.", code=code, invoices=", ".join(numbers))
 
 
 def _hold(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     if not form.get("reason", "").strip():
-        raise UserError("say why (reason): it is kept on the account's timeline")
+        raise UserError(_("say why (reason): it is kept on the account's timeline"))
     placed = holds.hold_account(c, customer_code=code, reason=form["reason"].strip(),
                                 actor=viewer.email, source=SOURCE, now=hub().clock.now())
-    return f"{code}: sales hold placed." if placed else f"{code} was on hold already."
+    return _("%(code)s: sales hold placed.", code=code) if placed else \
+        _("%(code)s was on hold already.", code=code)
 
 
 def _release(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     if not form.get("reason", "").strip():
-        raise UserError("say why (reason): it is kept on the account's timeline")
+        raise UserError(_("say why (reason): it is kept on the account's timeline"))
     released = holds.release_account(c, customer_code=code, reason=form["reason"].strip(),
                                      actor=viewer.email, source=SOURCE, now=hub().clock.now())
-    return f"{code}: sales hold released." if released else f"{code} had no sales hold."
+    return _("%(code)s: sales hold released.", code=code) if released else \
+        _("%(code)s had no sales hold.", code=code)
 
 
 def _exclusion(excluded: bool) -> Action:
@@ -192,8 +211,11 @@ def _exclusion(excluded: bool) -> Action:
         changed = account_status.set_excluded(
             c, customer_code=code, excluded=excluded, reason=form.get("reason", ""),
             actor=viewer.email, source=SOURCE, now=hub().clock.now())
-        state = "excluded from" if excluded else "included in"
-        return f"{code}: {state} collection." if changed else f"{code} was {state} it already."
+        if excluded:
+            return _("%(code)s: excluded from collection.", code=code) if changed else \
+                _("%(code)s was excluded from it already.", code=code)
+        return _("%(code)s: included in collection.", code=code) if changed else \
+            _("%(code)s was included in it already.", code=code)
     return act
 
 
@@ -201,7 +223,7 @@ def _legal(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     account_status.hand_over_to_legal(c, customer_code=code, reason=form.get("reason", ""),
                                       actor=viewer.email, source=SOURCE,
                                       now=hub().clock.now())
-    return f"{code}: handed over to legal."
+    return _("%(code)s: handed over to legal.", code=code)
 
 
 def _account_manager(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
@@ -209,9 +231,11 @@ def _account_manager(c: Connection, viewer: Viewer, code: str, form: Form) -> st
     changed = account_status.set_account_manager(c, customer_code=code, email=email or None,
                                                  actor=viewer.email, source=SOURCE,
                                                  now=hub().clock.now())
-    who = email or "nobody"
-    return f"{code}: account manager is now {who}." if changed else \
-        f"{code}: account manager was {who} already."
+    if not email:
+        return _("%(code)s: account manager is now nobody.", code=code) if changed else \
+            _("%(code)s: account manager was nobody already.", code=code)
+    return _("%(code)s: account manager is now %(who)s.", code=code, who=email) if changed \
+        else _("%(code)s: account manager was %(who)s already.", code=code, who=email)
 
 
 def _whatsapp(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
@@ -219,8 +243,11 @@ def _whatsapp(c: Connection, viewer: Viewer, code: str, form: Form) -> str:
     changed = account_status.set_whatsapp_opt_in(c, customer_code=code, opt_in=opt_in,
                                                  actor=viewer.email, source=SOURCE,
                                                  now=hub().clock.now())
-    state = "opted in to" if opt_in else "opted out of"
-    return f"{code}: the contact {'is now' if changed else 'was already'} {state} WhatsApp."
+    if opt_in:
+        return _("%(code)s: the contact is now opted in to WhatsApp.", code=code) if changed \
+            else _("%(code)s: the contact was already opted in to WhatsApp.", code=code)
+    return _("%(code)s: the contact is now opted out of WhatsApp.", code=code) if changed \
+        else _("%(code)s: the contact was already opted out of WhatsApp.", code=code)
 
 
 ACTIONS: dict[str, Action] = {
@@ -240,17 +267,17 @@ def act(name: str) -> Response:
     back = safe_next(request.form.get("back")) or url_for("account.account_page", code=code)
     action = ACTIONS.get(name)
     if action is None:
-        raise NotFound(f"no action called {name!r}")
+        raise NotFound(lazy_gettext("no action called %(name)s", name=repr(name)))
     try:
         with hub().engine.begin() as connection:
             ref = account_ref(connection, code)
             if not viewer.can_view(ref.owner, ref.department):
-                raise NotFound(f"no customer with code {code!r}")
+                raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
             message = action(connection, viewer, code, request.form)
     except NotFound:
         raise
     except UserError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_("Not saved: %(problem)s", problem=refusal(exc)), "error")
         return redirect(back)
     flash(message, "ok")
     return redirect(back)
@@ -262,7 +289,7 @@ def payment_action(name: str) -> Response:
     """Unmatch a payment (back to the manual queue) or mark it reversed by the bank, from
     the account page: finance and admins only. The invoices it paid reopen."""
     if name not in ("unmatch", "reverse"):
-        raise NotFound(f"no payment action called {name!r}")
+        raise NotFound(lazy_gettext("no payment action called %(name)s", name=repr(name)))
     viewer = require_viewer()
     code = request.form.get("customer", "")
     reference = request.form.get("payment", "").strip()
@@ -271,7 +298,8 @@ def payment_action(name: str) -> Response:
         with hub().engine.begin() as connection:
             found = payment_service.list_payments(connection, customer_code=code)
             if not any(p.reference == reference for p in found):
-                raise NotFound(f"no payment {reference!r} on account {code!r}")
+                raise NotFound(lazy_gettext("no payment %(payment)s on account %(code)s",
+                                            payment=repr(reference), code=repr(code)))
             result = payment_service.unmatch(
                 connection, reference, actor=viewer.email, now=hub().clock.now(),
                 reason=request.form.get("reason", "").strip() or None,
@@ -279,10 +307,13 @@ def payment_action(name: str) -> Response:
     except NotFound:
         raise
     except UserError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_("Not saved: %(problem)s", problem=refusal(exc)), "error")
         return redirect(back)
     reopened = ", ".join(number for number, _back, _left in result.reopened)
-    what = "reversed" if name == "reverse" else "unmatched; it waits in the manual queue"
-    flash(f"Payment {result.reference} {what}."
-          + (f" Reopened: {reopened}." if reopened else ""), "ok")
+    said = _("Payment %(reference)s reversed.", reference=result.reference) \
+        if name == "reverse" else _("Payment %(reference)s unmatched; it waits in the manual "
+                                    "queue.", reference=result.reference)
+    if reopened:
+        said += " " + _("Reopened: %(invoices)s.", invoices=reopened)
+    flash(said, "ok")
     return redirect(back)

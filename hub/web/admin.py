@@ -9,6 +9,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.domain.errors import UserError
@@ -20,6 +21,7 @@ from hub.services import staff_admin
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
+from hub.web.translations import refusal
 
 admin = Blueprint("admin", __name__)
 AUDIT_PAGE = 200  # entries a page, newest first
@@ -60,7 +62,8 @@ def save_person() -> Response:
     try:
         role = Role(form.get("role", ""))
     except ValueError:
-        flash(f"Not saved: choose a role for {email or 'the new person'}", "error")
+        flash(_("Not saved: choose a role for %(email)s", email=email) if email else
+              _("Not saved: choose a role for the new person"), "error")
         return redirect(url_for("admin.people"))
     person = User(email=email, name=form.get("name", ""), role=role,
                   department=form.get("department", "").strip() or None,
@@ -72,10 +75,15 @@ def save_person() -> Response:
                                             actor=require_viewer().email,
                                             now=hub().clock.now())
     except UserError as exc:
-        flash(f"Not saved: {exc}", "error")
+        flash(_("Not saved: %(problem)s", problem=refusal(exc)), "error")
         return redirect(url_for("admin.people"))
-    done = "added" if created else "updated"
-    flash(f"{email.lower()} {done}" + (", with a new password" if password else ""), "ok")
+    if created:
+        said = _("%(email)s added, with a new password", email=email.lower()) if password \
+            else _("%(email)s added", email=email.lower())
+    else:
+        said = _("%(email)s updated, with a new password", email=email.lower()) if password \
+            else _("%(email)s updated", email=email.lower())
+    flash(said, "ok")
     return redirect(url_for("admin.people"))
 
 
@@ -89,8 +97,8 @@ def set_active() -> Response:
             staff_admin.set_active(connection, email, active, actor=require_viewer().email,
                                    now=hub().clock.now())
     except UserError as exc:
-        flash(f"Not changed: {exc}", "error")
+        flash(_("Not changed: %(problem)s", problem=refusal(exc)), "error")
         return redirect(url_for("admin.people"))
-    flash(f"{email} {'can sign in again' if active else 'is deactivated and signed out'}",
-          "ok")
+    flash(_("%(email)s can sign in again", email=email) if active else
+          _("%(email)s is deactivated and signed out", email=email), "ok")
     return redirect(url_for("admin.people"))

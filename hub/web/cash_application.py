@@ -16,6 +16,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.domain.errors import NotFound
@@ -31,6 +32,7 @@ from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
 from hub.web.ratelimit import client_address
+from hub.web.translations import refusal
 
 cash = Blueprint("cash", __name__)
 PER_PAGE = 50
@@ -81,10 +83,12 @@ def payment_page(payment_id: int) -> tuple[str, int]:
 
 
 def _done(result: ManualMatch) -> Response:
-    applied = ", ".join(f"{part} to {number}" for number, part in result.allocations)
-    credit = "" if result.remainder.is_zero() else \
-        f" {result.remainder} kept as credit on the account."
-    flash(f"Payment {result.reference}: {applied}.{credit}", "ok")
+    applied = ", ".join(_("%(amount)s to %(invoice)s", amount=part, invoice=number)
+                        for number, part in result.allocations)
+    said = _("Payment %(reference)s: %(applied)s.", reference=result.reference, applied=applied)
+    if not result.remainder.is_zero():
+        said += " " + _("%(amount)s kept as credit on the account.", amount=result.remainder)
+    flash(said, "ok")
     return redirect(url_for("cash.queue_page"))
 
 
@@ -102,7 +106,7 @@ def match(payment_id: int) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except UserError as exc:
-        return _payment_page(payment_id, errors={"match": str(exc)},
+        return _payment_page(payment_id, errors={"match": refusal(exc)},
                              typed={"match": [number]}, status=400)
     return _done(result)
 
@@ -121,7 +125,7 @@ def split(payment_id: int) -> Response | tuple[str, int]:
         if not number and not raw:
             continue
         if not number:
-            errors[str(index)] = "name the invoice this amount is for"
+            errors[str(index)] = _("name the invoice this amount is for")
             continue
         try:
             parts.append((number, parse_money(raw, currency, _language())))
@@ -144,7 +148,7 @@ def split(payment_id: int) -> Response | tuple[str, int]:
         except NotFound:
             raise
         except UserError as exc:
-            errors = {"": str(exc)}
+            errors = {"": refusal(exc)}
     return _payment_page(payment_id, errors=errors, typed=typed, status=400)
 
 
@@ -154,7 +158,7 @@ def on_account(payment_id: int) -> Response | tuple[str, int]:
     code = request.form.get("customer", "").strip()
     try:
         if not code:
-            raise UserError("customer: name the customer whose account takes the payment")
+            raise UserError(_("customer: name the customer whose account takes the payment"))
         with hub().engine.begin() as connection:
             item = service.waiting(connection, payment_id)
             reference = service.put_on_account(
@@ -163,9 +167,10 @@ def on_account(payment_id: int) -> Response | tuple[str, int]:
     except NotFound:
         raise
     except UserError as exc:
-        return _payment_page(payment_id, errors={"customer": str(exc)},
+        return _payment_page(payment_id, errors={"customer": refusal(exc)},
                              typed={"customer": [code]}, status=400)
-    flash(f"Payment {reference}: {item.amount} kept as credit on account {code}.", "ok")
+    flash(_("Payment %(reference)s: %(amount)s kept as credit on account %(code)s.",
+            reference=reference, amount=item.amount, code=code), "ok")
     return redirect(url_for("cash.queue_page"))
 
 
@@ -179,6 +184,6 @@ def return_payment(payment_id: int) -> Response:
                                             actor=require_viewer().email,
                                             now=hub().clock.now(), reason=reason,
                                             address=client_address())
-    flash(f"Payment {reference}: {item.amount} recorded as returned to the payer. "
-          "Make the refund in your bank.", "ok")
+    flash(_("Payment %(reference)s: %(amount)s recorded as returned to the payer. Make the "
+            "refund in your bank.", reference=reference, amount=item.amount), "ok")
     return redirect(url_for("cash.queue_page"))

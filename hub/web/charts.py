@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext
 from markupsafe import Markup
 from markupsafe import escape
 
+from hub.i18n import N_
 from hub.web.numbers import number
 
 WIDTH = 640
@@ -30,7 +32,7 @@ TOP = 12
 RIGHT = 12
 CHAR_WIDTH = 6.6  # an 11 px label's average character width (0.6 em), generous for digits
 LABEL_GAP = 8  # at least this many pixels between two written labels
-EMPTY_TEXT = "No data yet"
+EMPTY_TEXT = N_("No data yet")  # in the reader's language
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,12 @@ def label_step(categories: Sequence[str]) -> int:
 
 def empty_chart(title: str) -> Markup:
     """A chart frame that says there is nothing to draw yet (no axis, no scale)."""
+    empty = escape(gettext(EMPTY_TEXT))
     return Markup(  # noqa: S704  # the one text is escaped
         f'<svg viewBox="0 0 {WIDTH} {HEIGHT // 3}" role="img" class="empty" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {EMPTY_TEXT}</title>'
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {empty}</title>'
         f'<text x="{WIDTH / 2:.1f}" y="{HEIGHT / 6 + 4:.1f}" text-anchor="middle">'
-        f"{EMPTY_TEXT}</text></svg>")
+        f"{empty}</text></svg>")
 
 
 def _frame(title: str, top: Decimal, categories: Sequence[str], body: list[str]) -> Markup:

@@ -13,6 +13,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -84,8 +85,8 @@ def save() -> Response | tuple[str, int]:
     path = the_hub.settings.creditor_file
     data = _data_of(request.form)
     if path is None:
-        return _page(_form_of(data), {"file": "HUB_CREDITOR_FILE is not set: name the file "
-                                      "the profile is kept in, then save again"}, 409)
+        return _page(_form_of(data), {"file": _("HUB_CREDITOR_FILE is not set: name the file "
+                                                "the profile is kept in, then save again")}, 409)
     try:
         profile = profile_from_data(data, str(path))
     except CreditorFileError as exc:
@@ -97,11 +98,13 @@ def save() -> Response | tuple[str, int]:
     try:
         write_creditor(path, profile)
     except OSError as exc:
-        return _page(_form_of(data), {"file": f"cannot write {path}: {exc.strerror}"}, 500)
+        return _page(_form_of(data), {"file": _("cannot write %(path)s: %(reason)s", path=path,
+                                                  reason=exc.strerror)}, 500)
     with the_hub.engine.begin() as connection:
         staff.audit(connection, actor=require_viewer().email, action="creditor.update",
                     target=str(path), address=client_address(), now=the_hub.clock.now(),
                     detail={"changed": changed})
-    flash(f"Creditor profile saved to {path}"
-          + (f" ({', '.join(changed)} changed)" if changed else " (nothing changed)"), "ok")
+    flash(_("Creditor profile saved to %(path)s (%(fields)s changed)", path=path,
+            fields=", ".join(changed)) if changed else
+          _("Creditor profile saved to %(path)s (nothing changed)", path=path), "ok")
     return redirect(url_for("creditor_admin.page"))

@@ -21,6 +21,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.i18n import in_language
+from hub.web.translations import reader_language
+from hub.web.translations import refusal
 
 log = logging.getLogger(__name__)
 
@@ -78,15 +81,16 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
-        return error_response(error.status, error.code, error.message, error.details)
+        return error_response(error.status, error.code,  # a Text: in the reader's language
+                              in_language(error.message, reader_language()), error.details)
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound) -> Response:
-        return error_response(404, "not_found", str(error))
+        return error_response(404, "not_found", refusal(error))
 
     @app.errorhandler(UserError)
     def user_error(error: UserError) -> Response:
-        return error_response(400, "bad_request", str(error))
+        return error_response(400, "bad_request", refusal(error))
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge) -> Response:

@@ -17,6 +17,7 @@ from hub.domain.experiments import points
 from hub.domain.model import Role
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
+from hub.i18n import lazy_gettext
 from hub.services.experiments import experiments
 from hub.services.experiments import report_data
 from hub.web.access import hub
@@ -66,7 +67,7 @@ def show(name: str) -> str:
         if name in plans:
             return render_template("experiments.html", rows=[], report=None, days=days,
                                    as_of=as_of, waiting=plans[name])
-        raise NotFound(f'no experiment "{name}"')
+        raise NotFound(lazy_gettext('no experiment "%(name)s"', name=name))
     found = hub().experiment_report(name, days=days, as_of=as_of, effect=MINIMUM_EFFECT)
     return render_template("experiments.html", rows=[], report=report_data(found),
                            plan=plans.get(name), days=days, as_of=as_of, points=points)

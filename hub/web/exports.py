@@ -11,6 +11,7 @@ from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from hub.domain.cells import SafeCsvWriter
 from hub.domain.cells import set_cell
 from hub.web.report_tables import Table
+from hub.web.translations import translated
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -20,7 +21,7 @@ def as_csv(table: Table) -> Response:
     """Formula-like text behind an apostrophe (hub.domain.cells); amounts as numbers."""
     buffer = io.StringIO()
     writer = SafeCsvWriter(buffer)
-    writer.writerow([header for _, header in table.columns])
+    writer.writerow([translated(header) for _, header in table.columns])
     for row in table.rows:
         writer.writerow([row.get(key) for key, _ in table.columns])
     return _download(buffer.getvalue().encode("utf-8"), CSV_TYPE, f"{table.name}.csv")
@@ -40,7 +41,7 @@ def as_xlsx(table: Table) -> Response:
             made.append(cell)
         return made
 
-    sheet.append(cells([header for _, header in table.columns]))
+    sheet.append(cells([translated(header) for _, header in table.columns]))
     for row in table.rows:
         sheet.append(cells([row.get(key) for key, _ in table.columns]))
     buffer = io.BytesIO()

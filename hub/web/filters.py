@@ -40,10 +40,35 @@ def day(value: date | datetime | None) -> str:
     return value.isoformat()
 
 
+# The words of the enum values people read (roles, states, error codes), translated; any
+# other value (an event kind, a task type) is shown in English words.
+HUMAN = {
+    "admin": N_("Admin"), "finance": N_("Finance"), "manager": N_("Manager"),
+    "collector": N_("Collector"), "read_only": N_("Read only"),
+    "open": N_("Open"), "partially_paid": N_("Partially paid"), "paid": N_("Paid"),
+    "cancelled": N_("Cancelled"), "written_off": N_("Written off"),
+    "unmatched": N_("Unmatched"), "partially_allocated": N_("Partially allocated"),
+    "allocated": N_("Allocated"), "credit": N_("Credit"), "reversed": N_("Reversed"),
+    "returned": N_("Returned"), "kept": N_("Kept"), "broken": N_("Broken"),
+    "proposed": N_("Proposed"), "active": N_("Active"), "completed": N_("Completed"),
+    "rejected": N_("Rejected"), "resolved": N_("Resolved"), "done": N_("Done"),
+    "queued": N_("Queued"), "claimed": N_("Claimed"), "sending": N_("Sending"),
+    "sent": N_("Sent"), "failed": N_("Failed"), "uncertain": N_("Uncertain"),
+    "held": N_("Held"), "skipped": N_("Skipped"),
+    "bad_request": N_("Bad request"), "unauthorized": N_("Unauthorized"),
+    "forbidden": N_("Forbidden"), "not_found": N_("Not found"),
+    "too_many_requests": N_("Too many requests"), "internal_error": N_("Internal error"),
+}
+
+
 def humanize(value: str | None) -> str:
-    """"promise.recorded" -> "Promise recorded"."""
+    """"promise.recorded" -> "Promise recorded"; a known role, state or error code in the
+    request's language ("read_only" -> "Alleen lezen")."""
     if not value:
         return ""
+    label = HUMAN.get(str(value))
+    if label is not None:
+        return str(gettext(label))
     words = value.replace(".", " ").replace("_", " ").strip()
     return words[:1].upper() + words[1:]
 

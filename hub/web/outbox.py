@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.domain.model import Role
@@ -69,8 +70,8 @@ def release(message_id: int) -> Response:
         done = ledger.release(connection, message_id, resend=not mark_sent,
                               now=hub().clock.now())
     if done:
-        flash(f"Message #{message_id} " + ("recorded as sent." if mark_sent
-                                           else "queued to be sent."))
+        flash(_("Message #%(id)s recorded as sent.", id=message_id) if mark_sent else
+              _("Message #%(id)s queued to be sent.", id=message_id))
     else:
-        flash(f"Message #{message_id} is not uncertain or held any more.")
+        flash(_("Message #%(id)s is not uncertain or held any more.", id=message_id))
     return redirect(url_for("outbox.message_page", message_id=message_id))

@@ -27,6 +27,7 @@ from flask import request
 from flask_limiter import Limiter
 from limits import RateLimitItemPerSecond
 
+from hub.i18n import lazy_ngettext
 from hub.web.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,9 @@ def enforce(bucket: str, limit: int, window_seconds: int, key: str | None = None
                   "this request was not counted", exc_info=True)
         return
     seconds = max(1, math.ceil(reset_at - time.time()))
-    raise ApiError(429, "too_many_requests", f"too many requests; try again in {seconds} "
-                   "seconds", {"retry_after": seconds})
+    raise ApiError(429, "too_many_requests", lazy_ngettext(
+        "too many requests; try again in %(num)s second",
+        "too many requests; try again in %(num)s seconds", seconds), {"retry_after": seconds})
 
 
 def rate_limited(bucket: str, limit: int, window_seconds: int,

@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 
 from hub.domain.reports import BUCKETS
 from hub.domain.reports import calendar_months
+from hub.i18n import N_
+from hub.i18n import Text
+from hub.i18n import lazy_gettext
 from hub.ledger.users import list_users
 from hub.services import collection_stats
 from hub.services.report_cache import cached_aging_report as aging_report
@@ -27,7 +30,7 @@ class Table:
     formats for the viewer's locale (downloads write only the declared columns)."""
 
     name: str
-    title: str
+    title: str | Text  # a msgid (N_) or a Text: shown in the reader's language
     columns: list[tuple[str, str]]  # (key, header)
     rows: list[dict[str, Any]]
 
@@ -60,13 +63,14 @@ def aging(engine: Engine, period: ReportPeriod, department: str | None = None) -
     """`department`: that department's accounts only (a manager's view); else the ledger."""
     report = aging_report(engine, period.as_of, "currency" if department is None
                           else "department")
-    columns = [("currency", "Currency"), *[(b.key, b.label) for b in BUCKETS],
-               ("total", "Total"), ("overdue", "Overdue"), ("invoices", "Invoices")]
+    columns = [("currency", N_("Currency")), *[(b.key, b.label) for b in BUCKETS],
+               ("total", N_("Total")), ("overdue", N_("Overdue")),
+               ("invoices", N_("Invoices"))]
     rows = [{"currency": r.currency, **{b.key: r.amounts[b.key].amount for b in BUCKETS},
              "total": r.total.amount, "overdue": r.overdue.amount, "invoices": r.count}
             for r in (report.totals if department is None
                       else [r for r in report.rows if r.group == department])]
-    return Table("aging", f"Aging on {period.as_of}", columns, rows)
+    return Table("aging", lazy_gettext("Aging on %(date)s", date=period.as_of), columns, rows)
 
 
 def dso_trend(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
@@ -78,10 +82,11 @@ def dso_trend(engine: Engine, period: ReportPeriod, department: str | None = Non
                          "dso": r.countback.days, "best_possible": r.best_possible.days,
                          "add": r.average_days_delinquent,
                          "receivables": r.receivables.amount})
-    return Table("dso", "DSO trend (countback)",
-                 [("month_end", "Month end"), ("currency", "Currency"), ("dso", "DSO days"),
-                  ("best_possible", "Best possible"), ("add", "Days delinquent"),
-                  ("receivables", "Receivables")], rows)
+    return Table("dso", N_("DSO trend (countback)"),
+                 [("month_end", N_("Month end")), ("currency", N_("Currency")),
+                  ("dso", N_("DSO days")),
+                  ("best_possible", N_("Best possible")), ("add", N_("Days delinquent")),
+                  ("receivables", N_("Receivables"))], rows)
 
 
 def cei(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
@@ -93,19 +98,20 @@ def cei(engine: Engine, period: ReportPeriod, department: str | None = None) -> 
                          "cei": r.cei, "opening": r.opening.total.amount,
                          "invoiced": r.invoiced.amount, "collected": r.collected.amount,
                          "closing": r.closing.total.amount})
-    return Table("cei", "Collection effectiveness (CEI) per month",
-                 [("month", "Month to"), ("currency", "Currency"), ("cei", "CEI %"),
-                  ("opening", "Opening"), ("invoiced", "Invoiced"),
-                  ("collected", "Collected"), ("closing", "Closing")], rows)
+    return Table("cei", N_("Collection effectiveness (CEI) per month"),
+                 [("month", N_("Month to")), ("currency", N_("Currency")),
+                  ("cei", N_("CEI %")),
+                  ("opening", N_("Opening")), ("invoiced", N_("Invoiced")),
+                  ("collected", N_("Collected")), ("closing", N_("Closing"))], rows)
 
 
 def promises(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
     with engine.connect() as connection:
         months = collection_stats.promise_kept_rate(connection, start=period.start,
                                                     end=period.as_of, department=department)
-    return Table("promises", "Promises kept (by promised date)",
-                 [("month", "Month"), ("kept", "Kept"), ("broken", "Broken"),
-                  ("open", "Still open"), ("rate", "Kept %")],
+    return Table("promises", N_("Promises kept (by promised date)"),
+                 [("month", N_("Month")), ("kept", N_("Kept")), ("broken", N_("Broken")),
+                  ("open", N_("Still open")), ("rate", N_("Kept %"))],
                  [{"month": m.month, "kept": m.kept, "broken": m.broken, "open": m.open,
                    "rate": m.rate} for m in months])
 
@@ -121,9 +127,9 @@ def steps(engine: Engine, period: ReportPeriod, department: str | None = None) -
     with engine.connect() as connection:
         found = collection_stats.recovery_by_step(connection, start=period.start,
                                                   end=period.as_of, department=department)
-    return Table("steps", "Recovery per ladder step (paid within 30 days)",
-                 [("step", "Step"), ("applied", "Applied"), ("paid", "Paid"),
-                  ("rate", "Paid %"), ("recovered", "Recovered")],
+    return Table("steps", N_("Recovery per ladder step (paid within 30 days)"),
+                 [("step", N_("Step")), ("applied", N_("Applied")), ("paid", N_("Paid")),
+                  ("rate", N_("Paid %")), ("recovered", N_("Recovered"))],
                  _recovery_rows(found, "step"))
 
 
@@ -131,10 +137,15 @@ def channels(engine: Engine, period: ReportPeriod, department: str | None = None
     with engine.connect() as connection:
         found = collection_stats.recovery_by_channel(connection, start=period.start,
                                                      end=period.as_of, department=department)
-    return Table("channels", "Recovery per channel (paid within 14 days)",
-                 [("channel", "Channel"), ("applied", "Sent"), ("paid", "Paid"),
-                  ("rate", "Paid %"), ("recovered", "Recovered")],
+    return Table("channels", N_("Recovery per channel (paid within 14 days)"),
+                 [("channel", N_("Channel")), ("applied", N_("Sent")), ("paid", N_("Paid")),
+                  ("rate", N_("Paid %")), ("recovered", N_("Recovered"))],
                  _recovery_rows(found, "channel"))
+
+
+# the productivity columns: what a collector did
+KINDS = {"contacts": N_("Contacts"), "promises": N_("Promises"), "plans": N_("Plans"),
+         "disputes": N_("Disputes"), "done": N_("Done"), "notes": N_("Notes")}
 
 
 def productivity(engine: Engine, period: ReportPeriod, department: str | None = None) -> Table:
@@ -143,10 +154,10 @@ def productivity(engine: Engine, period: ReportPeriod, department: str | None = 
             user.email for user in list_users(connection) if user.department == department]
         people = collection_stats.productivity(connection, start=period.start,
                                                end=period.as_of, people=team)
-    kinds = ["contacts", "promises", "plans", "disputes", "done", "notes"]
-    return Table("productivity", "Collector productivity",
-                 [("person", "Person"), *[(k, k.capitalize()) for k in kinds],
-                  ("collected", "Collected on own accounts")],
+    kinds = list(KINDS)
+    return Table("productivity", N_("Collector productivity"),
+                 [("person", N_("Person")), *KINDS.items(),
+                  ("collected", N_("Collected on own accounts"))],
                  [{"person": p.person, **{k: p.counts.get(k, 0) for k in kinds},
                    "collected": "; ".join(f"{m.amount} {c}"
                                           for c, m in sorted(p.collected.items())),

@@ -14,6 +14,8 @@ from flask import Blueprint
 from flask import current_app
 from flask import render_template
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -23,6 +25,7 @@ from hub.domain.money import Money
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.domain.reports import BUCKETS
+from hub.i18n import lazy_gettext
 from hub.ledger.users import list_users
 from hub.web import exports
 from hub.web.access import Viewer
@@ -38,6 +41,7 @@ from hub.web.numbers import number
 from hub.web.report_tables import TABLES
 from hub.web.report_tables import ReportPeriod
 from hub.web.report_tables import Table
+from hub.web.translations import translated
 
 reports = Blueprint("reports", __name__)
 READERS = (Role.MANAGER, Role.FINANCE, Role.ADMIN, Role.READ_ONLY)
@@ -93,7 +97,8 @@ def _cache() -> TableCache:
 def _table(name: str, viewer: Viewer, period: ReportPeriod) -> Table:
     build = TABLES.get(name)
     if build is None:
-        raise NotFound(f"no report called {name!r}; choose one of {', '.join(TABLES)}")
+        raise NotFound(lazy_gettext("no report called %(name)s; choose one of %(names)s",
+                                    name=repr(name), names=", ".join(TABLES)))
     engine = hub().engine
     department = viewer.department_filter()  # a manager: their department's accounts only
     table = _cache().get(name, period, lambda: build(engine, period, department), department)
@@ -121,22 +126,25 @@ def _charts(tables: dict[str, Table], currency: str | None,
     aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
     if aging_row is not None:
         charts["aging"] = bar_chart(
-            f"Open {currency} by days overdue", [b.label for b in BUCKETS],
+            _("Open %(currency)s by days overdue", currency=currency),
+            [translated(b.label) for b in BUCKETS],
             [Series(currency or "", [aging_row[b.key] for b in BUCKETS])])
     months = [w.end.strftime("%Y-%m") for w in period.windows]  # every month, gaps too
     dso = {r["month_end"][:7]: r["dso"] for r in tables["dso"].rows
            if r["currency"] == currency}
     if dso:
-        charts["dso"] = line_chart(f"DSO in days ({currency})", months,
+        charts["dso"] = line_chart(_("DSO in days (%(currency)s)", currency=currency), months,
                                    Series("DSO", [dso.get(m) for m in months]))
     cei = {r["month"]: r["cei"] for r in tables["cei"].rows if r["currency"] == currency}
     if cei:
-        charts["cei"] = bar_chart(f"CEI % per month ({currency})", months,
+        charts["cei"] = bar_chart(_("CEI %% per month (%(currency)s)", currency=currency),
+                                  months,
                                   [Series("CEI", [cei.get(m) for m in months])])
     for name, label in (("promises", "month"), ("steps", "step"), ("channels", "channel")):
         rows = tables[name].rows
         if rows:
-            charts[name] = bar_chart(f"{tables[name].title}: %", [str(r[label]) for r in rows],
+            charts[name] = bar_chart(f"{translated(tables[name].title)}: %",
+                                     [str(r[label]) for r in rows],
                                      [Series("%", [r["rate"] for r in rows])])
     return charts
 
@@ -145,19 +153,21 @@ def _kpis(tables: dict[str, Table], currency: str | None) -> list[tuple[str, str
     kpis: list[tuple[str, str]] = []
     aging_row = next((r for r in tables["aging"].rows if r["currency"] == currency), None)
     if aging_row is not None:
-        kpis += [("Open", amount(Money(aging_row["total"], str(currency)))),
-                 ("Overdue", amount(Money(aging_row["overdue"], str(currency))))]
+        kpis += [(_("Open"), amount(Money(aging_row["total"], str(currency)))),
+                 (_("Overdue"), amount(Money(aging_row["overdue"], str(currency))))]
     dso = [r for r in tables["dso"].rows if r["currency"] == currency]
     if dso:
-        kpis.append((f"DSO on {dso[-1]['month_end']}", f"{number(dso[-1]['dso'])} days"))
+        days = dso[-1]["dso"]
+        kpis.append((_("DSO on %(date)s", date=dso[-1]["month_end"]),
+                     ngettext("%(days)s day", "%(days)s days", int(days), days=number(days))))
     cei = [r for r in tables["cei"].rows if r["currency"] == currency and r["cei"] is not None]
     if cei:
-        kpis.append((f"CEI, {cei[-1]['month']}", f"{number(cei[-1]['cei'])} %"))
+        kpis.append((_("CEI, %(month)s", month=cei[-1]["month"]), f"{number(cei[-1]['cei'])} %"))
     kept = sum(r["kept"] for r in tables["promises"].rows)
     broken = sum(r["broken"] for r in tables["promises"].rows)
     if kept + broken:
         rate = (Decimal(kept) * 100 / (kept + broken)).quantize(Decimal("0.1"))
-        kpis.append(("Promises kept", f"{number(rate)} %"))
+        kpis.append((_("Promises kept"), f"{number(rate)} %"))
     return kpis
 
 
@@ -179,6 +189,7 @@ def index() -> str:
 @roles_required(*READERS)
 def download(name: str, fmt: str) -> Response:
     if fmt not in ("csv", "xlsx"):
-        raise NotFound(f"no {fmt!r} download; choose csv or xlsx")
+        raise NotFound(lazy_gettext("no %(format)s download; choose csv or xlsx",
+                                    format=repr(fmt)))
     table = _table(name, require_viewer(), _period())
     return exports.as_csv(table) if fmt == "csv" else exports.as_xlsx(table)

@@ -19,11 +19,13 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from hub.domain.decisions import RuleProblem
 from hub.domain.errors import RuleFileError
 from hub.domain.model import Role
+from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.safe_yaml import DEFAULT_LIMITS
 from hub.safe_yaml import too_large
@@ -32,6 +34,7 @@ from hub.web.access import require_viewer
 from hub.web.access import roles_required
 from hub.web.errors import ApiError
 from hub.web.ratelimit import client_address
+from hub.web.translations import refusal
 
 rule_editor = Blueprint("rule_editor", __name__)
 EDITORS = (Role.FINANCE, Role.ADMIN)
@@ -42,7 +45,8 @@ def _text() -> str:
     text = request.form.get("text", "")
     refused = too_large(len(text.encode("utf-8")), DEFAULT_LIMITS)
     if refused is not None:
-        raise ApiError(413, "too_large", f"this rule file cannot be checked: {refused}")
+        raise ApiError(413, "too_large", lazy_gettext("this rule file cannot be checked: "
+                                                      "%(problem)s", problem=refused))
     return text.replace("\r\n", "\n")
 
 
@@ -134,7 +138,7 @@ def activate() -> Response | tuple[str, int]:
                                problems=[_problem(p) for p in problems]), 422
     _audit("rules.activated", {"version": version.version, "sha256": version.sha256,
                                "note": note})
-    flash(f"Version {version.version} is now in force.", "ok")
+    flash(_("Version %(version)s is now in force.", version=version.version), "ok")
     return redirect(url_for("rule_editor.index"))
 
 
@@ -155,8 +159,10 @@ def rollback(number: int) -> Response:
     try:
         version = hub().rule_files.rollback(number, viewer.email)
     except RuleFileError as exc:
-        flash(f"Version {number} cannot go back in force: {exc}", "error")
+        flash(_("Version %(number)s cannot go back in force: %(problem)s", number=number,
+                problem=refusal(exc)), "error")
         return redirect(url_for("rule_editor.version_page", number=number))
     _audit("rules.rolled_back", {"to": number, "version": version.version})
-    flash(f"Version {number} is back in force as version {version.version}.", "ok")
+    flash(_("Version %(number)s is back in force as version %(version)s.", number=number,
+            version=version.version), "ok")
     return redirect(url_for("rule_editor.index"))

@@ -21,6 +21,7 @@ from flask import current_app
 from flask import request
 from flask import session
 
+from hub.i18n import lazy_gettext
 from hub.web.errors import ApiError
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -78,8 +79,8 @@ def check_csrf() -> None:
     sent = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD, "")
     if not isinstance(expected, str) or not sent or not hmac.compare_digest(expected, sent):
         raise ApiError(400, "csrf_failed",
-                       "the form has expired or did not come from this site; "
-                       "reload the page and try again")
+                       lazy_gettext("the form has expired or did not come from this site; "
+                                    "reload the page and try again"))
 
 
 def add_security_headers(response: Response) -> Response:

@@ -14,8 +14,10 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from hub.i18n import lazy_ngettext
 from hub.ledger import staff
 from hub.services import staff_auth
 from hub.web.access import Viewer
@@ -74,7 +76,9 @@ def _refuse_guessing(email: str) -> None:
     if wait is not None:
         seconds = math.ceil(wait.total_seconds())
         raise ApiError(429, "too_many_requests",
-                       f"too many failed sign-ins; try again in {seconds} seconds",
+                       lazy_ngettext("too many failed sign-ins; try again in %(num)s second",
+                                     "too many failed sign-ins; try again in %(num)s seconds",
+                                     seconds),
                        {"retry_after": seconds})
 
 
@@ -109,7 +113,7 @@ def signin_submit() -> Response | tuple[str, int]:
 @signin.post("/signout")
 def signout() -> Response:
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("signin.signin_form"))
 
 

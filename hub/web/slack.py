@@ -30,6 +30,7 @@ from hub.domain.errors import UserError
 from hub.domain.outbox import TransportError
 from hub.domain.parsing import format_amount
 from hub.domain.parsing import language_of
+from hub.i18n import gettext_for
 from hub.ledger.replay import remember_request
 from hub.services.chat_actions import PROMISE_DAYS
 from hub.services.chat_actions import FieldErrors
@@ -126,6 +127,11 @@ def _authentic(hub: Hub) -> Response | None:
     return None
 
 
+def _language(hub: Hub, locale: str | None) -> str:
+    """The presser's language: their Slack locale, else the staff language."""
+    return language_of(locale) if locale else language_of(hub.settings.staff_language)
+
+
 @slack.post("/slack/actions")
 @csrf_exempt
 def actions() -> Response:
@@ -136,7 +142,8 @@ def actions() -> Response:
     try:
         payload = json.loads(request.form.get("payload", ""))
     except ValueError:
-        return _ephemeral("The hub could not read this request.")
+        return _ephemeral(gettext_for(_language(hub, None),
+                                      "The hub could not read this request."))
     client = hub.transports.get("slack")
     if payload.get("type") == "view_submission" and isinstance(client, SlackTransport):
         return _submit_promise(hub, client, payload)
@@ -146,7 +153,8 @@ def actions() -> Response:
     if payload.get("type") != "block_actions" or action_id == "open_hub" or not code:
         return Response("", status=200)
     if not isinstance(client, SlackTransport):
-        return _ephemeral("Slack is not connected to the hub (HUB_SLACK_TOKEN).")
+        return _ephemeral(gettext_for(_language(hub, None),
+                                      "Slack is not connected to the hub (HUB_SLACK_TOKEN)."))
     return _apply(hub, client, payload, action_id, code)
 
 
@@ -158,26 +166,31 @@ def _person(client: SlackTransport, payload: dict[str, Any]) -> tuple[str | None
         return None, None
 
 
-def _no_user(email: str | None) -> str:
-    return f"No active hub user has the e-mail {email or '(hidden)'}; ask an admin to add you."
+def _no_user(email: str | None, language: str) -> str:
+    if not email:
+        return gettext_for(language, "No active hub user has the e-mail (hidden); ask an "
+                                     "admin to add you.")
+    return gettext_for(language, "No active hub user has the e-mail %(email)s; ask an admin "
+                                 "to add you.", email=email)
 
 
 def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id: str,
            code: str) -> Response:
     email, locale = _person(client, payload)
+    language = _language(hub, locale)
     with hub.engine.begin() as connection:
         actor = hub_user(connection, email)
         if actor is None:
-            return _ephemeral(_no_user(email))
+            return _ephemeral(_no_user(email, language))
         try:
             if action_id == "log_promise":
                 return _open_promise(hub, client, connection, payload=payload, code=code,
                                      locale=locale)
             done = apply_chat_action(connection, action_id=action_id, customer_code=code,
                                      actor=actor, source="slack", now=hub.clock.now(),
-                                     today=hub.clock.today())
+                                     today=hub.clock.today(), language=language)
         except UserError as exc:
-            return _ephemeral(str(exc))
+            return _ephemeral(exc.message(language))
     message = payload.get("message", {})
     _update_later(client, str(payload.get("channel", {}).get("id", "")),
                   str(message.get("ts", "")),
@@ -205,7 +218,8 @@ def _open_promise(hub: Hub, client: SlackTransport, connection: Connection, *,
     try:
         client.open_view(str(payload.get("trigger_id", "")), view)
     except TransportError as exc:
-        return _ephemeral(f"The promise form could not be opened: {exc}")
+        return _ephemeral(gettext_for(language, "The promise form could not be opened: "
+                                                "%(problem)s", problem=exc))
     return Response("", status=200)
 
 
@@ -219,14 +233,16 @@ def _submit_promise(hub: Hub, client: SlackTransport, payload: dict[str, Any]) -
     if view.get("callback_id") != PROMISE_CALLBACK:
         return Response("", status=200)
     channel, ts, code, message_blocks = _unpack(str(view.get("private_metadata", "")))
-    if not code:
-        return _errors({"amount": "The hub could not tell which account this is for."})
     amount, due = submitted(view)
     email, locale = _person(client, payload)
+    language = _language(hub, locale)
+    if not code:
+        return _errors({"amount": gettext_for(
+            language, "The hub could not tell which account this is for.")})
     with hub.engine.begin() as connection:
         actor = hub_user(connection, email)
         if actor is None:
-            return _errors({"amount": _no_user(email)})
+            return _errors({"amount": _no_user(email, language)})
         try:
             done = record_chat_promise(
                 connection, customer_code=code, amount_text=amount, due_text=due,
@@ -236,6 +252,6 @@ def _submit_promise(hub: Hub, client: SlackTransport, payload: dict[str, Any]) -
         except FieldErrors as exc:
             return _errors(exc.errors)
         except UserError as exc:
-            return _errors({"amount": str(exc)})
+            return _errors({"amount": exc.message(language)})
     _update_later(client, channel, ts, message_blocks=message_blocks, code=code, text=done)
     return Response("", status=200)

@@ -8,10 +8,14 @@ The language of a request: the debtor's on the portal (set by the portal view wi
 
 from __future__ import annotations
 
+from typing import Any
+
+import flask_babel
 from babel.support import Translations
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import request
 from flask_babel import Babel
 from flask_babel import Domain
 from flask_babel import get_locale
@@ -20,6 +24,7 @@ from flask_babel import refresh
 
 from hub import i18n
 from hub.bootstrap import Hub
+from hub.domain.errors import UserError
 
 
 class HubDomain(Domain):  # type: ignore[misc]  # Flask-Babel has no type hints
@@ -54,8 +59,46 @@ def use_language(language: str) -> str:
     return str(g.hub_language)
 
 
+def _(message: str, /, **values: Any) -> str:
+    """Flask-Babel's gettext, typed: `message` in the request's language."""
+    return str(flask_babel.gettext(message, **values))
+
+
+def ngettext(singular: str, plural: str, num: int, /, **values: Any) -> str:
+    """Flask-Babel's ngettext, typed: the request's language's form for `num`."""
+    return str(flask_babel.ngettext(singular, plural, num, **values))
+
+
+def current_language() -> str:
+    """The language of this request's pages (the debtor's on the portal, else the staff's)."""
+    return str(get_locale() or i18n.DEFAULT)
+
+
+def reader_language() -> str:
+    """Who reads this answer: an API client in the language its Accept-Language asks for,
+    a page in the request's language."""
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(i18n.LANGUAGES)
+        if asked:
+            return str(asked)
+    return current_language()
+
+
+def refusal(error: UserError) -> str:
+    """A refusal raised by a service, in the reader's language."""
+    return error.message(reader_language())
+
+
+def translated(text: object) -> str:
+    """A msgid kept as data (`N_`), or a `Text`, in the request's language."""
+    if isinstance(text, i18n.Text):
+        return text.in_language(current_language())
+    return str(get_translations().gettext(str(text)))
+
+
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or i18n.DEFAULT)
-    # a msgid kept as data (a task's suggested action): shown in the request's language
-    app.jinja_env.filters["translated"] = lambda text: get_translations().gettext(str(text))
+    app.jinja_env.globals["current_language"] = current_language
+    # a msgid kept as data (a task's suggested action, a report's column): shown in the
+    # request's language
+    app.jinja_env.filters["translated"] = translated

@@ -44,6 +44,7 @@ from markupsafe import escape
 from hub.domain.money import Money
 from hub.domain.outbox import Rendered
 from hub.i18n import N_
+from hub.i18n import Text
 from hub.i18n import gettext_for
 from hub.i18n import translations
 
@@ -176,7 +177,9 @@ def environment(override: Path | None = None, language: str = "en") -> Environme
                                autoescape=select_autoescape(["html.j2"], default=False))
     catalogue = translations(language)
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
-    env.filters["translated"] = catalogue.gettext  # a msgid kept as data (a next action)
+    # a msgid kept as data (a next action), or a hub.i18n.Text, in this language
+    env.filters["translated"] = lambda text: text.in_language(language) \
+        if isinstance(text, Text) else catalogue.gettext(str(text))
     env.filters["urlize"] = _urlize
     return env
 

@@ -33,6 +33,7 @@ from gspread.http_client import HTTPClient
 from gspread.utils import absolute_range_name
 
 from hub.domain.sheet_cells import SERIAL_EPOCH
+from hub.domain.sheet_cells import SUMMARY_KINDS
 from hub.domain.sheet_cells import TEXT
 from hub.domain.sheet_cells import kind_of
 from hub.domain.sheet_cells import typed
@@ -293,12 +294,16 @@ def _free_title(title: str, used: set[str]) -> str:
 
 def _typed(row: list[str], layout: SheetLayout, offset: int, owner_tab: bool) -> list[Any]:
     """RAW values: amounts and whole numbers as JSON numbers, dates as date serials (shown
-    by the column's DATE format), everything else as literal text."""
+    by the column's DATE format), everything else as literal text. The summary tab's
+    counts and balances are numbers too (SUMMARY_KINDS)."""
     fields = layout.fields
     values: list[Any] = []
     for index, text in enumerate(row):
         at = offset + index
-        kind = kind_of(fields[at]) if owner_tab and at < len(fields) else TEXT
+        if owner_tab:
+            kind = kind_of(fields[at]) if at < len(fields) else TEXT
+        else:
+            kind = SUMMARY_KINDS[at] if at < len(SUMMARY_KINDS) else TEXT
         value = typed(text, kind) if kind != TEXT else text
         if isinstance(value, date):
             values.append((value - SERIAL_EPOCH).days)

@@ -18,6 +18,7 @@ from typing import Any
 from hub.domain.sheet_cells import AMOUNT
 from hub.domain.sheet_cells import DATE
 from hub.domain.sheet_cells import INTEGER
+from hub.domain.sheet_cells import SUMMARY_KINDS
 from hub.domain.sheet_cells import kind_of
 from hub.domain.sheets import STATUSES
 from hub.domain.sheets import SheetLayout
@@ -50,6 +51,14 @@ def new_tab(sheet_id: int, title: str, size: tuple[int, int], layout: SheetLayou
     ]
     if owner_tab:
         requests.extend(tab_formats(sheet_id, layout, width))
+    else:  # the summary: counts and balances are numbers finance can sum
+        for index, kind in enumerate(SUMMARY_KINDS):
+            if kind in NUMBER_FORMATS:
+                requests.append({"repeatCell": {
+                    "range": {"sheetId": sheet_id, "startRowIndex": 1,
+                              "startColumnIndex": index, "endColumnIndex": index + 1},
+                    "cell": {"userEnteredFormat": {"numberFormat": NUMBER_FORMATS[kind]}},
+                    "fields": "userEnteredFormat.numberFormat"}})
     return requests
 
 

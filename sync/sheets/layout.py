@@ -34,12 +34,22 @@ HEADERS = {  # every column's header (the English msgid)
 KEY_HEADER = "Key"  # the hidden key column, the same in every language
 TEXTS = {"empty_message": N_("Nothing left to do"),
          "last_check": N_("last check"), "summary_title": N_("Summary"), "owner": N_("Owner")}
-SUMMARY_HEADERS = (N_("Owner"), N_("Accounts"), N_("Balance"), N_("Most days overdue"),
-                   N_("Last check"))
+SUMMARY_HEADERS = (N_("Owner"), N_("Accounts"), N_("Balance"), N_("Currency"),
+                   N_("Most days overdue"), N_("Last check"))
 
 
 class LayoutError(UserError):
     """The layout file cannot be used; the message names the file and the column."""
+
+
+def _summary_headers(headers: list[Any], language: str) -> tuple[str, ...]:
+    """A layout's own summary headers; an older layout's five get the currency column the
+    balance now stands beside."""
+    found = [str(header) for header in headers]
+    if len(found) == 5:
+        currency_header = SUMMARY_HEADERS[3]
+        found.insert(3, gettext_for(language, currency_header))
+    return tuple(found)
 
 
 def _text(texts: dict[str, Any], name: str, language: str, default: Any) -> Any:
@@ -104,8 +114,9 @@ def load_layout(path: Path | None = None, language: str = "en") -> SheetLayout:
             last_check=str(_text(texts, "last_check", language, TEXTS["last_check"])),
             summary_title=str(_text(texts, "summary_title", language, TEXTS["summary_title"])),
             owner_header=str(_text(texts, "owner", language, TEXTS["owner"])),
-            **({"summary_headers": tuple(str(h) for h in summary_headers)}
-               if isinstance(summary_headers, list) and len(summary_headers) == 5 else {}),
+            **({"summary_headers": _summary_headers(summary_headers, language)}
+               if isinstance(summary_headers, list) and len(summary_headers) in (5, 6)
+               else {}),
         )
     except ValueError as exc:
         raise LayoutError(f"{path}: {exc}") from None

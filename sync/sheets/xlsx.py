@@ -58,6 +58,7 @@ from sync.sheets.xlsx_patch import rewrite
 from sync.sheets.xlsx_tabs import apply
 from sync.sheets.xlsx_tabs import format_summary
 from sync.sheets.xlsx_tabs import format_tab
+from sync.sheets.xlsx_tabs import summary_kinds
 
 WORKBOOKS = ("department", "owner")
 SUMMARY_FILE = "Summary.xlsx"  # one workbook per owner: the summary's own workbook
@@ -270,7 +271,7 @@ class XlsxBackend:
                        != (new[number] if number < len(new) else [])]
             result.rows_written += len(changed)
             rows = {number + 1: render_row(
-                number + 1, tab.grid[number], kinds if tab.editable else [TEXT] * len(kinds),
+                number + 1, tab.grid[number], kinds if tab.editable else summary_kinds(len(kinds)),
                 editable=tab.editable, unlocked=unlocked if tab.editable else frozenset(),
                 days_column=days if tab.editable else None, looks=known.looks or {})
                 for number in changed if number < len(tab.grid)}

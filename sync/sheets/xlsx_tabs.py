@@ -15,6 +15,7 @@ from hub.domain.cells import set_cell
 from hub.domain.sheet_cells import AMOUNT
 from hub.domain.sheet_cells import DATE
 from hub.domain.sheet_cells import INTEGER
+from hub.domain.sheet_cells import SUMMARY_KINDS
 from hub.domain.sheet_cells import TEXT
 from hub.domain.sheet_cells import kind_of
 from hub.domain.sheet_cells import typed
@@ -40,7 +41,7 @@ def apply(sheet: Worksheet, wanted: list[list[str]], layout: SheetLayout,
     """Write the cells of `sheet` that differ from `wanted` (all of them on a new sheet);
     True when anything changed. `result` counts the rows written (None: not counted)."""
     width = max(len(layout.fields), *(len(row) for row in wanted))
-    kinds = position_kinds(layout) if editable else [TEXT] * width
+    kinds = position_kinds(layout) if editable else summary_kinds(width)
     current_text = text_grid(list(sheet.iter_rows(
         min_row=1, max_row=max(sheet.max_row, 1), max_col=width, values_only=True)), kinds)
     blocks = grid_changes(current_text, wanted, width)
@@ -135,8 +136,17 @@ def format_tab(sheet: Worksheet, layout: SheetLayout) -> None:
     sheet.protection.deleteRows = False
 
 
+def summary_kinds(width: int) -> list[str]:
+    """What the summary tab's columns hold (numbers where finance sums them), `width` wide."""
+    return [*SUMMARY_KINDS, *[TEXT] * width][:max(width, len(SUMMARY_KINDS))]
+
+
 def format_summary(sheet: Worksheet, layout: SheetLayout) -> None:
     sheet.column_dimensions["A"].hidden = True
     for index in range(2, len(layout.summary_headers) + 2):
-        sheet.column_dimensions[column_letter(index - 1)].width = 24
+        dimension = sheet.column_dimensions[column_letter(index - 1)]
+        dimension.width = 24
+        kind = SUMMARY_KINDS[index - 1] if index - 1 < len(SUMMARY_KINDS) else TEXT
+        if kind in NUMBER_FORMATS:
+            dimension.number_format = NUMBER_FORMATS[kind]
         sheet.cell(row=1, column=index).font = Font(bold=True)

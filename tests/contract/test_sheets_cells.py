@@ -112,9 +112,10 @@ def _old_layout(layout: SheetLayout) -> SheetLayout:
                        language=layout.language)
 
 
-def _old_values(row: WorklistRow, portal_link: str | None) -> dict[str, str]:
+def _old_values(row: WorklistRow, portal_link: str | None,
+                language: str = "en") -> dict[str, str]:
     """What the older hub wrote: the balance as text with its currency."""
-    values = dict(NEW_VALUES(row, portal_link))
+    values = dict(NEW_VALUES(row, portal_link, language))
     values["balance"] = f"{row.balance.amount:,} {row.balance.currency}"
     values.pop("currency")
     values.pop("phone")
@@ -190,3 +191,26 @@ def test_google_reads_unformatted_and_reformats_an_older_layouts_tab_once(
     fake.clear_log()
     rig.sync()  # formatted once: the next cycle is the steady three calls
     assert [entry.method for entry in fake.log] == ["GET", "GET"]
+
+
+def test_google_writes_the_summary_balance_as_a_number_with_a_number_format(
+        rig: Rig) -> None:
+    """The summary tab finance sums (XLSX: tests/contract/test_sheets_xlsx_files.py):
+    one line per owner and currency, the balance a number shown with two decimals."""
+    if rig.side.name != "google":
+        pytest.skip("Google Sheets: the summary tab as the fake holds it")
+    from hub.domain.sheets import SUMMARY_KEY
+    from tests.contract.sheet_sides_remote import SPREADSHEET
+    from tests.fake_servers.google_sheets_batch import shown
+    assert rig.sync().errors == []
+    sheet = rig.side.fake.tab(SPREADSHEET, SUMMARY_KEY)  # type: ignore[attr-defined]
+    assert sheet.grid[0][1:7] == ["Owner", "Accounts", "Balance", "Currency",
+                                  "Most days overdue", "Last check"]
+    number = next(i for i, line in enumerate(sheet.grid) if line[1] == ANN)
+    line = sheet.grid[number]
+    assert line[2] == 3  # accounts: a number
+    assert line[3] == 600  # 100 + 200 + 300 EUR, a number, not "600.00 EUR"
+    assert line[4] == "EUR"
+    assert shown(line[3], sheet.number_format(number, 3)) == "600.00"
+    again = rig.sync()
+    assert again.total("written") == 0

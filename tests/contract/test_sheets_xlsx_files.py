@@ -208,3 +208,41 @@ def test_rows_patched_into_a_workbook_read_as_the_same_cells_as_a_fresh_write(
     assert [path.name for path in patches] == (  # bob's rows and the summary are the same
         ["Sales.xlsx"] if workbooks == "department" else ["ann.xlsx"])
     assert _cells(patched) == _cells(fresh)
+
+
+def test_the_summary_tab_writes_balances_as_numbers_beside_their_currency(
+        hub: Hub, tmp_path: Path) -> None:
+    """Finance can sum the summary: counts and balances are number cells with a number
+    format, the currency in its own column (not "1,000.00 EUR" as text)."""
+    portfolio(hub)
+    backend = XlsxBackend(tmp_path / "sheets")
+    _sync(hub, backend)
+    sheet = load_workbook(backend.path("Sales"))[LAYOUT.summary_title]
+    rows = list(sheet.iter_rows(min_row=1, max_col=7))
+    assert [cell.value for cell in rows[0][1:]] == [
+        "Owner", "Accounts", "Balance", "Currency", "Most days overdue", "Last check"]
+    bob = next(row for row in rows[1:] if row[1].value == BOB)
+    accounts, balance, currency, worst = bob[2], bob[3], bob[4], bob[5]
+    assert (accounts.value, accounts.data_type) == (2, "n")
+    assert balance.data_type == "n"
+    assert balance.value == 2000
+    assert balance.number_format == "#,##0.00"
+    assert currency.value == "EUR"
+    assert isinstance(worst.value, int)
+    report = _sync(hub, XlsxBackend(tmp_path / "sheets"))  # read back: nothing to write
+    assert (report.total("calls"), report.total("written")) == (0, 0)
+
+
+def test_a_dutch_sheet_says_the_next_action_in_dutch_and_reads_back_unchanged(
+        hub: Hub, tmp_path: Path) -> None:
+    """HUB_SHEETS_LANGUAGE=nl: headers and the suggested next action in Dutch; the next
+    cycle finds the sheet as it wrote it (nothing to write, no edit taken in)."""
+    portfolio(hub)
+    dutch = load_layout(language="nl")
+    backend = XlsxBackend(tmp_path / "sheets")
+    SheetSync(hub.engine, backend, dutch).run(as_of=AS_OF, now=hub.clock.now())
+    rows = XlsxSide(backend, dutch).rows("Sales", BOB)
+    assert {row["next_action"] for row in rows} == {"Bel de klant"}
+    again = SheetSync(hub.engine, XlsxBackend(tmp_path / "sheets"), dutch).run(
+        as_of=AS_OF, now=hub.clock.now())
+    assert (again.total("written"), again.total("edits")) == (0, 0)

@@ -19,7 +19,8 @@ from hub import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 # the hub's own helpers take the language first: gettext_for(language, message)
-KEYWORDS = {**DEFAULT_KEYWORDS, "gettext_for": (2,), "ngettext_for": (2, 3)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "gettext_for": (2,), "ngettext_for": (2, 3),
+            "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 MessageId = str | tuple[str, ...]
 
 

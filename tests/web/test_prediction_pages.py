@@ -9,12 +9,14 @@ from datetime import date
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
 from hub.services.tasks import create_task
 from tests.builders import add_customer
 from tests.integration.prediction.history import paid_invoice
+from tests.web.conftest import sign_in
 
 TODAY = date(2026, 11, 23)
 
@@ -68,3 +70,18 @@ def test_the_account_page_shows_the_prediction_and_its_reasons(
     assert "From the baseline (the customer&#39;s own history)" in page
     assert "<li>Paid 100% of past invoices late</li>" in page
     assert "<li>Usually pays 45 days late</li>" in page
+
+
+def test_the_prediction_box_speaks_the_staff_language(
+        risky_and_old: Hub, make_app: Callable[..., Flask]) -> None:
+    """A Dutch collector reads the box, the late class and the reasons in Dutch, with the
+    Dutch plural of the days."""
+    client = make_app(staff_language="nl").test_client()
+    sign_in(client, "ann@example.com")
+    page = client.get("/accounts/BIGRISK").get_data(as_text=True)
+    assert "Betalingsvoorspelling" in page
+    assert re.search(r"<strong>\d+%</strong> kans dat de volgende factuur te laat wordt "
+                     r"betaald; waarschijnlijk meer dan 30 dagen te laat", page)
+    assert "<li>Betaalde 100% van de eerdere facturen te laat</li>" in page
+    assert "<li>Betaalt meestal 45 dagen te laat</li>" in page
+    assert "Usually pays" not in page

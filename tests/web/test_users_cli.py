@@ -109,3 +109,12 @@ def test_the_last_admin_stays(hub: Hub) -> None:
 def test_deactivating_someone_unknown_says_so(hub: Hub) -> None:
     result = run(hub, "users", "deactivate", "nobody@example.com", refused=True)
     assert "no user with e-mail 'nobody@example.com'" in result.output
+
+
+def test_a_refusal_is_printed_in_the_configured_staff_language(hub: Hub) -> None:
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir), "HUB_STAFF_LANGUAGE": "de"}
+    result = CliRunner().invoke(cli, ["users", "deactivate", "nobody@example.com"], env=env,
+                                catch_exceptions=False)
+    assert result.exit_code == 2
+    assert "kein Benutzer mit der E-Mail-Adresse 'nobody@example.com'" in result.output

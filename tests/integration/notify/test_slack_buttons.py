@@ -269,3 +269,30 @@ def test_a_slack_user_who_is_not_a_hub_user_changes_nothing(client: FlaskClient,
     assert response.status_code == 200
     assert "No active hub user" in response.get_json()["text"]
     assert _timeline(slack_hub) == before
+
+
+def test_answers_and_the_updated_block_are_in_the_pressers_language(
+        client: FlaskClient, slack_hub: Hub, slack_server: FakeSlack,
+        digest: dict[str, object]) -> None:
+    """A Polish Slack user reads the ephemeral refusal and what replaced the account's
+    buttons in Polish; a stranger is told in their own language that they are no user."""
+    now = int(slack_hub.clock.now().timestamp())
+    slack_server.locales["U00000001"] = "pl-PL"
+    slack_server.locales["U00000002"] = "de-DE"
+    unknown = _body("mark_done", code="NOPE")
+    answer = client.post("/slack/actions", data=unknown, headers={
+        **sign_request(SECRET, unknown, now),
+        "Content-Type": "application/x-www-form-urlencoded"}).get_json()
+    assert answer["response_type"] == "ephemeral"
+    assert answer["text"] == "klient 'NOPE' nie istnieje"
+    stranger = _body("mark_done", user="U00000002")
+    answer = client.post("/slack/actions", data=stranger, headers={
+        **sign_request(SECRET, stranger, now),
+        "Content-Type": "application/x-www-form-urlencoded"}).get_json()
+    assert answer["text"].startswith("Kein aktiver Hub-Benutzer hat die E-Mail-Adresse")
+    body = _body("mark_done", blocks=digest["blocks"])
+    assert _post(client, body, sign_request(SECRET, body, now)) == 200
+    _wait_for_update(slack_server)
+    done = next(b for b in slack_server.updated[-1]["blocks"]  # type: ignore[attr-defined]
+                if b.get("block_id") == "acct:ACME")
+    assert "ACME: oznaczony jako zrobiony przez ann@example.com" in done["text"]["text"]
