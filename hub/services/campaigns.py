@@ -40,6 +40,7 @@ from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.money import Money
+from hub.i18n import lazy_gettext
 from hub.ledger import campaigns as ledger
 from hub.ledger.accounts import mark_due
 from hub.ledger.campaigns import CampaignRow
@@ -144,15 +145,18 @@ class Campaigns:
             if key in (found.key, found.name) or key.lower() == found.key.lower():
                 return found
         names = ", ".join(t.key for t in self.templates())
-        raise NotFound(f'there is no campaign template "{key}"; there are {names}')
+        raise NotFound(lazy_gettext('there is no campaign template "%(key)s"; there are %(names)s',
+                                    key=key, names=names))
 
     def save_as_template(self, campaign: str, name: str, actor: str) -> Template:
         found = self.get(campaign)
         name = name.strip()
         if not name or len(name) > NAME_LENGTH:
-            raise UserError(f"a template's name is 1 to {NAME_LENGTH} characters")
+            raise UserError(lazy_gettext("a template's name is 1 to %(most)s characters",
+                                         most=NAME_LENGTH))
         if any(name.lower() in (t.key.lower(), t.name.lower()) for t in self.templates()):
-            raise UserError(f'a template named "{name}" exists already; choose another name')
+            raise UserError(lazy_gettext('a template named "%(name)s" exists already; '
+                                         'choose another name', name=name))
         with self.engine.begin() as connection:
             ledger.save_template(connection, name, found.settings, actor, self.now())
         return Template(name, name, found.settings, builtin=False)
@@ -179,7 +183,7 @@ class Campaigns:
         with self.engine.connect() as connection:
             found = ledger.by_name(connection, name.strip())
         if found is None:
-            raise NotFound(f'there is no campaign "{name}"')
+            raise NotFound(lazy_gettext('there is no campaign "%(name)s"', name=name))
         return found
 
     def by_slug(self, slug: str) -> CampaignRow | None:
@@ -239,8 +243,9 @@ class Campaigns:
         sent again under its new channel."""
         found = self.get(name)
         if found.state == "stopped":
-            raise UserError(f'campaign "{found.name}" was stopped on {found.stopped_on}: '
-                            "start a new one")
+            raise UserError(lazy_gettext('campaign "%(name)s" was stopped on %(day)s: '
+                                         'start a new one',
+                                         name=found.name, day=found.stopped_on))
         text, file_name = self.in_force()
         candidate = fragment(found.slug, settings)
         with self.engine.connect() as connection:
@@ -351,8 +356,9 @@ class Campaigns:
     def pause(self, name: str, actor: str) -> CampaignRow:
         found = self.get(name)
         if found.state != "running":
-            raise UserError(f'campaign "{found.name}" is {found.state}: only a running '
-                            "campaign can be paused")
+            raise UserError(lazy_gettext('campaign "%(name)s" is %(state)s: only a running '
+                                         'campaign can be paused',
+                                         name=found.name, state=found.state))
         with self.engine.begin() as connection:
             ledger.set_state(connection, found.id, {"state": "paused",
                                                     "paused_on": self.today()}, self.now())
@@ -363,8 +369,9 @@ class Campaigns:
     def resume(self, name: str, actor: str) -> CampaignRow:
         found = self.get(name)
         if found.state != "paused":
-            raise UserError(f'campaign "{found.name}" is {found.state}: only a paused '
-                            "campaign can be resumed")
+            raise UserError(lazy_gettext('campaign "%(name)s" is %(state)s: only a paused '
+                                         'campaign can be resumed',
+                                         name=found.name, state=found.state))
         with self.engine.begin() as connection:
             ledger.set_state(connection, found.id, {
                 "state": "running", "paused_on": None,
@@ -377,7 +384,8 @@ class Campaigns:
         """Stop for good: the customers go back to finance's ladders."""
         found = self.get(name)
         if found.state == "stopped":
-            raise UserError(f'campaign "{found.name}" was stopped on {found.stopped_on}')
+            raise UserError(lazy_gettext('campaign "%(name)s" was stopped on %(day)s',
+                                         name=found.name, day=found.stopped_on))
         today = self.today()
         with self.engine.begin() as connection:
             ledger.set_state(connection, found.id, {
