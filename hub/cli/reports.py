@@ -28,6 +28,7 @@ from hub.domain.reports import PeriodRow
 from hub.domain.reports import percent
 from hub.domain.reports import period_ending
 from hub.domain.reports import share_of
+from hub.domain.reports import share_text
 from hub.services.reports import DSO_MONTHS
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
@@ -121,13 +122,14 @@ def _aging_table_rows(row: AgingRow) -> list[Row]:
     """A row as the table shows it (bucket amounts, total, count), and the line under it:
     each bucket's share of the row's total."""
     units = minor_units(row.currency)
+    minor, total = row.minor, row.total_minor
     values = _base(row)
-    shares: Row = {"total": "100.0%", "count": ""}
+    shares: Row = {"group": "", "currency": "", "total": "100.0%", "count": ""}
     for key in BUCKET_KEYS:
-        values[key] = minor_text(row.minor[key], units, grouped=True)
-        shares[key] = f"{row.share(key)}%"
-    values["total"] = minor_text(row.total_minor, units, grouped=True)
-    values["count"] = row.count
+        values[key] = minor_text(minor[key], units, grouped=True)
+        shares[key] = f"{share_text(minor[key], total)}%"
+    values["total"] = minor_text(total, units, grouped=True)
+    values["count"] = f"{row.count:,}"
     return [values, shares]
 
 

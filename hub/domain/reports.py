@@ -141,6 +141,14 @@ def share_of(part: int, whole: int) -> Decimal:
     return Decimal((part * 2000 + whole) // (2 * whole)).scaleb(-1)  # tenths, half up
 
 
+def share_text(part: int, whole: int) -> str:
+    """`str(share_of(part, whole))` without building the Decimal (a report's table)."""
+    if part < 0 or whole <= 0:
+        return str(share_of(part, whole))
+    tenths = (part * 2000 + whole) // (2 * whole)
+    return f"{tenths // 10}.{tenths % 10}"
+
+
 @dataclass(frozen=True, slots=True)
 class AgingReport:
     as_of: date

@@ -24,6 +24,7 @@ from hub.domain.money import minor_text
 from hub.domain.portal import monthly_schedule
 from hub.domain.reports import percent
 from hub.domain.reports import share_of
+from hub.domain.reports import share_text
 
 CURRENCIES = st.sampled_from(sorted(ACTIVE_CODES))
 # every minor-unit count the ledger can hold (BIGINT), well beyond any invoice
@@ -120,6 +121,7 @@ def test_shares_in_whole_minor_units_round_as_decimal_percent_does(part: int,
                                                                    extra: int) -> None:
     whole = part + extra
     assert str(share_of(part, whole)) == str(percent(Decimal(part), Decimal(whole)))
+    assert share_text(part, whole) == str(share_of(part, whole))
 
 
 @pytest.mark.parametrize(("part", "whole", "shown"), [
@@ -133,3 +135,4 @@ def test_shares_in_whole_minor_units_round_as_decimal_percent_does(part: int,
 ])
 def test_shares_of_worked_examples(part: int, whole: int, shown: str) -> None:
     assert str(share_of(part, whole)) == shown
+    assert share_text(part, whole) == shown
