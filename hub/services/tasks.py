@@ -35,6 +35,8 @@ _OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam(
                                             tasks.c.task_type == sa.bindparam("task_type"),
                                             tasks.c.state == TaskState.OPEN)
 _INSERT = tasks.insert().returning(tasks.c.id)
+# What TaskBatch's lookup of open tasks plans from (hub.ledger.id_sets.analyze)
+LOOKUP_COLUMNS = (tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
 RULES = "rules"
 
 
@@ -131,7 +133,7 @@ class TaskBatch:
             return []
         self.connection.execute(tasks.insert(), self.rows)
         if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
-            analyze(self.connection, tasks)
+            analyze(self.connection, tasks, columns=LOOKUP_COLUMNS)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])
         made = [task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
                            assignee=row["assignee"], due_date=row["due_date"],
