@@ -10,7 +10,7 @@ expected, 135,799 found, 29.8 s). Each round builds that state afresh in one tra
 on each database: `--size` customers, no statistics about tasks, then about 1.36 open
 tasks per customer inserted, then the lookup, timed; on PostgreSQL once the old way (the
 plain `= ANY(:ids)` of hub.ledger.accounts.ids_in) and once as the apply phase does now:
-ANALYZE after the bulk write of tasks, then the lookup through an analyzed temporary table
+ANALYZE after the bulk write of tasks, then the lookup through an indexed temporary table
 of the ids (hub.ledger.id_sets); the timing covers the ANALYZE, the id table and the lookup.
 Prints seconds, min and median, and the PostgreSQL/SQLite ratios (goal: at most 1.5).
 """

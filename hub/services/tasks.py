@@ -107,7 +107,7 @@ class TaskBatch:
     def __init__(self, connection: Connection, customer_ids: Iterable[int]) -> None:
         self.connection = connection
         ids = list(customer_ids)
-        # many ids: planned from an analyzed id table on PostgreSQL (hub.ledger.id_sets)
+        # many ids: planned from an indexed id table on PostgreSQL (hub.ledger.id_sets)
         self.open = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
                 tasks.c.state == TaskState.OPEN,

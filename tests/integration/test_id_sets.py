@@ -1,4 +1,4 @@
-"""Many ids through an analyzed temporary table (PostgreSQL) find exactly the rows the
+"""Many ids through an indexed temporary table (PostgreSQL) find exactly the rows the
 plain `IN` finds, on both databases, inside the transaction that wrote them."""
 
 from __future__ import annotations
