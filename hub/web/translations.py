@@ -64,7 +64,7 @@ def use_language(language: str) -> str:
 def request_translations() -> Translations:
     """The request's catalogue, looked up once per request (until `use_language`): a page
     calls `_()` hundreds of times, and Flask-Babel finds the locale and the catalogue
-    afresh for each (issue 16: half the worklist page's time)."""
+    afresh for each (issue 16)."""
     if not g:  # no app context: Flask-Babel's own answer (no translation)
         return cast(Translations, get_translations())
     found = g.get("hub_translations")
