@@ -23,6 +23,8 @@ from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.experiments import MINIMUM_EFFECT
 from hub.domain.experiments import ExperimentPlan
+from hub.ledger.db import current_revision
+from hub.ledger.db import head_revision
 from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
@@ -85,6 +87,12 @@ class Hub:
 
     def migrate(self) -> None:
         upgrade(self.engine)
+
+    def migrate_if_behind(self) -> None:
+        """`migrate` unless the database is at the code's revision already: one query
+        instead of a whole Alembic environment at every command's start (issue 16)."""
+        if current_revision(self.engine) != head_revision():
+            upgrade(self.engine)
 
     def require_current_schema(self) -> None:
         """Refuse (SchemaOutOfDate) unless the database is at the code's revision."""

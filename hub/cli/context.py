@@ -31,8 +31,10 @@ class _LazyHub:
             from hub.bootstrap import bootstrap  # noqa: PLC0415  (`--help` loads no hub)
 
             hub = bootstrap(migrate=False)
-            if schema == "upgrade" or (schema == "one-shot" and hub.embedded):
+            if schema == "upgrade":
                 hub.migrate()
+            elif schema == "one-shot" and hub.embedded:
+                hub.migrate_if_behind()
             elif schema != "as-is":
                 hub.require_current_schema()
             self._hub = hub

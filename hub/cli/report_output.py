@@ -65,14 +65,24 @@ def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
                  totals: Sequence[Row] = (), notes: Sequence[str] = ()) -> str:
     """Aligned text: a title, the header, rows, a rule, totals, then notes."""
     header = [c.title for c in columns]
-    body = [[_display(row.get(c.key), c) for c in columns] for row in rows]
-    foot = [[_display(row.get(c.key), c) for c in columns] for row in totals]
-    widths = [max(len(line[i]) for line in [header, *body, *foot]) for i in range(len(columns))]
+    # Text is shown as it is (but for a percent sign): a big report hands its amounts
+    # over formatted already (issue 16).
+    as_is = [c.kind != "percent" for c in columns]
+    keys = [c.key for c in columns]
+
+    def shown(row: Row) -> list[str]:
+        return [value if type(value) is str and plain else _display(value, column)
+                for value, plain, column in zip(map(row.get, keys), as_is, columns,
+                                                         strict=True)]
+
+    body = [shown(row) for row in rows]
+    foot = [shown(row) for row in totals]
+    widths = [max(map(len, column)) for column in zip(header, *body, *foot, strict=True)]
+    justify = [str.rjust if c.numeric else str.ljust for c in columns]
 
     def line(cells: list[str]) -> str:
-        parts = [cell.rjust(width) if column.numeric else cell.ljust(width)
-                 for cell, width, column in zip(cells, widths, columns, strict=True)]
-        return "  ".join(parts).rstrip()
+        return "  ".join([fit(cell, width) for cell, width, fit
+                          in zip(cells, widths, justify, strict=True)]).rstrip()
 
     out = [title, "", line(header), line(["-" * w for w in widths])]
     out.extend(line(cells) for cells in body)

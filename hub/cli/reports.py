@@ -15,6 +15,9 @@ from hub.cli.report_output import Row
 from hub.cli.report_output import render_csv
 from hub.cli.report_output import render_json
 from hub.cli.report_output import render_table
+from hub.domain.currency import minor_units
+from hub.domain.money import minor_text
+from hub.domain.reports import BUCKET_KEYS
 from hub.domain.reports import BUCKETS
 from hub.domain.reports import AgingReport
 from hub.domain.reports import AgingRow
@@ -24,6 +27,8 @@ from hub.domain.reports import PeriodReport
 from hub.domain.reports import PeriodRow
 from hub.domain.reports import percent
 from hub.domain.reports import period_ending
+from hub.domain.reports import share_of
+from hub.domain.reports import share_text
 from hub.services.reports import DSO_MONTHS
 from hub.services.reports import GROUPINGS
 from hub.services.reports import aging_report
@@ -98,21 +103,34 @@ def _emit(output: str, *, title: str, header: dict[str, Any], columns: list[Colu
 # --- aging -----------------------------------------------------------------------
 
 
-def _aging_row(row: AgingRow) -> Row:
+def _aging_row(row: AgingRow, grouped: bool = False) -> Row:
+    """The row's figures; amounts as text from the integer minor units (`grouped`: with
+    thousands separators, for the table), not a Money per cell (issue 16)."""
+    units = minor_units(row.currency)
     values = _base(row)
     for bucket in BUCKETS:
-        values[bucket.key] = row.amounts[bucket.key]
+        values[bucket.key] = minor_text(row.minor[bucket.key], units, grouped=grouped)
         values[f"{bucket.key}_count"] = row.counts[bucket.key]
         values[f"{bucket.key}_pct"] = row.share(bucket.key)
-    values.update(total=row.total, count=row.count, overdue=row.overdue,
-                  overdue_pct=percent(row.overdue.amount, row.total.amount))
+    values.update(total=minor_text(row.total_minor, units, grouped=grouped), count=row.count,
+                  overdue=minor_text(row.overdue_minor, units, grouped=grouped),
+                  overdue_pct=share_of(row.overdue_minor, row.total_minor))
     return values
 
 
-def _aging_shares(row: AgingRow) -> Row:
-    """The line under a row in the table: each bucket's share of the row's total."""
-    shares: Row = {b.key: f"{row.share(b.key)}%" for b in BUCKETS}
-    return {**shares, "total": "100.0%", "count": ""}
+def _aging_table_rows(row: AgingRow) -> list[Row]:
+    """A row as the table shows it (bucket amounts, total, count), and the line under it:
+    each bucket's share of the row's total."""
+    units = minor_units(row.currency)
+    minor, total = row.minor, row.total_minor
+    values = _base(row)
+    shares: Row = {"group": "", "currency": "", "total": "100.0%", "count": ""}
+    for key in BUCKET_KEYS:
+        values[key] = minor_text(minor[key], units, grouped=True)
+        shares[key] = f"{share_text(minor[key], total)}%"
+    values["total"] = minor_text(total, units, grouped=True)
+    values["count"] = f"{row.count:,}"
+    return [values, shares]
 
 
 def aging_output(report: AgingReport, output: str) -> None:
@@ -126,21 +144,21 @@ def aging_output(report: AgingReport, output: str) -> None:
                          Column(f"{bucket.key}_pct", "", "percent")]
     data_columns += [Column("total", "", "money"), Column("count", "", "count"),
                      Column("overdue", "", "money"), Column("overdue_pct", "", "percent")]
-    rows = [_aging_row(r) for r in report.rows]
+    table = output == "table"
     show_totals = report.by != "currency"
-    totals = [{**_aging_row(t), "group": "TOTAL"} for t in report.totals] if show_totals else []
+    totals = [{**_aging_row(t, grouped=table), "group": "TOTAL"}
+              for t in report.totals] if show_totals else []
     empty = f"no open invoices as of {report.as_of}"
-    if output != "table":
+    if not table:
         _emit(output, title="", header={"report": "aging", "as_of": str(report.as_of),
                                         "by": report.by},
-              columns=data_columns, rows=rows, totals=totals, empty=empty, notes=[])
+              columns=data_columns, rows=[_aging_row(r) for r in report.rows],
+              totals=totals, empty=empty, notes=[])
         return
-    table_rows = []
-    for row in report.rows:
-        table_rows += [_aging_row(row), _aging_shares(row)]
+    table_rows = [line for row in report.rows for line in _aging_table_rows(row)]
     _emit(output, title=f"Aging as of {report.as_of}, by {report.by} "
                         f"(days past due; open invoices)",
-          header={}, columns=table_columns, rows=rows, totals=totals, empty=empty,
+          header={}, columns=table_columns, rows=table_rows, totals=totals, empty=empty,
           notes=[CURRENCY_NOTE], table_rows=table_rows)
 
 

@@ -116,6 +116,17 @@ class Money:
 _STEPS = {units: Decimal(1).scaleb(-units) for units in range(5)}
 
 
+def minor_text(minor: int, units: int, *, grouped: bool = False) -> str:
+    """An integer count of minor units as `Money.from_minor(minor, ...).amount` prints it,
+    `f"{amount:,}"` with `grouped`, `str(amount)` without: a report prints tens of
+    thousands of amounts and need not build a Decimal for each (issue 16)."""
+    whole, part = divmod(-minor if minor < 0 else minor, 10 ** units)
+    text = f"{whole:,}" if grouped else str(whole)
+    if units:
+        text = f"{text}.{part:0{units}d}"
+    return f"-{text}" if minor < 0 else text
+
+
 def _checked(cls: type[Money], amount: Decimal, currency: str) -> Money:
     """A Money from an amount and a code that are valid by construction: no checks."""
     money = object.__new__(cls)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,9 +30,10 @@ from hub.domain.currency import minor_units
 from hub.domain.errors import UserError
 from hub.domain.model import InvoiceStatus
 from hub.domain.money import Money
+from hub.domain.reports import BUCKET_KEYS
 from hub.domain.reports import BUCKETS
-from hub.domain.reports import AgingCell
 from hub.domain.reports import AgingReport
+from hub.domain.reports import AgingRow
 from hub.domain.reports import Balance
 from hub.domain.reports import DsoReport
 from hub.domain.reports import Key
@@ -40,11 +42,11 @@ from hub.domain.reports import PeriodReport
 from hub.domain.reports import aging_totals
 from hub.domain.reports import balances
 from hub.domain.reports import bucket_cutoffs
-from hub.domain.reports import build_aging
 from hub.domain.reports import build_dso
 from hub.domain.reports import build_period
 from hub.domain.reports import month_windows
 from hub.domain.reports import period_ending
+from hub.domain.reports import sort_aging
 from hub.i18n import lazy_gettext
 from hub.ledger.tables import allocations
 from hub.ledger.tables import customers
@@ -73,14 +75,14 @@ def check_grouping(by: str) -> str:
 def aging_report(bind: Bind, as_of: date, by: str = "currency") -> AgingReport:
     """Open invoices on `as_of` (end of day) in overdue buckets, per `by` and currency."""
     with _connected(bind) as connection:
-        rows = build_aging(_aging_cells(connection, as_of, check_grouping(by)))
+        rows = _aging_rows(connection, as_of, check_grouping(by))
     return AgingReport(as_of, by, rows, aging_totals(rows))
 
 
 def receivables_at(bind: Bind, as_of: date, by: str = "currency") -> dict[Key, Balance]:
     """Total and not-yet-due receivables on `as_of`, per (group, currency)."""
     with _connected(bind) as connection:
-        return balances(build_aging(_aging_cells(connection, as_of, check_grouping(by))))
+        return balances(_aging_rows(connection, as_of, check_grouping(by)))
 
 
 def dso_report(bind: Bind, as_of: date, by: str = "currency", months: int = DSO_MONTHS,
@@ -92,7 +94,7 @@ def dso_report(bind: Bind, as_of: date, by: str = "currency", months: int = DSO_
                                      months=months, simple_months=simple_months))
     windows = month_windows(as_of, months)
     with _connected(bind) as connection:
-        open_on = balances(build_aging(_aging_cells(connection, as_of, check_grouping(by))))
+        open_on = balances(_aging_rows(connection, as_of, check_grouping(by)))
         sales = _monthly_sales(connection, windows, by)
     return build_dso(as_of, by, months=windows, simple_months=simple_months,
                      receivables=open_on, sales=sales)
@@ -106,9 +108,9 @@ def period_report(bind: Bind, as_of: date, by: str = "currency",
     period = period or period_ending(as_of)
     check_grouping(by)
     with _connected(bind) as connection:
-        opening = balances(build_aging(
-            _aging_cells(connection, period.start - timedelta(days=1), by)))
-        closing = balances(build_aging(_aging_cells(connection, period.end, by)))
+        opening = balances(
+            _aging_rows(connection, period.start - timedelta(days=1), by))
+        closing = balances(_aging_rows(connection, period.end, by))
         invoiced = _invoiced(connection, period, by)
         collected = _collected(connection, period, by)
         received = _received(connection, period, by)
@@ -169,10 +171,10 @@ def _keys(by: str) -> Callable[[Any], Key]:
     return lambda row: (row.grp, row.currency)
 
 
-_ONE: sa.ColumnElement[int] = sa.literal_column("1", sa.Integer)
-
-
-def _aging_cells(connection: Connection, as_of: date, by: str) -> list[AgingCell]:
+def _aging_rows(connection: Connection, as_of: date, by: str) -> list[AgingRow]:
+    """One row per (group, currency) with its buckets side by side: SQL pivots the buckets
+    into columns (a SUM(CASE ...) per bucket, one GROUP BY), so Python receives one result
+    row per report row, not one per bucket (issue 16)."""
     later = (sa.select(allocations.c.invoice_id,
                        sa.func.sum(allocations.c.amount_minor).label("minor"))
              .where(allocations.c.allocated_on > as_of)
@@ -181,20 +183,46 @@ def _aging_cells(connection: Connection, as_of: date, by: str) -> list[AgingCell
     open_today = sa.case((invoices.c.status.in_(_CLOSED_UNPAID), 0),
                          else_=invoices.c.open_minor)
     open_then = open_today + sa.func.coalesce(later.c.minor, 0)
-    bucket = sa.case(*[(invoices.c.due_date >= cutoff, key)
-                       for key, cutoff in bucket_cutoffs(as_of)], else_=BUCKETS[-1].key)
     per_invoice = (
-        sa.select(invoices.c.customer_id, invoices.c.currency, bucket.label("bucket"),
-                  open_then.label("minor"), _ONE.label("invoices"))
+        sa.select(invoices.c.customer_id, invoices.c.currency, invoices.c.due_date,
+                  open_then.label("minor"))
         .select_from(invoices.outerjoin(later, later.c.invoice_id == invoices.c.id))
         .where(invoices.c.issue_date <= as_of, open_then > 0)
         .subquery("per_invoice")
     )
-    key = _keys(by)
-    return [
-        AgingCell(*key(row), row.bucket, int(row.minor), int(row.invoices))
-        for row in _rollup(connection, by, per_invoice, ["bucket"], ["minor", "invoices"])
-    ]
+    in_bucket = _bucket_tests(per_invoice.c.due_date, as_of)
+    pivoted = [*(sa.func.sum(sa.case((test, per_invoice.c.minor), else_=0))
+                 for test in in_bucket),
+               *(sa.func.sum(sa.case((test, 1), else_=0)) for test in in_bucket)]
+    # customer_id last: leading with it lets SQLite walk ix_invoices_customer_status
+    # with a random table read per row instead of one sequential scan and a sort.
+    inner = [per_invoice.c.currency, per_invoice.c.customer_id]
+    group = _group_column(by)
+    if group is None:
+        query = sa.select(sa.null().label("grp"), per_invoice.c.currency, *pivoted) \
+            .group_by(per_invoice.c.currency)
+    else:  # per customer first, then the (few) customer rows per group
+        sums = [c.label(f"s{i}") for i, c in enumerate(pivoted)]
+        cells = sa.select(*inner, *sums).group_by(*inner).subquery("per_customer")
+        query = (sa.select(group.label("grp"), cells.c.currency,
+                           *(sa.func.sum(cells.c[s.name]) for s in sums))
+                 .select_from(cells.outerjoin(customers,
+                                              customers.c.id == cells.c.customer_id))
+                 .group_by(group, cells.c.currency))
+    split = 2 + len(BUCKETS)  # group, currency, the amounts, then the counts
+    return sort_aging(
+        AgingRow(row[0], row[1], dict(zip(BUCKET_KEYS, map(int, row[2:split]), strict=True)),
+                 dict(zip(BUCKET_KEYS, map(int, row[split:]), strict=True)))
+        for row in connection.execute(query))
+
+
+def _bucket_tests(due: sa.ColumnElement[Any], as_of: date) -> list[sa.ColumnElement[bool]]:
+    """Per bucket, whether an invoice due on `due` falls in it on `as_of` (the buckets
+    are date ranges between the cutoffs: each invoice passes exactly one test)."""
+    cutoffs = [cutoff for _, cutoff in bucket_cutoffs(as_of)]
+    tests: list[sa.ColumnElement[bool]] = [due >= cutoffs[0]]
+    tests += [sa.and_(due < newer, due >= older) for newer, older in pairwise(cutoffs)]
+    return [*tests, due < cutoffs[-1]]
 
 
 def _monthly_sales(connection: Connection, months: list[Period],

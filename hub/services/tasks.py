@@ -36,6 +36,8 @@ _OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam(
                                             tasks.c.task_type == sa.bindparam("task_type"),
                                             tasks.c.state == TaskState.OPEN)
 _INSERT = tasks.insert().returning(tasks.c.id)
+# What TaskBatch's lookup of open tasks plans from (hub.ledger.id_sets.analyze)
+LOOKUP_COLUMNS = (tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
 RULES = "rules"
 
 
@@ -106,7 +108,7 @@ class TaskBatch:
     def __init__(self, connection: Connection, customer_ids: Iterable[int]) -> None:
         self.connection = connection
         ids = list(customer_ids)
-        # many ids: planned from an analyzed id table on PostgreSQL (hub.ledger.id_sets)
+        # many ids: planned from an indexed id table on PostgreSQL (hub.ledger.id_sets)
         self.open = {(row.customer_id, row.task_type) for row in connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
                 tasks.c.state == TaskState.OPEN,
@@ -132,7 +134,7 @@ class TaskBatch:
             return []
         self.connection.execute(tasks.insert(), self.rows)
         if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
-            analyze(self.connection, tasks)
+            analyze(self.connection, tasks, columns=LOOKUP_COLUMNS)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])
         made = [task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
                            assignee=row["assignee"], due_date=row["due_date"],

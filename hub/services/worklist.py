@@ -73,6 +73,8 @@ def deadlines(connection: Connection, decision_keys: Sequence[str]
               ) -> dict[str, tuple[str, date]]:
     """The invoice and last day behind each limitation task, from its decision's facts."""
     found: dict[str, tuple[str, date]] = {}
+    if not decision_keys:  # no limitation task in sight: no query
+        return found
     for key, stored in connection.execute(
             sa.select(applied_decisions.c.decision_key, applied_decisions.c.facts)
             .where(applied_decisions.c.decision_key.in_(sorted(set(decision_keys))))):
@@ -121,13 +123,12 @@ def worklist_page(connection: Connection, *, as_of: date, person: str, limit: in
     candidates = {row.customer_id for row in _open_tasks(connection, as_of, person, None)}
     if not candidates:
         return [], 0
-    for row in _open_tasks(connection, as_of, None, None, sorted(candidates)):
+    # each task row carries its account's code, owner and score (the query joins them)
+    for row in _open_tasks(connection, as_of, None, None, sorted(candidates),
+                           ranking=True):
         task_rows[row.customer_id].append(row)
-    people = connection.execute(
-        sa.select(customers.c.id, customers.c.code, customers.c.owner, customers.c.score)
-        .where(ids_in(connection, customers.c.id, list(task_rows)))).all()
-    held = {row.id: row for row in people
-            if (task_rows[row.id][0].assignee or row.owner or UNASSIGNED) == person}
+    held = {customer_id: rows[0] for customer_id, rows in task_rows.items()
+            if (rows[0].assignee or rows[0].owner or UNASSIGNED) == person}
     totals = _totals(connection, list(held), as_of)
     ranked: list[tuple[int, str, int]] = []
     for customer_id, row in held.items():
@@ -185,17 +186,21 @@ def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
 
 
 def _open_tasks(connection: Connection, as_of: date, owner: str | None,
-                department: str | None,
-                customer_ids: Sequence[int] | None = None) -> list[Any]:
-    """Open tasks due by `as_of`, not snoozed, in due order.
+                department: str | None, customer_ids: Sequence[int] | None = None, *,
+                ranking: bool = False) -> list[Any]:
+    """Open tasks due by `as_of`, not snoozed, in due order; with `ranking`, each with its
+    account's code, owner and score (what `worklist_page` ranks by; no query of its own).
 
     For one person the tasks assigned to them and the unassigned tasks of the accounts
     they own are read by two indexed queries: an OR across the join would make the
     database read every open task in the company for every page view."""
     open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
                        sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
-    columns = (tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
-               tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
+    columns: tuple[sa.ColumnElement[Any], ...] = (
+        tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
+        tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
+    if ranking:
+        columns += (customers.c.code, customers.c.owner, customers.c.score)
     joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
     if department is not None:
         joined = joined.where(customers.c.department == department)

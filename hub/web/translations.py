@@ -9,6 +9,7 @@ The language of a request: the debtor's on the portal (set by the portal view wi
 from __future__ import annotations
 
 from typing import Any
+from typing import cast
 
 import flask_babel
 from babel.support import Translations
@@ -21,6 +22,9 @@ from flask_babel import Domain
 from flask_babel import get_locale
 from flask_babel import get_translations
 from flask_babel import refresh
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from hub import i18n
 from hub.bootstrap import Hub
@@ -56,6 +60,7 @@ def use_language(language: str) -> str:
     """Make `language` this request's language (the portal: the debtor's)."""
     g.hub_language = i18n.language_of(language)
     refresh()
+    g.pop("hub_translations", None)
     return str(g.hub_language)
 
 
@@ -93,12 +98,46 @@ def translated(text: object) -> str:
     """A msgid kept as data (`N_`), or a `Text`, in the request's language."""
     if isinstance(text, i18n.Text):
         return text.in_language(current_language())
-    return str(get_translations().gettext(str(text)))
+    return str(request_translations().gettext(str(text)))
+
+
+def request_translations() -> Translations:
+    """The request's catalogue, looked up once per request (until `use_language`): a page
+    calls `_()` hundreds of times, and Flask-Babel finds the locale and the catalogue
+    afresh for each (issue 16)."""
+    if not g:  # no app context: Flask-Babel's own answer (no translation)
+        return cast(Translations, get_translations())
+    found = g.get("hub_translations")
+    if found is None:
+        found = g.hub_translations = get_translations()
+    return cast(Translations, found)
+
+
+# Jinja's own newstyle `_()`/`gettext()`/`ngettext()` take the template context, and a
+# call inside a `{% for %}` loop then builds a derived context for every call (twice, via
+# the `_` alias); these take the evaluation context only and do the same: translate in
+# the request's language, mark safe under autoescape, then fill in the (escaped) values
+# (the catalogues' text is trusted as Jinja's own gettext trusts it: S704).
+
+
+@pass_eval_context
+def _gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    found = request_translations().ugettext(string)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables  # noqa: S704
+
+
+@pass_eval_context
+def _ngettext(eval_ctx: EvalContext, singular: str, plural: str, num: int,
+              **variables: Any) -> str:
+    variables.setdefault("num", num)
+    found = request_translations().ungettext(singular, plural, num)
+    return (Markup(found) if eval_ctx.autoescape else found) % variables  # noqa: S704
 
 
 def install_translations(app: Flask) -> None:
     HubBabel(app, locale_selector=select_language)
+    app.jinja_env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     app.jinja_env.globals["current_language"] = current_language
-    # a msgid kept as data (a task's suggested action, a report's column): shown in the
-    # request's language
+    # a msgid kept as data (a task's suggested action, a report's column), or a `Text`:
+    # shown in the request's language
     app.jinja_env.filters["translated"] = translated

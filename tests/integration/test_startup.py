@@ -49,3 +49,33 @@ def test_help_still_lists_every_command() -> None:
     listed = CliRunner().invoke(cli, ["--help"]).output
     for name in COMMAND_MODULES:
         assert f"  {name} " in listed, name
+
+
+REPORT_PROBE = """
+import runpy, sys, json
+sys.argv = ["app.py", "report", "aging", "--as-of", "2026-11-30"]
+try:
+    runpy.run_path("app.py", run_name="__main__")
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "alembic")))
+"""
+
+
+def test_a_command_migrates_a_new_sqlite_ledger_and_skips_alembic_once_current(
+        tmp_path: Path) -> None:
+    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+           "HUB_VAR_DIR": str(tmp_path)}
+
+    def report() -> tuple[str, list[str]]:
+        done = subprocess.run([sys.executable, "-c", REPORT_PROBE], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=True, timeout=120)
+        *output, modules = done.stdout.strip().splitlines()
+        return "\n".join(output), json.loads(modules)
+
+    first, loaded = report()  # an empty file: the embedded default migrates it
+    assert "no open invoices as of 2026-11-30" in first
+    assert loaded, "the first run upgrades the schema through Alembic"
+    again, loaded = report()  # at head: one query of alembic_version, no Alembic
+    assert again == first
+    assert loaded == []

@@ -20,7 +20,11 @@ from hub.domain.matching import allocate
 from hub.domain.money import CurrencyMismatch
 from hub.domain.money import Money
 from hub.domain.money import SubMinorAmount
+from hub.domain.money import minor_text
 from hub.domain.portal import monthly_schedule
+from hub.domain.reports import percent
+from hub.domain.reports import share_of
+from hub.domain.reports import share_text
 
 CURRENCIES = st.sampled_from(sorted(ACTIVE_CODES))
 # every minor-unit count the ledger can hold (BIGINT), well beyond any invoice
@@ -101,3 +105,34 @@ def test_allocation_never_loses_a_cent(paid: int, open_amounts: list[int],
         assert Money.zero(currency) < part <= invoice.open
     fully = sum(min(o, 10 ** 15) for o in open_amounts)
     assert left.to_minor() == max(paid - fully, 0)  # the remainder only once all is paid
+
+
+@given(minor=st.integers(-10**18, 10**18), currency=CURRENCIES)
+def test_amounts_printed_from_minor_units_read_as_money_prints_them(minor: int,
+                                                                    currency: str) -> None:
+    # Reports print tens of thousands of amounts straight from the ledger's minor units.
+    amount = Money.from_minor(minor, currency).amount
+    assert minor_text(minor, minor_units(currency)) == str(amount)
+    assert minor_text(minor, minor_units(currency), grouped=True) == f"{amount:,}"
+
+
+@given(part=st.integers(0, 10**15), extra=st.integers(0, 10**15))
+def test_shares_in_whole_minor_units_round_as_decimal_percent_does(part: int,
+                                                                   extra: int) -> None:
+    whole = part + extra
+    assert str(share_of(part, whole)) == str(percent(Decimal(part), Decimal(whole)))
+    assert share_text(part, whole) == str(share_of(part, whole))
+
+
+@pytest.mark.parametrize(("part", "whole", "shown"), [
+    (1, 2000, "0.1"),  # 0.05 % rounds half up
+    (1, 2001, "0.0"),
+    (1, 8, "12.5"),
+    (1, 3, "33.3"),
+    (2, 3, "66.7"),
+    (5, 5, "100.0"),
+    (0, 0, "0.0"),  # nothing open: no share
+])
+def test_shares_of_worked_examples(part: int, whole: int, shown: str) -> None:
+    assert str(share_of(part, whole)) == shown
+    assert share_text(part, whole) == shown
