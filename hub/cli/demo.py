@@ -248,9 +248,9 @@ def _most_overdue_debtor(hub: Hub) -> str | None:
 
 
 def _run_cycle(hub: Hub) -> str:
+    from hub.bootstrap.cycle import build_cycle  # noqa: PLC0415
+    from hub.bootstrap.cycle import cycle_options  # noqa: PLC0415
     from hub.cli.cycle import summary  # noqa: PLC0415 - the cycle's own wording
-    from hub.cycle_wiring import build_cycle  # noqa: PLC0415
-    from hub.cycle_wiring import cycle_options  # noqa: PLC0415
 
     report = build_cycle(hub).run(cycle_options(hub, actor=ACTOR))
     return summary(report)

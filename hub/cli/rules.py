@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hub.bootstrap_rules import known_templates
-from hub.bootstrap_rules import rules_path
+from hub.bootstrap.rules import known_templates
+from hub.bootstrap.rules import rules_path
 from hub.cli.context import get_hub
 from hub.cli.payments import table
 from hub.config import Settings
@@ -160,7 +160,7 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
                      [[r.customer_code, r.change, r.rule, r.in_force, r.candidate]
                       for r in rows]))
     click.echo(f"{len(rows)} decision{'s' if len(rows) != 1 else ''} would change on {day} "
-               f"(in force: {rules_path(hub).name})")
+               f"(in force: {rules_path(hub.settings).name})")
 
 
 @click.group("templates")

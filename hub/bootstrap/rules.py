@@ -1,4 +1,4 @@
-"""The rules half of the composition root (hub/bootstrap.py calls it): the rule-file
+"""The rules part of the composition root (the Hub in root.py calls it): the rule-file
 compiler from rules/, the message template names it checks against, the rule-file service."""
 
 from __future__ import annotations
@@ -7,11 +7,14 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
+from hub.config import Settings
+from hub.domain.clock import Clock
 from hub.domain.decisions import RuleProblem
 from hub.services.rule_files import RuleFiles
 
 if TYPE_CHECKING:
-    from hub.bootstrap_parts import Parts
     from rules.policy import CompiledPolicy
 
 
@@ -75,12 +78,12 @@ class RulesCompiler:
                                 "go live")]
 
 
-def rules_path(hub: Parts) -> Path:
+def rules_path(settings: Settings) -> Path:
     from rules import DEFAULT_POLICY  # noqa: PLC0415
 
-    return hub.settings.rules_file or DEFAULT_POLICY
+    return settings.rules_file or DEFAULT_POLICY
 
 
-def build_rule_files(hub: Parts) -> RuleFiles:
-    return RuleFiles(hub.engine, RulesCompiler(known_templates(hub.settings.templates_dir)),
-                     now=hub.clock.now)
+def build_rule_files(settings: Settings, engine: Engine, clock: Clock) -> RuleFiles:
+    return RuleFiles(engine, RulesCompiler(known_templates(settings.templates_dir)),
+                     now=clock.now)
