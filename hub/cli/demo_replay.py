@@ -34,7 +34,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
+from hub.bootstrap.readers import read_statement
 from hub.domain.cells import SafeCsvWriter
 from hub.domain.clock import SteppedClock
 from hub.domain.decisions import PolicySettings
@@ -49,7 +50,6 @@ from hub.services.cycle import Cycle
 from hub.services.demo import DemoPortfolio
 from hub.services.demo_activity import DemoStaff
 from hub.services.demo_statement import camt053
-from sync.sources.bank import read_statement
 
 ACTOR = "demo"
 DAYS = 60

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from hub.bootstrap.readers import ParsedStatement
+from hub.bootstrap.readers import read_statement
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.imports import import_group
@@ -15,8 +17,6 @@ from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.services import cash_application
 from hub.services import payments as service
-from sync.sources.bank import ParsedStatement
-from sync.sources.bank import read_statement
 
 
 def _money(amount: Money) -> str:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
