@@ -15,7 +15,7 @@ from hub.bootstrap.rules import people_named
 from hub.bootstrap.rules import read_rule_file
 from hub.bootstrap.rules import rules_path
 from hub.cli.context import get_hub
-from hub.cli.payments import table
+from hub.cli.report_output import table
 from hub.config import Settings
 from hub.domain.decisions import describe_action
 from hub.domain.errors import NotFound
