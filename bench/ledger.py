@@ -44,7 +44,7 @@ from portfolio import OWNERS
 from portfolio import write_portfolio
 from scratch_schema import scratch_schema
 
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.domain.clock import FixedClock
 from hub.domain.model import Role
 from hub.domain.model import User

@@ -33,7 +33,7 @@ from rounds import interleave
 from rounds import load_line
 from rounds import ratio_line
 
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.domain.clock import FixedClock
 from hub.domain.model import Role
 from hub.domain.model import User

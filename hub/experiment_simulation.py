@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
-from hub.bootstrap_rules import known_templates
+from hub.bootstrap.rules import known_templates
 from hub.config import Settings
 from hub.domain.bank import IncomingPayment
 from hub.domain.clock import FixedClock

@@ -1,5 +1,5 @@
 """Small interfaces the hub declares and adapters (sync/, rules/, notifications/)
-implement. The composition root, hub/bootstrap.py, picks the implementations."""
+implement. The composition root, hub/bootstrap/, picks the implementations."""
 
 from __future__ import annotations
 

@@ -21,9 +21,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
-from hub.cycle_wiring import load_policy
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
+from hub.bootstrap.cycle import load_policy
 from hub.domain.errors import UserError
 from hub.ledger.cycle_runs import latest_run
 from hub.ledger.tables import cycle_lock

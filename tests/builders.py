@@ -115,3 +115,21 @@ def allocate_payment(connection: Connection, payment_id: int, invoice_id: int, *
                             Money.from_minor(left, currency))
     connection.execute(sa.update(invoices).where(invoices.c.id == invoice_id)
                        .values(open_minor=left, status=status.value))
+
+
+def channel_split(*, at: int, email: int, sms: int, hold_out: int = 0,
+                  control: str | None = None) -> str:
+    """A rule file's reminder step (YAML lines of a ladder's `steps:`) that splits its
+    accounts in experiment first_channel: by e-mail, by SMS and, with `hold_out`, a share
+    that gets no reminder (variant control). The split the rule-file, CLI and cycle tests of
+    experiments share; hub/experiment_simulation.py runs the same split."""
+    lines = ["      - name: reminder", f"        at: {at}", "        send: [email]",
+             "        template: reminder-1", "        experiment:",
+             "          name: first_channel"]
+    if control is not None:
+        lines.append(f"          control: {control}")
+    lines += ["          variants:", f"            - {{name: email, share: {email}}}",
+              f"            - {{name: sms, share: {sms}, send: [sms]}}"]
+    if hold_out:
+        lines.append(f"            - {{name: control, share: {hold_out}, skip: true}}")
+    return "\n".join(lines) + "\n"

@@ -125,7 +125,7 @@ def _dispose_every_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Close the pools of every Hub a test builds, so no database connection outlives its
     test (an unclosed psycopg connection found later by the garbage collector would be
     reported against whichever test happens to run then)."""
-    import hub.bootstrap as composition
+    import hub.bootstrap.root as composition
 
     made: list[sa.Engine] = []
     real = composition.make_engine  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import click
 
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
-from hub.cli.payments import table
+from hub.cli.report_output import table
 from hub.domain.model import Role
 from hub.services import api_tokens as service
 

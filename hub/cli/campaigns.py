@@ -10,7 +10,7 @@ import click
 
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
-from hub.cli.payments import table
+from hub.cli.report_output import table
 from hub.domain.campaigns import CampaignFormError
 from hub.domain.campaigns import CampaignSettings
 from hub.domain.campaigns import Target

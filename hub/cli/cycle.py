@@ -10,10 +10,10 @@ from datetime import datetime
 import click
 
 from hub.bootstrap import Hub
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
 from hub.ledger.cycle_runs import current_lock
 from hub.ledger.cycle_runs import force_unlock
 from hub.ledger.cycle_runs import recent_runs

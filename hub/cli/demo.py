@@ -19,13 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from hub.bootstrap import Hub
+from hub.bootstrap.readers import import_file
+from hub.bootstrap.readers import read_statement
 from hub.cli.context import get_hub
 from hub.cli.demo_replay import DAYS
 from hub.cli.demo_replay import Replay
 from hub.cli.demo_replay import has_history
 from hub.cli.demo_replay import stepped_clock
 from hub.cli.demo_replay import write_csv
-from hub.cli.imports import import_file
 from hub.cli.reports import aging_output
 from hub.domain.model import Role
 from hub.domain.model import User
@@ -41,7 +42,6 @@ from hub.services.demo import generate
 from hub.services.demo_statement import camt053
 from hub.services.reports import aging_report
 from hub.services.staff_auth import set_password
-from sync.sources.bank import read_statement
 
 ACTOR = "demo"
 # Printed by the demo so people can sign in; a demo ledger holds no real data.
@@ -248,9 +248,9 @@ def _most_overdue_debtor(hub: Hub) -> str | None:
 
 
 def _run_cycle(hub: Hub) -> str:
+    from hub.bootstrap.cycle import build_cycle  # noqa: PLC0415
+    from hub.bootstrap.cycle import cycle_options  # noqa: PLC0415
     from hub.cli.cycle import summary  # noqa: PLC0415 - the cycle's own wording
-    from hub.cycle_wiring import build_cycle  # noqa: PLC0415
-    from hub.cycle_wiring import cycle_options  # noqa: PLC0415
 
     report = build_cycle(hub).run(cycle_options(hub, actor=ACTOR))
     return summary(report)

@@ -34,7 +34,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
+from hub.bootstrap.readers import read_statement
 from hub.domain.cells import SafeCsvWriter
 from hub.domain.clock import SteppedClock
 from hub.domain.decisions import PolicySettings
@@ -49,7 +50,6 @@ from hub.services.cycle import Cycle
 from hub.services.demo import DemoPortfolio
 from hub.services.demo_activity import DemoStaff
 from hub.services.demo_statement import camt053
-from sync.sources.bank import read_statement
 
 ACTOR = "demo"
 DAYS = 60
@@ -98,8 +98,8 @@ class Replay:
             by_receipt[row["received_on"]].append(row)
         self._at(start, 7)
         lines = self._start(start, by_issue, by_receipt)
-        from hub.cycle_wiring import build_cycle  # noqa: PLC0415
-        from hub.cycle_wiring import load_policy  # noqa: PLC0415
+        from hub.bootstrap.cycle import build_cycle  # noqa: PLC0415
+        from hub.bootstrap.cycle import load_policy  # noqa: PLC0415
 
         policy = load_policy(self.hub)  # activates the rule file, as a first cycle does
         cycle = build_cycle(self.hub, policy)
@@ -124,7 +124,7 @@ class Replay:
              by_receipt: dict[str, list[dict[str, str]]], staff: DemoStaff,
              cycle: Cycle) -> None:
         """One replayed day: the morning's files, the cycle, the people, the afternoon."""
-        from hub.cycle_wiring import cycle_options  # noqa: PLC0415
+        from hub.bootstrap.cycle import cycle_options  # noqa: PLC0415
 
         self._at(day, 7)
         self._invoices(day, by_issue.get(day.isoformat(), []))

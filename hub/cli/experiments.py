@@ -9,7 +9,7 @@ from datetime import date
 import click
 
 from hub.cli.context import get_hub
-from hub.cli.payments import table
+from hub.cli.report_output import table
 from hub.domain.errors import UserError
 from hub.domain.experiments import points
 from hub.domain.experiments import verdict

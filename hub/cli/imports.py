@@ -1,7 +1,7 @@
 """`import customers|invoices|payments FILE`: load ERP exports into the ledger.
 
-`import_file()` is the one call that wires a file reader (sync.sources) to the
-import use case (hub.services.imports); the demo and the benchmark use it too.
+The readers come from the composition root (hub/bootstrap/readers.py, where `import_file`
+wires a reader to the import use case for the demo, the benchmarks and the tests).
 """
 
 from __future__ import annotations
@@ -12,37 +12,18 @@ import click
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from hub.bootstrap.readers import FIELDS
+from hub.bootstrap.readers import FieldError
+from hub.bootstrap.readers import load_settings
+from hub.bootstrap.readers import open_source
+from hub.bootstrap.readers import preset_names
+from hub.bootstrap.readers import to_currency
 from hub.cli.context import cli_actor
-from hub.domain.clock import Clock
 from hub.domain.errors import UserError
 from hub.ledger.tables import invoices
-from hub.ports import Progress
 from hub.services.documents import collect_from_import
 from hub.services.imports import ImportResult
 from hub.services.imports import import_source
-from sync.sources.converters import FieldError
-from sync.sources.converters import to_currency
-from sync.sources.fields import FIELDS
-from sync.sources.mapping import load_settings
-from sync.sources.mapping import preset_names
-from sync.sources.tabular import open_source
-
-
-def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | None = None,
-                mapping: Path | str | None = None, currency: str | None = None, actor: str,
-                clock: Clock, progress: Progress | None = None,
-                rejects_dir: Path | None = None, read_ahead: bool | None = None) -> ImportResult:
-    """Import a CSV or XLSX file of `kind` (customers, invoices or payments).
-
-    Raises UserError for a file that cannot be imported at all; the ledger is then
-    unchanged. Rejected rows go to `<stem>.rejects.csv` beside the file (or in
-    `rejects_dir` when that folder is read-only). `read_ahead`: see import_source.
-    """
-    with open_source(path, kind, preset=preset, mapping=mapping, currency=currency,
-                     rejects_dir=rejects_dir) as source:
-        return import_source(engine, source, source.rejects, actor=actor, clock=clock,
-                             progress=progress, read_ahead=read_ahead)
-
 
 
 def _report(result: ImportResult) -> str:

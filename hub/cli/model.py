@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
+from hub.cli.report_output import table
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.parsing import ParseError
@@ -94,11 +95,13 @@ def list_command(ctx: click.Context) -> None:
         versions = model_versions.history(connection)
     if not versions:
         click.echo("no model trained: predictions come from each customer's history")
-    for v in versions:
-        gain = v.metrics.get("gain_over_history", {})
-        click.echo(f"v{v.version}  {v.status:<10}  {v.created_at:%Y-%m-%d %H:%M}  {v.actor}  "
-                   f"data {v.data_from} .. {v.data_to}  rows {v.rows}  cut {v.cut_date}  "
-                   f"AUC gain {gain.get('value', 0):+.3f}")
+        return
+    rows = [[f"v{v.version}", v.status, f"{v.created_at:%Y-%m-%d %H:%M}", v.actor,
+             f"{v.data_from} .. {v.data_to}", str(v.rows), str(v.cut_date),
+             f"{v.metrics.get('gain_over_history', {}).get('value', 0):+.3f}"]
+            for v in versions]
+    click.echo(table(["version", "status", "trained", "by", "data", "rows", "cut",
+                      "AUC gain"], rows, [5, 7]))
 
 
 @model_group.command("explain")

@@ -3,36 +3,24 @@ reverse|list`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from hub.bootstrap.readers import ParsedStatement
+from hub.bootstrap.readers import read_statement
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.imports import import_group
+from hub.cli.report_output import table
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.services import cash_application
 from hub.services import payments as service
-from sync.sources.bank import ParsedStatement
-from sync.sources.bank import read_statement
 
 
 def _money(amount: Money) -> str:
     return f"{amount.amount:,} {amount.currency}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
-          ) -> str:
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                         for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]),
-                      *(line(row) for row in rows)])
 
 
 def _clip(text: str | None, width: int) -> str:

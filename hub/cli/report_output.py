@@ -1,4 +1,5 @@
-"""Render report rows as an aligned table, CSV or JSON.
+"""Render report rows as an aligned table, CSV or JSON; `table` is the plain aligned table
+of text cells every listing command prints (payments, tokens, portal links, rules, models).
 
 Rows are dicts of typed values: str/None (text), Money (shown with thousands
 separators; its currency is the row's currency column), Decimal (days, percent),
@@ -20,6 +21,20 @@ from hub.domain.money import Money
 from hub.domain.reports import Countback
 
 NO_GROUP = "(none)"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+          ) -> str:
+    """Columns as wide as their widest cell, a dashed line under the headers; the columns
+    numbered in `right` aligned right."""
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                         for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]),
+                      *(line(row) for row in rows)])
 
 
 @dataclass(frozen=True)

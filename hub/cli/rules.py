@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from hub.bootstrap_rules import known_templates
-from hub.bootstrap_rules import rules_path
+from hub.bootstrap.rules import Explainer
+from hub.bootstrap.rules import check_rule_file
+from hub.bootstrap.rules import check_templates
+from hub.bootstrap.rules import experiments_in
+from hub.bootstrap.rules import people_named
+from hub.bootstrap.rules import read_rule_file
+from hub.bootstrap.rules import rules_path
 from hub.cli.context import get_hub
-from hub.cli.payments import table
+from hub.cli.report_output import table
 from hub.config import Settings
-from hub.domain.decisions import RuleProblem
 from hub.domain.decisions import describe_action
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
@@ -23,9 +26,6 @@ from hub.domain.parsing import parse_date
 from hub.services.account_facts import load_account_facts
 from hub.services.assignees import unknown_people
 
-if TYPE_CHECKING:
-    from notifications.template_check import TemplateProblem
-
 
 @click.group("rules")
 def rules_group() -> None:
@@ -33,9 +33,7 @@ def rules_group() -> None:
 
 
 def _default_file() -> Path:
-    from rules import DEFAULT_POLICY  # noqa: PLC0415
-
-    return Settings.from_env().rules_file or DEFAULT_POLICY
+    return rules_path(Settings.from_env())
 
 
 @rules_group.command("check")
@@ -48,15 +46,7 @@ def check(ctx: click.Context, file: Path | None) -> None:
     path = file or _default_file()
     if not path.exists():
         raise UserError(f"{path}: no such rule file")
-    from rules import check_file  # noqa: PLC0415 - the engine loads only when needed
-    from rules import people_named  # noqa: PLC0415
-
-    folder = Settings.from_env().templates_dir
-    problems: list[RuleProblem | TemplateProblem] = [*check_file(path, known_templates(folder))]
-    if folder is not None:  # the templates the file's steps send are part of going live
-        from notifications.template_check import check_folder  # noqa: PLC0415
-
-        problems += check_folder(folder)
+    problems = check_rule_file(path, Settings.from_env().templates_dir)
     refused = any(p.severity == "error" for p in problems)
     named = [] if refused else people_named(path.read_text(encoding="utf-8"), path.name)
     if named:
@@ -74,8 +64,6 @@ def check(ctx: click.Context, file: Path | None) -> None:
         click.secho(f"{path.name}: {errors} error{'s' if errors != 1 else ''}; the file "
                     f"cannot go live", fg="red", err=True)
         raise SystemExit(2)
-    from rules import experiments_in  # noqa: PLC0415
-
     for line in experiments_in(path.read_text(encoding="utf-8"), path.name):
         click.echo(line)
     click.secho(f"{path.name}: OK, the file can go live", fg="green")
@@ -96,22 +84,18 @@ def _as_of(value: str | None, default: date) -> date:
 @click.pass_context
 def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> None:
     """Why the rules in force decide what they do for CUSTOMER."""
-    from rules.explain import explain  # noqa: PLC0415 - the engine loads only when needed
-    from rules.policy import CompiledPolicy  # noqa: PLC0415
-
     hub = get_hub(ctx)
     day = _as_of(as_of, hub.clock.today())
     policy = hub.policy()
-    if not isinstance(policy, CompiledPolicy):
-        raise UserError("the rules in force cannot explain themselves")
+    explainer = Explainer(policy)
     with hub.engine.connect() as connection:
         found = list(load_account_facts(connection, as_of=day, customer_codes=[customer],
                                         enforcement=hub.settings.enforcement,
                                         predictions=policy.uses_predictions))
     if not found:
         raise NotFound(f"there is no customer {customer!r}")
-    result = explain(policy, found[0])
-    click.echo(f"{result.customer_code} on {result.as_of}, rules {policy.file_name} "
+    result = explainer.explain(found[0])
+    click.echo(f"{result.customer_code} on {result.as_of}, rules {explainer.file_name} "
                f"({policy.version[:12]})")
     click.echo(f"  segment: {result.segment or 'none matches'}")
     for line in hub.campaigns.explain_lines(result.segment, list(result.decisions)):
@@ -148,8 +132,6 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
     """The decisions that would differ from the rules in force if FILE went live."""
     hub = get_hub(ctx)
     day = _as_of(as_of, hub.clock.today())
-    from rules import read_rule_file  # noqa: PLC0415
-
     try:
         text = read_rule_file(file)
         rows = hub.rule_files.simulate(text, day, in_force=hub.policy(), file_name=file.name)
@@ -162,7 +144,7 @@ def simulate(ctx: click.Context, file: Path, as_of: str | None) -> None:
                      [[r.customer_code, r.change, r.rule, r.in_force, r.candidate]
                       for r in rows]))
     click.echo(f"{len(rows)} decision{'s' if len(rows) != 1 else ''} would change on {day} "
-               f"(in force: {rules_path(hub).name})")
+               f"(in force: {rules_path(hub.settings).name})")
 
 
 @click.group("templates")
@@ -174,13 +156,11 @@ def templates_group() -> None:
 @click.argument("folder", required=False, type=click.Path(path_type=Path))
 def templates_check(folder: Path | None) -> None:
     """Check a templates folder (default: HUB_TEMPLATES_DIR) before it is used."""
-    from notifications.template_check import check_folder  # noqa: PLC0415
-
     folder = folder or Settings.from_env().templates_dir
     if folder is None:
         raise UserError("no templates folder: set HUB_TEMPLATES_DIR or name the folder "
                         "(python app.py templates check FOLDER)")
-    problems = check_folder(folder)
+    problems = check_templates(folder)
     for problem in problems:
         click.secho(str(problem), fg="red" if problem.severity == "error" else "yellow")
     errors = sum(1 for p in problems if p.severity == "error")

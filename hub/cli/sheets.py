@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from hub.bootstrap_sheets import BACKENDS
+from hub.bootstrap.sheets import BACKENDS
 from hub.cli.context import get_hub
 from hub.domain.errors import UserError
 from hub.ledger.sheet_state import list_books

@@ -88,7 +88,7 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class SheetSync:
-    """The sheet sync use case, wired by hub/bootstrap.py."""
+    """The sheet sync use case, wired by hub/bootstrap/sheets.py."""
 
     engine: Engine
     backend: WorksheetBackend

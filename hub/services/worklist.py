@@ -119,10 +119,45 @@ def worklist_page(connection: Connection, *, as_of: date, person: str, limit: in
     Ranking needs only the open tasks, the owners, scores and overdue sums; the contacts,
     steps, last contacts and claims are read for the rows on the page only (issue 16: a
     page built every row of the list, and showed fifty)."""
+    ranked = ranked_worklist(connection, as_of=as_of, person=person)
+    keys = ranked.keys
+    if after is not None:
+        keys = [entry for entry in keys if entry[:2] > (-after[0], after[1])]
+    rows = ranked.rows(connection, [customer_id for _, _, customer_id in keys[:limit]])
+    rows.sort(key=lambda row: (-row.priority, row.customer_code))
+    return rows, len(ranked.keys)
+
+
+class RankedWorklist:
+    """`worklist_of(person)` as light keys in priority order: (-priority, customer code,
+    customer id) per account held; `rows` reads the full rows of the accounts on a page."""
+
+    def __init__(self, as_of: date, keys: list[tuple[int, str, int]],
+                 task_rows: dict[int, list[Any]], totals: dict[int, Any]) -> None:
+        self.as_of = as_of
+        self.keys = keys
+        self.task_rows = task_rows
+        self.totals = totals
+
+    def rows(self, connection: Connection, page: Sequence[int]) -> list[WorklistRow]:
+        """The rows of the accounts `page` (customer ids), in no particular order."""
+        if not page:
+            return []
+        shown = {customer_id: self.task_rows[customer_id] for customer_id in page}
+        claims = deadlines(connection, [row.decision_key for rows in shown.values()
+                                        for row in rows
+                                        if row.task_type == LIMITATION and row.decision_key])
+        return [_row(customer, shown[customer.id], self.as_of, extra, claims)
+                for customer, extra in _details(connection, list(page), self.as_of,
+                                                self.totals)]
+
+
+def ranked_worklist(connection: Connection, *, as_of: date, person: str) -> RankedWorklist:
+    """The accounts `person` holds ranked by priority, without reading their rows."""
     task_rows: dict[int, list[Any]] = defaultdict(list)
     candidates = {row.customer_id for row in _open_tasks(connection, as_of, person, None)}
     if not candidates:
-        return [], 0
+        return RankedWorklist(as_of, [], {}, {})
     # each task row carries its account's code, owner and score (the query joins them)
     for row in _open_tasks(connection, as_of, None, None, sorted(candidates),
                            ranking=True):
@@ -140,19 +175,7 @@ def worklist_page(connection: Connection, *, as_of: date, person: str, limit: in
         overdue = int(best.overdue_minor) if best is not None else 0
         ranked.append((-priority(days, overdue, row.score), row.code, customer_id))
     ranked.sort()
-    if after is not None:
-        ranked = [entry for entry in ranked if entry[:2] > (-after[0], after[1])]
-    page = [customer_id for _, _, customer_id in ranked[:limit]]
-    if not page:
-        return [], len(held)
-    shown = {customer_id: task_rows[customer_id] for customer_id in page}
-    claims = deadlines(connection, [row.decision_key for rows in shown.values()
-                                    for row in rows
-                                    if row.task_type == LIMITATION and row.decision_key])
-    rows = [_row(customer, shown[customer.id], as_of, extra, claims)
-            for customer, extra in _details(connection, page, as_of, totals)]
-    rows.sort(key=lambda row: (-row.priority, row.customer_code))
-    return rows, len(held)
+    return RankedWorklist(as_of, ranked, task_rows, totals)
 
 
 def worklists_by_person(connection: Connection, *, as_of: date,

@@ -26,6 +26,12 @@ from flask.blueprints import BlueprintSetupState
 from sqlalchemy import Connection
 
 from hub.bootstrap import Hub
+from hub.bootstrap.chat import PROMISE_CALLBACK
+from hub.bootstrap.chat import SlackTransport
+from hub.bootstrap.chat import promise_modal
+from hub.bootstrap.chat import replace_account
+from hub.bootstrap.chat import submitted
+from hub.bootstrap.chat import verify_request
 from hub.domain.errors import UserError
 from hub.domain.outbox import TransportError
 from hub.domain.parsing import format_amount
@@ -41,12 +47,6 @@ from hub.services.chat_actions import record_chat_promise
 from hub.services.chat_actions import split_action
 from hub.web.portal_access import policy_settings
 from hub.web.security import csrf_exempt
-from notifications.slack import PROMISE_CALLBACK
-from notifications.slack import SlackTransport
-from notifications.slack import promise_modal
-from notifications.slack import replace_account
-from notifications.slack import submitted
-from notifications.slack import verify_request
 
 log = logging.getLogger(__name__)
 MAX_METADATA = 3000  # Slack's limit on a view's private_metadata

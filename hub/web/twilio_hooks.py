@@ -17,6 +17,10 @@ from flask import Response
 from flask import request
 
 from hub.bootstrap import Hub
+from hub.bootstrap.chat import STATUS_PATH
+from hub.bootstrap.chat import VOICE_PATH
+from hub.bootstrap.chat import say
+from hub.bootstrap.chat import signature_valid
 from hub.domain.errors import UserError
 from hub.services import phone
 from hub.services.phone import CallAccount
@@ -26,10 +30,6 @@ from hub.web.portal_text import format_money
 from hub.web.security import csrf_exempt
 from hub.web.voice_text import speak
 from hub.web.voice_text import spoken_date
-from notifications.twilio_channels import STATUS_PATH
-from notifications.twilio_channels import VOICE_PATH
-from notifications.twilio_channels import say
-from notifications.twilio_channels import signature_valid
 
 log = logging.getLogger(__name__)
 twilio_hooks = Blueprint("twilio_hooks", __name__)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from hub.services import account_search
 from hub.services import worklist as worklist_service
-from hub.services.worklist_recovery import by_expected_recovery
+from hub.services.worklist_recovery import recovery_page
 from hub.web.access import current_viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -73,12 +73,11 @@ def worklist() -> str:
     order = "recovery" if request.args.get("order") == "recovery" else "priority"
     with the_hub.engine.connect() as connection:
         # the accounts whose work the viewer holds: the same list as their sheet tab,
-        # digest and the API (hub.services.worklist.worklist_of); in priority order only
+        # digest and the API (hub.services.worklist.worklist_of); in either order only
         # the rows shown are read in full
         if order == "recovery":  # docs/prediction.md: open amount x chance a contact helps
-            every = worklist_service.worklist_of(connection, as_of=today, person=viewer.email)
-            ranked = by_expected_recovery(connection, every, today)
-            rows, total = ranked[:limit], len(ranked)
+            rows, total = recovery_page(connection, as_of=today, person=viewer.email,
+                                        limit=limit)
         else:
             rows, total = worklist_service.worklist_page(connection, as_of=today,
                                                          person=viewer.email, limit=limit)

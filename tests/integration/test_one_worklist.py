@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import messages

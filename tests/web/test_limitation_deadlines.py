@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hub.bootstrap import Hub
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.cli import cli
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import events

@@ -59,6 +59,9 @@ def test_the_worklist_can_put_the_largest_expected_recovery_first(
     recoveries = [float(v) for v in re.findall(r"expected recovery ([\d.]+)", page)]
     assert recoveries[0] > 1000 > recoveries[1] > 0
     assert recoveries[1] == pytest.approx(100.0)  # 90 days overdue: over 30 for certain
+    # a page of one is the first of that order, not of the priority order
+    page = ann.get("/worklist?order=recovery&limit=1").get_data(as_text=True)
+    assert _rows(page) == ["BIGRISK"]
 
 
 def test_the_account_page_shows_the_prediction_and_its_reasons(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
@@ -113,8 +113,8 @@ def _tasks(hub: Hub, task_type: str) -> list[sa.Row[tuple[str, str | None, str, 
 
 def _full_cycle(hub: Hub, policy: Policy, day: date) -> None:
     """The daily cycle as `python app.py cycle` runs it: rules, sheets, digests, dispatch."""
-    from hub.cycle_wiring import build_cycle
-    from hub.cycle_wiring import cycle_options
+    from hub.bootstrap.cycle import build_cycle
+    from hub.bootstrap.cycle import cycle_options
 
     hub.clock.moment = morning(day)  # type: ignore[attr-defined]
     report = build_cycle(hub, policy=policy).run(cycle_options(hub, as_of=day, actor="tests"))

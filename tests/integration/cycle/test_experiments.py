@@ -26,6 +26,7 @@ from rules.experiments import deal
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice
+from tests.builders import channel_split
 from tests.integration.cycle.helpers import morning
 from tests.integration.cycle.helpers import run_day
 from tests.integration.cycle.owed_support import policy_from
@@ -36,24 +37,17 @@ segments: [{name: consumer, when: true}]
 ladders:
   consumer:
     steps:
-      - name: reminder
-        at: 5
-        send: [email]
-        template: reminder-1
-        experiment:
-          name: first_channel
-          control: email
-          variants:
-            - {name: email, share: %s}
-            - {name: sms, share: %s, send: [sms]}
-            - {name: control, share: 10, skip: true}
-      - {name: final notice, at: 30, send: [letter], template: final-notice}
+%s      - {name: final notice, at: 30, send: [letter], template: final-notice}
 pause_when: [plan.in_review]
 contact:
   send_window: {from: "00:00", to: "23:59"}
   business_days_only: false
 """
 ACCOUNTS = 40
+
+
+def _rules(email: int, sms: int) -> str:
+    return RULES % channel_split(at=5, email=email, sms=sms, hold_out=10, control="email")
 
 
 def _portfolio(hub: Hub) -> None:
@@ -81,7 +75,7 @@ def _assignments(hub: Hub) -> dict[str, tuple[str, date, int, str]]:
 def test_the_variant_decides_the_channel_and_is_recorded_once_with_the_day(
         hub: Hub, tmp_path: Path) -> None:
     _portfolio(hub)
-    policy = policy_from(RULES % (45, 45), tmp_path / "rules.yaml")
+    policy = policy_from(_rules(45, 45), tmp_path / "rules.yaml")
     experiment = policy.rule_file.experiments[0]  # type: ignore[attr-defined]
     run_day(hub, policy, DAY)
 
@@ -105,7 +99,7 @@ def test_the_variant_decides_the_channel_and_is_recorded_once_with_the_day(
             assert list(sent[code]) == [variant]
 
     # the shares change: accounts already exposed keep their variant (their facts carry it)
-    changed = policy_from(RULES % (80, 10), tmp_path / "changed.yaml")
+    changed = policy_from(_rules(80, 10), tmp_path / "changed.yaml")
     for offset in range(1, 4):
         report = run_day(hub, changed, DAY + timedelta(days=offset))
         assert report.counts["experiment_assignments"] == 0
@@ -135,7 +129,7 @@ def test_the_report_counts_what_each_variant_paid_within_n_days(hub: Hub,
                                                                  tmp_path: Path) -> None:
     _portfolio(hub)
     rules = tmp_path / "rules.yaml"
-    policy = policy_from(RULES % (45, 45), rules)
+    policy = policy_from(_rules(45, 45), rules)
     run_day(hub, policy, DAY)
     recorded = _assignments(hub)
     by_variant: dict[str, list[str]] = {}

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.domain.money import Money

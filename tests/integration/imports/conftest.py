@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.ledger.tables import metadata
 from hub.services.imports import ImportResult
 

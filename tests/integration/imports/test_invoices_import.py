@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.domain import events as kinds
 from hub.domain.errors import UserError
 from hub.ledger.tables import credit_notes

@@ -21,10 +21,10 @@ import sqlalchemy as sa
 import hub.ledger.outbox as outbox_ledger
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.config import NotifySettings
 from hub.config import Settings
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.domain.outbox import TransportError

@@ -1,5 +1,5 @@
 """The send window keeps the debtor's country's weekend (from the holidays package, as
-wired in hub/bootstrap_notify.py): Israel rests on Friday and Saturday and works on
+wired in hub/bootstrap/notify.py): Israel rests on Friday and Saturday and works on
 Sunday, the Netherlands the other way round."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from datetime import time
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.bootstrap_notify import build_dispatcher
+from hub.bootstrap.notify import build_dispatcher
 from hub.domain.clock import FixedClock
 from hub.domain.decisions import PolicySettings
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import messages
+from hub.services.dispatch import Dispatcher
 from tests.integration.notify.helpers import ScriptedTransport
 from tests.integration.notify.helpers import debtor
 from tests.integration.notify.helpers import notice
@@ -23,6 +24,11 @@ from tests.integration.notify.helpers import notice
 BUSINESS_HOURS = PolicySettings(send_window=(time(8), time(20)), business_days_only=True)
 FRIDAY = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # 11:00 in Tel Aviv, 10:00 in Amsterdam
 SUNDAY = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
+def _dispatcher(hub: Hub, email: ScriptedTransport) -> Dispatcher:
+    return build_dispatcher(hub.settings, hub.engine, hub.clock, transports={"email": email},
+                            policy=BUSINESS_HOURS, portal=hub.portal_links(), creditor=None)
 
 
 def _states(hub: Hub) -> dict[str, tuple[str, datetime | None]]:
@@ -42,7 +48,7 @@ def test_debtors_are_contacted_on_their_own_working_days(hub: Hub, clock: FixedC
                timezone="Europe/Amsterdam")
         for code in ("TLV", "AMS"):
             enqueue(connection, notice(code, "email"), now=FRIDAY)
-    build_dispatcher(hub, {"email": email}, BUSINESS_HOURS).run()
+    _dispatcher(hub, email).run()
     states = _states(hub)
     assert [delivery.address for delivery in email.sent] == ["ap@ams.example"]
     assert states["TLV"][0] == "queued"
@@ -54,7 +60,7 @@ def test_debtors_are_contacted_on_their_own_working_days(hub: Hub, clock: FixedC
     clock.moment = SUNDAY
     with hub.engine.begin() as connection:
         enqueue(connection, notice("AMS", "email", template="reminder-2"), now=SUNDAY)
-    build_dispatcher(hub, {"email": email}, BUSINESS_HOURS).run()
+    _dispatcher(hub, email).run()
     assert [delivery.address for delivery in email.sent] == ["ap@ams.example", "ap@tlv.example"]
     with hub.engine.connect() as connection:
         waiting = connection.execute(sa.select(messages.c.next_attempt_at).where(

@@ -9,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
+from hub.bootstrap.cycle import load_policy
 from hub.config import ObserveSettings
-from hub.cycle_wiring import load_policy
 from hub.observe.readiness import head_revision
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import load_policy
+from hub.bootstrap.cycle import load_policy
 from hub.observe.logs import configure_logging
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
-from hub.cycle_wiring import load_policy
+from hub.bootstrap.cycle import load_policy
+from hub.bootstrap.readers import import_file
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions
 from hub.web import create_app

@@ -70,7 +70,10 @@ def test_a_model_that_sees_what_the_history_cannot_is_trained_stored_and_used(
         assert stored.actor.startswith("cli")
         assert load_predictor(connection).source == "model v1"
     listed = run("model", "list")
-    assert re.search(r"v1 +active .* AUC gain \+0\.\d{3}", listed.output), listed.output
+    header, _, row = listed.output.splitlines()
+    assert header.split() == ["version", "status", "trained", "by", "data", "rows", "cut",
+                              "AUC", "gain"], listed.output
+    assert re.fullmatch(r"v1 +active .* \+0\.\d{3}", row), listed.output
     code = _open_customer(hub)
     explained = run("model", "explain", code, "--as-of", TODAY.isoformat())
     assert explained.exit_code == 0, explained.output

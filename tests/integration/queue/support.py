@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from hub.bootstrap.readers import import_file
 from hub.cli.demo import write_files
-from hub.cli.imports import import_file
 from hub.domain.clock import Clock
 from hub.domain.model import Role
 from hub.domain.model import User

@@ -34,9 +34,9 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import bootstrap
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.config import Settings
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
 from hub.domain.clock import SystemClock
 from hub.domain.outbox import MESSAGE_SENT
 from hub.ledger.db import make_engine

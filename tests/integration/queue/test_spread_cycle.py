@@ -20,9 +20,9 @@ import sqlalchemy as sa
 import hub.services.cycle_spread as spread
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.config import Settings
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
 from hub.domain.clock import FixedClock
 from hub.domain.errors import UserError
 from hub.ledger import cycle_partitions as partitions

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cli.imports import import_file
+from hub.bootstrap.readers import import_file
 from hub.domain.model import Event
 from hub.ledger.import_runs import append_events
 from hub.services.report_cache import cached_aging_report

@@ -13,6 +13,7 @@ from hub.cli import cli
 from rules import DEFAULT_POLICY
 from tests.builders import add_customer
 from tests.builders import add_invoice
+from tests.builders import channel_split
 
 DEFAULT = DEFAULT_POLICY.read_text(encoding="utf-8")
 
@@ -104,15 +105,7 @@ segments: [{name: business, when: true}]
 ladders:
   business:
     steps:
-      - name: reminder
-        at: 3
-        send: [email]
-        template: reminder-1
-        experiment:
-          name: first_channel
-          variants:
-            - {name: email, share: 50}
-            - {name: sms, share: 50, send: [sms]}
+""" + channel_split(at=3, email=50, sms=50) + """\
       - {name: firm reminder, at: 14, send: [email, letter], template: reminder-2}
 pause_when: [plan.in_review]
 """

@@ -8,8 +8,8 @@ from datetime import date
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
-from hub.cycle_wiring import build_cycle
-from hub.cycle_wiring import cycle_options
+from hub.bootstrap.cycle import build_cycle
+from hub.bootstrap.cycle import cycle_options
 from hub.ledger.tables import tasks
 from sync.sheets.layout import load_layout
 from sync.sheets.xlsx import XlsxBackend

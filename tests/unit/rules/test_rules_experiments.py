@@ -18,6 +18,7 @@ from rules.examples import account_from_spec
 from rules.experiments import deal
 from rules.explain import explain
 from rules.policy import CompiledPolicy
+from tests.builders import channel_split
 
 FILE = """\
 segments:
@@ -26,16 +27,7 @@ segments:
 ladders:
   consumer:
     steps:
-      - name: reminder
-        at: 5
-        send: [email]
-        template: reminder-1
-        experiment:
-          name: first_channel
-          variants:
-            - {name: email, share: 45}
-            - {name: sms, share: 45, send: [sms]}
-            - {name: control, share: 10, skip: true}
+""" + channel_split(at=5, email=45, sms=45, hold_out=10) + """\
       - {name: final notice, at: 30, send: [letter], template: final-notice}
   business:
     steps:

@@ -1,28 +1,29 @@
-"""The sheets half of the composition root (hub/bootstrap.py calls it): which backend
+"""The sheets part of the composition root (the Hub in root.py calls it): which backend
 follows from HUB_SHEETS_BACKEND; the adapters are imported only when used."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+
+from sqlalchemy import Engine
 
 from hub.config import ConfigError
+from hub.config import Settings
 from hub.domain.sheets import SheetTargetError
+from hub.ports import PortalLinks
 from hub.ports import WorksheetBackend
 from hub.services.sheets import SheetSync
-
-if TYPE_CHECKING:
-    from hub.bootstrap_parts import Parts
 
 BACKENDS = ("xlsx", "google", "smartsheet")
 
 
-def build_backend(hub: Parts, name: str | None = None) -> WorksheetBackend:
-    settings = hub.settings.sheets
+def build_backend(hub_settings: Settings, name: str | None = None) -> WorksheetBackend:
+    settings = hub_settings.sheets
     name = name or settings.backend
     if name == "xlsx":
         from sync.sheets.xlsx import XlsxBackend  # noqa: PLC0415
 
-        return XlsxBackend(settings.directory or hub.settings.var_dir / "sheets",
+        return XlsxBackend(settings.directory or hub_settings.var_dir / "sheets",
                            workbooks=settings.xlsx_workbooks)
     from sync.sheets.pacing import RetryPolicy  # noqa: PLC0415
 
@@ -62,14 +63,16 @@ def build_backend(hub: Parts, name: str | None = None) -> WorksheetBackend:
     raise ConfigError(f"unknown sheets backend {name!r}: use {', '.join(BACKENDS)}")
 
 
-def build_sheet_sync(hub: Parts, backend: str | None = None) -> SheetSync | None:
-    """None when sheets are off (HUB_SHEETS_BACKEND=off and no backend asked for)."""
-    settings = hub.settings.sheets
+def build_sheet_sync(hub_settings: Settings, engine: Engine, *, backend: str | None = None,
+                     portal_links: Callable[[], PortalLinks]) -> SheetSync | None:
+    """None when sheets are off (HUB_SHEETS_BACKEND=off and no backend asked for);
+    `portal_links` builds the links of the portal-link column when that is on."""
+    settings = hub_settings.sheets
     if backend is None and settings.backend == "off":
         return None
     from sync.sheets.layout import load_layout  # noqa: PLC0415
 
     layout = load_layout(settings.layout_file, settings.language)
-    return SheetSync(hub.engine, build_backend(hub, backend), layout,
-                     portal_links=hub.portal_links() if settings.portal_links else None,
-                     zone_name=hub.settings.timezone)
+    return SheetSync(engine, build_backend(hub_settings, backend), layout,
+                     portal_links=portal_links() if settings.portal_links else None,
+                     zone_name=hub_settings.timezone)

@@ -1,4 +1,4 @@
-"""The rules half of the composition root (hub/bootstrap.py calls it): the rule-file
+"""The rules part of the composition root (the Hub in root.py calls it): the rule-file
 compiler from rules/, the message template names it checks against, the rule-file service."""
 
 from __future__ import annotations
@@ -8,12 +8,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
+from hub.config import Settings
 from hub.domain.campaigns import Fragment
+from hub.domain.clock import Clock
+from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import RuleProblem
+from hub.domain.errors import UserError
+from hub.ports import Policy
 from hub.services.rule_files import RuleFiles
 
 if TYPE_CHECKING:
-    from hub.bootstrap_parts import Parts
+    from notifications.template_check import TemplateProblem
+    from rules.explain import Explanation
     from rules.policy import CompiledPolicy
 
 
@@ -82,12 +90,71 @@ class RulesCompiler:
                                 "go live")]
 
 
-def rules_path(hub: Parts) -> Path:
+def rules_path(settings: Settings) -> Path:
     from rules import DEFAULT_POLICY  # noqa: PLC0415
 
-    return hub.settings.rules_file or DEFAULT_POLICY
+    return settings.rules_file or DEFAULT_POLICY
 
 
-def build_rule_files(hub: Parts) -> RuleFiles:
-    return RuleFiles(hub.engine, RulesCompiler(known_templates(hub.settings.templates_dir)),
-                     now=hub.clock.now)
+def build_rule_files(settings: Settings, engine: Engine, clock: Clock) -> RuleFiles:
+    return RuleFiles(engine, RulesCompiler(known_templates(settings.templates_dir)),
+                     now=clock.now)
+
+
+# --- what the `rules` and `templates` commands use of rules/ and the template checks;
+# each loads its adapter only when called (the rule engine takes a moment to load) ---
+
+
+def check_rule_file(path: Path, templates_dir: Path | None
+                    ) -> list[RuleProblem | TemplateProblem]:
+    """The rule file's problems, and those of finance's templates folder when there is one
+    (the templates the file's steps send are part of going live)."""
+    from rules import check_file  # noqa: PLC0415
+
+    problems: list[RuleProblem | TemplateProblem] = [
+        *check_file(path, known_templates(templates_dir))]
+    if templates_dir is not None:
+        problems += check_templates(templates_dir)
+    return problems
+
+
+def check_templates(folder: Path) -> list[TemplateProblem]:
+    from notifications.template_check import check_folder  # noqa: PLC0415
+
+    return check_folder(folder)
+
+
+def people_named(text: str, file_name: str) -> list[tuple[int | None, str, str]]:
+    from rules import people_named as named  # noqa: PLC0415
+
+    return named(text, file_name)
+
+
+def experiments_in(text: str, file_name: str) -> list[str]:
+    from rules import experiments_in as described  # noqa: PLC0415
+
+    return described(text, file_name)
+
+
+def read_rule_file(path: Path) -> str:
+    from rules import read_rule_file as read  # noqa: PLC0415
+
+    return read(path)
+
+
+class Explainer:
+    """Why a compiled rule file decides what it does for one account (`rules explain`);
+    UserError for a policy that is not a compiled rule file."""
+
+    def __init__(self, policy: Policy) -> None:
+        from rules.policy import CompiledPolicy  # noqa: PLC0415
+
+        if not isinstance(policy, CompiledPolicy):
+            raise UserError("the rules in force cannot explain themselves")
+        self.policy = policy
+        self.file_name = policy.file_name
+
+    def explain(self, facts: AccountFacts) -> Explanation:
+        from rules.explain import explain  # noqa: PLC0415
+
+        return explain(self.policy, facts)

@@ -17,7 +17,7 @@ from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap.root import Hub
     from hub.queue import CeleryQueue
 
 

@@ -1,7 +1,8 @@
-"""The composition root: the one place that picks concrete adapters.
+"""The composition root's Hub: the one place that picks concrete adapters.
 
 Commands, the web app and tests call `bootstrap()`; nothing else builds engines
-or chooses between SQLite and PostgreSQL, local files and remote services.
+or chooses between SQLite and PostgreSQL, local files and remote services. The adapters
+are built by notify, rules and sheets beside it, from the settings, the engine and the clock.
 """
 
 from __future__ import annotations
@@ -108,25 +109,32 @@ class Hub:
     @cached_property
     def transports(self) -> dict[str, Transport]:
         """Every configured channel; e-mail and letters always work (local folders)."""
-        from hub.bootstrap_notify import build_transports  # noqa: PLC0415
+        from hub.bootstrap.notify import build_transports  # noqa: PLC0415
 
         return build_transports(self.settings)
 
     def manager_directory(self) -> ManagerDirectory | None:
-        from hub.bootstrap_notify import graph_client  # noqa: PLC0415
+        from hub.bootstrap.notify import graph_client  # noqa: PLC0415
 
         return graph_client(self.settings)
 
     def dispatcher(self, policy: PolicySettings | None = None) -> Dispatcher:
-        from hub.bootstrap_notify import build_dispatcher  # noqa: PLC0415
+        from hub.bootstrap.notify import build_dispatcher  # noqa: PLC0415
 
-        return build_dispatcher(self, self.transports, policy)
+        return build_dispatcher(self.settings, self.engine, self.clock,
+                                transports=self.transports,
+                                creditor=self.creditor_state().profile,
+                                policy=policy or self.policy_settings(),
+                                portal=self.portal_links())
 
     def notify_hook(self, queue: CeleryQueue | None = None) -> CycleHook:
         """The cycle's notify phase; with `queue`, its dispatchers run on the workers."""
-        from hub.bootstrap_notify import build_notify_hook  # noqa: PLC0415
+        from hub.bootstrap.notify import build_notify_hook  # noqa: PLC0415
 
-        return build_notify_hook(self, queue)
+        return build_notify_hook(self.settings, self.engine, self.clock,
+                                 letters=self.transports.get("letter"),
+                                 dispatcher=self.dispatcher,
+                                 directory=self.manager_directory(), queue=queue)
 
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
 
@@ -145,12 +153,13 @@ class Hub:
 
     def sheet_sync(self, backend: str | None = None) -> SheetSync | None:
         """The sheet sync on the configured backend (or `backend`); None when off."""
-        from hub.bootstrap_sheets import build_sheet_sync  # noqa: PLC0415
+        from hub.bootstrap.sheets import build_sheet_sync  # noqa: PLC0415
 
-        return build_sheet_sync(self, backend)
+        return build_sheet_sync(self.settings, self.engine, backend=backend,
+                                portal_links=self.portal_links)
 
     def cycle_hooks(self) -> dict[str, list[CycleHook]]:
-        """The adapters' phases of the daily cycle (hub/cycle_wiring.py runs them)."""
+        """The adapters' phases of the daily cycle (hub/bootstrap/cycle.py runs them)."""
         from hub.services.sheets_hooks import SheetReadBackHook  # noqa: PLC0415
         from hub.services.sheets_hooks import SheetSettingsProblem  # noqa: PLC0415
         from hub.services.sheets_hooks import SheetWriteOutHook  # noqa: PLC0415
@@ -170,9 +179,9 @@ class Hub:
 
     @cached_property
     def rule_files(self) -> RuleFiles:
-        from hub.bootstrap_rules import build_rule_files  # noqa: PLC0415
+        from hub.bootstrap.rules import build_rule_files  # noqa: PLC0415
 
-        return build_rule_files(self)
+        return build_rule_files(self.settings, self.engine, self.clock)
 
     @cached_property
     def campaigns(self) -> Campaigns:
@@ -192,9 +201,9 @@ class Hub:
     def policy_status(self) -> PolicyStatus:
         """The rules in force, read only (pages, portal, API, CLI reads): an edited
         HUB_RULES_FILE is only reported as pending, never activated here."""
-        from hub.bootstrap_rules import rules_path  # noqa: PLC0415
+        from hub.bootstrap.rules import rules_path  # noqa: PLC0415
 
-        return self.rule_files.in_force(rules_path(self))
+        return self.rule_files.in_force(rules_path(self.settings))
 
     def policy(self) -> Policy:
         """The rules in force (read only, see `policy_status`)."""
@@ -238,9 +247,9 @@ class Hub:
     def reload_rules(self) -> PolicyStatus:
         """For the cycle and the scheduler only: activate HUB_RULES_FILE when its content
         changed and passes its checks; a refused file keeps the previous version (logged)."""
-        from hub.bootstrap_rules import rules_path  # noqa: PLC0415
+        from hub.bootstrap.rules import rules_path  # noqa: PLC0415
 
-        return self.rule_files.policy_from_file(rules_path(self))
+        return self.rule_files.policy_from_file(rules_path(self.settings))
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None,

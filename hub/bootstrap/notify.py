@@ -1,4 +1,4 @@
-"""The notifications half of the composition root (hub/bootstrap.py calls it): which
+"""The notifications part of the composition root (the Hub in root.py calls it): which
 transports exist follows from the settings; e-mail falls back to the local mail folder
 and letters always go to the letters folder, so the embedded default needs no service."""
 
@@ -13,11 +13,16 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import Engine
+
 from hub.config import Settings
+from hub.domain.clock import Clock
 from hub.domain.contact_window import SATURDAY_SUNDAY
+from hub.domain.creditor import CreditorProfile
 from hub.domain.decisions import PolicySettings
 from hub.ports import ManagerDirectory
 from hub.ports import MessageRenderer
+from hub.ports import PortalLinks
 from hub.ports import Transport
 from hub.services.digests import DigestSettings
 from hub.services.digests import NotifyHook
@@ -32,7 +37,6 @@ from hub.services.dispatch_compose import ComposeSettings
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from hub.bootstrap_parts import Parts
     from hub.queue import CeleryQueue
 
 
@@ -143,10 +147,11 @@ def _calendar_tests() -> tuple[HolidayTest, WeekendOf]:
     return is_holiday, weekend_of
 
 
-def build_dispatcher(hub: Parts, transports: dict[str, Transport],
-                     policy: PolicySettings | None = None) -> Dispatcher:
-    notify = hub.settings.notify
-    settings = DispatchSettings(
+def build_dispatcher(settings: Settings, engine: Engine, clock: Clock, *,
+                     transports: dict[str, Transport], policy: PolicySettings,
+                     portal: PortalLinks, creditor: CreditorProfile | None) -> Dispatcher:
+    notify = settings.notify
+    dispatch_settings = DispatchSettings(
         batch_size=notify.dispatch_batch, lease=_seconds(notify.dispatch_lease_seconds),
         max_attempts=notify.dispatch_max_attempts,
         backoff_base_seconds=notify.dispatch_backoff_seconds,
@@ -154,16 +159,15 @@ def build_dispatcher(hub: Parts, transports: dict[str, Transport],
         pause=timedelta(minutes=notify.channel_pause_minutes),
         alert_channels=notify.staff_channels,
         compose=ComposeSettings(sender_name=notify.sender_name,
-                                hub_url=hub.settings.public_url,
-                                documents_dir=hub.settings.documents_path,
-                                creditor=hub.creditor_state().profile,
-                                pay_online=hub.settings.payments.enabled))
+                                hub_url=settings.public_url,
+                                documents_dir=settings.documents_path,
+                                creditor=creditor,
+                                pay_online=settings.payments.enabled))
     is_holiday, weekend_of = _calendar_tests()
-    return Dispatcher(engine=hub.engine, transports=transports,
-                      renderer=_renderer(hub.settings.templates_dir), clock=hub.clock,
-                      policy=policy or hub.policy_settings(),
-                      portal=hub.portal_links(), is_holiday=is_holiday,
-                      weekend_of=weekend_of, settings=settings)
+    return Dispatcher(engine=engine, transports=transports,
+                      renderer=_renderer(settings.templates_dir), clock=clock,
+                      policy=policy, portal=portal, is_holiday=is_holiday,
+                      weekend_of=weekend_of, settings=dispatch_settings)
 
 
 def _seconds(value: int) -> timedelta:
@@ -176,24 +180,25 @@ def _renderer(templates_dir: Path | None) -> MessageRenderer:
     return TemplateRenderer(templates_dir)
 
 
-def build_notify_hook(hub: Parts, queue: CeleryQueue | None = None) -> NotifyHook:
+def build_notify_hook(settings: Settings, engine: Engine, clock: Clock, *,
+                      letters: Transport | None, dispatcher: Callable[[], SendsOutbox],
+                      directory: ManagerDirectory | None,
+                      queue: CeleryQueue | None = None) -> NotifyHook:
     """The notify phase; with `queue`, a round of dispatchers on the queue's workers sends
     the outbox (several at once), instead of this process."""
-    notify = hub.settings.notify
-    letters = hub.transports.get("letter")
+    notify = settings.notify
     close = getattr(letters, "close_batch", None)
-    dispatcher: Callable[[], SendsOutbox] = hub.dispatcher
     if queue is not None:
         dispatcher = partial(_QueuedDispatch, queue)
     return NotifyHook(
-        engine=hub.engine, dispatcher=dispatcher, clock=hub.clock,
+        engine=engine, dispatcher=dispatcher, clock=clock,
         settings=DigestSettings(staff_channels=notify.staff_channels,
                                 all_clear=notify.digest_all_clear,
                                 escalate_after_days=notify.escalate_after_days,
-                                hub_url=hub.settings.public_url,
+                                hub_url=settings.public_url,
                                 department_channels=dict(notify.slack_department_channels),
-                                language=hub.settings.staff_language),
-        directory=hub.manager_directory(), close_letters=close)
+                                language=settings.staff_language),
+        directory=directory, close_letters=close)
 
 
 class _QueuedDispatch:

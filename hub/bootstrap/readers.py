@@ -1,0 +1,43 @@
+"""The file readers of the composition root: ERP exports (sync.sources: presets, mapping
+files, CSV and XLSX) and bank statements (sync.sources.bank). `import_file` wires a reader
+to the import use case (hub.services.imports.import_source, which never reads files); the
+command line, the demo, the benchmarks and the tests call it from here, and the command
+line takes the readers' presets and fields from here rather than from the adapters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from hub.domain.clock import Clock
+from hub.ports import Progress
+from hub.services.imports import ImportResult
+from hub.services.imports import import_source
+from sync.sources.bank import ParsedStatement
+from sync.sources.bank import read_statement
+from sync.sources.converters import FieldError
+from sync.sources.converters import to_currency
+from sync.sources.fields import FIELDS
+from sync.sources.mapping import load_settings
+from sync.sources.mapping import preset_names
+from sync.sources.tabular import open_source
+
+__all__ = ["FIELDS", "FieldError", "ParsedStatement", "import_file", "load_settings",
+           "open_source", "preset_names", "read_statement", "to_currency"]
+
+
+def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | None = None,
+                mapping: Path | str | None = None, currency: str | None = None, actor: str,
+                clock: Clock, progress: Progress | None = None,
+                rejects_dir: Path | None = None, read_ahead: bool | None = None) -> ImportResult:
+    """Import a CSV or XLSX file of `kind` (customers, invoices or payments).
+
+    Raises UserError for a file that cannot be imported at all; the ledger is then
+    unchanged. Rejected rows go to `<stem>.rejects.csv` beside the file (or in
+    `rejects_dir` when that folder is read-only). `read_ahead`: see import_source.
+    """
+    with open_source(path, kind, preset=preset, mapping=mapping, currency=currency,
+                     rejects_dir=rejects_dir) as source:
+        return import_source(engine, source, source.rejects, actor=actor, clock=clock,
+                             progress=progress, read_ahead=read_ahead)
