@@ -23,6 +23,8 @@ from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.experiments import MINIMUM_EFFECT
 from hub.domain.experiments import ExperimentPlan
+from hub.ledger.db import current_revision
+from hub.ledger.db import head_revision
 from hub.ledger.db import make_engine
 from hub.ledger.db import require_head
 from hub.ledger.db import upgrade
@@ -84,6 +86,10 @@ class Hub:
 
     def migrate(self) -> None:
         upgrade(self.engine)
+
+    def schema_is_current(self) -> bool:
+        """The database is at the code's revision (one query, no Alembic)."""
+        return current_revision(self.engine) == head_revision()
 
     def require_current_schema(self) -> None:
         """Refuse (SchemaOutOfDate) unless the database is at the code's revision."""

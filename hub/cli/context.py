@@ -20,7 +20,8 @@ class _LazyHub:
     """Bootstraps on first use, so `--help` needs no database.
 
     Only `db upgrade` (the release step) changes the schema, and one-shot commands on the
-    embedded SQLite default, so a fresh checkout works without a separate step. On
+    embedded SQLite default, so a fresh checkout works without a separate step (Alembic is
+    loaded only when the database is behind: at head it cost 0.5 s a command). On
     PostgreSQL every other command, and long-running processes (web workers, the scheduler)
     everywhere, refuse to start on a database at another revision than the code's."""
 
@@ -31,7 +32,8 @@ class _LazyHub:
             from hub.bootstrap import bootstrap  # noqa: PLC0415  (`--help` loads no hub)
 
             hub = bootstrap(migrate=False)
-            if schema == "upgrade" or (schema == "one-shot" and hub.embedded):
+            if schema == "upgrade" or (schema == "one-shot" and hub.embedded
+                                       and not hub.schema_is_current()):
                 hub.migrate()
             elif schema != "as-is":
                 hub.require_current_schema()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,10 +14,10 @@ from hub.cli.context import get_hub
 from hub.cli.imports import import_group
 from hub.domain.errors import UserError
 from hub.domain.money import Money
-from hub.services import cash_application
-from hub.services import payments as service
-from sync.sources.bank import ParsedStatement
-from sync.sources.bank import read_statement
+
+if TYPE_CHECKING:  # imported where used: `import invoices` loads this module too
+    from hub.services import payments as service
+    from sync.sources.bank import ParsedStatement
 
 
 def _money(amount: Money) -> str:
@@ -77,6 +78,9 @@ def import_statement(ctx: click.Context, files: tuple[Path, ...]) -> None:
     Each file is imported in one transaction; a file that cannot be read is
     reported and changes nothing, and the other files are still imported.
     """
+    from hub.services import payments as service  # noqa: PLC0415
+    from sync.sources.bank import read_statement  # noqa: PLC0415
+
     hub = get_hub(ctx)
     failed = 0
     for path in files:
@@ -105,6 +109,8 @@ def payments_group() -> None:
 @click.pass_context
 def unmatched_command(ctx: click.Context) -> None:
     """Payments waiting to be matched by hand, with invoices worth a look."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         queue = service.unmatched(connection)
@@ -131,6 +137,8 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 
     What the invoices do not take stays on the payment as credit on the account.
     """
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = cash_application.match(connection, payment, list(invoices),
@@ -152,6 +160,8 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 def on_account_command(ctx: click.Context, payment: str, customer: str) -> None:
     """Keep PAYMENT (its reference or #id), waiting in the manual queue, as credit on
     CUSTOMER's account for no invoice."""
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         reference = cash_application.put_on_account(
@@ -168,6 +178,8 @@ def return_command(ctx: click.Context, payment: str, reason: str | None) -> None
     """Record that PAYMENT (its reference or #id), waiting in the manual queue, is refunded
     to the payer: it is marked returned and nothing of it is allocated. Make the refund in
     the bank."""
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         reference = cash_application.return_to_payer(connection, payment, actor=cli_actor(),
@@ -188,6 +200,8 @@ def _taken_back(result: service.Unallocation) -> None:
 def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """Take PAYMENT (its reference or #id) off the invoices it paid; it waits in the
     manual queue again. The invoices reopen and their reminders resume where they were."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
@@ -202,6 +216,8 @@ def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """PAYMENT (its reference or #id) was taken back by the bank: it is marked reversed and
     the invoices it paid reopen; their reminders resume where they were."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
@@ -214,6 +230,8 @@ def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 @click.pass_context
 def list_command(ctx: click.Context, customer: str | None) -> None:
     """Payments received, with their status and the invoices they paid."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         found = service.list_payments(connection, customer_code=customer)

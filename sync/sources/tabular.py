@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
+from typing import TYPE_CHECKING
 
 from hub.domain.cells import unescape
 from hub.domain.records import ImportRecord
@@ -35,7 +36,9 @@ from sync.sources.rows import normalise_heading
 from sync.sources.textfile import FileFacts
 from sync.sources.textfile import UnreadableFile
 from sync.sources.textfile import scan
-from sync.sources.xlsx import Workbook
+
+if TYPE_CHECKING:
+    from sync.sources.xlsx import Workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 GROUP_COLUMN = "(heading row)"  # the group a report's heading row names, e.g. the contact
@@ -75,6 +78,9 @@ class TabularSource:
         self._handle: IO[str] | None = None
         self._workbook: Workbook | None = None
         if self.facts.format == "xlsx":
+            # openpyxl (and numpy under it) only for a workbook: 0.2 s of a CSV import
+            from sync.sources.xlsx import Workbook  # noqa: PLC0415
+
             self._workbook = Workbook(path, layout.sheet)
             header_index, header = self._find_header(self._workbook.head(HEADER_SEARCH_ROWS))
             self.delimiter: str | None = None
