@@ -10,6 +10,7 @@ Values that are the same on every row (timestamps of the run) are processed once
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Boolean
@@ -154,21 +156,38 @@ def copy_text(rows: Sequence[Row], empty_is_null: Collection[int] = ()) -> bytes
     positions whose '' means NULL (see `_null_marker`)."""
     columns: list[Any] = list(zip(*rows, strict=True))
     for index, column in enumerate(columns):
-        kinds = set(map(type, column))
-        if not kinds <= _COPY_TYPES:
+        nullable = index in empty_is_null
+        # The same object on every row (the run's timestamps, '' for no text): converted
+        # once. Identity, not equality: 1 == True and Decimal('1.0') == 1 print otherwise.
+        if column and all(map(operator.is_, column, repeat(column[0]))):
+            text = _copy_column((column[0],), nullable)
+            if text is None:
+                return None
+            columns[index] = text * len(column)
+            continue
+        text = _copy_column(column, nullable)
+        if text is None:
             return None
-        if str in kinds:
-            text_column = list(map(str, column)) if len(kinds) > 1 else list(column)
-            joined = "".join(text_column)
-            if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
-                text_column = [text.translate(_COPY_ESCAPES) for text in text_column]
-        else:
-            text_column = list(map(str, column))
-        if index in empty_is_null or type(None) in kinds:
-            text_column = [_NULL if value is None or (value == "" and index in empty_is_null)
-                           else text for value, text in zip(column, text_column, strict=True)]
-        columns[index] = text_column
+        columns[index] = text
     return ("\n".join(map("\t".join, zip(*columns, strict=True))) + "\n").encode()
+
+
+def _copy_column(column: Sequence[Any], nullable: bool) -> list[str] | None:
+    """One column's values as COPY text, or None for a type that format does not carry."""
+    kinds = set(map(type, column))
+    if not kinds <= _COPY_TYPES:
+        return None
+    if str in kinds:
+        text_column = list(map(str, column)) if len(kinds) > 1 else list(column)
+        joined = "".join(text_column)
+        if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:
+            text_column = [text.translate(_COPY_ESCAPES) for text in text_column]
+    else:
+        text_column = list(map(str, column))
+    if nullable or type(None) in kinds:
+        text_column = [_NULL if value is None or (value == "" and nullable)
+                       else text for value, text in zip(column, text_column, strict=True)]
+    return text_column
 
 
 def _null_marker(marker: str) -> str:
