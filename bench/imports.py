@@ -13,6 +13,8 @@ template ledger, then in each round, in turn (interleaved):
 - pandas `read_csv` + `to_sql` into the same typed table, then the same indexes;
 - with HUB_BENCH_POSTGRES_URL: the hub into a fresh schema, and `psql \\copy` into a typed
   table of its own schema, then the same indexes.
+- with HUB_BENCH_BEFORE=/path/to/an/older/checkout: that checkout's `app.py` too, as
+  "hub before" (SQLite, same template), so a change is judged in the same rounds.
 Prints rows a second, min and median, and hub/reference ratios (issue 16's goals).
 """
 
@@ -48,8 +50,8 @@ INDEXES = ("CREATE UNIQUE INDEX ref_number ON ref_invoices (invoice_number)",
            "CREATE INDEX ref_due ON ref_invoices (due_date)")
 
 
-def run_app(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env, check=True,
+def run_app(env: dict[str, str], *args: str, root: Path = ROOT) -> None:
+    subprocess.run([sys.executable, "app.py", *args], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -93,12 +95,12 @@ def main() -> None:
         prepare_ledger(f"sqlite:///{template}", env, customers)
         copy = folder / "round.db"
 
-        def hub_sqlite() -> float:
+        def hub_sqlite(root: Path = ROOT) -> float:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
             shutil.copy(template, copy)
             seconds = timed(lambda: run_app({**env, "HUB_DATABASE_URL": f"sqlite:///{copy}"},
-                                            "import", "invoices", str(invoices)))
+                                            "import", "invoices", str(invoices), root=root))
             return rows / seconds
 
         def shell_import() -> float:
@@ -127,6 +129,9 @@ def main() -> None:
 
         contenders = {"hub SQLite": hub_sqlite, "sqlite3 .import": shell_import,
                       "pandas to_sql": pandas_to_sql}
+        before = os.environ.get("HUB_BENCH_BEFORE")
+        if before:
+            contenders["hub before"] = lambda: hub_sqlite(Path(before))
         pg_url = os.environ.get("HUB_BENCH_POSTGRES_URL")
         if pg_url:
             contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows))
@@ -136,6 +141,9 @@ def main() -> None:
                      found["sqlite3 .import"], "rows/s", ">= 0.6"))
     print(ratio_line("SQLite vs pandas to_sql", found["hub SQLite"], found["pandas to_sql"],
                      "rows/s", ">= 1.5"))
+    if before:
+        print(ratio_line("SQLite vs the checkout before", found["hub SQLite"],
+                         found["hub before"], "rows/s", "> 1"))
     if pg_url:
         print(ratio_line("PostgreSQL vs psql \\copy", found["hub PostgreSQL"],
                          found["psql \\copy"], "rows/s", ">= 0.5"))
