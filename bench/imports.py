@@ -14,7 +14,7 @@ template ledger, then in each round, in turn (interleaved):
 - with HUB_BENCH_POSTGRES_URL: the hub into a fresh schema, and `psql \\copy` into a typed
   table of its own schema, then the same indexes.
 - with HUB_BENCH_BEFORE=/path/to/an/older/checkout: that checkout's `app.py` too, as
-  "hub before" (SQLite, same template), so a change is judged in the same rounds.
+  "hub before" (and "hub PostgreSQL before"), so a change is judged in the same rounds.
 Prints rows a second, min and median, and hub/reference ratios (issue 16's goals).
 """
 
@@ -134,7 +134,8 @@ def main() -> None:
             contenders["hub before"] = lambda: hub_sqlite(Path(before))
         pg_url = os.environ.get("HUB_BENCH_POSTGRES_URL")
         if pg_url:
-            contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows))
+            contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows,
+                                                  before=Path(before) if before else None))
         print(f"import {rows:,} invoices, {args.rounds} interleaved rounds ({load_line()})")
         found = interleave(args.rounds, contenders)
     print(ratio_line("SQLite vs sqlite3 .import", found["hub SQLite"],
@@ -147,10 +148,13 @@ def main() -> None:
     if pg_url:
         print(ratio_line("PostgreSQL vs psql \\copy", found["hub PostgreSQL"],
                          found["psql \\copy"], "rows/s", ">= 0.5"))
+        if before:
+            print(ratio_line("PostgreSQL vs the checkout before", found["hub PostgreSQL"],
+                             found["hub PostgreSQL before"], "rows/s", "> 1"))
 
 
 def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices: Path,
-                        rows: int) -> dict[str, object]:
+                        rows: int, *, before: Path | None = None) -> dict[str, object]:
     """The hub into a fresh schema each round (the template's customers imported first,
     outside the timing), and psql \\copy into a typed table of another schema."""
     import sqlalchemy as sa
@@ -166,12 +170,12 @@ def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices
         separator = "&" if "?" in url else "?"
         return f"{url}{separator}options=-csearch_path%3D{name}"
 
-    def hub_postgres() -> float:
+    def hub_postgres(root: Path = ROOT) -> float:
         counter[0] += 1
         schema_url = fresh_schema(f"{schema}_{counter[0]}")
         prepare_ledger(schema_url, env, customers)
         seconds = timed(lambda: run_app({**env, "HUB_DATABASE_URL": schema_url},
-                                        "import", "invoices", str(invoices)))
+                                        "import", "invoices", str(invoices), root=root))
         with admin.begin() as connection:
             connection.execute(sa.text(f"DROP SCHEMA {schema}_{counter[0]} CASCADE"))
         return rows / seconds
@@ -187,7 +191,10 @@ def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices
             connection.execute(sa.text(f"DROP SCHEMA {schema}_ref CASCADE"))
         return rows / seconds
 
-    return {"hub PostgreSQL": hub_postgres, "psql \\copy": psql_copy}
+    found: dict[str, object] = {"hub PostgreSQL": hub_postgres, "psql \\copy": psql_copy}
+    if before is not None:
+        found["hub PostgreSQL before"] = lambda: hub_postgres(before)
+    return found
 
 
 if __name__ == "__main__":
