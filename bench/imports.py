@@ -15,6 +15,8 @@ template ledger, then in each round, in turn (interleaved):
   table of its own schema, then the same indexes.
 - with HUB_BENCH_BEFORE=/path/to/an/older/checkout: that checkout's `app.py` too, as
   "hub before" (and "hub PostgreSQL before"), so a change is judged in the same rounds.
+  The checkout must need the same schema revision (the ledgers are migrated by this one;
+  on PostgreSQL a command refuses a database at another revision).
 Prints rows a second, min and median, and hub/reference ratios (issue 16's goals).
 """
 
