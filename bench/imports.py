@@ -13,6 +13,10 @@ template ledger, then in each round, in turn (interleaved):
 - pandas `read_csv` + `to_sql` into the same typed table, then the same indexes;
 - with HUB_BENCH_POSTGRES_URL: the hub into a fresh schema, and `psql \\copy` into a typed
   table of its own schema, then the same indexes.
+- with HUB_BENCH_BEFORE=/path/to/an/older/checkout: that checkout's `app.py` too, as
+  "hub before" (and "hub PostgreSQL before"), so a change is judged in the same rounds.
+  The checkout must need the same schema revision (the ledgers are migrated by this one;
+  on PostgreSQL a command refuses a database at another revision).
 Prints rows a second, min and median, and hub/reference ratios (issue 16's goals).
 """
 
@@ -48,8 +52,8 @@ INDEXES = ("CREATE UNIQUE INDEX ref_number ON ref_invoices (invoice_number)",
            "CREATE INDEX ref_due ON ref_invoices (due_date)")
 
 
-def run_app(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env, check=True,
+def run_app(env: dict[str, str], *args: str, root: Path = ROOT) -> None:
+    subprocess.run([sys.executable, "app.py", *args], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -93,12 +97,12 @@ def main() -> None:
         prepare_ledger(f"sqlite:///{template}", env, customers)
         copy = folder / "round.db"
 
-        def hub_sqlite() -> float:
+        def hub_sqlite(root: Path = ROOT) -> float:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{copy}{suffix}").unlink(missing_ok=True)
             shutil.copy(template, copy)
             seconds = timed(lambda: run_app({**env, "HUB_DATABASE_URL": f"sqlite:///{copy}"},
-                                            "import", "invoices", str(invoices)))
+                                            "import", "invoices", str(invoices), root=root))
             return rows / seconds
 
         def shell_import() -> float:
@@ -127,22 +131,32 @@ def main() -> None:
 
         contenders = {"hub SQLite": hub_sqlite, "sqlite3 .import": shell_import,
                       "pandas to_sql": pandas_to_sql}
+        before = os.environ.get("HUB_BENCH_BEFORE")
+        if before:
+            contenders["hub before"] = lambda: hub_sqlite(Path(before))
         pg_url = os.environ.get("HUB_BENCH_POSTGRES_URL")
         if pg_url:
-            contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows))
+            contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows,
+                                                  before=Path(before) if before else None))
         print(f"import {rows:,} invoices, {args.rounds} interleaved rounds ({load_line()})")
         found = interleave(args.rounds, contenders)
     print(ratio_line("SQLite vs sqlite3 .import", found["hub SQLite"],
                      found["sqlite3 .import"], "rows/s", ">= 0.6"))
     print(ratio_line("SQLite vs pandas to_sql", found["hub SQLite"], found["pandas to_sql"],
                      "rows/s", ">= 1.5"))
+    if before:
+        print(ratio_line("SQLite vs the checkout before", found["hub SQLite"],
+                         found["hub before"], "rows/s", "> 1"))
     if pg_url:
         print(ratio_line("PostgreSQL vs psql \\copy", found["hub PostgreSQL"],
                          found["psql \\copy"], "rows/s", ">= 0.5"))
+        if before:
+            print(ratio_line("PostgreSQL vs the checkout before", found["hub PostgreSQL"],
+                             found["hub PostgreSQL before"], "rows/s", "> 1"))
 
 
 def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices: Path,
-                        rows: int) -> dict[str, object]:
+                        rows: int, *, before: Path | None = None) -> dict[str, object]:
     """The hub into a fresh schema each round (the template's customers imported first,
     outside the timing), and psql \\copy into a typed table of another schema."""
     import sqlalchemy as sa
@@ -158,12 +172,12 @@ def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices
         separator = "&" if "?" in url else "?"
         return f"{url}{separator}options=-csearch_path%3D{name}"
 
-    def hub_postgres() -> float:
+    def hub_postgres(root: Path = ROOT) -> float:
         counter[0] += 1
         schema_url = fresh_schema(f"{schema}_{counter[0]}")
         prepare_ledger(schema_url, env, customers)
         seconds = timed(lambda: run_app({**env, "HUB_DATABASE_URL": schema_url},
-                                        "import", "invoices", str(invoices)))
+                                        "import", "invoices", str(invoices), root=root))
         with admin.begin() as connection:
             connection.execute(sa.text(f"DROP SCHEMA {schema}_{counter[0]} CASCADE"))
         return rows / seconds
@@ -179,7 +193,10 @@ def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices
             connection.execute(sa.text(f"DROP SCHEMA {schema}_ref CASCADE"))
         return rows / seconds
 
-    return {"hub PostgreSQL": hub_postgres, "psql \\copy": psql_copy}
+    found: dict[str, object] = {"hub PostgreSQL": hub_postgres, "psql \\copy": psql_copy}
+    if before is not None:
+        found["hub PostgreSQL before"] = lambda: hub_postgres(before)
+    return found
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ line takes the readers' presets and fields from here rather than from the adapte
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -14,8 +15,6 @@ from hub.domain.clock import Clock
 from hub.ports import Progress
 from hub.services.imports import ImportResult
 from hub.services.imports import import_source
-from sync.sources.bank import ParsedStatement
-from sync.sources.bank import read_statement
 from sync.sources.converters import FieldError
 from sync.sources.converters import to_currency
 from sync.sources.fields import FIELDS
@@ -23,8 +22,18 @@ from sync.sources.mapping import load_settings
 from sync.sources.mapping import preset_names
 from sync.sources.tabular import open_source
 
+if TYPE_CHECKING:  # the bank parsers load only for a statement (issue 16: start-up)
+    from sync.sources.bank import ParsedStatement
+
 __all__ = ["FIELDS", "FieldError", "ParsedStatement", "import_file", "load_settings",
            "open_source", "preset_names", "read_statement", "to_currency"]
+
+
+def read_statement(path: Path) -> ParsedStatement:
+    """A bank statement file (MT940, CAMT.053, BAI2 or CSV) read by sync.sources.bank."""
+    from sync.sources.bank import read_statement as read  # noqa: PLC0415
+
+    return read(path)
 
 
 def import_file(engine: Engine, path: Path | str, kind: str, *, preset: str | None = None,

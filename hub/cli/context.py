@@ -20,7 +20,8 @@ class _LazyHub:
     """Bootstraps on first use, so `--help` needs no database.
 
     Only `db upgrade` (the release step) changes the schema, and one-shot commands on the
-    embedded SQLite default, so a fresh checkout works without a separate step. On
+    embedded SQLite default, so a fresh checkout works without a separate step (Alembic is
+    loaded only when the database is behind: at head it cost 0.5 s a command). On
     PostgreSQL every other command, and long-running processes (web workers, the scheduler)
     everywhere, refuse to start on a database at another revision than the code's."""
 

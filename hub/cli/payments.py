@@ -4,19 +4,20 @@ reverse|list`."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from hub.bootstrap.readers import ParsedStatement
-from hub.bootstrap.readers import read_statement
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.imports import import_group
 from hub.cli.report_output import table
 from hub.domain.errors import UserError
 from hub.domain.money import Money
-from hub.services import cash_application
-from hub.services import payments as service
+
+if TYPE_CHECKING:  # imported where used: `import invoices` loads this module too
+    from hub.bootstrap.readers import ParsedStatement
+    from hub.services import payments as service
 
 
 def _money(amount: Money) -> str:
@@ -65,6 +66,9 @@ def import_statement(ctx: click.Context, files: tuple[Path, ...]) -> None:
     Each file is imported in one transaction; a file that cannot be read is
     reported and changes nothing, and the other files are still imported.
     """
+    from hub.bootstrap.readers import read_statement  # noqa: PLC0415
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     failed = 0
     for path in files:
@@ -93,6 +97,8 @@ def payments_group() -> None:
 @click.pass_context
 def unmatched_command(ctx: click.Context) -> None:
     """Payments waiting to be matched by hand, with invoices worth a look."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         queue = service.unmatched(connection)
@@ -119,6 +125,8 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 
     What the invoices do not take stays on the payment as credit on the account.
     """
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = cash_application.match(connection, payment, list(invoices),
@@ -140,6 +148,8 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 def on_account_command(ctx: click.Context, payment: str, customer: str) -> None:
     """Keep PAYMENT (its reference or #id), waiting in the manual queue, as credit on
     CUSTOMER's account for no invoice."""
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         reference = cash_application.put_on_account(
@@ -156,6 +166,8 @@ def return_command(ctx: click.Context, payment: str, reason: str | None) -> None
     """Record that PAYMENT (its reference or #id), waiting in the manual queue, is refunded
     to the payer: it is marked returned and nothing of it is allocated. Make the refund in
     the bank."""
+    from hub.services import cash_application  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         reference = cash_application.return_to_payer(connection, payment, actor=cli_actor(),
@@ -176,6 +188,8 @@ def _taken_back(result: service.Unallocation) -> None:
 def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """Take PAYMENT (its reference or #id) off the invoices it paid; it waits in the
     manual queue again. The invoices reopen and their reminders resume where they were."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
@@ -190,6 +204,8 @@ def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """PAYMENT (its reference or #id) was taken back by the bank: it is marked reversed and
     the invoices it paid reopen; their reminders resume where they were."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
         result = service.unmatch(connection, payment, actor=cli_actor(), now=hub.clock.now(),
@@ -202,6 +218,8 @@ def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 @click.pass_context
 def list_command(ctx: click.Context, customer: str | None) -> None:
     """Payments received, with their status and the invoices they paid."""
+    from hub.services import payments as service  # noqa: PLC0415
+
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         found = service.list_payments(connection, customer_code=customer)

@@ -159,7 +159,7 @@ class InvoiceColumns:
     document_ref: list[str | None]
     description: list[str | None]
     settled_on: list[date | None]
-    cells: list[Sequence[object]]
+    cells: Sequence[Sequence[object]]  # the rows as read (built on demand from columns)
 
     def __len__(self) -> int:
         return len(self.line)

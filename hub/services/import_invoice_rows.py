@@ -10,6 +10,7 @@ records do. On a small file it runs in-process; the rows come out the same.
 from __future__ import annotations
 
 import marshal
+from collections.abc import Iterator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
@@ -96,10 +97,16 @@ def pack_columns(batch: InvoiceColumns, keep_cells: bool = True) -> list[PackedI
     """pack() of every row of a clean chunk (no credit notes), with the loops in C."""
     scales = list(map(_scale, batch.currency))
     amounts = list(map(int, map(Decimal.scaleb, batch.amount, scales)))
-    file_open = [None if value is None else int(value.scaleb(scale))
-                 for value, scale in zip(batch.open_amount, scales, strict=True)]
-    open_minor = [amount if value is None else value
-                  for amount, value in zip(amounts, file_open, strict=True)]
+    if None in batch.open_amount:
+        file_open: list[int | None] = [
+            None if value is None else int(value.scaleb(scale))
+            for value, scale in zip(batch.open_amount, scales, strict=True)]
+        open_minor = [amount if value is None else value
+                      for amount, value in zip(amounts, file_open, strict=True)]
+    else:  # every row gives its open amount (the loops in C)
+        given = cast(list[Decimal], batch.open_amount)
+        open_minor = list(map(int, map(Decimal.scaleb, given, scales)))
+        file_open = [*open_minor]
     settled = [0] * len(amounts)
     if any(day is not None for day in batch.settled_on):
         for index, day in enumerate(batch.settled_on):
@@ -107,14 +114,25 @@ def pack_columns(batch: InvoiceColumns, keep_cells: bool = True) -> list[PackedI
                 settled[index], open_minor[index] = open_minor[index], 0
     flag = {None: 0, False: 0, True: 1}
     return list(zip(
-        batch.customer_code, batch.number, map(date.isoformat, batch.issue_date),
-        map(date.isoformat, batch.due_date), batch.currency, amounts, open_minor,
+        batch.customer_code, batch.number, _isoformat(batch.issue_date),
+        _isoformat(batch.due_date), batch.currency, amounts, open_minor,
         map(status_of, amounts, open_minor), map(flag.__getitem__, batch.disputed),
-        map(flag.__getitem__, batch.excluded), [text or "" for text in batch.document_ref],
-        [text or "" for text in batch.description], batch.digests(), batch.line,
+        map(flag.__getitem__, batch.excluded), _text(batch.document_ref),
+        _text(batch.description), batch.digests(), batch.line,
         batch.cells if keep_cells else repeat(()), file_open,
         [None if day is None else day.isoformat() for day in batch.settled_on], settled,
         strict=False))  # repeat() never ends
+
+
+def _isoformat(days: list[date]) -> Iterator[str]:
+    """Each date as ISO text, written once per distinct day (a year has 365)."""
+    text = {day: day.isoformat() for day in set(days)}
+    return map(text.__getitem__, days)
+
+
+def _text(values: list[str | None]) -> list[str]:
+    """'' for a missing text (see PackedInvoice)."""
+    return [""] * len(values) if not any(values) else [text or "" for text in values]
 
 
 @dataclass

@@ -47,9 +47,6 @@ from hub.ports import RejectSink
 from hub.services.import_context import Importer
 from hub.services.import_context import RunContext
 from hub.services.import_context import StagedImporter
-from hub.services.import_customers import CustomerImport
-from hub.services.import_invoices import InvoiceImport
-from hub.services.import_payments import PaymentImport
 from hub.services.import_pipeline import can_read_ahead
 from hub.services.import_pipeline import read_ahead as run_in_child
 
@@ -57,9 +54,23 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 5000
 READ_AHEAD_ROWS = 20_000  # smaller files take well under a second: not worth a process
 
-IMPORTERS: dict[str, Callable[[Connection, RunContext], Importer]] = {
-    "customers": CustomerImport, "invoices": InvoiceImport, "payments": PaymentImport,
-}
+
+
+def _importer(kind: str) -> Callable[[Connection, RunContext], Importer]:
+    """The importer of `kind`, imported on first use: a command loads only its own."""
+    if kind == "customers":
+        from hub.services.import_customers import CustomerImport  # noqa: PLC0415
+
+        return CustomerImport
+    if kind == "invoices":
+        from hub.services.import_invoices import InvoiceImport  # noqa: PLC0415
+
+        return InvoiceImport
+    if kind == "payments":
+        from hub.services.import_payments import PaymentImport  # noqa: PLC0415
+
+        return PaymentImport
+    raise KeyError(kind)
 
 
 @dataclass(frozen=True)
@@ -165,7 +176,7 @@ def import_source(engine: Engine, source: ImportSource, rejects: RejectSink, *, 
             context = RunContext(run_id=run_id, source_name=name, source_path=source.path,
                                  provided=source.provided_fields, actor=actor, now=started,
                                  today=clock.today(), expected_rows=source.estimated_rows or 0)
-            importer = IMPORTERS[source.kind](connection, context)
+            importer = _importer(source.kind)(connection, context)
             chunks = _write_chunks(importer, source, chunk_rows, read_ahead)
             with closing(chunks):  # closing: a failure here stops the reader at once
                 for count, refused in chunks:

@@ -28,12 +28,13 @@ from typing import Any
 from hub.domain.currency import UnknownCurrency
 from hub.domain.records import InvoiceColumns
 from sync.sources import converters as conv
+from sync.sources.arrow_csv import ColumnRows
 from sync.sources.compiled import AMOUNT
 from sync.sources.compiled import CONVERT
 from sync.sources.compiled import FieldStep
 
 Column = list[Any]
-ColumnBuilder = Callable[[list[int], dict[str, Column], list[list[str]]], Any]
+ColumnBuilder = Callable[[list[int], dict[str, Column], Sequence[list[str]]], Any]
 
 
 class ColumnMapper:
@@ -56,11 +57,11 @@ class ColumnMapper:
         self.usable = bool(width) and all(step.index >= 0 for step in steps) \
             and ("currency" in names or not any(step.mode == AMOUNT for step in steps))
 
-    def map(self, lines: list[int], rows: list[list[str]]) -> Any | None:
+    def map(self, lines: list[int], rows: Sequence[list[str]]) -> Any | None:
         """The chunk as the kind's columnar batch, or None: map it row by row."""
-        if not self.usable or not rows or any(len(row) != self._width for row in rows):
+        raw = self._raw(rows)
+        if raw is None:
             return None
-        raw = list(zip(*rows, strict=True))
         stripped: dict[int, list[str]] = {}
 
         def cells(index: int) -> list[str]:
@@ -91,6 +92,16 @@ class ColumnMapper:
         for name in self._all_fields:
             values.setdefault(name, absent)
         return self._build(lines, values, rows)
+
+    def _raw(self, rows: Sequence[list[str]]) -> Sequence[Sequence[str]] | None:
+        """The chunk's columns, or None when a row is not of the header's width."""
+        if not self.usable or not rows:
+            return None
+        if isinstance(rows, ColumnRows):  # read as columns already (arrow_csv.py)
+            return rows.columns if len(rows.columns) == self._width else None
+        if any(len(row) != self._width for row in rows):
+            return None
+        return list(zip(*rows, strict=True))
 
     @staticmethod
     def _field(step: FieldStep, column: list[str]) -> Column | None:
@@ -135,7 +146,7 @@ def _quantize(number: Decimal | None, step: Decimal) -> Decimal | None:
 
 
 def invoice_columns(lines: list[int], values: dict[str, Column],
-                    rows: list[list[str]]) -> InvoiceColumns | None:
+                    rows: Sequence[list[str]]) -> InvoiceColumns | None:
     """The checks of records.invoice, on whole columns; None when any row fails one."""
     issue, due, settled = values["issue_date"], values["due_date"], values["settled_on"]
     amount, open_amount = values["amount"], values["open_amount"]
@@ -153,7 +164,7 @@ def invoice_columns(lines: list[int], values: dict[str, Column],
         lines, values["invoice_number"], values["customer_id"], values["customer_name"],
         values["country"], values["segment"], issue, due, values["currency"], amount,
         open_amount, values["disputed"], values["excluded"], values["document_ref"],
-        values["description"], settled, list(rows))
+        values["description"], settled, rows if isinstance(rows, ColumnRows) else list(rows))
 
 
 COLUMN_BUILDERS: dict[str, ColumnBuilder] = {"invoices": invoice_columns}

@@ -19,11 +19,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
+from typing import TYPE_CHECKING
 
 from hub.domain.cells import unescape
 from hub.domain.records import ImportRecord
 from hub.domain.records import RejectedRow
 from hub.domain.records import RowBatch
+from sync.sources.arrow_csv import ArrowChunks
 from sync.sources.converters import FieldError
 from sync.sources.converters import date_parser
 from sync.sources.mapping import Layout
@@ -35,7 +37,9 @@ from sync.sources.rows import normalise_heading
 from sync.sources.textfile import FileFacts
 from sync.sources.textfile import UnreadableFile
 from sync.sources.textfile import scan
-from sync.sources.xlsx import Workbook
+
+if TYPE_CHECKING:
+    from sync.sources.xlsx import Workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 GROUP_COLUMN = "(heading row)"  # the group a report's heading row names, e.g. the contact
@@ -75,6 +79,9 @@ class TabularSource:
         self._handle: IO[str] | None = None
         self._workbook: Workbook | None = None
         if self.facts.format == "xlsx":
+            # openpyxl (and numpy under it) only for a workbook: 0.2 s of a CSV import
+            from sync.sources.xlsx import Workbook  # noqa: PLC0415
+
             self._workbook = Workbook(path, layout.sheet)
             header_index, header = self._find_header(self._workbook.head(HEADER_SEARCH_ROWS))
             self.delimiter: str | None = None
@@ -191,7 +198,7 @@ class TabularSource:
         for lines, rows in self._chunks(1000):
             yield from zip(lines, rows, strict=True)
 
-    def _chunks(self, size: int) -> Iterator[tuple[list[int], list[Sequence[object]]]]:
+    def _chunks(self, size: int) -> Iterator[tuple[list[int], Sequence[Sequence[object]]]]:
         """The data rows, `size` at a time, with the line each one starts on; heading rows
         are taken out (and name their group) when the layout says so."""
         if not self.layout.heading_rows:
@@ -222,7 +229,10 @@ class TabularSource:
             if kept:
                 yield kept_lines, kept
 
-    def _raw_chunks(self, size: int) -> Iterator[tuple[list[int], list[Sequence[object]]]]:
+    def _arrow_chunks(self) -> ArrowChunks | None:
+        return _arrow_chunks(self)
+
+    def _raw_chunks(self, size: int) -> Iterator[tuple[list[int], Sequence[Sequence[object]]]]:
         if self._workbook is not None:
             width = len(self.mapper.header) - (1 if self._group_column else 0)
             numbered = itertools.islice(self._workbook.rows(), self._header_index + 1, None)
@@ -233,12 +243,19 @@ class TabularSource:
                 yield list(numbers), list(values)
             return
         assert self.delimiter is not None
+        skip = 0  # data rows read already, as columns
+        arrow = self._arrow_chunks()
+        if arrow is not None:
+            yield from arrow.chunks(size)
+            if arrow.finished:
+                return
+            skip = arrow.consumed  # the csv module reads on from the row arrow refused
         self._handle = self._open_text()
         reader = csv.reader(self._handle, delimiter=self.delimiter, strict=True)
         # Take off the apostrophe put before formula-like text by the hub (a rejects file,
         # the demo's files: hub.domain.cells) or a spreadsheet; one C-speed test per row.
         try:
-            for _ in range(self._header_index + 1):
+            for _ in range(self._header_index + 1 + skip):
                 next(reader, None)
             failure = None
             while failure is None:
@@ -260,6 +277,21 @@ class TabularSource:
                                  f"{failure} (an unclosed quote?)")
         finally:
             self._handle.close()
+
+
+ARROW_MIN_ROWS = 20_000  # below this, loading pyarrow costs more than it saves
+
+
+def _arrow_chunks(source: TabularSource) -> ArrowChunks | None:
+    """A columnar reader for a large plain CSV file (see arrow_csv), else None."""
+    facts = source.facts
+    if not facts.plain_lines or (source.estimated_rows or 0) < ARROW_MIN_ROWS:
+        return None
+    assert source.delimiter is not None
+    width = len(source.mapper.header) - (1 if source._group_column else 0)
+    return ArrowChunks(source._path, delimiter=source.delimiter,
+                       skip=source._header_index + 1, width=width,
+                       first_line=source._header_index + 2)
 
 
 def _heading_text(row: Sequence[object]) -> str | None:

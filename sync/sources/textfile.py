@@ -32,6 +32,10 @@ class FileFacts:
     format: str  # csv | xlsx
     encoding: str | None  # a Python codec name, for csv
     lines: int  # newline count, to estimate progress
+    # Every line one record, numbered as the csv module numbers it: no quote character,
+    # no blank line, no carriage return but before a newline. Such a file may be read by
+    # a columnar reader (sync/sources/arrow_csv.py) without losing any row's line.
+    plain_lines: bool = False
 
 
 def _bom_encoding(head: bytes) -> str | None:
@@ -55,6 +59,8 @@ class _Scan:
     decode_error: str | None = None
     nul: bool = False
     cp1252_bad: bool = False
+    irregular: bool = False  # a quote, a blank line or a lone carriage return
+    last: bytes = b""
 
     @property
     def binary(self) -> bool:
@@ -93,6 +99,9 @@ def scan(path: Path, encoding: str | None = None) -> FileFacts:
                     encoding or _bom_encoding(chunk) or "utf-8")()
             digest.update(chunk)
             found.lines += chunk.count(b"\n")
+            if not found.irregular:
+                found.irregular = _irregular(found.last + chunk, first=not found.last)
+                found.last = chunk[-2:]
             if not found.binary:
                 found.nul = found.nul or (b"\0" in chunk)
                 found.cp1252_bad = found.cp1252_bad or any(b in chunk for b in _CP1252_UNDEFINED)
@@ -109,6 +118,14 @@ def scan(path: Path, encoding: str | None = None) -> FileFacts:
             found.decode_error = "an incomplete character at the end"
     found.sha256 = digest.hexdigest()
     return _classify(found)
+
+
+def _irregular(data: bytes, *, first: bool) -> bool:
+    """`data` (the last two bytes of the previous chunk, then this one) has a quote, a
+    blank line or a carriage return not followed by a newline (or a blank first line)."""
+    return (b'"' in data or b"\n\n" in data or b"\n\r\n" in data
+            or data.count(b"\r") != data.count(b"\r\n") + data.endswith(b"\r")
+            or (first and data.startswith((b"\n", b"\r\n"))))
 
 
 def _classify(found: _Scan) -> FileFacts:
@@ -132,7 +149,8 @@ def _classify(found: _Scan) -> FileFacts:
         raise UnreadableFile(f"{path.name}: contains NUL bytes, so it is not a CSV text file "
                              "(save it as CSV UTF-8 or XLSX)")
     if error is None:
-        return FileFacts(found.sha256, found.size, "csv", "utf-8-sig", found.lines)
+        return FileFacts(found.sha256, found.size, "csv", "utf-8-sig", found.lines,
+                         plain_lines=not found.irregular)
     if bom == "utf-8-sig":
         raise UnreadableFile(f"{path.name}: starts with a UTF-8 byte order mark but is not "
                              f"UTF-8 text ({error}); save it as CSV UTF-8")

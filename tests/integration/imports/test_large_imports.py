@@ -51,6 +51,18 @@ def test_indexes_are_back_after_an_import_and_queries_use_them(
     assert _indexes(hub) >= SECONDARY
 
 
+def test_the_foreign_key_is_back_and_checked_after_a_large_import(
+        hub: Hub, write_csv: Writer, run: Importer) -> None:
+    """PostgreSQL drops the customer foreign key for the load and adds it back (one join
+    checks every row); on both databases it holds afterwards."""
+    assert run(write_csv("big.csv", INVOICE_HEADER, _rows(30))).created == 30
+    keys = sa.inspect(hub.engine).get_foreign_keys("invoices")
+    assert any(key["referred_table"] == "customers" for key in keys)
+    with pytest.raises(sa.exc.IntegrityError), hub.engine.begin() as connection:
+        connection.execute(invoices.update().where(invoices.c.number == "INV-1")
+                           .values(customer_id=999_999))
+
+
 def test_a_failed_large_import_keeps_the_indexes_and_the_ledger(
         hub: Hub, write_csv: Writer, run: Importer) -> None:
     run(write_csv("first.csv", INVOICE_HEADER, _rows(2)))
