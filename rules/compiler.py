@@ -29,6 +29,7 @@ from rules.conditions import describe
 from rules.conditions import parse_condition
 from rules.conditions import to_engine
 from rules.conditions import to_shadow
+from rules.engine_facts import EngineFacts
 from rules.fields import FIELDS
 from rules.model import RuleFile
 from rules.reader import Problems
@@ -60,6 +61,7 @@ class Compiled:
     ruleset_name: str
     rules: tuple[CompiledRule, ...]
     definition: dict[str, Any]  # durable_rules JSON, without the `run` callables
+    engine_facts: EngineFacts  # what the engine is sent of an account
     always: frozenset[str] = frozenset()  # rules that are simply `true`: never sent to the engine
 
     def shadow(self, fact: dict[str, Any]) -> frozenset[str]:
@@ -132,4 +134,7 @@ def compile_rules(rule_file: RuleFile, problems: Problems) -> Compiled | None:
         rule.rule_id: {"all": [{"m": to_engine(rule.condition)}]}  # costs, and says nothing
         for rule in rules if rule.rule_id not in always}
     definition["end"] = {"all": [{"m": {SENTINEL_FIELD: 1}}]}
-    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition, always)
+    engine_facts = EngineFacts(test for rule in rules if rule.rule_id not in always
+                               for test in comparisons(rule.condition))
+    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition, engine_facts,
+                    always)
