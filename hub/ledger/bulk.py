@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean
@@ -136,6 +137,40 @@ class BulkInsert:
         elif prepared:
             self._connection.exec_driver_sql(self.sql, prepared)
         return len(prepared)
+
+
+def insert_rows(connection: Connection, table: Table,
+                rows: Sequence[Mapping[str, Any]]) -> None:
+    """`connection.execute(table.insert(), rows)` for rows that all name the same columns,
+    through BulkInsert: the cycle writes thousands of decisions, messages, tasks and events
+    per round, and Core's per-row parameter processing cost more than the database did.
+    A column left out that has a Python-side default gets it (a scalar; a callable default
+    takes the Core path, as do rows that name different columns)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    given = set(names)
+    constants: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if not getattr(default, "is_scalar", False):
+            connection.execute(table.insert(), list(rows))
+            return
+        constants[column.name] = getattr(default, "arg", None)
+    pick = itemgetter(*names)
+    try:  # the same length and every name present: the same columns
+        values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
+    except KeyError:
+        connection.execute(table.insert(), list(rows))
+        return
+    insert = BulkInsert(connection, table, names, constants)
+    insert(values if len(names) > 1 else [(value,) for value in values])
+
+
+def _differs() -> Any:
+    raise KeyError("a row names other columns")
 
 
 # Types whose str() PostgreSQL's COPY text format reads back as the same value.

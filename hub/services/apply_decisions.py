@@ -47,6 +47,7 @@ from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.bulk import insert_rows
 from hub.ledger.experiments import exposure_row
 from hub.ledger.experiments import record_exposures
 from hub.ledger.lookups import ids_by_key
@@ -189,7 +190,7 @@ class _Writer:
 
     def flush(self) -> None:
         """Write what was collected: set at a time, one statement per table."""
-        self.connection.execute(applied_decisions.insert(), self.applied_rows)
+        insert_rows(self.connection, applied_decisions, self.applied_rows)
         self._flush_messages()
         self._flush_charges()
         self._flush_holds()
@@ -250,7 +251,7 @@ class _Writer:
             self.event_rows.append({**event, "invoice_id": row["invoice_id"]})
             self.counts["interest" if row["kind"] == "interest" else "fees"] += 1
         if rows:
-            self.connection.execute(charges.insert(), rows)
+            insert_rows(self.connection, charges, rows)
 
     def _event(self, customer_id: int, kind: str, summary: str,
                data: dict[str, Any]) -> dict[str, Any]:

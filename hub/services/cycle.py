@@ -40,6 +40,7 @@ from hub.ports import Policy
 from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
+from hub.services.collector import collector_paused
 from hub.services.cycle_candidates import changed_accounts
 from hub.services.cycle_candidates import schedule_evaluations
 from hub.services.cycle_spread import Waiting
@@ -284,30 +285,31 @@ class Cycle:
                                    enforcement=options.enforcement,
                                    predictions=self.policy.uses_predictions)
         while True:
-            started = time.perf_counter()
-            batch = list(islice(facts, options.batch_size))
-            load += time.perf_counter() - started
-            if not batch:
-                break
-            report.counts["accounts_evaluated"] += len(batch)
-            started = time.perf_counter()
-            try:
-                evaluation = self._evaluate(batch)
-            except Exception as exc:  # one batch lost, not the cycle
-                report.errors.append(f"evaluating {len(batch)} accounts from "
-                                     f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
+            with collector_paused():  # the batch's objects live until it is written
+                started = time.perf_counter()
+                batch = list(islice(facts, options.batch_size))
+                load += time.perf_counter() - started
+                if not batch:
+                    break
+                report.counts["accounts_evaluated"] += len(batch)
+                started = time.perf_counter()
+                try:
+                    evaluation = self._evaluate(batch)
+                except Exception as exc:  # one batch lost, not the cycle
+                    report.errors.append(f"evaluating {len(batch)} accounts from "
+                                         f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
+                    evaluate += time.perf_counter() - started
+                    continue
                 evaluate += time.perf_counter() - started
-                continue
-            evaluate += time.perf_counter() - started
-            report.counts["decisions"] += len(evaluation.decisions)
-            started = time.perf_counter()
-            context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
-            report.counts.update(apply_decisions(
-                connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
-            schedule_evaluations(connection, evaluation.next_evaluation)
-            self._commit(connection, options)
-            apply += time.perf_counter() - started
-            self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
+                report.counts["decisions"] += len(evaluation.decisions)
+                started = time.perf_counter()
+                context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
+                report.counts.update(apply_decisions(
+                    connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
+                schedule_evaluations(connection, evaluation.next_evaluation)
+                self._commit(connection, options)
+                apply += time.perf_counter() - started
+                self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
         report.timings.update({"load_facts": round(load, 3), "evaluate": round(evaluate, 3),
                                "apply": round(apply, 3)})
         return watermark
