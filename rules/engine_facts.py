@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from typing import Any
 
 Key = tuple[Any, ...]
-_MISSING = object()  # a field the account has no value for (it stays absent)
 
 
 class EngineFacts:
@@ -31,29 +30,33 @@ class EngineFacts:
         for name, _op, value in tests:
             values.setdefault(name, set()).add(value)
         self.fields = tuple(sorted(values))
-        self._texts = {name: frozenset(v for v in found if isinstance(v, str))
-                       for name, found in values.items()}
-        self._numbers = {name: sorted({float(v) for v in found if _is_number(v)})
-                         for name, found in values.items()}
-        self._other = {name: _other_text(texts) for name, texts in self._texts.items()}
+        # per field, by the values its tests name: numbers split into gaps, texts into
+        # the named ones and one "other"; yes/no values are their own class already
+        self._numbers = [(index, numbers) for index, name in enumerate(self.fields)
+                         if (numbers := sorted({float(v) for v in values[name]
+                                                if _is_number(v)}))]
+        self._texts = [(index, named, _other_text(named))
+                       for index, name in enumerate(self.fields)
+                       if (named := frozenset(v for v in values[name] if isinstance(v, str)))]
 
     def key(self, fact: dict[str, Any]) -> Key:
-        """The account's class: one representative value per tested field."""
-        return tuple(self._represent(name, fact.get(name, _MISSING)) for name in self.fields)
+        """The account's class: one representative value per tested field (None: the
+        account has no value for it)."""
+        found = list(map(fact.get, self.fields))
+        for index, thresholds in self._numbers:
+            value = found[index]
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                found[index] = _gap(thresholds, value)
+        for index, named, other in self._texts:
+            value = found[index]
+            if isinstance(value, str) and value not in named:
+                found[index] = other
+        return tuple(found)
 
     def fact(self, key: Key) -> dict[str, Any]:
         """The engine fact for a class."""
         return {name: value for name, value in zip(self.fields, key, strict=True)
-                if value is not _MISSING}
-
-    def _represent(self, name: str, value: Any) -> Any:
-        if value is _MISSING or value is None or isinstance(value, bool):
-            return _MISSING if value is None else value
-        if isinstance(value, str):
-            return value if value in self._texts[name] else self._other[name]
-        if _is_number(value):
-            return _gap(self._numbers[name], value)
-        return value  # no other types reach the fact; kept as is if one does
+                if value is not None}
 
 
 def _is_number(value: Any) -> bool:

@@ -21,10 +21,10 @@ from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import literal_column
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.engine import RowMapping
 
 from hub.ledger.bulk import chunks
+from hub.ledger.bulk import update_rows
 from hub.ledger.tables import allocations
 from hub.ledger.tables import payments
 
@@ -89,11 +89,4 @@ def existing_payment_references(connection: Connection, references: Collection[s
 
 def update_by_id(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Executemany UPDATE ... WHERE id = :row_id; every row sets the same columns."""
-    if not rows:
-        return
-    columns = [name for name in rows[0] if name != "row_id"]
-    statement = (update(table).where(table.c.id == bindparam("row_id"))
-                 .values({name: bindparam(f"new_{name}") for name in columns}))
-    params = [{"row_id": row["row_id"], **{f"new_{name}": row[name] for name in columns}}
-              for row in rows]
-    connection.execute(statement, params)
+    update_rows(connection, table, rows)

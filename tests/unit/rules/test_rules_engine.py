@@ -125,3 +125,16 @@ def test_a_class_keeps_each_value_on_the_same_side_of_every_threshold() -> None:
     assert classes.fact(classes.key({"kind": "B2C"})) == {"kind": "B2C"}  # days missing
     assert classes.key({"days": 20.0}) == classes.key({"days": 9000.0})
     assert classes.key({"days": 20.0}) != classes.key({"days": 14.0})
+
+
+@pytest.mark.parametrize("policy_of", [forked_policy, lambda: load_policy(DEFAULT_POLICY)],
+                         ids=["small", "default"])
+def test_the_generated_shadow_says_what_each_rules_predicate_says(
+        policy_of: Callable[[], Any]) -> None:
+    policy = policy_of()
+    compiled = policy.compiled
+    facts = [*_random_facts(policy, 3000, seed=5), {}, {"always": 1}]
+    for fact in facts:
+        each = frozenset(rule.rule_id for rule in compiled.rules
+                         if rule.rule_id not in compiled.always and rule.shadow(fact))
+        assert compiled.shadow(fact) == each, fact
