@@ -72,6 +72,7 @@ from hub.ledger.tables import payments
 from hub.ledger.tables import promises
 from hub.ledger.tables import users
 from hub.services.account_facts import load_account_facts
+from hub.services.collector import collector_paused
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions
 from hub.services.cycle import CycleReport
@@ -212,10 +213,14 @@ def show(label: str, report: CycleReport, seconds: float, cpu: float) -> None:
 
 
 def engine_cpu(policy: Any, accounts: list[Any], *, engine: bool) -> tuple[float, list[Any]]:
-    """CPU seconds (this process and the reaped engine processes) of one evaluation."""
-    cpu = cpu_seconds()
-    outcomes = policy.outcomes(accounts, engine=engine)
-    return cpu_seconds() - cpu, outcomes
+    """CPU seconds (this process and the reaped engine processes) of one evaluation, with
+    the garbage collector paused as the cycle pauses it for a batch (otherwise its full
+    collections over this process's other objects land on whichever side runs then)."""
+    with collector_paused():
+        cpu = cpu_seconds()
+        outcomes = policy.outcomes(accounts, engine=engine)
+        used = cpu_seconds() - cpu
+    return used, outcomes
 
 
 def shadow_ratio(engine: sa.Engine, policy: Any, sample: int, day: date, rounds: int) -> None:
