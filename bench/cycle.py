@@ -485,7 +485,7 @@ def spread_rounds(count: int, workers: list[int], rounds: int, partition: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--customers", "--size", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--catch-up-days", type=int, default=8,
                         help="at most this many catch-up days after the first cycle")
     parser.add_argument("--workers", type=int, nargs="+", choices=(1, 2),

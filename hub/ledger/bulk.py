@@ -23,6 +23,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import Connection
 from sqlalchemy import Date
@@ -163,6 +164,11 @@ def insert_rows(connection: Connection, table: Table,
     try:  # the same length and every name present: the same columns
         values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
     except KeyError:
+        connection.execute(table.insert(), list(rows))
+        return
+    # Core writes a JSON column's None as the JSON text null, BulkInsert as SQL NULL
+    documents = [name for name in names if isinstance(table.c[name].type, JSON)]
+    if any(row[name] is None for name in documents for row in rows):
         connection.execute(table.insert(), list(rows))
         return
     insert = BulkInsert(connection, table, names, constants)
