@@ -39,10 +39,12 @@ class BulkInsert:
 
     def __init__(self, connection: Connection, table: Table, columns: Sequence[str],
                  constants: Mapping[str, Any] | None = None, *,
-                 ready: Collection[str] = (), empty_is_null: Collection[str] = ()) -> None:
+                 ready: Collection[str] = (), empty_is_null: Collection[str] = (),
+                 copy: bool = True) -> None:
         """`ready`: columns whose values come in the driver's form already (dates as
         ISO text), so no bind processor runs on them. `empty_is_null`: text columns
-        whose NULLs the caller passes as '' (see `_null_marker`)."""
+        whose NULLs the caller passes as '' (see `_null_marker`). `copy=False`: INSERT
+        statements on PostgreSQL too (what the rows' writers waiting on a lock show)."""
         constants = dict(constants or {})
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
@@ -56,7 +58,7 @@ class BulkInsert:
         self.sql = f"INSERT INTO {target} ({listed}) VALUES ({markers})"  # noqa: S608
         # PostgreSQL loads many rows far faster through COPY than through INSERTs.
         self._copy = f"COPY {target} ({listed}) FROM STDIN" \
-            if dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+            if copy and dialect.name == "postgresql" and dialect.driver == "psycopg" else None
         # COPY takes no expressions: there, '' is turned back into None row by row.
         self._empty_is_null = tuple(index for index, name in enumerate(names)
                                     if name in empty_is_null) if self._copy else ()
@@ -171,7 +173,8 @@ def insert_rows(connection: Connection, table: Table,
     if any(row[name] is None for name in documents for row in rows):
         connection.execute(table.insert(), list(rows))
         return
-    insert = BulkInsert(connection, table, names, constants)
+    # INSERT, not COPY, on PostgreSQL: pg_stat_activity shows the statements Core sent
+    insert = BulkInsert(connection, table, names, constants, copy=False)
     insert(values if len(names) > 1 else [(value,) for value in values])
 
 
