@@ -2,14 +2,18 @@
 
 For each size (customers, about ten invoices each, a third of them open) it builds the
 ledger by bulk insert, then runs, with the default rule file and the real rules engine:
-the first full cycle (every account), the catch-up days after it (the `ladder` progression
-takes one step per cycle, so accounts far overdue at go-live take a step a day), a typical
-next day (1% of customers paid, 0.2% promised: only accounts that can change are
-evaluated), and the same day again (nothing to evaluate). It prints the time of every
-phase, the CPU time, accounts evaluated, decisions and what they created, and peak
-memory; then it evaluates a sample of accounts through durable_rules and through the
-plain-Python shadow and prints the ratio (and whether both decided the same).
-On SQLite; on PostgreSQL too when HUB_BENCH_POSTGRES_URL is set.
+
+- the first full cycle (every account), `--rounds` times from the same ledger (reset
+  between rounds), interleaved with PostgreSQL's when HUB_BENCH_POSTGRES_URL is set: the
+  CPU per account (this process and the engine's processes; goal <= 0.25 ms), min and
+  median, and PostgreSQL's time per phase against SQLite's (issue 16);
+- the catch-up days after it (the `ladder` progression takes one step per cycle, so
+  accounts far overdue at go-live take a step a day), a typical next day (1% of customers
+  paid, 0.2% promised: only accounts that can change are evaluated), and the same day
+  again (nothing to evaluate): time, CPU, accounts, decisions and what they created;
+- the evaluation of a sample of accounts through durable_rules (with the shadow check it
+  always does) and through the plain-Python shadow alone, interleaved: the CPU ratio
+  (goal <= 1.5), and whether both decided the same in every round; then peak memory.
 
     .venv/bin/python bench/cycle.py --customers 10000 100000
 
@@ -31,10 +35,12 @@ import argparse
 import os
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -47,6 +53,9 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rounds import interleave
+from rounds import load_line
+from rounds import ratio_line
 from scratch_schema import scratch_schema
 
 from hub.domain import events as kinds
@@ -58,10 +67,12 @@ from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import invoices
+from hub.ledger.tables import metadata
 from hub.ledger.tables import payments
 from hub.ledger.tables import promises
 from hub.ledger.tables import users
 from hub.services.account_facts import load_account_facts
+from hub.services.collector import collector_paused
 from hub.services.cycle import Cycle
 from hub.services.cycle import CycleOptions
 from hub.services.cycle import CycleReport
@@ -201,51 +212,143 @@ def show(label: str, report: CycleReport, seconds: float, cpu: float) -> None:
         print(f"      error: {error}")
 
 
-def shadow_ratio(engine: sa.Engine, policy: Any, sample: int, day: date) -> None:
+def engine_cpu(policy: Any, accounts: list[Any], *, engine: bool) -> tuple[float, list[Any]]:
+    """CPU seconds (this process and the reaped engine processes) of one evaluation, with
+    the garbage collector paused as the cycle pauses it for a batch (otherwise its full
+    collections over this process's other objects land on whichever side runs then)."""
+    with collector_paused():
+        cpu = cpu_seconds()
+        outcomes = policy.outcomes(accounts, engine=engine)
+        used = cpu_seconds() - cpu
+    return used, outcomes
+
+
+def shadow_ratio(engine: sa.Engine, policy: Any, sample: int, day: date, rounds: int) -> None:
+    """Issue 16's row: the rules engine (with the shadow check it always does) against the
+    plain-Python shadow alone, CPU, interleaved rounds."""
     with engine.connect() as connection:
         accounts = []
         for facts in load_account_facts(connection, as_of=day):
             accounts.append(facts)
             if len(accounts) >= sample:
                 break
-    engine_outcomes, engine_seconds = timed(lambda: policy.outcomes(accounts, engine=True))
-    shadow_outcomes, shadow_seconds = timed(lambda: policy.outcomes(accounts, engine=False))
-    same = [o.decisions for o in engine_outcomes] == [o.decisions for o in shadow_outcomes]
-    print(f"  rules engine vs plain Python on {len(accounts):,} accounts: durable_rules "
-          f"{engine_seconds:.2f} s, shadow {shadow_seconds:.2f} s, ratio "
-          f"{engine_seconds / max(shadow_seconds, 1e-9):.1f}x, same decisions: {same}")
+    same: list[bool] = []
+    classes: list[int] = []
+    shadow_decisions: list[Any] = []
+
+    def with_engine() -> float:
+        seconds, outcomes = engine_cpu(policy, accounts, engine=True)
+        same.append([o.decisions for o in outcomes] == shadow_decisions
+                    and policy.last_report.ok)
+        classes.append(policy.last_report.classes)
+        return seconds
+
+    def shadow_alone() -> float:
+        seconds, outcomes = engine_cpu(policy, accounts, engine=False)
+        shadow_decisions[:] = [o.decisions for o in outcomes]
+        return seconds
+
+    print(f"  rules engine vs plain-Python shadow on {len(accounts):,} accounts "
+          f"(CPU s; {load_line()}):")
+    found = interleave(rounds, {"shadow": shadow_alone, "engine": with_engine})
+    print("  " + ratio_line("cycle evaluation, engine/shadow", found["engine"],
+                            found["shadow"], "s CPU", "<= 1.5"))
+    print(f"      the engine evaluated {max(classes):,} classes of accounts; same decisions "
+          f"as the shadow in every round: {all(same)}")
 
 
-def run(label: str, engine: sa.Engine, count: int, policy: Any, catch_up_days: int) -> None:
-    upgrade(engine)
-    made, seconds = timed(lambda: build_ledger(engine, count))
-    print(f"\n{label}: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)")
-    thresholds = policy.thresholds()
+def emptied(engine: sa.Engine) -> list[str]:
+    """The tables the cycle fills (empty after the build), so each round of the first
+    cycle starts from the same ledger (reset()). The timeline is append-only and stays:
+    the first cycle adds to it and does not read it."""
+    with engine.connect() as connection:
+        return [table.name for table in metadata.sorted_tables
+                if table.name not in ("alembic_version", "events")
+                and connection.execute(sa.select(sa.func.count()).select_from(table)
+                                       ).scalar_one() == 0]
 
-    def cycle(day: date, label: str) -> CycleReport:
+
+def reset(engine: sa.Engine, empty: list[str]) -> None:
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {', '.join(empty)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(empty):
+                connection.execute(sa.text(f"DELETE FROM {name}"))
+        connection.execute(customers.update().values(on_hold=False, next_evaluation_on=None))
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(sa.text("ANALYZE"))
+            connection.commit()
+
+
+class Ledger:
+    """A built ledger whose first cycle can be run again from the same state."""
+
+    def __init__(self, label: str, engine: sa.Engine, count: int, policy: Any) -> None:
+        self.label, self.engine, self.count, self.policy = label, engine, count, policy
+        upgrade(engine)
+        made, seconds = timed(lambda: build_ledger(engine, count))
+        print(f"\n{label}: {count:,} customers, {made:,} invoices (built in {seconds:.1f} s)")
+        self.empty = emptied(engine)
+        self.thresholds = policy.thresholds()
+        self.phases: list[dict[str, float]] = []
+        self.rounds = 0
+
+    def cycle(self, day: date, label: str, *, quiet: bool = False) -> tuple[CycleReport, float]:
         moment = datetime.combine(day, datetime.min.time(), UTC).replace(hour=5)
-        runner = Cycle(engine, policy, now=lambda: moment, thresholds=thresholds)
+        runner = Cycle(self.engine, self.policy, now=lambda: moment, thresholds=self.thresholds)
         cpu = cpu_seconds()
         report, seconds = timed(lambda: runner.run(CycleOptions(as_of=day, actor="bench")))
-        show(f"{label} {day}", report, seconds, cpu_seconds() - cpu)
-        return report
+        used = cpu_seconds() - cpu
+        if not quiet:
+            show(f"{label} {day}", report, seconds, used)
+        return report, used
 
-    day = TODAY
-    cycle(day, "first cycle")
+    def first_cycle(self) -> float:
+        """CPU ms per account of the first cycle, from the freshly built ledger."""
+        if self.rounds:
+            reset(self.engine, self.empty)
+        self.rounds += 1
+        report, used = self.cycle(TODAY, "first cycle", quiet=self.rounds > 1)
+        self.phases.append(report.timings)
+        return used / report.counts["accounts_evaluated"] * 1000
+
+
+def run_rest(ledger: Ledger, catch_up_days: int, rounds: int) -> None:
+    """The catch-up days, a typical next day and the same day again, then the engine."""
+    engine, count, day = ledger.engine, ledger.count, TODAY
     # `ladder` progression takes one step per cycle: accounts far past several steps at
     # go-live catch up over the next days. Then a typical day.
     for _ in range(catch_up_days):
         day += timedelta(days=1)
-        applied = cycle(day, "catch-up").counts["applied"]
+        applied = ledger.cycle(day, "catch-up")[0].counts["applied"]
         if applied < count // 50 and day.weekday() < 4:  # a quiet working day, not Friday
             break
     day += timedelta(days=1)
     paid, promised = a_day_passes(engine, count, day, seed=count)
     print(f"  typical day: {paid:,} customers paid, {promised:,} promised")
-    cycle(day, "next day")
-    cycle(day, "same day again")
-    shadow_ratio(engine, policy, min(count, 20_000), day)
+    ledger.cycle(day, "next day")
+    ledger.cycle(day, "same day again")
+    shadow_ratio(engine, ledger.policy, min(count, 20_000), day, rounds)
     print(f"  peak memory {peak_rss_mb():,.0f} MB")
+
+
+def first_cycles(ledgers: list[Ledger], rounds: int) -> None:
+    """Issue 16's row: the first cycle's CPU per account (goal <= 0.25 ms), min and median
+    over interleaved rounds; with PostgreSQL, its per-phase ratio to SQLite."""
+    print(f"\nfirst cycle, CPU ms per account (this process and the engine's; {load_line()}):")
+    found = interleave(rounds, {ledger.label: ledger.first_cycle for ledger in ledgers})
+    for label, values in found.items():
+        print(f"  first cycle CPU per account, {label}: min {min(values):.3f} ms, median "
+              f"{statistics.median(values):.3f} ms (goal <= 0.25 ms)")
+    if len(ledgers) == 2:
+        lite, pg = ledgers
+        for phase in ("load_facts", "evaluate", "apply"):
+            ours = [timings.get(phase, 0.0) for timings in pg.phases]
+            theirs = [timings.get(phase, 0.0) for timings in lite.phases]
+            print("  " + ratio_line(f"first cycle {phase}, PostgreSQL/SQLite (wall)", ours,
+                                    theirs, "s", "<= 1.5"))
 
 
 def tree_cpu(roots: list[int]) -> float:
@@ -382,12 +485,13 @@ def spread_rounds(count: int, workers: list[int], rounds: int, partition: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--customers", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--customers", "--size", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--catch-up-days", type=int, default=8,
                         help="at most this many catch-up days after the first cycle")
     parser.add_argument("--workers", type=int, nargs="+", choices=(1, 2),
                         help="measure the cycle spread over this many queue workers")
-    parser.add_argument("--rounds", type=int, default=3, help="with --workers: rounds each")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of each interleaved measure (>= 3 for min and median)")
     parser.add_argument("--partition", type=int, default=5000,
                         help="with --workers: accounts per partition")
     args = parser.parse_args()
@@ -400,19 +504,22 @@ def main() -> None:
     from rules import load_policy
 
     policy = load_policy(DEFAULT_POLICY, known_templates=known_templates())
+    url = os.environ.get("HUB_BENCH_POSTGRES_URL")
     for count in args.customers:
-        with tempfile.TemporaryDirectory(prefix="hub-cycle-bench-") as scratch:
-            engine = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
-            try:
-                run("SQLite", engine, count, policy, args.catch_up_days)
-            finally:
-                engine.dispose()
-        url = os.environ.get("HUB_BENCH_POSTGRES_URL")
-        if not url:
-            print("PostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
-            continue
-        with scratch_schema(url, "hub_cycle_bench") as engine:
-            run("PostgreSQL", engine, count, policy, args.catch_up_days)
+        with ExitStack() as stack:
+            scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="hub-cycle-bench-"))
+            lite = make_engine(f"sqlite:///{Path(scratch) / 'bench.db'}")
+            stack.callback(lite.dispose)
+            ledgers = [Ledger("SQLite", lite, count, policy)]
+            if url:
+                ledgers.append(Ledger("PostgreSQL", stack.enter_context(
+                    scratch_schema(url, "hub_cycle_bench")), count, policy))
+            else:
+                print("PostgreSQL: skipped (set HUB_BENCH_POSTGRES_URL to include it)")
+            first_cycles(ledgers, args.rounds)
+            for ledger in ledgers:
+                print(f"\n{ledger.label}, after the first cycle:")
+                run_rest(ledger, args.catch_up_days, args.rounds)
 
 
 if __name__ == "__main__":

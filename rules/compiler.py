@@ -17,6 +17,7 @@ than 512 thresholds on one field (hang), too many rules for one ruleset.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +28,10 @@ from rules.conditions import Predicate
 from rules.conditions import comparisons
 from rules.conditions import describe
 from rules.conditions import parse_condition
+from rules.conditions import shadow_of_rules
 from rules.conditions import to_engine
 from rules.conditions import to_shadow
+from rules.engine_facts import EngineFacts
 from rules.fields import FIELDS
 from rules.model import RuleFile
 from rules.reader import Problems
@@ -60,12 +63,14 @@ class Compiled:
     ruleset_name: str
     rules: tuple[CompiledRule, ...]
     definition: dict[str, Any]  # durable_rules JSON, without the `run` callables
+    engine_facts: EngineFacts  # what the engine is sent of an account
+    shadow_all: Callable[[dict[str, Any]], frozenset[str]]  # the rules not `always`
     always: frozenset[str] = frozenset()  # rules that are simply `true`: never sent to the engine
 
     def shadow(self, fact: dict[str, Any]) -> frozenset[str]:
-        """The rule ids the shadow predicate says match `fact` (what the engine must say)."""
-        return frozenset(rule.rule_id for rule in self.rules
-                         if rule.rule_id not in self.always and rule.shadow(fact))
+        """The rule ids the shadow predicate says match `fact` (what the engine must say):
+        each rule's `shadow`, generated as one function (conditions.shadow_of_rules)."""
+        return self.shadow_all(fact)
 
     def with_always(self, matched: frozenset[str]) -> frozenset[str]:
         return matched | self.always
@@ -132,4 +137,9 @@ def compile_rules(rule_file: RuleFile, problems: Problems) -> Compiled | None:
         rule.rule_id: {"all": [{"m": to_engine(rule.condition)}]}  # costs, and says nothing
         for rule in rules if rule.rule_id not in always}
     definition["end"] = {"all": [{"m": {SENTINEL_FIELD: 1}}]}
-    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition, always)
+    engine_facts = EngineFacts(test for rule in rules if rule.rule_id not in always
+                               for test in comparisons(rule.condition))
+    shadow_all = shadow_of_rules([(rule.rule_id, rule.condition) for rule in rules
+                                  if rule.rule_id not in always])
+    return Compiled(f"collections_{rule_file.sha256[:12]}", rules, definition, engine_facts,
+                    shadow_all, always)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from pathlib import PurePath
+from typing import Any
 
 from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Decision
@@ -20,6 +21,7 @@ from rules.decide import Decider
 from rules.decide import Outcome
 from rules.engine import EngineFailure
 from rules.engine import EngineRunner
+from rules.engine_facts import Key
 from rules.facts import Situation
 from rules.facts import situation
 from rules.model import RuleFile
@@ -34,6 +36,7 @@ class EvaluationReport:
 
     accounts: int = 0
     batches: int = 0
+    classes: int = 0  # what the engine evaluated: one fact per class (rules/engine_facts.py)
     engine_failures: list[str] = field(default_factory=list)  # batch fell back to the shadow
     disagreements: list[str] = field(default_factory=list)  # account skipped, no decision
     seconds: float = 0.0
@@ -103,54 +106,72 @@ class CompiledPolicy:
                  runner: EngineRunner | None = None) -> list[Outcome]:
         """Per account: segment, pause, matches and decisions (paused ones included).
 
-        Batches go to `workers` engine processes in turn; while they match, this process
-        computes the shadow and the decisions of the batch before."""
+        The engine is sent each class of accounts once (rules/engine_facts.py: the same
+        side of every threshold the rules test), in batches to `workers` engine processes
+        in turn; every account is still checked against its own shadow evaluation."""
         started = time.perf_counter()
         report = EvaluationReport(accounts=len(accounts))
         situations = [situation(self.rule_file, account) for account in accounts]
-        batches = [situations[first:first + self.batch_size]
-                   for first in range(0, len(situations), self.batch_size)]
-        report.batches = len(batches)
-        runners: list[EngineRunner] = []
+        classes: dict[Key, int] = {}
         if engine:
-            runners = [runner] if runner is not None else [
-                self.runner() for _ in range(max(1, min(self.workers, len(batches))))]
+            key = self.compiled.engine_facts.key
+            members = [classes.setdefault(key(s.fact), len(classes)) for s in situations]
+            found = self._engine([self.compiled.engine_facts.fact(k) for k in classes],
+                                 runner, report)
         results: list[Outcome] = []
-        try:
-            for index in range(min(len(runners), len(batches))):
-                runners[index].submit([s.fact for s in batches[index]])
-            for index, batch in enumerate(batches):
-                found: list[list[str]] | EngineFailure | None = None
-                if runners:
-                    active = runners[index % len(runners)]
-                    found = active.collect()
-                    following = index + len(runners)
-                    if following < len(batches):
-                        active.submit([s.fact for s in batches[following]])
-                results += self._batch(batch, found, report)
-        finally:
-            if runner is None:
-                for own in runners:
-                    own.close()
+        for first in range(0, len(situations), self.batch_size):
+            batch = situations[first:first + self.batch_size]
+            report.batches += 1
+            fired: list[list[str] | EngineFailure] | None = None
+            if engine:
+                fired = [found[index] for index in members[first:first + self.batch_size]]
+            results += self._batch(batch, fired, report)
         report.seconds = time.perf_counter() - started
         self.last_report = report
         return results
 
-    def _batch(self, batch: list[Situation], found: list[list[str]] | EngineFailure | None,
+    def _engine(self, facts: list[dict[str, Any]], runner: EngineRunner | None,
+                report: EvaluationReport) -> list[list[str] | EngineFailure]:
+        """The engine's matches for each fact, or the failure of the batch it was in."""
+        report.classes = len(facts)
+        batches = [facts[first:first + self.batch_size]
+                   for first in range(0, len(facts), self.batch_size)]
+        runners = [runner] if runner is not None else [
+            self.runner() for _ in range(max(1, min(self.workers, len(batches))))]
+        found: list[list[str] | EngineFailure] = []
+        try:
+            for index in range(min(len(runners), len(batches))):
+                runners[index].submit(batches[index])
+            for index, batch in enumerate(batches):
+                active = runners[index % len(runners)]
+                answer = active.collect()
+                following = index + len(runners)
+                if following < len(batches):
+                    active.submit(batches[following])
+                found += [answer] * len(batch) if isinstance(answer, EngineFailure) else answer
+        finally:
+            if runner is None:
+                for own in runners:
+                    own.close()
+        return found
+
+    def _batch(self, batch: list[Situation], found: list[list[str] | EngineFailure] | None,
                report: EvaluationReport) -> list[Outcome]:
         shadow = [self.compiled.shadow(s.fact) for s in batch]
         matched: list[frozenset[str] | None] = list(shadow)
-        if isinstance(found, EngineFailure):
-            codes = f"{batch[0].facts.customer_code}..{batch[-1].facts.customer_code}"
-            report.engine_failures.append(f"{found.message}; accounts {codes} were "
-                                          f"decided by the shadow evaluator")
-        elif found is not None:
-            for index, fired in enumerate(found):
-                if frozenset(fired) != shadow[index]:
-                    matched[index] = None
-                    report.disagreements.append(
-                        f"{batch[index].facts.customer_code}: engine matched "
-                        f"{self._names(fired)}, shadow {self._names(shadow[index])}")
+        failed: dict[str, list[str]] = {}
+        for index, fired in enumerate(found or ()):
+            if isinstance(fired, EngineFailure):
+                failed.setdefault(fired.message, []).append(batch[index].facts.customer_code)
+            elif frozenset(fired) != shadow[index]:
+                matched[index] = None
+                report.disagreements.append(
+                    f"{batch[index].facts.customer_code}: engine matched "
+                    f"{self._names(fired)}, shadow {self._names(shadow[index])}")
+        for message, codes in failed.items():
+            report.engine_failures.append(f"{message}; accounts {codes[0]}..{codes[-1]} "
+                                          f"({len(codes)}) were decided by the shadow "
+                                          f"evaluator")
         outcomes = []
         for item, fired_ids in zip(batch, matched, strict=True):
             if fired_ids is None:

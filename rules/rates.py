@@ -8,6 +8,7 @@ from datetime import date
 from datetime import timedelta
 from decimal import Decimal
 from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 import holidays
@@ -127,6 +128,7 @@ def weekend(country: str | None) -> frozenset[int]:
     return frozenset(calendar.weekend) if calendar is not None else SATURDAY_SUNDAY
 
 
+@lru_cache(maxsize=8192)  # asked for every account the cycle evaluates, about a few days
 def is_business_day(country: str | None, day: date) -> bool:
     """Not on the country's weekend and not one of its public holidays (only the
     Saturday-Sunday weekend when the country is unknown to the holidays package)."""

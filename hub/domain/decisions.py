@@ -110,7 +110,8 @@ class AccountFacts:
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:
-        return tuple(i for i in self.invoices if i.open_amount.to_minor() > 0)
+        # Money is whole minor units (Money.__post_init__): amount > 0 is to_minor() > 0
+        return tuple(i for i in self.invoices if i.open_amount.amount > 0)
 
     @property
     def overdue_invoices(self) -> tuple[InvoiceFacts, ...]:

@@ -22,8 +22,10 @@ from datetime import date
 from datetime import datetime
 from decimal import Decimal
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import Boolean
 from sqlalchemy import Connection
 from sqlalchemy import Date
@@ -39,10 +41,12 @@ class BulkInsert:
 
     def __init__(self, connection: Connection, table: Table, columns: Sequence[str],
                  constants: Mapping[str, Any] | None = None, *,
-                 ready: Collection[str] = (), empty_is_null: Collection[str] = ()) -> None:
+                 ready: Collection[str] = (), empty_is_null: Collection[str] = (),
+                 copy: bool = True) -> None:
         """`ready`: columns whose values come in the driver's form already (dates as
         ISO text), so no bind processor runs on them. `empty_is_null`: text columns
-        whose NULLs the caller passes as '' (see `_null_marker`)."""
+        whose NULLs the caller passes as '' (see `_null_marker`). `copy=False`: INSERT
+        statements on PostgreSQL too (what the rows' writers waiting on a lock show)."""
         constants = dict(constants or {})
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
@@ -56,7 +60,7 @@ class BulkInsert:
         self.sql = f"INSERT INTO {target} ({listed}) VALUES ({markers})"  # noqa: S608
         # PostgreSQL loads many rows far faster through COPY than through INSERTs.
         self._copy = f"COPY {target} ({listed}) FROM STDIN" \
-            if dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+            if copy and dialect.name == "postgresql" and dialect.driver == "psycopg" else None
         # COPY takes no expressions: there, '' is turned back into None row by row.
         self._empty_is_null = tuple(index for index, name in enumerate(names)
                                     if name in empty_is_null) if self._copy else ()
@@ -138,6 +142,69 @@ class BulkInsert:
         elif prepared:
             self._connection.exec_driver_sql(self.sql, prepared)
         return len(prepared)
+
+
+def insert_rows(connection: Connection, table: Table,
+                rows: Sequence[Mapping[str, Any]]) -> None:
+    """`connection.execute(table.insert(), rows)` for rows that all name the same columns,
+    through BulkInsert: the cycle writes thousands of decisions, messages, tasks and events
+    per round, and Core's per-row parameter processing cost more than the database did.
+    A column left out that has a Python-side default gets it (a scalar; a callable default
+    takes the Core path, as do rows that name different columns)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    given = set(names)
+    constants: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if not getattr(default, "is_scalar", False):
+            connection.execute(table.insert(), list(rows))
+            return
+        constants[column.name] = getattr(default, "arg", None)
+    pick = itemgetter(*names)
+    try:  # the same length and every name present: the same columns
+        values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
+    except KeyError:
+        connection.execute(table.insert(), list(rows))
+        return
+    # Core writes a JSON column's None as the JSON text null, BulkInsert as SQL NULL
+    documents = [name for name in names if isinstance(table.c[name].type, JSON)]
+    if any(row[name] is None for name in documents for row in rows):
+        connection.execute(table.insert(), list(rows))
+        return
+    # INSERT, not COPY, on PostgreSQL: pg_stat_activity shows the statements Core sent
+    insert = BulkInsert(connection, table, names, constants, copy=False)
+    insert(values if len(names) > 1 else [(value,) for value in values])
+
+
+def update_rows(connection: Connection, table: Table,
+                rows: Sequence[Mapping[str, Any]]) -> None:
+    """UPDATE table SET ... WHERE id = row_id for rows that all set the same columns (no
+    onupdate defaults in this schema), as one driver executemany: Core processed each
+    row's parameters at a greater cost than the database's update (the cycle stores
+    thousands of next evaluation days per round)."""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "row_id"]
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    target = dialect.identifier_preparer.format_table(table)
+    assignments = ", ".join(f"{quote(name)} = {marker}" for name in columns)
+    # identifiers come from the Table, quoted by the dialect; values are bound
+    sql = f"UPDATE {target} SET {assignments} WHERE {quote('id')} = {marker}"  # noqa: S608
+    processors = [BulkInsert._processor(table, name, connection) for name in columns]
+    connection.exec_driver_sql(sql, [
+        (*(_apply(processor, row[name]) for processor, name in zip(processors, columns,
+                                                                   strict=True)),
+         row["row_id"]) for row in rows])
+
+
+def _differs() -> Any:
+    raise KeyError("a row names other columns")
 
 
 # Types whose str() PostgreSQL's COPY text format reads back as the same value.

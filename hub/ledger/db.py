@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.domain.errors import UserError
+from hub.ledger.json_text import dumps
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -42,6 +43,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
+    kwargs.setdefault("json_serializer", dumps)  # hub.ledger.json_text
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from hub.domain.model import Event
 from hub.ledger.bulk import BulkInsert
+from hub.ledger.bulk import insert_rows
 from hub.ledger.tables import events
 
 _INSERT = events.insert()  # one statement, compiled once, for every event
@@ -34,7 +35,7 @@ def add_event(connection: Connection, *, customer_id: int | None, kind: str, act
 def add_events(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     """Append many events (occurred_at, actor, kind, summary, customer_id, invoice_id, data)."""
     for start in range(0, len(rows), _CHUNK):
-        connection.execute(_INSERT, [dict(row) for row in rows[start:start + _CHUNK]])
+        insert_rows(connection, events, rows[start:start + _CHUNK])
 
 
 def append_events(connection: Connection, items: Sequence[Event],

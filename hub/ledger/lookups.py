@@ -7,6 +7,7 @@ import json
 from collections.abc import Collection
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ARRAY
@@ -21,10 +22,10 @@ from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import literal_column
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.engine import RowMapping
 
 from hub.ledger.bulk import chunks
+from hub.ledger.bulk import update_rows
 from hub.ledger.tables import allocations
 from hub.ledger.tables import payments
 
@@ -89,11 +90,31 @@ def existing_payment_references(connection: Connection, references: Collection[s
 
 def update_by_id(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Executemany UPDATE ... WHERE id = :row_id; every row sets the same columns."""
-    if not rows:
-        return
-    columns = [name for name in rows[0] if name != "row_id"]
-    statement = (update(table).where(table.c.id == bindparam("row_id"))
-                 .values({name: bindparam(f"new_{name}") for name in columns}))
-    params = [{"row_id": row["row_id"], **{f"new_{name}": row[name] for name in columns}}
-              for row in rows]
-    connection.execute(statement, params)
+    update_rows(connection, table, rows)
+
+
+def driver_rows(connection: Connection, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """The query's rows as the driver returns them, without SQLAlchemy's processing per
+    row (the cycle reads a million invoice rows): dates and booleans come back as the
+    driver gives them, so read them through `as_date` and `bool`."""
+    result = connection.execute(query)
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
+class DateReader:
+    """`as_date` for driver rows: SQLite gives dates as ISO text, PostgreSQL as dates;
+    the same text (a due date shared by many invoices) is parsed once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, date] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if value is None or isinstance(value, date):
+            return value
+        found = self._seen.get(value)
+        if found is None:
+            found = self._seen[value] = date.fromisoformat(str(value)[:10])
+        return found

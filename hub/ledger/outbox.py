@@ -27,6 +27,7 @@ from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
 from hub.ledger.addresses import postal_address
 from hub.ledger.bulk import chunks
+from hub.ledger.bulk import insert_rows
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import contacts
@@ -95,7 +96,7 @@ def enqueue_new(connection: Connection, batch: list[OutboxMessage], *, now: date
     queued = rows_by_key(connection, messages, "idempotency_key", list(wanted), columns=["id"])
     rows = [message_row(message, now) for key, message in wanted.items() if key not in queued]
     if rows:
-        connection.execute(messages.insert(), rows)
+        insert_rows(connection, messages, rows)
     return len(rows)
 
 

@@ -42,6 +42,8 @@ from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
 from hub.ledger.campaigns import live_members
 from hub.ledger.experiments import recorded_variants
+from hub.ledger.lookups import DateReader
+from hub.ledger.lookups import driver_rows
 from hub.ledger.lookups import key_in
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import campaign_members
@@ -251,12 +253,14 @@ class _Batch:
                         invoices.c.open_minor > 0)
                  .order_by(invoices.c.customer_id, invoices.c.due_date, invoices.c.number))
         no_fees: tuple[str, ...] = ()
-        for (invoice_id, customer_id, number, currency, amount_minor, open_minor, issued, due,
-             disputed, excluded) in self.connection.execute(query):
+        day = DateReader()
+        for (invoice_id, customer_id, number, currency, amount_minor, open_minor, issued,
+             due_text, disputed, excluded) in driver_rows(self.connection, query):
             charged = fees.get(invoice_id)
+            due = day(due_text)
             found[customer_id].append(InvoiceFacts(
                 number=number, currency=currency, amount=money(amount_minor, currency),
-                open_amount=money(open_minor, currency), issue_date=issued, due_date=due,
+                open_amount=money(open_minor, currency), issue_date=day(issued), due_date=due,
                 days_overdue=max(0, (as_of - due).days), disputed=bool(disputed),
                 excluded=bool(excluded),
                 fees_charged=tuple(sorted(charged)) if charged else no_fees,

@@ -39,6 +39,7 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.decisions import Decision
+from hub.domain.decisions import InvoiceFacts
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
@@ -47,6 +48,7 @@ from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import chunks
+from hub.ledger.bulk import insert_rows
 from hub.ledger.experiments import exposure_row
 from hub.ledger.experiments import record_exposures
 from hub.ledger.lookups import ids_by_key
@@ -78,10 +80,10 @@ class ApplyContext:
     run_id: int | None = None
 
 
-def anchor_due_date(facts: AccountFacts) -> date | None:
-    """The oldest unpaid due date the ladder counts from (recomputed every evaluation)."""
-    chased = [i.due_date for i in facts.overdue_invoices if not i.disputed and not i.excluded]
-    return min(chased) if chased else None
+def chased_invoices(facts: AccountFacts) -> list[InvoiceFacts]:
+    """What is chased: overdue, not excluded, not disputed (a disputed invoice is never in
+    a notice, hub.domain.owed)."""
+    return [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
 
 
 def already_applied(connection: Connection, keys: Sequence[str]) -> set[str]:
@@ -154,6 +156,7 @@ class _Writer:
         self.exposures: list[dict[str, Any]] = []  # experiment variants applied
         self.notices_before: Counter[str] = Counter()
         self.tasks = TaskBatch(connection, self.customer_ids.values())
+        self._chased_by: dict[str, list[InvoiceFacts]] = {}
 
     def apply(self, decision: Decision) -> None:
         facts = self.facts[decision.customer_code]
@@ -171,7 +174,9 @@ class _Writer:
         self.applied_rows.append({
             "decision_key": decision.key, "customer_id": customer_id, "rule": decision.rule,
             "source": decision.source, "ladder": decision.ladder, "step": decision.step,
-            "anchor_due_date": anchor_due_date(facts), "applied_on": self.context.as_of,
+            # the oldest unpaid due date the ladder counts from
+            "anchor_due_date": min((i.due_date for i in self._chased(facts)), default=None),
+            "applied_on": self.context.as_of,
             "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
             "first_contact": bool(decision.facts.get("first_contact")),
             "actions": recorded, "applied_at": self.context.now,
@@ -189,7 +194,7 @@ class _Writer:
 
     def flush(self) -> None:
         """Write what was collected: set at a time, one statement per table."""
-        self.connection.execute(applied_decisions.insert(), self.applied_rows)
+        insert_rows(self.connection, applied_decisions, self.applied_rows)
         self._flush_messages()
         self._flush_charges()
         self._flush_holds()
@@ -250,7 +255,7 @@ class _Writer:
             self.event_rows.append({**event, "invoice_id": row["invoice_id"]})
             self.counts["interest" if row["kind"] == "interest" else "fees"] += 1
         if rows:
-            self.connection.execute(charges.insert(), rows)
+            insert_rows(self.connection, charges, rows)
 
     def _event(self, customer_id: int, kind: str, summary: str,
                data: dict[str, Any]) -> dict[str, Any]:
@@ -258,9 +263,15 @@ class _Writer:
                 "summary": summary, "customer_id": customer_id, "invoice_id": None,
                 "data": data}
 
+    def _chased(self, facts: AccountFacts) -> list[InvoiceFacts]:
+        """chased_invoices, once per account (an account has several decisions)."""
+        found = self._chased_by.get(facts.customer_code)
+        if found is None:
+            found = self._chased_by[facts.customer_code] = chased_invoices(facts)
+        return found
+
     def _context(self, decision: Decision, facts: AccountFacts) -> dict[str, Any]:
-        # what is chased: a disputed invoice is never in a notice (hub.domain.owed)
-        open_invoices = [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
+        open_invoices = self._chased(facts)
         return {"customer_code": facts.customer_code, "step": decision.step,
                 "ladder": decision.ladder, "rule": decision.rule,
                 "as_of": self.context.as_of.isoformat(),

@@ -61,6 +61,8 @@ class Directory:
     open_tasks: Counter[str] = field(default_factory=Counter)  # lower-case e-mail -> count
     connection: Connection | None = None
     turns: dict[str, int] = field(default_factory=dict)  # team -> next member's position
+    _managers: dict[tuple[str | None, str | None], str | None] = field(
+        default_factory=dict)  # manager_for, per (person, department): the users are fixed
 
     @classmethod
     def load(cls, connection: Connection) -> Directory:
@@ -100,6 +102,12 @@ class Directory:
     def manager_for(self, person: str | None, department: str | None) -> str | None:
         """The person's manager (when an active user, or reached by e-mail), else the first
         active manager of the department (the person's own when none is given)."""
+        key = (person, department)
+        if key not in self._managers:  # asked for thousands of accounts of a few owners
+            self._managers[key] = self._manager_for(person, department)
+        return self._managers[key]
+
+    def _manager_for(self, person: str | None, department: str | None) -> str | None:
         row = self.people.get((person or "").lower())
         manager = str(row.manager_email or "") if row is not None else ""
         found = self.people.get(manager.lower())

@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from hub.ports import Policy
 from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
+from hub.services.collector import collector_paused
 from hub.services.cycle_candidates import changed_accounts
 from hub.services.cycle_candidates import schedule_evaluations
 from hub.services.cycle_spread import Waiting
@@ -281,38 +283,49 @@ class Cycle:
         codes = self._candidates(connection, options, report, latest, grace)
         watermark = runs.last_event_id(connection)
         report.timings["select"] = round(time.perf_counter() - started, 3)
-        evaluate = apply = load = 0.0
+        spent = {"load_facts": 0.0, "evaluate": 0.0, "apply": 0.0}
         facts = load_account_facts(connection, as_of=as_of, customer_codes=codes,
                                    enforcement=options.enforcement,
                                    predictions=self.policy.uses_predictions)
         while True:
-            started = time.perf_counter()
-            batch = list(islice(facts, options.batch_size))
-            load += time.perf_counter() - started
-            if not batch:
-                break
-            report.counts["accounts_evaluated"] += len(batch)
-            started = time.perf_counter()
-            try:
-                evaluation = self._evaluate(batch)
-            except Exception as exc:  # one batch lost, not the cycle
-                report.errors.append(f"evaluating {len(batch)} accounts from "
-                                     f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
-                evaluate += time.perf_counter() - started
-                continue
-            evaluate += time.perf_counter() - started
-            report.counts["decisions"] += len(evaluation.decisions)
-            started = time.perf_counter()
-            context = ApplyContext(as_of=as_of, now=now, run_id=report.run_id)
-            report.counts.update(apply_decisions(
-                connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
-            schedule_evaluations(connection, evaluation.next_evaluation)
-            self._commit(connection, options)
-            apply += time.perf_counter() - started
-            self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
-        report.timings.update({"load_facts": round(load, 3), "evaluate": round(evaluate, 3),
-                               "apply": round(apply, 3)})
+            with collector_paused():  # the batch's objects live until it is written
+                if not self._round(connection, facts, options=options, report=report,
+                                   now=now, spent=spent):
+                    break
+        report.timings.update({phase: round(seconds, 3) for phase, seconds in spent.items()})
         return watermark
+
+    def _round(self, connection: Connection, facts: Iterator[AccountFacts], *,
+               options: CycleOptions, report: CycleReport, now: datetime,
+               spent: dict[str, float]) -> bool:
+        """One batch: load, evaluate, apply, commit; False when no account is left. The
+        batch's objects are freed by reference counting when this returns, before the
+        collector resumes (hub.services.collector), so it never walks them."""
+        started = time.perf_counter()
+        batch = list(islice(facts, options.batch_size))
+        spent["load_facts"] += time.perf_counter() - started
+        if not batch:
+            return False
+        report.counts["accounts_evaluated"] += len(batch)
+        started = time.perf_counter()
+        try:
+            evaluation = self._evaluate(batch)
+        except Exception as exc:  # one batch lost, not the cycle
+            report.errors.append(f"evaluating {len(batch)} accounts from "
+                                 f"{batch[0].customer_code}: {type(exc).__name__}: {exc}")
+            spent["evaluate"] += time.perf_counter() - started
+            return True
+        spent["evaluate"] += time.perf_counter() - started
+        report.counts["decisions"] += len(evaluation.decisions)
+        started = time.perf_counter()
+        context = ApplyContext(as_of=options.as_of, now=now, run_id=report.run_id)
+        report.counts.update(apply_decisions(
+            connection, evaluation.decisions, {f.customer_code: f for f in batch}, context))
+        schedule_evaluations(connection, evaluation.next_evaluation)
+        self._commit(connection, options)
+        spent["apply"] += time.perf_counter() - started
+        self._beat(beat=not options.dry_run)  # a dry run's open transaction: no write
+        return True
 
     def _beat(self, *, beat: bool) -> None:
         """Between phases and batches: refresh the heartbeat (`beat`), and stop when the

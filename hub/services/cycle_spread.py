@@ -41,6 +41,7 @@ from hub.ports import Policy
 from hub.services.account_facts import load_account_facts
 from hub.services.apply_decisions import ApplyContext
 from hub.services.apply_decisions import apply_decisions
+from hub.services.collector import collector_paused
 from hub.services.cycle_candidates import schedule_evaluations
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def run_partition(engine: Engine, run_id: int, part: int, *, policy_for: PolicyF
     counts: Counter[str] = Counter()
     timings: dict[str, float] = {}
     errors: list[str] = []
-    with engine.connect() as connection:
+    with engine.connect() as connection, collector_paused():  # hub.services.collector
         try:
             if not partitions.take(connection, run_id, part):
                 connection.rollback()

@@ -24,6 +24,7 @@ from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
+from hub.ledger.bulk import insert_rows
 from hub.ledger.id_sets import TEMP_TABLE_FROM
 from hub.ledger.id_sets import analyze
 from hub.ledger.id_sets import ids_in_planned
@@ -132,7 +133,7 @@ class TaskBatch:
         them, for the caller's own batch of events."""
         if not self.rows:
             return []
-        self.connection.execute(tasks.insert(), self.rows)
+        insert_rows(self.connection, tasks, self.rows)
         if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
             analyze(self.connection, tasks, columns=LOOKUP_COLUMNS)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])

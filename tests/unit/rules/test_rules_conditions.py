@@ -13,10 +13,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from rules.conditions import ConditionError
+from rules.conditions import comparisons
 from rules.conditions import describe
 from rules.conditions import parse_condition
+from rules.conditions import shadow_of_rules
 from rules.conditions import to_engine
 from rules.engine import EngineSession
+from rules.engine_facts import EngineFacts
 from rules.fields import FIELDS
 
 NUMBERS = ["account.days_overdue", "account.overdue_balance", "customer.score"]
@@ -70,6 +73,12 @@ def test_engine_and_shadow_agree_on_any_condition(text: str, accounts: list[dict
     engine = [bool(fired) for fired in session.matches(accounts)]
     shadow = [to_shadow(condition)(fact) for fact in accounts]
     assert engine == shadow, describe(condition)
+    generated = shadow_of_rules([("r0", condition)])  # the cycle's shadow
+    assert [bool(generated(fact)) for fact in accounts] == shadow, describe(condition)
+    classes = EngineFacts(comparisons(condition))  # the cycle's engine: a fact per class
+    by_class = [bool(fired) for fired in session.matches(
+        [classes.fact(classes.key(fact)) for fact in accounts])]
+    assert by_class == shadow, describe(condition)
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 
 from hub.domain.decisions import AccountFacts
+from rules import DEFAULT_POLICY
 from rules import compile_text
+from rules import load_policy
 from rules.engine import EngineSession
+from rules.engine_facts import EngineFacts
 from rules.gate import _random_facts
 from tests.unit.rules.conftest import small_file
 
@@ -87,3 +90,51 @@ def test_inside_a_daemonic_process_the_engine_runs_in_process() -> None:
     process.join(10)
     assert rules == ["first"]
     assert failures == []
+
+
+@pytest.mark.parametrize("policy_of", [forked_policy, lambda: load_policy(DEFAULT_POLICY)],
+                         ids=["small", "default"])
+def test_the_engine_on_one_fact_per_class_agrees_with_the_shadow_on_every_account(
+        policy_of: Callable[[], Any]) -> None:
+    """The cycle's path: the engine sees each class of accounts once (engine_facts); each
+    account's own shadow, on its real values, must say the same."""
+    policy = policy_of()
+    classes = policy.compiled.engine_facts
+    facts = _random_facts(policy, 3000, seed=11)
+    keys = [classes.key(fact) for fact in facts]
+    unique = list(dict.fromkeys(keys))
+    with policy.runner() as runner:
+        found = runner.matches([classes.fact(key) for key in unique])
+    assert isinstance(found, list)
+    by_class = dict(zip(unique, found, strict=True))
+    disagreements = [fact for fact, key in zip(facts, keys, strict=True)
+                     if frozenset(by_class[key]) != policy.compiled.shadow(fact)]
+    assert disagreements == []
+    assert sum(1 for fired in found if fired) > len(unique) / 3
+
+
+def test_a_class_keeps_each_value_on_the_same_side_of_every_threshold() -> None:
+    classes = EngineFacts([("days", ">=", 3.0), ("days", "<", 14.0), ("kind", "==", "B2C"),
+                           ("legal", "==", True)])
+    assert classes.fields == ("days", "kind", "legal")
+    days = [classes.fact(classes.key({"days": d}))["days"] for d in (-5, 2.5, 3, 4, 13.9, 14,
+                                                                     400)]
+    assert days == [2.0, 2.0, 3, 8.5, 8.5, 14, 15.0]
+    assert classes.fact(classes.key({"kind": "B2B", "legal": False, "other": 1})) == {
+        "kind": "other", "legal": False}
+    assert classes.fact(classes.key({"kind": "B2C"})) == {"kind": "B2C"}  # days missing
+    assert classes.key({"days": 20.0}) == classes.key({"days": 9000.0})
+    assert classes.key({"days": 20.0}) != classes.key({"days": 14.0})
+
+
+@pytest.mark.parametrize("policy_of", [forked_policy, lambda: load_policy(DEFAULT_POLICY)],
+                         ids=["small", "default"])
+def test_the_generated_shadow_says_what_each_rules_predicate_says(
+        policy_of: Callable[[], Any]) -> None:
+    policy = policy_of()
+    compiled = policy.compiled
+    facts = [*_random_facts(policy, 3000, seed=5), {}, {"always": 1}]
+    for fact in facts:
+        each = frozenset(rule.rule_id for rule in compiled.rules
+                         if rule.rule_id not in compiled.always and rule.shadow(fact))
+        assert compiled.shadow(fact) == each, fact
