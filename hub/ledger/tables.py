@@ -61,7 +61,7 @@ customers = Table(
     "customers",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(64), nullable=False, unique=True),
+    Column("code", String(64), nullable=False),
     Column("name", String(300), nullable=False),
     Column("kind", String(3), nullable=False),
     Column("country", String(2)),
@@ -105,7 +105,7 @@ invoices = Table(
     "invoices",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("number", String(64), nullable=False, unique=True),
+    Column("number", String(64), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False),
     Column("issue_date", Date, nullable=False),
     Column("due_date", Date, nullable=False),
@@ -128,7 +128,7 @@ credit_notes = Table(
     "credit_notes",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("number", String(64), nullable=False, unique=True),
+    Column("number", String(64), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("invoice_id", ForeignKey("invoices.id")),
     Column("issue_date", Date, nullable=False),
@@ -144,7 +144,7 @@ payments = Table(
     "payments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("reference", String(128), nullable=False, unique=True),
+    Column("reference", String(128), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), index=True),
     Column("received_on", Date, nullable=False),
     _currency(),
@@ -285,7 +285,7 @@ tasks = Table(
     Column("due_date", Date, nullable=False),
     Column("state", String(20), nullable=False),  # open | done | cancelled
     Column("snoozed_until", Date),
-    Column("key", String(300), unique=True),  # idempotency key; None for ad-hoc tasks
+    Column("key", String(300)),  # idempotency key; None for ad-hoc tasks
     Column("reason", Text, nullable=False),
     Column("decision_key", String(300), index=True),  # the rule decision that created it
     Column("outcome", Text),
@@ -304,7 +304,7 @@ sales_holds = Table(
     Column("id", Integer, primary_key=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("reason", Text, nullable=False),
-    Column("decision_key", String(300), unique=True),
+    Column("decision_key", String(300)),
     Column("placed_by", String(320), nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False),
     Column("released_by", String(320)),
@@ -319,7 +319,7 @@ charges = Table(
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("kind", String(40), nullable=False),  # fee kind (eu_fixed, uk_fixed, ...) | interest
     # "<invoice>|<kind>" for charges the law allows once per invoice, else with a date
-    Column("unique_key", String(300), nullable=False, unique=True),
+    Column("unique_key", String(300), nullable=False),
     _currency(),
     Column("amount_minor", BigInteger, nullable=False),
     Column("rate", String(20)),  # yearly percent, for interest
@@ -353,7 +353,7 @@ applied_decisions = Table(
     "applied_decisions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("decision_key", String(300), nullable=False, unique=True),
+    Column("decision_key", String(300), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("rule", String(200), nullable=False),
     Column("source", String(200), nullable=False),
@@ -429,7 +429,7 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(100), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
     Column("role", String(20), nullable=False),
     Column("user_email", String(320)),  # a collector token sees this owner's accounts
@@ -446,7 +446,7 @@ messages = Table(
     "messages",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("idempotency_key", String(300), nullable=False),
     Column("customer_code", String(64), index=True),  # None for staff messages
     Column("recipient_kind", String(10), nullable=False),  # debtor | staff
     Column("recipient", String(320)),  # staff e-mail; for debtors the address used
@@ -540,7 +540,6 @@ sheet_books = Table(  # one department's workbook / spreadsheet / Smartsheet she
     Column("last_error", Text),
     Column("calls", Integer, nullable=False, default=0),  # API calls in the last sync
     Column("rows", Integer, nullable=False, default=0),  # account rows on its tabs
-    UniqueConstraint("backend", "book", name="uq_sheet_books_backend_book"),
 )
 
 sheet_rows = Table(  # what the hub last wrote and took in, per account row
@@ -644,3 +643,72 @@ model_versions = Table(  # every trained model; the newest active one predicts
     Column("model", LargeBinary, nullable=False),  # joblib bytes of the fitted models
 )
 Index("ix_model_versions_kind_status", model_versions.c.kind, model_versions.c.status)
+
+# --- creditors: the companies one hub collects for (docs/creditors.md) ------------------
+
+creditors = Table(  # id 1 is the default creditor: a single-company install has only it
+    "creditors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("profile", Text),  # the creditor profile YAML; None: HUB_CREDITOR_FILE (id 1)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+creditor_grants = Table(  # platform staff: the creditors a user may act for besides their own
+    "creditor_grants",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("creditor_id", ForeignKey("creditors.id", ondelete="CASCADE"), primary_key=True),
+    Column("granted_by", String(320), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every table that holds one creditor's data. Each gets a `creditor_id` column (NOT NULL,
+# default: the current creditor, hub.ledger.tenancy) that the query layer filters on and
+# PostgreSQL's row-level security checks. A new table with a creditor's data: add its name
+# here and in a migration (hub.ledger.tenancy_migration.add_tenant_tables does all of it).
+TENANT_TABLES: tuple[str, ...] = (
+    "users", "customers", "contacts", "invoices", "credit_notes", "payments", "allocations",
+    "events", "import_runs", "promises", "payment_plans", "plan_instalments", "disputes",
+    "dispute_invoices", "tasks", "sales_holds", "charges", "cycle_runs",
+    "applied_decisions", "cycle_partitions", "portal_links", "api_tokens", "messages",
+    "customer_addresses", "audit_log", "sheet_books", "sheet_rows", "rule_versions",
+    "checkout_sessions", "experiment_assignments", "model_versions",
+)
+
+# Keys that are unique within one creditor (two creditors' customer codes and invoice
+# numbers may be the same).
+PER_CREDITOR_UNIQUE: dict[str, tuple[str, ...]] = {
+    "customers": ("code",),
+    "invoices": ("number",),
+    "credit_notes": ("number",),
+    "payments": ("reference",),
+    "tasks": ("key",),
+    "sales_holds": ("decision_key",),
+    "charges": ("unique_key",),
+    "applied_decisions": ("decision_key",),
+    "api_tokens": ("name",),
+    "messages": ("idempotency_key",),
+    "sheet_books": ("backend", "book"),
+}
+
+
+def _creditor_default() -> int:
+    from hub.ledger.tenancy import creditor_for_insert  # noqa: PLC0415 (it imports us)
+
+    return creditor_for_insert()
+
+
+def _add_tenant_columns() -> None:
+    for name in TENANT_TABLES:
+        table = metadata.tables[name]
+        table.append_column(Column("creditor_id", Integer, nullable=False, index=True,
+                                   default=_creditor_default, server_default="1"))
+    for name, columns in PER_CREDITOR_UNIQUE.items():
+        metadata.tables[name].append_constraint(
+            UniqueConstraint("creditor_id", *columns, name=f"uq_{name}_creditor_{columns[0]}"))
+
+
+_add_tenant_columns()
