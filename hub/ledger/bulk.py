@@ -29,6 +29,8 @@ from sqlalchemy import Table
 from sqlalchemy import func
 from sqlalchemy import select
 
+from hub.ledger.tenancy import creditor_for_insert
+
 Row = Sequence[Any]
 
 
@@ -42,6 +44,9 @@ class BulkInsert:
         ISO text), so no bind processor runs on them. `empty_is_null`: text columns
         whose NULLs the caller passes as '' (see `_null_marker`)."""
         constants = dict(constants or {})
+        if "creditor_id" in table.c and "creditor_id" not in (*columns, *constants):
+            # raw SQL bypasses the query layer's column default: the current creditor's rows
+            constants["creditor_id"] = creditor_for_insert()
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
         names = [*columns, *constants]

@@ -32,6 +32,7 @@ from hub.domain.errors import UserError
 from hub.ledger.accounts import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import portal_links
+from hub.ledger.tenancy import platform_wide
 
 SIGNING_CONTEXT = "portal-link"
 SIGNATURE_CHARS = 32  # 192 bits of HMAC-SHA256, base64url
@@ -179,6 +180,15 @@ def issue_link(connection: Connection, *, customer_code: str, secret: str, publi
                   summary=f"portal link {link_id} issued, valid until {expires_at:%Y-%m-%d}",
                   data={"link_id": link_id, "expires_at": expires_at.isoformat()})
     return IssuedLink(token, portal_url(public_url, token), customer_code, expires_at)
+
+
+def link_creditor(connection: Connection, token: str) -> int | None:
+    """The creditor whose customer a portal link opens (looked up across creditors, by
+    the token's hash), or None when no link has this token."""
+    with platform_wide():
+        found = connection.execute(sa.select(portal_links.c.creditor_id).where(
+            portal_links.c.token_hash == token_hash(token))).scalar()
+    return None if found is None else int(found)
 
 
 def verify_link(connection: Connection, token: str, *, secret: str,

@@ -64,6 +64,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
     from hub.web.ratelimit import install_limiter  # noqa: PLC0415
     from hub.web.security import configure_sessions  # noqa: PLC0415
     from hub.web.security import setup_security  # noqa: PLC0415
+    from hub.web.signin import forget_creditor  # noqa: PLC0415
     from hub.web.signin import load_viewer  # noqa: PLC0415
 
     configure_sessions(app, public_url=hub.settings.public_url,
@@ -73,6 +74,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
     install_limiter(app, hub.settings.observe.ratelimit_storage, hub.settings.database_url)
     app.extensions["hub.entra"] = EntraSignIn(hub.settings)
     app.before_request(load_viewer)
+    app.teardown_request(forget_creditor)
     setup_security(app)
 
 
