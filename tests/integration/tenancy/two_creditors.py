@@ -4,6 +4,7 @@ references collide on purpose: the default creditor (alpha, id 1) and bravo."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from hub.domain.model import User
 from hub.ledger.event_log import add_event
 from hub.ledger.tables import TENANT_TABLES
 from hub.ledger.tables import metadata
+from hub.ledger.tables import tasks
 from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
 from hub.ledger.tenancy import platform_wide
@@ -62,6 +64,10 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
         add_payment(c, "PAY-1", received_on="2026-10-15", amount=paid, customer_id=customer,
                     allocate={invoice: paid})
         add_payment(c, payment, received_on="2026-11-01", amount=paid)  # unmatched
+        c.execute(tasks.insert().values(  # the same idempotency key for both creditors
+            customer_id=customer, task_type="call", due_date=date(2026, 11, 20), state="open",
+            key="call|C001", reason=f"Call {name} Trading", created_by="rules", source="rules",
+            created_at=now, updated_at=now))
         add_event(c, customer_id=customer, kind="note.added", actor=f"ann@{people}", now=now,
                   summary=f"{name} called, {street} 1", data={})
 
