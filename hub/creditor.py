@@ -223,10 +223,15 @@ def profile_data(profile: CreditorProfile) -> dict[str, Any]:
     return data
 
 
+def creditor_text(profile: CreditorProfile) -> str:
+    """The profile as YAML (the file, or a creditor's row)."""
+    return "# The creditor profile (docs/creditor.md). Written by the admin page.\n" + \
+        yaml.safe_dump(profile_data(profile), allow_unicode=True, sort_keys=False)
+
+
 def write_creditor(path: Path, profile: CreditorProfile) -> None:
     """Replace the file atomically: a reader sees the old profile or the new one."""
-    text = "# The creditor profile (docs/creditor.md). Written by the admin page.\n" + \
-        yaml.safe_dump(profile_data(profile), allow_unicode=True, sort_keys=False)
+    text = creditor_text(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:

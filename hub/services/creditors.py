@@ -139,3 +139,13 @@ def grants_by_creditor(connection: Connection) -> dict[int, list[str]]:
     for creditor_id, email in rows:
         found.setdefault(creditor_id, []).append(email)
     return found
+
+
+def set_profile(connection: Connection, creditor_id: int, text: str) -> None:
+    """Keep a creditor's profile (YAML) in its row: every creditor but the default one."""
+    if creditor_id == DEFAULT_CREDITOR:
+        raise UserError("the default creditor's profile is the file HUB_CREDITOR_FILE names")
+    done = connection.execute(creditors.update().where(creditors.c.id == creditor_id)
+                              .values(profile=text)).rowcount
+    if not done:
+        raise NotFound(f"no creditor with id {creditor_id}")

@@ -97,6 +97,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.api import api  # noqa: PLC0415
     from hub.web.cash_application import cash  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
+    from hub.web.creditors_ui import creditors_ui  # noqa: PLC0415
     from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
@@ -108,7 +109,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.ui import ui  # noqa: PLC0415
 
     for blueprint in (signin, ui, account, actions, cash, reports, team, rule_editor, admin,
-                      creditor_admin, experiments_ui,
+                      creditor_admin, creditors_ui, experiments_ui,
                       portal):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)

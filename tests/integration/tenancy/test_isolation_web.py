@@ -164,3 +164,47 @@ def test_bravos_portal_link_shows_bravos_customer_only(app: Flask, two: TwoCredi
     # alpha's link (the same customer code) shows alpha's customer, to alpha's debtor
     alpha = client.get(f"/portal/{two.alpha_portal_token}")
     assert alpha.status_code == 200 and leaks(alpha.get_data(as_text=True))
+
+
+def test_platform_staff_switch_to_a_granted_creditor_only(app: Flask, two: TwoCreditors,
+                                                          hub: Hub) -> None:
+    from hub.services.creditors import grant
+
+    client = signed_in(app, "adm@alpha.example")
+    page = client.get("/creditors").get_data(as_text=True)
+    assert "Bravo Holding" not in page  # not granted yet
+    with client.session_transaction() as session:
+        csrf = session["_csrf"]
+    refused = client.post("/creditors", data={"creditor": str(two.bravo_id),
+                                              "csrf_token": csrf})
+    assert refused.status_code == 404
+    assert "Alpha Secret Trading" in client.get("/accounts/C001").get_data(as_text=True)
+    with hub.engine.begin() as connection:
+        grant(connection, email="adm@alpha.example", code="bravo", actor="test",
+              now=hub.clock.now())
+    assert "Bravo Holding" in client.get("/creditors").get_data(as_text=True)
+    switched = client.post("/creditors", data={"creditor": str(two.bravo_id),
+                                               "csrf_token": csrf})
+    assert switched.status_code == 302
+    account = client.get("/accounts/C001").get_data(as_text=True)
+    assert "Bravo Open Trading" in account and not leaks(account)
+
+
+def test_bravos_admin_saves_bravos_profile_not_the_default_creditors_file(
+        app: Flask, two: TwoCreditors, hub: Hub) -> None:
+    from hub.ledger.tenancy import acting_for
+
+    client = signed_in(app, "adm@bravo.example")
+    client.get("/admin/creditor")
+    with client.session_transaction() as session:
+        csrf = session["_csrf"]
+    saved = client.post("/admin/creditor", data={
+        "csrf_token": csrf, "legal_name": "Bravo Holding B.V.", "address": "Bravoweg 1",
+        "accounts-0-currency": "EUR", "accounts-0-iban": "NL91 ABNA 0417 1643 00"})
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    with acting_for(two.bravo_id):
+        profile = hub.creditor_state().profile
+    assert profile is not None and profile.legal_name == "Bravo Holding B.V."
+    assert hub.creditor_state().profile is None  # the default creditor: still no file
+    portal = app.test_client().get(f"/portal/{two.bravo_portal_token}").get_data(as_text=True)
+    assert "Bravo Holding B.V." in portal

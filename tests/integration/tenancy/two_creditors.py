@@ -48,8 +48,9 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
           phone: str, street: str, people: str) -> None:
     now = hub.clock.now()
     with hub.engine.begin() as c:
-        upsert_users(c, [User(email=f"adm@{people}", name=f"{name} Admin", role=Role.ADMIN),
-                         User(email=f"ann@{people}", name=f"{name} Collector",
+        person = people.split(".")[0].title()  # staff names are not alpha's secrets
+        upsert_users(c, [User(email=f"adm@{people}", name=f"{person} Admin", role=Role.ADMIN),
+                         User(email=f"ann@{people}", name=f"{person} Collector",
                               role=Role.COLLECTOR, department="sales")], now)
         for email in (f"adm@{people}", f"ann@{people}"):
             set_password(c, email, PASSWORD, actor="test", now=now)
