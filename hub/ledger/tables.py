@@ -21,6 +21,8 @@ from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
 
+from hub.ledger.current import creditor_for_insert
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -695,17 +697,11 @@ PER_CREDITOR_UNIQUE: dict[str, tuple[str, ...]] = {
 }
 
 
-def _creditor_default() -> int:
-    from hub.ledger.tenancy import creditor_for_insert  # noqa: PLC0415 (it imports us)
-
-    return creditor_for_insert()
-
-
 def _add_tenant_columns() -> None:
     for name in TENANT_TABLES:
         table = metadata.tables[name]
         table.append_column(Column("creditor_id", Integer, nullable=False, index=True,
-                                   default=_creditor_default, server_default="1"))
+                                   default=creditor_for_insert, server_default="1"))
     for name, columns in PER_CREDITOR_UNIQUE.items():
         metadata.tables[name].append_constraint(
             UniqueConstraint("creditor_id", *columns, name=f"uq_{name}_creditor_{columns[0]}"))

@@ -19,9 +19,6 @@ A single-company install never sets anything: the current creditor is the defaul
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 from typing import Final
 
@@ -35,63 +32,24 @@ from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.selectable import Join
 
+from hub.ledger.current import ALL_CREDITORS
+from hub.ledger.current import DEFAULT_CREDITOR
+from hub.ledger.current import NoCreditorChosen
+from hub.ledger.current import _current
+from hub.ledger.current import acting_for
+from hub.ledger.current import creditor_for_insert
+from hub.ledger.current import current_creditor
+from hub.ledger.current import platform_wide
+from hub.ledger.current import reset
+from hub.ledger.current import set_current
 from hub.ledger.tables import TENANT_TABLES
 
-DEFAULT_CREDITOR: Final = 1
-ALL_CREDITORS: Final = 0  # platform-wide look-ups only (see `platform_wide`)
+__all__ = ["ALL_CREDITORS", "DEFAULT_CREDITOR", "NoCreditorChosen", "acting_for",
+           "creditor_for_insert", "current_creditor", "install", "platform_wide", "reset",
+           "scoped", "set_current"]
+
 SETTING: Final = "hub.creditor_id"  # the PostgreSQL setting the policies read
-
-_current: ContextVar[int] = ContextVar("hub_creditor", default=DEFAULT_CREDITOR)
 _TENANT_NAMES = frozenset(TENANT_TABLES)
-
-
-class NoCreditorChosen(RuntimeError):
-    """A row was about to be written for no creditor (inside `platform_wide`)."""
-
-
-def current_creditor() -> int:
-    """The creditor the running code acts for (ALL_CREDITORS inside `platform_wide`)."""
-    return _current.get()
-
-
-def set_current(creditor_id: int) -> object:
-    """Act for `creditor_id` from now on in this context; returns a token for `reset`."""
-    return _current.set(creditor_id)
-
-
-def reset(token: object) -> None:
-    _current.reset(token)  # type: ignore[arg-type]
-
-
-@contextmanager
-def acting_for(creditor_id: int) -> Iterator[None]:
-    """Run a block for one creditor (the cycle per creditor, a portal link's customer)."""
-    token = _current.set(creditor_id)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-@contextmanager
-def platform_wide() -> Iterator[None]:
-    """Look across every creditor: only for finding who someone is before anything else
-    (a user by e-mail at sign-in, a portal link or API token by its hash, the creditors to
-    run the cycle for). Writing a tenant row in here is refused."""
-    token = _current.set(ALL_CREDITORS)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def creditor_for_insert() -> int:
-    """The column default of every tenant table's creditor_id."""
-    creditor = _current.get()
-    if creditor == ALL_CREDITORS:
-        raise NoCreditorChosen("a row for a creditor's data was written without choosing "
-                               "the creditor (inside platform_wide)")
-    return creditor
 
 
 # --- the query layer --------------------------------------------------------------------
@@ -146,17 +104,17 @@ def _touches_tenant(statement: ClauseElement) -> bool:
     return False
 
 
-def _before_execute(connection: Any, clause: Any, multiparams: Any, params: Any,
-                    execution_options: Any) -> tuple[Any, Any, Any]:
+def _before_execute(_connection: Any, clause: Any, multiparams: Any, params: Any,
+                    *_options: Any) -> tuple[Any, Any, Any]:
     creditor = _current.get()
     if creditor != ALL_CREDITORS and isinstance(clause, ClauseElement) \
-            and (clause.is_dml or clause.is_select) and _touches_tenant(clause):
+            and (clause.is_dml or getattr(clause, "is_select", False)) \
+            and _touches_tenant(clause):
         clause = scoped(clause, creditor)
     return clause, multiparams, params
 
 
-def _before_cursor_execute(connection: Any, cursor: Any, statement: str, parameters: Any,
-                           context: Any, executemany: bool) -> None:
+def _before_cursor_execute(connection: Any, cursor: Any, *_statement: Any) -> None:
     """PostgreSQL: tell the row-level security policies who we act for, once per
     transaction (and again whenever the current creditor changed within it)."""
     wanted = _current.get()

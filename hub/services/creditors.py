@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -30,8 +31,8 @@ class Creditor:
     profile: str | None  # the profile YAML; None: HUB_CREDITOR_FILE (the default creditor)
 
 
-def _creditor(row: sa.Row[object]) -> Creditor:
-    return Creditor(row.id, row.code, row.name, row.profile)  # type: ignore[attr-defined]
+def _creditor(row: Any) -> Creditor:
+    return Creditor(row.id, row.code, row.name, row.profile)
 
 
 def list_creditors(connection: Connection) -> list[Creditor]:
@@ -77,7 +78,7 @@ def add_creditor(connection: Connection, *, code: str, name: str, profile: str |
     return Creditor(new_id, code, name.strip(), profile)
 
 
-def _user_by_email(connection: Connection, email: str) -> sa.Row[object] | None:
+def _user_by_email(connection: Connection, email: str) -> Any:
     with platform_wide():  # e-mail addresses are unique across creditors
         return connection.execute(sa.select(users.c.id, users.c.email, users.c.creditor_id)
                                   .where(sa.func.lower(users.c.email)
@@ -87,7 +88,7 @@ def _user_by_email(connection: Connection, email: str) -> sa.Row[object] | None:
 def home_creditor(connection: Connection, email: str) -> int | None:
     """The creditor a user (by e-mail) belongs to, or None for an unknown address."""
     row = _user_by_email(connection, email)
-    return None if row is None else int(row.creditor_id)  # type: ignore[attr-defined]
+    return None if row is None else int(row.creditor_id)
 
 
 def grant(connection: Connection, *, email: str, code: str, actor: str,
@@ -97,8 +98,8 @@ def grant(connection: Connection, *, email: str, code: str, actor: str,
     row = _user_by_email(connection, email)
     if row is None:
         raise NotFound(f"no user with e-mail {email!r} (add them with `users` first)")
-    user_id = int(row.id)  # type: ignore[attr-defined]
-    if int(row.creditor_id) == creditor.id:  # type: ignore[attr-defined]
+    user_id = int(row.id)
+    if int(row.creditor_id) == creditor.id:
         raise UserError(f"{email} belongs to creditor {creditor.code!r} already")
     if connection.execute(sa.select(creditor_grants.c.user_id).where(
             creditor_grants.c.user_id == user_id,
@@ -114,7 +115,7 @@ def revoke(connection: Connection, *, email: str, code: str) -> None:
     if row is None:
         raise NotFound(f"no user with e-mail {email!r}")
     done = connection.execute(creditor_grants.delete().where(
-        creditor_grants.c.user_id == row.id,  # type: ignore[attr-defined]
+        creditor_grants.c.user_id == row.id,
         creditor_grants.c.creditor_id == creditor.id)).rowcount
     if not done:
         raise NotFound(f"{email} has no grant for creditor {creditor.code!r}")

@@ -20,9 +20,9 @@ from werkzeug.wrappers import Response
 from hub.creditor import ACCOUNT_FIELDS
 from hub.creditor import TEXT_FIELDS
 from hub.creditor import CreditorFileError
+from hub.creditor import creditor_text
 from hub.creditor import profile_data
 from hub.creditor import profile_from_data
-from hub.creditor import creditor_text
 from hub.creditor import write_creditor
 from hub.domain.model import Role
 from hub.ledger import staff

@@ -32,7 +32,7 @@ def two(hub: Hub) -> TwoCreditors:
 
 
 @pytest.fixture
-def app(hub: Hub, two: TwoCreditors) -> Flask:  # noqa: ARG001
+def app(hub: Hub, two: TwoCreditors) -> Flask:
     return create_app(hub, {"TESTING": True, "HUB_RATE_LIMITS_DISABLED": True})
 
 
@@ -48,7 +48,7 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
 
 
 def _value(rule: Rule, name: str, two: TwoCreditors) -> str:
-    converter = rule._converters[name]  # noqa: SLF001
+    converter = rule._converters[name]
     if type(converter).__name__ in ("IntegerConverter", "NumberConverter"):
         return ALPHA_ID
     lowered = name.lower()
@@ -163,7 +163,8 @@ def test_bravos_portal_link_shows_bravos_customer_only(app: Flask, two: TwoCredi
     assert any("777.00" in text or "777,00" in text for text in texts.values())
     # alpha's link (the same customer code) shows alpha's customer, to alpha's debtor
     alpha = client.get(f"/portal/{two.alpha_portal_token}")
-    assert alpha.status_code == 200 and leaks(alpha.get_data(as_text=True))
+    assert alpha.status_code == 200
+    assert leaks(alpha.get_data(as_text=True))
 
 
 def test_platform_staff_switch_to_a_granted_creditor_only(app: Flask, two: TwoCreditors,
@@ -187,7 +188,8 @@ def test_platform_staff_switch_to_a_granted_creditor_only(app: Flask, two: TwoCr
                                                "csrf_token": csrf})
     assert switched.status_code == 302
     account = client.get("/accounts/C001").get_data(as_text=True)
-    assert "Bravo Open Trading" in account and not leaks(account)
+    assert "Bravo Open Trading" in account
+    assert not leaks(account)
 
 
 def test_bravos_admin_saves_bravos_profile_not_the_default_creditors_file(
@@ -204,7 +206,8 @@ def test_bravos_admin_saves_bravos_profile_not_the_default_creditors_file(
     assert saved.status_code == 302, saved.get_data(as_text=True)
     with acting_for(two.bravo_id):
         profile = hub.creditor_state().profile
-    assert profile is not None and profile.legal_name == "Bravo Holding B.V."
+    assert profile is not None
+    assert profile.legal_name == "Bravo Holding B.V."
     assert hub.creditor_state().profile is None  # the default creditor: still no file
     portal = app.test_client().get(f"/portal/{two.bravo_portal_token}").get_data(as_text=True)
     assert "Bravo Holding B.V." in portal

@@ -82,7 +82,7 @@ def test_raw_updates_and_inserts_cannot_touch_another_creditors_rows(
 def test_a_connection_that_names_no_creditor_sees_nothing(hub: Hub, app_role: str) -> None:
     build(hub)
     plain = make_engine(str(hub.engine.url.render_as_string(hide_password=False)))
-    plain.dispatch._clear()  # noqa: SLF001  # no hooks: a connection from another program
+    plain.dispatch._clear()  # no hooks: a connection from another program
     try:
         with plain.begin() as c:
             c.exec_driver_sql(f"SET LOCAL ROLE {app_role}")

@@ -48,7 +48,7 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
           phone: str, street: str, people: str) -> None:
     now = hub.clock.now()
     with hub.engine.begin() as c:
-        person = people.split(".")[0].title()  # staff names are not alpha's secrets
+        person = people.split(".", maxsplit=1)[0].title()  # staff names are not alpha's secrets
         upsert_users(c, [User(email=f"adm@{people}", name=f"{person} Admin", role=Role.ADMIN),
                          User(email=f"ann@{people}", name=f"{person} Collector",
                               role=Role.COLLECTOR, department="sales")], now)
@@ -108,5 +108,5 @@ def snapshot(hub: Hub, creditor: int = DEFAULT_CREDITOR) -> dict[str, list[Any]]
             if name in ("portal_links", "api_tokens", "users"):  # last_used_at is touched
                 continue
             rows = c.execute(sa.select(table).where(table.c.creditor_id == creditor)).all()
-            found[name] = sorted((tuple(map(str, row)) for row in rows))
+            found[name] = sorted(tuple(map(str, row)) for row in rows)
     return found
