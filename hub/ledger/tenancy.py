@@ -104,8 +104,10 @@ def _touches_tenant(statement: ClauseElement) -> bool:
     return False
 
 
-def _before_execute(_connection: Any, clause: Any, multiparams: Any, params: Any,
-                    *_options: Any) -> tuple[Any, Any, Any]:
+def _before_execute(conn: Any, clauseelement: Any, multiparams: Any,  # noqa: ARG001
+                    params: Any, execution_options: Any) -> tuple[Any, Any, Any]:  # noqa: ARG001
+    # SQLAlchemy reads this signature: the names are its own
+    clause = clauseelement
     creditor = _current.get()
     if creditor != ALL_CREDITORS and isinstance(clause, ClauseElement) \
             and (clause.is_dml or getattr(clause, "is_select", False)) \
@@ -114,14 +116,16 @@ def _before_execute(_connection: Any, clause: Any, multiparams: Any, params: Any
     return clause, multiparams, params
 
 
-def _before_cursor_execute(connection: Any, cursor: Any, *_statement: Any) -> None:
+def _before_cursor_execute(conn: Any, cursor: Any, statement: str,  # noqa: ARG001, PLR0917
+                           parameters: Any, context: Any, executemany: bool  # noqa: ARG001
+                           ) -> None:
     """PostgreSQL: tell the row-level security policies who we act for, once per
     transaction (and again whenever the current creditor changed within it)."""
     wanted = _current.get()
-    if connection.info.get(SETTING) != wanted:
+    if conn.info.get(SETTING) != wanted:
         value = "all" if wanted == ALL_CREDITORS else str(wanted)
         cursor.execute("SELECT set_config(%s, %s, true)", (SETTING, value))
-        connection.info[SETTING] = wanted
+        conn.info[SETTING] = wanted
 
 
 def _forget_setting(connection: Any, *_args: Any) -> None:
