@@ -19,6 +19,7 @@ A single-company install never sets anything: the current creditor is the defaul
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 from typing import Final
 
@@ -26,11 +27,13 @@ from sqlalchemy import Engine
 from sqlalchemy import Table
 from sqlalchemy import and_
 from sqlalchemy import event
+from sqlalchemy import or_
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.sql.selectable import Alias
 from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.selectable import Join
+from sqlalchemy.sql.selectable import SelectState
 
 from hub.ledger.current import ALL_CREDITORS
 from hub.ledger.current import DEFAULT_CREDITOR
@@ -79,13 +82,34 @@ def scoped(statement: ClauseElement, creditor: int) -> ClauseElement:
                 if join.onclause is not None else column == creditor
 
     def visit_select(select: Any) -> None:
-        criteria = []
-        for from_ in select.get_final_froms():
+        where = []
+        joined: list[Any] = []  # select.join(): (target, onclause, from, flags)
+        for target, on, from_, flags in select._setup_joins:
+            column = _tenant_column(target) if isinstance(target, FromClause) else None
+            onclause = on
+            if column is not None and on is not None:
+                onclause = and_(on, column == creditor)  # the join stays outer
+            elif column is not None:  # an onclause from the foreign key, made later
+                where.append(or_(column == creditor, column.is_(None))
+                             if flags.get("isouter") else column == creditor)
+            joined.append((target, onclause, from_, flags))
+        select._setup_joins = tuple(joined)
+        targets = {id(entry[0]) for entry in joined}
+        # What SQLAlchemy puts in FROM (SelectState._get_froms, without compiling): a
+        # table inside a JOIN is hidden behind it; visit_join filtered its right side.
+        froms = SelectState._normalize_froms(itertools.chain(
+            select._from_obj,
+            (from_ for _, _, from_, _ in joined if from_ is not None),
+            itertools.chain.from_iterable(e._from_objects for e in select._raw_columns),
+            itertools.chain.from_iterable(e._from_objects for e in select._where_criteria)))
+        for from_ in froms:
+            if id(from_) in targets:
+                continue
             column = _tenant_column(_leftmost(from_))
             if column is not None:
-                criteria.append(column == creditor)
-        if criteria:
-            select._where_criteria += tuple(criteria)
+                where.append(column == creditor)
+        if where:
+            select._where_criteria += tuple(where)
 
     def visit_dml(dml: Any) -> None:
         column = _tenant_column(dml.table)
