@@ -700,7 +700,10 @@ PER_CREDITOR_UNIQUE: dict[str, tuple[str, ...]] = {
 def _add_tenant_columns() -> None:
     for name in TENANT_TABLES:
         table = metadata.tables[name]
-        table.append_column(Column("creditor_id", Integer, nullable=False, index=True,
+        # No index of its own: every row of a single company's hub has the same value, and
+        # SQLite's planner would take an index on it for a selective one. Lookups go through
+        # the per-creditor keys (creditor_id, code) and the tables' own indexes.
+        table.append_column(Column("creditor_id", Integer, nullable=False,
                                    default=creditor_for_insert, server_default="1"))
     for name, columns in PER_CREDITOR_UNIQUE.items():
         metadata.tables[name].append_constraint(

@@ -23,7 +23,8 @@ _VISIBLE = ("creditor_id = NULLIF(NULLIF(current_setting('hub.creditor_id', true
 
 def add_tenant_tables(names: Sequence[str],
                       unique: Mapping[str, Sequence[str]] | None = None) -> None:
-    """Give each table `creditor_id` (every existing row: the default creditor 1), make
+    """Give each table `creditor_id` (every existing row: the default creditor 1; no index
+    of its own, see hub/ledger/tables.py), make
     `unique`'s keys unique per creditor (replacing the single-column constraint
     uq_<table>_<first column>), and on PostgreSQL enable and force row-level security."""
     unique = unique or {}
@@ -32,7 +33,6 @@ def add_tenant_tables(names: Sequence[str],
         with op.batch_alter_table(name) as batch:
             batch.add_column(sa.Column("creditor_id", sa.Integer(), nullable=False,
                                        server_default="1"))
-            batch.create_index(f"ix_{name}_creditor_id", ["creditor_id"])
             if columns:
                 batch.drop_constraint(f"uq_{name}_{'_'.join(columns)}"
                                       if len(columns) > 1 else f"uq_{name}_{columns[0]}",
@@ -66,5 +66,4 @@ def drop_tenant_tables(names: Sequence[str],
                 batch.create_unique_constraint(
                     f"uq_{name}_{'_'.join(columns)}" if len(columns) > 1
                     else f"uq_{name}_{columns[0]}", list(columns))
-            batch.drop_index(f"ix_{name}_creditor_id")
             batch.drop_column("creditor_id")
