@@ -97,3 +97,11 @@ def test_reports_as_bravo_add_up_bravos_ledger(hub: Hub) -> None:
     build(hub)
     summary = run(hub, "report", "aging").output
     assert "1,547.00" in summary, summary  # 2 x 777.00 less 7.00 paid
+
+
+def test_another_creditors_user_cannot_be_added_again(hub: Hub) -> None:
+    build(hub)
+    result = run(hub, "users", "add", "ann@alpha.example", "--name", "Ann", "--role",
+                 "collector", "--password-stdin", stdin="a long pass phrase\n")
+    assert result.exit_code == 2
+    assert "ann@alpha.example is a user of another creditor" in result.output
