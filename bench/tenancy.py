@@ -23,14 +23,14 @@ from sqlalchemy import event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.rounds import interleave  # noqa: E402
-from bench.rounds import load_line  # noqa: E402
-from bench.rounds import ratio_line  # noqa: E402
-from hub.ledger import tenancy  # noqa: E402
-from hub.ledger.db import make_engine  # noqa: E402
-from hub.ledger.db import upgrade  # noqa: E402
-from hub.ledger.tables import customers  # noqa: E402
-from hub.ledger.tables import invoices  # noqa: E402
+from bench.rounds import interleave
+from bench.rounds import load_line
+from bench.rounds import ratio_line
+from hub.ledger import tenancy
+from hub.ledger.db import make_engine
+from hub.ledger.db import upgrade
+from hub.ledger.tables import customers
+from hub.ledger.tables import invoices
 
 STAMP = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -81,7 +81,7 @@ def main() -> None:
         upgrade(hooked)
         _fill(hooked, args.customers)
         plain = make_engine(url)
-        event.remove(plain, "before_execute", tenancy._before_execute)  # noqa: SLF001
+        event.remove(plain, "before_execute", tenancy._before_execute)
         print(load_line())
         found = interleave(args.rounds, {
             "lookup hooked": lambda: _lookups(hooked, args.lookups, args.customers),
