@@ -185,6 +185,18 @@ def profile_from_data(data: Any, source: str) -> CreditorProfile:
                            accounts=tuple(accounts))
 
 
+def parse_creditor(text: str, source: str) -> CreditorProfile:
+    """The profile in YAML `text` (a creditor's row, docs/creditors.md)."""
+    try:
+        data = safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise CreditorFileError(source, {"file": f"{line}not valid YAML "
+                                         f"({getattr(exc, 'problem', None) or exc})"}) from None
+    return profile_from_data(data, source)
+
+
 def load_creditor(path: Path) -> CreditorProfile:
     """The profile in `path`; CreditorFileError when it is missing, unreadable or wrong."""
     source = str(path)
@@ -198,14 +210,7 @@ def load_creditor(path: Path) -> CreditorProfile:
         raise CreditorFileError(source, {"file": "is not UTF-8 text"}) from None
     except OSError as exc:
         raise CreditorFileError(source, {"file": f"cannot be read ({exc.strerror})"}) from None
-    try:
-        data = safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise CreditorFileError(source, {"file": f"{line}not valid YAML "
-                                         f"({getattr(exc, 'problem', None) or exc})"}) from None
-    return profile_from_data(data, source)
+    return parse_creditor(text, source)
 
 
 def profile_data(profile: CreditorProfile) -> dict[str, Any]:
@@ -218,10 +223,15 @@ def profile_data(profile: CreditorProfile) -> dict[str, Any]:
     return data
 
 
+def creditor_text(profile: CreditorProfile) -> str:
+    """The profile as YAML (the file, or a creditor's row)."""
+    return "# The creditor profile (docs/creditor.md). Written by the admin page.\n" + \
+        yaml.safe_dump(profile_data(profile), allow_unicode=True, sort_keys=False)
+
+
 def write_creditor(path: Path, profile: CreditorProfile) -> None:
     """Replace the file atomically: a reader sees the old profile or the new one."""
-    text = "# The creditor profile (docs/creditor.md). Written by the admin page.\n" + \
-        yaml.safe_dump(profile_data(profile), allow_unicode=True, sort_keys=False)
+    text = creditor_text(profile)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -243,6 +253,18 @@ def creditor_state(path: Path | None) -> CreditorState:
                                    "messages carry no bank details or payment reference")
     try:
         return CreditorState(load_creditor(path))
+    except CreditorFileError as exc:
+        return CreditorState(None, f"the creditor profile cannot be used, so messages carry "
+                                   f"no bank details or payment reference: {exc}")
+
+
+def creditor_state_from_text(text: str | None, source: str) -> CreditorState:
+    """The profile kept in a creditor's row (every creditor but the default one)."""
+    if not text:
+        return CreditorState(None, f"no creditor profile for {source}, so messages carry no "
+                                   "bank details or payment reference")
+    try:
+        return CreditorState(parse_creditor(text, source))
     except CreditorFileError as exc:
         return CreditorState(None, f"the creditor profile cannot be used, so messages carry "
                                    f"no bank details or payment reference: {exc}")

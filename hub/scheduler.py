@@ -25,9 +25,12 @@ from hub.bootstrap.cycle import build_cycle
 from hub.bootstrap.cycle import cycle_options
 from hub.bootstrap.cycle import load_policy
 from hub.domain.errors import UserError
+from hub.ledger.current import acting_for
+from hub.ledger.current import current_creditor
 from hub.ledger.cycle_runs import latest_run
 from hub.ledger.tables import cycle_lock
 from hub.ports import Policy
+from hub.services.creditors import list_creditors
 
 log = logging.getLogger("hub.scheduler")
 SCHEDULER_WAIT_SECONDS = 900.0  # a cycle started by hand delays the scheduled one
@@ -39,7 +42,32 @@ class Jobs:
     def __init__(self, hub: Hub, policy_loader: Callable[[], Policy] | None = None) -> None:
         self.hub = hub
         self.policy_loader = policy_loader or (lambda: load_policy(hub))
-        self.policy: Policy | None = None
+        self._policies: dict[int, Policy] = {}  # per creditor: each has its rules in force
+
+    @property
+    def policy(self) -> Policy | None:
+        return self._policies.get(current_creditor())
+
+    @policy.setter
+    def policy(self, policy: Policy | None) -> None:
+        if policy is not None:
+            self._policies[current_creditor()] = policy
+
+    def for_each_creditor(self, job: Callable[[], str]) -> str:
+        """Run a job once per creditor company, acting for it (docs/creditors.md); a
+        single-company install runs it once, as ever."""
+        engine = getattr(self.hub, "engine", None)
+        if engine is None:  # a hub without a ledger (a test's stand-in): nothing to share
+            return job()
+        with engine.connect() as connection:
+            everyone = list_creditors(connection)
+        if len(everyone) == 1:
+            return job()
+        said = []
+        for creditor in everyone:
+            with acting_for(creditor.id):
+                said.append(f"{creditor.code}: {job()}")
+        return "; ".join(said)
 
     def _policy(self) -> Policy:
         """The rule file, reloaded each cycle; a broken file keeps the previous one."""
@@ -62,6 +90,9 @@ class Jobs:
         return local.time() >= self.hub.settings.cycle_time and not self.cycle_done_today()
 
     def daily_cycle(self) -> str:
+        return self.for_each_creditor(self._daily_cycle)
+
+    def _daily_cycle(self) -> str:
         try:
             if self.cycle_done_today():
                 return self._log("cycle: today's cycle has already run")
@@ -90,6 +121,9 @@ class Jobs:
         return "read-back: sent to the task queue"
 
     def read_back_here(self) -> str:
+        return self.for_each_creditor(self._read_back_here)
+
+    def _read_back_here(self) -> str:
         hooks = list(self.hub.cycle_hooks().get("read_back", []))  # this process's own
         if not hooks:
             return "read-back: no sheets are configured"
@@ -111,6 +145,9 @@ class Jobs:
         if queue is not None:
             queue.send_dispatch(expires=self.hub.settings.dispatch_seconds)
             return "dispatch: sent to the task queue"
+        return self.for_each_creditor(self._dispatch_here)
+
+    def _dispatch_here(self) -> str:
         try:  # the rules the last cycle ran on; before any, those in force
             settings = self.policy.settings if self.policy is not None else None
             report = self.hub.dispatcher(settings).run()

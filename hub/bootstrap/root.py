@@ -72,8 +72,18 @@ class Hub:
         """The creditor profile in HUB_CREDITOR_FILE, read afresh (the admin page may
         have changed it), or why there is none."""
         from hub.creditor import creditor_state  # noqa: PLC0415
+        from hub.creditor import creditor_state_from_text  # noqa: PLC0415
+        from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+        from hub.ledger.tenancy import current_creditor  # noqa: PLC0415
+        from hub.services.creditors import creditor_by_id  # noqa: PLC0415
 
-        return creditor_state(self.settings.creditor_file)
+        creditor_id = current_creditor()
+        if creditor_id == DEFAULT_CREDITOR:  # a single-company install: the file, as ever
+            return creditor_state(self.settings.creditor_file)
+        with self.engine.connect() as connection:
+            creditor = creditor_by_id(connection, creditor_id)
+        return creditor_state_from_text(creditor.profile if creditor else None,
+                                        f"creditor {creditor.code if creditor else creditor_id}")
 
     @cached_property
     def payment_provider(self) -> PaymentProvider | None:

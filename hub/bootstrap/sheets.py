@@ -20,11 +20,21 @@ BACKENDS = ("xlsx", "google", "smartsheet")
 def build_backend(hub_settings: Settings, name: str | None = None) -> WorksheetBackend:
     settings = hub_settings.sheets
     name = name or settings.backend
+    from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+    from hub.ledger.tenancy import current_creditor  # noqa: PLC0415
+
+    creditor = current_creditor()
     if name == "xlsx":
         from sync.sheets.xlsx import XlsxBackend  # noqa: PLC0415
 
-        return XlsxBackend(settings.directory or hub_settings.var_dir / "sheets",
-                           workbooks=settings.xlsx_workbooks)
+        folder = settings.directory or hub_settings.var_dir / "sheets"
+        if creditor != DEFAULT_CREDITOR:  # each creditor's workbooks apart (docs/creditors.md)
+            folder = folder / f"creditor-{creditor}"
+        return XlsxBackend(folder, workbooks=settings.xlsx_workbooks)
+    if creditor != DEFAULT_CREDITOR:
+        raise ConfigError(f"sheets for creditor {creditor}: the {name} spreadsheets are the "
+                          "default creditor's; other creditors use the xlsx backend "
+                          "(docs/creditors.md)")
     from sync.sheets.pacing import RetryPolicy  # noqa: PLC0415
 
     retry = RetryPolicy(attempts=settings.max_attempts)

@@ -82,10 +82,13 @@ def database_problem(exc: OperationalError) -> str:
 
 
 @click.group(cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--creditor", "creditor_code", metavar="CODE",
+              help="Act for this creditor company (default: the default creditor; "
+                   "`creditor list` shows the codes).")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, creditor_code: str | None) -> None:
     """Collections Hub: overdue invoices, worklists, reminders and reports."""
-    ctx.obj = _LazyHub()
+    ctx.obj = _LazyHub(creditor_code)
     ctx.call_on_close(ctx.obj.close)
 
 

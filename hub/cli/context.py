@@ -26,6 +26,10 @@ class _LazyHub:
     everywhere, refuse to start on a database at another revision than the code's."""
 
     _hub: Hub | None = None
+    _creditor_token: object | None = None
+
+    def __init__(self, creditor_code: str | None = None) -> None:
+        self.creditor_code = creditor_code
 
     def get(self, schema: Schema = "one-shot") -> Hub:
         if self._hub is None:
@@ -39,10 +43,26 @@ class _LazyHub:
             elif schema != "as-is":
                 hub.require_current_schema()
             self._hub = hub
+            if self.creditor_code is not None:
+                self._act_for(hub, self.creditor_code)
         return self._hub
+
+    def _act_for(self, hub: Hub, code: str) -> None:
+        """`--creditor CODE`: the whole command acts for that creditor (docs/creditors.md)."""
+        from hub.ledger import tenancy  # noqa: PLC0415
+        from hub.services.creditors import creditor_by_code  # noqa: PLC0415
+
+        with hub.engine.connect() as connection:
+            creditor = creditor_by_code(connection, code)
+        self._creditor_token = tenancy.set_current(creditor.id)
 
     def close(self) -> None:
         """Release pooled connections when the command ends (tests run many in one process)."""
+        if self._creditor_token is not None:
+            from hub.ledger import tenancy  # noqa: PLC0415
+
+            tenancy.reset(self._creditor_token)
+            self._creditor_token = None
         if self._hub is not None:
             self._hub.engine.dispose()
 

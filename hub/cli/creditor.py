@@ -1,4 +1,5 @@
-"""`creditor check [FILE]`, `creditor show`: the creditor profile (docs/creditor.md)."""
+"""`creditor check [FILE]`: the creditor profile (docs/creditor.md); `creditor add`,
+`grant`, `revoke` and `list`: the creditor companies one hub serves (docs/creditors.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from hub.cli.context import cli_actor
+from hub.cli.context import get_hub
 from hub.config import Settings
 from hub.creditor import CreditorFileError
 from hub.creditor import load_creditor
@@ -59,6 +62,80 @@ def check(file: Path | None) -> None:
         click.secho(f"{path}: warning: no bank account, so messages give the payment "
                     "reference but no bank details", fg="yellow")
     click.secho(f"{path}: OK", fg="green")
+
+
+@creditor_group.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The company's name.")
+@click.option("--profile", "profile_file", type=click.Path(path_type=Path),
+              help="Its creditor profile (YAML, as docs/creditor.md), checked and kept.")
+@click.pass_context
+def add(ctx: click.Context, code: str, name: str, profile_file: Path | None) -> None:
+    """Add a creditor company (platform admin). Its users act only for it."""
+    from hub.services.creditors import add_creditor  # noqa: PLC0415
+
+    text = None
+    if profile_file is not None:
+        try:
+            load_creditor(profile_file)
+        except CreditorFileError as exc:
+            problems = "; ".join(f"{field}: {problem}" for field, problem in exc.problems.items())
+            raise UserError(f"{profile_file}: {problems}") from None
+        text = profile_file.read_text(encoding="utf-8")
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        creditor = add_creditor(connection, code=code, name=name, profile=text,
+                                now=hub.clock.now())
+    click.echo(f"creditor {creditor.code} ({creditor.name}) added with id {creditor.id}; "
+               f"add its users with `python app.py --creditor {creditor.code} users import`")
+
+
+@creditor_group.command("grant")
+@click.argument("email")
+@click.argument("code")
+@click.pass_context
+def grant_command(ctx: click.Context, email: str, code: str) -> None:
+    """Let a user (platform staff) act for creditor CODE too."""
+    from hub.services.creditors import grant  # noqa: PLC0415
+
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        creditor = grant(connection, email=email, code=code, actor=cli_actor(),
+                         now=hub.clock.now())
+    click.echo(f"{email} may now act for creditor {creditor.code} ({creditor.name})")
+
+
+@creditor_group.command("revoke")
+@click.argument("email")
+@click.argument("code")
+@click.pass_context
+def revoke_command(ctx: click.Context, email: str, code: str) -> None:
+    """Take back a user's grant for creditor CODE."""
+    from hub.services.creditors import revoke  # noqa: PLC0415
+
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        revoke(connection, email=email, code=code)
+    click.echo(f"{email} no longer acts for creditor {code}")
+
+
+@creditor_group.command("list")
+@click.pass_context
+def list_command(ctx: click.Context) -> None:
+    """The creditor companies, and the platform staff granted each."""
+    from hub.services.creditors import grants_by_creditor  # noqa: PLC0415
+    from hub.services.creditors import list_creditors  # noqa: PLC0415
+
+    hub = get_hub(ctx)
+    with hub.engine.connect() as connection:
+        everyone = list_creditors(connection)
+        granted = grants_by_creditor(connection)
+    for creditor in everyone:
+        profile = "profile: HUB_CREDITOR_FILE" if creditor.profile is None and \
+            creditor.id == 1 else "profile: kept" if creditor.profile else "no profile"
+        staff = ", ".join(granted.get(creditor.id, [])) or "-"
+        click.echo(f"{creditor.id}\t{creditor.code}\t{creditor.name}\t{profile}\t"
+                   f"granted: {staff}")
 
 
 def register(cli: click.Group) -> None:

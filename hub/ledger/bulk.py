@@ -33,6 +33,8 @@ from sqlalchemy import Table
 from sqlalchemy import func
 from sqlalchemy import select
 
+from hub.ledger.tenancy import creditor_for_insert
+
 Row = Sequence[Any]
 
 
@@ -48,6 +50,9 @@ class BulkInsert:
         whose NULLs the caller passes as '' (see `_null_marker`). `copy=False`: INSERT
         statements on PostgreSQL too (what the rows' writers waiting on a lock show)."""
         constants = dict(constants or {})
+        if "creditor_id" in table.c and "creditor_id" not in (*columns, *constants):
+            # raw SQL bypasses the query layer's column default: the current creditor's rows
+            constants["creditor_id"] = creditor_for_insert()
         dialect = connection.dialect
         quote = dialect.identifier_preparer.quote
         names = [*columns, *constants]

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.domain.errors import UserError
+from hub.ledger import tenancy
 from hub.ledger.json_text import dumps
 
 if TYPE_CHECKING:
@@ -50,8 +51,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    tenancy.install(engine)  # every query sees only the current creditor's rows
+    return engine
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -71,7 +74,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     Long-running processes never call this: they call `require_head` instead."""
     from alembic import command  # noqa: PLC0415
 
-    command.upgrade(alembic_config(engine), revision)
+    with tenancy.platform_wide():  # a migration changes every creditor's rows
+        command.upgrade(alembic_config(engine), revision)
 
 
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)

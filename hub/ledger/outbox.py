@@ -80,7 +80,7 @@ def enqueue_many(connection: Connection, batch: list[OutboxMessage], *,
     rows = [message_row(message, moment) for message in batch]
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(messages).on_conflict_do_nothing(
-        index_elements=[messages.c.idempotency_key])
+        index_elements=[messages.c.creditor_id, messages.c.idempotency_key])
     created = 0
     for row in rows:  # a returned id means the row is new (rowcount is unreliable here)
         new_id = connection.execute(statement.values(**row).returning(messages.c.id))

@@ -29,6 +29,7 @@ class StaffRow:
     manager_email: str | None
     active: bool
     password_hash: str | None
+    creditor_id: int = 1  # the creditor the user belongs to (docs/creditors.md)
 
     @property
     def credential_stamp(self) -> str:
@@ -57,7 +58,8 @@ class AuditEntry:
 def _staff(row: sa.Row[Any]) -> StaffRow:
     return StaffRow(id=row.id, email=row.email, name=row.name, role=Role(row.role),
                     department=row.department, manager_email=row.manager_email,
-                    active=bool(row.active), password_hash=row.password_hash)
+                    active=bool(row.active), password_hash=row.password_hash,
+                    creditor_id=row.creditor_id)
 
 
 def user_by_id(connection: Connection, user_id: int) -> StaffRow | None:

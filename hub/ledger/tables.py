@@ -21,6 +21,8 @@ from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
 from sqlalchemy import false
 
+from hub.ledger.current import creditor_for_insert
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -61,7 +63,7 @@ customers = Table(
     "customers",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("code", String(64), nullable=False, unique=True),
+    Column("code", String(64), nullable=False),
     Column("name", String(300), nullable=False),
     Column("kind", String(3), nullable=False),
     Column("country", String(2)),
@@ -105,7 +107,7 @@ invoices = Table(
     "invoices",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("number", String(64), nullable=False, unique=True),
+    Column("number", String(64), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False),
     Column("issue_date", Date, nullable=False),
     Column("due_date", Date, nullable=False),
@@ -128,7 +130,7 @@ credit_notes = Table(
     "credit_notes",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("number", String(64), nullable=False, unique=True),
+    Column("number", String(64), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("invoice_id", ForeignKey("invoices.id")),
     Column("issue_date", Date, nullable=False),
@@ -144,7 +146,7 @@ payments = Table(
     "payments",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("reference", String(128), nullable=False, unique=True),
+    Column("reference", String(128), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), index=True),
     Column("received_on", Date, nullable=False),
     _currency(),
@@ -285,7 +287,7 @@ tasks = Table(
     Column("due_date", Date, nullable=False),
     Column("state", String(20), nullable=False),  # open | done | cancelled
     Column("snoozed_until", Date),
-    Column("key", String(300), unique=True),  # idempotency key; None for ad-hoc tasks
+    Column("key", String(300)),  # idempotency key; None for ad-hoc tasks
     Column("reason", Text, nullable=False),
     Column("decision_key", String(300), index=True),  # the rule decision that created it
     Column("outcome", Text),
@@ -304,7 +306,7 @@ sales_holds = Table(
     Column("id", Integer, primary_key=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("reason", Text, nullable=False),
-    Column("decision_key", String(300), unique=True),
+    Column("decision_key", String(300)),
     Column("placed_by", String(320), nullable=False),
     Column("placed_at", DateTime(timezone=True), nullable=False),
     Column("released_by", String(320)),
@@ -319,7 +321,7 @@ charges = Table(
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("kind", String(40), nullable=False),  # fee kind (eu_fixed, uk_fixed, ...) | interest
     # "<invoice>|<kind>" for charges the law allows once per invoice, else with a date
-    Column("unique_key", String(300), nullable=False, unique=True),
+    Column("unique_key", String(300), nullable=False),
     _currency(),
     Column("amount_minor", BigInteger, nullable=False),
     Column("rate", String(20)),  # yearly percent, for interest
@@ -353,7 +355,7 @@ applied_decisions = Table(
     "applied_decisions",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("decision_key", String(300), nullable=False, unique=True),
+    Column("decision_key", String(300), nullable=False),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("rule", String(200), nullable=False),
     Column("source", String(200), nullable=False),
@@ -429,7 +431,7 @@ api_tokens = Table(
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(100), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 of the token
     Column("role", String(20), nullable=False),
     Column("user_email", String(320)),  # a collector token sees this owner's accounts
@@ -446,7 +448,7 @@ messages = Table(
     "messages",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("idempotency_key", String(300), nullable=False, unique=True),
+    Column("idempotency_key", String(300), nullable=False),
     Column("customer_code", String(64), index=True),  # None for staff messages
     Column("recipient_kind", String(10), nullable=False),  # debtor | staff
     Column("recipient", String(320)),  # staff e-mail; for debtors the address used
@@ -540,7 +542,6 @@ sheet_books = Table(  # one department's workbook / spreadsheet / Smartsheet she
     Column("last_error", Text),
     Column("calls", Integer, nullable=False, default=0),  # API calls in the last sync
     Column("rows", Integer, nullable=False, default=0),  # account rows on its tabs
-    UniqueConstraint("backend", "book", name="uq_sheet_books_backend_book"),
 )
 
 sheet_rows = Table(  # what the hub last wrote and took in, per account row
@@ -651,7 +652,7 @@ campaign_templates = Table(  # templates saved from a campaign ("save as templat
     "campaign_templates",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(80), nullable=False, unique=True),
+    Column("name", String(80), nullable=False),  # unique per creditor
     Column("settings", JSON, nullable=False),  # hub.domain.campaigns.CampaignSettings
     Column("created_by", String(320), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -661,8 +662,8 @@ campaigns = Table(  # a named override on top of finance's rule file
     "campaigns",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(80), nullable=False, unique=True),
-    Column("slug", String(40), nullable=False, unique=True),  # campaign.name in the rules
+    Column("name", String(80), nullable=False),  # unique per creditor
+    Column("slug", String(40), nullable=False),  # campaign.name in the rules; unique per creditor
     Column("template", String(80), nullable=False),  # the template it started from
     Column("state", String(10), nullable=False),  # running | paused | stopped
     Column("target", JSON, nullable=False),  # hub.domain.campaigns.Target
@@ -700,3 +701,75 @@ campaign_members = Table(  # the customers in a campaign, from the day they join
     Column("owed_minor", BigInteger, nullable=False),  # overdue when it joined
     UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_members_campaign_id"),
 )
+
+# --- creditors: the companies one hub collects for (docs/creditors.md) ------------------
+
+creditors = Table(  # id 1 is the default creditor: a single-company install has only it
+    "creditors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(300), nullable=False),
+    Column("profile", Text),  # the creditor profile YAML; None: HUB_CREDITOR_FILE (id 1)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+creditor_grants = Table(  # platform staff: the creditors a user may act for besides their own
+    "creditor_grants",
+    metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("creditor_id", ForeignKey("creditors.id", ondelete="CASCADE"), primary_key=True),
+    Column("granted_by", String(320), nullable=False),
+    Column("granted_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every table that holds one creditor's data. Each gets a `creditor_id` column (NOT NULL,
+# default: the current creditor, hub.ledger.tenancy) that the query layer filters on and
+# PostgreSQL's row-level security checks. A new table with a creditor's data: add its name
+# here and in a migration (hub.ledger.tenancy_migration.add_tenant_tables does all of it).
+TENANT_TABLES: tuple[str, ...] = (
+    "users", "customers", "contacts", "invoices", "credit_notes", "payments", "allocations",
+    "events", "import_runs", "promises", "payment_plans", "plan_instalments", "disputes",
+    "dispute_invoices", "tasks", "sales_holds", "charges", "cycle_runs",
+    "applied_decisions", "cycle_partitions", "portal_links", "api_tokens", "messages",
+    "customer_addresses", "audit_log", "sheet_books", "sheet_rows", "rule_versions",
+    "checkout_sessions", "experiment_assignments", "model_versions",
+    "campaign_templates", "campaigns", "campaign_versions", "campaign_members",
+)
+
+# Keys that are unique within one creditor (two creditors' customer codes and invoice
+# numbers may be the same).
+PER_CREDITOR_UNIQUE: dict[str, tuple[str, ...]] = {
+    "customers": ("code",),
+    "invoices": ("number",),
+    "credit_notes": ("number",),
+    "payments": ("reference",),
+    "tasks": ("key",),
+    "sales_holds": ("decision_key",),
+    "charges": ("unique_key",),
+    "applied_decisions": ("decision_key",),
+    "api_tokens": ("name",),
+    "messages": ("idempotency_key",),
+    "sheet_books": ("backend", "book"),
+    "campaign_templates": ("name",),
+    "campaigns": ("name",),
+}
+
+
+def _add_tenant_columns() -> None:
+    for name in TENANT_TABLES:
+        table = metadata.tables[name]
+        # No index of its own: every row of a single company's hub has the same value, and
+        # SQLite's planner would take an index on it for a selective one. Lookups go through
+        # the per-creditor keys (creditor_id, code) and the tables' own indexes.
+        table.append_column(Column("creditor_id", Integer, nullable=False,
+                                   default=creditor_for_insert, server_default="1"))
+    for name, columns in PER_CREDITOR_UNIQUE.items():
+        metadata.tables[name].append_constraint(
+            UniqueConstraint("creditor_id", *columns, name=f"uq_{name}_creditor_{columns[0]}"))
+
+
+_add_tenant_columns()
+# a campaign's slug names it in the rules: unique per creditor like its name
+campaigns.append_constraint(UniqueConstraint("creditor_id", "slug",
+                                             name="uq_campaigns_creditor_slug"))

@@ -8,8 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.model import User
+from hub.ledger.current import platform_wide
 from hub.ledger.tables import users
 
 
@@ -27,9 +29,22 @@ def upsert_users(connection: Connection, people: Sequence[User], now: datetime) 
             connection.execute(
                 users.update().where(users.c.id == existing[person.email]).values(**values))
         else:
+            _refuse_another_creditors(connection, person.email)
             connection.execute(users.insert().values(email=person.email, created_at=now, **values))
             created += 1
     return created
+
+
+def _refuse_another_creditors(connection: Connection, email: str) -> None:
+    """An e-mail address signs in to one creditor (docs/creditors.md): say so, rather than
+    fail on the unique key."""
+    with platform_wide():
+        taken = connection.execute(sa.select(users.c.id).where(
+            sa.func.lower(users.c.email) == email.lower())).first()
+    if taken is not None:
+        raise UserError(f"{email} is a user of another creditor: an e-mail address signs in "
+                        "to one creditor; grant that user this creditor instead "
+                        "(`creditor grant`)")
 
 
 def list_users(connection: Connection) -> list[User]:

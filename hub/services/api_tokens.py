@@ -23,6 +23,8 @@ from hub.domain.model import Role
 from hub.i18n import lazy_gettext
 from hub.ledger.tables import api_tokens
 from hub.ledger.tables import users
+from hub.ledger.tenancy import acting_for
+from hub.ledger.tenancy import platform_wide
 
 PREFIX = "hub_"
 TOUCH_EVERY = timedelta(minutes=5)
@@ -35,6 +37,7 @@ class ApiCaller:
     role: Role
     user_email: str | None
     department: str | None
+    creditor_id: int = 1  # the creditor the token acts for
 
 
 @dataclass(frozen=True)
@@ -107,15 +110,18 @@ def authenticate(connection: Connection, token: str, *, now: datetime) -> ApiCal
     """The caller a live token belongs to, or None."""
     if not token.startswith(PREFIX) or len(token) > 200:
         return None
-    row = connection.execute(sa.select(api_tokens)
-                             .where(api_tokens.c.token_hash == _hash(token))).first()
+    with platform_wide():  # the token's hash alone says which creditor it acts for
+        row = connection.execute(sa.select(api_tokens)
+                                 .where(api_tokens.c.token_hash == _hash(token))).first()
     if row is None or row.revoked_at is not None:
         return None
     last = _utc(row.last_used_at)
     if last is None or last + TOUCH_EVERY < now:
-        connection.execute(api_tokens.update().where(api_tokens.c.id == row.id)
-                           .values(last_used_at=now))
-    return ApiCaller(row.id, row.name, Role(row.role), row.user_email, row.department)
+        with acting_for(row.creditor_id):
+            connection.execute(api_tokens.update().where(api_tokens.c.id == row.id)
+                               .values(last_used_at=now))
+    return ApiCaller(row.id, row.name, Role(row.role), row.user_email, row.department,
+                     row.creditor_id)
 
 
 def revoke_token(connection: Connection, *, name: str, now: datetime) -> None:

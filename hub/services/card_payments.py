@@ -37,6 +37,8 @@ from hub.ledger import payments as repo
 from hub.ledger.tables import checkout_sessions
 from hub.ledger.tables import customers
 from hub.ledger.tables import provider_events
+from hub.ledger.tenancy import acting_for
+from hub.ledger.tenancy import platform_wide
 from hub.ports import PaymentProvider
 from hub.services.payments import record_incoming
 from hub.services.portal_view import PortalOverview
@@ -149,12 +151,14 @@ def handle_event(engine: Engine, provider: str, event: ProviderEvent, *, now: da
     with engine.begin() as connection:
         if not _remember(connection, provider, event, now):
             return "replayed: already handled"
-        row = _checkout_of(connection, provider, event)
+        with platform_wide():  # the verified event names its checkout, of any creditor
+            row = _checkout_of(connection, provider, event)
         if row is None:
             log.warning("%s event %s names checkout %s, which the hub did not start",
                         provider, event.event_id, event.checkout_key or event.session_id)
             return "unknown checkout"
-        return _apply(connection, row, event, now=now, today=today)
+        with acting_for(row.creditor_id):  # the payment is recorded for that creditor
+            return _apply(connection, row, event, now=now, today=today)
 
 
 def _checkout_of(connection: Connection, provider: str, event: ProviderEvent

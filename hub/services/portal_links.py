@@ -33,6 +33,7 @@ from hub.i18n import lazy_gettext
 from hub.ledger.accounts import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import portal_links
+from hub.ledger.tenancy import platform_wide
 
 SIGNING_CONTEXT = "portal-link"
 SIGNATURE_CHARS = 32  # 192 bits of HMAC-SHA256, base64url
@@ -132,8 +133,9 @@ def resolve_short_code(connection: Connection, code: str, *, secret: str) -> str
     if len(check) != SHORT_CHARS or not link_part.isalnum() or len(link_part) > 12 or \
             any(char not in SHORT_ALPHABET for char in check):
         raise LinkRefused("invalid")
-    row = connection.execute(sa.select(portal_links.c.expires_at, portal_links.c.token_hash)
-                             .where(portal_links.c.id == int(link_part, 36))).first()
+    with platform_wide():  # any creditor's link: the signed check below decides
+        row = connection.execute(sa.select(portal_links.c.expires_at, portal_links.c.token_hash)
+                                 .where(portal_links.c.id == int(link_part, 36))).first()
     if row is None:
         raise LinkRefused("invalid")
     token = make_token(secret, int(link_part, 36), row.expires_at)
@@ -182,6 +184,15 @@ def issue_link(connection: Connection, *, customer_code: str, secret: str, publi
                   summary=f"portal link {link_id} issued, valid until {expires_at:%Y-%m-%d}",
                   data={"link_id": link_id, "expires_at": expires_at.isoformat()})
     return IssuedLink(token, portal_url(public_url, token), customer_code, expires_at)
+
+
+def link_creditor(connection: Connection, token: str) -> int | None:
+    """The creditor whose customer a portal link opens (looked up across creditors, by
+    the token's hash), or None when no link has this token."""
+    with platform_wide():
+        found = connection.execute(sa.select(portal_links.c.creditor_id).where(
+            portal_links.c.token_hash == token_hash(token))).scalar()
+    return None if found is None else int(found)
 
 
 def verify_link(connection: Connection, token: str, *, secret: str,

@@ -18,6 +18,10 @@ from hub.domain.errors import UserError
 from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.ledger.staff import StaffRow
+from hub.ledger.tenancy import DEFAULT_CREDITOR
+from hub.ledger.tenancy import acting_for
+from hub.ledger.tenancy import platform_wide
+from hub.services.creditors import home_creditor
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -91,7 +95,8 @@ def sign_in(engine: Engine, email: str, password: str, *, now: datetime, address
     """Check a password; count failures per address and lock the account for a while
     after `policy.max_failures` in a row. Every attempt lands in the audit log."""
     email = email.strip().lower()[:320]  # the longest address there is; longer is a typo
-    with engine.begin() as connection:
+    with engine.begin() as connection, \
+            acting_for(home_creditor(connection, email) or DEFAULT_CREDITOR):
         state = staff.sign_in_state_for(connection, email)
         user = staff.user_by_email(connection, email)
         if state.locked_until is not None and state.locked_until > now:
@@ -141,7 +146,7 @@ def guessing_wait(engine: Engine, email: str, address: str | None, *, now: datet
         return None
     email = email.strip().lower()[:320]
     since = now - limit.window
-    with engine.connect() as connection:
+    with engine.connect() as connection, platform_wide():  # guesses at every creditor's users
         failures = staff.failed_sign_ins(connection, address=address, since=since)
     mine = [at for at, target in failures if target == email]
     for found, allowed in ((mine, limit.per_person_and_address),
@@ -156,7 +161,8 @@ def sign_in_external(engine: Engine, email: str, *, provider: str, now: datetime
                      address: str | None) -> SignInResult:
     """A sign-in vouched for by an identity provider: the user must exist and be active
     here (roles and scopes come from this hub, never from the provider)."""
-    with engine.begin() as connection:
+    with engine.begin() as connection, \
+            acting_for(home_creditor(connection, email) or DEFAULT_CREDITOR):
         user = staff.user_by_email(connection, email)
         if user is None or not user.active:
             reason = "unknown_user" if user is None else "inactive"

@@ -64,6 +64,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
     from hub.web.ratelimit import install_limiter  # noqa: PLC0415
     from hub.web.security import configure_sessions  # noqa: PLC0415
     from hub.web.security import setup_security  # noqa: PLC0415
+    from hub.web.signin import forget_creditor  # noqa: PLC0415
     from hub.web.signin import load_viewer  # noqa: PLC0415
 
     configure_sessions(app, public_url=hub.settings.public_url,
@@ -73,6 +74,7 @@ def _setup_security(app: Flask, hub: Hub) -> None:
     install_limiter(app, hub.settings.observe.ratelimit_storage, hub.settings.database_url)
     app.extensions["hub.entra"] = EntraSignIn(hub.settings)
     app.before_request(load_viewer)
+    app.teardown_request(forget_creditor)
     setup_security(app)
 
 
@@ -96,6 +98,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.campaigns_ui import campaigns_ui  # noqa: PLC0415
     from hub.web.cash_application import cash  # noqa: PLC0415
     from hub.web.creditor_admin import creditor_admin  # noqa: PLC0415
+    from hub.web.creditors_ui import creditors_ui  # noqa: PLC0415
     from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
@@ -107,7 +110,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.ui import ui  # noqa: PLC0415
 
     for blueprint in (signin, ui, account, actions, cash, reports, team, rule_editor, admin,
-                      creditor_admin, experiments_ui, campaigns_ui,
+                      creditor_admin, creditors_ui, experiments_ui, campaigns_ui,
                       portal):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)

@@ -43,6 +43,7 @@ class Viewer:
     name: str
     role: Role
     department: str | None
+    creditor_id: int = 1  # the creditor this request acts for (hub.ledger.tenancy)
 
     @property
     def sees_everything(self) -> bool:

@@ -13,6 +13,7 @@ from flask import Response
 from flask import g
 from flask import request
 
+from hub.ledger import tenancy
 from hub.services.api_tokens import authenticate
 from hub.web.access import Viewer
 from hub.web.access import current_viewer
@@ -38,9 +39,11 @@ def authenticate_api_request() -> None:
             caller = authenticate(connection, token.strip(), now=the_hub.clock.now())
         if caller is None:
             raise ApiError(401, "unauthorized", "the API token is unknown or revoked")
+        tenancy.set_current(caller.creditor_id)  # the token's creditor, for this request
         g.api_viewer = Viewer(id=-caller.token_id,
                               email=caller.user_email or f"api-token:{caller.name}",
-                              name=caller.name, role=caller.role, department=caller.department)
+                              name=caller.name, role=caller.role, department=caller.department,
+                              creditor_id=caller.creditor_id)
         return
     viewer = current_viewer()
     if viewer is not None and request.method in _READ_METHODS:

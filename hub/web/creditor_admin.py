@@ -1,6 +1,7 @@
 """For administrators: the creditor profile (docs/creditor.md) on a web page. It edits
 the file HUB_CREDITOR_FILE names, so the file stays the one source the command line,
-the dispatcher and the portal read; every save is checked as a whole (each problem is
+the dispatcher and the portal read (another creditor's profile is kept in its row of the
+creditors table, docs/creditors.md); every save is checked as a whole (each problem is
 shown beside its field and nothing is written) and audited with the fields it changed."""
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from werkzeug.wrappers import Response
 from hub.creditor import ACCOUNT_FIELDS
 from hub.creditor import TEXT_FIELDS
 from hub.creditor import CreditorFileError
+from hub.creditor import creditor_text
 from hub.creditor import profile_data
 from hub.creditor import profile_from_data
 from hub.creditor import write_creditor
 from hub.domain.model import Role
 from hub.ledger import staff
+from hub.ledger import tenancy
+from hub.services.creditors import set_profile
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
@@ -82,6 +86,8 @@ def page() -> tuple[str, int]:
 @roles_required(Role.ADMIN)
 def save() -> Response | tuple[str, int]:
     the_hub = hub()
+    if tenancy.current_creditor() != tenancy.DEFAULT_CREDITOR:
+        return _save_in_row(the_hub)
     path = the_hub.settings.creditor_file
     data = _data_of(request.form)
     if path is None:
@@ -107,4 +113,26 @@ def save() -> Response | tuple[str, int]:
     flash(_("Creditor profile saved to %(path)s (%(fields)s changed)", path=path,
             fields=", ".join(changed)) if changed else
           _("Creditor profile saved to %(path)s (nothing changed)", path=path), "ok")
+    return redirect(url_for("creditor_admin.page"))
+
+
+def _save_in_row(the_hub: Any) -> Response | tuple[str, int]:
+    """Every creditor but the default one keeps its profile in its creditors row."""
+    creditor = tenancy.current_creditor()
+    data = _data_of(request.form)
+    try:
+        profile = profile_from_data(data, f"creditor {creditor}")
+    except CreditorFileError as exc:
+        return _page(_form_of(data), exc.problems, 422)
+    before = the_hub.creditor_state().profile
+    old = profile_data(before) if before else {}
+    new = profile_data(profile)
+    changed = sorted(name for name in {*old, *new} if old.get(name) != new.get(name))
+    with the_hub.engine.begin() as connection:
+        set_profile(connection, creditor, creditor_text(profile))
+        staff.audit(connection, actor=require_viewer().email, action="creditor.update",
+                    target=f"creditor:{creditor}", address=client_address(),
+                    now=the_hub.clock.now(), detail={"changed": changed})
+    flash("Creditor profile saved" + (f" ({', '.join(changed)} changed)" if changed
+                                      else " (nothing changed)"), "ok")
     return redirect(url_for("creditor_admin.page"))

@@ -25,8 +25,10 @@ from hub.domain.decisions import PolicySettings
 from hub.domain.portal import LANGUAGES
 from hub.i18n import N_
 from hub.i18n import gettext_for
+from hub.ledger import tenancy
 from hub.services.portal_links import LinkRefused
 from hub.services.portal_links import PortalAccess
+from hub.services.portal_links import link_creditor
 from hub.services.portal_links import verify_link
 from hub.web.errors import ApiError
 from hub.web.ratelimit import client_address
@@ -75,6 +77,8 @@ def open_link() -> Page | None:
     enforce("portal-address", limit, 60)
     try:
         with hub.engine.begin() as connection:
+            # the page acts for the creditor of the link's customer (hub.ledger.tenancy)
+            tenancy.set_current(link_creditor(connection, token) or tenancy.DEFAULT_CREDITOR)
             g.portal_access = verify_link(connection, token, secret=hub.settings.signing_key(),
                                           now=hub.clock.now())
     except LinkRefused as refused:

@@ -19,7 +19,9 @@ from werkzeug.wrappers import Response
 
 from hub.i18n import lazy_ngettext
 from hub.ledger import staff
+from hub.ledger import tenancy
 from hub.services import staff_auth
+from hub.services.creditors import allowed_creditors
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import safe_next
@@ -45,18 +47,31 @@ def load_viewer() -> None:
     """Put the signed-in user on `g.viewer`. A deactivated user, or one whose password
     has changed since this session began, is signed out at once."""
     g.viewer = None
+    tenancy.set_current(tenancy.DEFAULT_CREDITOR)  # a pooled thread may have served another
     if request.endpoint == "static":  # stylesheets and scripts need no database
         return
     user_id = session.get("uid")
     if not isinstance(user_id, int):
         return
     with hub().engine.connect() as connection:
-        user = staff.user_by_id(connection, user_id)
-    if user is None or not user.active or session.get("cred") != user.credential_stamp:
-        session.clear()
-        return
+        with tenancy.platform_wide():  # who it is decides which creditor the request is for
+            user = staff.user_by_id(connection, user_id)
+        if user is None or not user.active or session.get("cred") != user.credential_stamp:
+            session.clear()
+            return
+        creditor = user.creditor_id
+        chosen = session.get("creditor")
+        if isinstance(chosen, int) and chosen != creditor and chosen in (
+                c.id for c in allowed_creditors(connection, user.id, user.creditor_id)):
+            creditor = chosen  # platform staff switched to a creditor they are granted
+    tenancy.set_current(creditor)
     g.viewer = Viewer(id=user.id, email=user.email, name=user.name, role=user.role,
-                      department=user.department)
+                      department=user.department, creditor_id=creditor)
+
+
+def forget_creditor(_error: BaseException | None) -> None:
+    """After each request: back to the default creditor (threads are reused)."""
+    tenancy.set_current(tenancy.DEFAULT_CREDITOR)
 
 
 @signin.get("/signin")
