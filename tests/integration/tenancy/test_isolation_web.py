@@ -47,7 +47,7 @@ def signed_in(app: Flask, email: str) -> FlaskClient:
     return client
 
 
-def _value(rule: Rule, name: str, two: TwoCreditors) -> str:
+def _value(rule: Rule, name: str, two: TwoCreditors) -> str:  # noqa: PLR0911
     converter = rule._converters[name]
     if type(converter).__name__ in ("IntegerConverter", "NumberConverter"):
         return ALPHA_ID
