@@ -71,11 +71,11 @@ from hub.ledger.tables import metadata
 from hub.ledger.tables import payments
 from hub.ledger.tables import promises
 from hub.ledger.tables import users
-from hub.services.account_facts import load_account_facts
-from hub.services.collector import collector_paused
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
-from hub.services.cycle import CycleReport
+from hub.services.cycle.account_facts import load_account_facts
+from hub.services.cycle.collector import collector_paused
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
+from hub.services.cycle.daily import CycleReport
 
 TODAY = date(2026, 11, 23)  # a Monday
 STAMP = datetime(2026, 11, 1, tzinfo=UTC)

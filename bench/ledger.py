@@ -12,7 +12,7 @@ memory of the process. On SQLite it also times storing the same rows again witho
 reading the file ("SQLite alone"): the most any importer could reach on this machine.
 Prints figures; asserts nothing.
 
-Large imports read the file in a second process (hub/services/import_pipeline.py):
+Large imports read the file in a second process (hub/services/imports/pipeline.py):
 the `cpu` figures are user+system seconds of this process and of that reader, which
 on a shared machine say more than the wall clock (the load average is printed too).
 """
@@ -55,10 +55,10 @@ from hub.ledger.bulk import bulk_session
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
 from hub.ledger.users import upsert_users
-from hub.services.import_invoice_rows import INVOICE_COLUMNS
-from hub.services.import_invoices import DEFERRED_INDEXES
-from hub.services.reports import aging_report
-from hub.services.reports import dso_report
+from hub.services.imports.invoice_rows import INVOICE_COLUMNS
+from hub.services.imports.invoices import DEFERRED_INDEXES
+from hub.services.read.reports import aging_report
+from hub.services.read.reports import dso_report
 
 T = TypeVar("T")
 TODAY = date(2026, 11, 30)

@@ -40,11 +40,11 @@ from threadpoolctl import threadpool_limits
 
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
-from hub.services.prediction_features import LedgerHistory
-from hub.services.prediction_features import issue_day_points
-from hub.services.prediction_models import THREADS
-from hub.services.prediction_models import PaymentModel
-from hub.services.prediction_models import labelled_before
+from hub.services.prediction.features import LedgerHistory
+from hub.services.prediction.features import issue_day_points
+from hub.services.prediction.models import THREADS
+from hub.services.prediction.models import PaymentModel
+from hub.services.prediction.models import labelled_before
 from tests.integration.prediction.synthetic import build
 
 TODAY = date(2026, 11, 23)

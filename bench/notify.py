@@ -61,8 +61,8 @@ from hub.ledger.addresses import set_addresses
 from hub.ledger.outbox import enqueue_many
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
-from hub.services.dispatch import Dispatcher
-from hub.services.dispatch import DispatchSettings
+from hub.services.notify.dispatch import Dispatcher
+from hub.services.notify.dispatch import DispatchSettings
 from notifications.templates import TemplateRenderer
 from tests.builders import add_contact
 from tests.builders import add_customer

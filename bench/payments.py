@@ -28,7 +28,7 @@ from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
 from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
-from hub.services.payments import record_incoming
+from hub.services.payments.incoming import record_incoming
 
 CUSTOMERS = 500
 

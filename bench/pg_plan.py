@@ -46,7 +46,7 @@ from hub.ledger.id_sets import analyze
 from hub.ledger.id_sets import ids_in_planned
 from hub.ledger.tables import customers
 from hub.ledger.tables import tasks
-from hub.services.tasks import LOOKUP_COLUMNS
+from hub.services.accounts.tasks import LOOKUP_COLUMNS
 
 NOW = datetime(2026, 11, 30, 6, tzinfo=UTC)
 Filter = Callable[[sa.Connection, sa.Column[Any], list[int]], sa.ColumnElement[bool]]

@@ -56,9 +56,9 @@ from hub.ledger.tables import events
 from hub.ledger.tables import invoices
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
-from hub.services.api_tokens import create_token
-from hub.services.portal_links import issue_link
-from hub.services.staff_auth import set_password
+from hub.services.portal.links import issue_link
+from hub.services.staff.api_tokens import create_token
+from hub.services.staff.auth import set_password
 
 TODAY = date(2026, 11, 30)
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

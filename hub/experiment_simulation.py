@@ -41,11 +41,11 @@ from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import experiment_assignments
 from hub.ledger.tables import invoices
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
-from hub.services.experiments import ExperimentReport
-from hub.services.experiments import experiment_report
-from hub.services.payments import record_incoming
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
+from hub.services.payments.incoming import record_incoming
+from hub.services.prediction.experiments import ExperimentReport
+from hub.services.prediction.experiments import experiment_report
 
 START = date(2026, 3, 2)
 STAMP = datetime(2026, 3, 1, tzinfo=UTC)

@@ -166,7 +166,7 @@ class CycleHook(Protocol):
 
 
 class PortalLinks(Protocol):
-    """Debtor portal links for messages and sheets (implemented in hub/services/portal_links.py).
+    """Debtor portal links for messages and sheets (implemented in hub/services/portal/links.py).
 
     A live link with at least half its lifetime left is handed out again, so calling this
     for every reminder does not mint a new link each time."""

@@ -26,7 +26,7 @@ from celery import Celery
 from celery.exceptions import TimeoutError as ResultTimeout
 
 from hub.ports import HookReport
-from hub.services.dispatch import DispatchReport
+from hub.services.notify.dispatch import DispatchReport
 
 log = logging.getLogger("hub.queue")
 

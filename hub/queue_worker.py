@@ -58,7 +58,7 @@ def register_tasks(app: Celery) -> None:
     def partition(task: Any, run_id: int, part: int) -> str:
         from hub.ledger.cycle_partitions import FAILED  # noqa: PLC0415
         from hub.ledger.cycle_partitions import give_up  # noqa: PLC0415
-        from hub.services.cycle_spread import run_partition  # noqa: PLC0415
+        from hub.services.cycle.spread import run_partition  # noqa: PLC0415
 
         hub = worker_hub()
         try:

@@ -30,7 +30,7 @@ from hub.ledger.current import current_creditor
 from hub.ledger.cycle_runs import latest_run
 from hub.ledger.tables import cycle_lock
 from hub.ports import Policy
-from hub.services.creditors import list_creditors
+from hub.services.staff.creditors import list_creditors
 
 log = logging.getLogger("hub.scheduler")
 SCHEDULER_WAIT_SECONDS = 900.0  # a cycle started by hand delays the scheduled one

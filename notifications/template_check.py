@@ -31,7 +31,7 @@ from notifications.templates import shipped_names
 
 BLOCKS = ("subject", "text", "sms")
 LAYOUT = "_email.html.j2"
-# what every debtor message is given (hub.services.dispatch_compose): the account's facts,
+# what every debtor message is given (hub.services.notify.compose): the account's facts,
 # its overdue items and totals, the cycle's step, and the sender
 DEBTOR_CONTEXT = frozenset({
     "sender", "hub_url", "hub_link", "portal_link", "customer_name", "customer_code",

@@ -314,7 +314,7 @@ class Decider:
 
     def _teams(self, params: dict[str, Any]) -> dict[str, list[str]]:
         """The members of the teams an action names, as the rule file declares them: the
-        hub picks the person when it applies the decision (hub.services.assignees), so the
+        hub picks the person when it applies the decision (hub.services.cycle.assignees), so the
         decision records who was actually given the work."""
         named = [params.get("assign"), params.get("target"), *(params.get("who") or ())]
         if "assign" not in params and "target" not in params and "who" not in params:

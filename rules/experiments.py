@@ -19,7 +19,7 @@ field of the account fact, whose value (the account's variant) is dealt here.
 The deal is a hash of the experiment's name and the customer code, cut by the shares: the
 same account always gets the same variant, with no state, in any process and on any day,
 and different experiments deal independently. The first time an account reaches the step
-the hub records its variant with the date (hub/services/experiments.py); from then on the
+the hub records its variant with the date (hub/services/prediction/experiments.py); from then on the
 recorded variant wins, so editing the shares later never moves an account already exposed.
 """
 

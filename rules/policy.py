@@ -81,7 +81,8 @@ class CompiledPolicy:
 
     @property
     def experiments(self) -> tuple[ExperimentPlan, ...]:
-        """The file's experiments, for the experiment report (hub.services.experiments)."""
+        """The file's experiments, for the experiment report
+        (hub.services.prediction.experiments)."""
         return tuple(ExperimentPlan(
             e.name, e.ladder, e.step, tuple((v.name, float(v.share)) for v in e.variants),
             e.control, tuple(v.name for v in e.variants if v.skip))

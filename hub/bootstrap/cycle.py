@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from hub.ports import CycleHook
 from hub.ports import HookReport
 from hub.ports import Policy
-from hub.services.cycle import PHASES
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
+from hub.services.cycle.daily import PHASES
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
 
 if TYPE_CHECKING:
     from hub.bootstrap.root import Hub

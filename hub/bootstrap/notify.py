@@ -24,15 +24,15 @@ from hub.ports import ManagerDirectory
 from hub.ports import MessageRenderer
 from hub.ports import PortalLinks
 from hub.ports import Transport
-from hub.services.digests import DigestSettings
-from hub.services.digests import NotifyHook
-from hub.services.digests import SendsOutbox
-from hub.services.dispatch import Dispatcher
-from hub.services.dispatch import DispatchReport
-from hub.services.dispatch import DispatchSettings
-from hub.services.dispatch import HolidayTest
-from hub.services.dispatch import WeekendOf
-from hub.services.dispatch_compose import ComposeSettings
+from hub.services.notify.compose import ComposeSettings
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import NotifyHook
+from hub.services.notify.digests import SendsOutbox
+from hub.services.notify.dispatch import Dispatcher
+from hub.services.notify.dispatch import DispatchReport
+from hub.services.notify.dispatch import DispatchSettings
+from hub.services.notify.dispatch import HolidayTest
+from hub.services.notify.dispatch import WeekendOf
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The file readers of the composition root: ERP exports (sync.sources: presets, mapping
 files, CSV and XLSX) and bank statements (sync.sources.bank). `import_file` wires a reader
-to the import use case (hub.services.imports.import_source, which never reads files); the
+to the import use case (hub.services.imports.run.import_source, which never reads files); the
 command line, the demo, the benchmarks and the tests call it from here, and the command
 line takes the readers' presets and fields from here rather than from the adapters."""
 
@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from hub.domain.clock import Clock
 from hub.ports import Progress
-from hub.services.imports import ImportResult
-from hub.services.imports import import_source
+from hub.services.imports.run import ImportResult
+from hub.services.imports.run import import_source
 from sync.sources.converters import FieldError
 from sync.sources.converters import to_currency
 from sync.sources.fields import FIELDS

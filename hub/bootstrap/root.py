@@ -40,12 +40,12 @@ if TYPE_CHECKING:  # imported where used: a command loads only the adapters it n
     from hub.ports import PortalLinks
     from hub.ports import Transport
     from hub.queue import CeleryQueue
-    from hub.services.campaigns import Campaigns
-    from hub.services.dispatch import Dispatcher
-    from hub.services.experiments import ExperimentReport
-    from hub.services.rule_files import PolicyStatus
-    from hub.services.rule_files import RuleFiles
-    from hub.services.sheets import SheetSync
+    from hub.services.cycle.campaigns import Campaigns
+    from hub.services.cycle.rule_files import PolicyStatus
+    from hub.services.cycle.rule_files import RuleFiles
+    from hub.services.notify.dispatch import Dispatcher
+    from hub.services.prediction.experiments import ExperimentReport
+    from hub.services.sheets.sync import SheetSync
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class Hub:
 
     def portal_links(self) -> PortalLinks:
         """Debtor portal links (NOTIFY's templates, SHEETS' portal-link column)."""
-        from hub.services.portal_links import LedgerPortalLinks  # noqa: PLC0415
+        from hub.services.portal.links import LedgerPortalLinks  # noqa: PLC0415
 
         return LedgerPortalLinks(self.engine, self.clock, self.settings.signing_key(),
                                  self.settings.public_url, self.settings.portal_link_days)
@@ -75,7 +75,7 @@ class Hub:
         from hub.creditor import creditor_state_from_text  # noqa: PLC0415
         from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
         from hub.ledger.tenancy import current_creditor  # noqa: PLC0415
-        from hub.services.creditors import creditor_by_id  # noqa: PLC0415
+        from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
 
         creditor_id = current_creditor()
         if creditor_id == DEFAULT_CREDITOR:  # a single-company install: the file, as ever
@@ -170,9 +170,9 @@ class Hub:
 
     def cycle_hooks(self) -> dict[str, list[CycleHook]]:
         """The adapters' phases of the daily cycle (hub/bootstrap/cycle.py runs them)."""
-        from hub.services.sheets_hooks import SheetReadBackHook  # noqa: PLC0415
-        from hub.services.sheets_hooks import SheetSettingsProblem  # noqa: PLC0415
-        from hub.services.sheets_hooks import SheetWriteOutHook  # noqa: PLC0415
+        from hub.services.sheets.hooks import SheetReadBackHook  # noqa: PLC0415
+        from hub.services.sheets.hooks import SheetSettingsProblem  # noqa: PLC0415
+        from hub.services.sheets.hooks import SheetWriteOutHook  # noqa: PLC0415
 
         hooks: dict[str, list[CycleHook]] = {"notify": [self.notify_hook()]}
         try:
@@ -196,7 +196,7 @@ class Hub:
     @cached_property
     def campaigns(self) -> Campaigns:
         """Campaigns on top of the rule file in force (docs/campaigns.md)."""
-        from hub.services.campaigns import Campaigns  # noqa: PLC0415
+        from hub.services.cycle.campaigns import Campaigns  # noqa: PLC0415
 
         def in_force() -> tuple[str, str]:
             status = self.policy_status()
@@ -229,7 +229,7 @@ class Hub:
                           currency: str | None = None) -> ExperimentReport:
         """Recovery within `days` per variant of experiment `name`, each variant against
         `against` (default: the rule file's control variant)."""
-        from hub.services.experiments import experiment_report  # noqa: PLC0415
+        from hub.services.prediction.experiments import experiment_report  # noqa: PLC0415
 
         plan = self.experiment_plans().get(name)
         with self.engine.connect() as connection:

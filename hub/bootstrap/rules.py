@@ -17,7 +17,7 @@ from hub.domain.decisions import AccountFacts
 from hub.domain.decisions import RuleProblem
 from hub.domain.errors import UserError
 from hub.ports import Policy
-from hub.services.rule_files import RuleFiles
+from hub.services.cycle.rule_files import RuleFiles
 
 if TYPE_CHECKING:
     from notifications.template_check import TemplateProblem

@@ -12,7 +12,7 @@ from hub.config import Settings
 from hub.domain.sheets import SheetTargetError
 from hub.ports import PortalLinks
 from hub.ports import WorksheetBackend
-from hub.services.sheets import SheetSync
+from hub.services.sheets.sync import SheetSync
 
 BACKENDS = ("xlsx", "google", "smartsheet")
 

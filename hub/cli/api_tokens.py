@@ -8,7 +8,7 @@ from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.report_output import table
 from hub.domain.model import Role
-from hub.services import api_tokens as service
+from hub.services.staff import api_tokens as service
 
 
 @click.group("api-token")

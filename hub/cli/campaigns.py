@@ -18,9 +18,9 @@ from hub.domain.campaigns import settings_from_form
 from hub.domain.campaigns import with_channel_first
 from hub.domain.errors import UserError
 from hub.ledger.campaigns import CampaignRow
-from hub.services.api_queries import Scope
-from hub.services.campaigns import CampaignRefused
-from hub.services.campaigns import Draft
+from hub.services.cycle.campaigns import CampaignRefused
+from hub.services.cycle.campaigns import Draft
+from hub.services.read.api_queries import Scope
 
 
 @click.group("campaign")

@@ -50,7 +50,7 @@ class _LazyHub:
     def _act_for(self, hub: Hub, code: str) -> None:
         """`--creditor CODE`: the whole command acts for that creditor (docs/creditors.md)."""
         from hub.ledger import tenancy  # noqa: PLC0415
-        from hub.services.creditors import creditor_by_code  # noqa: PLC0415
+        from hub.services.staff.creditors import creditor_by_code  # noqa: PLC0415
 
         with hub.engine.connect() as connection:
             creditor = creditor_by_code(connection, code)

@@ -72,7 +72,7 @@ def check(file: Path | None) -> None:
 @click.pass_context
 def add(ctx: click.Context, code: str, name: str, profile_file: Path | None) -> None:
     """Add a creditor company (platform admin). Its users act only for it."""
-    from hub.services.creditors import add_creditor  # noqa: PLC0415
+    from hub.services.staff.creditors import add_creditor  # noqa: PLC0415
 
     text = None
     if profile_file is not None:
@@ -96,7 +96,7 @@ def add(ctx: click.Context, code: str, name: str, profile_file: Path | None) -> 
 @click.pass_context
 def grant_command(ctx: click.Context, email: str, code: str) -> None:
     """Let a user (platform staff) act for creditor CODE too."""
-    from hub.services.creditors import grant  # noqa: PLC0415
+    from hub.services.staff.creditors import grant  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -111,7 +111,7 @@ def grant_command(ctx: click.Context, email: str, code: str) -> None:
 @click.pass_context
 def revoke_command(ctx: click.Context, email: str, code: str) -> None:
     """Take back a user's grant for creditor CODE."""
-    from hub.services.creditors import revoke  # noqa: PLC0415
+    from hub.services.staff.creditors import revoke  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -123,8 +123,8 @@ def revoke_command(ctx: click.Context, email: str, code: str) -> None:
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
     """The creditor companies, and the platform staff granted each."""
-    from hub.services.creditors import grants_by_creditor  # noqa: PLC0415
-    from hub.services.creditors import list_creditors  # noqa: PLC0415
+    from hub.services.staff.creditors import grants_by_creditor  # noqa: PLC0415
+    from hub.services.staff.creditors import list_creditors  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:

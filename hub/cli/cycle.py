@@ -17,9 +17,9 @@ from hub.cli.context import get_hub
 from hub.ledger.cycle_runs import current_lock
 from hub.ledger.cycle_runs import force_unlock
 from hub.ledger.cycle_runs import recent_runs
-from hub.services.cycle import CycleReport
-from hub.services.lock_holders import gone_reason
-from hub.services.lock_holders import process_alive
+from hub.services.cycle.daily import CycleReport
+from hub.services.cycle.lock_holders import gone_reason
+from hub.services.cycle.lock_holders import process_alive
 
 EFFECTS = (("tasks", "tasks"), ("messages", "messages queued"),
            ("holds_placed", "sales holds placed"), ("holds_released", "holds released"),

@@ -28,6 +28,10 @@ from hub.cli.demo_replay import has_history
 from hub.cli.demo_replay import stepped_clock
 from hub.cli.demo_replay import write_csv
 from hub.cli.reports import aging_output
+from hub.demo.portfolio import DOMAIN
+from hub.demo.portfolio import DemoPortfolio
+from hub.demo.portfolio import generate
+from hub.demo.statement import camt053
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import customers
@@ -35,13 +39,9 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
 from hub.ledger.users import list_users
 from hub.ledger.users import upsert_users
-from hub.services import payments as payment_service
-from hub.services.demo import DOMAIN
-from hub.services.demo import DemoPortfolio
-from hub.services.demo import generate
-from hub.services.demo_statement import camt053
-from hub.services.reports import aging_report
-from hub.services.staff_auth import set_password
+from hub.services.payments import incoming as payment_service
+from hub.services.read.reports import aging_report
+from hub.services.staff.auth import set_password
 
 ACTOR = "demo"
 # Printed by the demo so people can sign in; a demo ledger holds no real data.

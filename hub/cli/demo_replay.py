@@ -8,7 +8,7 @@ each day since on a stepped clock, the way a customer's hub would have lived the
   (a camt.053 through the statement reader, then payment matching);
 - 08:00 the daily cycle (decisions, tasks, reminders, escalations, digests; the shared
   sheets are left to today's cycle);
-- 11:00 the people work their lists (hub.services.demo_activity: promises, plans,
+- 11:00 the people work their lists (hub.demo.activity: promises, plans,
   disputes, notes), and the debtors decide whether they keep their word;
 - 16:00 the dispatcher again, for debtors whose send window opens later (New York).
 
@@ -36,6 +36,9 @@ import sqlalchemy as sa
 from hub.bootstrap import Hub
 from hub.bootstrap.readers import import_file
 from hub.bootstrap.readers import read_statement
+from hub.demo.activity import DemoStaff
+from hub.demo.portfolio import DemoPortfolio
+from hub.demo.statement import camt053
 from hub.domain.cells import SafeCsvWriter
 from hub.domain.clock import SteppedClock
 from hub.domain.decisions import PolicySettings
@@ -45,11 +48,8 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
-from hub.services import payments as payment_service
-from hub.services.cycle import Cycle
-from hub.services.demo import DemoPortfolio
-from hub.services.demo_activity import DemoStaff
-from hub.services.demo_statement import camt053
+from hub.services.cycle.daily import Cycle
+from hub.services.payments import incoming as payment_service
 
 ACTOR = "demo"
 DAYS = 60

@@ -15,9 +15,9 @@ from hub.domain.experiments import points
 from hub.domain.experiments import verdict
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
-from hub.services.experiments import ExperimentReport
-from hub.services.experiments import experiments
-from hub.services.experiments import report_data
+from hub.services.prediction.experiments import ExperimentReport
+from hub.services.prediction.experiments import experiments
+from hub.services.prediction.experiments import report_data
 
 
 @click.group("experiments")

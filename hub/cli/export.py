@@ -12,8 +12,8 @@ import click
 
 from hub.cli.context import get_hub
 from hub.domain.cells import SafeCsvWriter
-from hub.services.holds import HoldRow
-from hub.services.holds import active_holds
+from hub.services.accounts.holds import HoldRow
+from hub.services.accounts.holds import active_holds
 
 COLUMNS = ("customer_code", "customer_name", "country", "on_hold_since", "reason",
            "open_balance", "currency")

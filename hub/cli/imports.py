@@ -21,9 +21,9 @@ from hub.bootstrap.readers import to_currency
 from hub.cli.context import cli_actor
 from hub.domain.errors import UserError
 from hub.ledger.tables import invoices
-from hub.services.documents import collect_from_import
-from hub.services.imports import ImportResult
-from hub.services.imports import import_source
+from hub.services.accounts.documents import collect_from_import
+from hub.services.imports.run import ImportResult
+from hub.services.imports.run import import_source
 
 
 def _report(result: ImportResult) -> str:

@@ -51,7 +51,7 @@ def model_group() -> None:
 def evaluate_command(ctx: click.Context, cut: str | None, rounds: int,
                      *, undated_disputes: bool) -> None:
     """Time-split evaluation beside both baselines; nothing is stored."""
-    from hub.services.predictions import evaluate_ledger  # noqa: PLC0415 - loads sklearn
+    from hub.services.prediction.predictions import evaluate_ledger  # noqa: PLC0415 - loads sklearn
 
     hub = get_hub(ctx)
     evaluation = evaluate_ledger(hub.engine, cut=_day(cut, "--cut"), rounds=_rounds(rounds),
@@ -72,7 +72,7 @@ def evaluate_command(ctx: click.Context, cut: str | None, rounds: int,
 def train_command(ctx: click.Context, cut: str | None, rounds: int) -> None:
     """Evaluate, learn from every paid invoice, store the version (used only when it beat
     both baselines)."""
-    from hub.services.predictions import train  # noqa: PLC0415 - loads sklearn
+    from hub.services.prediction.predictions import train  # noqa: PLC0415 - loads sklearn
 
     hub = get_hub(ctx)
     trained = train(hub.engine, as_of=hub.clock.today(), actor=cli_actor(),
@@ -110,7 +110,7 @@ def list_command(ctx: click.Context) -> None:
 @click.pass_context
 def explain_command(ctx: click.Context, customer: str, as_of: str | None) -> None:
     """The prediction for CUSTOMER's open invoices and its top reasons."""
-    from hub.services.predictions import predict_accounts  # noqa: PLC0415 - loads sklearn
+    from hub.services.prediction.predictions import predict_accounts  # noqa: PLC0415 - loads sklearn
 
     hub = get_hub(ctx)
     day = _day(as_of, "--as-of") or hub.clock.today()

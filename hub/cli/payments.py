@@ -17,7 +17,7 @@ from hub.domain.money import Money
 
 if TYPE_CHECKING:  # imported where used: `import invoices` loads this module too
     from hub.bootstrap.readers import ParsedStatement
-    from hub.services import payments as service
+    from hub.services.payments import incoming as service
 
 
 def _money(amount: Money) -> str:
@@ -67,7 +67,7 @@ def import_statement(ctx: click.Context, files: tuple[Path, ...]) -> None:
     reported and changes nothing, and the other files are still imported.
     """
     from hub.bootstrap.readers import read_statement  # noqa: PLC0415
-    from hub.services import payments as service  # noqa: PLC0415
+    from hub.services.payments import incoming as service  # noqa: PLC0415
 
     hub = get_hub(ctx)
     failed = 0
@@ -97,7 +97,7 @@ def payments_group() -> None:
 @click.pass_context
 def unmatched_command(ctx: click.Context) -> None:
     """Payments waiting to be matched by hand, with invoices worth a look."""
-    from hub.services import payments as service  # noqa: PLC0415
+    from hub.services.payments import incoming as service  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
@@ -125,7 +125,7 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 
     What the invoices do not take stays on the payment as credit on the account.
     """
-    from hub.services import cash_application  # noqa: PLC0415
+    from hub.services.payments import cash_application  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -148,7 +148,7 @@ def match_command(ctx: click.Context, payment: str, invoices: tuple[str, ...]) -
 def on_account_command(ctx: click.Context, payment: str, customer: str) -> None:
     """Keep PAYMENT (its reference or #id), waiting in the manual queue, as credit on
     CUSTOMER's account for no invoice."""
-    from hub.services import cash_application  # noqa: PLC0415
+    from hub.services.payments import cash_application  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -166,7 +166,7 @@ def return_command(ctx: click.Context, payment: str, reason: str | None) -> None
     """Record that PAYMENT (its reference or #id), waiting in the manual queue, is refunded
     to the payer: it is marked returned and nothing of it is allocated. Make the refund in
     the bank."""
-    from hub.services import cash_application  # noqa: PLC0415
+    from hub.services.payments import cash_application  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -188,7 +188,7 @@ def _taken_back(result: service.Unallocation) -> None:
 def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """Take PAYMENT (its reference or #id) off the invoices it paid; it waits in the
     manual queue again. The invoices reopen and their reminders resume where they were."""
-    from hub.services import payments as service  # noqa: PLC0415
+    from hub.services.payments import incoming as service  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -204,7 +204,7 @@ def unmatch_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> None:
     """PAYMENT (its reference or #id) was taken back by the bank: it is marked reversed and
     the invoices it paid reopen; their reminders resume where they were."""
-    from hub.services import payments as service  # noqa: PLC0415
+    from hub.services.payments import incoming as service  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.begin() as connection:
@@ -218,7 +218,7 @@ def reverse_command(ctx: click.Context, payment: str, reason: str | None) -> Non
 @click.pass_context
 def list_command(ctx: click.Context, customer: str | None) -> None:
     """Payments received, with their status and the invoices they paid."""
-    from hub.services import payments as service  # noqa: PLC0415
+    from hub.services.payments import incoming as service  # noqa: PLC0415
 
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:

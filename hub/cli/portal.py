@@ -7,7 +7,7 @@ import click
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.report_output import table
-from hub.services import portal_links as service
+from hub.services.portal import links as service
 
 
 @click.group("portal")

@@ -29,11 +29,11 @@ from hub.domain.reports import percent
 from hub.domain.reports import period_ending
 from hub.domain.reports import share_of
 from hub.domain.reports import share_text
-from hub.services.reports import DSO_MONTHS
-from hub.services.reports import GROUPINGS
-from hub.services.reports import aging_report
-from hub.services.reports import dso_report
-from hub.services.reports import period_report
+from hub.services.read.reports import DSO_MONTHS
+from hub.services.read.reports import GROUPINGS
+from hub.services.read.reports import aging_report
+from hub.services.read.reports import dso_report
+from hub.services.read.reports import period_report
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 FORMATS = ("table", "csv", "json")

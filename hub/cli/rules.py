@@ -23,8 +23,8 @@ from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
-from hub.services.account_facts import load_account_facts
-from hub.services.assignees import unknown_people
+from hub.services.cycle.account_facts import load_account_facts
+from hub.services.cycle.assignees import unknown_people
 
 
 @click.group("rules")

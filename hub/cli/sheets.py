@@ -10,7 +10,7 @@ from hub.bootstrap.sheets import BACKENDS
 from hub.cli.context import get_hub
 from hub.domain.errors import UserError
 from hub.ledger.sheet_state import list_books
-from hub.services.sheets import SyncReport
+from hub.services.sheets.sync import SyncReport
 
 
 def sync_summary(report: SyncReport, *, write: bool) -> str:

@@ -10,8 +10,8 @@ from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.users import list_users
-from hub.services import staff_admin
-from hub.services import staff_auth
+from hub.services.staff import admin as staff_admin
+from hub.services.staff import auth as staff_auth
 
 ACTOR = "cli"
 

@@ -2,8 +2,8 @@
 the outcome classes, the customer-history baseline and what a prediction means for one
 account (rule fields, expected recovery).
 
-The features themselves are computed from the ledger in hub.services.prediction_features;
-the models live in hub.services.prediction_models. Standard library only.
+The features themselves are computed from the ledger in hub.services.prediction.features;
+the models live in hub.services.prediction.models. Standard library only.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Receivables reports as pure calculations: aging buckets, DSO, CEI, summary.
 
-The ledger queries in hub.services.reports aggregate in SQL and hand the sums to
+The ledger queries in hub.services.read.reports aggregate in SQL and hand the sums to
 these functions. Amounts in different currencies are never added together: every
 row belongs to one (group, currency) pair.
 """

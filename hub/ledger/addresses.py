@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 
 from hub.domain.outbox import PostalAddress
-from hub.ledger.bulk import chunks
+from hub.ledger.in_lists import chunks
 from hub.ledger.tables import customer_addresses
 
 

@@ -274,12 +274,6 @@ def _apply(processor: Callable[[Any], Any] | None, value: Any) -> Any:
     return value if processor is None or value is None else processor(value)
 
 
-def chunks(values: Sequence[Any], size: int = 2000) -> Iterator[Sequence[Any]]:
-    """Slices small enough for an IN (...) list on every database."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 @contextmanager
 def bulk_session(connection: Connection, cache_mib: int = 256) -> Iterator[None]:
     """Give SQLite a page cache large enough that index inserts stay in memory

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy import Engine
 
-from hub.ledger.bulk import chunks
+from hub.ledger.in_lists import chunks
 from hub.ledger.tables import customers
 from hub.ledger.tables import cycle_partitions as parts
 from hub.ledger.tables import cycle_runs

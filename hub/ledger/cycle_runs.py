@@ -35,7 +35,7 @@ INTERRUPTED = "interrupted"
 
 
 class Identity(Protocol):
-    """Who takes the lock (hub.services.lock_holders.ProcessIdentity)."""
+    """Who takes the lock (hub.services.cycle.lock_holders.ProcessIdentity)."""
 
     @property
     def host(self) -> str: ...

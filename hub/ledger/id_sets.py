@@ -60,3 +60,4 @@ def analyze(connection: Connection, *tables: sa.Table,
         only = [quote.format_column(c) for c in columns if c.table is table]
         listed = f" ({', '.join(only)})" if only else ""
         connection.exec_driver_sql(f"ANALYZE {quote.format_table(table)}{listed}")
+

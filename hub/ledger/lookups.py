@@ -24,8 +24,8 @@ from sqlalchemy import literal_column
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
-from hub.ledger.bulk import chunks
 from hub.ledger.bulk import update_rows
+from hub.ledger.in_lists import chunks
 from hub.ledger.tables import allocations
 from hub.ledger.tables import payments
 

@@ -26,8 +26,8 @@ from hub.domain.outbox import MessageState
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import PostalAddress
 from hub.ledger.addresses import postal_address
-from hub.ledger.bulk import chunks
 from hub.ledger.bulk import insert_rows
+from hub.ledger.in_lists import chunks
 from hub.ledger.lookups import rows_by_key
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import contacts

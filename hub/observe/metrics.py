@@ -21,7 +21,7 @@ from prometheus_client import multiprocess
 
 log = logging.getLogger(__name__)
 
-# The cycle's counts that say what was decided and done, by kind (hub/services/cycle.py).
+# The cycle's counts that say what was decided and done, by kind (hub/services/cycle/daily.py).
 DECISION_KINDS = ("decisions", "applied", "already_applied", "paused", "enforcement_off",
                   "messages", "tasks", "escalations", "holds_placed", "holds_released",
                   "legal_handovers", "fees", "interest", "resumed", "warnings")

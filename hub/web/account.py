@@ -10,11 +10,11 @@ from flask import request
 from hub.domain.errors import NotFound
 from hub.domain.model import Role
 from hub.i18n import lazy_gettext
-from hub.services import queries
-from hub.services.payments import list_payments
-from hub.services.queries import CustomerDetail
-from hub.services.timeline import messages_for
-from hub.services.timeline import timeline
+from hub.services.payments.incoming import list_payments
+from hub.services.read import queries
+from hub.services.read.queries import CustomerDetail
+from hub.services.read.timeline import messages_for
+from hub.services.read.timeline import timeline
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -62,7 +62,7 @@ def account_page(code: str) -> str:
         received = list_payments(connection, customer_code=detail.customer.code)
         today = the_hub.clock.today()
         # scikit-learn loads on the first account page, not with every command
-        from hub.services.predictions import payment_outlook  # noqa: PLC0415
+        from hub.services.prediction.predictions import payment_outlook  # noqa: PLC0415
 
         outlook = payment_outlook(connection, detail.customer.id, today)
     return render_template("account.html", detail=detail, customer=detail.customer,

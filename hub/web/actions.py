@@ -31,14 +31,14 @@ from hub.domain.parsing import parse_date
 from hub.domain.parsing import parse_money
 from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account as account_ref
-from hub.services import account_status
-from hub.services import disputes
-from hub.services import holds
-from hub.services import payments as payment_service
-from hub.services import plans
-from hub.services import promises
-from hub.services import tasks
-from hub.services.worklist import CALL_TASKS
+from hub.services.accounts import account_status
+from hub.services.accounts import disputes
+from hub.services.accounts import holds
+from hub.services.accounts import plans
+from hub.services.accounts import promises
+from hub.services.accounts import tasks
+from hub.services.payments import incoming as payment_service
+from hub.services.read.worklist import CALL_TASKS
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import login_required

@@ -17,7 +17,7 @@ from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger import staff
 from hub.ledger.users import list_users
-from hub.services import staff_admin
+from hub.services.staff import admin as staff_admin
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required

@@ -13,11 +13,11 @@ from typing import Any
 from flask import Blueprint
 
 from hub.domain.model import InvoiceStatus
-from hub.services import api_queries
-from hub.services import queries
-from hub.services.report_cache import cached_aging_report
-from hub.services.reports import GROUPINGS
-from hub.services.worklist import worklist_of
+from hub.services.read import api_queries
+from hub.services.read import queries
+from hub.services.read.report_cache import cached_aging_report
+from hub.services.read.reports import GROUPINGS
+from hub.services.read.worklist import worklist_of
 from hub.web import api_actions
 from hub.web import api_campaigns
 from hub.web import api_documents
@@ -123,7 +123,7 @@ def get_invoice(number: str) -> dict[str, Any]:
 @api.get("/worklist")
 def list_worklist() -> dict[str, Any]:
     """What needs a person today (`user`, default the caller): the same accounts, in the
-    same order, as their web worklist, sheet tab and digest (hub.services.worklist)."""
+    same order, as their web worklist, sheet tab and digest (hub.services.read.worklist)."""
     params.allow_only("user", *params.PAGINATION)
     viewer = api_viewer()
     person = (params.text("user") or viewer.email).strip().lower()

@@ -14,11 +14,11 @@ from typing import Any
 from flask import Blueprint
 from flask import request
 
-from hub.services import api_queries
-from hub.services import queries
-from hub.services.documents import DocumentRefused
-from hub.services.documents import record_document
-from hub.services.documents import store_upload
+from hub.services.accounts.documents import DocumentRefused
+from hub.services.accounts.documents import record_document
+from hub.services.accounts.documents import store_upload
+from hub.services.read import api_queries
+from hub.services.read import queries
 from hub.web import serialize
 from hub.web.api_scope import check_visible
 from hub.web.api_scope import the_hub

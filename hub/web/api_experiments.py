@@ -8,8 +8,8 @@ from flask import Blueprint
 from flask import request
 
 from hub.domain.experiments import MINIMUM_EFFECT
-from hub.services.experiments import experiments
-from hub.services.experiments import report_data
+from hub.services.prediction.experiments import experiments
+from hub.services.prediction.experiments import report_data
 from hub.web import params
 from hub.web.api_scope import require_whole_ledger
 from hub.web.api_scope import the_hub

@@ -13,10 +13,10 @@ from flask import request
 from hub.domain.reports import Period
 from hub.domain.reports import PeriodRow
 from hub.domain.reports import period_ending
-from hub.services.reports import DSO_MONTHS
-from hub.services.reports import GROUPINGS
-from hub.services.reports import dso_report
-from hub.services.reports import period_report
+from hub.services.read.reports import DSO_MONTHS
+from hub.services.read.reports import GROUPINGS
+from hub.services.read.reports import dso_report
+from hub.services.read.reports import period_report
 from hub.web import params
 from hub.web import serialize
 from hub.web.api_scope import paging

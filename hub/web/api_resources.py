@@ -12,8 +12,8 @@ from hub.domain.model import PaymentStatus
 from hub.domain.model import PlanState
 from hub.domain.model import PromiseState
 from hub.domain.model import TaskState
-from hub.services import api_queries as queries
-from hub.services.queries import Page
+from hub.services.read import api_queries as queries
+from hub.services.read.queries import Page
 from hub.web import params
 from hub.web import serialize
 from hub.web.api_scope import paging

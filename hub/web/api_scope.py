@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from hub.bootstrap import Hub
-from hub.services.api_queries import Scope
+from hub.services.read.api_queries import Scope
 from hub.web import params
 from hub.web.auth import api_viewer
 from hub.web.errors import ApiError

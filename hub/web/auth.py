@@ -14,7 +14,7 @@ from flask import g
 from flask import request
 
 from hub.ledger import tenancy
-from hub.services.api_tokens import authenticate
+from hub.services.staff.api_tokens import authenticate
 from hub.web.access import Viewer
 from hub.web.access import current_viewer
 from hub.web.access import hub

@@ -34,9 +34,9 @@ from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.i18n import N_
 from hub.ledger.campaigns import CampaignRow
-from hub.services.api_queries import Scope
-from hub.services.campaigns import CampaignRefused
-from hub.services.campaigns import Draft
+from hub.services.cycle.campaigns import CampaignRefused
+from hub.services.cycle.campaigns import Draft
+from hub.services.read.api_queries import Scope
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import login_required

@@ -2,7 +2,7 @@
 its suggestions, and a page per payment to match, split, put on account or return it.
 
 Finance and admins act; managers see the payments that concern their department, read
-only. Every action goes through hub.services.cash_application (the same functions as
+only. Every action goes through hub.services.payments.cash_application (the same functions as
 `python app.py payments ...`), which writes the timeline events and the audit entry.
 Amounts are read by hub.domain.parsing in the staff member's language; a mistake comes
 back on the payment's page next to the field, with what was typed, and nothing changes.
@@ -26,8 +26,8 @@ from hub.domain.money import Money
 from hub.domain.parsing import LANGUAGES
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_money
-from hub.services import cash_application as service
-from hub.services.payment_queue import ManualMatch
+from hub.services.payments import cash_application as service
+from hub.services.payments.queue import ManualMatch
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required

@@ -28,7 +28,7 @@ from hub.creditor import write_creditor
 from hub.domain.model import Role
 from hub.ledger import staff
 from hub.ledger import tenancy
-from hub.services.creditors import set_profile
+from hub.services.staff.creditors import set_profile
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required

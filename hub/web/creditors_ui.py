@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from hub.ledger import staff
 from hub.ledger import tenancy
-from hub.services.creditors import Creditor
-from hub.services.creditors import allowed_creditors
+from hub.services.staff.creditors import Creditor
+from hub.services.staff.creditors import allowed_creditors
 from hub.web.access import hub
 from hub.web.access import login_required
 from hub.web.access import require_viewer

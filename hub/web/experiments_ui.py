@@ -18,8 +18,8 @@ from hub.domain.model import Role
 from hub.domain.parsing import ParseError
 from hub.domain.parsing import parse_date
 from hub.i18n import lazy_gettext
-from hub.services.experiments import experiments
-from hub.services.experiments import report_data
+from hub.services.prediction.experiments import experiments
+from hub.services.prediction.experiments import report_data
 from hub.web.access import hub
 from hub.web.access import roles_required
 from hub.web.errors import bad_parameter

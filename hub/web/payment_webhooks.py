@@ -18,7 +18,7 @@ from flask import jsonify
 from flask import request
 
 from hub.domain.checkout import SignatureRejected
-from hub.services.card_payments import handle_event
+from hub.services.payments.card import handle_event
 from hub.web.errors import error_response
 from hub.web.portal_access import the_hub
 from hub.web.ratelimit import client_address

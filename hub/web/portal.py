@@ -33,11 +33,11 @@ from hub.domain.portal import monthly_schedule
 from hub.domain.portal import portal_language
 from hub.i18n import N_
 from hub.i18n import gettext_for
-from hub.services import portal_actions as actions
-from hub.services.card_payments import payable_online
-from hub.services.documents import invoice_document
-from hub.services.portal_view import PortalOverview
-from hub.services.portal_view import portal_overview
+from hub.services.accounts.documents import invoice_document
+from hub.services.payments.card import payable_online
+from hub.services.portal import actions
+from hub.services.portal.view import PortalOverview
+from hub.services.portal.view import portal_overview
 from hub.web import portal_forms as forms
 from hub.web.errors import ApiError
 from hub.web.portal_access import Page

@@ -26,10 +26,10 @@ from hub.domain.portal import LANGUAGES
 from hub.i18n import N_
 from hub.i18n import gettext_for
 from hub.ledger import tenancy
-from hub.services.portal_links import LinkRefused
-from hub.services.portal_links import PortalAccess
-from hub.services.portal_links import link_creditor
-from hub.services.portal_links import verify_link
+from hub.services.portal.links import LinkRefused
+from hub.services.portal.links import PortalAccess
+from hub.services.portal.links import link_creditor
+from hub.services.portal.links import verify_link
 from hub.web.errors import ApiError
 from hub.web.ratelimit import client_address
 from hub.web.ratelimit import enforce

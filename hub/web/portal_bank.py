@@ -12,8 +12,8 @@ from hub.domain.creditor import CreditorProfile
 from hub.domain.creditor import PaymentBlock
 from hub.i18n import gettext_for
 from hub.payment_qr import qr_svg
-from hub.services.pay_context import payment_for
-from hub.services.portal_view import PortalOverview
+from hub.services.payments.pay_context import payment_for
+from hub.services.portal.view import PortalOverview
 from hub.web.portal_text import format_money
 
 

@@ -21,7 +21,7 @@ from hub.domain import parsing
 from hub.domain.money import Money
 from hub.domain.portal import sniff_proof
 from hub.i18n import N_
-from hub.services.portal_actions import StoredProof
+from hub.services.portal.actions import StoredProof
 
 UPLOADS = Path("uploads") / "portal"  # under var/
 MAX_REASON = 2000

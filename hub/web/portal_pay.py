@@ -19,8 +19,8 @@ from hub.domain.checkout import ProviderError
 from hub.domain.errors import NotFound
 from hub.i18n import N_
 from hub.i18n import gettext_for
-from hub.services import card_payments
-from hub.services.portal_view import PortalOverview
+from hub.services.payments import card as card_payments
+from hub.services.portal.view import PortalOverview
 from hub.web import portal_forms as forms
 from hub.web.portal import _act
 from hub.web.portal import _language

@@ -1,4 +1,4 @@
-"""`/p/<code>`: the short portal link printed on letters (`hub.services.portal_links.
+"""`/p/<code>`: the short portal link printed on letters (`hub.services.portal.links.
 short_code`), redirecting to the full signed link. Rate limited per address like the
 portal itself; a wrong code gets the portal's "invalid link" page."""
 
@@ -8,9 +8,9 @@ from flask import Blueprint
 from flask import redirect
 from werkzeug.wrappers import Response
 
-from hub.services.portal_links import LinkRefused
-from hub.services.portal_links import portal_url
-from hub.services.portal_links import resolve_short_code
+from hub.services.portal.links import LinkRefused
+from hub.services.portal.links import portal_url
+from hub.services.portal.links import resolve_short_code
 from hub.web.portal_access import refused_page
 from hub.web.portal_access import the_hub
 from hub.web.ratelimit import enforce

@@ -17,10 +17,10 @@ from hub.i18n import N_
 from hub.i18n import Text
 from hub.i18n import lazy_gettext
 from hub.ledger.users import list_users
-from hub.services import collection_stats
-from hub.services.report_cache import cached_aging_report as aging_report
-from hub.services.reports import dso_report
-from hub.services.reports import period_report
+from hub.services.read import collection_stats
+from hub.services.read.report_cache import cached_aging_report as aging_report
+from hub.services.read.reports import dso_report
+from hub.services.read.reports import period_report
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from hub.domain.reports import Countback
 from hub.domain.reports import DsoRow
 from hub.domain.reports import PeriodRow
 from hub.domain.worklist import WorklistRow
-from hub.services.queries import AllocationView
-from hub.services.queries import CustomerDetail
-from hub.services.queries import InvoiceView
+from hub.services.read.queries import AllocationView
+from hub.services.read.queries import CustomerDetail
+from hub.services.read.queries import InvoiceView
 
 
 def money(value: Money | None) -> dict[str, str] | None:

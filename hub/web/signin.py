@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 from hub.i18n import lazy_ngettext
 from hub.ledger import staff
 from hub.ledger import tenancy
-from hub.services import staff_auth
-from hub.services.creditors import allowed_creditors
+from hub.services.staff import auth as staff_auth
+from hub.services.staff.creditors import allowed_creditors
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import safe_next

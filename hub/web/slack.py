@@ -38,13 +38,13 @@ from hub.domain.parsing import format_amount
 from hub.domain.parsing import language_of
 from hub.i18n import gettext_for
 from hub.ledger.replay import remember_request
-from hub.services.chat_actions import PROMISE_DAYS
-from hub.services.chat_actions import FieldErrors
-from hub.services.chat_actions import apply_chat_action
-from hub.services.chat_actions import hub_user
-from hub.services.chat_actions import promise_prompt
-from hub.services.chat_actions import record_chat_promise
-from hub.services.chat_actions import split_action
+from hub.services.notify.chat_actions import PROMISE_DAYS
+from hub.services.notify.chat_actions import FieldErrors
+from hub.services.notify.chat_actions import apply_chat_action
+from hub.services.notify.chat_actions import hub_user
+from hub.services.notify.chat_actions import promise_prompt
+from hub.services.notify.chat_actions import record_chat_promise
+from hub.services.notify.chat_actions import split_action
 from hub.web.portal_access import policy_settings
 from hub.web.security import csrf_exempt
 

@@ -15,10 +15,10 @@ from flask import request
 
 from hub.domain.model import Role
 from hub.ledger.tables import customers
-from hub.services import supervision
-from hub.services.team_figures import overdue_totals
-from hub.services.team_figures import team_figures
-from hub.services.team_figures import week_end
+from hub.services.read import supervision
+from hub.services.read.team_figures import overdue_totals
+from hub.services.read.team_figures import team_figures
+from hub.services.read.team_figures import week_end
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required

@@ -22,8 +22,8 @@ from hub.bootstrap.chat import VOICE_PATH
 from hub.bootstrap.chat import say
 from hub.bootstrap.chat import signature_valid
 from hub.domain.errors import UserError
-from hub.services import phone
-from hub.services.phone import CallAccount
+from hub.services.notify import phone
+from hub.services.notify.phone import CallAccount
 from hub.web.portal_access import policy_settings
 from hub.web.portal_access import the_hub
 from hub.web.portal_text import format_money

@@ -10,9 +10,9 @@ from flask import request
 from flask import url_for
 from werkzeug.wrappers import Response
 
-from hub.services import account_search
-from hub.services import worklist as worklist_service
-from hub.services.worklist_recovery import recovery_page
+from hub.services.read import account_search
+from hub.services.read import worklist as worklist_service
+from hub.services.read.worklist_recovery import recovery_page
 from hub.web.access import current_viewer
 from hub.web.access import hub
 from hub.web.access import login_required
@@ -73,7 +73,7 @@ def worklist() -> str:
     order = "recovery" if request.args.get("order") == "recovery" else "priority"
     with the_hub.engine.connect() as connection:
         # the accounts whose work the viewer holds: the same list as their sheet tab,
-        # digest and the API (hub.services.worklist.worklist_of); in either order only
+        # digest and the API (hub.services.read.worklist.worklist_of); in either order only
         # the rows shown are read in full
         if order == "recovery":  # docs/prediction.md: open amount x chance a contact helps
             rows, total = recovery_page(connection, as_of=today, person=viewer.email,

@@ -30,7 +30,7 @@ from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain.clock import FixedClock
-from hub.services.staff_auth import Hashing
+from hub.services.staff.auth import Hashing
 from hub.web import create_app
 from tests.conftest import NOW
 

@@ -19,7 +19,7 @@ from hub.ledger.tables import disputes
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
-from hub.services.portal_links import issue_link
+from hub.services.portal.links import issue_link
 from tests.builders import add_customer
 from tests.builders import add_invoice
 

@@ -27,8 +27,8 @@ from hub.config import NotifySettings
 from hub.config import Settings
 from hub.domain.clock import FixedClock
 from hub.ledger.tables import promises
-from hub.services.digests import DigestSettings
-from hub.services.digests import NotifyHook
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import NotifyHook
 from notifications.slack import sign_request
 from tests.browser.test_no_clipping import CLIPPED
 from tests.browser.test_staff_flows import portfolio  # noqa: F401 - the shared fixture

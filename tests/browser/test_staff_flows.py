@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 from playwright.sync_api import expect
 
 from hub.bootstrap import Hub
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

@@ -14,9 +14,9 @@ import pytest
 from hub.bootstrap import Hub
 from hub.domain.sheets import SheetLayout
 from hub.ports import WorksheetBackend
-from hub.services.sheets import SheetSync
-from hub.services.sheets import SyncReport
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
+from hub.services.sheets.sync import SheetSync
+from hub.services.sheets.sync import SyncReport
 from sync.sheets.layout import load_layout
 from sync.sheets.xlsx import XlsxBackend
 from tests.builders import STAMP

@@ -19,8 +19,8 @@ from hub.domain.worklist import WorklistRow
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import promises
-from hub.services import sheets as sheets_service
-from hub.services import sheets_rows
+from hub.services.sheets import rows as sheets_rows
+from hub.services.sheets import sync as sheets_service
 from tests.builders import add_contact
 from tests.contract.conftest import ANN
 from tests.contract.conftest import BOOK

@@ -155,7 +155,7 @@ def test_a_person_and_the_hub_changing_one_column_the_person_wins_on_the_timelin
     from decimal import Decimal
 
     from hub.domain.money import Money
-    from hub.services.promises import record_promise
+    from hub.services.accounts.promises import record_promise
     rig.sync()
     rig.side.edit(BOOK, ANN, "A1", "status", "contacted")
     with rig.hub.engine.begin() as connection:  # meanwhile the debtor promises in the portal
@@ -180,7 +180,7 @@ def test_a_promise_recorded_elsewhere_shows_on_the_sheet_and_is_no_edit(rig: Rig
     from decimal import Decimal
 
     from hub.domain.money import Money
-    from hub.services.promises import record_promise
+    from hub.services.accounts.promises import record_promise
     rig.sync()
     with rig.hub.engine.begin() as connection:
         record_promise(connection, customer_code="B1", amount=Money(Decimal("25.00"), "EUR"),

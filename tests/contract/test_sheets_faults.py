@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from hub.bootstrap import Hub
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
-from hub.services.sheets import SheetSync
-from hub.services.sheets import SyncReport
+from hub.services.sheets.sync import SheetSync
+from hub.services.sheets.sync import SyncReport
 from sync.sheets.layout import load_layout
 from sync.sheets.smartsheet import calls_bound
 from sync.sheets.xlsx import XlsxBackend
@@ -364,7 +364,7 @@ def test_smartsheet_rows_are_coloured_by_severity_from_the_palette(
 
 def test_google_a_note_typed_between_read_and_write_survives_the_write(
         hub: Hub, google_fake: GoogleSheetsFake, google_key_file: Path) -> None:
-    from hub.services.sheets_rows import department_worklist
+    from hub.services.sheets.rows import department_worklist
     portfolio(hub)
     google_fake.create(SPREADSHEET)
     backend = google_backend(google_fake, google_key_file)
@@ -376,7 +376,7 @@ def test_google_a_note_typed_between_read_and_write_survives_the_write(
         rows = department_worklist(connection, as_of=AS_OF, department="Sales")
     from hub.domain.sheets import BookPlan
     from hub.domain.sheets import TabPlan
-    from hub.services.sheets_rows import sheet_row
+    from hub.services.sheets.rows import sheet_row
     mine = [sheet_row(row, {"status": "open"}, None) for row in rows if row.owner == BOB]
     changed = [type(mine[0])(mine[0].key, {**mine[0].values, "balance": "1.00 EUR"},
                              mine[0].severity, mine[0].rank), *mine[1:]]

@@ -18,8 +18,8 @@ from hub.domain.sheets import SheetRow
 from hub.domain.sheets import TabPlan
 from hub.domain.sheets import tab_title
 from hub.ledger.tables import customers
-from hub.services.sheets import SheetSync
-from hub.services.sheets import SyncReport
+from hub.services.sheets.sync import SheetSync
+from hub.services.sheets.sync import SyncReport
 from sync.sheets import xlsx as xlsx_module
 from sync.sheets.layout import load_layout
 from sync.sheets.xlsx import XlsxBackend

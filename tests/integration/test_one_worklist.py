@@ -18,8 +18,8 @@ from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
-from hub.services.staff_auth import set_password
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
+from hub.services.staff.auth import set_password
 from hub.web import create_app
 from hub.web.openapi import openapi_document
 from sync.sheets.layout import load_layout

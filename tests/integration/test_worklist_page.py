@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from hub.bootstrap import Hub
-from hub.services.tasks import create_task
-from hub.services.worklist import worklist_of
-from hub.services.worklist import worklist_page
+from hub.services.accounts.tasks import create_task
+from hub.services.read.worklist import worklist_of
+from hub.services.read.worklist import worklist_page
 from tests.builders import add_customer
 from tests.builders import add_invoice
 

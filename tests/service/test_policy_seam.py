@@ -24,7 +24,7 @@ from hub.domain.errors import RuleFileError
 from hub.domain.plans import PlanLimits
 from hub.ports import Policy
 from hub.scheduler import Jobs
-from hub.services.rule_files import PolicyStatus
+from hub.services.cycle.rule_files import PolicyStatus
 from tests.service.fake_policy import FakePolicy
 
 LATE_WINDOW = PolicySettings(send_window=(time(9, 0), time(17, 0)),
@@ -33,7 +33,7 @@ LATE_WINDOW = PolicySettings(send_window=(time(9, 0), time(17, 0)),
 
 @dataclass
 class FakeRuleFiles:
-    """The rule-file service (hub.services.rule_files.RuleFiles) in memory: the rules in
+    """The rule-file service (hub.services.cycle.rule_files.RuleFiles) in memory: the rules in
     force, or the error a broken file on a new ledger raises."""
 
     policy: Policy | None

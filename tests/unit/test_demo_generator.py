@@ -5,8 +5,8 @@ from collections import Counter
 from datetime import date
 from decimal import Decimal
 
-from hub.services.demo import generate
-from hub.services.demo import iban
+from hub.demo.portfolio import generate
+from hub.demo.portfolio import iban
 
 TODAY = date(2026, 11, 23)
 INVOICE = re.compile(r"INV-\d{4}-\d{6}")

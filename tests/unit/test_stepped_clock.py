@@ -8,9 +8,9 @@ from datetime import date
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from hub.demo.portfolio import generate
 from hub.domain.clock import FixedClock
 from hub.domain.clock import SteppedClock
-from hub.services.demo import generate
 
 BASE = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
 

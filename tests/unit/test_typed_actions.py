@@ -22,7 +22,7 @@ from hub.domain.actions import typed
 from hub.domain.decisions import Action
 from hub.domain.decisions import ActionKind
 from hub.domain.money import Money
-from hub.services.apply_decisions import HANDLERS
+from hub.services.cycle.apply_decisions import HANDLERS
 from rules import DEFAULT_POLICY
 from rules import load_policy
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from hub.domain.errors import UserError
-from hub.services.phone import keyed_date
+from hub.services.notify.phone import keyed_date
 from hub.web.voice_text import TEXTS
 from hub.web.voice_text import speak
 from hub.web.voice_text import spoken_date

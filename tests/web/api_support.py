@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
-from hub.services.api_tokens import create_token
+from hub.services.staff.api_tokens import create_token
 
 
 class TokenClient(FlaskClient):

@@ -16,8 +16,8 @@ from hub.bootstrap import Hub
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.users import upsert_users
-from hub.services.staff_auth import Hashing
-from hub.services.staff_auth import set_password
+from hub.services.staff.auth import Hashing
+from hub.services.staff.auth import set_password
 from hub.web import create_app
 from tests.builders import add_contact
 from tests.builders import add_customer

@@ -13,7 +13,7 @@ from hub.bootstrap import Hub
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.users import upsert_users
-from hub.services.api_tokens import revoke_token
+from hub.services.staff.api_tokens import revoke_token
 from hub.web import create_app
 from tests.web.api_support import make_token
 

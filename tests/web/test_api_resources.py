@@ -15,10 +15,10 @@ from hub.domain.money import Money
 from hub.domain.plans import PlanLimits
 from hub.ledger.cycle_runs import finish_run
 from hub.ledger.cycle_runs import start_run
-from hub.services.disputes import open_dispute
-from hub.services.plans import propose_plan
-from hub.services.promises import record_promise
-from hub.services.tasks import create_task
+from hub.services.accounts.disputes import open_dispute
+from hub.services.accounts.plans import propose_plan
+from hub.services.accounts.promises import record_promise
+from hub.services.accounts.tasks import create_task
 from hub.web import create_app
 from tests.web.api_support import authorized
 from tests.web.api_support import validate

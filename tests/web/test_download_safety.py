@@ -28,7 +28,7 @@ from hub.domain.cells import is_formula_like
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import messages
-from hub.services.tasks import mark_contacted
+from hub.services.accounts.tasks import mark_contacted
 from hub.web.report_tables import TABLES
 from tests.builders import add_invoice
 

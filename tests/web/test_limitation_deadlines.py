@@ -22,7 +22,7 @@ from hub.ledger.tables import events
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
-from hub.services.staff_auth import set_password
+from hub.services.staff.auth import set_password
 from hub.web import create_app
 from sync.sheets.layout import load_layout
 from sync.sheets.xlsx import XlsxBackend

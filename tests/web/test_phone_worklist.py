@@ -16,8 +16,8 @@ from hub.bootstrap import Hub
 from hub.domain import events as kinds
 from hub.ledger.tables import events
 from hub.ledger.tables import tasks
-from hub.services import queries
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
+from hub.services.read import queries
 from hub.web import ui
 from tests.builders import add_contact
 from tests.builders import add_customer

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.builders import add_customer
 from tests.integration.prediction.history import paid_invoice
 from tests.web.conftest import sign_in

@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from hub.bootstrap import Hub
 from hub.domain.money import Money
 from hub.ledger.tables import promises
-from hub.services.promises import record_promise
-from hub.services.tasks import mark_contacted
+from hub.services.accounts.promises import record_promise
+from hub.services.accounts.tasks import mark_contacted
 from hub.web import create_app
 from tests.builders import add_invoice
 from tests.web.conftest import add_staff

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hub.bootstrap import Hub
 from hub.cli import cli
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from hub.web import create_app
 from rules import DEFAULT_POLICY
 from tests.web.conftest import sign_in

@@ -19,7 +19,7 @@ from hub.bootstrap import Hub
 from hub.domain.decisions import PolicySettings
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import tasks
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from hub.web import create_app
 from tests.web.api_support import make_token
 from tests.web.conftest import csrf_from

@@ -14,7 +14,7 @@ from hub.bootstrap import Hub
 from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.ledger.outbox import enqueue
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.web.api_support import make_token
 
 MANAGER = "mia@example.com"  # sales: ACME and CRUX; BOLT is ops

@@ -135,7 +135,7 @@ def test_a_storage_that_does_not_answer_serves_and_logs(hub: Hub,
 
 
 def test_two_workers_share_the_api_limit_per_person(seeded: Hub, redis_url: str) -> None:
-    from hub.services.api_tokens import create_token
+    from hub.services.staff.api_tokens import create_token
 
     with seeded.engine.begin() as connection:
         token = create_token(connection, name="erp-sync", role="finance", actor="tests",

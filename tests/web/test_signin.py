@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
 from hub.ledger.tables import audit_log
-from hub.services.staff_auth import set_password
+from hub.services.staff.auth import set_password
 from tests.web.conftest import PASSWORD
 from tests.web.conftest import csrf_from
 from tests.web.conftest import sign_in

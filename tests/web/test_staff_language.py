@@ -9,7 +9,7 @@ from datetime import date
 from flask import Flask
 
 from hub.bootstrap import Hub
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.web.conftest import sign_in
 
 TODAY = date(2026, 11, 23)

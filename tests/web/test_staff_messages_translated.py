@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.builders import add_invoice
 from tests.web.api_support import make_token
 from tests.web.conftest import csrf_from

@@ -15,9 +15,9 @@ from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import promises
 from hub.ledger.users import upsert_users
-from hub.services.tasks import complete_task
-from hub.services.tasks import create_task
-from hub.services.team_figures import team_figures
+from hub.services.accounts.tasks import complete_task
+from hub.services.accounts.tasks import create_task
+from hub.services.read.team_figures import team_figures
 
 
 def _work(hub: Hub) -> None:

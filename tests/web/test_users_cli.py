@@ -12,8 +12,8 @@ from click.testing import Result
 from hub.bootstrap import Hub
 from hub.cli import cli
 from hub.ledger import staff
-from hub.services.staff_auth import LockoutPolicy
-from hub.services.staff_auth import sign_in
+from hub.services.staff.auth import LockoutPolicy
+from hub.services.staff.auth import sign_in
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

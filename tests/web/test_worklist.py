@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from hub.bootstrap import Hub
 from hub.ledger.tables import events
 from hub.ledger.tables import promises
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
 from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.web.conftest import csrf_from

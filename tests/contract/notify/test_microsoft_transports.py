@@ -9,7 +9,7 @@ import pytest
 from hub.domain.outbox import Button
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import TransportError
-from hub.services.dispatch_compose import account_buttons
+from hub.services.notify.compose import account_buttons
 from notifications.microsoft import GraphClient
 from notifications.microsoft import GraphMailTransport
 from notifications.teams import TeamsTransport

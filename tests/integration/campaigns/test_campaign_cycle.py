@@ -26,10 +26,10 @@ from hub.domain.campaigns import with_channel_first
 from hub.domain.clock import FixedClock
 from hub.domain.money import Money
 from hub.ledger.tables import messages
-from hub.services.api_queries import Scope
-from hub.services.campaigns import CampaignRefused
-from hub.services.campaigns import Draft
-from hub.services.payments import record_incoming
+from hub.services.cycle.campaigns import CampaignRefused
+from hub.services.cycle.campaigns import Draft
+from hub.services.payments.incoming import record_incoming
+from hub.services.read.api_queries import Scope
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

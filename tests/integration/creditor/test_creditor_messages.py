@@ -136,7 +136,7 @@ def test_the_letter_holds_creditor_date_customer_number_iban_reference_and_the_q
 
 
 def test_graph_mail_gets_the_bank_details_but_no_image_it_could_not_carry(hub: Hub) -> None:
-    from hub.services.dispatch import Dispatcher
+    from hub.services.notify.dispatch import Dispatcher
     from notifications.templates import TemplateRenderer
     from tests.integration.notify.helpers import ScriptedTransport
 

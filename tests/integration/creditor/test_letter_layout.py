@@ -19,8 +19,8 @@ from pypdf import PdfReader
 
 from hub.bootstrap import Hub
 from hub.ledger.outbox import enqueue
-from hub.services.portal_links import resolve_short_code
-from hub.services.portal_links import verify_link
+from hub.services.portal.links import resolve_short_code
+from hub.services.portal.links import verify_link
 from notifications.letter import LetterTransport
 from tests.builders import add_invoice
 from tests.creditor_support import CREDITOR_YAML

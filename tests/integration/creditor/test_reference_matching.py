@@ -14,7 +14,7 @@ from hub.domain.national_references import belgian_reference
 from hub.domain.national_references import dutch_reference
 from hub.domain.national_references import finnish_reference
 from hub.domain.references import creditor_reference
-from hub.services import payments as service
+from hub.services.payments import incoming as service
 from sync.sources.bank import parse_statement
 from tests.integration.payments import ledger_rows as rows
 

@@ -16,9 +16,9 @@ from hub.bootstrap import Hub
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ports import Policy
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
-from hub.services.cycle import CycleReport
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
+from hub.services.cycle.daily import CycleReport
 
 START = date(2026, 1, 5)
 

@@ -13,7 +13,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 import hub.cli.cycle as cycle_command
-import hub.services.cycle as cycle_service
+import hub.services.cycle.daily as cycle_service
 from hub.cli import cli
 
 real_apply = cycle_service.apply_decisions

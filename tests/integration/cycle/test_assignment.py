@@ -24,9 +24,9 @@ from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
 from hub.ports import Policy
-from hub.services.digests import DigestSettings
-from hub.services.digests import digest_messages
-from hub.services.sheets_rows import UNASSIGNED
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import digest_messages
+from hub.services.sheets.rows import UNASSIGNED
 from sync.sheets.xlsx import XlsxBackend
 from tests.integration.cycle.helpers import START
 from tests.integration.cycle.helpers import morning

@@ -14,7 +14,7 @@ from click.testing import Result
 
 from hub.bootstrap import Hub
 from hub.cli import cli
-from hub.services.holds import hold_account
+from hub.services.accounts.holds import hold_account
 from tests.builders import add_customer
 from tests.builders import add_invoice
 

@@ -17,8 +17,8 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
 from hub.ports import Policy
-from hub.services import disputes
-from hub.services import promises
+from hub.services.accounts import disputes
+from hub.services.accounts import promises
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

@@ -20,14 +20,14 @@ from hub.ledger.tables import audit_log
 from hub.ledger.tables import cycle_lock
 from hub.ledger.tables import cycle_runs as runs_table
 from hub.ports import HookReport
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleBusy
-from hub.services.cycle import CycleLockLost
-from hub.services.cycle import CycleOptions
-from hub.services.lock_holders import ProcessIdentity
-from hub.services.lock_holders import gone_reason
-from hub.services.lock_holders import process_start
-from hub.services.lock_holders import this_process
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleBusy
+from hub.services.cycle.daily import CycleLockLost
+from hub.services.cycle.daily import CycleOptions
+from hub.services.cycle.lock_holders import ProcessIdentity
+from hub.services.cycle.lock_holders import gone_reason
+from hub.services.cycle.lock_holders import process_start
+from hub.services.cycle.lock_holders import this_process
 from tests.integration.cycle.helpers import START
 from tests.integration.cycle.helpers import morning
 from tests.service.fake_policy import FakePolicy

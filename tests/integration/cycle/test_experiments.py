@@ -20,8 +20,8 @@ from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.ledger.tables import experiment_assignments
 from hub.ledger.tables import messages
-from hub.services.account_facts import load_account_facts
-from hub.services.payments import record_incoming
+from hub.services.cycle.account_facts import load_account_facts
+from hub.services.payments.incoming import record_incoming
 from rules.experiments import deal
 from tests.builders import add_contact
 from tests.builders import add_customer

@@ -37,8 +37,8 @@ from hub.ledger.tables import payment_plans
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
 from hub.ports import Policy
-from hub.services import plans
-from hub.services import portal_actions
+from hub.services.accounts import plans
+from hub.services.portal import actions as portal_actions
 from rules import DEFAULT_POLICY
 from tests.integration.cycle.helpers import morning
 from tests.integration.cycle.owed_support import cycle_and_send

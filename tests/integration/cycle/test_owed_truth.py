@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from hub.bootstrap import Hub
 from hub.ledger.tables import charges
 from hub.ledger.tables import messages
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from hub.web import create_app
 from rules import DEFAULT_POLICY
 from tests.integration.cycle.owed_support import CUSTOMERS

@@ -20,12 +20,12 @@ from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
-from hub.services import disputes
-from hub.services import plans
-from hub.services import promises as promise_service
-from hub.services import tasks as task_service
-from hub.services.account_facts import load_account_facts
-from hub.services.worklist import worklist
+from hub.services.accounts import disputes
+from hub.services.accounts import plans
+from hub.services.accounts import promises as promise_service
+from hub.services.accounts import tasks as task_service
+from hub.services.cycle.account_facts import load_account_facts
+from hub.services.read.worklist import worklist
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

@@ -26,12 +26,12 @@ from hub.ledger.tables import payment_plans
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
 from hub.ports import Policy
-from hub.services import plans
-from hub.services import portal_actions
-from hub.services.dispatch_compose import Choice
-from hub.services.dispatch_compose import ComposeSettings
-from hub.services.dispatch_compose import compose
-from hub.services.dispatch_compose import load_contact
+from hub.services.accounts import plans
+from hub.services.notify.compose import Choice
+from hub.services.notify.compose import ComposeSettings
+from hub.services.notify.compose import compose
+from hub.services.notify.compose import load_contact
+from hub.services.portal import actions as portal_actions
 from notifications.templates import TemplateRenderer
 from tests.integration.cycle.helpers import START
 from tests.integration.cycle.helpers import morning

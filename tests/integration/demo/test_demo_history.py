@@ -24,8 +24,8 @@ from hub.ledger.tables import payment_plans
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
-from hub.services.collection_stats import promise_kept_rate
-from hub.services.collection_stats import recovery_by_step
+from hub.services.read.collection_stats import promise_kept_rate
+from hub.services.read.collection_stats import recovery_by_step
 
 
 @pytest.mark.timeout(1200)  # sixty days of cycles: a minute alone, several on a busy machine

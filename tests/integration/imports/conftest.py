@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from hub.bootstrap import Hub
 from hub.bootstrap.readers import import_file
 from hub.ledger.tables import metadata
-from hub.services.imports import ImportResult
+from hub.services.imports.run import ImportResult
 
 INVOICE_HEADER = ["invoice_number", "customer_id", "customer_name", "issue_date", "due_date",
                   "currency", "amount", "open_amount", "disputed", "excluded", "document_ref",

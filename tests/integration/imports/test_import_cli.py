@@ -13,8 +13,8 @@ from click.testing import Result
 
 from hub.bootstrap import Hub
 from hub.cli import cli
-from hub.services import imports
-from hub.services.import_pipeline import read_ahead as run_in_child
+from hub.services.imports import run as imports
+from hub.services.imports.pipeline import read_ahead as run_in_child
 from tests.integration.imports.conftest import INVOICE_HEADER
 from tests.integration.imports.conftest import Writer
 

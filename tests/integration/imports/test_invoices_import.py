@@ -18,7 +18,7 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import import_runs
 from hub.ledger.tables import invoices
-from hub.services.imports import ImportResult
+from hub.services.imports.run import ImportResult
 from tests.builders import add_payment
 from tests.integration.imports.conftest import INVOICE_HEADER
 from tests.integration.imports.conftest import Importer

@@ -11,7 +11,7 @@ from hub.domain.model import User
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.tables import contacts
 from hub.ledger.users import upsert_users
-from hub.services.account_facts import load_account_facts
+from hub.services.cycle.account_facts import load_account_facts
 from tests.integration.imports.conftest import CUSTOMER_HEADER
 from tests.integration.imports.conftest import Importer
 from tests.integration.imports.conftest import Writer

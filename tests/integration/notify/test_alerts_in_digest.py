@@ -15,10 +15,10 @@ from hub.domain.model import User
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
 from hub.ports import Policy
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
-from hub.services.digests import DigestSettings
-from hub.services.digests import NotifyHook
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import NotifyHook
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

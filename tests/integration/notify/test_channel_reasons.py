@@ -22,7 +22,7 @@ from hub.ledger.outbox import enqueue
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import messages
-from hub.services.dispatch import Dispatcher
+from hub.services.notify.dispatch import Dispatcher
 from notifications.templates import TemplateRenderer
 from notifications.templates import known_templates
 from rules import load_policy

@@ -16,9 +16,9 @@ from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
-from hub.services.digests import DigestSettings
-from hub.services.digests import NotifyHook
-from hub.services.tasks import create_task
+from hub.services.accounts.tasks import create_task
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import NotifyHook
 from tests.integration.notify.helpers import ALWAYS
 from tests.integration.notify.helpers import debtor
 
@@ -134,7 +134,7 @@ def test_a_department_channel_gets_the_department_summary(hub: Hub) -> None:
 
 
 def test_escalations_ask_graph_for_the_manager_and_fall_back_on_404(hub: Hub) -> None:
-    from hub.services.digests import alerts_for
+    from hub.services.notify.digests import alerts_for
     from notifications.microsoft import GraphClient
     from tests.fake_servers.microsoft import CLIENT_ID
     from tests.fake_servers.microsoft import CLIENT_SECRET

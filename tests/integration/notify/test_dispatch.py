@@ -19,8 +19,8 @@ from hub.ledger.outbox import enqueue
 from hub.ledger.tables import channel_status
 from hub.ledger.tables import events
 from hub.ledger.tables import messages
-from hub.services.dispatch import Dispatcher
-from hub.services.dispatch import DispatchSettings
+from hub.services.notify.dispatch import Dispatcher
+from hub.services.notify.dispatch import DispatchSettings
 from notifications.templates import TemplateRenderer
 from tests.integration.notify.helpers import ALWAYS
 from tests.integration.notify.helpers import ScriptedTransport

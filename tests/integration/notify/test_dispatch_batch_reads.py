@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from hub.bootstrap import Hub
 from hub.ledger.outbox import enqueue
-from hub.services.dispatch import Dispatcher
-from hub.services.dispatch import DispatchSettings
+from hub.services.notify.dispatch import Dispatcher
+from hub.services.notify.dispatch import DispatchSettings
 from notifications.templates import TemplateRenderer
 from tests.builders import add_invoice
 from tests.integration.notify.helpers import ALWAYS

@@ -16,7 +16,7 @@ from hub.domain.clock import FixedClock
 from hub.domain.decisions import PolicySettings
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import messages
-from hub.services.dispatch import Dispatcher
+from hub.services.notify.dispatch import Dispatcher
 from tests.integration.notify.helpers import ScriptedTransport
 from tests.integration.notify.helpers import debtor
 from tests.integration.notify.helpers import notice

@@ -16,7 +16,7 @@ from hub.ledger.outbox import channel_failed
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import messages
 from hub.ledger.users import upsert_users
-from hub.services.staff_auth import set_password
+from hub.services.staff.auth import set_password
 from hub.web import create_app
 from tests.integration.notify.helpers import ALWAYS
 from tests.integration.notify.helpers import debtor

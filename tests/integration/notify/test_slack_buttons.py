@@ -28,9 +28,9 @@ from hub.domain.outbox import Delivery
 from hub.ledger.tables import events
 from hub.ledger.tables import promises
 from hub.ledger.users import upsert_users
-from hub.services.dispatch_compose import account_buttons
-from hub.services.tasks import create_task
-from hub.services.worklist import worklist
+from hub.services.accounts.tasks import create_task
+from hub.services.notify.compose import account_buttons
+from hub.services.read.worklist import worklist
 from hub.web import create_app
 from notifications.slack import SlackTransport
 from notifications.slack import sign_request

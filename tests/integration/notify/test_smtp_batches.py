@@ -11,8 +11,8 @@ import pytest
 
 from hub.bootstrap import Hub
 from hub.ledger.outbox import enqueue_many
-from hub.services.dispatch import Dispatcher
-from hub.services.dispatch import DispatchSettings
+from hub.services.notify.dispatch import Dispatcher
+from hub.services.notify.dispatch import DispatchSettings
 from notifications.email import SmtpSettings
 from notifications.email import SmtpTransport
 from notifications.templates import TemplateRenderer

@@ -12,8 +12,8 @@ from hub.bootstrap import Hub
 from hub.bootstrap.cycle import load_policy
 from hub.config import ObserveSettings
 from hub.observe.readiness import head_revision
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
 from hub.web import create_app
 from tests.builders import add_customer
 from tests.builders import add_invoice

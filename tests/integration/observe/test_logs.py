@@ -12,8 +12,8 @@ import pytest
 from hub.bootstrap import Hub
 from hub.bootstrap.cycle import load_policy
 from hub.observe.logs import configure_logging
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
 from hub.web import create_app
 
 
@@ -56,7 +56,7 @@ def test_every_line_logged_during_a_cycle_names_its_run(hub: Hub,
     report = Cycle(hub.engine, policy, now=hub.clock.now,
                    thresholds=policy.thresholds()).run(CycleOptions(as_of=hub.clock.today()))
     logging.getLogger("hub.test").info("after the cycle")
-    during = [line for line in lines(captured) if line["logger"] == "hub.services.cycle"]
+    during = [line for line in lines(captured) if line["logger"] == "hub.services.cycle.daily"]
     assert len(during) == 2
     assert {line["cycle_run_id"] for line in during} == {report.run_id}
     assert "cycle_run_id" not in lines(captured)[-1]

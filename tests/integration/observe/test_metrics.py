@@ -13,8 +13,8 @@ from prometheus_client import REGISTRY
 from hub.bootstrap import Hub
 from hub.bootstrap.cycle import load_policy
 from hub.bootstrap.readers import import_file
-from hub.services.cycle import Cycle
-from hub.services.cycle import CycleOptions
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.daily import CycleOptions
 from hub.web import create_app
 
 CUSTOMERS = """customer_id,name,country,language,department,contact_name,contact_email
@@ -141,8 +141,8 @@ def test_metrics_are_refused_to_other_addresses_without_the_token(hub: Hub,
 def test_send_failures_are_counted_by_channel_and_whether_they_retry(hub: Hub) -> None:
     from hub.domain.outbox import TransportError
     from hub.ledger.outbox import enqueue
-    from hub.services.dispatch import Dispatcher
-    from hub.services.dispatch import DispatchSettings
+    from hub.services.notify.dispatch import Dispatcher
+    from hub.services.notify.dispatch import DispatchSettings
     from notifications.templates import TemplateRenderer
     from tests.integration.notify.helpers import ALWAYS
     from tests.integration.notify.helpers import ScriptedTransport

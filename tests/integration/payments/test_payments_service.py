@@ -14,7 +14,7 @@ from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.ledger import payments as repo
 from hub.ledger.tables import events
-from hub.services import payments as service
+from hub.services.payments import incoming as service
 from tests.integration.payments import ledger_rows as rows
 
 TODAY = date(2026, 11, 23)

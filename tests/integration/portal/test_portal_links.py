@@ -14,7 +14,7 @@ from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.ledger.tables import events
 from hub.ledger.tables import portal_links
-from hub.services import portal_links as service
+from hub.services.portal import links as service
 from tests.builders import add_customer
 
 SECRET = "k" * 32

@@ -14,7 +14,7 @@ from hub.domain.model import User
 from hub.ledger.tables import events
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
-from hub.services import portal_actions
+from hub.services.portal import actions as portal_actions
 from tests.builders import STAMP
 from tests.builders import add_customer
 from tests.builders import add_invoice

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-import hub.services.prediction_features as features
 from hub.bootstrap import Hub
-from hub.services.prediction_features import LedgerHistory
-from hub.services.prediction_features import lookahead_differences
-from hub.services.prediction_features import open_invoice_points
+from hub.services.prediction import features
+from hub.services.prediction.features import LedgerHistory
+from hub.services.prediction.features import lookahead_differences
+from hub.services.prediction.features import open_invoice_points
 from tests.integration.prediction.history import add_rows_from
 from tests.integration.prediction.history import late_payer_history
 

@@ -17,10 +17,10 @@ from hub.bootstrap import Hub
 from hub.cli import cli
 from hub.ledger import model_versions
 from hub.ledger.tables import model_versions as versions_table
-from hub.services.predictions import BASELINE
-from hub.services.predictions import evaluate_ledger
-from hub.services.predictions import load_predictor
-from hub.services.predictions import payment_outlook
+from hub.services.prediction.predictions import BASELINE
+from hub.services.prediction.predictions import evaluate_ledger
+from hub.services.prediction.predictions import load_predictor
+from hub.services.prediction.predictions import payment_outlook
 from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.integration.prediction.history import paid_invoice

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from hub.bootstrap.readers import import_file
 from hub.cli.demo import write_files
+from hub.demo.portfolio import generate
 from hub.domain.clock import Clock
 from hub.domain.model import Role
 from hub.domain.model import User
@@ -28,7 +29,6 @@ from hub.ledger.tables import messages
 from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
-from hub.services.demo import generate
 from rules import DEFAULT_POLICY
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,4 +1,4 @@
-"""The cycle spread over partitions (hub.services.cycle_spread), in one process: the queue
+"""The cycle spread over partitions (hub.services.cycle.spread), in one process: the queue
 here hands each part straight to `run_partition`, as a worker would. The real broker and
 worker processes are in test_compose_day.py; this pins the rules of the parts down on
 SQLite and PostgreSQL: the same decisions as the one-process cycle, a try that dies
@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import hub.services.cycle_spread as spread
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.bootstrap.cycle import build_cycle
@@ -30,9 +29,10 @@ from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import cycle_lock
 from hub.ledger.tables import cycle_partitions
 from hub.ledger.tables import cycle_runs
-from hub.services.cycle import Cycle
-from hub.services.cycle_spread import Waiting
-from hub.services.cycle_spread import run_partition
+from hub.services.cycle import spread
+from hub.services.cycle.daily import Cycle
+from hub.services.cycle.spread import Waiting
+from hub.services.cycle.spread import run_partition
 from tests.conftest import NOW
 from tests.integration.queue.support import always_open
 from tests.integration.queue.support import day_result

@@ -16,7 +16,7 @@ from hub.bootstrap import Hub
 from hub.bootstrap.readers import import_file
 from hub.domain.model import Event
 from hub.ledger.import_runs import append_events
-from hub.services.report_cache import cached_aging_report
+from hub.services.read.report_cache import cached_aging_report
 from tests.builders import add_payment
 
 AS_OF = date(2026, 11, 23)

@@ -23,8 +23,8 @@ from hub.cli.imports import import_group
 from hub.domain.reports import bucket_for
 from hub.domain.reports import countback_dso
 from hub.domain.reports import month_windows
-from hub.services.reports import aging_report
-from hub.services.reports import dso_report
+from hub.services.read.reports import aging_report
+from hub.services.read.reports import dso_report
 
 pytestmark = pytest.mark.shared_data
 DATES = [date(2012, 6, 30), date(2013, 3, 31), date(2013, 11, 15)]

@@ -12,10 +12,10 @@ from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.domain.reports import AgingRow
 from hub.domain.reports import Period
-from hub.services.reports import aging_report
-from hub.services.reports import dso_report
-from hub.services.reports import period_report
-from hub.services.reports import receivables_at
+from hub.services.read.reports import aging_report
+from hub.services.read.reports import dso_report
+from hub.services.read.reports import period_report
+from hub.services.read.reports import receivables_at
 from tests.builders import add_customer
 from tests.builders import add_invoice
 

@@ -14,8 +14,8 @@ from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
-from hub.services.digests import DigestSettings
-from hub.services.digests import digest_messages
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import digest_messages
 from tests.integration.tenancy.two_creditors import build
 from tests.integration.tenancy.two_creditors import leaks
 

@@ -171,7 +171,7 @@ def test_bravos_portal_link_shows_bravos_customer_only(app: Flask, two: TwoCredi
 
 def test_platform_staff_switch_to_a_granted_creditor_only(app: Flask, two: TwoCreditors,
                                                           hub: Hub) -> None:
-    from hub.services.creditors import grant
+    from hub.services.staff.creditors import grant
 
     client = signed_in(app, "adm@alpha.example")
     page = client.get("/creditors").get_data(as_text=True)

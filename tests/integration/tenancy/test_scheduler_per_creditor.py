@@ -18,7 +18,7 @@ from hub.ledger.current import current_creditor
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.scheduler import Jobs
-from hub.services.creditors import add_creditor
+from hub.services.staff.creditors import add_creditor
 from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.service.fake_policy import FakePolicy

@@ -22,10 +22,10 @@ from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
 from hub.ledger.tenancy import platform_wide
 from hub.ledger.users import upsert_users
-from hub.services.api_tokens import create_token
-from hub.services.creditors import add_creditor
-from hub.services.portal_links import issue_link
-from hub.services.staff_auth import set_password
+from hub.services.portal.links import issue_link
+from hub.services.staff.api_tokens import create_token
+from hub.services.staff.auth import set_password
+from hub.services.staff.creditors import add_creditor
 from tests.builders import add_contact
 from tests.builders import add_customer
 from tests.builders import add_invoice

@@ -3,7 +3,7 @@ locale, and each account's buttons in the staff language of the digest."""
 
 from __future__ import annotations
 
-from hub.services.dispatch_compose import account_buttons
+from hub.services.notify.compose import account_buttons
 from notifications.slack import promise_modal
 
 

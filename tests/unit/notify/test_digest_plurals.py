@@ -10,8 +10,8 @@ import pytest
 
 from hub.domain.money import Money
 from hub.domain.worklist import WorklistRow
-from hub.services.digests import DigestSettings
-from hub.services.digests import _digest
+from hub.services.notify.digests import DigestSettings
+from hub.services.notify.digests import _digest
 from notifications.templates import TemplateRenderer
 
 DAY = date(2026, 11, 23)

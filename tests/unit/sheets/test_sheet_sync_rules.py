@@ -19,9 +19,9 @@ from hub.domain.sheets import ReadRow
 from hub.domain.sheets import TabSnapshot
 from hub.domain.sheets import grid_changes
 from hub.domain.sheets import tab_title
-from hub.services.sheets_edits import CellError
-from hub.services.sheets_edits import parse_amount
-from hub.services.sheets_edits import parse_date
+from hub.services.sheets.edits import CellError
+from hub.services.sheets.edits import parse_amount
+from hub.services.sheets.edits import parse_date
 from sync.sheets.layout import LayoutError
 from sync.sheets.layout import load_layout
 from sync.sheets.pacing import Pacer

@@ -13,7 +13,7 @@ import pytest
 
 from hub.domain.records import InvoiceColumns
 from hub.domain.records import RejectedRow
-from hub.services.import_invoice_rows import InvoiceRows
+from hub.services.imports.invoice_rows import InvoiceRows
 from sync.sources.tabular import open_source
 
 HEADER = ["invoice_number", "customer_id", "customer_name", "issue_date", "due_date",

@@ -1,4 +1,4 @@
-"""The reader process of large imports (hub/services/import_pipeline.py): items arrive
+"""The reader process of large imports (hub/services/imports/pipeline.py): items arrive
 in order from another process, its errors arrive here, and stopping early stops it."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from tqdm import tqdm
 
 from hub.domain.errors import UserError
-from hub.services.import_pipeline import can_read_ahead
-from hub.services.import_pipeline import read_ahead
+from hub.services.imports.pipeline import can_read_ahead
+from hub.services.imports.pipeline import read_ahead
 
 pytestmark = pytest.mark.skipif(not can_read_ahead(), reason="needs fork")
 
@@ -58,7 +58,7 @@ def threads_of_this_test(monkeypatch: pytest.MonkeyPatch) -> None:
     earlier = {thread for thread in threading.enumerate()
                if thread is not threading.main_thread() and not thread.daemon}
     real = threading.enumerate
-    monkeypatch.setattr("hub.services.import_pipeline.threading.enumerate",
+    monkeypatch.setattr("hub.services.imports.pipeline.threading.enumerate",
                         lambda: [thread for thread in real() if thread not in earlier])
 
 

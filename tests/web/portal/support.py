@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from hub.bootstrap import Hub
 from hub.ledger.tables import invoices
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from hub.web import create_app
 from tests.builders import add_contact
 from tests.builders import add_customer

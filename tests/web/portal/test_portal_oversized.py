@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from hub.ledger.tables import events
 from hub.ledger.tables import tasks
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from tests.web.portal.support import PDF
 from tests.web.portal.support import Portal
 from tests.web.portal.support import text

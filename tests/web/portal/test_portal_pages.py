@@ -253,7 +253,7 @@ def test_an_active_plan_and_a_proposal_in_review_are_both_shown(portal: Portal) 
 
 
 def test_what_needs_a_person_lands_in_the_owners_worklist(portal: Portal) -> None:
-    from hub.services.worklist import worklist
+    from hub.services.read.worklist import worklist
 
     portal.post("copy-request", {"invoice": "A-2"})
     portal.post("paid", {"paid_on": "2026-11-22"})

@@ -15,7 +15,7 @@ from hub.ledger.tables import disputes
 from hub.ledger.tables import events
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from hub.web import create_app
 from tests.web.portal.support import PDF
 from tests.web.portal.support import Portal

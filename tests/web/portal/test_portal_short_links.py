@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from hub.services import portal_links
+from hub.services.portal import links as portal_links
 from tests.web.portal.support import Portal
 from tests.web.portal.support import text
 

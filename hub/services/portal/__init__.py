@@ -1,0 +1,3 @@
+"""The debtor portal: signed links, the page, what a debtor does there."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The shared worksheets: rows written out, people's edits read back, the cycle's hooks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The people who sign in and machine clients: users, passwords, API tokens."""
+
+from __future__ import annotations
