@@ -87,7 +87,7 @@ def add(ctx: click.Context, code: str, name: str, profile_file: Path | None) -> 
         creditor = add_creditor(connection, code=code, name=name, profile=text,
                                 now=hub.clock.now())
     click.echo(f"creditor {creditor.code} ({creditor.name}) added with id {creditor.id}; "
-               f"add its users with `python app.py --creditor {creditor.code} users import`")
+               f"add its users with `python app.py --creditor {creditor.code} users add`")
 
 
 @creditor_group.command("grant")

@@ -111,3 +111,21 @@ def test_another_creditors_user_cannot_be_added_again(hub: Hub) -> None:
                  "collector", "--password-stdin", stdin="a long pass phrase\n")
     assert result.exit_code == 2
     assert "ann@alpha.example is a user of another creditor" in result.output
+
+
+def test_a_new_creditor_is_told_a_command_that_adds_its_users(hub: Hub) -> None:
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir)}
+    added = CliRunner().invoke(cli, ["creditor", "add", "charlie", "--name", "Charlie Ltd"],
+                               env=env)
+    assert added.exit_code == 0, added.output
+    told = added.output.split("`python app.py ", 1)[1].split("`", 1)[0].split()
+    assert told == ["--creditor", "charlie", "users", "add"]
+    user = CliRunner().invoke(cli, [*told, "cat@charlie.example", "--name", "Cat", "--role",
+                                    "collector", "--password-stdin"],
+                              env=env, input="a long pass phrase\n")
+    assert user.exit_code == 0, user.output
+    listed = CliRunner().invoke(cli, ["--creditor", "charlie", "users", "list"], env=env)
+    assert "cat@charlie.example" in listed.output
+    default = CliRunner().invoke(cli, ["users", "list"], env=env)
+    assert "cat@charlie.example" not in default.output
