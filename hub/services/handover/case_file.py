@@ -34,8 +34,8 @@ from hub.ledger.tables import messages
 from hub.ledger.tables import payments
 
 OPEN_STATUSES = ("open", "partially_paid")
-GONE = ("reversed", "returned")
-NOT_SENT = ("failed", "skipped")  # with the reason, e.g. "handed over to collection"  # payments taken back: not a payment of the claim
+GONE = ("reversed", "returned")  # payments taken back: not a payment of the claim
+NOT_SENT = ("failed", "skipped")  # shown with the reason, e.g. "handed over to collection"
 # what the debtor did, besides any event whose actor is the debtor (portal, phone)
 RESPONSE_KINDS = ("promise.", "plan.", "dispute.", "checkout.", "portal.", "chat.reply",
                   "message.reply")

@@ -97,7 +97,7 @@ class CaseFileHook:
         self.engine = engine
         self.files = files
 
-    def run(self, as_of: date, *, dry_run: bool) -> HookReport:  # noqa: ARG002
+    def run(self, as_of: date, *, dry_run: bool) -> HookReport:
         if dry_run:
             return HookReport(name=self.name, done=True, message="a dry run makes no files")
         with self.engine.begin() as connection:  # stamped with the run's day
