@@ -1,7 +1,7 @@
 """The case file of one hand-over, read from the ledger at the hand-over: the claim
 (creditor, debtor, totals), the open invoices, every message the debtor was sent with its
-date and channel, the debtor's responses (portal actions, replies, keypad answers,
-promises, plans, disputes), the fees and interest, and the payments received. It is laid
+date and channel, the debtor's responses (portal actions, keypad answers on reminder
+calls, promises, plans, disputes, online payments started), the fees and interest, and the payments received. It is laid
 out as a PDF by the renderer the composition root picks (notifications/dossier.py) and
 kept with its JSON form (hub.services.handover.files)."""
 
@@ -37,8 +37,7 @@ OPEN_STATUSES = ("open", "partially_paid")
 GONE = ("reversed", "returned")  # payments taken back: not a payment of the claim
 NOT_SENT = ("failed", "skipped")  # shown with the reason, e.g. "handed over to collection"
 # what the debtor did, besides any event whose actor is the debtor (portal, phone)
-RESPONSE_KINDS = ("promise.", "plan.", "dispute.", "checkout.", "portal.", "chat.reply",
-                  "message.reply")
+RESPONSE_KINDS = ("promise.", "plan.", "dispute.", "checkout.", "portal.")
 
 
 def build_case_file(connection: Connection, case_id: int, *, creditor: Party,
