@@ -1,9 +1,9 @@
 """The case file of one hand-over, read from the ledger at the hand-over: the claim
 (creditor, debtor, totals), the open invoices, every message the debtor was sent with its
 date and channel, the debtor's responses (portal actions, keypad answers on reminder
-calls, promises, plans, disputes, online payments started), the fees and interest, and the payments received. It is laid
-out as a PDF by the renderer the composition root picks (notifications/dossier.py) and
-kept with its JSON form (hub.services.handover.files)."""
+calls, promises, plans, disputes, online payments started), the fees and interest, and
+the payments received. It is laid out as a PDF by the renderer the composition root picks
+(notifications/dossier.py) and kept with its JSON form (hub.services.handover.files)."""
 
 from __future__ import annotations
 

@@ -10,9 +10,13 @@ from datetime import time
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from hub.bootstrap import Hub
 from hub.bootstrap.cycle import cycle_hooks
 from hub.domain.clock import FixedClock
+from hub.ledger.event_log import add_event
+from hub.ledger.tables import customers
 from hub.ports import Policy
 from hub.services.cycle.daily import Cycle
 from hub.services.cycle.daily import CycleOptions
@@ -69,3 +73,13 @@ def run(hub: Hub, rule_policy: Policy, day: date) -> CycleReport:
     hub.clock.moment = datetime.combine(day, time(10, 0), UTC)  # inside the send window
     hub.dispatcher(policy=ALWAYS).run()
     return report
+
+
+def debtor_reports_a_payment(hub: Hub, day: date, code: str = "C1") -> None:
+    """What the portal records when the debtor says they paid."""
+    with hub.engine.begin() as connection:
+        customer = connection.execute(sa.select(customers.c.id).where(
+            customers.c.code == code)).scalar_one()
+        add_event(connection, customer_id=customer, kind="portal.payment_reported",
+                  actor="debtor (portal)", now=morning(day),
+                  summary="says 1200.00 was paid on 2026-03-15", data={"source": "portal"})

@@ -30,6 +30,7 @@ from hub.services.handover.workflow import decline_case
 from tests.integration.cycle.helpers import morning
 from tests.integration.handover.support import DUE
 from tests.integration.handover.support import debtor
+from tests.integration.handover.support import debtor_reports_a_payment
 from tests.integration.handover.support import policy
 from tests.integration.handover.support import run
 
@@ -63,8 +64,10 @@ def _pdf_text(content: bytes) -> str:
 def test_approval_then_handover_then_no_more_reminders(hub: Hub, tmp_path: Path) -> None:
     debtor(hub)
     rules = policy(tmp_path, approval=True)
-    for days in (3, 10, 20):
+    for days in (3, 10):
         run(hub, rules, DUE + timedelta(days=days))
+    debtor_reports_a_payment(hub, DUE + timedelta(days=15))
+    run(hub, rules, DUE + timedelta(days=20))
     assert _steps(hub) == ["reminder", "final notice", "hand over"]
     with hub.engine.connect() as connection:
         [case] = list_cases(connection)
@@ -97,7 +100,8 @@ def test_approval_then_handover_then_no_more_reminders(hub: Hub, tmp_path: Path)
     for expected in ("Łódź Trading sp. z o.o. (C1)", "INV-7", "2026-03-02",
                      "2026-03-05 email", "2026-03-12 letter", "final-notice",
                      "fixed compensation", "40.00 EUR", "interest", "Total claim",
-                     "1,243.34 EUR", "Approved by: fin@example.com"):
+                     "1,243.34 EUR", "Approved by: fin@example.com",
+                     "2026-03-17 portal says 1200.00 was paid on 2026-03-15"):
         assert expected in text, (expected, text)
     # kept as produced: a later payment does not change the file
     with hub.engine.begin() as connection:
@@ -127,7 +131,8 @@ def test_without_approval_the_step_hands_over_and_skips_waiting_notices(
     assert ("final-notice", "skipped") in _messages(hub)
     with hub.engine.connect() as connection:
         [case] = list_cases(connection)
-    assert case.status is HandoverStatus.NEW and case.files == ("json", "pdf")
+    assert case.status is HandoverStatus.NEW
+    assert case.files == ("json", "pdf")
     run(hub, rules, DUE + timedelta(days=30))
     assert "late reminder" not in _steps(hub)
     text = _pdf_text(case_file(hub.engine, hub.case_files(), case.id, "pdf")[1])
@@ -137,6 +142,7 @@ def test_without_approval_the_step_hands_over_and_skips_waiting_notices(
 def test_the_json_export_holds_the_same_case(hub: Hub, tmp_path: Path) -> None:
     debtor(hub)
     rules = policy(tmp_path, approval=False)
+    debtor_reports_a_payment(hub, DUE + timedelta(days=2))
     for days in (3, 10, 20):
         run(hub, rules, DUE + timedelta(days=days))
     name, content = case_file(hub.engine, hub.case_files(), 1, "json")
@@ -156,6 +162,10 @@ def test_the_json_export_holds_the_same_case(hub: Hub, tmp_path: Path) -> None:
     assert [(c["kind"], c["amount"]["amount"]) for c in data["charges"]] == [
         ("fixed_compensation", "40.00"), ("interest", "3.34")]
     assert data["approved_by"] is None
+    assert data["responses"] == [{"date": "2026-03-04", "kind": "portal.payment_reported",
+                                  "summary": "says 1200.00 was paid on 2026-03-15",
+                                  "source": "portal"}]
+    assert data["produced_at"].startswith("2026-03-22")  # the day of the hand-over
 
 
 def test_declined_keeps_the_dunning_and_returned_resumes_it(hub: Hub, tmp_path: Path) -> None:
@@ -187,7 +197,8 @@ def test_statuses_with_notes_and_return_to_the_creditor(hub: Hub, tmp_path: Path
                       now=morning(DUE + timedelta(days=21)))
     moved = change_status(hub.engine, 1, "in progress", note="called the debtor",
                           actor="ops@collector.example", now=morning(DUE + timedelta(days=21)))
-    assert moved.status is HandoverStatus.IN_PROGRESS and moved.note == "called the debtor"
+    assert moved.status is HandoverStatus.IN_PROGRESS
+    assert moved.note == "called the debtor"
     run(hub, rules, DUE + timedelta(days=30))
     assert "late reminder" not in _steps(hub)
     change_status(hub.engine, 1, "returned", note="no assets found here",

@@ -82,12 +82,15 @@ def test_a_creditors_people_see_their_own_cases_only(app: Flask, two: TwoCredito
     before = snapshot(hub)
     bravo = signed_in(app, "adm@bravo.example")
     listing = bravo.get("/handovers").get_data(as_text=True)
-    assert "visited Bravoweg 1" in listing and not leaks(listing)
+    assert "visited Bravoweg 1" in listing
+    assert not leaks(listing)
     assert bravo.get(f"/handovers/{ALPHA_CASE}/case-file.pdf").status_code == 404
     own = bravo.get(f"/handovers/{BRAVO_CASE}/case-file.json")
-    assert own.status_code == 200 and b"Bravo Open Trading" in own.data
+    assert own.status_code == 200
+    assert b"Bravo Open Trading" in own.data
     account = bravo.get("/accounts/C001").get_data(as_text=True)
-    assert "In progress" in account and "visited Bravoweg 1" in account
+    assert "In progress" in account
+    assert "visited Bravoweg 1" in account
     # not platform staff: no queue, and no way into a case through it
     assert bravo.get("/collection").status_code == 404
     assert "Collection queue" not in listing
@@ -129,7 +132,8 @@ def test_staff_work_the_granted_creditors_cases_and_see_nothing_else(
     _staff(hub, granted="bravo")
     ops = signed_in(app, "ops@collector.example")
     queue = ops.get("/collection").get_data(as_text=True)
-    assert "Bravo Holding" in queue and "Bravo Open Trading" in queue
+    assert "Bravo Holding" in queue
+    assert "Bravo Open Trading" in queue
     assert "Charlie" not in queue  # not granted
     assert "Collection queue" in queue  # in the menu
     assert ops.get(f"/collection/{charlie}/3").status_code == 404
@@ -137,7 +141,8 @@ def test_staff_work_the_granted_creditors_cases_and_see_nothing_else(
     # bravo's case through alpha's (the home creditor's) number: not found there
     assert ops.get(f"/collection/1/{BRAVO_CASE}").status_code == 404
     page = ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}")
-    assert page.status_code == 200 and "visited Bravoweg 1" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "visited Bravoweg 1" in page.get_data(as_text=True)
     csrf = _csrf(ops)
     moved = ops.post(f"/collection/{two.bravo_id}/{BRAVO_CASE}/status",
                      data={"csrf_token": csrf, "status": "arrangement",
