@@ -54,7 +54,7 @@ MIME = {"pdf": "application/pdf", "json": "application/json"}
 
 @handover_ui.app_template_global("handover_status")
 def status_label(status: HandoverStatus | str) -> str:
-    return gettext(STATUS_LABELS[HandoverStatus(status)])
+    return str(gettext(STATUS_LABELS[HandoverStatus(status)]))
 
 
 def may_decide(viewer: Viewer) -> bool:

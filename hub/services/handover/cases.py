@@ -160,10 +160,10 @@ def open_case(connection: Connection, *, customer_id: int, approval: bool, actor
     if existing is not None:
         return None
     status = HandoverStatus.AWAITING_APPROVAL if approval else HandoverStatus.NEW
-    case_id = int(connection.execute(handovers.insert().values(
+    case_id = int(connection.execute(handovers.insert().returning(handovers.c.id).values(
         customer_id=customer_id, status=status.value, approval_required=approval,
         requested_on=today, requested_by=actor, decision_key=decision_key, reason=reason,
-        owed=_owed_json(owed), created_at=now, updated_at=now)).inserted_primary_key[0])
+        owed=_owed_json(owed), created_at=now, updated_at=now)).scalar_one())
     _history(connection, case_id, status, None, actor, now)
     if approval:
         add_event(connection, customer_id=customer_id, kind=kinds.HANDOVER_REQUESTED,
