@@ -13,8 +13,10 @@ from pathlib import Path
 import pypdf
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from hub.bootstrap import Hub
+from hub.cli import cli
 from hub.domain.errors import UserError
 from hub.domain.handover import SCHEMA
 from hub.domain.handover import HandoverStatus
@@ -206,3 +208,37 @@ def test_statuses_with_notes_and_return_to_the_creditor(hub: Hub, tmp_path: Path
     run(hub, rules, DUE + timedelta(days=32))
     assert _steps(hub)[-1] == "late reminder"  # back with the creditor: dunning resumes
     assert "collection case 1: returned: no assets found here" in _said(hub)
+
+
+def test_the_command_line_explains_lists_moves_and_writes_the_case(hub: Hub,
+                                                                   tmp_path: Path) -> None:
+    debtor(hub)
+    rules = policy(tmp_path, approval=False)
+    for days in (3, 10, 20):
+        run(hub, rules, DUE + timedelta(days=days))
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir)}
+
+    def command(*args: str) -> str:
+        result = CliRunner().invoke(cli, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    explained = command("rules", "explain", "C1", "--as-of", "2026-04-10")
+    assert "paused by: handed over to collection" in explained
+    assert "note: the account is handed over to hard collection" in explained
+    listed = command("handover", "list")
+    assert "C1" in listed
+    assert "new" in listed
+    assert "1,200.00 EUR" in listed
+    moved = command("handover", "status", "1", "paid", "--note", "settled in full")
+    assert "case 1: C1 Łódź Trading sp. z o.o., paid" in moved
+    shown = command("handover", "show", "1")
+    assert "paid by cli" in shown
+    assert "settled in full" in shown
+    target = tmp_path / "case.json"
+    assert "wrote" in command("handover", "file", "1", "--json", "-o", str(target))
+    assert json.loads(target.read_text(encoding="utf-8"))["case"] == 1
+    refused = CliRunner().invoke(cli, ["handover", "approve", "1"], env=env)
+    assert refused.exit_code == 2
+    assert "case 1 does not wait for approval (it is paid)" in refused.output
