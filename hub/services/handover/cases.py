@@ -29,8 +29,12 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import handover_files
 from hub.ledger.tables import handover_history
 from hub.ledger.tables import handovers
+from hub.services.accounts.tasks import close_open_of_type
 
 HANDED_OVER_NOTE = "handed over to collection"  # why waiting messages were not sent
+# the creditor's own chasing work, closed at the hand-over (the collection company chases
+# now); a plan to review, a payment to check or a claim's deadline stay with the creditor
+CHASING_TASKS = ("call", "follow_up", "escalation", "warning")
 
 
 @dataclass(frozen=True)
@@ -182,8 +186,12 @@ def _hand_over(connection: Connection, case_id: int, customer_id: int, *, actor:
     code = connection.execute(sa.select(customers.c.code).where(
         customers.c.id == customer_id)).scalar_one()
     skipped = skip_waiting(connection, str(code), HANDED_OVER_NOTE, now)
+    closed = close_open_of_type(connection, customer_code=str(code), task_types=CHASING_TASKS,
+                                actor=actor, source="rules", now=now,
+                                outcome=f"{HANDED_OVER_NOTE} (case {case_id})")
     add_event(connection, customer_id=customer_id, kind=kinds.HANDED_OVER, actor=actor,
-              now=now, data={"case": case_id, "messages_not_sent": skipped},
+              now=now, data={"case": case_id, "messages_not_sent": skipped,
+                             "tasks_closed": closed},
               summary=f"handed over to collection (case {case_id}): the hub sends no more "
                       f"reminders; {reason}")
 

@@ -24,6 +24,8 @@ from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import events
 from hub.ledger.tables import handover_files
 from hub.ledger.tables import messages
+from hub.ledger.tables import tasks
+from hub.services.accounts.tasks import create_task
 from hub.services.handover.cases import list_cases
 from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
@@ -123,14 +125,25 @@ def test_without_approval_the_step_hands_over_and_skips_waiting_notices(
     rules = policy(tmp_path, approval=False)
     for days in (3, 10):
         run(hub, rules, DUE + timedelta(days=days))
-    # a reminder still waiting in the outbox on the day of the hand-over is not sent
+    # a reminder still waiting in the outbox on the day of the hand-over is not sent, and
+    # the creditor's own call is off the worklist (a plan to review stays)
     with hub.engine.begin() as connection:
         connection.execute(messages.update().where(messages.c.template == "final-notice")
                            .values(state="queued"))
+        for kind in ("call", "review_plan"):
+            create_task(connection, customer_code="C1", task_type=kind, assignee=None,
+                        due_date=DUE, reason="test", actor="ann@example.com", source="web",
+                        key=None, now=morning(DUE + timedelta(days=11)))
     report = run(hub, rules, DUE + timedelta(days=20))
     assert report.counts["handed_over"] == 1
     assert any(hook.counts.get("case_files") == 1 for hook in report.hooks)
     assert ("final-notice", "skipped") in _messages(hub)
+    with hub.engine.connect() as connection:
+        states = {row.task_type: row.state for row in connection.execute(
+            sa.select(tasks.c.task_type, tasks.c.state))}
+        assert states == {"call": "done", "review_plan": "open"}
+        assert connection.execute(sa.select(tasks.c.outcome).where(
+            tasks.c.task_type == "call")).scalar_one() == "handed over to collection (case 1)"
     with hub.engine.connect() as connection:
         [case] = list_cases(connection)
     assert case.status is HandoverStatus.NEW
