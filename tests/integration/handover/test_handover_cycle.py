@@ -21,10 +21,14 @@ from hub.domain.errors import UserError
 from hub.domain.handover import SCHEMA
 from hub.domain.handover import HandoverStatus
 from hub.ledger.tables import applied_decisions
+from hub.ledger.tables import customers
 from hub.ledger.tables import events
 from hub.ledger.tables import handover_files
 from hub.ledger.tables import messages
+from hub.ledger.tables import payment_plans
+from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import tasks
+from hub.services.accounts.plan_watch import remind_instalments
 from hub.services.accounts.tasks import create_task
 from hub.services.handover.cases import list_cases
 from hub.services.handover.workflow import approve_case
@@ -255,3 +259,28 @@ def test_the_command_line_explains_lists_moves_and_writes_the_case(hub: Hub,
     refused = CliRunner().invoke(cli, ["handover", "approve", "1"], env=env)
     assert refused.exit_code == 2
     assert "case 1 does not wait for approval (it is paid)" in refused.output
+
+
+def test_no_instalment_reminder_while_the_collection_company_has_the_case(
+        hub: Hub, tmp_path: Path) -> None:
+    debtor(hub)
+    rules = policy(tmp_path, approval=False)
+    for days in (3, 10, 20):
+        run(hub, rules, DUE + timedelta(days=days))
+    today = DUE + timedelta(days=25)
+    with hub.engine.begin() as connection:
+        customer = connection.execute(sa.select(customers.c.id)).scalar_one()
+        plan = connection.execute(payment_plans.insert().returning(payment_plans.c.id).values(
+            customer_id=customer, currency="EUR", total_minor=120000, state="active",
+            actor="ann@example.com", source="web", created_at=morning(today),
+            updated_at=morning(today))).scalar_one()
+        connection.execute(plan_instalments.insert().values(
+            plan_id=plan, seq=1, due_date=today + timedelta(days=2), currency="EUR",
+            amount_minor=120000))
+        assert remind_instalments(connection, as_of=today, days_before=3,
+                                  now=morning(today)) == 0
+    change_status(hub.engine, 1, "returned", note="", actor="ops@collector.example",
+                  now=morning(today))
+    with hub.engine.begin() as connection:  # back with the creditor: the reminder goes
+        assert remind_instalments(connection, as_of=today, days_before=3,
+                                  now=morning(today)) == 1
