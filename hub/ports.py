@@ -24,6 +24,7 @@ from hub.domain.decisions import Evaluation
 from hub.domain.decisions import PolicySettings
 from hub.domain.decisions import RuleProblem
 from hub.domain.experiments import ExperimentPlan
+from hub.domain.handover import CaseFile
 from hub.domain.money import Money
 from hub.domain.outbox import Delivery
 from hub.domain.outbox import Rendered
@@ -152,6 +153,12 @@ class HookReport:
     counts: dict[str, int] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     message: str = ""
+
+
+class CaseFileRenderer(Protocol):
+    """Lays a hand-over's case file out as a PDF dossier (notifications/dossier.py)."""
+
+    def pdf(self, case: CaseFile, language: str) -> bytes: ...
 
 
 class CycleHook(Protocol):

@@ -11,10 +11,13 @@ from rules.model import FEE_CHOICES
 from rules.model import STAFF_CHANNELS
 from rules.model import ActionSpec
 from rules.reader import Reader
+from rules.reader import shown
 
 ACTION_KEYS = ("send", "template", "task", "assign", "due_in_days", "escalate", "via",
                "notify", "hold_sales", "release_hold", "fees", "legal_handover", "resume",
-               "warn")
+               "warn", "handover", "approval")
+HANDOVER_TO = ("collection",)  # the collection company that operates the hub
+APPROVALS = ("creditor", "none")
 FIXED_ASSIGNEES = ("owner", "account_manager", "department_manager")
 NOTIFY_TARGETS = ("owner", "account_manager", "department_manager", "everyone")
 TEAM_STRATEGIES = ("round_robin", "least_loaded")
@@ -55,6 +58,37 @@ def _template(reader: Reader, vocabulary: Vocabulary, *, required: bool) -> str 
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         reader.error("template", f'there is no message template "{template}"{hint}')
     return template
+
+
+def _handover(reader: Reader) -> ActionSpec | None:
+    """`handover: collection`, with `approval: creditor` when the creditor must approve
+    first. A step that hands over sends nothing itself: after the hand-over the hub's own
+    messages stop, so a notice beside it would contradict it."""
+    to = reader.node.get("handover")
+    approval = reader.node.get("approval")
+    if to is None:
+        if approval is not None:
+            reader.error("approval", '"approval" says who approves a hand-over: add '
+                                     '"handover: collection"')
+        return None
+    if isinstance(to, bool) or str(to).strip() not in HANDOVER_TO:
+        reader.error("handover", f'"handover" must be collection (the collection company that '
+                                 f"runs the hub takes the case over), got {shown(to)}")
+        return None
+    if approval is not None and (isinstance(approval, bool)
+                                 or str(approval).strip() not in APPROVALS):
+        reader.error("approval", f'"approval" must be creditor (the creditor approves each '
+                                 f"hand-over first) or none, got {shown(approval)}")
+        return None
+    if reader.has("send"):
+        reader.error("send", "a step that hands over sends nothing itself (the hub's messages "
+                             "stop at the hand-over): put the notice on a step before it")
+        return None
+    wanted = None if approval is None else str(approval).strip()
+    return ActionSpec(ActionKind.HANDOVER, {"to": str(to).strip(),
+                                            "approval": "creditor" if wanted == "creditor"
+                                            else None},
+                      reader.line("handover"))
 
 
 def read_actions(  # noqa: PLR0912 - one branch per action key, read in order
@@ -104,6 +138,9 @@ def read_actions(  # noqa: PLR0912 - one branch per action key, read in order
                       ("legal_handover", ActionKind.LEGAL_HANDOVER)):
         if reader.flag(key):
             actions.append(ActionSpec(kind, {}, reader.line(key)))
+    handover = _handover(reader)
+    if handover is not None:
+        actions.append(handover)
     resume = reader.text("resume", choices=("dunning",))
     if resume:
         actions.append(ActionSpec(ActionKind.RESUME, {"what": resume}, reader.line("resume")))

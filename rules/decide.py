@@ -35,6 +35,8 @@ from rules.model import Step
 from rules.rates import is_business_day
 from rules.rates import next_business_day
 
+HANDED_OVER = "handed over to collection"  # the pause of every rule on a handed-over account
+
 
 @dataclass
 class Outcome:
@@ -68,8 +70,14 @@ class Decider:
         facts = situation.facts
         segment = next((r.name for r in rules if r.kind == "segment"), None)
         pause = next((r.name for r in rules if r.kind == "pause"), None)
+        if facts.handed_over:  # whatever the file pauses on: the case is the collector's
+            pause = HANDED_OVER
         outcome = Outcome(facts.customer_code, segment, pause,
                           [r.name for r in rules])
+        if facts.handed_over:
+            outcome.notes.append("the account is handed over to hard collection: the hub "
+                                 "sends nothing and takes no step until the case is "
+                                 "returned to the creditor")
         if segment is not None:
             self._ladder(outcome, situation, segment, self.reached(segment, rules))
         elif situation.anchor is not None:
@@ -237,6 +245,8 @@ class Decider:
         event = next(e for e in self.rule_file.events if e.name == rule.name)
         # a claim nearing limitation, and a hold that is no longer owed, are not paused
         paused_by = None if event.on in ("limitation", "hold release") else outcome.pause
+        if situation.facts.handed_over:
+            paused_by = HANDED_OVER
         facts = situation.facts
         subjects: list[tuple[str, date, dict[str, Any]]] = []
         grace = timedelta(days=self.rule_file.settings.promise_grace_days)

@@ -162,8 +162,8 @@ def _steps(problems: Problems, ladder: str, node: Map, vocabulary: Vocabulary,
         actions, fees = read_actions(reader, vocabulary)
         if not any(key in item for key in ACTION_KEYS):
             problems.error(item.line, rule, "the step does nothing: give it send, task, "
-                                            "escalate, notify, hold_sales, fees or "
-                                            "legal_handover")
+                                            "escalate, notify, hold_sales, fees, "
+                                            "legal_handover or handover")
         if at < 0:
             continue
         for other in steps:

@@ -37,7 +37,13 @@ def cycle_hooks(hub: Hub) -> dict[str, Sequence[CycleHook]]:
             if hooks.get(phase):
                 hooks[phase] = [QueuedHook(phase, queue)]
         hooks["notify"] = [hub.notify_hook(queue)]
-    return {phase: list(hooks.get(phase, ())) for phase in PHASES}
+    found: dict[str, list[CycleHook]] = {phase: list(hooks.get(phase, ())) for phase in PHASES}
+    # the case files of the accounts the decisions handed over, made in this process (for
+    # the creditor the cycle runs for) before the sheets are written and anything is sent
+    from hub.services.handover.files import CaseFileHook  # noqa: PLC0415
+
+    found["write_out"].insert(0, CaseFileHook(hub.engine, hub.case_files()))
+    return dict(found)
 
 
 class QueuedHook:

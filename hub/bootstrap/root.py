@@ -33,6 +33,7 @@ from hub.observe.logs import configure_logging
 
 if TYPE_CHECKING:  # imported where used: a command loads only the adapters it needs
     from hub.creditor import CreditorState
+    from hub.domain.handover import Party
     from hub.ports import CycleHook
     from hub.ports import ManagerDirectory
     from hub.ports import PaymentProvider
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # imported where used: a command loads only the adapters it n
     from hub.services.cycle.campaigns import Campaigns
     from hub.services.cycle.rule_files import PolicyStatus
     from hub.services.cycle.rule_files import RuleFiles
+    from hub.services.handover.files import CaseFiles
     from hub.services.notify.dispatch import Dispatcher
     from hub.services.prediction.experiments import ExperimentReport
     from hub.services.sheets.sync import SheetSync
@@ -145,6 +147,33 @@ class Hub:
                                  letters=self.transports.get("letter"),
                                  dispatcher=self.dispatcher,
                                  directory=self.manager_directory(), queue=queue)
+
+    # --- hand-over to hard collection (docs/handover.md) ---
+
+    def case_files(self) -> CaseFiles:
+        """Produces and keeps the case files of hand-overs (the PDF with the letters'
+        fonts, notifications/dossier.py) for the current creditor."""
+        from hub.services.handover.files import CaseFiles  # noqa: PLC0415
+        from notifications.dossier import DossierRenderer  # noqa: PLC0415
+
+        return CaseFiles(DossierRenderer(self.settings.notify.letter_font or None),
+                         self.creditor_party, now=self.clock.now,
+                         language=self.settings.staff_language)
+
+    def creditor_party(self) -> Party:
+        """The current creditor as a case file names it: its profile's letterhead, else its
+        name in the creditors list."""
+        from hub.domain.handover import Party  # noqa: PLC0415
+        from hub.ledger.tenancy import current_creditor  # noqa: PLC0415
+        from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
+
+        with self.engine.connect() as connection:
+            creditor = creditor_by_id(connection, current_creditor())
+        code = creditor.code if creditor else ""
+        profile = self.creditor_state().profile
+        if profile is not None:
+            return Party(profile.name, code, profile.letterhead()[1:])
+        return Party(creditor.name if creditor else "", code)
 
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
 

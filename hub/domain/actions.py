@@ -83,6 +83,15 @@ class LegalHandover:
 
 
 @dataclass(frozen=True, slots=True)
+class Handover:
+    """Hand the account over to hard collection; with `approval`, only once the creditor
+    approves (docs/handover.md)."""
+
+    to: str  # collection: the collection company that operates the hub
+    approval: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Fee:
     """A fixed compensation line, charged once per invoice and fee kind."""
 
@@ -115,8 +124,8 @@ class Warn:
     reason: str
 
 
-TypedAction = (Send | Task | Escalate | Notify | HoldSales | ReleaseHold | LegalHandover | Fee
-               | Interest | Resume | Warn)
+TypedAction = (Send | Task | Escalate | Notify | HoldSales | ReleaseHold | LegalHandover
+               | Handover | Fee | Interest | Resume | Warn)
 
 
 def deadline_of(params: Mapping[str, Any]) -> Deadline | None:
@@ -171,6 +180,8 @@ _READERS: dict[ActionKind, Callable[[Mapping[str, Any]], TypedAction]] = {
     ActionKind.RELEASE_HOLD: lambda p: ReleaseHold(_text(p, "reason")),
     ActionKind.LEGAL_HANDOVER: lambda p: LegalHandover(str(p.get("assign") or "legal"),
                                                        _teams(p)),
+    ActionKind.HANDOVER: lambda p: Handover(str(p.get("to") or "collection"),
+                                            p.get("approval") == "creditor"),
     ActionKind.FEE: _fee,
     ActionKind.INTEREST: _interest,
     ActionKind.RESUME: lambda p: Resume(str(p.get("what") or "dunning")),

@@ -28,9 +28,11 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
-# the channels a campaign step can use: the rule file's debtor channels, and a call by a
-# person (a `call` task for the account's owner)
-CHANNELS = ("email", "sms", "letter", "whatsapp", "voice", "call")
+# the channels a campaign step can use: the rule file's debtor channels, a call by a
+# person (a `call` task for the account's owner), and, as the last step, the hand-over to
+# hard collection once the creditor approves it (docs/handover.md)
+CHANNELS = ("email", "sms", "letter", "whatsapp", "voice", "call", "handover")
+HANDOVER = "handover"
 TONES = ("friendly", "standard", "firm")
 STOP_CONDITIONS = ("promise", "plan", "dispute")
 STATES = ("running", "paused", "stopped")
@@ -181,11 +183,8 @@ def _whole(text: str, field_name: str, what: str, low: int, high: int) -> int:
     return value
 
 
-def settings_from_form(channels: list[str], days: list[str], *, tone: str, fees: bool,
-                       stop_when: list[str], stop_below: str = "") -> CampaignSettings:
-    """The settings from the form's fields (or the command line's options); a
-    CampaignFormError names the field (`step-2-day`, `tone`, ...) and what is wrong.
-    Empty step rows are left out."""
+def _steps(channels: list[str], days: list[str]) -> tuple[CampaignStep, ...]:
+    """The form's step rows (empty ones left out), each checked."""
     if len(channels) != len(days):
         raise CampaignFormError("steps", f"{len(channels)} channels but {len(days)} days: "
                                          "give one day per channel")
@@ -204,6 +203,10 @@ def settings_from_form(channels: list[str], days: list[str], *, tone: str, fees:
             raise CampaignFormError(f"step-{index + 1}-day",
                                     f"step {row}: day {value} must come after step {row - 1}'s "
                                     f"day {steps[-1].day}")
+        if steps and steps[-1].channel == HANDOVER:
+            raise CampaignFormError(f"step-{index + 1}-channel",
+                                    f"step {row}: the hand-over to collection must be the last "
+                                    f"step (after it the hub sends nothing)")
         steps.append(CampaignStep(channel, value))
     if not steps:
         raise CampaignFormError("steps", "a campaign needs at least one step (a channel and "
@@ -211,6 +214,15 @@ def settings_from_form(channels: list[str], days: list[str], *, tone: str, fees:
     if len(steps) > MAX_STEPS:
         raise CampaignFormError("steps", f"a campaign has at most {MAX_STEPS} steps, got "
                                          f"{len(steps)}")
+    return tuple(steps)
+
+
+def settings_from_form(channels: list[str], days: list[str], *, tone: str, fees: bool,
+                       stop_when: list[str], stop_below: str = "") -> CampaignSettings:
+    """The settings from the form's fields (or the command line's options); a
+    CampaignFormError names the field (`step-2-day`, `tone`, ...) and what is wrong.
+    Empty step rows are left out."""
+    steps = _steps(channels, days)
     if tone not in TONES:
         raise CampaignFormError("tone", f'"{tone}" is not a tone; use {", ".join(TONES)}')
     unknown = [s for s in stop_when if s not in STOP_CONDITIONS]
@@ -227,7 +239,7 @@ def settings_from_form(channels: list[str], days: list[str], *, tone: str, fees:
         if not below.is_finite() or below <= 0:
             raise CampaignFormError("stop_below", f"the amount must be above 0, got "
                                                   f"{stop_below}")
-    return CampaignSettings(tuple(steps), tone, fees,
+    return CampaignSettings(steps, tone, fees,
                             tuple(s for s in STOP_CONDITIONS if s in stop_when), below)
 
 
@@ -272,6 +284,8 @@ def fragment(slug: str, settings: CampaignSettings) -> Fragment:
                                  "when": f"campaign.days >= {step.day}"}
         if step.channel == "call":
             entry.update(task="call", assign="owner")
+        elif step.channel == HANDOVER:  # the creditor approves each one (docs/handover.md)
+            entry.update(handover="collection", approval="creditor")
         else:
             entry.update(send=[step.channel], template=template_for(settings.tone, index, count))
         if settings.fees and index == count - 1:

@@ -107,6 +107,8 @@ class AccountFacts:
     campaign: str | None = None
     campaign_days: int = 0
     campaign_paused: bool = False
+    # handed over to hard collection (docs/handover.md): the hub's own dunning stops
+    handed_over: bool = False
 
     @property
     def open_invoices(self) -> tuple[InvoiceFacts, ...]:
@@ -126,6 +128,7 @@ class ActionKind(StrEnum):
     HOLD_SALES = "hold_sales"
     RELEASE_HOLD = "release_hold"
     LEGAL_HANDOVER = "legal_handover"
+    HANDOVER = "handover"  # to hard collection (the collection company running the hub)
     FEE = "fee"  # a fixed compensation line on an invoice
     INTEREST = "interest"  # a late-payment interest line on an invoice
     RESUME = "resume"  # resume dunning (after a broken promise or plan)
@@ -250,6 +253,9 @@ def describe_action(action: Action) -> str:  # noqa: PLR0911 - one wording per k
         return f"{action.kind.value} {p.get('amount')} {p.get('currency')} on {p.get('invoice')}"
     if action.kind is ActionKind.WARN:
         return f"warn: {p.get('reason')}"
+    if action.kind is ActionKind.HANDOVER:
+        return (f"hand over to {p.get('to') or 'collection'}"
+                + (" once the creditor approves" if p.get("approval") == "creditor" else ""))
     return action.kind.value.replace("_", " ")
 
 

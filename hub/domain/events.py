@@ -41,6 +41,11 @@ ESCALATED = "account.escalated"
 SALES_HOLD_PLACED = "sales_hold.placed"
 SALES_HOLD_RELEASED = "sales_hold.released"
 LEGAL_HANDOVER = "legal.handover"
+# hand-over to hard collection (docs/handover.md)
+HANDOVER_REQUESTED = "handover.requested"  # waits for the creditor's approval
+HANDOVER_DECLINED = "handover.declined"
+HANDED_OVER = "handover.handed_over"  # the collection company has the case
+HANDOVER_STATUS = "handover.status"  # the collection company changed the case's status
 CHARGE_ADDED = "charge.added"  # a fixed compensation or interest line on an invoice
 CHECKOUT_STARTED = "checkout.started"  # the debtor went to the payment provider's page
 CHECKOUT_FAILED = "checkout.failed"  # the provider says an asynchronous payment failed

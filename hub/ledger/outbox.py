@@ -327,6 +327,17 @@ def clear_channel(connection: Connection, channel: str, now: datetime) -> int:
         .values(state=MessageState.QUEUED.value, next_attempt_at=now, updated_at=now)).rowcount
 
 
+def skip_waiting(connection: Connection, customer_code: str, reason: str,
+                 now: datetime) -> int:
+    """The debtor notices of one customer still waiting to go out (queued or held) will not
+    go: skipped, with `reason` (an account handed over to collection). Returns how many."""
+    return connection.execute(
+        sa.update(messages).where(
+            messages.c.customer_code == customer_code, messages.c.recipient_kind == "debtor",
+            messages.c.state.in_([MessageState.QUEUED.value, MessageState.HELD.value]))
+        .values(state=MessageState.SKIPPED.value, last_error=reason, updated_at=now)).rowcount
+
+
 def release(connection: Connection, message_id: int, *, resend: bool, now: datetime) -> bool:
     """A person's decision on an uncertain or held message: send it (again), or record
     that it went out."""

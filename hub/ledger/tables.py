@@ -702,6 +702,58 @@ campaign_members = Table(  # the customers in a campaign, from the day they join
     UniqueConstraint("campaign_id", "customer_id", name="uq_campaign_members_campaign_id"),
 )
 
+# --- hand-over to hard collection (docs/handover.md) ------------------------------------
+
+HANDOVER_STATUSES = ("awaiting_approval", "declined", "new", "in_progress", "arrangement",
+                     "paid", "closed", "returned")
+
+handovers = Table(  # an account handed over (or waiting for the creditor's approval)
+    "handovers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),  # HANDOVER_STATUSES
+    Column("approval_required", Boolean, nullable=False),
+    Column("requested_on", Date, nullable=False),
+    Column("requested_by", String(320), nullable=False),  # rules, or a person
+    Column("decision_key", String(300), index=True),  # the ladder step's decision
+    Column("reason", Text, nullable=False),  # the step and where it is written
+    Column("owed", JSON, nullable=False),  # [{currency, amount}] overdue when requested
+    Column("decided_by", String(320)),  # who approved or declined
+    Column("decided_at", DateTime(timezone=True)),
+    Column("decline_reason", Text),
+    Column("handed_over_at", DateTime(timezone=True)),
+    Column("note", Text),  # the last status change's note
+    Column("status_by", String(320)),
+    *_timestamps(),
+    CheckConstraint("status in ('awaiting_approval', 'declined', 'new', 'in_progress', "
+                    "'arrangement', 'paid', 'closed', 'returned')", name="status"),
+)
+
+handover_files = Table(  # the case file as produced at the hand-over, kept unchanged
+    "handover_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handover_id", ForeignKey("handovers.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # pdf | json | csv (a zip of CSV files)
+    Column("file_name", String(200), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("handover_id", "kind", name="uq_handover_files_handover_id"),
+)
+
+handover_history = Table(  # every status a case went through, with who, when and the note
+    "handover_history",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("handover_id", ForeignKey("handovers.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False),
+    Column("note", Text),
+    Column("actor", String(320), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 # --- creditors: the companies one hub collects for (docs/creditors.md) ------------------
 
 creditors = Table(  # id 1 is the default creditor: a single-company install has only it
@@ -735,6 +787,7 @@ TENANT_TABLES: tuple[str, ...] = (
     "customer_addresses", "audit_log", "sheet_books", "sheet_rows", "rule_versions",
     "checkout_sessions", "experiment_assignments", "model_versions",
     "campaign_templates", "campaigns", "campaign_versions", "campaign_members",
+    "handovers", "handover_files", "handover_history",
 )
 
 # Keys that are unique within one creditor (two creditors' customer codes and invoice

@@ -20,6 +20,8 @@ from hub.web.access import hub
 from hub.web.access import login_required
 from hub.web.access import require_viewer
 from hub.web.actions import ACTIONS
+from hub.web.handover_ui import cases_of_account
+from hub.web.handover_ui import may_decide
 
 account = Blueprint("account", __name__)
 TIMELINE_PAGE = 100
@@ -66,6 +68,8 @@ def account_page(code: str) -> str:
 
         outlook = payment_outlook(connection, detail.customer.id, today)
     return render_template("account.html", detail=detail, customer=detail.customer,
+                           handover_cases=cases_of_account(viewer, detail.customer.code),
+                           may_decide_handover=may_decide(viewer) and viewer.can_act,
                            events=events, kinds=kinds or "", today=today, messages=sent,
                            can_act=viewer.can_act, payments=received,
                            can_unmatch=viewer.role in (Role.ADMIN, Role.FINANCE),

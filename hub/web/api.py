@@ -22,6 +22,7 @@ from hub.web import api_actions
 from hub.web import api_campaigns
 from hub.web import api_documents
 from hub.web import api_experiments
+from hub.web import api_handovers
 from hub.web import api_reports
 from hub.web import api_resources
 from hub.web import params
@@ -58,6 +59,7 @@ api_experiments.register(api)
 api_campaigns.register(api)
 api_actions.register(api)
 api_documents.register(api)
+api_handovers.register(api)
 
 
 @api.get("/openapi.json")

@@ -49,7 +49,8 @@ STARTERS = (Role.FINANCE, Role.ADMIN, Role.MANAGER)
 PER_PAGE = 50
 CHANNEL_LABELS = {"email": N_("E-mail"), "sms": N_("SMS"), "letter": N_("Letter"),
                   "whatsapp": N_("WhatsApp"), "voice": N_("Reminder call (keypad)"),
-                  "call": N_("Phone call")}
+                  "call": N_("Phone call"),
+                  "handover": N_("Hand-over to collection (the creditor approves)")}
 TONE_LABELS = {"friendly": N_("Friendly"), "standard": N_("Standard"), "firm": N_("Firm")}
 STOP_LABELS = {"promise": N_("a promise to pay runs"),
                "plan": N_("a payment plan runs or waits for review"),

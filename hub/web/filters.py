@@ -88,6 +88,7 @@ NAVIGATION: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("team.team_page", N_("Team"), frozenset({"manager", "finance", "admin", "read_only"})),
     ("cash.queue_page", N_("Cash"), frozenset({"manager", "finance", "admin"})),
     ("campaigns.index", N_("Campaigns"), frozenset()),
+    ("handover.creditor_list", N_("Hand-overs"), frozenset()),
     ("reports.index", N_("Reports"), frozenset()),
     ("rule_editor.index", N_("Rules"), frozenset({"finance", "admin"})),
     ("outbox.outbox_page", N_("Outbox"), frozenset({"manager", "finance", "admin",
@@ -103,11 +104,31 @@ def nav_links() -> list[NavLink]:
     if viewer is None:
         return []
     here = request.endpoint or ""
-    return [NavLink(endpoint, gettext(label), here.split(".")[0] == endpoint.split(".")[0]
-                    if not endpoint.startswith(("ui.", "admin.")) else here == endpoint)
-            for endpoint, label, roles in NAVIGATION
-            if endpoint in current_app.view_functions
-            and (not roles or viewer.role.value in roles)]
+    links = [NavLink(endpoint, gettext(label), here.split(".")[0] == endpoint.split(".")[0]
+                     if not endpoint.startswith(("ui.", "admin.", "handover.")) else
+                     here == endpoint)
+             for endpoint, label, roles in NAVIGATION
+             if endpoint in current_app.view_functions
+             and (not roles or viewer.role.value in roles)]
+    if QUEUE in current_app.view_functions and works_the_queue(viewer.id):
+        links.append(NavLink(QUEUE, gettext("Collection queue"),
+                             here.startswith("handover.collection")))
+    return links
+
+
+QUEUE = "handover.collection_queue"
+
+
+def works_the_queue(user_id: int) -> bool:
+    """Platform staff (a creditor granted, or an admin of the company that runs the hub)
+    see the collection company's queue in the menu; asked once per request."""
+    if "works_the_queue" not in g:
+        from hub.services.handover.queue import queue_creditors  # noqa: PLC0415
+
+        hub = current_app.extensions["hub"]
+        with hub.engine.connect() as connection:
+            g.works_the_queue = bool(queue_creditors(connection, user_id))
+    return bool(g.works_the_queue)
 
 
 def register(app: Flask) -> None:

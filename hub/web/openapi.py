@@ -15,6 +15,8 @@ from hub.web.openapi_campaigns import SCHEMAS as CAMPAIGN_SCHEMAS
 from hub.web.openapi_campaigns import campaign_paths
 from hub.web.openapi_experiments import SCHEMAS as EXPERIMENT_SCHEMAS
 from hub.web.openapi_experiments import experiment_paths
+from hub.web.openapi_handovers import SCHEMAS as HANDOVER_SCHEMAS
+from hub.web.openapi_handovers import handover_paths
 from hub.web.openapi_resources import SCHEMAS as RESOURCE_SCHEMAS
 from hub.web.openapi_resources import action_operations
 from hub.web.openapi_resources import resource_paths
@@ -216,6 +218,7 @@ def openapi_document() -> dict[str, Any]:
         **resource_paths(_query, _operation, PAGING, (400, 403)),
         **experiment_paths(_query, _operation, _path_param),
         **campaign_paths(),
+        **handover_paths(),
     }
     for path, operations in action_operations().items():
         paths[path] = {**paths.get(path, {}), **operations}
@@ -233,7 +236,8 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {
                 "type": "http", "scheme": "bearer",
                 "description": "python app.py api-token create NAME --role ROLE"}},
-            "schemas": SCHEMAS | RESOURCE_SCHEMAS | EXPERIMENT_SCHEMAS | CAMPAIGN_SCHEMAS,
+            "schemas": (SCHEMAS | RESOURCE_SCHEMAS | EXPERIMENT_SCHEMAS | CAMPAIGN_SCHEMAS
+                        | HANDOVER_SCHEMAS),
             "parameters": {
                 "page": _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1,
                                                              "maximum": 1_000_000}),

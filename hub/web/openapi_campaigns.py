@@ -10,7 +10,7 @@ COUNT = {"type": "integer", "minimum": 0}
 DAY_OR_NULL = {"anyOf": [{"type": "string", "format": "date"}, {"type": "null"}]}
 TEXT_OR_NULL = {"anyOf": [STRING, {"type": "null"}]}
 MONEY = {"$ref": "#/components/schemas/Money"}
-CHANNEL = {"enum": ["email", "sms", "letter", "whatsapp", "voice", "call"]}
+CHANNEL = {"enum": ["email", "sms", "letter", "whatsapp", "voice", "call", "handover"]}
 
 
 def _closed(properties: dict[str, JsonSchema]) -> JsonSchema:

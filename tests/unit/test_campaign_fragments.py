@@ -69,7 +69,8 @@ def test_sms_moved_first_keeps_the_days_in_place() -> None:
     ({"days": ["0", "5", "5"]}, "step-3-day", "step 3: day 5 must come after step 2's day 5"),
     ({"days": ["0", "5", "400"]}, "step-3-day", "step 3: the day must be from 0 to 365, got 400"),
     ({"channels": ["sms", "pigeon", "call"]}, "step-2-channel",
-     'step 2: "pigeon" is not a channel; use email, sms, letter, whatsapp, voice, call'),
+     'step 2: "pigeon" is not a channel; use email, sms, letter, whatsapp, voice, call, '
+     'handover'),
     ({"channels": ["", "", ""], "days": ["", "", ""]}, "steps",
      "a campaign needs at least one step (a channel and a day)"),
     ({"tone": "angry"}, "tone", '"angry" is not a tone; use friendly, standard, firm'),
@@ -119,3 +120,23 @@ def test_a_compiler_problem_lands_on_the_field_it_concerns() -> None:
     assert field_of_problem('step "2. email"', "needs a template", settings, "x") == \
         "step-2-channel"
     assert field_of_problem(None, "the file uses 61 different tests", settings, "x") == "form"
+
+
+def test_a_campaign_can_end_with_a_handover_the_creditor_approves() -> None:
+    settings = _form(channels=["email", "letter", "handover"], days=["0", "10", "30"])
+    built = fragment("last-call", settings)
+    assert built.ladder["steps"][-1] == {
+        "name": "3. handover", "at": 3, "when": "campaign.days >= 30",
+        "handover": "collection", "approval": "creditor", "fees": "statutory"}
+    merged = merge(DEFAULT_POLICY.read_text(encoding="utf-8"), [built])
+    assert [str(p) for p in check_text(merged, "default.yaml", isolation="inline")
+            if p.severity == "error"] == []
+    with pytest.raises(CampaignFormError) as refused:
+        _form(channels=["handover", "email"], days=["0", "10"])
+    assert refused.value.field == "step-2-channel"
+    assert refused.value.message == ("step 2: the hand-over to collection must be the last "
+                                     "step (after it the hub sends nothing)")
+    moved = with_channel_first(settings, "handover")  # --first handover: refused when read
+    with pytest.raises(CampaignFormError, match="must be the last step"):
+        settings_from_form([s.channel for s in moved.steps], [str(s.day) for s in moved.steps],
+                           tone="firm", fees=False, stop_when=[])

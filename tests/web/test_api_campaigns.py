@@ -53,7 +53,7 @@ def test_start_read_and_change_a_campaign_through_the_api(seeded: Hub) -> None:
     assert refused.status_code == 422
     assert refused.get_json()["error"]["details"]["problems"] == [
         {"field": "step-1-channel", "message": 'step 1: "pigeon" is not a channel; use email, '
-                                               "sms, letter, whatsapp, voice, call"}]
+                                               "sms, letter, whatsapp, voice, call, handover"}]
     twice = client.post("/api/v1/campaigns", json={"name": "Again", "customer": "ACME"})
     assert twice.status_code == 422
     assert twice.get_json()["error"]["details"]["problems"][0]["field"] == "customer"

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.handover import WITH_COLLECTOR
 from hub.domain.model import PlanState
 from hub.domain.money import Money
 from hub.domain.outbox import OutboxMessage
@@ -28,6 +29,7 @@ from hub.domain.outbox import message_key
 from hub.ledger.accounts import add_event
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import customers
+from hub.ledger.tables import handovers
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import payments
 from hub.ledger.tables import plan_instalments
@@ -54,7 +56,11 @@ def remind_instalments(connection: Connection, *, as_of: date, days_before: int,
                   plan_instalments.c.amount_minor)
         .join(customers, customers.c.id == payment_plans.c.customer_id)
         .join(plan_instalments, plan_instalments.c.plan_id == payment_plans.c.id)
-        .where(payment_plans.c.state == PlanState.ACTIVE)
+        .where(payment_plans.c.state == PlanState.ACTIVE,
+               # a case with the collection company: the hub reminds the debtor of nothing
+               payment_plans.c.customer_id.not_in(
+                   sa.select(handovers.c.customer_id).where(
+                       handovers.c.status.in_([s.value for s in WITH_COLLECTOR]))))
         .order_by(payment_plans.c.id, plan_instalments.c.seq)).all()
     schedules: dict[int, list[Any]] = defaultdict(list)
     for row in rows:

@@ -54,6 +54,7 @@ from hub.ledger.tables import customer_addresses
 from hub.ledger.tables import customers
 from hub.ledger.tables import disputes
 from hub.ledger.tables import experiment_assignments
+from hub.ledger.tables import handovers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import payments
@@ -61,6 +62,7 @@ from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
 from hub.ledger.tables import sales_holds
 from hub.ledger.tables import tasks
+from hub.services.handover.cases import handed_over_ids
 from hub.services.read.owed import open_credits
 
 BATCH = 2000  # customers per round of queries
@@ -197,6 +199,7 @@ class _Batch:
                                         self._of(experiment_assignments.c.customer_id))
         campaign_by = live_members(self.connection, self._of(campaign_members.c.customer_id),
                                    self.as_of)
+        handed_over = handed_over_ids(self.connection, self._of(handovers.c.customer_id))
         for row in self.rows:
             invoice_facts = invoices_by.get(row.id, ())
             currency = row.currency or _main_currency(invoice_facts) or "EUR"
@@ -215,6 +218,7 @@ class _Batch:
                 channels=channels_by.get(row.id, frozenset()),
                 enforcement=self.enforcement, hold_since=holds_by.get(row.id),
                 variants=tuple(variants_by.get(row.id, ())),
+                handed_over=row.id in handed_over,
                 **_campaign(campaign_by.get(row.id)))
 
     def _holds(self) -> dict[int, date]:

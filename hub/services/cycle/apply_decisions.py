@@ -1,6 +1,7 @@
-"""Decisions become tasks, outbox messages, holds, escalations, legal handovers and fee
-and interest lines. Idempotent by decision key: a decision already applied is skipped,
-so running a day again creates nothing. Runs inside the caller's transaction."""
+"""Decisions become tasks, outbox messages, holds, escalations, legal handovers, hand-overs
+to collection and fee and interest lines. Idempotent by decision key: a decision already
+applied is skipped, so running a day again creates nothing. Runs inside the caller's
+transaction."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from hub.domain import events as kinds
 from hub.domain.actions import Deadline
 from hub.domain.actions import Escalate
 from hub.domain.actions import Fee
+from hub.domain.actions import Handover
 from hub.domain.actions import HoldSales
 from hub.domain.actions import Interest
 from hub.domain.actions import LegalHandover
@@ -67,6 +69,7 @@ from hub.services.accounts.tasks import RULES
 from hub.services.accounts.tasks import TaskBatch
 from hub.services.cycle.assignees import Assignment
 from hub.services.cycle.assignees import Directory
+from hub.services.handover.cases import open_case
 
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
@@ -394,6 +397,27 @@ class _Writer:
                                            "handed over to legal: soft collection stops",
                                            {"decision_key": item.decision.key}))
 
+    def _handover(self, item: _Item, handover: Handover) -> None:
+        """A case for the collection company: waiting for the creditor's approval when the
+        rule file asks for it, else handed over now (its case file is made in the same
+        cycle, hub.services.handover.files). One open case per account."""
+        decision = item.decision
+        totals: dict[str, Money] = {}
+        for invoice in self._chased(item.facts):
+            amount = invoice.open_amount
+            totals[amount.currency] = totals[amount.currency] + amount \
+                if amount.currency in totals else amount
+        case = open_case(self.connection, customer_id=item.customer_id,
+                         approval=handover.approval, actor=ACTOR, decision_key=decision.key,
+                         reason=f"{decision.step or decision.rule} ({decision.source})",
+                         owed=[totals[c] for c in sorted(totals)], today=self.context.as_of,
+                         now=self.context.now)
+        if case is None:
+            self.counts["handovers_already_open"] += 1
+            return
+        item.recorded["case"] = case
+        self.counts["handover_approvals_asked" if handover.approval else "handed_over"] += 1
+
     def _fee(self, item: _Item, fee: Fee) -> None:
         self._charge(item, fee.fee, fee.invoice, fee.amount, once=True, basis=fee.basis,
                      rate=None, period_from=fee.period_from, until=None)
@@ -439,6 +463,7 @@ HANDLERS: dict[type, Callable[[_Writer, _Item, Any], None]] = {
     Send: _Writer._send, Task: _Writer._task, Escalate: _Writer._escalate,
     Notify: _Writer._notify, HoldSales: _Writer._hold_sales,
     ReleaseHold: _Writer._release_hold, LegalHandover: _Writer._legal_handover,
+    Handover: _Writer._handover,
     Fee: _Writer._fee, Interest: _Writer._interest, Resume: _Writer._resume,
     Warn: _Writer._warn,
 }
@@ -475,7 +500,12 @@ def _describe(actions: Sequence[dict[str, Any]]) -> str:
                                         f"{p.get('assignee') or p.get('assign')}",
              ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
              ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
-                                          " in their digest"}
+                                          " in their digest",
+             ActionKind.HANDOVER: lambda p: (
+                 "hand-over to collection already open" if not p.get("case")
+                 else f"hand-over to collection (case {p['case']}) "
+                      + ("waits for the creditor's approval" if p.get("approval") == "creditor"
+                         else "done"))}
     parts = []
     for action in actions:
         kind = ActionKind(action["kind"])

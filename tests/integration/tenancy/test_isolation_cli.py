@@ -38,6 +38,10 @@ AS_BRAVO = [
     ["campaign", "adjust", "Spring", "--days", "0,5,14"],
     ["campaign", "save-template", "Spring", "Copied"], ["campaign", "stop", "Spring"],
     ["campaign", "start", "Autumn", "--customer", "C001", "--dry-run"],
+    # alpha's hand-over case is number 1, bravo's number 2
+    ["handover", "list"], ["handover", "show", "1"], ["handover", "approve", "1"],
+    ["handover", "decline", "1", "--reason", "test"], ["handover", "status", "1", "paid"],
+    ["handover", "file", "1", "--output", "/dev/null"],
 ]
 # Commands about no single creditor's data: the schema, the platform's creditors, files
 # checked on disk, long-running processes (their per-request or per-run creditor is

@@ -16,6 +16,8 @@ from hub.ledger.event_log import add_event
 from hub.ledger.tables import TENANT_TABLES
 from hub.ledger.tables import campaign_members
 from hub.ledger.tables import campaigns
+from hub.ledger.tables import handover_files
+from hub.ledger.tables import handovers
 from hub.ledger.tables import metadata
 from hub.ledger.tables import tasks
 from hub.ledger.tenancy import DEFAULT_CREDITOR
@@ -80,6 +82,16 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
         c.execute(campaign_members.insert().values(
             campaign_id=campaign, customer_id=customer, joined_on=date(2026, 11, 1),
             currency="EUR", owed_minor=int(amount.replace(".", ""))))
+        case = c.execute(handovers.insert().values(  # with the collection company
+            customer_id=customer, status="in_progress", approval_required=False,
+            requested_on=date(2026, 11, 10), requested_by="rules", reason="hand over",
+            owed=[{"currency": "EUR", "amount": amount}], handed_over_at=now,
+            note=f"visited {street} 1", status_by="ops", created_at=now,
+            updated_at=now)).inserted_primary_key[0]
+        c.execute(handover_files.insert(), [
+            {"handover_id": case, "kind": kind, "file_name": f"case-{case}-C001.{kind}",
+             "content": f"{name} Trading owes {amount}".encode(), "sha256": "0" * 64,
+             "created_at": now} for kind in ("pdf", "json")])
 
 
 def build(hub: Hub) -> TwoCreditors:

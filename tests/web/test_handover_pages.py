@@ -1,0 +1,85 @@
+"""The creditor's side of a hand-over in the web app: a proposed hand-over on the account
+page and on Hand-overs, approved or declined (with a reason) by admins, finance and
+managers for their department; the status and case file afterwards."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pypdf
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from hub.bootstrap import Hub
+from hub.domain.money import Money
+from hub.ledger.tables import customers
+from hub.services.handover.cases import open_case
+from tests.web.conftest import csrf_from
+
+
+def _propose(hub: Hub, code: str) -> int:
+    with hub.engine.begin() as connection:
+        customer = connection.execute(sa.select(customers.c.id).where(
+            customers.c.code == code)).scalar_one()
+        case = open_case(connection, customer_id=customer, approval=True, actor="rules",
+                         decision_key=None, reason="hand over (rules.yaml line 9)",
+                         owed=[Money.of("600.00", "EUR")], today=hub.clock.today(),
+                         now=hub.clock.now())
+    assert case is not None
+    return case
+
+
+def test_a_manager_approves_from_the_account_page(staffed: Hub,
+                                                  as_user: Callable[[str], FlaskClient]) -> None:
+    acme, bolt = _propose(staffed, "ACME"), _propose(staffed, "BOLT")
+    mia = as_user("mia@example.com")  # manager of sales: ACME, not BOLT
+    listing = mia.get("/handovers").get_data(as_text=True)
+    assert "Acme Trading BV" in listing
+    assert "Bolt GmbH" not in listing
+    page = mia.get("/accounts/ACME").get_data(as_text=True)
+    assert "Awaiting the creditor&#39;s approval" in page
+    assert "Approve the hand-over" in page
+    assert "with the collection company" not in page  # nothing says handed over yet
+    approved = mia.post(f"/handovers/{acme}/approve",
+                        data={"csrf_token": csrf_from(page), "back": "account"})
+    assert approved.status_code == 302
+    assert approved.location.endswith("/accounts/ACME")
+    page = mia.get("/accounts/ACME").get_data(as_text=True)
+    assert "with the collection company: New" in page
+    assert "is handed over to the collection company (case 1)" in page
+    pdf = mia.get(f"/handovers/{acme}/case-file.pdf")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "A-1" in text
+    assert "Acme Trading BV (ACME)" in text
+    assert mia.post(f"/handovers/{bolt}/approve",
+                    data={"csrf_token": csrf_from(page)}).status_code == 404  # not hers
+
+
+def test_who_may_decide_and_a_decline_needs_a_reason(staffed: Hub,
+                                                     as_user: Callable[[str], FlaskClient]
+                                                     ) -> None:
+    case = _propose(staffed, "BOLT")
+    bob = as_user("bob@example.com")  # BOLT's collector: sees it, may not decide
+    page = bob.get("/handovers").get_data(as_text=True)
+    assert "Bolt GmbH" in page
+    assert "an admin, finance or a manager decides" in page
+    assert bob.post(f"/handovers/{case}/approve",
+                    data={"csrf_token": csrf_from(page)}).status_code == 403
+    reader = as_user("ro@example.com")
+    token = csrf_from(reader.get("/handovers").get_data(as_text=True))
+    assert reader.post(f"/handovers/{case}/approve", data={"csrf_token": token}
+                       ).status_code == 403
+    fin = as_user("fin@example.com")
+    token = csrf_from(fin.get("/handovers").get_data(as_text=True))
+    fin.post(f"/handovers/{case}/decline", data={"csrf_token": token, "reason": " "})
+    page = fin.get("/handovers").get_data(as_text=True)
+    assert "a reason is needed" in page
+    assert "No hand-over waits for approval." not in page  # it still waits
+    fin.post(f"/handovers/{case}/decline", data={"csrf_token": token,
+                                                 "reason": "we settle it ourselves"})
+    page = fin.get("/accounts/BOLT").get_data(as_text=True)
+    assert "Declined by fin@example.com: we settle it ourselves" in page
+    assert fin.get(f"/handovers/{case}/case-file.pdf").status_code == 404  # never handed over
