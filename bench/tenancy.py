@@ -48,7 +48,7 @@ def _rewrite_each_time(conn: Any, clauseelement: Any, multiparams: Any,  # noqa:
     creditor = tenancy.current_creditor()
     if creditor != tenancy.ALL_CREDITORS and isinstance(clause, ClauseElement) \
             and (clause.is_dml or getattr(clause, "is_select", False)) \
-            and tenancy._touches_tenant(clause):  # noqa: SLF001
+            and tenancy._touches_tenant(clause):
         clause = tenancy.scoped(clause, creditor)
     return clause, multiparams, params
 

@@ -71,7 +71,11 @@ def status_command(ctx: click.Context) -> None:
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         found = list_books(connection)
-    click.echo(f"sheets backend: {hub.settings.sheets.backend}")
+    from hub.bootstrap.sheets import creditor_sheet_settings  # noqa: PLC0415
+
+    settings, own = creditor_sheet_settings(hub.settings, hub.engine)
+    click.echo(f"sheets backend: {settings.backend}" + (
+        " (the sheets section of this creditor's profile)" if own else ""))
     if not found:
         click.echo("no sheet has been synced yet: run `python app.py sheets sync`")
         return

@@ -230,13 +230,14 @@ def install(engine: Engine) -> None:
     dialect = engine.dialect
     base = dialect.statement_compiler
     if not issubclass(base, _ScopingCompiler):
-        dialect.statement_compiler = type(  # type: ignore[misc]
+        dialect.statement_compiler = type(
             f"Scoping{base.__name__}", (_ScopingCompiler, base), {})
-    cache = engine._compiled_cache  # noqa: SLF001 (SQLAlchemy has no public hook for this)
-    if cache is None:  # query_cache_size=0: each statement is compiled, and scoped, anew
-        pass
-    elif not isinstance(cache, _CacheByMode):
-        engine._compiled_cache = _CacheByMode(cache, type(cache)(cache.capacity))  # noqa: SLF001
+    # SQLAlchemy has no public hook for the compiled cache: its private attribute
+    plain: Any = engine
+    cache = plain._compiled_cache
+    # query_cache_size=0 (None): each statement is compiled, and scoped, anew
+    if cache is not None and not isinstance(cache, _CacheByMode):
+        plain._compiled_cache = _CacheByMode(cache, type(cache)(cache.capacity))
     if engine.dialect.name == "postgresql":
         event.listen(engine, "before_cursor_execute", _before_cursor_execute)
         for name in ("commit", "rollback", "rollback_savepoint"):
@@ -249,7 +250,7 @@ def uninstall(engine: Engine) -> None:
     setting hook stays."""
     compiler = engine.dialect.statement_compiler
     if issubclass(compiler, _ScopingCompiler):
-        engine.dialect.statement_compiler = compiler.__mro__[2]  # type: ignore[misc]
-    cache = engine._compiled_cache  # noqa: SLF001
-    if isinstance(cache, _CacheByMode):
-        engine._compiled_cache = cache.scoped  # noqa: SLF001
+        engine.dialect.statement_compiler = compiler.__mro__[2]
+    plain: Any = engine
+    if isinstance(plain._compiled_cache, _CacheByMode):
+        plain._compiled_cache = plain._compiled_cache.scoped

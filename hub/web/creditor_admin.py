@@ -25,6 +25,7 @@ from hub.creditor import CreditorFileError
 from hub.creditor import creditor_text
 from hub.creditor import profile_data
 from hub.creditor import profile_from_data
+from hub.creditor import sheets_data
 from hub.creditor import write_creditor
 from hub.domain.model import Role
 from hub.ledger import staff
@@ -145,7 +146,9 @@ def _save_in_row(the_hub: Any) -> Response | tuple[str, int]:
     new = profile_data(profile)
     changed = sorted(name for name in {*old, *new} if old.get(name) != new.get(name))
     with the_hub.engine.begin() as connection:
-        set_profile(connection, creditor, creditor_text(profile))
+        row = creditor_by_id(connection, creditor)
+        kept = sheets_data(row.profile if row else None)  # not on this page: kept as it is
+        set_profile(connection, creditor, creditor_text(profile, kept))
         staff.audit(connection, actor=require_viewer().email, action="creditor.update",
                     target=f"creditor:{creditor}", address=client_address(),
                     now=the_hub.clock.now(), detail={"changed": changed})

@@ -166,7 +166,7 @@ def actions() -> Response:
     if not isinstance(client, SlackTransport):
         return _ephemeral(gettext_for(_language(hub, None),
                                       "Slack is not connected to the hub (HUB_SLACK_TOKEN)."))
-    return _apply(hub, client, payload, action_id, code, wanted)
+    return _apply(hub, client, payload, action_id, code, wanted=wanted)
 
 
 def _person(client: SlackTransport, payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -203,7 +203,7 @@ def _no_user(email: str | None, language: str) -> str:
 
 
 def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id: str,
-           code: str, wanted: int | None) -> Response:
+           code: str, *, wanted: int | None) -> Response:
     email, locale = _person(client, payload)
     language = _language(hub, locale)
     with hub.engine.connect() as connection:
@@ -276,12 +276,11 @@ def _submit_promise(hub: Hub, client: SlackTransport, payload: dict[str, Any]) -
             language, "The hub could not tell which account this is for.")})
     with hub.engine.connect() as connection:
         creditor = _creditor(connection, email, wanted, language)
-    if isinstance(creditor, str):
-        return _errors({"amount": creditor})
+        actor = hub_user(connection, email)  # e-mail addresses are unique across the hub
+    if isinstance(creditor, str) or actor is None:
+        return _errors({"amount": creditor if isinstance(creditor, str)
+                        else _no_user(email, language)})
     with acting_for(creditor), hub.engine.begin() as connection:
-        actor = hub_user(connection, email)
-        if actor is None:
-            return _errors({"amount": _no_user(email, language)})
         try:
             done = record_chat_promise(
                 connection, customer_code=code, amount_text=amount, due_text=due,

@@ -62,7 +62,7 @@ def button_creditor(action_id: str) -> int | None:
     return int(mark) if mark.isdigit() else None
 
 
-def _active_user(connection: Connection, email: str) -> sa.Row[Any] | None:
+def _active_user(connection: Connection, email: str) -> Any:
     with platform_wide():  # who presses, before anything else: e-mails are hub-wide
         return connection.execute(sa.select(users.c.id, users.c.email, users.c.creditor_id)
                                   .where(sa.func.lower(users.c.email) == email.lower(),

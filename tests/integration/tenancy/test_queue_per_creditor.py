@@ -61,7 +61,7 @@ def queue(request: pytest.FixtureRequest, hub: Hub,
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     sender = CeleryQueue(url, f"hub-tenancy-{uuid.uuid4().hex[:12]}")
     queue_worker.register_tasks(sender.app)
-    monkeypatch.setitem(queue_worker._hubs, os.getpid(), hub)  # noqa: SLF001
+    monkeypatch.setitem(queue_worker._hubs, os.getpid(), hub)
     with start_worker(sender.app, pool="solo", perform_ping_check=False,
                       queues=[sender.queue], loglevel="WARNING", shutdown_timeout=30):
         yield sender
@@ -123,7 +123,7 @@ def test_a_cycle_spread_over_the_queue_applies_its_partitions_for_its_creditor(
                                    cycle_partition_accounts=PART)
     spread = Hub(settings=settings, clock=hub.clock)
     spread.__dict__["engine"] = hub.engine
-    queue_worker._hubs[os.getpid()] = spread  # noqa: SLF001 (the worker sees these rules)
+    queue_worker._hubs[os.getpid()] = spread
     with acting_for(bravo):
         import_portfolio(hub.engine, tmp_path / "files", hub.clock.today(), CUSTOMERS,
                          hub.clock)
