@@ -1,7 +1,8 @@
-"""Callbacks from outside act for the creditor whose message or button they refer to
-(docs/creditors.md), with two creditors whose customer codes and outbox keys collide on
-purpose: Twilio's call keypad and status callbacks (the real `twilio` SDK against the
-fake, the hub served on 127.0.0.1) and Slack's button presses. A callback about nothing
+"""Callbacks from outside act for the creditor whose message, button or checkout they
+refer to (docs/creditors.md), with two creditors whose customer codes, invoice numbers and
+outbox keys collide on purpose: Twilio's call keypad and status callbacks (the real
+`twilio` SDK against the fake, the hub served on 127.0.0.1), Slack's button presses and
+Stripe's notifications (the real `stripe` SDK against the fake). A callback about nothing
 the hub knows, or a press for a creditor the person does not act for, is refused and
 changes nothing."""
 
@@ -24,6 +25,7 @@ from werkzeug.serving import make_server
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.config import NotifySettings
+from hub.config import PaymentSettings
 from hub.config import Settings
 from hub.domain.clock import FixedClock
 from hub.domain.model import Role
@@ -32,6 +34,7 @@ from hub.ledger.current import DEFAULT_CREDITOR
 from hub.ledger.current import acting_for
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import events
+from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
 from hub.ledger.tables import tasks
 from hub.ledger.users import upsert_users
@@ -46,12 +49,17 @@ from tests.builders import add_customer
 from tests.builders import add_invoice
 from tests.fake_servers.slack import TOKEN
 from tests.fake_servers.slack import FakeSlack
+from tests.fake_servers.stripe import SECRET_KEY
+from tests.fake_servers.stripe import WEBHOOK_SECRET
+from tests.fake_servers.stripe import FakeStripe
 from tests.fake_servers.twilio import ACCOUNT_SID
 from tests.fake_servers.twilio import AUTH_TOKEN
 from tests.fake_servers.twilio import FakeTwilio
 from tests.fake_servers.twilio import signed_post
 from tests.integration.notify.helpers import ALWAYS
 from tests.integration.notify.helpers import notice
+from tests.web.portal.support import Portal
+from tests.web.portal.support import seed_debtors
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -240,3 +248,59 @@ def test_a_slack_press_acts_for_the_creditor_its_button_names(
 
     assert _press(client, hub, ann, alpha_button, 14).status_code == 200  # no mark: theirs
     assert _kinds(hub, DEFAULT_CREDITOR) == sorted([*alpha_before, "account.contacted"])
+
+
+# --- Stripe ------------------------------------------------------------------------------
+
+@pytest.fixture
+def stripe_fake() -> Iterator[FakeStripe]:
+    fake = FakeStripe().start()
+    yield fake
+    fake.stop()
+
+
+def _invoices(hub: Hub, creditor: int) -> dict[str, tuple[str, int]]:
+    with acting_for(creditor), hub.engine.connect() as connection:
+        return {row.number: (row.status, row.open_minor) for row in connection.execute(
+            sa.select(invoices.c.number, invoices.c.status, invoices.c.open_minor))}
+
+
+def test_a_stripe_notification_pays_the_invoice_of_the_creditor_whose_checkout_it_names(
+        hub: Hub, stripe_fake: FakeStripe) -> None:
+    bravo = _bravo(hub)
+    payments = PaymentSettings(stripe_secret_key=SECRET_KEY,
+                               stripe_webhook_secret=WEBHOOK_SECRET, methods=("card",),
+                               stripe_api_url=stripe_fake.url)
+    paying = Hub(settings=dataclasses.replace(hub.settings, payments=payments),
+                 clock=hub.clock)
+    paying.__dict__["engine"] = hub.engine
+    seed_debtors(paying)  # alpha's ACME with invoices A-1 and A-2
+    with acting_for(bravo):
+        bravo_link, bravo_other = seed_debtors(paying)  # bravo's, the same codes
+    app = create_app(paying, {"TESTING": True})
+    portal = Portal(paying, app, app.test_client(), bravo_link, bravo_other)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/webhooks/stripe"
+    try:
+        response = portal.post("pay", {"invoices": ["A-1"]})
+        assert response.status_code == 303, response.get_data(as_text=True)[:500]
+        session_id = response.location.rsplit("/", 1)[-1]
+        alpha_before = _invoices(hub, DEFAULT_CREDITOR)
+
+        status, answer = stripe_fake.deliver(stripe_fake.pay(session_id), url)
+        assert status == 200
+        assert "recorded and allocated" in answer["outcome"]
+        assert _invoices(hub, bravo)["A-1"] == ("paid", 0)
+        assert _invoices(hub, DEFAULT_CREDITOR) == alpha_before  # alpha's A-1 still open
+        assert alpha_before["A-1"] == ("open", 100000)
+
+        stranger = stripe_fake.event("checkout.session.completed", {
+            "id": "cs_test_notours", "object": "checkout.session", "status": "complete",
+            "payment_status": "paid", "metadata": {}})
+        status, answer = stripe_fake.deliver(stranger, url)
+        assert (status, answer["outcome"]) == (200, "unknown checkout")
+        assert _invoices(hub, DEFAULT_CREDITOR) == alpha_before
+        assert _invoices(hub, bravo)["A-2"] == ("open", 50000)
+    finally:
+        server.shutdown()
