@@ -2,12 +2,15 @@
 
 One hub serves many creditors (docs/creditors.md). The current creditor lives in a context
 variable set at the edges (a web request by its user, a portal page by its link, the command
-line by `--creditor`, the cycle per creditor). Queries never name it: every engine made by
-`hub.ledger.db.make_engine` carries the hooks below, which
+line by `--creditor`, the cycle per creditor, a queue task by what it was sent with).
+Queries never name it: every engine made by `hub.ledger.db.make_engine` carries the hooks
+below, which
 
-- add `creditor_id = <current>` to every SELECT, UPDATE and DELETE over a tenant table, in
-  subqueries and joins too (an outer join's right side gets it in its ON clause, so the
-  join stays outer);
+- add `creditor_id = :hub_creditor_id` to every SELECT, UPDATE and DELETE over a tenant
+  table, in subqueries and joins too (an outer join's right side gets it in its ON clause,
+  so the join stays outer), once per statement shape when SQLAlchemy compiles it; the
+  parameter's value is the current creditor, read each time the statement runs, so the
+  compiled statement is reused for every creditor;
 - give every INSERT into a tenant table the current creditor (the column default);
 - on PostgreSQL, set `hub.creditor_id` for the transaction, which the row-level security
   policies of migration 0020 check: a query that escapes the first wall (raw SQL, a driver
