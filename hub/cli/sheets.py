@@ -54,7 +54,11 @@ def sync_command(ctx: click.Context, backend: str | None, as_of: object, read_on
     hub = get_hub(ctx)
     sync = hub.sheet_sync(backend)
     if sync is None:
-        raise UserError("sheets are off (HUB_SHEETS_BACKEND=off); pass --backend to sync anyway")
+        from hub.bootstrap.sheets import creditor_sheet_settings  # noqa: PLC0415
+
+        where = "the sheets section of this creditor's profile says backend: off" if \
+            creditor_sheet_settings(hub.settings, hub.engine)[1] else "HUB_SHEETS_BACKEND=off"
+        raise UserError(f"sheets are off ({where}); pass --backend to sync anyway")
     day = as_of.date() if hasattr(as_of, "date") else hub.clock.today()
     assert isinstance(day, date)
     report = sync.run(as_of=day, now=hub.clock.now(), write=not read_only,
