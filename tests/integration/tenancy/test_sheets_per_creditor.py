@@ -173,3 +173,37 @@ def test_the_creditor_page_keeps_the_sheets_section_and_never_shows_it(
     kept = yaml.safe_load(row.profile or "")
     assert kept["legal_name"] == "Bravo Holding B.V."
     assert kept["sheets"] == sheets
+
+
+def test_creditor_profile_replaces_a_creditors_profile_after_checking_it(
+        hub: Hub, tmp_path: Path) -> None:
+    env = {"HUB_VAR_DIR": str(hub.settings.var_dir), "HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_PROGRESS": "0"}
+    with hub.engine.begin() as connection:
+        bravo = add_creditor(connection, code="bravo", name="Bravo", profile=None,
+                             now=hub.clock.now()).id
+    leaked = tmp_path / "leaked.yaml"
+    leaked.write_text(_profile("Bravo", {"backend": "smartsheet",
+                                         "smartsheet_token": "secret-token"}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["creditor", "profile", "bravo", str(leaked)], env=env)
+    assert result.exit_code != 0
+    assert "sheets.smartsheet_token: keep the token out of the profile" in result.output
+    with hub.engine.connect() as connection:
+        row = creditor_by_id(connection, bravo)
+    assert row is not None
+    assert row.profile is None  # nothing kept
+
+    good = tmp_path / "bravo.yaml"
+    good.write_text(_profile("Bravo", {"backend": "smartsheet",
+                                       "smartsheet_token_env": TOKEN_VARIABLE}),
+                    encoding="utf-8")
+    result = CliRunner().invoke(cli, ["creditor", "profile", "bravo", str(good)], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"creditor bravo: profile replaced from {good}" in result.output
+    with hub.engine.connect() as connection:
+        row = creditor_by_id(connection, bravo)
+    assert row is not None
+    assert yaml.safe_load(row.profile or "")["sheets"]["backend"] == "smartsheet"
+    result = CliRunner().invoke(cli, ["creditor", "profile", "default", str(good)], env=env)
+    assert result.exit_code != 0
+    assert "HUB_CREDITOR_FILE" in result.output
