@@ -147,6 +147,110 @@ def _check_texts(values: Mapping[str, str], problems: dict[str, str]) -> None:
         problems["logo"] = f"no file {values['logo']!r}"
 
 
+# A creditor's own worksheets (docs/creditors.md): the `sheets` section of its profile.
+# Secrets are named, never written in: an environment variable or a file holds them.
+SHEET_BACKENDS = ("xlsx", "google", "smartsheet", "off")
+TOKEN_ENV = "sheets.smartsheet_token_env"  # noqa: S105 (a field's name, not a secret)
+TOKEN_FIELD = "sheets.smartsheet_token"  # noqa: S105 (refused: the token is never kept)
+SHEET_FIELDS = ("backend", "google_credentials_file", "google_spreadsheets",
+                "smartsheet_token_env", "smartsheet_token_file", "smartsheet_sheets",
+                "smartsheet_workspace")
+
+
+@dataclass(frozen=True)
+class CreditorSheets:
+    """Where one creditor's worklist sheets live; the token itself is only referred to."""
+
+    backend: str
+    google_credentials_file: Path | None = None
+    google_spreadsheets: tuple[tuple[str, str], ...] = ()  # department (or *) -> key
+    smartsheet_token_env: str = ""  # the environment variable holding the token
+    smartsheet_token_file: Path | None = None  # or the file holding it
+    smartsheet_sheets: tuple[tuple[str, str], ...] = ()  # department -> sheet id
+    smartsheet_workspace: str = ""
+
+
+def _id_map(raw: Any, name: str, problems: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(v, (str, int)) and str(v).strip() for v in raw.values()):
+        problems[f"sheets.{name}"] = "a mapping of department (or *) to an id, " \
+                                     "for example {'*': '1XyZ...'}"
+        return ()
+    return tuple((str(k).strip(), str(v).strip()) for k, v in raw.items())
+
+
+def sheets_from_data(raw: Any, problems: dict[str, str]) -> CreditorSheets | None:
+    """The `sheets` section, checked (problems named `sheets.<field>`); None: no section."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        problems["sheets"] = "a mapping: backend, and that backend's fields"
+        return None
+    for key in raw:
+        if key == "smartsheet_token":
+            problems[TOKEN_FIELD] = (
+                "keep the token out of the profile: name the environment variable that "
+                "holds it (smartsheet_token_env) or the file (smartsheet_token_file)")
+        elif key not in SHEET_FIELDS:
+            problems[f"sheets.{key}"] = f"unknown field; known: {', '.join(SHEET_FIELDS)}"
+    backend = str(raw.get("backend") or "").strip().lower()
+    if backend not in SHEET_BACKENDS:
+        problems["sheets.backend"] = f"one of {', '.join(SHEET_BACKENDS)}"
+    texts = {name: str(raw.get(name) or "").strip() for name in
+             ("google_credentials_file", "smartsheet_token_env", "smartsheet_token_file",
+              "smartsheet_workspace")}
+    sheets = CreditorSheets(
+        backend=backend,
+        google_credentials_file=Path(texts["google_credentials_file"])
+        if texts["google_credentials_file"] else None,
+        google_spreadsheets=_id_map(raw.get("google_spreadsheets"), "google_spreadsheets",
+                                    problems),
+        smartsheet_token_env=texts["smartsheet_token_env"],
+        smartsheet_token_file=Path(texts["smartsheet_token_file"])
+        if texts["smartsheet_token_file"] else None,
+        smartsheet_sheets=_id_map(raw.get("smartsheet_sheets"), "smartsheet_sheets",
+                                  problems),
+        smartsheet_workspace=texts["smartsheet_workspace"])
+    if backend == "google":
+        if sheets.google_credentials_file is None:
+            problems["sheets.google_credentials_file"] = \
+                "the path of the service-account key file (see docs/sheets.md)"
+        if not sheets.google_spreadsheets:
+            problems["sheets.google_spreadsheets"] = \
+                "which spreadsheet each department uses, for example {'*': '1XyZ...'}"
+    if backend == "smartsheet" and \
+            bool(sheets.smartsheet_token_env) == bool(sheets.smartsheet_token_file):
+        problems[TOKEN_ENV] = "name the environment variable holding the API token, or " \
+                              "the file (smartsheet_token_file): one of the two"
+    if sheets.smartsheet_token_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*",
+                                                        sheets.smartsheet_token_env):
+        problems[TOKEN_ENV] = "the name of an environment variable"
+    return sheets
+
+
+def sheets_of_text(text: str | None, source: str) -> CreditorSheets | None:
+    """The `sheets` section of a creditor's profile YAML; CreditorFileError when wrong."""
+    if not text:
+        return None
+    data = safe_load(text)
+    if not isinstance(data, Mapping):
+        return None
+    problems: dict[str, str] = {}
+    sheets = sheets_from_data(data.get("sheets"), problems)
+    if problems:
+        raise CreditorFileError(source, problems)
+    return sheets
+
+
+def sheets_data(text: str | None) -> Any:
+    """The `sheets` section of a profile's YAML as written (kept when the admin page saves
+    the rest), or None."""
+    data = safe_load(text) if text else None
+    return data.get("sheets") if isinstance(data, Mapping) else None
+
+
 def profile_from_data(data: Any, source: str) -> CreditorProfile:
     """The profile in `data` (the parsed YAML, or the admin form), or CreditorFileError
     listing every problem at once."""
@@ -154,10 +258,11 @@ def profile_from_data(data: Any, source: str) -> CreditorProfile:
         raise CreditorFileError(source, {"file": "must be a mapping of fields "
                                          "(legal_name: ..., accounts: [...])"})
     problems: dict[str, str] = {}
-    known = {*TEXT_FIELDS, "address", "accounts"}
+    known = {*TEXT_FIELDS, "address", "accounts", "sheets"}
     for key in data:
         if key not in known:
             problems[str(key)] = f"unknown field; known: {', '.join(sorted(known))}"
+    sheets_from_data(data.get("sheets"), problems)
     values = {name: _text(data, name, problems) for name in TEXT_FIELDS}
     _check_texts(values, problems)
     address = data.get("address") or []
@@ -223,10 +328,14 @@ def profile_data(profile: CreditorProfile) -> dict[str, Any]:
     return data
 
 
-def creditor_text(profile: CreditorProfile) -> str:
-    """The profile as YAML (the file, or a creditor's row)."""
+def creditor_text(profile: CreditorProfile, sheets: Any = None) -> str:
+    """The profile as YAML (the file, or a creditor's row), with its `sheets` section
+    when there is one."""
+    data = profile_data(profile)
+    if sheets is not None:
+        data["sheets"] = sheets
     return "# The creditor profile (docs/creditor.md). Written by the admin page.\n" + \
-        yaml.safe_dump(profile_data(profile), allow_unicode=True, sort_keys=False)
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def write_creditor(path: Path, profile: CreditorProfile) -> None:

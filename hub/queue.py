@@ -13,6 +13,10 @@ twice does its work once:
 - results travel back by `rpc://` (reply queues on the broker itself), only for the
   cycle's sheet phases and dispatch rounds that the cycle waits for.
 
+Every task carries the creditor it was sent for (the keyword `creditor`, from
+hub.ledger.current when it is sent) and the worker runs it acting for that creditor
+(docs/creditors.md); a task from an older sender, without it, runs for the default one.
+
 Without HUB_BROKER_URL nothing here is imported: the embedded default runs every job in
 its own process."""
 
@@ -25,6 +29,9 @@ from datetime import date
 from celery import Celery
 from celery.exceptions import TimeoutError as ResultTimeout
 
+from hub.ledger.current import ALL_CREDITORS
+from hub.ledger.current import NoCreditorChosen
+from hub.ledger.current import current_creditor
 from hub.ports import HookReport
 from hub.services.notify.dispatch import DispatchReport
 
@@ -65,6 +72,15 @@ def make_celery(broker_url: str, queue: str = QUEUE) -> Celery:
 
 # --- the sender's side (the scheduler, `cycle`) -------------------------------------------
 
+def creditor_kwargs() -> dict[str, int]:
+    """What every task is sent with: the creditor the sender acts for."""
+    creditor = current_creditor()
+    if creditor == ALL_CREDITORS:
+        raise NoCreditorChosen("a task for the queue was sent without choosing the creditor "
+                               "(inside platform_wide)")
+    return {"creditor": creditor}
+
+
 class CeleryQueue:
     """hub.ports.PartitionQueue and the other jobs the hub hands to its workers."""
 
@@ -74,21 +90,25 @@ class CeleryQueue:
 
     def send_partitions(self, run_id: int, parts: Sequence[int]) -> None:
         for part in parts:
-            self.app.send_task(PARTITION, args=(run_id, part), queue=self.queue, ignore_result=True)
+            self.app.send_task(PARTITION, args=(run_id, part), kwargs=creditor_kwargs(),
+                               queue=self.queue, ignore_result=True)
 
     def send_dispatch(self, *, expires: float | None = None) -> None:
         """A round of dispatchers, not waited for (the scheduler's interval job); a round
         still queued when the next one is due is dropped (`expires`)."""
         for _ in range(DISPATCHERS):
-            self.app.send_task(DISPATCH, queue=self.queue, ignore_result=True, expires=expires)
+            self.app.send_task(DISPATCH, kwargs=creditor_kwargs(), queue=self.queue,
+                               ignore_result=True, expires=expires)
 
     def send_read_back(self, *, expires: float | None = None) -> None:
-        self.app.send_task(READ_BACK, queue=self.queue, ignore_result=True, expires=expires)
+        self.app.send_task(READ_BACK, kwargs=creditor_kwargs(), queue=self.queue,
+                           ignore_result=True, expires=expires)
 
     def dispatch_round(self, timeout: float = HOOK_TIMEOUT) -> DispatchReport:
         """DISPATCHERS dispatchers at once on the workers, waited for (the cycle's notify
         phase, which binds the day's letters after them)."""
-        results = [self.app.send_task(DISPATCH, queue=self.queue) for _ in range(DISPATCHERS)]
+        results = [self.app.send_task(DISPATCH, kwargs=creditor_kwargs(), queue=self.queue)
+                   for _ in range(DISPATCHERS)]
         report = DispatchReport()
         for result in results:
             try:
@@ -107,7 +127,7 @@ class CeleryQueue:
                  timeout: float = HOOK_TIMEOUT) -> list[HookReport]:
         """A cycle phase (the sheets) run on a worker, waited for."""
         result = self.app.send_task(HOOK, args=(phase, as_of.isoformat(), dry_run),
-                                    queue=self.queue)
+                                    kwargs=creditor_kwargs(), queue=self.queue)
         try:
             values = result.get(timeout=timeout, propagate=True)
         except ResultTimeout:
@@ -118,4 +138,7 @@ class CeleryQueue:
                 for v in values]
 
     def close(self) -> None:
+        consumer = getattr(self.app.backend, "result_consumer", None)
+        if consumer is not None and getattr(consumer, "_connection", None) is not None:
+            consumer.stop()  # the reply queue's connection (rpc://), if a result was awaited
         self.app.close()

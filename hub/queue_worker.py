@@ -16,6 +16,8 @@ from typing import Any
 from celery import Celery
 from sqlalchemy.exc import DBAPIError
 
+from hub.ledger.current import DEFAULT_CREDITOR
+from hub.ledger.current import acting_for
 from hub.ports import HookReport
 from hub.queue import DISPATCH
 from hub.queue import HOOK
@@ -54,8 +56,12 @@ def worker_hub() -> Hub:
 
 def register_tasks(app: Celery) -> None:
     """The hub's tasks on `app` (a worker's Celery app)."""
-    @app.task(name=PARTITION, bind=True, max_retries=PARTITION_TRIES)  # type: ignore[untyped-decorator]
-    def partition(task: Any, run_id: int, part: int) -> str:
+    @app.task(name=PARTITION, bind=True, max_retries=PARTITION_TRIES, shared=False)  # type: ignore[untyped-decorator]
+    def partition(task: Any, run_id: int, part: int, creditor: int = DEFAULT_CREDITOR) -> str:
+        with acting_for(creditor):
+            return _partition(task, run_id, part)
+
+    def _partition(task: Any, run_id: int, part: int) -> str:
         from hub.ledger.cycle_partitions import FAILED  # noqa: PLC0415
         from hub.ledger.cycle_partitions import give_up  # noqa: PLC0415
         from hub.services.cycle.spread import run_partition  # noqa: PLC0415
@@ -76,8 +82,13 @@ def register_tasks(app: Celery) -> None:
                     error=f"{type(exc).__name__}: {exc}"[:2000])
             return "failed"
 
-    @app.task(name=HOOK)  # type: ignore[untyped-decorator]
-    def hook(phase: str, as_of: str, dry_run: bool) -> list[dict[str, Any]]:
+    @app.task(name=HOOK, shared=False)  # type: ignore[untyped-decorator]
+    def hook(phase: str, as_of: str, dry_run: bool,
+             creditor: int = DEFAULT_CREDITOR) -> list[dict[str, Any]]:
+        with acting_for(creditor):
+            return _hook(phase, as_of, dry_run)
+
+    def _hook(phase: str, as_of: str, dry_run: bool) -> list[dict[str, Any]]:
         hub = worker_hub()
         reports = []
         for each in hub.cycle_hooks().get(phase, []):
@@ -91,17 +102,22 @@ def register_tasks(app: Celery) -> None:
                             "message": outcome.message})
         return reports
 
-    @app.task(name=DISPATCH)  # type: ignore[untyped-decorator]
-    def dispatch() -> dict[str, Any]:
-        report = worker_hub().dispatcher().run()
+    @app.task(name=DISPATCH, shared=False)  # type: ignore[untyped-decorator]
+    def dispatch(creditor: int = DEFAULT_CREDITOR) -> dict[str, Any]:
+        with acting_for(creditor):
+            report = worker_hub().dispatcher().run()
         return {"counts": dict(report.counts), "by_channel": dict(report.by_channel),
                 "errors": report.errors[:50]}
 
-    @app.task(name=READ_BACK)  # type: ignore[untyped-decorator]
-    def read_back() -> str:
+    @app.task(name=READ_BACK, shared=False)  # type: ignore[untyped-decorator]
+    def read_back(creditor: int | None = None) -> str:
         from hub.scheduler import Jobs  # noqa: PLC0415
 
-        return Jobs(worker_hub()).read_back_here()
+        jobs = Jobs(worker_hub())
+        if creditor is None:  # sent by an older scheduler: every creditor, in turn
+            return jobs.read_back_here()
+        with acting_for(creditor):
+            return jobs.read_back_for_current()
 
 
 

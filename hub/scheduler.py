@@ -117,13 +117,19 @@ class Jobs:
         queue = self.hub.task_queue
         if queue is None:
             return self.read_back_here()
-        queue.send_read_back(expires=self.hub.settings.readback_minutes * 60)
-        return "read-back: sent to the task queue"
+        expires = self.hub.settings.readback_minutes * 60
+
+        def send() -> str:  # one task per creditor, each run for its creditor
+            queue.send_read_back(expires=expires)
+            return "read-back: sent to the task queue"
+
+        return self.for_each_creditor(send)
 
     def read_back_here(self) -> str:
-        return self.for_each_creditor(self._read_back_here)
+        return self.for_each_creditor(self.read_back_for_current)
 
-    def _read_back_here(self) -> str:
+    def read_back_for_current(self) -> str:
+        """The read-back of the creditor the code acts for (a queue worker's task)."""
         hooks = list(self.hub.cycle_hooks().get("read_back", []))  # this process's own
         if not hooks:
             return "read-back: no sheets are configured"
@@ -143,8 +149,13 @@ class Jobs:
         task queue (several claim at once), else here."""
         queue = self.hub.task_queue
         if queue is not None:
-            queue.send_dispatch(expires=self.hub.settings.dispatch_seconds)
-            return "dispatch: sent to the task queue"
+            expires = self.hub.settings.dispatch_seconds
+
+            def send() -> str:  # a round per creditor, each run for its creditor
+                queue.send_dispatch(expires=expires)
+                return "dispatch: sent to the task queue"
+
+            return self.for_each_creditor(send)
         return self.for_each_creditor(self._dispatch_here)
 
     def _dispatch_here(self) -> str:

@@ -40,6 +40,31 @@ if TYPE_CHECKING:
     from hub.queue import CeleryQueue
 
 
+def creditor_folder(base: Path) -> Path:
+    """`base` for the default creditor, `base/creditor-<id>` for any other (the one it
+    acts for now): two creditors' files with the same message key never meet, and each
+    creditor's letters are bound in their own print batch (docs/creditors.md)."""
+    from hub.ledger.current import DEFAULT_CREDITOR  # noqa: PLC0415
+    from hub.ledger.current import current_creditor  # noqa: PLC0415
+
+    creditor = current_creditor()
+    return base if creditor == DEFAULT_CREDITOR else base / f"creditor-{creditor}"
+
+
+class _PerCreditorFolder:
+    """Mixed into a transport that writes files: its `folder` is the creditor's own."""
+
+    _base: Path
+
+    @property
+    def folder(self) -> Path:
+        return creditor_folder(self._base)
+
+    @folder.setter
+    def folder(self, value: Path) -> None:
+        self._base = value
+
+
 def build_transports(settings: Settings) -> dict[str, Transport]:
     from notifications.email import MailFolderTransport  # noqa: PLC0415
     from notifications.email import SmtpSettings  # noqa: PLC0415
@@ -54,10 +79,12 @@ def build_transports(settings: Settings) -> dict[str, Transport]:
             username=notify.smtp_user, password=notify.smtp_password, sender=notify.smtp_from,
             sender_name=notify.sender_name))
     else:
-        transports["email"] = MailFolderTransport(notify.mail_dir or settings.var_dir / "mail",
-                                                  notify.smtp_from, notify.sender_name)
-    transports["letter"] = LetterTransport(notify.letters_dir or settings.var_dir / "letters",
-                                           notify.letter_font or None)
+        mail = type("CreditorMailFolder", (_PerCreditorFolder, MailFolderTransport), {})
+        transports["email"] = mail(notify.mail_dir or settings.var_dir / "mail",
+                                   notify.smtp_from, notify.sender_name)
+    letters = type("CreditorLetters", (_PerCreditorFolder, LetterTransport), {})
+    transports["letter"] = letters(notify.letters_dir or settings.var_dir / "letters",
+                                   notify.letter_font or None)
     if notify.slack_token:
         from notifications.slack import SlackTransport  # noqa: PLC0415
 

@@ -1,5 +1,6 @@
 """`creditor check [FILE]`: the creditor profile (docs/creditor.md); `creditor add`,
-`grant`, `revoke` and `list`: the creditor companies one hub serves (docs/creditors.md)."""
+`profile`, `grant`, `revoke` and `list`: the creditor companies one hub serves
+(docs/creditors.md)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hub.creditor import CreditorFileError
 from hub.creditor import load_creditor
 from hub.domain.creditor import CreditorProfile
 from hub.domain.errors import UserError
+from hub.ledger.current import DEFAULT_CREDITOR
 
 
 @click.group("creditor")
@@ -88,6 +90,31 @@ def add(ctx: click.Context, code: str, name: str, profile_file: Path | None) -> 
                                 now=hub.clock.now())
     click.echo(f"creditor {creditor.code} ({creditor.name}) added with id {creditor.id}; "
                f"add its users with `python app.py --creditor {creditor.code} users add`")
+
+
+@creditor_group.command("profile")
+@click.argument("code")
+@click.argument("profile_file", metavar="FILE", type=click.Path(path_type=Path))
+@click.pass_context
+def profile_command(ctx: click.Context, code: str, profile_file: Path) -> None:
+    """Replace a creditor's profile (not the default one's: that is HUB_CREDITOR_FILE)
+    with FILE, checked first, its sheets section included (docs/creditors.md)."""
+    from hub.services.staff.creditors import creditor_by_code  # noqa: PLC0415
+    from hub.services.staff.creditors import set_profile  # noqa: PLC0415
+
+    try:
+        load_creditor(profile_file)
+    except CreditorFileError as exc:
+        problems = "; ".join(f"{field}: {problem}" for field, problem in exc.problems.items())
+        raise UserError(f"{profile_file}: {problems}") from None
+    hub = get_hub(ctx)
+    with hub.engine.begin() as connection:
+        creditor = creditor_by_code(connection, code)
+        if creditor.id == DEFAULT_CREDITOR:
+            raise UserError("the default creditor's profile is the file HUB_CREDITOR_FILE "
+                            "names: edit that file, or the Creditor page")
+        set_profile(connection, creditor.id, profile_file.read_text(encoding="utf-8"))
+    click.echo(f"creditor {creditor.code}: profile replaced from {profile_file}")
 
 
 @creditor_group.command("grant")

@@ -54,7 +54,11 @@ def sync_command(ctx: click.Context, backend: str | None, as_of: object, read_on
     hub = get_hub(ctx)
     sync = hub.sheet_sync(backend)
     if sync is None:
-        raise UserError("sheets are off (HUB_SHEETS_BACKEND=off); pass --backend to sync anyway")
+        from hub.bootstrap.sheets import creditor_sheet_settings  # noqa: PLC0415
+
+        where = "the sheets section of this creditor's profile says backend: off" if \
+            creditor_sheet_settings(hub.settings, hub.engine)[1] else "HUB_SHEETS_BACKEND=off"
+        raise UserError(f"sheets are off ({where}); pass --backend to sync anyway")
     day = as_of.date() if hasattr(as_of, "date") else hub.clock.today()
     assert isinstance(day, date)
     report = sync.run(as_of=day, now=hub.clock.now(), write=not read_only,
@@ -71,7 +75,11 @@ def status_command(ctx: click.Context) -> None:
     hub = get_hub(ctx)
     with hub.engine.connect() as connection:
         found = list_books(connection)
-    click.echo(f"sheets backend: {hub.settings.sheets.backend}")
+    from hub.bootstrap.sheets import creditor_sheet_settings  # noqa: PLC0415
+
+    settings, own = creditor_sheet_settings(hub.settings, hub.engine)
+    click.echo(f"sheets backend: {settings.backend}" + (
+        " (the sheets section of this creditor's profile)" if own else ""))
     if not found:
         click.echo("no sheet has been synced yet: run `python app.py sheets sync`")
         return

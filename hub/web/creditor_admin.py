@@ -1,7 +1,8 @@
-"""For administrators: the creditor profile (docs/creditor.md) on a web page. It edits
-the file HUB_CREDITOR_FILE names, so the file stays the one source the command line,
-the dispatcher and the portal read (another creditor's profile is kept in its row of the
-creditors table, docs/creditors.md); every save is checked as a whole (each problem is
+"""For administrators: the creditor profile (docs/creditor.md) on a web page. For the
+default creditor it edits the file HUB_CREDITOR_FILE names, so the file stays the one
+source the command line, the dispatcher and the portal read; any other creditor's profile
+is kept in its row of the creditors table (docs/creditors.md), and the page says so. Every
+save is checked as a whole (each problem is
 shown beside its field and nothing is written) and audited with the fields it changed."""
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from hub.creditor import CreditorFileError
 from hub.creditor import creditor_text
 from hub.creditor import profile_data
 from hub.creditor import profile_from_data
+from hub.creditor import sheets_data
 from hub.creditor import write_creditor
 from hub.domain.model import Role
 from hub.ledger import staff
 from hub.ledger import tenancy
+from hub.services.staff.creditors import creditor_by_id
 from hub.services.staff.creditors import set_profile
 from hub.web.access import hub
 from hub.web.access import require_viewer
@@ -69,9 +72,22 @@ def _page(form: dict[str, Any], problems: dict[str, str], status: int = 200
     rows = [*form["accounts"], *(dict.fromkeys(ACCOUNT_FIELDS, "")
                                  for _ in range(SPARE_ACCOUNTS))]
     state = hub().creditor_state()
+    in_row = _row_creditor()
     return render_template("creditor.html", form=form, rows=rows, problems=problems,
-                           path=hub().settings.creditor_file,
+                           path=None if in_row else hub().settings.creditor_file,
+                           in_row=in_row,
                            unusable=state.problem if state.profile is None else ""), status
+
+
+def _row_creditor() -> str:
+    """The code of the creditor acted for when its profile is kept in its row; "" for the
+    default creditor, whose profile is the file HUB_CREDITOR_FILE names."""
+    creditor = tenancy.current_creditor()
+    if creditor == tenancy.DEFAULT_CREDITOR:
+        return ""
+    with hub().engine.connect() as connection:
+        found = creditor_by_id(connection, creditor)
+    return found.code if found else str(creditor)
 
 
 @creditor_admin.get("/admin/creditor")
@@ -119,9 +135,10 @@ def save() -> Response | tuple[str, int]:
 def _save_in_row(the_hub: Any) -> Response | tuple[str, int]:
     """Every creditor but the default one keeps its profile in its creditors row."""
     creditor = tenancy.current_creditor()
+    code = _row_creditor()
     data = _data_of(request.form)
     try:
-        profile = profile_from_data(data, f"creditor {creditor}")
+        profile = profile_from_data(data, f"creditor {code}")
     except CreditorFileError as exc:
         return _page(_form_of(data), exc.problems, 422)
     before = the_hub.creditor_state().profile
@@ -129,10 +146,14 @@ def _save_in_row(the_hub: Any) -> Response | tuple[str, int]:
     new = profile_data(profile)
     changed = sorted(name for name in {*old, *new} if old.get(name) != new.get(name))
     with the_hub.engine.begin() as connection:
-        set_profile(connection, creditor, creditor_text(profile))
+        row = creditor_by_id(connection, creditor)
+        kept = sheets_data(row.profile if row else None)  # not on this page: kept as it is
+        set_profile(connection, creditor, creditor_text(profile, kept))
         staff.audit(connection, actor=require_viewer().email, action="creditor.update",
                     target=f"creditor:{creditor}", address=client_address(),
                     now=the_hub.clock.now(), detail={"changed": changed})
-    flash("Creditor profile saved" + (f" ({', '.join(changed)} changed)" if changed
-                                      else " (nothing changed)"), "ok")
+    flash(_("Creditor profile of %(code)s saved in the hub's database (%(fields)s changed)",
+            code=code, fields=", ".join(changed)) if changed else
+          _("Creditor profile of %(code)s saved in the hub's database (nothing changed)",
+            code=code), "ok")
     return redirect(url_for("creditor_admin.page"))

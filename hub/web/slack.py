@@ -4,7 +4,12 @@ A request counts only with a valid `v0` signature made within 5 minutes and neve
 before; anything else gets 401 and changes nothing. The press is applied as the hub user
 whose e-mail the Slack account has, answered at once (Slack waits 3 seconds at most), and
 only that account's blocks of the message are updated afterwards in the background.
-"Log promise" opens a modal; its `view_submission` comes back to the same endpoint."""
+"Log promise" opens a modal; its `view_submission` comes back to the same endpoint.
+
+A press acts for the creditor the button names (`mark_done@2:ACME`; the modal carries it
+on), which the person must be a user of or be granted (docs/creditors.md); a button that
+names none (the default creditor's, or older) acts for the person's own creditor. A press
+for a creditor the person may not act for is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -37,11 +42,14 @@ from hub.domain.outbox import TransportError
 from hub.domain.parsing import format_amount
 from hub.domain.parsing import language_of
 from hub.i18n import gettext_for
+from hub.ledger.current import acting_for
 from hub.ledger.replay import remember_request
 from hub.services.notify.chat_actions import PROMISE_DAYS
 from hub.services.notify.chat_actions import FieldErrors
 from hub.services.notify.chat_actions import apply_chat_action
+from hub.services.notify.chat_actions import button_creditor
 from hub.services.notify.chat_actions import hub_user
+from hub.services.notify.chat_actions import press_creditor
 from hub.services.notify.chat_actions import promise_prompt
 from hub.services.notify.chat_actions import record_chat_promise
 from hub.services.notify.chat_actions import split_action
@@ -90,11 +98,12 @@ def _update_later(client: SlackTransport, channel: str, ts: str, *,
     threading.Thread(target=run, name="slack-update", daemon=True).start()
 
 
-def _pack(channel: str, ts: str, code: str, message_blocks: list[dict[str, Any]]) -> str:
+def _pack(channel: str, ts: str, code: str, message_blocks: list[dict[str, Any]],
+          creditor: int) -> str:
     """The modal's private_metadata (3000 characters at most): where the message is and,
     compressed, its blocks, so the submission can update that account's block; a message
     too large to carry is left as it is."""
-    meta: dict[str, Any] = {"c": channel, "t": ts, "a": code}
+    meta: dict[str, Any] = {"c": channel, "t": ts, "a": code, "r": creditor}
     packed = base64.b64encode(zlib.compress(json.dumps(
         message_blocks, separators=(",", ":")).encode(), 9)).decode()
     if len(json.dumps({**meta, "b": packed})) <= MAX_METADATA:
@@ -102,15 +111,16 @@ def _pack(channel: str, ts: str, code: str, message_blocks: list[dict[str, Any]]
     return json.dumps(meta)
 
 
-def _unpack(metadata: str) -> tuple[str, str, str, list[dict[str, Any]]]:
+def _unpack(metadata: str) -> tuple[str, str, str, list[dict[str, Any]], int | None]:
     try:
         meta = json.loads(metadata or "{}")
         message_blocks = json.loads(zlib.decompress(base64.b64decode(meta["b"]))) \
             if meta.get("b") else []
     except (ValueError, zlib.error, TypeError):
-        return "", "", "", []
+        return "", "", "", [], None
+    creditor = meta.get("r")
     return str(meta.get("c", "")), str(meta.get("t", "")), str(meta.get("a", "")), \
-        list(message_blocks)
+        list(message_blocks), creditor if isinstance(creditor, int) else None
 
 
 def _authentic(hub: Hub) -> Response | None:
@@ -150,12 +160,13 @@ def actions() -> Response:
     pressed = (payload.get("actions") or [{}])[0]
     action_id, code = split_action(str(pressed.get("action_id", "")),
                                    str(pressed.get("value", "")))
+    wanted = button_creditor(str(pressed.get("action_id", "")))
     if payload.get("type") != "block_actions" or action_id == "open_hub" or not code:
         return Response("", status=200)
     if not isinstance(client, SlackTransport):
         return _ephemeral(gettext_for(_language(hub, None),
                                       "Slack is not connected to the hub (HUB_SLACK_TOKEN)."))
-    return _apply(hub, client, payload, action_id, code)
+    return _apply(hub, client, payload, action_id, code, wanted=wanted)
 
 
 def _person(client: SlackTransport, payload: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -164,6 +175,23 @@ def _person(client: SlackTransport, payload: dict[str, Any]) -> tuple[str | None
     except Exception:
         log.exception("Slack users.info failed")
         return None, None
+
+
+def _not_theirs(language: str) -> str:
+    return gettext_for(language, "This button is for accounts of a creditor you do not act "
+                                 "for; nothing was changed.")
+
+
+def _creditor(connection: Connection, email: str | None, wanted: int | None,
+              language: str) -> int | str:
+    """The creditor the press acts for, or what to tell the person instead."""
+    creditor = press_creditor(connection, email, wanted)
+    if creditor is not None:
+        return creditor
+    if hub_user(connection, email) is None:
+        return _no_user(email, language)
+    log.warning("Slack press by %s refused: not a user of creditor %s", email, wanted)
+    return _not_theirs(language)
 
 
 def _no_user(email: str | None, language: str) -> str:
@@ -175,17 +203,21 @@ def _no_user(email: str | None, language: str) -> str:
 
 
 def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id: str,
-           code: str) -> Response:
+           code: str, *, wanted: int | None) -> Response:
     email, locale = _person(client, payload)
     language = _language(hub, locale)
-    with hub.engine.begin() as connection:
+    with hub.engine.connect() as connection:
+        creditor = _creditor(connection, email, wanted, language)
+    if isinstance(creditor, str):
+        return _ephemeral(creditor)
+    with acting_for(creditor), hub.engine.begin() as connection:
         actor = hub_user(connection, email)
         if actor is None:
             return _ephemeral(_no_user(email, language))
         try:
             if action_id == "log_promise":
                 return _open_promise(hub, client, connection, payload=payload, code=code,
-                                     locale=locale)
+                                     locale=locale, creditor=creditor)
             done = apply_chat_action(connection, action_id=action_id, customer_code=code,
                                      actor=actor, source="slack", now=hub.clock.now(),
                                      today=hub.clock.today(), language=language)
@@ -199,7 +231,8 @@ def _apply(hub: Hub, client: SlackTransport, payload: dict[str, Any], action_id:
 
 
 def _open_promise(hub: Hub, client: SlackTransport, connection: Connection, *,
-                  payload: dict[str, Any], code: str, locale: str | None) -> Response:
+                  payload: dict[str, Any], code: str, locale: str | None,
+                  creditor: int) -> Response:
     """Open the promise modal at once (the trigger id lasts 3 seconds); nothing is
     recorded until it is submitted."""
     name, balance = promise_prompt(connection, code)
@@ -214,7 +247,8 @@ def _open_promise(hub: Hub, client: SlackTransport, connection: Connection, *,
         due_date=(today + timedelta(days=min(PROMISE_DAYS, limit))).isoformat(),
         latest=(today + timedelta(days=limit)).isoformat(), language=language,
         metadata=_pack(str(payload.get("channel", {}).get("id", "")),
-                       str(message.get("ts", "")), code, list(message.get("blocks") or [])))
+                       str(message.get("ts", "")), code, list(message.get("blocks") or []),
+                       creditor))
     try:
         client.open_view(str(payload.get("trigger_id", "")), view)
     except TransportError as exc:
@@ -232,17 +266,21 @@ def _submit_promise(hub: Hub, client: SlackTransport, payload: dict[str, Any]) -
     view = payload.get("view", {})
     if view.get("callback_id") != PROMISE_CALLBACK:
         return Response("", status=200)
-    channel, ts, code, message_blocks = _unpack(str(view.get("private_metadata", "")))
+    channel, ts, code, message_blocks, wanted = _unpack(str(view.get("private_metadata",
+                                                                     "")))
     amount, due = submitted(view)
     email, locale = _person(client, payload)
     language = _language(hub, locale)
     if not code:
         return _errors({"amount": gettext_for(
             language, "The hub could not tell which account this is for.")})
-    with hub.engine.begin() as connection:
-        actor = hub_user(connection, email)
-        if actor is None:
-            return _errors({"amount": _no_user(email, language)})
+    with hub.engine.connect() as connection:
+        creditor = _creditor(connection, email, wanted, language)
+        actor = hub_user(connection, email)  # e-mail addresses are unique across the hub
+    if isinstance(creditor, str) or actor is None:
+        return _errors({"amount": creditor if isinstance(creditor, str)
+                        else _no_user(email, language)})
+    with acting_for(creditor), hub.engine.begin() as connection:
         try:
             done = record_chat_promise(
                 connection, customer_code=code, amount_text=amount, due_text=due,

@@ -4,7 +4,12 @@ menu of reminder calls (TwiML).
 Only requests signed by Twilio count: X-Twilio-Signature over the URL Twilio called (the
 hub's public URL) and the form, checked with the account's auth token; anything else gets
 403 and changes nothing. The call's outbox key, and the date being confirmed, travel in
-the URL, which the signature covers, so nobody can answer for another account."""
+the URL, which the signature covers, so nobody can answer for another account.
+
+Each callback acts for the creditor whose message it is about (docs/creditors.md): found
+by the message's or call's SID, else by the call's outbox key (with the SID telling two
+creditors' equal keys apart). A callback about no message the hub knows is refused (404,
+or the "unknown call" answer on the phone) and changes nothing."""
 
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from hub.bootstrap.chat import VOICE_PATH
 from hub.bootstrap.chat import say
 from hub.bootstrap.chat import signature_valid
 from hub.domain.errors import UserError
+from hub.ledger.current import acting_for
 from hub.services.notify import phone
 from hub.services.notify.phone import CallAccount
 from hub.web.portal_access import policy_settings
@@ -63,9 +69,18 @@ def status() -> Response:
     form = request.form
     sid = form.get("MessageSid") or form.get("CallSid") or ""
     state = form.get("MessageStatus") or form.get("CallStatus") or ""
+    if state not in phone.FAILED_STATUSES:
+        return Response(status=204)  # delivered, read, completed...: nothing to record
     with hub.engine.begin() as connection:
-        phone.delivery_status(connection, sid=sid, status=state,
-                              error_code=form.get("ErrorCode", ""), now=hub.clock.now())
+        creditor = phone.message_creditor(connection, sid=sid)
+        if creditor is None:
+            log.warning("Twilio status %s for %r refused: no message of the hub has this "
+                        "SID", state, sid)
+            return Response(f"not found: no message with SID {sid!r}\n", status=404,
+                            mimetype="text/plain")
+        with acting_for(creditor):
+            phone.delivery_status(connection, sid=sid, status=state,
+                                  error_code=form.get("ErrorCode", ""), now=hub.clock.now())
     return Response(status=204)
 
 
@@ -108,6 +123,19 @@ def voice(step: str = "") -> Response:
     hub = the_hub()
     if not _signed(hub):
         return _refused()
+    with hub.engine.connect() as connection:
+        creditor = phone.message_creditor(connection, key=request.args.get("key", ""),
+                                          sid=request.form.get("CallSid", ""),
+                                          channel="voice")
+    if creditor is None:
+        log.warning("Twilio voice callback refused: no single call of the hub has key %r",
+                    request.args.get("key", ""))
+        return _twiml(say("en", speak("en", "unknown_call")))
+    with acting_for(creditor):
+        return _voice(hub, step)
+
+
+def _voice(hub: Hub, step: str) -> Response:
     call = _call(hub)
     if call is None:
         return _twiml(say("en", speak("en", "unknown_call")))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -22,11 +23,13 @@ from hub.i18n import N_
 from hub.i18n import gettext_for
 from hub.i18n import lazy_gettext
 from hub.i18n import ngettext_for
+from hub.ledger.current import platform_wide
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
 from hub.ledger.tables import users
 from hub.services.accounts import promises
 from hub.services.accounts import tasks
+from hub.services.staff.creditors import allowed_creditors
 
 SNOOZE_DAYS = 3
 PROMISE_DAYS = 7  # the date the promise modal suggests (never more than the rule file allows)
@@ -46,18 +49,47 @@ class FieldErrors(UserError):
 
 def split_action(action_id: str, value: str) -> tuple[str, str]:
     """`mark_done:ACME` -> ("mark_done", "ACME"); an older message's bare `mark_done`
-    takes the code from the button's value."""
+    takes the code from the button's value. A creditor mark (`mark_done@2:ACME`) is left
+    out: `button_creditor` reads it."""
     action, _, code = action_id.partition(":")
-    return action, code or value
+    return action.partition("@")[0], code or value
+
+
+def button_creditor(action_id: str) -> int | None:
+    """The creditor a button was made for (`mark_done@2:ACME` -> 2); None when the button
+    names none (the default creditor's, or a message older than creditors)."""
+    mark = action_id.partition(":")[0].partition("@")[2]
+    return int(mark) if mark.isdigit() else None
+
+
+def _active_user(connection: Connection, email: str) -> Any:
+    with platform_wide():  # who presses, before anything else: e-mails are hub-wide
+        return connection.execute(sa.select(users.c.id, users.c.email, users.c.creditor_id)
+                                  .where(sa.func.lower(users.c.email) == email.lower(),
+                                         users.c.active.is_(True))).first()
 
 
 def hub_user(connection: Connection, email: str | None) -> str | None:
     """The active hub user with this e-mail (case-insensitive), or None."""
     if not email:
         return None
-    found = connection.execute(sa.select(users.c.email).where(
-        sa.func.lower(users.c.email) == email.lower(), users.c.active.is_(True))).first()
+    found = _active_user(connection, email)
     return str(found.email) if found else None
+
+
+def press_creditor(connection: Connection, email: str | None,
+                   wanted: int | None) -> int | None:
+    """The creditor a chat press acts for: the one the button names (`wanted`), when the
+    person may act for it (their own creditor, or one they are granted), else their own
+    creditor for a button that names none. None: no such person, or not theirs."""
+    found = _active_user(connection, email) if email else None
+    if found is None:
+        return None
+    home = int(found.creditor_id)
+    if wanted is None or wanted == home:
+        return home
+    allowed = {c.id for c in allowed_creditors(connection, int(found.id), home)}
+    return wanted if wanted in allowed else None
 
 
 def _open_balance(connection: Connection, customer_code: str) -> Money:

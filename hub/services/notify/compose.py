@@ -29,6 +29,9 @@ from hub.domain.outbox import missing_address
 from hub.domain.outbox import not_configured
 from hub.i18n import N_
 from hub.i18n import gettext_for
+from hub.ledger.current import ALL_CREDITORS
+from hub.ledger.current import DEFAULT_CREDITOR
+from hub.ledger.current import current_creditor
 from hub.ledger.outbox import DebtorContact
 from hub.ledger.outbox import debtor_contact
 from hub.ledger.outbox import open_items
@@ -289,13 +292,17 @@ def account_buttons(code: str, hub_url: str, name: str = "", language: str = "en
                     ) -> list[Button]:
     """One account's buttons, each named for the account ("Mark done: Acme") so a screen
     reader and a Teams card say which account a button acts on; the `action_id` carries
-    the code (`mark_done:ACME`), unique within a digest as Slack requires."""
+    the code (`mark_done:ACME`), unique within a digest as Slack requires, and for any
+    creditor but the default one the creditor's id (`mark_done@2:ACME`), which the press
+    is applied for (hub/web/slack.py)."""
     name = name or code
-    return [*(Button(gettext_for(language, label, name=name), f"{action}:{code}", value=code,
-                     account=name)
+    creditor = current_creditor()  # any but the default: named in the button, `@<id>`
+    mark = f"@{creditor}" if creditor not in (DEFAULT_CREDITOR, ALL_CREDITORS) else ""
+    return [*(Button(gettext_for(language, label, name=name), f"{action}{mark}:{code}",
+                     value=code, account=name)
               for label, action in ACCOUNT_BUTTONS),
             Button(gettext_for(language, "Open %(name)s in the hub", name=name),
-                   f"open_hub:{code}", value=code,
+                   f"open_hub{mark}:{code}", value=code,
                    url=f"{hub_url}/accounts/{code}", account=name)]
 
 

@@ -24,6 +24,7 @@ from hub.domain.outbox import MESSAGE_FAILED
 from hub.domain.outbox import MessageState
 from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
+from hub.ledger.current import platform_wide
 from hub.ledger.event_log import add_event
 from hub.ledger.tables import customers
 from hub.ledger.tables import messages
@@ -46,6 +47,27 @@ class CallAccount:
     customer_name: str
     language: str
     owed: Money | None  # the largest currency's total; None when nothing is owed
+
+
+def message_creditor(connection: Connection, *, key: str = "", sid: str = "",
+                     channel: str | None = None) -> int | None:
+    """The creditor whose outbox message a Twilio callback refers to: by the message's
+    SID (Twilio's, unique across the hub), else by its outbox key, which two creditors
+    may share: then the SID must tell them apart. None: no message, or no single one
+    (the callback is refused and nothing changes)."""
+    with platform_wide():  # who the callback is about, before anything else
+        if sid:
+            found = set(connection.execute(sa.select(messages.c.creditor_id).where(
+                messages.c.external_id == sid)).scalars())
+            if len(found) == 1:
+                return int(found.pop())
+        if not key:
+            return None
+        query = sa.select(messages.c.creditor_id).where(messages.c.idempotency_key == key)
+        if channel is not None:
+            query = query.where(messages.c.channel == channel)
+        found = set(connection.execute(query).scalars())
+    return int(found.pop()) if len(found) == 1 else None
 
 
 def call_account(connection: Connection, key: str, today: date) -> CallAccount | None:

@@ -49,7 +49,7 @@ AS_BRAVO = [
 NOT_ABOUT_ONE_CREDITOR = {
     "db backup", "db restore", "db status", "db upgrade", "demo", "serve", "worker",
     "scheduler", "templates check", "rules check", "rules simulate", "creditor add",
-    "creditor check", "creditor grant", "creditor list", "creditor revoke",
+    "creditor check", "creditor grant", "creditor profile", "creditor list", "creditor revoke",
     "import customers", "import invoices", "import payments", "import presets",
     "import statement", "users add", "cycle unlock",
 }
