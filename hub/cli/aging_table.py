@@ -47,28 +47,27 @@ def table_rows(row: AgingRow) -> list[Row]:
     return [values, shares]
 
 
-def _fits(rows: Sequence[AgingRow]) -> bool:
-    """Whether every row's figures print the way the one-format lines assume."""
-    for row in rows:
-        if type(row.group) is not str and row.group is not None:
-            return False
-        if row.total_minor <= 0 or min(row.minor.values()) < 0 \
-                or min(row.counts.values()) < 0:
-            return False
-    return True
+def _fits(figures: list[Any]) -> bool:
+    """Whether every row's figures print the way the one-format lines assume: a text
+    group, no negative amount or count, an open total above zero."""
+    if not figures:
+        return True
+    columns = list(zip(*figures, strict=True))
+    return all(type(group) is str for group in columns[0]) \
+        and min(map(min, columns[2:])) >= 0 and min(columns[-2]) > 0
 
 
 def aging_table(title: str, columns: Sequence[Column], rows: Sequence[AgingRow],
                 totals: Sequence[Row], notes: Sequence[str]) -> str:
     """`render_table(title, columns, <table_rows of each row>, totals, notes)`, faster."""
-    if not _fits(rows):
-        return render_table(title, columns, [line for row in rows for line in table_rows(row)],
-                            totals, notes)
     # One tuple per row: (group, currency, the bucket amounts..., total, count).
     figures: list[Any] = [
         (NO_GROUP if row.group is None else row.group, row.currency,
          *[row.minor[key] for key in BUCKET_KEYS], row.total_minor, row.count)
         for row in rows]
+    if not _fits(figures):
+        return render_table(title, columns, [line for row in rows for line in table_rows(row)],
+                            totals, notes)
     # Each bucket's share in tenths of a percent, half up (`share_text`'s arithmetic).
     buckets = len(BUCKET_KEYS)
     tenths = [[(part * 2000 + whole) // (2 * whole) for part in figure[2:2 + buckets]]
