@@ -263,7 +263,8 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
         values["department"] = department
     if customer_ids is not None:
         values["ids"] = ids_value(dialect, customer_ids)
-    found = {row.id: row for query in queries for row in connection.execute(query, values)}
+    found = {row.id: row for query in queries
+             for row in connection.execute(query, values).all()}
     return sorted(found.values(), key=lambda row: (row.due_date, row.id))
 
 
@@ -289,7 +290,7 @@ def _totals(connection: Connection, ids: list[int], as_of: date) -> dict[int, An
     dialect = connection.dialect.name
     totals = connection.execute(_totals_query(dialect),
                                 {"as_of": as_of, "ids": ids_value(dialect, ids)})
-    for row in totals:
+    for row in totals.all():
         best = found.get(row.customer_id)
         if best is None or row.open_minor > best.open_minor:
             found[row.customer_id] = row
@@ -328,13 +329,13 @@ def _details(connection: Connection, ids: list[int], as_of: date,
     for customer_id in ids:
         if customer_id in totals:
             extra[customer_id]["totals"] = totals[customer_id]
-    for contact in connection.execute(of_contacts, values):
+    for contact in connection.execute(of_contacts, values).all():
         extra[contact.customer_id].setdefault("contact", contact)
         if contact.phone:  # primary first: the primary contact's number, else the next one
             extra[contact.customer_id].setdefault("phone", contact.phone)
-    for step in connection.execute(of_steps, values):
+    for step in connection.execute(of_steps, values).all():
         extra[step.customer_id]["step"] = step.step
-    for customer_id, last in connection.execute(last_contacts, values):
+    for customer_id, last in connection.execute(last_contacts, values).all():
         extra[customer_id]["last_contact"] = last
     return [(row, extra[row.id]) for row in customer_rows]
 
