@@ -222,7 +222,7 @@ _DEADLINES = kept(sa.select(applied_decisions.c.decision_key, applied_decisions.
 @cache
 def _open_task_queries(dialect: str, *, by_owner: bool, by_department: bool, by_ids: bool,
                        ranking: bool) -> tuple[sa.Select[Any], ...]:
-    as_of = sa.bindparam("as_of")
+    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
     open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
                        sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
     columns: tuple[sa.ColumnElement[Any], ...] = (
@@ -237,7 +237,7 @@ def _open_task_queries(dialect: str, *, by_owner: bool, by_department: bool, by_
         joined = joined.where(ids_param(dialect, tasks.c.customer_id))
     if not by_owner:
         return (kept(joined.where(open_due)),)
-    owner = sa.bindparam("owner")
+    owner: sa.BindParameter[str] = sa.bindparam("owner")
     return (kept(joined.where(open_due, tasks.c.assignee == owner)),
             kept(joined.where(open_due, tasks.c.assignee.is_(None),
                               customers.c.owner == owner)))
@@ -270,7 +270,7 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
 
 @cache
 def _totals_query(dialect: str) -> sa.Select[Any]:
-    as_of = sa.bindparam("as_of")
+    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
     return kept(
         sa.select(invoices.c.customer_id, invoices.c.currency,
                   sa.func.sum(invoices.c.open_minor).label("open_minor"),
