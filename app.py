@@ -21,6 +21,13 @@ def __getattr__(name: str) -> Any:
 
 
 if __name__ == "__main__":
+    import gc
+
+    # Start-up builds ~60,000 objects that live as long as the process (modules, classes,
+    # tables); the collector would walk them again and again while they are made. It is
+    # turned back on, with those objects frozen, once the command's module is loaded
+    # (`hub.cli.HubGroup.get_command`).
+    gc.disable()
     from hub.cli import cli
 
     cli()

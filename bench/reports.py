@@ -8,6 +8,8 @@ then in each round, in turn (interleaved), as whole processes, measures CPU seco
 - reference: the `sqlite3` shell printing the same sums with one GROUP BY (customer,
   currency, bucket) over the same tables.
 Prints min and median of each and hub/reference (issue 16's goal: at most 2x).
+With HUB_BENCH_BEFORE=/path/to/an/older/checkout, that checkout's `app.py` runs in the same
+rounds too ("hub before"; it must need the same schema revision).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from portfolio import DEPARTMENTS
 from portfolio import OWNERS
 from portfolio import write_portfolio
+from rounds import compile_tree
 from rounds import interleave
 from rounds import load_line
 from rounds import ratio_line
@@ -72,9 +75,10 @@ def reference_sql() -> str:
             f"'{TODAY.isoformat()}' GROUP BY c.code, i.currency, bucket ORDER BY 2, 1;\n")
 
 
-def child_cpu(command: list[str], env: dict[str, str], stdin: str | None = None) -> float:
+def child_cpu(command: list[str], env: dict[str, str], stdin: str | None = None,
+              cwd: Path = ROOT) -> float:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(command, cwd=ROOT, env=env, input=stdin, text=True, check=True,
+    subprocess.run(command, cwd=cwd, env=env, input=stdin, text=True, check=True,
                    stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -92,14 +96,23 @@ def main() -> None:
         hub = [sys.executable, "app.py", "report", "aging", "--by", "customer",
                "--as-of", TODAY.isoformat()]
         print(f"aging by customer, {args.size:,} invoices, {max(1, args.size // 20):,} "
-              f"customers, {args.rounds} interleaved rounds ({load_line()})")
-        found = interleave(args.rounds, {
+              f"customers, {args.rounds} interleaved rounds ({load_line()}; "
+              f"{compile_tree(ROOT)})")
+        contenders = {
             "hub report": lambda: child_cpu(hub, env),
             "sqlite3 GROUP BY": lambda: child_cpu(["sqlite3", str(database)], env,
                                                   reference_sql()),
-        })
+        }
+        before = os.environ.get("HUB_BENCH_BEFORE")
+        if before:
+            compile_tree(before)
+            contenders["hub before"] = lambda: child_cpu(hub, env, cwd=Path(before))
+        found = interleave(args.rounds, contenders)
     print(ratio_line("aging by customer CPU", found["hub report"], found["sqlite3 GROUP BY"],
                      "s", "<= 2"))
+    if before:
+        print(ratio_line("the same, hub before", found["hub before"],
+                         found["sqlite3 GROUP BY"], "s", "<= 2"))
 
 
 if __name__ == "__main__":

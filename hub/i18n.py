@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
+if TYPE_CHECKING:  # Babel is imported on first translation: not at every command's start
+    from babel.support import Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
@@ -47,6 +47,10 @@ def catalogue_path(language: str) -> Path:
 @cache
 def translations(language: str | None) -> Translations:
     """The compiled catalogue of `language` (English for a language not offered)."""
+    from babel.messages.mofile import write_mo  # noqa: PLC0415
+    from babel.messages.pofile import read_po  # noqa: PLC0415
+    from babel.support import Translations  # noqa: PLC0415
+
     language = language_of(language)
     with catalogue_path(language).open("rb") as source:
         catalog = read_po(source, locale=language, domain=DOMAIN)

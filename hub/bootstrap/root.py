@@ -19,11 +19,8 @@ from hub.config import ConfigError
 from hub.config import Settings
 from hub.domain.clock import Clock
 from hub.domain.clock import SystemClock
-from hub.domain.decisions import PolicySettings
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
-from hub.domain.experiments import MINIMUM_EFFECT
-from hub.domain.experiments import ExperimentPlan
 from hub.ledger.db import current_revision
 from hub.ledger.db import head_revision
 from hub.ledger.db import make_engine
@@ -33,6 +30,8 @@ from hub.observe.logs import configure_logging
 
 if TYPE_CHECKING:  # imported where used: a command loads only the adapters it needs
     from hub.creditor import CreditorState
+    from hub.domain.decisions import PolicySettings
+    from hub.domain.experiments import ExperimentPlan
     from hub.domain.handover import Party
     from hub.ports import CycleHook
     from hub.ports import ManagerDirectory
@@ -258,6 +257,7 @@ class Hub:
                           currency: str | None = None) -> ExperimentReport:
         """Recovery within `days` per variant of experiment `name`, each variant against
         `against` (default: the rule file's control variant)."""
+        from hub.domain.experiments import MINIMUM_EFFECT  # noqa: PLC0415
         from hub.services.prediction.experiments import experiment_report  # noqa: PLC0415
 
         plan = self.experiment_plans().get(name)
@@ -276,6 +276,8 @@ class Hub:
         """The settings of the rules in force, or `PolicySettings.without_rules()` when no
         rule file can be read: the one fallback every caller shares (pages, portal, API,
         Slack, phone, dispatch), so none of them guesses its own defaults."""
+        from hub.domain.decisions import PolicySettings  # noqa: PLC0415
+
         try:
             return self.policy().settings
         except (RuleFileError, OSError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from importlib import import_module
@@ -47,6 +48,7 @@ class HubGroup(click.Group):
         if cmd_name not in self.commands:
             for module in COMMAND_MODULES.get(cmd_name, ()):
                 self.load(module)
+        _started()
         return self.commands.get(cmd_name)
 
     def load(self, module: str) -> None:
@@ -68,6 +70,14 @@ class HubGroup(click.Group):
         except OperationalError as exc:
             click.secho(f"error: {database_problem(exc)}", fg="red", err=True)
             sys.exit(2)
+
+
+def _started() -> None:
+    """The command's modules are loaded: app.py paused the garbage collector for start-up;
+    freeze what start-up made (the collector never walks it again) and resume it."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def database_problem(exc: OperationalError) -> str:

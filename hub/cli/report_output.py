@@ -76,10 +76,8 @@ def _display(value: Any, column: Column) -> str:
     return str(value)
 
 
-def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
-                 totals: Sequence[Row] = (), notes: Sequence[str] = ()) -> str:
-    """Aligned text: a title, the header, rows, a rule, totals, then notes."""
-    header = [c.title for c in columns]
+def display_cells(columns: Sequence[Column], rows: Sequence[Row]) -> list[list[str]]:
+    """Each row's cells as the table shows them."""
     # Text is shown as it is (but for a percent sign): a big report hands its amounts
     # over formatted already (issue 16).
     as_is = [c.kind != "percent" for c in columns]
@@ -90,8 +88,15 @@ def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
                 for value, plain, column in zip(map(row.get, keys), as_is, columns,
                                                          strict=True)]
 
-    body = [shown(row) for row in rows]
-    foot = [shown(row) for row in totals]
+    return [shown(row) for row in rows]
+
+
+def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
+                 totals: Sequence[Row] = (), notes: Sequence[str] = ()) -> str:
+    """Aligned text: a title, the header, rows, a rule, totals, then notes."""
+    header = [c.title for c in columns]
+    body = display_cells(columns, rows)
+    foot = display_cells(columns, totals)
     widths = [max(map(len, column)) for column in zip(header, *body, *foot, strict=True)]
     justify = [str.rjust if c.numeric else str.ljust for c in columns]
 

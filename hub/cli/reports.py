@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from hub.cli.aging_table import aging_table
 from hub.cli.report_output import NO_GROUP
 from hub.cli.report_output import Column
 from hub.cli.report_output import Row
@@ -17,7 +18,6 @@ from hub.cli.report_output import render_json
 from hub.cli.report_output import render_table
 from hub.domain.currency import minor_units
 from hub.domain.money import minor_text
-from hub.domain.reports import BUCKET_KEYS
 from hub.domain.reports import BUCKETS
 from hub.domain.reports import AgingReport
 from hub.domain.reports import AgingRow
@@ -28,7 +28,6 @@ from hub.domain.reports import PeriodRow
 from hub.domain.reports import percent
 from hub.domain.reports import period_ending
 from hub.domain.reports import share_of
-from hub.domain.reports import share_text
 from hub.services.read.reports import DSO_MONTHS
 from hub.services.read.reports import GROUPINGS
 from hub.services.read.reports import aging_report
@@ -85,8 +84,7 @@ def _base(row: AgingRow | PeriodRow | Any) -> Row:
 
 
 def _emit(output: str, *, title: str, header: dict[str, Any], columns: list[Column],
-          rows: list[Row], totals: list[Row], empty: str, notes: list[str],
-          table_rows: list[Row] | None = None) -> None:
+          rows: list[Row], totals: list[Row], empty: str, notes: list[str]) -> None:
     if output == "json":
         click.echo(render_json({**header, **({"message": empty} if not rows else {})},
                                columns, rows, totals), nl=False)
@@ -97,7 +95,7 @@ def _emit(output: str, *, title: str, header: dict[str, Any], columns: list[Colu
     elif not rows:
         click.echo(empty)
     else:
-        click.echo(render_table(title, columns, table_rows or rows, totals, notes), nl=False)
+        click.echo(render_table(title, columns, rows, totals, notes), nl=False)
 
 
 # --- aging -----------------------------------------------------------------------
@@ -116,21 +114,6 @@ def _aging_row(row: AgingRow, grouped: bool = False) -> Row:
                   overdue=minor_text(row.overdue_minor, units, grouped=grouped),
                   overdue_pct=share_of(row.overdue_minor, row.total_minor))
     return values
-
-
-def _aging_table_rows(row: AgingRow) -> list[Row]:
-    """A row as the table shows it (bucket amounts, total, count), and the line under it:
-    each bucket's share of the row's total."""
-    units = minor_units(row.currency)
-    minor, total = row.minor, row.total_minor
-    values = _base(row)
-    shares: Row = {"group": "", "currency": "", "total": "100.0%", "count": ""}
-    for key in BUCKET_KEYS:
-        values[key] = minor_text(minor[key], units, grouped=True)
-        shares[key] = f"{share_text(minor[key], total)}%"
-    values["total"] = minor_text(total, units, grouped=True)
-    values["count"] = f"{row.count:,}"
-    return [values, shares]
 
 
 def aging_output(report: AgingReport, output: str) -> None:
@@ -155,11 +138,12 @@ def aging_output(report: AgingReport, output: str) -> None:
               columns=data_columns, rows=[_aging_row(r) for r in report.rows],
               totals=totals, empty=empty, notes=[])
         return
-    table_rows = [line for row in report.rows for line in _aging_table_rows(row)]
-    _emit(output, title=f"Aging as of {report.as_of}, by {report.by} "
-                        f"(days past due; open invoices)",
-          header={}, columns=table_columns, rows=table_rows, totals=totals, empty=empty,
-          notes=[CURRENCY_NOTE], table_rows=table_rows)
+    if not report.rows:
+        click.echo(empty)
+        return
+    click.echo(aging_table(f"Aging as of {report.as_of}, by {report.by} "
+                           f"(days past due; open invoices)",
+                           table_columns, report.rows, totals, [CURRENCY_NOTE]), nl=False)
 
 
 @report_group.command("aging")

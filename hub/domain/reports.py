@@ -17,6 +17,7 @@ from datetime import date
 from datetime import timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
+from operator import itemgetter
 
 from hub.domain.errors import UserError
 from hub.domain.money import Money
@@ -177,19 +178,17 @@ def sort_aging(rows: Iterable[AgingRow]) -> list[AgingRow]:
 
 def aging_totals(rows: Iterable[AgingRow]) -> list[AgingRow]:
     """One row per currency adding up every group in that currency."""
-    minor: dict[str, dict[str, int]] = {}
-    counts: dict[str, dict[str, int]] = {}
+    per_currency: dict[str, list[AgingRow]] = {}
     for row in rows:
-        seen = minor.get(row.currency)
-        if seen is None:
-            minor[row.currency] = dict(row.minor)
-            counts[row.currency] = dict(row.counts)
-            continue
-        seen_counts = counts[row.currency]
-        for bucket in BUCKET_KEYS:
-            seen[bucket] += row.minor[bucket]
-            seen_counts[bucket] += row.counts[bucket]
-    return [AgingRow(None, c, minor[c], counts[c]) for c in sorted(minor)]
+        per_currency.setdefault(row.currency, []).append(row)
+    totals = []
+    for currency in sorted(per_currency):
+        minor = [row.minor for row in per_currency[currency]]
+        counts = [row.counts for row in per_currency[currency]]
+        totals.append(AgingRow(None, currency,
+                               {key: sum(map(itemgetter(key), minor)) for key in BUCKET_KEYS},
+                               {key: sum(map(itemgetter(key), counts)) for key in BUCKET_KEYS}))
+    return totals
 
 
 def _sort_key(key: Key) -> tuple[str, int, str]:

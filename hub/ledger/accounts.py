@@ -66,6 +66,23 @@ def ids_in(connection: Connection, column: sa.Column[Any],
     return column.in_(sorted(ids))
 
 
+def ids_param(dialect: str, column: sa.Column[Any], name: str = "ids") -> ColumnElement[bool]:
+    """`column IN ids` for a statement built once (`tenancy.kept`): the ids are the bind
+    parameter `name`, given at execution as `ids_value(dialect, ids)`."""
+    if dialect == "sqlite":
+        listed: sa.Select[tuple[Any]] = sa.select(sa.literal_column("value")).select_from(
+            sa.func.json_each(sa.bindparam(name, type_=sa.String)))
+        return column.in_(listed.scalar_subquery())
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+def ids_value(dialect: str, ids: Collection[int]) -> Any:
+    """The value of an `ids_param` parameter."""
+    return json.dumps(sorted(ids)) if dialect == "sqlite" else sorted(ids)
+
+
 def mark_due(connection: Connection, customer_ids: Collection[int | None], day: date) -> None:
     """An import or a payment changed these accounts: the cycle evaluates them on `day`
     (or earlier, when they were already due earlier)."""

@@ -61,6 +61,12 @@ def accounts() -> str:
                            sort=sort, today=today)
 
 
+# Stand-ins in the worklist's row form, rendered once per page (worklist.html): characters
+# of Unicode's private use area, which no code, currency or translation holds and HTML
+# escaping leaves alone.
+ROW_MARKS = {"code": "\ue000", "currency": "\ue001", "index": "\ue002"}
+
+
 @ui.get("/worklist")
 @login_required
 def worklist() -> str:
@@ -89,4 +95,4 @@ def worklist() -> str:
                            today=today,
                            can_act=viewer.can_act, back=url_for("ui.worklist"), act=actions,
                            account_base=url_for("ui.accounts") + "/",
-                           limit_more=limit + WORKLIST_PAGE, order=order)
+                           limit_more=limit + WORKLIST_PAGE, order=order, mark=ROW_MARKS)

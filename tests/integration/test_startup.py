@@ -26,7 +26,7 @@ try:
 except SystemExit:
     pass
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in
-      ("flask", "alembic", "openpyxl", "mt940", "jinja2", "fpdf"))))
+      ("flask", "alembic", "openpyxl", "mt940", "jinja2", "fpdf", "babel"))))
 """
 
 
@@ -39,6 +39,25 @@ def test_db_status_imports_neither_the_web_app_nor_alembic(tmp_path: Path) -> No
     assert len(lines) == 4, done.stdout + done.stderr
     assert lines[1] == "revision: (empty)"
     assert json.loads(lines[-1]) == []
+
+
+GC_PROBE = """
+import gc, runpy, sys
+sys.argv = ["app.py", "db", "status"]
+try:
+    runpy.run_path("app.py", run_name="__main__")
+except SystemExit:
+    pass
+print(gc.isenabled(), gc.get_freeze_count() > 10_000)
+"""
+
+
+def test_the_collector_paused_for_start_up_runs_again_for_the_command(tmp_path: Path) -> None:
+    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.db'}",
+           "HUB_VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", GC_PROBE], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "True True", done.stdout + done.stderr
 
 
 def test_the_light_head_check_agrees_with_alembic() -> None:

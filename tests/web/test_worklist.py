@@ -154,3 +154,33 @@ def test_a_snooze_for_an_odd_number_of_days_is_refused(
     page = post(ann, "snooze", page, customer="ACME", days="soon")
     assert "Not saved: snooze: &#39;soon&#39; is not a number of days" in page
     assert "ACME" in _rows(page)
+
+
+def test_each_rows_form_carries_its_own_account_currency_and_field_ids(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    """The row form is rendered once per page and filled in per row (issue 16): each row's
+    buttons, hidden fields and labels name that row's account, escaped, and its fields'
+    ids are numbered by row."""
+    with staffed.engine.begin() as connection:
+        for code, currency, due in (('Q&A "1"', "USD", "2026-01-15"),
+                                    ("Zürich<2>", "EUR", "2026-05-15")):
+            customer = add_customer(connection, code, owner="ann@example.com",
+                                    department="sales")
+            add_invoice(connection, f"{code}-1", customer, issued="2025-12-01", due=due,
+                        amount="100.00", currency=currency)
+            create_task(connection, customer_code=code, task_type="call", assignee=None,
+                        due_date=TODAY, reason="r", actor="rules", now=staffed.clock.now(),
+                        key=f"{code}|call")
+    page = as_user("ann@example.com").get("/worklist").get_data(as_text=True)
+    forms = re.findall(r'<tr data-customer="([^"]+)">.*?(<form.*?</form>)', page, re.S)
+    assert [code for code, _ in forms] == ["Q&amp;A &#34;1&#34;", "Zürich&lt;2&gt;"]
+    for number, ((code, form), currency) in enumerate(zip(forms, ("USD", "EUR"),
+                                                          strict=True), start=1):
+        assert f'name="customer" value="{code}"' in form
+        assert f'name="currency" value="{currency}"' in form
+        assert f'aria-label="Contacted {code}"' in form
+        assert f'aria-label="Snooze {code} for 3 days"' in form
+        assert f"Amount ({currency})" in form
+        assert f'<label for="amount-{number}">' in form
+        assert f'<input id="reason-{number}" name="reason"' in form
+        assert not {"\ue000", "\ue001", "\ue002"} & set(form)  # no stand-in is left

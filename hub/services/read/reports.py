@@ -213,7 +213,7 @@ def _aging_rows(connection: Connection, as_of: date, by: str) -> list[AgingRow]:
     return sort_aging(
         AgingRow(row[0], row[1], dict(zip(BUCKET_KEYS, map(int, row[2:split]), strict=True)),
                  dict(zip(BUCKET_KEYS, map(int, row[split:]), strict=True)))
-        for row in connection.execute(query))
+        for row in connection.execute(query).all())
 
 
 def _bucket_tests(due: sa.ColumnElement[Any], as_of: date) -> list[sa.ColumnElement[bool]]:

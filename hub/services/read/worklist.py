@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +27,8 @@ from hub.i18n import N_
 from hub.i18n import Text
 from hub.i18n import lazy_gettext
 from hub.i18n import lazy_join
-from hub.ledger.accounts import ids_in
+from hub.ledger.accounts import ids_param
+from hub.ledger.accounts import ids_value
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
@@ -75,9 +77,8 @@ def deadlines(connection: Connection, decision_keys: Sequence[str]
     found: dict[str, tuple[str, date]] = {}
     if not decision_keys:  # no limitation task in sight: no query
         return found
-    for key, stored in connection.execute(
-            sa.select(applied_decisions.c.decision_key, applied_decisions.c.facts)
-            .where(applied_decisions.c.decision_key.in_(sorted(set(decision_keys))))):
+    for key, stored in connection.execute(_DEADLINES,
+                                          {"keys": sorted(set(decision_keys))}):
         facts = json.loads(stored) if isinstance(stored, str) else stored
         if isinstance(facts, dict) and facts.get("invoice") and facts.get("expires_on"):
             last_day = date.fromisoformat(str(facts["expires_on"]))
@@ -208,6 +209,38 @@ def worklist(connection: Connection, *, as_of: date, owner: str | None = None,
     return rows
 
 
+# The statements are built once per database dialect, with bind parameters (as_of, owner,
+# department, ids), so SQLAlchemy compiles each once, creditor filter included
+# (hub/ledger/tenancy.py; issue 16: building and scoping ten statements was a third of a
+# worklist page's time).
+_DEADLINES = (sa.select(applied_decisions.c.decision_key, applied_decisions.c.facts)
+              .where(applied_decisions.c.decision_key.in_(
+                  sa.bindparam("keys", expanding=True))))
+
+
+@cache
+def _open_task_queries(dialect: str, *, by_owner: bool, by_department: bool, by_ids: bool,
+                       ranking: bool) -> tuple[sa.Select[Any], ...]:
+    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
+    open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
+                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
+    columns: tuple[sa.ColumnElement[Any], ...] = (
+        tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
+        tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
+    if ranking:
+        columns += (customers.c.code, customers.c.owner, customers.c.score)
+    joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
+    if by_department:
+        joined = joined.where(customers.c.department == sa.bindparam("department"))
+    if by_ids:
+        joined = joined.where(ids_param(dialect, tasks.c.customer_id))
+    if not by_owner:
+        return (joined.where(open_due),)
+    owner: sa.BindParameter[str] = sa.bindparam("owner")
+    return (joined.where(open_due, tasks.c.assignee == owner),
+            joined.where(open_due, tasks.c.assignee.is_(None), customers.c.owner == owner))
+
+
 def _open_tasks(connection: Connection, as_of: date, owner: str | None,
                 department: str | None, customer_ids: Sequence[int] | None = None, *,
                 ranking: bool = False) -> list[Any]:
@@ -217,26 +250,34 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     For one person the tasks assigned to them and the unassigned tasks of the accounts
     they own are read by two indexed queries: an OR across the join would make the
     database read every open task in the company for every page view."""
-    open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
-                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
-    columns: tuple[sa.ColumnElement[Any], ...] = (
-        tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
-        tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
-    if ranking:
-        columns += (customers.c.code, customers.c.owner, customers.c.score)
-    joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
+    dialect = connection.dialect.name
+    queries = _open_task_queries(dialect, by_owner=owner is not None,
+                                 by_department=department is not None,
+                                 by_ids=customer_ids is not None, ranking=ranking)
+    values: dict[str, Any] = {"as_of": as_of}
+    if owner is not None:
+        values["owner"] = owner
     if department is not None:
-        joined = joined.where(customers.c.department == department)
+        values["department"] = department
     if customer_ids is not None:
-        joined = joined.where(ids_in(connection, tasks.c.customer_id, list(customer_ids)))
-    if owner is None:
-        queries = [joined.where(open_due)]
-    else:
-        queries = [joined.where(open_due, tasks.c.assignee == owner),
-                   joined.where(open_due, tasks.c.assignee.is_(None),
-                                customers.c.owner == owner)]
-    found = {row.id: row for query in queries for row in connection.execute(query)}
+        values["ids"] = ids_value(dialect, customer_ids)
+    found = {row.id: row for query in queries
+             for row in connection.execute(query, values).all()}
     return sorted(found.values(), key=lambda row: (row.due_date, row.id))
+
+
+@cache
+def _totals_query(dialect: str) -> sa.Select[Any]:
+    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
+    return (
+        sa.select(invoices.c.customer_id, invoices.c.currency,
+                  sa.func.sum(invoices.c.open_minor).label("open_minor"),
+                  sa.func.sum(sa.case((invoices.c.due_date < as_of, invoices.c.open_minor),
+                                      else_=0)).label("overdue_minor"),
+                  sa.func.min(invoices.c.due_date).label("oldest"))
+        .where(ids_param(dialect, invoices.c.customer_id),
+               invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0)
+        .group_by(invoices.c.customer_id, invoices.c.currency))
 
 
 def _totals(connection: Connection, ids: list[int], as_of: date) -> dict[int, Any]:
@@ -244,52 +285,55 @@ def _totals(connection: Connection, ids: list[int], as_of: date) -> dict[int, An
     found: dict[int, Any] = {}
     if not ids:
         return found
-    totals = connection.execute(
-        sa.select(invoices.c.customer_id, invoices.c.currency,
-                  sa.func.sum(invoices.c.open_minor).label("open_minor"),
-                  sa.func.sum(sa.case((invoices.c.due_date < as_of, invoices.c.open_minor),
-                                      else_=0)).label("overdue_minor"),
-                  sa.func.min(invoices.c.due_date).label("oldest"))
-        .where(ids_in(connection, invoices.c.customer_id, ids),
-               invoices.c.status.in_(OPEN_STATUSES), invoices.c.open_minor > 0)
-        .group_by(invoices.c.customer_id, invoices.c.currency))
-    for row in totals:
+    dialect = connection.dialect.name
+    totals = connection.execute(_totals_query(dialect),
+                                {"as_of": as_of, "ids": ids_value(dialect, ids)})
+    for row in totals.all():
         best = found.get(row.customer_id)
         if best is None or row.open_minor > best.open_minor:
             found[row.customer_id] = row
     return found
 
 
+@cache
+def _detail_queries(dialect: str) -> tuple[sa.Select[Any], ...]:
+    """The accounts, their contacts (primary first), their steps and last contacts."""
+    return tuple(query for query in (
+        sa.select(customers).where(ids_param(dialect, customers.c.id)),
+        sa.select(contacts.c.customer_id, contacts.c.name, contacts.c.email,
+                  contacts.c.phone)
+        .where(ids_param(dialect, contacts.c.customer_id))
+        .order_by(contacts.c.customer_id, contacts.c.is_primary.desc(), contacts.c.id),
+        sa.select(applied_decisions.c.customer_id, applied_decisions.c.step)
+        .where(ids_param(dialect, applied_decisions.c.customer_id),
+               applied_decisions.c.step.is_not(None),
+               applied_decisions.c.paused_by.is_(None))
+        .order_by(applied_decisions.c.applied_on, applied_decisions.c.id),
+        sa.select(events.c.customer_id, sa.func.max(events.c.occurred_at))
+        .where(ids_param(dialect, events.c.customer_id),
+               events.c.kind == kinds.ACCOUNT_CONTACTED)
+        .group_by(events.c.customer_id)))
+
+
 def _details(connection: Connection, ids: list[int], as_of: date,
              totals: Mapping[int, Any] | None = None) -> list[tuple[Any, dict[str, Any]]]:
-    customer_rows = connection.execute(sa.select(customers).where(
-        ids_in(connection, customers.c.id, ids))).all()
+    dialect = connection.dialect.name
+    of_customers, of_contacts, of_steps, last_contacts = _detail_queries(dialect)
+    values = {"ids": ids_value(dialect, ids)}
+    customer_rows = connection.execute(of_customers, values).all()
     extra: dict[int, dict[str, Any]] = defaultdict(dict)
     if totals is None:
         totals = _totals(connection, ids, as_of)
     for customer_id in ids:
         if customer_id in totals:
             extra[customer_id]["totals"] = totals[customer_id]
-    for contact in connection.execute(
-            sa.select(contacts.c.customer_id, contacts.c.name, contacts.c.email,
-                      contacts.c.phone)
-            .where(ids_in(connection, contacts.c.customer_id, ids))
-            .order_by(contacts.c.customer_id, contacts.c.is_primary.desc(), contacts.c.id)):
+    for contact in connection.execute(of_contacts, values).all():
         extra[contact.customer_id].setdefault("contact", contact)
         if contact.phone:  # primary first: the primary contact's number, else the next one
             extra[contact.customer_id].setdefault("phone", contact.phone)
-    for step in connection.execute(
-            sa.select(applied_decisions.c.customer_id, applied_decisions.c.step)
-            .where(ids_in(connection, applied_decisions.c.customer_id, ids),
-                   applied_decisions.c.step.is_not(None),
-                   applied_decisions.c.paused_by.is_(None))
-            .order_by(applied_decisions.c.applied_on, applied_decisions.c.id)):
+    for step in connection.execute(of_steps, values).all():
         extra[step.customer_id]["step"] = step.step
-    for customer_id, last in connection.execute(
-            sa.select(events.c.customer_id, sa.func.max(events.c.occurred_at))
-            .where(ids_in(connection, events.c.customer_id, ids),
-                   events.c.kind == kinds.ACCOUNT_CONTACTED)
-            .group_by(events.c.customer_id)):
+    for customer_id, last in connection.execute(last_contacts, values).all():
         extra[customer_id]["last_contact"] = last
     return [(row, extra[row.id]) for row in customer_rows]
 
