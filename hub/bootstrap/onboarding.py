@@ -23,7 +23,6 @@ from typing import IO
 from typing import Any
 
 import yaml
-
 from sqlalchemy import Engine
 
 from hub.bootstrap.readers import import_file
@@ -239,7 +238,7 @@ class Onboarding:
 
     def rejects_file(self) -> Path | None:
         name = (self.state().get("imported") or {}).get("rejects")
-        if not name:
+        if not isinstance(name, str) or not name:
             return None
         for where in (self.folder / "files", self.folder / "rejects"):
             if (where / name).is_file():

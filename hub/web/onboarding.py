@@ -95,13 +95,13 @@ def _default_owner(viewer: Viewer, people: list[str]) -> str:
 
 @onboarding.get("/onboarding")
 @roles_required(Role.ADMIN)
-def index() -> str:
+def index() -> tuple[str, int]:
     viewer = require_viewer()
     return _index(viewer, {}, {})
 
 
 def _index(viewer: Viewer, values: dict[str, str], errors: dict[str, str],
-           status: int = 200) -> Any:
+           status: int = 200) -> tuple[str, int]:
     state = _service().state()
     return render_template("onboarding/index.html", state=state, creditor=_creditor(),
                            platform=is_platform_admin(viewer), values=values,
@@ -130,7 +130,7 @@ def create_creditor() -> Response | tuple[str, int]:
                         target=f"creditor:{created.code}", now=the_hub.clock.now(),
                         detail={"admin": values["admin_email"].lower()})
     except UserError as exc:
-        return _index(viewer, values, {"creditor": str(exc)}, 422)  # type: ignore[no-any-return]
+        return _index(viewer, values, {"creditor": str(exc)}, 422)
     session["creditor"] = created.id  # act for it now, as on the Creditors page
     flash(gettext("Creditor %(name)s (%(code)s) created with its admin %(email)s. You now "
                   "act for it.", name=created.name, code=created.code,

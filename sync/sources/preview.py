@@ -102,7 +102,7 @@ def guess(path: Path) -> Guess:
         row, header = read_header(path, layout)
         scored.append((header_score(layout, header), -order, name, row, header, settings))
     score, _, preset, row, header, settings = max(scored, key=lambda s: s[:2])
-    by_plain = {}
+    by_plain: dict[str, str] = {}
     for heading in header:
         if heading:
             by_plain.setdefault(_plain(heading), heading)

@@ -41,7 +41,7 @@ def _money(amount: Decimal) -> re.Pattern[str]:
 
 
 def test_a_new_creditor_imports_the_ibm_file_and_runs_a_campaign_with_sms_first(
-        ledger: Hub, serve: Callable[[Hub], str], page: Page, shared_data: Path,
+        ledger: Hub, serve: Callable[[Hub], str], page: Page, *, shared_data: Path,
         tmp_path: Path, shot: Callable[[Page, str], Path]) -> None:
     source = tmp_path / IBM
     shutil.copy(shared_data / "ar" / IBM, source)

@@ -345,7 +345,7 @@ class Campaigns:
                 if decision.ladder != ladder or decision.step is None or decision.paused_by:
                     continue
                 account = by_code[decision.customer_code]
-                overdue = [i for i in account.overdue_invoices]
+                overdue = list(account.overdue_invoices)
                 anchor = min((i.due_date for i in overdue), default=day)
                 taken[account.customer_code] += (StepTaken(
                     ladder, decision.step, day, anchor,
