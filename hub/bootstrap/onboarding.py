@@ -36,17 +36,20 @@ from hub.services.imports.run import ImportResult
 from sync.sources.converters import FieldError
 from sync.sources.converters import to_currency
 from sync.sources.fields import FIELDS
+from sync.sources.preview import DATE_CHOICES
+from sync.sources.preview import DECIMAL_CHOICES
 from sync.sources.preview import KIND
 from sync.sources.preview import Preview
 from sync.sources.preview import guess
 from sync.sources.preview import mapping_data
 from sync.sources.preview import missing
 from sync.sources.preview import preview
+from sync.sources.preview import reading
 from sync.sources.tabular import open_source
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 MAX_NAME = 120
-__all__ = ["FIELDS", "Onboarding", "Stored"]
+__all__ = ["DATE_CHOICES", "DECIMAL_CHOICES", "FIELDS", "Onboarding", "Stored"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,8 @@ class Stored:
     chosen: dict[str, str]
     preset: str
     currency: str
+    dates: str  # date styles, comma-separated, tried in order (docs/imports.md)
+    decimal: str  # dot, comma or auto
 
 
 def _clean_name(name: str) -> str:
@@ -114,9 +119,12 @@ class Onboarding:
         if self.file_path() is None or "mapping" not in state:
             return None
         mapping = state["mapping"]
+        preset = str(mapping.get("preset") or "generic")
+        dates, decimal = reading(preset)
         return Stored(state["file"], list(state.get("columns") or []),
-                      dict(mapping.get("chosen") or {}), str(mapping.get("preset") or ""),
-                      str(mapping.get("currency") or ""))
+                      dict(mapping.get("chosen") or {}), preset,
+                      str(mapping.get("currency") or ""), str(mapping.get("dates") or dates),
+                      str(mapping.get("decimal") or decimal))
 
     def upload(self, name: str, stream: IO[bytes]) -> Stored:
         """Keep an uploaded file (replacing the one before) and guess its mapping. A file
@@ -158,9 +166,11 @@ class Onboarding:
         assert stored is not None
         return stored
 
-    def choose(self, chosen: dict[str, str], currency: str) -> Stored:
+    def choose(self, chosen: dict[str, str], currency: str, dates: str = "",
+               decimal: str = "") -> Stored:
         """Keep the mapping chosen on the page: each field from one of the file's columns
-        (or none), and the currency of rows that name none."""
+        (or none), the currency of rows that name none, and how dates and amounts are
+        written (blank: as the guessed layout reads them)."""
         stored = self.stored()
         if stored is None:
             raise UserError(lazy_gettext("upload the open-items file first"))
@@ -177,10 +187,17 @@ class Onboarding:
             except FieldError as exc:
                 raise UserError(lazy_gettext("currency: %(problem)s", problem=str(exc))) \
                     from None
+        if dates and dates not in DATE_CHOICES and dates != stored.dates:
+            raise UserError(lazy_gettext("dates: choose one of %(choices)s",
+                                         choices=", ".join(DATE_CHOICES)))
+        if decimal and decimal not in DECIMAL_CHOICES:
+            raise UserError(lazy_gettext("amounts: choose one of %(choices)s",
+                                         choices=", ".join(DECIMAL_CHOICES)))
         state = self.state()
         state["mapping"] = {"preset": stored.preset,
                             "chosen": {name: chosen.get(name, "") for name in FIELDS[KIND]},
-                            "currency": currency}
+                            "currency": currency, "dates": dates or stored.dates,
+                            "decimal": decimal or stored.decimal}
         self._save(state)
         self._write_mapping()
         result = self.stored()
@@ -190,7 +207,8 @@ class Onboarding:
     def _write_mapping(self) -> None:
         stored = self.stored()
         assert stored is not None
-        data = mapping_data(stored.preset, stored.chosen, stored.currency or None)
+        data = mapping_data(stored.preset, stored.chosen, stored.currency or None,
+                            stored.dates, stored.decimal)
         self.mapping_path.write_text(
             "# written by the onboarding page (docs/creditors.md#onboarding)\n"
             + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -136,11 +136,16 @@ def presets_command() -> None:
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="read FIELD from COLUMN (FIELD= : do not read it); repeatable")
 @click.option("--currency", metavar="CODE", help="currency of rows that name none")
+@click.option("--dates", metavar="STYLES", help="date styles tried in order, e.g. "
+                                                "day-first,iso (default: the layout's)")
+@click.option("--decimal", type=click.Choice(["dot", "comma", "auto"]),
+              help="how amounts are written (default: the layout's)")
 @click.option("--rows", "shown", default=10, show_default=True, help="rows to show")
 @click.option("--write-mapping", type=click.Path(path_type=Path, dir_okay=False),
               help="keep the mapping as a file for `import invoices FILE --mapping PATH`")
 def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
-                    currency: str | None, shown: int, write_mapping: Path | None) -> None:
+                    currency: str | None, dates: str | None, decimal: str | None, shown: int,
+                    write_mapping: Path | None) -> None:
     """Show how an open-items file (invoices) would be read: the column guessed for each
     field, then the first rows as the import reads them and every rejected row's line and
     reason. Imports nothing (the web's onboarding page shows the same)."""
@@ -170,7 +175,7 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
                 currency = to_currency(currency)
             except FieldError as exc:
                 raise UserError(f"--currency: {exc}") from None
-        data = mapping_data(found.preset, chosen, currency)
+        data = mapping_data(found.preset, chosen, currency, dates, decimal)
         given = (data["invoices"].get("defaults") or {}).get("currency")
         click.echo(f"{file.name}: columns guessed from the {found.preset} layout (header on "
                    f"row {found.header_row})")

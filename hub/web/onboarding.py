@@ -27,6 +27,8 @@ from flask import url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response
 
+from hub.bootstrap.onboarding import DATE_CHOICES
+from hub.bootstrap.onboarding import DECIMAL_CHOICES
 from hub.bootstrap.onboarding import FIELDS
 from hub.bootstrap.onboarding import Onboarding
 from hub.domain.campaigns import CHANNELS
@@ -148,13 +150,14 @@ def _file_page(problem: str = "", status: int = 200) -> tuple[str, int]:
     if stored is not None and not problem:
         try:
             shown = service.preview()
-        except UserError as exc:
+        except UserError as exc:  # shown where the rows would be; the choice is kept
             problem = str(exc)
-            status = 422 if status == 200 else status
     people = _people()
     return render_template(
         "onboarding/file.html", state=service.state(), stored=stored, preview=shown,
         problem=problem, fields=KIND_FIELDS, people=people,
+        date_choices=list(dict.fromkeys([stored.dates, *DATE_CHOICES])) if stored else [],
+        decimal_choices=DECIMAL_CHOICES,
         owner=_default_owner(viewer, people)), status
 
 
@@ -184,7 +187,8 @@ def upload() -> Response | tuple[str, int]:
 def choose_mapping() -> Response | tuple[str, int]:
     chosen = {name: request.form.get(f"map-{name}", "") for name in KIND_FIELDS}
     try:
-        _service().choose(chosen, request.form.get("currency", ""))
+        _service().choose(chosen, request.form.get("currency", ""),
+                          request.form.get("dates", ""), request.form.get("decimal", ""))
     except UserError as exc:
         return _file_page(str(exc), 422)
     return redirect(url_for("onboarding.file_page"))

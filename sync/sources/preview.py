@@ -120,10 +120,25 @@ def guess(path: Path) -> Guess:
     return Guess(preset if score else "generic", row, [h for h in header if h], chosen)
 
 
-def mapping_data(preset: str, chosen: dict[str, str], currency: str | None) -> dict[str, Any]:
+DATE_CHOICES = ("iso", "day-first,iso", "month-first,iso", "excel,iso")
+DECIMAL_CHOICES = ("dot", "comma", "auto")
+
+
+def reading(preset: str) -> tuple[str, str]:
+    """How `preset` reads dates (styles joined by commas) and amounts (dot, comma, auto)."""
+    settings = _preset_settings(preset) or {}
+    dates = settings.get("dates", "iso")
+    return (",".join(dates if isinstance(dates, list) else [str(dates)]),
+            str(settings.get("decimal", "dot")))
+
+
+def mapping_data(preset: str, chosen: dict[str, str], currency: str | None,
+                 dates: str | None = None, decimal: str | None = None) -> dict[str, Any]:
     """A mapping file (docs/imports.md) that reads the file as `preset` does but takes each
     field from the column chosen for it (a field with none is not read), ignores the other
-    columns, and gives rows without a currency `currency`. It stands alone (no `extends`),
+    columns, gives rows without a currency `currency`, and reads dates in the `dates`
+    styles (comma-separated, tried in order) and amounts in the `decimal` style when they
+    are given (else as the preset does). It stands alone (no `extends`),
     so what was previewed is what is imported, whatever happens to the presets."""
     settings = dict(_preset_settings(preset) or {})
     unknown = sorted(set(chosen) - set(FIELDS[KIND]))
@@ -142,6 +157,10 @@ def mapping_data(preset: str, chosen: dict[str, str], currency: str | None) -> d
     if settings.get("heading_rows") not in (None, "skip"):
         settings["heading_rows"] = [n for n in settings["heading_rows"] if n in kept] or None
     settings["extra_columns"] = "ignore"
+    if dates:
+        settings["dates"] = [style.strip() for style in dates.split(",") if style.strip()]
+    if decimal:
+        settings["decimal"] = decimal
     defaults = dict(settings.get("defaults") or {})
     if currency:
         defaults["currency"] = currency

@@ -60,10 +60,14 @@ def _upload(client: FlaskClient, path: Path) -> tuple[int, str]:
     return answer.status_code, answer.get_data(as_text=True)
 
 
-def _choose(client: FlaskClient, page: str, **changes: str) -> tuple[int, str]:
+def _choose(client: FlaskClient, page: str, default_currency: str = "USD",
+            **changes: str) -> tuple[int, str]:
     data = {f"map-{name}": _selected(page, name)
             for name in re.findall(r'name="map-(\w+)"', page)}
-    data["currency"] = changes.pop("currency", "USD")
+    data["currency"] = default_currency
+    for setting in ("dates", "decimal"):
+        if setting in changes:
+            data[setting] = changes.pop(setting)
     data.update({f"map-{name}": column for name, column in changes.items()})
     data["csrf_token"] = _csrf(client)
     answer = client.post("/onboarding/mapping", data=data)
@@ -193,18 +197,50 @@ def test_a_bad_row_is_shown_with_its_line_and_reason_and_a_wrong_mapping_too(
     assert _row(page, 4)["problem"].startswith("Amount: &#39;abc&#39;")
     assert "1 rows read as invoices, 2 rejected" in page
     # a wrong mapping: the amount read from the customer's name
-    status, page = _choose(nova, page, amount="Customer name", currency="EUR")
+    status, page = _choose(nova, page, amount="Customer name", default_currency="EUR")
     assert status == 200
     assert "Cyan BV" in _row(page, 2)["problem"]
     # a required field left out: the whole file is refused, naming the field
-    status, page = _choose(nova, page, amount="", currency="EUR")
-    assert status == 422
+    status, page = _choose(nova, page, amount="", default_currency="EUR")
+    assert status == 200
+    assert 'id="preview"' not in page
     assert "open-items.csv cannot be imported without amount: choose the column" in page
     # a column the file does not have
     answer = nova.post("/onboarding/mapping", data={"csrf_token": _csrf(nova),
                                                     "map-amount": "Betrag"})
     assert answer.status_code == 422
     assert "has no column &#39;Betrag&#39;" in answer.get_data(as_text=True)
+
+
+EUROPEAN = """Rechnungsnr;Kunde;Rechnungsdatum;Faelligkeit;Betrag;Waehrung
+R-1;K1;01.09.2026;01.10.2026;1.200,50;EUR
+R-2;K2;15.09.2026;31.10.2026;80,00;EUR
+"""
+
+
+def test_dates_and_amounts_are_read_in_the_styles_chosen(nova: FlaskClient,
+                                                        tmp_path: Path) -> None:
+    status, page = _upload(nova, _write(tmp_path / "offene-posten.csv", EUROPEAN))
+    assert status == 200
+    # no preset knows these headings: each field is chosen by hand
+    assert _selected(page, "invoice_number") == ""
+    assert "cannot be imported without invoice_number, customer_id, issue_date" in page
+    columns = {"invoice_number": "Rechnungsnr", "customer_id": "Kunde",
+               "issue_date": "Rechnungsdatum", "due_date": "Faelligkeit", "amount": "Betrag",
+               "currency": "Waehrung"}
+    status, page = _choose(nova, page, **columns, dates="iso", decimal="dot",
+                           default_currency="")
+    assert status == 200
+    assert _row(page, 2)["problem"].startswith("Rechnungsdatum: &#39;01.09.2026&#39; is not "
+                                               "a date; expected iso")
+    status, page = _choose(nova, page, **columns, dates="day-first,iso", decimal="comma",
+                           default_currency="")
+    assert status == 200
+    assert _row(page, 2) == {"invoice_number": "R-1", "customer_id": "K1",
+                             "issue_date": "2026-09-01", "due_date": "2026-10-01",
+                             "currency": "EUR", "amount": "1200.50"}
+    assert _row(page, 3)["due_date"] == "2026-10-31"
+    assert "2 rows read as invoices, 0 rejected" in page
 
 
 def test_a_file_that_cannot_be_read_is_refused_and_the_one_before_is_kept(
