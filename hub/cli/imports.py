@@ -148,7 +148,8 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
                     write_mapping: Path | None) -> None:
     """Show how an open-items file (invoices) would be read: the column guessed for each
     field, then the first rows as the import reads them and every rejected row's line and
-    reason. Imports nothing (the web's onboarding page shows the same)."""
+    reason. Imports nothing (the web's onboarding page shows the same). A column named
+    with --column is no longer read for the fields it was guessed for."""
     import tempfile  # noqa: PLC0415
 
     import yaml  # noqa: PLC0415
@@ -161,6 +162,7 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
     if mapping is None:
         found = guess_columns(file)
         chosen = dict(found.chosen)
+        given: dict[str, str] = {}
         for item in columns:
             name, _, column = item.partition("=")
             if name not in chosen:
@@ -169,6 +171,10 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
             if column and column not in found.columns:
                 raise UserError(f"--column {item}: {file.name} has no column {column!r}; "
                                 f"its columns: {', '.join(found.columns)}")
+            given[name] = column
+        for name, column in given.items():  # a column named for a field leaves the guesses
+            chosen.update({other: "" for other, guessed in chosen.items()
+                           if column and guessed == column and other not in given})
             chosen[name] = column
         if currency is not None:
             try:
@@ -176,12 +182,12 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
             except FieldError as exc:
                 raise UserError(f"--currency: {exc}") from None
         data = mapping_data(found.preset, chosen, currency, dates, decimal)
-        given = (data["invoices"].get("defaults") or {}).get("currency")
+        default = (data["invoices"].get("defaults") or {}).get("currency")
         click.echo(f"{file.name}: columns guessed from the {found.preset} layout (header on "
                    f"row {found.header_row})")
         for name, column in chosen.items():
             click.echo(f"  {name:<16}{'← ' + column if column else '(not read)'}")
-        lacking = missing_fields(chosen, given)
+        lacking = missing_fields(chosen, default)
         if lacking:
             raise UserError(f"{file.name} cannot be imported without {', '.join(lacking)}: "
                             "name the column with --column FIELD=COLUMN (or --currency)")
