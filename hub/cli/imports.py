@@ -143,7 +143,7 @@ def presets_command() -> None:
 @click.option("--rows", "shown", default=10, show_default=True, help="rows to show")
 @click.option("--write-mapping", type=click.Path(path_type=Path, dir_okay=False),
               help="keep the mapping as a file for `import invoices FILE --mapping PATH`")
-def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
+def preview_command(file: Path, *, mapping: Path | None, columns: tuple[str, ...],
                     currency: str | None, dates: str | None, decimal: str | None, shown: int,
                     write_mapping: Path | None) -> None:
     """Show how an open-items file (invoices) would be read: the column guessed for each
@@ -152,47 +152,10 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
     with --column is no longer read for the fields it was guessed for."""
     import tempfile  # noqa: PLC0415
 
-    import yaml  # noqa: PLC0415
-
-    from hub.bootstrap.readers import guess_columns  # noqa: PLC0415
-    from hub.bootstrap.readers import mapping_data  # noqa: PLC0415
-    from hub.bootstrap.readers import missing_fields  # noqa: PLC0415
     from hub.bootstrap.readers import preview_file  # noqa: PLC0415
 
     if mapping is None:
-        found = guess_columns(file)
-        chosen = dict(found.chosen)
-        given: dict[str, str] = {}
-        for item in columns:
-            name, _, column = item.partition("=")
-            if name not in chosen:
-                raise UserError(f"--column {item}: unknown field {name!r}; fields: "
-                                f"{', '.join(chosen)}")
-            if column and column not in found.columns:
-                raise UserError(f"--column {item}: {file.name} has no column {column!r}; "
-                                f"its columns: {', '.join(found.columns)}")
-            given[name] = column
-        for name, column in given.items():  # a column named for a field leaves the guesses
-            chosen.update({other: "" for other, guessed in chosen.items()
-                           if column and guessed == column and other not in given})
-            chosen[name] = column
-        if currency is not None:
-            try:
-                currency = to_currency(currency)
-            except FieldError as exc:
-                raise UserError(f"--currency: {exc}") from None
-        data = mapping_data(found.preset, chosen, currency, dates, decimal)
-        default = (data["invoices"].get("defaults") or {}).get("currency")
-        click.echo(f"{file.name}: columns guessed from the {found.preset} layout (header on "
-                   f"row {found.header_row})")
-        for name, column in chosen.items():
-            click.echo(f"  {name:<16}{'← ' + column if column else '(not read)'}")
-        lacking = missing_fields(chosen, default)
-        if lacking:
-            raise UserError(f"{file.name} cannot be imported without {', '.join(lacking)}: "
-                            "name the column with --column FIELD=COLUMN (or --currency)")
-        text = "# written by `import preview`\n" + yaml.safe_dump(data, sort_keys=False,
-                                                                  allow_unicode=True)
+        text = _guessed_mapping(file, columns, currency, dates, decimal)
         if write_mapping is not None:
             write_mapping.write_text(text, encoding="utf-8")
             click.echo(f"mapping written to {write_mapping}: python app.py import invoices "
@@ -212,6 +175,57 @@ def preview_command(file: Path, mapping: Path | None, columns: tuple[str, ...],
     click.echo(f"{result.read:,} rows read as invoices, {result.rejected:,} rejected"
                + (f"; columns not read: {', '.join(result.unread_columns)}"
                   if result.unread_columns else ""))
+
+
+def _chosen(file: Path, guessed: dict[str, str], found: list[str],
+            columns: tuple[str, ...]) -> dict[str, str]:
+    """The guess with each --column FIELD=COLUMN applied; a column named for a field is no
+    longer read for the fields it was guessed for."""
+    chosen = dict(guessed)
+    given: dict[str, str] = {}
+    for item in columns:
+        name, _, column = item.partition("=")
+        if name not in chosen:
+            raise UserError(f"--column {item}: unknown field {name!r}; fields: "
+                            f"{', '.join(chosen)}")
+        if column and column not in found:
+            raise UserError(f"--column {item}: {file.name} has no column {column!r}; "
+                            f"its columns: {', '.join(found)}")
+        given[name] = column
+    for name, column in given.items():
+        chosen.update({other: "" for other, was in chosen.items()
+                       if column and was == column and other not in given})
+        chosen[name] = column
+    return chosen
+
+
+def _guessed_mapping(file: Path, columns: tuple[str, ...], currency: str | None,
+                     dates: str | None, decimal: str | None) -> str:
+    """The mapping file's text: guessed, with the options applied; printed as it goes."""
+    import yaml  # noqa: PLC0415
+
+    from hub.bootstrap.readers import guess_columns  # noqa: PLC0415
+    from hub.bootstrap.readers import mapping_data  # noqa: PLC0415
+    from hub.bootstrap.readers import missing_fields  # noqa: PLC0415
+
+    found = guess_columns(file)
+    chosen = _chosen(file, found.chosen, found.columns, columns)
+    if currency is not None:
+        try:
+            currency = to_currency(currency)
+        except FieldError as exc:
+            raise UserError(f"--currency: {exc}") from None
+    data = mapping_data(found.preset, chosen, currency, dates, decimal)
+    click.echo(f"{file.name}: columns guessed from the {found.preset} layout (header on "
+               f"row {found.header_row})")
+    for name, column in chosen.items():
+        click.echo(f"  {name:<16}{'← ' + column if column else '(not read)'}")
+    lacking = missing_fields(chosen, (data["invoices"].get("defaults") or {}).get("currency"))
+    if lacking:
+        raise UserError(f"{file.name} cannot be imported without {', '.join(lacking)}: "
+                        "name the column with --column FIELD=COLUMN (or --currency)")
+    return "# written by `import preview`\n" + yaml.safe_dump(data, sort_keys=False,
+                                                              allow_unicode=True)
 
 
 def register(cli: click.Group) -> None:

@@ -45,7 +45,8 @@ def test_preview_guesses_shows_rows_as_read_and_writes_a_mapping_that_imports_th
     assert ("error: offene-posten.csv cannot be imported without due_date: name the column "
             "with --column FIELD=COLUMN") in guessed.output
     mapping = tmp_path / "ours.yaml"
-    shown = _invoke(hub, "import", "preview", str(path), "--column", "due_date=Due", "--dates", "day-first", "--decimal", "comma",
+    shown = _invoke(hub, "import", "preview", str(path), "--column", "due_date=Due",
+                    "--dates", "day-first", "--decimal", "comma",
                     "--write-mapping", str(mapping))
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
