@@ -128,9 +128,10 @@ def create_creditor() -> Response | tuple[str, int]:
                 admin_email=values["admin_email"], admin_name=values["admin_name"],
                 admin_password=form.get("admin_password") or None, actor=viewer.email,
                 actor_id=viewer.id, now=the_hub.clock.now())
-            staff.audit(connection, actor=viewer.email, action="creditor.created",
-                        target=f"creditor:{created.code}", now=the_hub.clock.now(),
-                        detail={"admin": values["admin_email"].lower()})
+            with tenancy.acting_for(tenancy.DEFAULT_CREDITOR):  # the platform's audit log
+                staff.audit(connection, actor=viewer.email, action="creditor.created",
+                            target=f"creditor:{created.code}", now=the_hub.clock.now(),
+                            detail={"admin": values["admin_email"].lower()})
     except UserError as exc:
         return _index(viewer, values, {"creditor": str(exc)}, 422)
     session["creditor"] = created.id  # act for it now, as on the Creditors page

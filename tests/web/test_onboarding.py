@@ -100,6 +100,12 @@ def test_only_a_platform_admin_creates_a_creditor_and_is_granted_it(
     assert "You act for Nova Ltd" in page  # granted, and switched to it
     with staffed.engine.connect() as connection:
         assert creditor_by_code(connection, "nova").name == "Nova Ltd"
+    # another one made while acting for nova: in the hub's own audit log, not nova's
+    assert _new_creditor(platform, code="vega", admin="boss@vega.example").status_code == 302
+    platform.post("/creditors", data={"csrf_token": _csrf(platform), "creditor": "1"})
+    audit = platform.get("/admin/audit").get_data(as_text=True)
+    assert "creditor:nova" in audit
+    assert "creditor:vega" in audit
     # the same code again: refused with the reason, nothing added
     again = _new_creditor(platform, admin="other@nova.example")
     assert again.status_code == 422
