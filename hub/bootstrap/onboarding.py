@@ -12,11 +12,13 @@ acts for (hub.ledger.current), so one creditor's people never reach another's fi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
+from dataclasses import asdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,7 +30,6 @@ from sqlalchemy import Engine
 from hub.bootstrap.readers import import_file
 from hub.domain.clock import Clock
 from hub.domain.errors import UserError
-from hub.domain.records import RejectedRow
 from hub.i18n import lazy_gettext
 from hub.ledger.current import current_creditor
 from hub.services.imports.owners import give_owner
@@ -40,12 +41,13 @@ from sync.sources.preview import DATE_CHOICES
 from sync.sources.preview import DECIMAL_CHOICES
 from sync.sources.preview import KIND
 from sync.sources.preview import Preview
+from sync.sources.preview import PreviewRow
+from sync.sources.preview import customer_codes
 from sync.sources.preview import guess
 from sync.sources.preview import mapping_data
 from sync.sources.preview import missing
 from sync.sources.preview import preview
 from sync.sources.preview import reading
-from sync.sources.tabular import open_source
 
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 MAX_NAME = 120
@@ -225,12 +227,26 @@ class Onboarding:
                 "%(file)s cannot be imported without %(fields)s: choose the column that holds "
                 "each (or, for the currency, the currency of rows that name none)",
                 file=stored.name, fields=", ".join(lacking)))
-        return preview(path, self.mapping_path)
+        return self._cached_preview(path)
 
-    def _customer_codes(self, path: Path) -> set[str]:
-        with open_source(path, KIND, mapping=self.mapping_path) as source:
-            return {item.customer_code for item in source.records()  # type: ignore[union-attr]
-                    if not isinstance(item, RejectedRow)}
+    def _cached_preview(self, path: Path) -> Preview:
+        """The preview of the file with the mapping, read once for each of their versions
+        (a large file takes seconds to read; every page view would read it again)."""
+        stat = path.stat()
+        key = hashlib.sha256(self.mapping_path.read_bytes() + f"|{path.name}|{stat.st_size}|"
+                             f"{stat.st_mtime_ns}".encode()).hexdigest()
+        cache = self.folder / "preview.json"
+        try:
+            kept = json.loads(cache.read_text(encoding="utf-8"))
+            if kept.get("key") == key:
+                return Preview([PreviewRow(**r) for r in kept["rows"]],
+                               [PreviewRow(**r) for r in kept["rejects"]], kept["read"],
+                               kept["rejected"], kept["unread_columns"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no cache, or one from another version: read the file
+        found = preview(path, self.mapping_path)
+        cache.write_text(json.dumps({"key": key, **asdict(found)}), encoding="utf-8")
+        return found
 
     def confirm(self, *, actor: str, owner: str) -> ImportResult:
         """Import the file with the mapping previewed, then make `owner` the owner of the
@@ -239,7 +255,7 @@ class Onboarding:
         if path is None:
             raise UserError(lazy_gettext("upload the open-items file first"))
         self.preview()  # a mapping that cannot read the file is refused before anything
-        codes = self._customer_codes(path)
+        codes = customer_codes(path, self.mapping_path)
         result = import_file(self.engine, path, KIND, mapping=self.mapping_path,
                              actor=actor, clock=self.clock,
                              rejects_dir=self.folder / "rejects")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.domain.errors import UserError
+from hub.domain.records import InvoiceColumns
 from hub.domain.records import RejectedRow
 from sync.sources.fields import FIELDS
 from sync.sources.mapping import build_layout
@@ -26,10 +27,12 @@ from sync.sources.rows import normalise_heading
 from sync.sources.tabular import header_score
 from sync.sources.tabular import open_source
 from sync.sources.tabular import read_header
+from sync.sources.textfile import scan
 
 KIND = "invoices"
 SHOWN_ROWS = 10  # rows shown as read
 SHOWN_REJECTS = 20  # rejected rows listed from anywhere in the file
+BATCH = 5000
 # Invoice fields as the record calls them (InvoiceRecord), for the rows shown.
 RECORD_NAMES = {"invoice_number": "number", "customer_id": "customer_code",
                 "customer_name": "customer_name", "country": "customer_country",
@@ -93,13 +96,14 @@ def guess(path: Path) -> Guess:
     generic layout last), and for each field the column it reads, or else a column named
     like one of the presets' columns for that field, or like the field itself."""
     scored = []
+    facts = scan(path, None)  # once: every layout reads the same bytes
     for order, name in enumerate(sorted(preset_names(), key=lambda n: n == "generic")):
         settings = _preset_settings(name)
         if settings is None:
             continue
         layout = build_layout(KIND, name, {**settings, "required": [],
                                            "required_columns": []})
-        row, header = read_header(path, layout)
+        row, header = read_header(path, layout, facts)
         scored.append((header_score(layout, header), -order, name, row, header, settings))
     score, _, preset, row, header, settings = max(scored, key=lambda s: s[:2])
     by_plain: dict[str, str] = {}
@@ -204,16 +208,40 @@ def preview(path: Path, mapping: Path, *, shown: int = SHOWN_ROWS) -> Preview:
                 for c in spec.columns}
         unread = [h for h in source.mapper.header
                   if h and normalise_heading(h) not in used]
-        for item in source.records():
-            if isinstance(item, RejectedRow):
-                rejected += 1
-                row = PreviewRow(item.line, {}, item.reason)
+        for batch in source.batches(BATCH):  # the importer's own reading, columns and all
+            if isinstance(batch, InvoiceColumns):
                 if len(rows) < shown:
-                    rows.append(row)
-                elif len(rejects) < SHOWN_REJECTS:
-                    rejects.append(row)
+                    rows += [PreviewRow(r.line, _values(r))
+                             for r in batch.records()[:shown - len(rows)]]
+                read += len(batch)
                 continue
-            read += 1
-            if len(rows) < shown:
-                rows.append(PreviewRow(item.line, _values(item)))
+            for item in batch:
+                rejected, read = _count(item, rows, rejects, shown, rejected, read)
     return Preview(rows, rejects, read, rejected, unread)
+
+
+def _count(item: object, rows: list[PreviewRow], rejects: list[PreviewRow], shown: int,
+           rejected: int, read: int) -> tuple[int, int]:
+    if isinstance(item, RejectedRow):
+        row = PreviewRow(item.line, {}, item.reason)
+        if len(rows) < shown:
+            rows.append(row)
+        elif len(rejects) < SHOWN_REJECTS:
+            rejects.append(row)
+        return rejected + 1, read
+    if len(rows) < shown:
+        rows.append(PreviewRow(item.line, _values(item)))  # type: ignore[attr-defined]
+    return rejected, read + 1
+
+
+def customer_codes(path: Path, mapping: Path) -> set[str]:
+    """The customers the rows that read name (the importer's reading)."""
+    found: set[str] = set()
+    with open_source(path, KIND, mapping=mapping) as source:
+        for batch in source.batches(BATCH):
+            if isinstance(batch, InvoiceColumns):
+                found.update(batch.customer_code)
+            else:
+                found.update(item.customer_code for item in batch  # type: ignore[union-attr]
+                             if not isinstance(item, RejectedRow))
+    return found

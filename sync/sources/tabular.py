@@ -336,15 +336,18 @@ def _with_group_column(layout: Layout) -> Layout:
     return replace(layout, fields=fields)
 
 
-def read_header(path: Path | str, layout: Layout) -> tuple[int, list[str]]:
+def read_header(path: Path | str, layout: Layout,
+                facts: FileFacts | None = None) -> tuple[int, list[str]]:
     """The row a source with `layout` takes for the header (its 1-based row number in the
     sheet or the file's rows, and its cells as text), found exactly as `open_source` finds
     it, without refusing a file that lacks the layout's columns: what a mapping can choose
-    from (the onboarding preview, docs/creditors.md)."""
+    from (the onboarding preview, docs/creditors.md). `facts`: the file's scan, when made
+    already (a file is scanned once for every layout tried)."""
     probe = TabularSource.__new__(TabularSource)
     probe.layout, probe._path = layout, Path(path)
     probe._handle, probe._workbook = None, None
-    probe.facts = scan(probe._path, layout.encoding)
+    probe.facts = facts if facts is not None and layout.encoding is None \
+        else scan(probe._path, layout.encoding)
     try:
         if probe.facts.format == "xlsx":
             from sync.sources.xlsx import Workbook  # noqa: PLC0415

@@ -369,3 +369,13 @@ def test_the_uploaded_file_is_kept_in_the_var_folder_per_creditor(
     assert "Columns of open-items.csv" in again.get("/onboarding/file").get_data(as_text=True)
 
 
+
+
+def test_a_new_upload_under_the_same_name_is_previewed_afresh(nova: FlaskClient,
+                                                              tmp_path: Path) -> None:
+    path = _write(tmp_path / "open-items.csv", OPEN_ITEMS)
+    _, page = _upload(nova, path)
+    assert _row(page, 2)["amount"] == "1200.50"
+    _, page = _upload(nova, _write(path, OPEN_ITEMS.replace("1200.50", "999.99")))
+    assert _row(page, 2)["amount"] == "999.99"
+    assert "Cyan BV" in page
