@@ -216,12 +216,16 @@ def preview(path: Path, mapping: Path, *, shown: int = SHOWN_ROWS) -> Preview:
                 read += len(batch)
                 continue
             for item in batch:
-                rejected, read = _count(item, rows, rejects, shown, rejected, read)
+                rejected, read = _count(item, rows, rejects, shown=shown,
+                                        tally=(rejected, read))
     return Preview(rows, rejects, read, rejected, unread)
 
 
-def _count(item: object, rows: list[PreviewRow], rejects: list[PreviewRow], shown: int,
-           rejected: int, read: int) -> tuple[int, int]:
+def _count(item: object, rows: list[PreviewRow], rejects: list[PreviewRow], *,
+           shown: int, tally: tuple[int, int]) -> tuple[int, int]:
+    """One row read row by row: shown among the first, or listed when rejected; the
+    (rejected, read) tally after it."""
+    rejected, read = tally
     if isinstance(item, RejectedRow):
         row = PreviewRow(item.line, {}, item.reason)
         if len(rows) < shown:
