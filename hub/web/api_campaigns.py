@@ -23,9 +23,9 @@ from hub.domain.campaigns import with_channel_first
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.ledger.campaigns import CampaignRow
+from hub.services.cycle.campaigns import SIMULATED_DAYS
 from hub.services.cycle.campaigns import CampaignRefused
 from hub.services.cycle.campaigns import Draft
-from hub.services.cycle.campaigns import SIMULATED_DAYS
 from hub.services.cycle.campaigns import MemberProgress
 from hub.web import params
 from hub.web.api_scope import paging
