@@ -44,8 +44,8 @@ from hub.ledger import tenancy
 from hub.ledger.tables import users
 from hub.services.cycle.campaigns import CampaignRefused
 from hub.services.cycle.campaigns import Draft
-from hub.services.staff.creditors import add_creditor_with_admin
 from hub.services.staff.creditors import creditor_by_id
+from hub.services.staff.onboarding import add_creditor_with_admin
 from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import require_viewer
