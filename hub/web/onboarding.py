@@ -57,6 +57,19 @@ from hub.web.errors import ApiError
 
 onboarding = Blueprint("onboarding", __name__)
 KIND_FIELDS = list(FIELDS["invoices"])
+MAX_FILE_BYTES = 200 * 1024 * 1024  # an open-items export; other requests keep the app's limit
+
+
+def larger_uploads() -> None:
+    """The open-items file may be far larger than a portal attachment."""
+    if request.endpoint == "onboarding.upload":
+        request.max_content_length = MAX_FILE_BYTES
+
+
+@onboarding.record_once
+def _first_of_all(state: Any) -> None:
+    # before every other hook: the CSRF check reads the form, and with it the body
+    state.app.before_request_funcs.setdefault(None, []).insert(0, larger_uploads)
 
 
 def _service() -> Onboarding:
@@ -178,6 +191,8 @@ def upload() -> Response | tuple[str, int]:
         stored = _service().upload(sent.filename, sent.stream)
     except UserError as exc:
         return _file_page(str(exc), 422)
+    finally:
+        sent.close()  # a large upload is spooled to a temporary file
     flash(gettext("%(name)s uploaded: check the columns and the rows below, then import.",
                   name=stored.name), "ok")
     return redirect(url_for("onboarding.file_page"))
