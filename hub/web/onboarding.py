@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint
 from flask import flash
 from flask import redirect
@@ -94,8 +95,6 @@ def _creditor() -> Any:
 
 def _people() -> list[str]:
     """The creditor's active users, admins first: who may own the imported customers."""
-    import sqlalchemy as sa  # noqa: PLC0415
-
     with hub().engine.connect() as connection:
         rows = connection.execute(sa.select(users.c.email, users.c.role)
                                   .where(users.c.active.is_(True))
