@@ -150,4 +150,3 @@ def set_profile(connection: Connection, creditor_id: int, text: str) -> None:
                               .values(profile=text)).rowcount
     if not done:
         raise NotFound(f"no creditor with id {creditor_id}")
-
