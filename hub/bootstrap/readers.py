@@ -20,13 +20,20 @@ from sync.sources.converters import to_currency
 from sync.sources.fields import FIELDS
 from sync.sources.mapping import load_settings
 from sync.sources.mapping import preset_names
+from sync.sources.preview import Guess
+from sync.sources.preview import Preview
+from sync.sources.preview import guess as guess_columns
+from sync.sources.preview import mapping_data
+from sync.sources.preview import missing as missing_fields
+from sync.sources.preview import preview as preview_file
 from sync.sources.tabular import open_source
 
 if TYPE_CHECKING:  # the bank parsers load only for a statement (issue 16: start-up)
     from sync.sources.bank import ParsedStatement
 
-__all__ = ["FIELDS", "FieldError", "ParsedStatement", "import_file", "load_settings",
-           "open_source", "preset_names", "read_statement", "to_currency"]
+__all__ = ["FIELDS", "FieldError", "Guess", "ParsedStatement", "Preview", "guess_columns",
+           "import_file", "load_settings", "mapping_data", "missing_fields", "open_source",
+           "preset_names", "preview_file", "read_statement", "to_currency"]
 
 
 def read_statement(path: Path) -> ParsedStatement:

@@ -20,6 +20,7 @@ from hub.domain.errors import UserError
 from hub.ledger.campaigns import CampaignRow
 from hub.services.cycle.campaigns import CampaignRefused
 from hub.services.cycle.campaigns import Draft
+from hub.services.cycle.campaigns import SimulatedDay
 from hub.services.read.api_queries import Scope
 
 
@@ -114,13 +115,16 @@ def _settings(base: CampaignSettings, *, channels: str | None, days: str | None,
 @click.option("--stop-when", help="promise,plan,dispute (default: the template's)")
 @click.option("--stop-below", help="stop while the overdue balance is below this amount")
 @click.option("--dry-run", is_flag=True, help="check and simulate, start nothing")
+@click.option("--simulate", "simulate_days", type=click.IntRange(1, 365), metavar="DAYS",
+              help="with --dry-run: simulate the first DAYS days (messages per day and "
+                   "channel, customers and amounts reached), as the onboarding page does")
 @click.pass_context
 def start_command(ctx: click.Context, *, name: str, template_key: str, customer: str | None,
                   segment: str | None, country: str | None, min_days: int | None,
                   min_amount: str | None, max_score: int | None, channels: str | None,
                   days: str | None, first_channel: str | None, tone: str | None,
                   fees: bool | None, stop_when: str | None, stop_below: str | None,
-                  dry_run: bool) -> None:
+                  dry_run: bool, simulate_days: int | None) -> None:
     """Start campaign NAME from a template for one customer (--customer) or a selection."""
     hub = get_hub(ctx)
     service = hub.campaigns
@@ -136,6 +140,12 @@ def start_command(ctx: click.Context, *, name: str, template_key: str, customer:
                     max_score)
     draft = Draft(name, template.key, settings, target)
     try:
+        if simulate_days is not None and not dry_run:
+            raise UserError("--simulate goes with --dry-run (nothing is started)")
+        if simulate_days is not None:
+            _print_days(service.simulate_days(draft, Scope(), days=simulate_days), name,
+                        settings)
+            return
         if dry_run:
             decisions = service.simulate(draft, Scope())
             click.echo(f'campaign "{name}" can start: {_describe(settings)}')
@@ -154,6 +164,21 @@ def start_command(ctx: click.Context, *, name: str, template_key: str, customer:
     members = service.view(started.name, Scope(), per_page=1).members.total
     click.echo(f'campaign "{started.name}" started on {started.started_on} for {members} '
                f"customer{'s' if members != 1 else ''}: {_describe(started.settings)}")
+
+
+def _print_days(days: list[SimulatedDay], name: str, settings: CampaignSettings) -> None:
+    click.echo(f'campaign "{name}" can start: {_describe(settings)}')
+    for day in days:
+        if not day.total:
+            continue
+        sent = ", ".join(f"{channel} {count}" for channel, count in sorted(day.messages.items()))
+        amounts = ", ".join(f"{m.amount:,.2f} {m.currency}" for m in day.amount_reached)
+        click.echo(f"  day {day.campaign_day} ({day.day}): {sent}; reached so far "
+                   f"{day.customers_reached} customers owing {amounts}")
+    if not days:
+        click.echo("  no customer of the selection has an overdue debt")
+    click.echo(f"(dry run over {len(days)} days, nobody paying or answering: nothing was "
+               "started)")
 
 
 def _state(found: CampaignRow) -> str:

@@ -129,5 +129,104 @@ def presets_command() -> None:
             click.echo(f"  {kind}: {shown}")
 
 
+@import_group.command("preview")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="read the file with this mapping file (default: guess the columns)")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="read FIELD from COLUMN (FIELD= : do not read it); repeatable")
+@click.option("--currency", metavar="CODE", help="currency of rows that name none")
+@click.option("--dates", metavar="STYLES", help="date styles tried in order, e.g. "
+                                                "day-first,iso (default: the layout's)")
+@click.option("--decimal", type=click.Choice(["dot", "comma", "auto"]),
+              help="how amounts are written (default: the layout's)")
+@click.option("--rows", "shown", default=10, show_default=True, help="rows to show")
+@click.option("--write-mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="keep the mapping as a file for `import invoices FILE --mapping PATH`")
+def preview_command(file: Path, *, mapping: Path | None, columns: tuple[str, ...],
+                    currency: str | None, dates: str | None, decimal: str | None, shown: int,
+                    write_mapping: Path | None) -> None:
+    """Show how an open-items file (invoices) would be read: the column guessed for each
+    field, then the first rows as the import reads them and every rejected row's line and
+    reason. Imports nothing (the web's onboarding page shows the same). A column named
+    with --column is no longer read for the fields it was guessed for."""
+    import tempfile  # noqa: PLC0415
+
+    from hub.bootstrap.readers import preview_file  # noqa: PLC0415
+
+    if mapping is None:
+        text = _guessed_mapping(file, columns, currency, dates, decimal)
+        if write_mapping is not None:
+            write_mapping.write_text(text, encoding="utf-8")
+            click.echo(f"mapping written to {write_mapping}: python app.py import invoices "
+                       f"{file} --mapping {write_mapping}")
+        with tempfile.TemporaryDirectory() as folder:
+            kept = Path(folder) / "mapping.yaml"
+            kept.write_text(text, encoding="utf-8")
+            result = preview_file(file, kept, shown=max(1, shown))
+    else:
+        result = preview_file(file, mapping, shown=max(1, shown))
+    for row in [*result.rows, *result.rejects]:
+        if row.error:
+            click.echo(f"line {row.line}: rejected: {row.error}")
+        else:
+            values = ", ".join(f"{k}={v}" for k, v in row.values.items() if v)
+            click.echo(f"line {row.line}: {values}")
+    click.echo(f"{result.read:,} rows read as invoices, {result.rejected:,} rejected"
+               + (f"; columns not read: {', '.join(result.unread_columns)}"
+                  if result.unread_columns else ""))
+
+
+def _chosen(file: Path, guessed: dict[str, str], found: list[str],
+            columns: tuple[str, ...]) -> dict[str, str]:
+    """The guess with each --column FIELD=COLUMN applied; a column named for a field is no
+    longer read for the fields it was guessed for."""
+    chosen = dict(guessed)
+    given: dict[str, str] = {}
+    for item in columns:
+        name, _, column = item.partition("=")
+        if name not in chosen:
+            raise UserError(f"--column {item}: unknown field {name!r}; fields: "
+                            f"{', '.join(chosen)}")
+        if column and column not in found:
+            raise UserError(f"--column {item}: {file.name} has no column {column!r}; "
+                            f"its columns: {', '.join(found)}")
+        given[name] = column
+    for name, column in given.items():
+        chosen.update({other: "" for other, was in chosen.items()
+                       if column and was == column and other not in given})
+        chosen[name] = column
+    return chosen
+
+
+def _guessed_mapping(file: Path, columns: tuple[str, ...], currency: str | None,
+                     dates: str | None, decimal: str | None) -> str:
+    """The mapping file's text: guessed, with the options applied; printed as it goes."""
+    import yaml  # noqa: PLC0415
+
+    from hub.bootstrap.readers import guess_columns  # noqa: PLC0415
+    from hub.bootstrap.readers import mapping_data  # noqa: PLC0415
+    from hub.bootstrap.readers import missing_fields  # noqa: PLC0415
+
+    found = guess_columns(file)
+    chosen = _chosen(file, found.chosen, found.columns, columns)
+    if currency is not None:
+        try:
+            currency = to_currency(currency)
+        except FieldError as exc:
+            raise UserError(f"--currency: {exc}") from None
+    data = mapping_data(found.preset, chosen, currency, dates, decimal)
+    click.echo(f"{file.name}: columns guessed from the {found.preset} layout (header on "
+               f"row {found.header_row})")
+    for name, column in chosen.items():
+        click.echo(f"  {name:<16}{'← ' + column if column else '(not read)'}")
+    lacking = missing_fields(chosen, (data["invoices"].get("defaults") or {}).get("currency"))
+    if lacking:
+        raise UserError(f"{file.name} cannot be imported without {', '.join(lacking)}: "
+                        "name the column with --column FIELD=COLUMN (or --currency)")
+    return "# written by `import preview`\n" + yaml.safe_dump(data, sort_keys=False,
+                                                              allow_unicode=True)
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(import_group)

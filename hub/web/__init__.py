@@ -101,6 +101,7 @@ def _setup_blueprints(app: Flask) -> None:
     from hub.web.creditors_ui import creditors_ui  # noqa: PLC0415
     from hub.web.experiments_ui import experiments_ui  # noqa: PLC0415
     from hub.web.handover_ui import handover_ui  # noqa: PLC0415
+    from hub.web.onboarding import onboarding  # noqa: PLC0415
     from hub.web.portal import portal  # noqa: PLC0415
     from hub.web.portal_pay import portal_pay  # noqa: F401, PLC0415  # nests in the portal
     from hub.web.reports_ui import reports  # noqa: PLC0415
@@ -112,7 +113,7 @@ def _setup_blueprints(app: Flask) -> None:
 
     for blueprint in (signin, ui, account, actions, cash, reports, team, rule_editor, admin,
                       creditor_admin, creditors_ui, experiments_ui, campaigns_ui,
-                      handover_ui, portal):
+                      handover_ui, onboarding, portal):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     exempt_blueprint(app, api)

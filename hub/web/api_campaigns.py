@@ -23,6 +23,7 @@ from hub.domain.campaigns import with_channel_first
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.ledger.campaigns import CampaignRow
+from hub.services.cycle.campaigns import SIMULATED_DAYS
 from hub.services.cycle.campaigns import CampaignRefused
 from hub.services.cycle.campaigns import Draft
 from hub.services.cycle.campaigns import MemberProgress
@@ -50,6 +51,9 @@ def campaign_json(found: CampaignRow) -> dict[str, Any]:
             "stopped_on": found.stopped_on.isoformat() if found.stopped_on else None,
             "target": found.target.as_json(), "settings": settings_json(found.settings),
             "steps": found.settings.step_names()}
+
+
+MAX_DAYS = 365
 
 
 def _member(m: MemberProgress) -> dict[str, Any]:
@@ -209,6 +213,33 @@ def start() -> tuple[dict[str, Any], int]:
     return campaign_json(found), 201
 
 
+def simulation() -> dict[str, Any]:
+    """A campaign's first days simulated (as `start` takes it), starting nothing."""
+    _may_change()
+    body = _body()
+    hub = the_hub()
+    name = body.get("name")
+    if not isinstance(name, str):
+        raise _refused([("name", "expected the campaign's name")])
+    days = body.get("days", SIMULATED_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
+        raise _refused([("days", f"expected a whole number of days from 1 to {MAX_DAYS}")])
+    try:
+        template = hub.campaigns.template(str(body.get("template", "standard")))
+    except UserError as exc:
+        raise _refused([("template", str(exc))]) from None
+    draft = Draft(name, template.key, _settings(body, template.settings), _target(body))
+    try:
+        found = hub.campaigns.simulate_days(draft, scope(), days=days)
+    except CampaignRefused as exc:
+        raise _refused(exc.problems) from None
+    return {"data": [{"day": d.day.isoformat(), "campaign_day": d.campaign_day,
+                      "messages": dict(sorted(d.messages.items())), "steps": d.steps,
+                      "customers_reached": d.customers_reached,
+                      "amount_reached": [money(m) for m in d.amount_reached]}
+                     for d in found]}
+
+
 def _change(name: str, what: str) -> dict[str, Any]:
     found = _visible(name)
     _may_change(found)
@@ -266,6 +297,8 @@ def register(blueprint: Blueprint) -> None:
                            endpoint="start_campaign")
     blueprint.add_url_rule("/campaigns/templates", view_func=templates, methods=["GET"],
                            endpoint="campaign_templates")
+    blueprint.add_url_rule("/campaigns/simulation", view_func=simulation, methods=["POST"],
+                           endpoint="campaign_simulation")
     blueprint.add_url_rule("/campaigns/<name>", view_func=show, methods=["GET"],
                            endpoint="campaign")
     for view in (pause, resume, stop):

@@ -76,7 +76,15 @@ SCHEMAS: dict[str, JsonSchema] = {
             "tone": STRING, "fees": {"type": "boolean"},
             "stop_when": {"type": "array", "items": STRING},
             "stop_below": {"anyOf": [STRING, {"type": "null"}]}}},
+    "CampaignSimulation": _closed({"data": {"type": "array", "items": _closed({
+        "day": {"type": "string", "format": "date"}, "campaign_day": COUNT,
+        "messages": {"type": "object", "additionalProperties": COUNT}, "steps": COUNT,
+        "customers_reached": COUNT, "amount_reached": {"type": "array", "items": MONEY}})}}),
     "CampaignTemplateRequest": _closed({"template": STRING}),
+    "CampaignSimulationRequest": {"type": "object", "required": ["name"],
+                                  "additionalProperties": False,
+                                  "description": "As CampaignRequest, and `days` to simulate",
+                                  "properties": {}},
     "CampaignAdjustRequest": {
         "type": "object", "additionalProperties": False,
         "properties": {
@@ -125,6 +133,14 @@ def campaign_paths() -> dict[str, JsonSchema]:
                          "application/json": {"schema": _ref("CampaignRequest")}}},
                      "responses": {**ok("Campaign", "201", "Started"),
                                    **errors(400, 403, 422)}}},
+        "/api/v1/campaigns/simulation": {"post": {
+            "operationId": "simulateCampaign", "summary": "A campaign's first days (`days`, "
+            "default 30) if it started today, checked like a start: per day the messages per "
+            "channel (call tasks as `call`), and the customers reached so far with what they "
+            "owed overdue; starts nothing",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("CampaignSimulationRequest")}}},
+            "responses": {**ok("CampaignSimulation"), **errors(400, 403, 422)}}},
         "/api/v1/campaigns/templates": {"get": {
             "operationId": "listCampaignTemplates", "summary": "Shipped and saved campaign "
             "templates", "parameters": [],
@@ -153,3 +169,8 @@ def campaign_paths() -> dict[str, JsonSchema]:
             "saveCampaignTemplate", "Save the campaign's settings as a template",
             "CampaignTemplate", "201", "CampaignTemplateRequest"),
     }
+
+
+SCHEMAS["CampaignSimulationRequest"]["properties"] = {
+    **SCHEMAS["CampaignRequest"]["properties"], "days": {"type": "integer", "minimum": 1,
+                                                         "maximum": 365}}

@@ -28,6 +28,7 @@ from hub.domain.records import RowBatch
 from sync.sources.arrow_csv import ArrowChunks
 from sync.sources.converters import FieldError
 from sync.sources.converters import date_parser
+from sync.sources.converters import to_text
 from sync.sources.mapping import Layout
 from sync.sources.mapping import MappingError
 from sync.sources.mapping import load_layout
@@ -333,6 +334,31 @@ def _with_group_column(layout: Layout) -> Layout:
     for name in layout.heading_rows:
         fields[name] = replace(fields[name], columns=(*fields[name].columns, GROUP_COLUMN))
     return replace(layout, fields=fields)
+
+
+def read_header(path: Path | str, layout: Layout,
+                facts: FileFacts | None = None) -> tuple[int, list[str]]:
+    """The row a source with `layout` takes for the header (its 1-based row number in the
+    sheet or the file's rows, and its cells as text), found exactly as `open_source` finds
+    it, without refusing a file that lacks the layout's columns: what a mapping can choose
+    from (the onboarding preview, docs/creditors.md). `facts`: the file's scan, when made
+    already (a file is scanned once for every layout tried)."""
+    probe = TabularSource.__new__(TabularSource)
+    probe.layout, probe._path = layout, Path(path)
+    probe._handle, probe._workbook = None, None
+    probe.facts = facts if facts is not None and layout.encoding is None \
+        else scan(probe._path, layout.encoding)
+    try:
+        if probe.facts.format == "xlsx":
+            from sync.sources.xlsx import Workbook  # noqa: PLC0415
+
+            probe._workbook = Workbook(probe._path, layout.sheet)
+            index, header = probe._find_header(probe._workbook.head(HEADER_SEARCH_ROWS))
+        else:
+            index, header = probe._csv_header()
+    finally:
+        probe.close()
+    return index + 1, ["" if cell is None else to_text(cell) for cell in header]
 
 
 def open_source(path: Path | str, kind: str, *, preset: str | None = None,

@@ -35,11 +35,12 @@ def authorized(app: Flask, hub: Hub, name: str = "tests", role: str = "finance",
     return app
 
 
-def validate(document: dict[str, Any], path: str, status: str, body: Any) -> list[str]:
+def validate(document: dict[str, Any], path: str, status: str, body: Any,
+             method: str = "get") -> list[str]:
     """Where a real response differs from the schema the OpenAPI document gives for it."""
     from jsonschema import Draft202012Validator
 
-    response = document["paths"][path]["get"]["responses"][status]
+    response = document["paths"][path][method]["responses"][status]
     if "$ref" in response:
         name = response["$ref"].rsplit("/", 1)[1]
         response = document["components"]["responses"][name]

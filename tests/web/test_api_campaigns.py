@@ -104,3 +104,30 @@ def test_a_filter_of_the_wrong_shape_is_a_422_naming_the_key(seeded: Hub) -> Non
     assert refused.status_code == 422
     assert [p["field"] for p in refused.get_json()["error"]["details"]["problems"]] == [
         "filter.min_days_overdue", "filter.colour", "filter.min_amount"]
+
+
+def test_a_campaign_is_simulated_through_the_api_and_nothing_starts(seeded: Hub) -> None:
+    add_staff(seeded)
+    client = _client(seeded)
+    document: dict[str, Any] = client.get("/api/v1/openapi.json").get_json()
+    answer = client.post("/api/v1/campaigns/simulation", json={
+        "name": "Trial", "template": "standard", "customer": "ACME", "first_channel": "sms",
+        "days": 10})
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert validate(document, "/api/v1/campaigns/simulation", "200", body, "post") == []
+    days = body["data"]
+    assert [d["day"] for d in days][:2] == ["2026-11-23", "2026-11-24"]
+    assert len(days) == 10
+    assert days[0]["messages"] == {"sms": 1}
+    assert days[0]["customers_reached"] == 1
+    assert days[0]["amount_reached"] == [{"amount": "600.00", "currency": "EUR"}]  # A-1 open
+    assert sum(d["messages"].get("email", 0) for d in days) == 1  # step 2, on its day
+    assert client.get("/api/v1/campaigns").get_json()["data"] == []  # nothing started
+    wrong = client.post("/api/v1/campaigns/simulation", json={"name": "Trial",
+                                                             "customer": "ACME", "days": 0})
+    assert wrong.status_code == 422
+    assert wrong.get_json()["error"]["details"]["problems"][0]["field"] == "days"
+    reader = _client(seeded, "read_only")
+    assert reader.post("/api/v1/campaigns/simulation",
+                       json={"name": "Trial", "customer": "ACME"}).status_code == 403

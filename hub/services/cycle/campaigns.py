@@ -66,6 +66,7 @@ CAMPAIGN_PAUSED = "campaign.paused"
 CAMPAIGN_RESUMED = "campaign.resumed"
 CAMPAIGN_STOPPED = "campaign.stopped"
 CAMPAIGN_ADJUSTED = "campaign.adjusted"
+SIMULATED_DAYS = 30
 GONE = ("reversed", "returned")  # payments that brought nothing in
 
 
@@ -111,6 +112,22 @@ class MemberProgress:
     promises: int
     owed_at_start: Money
     recovered: Money
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedDay:
+    """One day of a campaign's simulated start (`Campaigns.simulate_days`)."""
+
+    day: date
+    campaign_day: int  # days since the start (0: the first cycle)
+    messages: dict[str, int]  # channel (email, sms, letter, whatsapp, voice; call: tasks)
+    steps: int  # campaign steps taken that day
+    customers_reached: int  # so far
+    amount_reached: list[Money]  # what those customers owed overdue when first reached
+
+    @property
+    def total(self) -> int:
+        return sum(self.messages.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +301,70 @@ class Campaigns:
                 connection, as_of=today, customer_codes=codes)]
         return list(candidate.evaluate(facts))
 
+    def simulate_days(self, draft: Draft, scope: Scope | None = None,
+                      days: int = SIMULATED_DAYS) -> list[SimulatedDay]:
+        """The campaign's first `days` days if it started today, day by day: the rule file
+        in force with the campaign on top (checked as `check` does) decides for each
+        customer it would join as the cycle would, with the steps it took on earlier
+        simulated days and the debt growing older; nobody pays, promises or answers.
+        Per day: the messages per channel, the call tasks, and the customers reached so
+        far with what they owed when first reached."""
+        merged, members = self.check(draft, scope)
+        status_policy = self.rule_files.active()
+        if status_policy is None or not members:
+            return []
+        from dataclasses import replace  # noqa: PLC0415
+
+        from hub.domain.decisions import ActionKind  # noqa: PLC0415
+        from hub.domain.decisions import StepTaken  # noqa: PLC0415
+        from hub.services.cycle.account_facts import load_account_facts  # noqa: PLC0415
+
+        policy = self.rule_files.compiler.compile(merged, merged_name(status_policy.file_name))
+        slug = slug_of(draft.name)
+        ladder = segment_name(slug)
+        start = self.today()
+        with self.engine.connect() as connection:
+            codes = [row[0] for row in connection.execute(
+                sa.select(customers.c.code).where(customers.c.id.in_(members)))]
+            accounts = [_joined(f, slug) for f in load_account_facts(
+                connection, as_of=start, customer_codes=codes)]
+        taken: dict[str, tuple[StepTaken, ...]] = {a.customer_code: () for a in accounts}
+        reached: dict[str, Money] = {}
+        found = []
+        for offset in range(days):
+            day = start + timedelta(days=offset)
+            facts = [replace(a, today=day, campaign_days=offset,
+                             steps_taken=a.steps_taken + taken[a.customer_code],
+                             invoices=tuple(replace(i, days_overdue=max(0, (day - i.due_date)
+                                                                        .days))
+                                            for i in a.invoices)) for a in accounts]
+            by_code = {f.customer_code: f for f in facts}
+            channels: dict[str, int] = defaultdict(int)
+            steps = 0
+            for decision in policy.evaluate(facts):
+                if decision.ladder != ladder or decision.step is None or decision.paused_by:
+                    continue
+                account = by_code[decision.customer_code]
+                overdue = list(account.overdue_invoices)
+                anchor = min((i.due_date for i in overdue), default=day)
+                taken[account.customer_code] += (StepTaken(
+                    ladder, decision.step, day, anchor,
+                    first_contact=not taken[account.customer_code]),)
+                steps += 1
+                for action in decision.actions:
+                    if action.kind == ActionKind.SEND and action.params.get("channels"):
+                        channels[str(action.params["channels"][0])] += 1
+                    elif action.kind == ActionKind.TASK:
+                        channels[str(action.params.get("task_type") or "task")] += 1
+                if account.customer_code not in reached:
+                    reached[account.customer_code] = _sum_overdue(overdue, account.currency)
+            amounts: dict[str, Decimal] = defaultdict(Decimal)
+            for money in reached.values():
+                amounts[money.currency] += money.amount
+            found.append(SimulatedDay(day, offset, dict(channels), steps, len(reached),
+                                      [Money(v, c) for c, v in sorted(amounts.items())]))
+        return found
+
     def start(self, draft: Draft, actor: str, scope: Scope | None = None) -> CampaignRow:
         """Start the campaign: checked (see `check`), stored as version 1, its customers
         joined today; the cycle evaluates them at its next run."""
@@ -441,6 +522,12 @@ class Campaigns:
         lines += [f"  from the campaign: {d.rule}" for d in decisions
                   if getattr(d, "ladder", None) == segment]
         return lines
+
+
+def _sum_overdue(overdue: list[Any], currency: str) -> Money:
+    """The overdue open amount in the account's currency (others are not added up)."""
+    minor = sum(i.open_amount.to_minor() for i in overdue if i.currency == currency)
+    return Money.from_minor(minor, currency)
 
 
 def _joined(facts: Any, slug: str) -> Any:

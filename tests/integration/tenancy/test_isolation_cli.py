@@ -51,6 +51,7 @@ NOT_ABOUT_ONE_CREDITOR = {
     "scheduler", "templates check", "rules check", "rules simulate", "creditor add",
     "creditor check", "creditor grant", "creditor profile", "creditor list", "creditor revoke",
     "import customers", "import invoices", "import payments", "import presets",
+    "import preview",
     "import statement", "users add", "cycle unlock",
 }
 
