@@ -46,6 +46,7 @@ from hub.services.imports.credit_notes import CreditNotes
 from hub.services.imports.customer_codes import CustomerCodes
 from hub.services.imports.invoice_rows import INVOICE_COLUMNS
 from hub.services.imports.invoice_rows import InvoiceRows
+from hub.services.imports.invoice_rows import PackedColumns
 from hub.services.imports.invoice_rows import PackedInvoice
 from hub.services.imports.invoice_rows import PreparedInvoices
 from hub.services.imports.invoice_rows import status_of
@@ -113,6 +114,8 @@ class InvoiceImport:
         rejects = prepared.rejects
         known = self.customers.ids
         self.customers.create_missing([c for c in prepared.customers if c.code not in known])
+        if prepared.columns is not None:  # a clean chunk of a first import
+            self._create_columns(prepared.columns)
         rows, credits = prepared.invoices, prepared.credits
         numbers = [row[packed.NUMBER] for row in rows] + [record.number for record in credits]
         # Enough to tell new, unchanged and changed apart; changed rows are read in full.
@@ -191,6 +194,17 @@ class InvoiceImport:
         stamps = self._insert.constants  # no column needs processing: rows built once
         self.counts.created += self._insert.write([(ids[row[packed.CODE]], *row[1:_WIDTH],
                                                     *stamps) for row in fresh])
+
+    def _create_columns(self, chunk: PackedColumns) -> None:
+        """_create() of a clean chunk of a first import, a column at a time."""
+        ids = self.customers.ids
+        for number, code, settled_on, currency, amount in chunk.settled:
+            self._settlements.add(Settlement(number, None, ids[code],
+                                             date.fromisoformat(settled_on), currency, amount))
+        self._created.update(chunk.codes)
+        self.counts.created += self._insert.write_columns(
+            {"customer_id": list(map(ids.__getitem__, chunk.codes)), **chunk.values},
+            chunk.same)
 
     def _update(self, changed: list[tuple[PackedInvoice, RowMapping]]) -> None:
         if not changed:
