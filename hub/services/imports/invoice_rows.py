@@ -229,6 +229,11 @@ class InvoiceRows:
         self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
         self._keep_cells = keep_cells
 
+    @property
+    def keeps_cells(self) -> bool:
+        """False on a first import: the ledger can refuse none of the rows."""
+        return self._keep_cells
+
     def prepare(self, records: list[ImportRecord] | InvoiceColumns) -> PreparedInvoices:
         if isinstance(records, InvoiceColumns):
             return self._prepare_columns(records)

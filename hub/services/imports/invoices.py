@@ -99,9 +99,12 @@ class InvoiceImport:
         self._credit_notes_exist = _has_rows(connection, credit_notes)
         self._rows = InvoiceRows(keep_cells=self._invoices_exist or self._credit_notes_exist)
         postgres = connection.dialect.name == "postgresql"
+        # A first import writes from this process alone (its rows are not classified
+        # against the ledger): both indexes are built at the end there too.
+        deferred = POSTGRES_DEFERRED_INDEXES if postgres or not self._rows.keeps_cells \
+            else DEFERRED_INDEXES
         self._indexes = DeferredIndexes.start(
-            connection, invoices, context.expected_rows,
-            POSTGRES_DEFERRED_INDEXES if postgres else DEFERRED_INDEXES, foreign_keys=postgres)
+            connection, invoices, context.expected_rows, deferred, foreign_keys=postgres)
 
     def preparer(self) -> Callable[[list[ImportRecord] | InvoiceColumns], PreparedInvoices]:
         """The work that needs no database; it may run in another process."""
