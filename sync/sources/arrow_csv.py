@@ -14,6 +14,7 @@ the problem as before. So every row's outcome and message stay those of the row 
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Iterator
 from collections.abc import Sequence
@@ -34,20 +35,17 @@ def load_pyarrow_csv() -> ModuleType:
     them yet: pyarrow then treats them as not installed (its numpy conversions raise;
     nothing in the hub uses them), and they stay importable for everyone else. In a
     process that has numpy already (a test run, the prediction jobs) pyarrow uses it."""
-    if "pyarrow.csv" in sys.modules:
-        return sys.modules["pyarrow.csv"]
     hidden = [name for name in _UNUSED_BY_CSV if name not in sys.modules]
     if "pandas" in sys.modules:  # pandas' Arrow types need pyarrow's numpy side
         hidden = []
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
     try:
-        from pyarrow import csv  # type: ignore[import-untyped]  # noqa: PLC0415
+        return importlib.import_module("pyarrow.csv")
     finally:
         for name in hidden:
             if sys.modules.get(name, ...) is None:
                 del sys.modules[name]
-    return csv
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -94,7 +92,7 @@ class ArrowChunks:
 
     def chunks(self, size: int) -> Iterator[tuple[list[int], ColumnRows]]:
         csv = load_pyarrow_csv()  # only for a large plain file
-        from pyarrow import ArrowInvalid  # noqa: PLC0415
+        from pyarrow import ArrowInvalid  # type: ignore[import-untyped]  # noqa: PLC0415
 
         names = [f"c{index}" for index in range(self._width)]
         try:  # the first block is parsed on opening
