@@ -152,7 +152,6 @@ class BulkInsert:
             self._connection.exec_driver_sql(self.sql, prepared)
         return len(prepared)
 
-
     def write_columns(self, columns: Mapping[str, Sequence[Any]],
                       same: Mapping[str, Any] | None = None) -> int:
         """Rows given a column at a time, in the driver's form already: every column of

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,10 +35,12 @@ def load_pyarrow_csv() -> ModuleType:
     """pyarrow.csv, loaded without numpy and cloudpickle when this process has not loaded
     them yet: pyarrow then treats them as not installed (its numpy conversions raise;
     nothing in the hub uses them), and they stay importable for everyone else. In a
-    process that has numpy already (a test run, the prediction jobs) pyarrow uses it."""
+    process that has numpy already (a test run, the prediction jobs) pyarrow uses it.
+    Only with no other thread running (a command, the import's forked reader process):
+    for the moment pyarrow loads, `import numpy` fails in every thread."""
     hidden = [name for name in _UNUSED_BY_CSV if name not in sys.modules]
-    if "pandas" in sys.modules:  # pandas' Arrow types need pyarrow's numpy side
-        hidden = []
+    if "pandas" in sys.modules or threading.active_count() > 1:
+        hidden = []  # pandas' Arrow types need pyarrow's numpy side
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
     try:
