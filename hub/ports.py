@@ -11,31 +11,29 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 from typing import Any
 from typing import Protocol
 
-if TYPE_CHECKING:  # annotations only: a command loads no domain module it does not use
-    from hub.domain.campaigns import Fragment
-    from hub.domain.checkout import CheckoutRequest
-    from hub.domain.checkout import CheckoutSession
-    from hub.domain.checkout import ProviderEvent
-    from hub.domain.decisions import AccountFacts
-    from hub.domain.decisions import Decision
-    from hub.domain.decisions import Evaluation
-    from hub.domain.decisions import PolicySettings
-    from hub.domain.decisions import RuleProblem
-    from hub.domain.experiments import ExperimentPlan
-    from hub.domain.money import Money
-    from hub.domain.outbox import Delivery
-    from hub.domain.outbox import Rendered
-    from hub.domain.records import ImportRecord
-    from hub.domain.records import RejectedRow
-    from hub.domain.records import RowBatch
-    from hub.domain.sheets import BookPlan
-    from hub.domain.sheets import BookSnapshot
-    from hub.domain.sheets import SheetLayout
-    from hub.domain.sheets import WriteResult
+from hub.domain.campaigns import Fragment
+from hub.domain.checkout import CheckoutRequest
+from hub.domain.checkout import CheckoutSession
+from hub.domain.checkout import ProviderEvent
+from hub.domain.decisions import AccountFacts
+from hub.domain.decisions import Decision
+from hub.domain.decisions import Evaluation
+from hub.domain.decisions import PolicySettings
+from hub.domain.decisions import RuleProblem
+from hub.domain.experiments import ExperimentPlan
+from hub.domain.money import Money
+from hub.domain.outbox import Delivery
+from hub.domain.outbox import Rendered
+from hub.domain.records import ImportRecord
+from hub.domain.records import RejectedRow
+from hub.domain.records import RowBatch
+from hub.domain.sheets import BookPlan
+from hub.domain.sheets import BookSnapshot
+from hub.domain.sheets import SheetLayout
+from hub.domain.sheets import WriteResult
 
 
 class Progress(Protocol):
