@@ -17,13 +17,18 @@ template ledger, then in each round, in turn (interleaved):
   "hub before" (and "hub PostgreSQL before"), so a change is judged in the same rounds.
   The checkout must need the same schema revision (the ledgers are migrated by this one;
   on PostgreSQL a command refuses a database at another revision).
-Prints rows a second, min and median, and hub/reference ratios (issue 16's goals).
+Prints rows a second, min and median, and hub/reference ratios (issue 16's goals); then
+the same ratios in rows per CPU second (user + system time of the process and its
+children: the hub's reader process, the shell, pandas), which a busy machine moves far
+less than the wall clock. PostgreSQL's server work is not a child, so the CPU lines are
+for SQLite only.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,6 +36,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -138,8 +144,10 @@ def main() -> None:
         if pg_url:
             contenders.update(postgres_contenders(pg_url, env, customers, invoices, rows,
                                                   before=Path(before) if before else None))
+        cpu: dict[str, list[float]] = {name: [] for name in contenders}
         print(f"import {rows:,} invoices, {args.rounds} interleaved rounds ({load_line()})")
-        found = interleave(args.rounds, contenders)
+        found = interleave(args.rounds, {name: counted(cpu[name], measure, rows)
+                                         for name, measure in contenders.items()})
     print(ratio_line("SQLite vs sqlite3 .import", found["hub SQLite"],
                      found["sqlite3 .import"], "rows/s", ">= 0.6"))
     print(ratio_line("SQLite vs pandas to_sql", found["hub SQLite"], found["pandas to_sql"],
@@ -147,12 +155,36 @@ def main() -> None:
     if before:
         print(ratio_line("SQLite vs the checkout before", found["hub SQLite"],
                          found["hub before"], "rows/s", "> 1"))
+    print_cpu(cpu)
     if pg_url:
         print(ratio_line("PostgreSQL vs psql \\copy", found["hub PostgreSQL"],
                          found["psql \\copy"], "rows/s", ">= 0.5"))
         if before:
             print(ratio_line("PostgreSQL vs the checkout before", found["hub PostgreSQL"],
                              found["hub PostgreSQL before"], "rows/s", "> 1"))
+
+
+def counted(cpu: list[float], measure: Any, rows: int) -> Any:
+    """`measure`, also appending rows per CPU second of the children it ran to `cpu`."""
+    def run() -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        value = measure()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(rows / (after.ru_utime + after.ru_stime - before.ru_utime
+                           - before.ru_stime))
+        return float(value)
+    return run
+
+
+def print_cpu(cpu: dict[str, list[float]]) -> None:
+    """The SQLite ratios in rows per CPU second of the process and its children."""
+    print(ratio_line("SQLite vs sqlite3 .import, CPU", cpu["hub SQLite"],
+                     cpu["sqlite3 .import"], "rows/CPU s", ">= 0.6"))
+    print(ratio_line("SQLite vs pandas to_sql, CPU", cpu["hub SQLite"], cpu["pandas to_sql"],
+                     "rows/CPU s", ">= 1.5"))
+    if "hub before" in cpu:
+        print(ratio_line("SQLite vs the checkout before, CPU", cpu["hub SQLite"],
+                         cpu["hub before"], "rows/CPU s", "> 1"))
 
 
 def postgres_contenders(url: str, env: dict[str, str], customers: Path, invoices: Path,

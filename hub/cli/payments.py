@@ -11,13 +11,22 @@ import click
 from hub.cli.context import cli_actor
 from hub.cli.context import get_hub
 from hub.cli.imports import import_group
-from hub.cli.report_output import table
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 
 if TYPE_CHECKING:  # imported where used: `import invoices` loads this module too
+    from collections.abc import Sequence
+    from typing import Any
+
     from hub.bootstrap.readers import ParsedStatement
     from hub.services.payments import incoming as service
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()) -> str:
+    """hub.cli.report_output.table, loaded when a payments command prints one."""
+    from hub.cli.report_output import table as render  # noqa: PLC0415
+
+    return render(headers, rows, right)
 
 
 def _money(amount: Money) -> str:

@@ -11,6 +11,7 @@ Values that are the same on every row (timestamps of the run) are processed once
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterable
@@ -63,6 +64,9 @@ class BulkInsert:
         markers = ", ".join(_null_marker(marker) if name in empty_is_null else marker
                             for name in names)
         self.sql = f"INSERT INTO {target} ({listed}) VALUES ({markers})"  # noqa: S608
+        self._target, self._names, self._marker = target, tuple(names), marker
+        self._nullable_names = frozenset(empty_is_null)
+        self._statements: dict[tuple[tuple[str, str], ...], str] = {}
         # PostgreSQL loads many rows far faster through COPY than through INSERTs.
         self._copy = f"COPY {target} ({listed}) FROM STDIN" \
             if copy and dialect.name == "postgresql" and dialect.driver == "psycopg" else None
@@ -147,6 +151,87 @@ class BulkInsert:
         elif prepared:
             self._connection.exec_driver_sql(self.sql, prepared)
         return len(prepared)
+
+    def write_columns(self, columns: Mapping[str, Sequence[Any]],
+                      same: Mapping[str, Any] | None = None) -> int:
+        """Rows given a column at a time, in the driver's form already: every column of
+        the insert in `columns` (a list each, of one length) or, when it has one value for
+        every row, in `same`. No tuple is built per row but the driver's own: on SQLite a
+        value of every row that is a number, NULL or plain ASCII text (a date, a flag, a
+        currency) is written into the statement once rather than bound on each row (the
+        run's timestamps and creditor included); on PostgreSQL the COPY text is built
+        from the columns."""
+        same = {**dict(zip(self._names[len(self._names) - len(self._constants):],
+                           self._constants, strict=True)), **(same or {})}
+        count = len(next(iter(columns.values())))
+        if not count:
+            return 0
+        if self._copy is not None:
+            return self._copy_columns(columns, same, count)
+        inline: list[tuple[str, str]] = []
+        bound: list[Sequence[Any]] = []
+        markers: list[str] = []
+        for name in self._names:
+            if name in columns:
+                value_list: Sequence[Any] = columns[name]
+            else:
+                literal = _sql_literal(same[name], name in self._nullable_names)
+                if literal is not None:
+                    inline.append((name, literal))
+                    markers.append(literal)
+                    continue
+                value_list = [same[name]] * count
+            bound.append(value_list)
+            markers.append(_null_marker(self._marker) if name in self._nullable_names
+                           else self._marker)
+        key = tuple(inline)
+        sql = self._statements.get(key)
+        if sql is None:
+            quote = self._connection.dialect.identifier_preparer.quote
+            listed = ", ".join(quote(name) for name in self._names)
+            # Identifiers from the Table; literals only digits and plain ASCII words.
+            sql = self._statements[key] = (
+                f"INSERT INTO {self._target} ({listed}) VALUES ({', '.join(markers)})")  # noqa: S608
+        self._connection.exec_driver_sql(sql, list(zip(*bound, strict=True)))
+        return count
+
+    def _copy_columns(self, columns: Mapping[str, Sequence[Any]], same: Mapping[str, Any],
+                      count: int) -> int:
+        nullable = set(self._empty_is_null)
+        texts: list[list[str]] = []
+        for index, name in enumerate(self._names):
+            if name in columns:
+                text = _copy_column(columns[name], index in nullable)
+            else:
+                one = _copy_column((same[name],), index in nullable)
+                text = None if one is None else one * count
+            if text is None:  # a type COPY's text does not carry as is: row by row
+                return self.write(list(zip(*(columns[name] if name in columns
+                                            else [same[name]] * count
+                                            for name in self._names), strict=True)))
+            texts.append(text)
+        payload = ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode()
+        driver: Any = self._connection.connection.driver_connection
+        assert self._copy is not None
+        with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
+            copy.write(payload)
+        return count
+
+
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_ .:+-]*")
+
+
+def _sql_literal(value: Any, empty_is_null: bool) -> str | None:
+    """`value` as an SQL literal that stores what binding it would, or None: bind it."""
+    if value is None or (empty_is_null and value == ""):
+        return "NULL"
+    if type(value) is bool:
+        return "1" if value else "0"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and _PLAIN_TEXT.fullmatch(value):
+        return f"'{value}'"
+    return None
 
 
 def insert_rows(connection: Connection, table: Table,

@@ -14,14 +14,41 @@ the problem as before. So every row's outcome and message stay those of the row 
 
 from __future__ import annotations
 
+import importlib
+import sys
+import threading
 from collections.abc import Iterator
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from hub.domain.cells import unescape
 
 BLOCK_BYTES = 1 << 20  # parsed at a time; Python strings are made a chunk at a time
+# Optional modules pyarrow loads when it finds them, which reading CSV into Python strings
+# never uses: numpy (0.2 s of a command's start-up) and cloudpickle (for its IPC).
+_UNUSED_BY_CSV = ("numpy", "cloudpickle")
+
+
+def load_pyarrow_csv() -> ModuleType:
+    """pyarrow.csv, loaded without numpy and cloudpickle when this process has not loaded
+    them yet: pyarrow then treats them as not installed (its numpy conversions raise;
+    nothing in the hub uses them), and they stay importable for everyone else. In a
+    process that has numpy already (a test run, the prediction jobs) pyarrow uses it.
+    Only with no other thread running (a command, the import's forked reader process):
+    for the moment pyarrow loads, `import numpy` fails in every thread."""
+    hidden = [name for name in _UNUSED_BY_CSV if name not in sys.modules]
+    if "pandas" in sys.modules or threading.active_count() > 1:
+        hidden = []  # pandas' Arrow types need pyarrow's numpy side
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
+    try:
+        return importlib.import_module("pyarrow.csv")
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -67,8 +94,8 @@ class ArrowChunks:
         self.finished = False  # the whole file was read
 
     def chunks(self, size: int) -> Iterator[tuple[list[int], ColumnRows]]:
+        csv = load_pyarrow_csv()  # only for a large plain file
         from pyarrow import ArrowInvalid  # type: ignore[import-untyped]  # noqa: PLC0415
-        from pyarrow import csv  # noqa: PLC0415  # only for a large plain file
 
         names = [f"c{index}" for index in range(self._width)]
         try:  # the first block is parsed on opening

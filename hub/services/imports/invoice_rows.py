@@ -95,6 +95,55 @@ def pack(record: InvoiceRecord, keep_cells: bool = True) -> PackedInvoice:
 
 def pack_columns(batch: InvoiceColumns, keep_cells: bool = True) -> list[PackedInvoice]:
     """pack() of every row of a clean chunk (no credit notes), with the loops in C."""
+    values = _packed_values(batch)
+    return list(zip(
+        batch.customer_code, *(values[name] for name in INVOICE_COLUMNS[1:]), batch.line,
+        batch.cells if keep_cells else repeat(()), values["file_open"],
+        values["settled_on"], values["settled"],
+        strict=False))  # repeat() never ends
+
+
+@dataclass(slots=True)
+class PackedColumns:
+    """A clean chunk of a first import (the ledger can refuse none of its rows), packed a
+    column at a time: what pack_columns() gives, without building a tuple per row, for
+    an INSERT of whole columns (BulkInsert.write_columns). `codes` are the customers'
+    codes (the importer knows their ids), `values` the other INVOICE_COLUMNS; a column
+    with the same value on every row of the chunk is in `same` instead. `settled`: the
+    few rows a settlement must pay, as (number, code, settled_on, currency, amount)."""
+
+    codes: list[str]
+    values: dict[str, list[Any]]
+    same: dict[str, Any]
+    settled: list[tuple[str, str, str, str, int]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def pack_first(batch: InvoiceColumns) -> PackedColumns:
+    """pack_columns() for a first import, left as columns (see PackedColumns)."""
+    values = _packed_values(batch)
+    settled = values["settled"]
+    paid = [(number, code, day, currency, amount) for number, code, day, currency, amount
+            in zip(batch.number, batch.customer_code, values["settled_on"], batch.currency,
+                   settled, strict=True) if amount] if any(settled) else []
+    columns: dict[str, list[Any]] = {}
+    same: dict[str, Any] = {}
+    for name in INVOICE_COLUMNS[1:]:
+        column = values[name]
+        # One value on every row (flags, texts the file does not give): said once.
+        if column and type(first := column[0]) in (int, str) \
+                and column.count(first) == len(column) and len(set(map(type, column))) == 1:
+            same[name] = first
+        else:
+            columns[name] = column
+    return PackedColumns(batch.customer_code, columns, same, paid)
+
+
+def _packed_values(batch: InvoiceColumns) -> dict[str, list[Any]]:
+    """The packed items of every row of a clean chunk, a list per item (the names of
+    INVOICE_COLUMNS, and file_open, settled_on, settled), with the loops in C."""
     scales = list(map(_scale, batch.currency))
     amounts = list(map(int, map(Decimal.scaleb, batch.amount, scales)))
     if None in batch.open_amount:
@@ -113,15 +162,17 @@ def pack_columns(batch: InvoiceColumns, keep_cells: bool = True) -> list[PackedI
             if day is not None and open_minor[index] > 0:
                 settled[index], open_minor[index] = open_minor[index], 0
     flag = {None: 0, False: 0, True: 1}
-    return list(zip(
-        batch.customer_code, batch.number, _isoformat(batch.issue_date),
-        _isoformat(batch.due_date), batch.currency, amounts, open_minor,
-        map(status_of, amounts, open_minor), map(flag.__getitem__, batch.disputed),
-        map(flag.__getitem__, batch.excluded), _text(batch.document_ref),
-        _text(batch.description), batch.digests(), batch.line,
-        batch.cells if keep_cells else repeat(()), file_open,
-        [None if day is None else day.isoformat() for day in batch.settled_on], settled,
-        strict=False))  # repeat() never ends
+    return {
+        "number": batch.number, "issue_date": list(_isoformat(batch.issue_date)),
+        "due_date": list(_isoformat(batch.due_date)), "currency": batch.currency,
+        "amount_minor": amounts, "open_minor": open_minor,
+        "status": list(map(status_of, amounts, open_minor)),
+        "disputed": list(map(flag.__getitem__, batch.disputed)),
+        "excluded": list(map(flag.__getitem__, batch.excluded)),
+        "document_ref": _text(batch.document_ref), "description": _text(batch.description),
+        "source_hash": batch.digests(), "file_open": file_open,
+        "settled_on": [None if day is None else day.isoformat() for day in batch.settled_on],
+        "settled": settled}
 
 
 def _isoformat(days: list[date]) -> Iterator[str]:
@@ -143,6 +194,7 @@ class PreparedInvoices:
     customers: list[NewCustomer] = field(default_factory=list)  # first named in this chunk
     invoices: list[PackedInvoice] = field(default_factory=list)
     credits: list[InvoiceRecord] = field(default_factory=list)  # few: kept as records
+    columns: PackedColumns | None = None  # a clean chunk of a first import (not in invoices)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled with the invoices in marshal's format: for plain tuples it writes and
@@ -152,15 +204,18 @@ class PreparedInvoices:
             invoices: bytes | list[PackedInvoice] = marshal.dumps(self.invoices)
         except ValueError:
             invoices = self.invoices
-        return _unpack_chunk, (self.rejects, self.customers, invoices, self.credits)
+        columns = None if self.columns is None else marshal.dumps((
+            self.columns.codes, self.columns.values, self.columns.same, self.columns.settled))
+        return _unpack_chunk, (self.rejects, self.customers, invoices, self.credits, columns)
 
 
 def _unpack_chunk(rejects: list[RejectedRow], customers: list[NewCustomer],
-                  invoices: bytes | list[PackedInvoice],
-                  credits: list[InvoiceRecord]) -> PreparedInvoices:
+                  invoices: bytes | list[PackedInvoice], credits: list[InvoiceRecord],
+                  columns: bytes | None = None) -> PreparedInvoices:
     rows: list[PackedInvoice] = marshal.loads(invoices) if isinstance(invoices, bytes) \
         else invoices  # noqa: S302 - written by our own reader process
-    return PreparedInvoices(rejects, customers, rows, credits)
+    packed = None if columns is None else PackedColumns(*marshal.loads(columns))  # noqa: S302
+    return PreparedInvoices(rejects, customers, rows, credits, packed)
 
 
 class InvoiceRows:
@@ -173,6 +228,11 @@ class InvoiceRows:
         self._seen: dict[str, int] = {}  # number -> line, to refuse duplicates in the file
         self._customer_facts: dict[str, tuple[int, tuple[str | None, ...]]] = {}
         self._keep_cells = keep_cells
+
+    @property
+    def keeps_cells(self) -> bool:
+        """False on a first import: the ledger can refuse none of the rows."""
+        return self._keep_cells
 
     def prepare(self, records: list[ImportRecord] | InvoiceColumns) -> PreparedInvoices:
         if isinstance(records, InvoiceColumns):
@@ -219,7 +279,10 @@ class InvoiceRows:
             if code not in facts_of:
                 facts_of[code] = (first_line[code], fact)
                 prepared.customers.append(NewCustomer(code, *fact))
-        prepared.invoices = pack_columns(batch, self._keep_cells)
+        if self._keep_cells:
+            prepared.invoices = pack_columns(batch)
+        else:  # a first import: every row is inserted as it is, a column at a time
+            prepared.columns = pack_first(batch)
         return prepared
 
     def _file_problem(self, record: InvoiceRecord, first_named: list[NewCustomer]) -> str | None:

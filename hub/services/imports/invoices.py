@@ -46,6 +46,7 @@ from hub.services.imports.credit_notes import CreditNotes
 from hub.services.imports.customer_codes import CustomerCodes
 from hub.services.imports.invoice_rows import INVOICE_COLUMNS
 from hub.services.imports.invoice_rows import InvoiceRows
+from hub.services.imports.invoice_rows import PackedColumns
 from hub.services.imports.invoice_rows import PackedInvoice
 from hub.services.imports.invoice_rows import PreparedInvoices
 from hub.services.imports.invoice_rows import status_of
@@ -98,9 +99,12 @@ class InvoiceImport:
         self._credit_notes_exist = _has_rows(connection, credit_notes)
         self._rows = InvoiceRows(keep_cells=self._invoices_exist or self._credit_notes_exist)
         postgres = connection.dialect.name == "postgresql"
+        # A first import writes from this process alone (its rows are not classified
+        # against the ledger): both indexes are built at the end there too.
+        deferred = POSTGRES_DEFERRED_INDEXES if postgres or not self._rows.keeps_cells \
+            else DEFERRED_INDEXES
         self._indexes = DeferredIndexes.start(
-            connection, invoices, context.expected_rows,
-            POSTGRES_DEFERRED_INDEXES if postgres else DEFERRED_INDEXES, foreign_keys=postgres)
+            connection, invoices, context.expected_rows, deferred, foreign_keys=postgres)
 
     def preparer(self) -> Callable[[list[ImportRecord] | InvoiceColumns], PreparedInvoices]:
         """The work that needs no database; it may run in another process."""
@@ -113,6 +117,8 @@ class InvoiceImport:
         rejects = prepared.rejects
         known = self.customers.ids
         self.customers.create_missing([c for c in prepared.customers if c.code not in known])
+        if prepared.columns is not None:  # a clean chunk of a first import
+            self._create_columns(prepared.columns)
         rows, credits = prepared.invoices, prepared.credits
         numbers = [row[packed.NUMBER] for row in rows] + [record.number for record in credits]
         # Enough to tell new, unchanged and changed apart; changed rows are read in full.
@@ -191,6 +197,17 @@ class InvoiceImport:
         stamps = self._insert.constants  # no column needs processing: rows built once
         self.counts.created += self._insert.write([(ids[row[packed.CODE]], *row[1:_WIDTH],
                                                     *stamps) for row in fresh])
+
+    def _create_columns(self, chunk: PackedColumns) -> None:
+        """_create() of a clean chunk of a first import, a column at a time."""
+        ids = self.customers.ids
+        for number, code, settled_on, currency, amount in chunk.settled:
+            self._settlements.add(Settlement(number, None, ids[code],
+                                             date.fromisoformat(settled_on), currency, amount))
+        self._created.update(chunk.codes)
+        self.counts.created += self._insert.write_columns(
+            {"customer_id": list(map(ids.__getitem__, chunk.codes)), **chunk.values},
+            chunk.same)
 
     def _update(self, changed: list[tuple[PackedInvoice, RowMapping]]) -> None:
         if not changed:

@@ -5,6 +5,8 @@ when pyarrow stops half-way at a row it refuses and the csv module reads on."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from tests.unit.sources.test_columnar import ODD_ROWS
 from tests.unit.sources.test_columnar import _clean_row
 from tests.unit.sources.test_columnar import _prepared
 from tests.unit.sources.test_columnar import _write
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _through(monkeypatch: pytest.MonkeyPatch, path: Path, *, arrow: bool,
@@ -82,3 +86,21 @@ def test_a_blank_line_across_two_read_chunks_is_seen(tmp_path: Path,
     path = tmp_path / "split.csv"
     path.write_bytes(b"abc,def\n\nghi,jkl\n")  # the blank line starts the second chunk
     assert not scan(path).plain_lines
+
+
+ARROW_PROBE = """
+import sys
+from sync.sources.arrow_csv import load_pyarrow_csv
+csv = load_pyarrow_csv()
+print(sorted(name for name in ("numpy", "cloudpickle") if name in sys.modules))
+import numpy  # still there for whoever needs it
+print(csv.__name__, numpy.__name__)
+"""
+
+
+def test_reading_csv_with_pyarrow_loads_neither_numpy_nor_cloudpickle() -> None:
+    """A large CSV import loads pyarrow, which would load numpy (0.2 s of start-up) and
+    cloudpickle though reading text never uses them; both stay importable."""
+    done = subprocess.run([sys.executable, "-c", ARROW_PROBE], cwd=ROOT, capture_output=True,
+                          text=True, check=True, timeout=120)
+    assert done.stdout.splitlines() == ["[]", "pyarrow.csv numpy"], done.stderr

@@ -13,6 +13,12 @@ import pytest
 
 from hub.domain.records import InvoiceColumns
 from hub.domain.records import RejectedRow
+from hub.services.imports.invoice_rows import CODE
+from hub.services.imports.invoice_rows import CURRENCY
+from hub.services.imports.invoice_rows import INVOICE_COLUMNS
+from hub.services.imports.invoice_rows import NUMBER
+from hub.services.imports.invoice_rows import SETTLED
+from hub.services.imports.invoice_rows import SETTLED_ON
 from hub.services.imports.invoice_rows import InvoiceRows
 from sync.sources.tabular import open_source
 
@@ -141,3 +147,30 @@ def test_rows_after_a_quoted_line_break_keep_their_line_numbers(tmp_path: Path) 
         refused = [line for chunk in chunks for line, _, _ in chunk[0]]
         assert lines == [2, 5, 7]
         assert refused == [6]
+
+
+@pytest.mark.parametrize("size", [3, 7, 50])
+def test_a_first_import_packs_each_column_as_the_rows_would_be_packed(tmp_path: Path,
+                                                                      size: int) -> None:
+    """A first import (the ledger has no invoice yet) keeps a clean chunk as columns, a
+    value shared by every row of the chunk said once: the same values, row for row."""
+    rng = random.Random(size)
+    path = tmp_path / "first.csv"
+    _write(path, [_clean_row(number, rng) for number in range(1, 51)])
+    first, later = InvoiceRows(keep_cells=False), InvoiceRows()
+    shared = 0
+    with open_source(path, "invoices") as source:
+        for batch in source.batches(size):
+            assert isinstance(batch, InvoiceColumns)
+            columns = first.prepare(batch).columns
+            rows = later.prepare(batch).invoices
+            assert columns is not None
+            shared += len(columns.same)
+            expanded = [(code, *(columns.values[name][index] if name in columns.values
+                                 else columns.same[name] for name in INVOICE_COLUMNS[1:]))
+                        for index, code in enumerate(columns.codes)]
+            assert expanded == [row[:len(INVOICE_COLUMNS)] for row in rows]
+            assert columns.settled == [
+                (row[NUMBER], row[CODE], row[SETTLED_ON], row[CURRENCY], row[SETTLED])
+                for row in rows if row[SETTLED]]
+    assert shared  # some chunk had a column with one value on every row
