@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from hub.domain.model import TaskState
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import copy_text
 from hub.ledger.db import make_engine
@@ -59,3 +60,39 @@ def test_rows_written_through_copy_read_back_unchanged(postgres_url: str | None)
         with engine.begin() as connection:
             table.drop(connection, checkfirst=True)
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_json_and_enum_values_go_through_copy_and_read_back(postgres_url: str | None) -> None:
+    """The cycle's rows hold JSON documents and StrEnum states: they are written in COPY's
+    text (not row by row) and read back as Core would have written them."""
+    if postgres_url is None:
+        pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
+    engine = make_engine(postgres_url)
+    table = sa.Table("bulk_copy_json_probe", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("state", sa.String(20)), sa.Column("doc", sa.JSON))
+    docs = [{"text": text, "n": i, "list": [1.5, None, "zażółć"]} for i, text in enumerate(NASTY)]
+    try:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+            table.create(connection)
+            insert = BulkInsert(connection, table, ["id", "state", "doc"])
+            assert copy_text(insert_prepared(insert, docs)) is not None
+            insert([(i, TaskState.OPEN, doc) for i, doc in enumerate(docs)])
+            found = connection.execute(sa.select(table).order_by(table.c.id)).all()
+        assert [row.doc for row in found] == docs
+        assert {row.state for row in found} == {"open"}
+    finally:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+        engine.dispose()
+
+
+def insert_prepared(insert: BulkInsert, docs: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    """The rows as BulkInsert hands them to COPY (its processors applied)."""
+    rows = [[i, TaskState.OPEN, doc] for i, doc in enumerate(docs)]
+    for index, processor in insert._processors:  # noqa: SLF001 - what COPY is given
+        for row in rows:
+            row[index] = processor(row[index])
+    return [(*row, *insert.constants) for row in rows]
