@@ -84,6 +84,9 @@ class BulkInsert:
                                 for name, value in constants.items())
         self._processors = tuple((index, processor) for index, name in enumerate(columns)
                                  if (processor := processors[name]) is not None)
+        # JSON columns: write_columns processes their None too, as Core does (JSON null)
+        self._documents = frozenset(index for index, name in enumerate(columns)
+                                    if isinstance(table.c[name].type, JSON))
 
     @staticmethod
     def _processor(table: Table, name: str, connection: Connection, *,
@@ -138,6 +141,42 @@ class BulkInsert:
             prepared = [tuple(row) + constants for row in rows]
         return self.write(prepared)
 
+    def write_columns(self, columns: Sequence[Sequence[Any]]) -> int:
+        """The rows given a column at a time (`columns[i]`: every row's value of the
+        i-th column; no constants): each column's values are processed in one loop, a
+        value that is the same object on every row once, and on PostgreSQL the COPY text
+        is built from the columns without turning them into rows. A JSON column's None is
+        written as JSON null, as Core writes it."""
+        count = len(columns[0]) if columns else 0
+        if not count:
+            return 0
+        ready: list[Sequence[Any]] = list(columns)
+        documents = self._documents
+        for index, processor in self._processors:
+            column = ready[index]
+            first = column[0]
+            document = index in documents
+            if all(map(operator.is_, column, repeat(first))):
+                ready[index] = [processor(first) if document or first is not None
+                                else None] * count
+            elif document:
+                ready[index] = list(map(processor, column))
+            else:
+                ready[index] = [None if value is None else processor(value)
+                                for value in column]
+        ready += [[constant] * count for constant in self._constants]
+        if self._copy is not None:
+            payload = columns_text(ready, self._empty_is_null)
+            if payload is not None:
+                self._send_copy(payload)
+                return count
+        return self.write(list(zip(*ready, strict=True)))
+
+    def _send_copy(self, payload: bytes) -> None:
+        driver: Any = self._connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
+            copy.write(payload)
+
     def write(self, prepared: Sequence[Row]) -> int:
         """Rows in the driver's form already, ending with `constants`: the caller built
         them in one pass (a million rows through __call__ are copied once more)."""
@@ -145,10 +184,10 @@ class BulkInsert:
             driver: Any = self._connection.connection.driver_connection
             nullable = self._empty_is_null
             payload = copy_text(prepared, nullable)
+            if payload is not None:  # the whole chunk in one buffer, built in C loops
+                self._send_copy(payload)
+                return len(prepared)
             with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
-                if payload is not None:  # the whole chunk in one buffer, built in C loops
-                    copy.write(payload)
-                    return len(prepared)
                 for prepared_row in prepared:
                     if nullable:
                         values = list(prepared_row)
@@ -173,8 +212,28 @@ def insert_rows(connection: Connection, table: Table,
     if not rows:
         return
     names = list(rows[0])
-    given = set(names)
-    constants: dict[str, Any] = {}
+    pick = itemgetter(*names)
+    try:  # the same length and every name present: the same columns
+        values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
+    except KeyError:
+        connection.execute(table.insert(), list(rows))
+        return
+    if not insert_tuples(connection, table, names,
+                         values if len(names) > 1 else [(value,) for value in values]):
+        connection.execute(table.insert(), list(rows))
+
+
+def insert_tuples(connection: Connection, table: Table, names: Sequence[str],
+                  rows: Sequence[Row], constants: Mapping[str, Any] | None = None) -> bool:
+    """Rows as tuples in the order of `names` (no dict per row), plus `constants` (the same
+    value on every row, processed once), written a column at a time through BulkInsert:
+    COPY on PostgreSQL where row-level security allows it, one executemany otherwise.
+    A column named nowhere gets its scalar Python-side default; False (nothing written)
+    when one has a callable default, which only Core's insert() computes per row."""
+    if not rows:
+        return True
+    given = {*names, *(constants or {})}
+    fixed: dict[str, Any] = dict(constants or {})
     for column in table.columns:
         default = column.default
         if column.name in given or default is None:
@@ -182,24 +241,10 @@ def insert_rows(connection: Connection, table: Table,
         if column.name == "creditor_id":  # its callable default: BulkInsert sets it once
             continue
         if not getattr(default, "is_scalar", False):
-            connection.execute(table.insert(), list(rows))
-            return
-        constants[column.name] = getattr(default, "arg", None)
-    pick = itemgetter(*names)
-    try:  # the same length and every name present: the same columns
-        values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
-    except KeyError:
-        connection.execute(table.insert(), list(rows))
-        return
-    # Core writes a JSON column's None as the JSON text null, BulkInsert as SQL NULL
-    documents = [name for name in names if isinstance(table.c[name].type, JSON)]
-    if any(row[name] is None for name in documents for row in rows):
-        connection.execute(table.insert(), list(rows))
-        return
-    # COPY on PostgreSQL (where row-level security allows it): about a third of the
-    # cycle's apply phase there was its INSERT executemany (issue 16)
-    insert = BulkInsert(connection, table, names, constants)
-    insert(values if len(names) > 1 else [(value,) for value in values])
+            return False
+        fixed[column.name] = getattr(default, "arg", None)
+    BulkInsert(connection, table, names, fixed).write_columns(list(zip(*rows, strict=True)))
+    return True
 
 
 def update_rows(connection: Connection, table: Table,
@@ -250,7 +295,13 @@ def copy_text(rows: Sequence[Row], empty_is_null: Collection[int] = ()) -> bytes
     the server takes to store it); here each column is converted with map() and joined
     once, so a chunk of invoices costs a few C loops per column. `empty_is_null`: the
     positions whose '' means NULL (see `_null_marker`)."""
-    columns: list[Any] = list(zip(*rows, strict=True))
+    return columns_text(list(zip(*rows, strict=True)), empty_is_null)
+
+
+def columns_text(columns: Sequence[Sequence[Any]],
+                 empty_is_null: Collection[int] = ()) -> bytes | None:
+    """`copy_text` of rows given a column at a time."""
+    columns = list(columns)
     for index, column in enumerate(columns):
         nullable = index in empty_is_null
         # The same object on every row (the run's timestamps, '' for no text): converted

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from hub.domain.model import TaskState
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import copy_text
+from hub.ledger.bulk import insert_tuples
 from hub.ledger.db import make_engine
 
 NASTY = ["plain", "tab\there", "line\nbreak", "back\\slash", "\\N", "cr\rhere", "", "zażółć"]
@@ -64,35 +65,33 @@ def test_rows_written_through_copy_read_back_unchanged(postgres_url: str | None)
 
 @pytest.mark.postgres
 def test_json_and_enum_values_go_through_copy_and_read_back(postgres_url: str | None) -> None:
-    """The cycle's rows hold JSON documents and StrEnum states: they are written in COPY's
-    text (not row by row) and read back as Core would have written them."""
+    """The cycle's rows hold JSON documents and StrEnum states, written a column at a time
+    (`insert_tuples`): they read back as Core's insert() would have written them, a
+    document's None as JSON null."""
     if postgres_url is None:
         pytest.skip("PostgreSQL not configured (set HUB_TEST_POSTGRES_URL)")
     engine = make_engine(postgres_url)
     table = sa.Table("bulk_copy_json_probe", sa.MetaData(),
                      sa.Column("id", sa.Integer, primary_key=True),
-                     sa.Column("state", sa.String(20)), sa.Column("doc", sa.JSON))
-    docs = [{"text": text, "n": i, "list": [1.5, None, "zażółć"]} for i, text in enumerate(NASTY)]
+                     sa.Column("state", sa.String(20)), sa.Column("doc", sa.JSON),
+                     sa.Column("day", sa.Date))
+    docs: list[object] = [{"text": text, "n": i, "list": [1.5, None, "zażółć"]}
+                          for i, text in enumerate(NASTY)] + [None, "plain"]
     try:
         with engine.begin() as connection:
             table.drop(connection, checkfirst=True)
             table.create(connection)
-            insert = BulkInsert(connection, table, ["id", "state", "doc"])
-            assert copy_text(insert_prepared(insert, docs)) is not None
-            insert([(i, TaskState.OPEN, doc) for i, doc in enumerate(docs)])
-            found = connection.execute(sa.select(table).order_by(table.c.id)).all()
-        assert [row.doc for row in found] == docs
-        assert {row.state for row in found} == {"open"}
+            assert insert_tuples(connection, table, ["id", "state", "doc"],
+                                 [(i, TaskState.OPEN, doc) for i, doc in enumerate(docs)],
+                                 {"day": date(2026, 12, 3)})
+            connection.execute(table.insert(), [{"id": 100, "state": "open", "doc": None,
+                                                 "day": date(2026, 12, 3)}])
+            found = connection.execute(sa.select(table, table.c.doc.is_(None).label("null"))
+                                       .order_by(table.c.id)).all()
+        assert [row.doc for row in found] == [*docs, None]
+        assert {(row.state, row.day) for row in found} == {("open", date(2026, 12, 3))}
+        assert [row.null for row in found] == [False] * (len(docs) + 1)  # JSON null, as Core
     finally:
         with engine.begin() as connection:
             table.drop(connection, checkfirst=True)
         engine.dispose()
-
-
-def insert_prepared(insert: BulkInsert, docs: list[dict[str, object]]) -> list[tuple[object, ...]]:
-    """The rows as BulkInsert hands them to COPY (its processors applied)."""
-    rows = [[i, TaskState.OPEN, doc] for i, doc in enumerate(docs)]
-    for index, processor in insert._processors:  # noqa: SLF001 - what COPY is given
-        for row in rows:
-            row[index] = processor(row[index])
-    return [(*row, *insert.constants) for row in rows]
