@@ -77,6 +77,10 @@ NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor ne
 APPLIED_COLUMNS = ("decision_key", "customer_id", "rule", "source", "ladder", "step",
                    "anchor_due_date", "paused_by", "facts", "first_contact", "actions")
 EventRow = tuple[Any, ...]  # in hub.ledger.event_log.EVENT_COLUMNS' order
+# The kinds of action whose handler may open a task (_create_task): the open tasks of these
+# decisions' accounts are read at once; any other account's when it asks (TaskBatch.waits).
+MAY_OPEN_TASKS = frozenset({ActionKind.TASK, ActionKind.ESCALATE, ActionKind.RELEASE_HOLD,
+                            ActionKind.LEGAL_HANDOVER, ActionKind.WARN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +121,7 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
             done.add(decision.key)  # two decisions with one key: the first wins
     if not todo:
         return counts
-    writer = _Writer(connection, facts, context, counts)
+    writer = _Writer(connection, facts, context, counts, todo)
     writer.notices_before = notices_sent(connection, sorted(
         {d.customer_code for d in todo if any(a.kind is ActionKind.SEND for a in d.actions)}))
     for decision in todo:
@@ -148,7 +152,8 @@ class _Item:
 
 class _Writer:
     def __init__(self, connection: Connection, facts: Mapping[str, AccountFacts],
-                 context: ApplyContext, counts: Counter[str]) -> None:
+                 context: ApplyContext, counts: Counter[str],
+                 todo: Sequence[Decision]) -> None:
         self.connection = connection
         self.facts = facts
         self.context = context
@@ -163,7 +168,12 @@ class _Writer:
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         self.exposures: list[dict[str, Any]] = []  # experiment variants applied
         self.notices_before: Counter[str] = Counter()
-        self.tasks = TaskBatch(connection, self.customer_ids.values())
+        # only the accounts whose decisions may open a task (issue 16: the open tasks of
+        # every account in the batch were read, most of them never asked about)
+        self.tasks = TaskBatch(connection, sorted(
+            {self.customer_ids[d.customer_code] for d in todo
+             if facts[d.customer_code].enforcement
+             and any(action.kind in MAY_OPEN_TASKS for action in d.actions)}))
         self._chased_by: dict[str, list[InvoiceFacts]] = {}
 
     def apply(self, decision: Decision) -> None:
