@@ -10,6 +10,7 @@ Values that are the same on every row (timestamps of the run) are processed once
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from itertools import repeat
 from operator import itemgetter
 from typing import Any
@@ -67,27 +69,42 @@ class BulkInsert:
         self._target, self._names, self._marker = target, tuple(names), marker
         self._nullable_names = frozenset(empty_is_null)
         self._statements: dict[tuple[tuple[str, str], ...], str] = {}
-        # PostgreSQL loads many rows far faster through COPY than through INSERTs.
+        # PostgreSQL loads many rows far faster through COPY than through INSERTs; but
+        # not into a table whose row-level security applies to this role (a tenant table,
+        # when the hub connects as production's role, not a superuser): "COPY FROM not
+        # supported with row-level security". Those rows go through INSERT, which the
+        # policy checks.
         self._copy = f"COPY {target} ({listed}) FROM STDIN" \
-            if copy and dialect.name == "postgresql" and dialect.driver == "psycopg" else None
+            if copy and dialect.name == "postgresql" and dialect.driver == "psycopg" \
+            and not _row_security_active(connection, target) else None
         # COPY takes no expressions: there, '' is turned back into None row by row.
         self._empty_is_null = tuple(index for index, name in enumerate(names)
                                     if name in empty_is_null) if self._copy else ()
         self._connection = connection
-        processors = {name: None if name in ready else self._processor(table, name, connection)
+        processors = {name: None if name in ready else
+                      self._processor(table, name, connection, copy=self._copy is not None)
                       for name in names}
         self._constants = tuple(_apply(processors[name], value)
                                 for name, value in constants.items())
         self._processors = tuple((index, processor) for index, name in enumerate(columns)
                                  if (processor := processors[name]) is not None)
+        # JSON columns: write_value_columns processes their None too, as Core does (JSON null)
+        self._documents = frozenset(index for index, name in enumerate(columns)
+                                    if isinstance(table.c[name].type, JSON))
 
     @staticmethod
-    def _processor(table: Table, name: str,
-                   connection: Connection) -> Callable[[Any], Any] | None:
+    def _processor(table: Table, name: str, connection: Connection, *,
+                   copy: bool = False) -> Callable[[Any], Any] | None:
         column_type = table.c[name].type
         dialect = connection.dialect
         if isinstance(column_type, Boolean):
             return None  # both drivers take Python bools as they are
+        if copy and isinstance(column_type, JSON):
+            # COPY takes the JSON text; the bind processor would wrap each value in
+            # psycopg's Json for the driver to serialize (with the same serializer)
+            serializer: Callable[[Any], str] = \
+                getattr(dialect, "_json_serializer", None) or json.dumps
+            return serializer
         if dialect.name == "sqlite" and type(column_type) is Date:
             # SQLAlchemy stores SQLite dates as YYYY-MM-DD text: isoformat() writes the
             # same (for years 1000-9999) at a tenth of the cost of its generic formatter.
@@ -128,6 +145,43 @@ class BulkInsert:
             prepared = [tuple(row) + constants for row in rows]
         return self.write(prepared)
 
+    def write_value_columns(self, columns: Sequence[Sequence[Any]]) -> int:
+        """The rows given a column at a time, as Python values (`columns[i]`: every
+        row's value of the i-th column; no constants; `write_columns` takes them in the
+        driver's form already): each column's values are processed in one loop, a
+        value that is the same object on every row once, and on PostgreSQL the COPY text
+        is built from the columns without turning them into rows. A JSON column's None is
+        written as JSON null, as Core writes it."""
+        count = len(columns[0]) if columns else 0
+        if not count:
+            return 0
+        ready: list[Sequence[Any]] = list(columns)
+        documents = self._documents
+        for index, processor in self._processors:
+            column = ready[index]
+            first = column[0]
+            document = index in documents
+            if all(map(operator.is_, column, repeat(first))):
+                ready[index] = [processor(first) if document or first is not None
+                                else None] * count
+            elif document:
+                ready[index] = list(map(processor, column))
+            else:
+                ready[index] = [None if value is None else processor(value)
+                                for value in column]
+        ready += [[constant] * count for constant in self._constants]
+        if self._copy is not None:
+            payload = columns_text(ready, self._empty_is_null)
+            if payload is not None:
+                self._send_copy(payload)
+                return count
+        return self.write(list(zip(*ready, strict=True)))
+
+    def _send_copy(self, payload: bytes) -> None:
+        driver: Any = self._connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
+            copy.write(payload)
+
     def write(self, prepared: Sequence[Row]) -> int:
         """Rows in the driver's form already, ending with `constants`: the caller built
         them in one pass (a million rows through __call__ are copied once more)."""
@@ -135,10 +189,10 @@ class BulkInsert:
             driver: Any = self._connection.connection.driver_connection
             nullable = self._empty_is_null
             payload = copy_text(prepared, nullable)
+            if payload is not None:  # the whole chunk in one buffer, built in C loops
+                self._send_copy(payload)
+                return len(prepared)
             with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
-                if payload is not None:  # the whole chunk in one buffer, built in C loops
-                    copy.write(payload)
-                    return len(prepared)
                 for prepared_row in prepared:
                     if nullable:
                         values = list(prepared_row)
@@ -197,24 +251,12 @@ class BulkInsert:
 
     def _copy_columns(self, columns: Mapping[str, Sequence[Any]], same: Mapping[str, Any],
                       count: int) -> int:
-        nullable = set(self._empty_is_null)
-        texts: list[list[str]] = []
-        for index, name in enumerate(self._names):
-            if name in columns:
-                text = _copy_column(columns[name], index in nullable)
-            else:
-                one = _copy_column((same[name],), index in nullable)
-                text = None if one is None else one * count
-            if text is None:  # a type COPY's text does not carry as is: row by row
-                return self.write(list(zip(*(columns[name] if name in columns
-                                            else [same[name]] * count
-                                            for name in self._names), strict=True)))
-            texts.append(text)
-        payload = ("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n").encode()
-        driver: Any = self._connection.connection.driver_connection
-        assert self._copy is not None
-        with driver.cursor() as cursor, cursor.copy(self._copy) as copy:
-            copy.write(payload)
+        ready = [columns[name] if name in columns else [same[name]] * count
+                 for name in self._names]
+        payload = columns_text(ready, self._empty_is_null)
+        if payload is None:  # a type COPY's text does not carry as is: row by row
+            return self.write(list(zip(*ready, strict=True)))
+        self._send_copy(payload)
         return count
 
 
@@ -244,30 +286,40 @@ def insert_rows(connection: Connection, table: Table,
     if not rows:
         return
     names = list(rows[0])
-    given = set(names)
-    constants: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if column.name in given or default is None:
-            continue
-        if not getattr(default, "is_scalar", False):
-            connection.execute(table.insert(), list(rows))
-            return
-        constants[column.name] = getattr(default, "arg", None)
     pick = itemgetter(*names)
     try:  # the same length and every name present: the same columns
         values = [pick(row) if len(row) == len(names) else _differs() for row in rows]
     except KeyError:
         connection.execute(table.insert(), list(rows))
         return
-    # Core writes a JSON column's None as the JSON text null, BulkInsert as SQL NULL
-    documents = [name for name in names if isinstance(table.c[name].type, JSON)]
-    if any(row[name] is None for name in documents for row in rows):
+    if not insert_tuples(connection, table, names,
+                         values if len(names) > 1 else [(value,) for value in values]):
         connection.execute(table.insert(), list(rows))
-        return
-    # INSERT, not COPY, on PostgreSQL: pg_stat_activity shows the statements Core sent
-    insert = BulkInsert(connection, table, names, constants, copy=False)
-    insert(values if len(names) > 1 else [(value,) for value in values])
+
+
+def insert_tuples(connection: Connection, table: Table, names: Sequence[str],
+                  rows: Sequence[Row], constants: Mapping[str, Any] | None = None) -> bool:
+    """Rows as tuples in the order of `names` (no dict per row), plus `constants` (the same
+    value on every row, processed once), written a column at a time through BulkInsert:
+    COPY on PostgreSQL where row-level security allows it, one executemany otherwise.
+    A column named nowhere gets its scalar Python-side default; False (nothing written)
+    when one has a callable default, which only Core's insert() computes per row."""
+    if not rows:
+        return True
+    given = {*names, *(constants or {})}
+    fixed: dict[str, Any] = dict(constants or {})
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None:
+            continue
+        if column.name == "creditor_id":  # its callable default: BulkInsert sets it once
+            continue
+        if not getattr(default, "is_scalar", False):
+            return False
+        fixed[column.name] = getattr(default, "arg", None)
+    BulkInsert(connection, table, names, fixed).write_value_columns(
+        list(zip(*rows, strict=True)))
+    return True
 
 
 def update_rows(connection: Connection, table: Table,
@@ -287,10 +339,46 @@ def update_rows(connection: Connection, table: Table,
     # identifiers come from the Table, quoted by the dialect; values are bound
     sql = f"UPDATE {target} SET {assignments} WHERE {quote('id')} = {marker}"  # noqa: S608
     processors = [BulkInsert._processor(table, name, connection) for name in columns]
+    if dialect.name == "postgresql" and len(rows) >= SET_UPDATE_FROM \
+            and not any(processors) and _set_update(connection, table, columns, rows):
+        return
     connection.exec_driver_sql(sql, [
         (*(_apply(processor, row[name]) for processor, name in zip(processors, columns,
                                                                    strict=True)),
          row["row_id"]) for row in rows])
+
+
+SET_UPDATE_FROM = 100  # rows; fewer: the executemany's round trips cost less than planning
+
+
+def _set_update(connection: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Mapping[str, Any]]) -> bool:
+    """PostgreSQL: the rows' updates as one statement over arrays (`UPDATE ... FROM
+    unnest(ids, values...)`), instead of one UPDATE per row in the executemany's pipeline
+    (the cycle's next evaluation days: a tenth of its apply phase there). False, and
+    nothing done, when an id comes twice (the executemany's last row would win)."""
+    ids = [row["row_id"] for row in rows]
+    if len(set(ids)) != len(ids):
+        return False
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    arrays = ", ".join(f"CAST(%s AS {table.c[name].type.compile(dialect=dialect)}[])"
+                       for name in columns)
+    listed = ", ".join(quote(name) for name in columns)
+    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in columns)
+    # identifiers come from the Table, quoted by the dialect; values are bound as arrays
+    sql = (f"UPDATE {target} SET {sets} FROM unnest(CAST(%s AS bigint[]), {arrays}) "  # noqa: S608
+           f"AS v({quote('row_id')}, {listed}) WHERE {target}.{quote('id')} = v.{quote('row_id')}")
+    connection.exec_driver_sql(sql, (ids, *([row[name] for row in rows] for name in columns)))
+    return True
+
+
+def _row_security_active(connection: Connection, target: str) -> bool:
+    """Whether PostgreSQL's row-level security applies to this role's writes into the
+    table (`target`, as the search path finds it): a superuser is above the policies."""
+    return bool(connection.exec_driver_sql(
+        "SELECT row_security_active(CAST(%(table)s AS regclass))", {"table": target}).scalar())
 
 
 def _differs() -> Any:
@@ -311,7 +399,13 @@ def copy_text(rows: Sequence[Row], empty_is_null: Collection[int] = ()) -> bytes
     the server takes to store it); here each column is converted with map() and joined
     once, so a chunk of invoices costs a few C loops per column. `empty_is_null`: the
     positions whose '' means NULL (see `_null_marker`)."""
-    columns: list[Any] = list(zip(*rows, strict=True))
+    return columns_text(list(zip(*rows, strict=True)), empty_is_null)
+
+
+def columns_text(columns: Sequence[Sequence[Any]],
+                 empty_is_null: Collection[int] = ()) -> bytes | None:
+    """`copy_text` of rows given a column at a time."""
+    columns = list(columns)
     for index, column in enumerate(columns):
         nullable = index in empty_is_null
         # The same object on every row (the run's timestamps, '' for no text): converted
@@ -333,7 +427,11 @@ def _copy_column(column: Sequence[Any], nullable: bool) -> list[str] | None:
     """One column's values as COPY text, or None for a type that format does not carry."""
     kinds = set(map(type, column))
     if not kinds <= _COPY_TYPES:
-        return None
+        if not all(kind in _COPY_TYPES or issubclass(kind, StrEnum) for kind in kinds):
+            return None
+        # a StrEnum member (a task's state) is written as its value, as the driver does
+        column = [str(value) if isinstance(value, StrEnum) else value for value in column]
+        kinds = set(map(type, column))
     if str in kinds:
         text_column = list(map(str, column)) if len(kinds) > 1 else list(column)
         joined = "".join(text_column)

@@ -1,9 +1,10 @@
 """The one writer of the event log (the account timelines, the audit trail).
 
-Every append goes through these three functions; the table itself is append-only, enforced
+Every append goes through these four functions; the table itself is append-only, enforced
 by database triggers on SQLite and PostgreSQL. They differ only in how many rows they take
 and how fast: one event (`add_event`), a batch of rows a service collected (`add_events`),
-and an import's tens of thousands of domain events through BulkInsert (`append_events`)."""
+the cycle's batch as tuples (`add_event_rows`), and an import's tens of thousands of
+domain events through BulkInsert (`append_events`)."""
 
 from __future__ import annotations
 
@@ -17,10 +18,13 @@ from sqlalchemy import Connection
 from hub.domain.model import Event
 from hub.ledger.bulk import BulkInsert
 from hub.ledger.bulk import insert_rows
+from hub.ledger.bulk import insert_tuples
 from hub.ledger.tables import events
 
 _INSERT = events.insert()  # one statement, compiled once, for every event
-_COLUMNS = ("occurred_at", "actor", "kind", "summary", "data", "customer_id", "invoice_id")
+# An event row in the order add_event_rows takes it
+EVENT_COLUMNS = ("occurred_at", "actor", "kind", "summary", "data", "customer_id",
+                 "invoice_id")
 _CHUNK = 5000
 
 
@@ -38,6 +42,17 @@ def add_events(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> Non
         insert_rows(connection, events, rows[start:start + _CHUNK])
 
 
+def add_event_rows(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Append many events given as tuples in EVENT_COLUMNS' order (occurred_at, actor,
+    kind, summary, data, customer_id, invoice_id): the cycle's bulk path, no dict per
+    event."""
+    for start in range(0, len(rows), _CHUNK):
+        part = rows[start:start + _CHUNK]
+        if not insert_tuples(connection, events, EVENT_COLUMNS, part):
+            connection.execute(_INSERT, [dict(zip(EVENT_COLUMNS, row, strict=True))
+                                         for row in part])
+
+
 def append_events(connection: Connection, items: Sequence[Event],
                   customer_ids: Mapping[str, int],
                   invoice_ids: Mapping[str, int] | None = None) -> None:
@@ -48,7 +63,7 @@ def append_events(connection: Connection, items: Sequence[Event],
     if not items:
         return
     invoice_ids = invoice_ids or {}
-    insert = BulkInsert(connection, events, _COLUMNS)
+    insert = BulkInsert(connection, events, EVENT_COLUMNS)
     insert([(item.occurred_at, item.actor, item.kind, item.summary, item.data,
              customer_ids.get(item.customer_code) if item.customer_code else None,
              invoice_ids.get(item.invoice_number) if item.invoice_number else None)

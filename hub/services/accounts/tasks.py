@@ -107,21 +107,33 @@ class TaskBatch:
     timeline events. The same rule as `create_task`."""
 
     def __init__(self, connection: Connection, customer_ids: Iterable[int]) -> None:
+        """`customer_ids`: the accounts that may get a task; their open tasks are read at
+        once (another account's are read when it first asks, one statement each)."""
         self.connection = connection
-        ids = list(customer_ids)
+        self.looked_up: set[int] = set()
+        self.open: set[tuple[int, str]] = set()
+        self.rows: list[dict[str, Any]] = []
+        self._look_up(list(customer_ids))
+
+    def _look_up(self, ids: list[int]) -> None:
+        if not ids:
+            return
         # many ids: planned from an indexed id table on PostgreSQL (hub.ledger.id_sets)
-        self.open = {(row.customer_id, row.task_type) for row in connection.execute(
+        self.open.update((row.customer_id, row.task_type) for row in self.connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
                 tasks.c.state == TaskState.OPEN,
-                ids_in_planned(connection, tasks.c.customer_id, ids)))}
-        self.rows: list[dict[str, Any]] = []
+                ids_in_planned(self.connection, tasks.c.customer_id, ids))))
+        self.looked_up.update(ids)
 
     def waits(self, customer_id: int, task_type: str, *, source: str = RULES,
               per_claim: bool = False) -> bool:
         """True when the account already has an open task of this type that a new one
         must not duplicate (`one_open_per_type`)."""
-        return one_open_per_type(source, per_claim=per_claim) and \
-            (customer_id, task_type) in self.open
+        if not one_open_per_type(source, per_claim=per_claim):
+            return False
+        if customer_id not in self.looked_up:
+            self._look_up([customer_id])
+        return (customer_id, task_type) in self.open
 
     def add(self, **row: Any) -> None:
         """A task (the keyword arguments of `task_row`), written by `flush`."""

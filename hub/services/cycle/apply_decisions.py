@@ -47,9 +47,10 @@ from hub.domain.outbox import OutboxMessage
 from hub.domain.outbox import RecipientKind
 from hub.domain.outbox import describe_skipped
 from hub.domain.outbox import message_key
-from hub.ledger.accounts import add_events
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import insert_rows
+from hub.ledger.bulk import insert_tuples
+from hub.ledger.event_log import add_event_rows
 from hub.ledger.experiments import exposure_row
 from hub.ledger.experiments import record_exposures
 from hub.ledger.in_lists import chunks
@@ -74,6 +75,15 @@ from hub.services.handover.cases import open_case
 ACTOR = "rules"
 ENFORCEMENT_OFF = "enforcement off"
 NOT_DELIVERED = ("failed", "skipped")  # outbox states of a notice the debtor never got
+# An applied decision's row as _Writer collects it (applied_on, applied_at and
+# cycle_run_id are the run's, written once as constants)
+APPLIED_COLUMNS = ("decision_key", "customer_id", "rule", "source", "ladder", "step",
+                   "anchor_due_date", "paused_by", "facts", "first_contact", "actions")
+EventRow = tuple[Any, ...]  # in hub.ledger.event_log.EVENT_COLUMNS' order
+# The kinds of action whose handler may open a task (_create_task): the open tasks of these
+# decisions' accounts are read at once; any other account's when it asks (TaskBatch.waits).
+MAY_OPEN_TASKS = frozenset({ActionKind.TASK, ActionKind.ESCALATE, ActionKind.RELEASE_HOLD,
+                            ActionKind.LEGAL_HANDOVER, ActionKind.WARN})
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +95,10 @@ class ApplyContext:
 
 def chased_invoices(facts: AccountFacts) -> list[InvoiceFacts]:
     """What is chased: overdue, not excluded, not disputed (a disputed invoice is never in
-    a notice, hub.domain.owed)."""
-    return [i for i in facts.overdue_invoices if not i.excluded and not i.disputed]
+    a notice, hub.domain.owed). In the ledger's order; one pass over the invoices (what
+    `facts.overdue_invoices` filtered further would give, without its two passes)."""
+    return [i for i in facts.invoices if i.open_amount.amount > 0 and i.days_overdue > 0
+            and not i.excluded and not i.disputed]
 
 
 def already_applied(connection: Connection, keys: Sequence[str]) -> set[str]:
@@ -112,7 +124,7 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
             done.add(decision.key)  # two decisions with one key: the first wins
     if not todo:
         return counts
-    writer = _Writer(connection, facts, context, counts)
+    writer = _Writer(connection, facts, context, counts, todo)
     writer.notices_before = notices_sent(connection, sorted(
         {d.customer_code for d in todo if any(a.kind is ActionKind.SEND for a in d.actions)}))
     for decision in todo:
@@ -143,7 +155,8 @@ class _Item:
 
 class _Writer:
     def __init__(self, connection: Connection, facts: Mapping[str, AccountFacts],
-                 context: ApplyContext, counts: Counter[str]) -> None:
+                 context: ApplyContext, counts: Counter[str],
+                 todo: Sequence[Decision]) -> None:
         self.connection = connection
         self.facts = facts
         self.context = context
@@ -151,14 +164,19 @@ class _Writer:
         codes = sorted(set(facts))
         self.customer_ids = ids_by_key(connection, customers, "code", codes)
         self.directory = Directory.load(connection)
-        self.applied_rows: list[dict[str, Any]] = []
-        self.event_rows: list[dict[str, Any]] = []
+        self.applied_rows: list[tuple[Any, ...]] = []  # in APPLIED_COLUMNS' order
+        self.event_rows: list[EventRow] = []
         self.messages: list[OutboxMessage] = []
         self.charges: list[dict[str, Any]] = []
         self.holds: dict[int, tuple[str, str]] = {}  # customer id -> reason, decision key
         self.exposures: list[dict[str, Any]] = []  # experiment variants applied
         self.notices_before: Counter[str] = Counter()
-        self.tasks = TaskBatch(connection, self.customer_ids.values())
+        # only the accounts whose decisions may open a task (issue 16: the open tasks of
+        # every account in the batch were read, most of them never asked about)
+        self.tasks = TaskBatch(connection, sorted(
+            {self.customer_ids[d.customer_code] for d in todo
+             if facts[d.customer_code].enforcement
+             and any(action.kind in MAY_OPEN_TASKS for action in d.actions)}))
         self._chased_by: dict[str, list[InvoiceFacts]] = {}
 
     def apply(self, decision: Decision) -> None:
@@ -174,16 +192,13 @@ class _Writer:
         else:  # recorded for the timeline and explain, nothing is done
             self.counts["enforcement_off"] += 1
         recorded = [{"kind": str(item.action.kind), "params": item.recorded} for item in items]
-        self.applied_rows.append({
-            "decision_key": decision.key, "customer_id": customer_id, "rule": decision.rule,
-            "source": decision.source, "ladder": decision.ladder, "step": decision.step,
+        self.applied_rows.append((
+            decision.key, customer_id, decision.rule, decision.source, decision.ladder,
+            decision.step,
             # the oldest unpaid due date the ladder counts from
-            "anchor_due_date": min((i.due_date for i in self._chased(facts)), default=None),
-            "applied_on": self.context.as_of,
-            "paused_by": None if enforced else ENFORCEMENT_OFF, "facts": decision.facts,
-            "first_contact": bool(decision.facts.get("first_contact")),
-            "actions": recorded, "applied_at": self.context.now,
-            "cycle_run_id": self.context.run_id})
+            min((i.due_date for i in self._chased(facts)), default=None),
+            None if enforced else ENFORCEMENT_OFF, decision.facts,
+            bool(decision.facts.get("first_contact")), recorded))
         if enforced and decision.facts.get("experiment"):
             self.exposures.append(exposure_row(decision, customer_id, self.context.as_of,
                                                self.context.now))
@@ -197,14 +212,20 @@ class _Writer:
 
     def flush(self) -> None:
         """Write what was collected: set at a time, one statement per table."""
-        insert_rows(self.connection, applied_decisions, self.applied_rows)
+        run = {"applied_on": self.context.as_of, "applied_at": self.context.now,
+               "cycle_run_id": self.context.run_id}
+        if not insert_tuples(self.connection, applied_decisions, APPLIED_COLUMNS,
+                             self.applied_rows, run):  # a per-row default: Core's insert
+            self.connection.execute(applied_decisions.insert(), [
+                {**dict(zip(APPLIED_COLUMNS, row, strict=True)), **run}
+                for row in self.applied_rows])
         self._flush_messages()
         self._flush_charges()
         self._flush_holds()
         self._flush_tasks()
         self.counts["experiment_assignments"] += record_exposures(self.connection,
                                                                   self.exposures)
-        add_events(self.connection, self.event_rows)
+        add_event_rows(self.connection, self.event_rows)
 
     def _flush_messages(self) -> None:
         """Into NOTIFY's outbox, skipping keys already queued (hub.ledger.outbox)."""
@@ -212,9 +233,9 @@ class _Writer:
                                                now=self.context.now)
 
     def _flush_tasks(self) -> None:
-        for event in self.tasks.flush():
-            self.event_rows.append(self._event(event["customer_id"], event["kind"],
-                                               event["summary"], event["data"]))
+        self.event_rows.extend(self._event(event["customer_id"], event["kind"],
+                                           event["summary"], event["data"])
+                               for event in self.tasks.flush())
 
     def _flush_holds(self) -> None:
         """New sales holds (an account already on hold keeps its hold), set at a time."""
@@ -255,16 +276,14 @@ class _Writer:
             number, event = row.pop("number"), row.pop("event")
             row["invoice_id"] = invoice_ids[number]
             rows.append(row)
-            self.event_rows.append({**event, "invoice_id": row["invoice_id"]})
+            self.event_rows.append((*event[:-1], row["invoice_id"]))
             self.counts["interest" if row["kind"] == "interest" else "fees"] += 1
         if rows:
             insert_rows(self.connection, charges, rows)
 
     def _event(self, customer_id: int, kind: str, summary: str,
-               data: dict[str, Any]) -> dict[str, Any]:
-        return {"occurred_at": self.context.now, "actor": ACTOR, "kind": kind,
-                "summary": summary, "customer_id": customer_id, "invoice_id": None,
-                "data": data}
+               data: dict[str, Any]) -> EventRow:
+        return (self.context.now, ACTOR, kind, summary, data, customer_id, None)
 
     def _chased(self, facts: AccountFacts) -> list[InvoiceFacts]:
         """chased_invoices, once per account (an account has several decisions)."""

@@ -343,4 +343,5 @@ def test_a_worker_killed_mid_partition_changes_nothing(
 def _waiting_inserts(day: Day) -> int:
     return len(day.query(sa.text(
         "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND query ILIKE 'INSERT INTO applied_decisions%'")))
+        "AND (query ILIKE 'INSERT INTO applied_decisions%' "
+        "OR query ILIKE 'COPY applied_decisions%')")))

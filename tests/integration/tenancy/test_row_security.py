@@ -11,7 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from hub.bootstrap import Hub
+from hub.domain.model import TaskState
+from hub.ledger.bulk import insert_rows
 from hub.ledger.db import make_engine
+from hub.ledger.tables import customers
+from hub.ledger.tables import events
 from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
 from tests.integration.tenancy.two_creditors import TwoCreditors
@@ -89,3 +93,22 @@ def test_a_connection_that_names_no_creditor_sees_nothing(hub: Hub, app_role: st
             assert c.exec_driver_sql("SELECT count(*) FROM invoices").scalar() == 0
     finally:
         plain.dispose()
+
+
+def test_the_bulk_writers_write_under_the_production_role(hub: Hub, app_role: str) -> None:
+    """COPY FROM is refused on a table whose row-level security applies to the role, so
+    the bulk writers (the cycle's decisions, messages, tasks and events; an import's rows)
+    write through INSERT there: the rows arrive, the creditor's own."""
+    two = build(hub)
+    with acting_for(two.bravo_id), hub.engine.begin() as c:
+        c.exec_driver_sql(f"SET LOCAL ROLE {app_role}")
+        customer = c.execute(sa.select(customers.c.id)).scalar_one()
+        insert_rows(c, events, [
+            {"occurred_at": hub.clock.now(), "actor": "rules", "kind": "decision_applied",
+             "summary": f"bulk {n}", "customer_id": customer, "invoice_id": None,
+             "data": {"n": n, "state": TaskState.OPEN}} for n in range(3)])
+    with acting_for(two.bravo_id), hub.engine.connect() as c:
+        written = c.execute(sa.select(events.c.creditor_id, events.c.data).where(
+            events.c.summary.like("bulk %")).order_by(events.c.id)).all()
+    assert [tuple(row) for row in written] == [
+        (two.bravo_id, {"n": n, "state": "open"}) for n in range(3)]
