@@ -175,6 +175,21 @@ class Hub:
             return Party(profile.name, code, profile.letterhead()[1:])
         return Party(creditor.name if creditor else "", code)
 
+    def collection_company(self) -> str:
+        """The name of the collection company that runs the hub (takes handed-over cases):
+        the default creditor's profile name, else its name in the creditors list."""
+        from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+        from hub.ledger.tenancy import acting_for  # noqa: PLC0415
+        from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
+
+        with acting_for(DEFAULT_CREDITOR):
+            profile = self.creditor_state().profile
+            if profile is not None and profile.name:
+                return profile.name
+            with self.engine.connect() as connection:
+                creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
+        return creditor.name if creditor else ""
+
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
 
     @cached_property

@@ -1,4 +1,4 @@
-"""`handover list | show | approve | decline | status | file`: accounts handed over to hard
+"""`handover list | show | start | approve | decline | status | file`: accounts handed over to hard
 collection (docs/handover.md), for the creditor `--creditor` names (default: the default
 creditor)."""
 
@@ -20,6 +20,7 @@ from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
 
 STATUSES = [s.value for s in HandoverStatus]
 
@@ -84,6 +85,18 @@ def approve_command(ctx: click.Context, case_id: int) -> None:
     hub = get_hub(ctx)
     _show(approve_case(hub.engine, hub.case_files(), case_id, actor=cli_actor(),
                        now=hub.clock.now()))
+
+
+@handover_group.command("start")
+@click.argument("customer")
+@click.option("--reason", required=True, help="why the account goes to the collection company")
+@click.pass_context
+def start_command(ctx: click.Context, customer: str, reason: str) -> None:
+    """Hand an account over by hand, as the creditor's approval: the hub's reminders to the
+    customer stop, the collection company takes the case over, the case file is made now."""
+    hub = get_hub(ctx)
+    _show(hand_over_now(hub.engine, hub.case_files(), customer, actor=cli_actor(),
+                        reason=reason, today=hub.clock.today(), now=hub.clock.now()))
 
 
 @handover_group.command("decline")

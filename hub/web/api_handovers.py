@@ -22,6 +22,8 @@ from hub.services.handover.cases import list_cases
 from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
+from hub.services.read import queries
 from hub.web import params
 from hub.web.api_scope import check_visible
 from hub.web.api_scope import scope
@@ -120,6 +122,38 @@ def decline(case_id: int) -> dict[str, Any]:
     return {"data": case_json(done)}
 
 
+def create() -> tuple[dict[str, Any], int]:
+    """Hand an account over by hand: the caller's approval (admin, finance, manager)."""
+    viewer = api_viewer()
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    code, reason = body.get("customer"), body.get("reason")
+    problems = {}
+    if not isinstance(code, str) or not code.strip():
+        problems["customer"] = "required: the customer's code"
+    if not isinstance(reason, str) or not reason.strip():
+        problems["reason"] = "required: why the account goes to the collection company"
+    if problems:
+        raise ApiError(422, "invalid_body", "name the customer and say why", problems)
+    assert isinstance(code, str) and isinstance(reason, str)
+    hub = the_hub()
+    try:
+        customer = queries.customer_detail(hub.engine, code.strip()).customer
+    except NotFound:
+        raise ApiError(404, "not_found", f"no customer with code {code!r}") from None
+    check_visible(customer.owner, customer.department, f"customer {code!r}")
+    if not viewer.can_act or viewer.role not in DECIDERS:
+        raise ApiError(403, "forbidden", "an account is handed over by an admin, finance or "
+                                         "manager token")
+    try:
+        done = hand_over_now(hub.engine, hub.case_files(), customer.code,
+                             actor=viewer.email, reason=reason, today=hub.clock.today(),
+                             now=hub.clock.now())
+    except UserError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return {"data": case_json(done)}, 201
+
+
 def _file(case_id: int, kind: str) -> Response:
     params.allow_only()
     _visible(case_id)
@@ -144,6 +178,8 @@ def file_json(case_id: int) -> Response:
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/handovers", view_func=listing, methods=["GET"],
                            endpoint="handovers")
+    blueprint.add_url_rule("/handovers", view_func=create, methods=["POST"],
+                           endpoint="handover_create")
     blueprint.add_url_rule("/handovers/<int:case_id>", view_func=show, methods=["GET"],
                            endpoint="handover")
     blueprint.add_url_rule("/handovers/<int:case_id>/approve", view_func=approve,

@@ -40,6 +40,8 @@ from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
+from hub.services.read import queries
 from hub.services.staff.creditors import Creditor
 from hub.web.access import Viewer
 from hub.web.access import hub
@@ -138,6 +140,32 @@ def decline(case_id: int) -> Response:
         flash(gettext("%(code)s stays with you: the hand-over is declined.",
                       code=case.customer_code), "ok")
     return _back(case)
+
+
+@handover_ui.post("/handovers/by-hand")
+@login_required
+def by_hand() -> Response:
+    """An admin, finance or a manager (for their department) hands an account over to the
+    collection company themselves: their approval; the same case file, dunning stops."""
+    viewer = require_viewer()
+    require_action_rights(viewer)
+    code = request.form.get("customer", "").strip()
+    customer = queries.customer_detail(hub().engine, code).customer
+    if not viewer.can_view(customer.owner, customer.department):
+        raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
+    if not may_decide(viewer):
+        abort(403)
+    the_hub = hub()
+    try:
+        case = hand_over_now(the_hub.engine, the_hub.case_files(), customer.code,
+                             actor=viewer.email, reason=request.form.get("reason", ""),
+                             today=the_hub.clock.today(), now=the_hub.clock.now())
+    except UserError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(gettext("%(code)s is handed over to the collection company (case %(id)s).",
+                      code=case.customer_code, id=case.id), "ok")
+    return redirect(url_for("account.account_page", code=customer.code))
 
 
 def _download(name: str, content: bytes, kind: str) -> Response:

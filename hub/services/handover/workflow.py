@@ -4,6 +4,7 @@ on in the collection company's queue, and download its case file."""
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -14,6 +15,7 @@ from hub.services.handover.cases import Case
 from hub.services.handover.cases import approve
 from hub.services.handover.cases import decline
 from hub.services.handover.cases import get_case
+from hub.services.handover.cases import hand_over_by_hand
 from hub.services.handover.cases import set_status
 from hub.services.handover.files import KINDS
 from hub.services.handover.files import CaseFiles
@@ -24,6 +26,17 @@ def approve_case(engine: Engine, files: CaseFiles, case_id: int, *, actor: str,
                  now: datetime) -> Case:
     with engine.begin() as connection:
         approve(connection, case_id, actor=actor, now=now)
+        files.produce(connection, case_id, now)
+        return get_case(connection, case_id)
+
+
+def hand_over_now(engine: Engine, files: CaseFiles, customer_code: str, *, actor: str,
+                  reason: str, today: date, now: datetime) -> Case:
+    """A person who may approve hand-overs hands the account over by hand (their approval):
+    the same case file is made at once and the hub's dunning stops as after an approval."""
+    with engine.begin() as connection:
+        case_id = hand_over_by_hand(connection, customer_code, actor=actor, reason=reason,
+                                    today=today, now=now)
         files.produce(connection, case_id, now)
         return get_case(connection, case_id)
 

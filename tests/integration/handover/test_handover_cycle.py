@@ -35,6 +35,7 @@ from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
 from tests.integration.cycle.helpers import morning
 from tests.integration.handover.support import DUE
 from tests.integration.handover.support import debtor
@@ -284,3 +285,46 @@ def test_no_instalment_reminder_while_the_collection_company_has_the_case(
     with hub.engine.begin() as connection:  # back with the creditor: the reminder goes
         assert remind_instalments(connection, as_of=today, days_before=3,
                                   now=morning(today)) == 1
+
+
+def test_a_person_hands_over_by_hand_and_the_dunning_stops(hub: Hub, tmp_path: Path) -> None:
+    """No rule hands over here (approval-less ladder's step is at 20 days): finance hands
+    the account over on day 5 itself; that is the approval, the case file is the same and
+    the ladder's later steps never come."""
+    debtor(hub)
+    debtor(hub, "C2", "Second Trading", "INV-8")
+    rules = policy(tmp_path, approval=True)
+    run(hub, rules, DUE + timedelta(days=3))
+    with pytest.raises(UserError, match="a reason is needed"):
+        hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                      reason="  ", today=DUE + timedelta(days=5),
+                      now=morning(DUE + timedelta(days=5)))
+    case = hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                         reason="no answer to three calls", today=DUE + timedelta(days=5),
+                         now=morning(DUE + timedelta(days=5)))
+    assert case.status is HandoverStatus.NEW
+    assert case.decided_by == "fin@example.com"
+    assert case.files == ("json", "pdf")
+    assert [str(m) for m in case.owed] == ["1,200.00 EUR"]
+    exported = json.loads(case_file(hub.engine, hub.case_files(), case.id, "json")[1])
+    assert exported["approved_by"] == "fin@example.com"
+    assert exported["reason"] == "handed over by hand: no answer to three calls"
+    assert "handed over to collection (case 1)" in _said(hub)
+    sent_before = _messages(hub)
+    for days in (10, 20, 30):
+        run(hub, rules, DUE + timedelta(days=days))
+    c1_steps = _steps(hub)
+    assert c1_steps.count("final notice") == 1  # C2's only: C1 gets no further step
+    assert len(_messages(hub)) == len(sent_before) + 2  # C2's final notice and reminder-2
+    with pytest.raises(UserError, match="C1 is already with the collection company"):
+        hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                      reason="again", today=DUE + timedelta(days=31),
+                      now=morning(DUE + timedelta(days=31)))
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir)}
+    # C2's step at 20 days asked for approval: handing over by hand approves that case
+    started = CliRunner().invoke(cli, ["handover", "start", "C2", "--reason", "by hand"],
+                                 env=env)
+    assert started.exit_code == 0, started.output
+    assert "case 2: C2 Second Trading, new" in started.output
+    assert "decided by cli" in started.output
