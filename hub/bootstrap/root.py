@@ -33,6 +33,7 @@ from hub.observe.logs import configure_logging
 
 if TYPE_CHECKING:  # imported where used: a command loads only the adapters it needs
     from hub.creditor import CreditorState
+    from hub.domain.creditor import CreditorProfile
     from hub.domain.handover import Party
     from hub.ports import CycleHook
     from hub.ports import ManagerDirectory
@@ -175,6 +176,15 @@ class Hub:
             return Party(profile.name, code, profile.letterhead()[1:])
         return Party(creditor.name if creditor else "", code)
 
+    def collection_company_profile(self) -> CreditorProfile | None:
+        """The profile of the company that runs the hub (the default creditor), which
+        takes handed-over cases over; None when it has none."""
+        from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+        from hub.ledger.tenancy import acting_for  # noqa: PLC0415
+
+        with acting_for(DEFAULT_CREDITOR):
+            return self.creditor_state().profile
+
     def collection_company(self) -> str:
         """The name of the collection company that runs the hub (takes handed-over cases):
         the default creditor's profile name, else its name in the creditors list."""
@@ -182,10 +192,10 @@ class Hub:
         from hub.ledger.tenancy import acting_for  # noqa: PLC0415
         from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
 
+        profile = self.collection_company_profile()
+        if profile is not None and profile.name:
+            return profile.name
         with acting_for(DEFAULT_CREDITOR):
-            profile = self.creditor_state().profile
-            if profile is not None and profile.name:
-                return profile.name
             with self.engine.connect() as connection:
                 creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
         return creditor.name if creditor else ""
