@@ -33,9 +33,9 @@ from hub.services.handover.cases import Case
 from hub.services.handover.cases import get_case
 from hub.services.handover.cases import history
 from hub.services.handover.cases import list_cases
-from hub.services.handover.queue import queue
 from hub.services.handover.queue import queue_creditor
 from hub.services.handover.queue import queue_creditors
+from hub.services.handover.queue import queue_page
 from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
@@ -218,9 +218,11 @@ def collection_queue() -> str:
         abort(404)
     wanted = request.args.get("status", "").strip()
     statuses = [s for s in QUEUE_STATUSES if s.value == wanted] or list(QUEUE_STATUSES)
-    items = queue(hub().engine, creditors, statuses)
-    return render_template("collection.html", items=items, statuses=QUEUE_STATUSES,
-                           wanted=wanted, creditors=creditors)
+    found = queue_page(hub().engine, creditors, statuses,
+                       page=request.args.get("page", 1, type=int) or 1)
+    return render_template("collection.html", items=found.items, found=found,
+                           statuses=QUEUE_STATUSES, wanted=wanted if statuses != list(
+                               QUEUE_STATUSES) else "", creditors=creditors)
 
 
 @handover_ui.get("/collection/<int:creditor_id>/<int:case_id>")

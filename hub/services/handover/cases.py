@@ -95,11 +95,21 @@ def _query() -> sa.Select[Any]:
             .join(customers, customers.c.id == handovers.c.customer_id))
 
 
+def count_cases(connection: Connection, *,
+                statuses: Sequence[HandoverStatus] | None = None) -> int:
+    """How many cases the current creditor has (in `statuses`)."""
+    query = sa.select(sa.func.count()).select_from(handovers)
+    if statuses:
+        query = query.where(handovers.c.status.in_([s.value for s in statuses]))
+    return int(connection.execute(query).scalar_one())
+
+
 def list_cases(connection: Connection, *, statuses: Sequence[HandoverStatus] | None = None,
                customer_code: str | None = None, owner: str | None = None,
-               department: str | None = None) -> list[Case]:
+               department: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[Case]:
     """The current creditor's cases, newest first; `owner`/`department` limit them to a
-    collector's or a manager's accounts."""
+    collector's or a manager's accounts; `limit`/`offset` give one page of them."""
     query = _query()
     if statuses:
         query = query.where(handovers.c.status.in_([s.value for s in statuses]))
@@ -109,7 +119,10 @@ def list_cases(connection: Connection, *, statuses: Sequence[HandoverStatus] | N
         query = query.where(sa.func.lower(customers.c.owner) == owner.lower())
     if department is not None:
         query = query.where(customers.c.department == department)
-    rows = connection.execute(query.order_by(handovers.c.id.desc())).all()
+    query = query.order_by(handovers.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = connection.execute(query).all()
     files: dict[int, list[str]] = {}
     if rows:
         for case_id, kind in connection.execute(

@@ -5,6 +5,7 @@ and cannot work the queue."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -167,3 +168,44 @@ def test_staff_without_a_grant_have_no_queue(app: Flask, two: TwoCreditors, hub:
     ops = signed_in(app, "ops@collector.example")
     assert ops.get("/collection").status_code == 404
     assert ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}").status_code == 404
+
+
+def test_the_queue_comes_in_pages_of_50_with_a_status_filter(
+        app: Flask, two: TwoCreditors, hub: Hub) -> None:
+    """Alpha (the home creditor) has 61 cases, bravo 1: two pages, each case once, read
+    creditor by creditor; the status filter narrows them and keeps to its pages."""
+    now = hub.clock.now()
+    with hub.engine.begin() as connection:  # alpha is the default creditor
+        for n in range(60):
+            customer = add_customer(connection, f"Q{n:03d}", name=f"Queue Debtor {n:03d}")
+            connection.execute(handovers.insert().values(
+                customer_id=customer, status="paid" if n < 7 else "new",
+                approval_required=False, requested_on=date(2026, 11, 10), requested_by="rules",
+                reason="hand over", owed=[], handed_over_at=now, created_at=now,
+                updated_at=now))
+    _staff(hub, granted="bravo")
+    ops = signed_in(app, "ops@collector.example")
+
+    def cases(page: str) -> list[str]:
+        return re.findall(r'href="/collection/(\d+/\d+)"', page)
+
+    first = ops.get("/collection").get_data(as_text=True)
+    assert "Page 1 of 2 (62 cases)" in first
+    assert 'href="/collection?page=2"' in first
+    second = ops.get("/collection?page=2").get_data(as_text=True)
+    assert "Page 2 of 2 (62 cases)" in second
+    assert "Next page" not in second
+    assert len(cases(first)) == 50
+    assert len(cases(second)) == 12
+    assert len(set(cases(first) + cases(second))) == 62  # each case once
+    assert "Bravo Open Trading" in second  # bravo's after alpha's
+    assert "Bravo Open Trading" not in first
+    assert cases(first)[0] == "1/62"  # newest first within a creditor
+    assert cases(ops.get("/collection?page=9").get_data(as_text=True)) == cases(second)
+    paid = ops.get("/collection?status=paid").get_data(as_text=True)
+    assert len(cases(paid)) == 7
+    assert "Queue Debtor 000" in paid
+    assert "Queue Debtor 007" not in paid
+    assert "Page 1" not in paid  # one page: no pager
+    working = ops.get("/collection?status=in_progress").get_data(as_text=True)
+    assert cases(working) == ["1/1", f"{two.bravo_id}/2"]
