@@ -127,14 +127,20 @@ def status_command(ctx: click.Context, case_id: int, status: str, note: str) -> 
 @handover_group.command("file")
 @click.argument("case_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="the JSON export instead of the PDF")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="CSV files in a zip (claim, invoices, reminders, responses, charges, "
+                   "payments) instead of the PDF")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="where to write it (default: the file's own name, here)")
 @click.pass_context
-def file_command(ctx: click.Context, case_id: int, as_json: bool, output: Path | None) -> None:
-    """Write the case file kept at the hand-over (PDF, or --json)."""
+def file_command(ctx: click.Context, case_id: int, as_json: bool, as_csv: bool,
+                 output: Path | None) -> None:
+    """Write the case file kept at the hand-over (PDF, --json, or --csv: a zip)."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
     hub = get_hub(ctx)
     name, content = case_file(hub.engine, hub.case_files(), case_id,
-                              "json" if as_json else "pdf")
+                              "json" if as_json else "zip" if as_csv else "pdf")
     target = output or Path(name)
     target.write_bytes(content)
     click.echo(f"wrote {target} ({len(content)} bytes)")

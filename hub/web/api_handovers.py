@@ -34,7 +34,7 @@ from hub.web.errors import bad_parameter
 from hub.web.serialize import money
 
 DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json"}
+MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
 
 
 def _moment(value: Any) -> str | None:
@@ -42,8 +42,9 @@ def _moment(value: Any) -> str | None:
 
 
 def case_json(case: Case) -> dict[str, Any]:
+    made = "json" in case.files  # the zip is made from the kept JSON
     files = {kind: url_for(f"api.handover_case_file_{kind}", case_id=case.id)
-             if kind in case.files else None for kind in MIME}
+             if kind in case.files or (kind == "zip" and made) else None for kind in MIME}
     return {"id": case.id, "customer": {"code": case.customer_code, "name": case.customer_name},
             "status": case.status.value, "approval_required": case.approval_required,
             "requested_on": case.requested_on.isoformat(), "requested_by": case.requested_by,
@@ -175,6 +176,10 @@ def file_json(case_id: int) -> Response:
     return _file(case_id, "json")
 
 
+def file_zip(case_id: int) -> Response:
+    return _file(case_id, "zip")
+
+
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/handovers", view_func=listing, methods=["GET"],
                            endpoint="handovers")
@@ -190,3 +195,5 @@ def register(blueprint: Blueprint) -> None:
                            methods=["GET"], endpoint="handover_case_file_pdf")
     blueprint.add_url_rule("/handovers/<int:case_id>/case-file.json", view_func=file_json,
                            methods=["GET"], endpoint="handover_case_file_json")
+    blueprint.add_url_rule("/handovers/<int:case_id>/case-file.zip", view_func=file_zip,
+                           methods=["GET"], endpoint="handover_case_file_zip")

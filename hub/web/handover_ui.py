@@ -51,7 +51,7 @@ from hub.web.access import require_viewer
 
 handover_ui = Blueprint("handover", __name__)
 DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json"}
+MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
 
 
 @handover_ui.app_template_global("handover_status")
@@ -193,6 +193,12 @@ def creditor_json(case_id: int) -> Response:
     return _creditor_file(case_id, "json")
 
 
+@handover_ui.get("/handovers/<int:case_id>/case-file.zip")
+@login_required
+def creditor_zip(case_id: int) -> Response:
+    return _creditor_file(case_id, "zip")
+
+
 # --- the collection company's queue ---------------------------------------------------
 
 def _queue_creditors() -> list[Creditor]:
@@ -281,3 +287,9 @@ def collection_pdf(creditor_id: int, case_id: int) -> Response:
 @login_required
 def collection_json(creditor_id: int, case_id: int) -> Response:
     return _queue_file(creditor_id, case_id, "json")
+
+
+@handover_ui.get("/collection/<int:creditor_id>/<int:case_id>/case-file.zip")
+@login_required
+def collection_zip(creditor_id: int, case_id: int) -> Response:
+    return _queue_file(creditor_id, case_id, "zip")

@@ -36,7 +36,7 @@ SCHEMAS: dict[str, JsonSchema] = {
                                    "description": "Overdue per currency when proposed."},
         "decided_by": TEXT, "decided_at": MOMENT, "decline_reason": TEXT,
         "handed_over_at": MOMENT, "note": TEXT, "updated_at": MOMENT,
-        "case_file": _closed({"pdf": LINK, "json": LINK})}),
+        "case_file": _closed({"pdf": LINK, "json": LINK, "zip": LINK})}),
     "HandoverList": _closed({"data": {"type": "array", "items": _ref("Handover")}}),
     "HandoverResponse": _closed({"data": _ref("Handover")}),
     "HandoverCreate": {"type": "object", "required": ["customer", "reason"],
@@ -104,4 +104,8 @@ def handover_paths() -> dict[str, JsonSchema]:
         "/api/v1/handovers/{case_id}/case-file.json": download(
             "handoverCaseFileJson", "application/json",
             "The case file as JSON (schema collections-hub/case-file/1, docs/handover.md)"),
+        "/api/v1/handovers/{case_id}/case-file.zip": download(
+            "handoverCaseFileZip", "application/zip",
+            "The case file as CSV files in a zip (claim, invoices, reminders, responses, "
+            "charges, payments), made from the kept JSON"),
     }

@@ -5,6 +5,7 @@ managers for their department; the status and case file afterwards."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 
 import pypdf
@@ -119,6 +120,12 @@ def test_finance_hands_an_account_over_by_hand_from_the_account_page(
     exported = fin.get("/handovers/1/case-file.json").get_json()
     assert exported["approved_by"] == "fin@example.com"
     assert exported["reason"] == "handed over by hand: disputes everything"
+    zipped = fin.get("/handovers/1/case-file.zip")
+    assert zipped.headers["Content-Disposition"] == 'attachment; filename="case-1-ACME.zip"'
+    claim = zipfile.ZipFile(io.BytesIO(zipped.data)).read("claim.csv").decode("utf-8-sig")
+    assert "fin@example.com" in claim
+    assert "handed over by hand: disputes everything" in claim
+    assert 'href="/handovers/1/case-file.zip"' in page
     # the claim: every open invoice, A-2 too (not due yet)
     assert exported["claim"]["principal"] == [{"amount": "1100.00", "currency": "EUR"}]
 

@@ -4,10 +4,13 @@ on in the collection company's queue, and download its case file."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from datetime import datetime
 
 from sqlalchemy import Engine
+
+from hub.domain.handover import case_file_csv_zip
 
 from hub.domain.errors import NotFound
 from hub.i18n import lazy_gettext
@@ -54,10 +57,16 @@ def change_status(engine: Engine, case_id: int, status: str, *, note: str, actor
 
 
 def case_file(engine: Engine, files: CaseFiles, case_id: int, kind: str) -> tuple[str, bytes]:
-    """The kept file (pdf or json) of a handed-over case. A case handed over whose file is
-    missing (its cycle's file phase failed) gets it made now, and kept."""
+    """The kept file (pdf or json) of a handed-over case, or (zip) the kept JSON as CSV
+    files in a zip. A case handed over whose file is missing (its cycle's file phase
+    failed) gets it made now, and kept."""
+    if kind == "zip":
+        name, content = case_file(engine, files, case_id, "json")
+        return (name.removesuffix(".json") + ".zip",
+                case_file_csv_zip(json.loads(content.decode("utf-8"))))
     if kind not in KINDS:
-        raise NotFound(lazy_gettext("a case file is pdf or json, not %(kind)s", kind=kind))
+        raise NotFound(lazy_gettext("a case file is pdf, json or zip, not %(kind)s",
+                                    kind=kind))
     with engine.begin() as connection:
         case = get_case(connection, case_id)
         found = stored_file(connection, case_id, kind)

@@ -5,8 +5,10 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from hub.cli import cli
 from hub.domain.errors import UserError
 from hub.domain.handover import SCHEMA
 from hub.domain.handover import HandoverStatus
+from hub.ledger.event_log import add_event
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
@@ -186,6 +189,50 @@ def test_the_json_export_holds_the_same_case(hub: Hub, tmp_path: Path) -> None:
                                   "summary": "says 1200.00 was paid on 2026-03-15",
                                   "source": "portal"}]
     assert data["produced_at"].startswith("2026-03-22")  # the day of the hand-over
+
+
+def _csv_rows(bundle: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(bundle.read(name).decode("utf-8-sig"))))
+
+
+def test_the_csv_export_is_the_same_case_in_a_zip(hub: Hub, tmp_path: Path) -> None:
+    debtor(hub)
+    rules = policy(tmp_path, approval=False)
+    with hub.engine.begin() as connection:  # a debtor's text a spreadsheet would run
+        customer = connection.execute(sa.select(customers.c.id)).scalar_one()
+        add_event(connection, customer_id=customer, kind="dispute.opened",
+                  actor="debtor (portal)", now=morning(DUE + timedelta(days=2)),
+                  summary="=HYPERLINK(\"http://x.example\")", data={"source": "portal"})
+    for days in (3, 10, 20):
+        run(hub, rules, DUE + timedelta(days=days))
+    name, content = case_file(hub.engine, hub.case_files(), 1, "zip")
+    assert name == "case-1-C1.zip"
+    bundle = zipfile.ZipFile(io.BytesIO(content))
+    assert bundle.namelist() == ["claim.csv", "invoices.csv", "reminders.csv",
+                                 "responses.csv", "charges.csv", "payments.csv"]
+    [claim] = _csv_rows(bundle, "claim.csv")
+    assert (claim["case"], claim["debtor"], claim["debtor_code"], claim["currency"],
+            claim["principal"], claim["charges"], claim["total"]) == (
+        "1", "Łódź Trading sp. z o.o.", "C1", "EUR", "1200.00", "43.34", "1243.34")
+    assert claim["approved_by"] == ""  # no approval needed
+    assert claim["produced_at"].startswith("2026-03-22")
+    [invoice] = _csv_rows(bundle, "invoices.csv")
+    assert (invoice["number"], invoice["due"], invoice["currency"], invoice["open"],
+            invoice["disputed"]) == ("INV-7", "2026-03-02", "EUR", "1200.00", "no")
+    assert [(r["date"], r["channel"], r["template"], r["state"])
+            for r in _csv_rows(bundle, "reminders.csv")] == [
+        ("2026-03-05", "email", "reminder-1", "sent"),
+        ("2026-03-12", "letter", "final-notice", "skipped: letter: no postal address")]
+    assert [(c["kind"], c["currency"], c["amount"]) for c in _csv_rows(bundle, "charges.csv")] \
+        == [("fixed_compensation", "EUR", "40.00"), ("interest", "EUR", "3.34")]
+    [response] = _csv_rows(bundle, "responses.csv")
+    assert response["summary"] == "'=HYPERLINK(\"http://x.example\")"  # kept as text
+    assert response["kind"] == "dispute.opened"
+    assert _csv_rows(bundle, "payments.csv") == []
+    # made from the kept JSON: the same bytes each time, and the same case
+    assert case_file(hub.engine, hub.case_files(), 1, "zip")[1] == content
+    data = json.loads(case_file(hub.engine, hub.case_files(), 1, "json")[1])
+    assert [i["number"] for i in data["invoices"]] == [invoice["number"]]
 
 
 def test_declined_keeps_the_dunning_and_returned_resumes_it(hub: Hub, tmp_path: Path) -> None:

@@ -5,7 +5,9 @@ and cannot work the queue."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -89,6 +91,9 @@ def test_a_creditors_people_see_their_own_cases_only(app: Flask, two: TwoCredito
     own = bravo.get(f"/handovers/{BRAVO_CASE}/case-file.json")
     assert own.status_code == 200
     assert b"Bravo Open Trading" in own.data
+    assert bravo.get(f"/handovers/{ALPHA_CASE}/case-file.zip").status_code == 404
+    zipped = zipfile.ZipFile(io.BytesIO(bravo.get(f"/handovers/{BRAVO_CASE}/case-file.zip").data))
+    assert "Bravo Open Trading" in zipped.read("claim.csv").decode("utf-8-sig")
     account = bravo.get("/accounts/C001").get_data(as_text=True)
     assert "In progress" in account
     assert "visited Bravoweg 1" in account
@@ -120,6 +125,10 @@ def test_the_api_shows_the_tokens_creditor_only(app: Flask, two: TwoCreditors) -
     assert client.get(f"/api/v1/handovers/{ALPHA_CASE}", headers=bravo).status_code == 404
     assert client.get(f"/api/v1/handovers/{ALPHA_CASE}/case-file.json",
                       headers=bravo).status_code == 404
+    assert client.get(f"/api/v1/handovers/{ALPHA_CASE}/case-file.zip",
+                      headers=bravo).status_code == 404
+    assert found[0]["case_file"]["zip"] == f"/api/v1/handovers/{BRAVO_CASE}/case-file.zip"
+    assert client.get(found[0]["case_file"]["zip"], headers=bravo).mimetype == "application/zip"
     assert client.post(f"/api/v1/handovers/{ALPHA_CASE}/approve",
                        headers=bravo).status_code == 404
     alpha = {"Authorization": f"Bearer {two.alpha_api_token}"}
@@ -139,6 +148,10 @@ def test_staff_work_the_granted_creditors_cases_and_see_nothing_else(
     assert "Collection queue" in queue  # in the menu
     assert ops.get(f"/collection/{charlie}/3").status_code == 404
     assert ops.get(f"/collection/{charlie}/3/case-file.pdf").status_code == 404
+    assert ops.get(f"/collection/{charlie}/3/case-file.zip").status_code == 404
+    queued = ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}/case-file.zip")
+    assert queued.mimetype == "application/zip"
+    assert b"claim.csv" in queued.data
     # bravo's case through alpha's (the home creditor's) number: not found there
     assert ops.get(f"/collection/1/{BRAVO_CASE}").status_code == 404
     page = ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}")
