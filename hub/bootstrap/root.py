@@ -195,9 +195,8 @@ class Hub:
         profile = self.collection_company_profile()
         if profile is not None and profile.name:
             return profile.name
-        with acting_for(DEFAULT_CREDITOR):
-            with self.engine.connect() as connection:
-                creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
+        with acting_for(DEFAULT_CREDITOR), self.engine.connect() as connection:
+            creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
         return creditor.name if creditor else ""
 
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---

@@ -129,14 +129,13 @@ def create() -> tuple[dict[str, Any], int]:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     code, reason = body.get("customer"), body.get("reason")
-    problems = {}
+    problems: dict[str, str] = {}
     if not isinstance(code, str) or not code.strip():
         problems["customer"] = "required: the customer's code"
     if not isinstance(reason, str) or not reason.strip():
         problems["reason"] = "required: why the account goes to the collection company"
-    if problems:
+    if problems or not isinstance(code, str) or not isinstance(reason, str):
         raise ApiError(422, "invalid_body", "name the customer and say why", problems)
-    assert isinstance(code, str) and isinstance(reason, str)
     hub = the_hub()
     try:
         customer = queries.customer_detail(hub.engine, code.strip()).customer

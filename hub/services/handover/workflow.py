@@ -10,9 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from hub.domain.handover import case_file_csv_zip
-
 from hub.domain.errors import NotFound
+from hub.domain.handover import case_file_csv_zip
 from hub.i18n import lazy_gettext
 from hub.services.handover.cases import Case
 from hub.services.handover.cases import approve

@@ -23,11 +23,11 @@ from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import dispute_invoices
 from hub.ledger.tables import disputes
+from hub.ledger.tables import handovers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
-from hub.ledger.tables import handovers
 from hub.services.handover.cases import handed_over_ids
 from hub.services.read.owed import owed_by
 
