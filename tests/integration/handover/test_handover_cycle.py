@@ -304,6 +304,13 @@ def test_the_command_line_explains_lists_moves_and_writes_the_case(hub: Hub,
     target = tmp_path / "case.json"
     assert "wrote" in command("handover", "file", "1", "--json", "-o", str(target))
     assert json.loads(target.read_text(encoding="utf-8"))["case"] == 1
+    zipped = tmp_path / "case.zip"
+    assert "wrote" in command("handover", "file", "1", "--csv", "-o", str(zipped))
+    with zipfile.ZipFile(zipped) as bundle:
+        assert "INV-7" in bundle.read("invoices.csv").decode("utf-8-sig")
+    both = CliRunner().invoke(cli, ["handover", "file", "1", "--csv", "--json"], env=env)
+    assert both.exit_code == 2
+    assert "choose one of --json and --csv" in both.output
     refused = CliRunner().invoke(cli, ["handover", "approve", "1"], env=env)
     assert refused.exit_code == 2
     assert "case 1 does not wait for approval (it is paid)" in refused.output
