@@ -30,6 +30,7 @@ from hub.observe.logs import configure_logging
 
 if TYPE_CHECKING:  # imported where used: a command loads only the adapters it needs
     from hub.creditor import CreditorState
+    from hub.domain.creditor import CreditorProfile
     from hub.domain.decisions import PolicySettings
     from hub.domain.experiments import ExperimentPlan
     from hub.domain.handover import Party
@@ -173,6 +174,29 @@ class Hub:
         if profile is not None:
             return Party(profile.name, code, profile.letterhead()[1:])
         return Party(creditor.name if creditor else "", code)
+
+    def collection_company_profile(self) -> CreditorProfile | None:
+        """The profile of the company that runs the hub (the default creditor), which
+        takes handed-over cases over; None when it has none."""
+        from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+        from hub.ledger.tenancy import acting_for  # noqa: PLC0415
+
+        with acting_for(DEFAULT_CREDITOR):
+            return self.creditor_state().profile
+
+    def collection_company(self) -> str:
+        """The name of the collection company that runs the hub (takes handed-over cases):
+        the default creditor's profile name, else its name in the creditors list."""
+        from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
+        from hub.ledger.tenancy import acting_for  # noqa: PLC0415
+        from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
+
+        profile = self.collection_company_profile()
+        if profile is not None and profile.name:
+            return profile.name
+        with acting_for(DEFAULT_CREDITOR), self.engine.connect() as connection:
+            creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
+        return creditor.name if creditor else ""
 
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
 

@@ -1,4 +1,4 @@
-"""`handover list | show | approve | decline | status | file`: accounts handed over to hard
+"""`handover list | show | start | approve | decline | status | file`: accounts handed over to hard
 collection (docs/handover.md), for the creditor `--creditor` names (default: the default
 creditor)."""
 
@@ -20,6 +20,7 @@ from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
 
 STATUSES = [s.value for s in HandoverStatus]
 
@@ -86,6 +87,18 @@ def approve_command(ctx: click.Context, case_id: int) -> None:
                        now=hub.clock.now()))
 
 
+@handover_group.command("start")
+@click.argument("customer")
+@click.option("--reason", required=True, help="why the account goes to the collection company")
+@click.pass_context
+def start_command(ctx: click.Context, customer: str, reason: str) -> None:
+    """Hand an account over by hand, as the creditor's approval: the hub's reminders to the
+    customer stop, the collection company takes the case over, the case file is made now."""
+    hub = get_hub(ctx)
+    _show(hand_over_now(hub.engine, hub.case_files(), customer, actor=cli_actor(),
+                        reason=reason, today=hub.clock.today(), now=hub.clock.now()))
+
+
 @handover_group.command("decline")
 @click.argument("case_id", type=int)
 @click.option("--reason", required=True, help="why the account stays with the creditor")
@@ -114,14 +127,20 @@ def status_command(ctx: click.Context, case_id: int, status: str, note: str) -> 
 @handover_group.command("file")
 @click.argument("case_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="the JSON export instead of the PDF")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="CSV files in a zip (claim, invoices, reminders, responses, charges, "
+                   "payments) instead of the PDF")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="where to write it (default: the file's own name, here)")
 @click.pass_context
-def file_command(ctx: click.Context, case_id: int, as_json: bool, output: Path | None) -> None:
-    """Write the case file kept at the hand-over (PDF, or --json)."""
+def file_command(ctx: click.Context, case_id: int, as_json: bool, as_csv: bool,
+                 output: Path | None) -> None:
+    """Write the case file kept at the hand-over (PDF, --json, or --csv: a zip)."""
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
     hub = get_hub(ctx)
     name, content = case_file(hub.engine, hub.case_files(), case_id,
-                              "json" if as_json else "pdf")
+                              "json" if as_json else "zip" if as_csv else "pdf")
     target = output or Path(name)
     target.write_bytes(content)
     click.echo(f"wrote {target} ({len(content)} bytes)")

@@ -5,12 +5,15 @@ only: the ledger reads it in hub.services.handover, notifications/dossier.py lay
 
 from __future__ import annotations
 
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hub.domain.cells import SafeCsvWriter
 from hub.domain.money import Money
 from hub.i18n import N_
 
@@ -176,3 +179,70 @@ def case_file_json(case: CaseFile) -> dict[str, Any]:
                       "amount": _money(p.amount), "invoices": list(p.invoices)}
                      for p in case.payments],
     }
+
+
+# the CSV export: one file a table, zipped (docs/handover.md); made from the kept JSON
+CSV_FILES = ("claim.csv", "invoices.csv", "reminders.csv", "responses.csv", "charges.csv",
+             "payments.csv")
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    handle = io.StringIO()
+    writer = SafeCsvWriter(handle, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return handle.getvalue().encode("utf-8-sig")  # a BOM: spreadsheets read UTF-8 then
+
+
+def case_file_csv_zip(data: dict[str, Any]) -> bytes:
+    """The case file's JSON form (as kept) as CSV files in a zip: the claim per currency,
+    the invoices, reminders, responses, charges and payments, one row each (the claim has
+    one row even when nothing is owed, so the case and the parties are always there). Amounts are
+    decimal strings with their currency in a column of its own. Text a spreadsheet would
+    run as a formula is written behind an apostrophe (hub.domain.cells)."""
+    claim = data["claim"]
+    totals: dict[str, dict[str, str]] = {}
+    for part in ("principal", "charges", "total"):
+        for money in claim[part]:
+            totals.setdefault(money["currency"], {})[part] = money["amount"]
+    creditor, debtor = data["creditor"], data["debtor"]
+    tables = {
+        "claim.csv": _csv(
+            ["case", "produced_at", "reason", "approved_by", "creditor", "creditor_code",
+             "debtor", "debtor_code", "currency", "principal", "charges", "total"],
+            [[data["case"], data["produced_at"], data["reason"], data["approved_by"],
+              creditor["name"], creditor["code"], debtor["name"], debtor["code"], currency,
+              *(parts.get(part, "0" if parts else "") for part in ("principal", "charges",
+                                                                    "total"))]
+             for currency, parts in sorted(totals.items()) or [("", {})]]),
+        "invoices.csv": _csv(
+            ["number", "issued", "due", "currency", "amount", "open", "status", "disputed",
+             "days_overdue"],
+            [[i["number"], i["issued"], i["due"], i["amount"]["currency"],
+              i["amount"]["amount"], i["open"]["amount"], i["status"],
+              "yes" if i["disputed"] else "no", i["days_overdue"]] for i in data["invoices"]]),
+        "reminders.csv": _csv(
+            ["date", "channel", "template", "state", "subject"],
+            [[r["date"], r["channel"], r["template"], r["state"], r["subject"]]
+             for r in data["reminders"]]),
+        "responses.csv": _csv(
+            ["date", "kind", "summary", "source"],
+            [[r["date"], r["kind"], r["summary"], r["source"]] for r in data["responses"]]),
+        "charges.csv": _csv(
+            ["invoice", "kind", "currency", "amount", "basis", "rate", "period"],
+            [[c["invoice"], c["kind"], c["amount"]["currency"], c["amount"]["amount"],
+              c["basis"], c["rate"], c["period"]] for c in data["charges"]]),
+        "payments.csv": _csv(
+            ["reference", "received_on", "currency", "amount", "invoices"],
+            [[p["reference"], p["received_on"], p["amount"]["currency"], p["amount"]["amount"],
+              " ".join(p["invoices"])] for p in data["payments"]]),
+    }
+    stamp = datetime.fromisoformat(data["produced_at"])  # the same bytes every time
+    when = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in CSV_FILES:
+            info = zipfile.ZipInfo(name, date_time=max(when, (1980, 1, 1, 0, 0, 0)))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, tables[name])
+    return out.getvalue()

@@ -8,6 +8,7 @@ from flask import render_template
 from flask import request
 
 from hub.domain.errors import NotFound
+from hub.domain.handover import OPEN
 from hub.domain.model import Role
 from hub.i18n import lazy_gettext
 from hub.services.payments.incoming import list_payments
@@ -67,9 +68,12 @@ def account_page(code: str) -> str:
         from hub.services.prediction.predictions import payment_outlook  # noqa: PLC0415
 
         outlook = payment_outlook(connection, detail.customer.id, today)
+    cases = cases_of_account(viewer, detail.customer.code)
+    deciding = may_decide(viewer) and viewer.can_act
     return render_template("account.html", detail=detail, customer=detail.customer,
-                           handover_cases=cases_of_account(viewer, detail.customer.code),
-                           may_decide_handover=may_decide(viewer) and viewer.can_act,
+                           handover_cases=cases, may_decide_handover=deciding,
+                           may_hand_over=deciding and not any(c.status in OPEN for c in cases),
+                           collection_company=the_hub.collection_company(),
                            events=events, kinds=kinds or "", today=today, messages=sent,
                            can_act=viewer.can_act, payments=received,
                            can_unmatch=viewer.role in (Role.ADMIN, Role.FINANCE),

@@ -22,6 +22,8 @@ from hub.services.handover.cases import list_cases
 from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
+from hub.services.read import queries
 from hub.web import params
 from hub.web.api_scope import check_visible
 from hub.web.api_scope import scope
@@ -32,7 +34,7 @@ from hub.web.errors import bad_parameter
 from hub.web.serialize import money
 
 DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json"}
+MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
 
 
 def _moment(value: Any) -> str | None:
@@ -40,8 +42,9 @@ def _moment(value: Any) -> str | None:
 
 
 def case_json(case: Case) -> dict[str, Any]:
+    made = "json" in case.files  # the zip is made from the kept JSON
     files = {kind: url_for(f"api.handover_case_file_{kind}", case_id=case.id)
-             if kind in case.files else None for kind in MIME}
+             if kind in case.files or (kind == "zip" and made) else None for kind in MIME}
     return {"id": case.id, "customer": {"code": case.customer_code, "name": case.customer_name},
             "status": case.status.value, "approval_required": case.approval_required,
             "requested_on": case.requested_on.isoformat(), "requested_by": case.requested_by,
@@ -120,6 +123,37 @@ def decline(case_id: int) -> dict[str, Any]:
     return {"data": case_json(done)}
 
 
+def create() -> tuple[dict[str, Any], int]:
+    """Hand an account over by hand: the caller's approval (admin, finance, manager)."""
+    viewer = api_viewer()
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    code, reason = body.get("customer"), body.get("reason")
+    problems: dict[str, str] = {}
+    if not isinstance(code, str) or not code.strip():
+        problems["customer"] = "required: the customer's code"
+    if not isinstance(reason, str) or not reason.strip():
+        problems["reason"] = "required: why the account goes to the collection company"
+    if problems or not isinstance(code, str) or not isinstance(reason, str):
+        raise ApiError(422, "invalid_body", "name the customer and say why", problems)
+    hub = the_hub()
+    try:
+        customer = queries.customer_detail(hub.engine, code.strip()).customer
+    except NotFound:
+        raise ApiError(404, "not_found", f"no customer with code {code!r}") from None
+    check_visible(customer.owner, customer.department, f"customer {code!r}")
+    if not viewer.can_act or viewer.role not in DECIDERS:
+        raise ApiError(403, "forbidden", "an account is handed over by an admin, finance or "
+                                         "manager token")
+    try:
+        done = hand_over_now(hub.engine, hub.case_files(), customer.code,
+                             actor=viewer.email, reason=reason, today=hub.clock.today(),
+                             now=hub.clock.now())
+    except UserError as exc:
+        raise ApiError(409, "conflict", str(exc)) from None
+    return {"data": case_json(done)}, 201
+
+
 def _file(case_id: int, kind: str) -> Response:
     params.allow_only()
     _visible(case_id)
@@ -141,9 +175,15 @@ def file_json(case_id: int) -> Response:
     return _file(case_id, "json")
 
 
+def file_zip(case_id: int) -> Response:
+    return _file(case_id, "zip")
+
+
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/handovers", view_func=listing, methods=["GET"],
                            endpoint="handovers")
+    blueprint.add_url_rule("/handovers", view_func=create, methods=["POST"],
+                           endpoint="handover_create")
     blueprint.add_url_rule("/handovers/<int:case_id>", view_func=show, methods=["GET"],
                            endpoint="handover")
     blueprint.add_url_rule("/handovers/<int:case_id>/approve", view_func=approve,
@@ -154,3 +194,5 @@ def register(blueprint: Blueprint) -> None:
                            methods=["GET"], endpoint="handover_case_file_pdf")
     blueprint.add_url_rule("/handovers/<int:case_id>/case-file.json", view_func=file_json,
                            methods=["GET"], endpoint="handover_case_file_json")
+    blueprint.add_url_rule("/handovers/<int:case_id>/case-file.zip", view_func=file_zip,
+                           methods=["GET"], endpoint="handover_case_file_zip")

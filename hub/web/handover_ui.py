@@ -33,13 +33,15 @@ from hub.services.handover.cases import Case
 from hub.services.handover.cases import get_case
 from hub.services.handover.cases import history
 from hub.services.handover.cases import list_cases
-from hub.services.handover.queue import queue
 from hub.services.handover.queue import queue_creditor
 from hub.services.handover.queue import queue_creditors
+from hub.services.handover.queue import queue_page
 from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
+from hub.services.read import queries
 from hub.services.staff.creditors import Creditor
 from hub.web.access import Viewer
 from hub.web.access import hub
@@ -49,7 +51,7 @@ from hub.web.access import require_viewer
 
 handover_ui = Blueprint("handover", __name__)
 DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json"}
+MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
 
 
 @handover_ui.app_template_global("handover_status")
@@ -140,6 +142,32 @@ def decline(case_id: int) -> Response:
     return _back(case)
 
 
+@handover_ui.post("/handovers/by-hand")
+@login_required
+def by_hand() -> Response:
+    """An admin, finance or a manager (for their department) hands an account over to the
+    collection company themselves: their approval; the same case file, dunning stops."""
+    viewer = require_viewer()
+    require_action_rights(viewer)
+    code = request.form.get("customer", "").strip()
+    customer = queries.customer_detail(hub().engine, code).customer
+    if not viewer.can_view(customer.owner, customer.department):
+        raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(code)))
+    if not may_decide(viewer):
+        abort(403)
+    the_hub = hub()
+    try:
+        case = hand_over_now(the_hub.engine, the_hub.case_files(), customer.code,
+                             actor=viewer.email, reason=request.form.get("reason", ""),
+                             today=the_hub.clock.today(), now=the_hub.clock.now())
+    except UserError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(gettext("%(code)s is handed over to the collection company (case %(id)s).",
+                      code=case.customer_code, id=case.id), "ok")
+    return redirect(url_for("account.account_page", code=customer.code))
+
+
 def _download(name: str, content: bytes, kind: str) -> Response:
     response = Response(content, mimetype=MIME[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -163,6 +191,12 @@ def creditor_pdf(case_id: int) -> Response:
 @login_required
 def creditor_json(case_id: int) -> Response:
     return _creditor_file(case_id, "json")
+
+
+@handover_ui.get("/handovers/<int:case_id>/case-file.zip")
+@login_required
+def creditor_zip(case_id: int) -> Response:
+    return _creditor_file(case_id, "zip")
 
 
 # --- the collection company's queue ---------------------------------------------------
@@ -190,9 +224,11 @@ def collection_queue() -> str:
         abort(404)
     wanted = request.args.get("status", "").strip()
     statuses = [s for s in QUEUE_STATUSES if s.value == wanted] or list(QUEUE_STATUSES)
-    items = queue(hub().engine, creditors, statuses)
-    return render_template("collection.html", items=items, statuses=QUEUE_STATUSES,
-                           wanted=wanted, creditors=creditors)
+    found = queue_page(hub().engine, creditors, statuses,
+                       page=request.args.get("page", 1, type=int) or 1)
+    return render_template("collection.html", items=found.items, found=found,
+                           statuses=QUEUE_STATUSES, wanted=wanted if statuses != list(
+                               QUEUE_STATUSES) else "", creditors=creditors)
 
 
 @handover_ui.get("/collection/<int:creditor_id>/<int:case_id>")
@@ -251,3 +287,9 @@ def collection_pdf(creditor_id: int, case_id: int) -> Response:
 @login_required
 def collection_json(creditor_id: int, case_id: int) -> Response:
     return _queue_file(creditor_id, case_id, "json")
+
+
+@handover_ui.get("/collection/<int:creditor_id>/<int:case_id>/case-file.zip")
+@login_required
+def collection_zip(creditor_id: int, case_id: int) -> Response:
+    return _queue_file(creditor_id, case_id, "zip")

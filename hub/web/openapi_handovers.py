@@ -36,9 +36,12 @@ SCHEMAS: dict[str, JsonSchema] = {
                                    "description": "Overdue per currency when proposed."},
         "decided_by": TEXT, "decided_at": MOMENT, "decline_reason": TEXT,
         "handed_over_at": MOMENT, "note": TEXT, "updated_at": MOMENT,
-        "case_file": _closed({"pdf": LINK, "json": LINK})}),
+        "case_file": _closed({"pdf": LINK, "json": LINK, "zip": LINK})}),
     "HandoverList": _closed({"data": {"type": "array", "items": _ref("Handover")}}),
     "HandoverResponse": _closed({"data": _ref("Handover")}),
+    "HandoverCreate": {"type": "object", "required": ["customer", "reason"],
+                       "properties": {"customer": {"type": "string", "minLength": 1},
+                                      "reason": {"type": "string", "minLength": 1}}},
     "HandoverDecline": {"type": "object", "required": ["reason"],
                         "properties": {"reason": {"type": "string", "minLength": 1}}},
 }
@@ -72,7 +75,16 @@ def handover_paths() -> dict[str, JsonSchema]:
             "parameters": [{"name": "status", "in": "query", "required": False,
                             "description": "Only cases in this status.",
                             "schema": {"enum": [s.value for s in HandoverStatus]}}],
-            "responses": {**ok("HandoverList"), **errors(400)}}},
+            "responses": {**ok("HandoverList"), **errors(400)}},
+            "post": {
+            "operationId": "createHandover", "summary": "Hand an account over to the "
+            "collection company now (the caller's approval: admin, finance, or a manager "
+            "for their department): the hub's reminders stop and the case file is made",
+            "requestBody": {"required": True, "content": {
+                "application/json": {"schema": _ref("HandoverCreate")}}},
+            "responses": {"201": {"description": "Handed over", "content": {
+                "application/json": {"schema": _ref("HandoverResponse")}}},
+                **errors(403, 404, 409, 422)}}},
         "/api/v1/handovers/{case_id}": {"get": {
             "operationId": "getHandover", "summary": "One hand-over case", "parameters": [case],
             "responses": {**ok("HandoverResponse"), **errors(400, 404)}}},
@@ -92,4 +104,8 @@ def handover_paths() -> dict[str, JsonSchema]:
         "/api/v1/handovers/{case_id}/case-file.json": download(
             "handoverCaseFileJson", "application/json",
             "The case file as JSON (schema collections-hub/case-file/1, docs/handover.md)"),
+        "/api/v1/handovers/{case_id}/case-file.zip": download(
+            "handoverCaseFileZip", "application/zip",
+            "The case file as CSV files in a zip (claim, invoices, reminders, responses, "
+            "charges, payments), made from the kept JSON"),
     }

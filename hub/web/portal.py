@@ -88,6 +88,7 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
 
     size = format_size(hub.settings.portal_upload_max_bytes, language)
     creditor = hub.creditor_state().profile
+    collector = hub.collection_company_profile() if overview.with_collector else None
     methods = hub.settings.payments.methods
     payable = payable_online(overview, methods) if hub.payment_provider is not None else []
     latest = today + timedelta(days=settings.promise_max_days_ahead)
@@ -101,6 +102,9 @@ def _render(token: str, overview: PortalOverview, *, status: int = 200,
         form=request.form if form is None else form,
         error=error, error_text=(error.message or gettext_for(language, error.key, **error.values))
         if error else None,
+        collector_name=hub.collection_company() if overview.with_collector else "",
+        collector_contact=" · ".join(x for x in (collector.phone, collector.email) if x)
+        if collector else "",
         creditor=creditor, payments=payment_blocks(creditor, overview, language),
         has_copy={i.number: invoice_document(hub.settings.documents_path, i.number,
                                               i.document_ref)
@@ -138,6 +142,15 @@ def _act(token: str, form: str, work: Any) -> Page:
                                              message=str(problem)))
 
 
+def _not_with_collector(overview: PortalOverview, form: str) -> None:
+    """A promise or a payment plan is agreed with the collection company once it has the
+    case: the portal does not take one the creditor's rules would answer."""
+    if overview.with_collector:
+        raise forms.FormError(form, N_("Your account is with the collection company %(company)s: "
+                                       "agree a payment date or a payment plan with them."),
+                              {"company": the_hub().collection_company()})
+
+
 @portal.post("/<token>/promise")
 def promise(token: str) -> Page:
     hub = the_hub()
@@ -146,6 +159,7 @@ def promise(token: str) -> Page:
         balance = overview.main_balance
         if balance is None:
             raise forms.FormError("promise", N_("You have no open invoices. Thank you!"))
+        _not_with_collector(overview, "promise")
         language = _language(overview)
         due = forms.parse_date(request.form.get("due_date"), "promise", language)
         amount = forms.parse_amount(request.form.get("amount"), balance.currency, "promise",
@@ -179,6 +193,7 @@ def plan(token: str) -> Page:
         balance = overview.main_balance
         if balance is None:
             raise forms.FormError("plan", N_("You have no open invoices. Thank you!"))
+        _not_with_collector(overview, "plan")
         count = forms.parse_count(request.form.get("count"), "plan", MAX_INSTALMENTS_OFFERED)
         first = forms.parse_date(request.form.get("first_date"), "plan",
                                 _language(overview))

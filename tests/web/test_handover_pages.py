@@ -5,16 +5,19 @@ managers for their department; the status and case file afterwards."""
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 
 import pypdf
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
 from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.services.handover.cases import open_case
+from tests.web.api_support import make_token
 from tests.web.conftest import csrf_from
 
 
@@ -83,3 +86,75 @@ def test_who_may_decide_and_a_decline_needs_a_reason(staffed: Hub,
     page = fin.get("/accounts/BOLT").get_data(as_text=True)
     assert "Declined by fin@example.com: we settle it ourselves" in page
     assert fin.get(f"/handovers/{case}/case-file.pdf").status_code == 404  # never handed over
+
+
+def test_finance_hands_an_account_over_by_hand_from_the_account_page(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    ann = as_user("ann@example.com")  # ACME's collector: no such button, and refused
+    page = ann.get("/accounts/ACME").get_data(as_text=True)
+    assert "Hand over to the collection company" not in page
+    assert ann.post("/handovers/by-hand", data={"csrf_token": csrf_from(page),
+                                                "customer": "ACME", "reason": "x"}
+                    ).status_code == 403
+    mia = as_user("mia@example.com")  # a manager of sales: not BOLT (ops)
+    token = csrf_from(mia.get("/accounts/ACME").get_data(as_text=True))
+    assert mia.post("/handovers/by-hand", data={"csrf_token": token, "customer": "BOLT",
+                                                "reason": "x"}).status_code == 404
+    fin = as_user("fin@example.com")
+    page = fin.get("/accounts/ACME").get_data(as_text=True)
+    assert "every reminder from the hub to this customer stops" in page
+    assert "the collection company takes the case over" in page
+    token = csrf_from(page)
+    fin.post("/handovers/by-hand", data={"csrf_token": token, "customer": "ACME",
+                                         "reason": " "})
+    page = fin.get("/accounts/ACME").get_data(as_text=True)
+    assert "a reason is needed" in page
+    assert "with the collection company" not in page  # nothing was handed over
+    done = fin.post("/handovers/by-hand", data={"csrf_token": token, "customer": "ACME",
+                                                "reason": "disputes everything"})
+    assert done.location.endswith("/accounts/ACME")
+    page = fin.get("/accounts/ACME").get_data(as_text=True)
+    assert "ACME is handed over to the collection company (case 1)." in page
+    assert "with the collection company: New" in page
+    assert "Hand over to the collection company" not in page  # one open case per account
+    exported = fin.get("/handovers/1/case-file.json").get_json()
+    assert exported["approved_by"] == "fin@example.com"
+    assert exported["reason"] == "handed over by hand: disputes everything"
+    zipped = fin.get("/handovers/1/case-file.zip")
+    assert zipped.headers["Content-Disposition"] == 'attachment; filename="case-1-ACME.zip"'
+    claim = zipfile.ZipFile(io.BytesIO(zipped.data)).read("claim.csv").decode("utf-8-sig")
+    assert "fin@example.com" in claim
+    assert "handed over by hand: disputes everything" in claim
+    assert 'href="/handovers/1/case-file.zip"' in page
+    # the claim: every open invoice, A-2 too (not due yet)
+    assert exported["claim"]["principal"] == [{"amount": "1100.00", "currency": "EUR"}]
+
+
+def test_the_api_hands_over_by_hand_for_deciders_only(staffed: Hub, staff_app: Flask) -> None:
+    app_client = staff_app.test_client()
+
+    def api_token(role: str) -> dict[str, str]:
+        scope = {"user_email": "bob@example.com"} if role == "collector" else {}
+        return {"Authorization": f"Bearer {make_token(staffed, role, role, **scope)}"}
+
+    collector = api_token("collector")
+    refused = app_client.post("/api/v1/handovers", json={"customer": "BOLT", "reason": "x"},
+                              headers=collector)
+    assert refused.status_code == 403
+    finance = api_token("finance")
+    missing = app_client.post("/api/v1/handovers", json={"customer": "BOLT"}, headers=finance)
+    assert missing.status_code == 422
+    assert "reason" in missing.get_json()["error"]["details"]
+    made = app_client.post("/api/v1/handovers", json={"customer": "BOLT",
+                                                      "reason": "moved abroad"},
+                           headers=finance)
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()["data"]
+    assert body["status"] == "new"
+    assert body["owed"] == [{"amount": "2000.00", "currency": "EUR"}]  # overdue then
+    assert body["decided_by"] is not None
+    assert body["case_file"]["json"] == f"/api/v1/handovers/{body['id']}/case-file.json"
+    again = app_client.post("/api/v1/handovers", json={"customer": "BOLT", "reason": "x"},
+                            headers=finance)
+    assert again.status_code == 409
+    assert "BOLT is already with the collection company" in again.get_json()["error"]["message"]

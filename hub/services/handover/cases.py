@@ -29,6 +29,7 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import handover_files
 from hub.ledger.tables import handover_history
 from hub.ledger.tables import handovers
+from hub.ledger.tables import invoices
 from hub.services.accounts.tasks import close_open_of_type
 
 HANDED_OVER_NOTE = "handed over to collection"  # why waiting messages were not sent
@@ -94,11 +95,21 @@ def _query() -> sa.Select[Any]:
             .join(customers, customers.c.id == handovers.c.customer_id))
 
 
+def count_cases(connection: Connection, *,
+                statuses: Sequence[HandoverStatus] | None = None) -> int:
+    """How many cases the current creditor has (in `statuses`)."""
+    query = sa.select(sa.func.count()).select_from(handovers)
+    if statuses:
+        query = query.where(handovers.c.status.in_([s.value for s in statuses]))
+    return int(connection.execute(query).scalar_one())
+
+
 def list_cases(connection: Connection, *, statuses: Sequence[HandoverStatus] | None = None,
                customer_code: str | None = None, owner: str | None = None,
-               department: str | None = None) -> list[Case]:
+               department: str | None = None, limit: int | None = None,
+               offset: int = 0) -> list[Case]:
     """The current creditor's cases, newest first; `owner`/`department` limit them to a
-    collector's or a manager's accounts."""
+    collector's or a manager's accounts; `limit`/`offset` give one page of them."""
     query = _query()
     if statuses:
         query = query.where(handovers.c.status.in_([s.value for s in statuses]))
@@ -108,7 +119,10 @@ def list_cases(connection: Connection, *, statuses: Sequence[HandoverStatus] | N
         query = query.where(sa.func.lower(customers.c.owner) == owner.lower())
     if department is not None:
         query = query.where(customers.c.department == department)
-    rows = connection.execute(query.order_by(handovers.c.id.desc())).all()
+    query = query.order_by(handovers.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    rows = connection.execute(query).all()
     files: dict[int, list[str]] = {}
     if rows:
         for case_id, kind in connection.execute(
@@ -194,6 +208,55 @@ def _hand_over(connection: Connection, case_id: int, customer_id: int, *, actor:
                              "tasks_closed": closed},
               summary=f"handed over to collection (case {case_id}): the hub sends no more "
                       f"reminders; {reason}")
+
+
+def hand_over_by_hand(connection: Connection, customer_code: str, *, actor: str,
+                      reason: str, today: date, now: datetime) -> int:
+    """A person who may approve hand-overs hands the account over themselves: that is the
+    creditor's approval. A case waiting for approval is approved; otherwise a new case is
+    opened, approved by `actor` and handed over at once. Returns the case number."""
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise UserError(lazy_gettext("say why the account goes to the collection company "
+                                     "(a reason is needed)"))
+    customer = connection.execute(sa.select(customers.c.id).where(
+        customers.c.code == customer_code)).scalar()
+    if customer is None:
+        raise NotFound(lazy_gettext("no customer with code %(code)s", code=repr(customer_code)))
+    existing = connection.execute(sa.select(handovers.c.id, handovers.c.status).where(
+        handovers.c.customer_id == customer,
+        handovers.c.status.in_([s.value for s in OPEN]))).first()
+    if existing is not None and existing.status != HandoverStatus.AWAITING_APPROVAL.value:
+        raise UserError(lazy_gettext("%(code)s is already with the collection company (case "
+                                     "%(id)s)", code=customer_code, id=existing.id))
+    if existing is not None:
+        approve(connection, existing.id, actor=actor, now=now)
+        return int(existing.id)
+    owed = overdue_amounts(connection, customer, today)
+    if not owed:
+        raise UserError(lazy_gettext("%(code)s has nothing overdue: there is nothing to hand "
+                                     "over", code=customer_code))
+    case_id = int(connection.execute(handovers.insert().returning(handovers.c.id).values(
+        customer_id=customer, status=HandoverStatus.NEW.value, approval_required=False,
+        requested_on=today, requested_by=actor, decision_key=None,
+        reason=f"handed over by hand: {reason}", owed=_owed_json(owed), decided_by=actor,
+        decided_at=now, created_at=now, updated_at=now)).scalar_one())
+    _history(connection, case_id, HandoverStatus.NEW, f"handed over by hand: {reason}",
+             actor, now)
+    _hand_over(connection, case_id, customer, actor=actor, now=now,
+               reason=f"handed over by {actor}: {reason}")
+    return case_id
+
+
+def overdue_amounts(connection: Connection, customer_id: int, today: date) -> list[Money]:
+    """What the customer owes past the due date, per currency (open, not excluded)."""
+    rows = connection.execute(
+        sa.select(invoices.c.currency, sa.func.sum(invoices.c.open_minor))
+        .where(invoices.c.customer_id == customer_id, invoices.c.due_date < today,
+               invoices.c.open_minor > 0, invoices.c.excluded.is_(False),
+               invoices.c.status.in_(("open", "partially_paid")))
+        .group_by(invoices.c.currency).order_by(invoices.c.currency)).all()
+    return [Money.from_minor(int(total), str(currency)) for currency, total in rows if total]
 
 
 def _locked(connection: Connection, case_id: int) -> Any:

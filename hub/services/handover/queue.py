@@ -21,6 +21,7 @@ from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
 from hub.ledger.tenancy import platform_wide
 from hub.services.handover.cases import Case
+from hub.services.handover.cases import count_cases
 from hub.services.handover.cases import list_cases
 from hub.services.staff.creditors import Creditor
 from hub.services.staff.creditors import list_creditors
@@ -47,15 +48,41 @@ def queue_creditors(connection: Connection, user_id: int) -> list[Creditor]:
     return [c for c in list_creditors(connection) if c.id in granted]
 
 
-def queue(engine: Engine, creditors: Sequence[Creditor],
-          statuses: Sequence[HandoverStatus] = QUEUE_STATUSES) -> list[QueueItem]:
-    """The cases in `statuses` of each creditor, newest first within a creditor."""
-    found: list[QueueItem] = []
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[QueueItem]
+    page: int  # from 1
+    pages: int  # at least 1
+    total: int  # cases in the queue (in the statuses asked for)
+
+
+def queue_page(engine: Engine, creditors: Sequence[Creditor],
+               statuses: Sequence[HandoverStatus] = QUEUE_STATUSES, *, page: int = 1,
+               size: int = PAGE_SIZE) -> QueuePage:
+    """One page of the queue in its order (creditor by creditor, newest first within one):
+    each creditor's cases are counted, and only the creditors the page reaches are read,
+    with LIMIT/OFFSET, each under its own creditor. A page past the end is the last."""
+    counts: list[int] = []
     for creditor in creditors:
         with acting_for(creditor.id), engine.connect() as connection:
-            found += [QueueItem(creditor, case)
-                      for case in list_cases(connection, statuses=statuses)]
-    return found
+            counts.append(count_cases(connection, statuses=statuses))
+    total = sum(counts)
+    pages = max(1, -(-total // size))
+    page = min(max(1, page), pages)
+    start, end = (page - 1) * size, page * size
+    found: list[QueueItem] = []
+    before = 0  # cases of the creditors before this one
+    for creditor, count in zip(creditors, counts, strict=True):
+        first, last = max(start, before), min(end, before + count)
+        if first < last:
+            with acting_for(creditor.id), engine.connect() as connection:
+                found += [QueueItem(creditor, case) for case in list_cases(
+                    connection, statuses=statuses, limit=last - first, offset=first - before)]
+        before += count
+    return QueuePage(found, page, pages, total)
 
 
 def queue_creditor(connection: Connection, user_id: int, creditor_id: int) -> Creditor | None:

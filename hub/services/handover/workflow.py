@@ -4,16 +4,20 @@ on in the collection company's queue, and download its case file."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from datetime import datetime
 
 from sqlalchemy import Engine
 
 from hub.domain.errors import NotFound
+from hub.domain.handover import case_file_csv_zip
 from hub.i18n import lazy_gettext
 from hub.services.handover.cases import Case
 from hub.services.handover.cases import approve
 from hub.services.handover.cases import decline
 from hub.services.handover.cases import get_case
+from hub.services.handover.cases import hand_over_by_hand
 from hub.services.handover.cases import set_status
 from hub.services.handover.files import KINDS
 from hub.services.handover.files import CaseFiles
@@ -24,6 +28,17 @@ def approve_case(engine: Engine, files: CaseFiles, case_id: int, *, actor: str,
                  now: datetime) -> Case:
     with engine.begin() as connection:
         approve(connection, case_id, actor=actor, now=now)
+        files.produce(connection, case_id, now)
+        return get_case(connection, case_id)
+
+
+def hand_over_now(engine: Engine, files: CaseFiles, customer_code: str, *, actor: str,
+                  reason: str, today: date, now: datetime) -> Case:
+    """A person who may approve hand-overs hands the account over by hand (their approval):
+    the same case file is made at once and the hub's dunning stops as after an approval."""
+    with engine.begin() as connection:
+        case_id = hand_over_by_hand(connection, customer_code, actor=actor, reason=reason,
+                                    today=today, now=now)
         files.produce(connection, case_id, now)
         return get_case(connection, case_id)
 
@@ -41,10 +56,16 @@ def change_status(engine: Engine, case_id: int, status: str, *, note: str, actor
 
 
 def case_file(engine: Engine, files: CaseFiles, case_id: int, kind: str) -> tuple[str, bytes]:
-    """The kept file (pdf or json) of a handed-over case. A case handed over whose file is
-    missing (its cycle's file phase failed) gets it made now, and kept."""
+    """The kept file (pdf or json) of a handed-over case, or (zip) the kept JSON as CSV
+    files in a zip. A case handed over whose file is missing (its cycle's file phase
+    failed) gets it made now, and kept."""
+    if kind == "zip":
+        name, content = case_file(engine, files, case_id, "json")
+        return (name.removesuffix(".json") + ".zip",
+                case_file_csv_zip(json.loads(content.decode("utf-8"))))
     if kind not in KINDS:
-        raise NotFound(lazy_gettext("a case file is pdf or json, not %(kind)s", kind=kind))
+        raise NotFound(lazy_gettext("a case file is pdf, json or zip, not %(kind)s",
+                                    kind=kind))
     with engine.begin() as connection:
         case = get_case(connection, case_id)
         found = stored_file(connection, case_id, kind)

@@ -23,10 +23,12 @@ from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import dispute_invoices
 from hub.ledger.tables import disputes
+from hub.ledger.tables import handovers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payment_plans
 from hub.ledger.tables import plan_instalments
 from hub.ledger.tables import promises
+from hub.services.handover.cases import handed_over_ids
 from hub.services.read.owed import owed_by
 
 OPEN_STATUSES = ("open", "partially_paid")
@@ -71,6 +73,8 @@ class PortalOverview:
     promise: PortalPromise | None
     plans: list[PortalPlan]  # active and in review, newest first
     disputed_invoices: list[str]
+    # the account is handed over to hard collection: the collection company has the case
+    with_collector: bool = False
 
     @property
     def main_balance(self) -> Money | None:
@@ -112,7 +116,8 @@ def portal_overview(connection: Connection, customer_id: int, today: date) -> Po
         disputed_balances=list(owed.disputed_totals),
         promise=_open_promise(connection, customer_id),
         plans=_current_plans(connection, customer_id),
-        disputed_invoices=_disputed(connection, customer_id))
+        disputed_invoices=_disputed(connection, customer_id),
+        with_collector=bool(handed_over_ids(connection, handovers.c.customer_id == customer_id)))
 
 
 def _sum(amounts: list[Money]) -> list[Money]:

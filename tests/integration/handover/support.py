@@ -50,11 +50,12 @@ def rules(*, approval: bool) -> str:
     return RULES % (", approval: creditor" if approval else "")
 
 
-def debtor(hub: Hub, code: str = "C1", name: str = "Łódź Trading sp. z o.o.") -> None:
+def debtor(hub: Hub, code: str = "C1", name: str = "Łódź Trading sp. z o.o.",
+           invoice: str = "INV-7") -> None:
     with hub.engine.begin() as connection:
         customer = add_customer(connection, code, name=name, country="PL", owner=None)
         add_contact(connection, customer, "Paweł", email="pawel@example.pl", is_primary=True)
-        add_invoice(connection, "INV-7", customer, issued=DUE - timedelta(days=30), due=DUE,
+        add_invoice(connection, invoice, customer, issued=DUE - timedelta(days=30), due=DUE,
                     amount="1200.00")
 
 

@@ -5,8 +5,10 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from hub.cli import cli
 from hub.domain.errors import UserError
 from hub.domain.handover import SCHEMA
 from hub.domain.handover import HandoverStatus
+from hub.ledger.event_log import add_event
 from hub.ledger.tables import applied_decisions
 from hub.ledger.tables import customers
 from hub.ledger.tables import events
@@ -35,6 +38,7 @@ from hub.services.handover.workflow import approve_case
 from hub.services.handover.workflow import case_file
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import decline_case
+from hub.services.handover.workflow import hand_over_now
 from tests.integration.cycle.helpers import morning
 from tests.integration.handover.support import DUE
 from tests.integration.handover.support import debtor
@@ -187,6 +191,50 @@ def test_the_json_export_holds_the_same_case(hub: Hub, tmp_path: Path) -> None:
     assert data["produced_at"].startswith("2026-03-22")  # the day of the hand-over
 
 
+def _csv_rows(bundle: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(bundle.read(name).decode("utf-8-sig"))))
+
+
+def test_the_csv_export_is_the_same_case_in_a_zip(hub: Hub, tmp_path: Path) -> None:
+    debtor(hub)
+    rules = policy(tmp_path, approval=False)
+    with hub.engine.begin() as connection:  # a debtor's text a spreadsheet would run
+        customer = connection.execute(sa.select(customers.c.id)).scalar_one()
+        add_event(connection, customer_id=customer, kind="dispute.opened",
+                  actor="debtor (portal)", now=morning(DUE + timedelta(days=2)),
+                  summary="=HYPERLINK(\"http://x.example\")", data={"source": "portal"})
+    for days in (3, 10, 20):
+        run(hub, rules, DUE + timedelta(days=days))
+    name, content = case_file(hub.engine, hub.case_files(), 1, "zip")
+    assert name == "case-1-C1.zip"
+    bundle = zipfile.ZipFile(io.BytesIO(content))
+    assert bundle.namelist() == ["claim.csv", "invoices.csv", "reminders.csv",
+                                 "responses.csv", "charges.csv", "payments.csv"]
+    [claim] = _csv_rows(bundle, "claim.csv")
+    assert (claim["case"], claim["debtor"], claim["debtor_code"], claim["currency"],
+            claim["principal"], claim["charges"], claim["total"]) == (
+        "1", "Łódź Trading sp. z o.o.", "C1", "EUR", "1200.00", "43.34", "1243.34")
+    assert claim["approved_by"] == ""  # no approval needed
+    assert claim["produced_at"].startswith("2026-03-22")
+    [invoice] = _csv_rows(bundle, "invoices.csv")
+    assert (invoice["number"], invoice["due"], invoice["currency"], invoice["open"],
+            invoice["disputed"]) == ("INV-7", "2026-03-02", "EUR", "1200.00", "no")
+    assert [(r["date"], r["channel"], r["template"], r["state"])
+            for r in _csv_rows(bundle, "reminders.csv")] == [
+        ("2026-03-05", "email", "reminder-1", "sent"),
+        ("2026-03-12", "letter", "final-notice", "skipped: letter: no postal address")]
+    assert [(c["kind"], c["currency"], c["amount"]) for c in _csv_rows(bundle, "charges.csv")] \
+        == [("fixed_compensation", "EUR", "40.00"), ("interest", "EUR", "3.34")]
+    [response] = _csv_rows(bundle, "responses.csv")
+    assert response["summary"] == "'=HYPERLINK(\"http://x.example\")"  # kept as text
+    assert response["kind"] == "dispute.opened"
+    assert _csv_rows(bundle, "payments.csv") == []
+    # made from the kept JSON: the same bytes each time, and the same case
+    assert case_file(hub.engine, hub.case_files(), 1, "zip")[1] == content
+    data = json.loads(case_file(hub.engine, hub.case_files(), 1, "json")[1])
+    assert [i["number"] for i in data["invoices"]] == [invoice["number"]]
+
+
 def test_declined_keeps_the_dunning_and_returned_resumes_it(hub: Hub, tmp_path: Path) -> None:
     debtor(hub)
     rules = policy(tmp_path, approval=True)
@@ -256,6 +304,13 @@ def test_the_command_line_explains_lists_moves_and_writes_the_case(hub: Hub,
     target = tmp_path / "case.json"
     assert "wrote" in command("handover", "file", "1", "--json", "-o", str(target))
     assert json.loads(target.read_text(encoding="utf-8"))["case"] == 1
+    zipped = tmp_path / "case.zip"
+    assert "wrote" in command("handover", "file", "1", "--csv", "-o", str(zipped))
+    with zipfile.ZipFile(zipped) as bundle:
+        assert "INV-7" in bundle.read("invoices.csv").decode("utf-8-sig")
+    both = CliRunner().invoke(cli, ["handover", "file", "1", "--csv", "--json"], env=env)
+    assert both.exit_code == 2
+    assert "choose one of --json and --csv" in both.output
     refused = CliRunner().invoke(cli, ["handover", "approve", "1"], env=env)
     assert refused.exit_code == 2
     assert "case 1 does not wait for approval (it is paid)" in refused.output
@@ -284,3 +339,46 @@ def test_no_instalment_reminder_while_the_collection_company_has_the_case(
     with hub.engine.begin() as connection:  # back with the creditor: the reminder goes
         assert remind_instalments(connection, as_of=today, days_before=3,
                                   now=morning(today)) == 1
+
+
+def test_a_person_hands_over_by_hand_and_the_dunning_stops(hub: Hub, tmp_path: Path) -> None:
+    """No rule hands over here (approval-less ladder's step is at 20 days): finance hands
+    the account over on day 5 itself; that is the approval, the case file is the same and
+    the ladder's later steps never come."""
+    debtor(hub)
+    debtor(hub, "C2", "Second Trading", "INV-8")
+    rules = policy(tmp_path, approval=True)
+    run(hub, rules, DUE + timedelta(days=3))
+    with pytest.raises(UserError, match="a reason is needed"):
+        hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                      reason="  ", today=DUE + timedelta(days=5),
+                      now=morning(DUE + timedelta(days=5)))
+    case = hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                         reason="no answer to three calls", today=DUE + timedelta(days=5),
+                         now=morning(DUE + timedelta(days=5)))
+    assert case.status is HandoverStatus.NEW
+    assert case.decided_by == "fin@example.com"
+    assert case.files == ("json", "pdf")
+    assert [str(m) for m in case.owed] == ["1,200.00 EUR"]
+    exported = json.loads(case_file(hub.engine, hub.case_files(), case.id, "json")[1])
+    assert exported["approved_by"] == "fin@example.com"
+    assert exported["reason"] == "handed over by hand: no answer to three calls"
+    assert "handed over to collection (case 1)" in _said(hub)
+    sent_before = _messages(hub)
+    for days in (10, 20, 30):
+        run(hub, rules, DUE + timedelta(days=days))
+    c1_steps = _steps(hub)
+    assert c1_steps.count("final notice") == 1  # C2's only: C1 gets no further step
+    assert len(_messages(hub)) == len(sent_before) + 2  # C2's final notice and reminder-2
+    with pytest.raises(UserError, match="C1 is already with the collection company"):
+        hand_over_now(hub.engine, hub.case_files(), "C1", actor="fin@example.com",
+                      reason="again", today=DUE + timedelta(days=31),
+                      now=morning(DUE + timedelta(days=31)))
+    env = {"HUB_DATABASE_URL": hub.settings.database_url,
+           "HUB_VAR_DIR": str(hub.settings.var_dir)}
+    # C2's step at 20 days asked for approval: handing over by hand approves that case
+    started = CliRunner().invoke(cli, ["handover", "start", "C2", "--reason", "by hand"],
+                                 env=env)
+    assert started.exit_code == 0, started.output
+    assert "case 2: C2 Second Trading, new" in started.output
+    assert "decided by cli" in started.output

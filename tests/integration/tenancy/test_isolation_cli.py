@@ -42,6 +42,7 @@ AS_BRAVO = [
     ["handover", "list"], ["handover", "show", "1"], ["handover", "approve", "1"],
     ["handover", "decline", "1", "--reason", "test"], ["handover", "status", "1", "paid"],
     ["handover", "file", "1", "--output", "/dev/null"],
+    ["handover", "start", "C001", "--reason", "test"],
 ]
 # Commands about no single creditor's data: the schema, the platform's creditors, files
 # checked on disk, long-running processes (their per-request or per-run creditor is

@@ -5,6 +5,9 @@ and cannot work the queue."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -88,6 +91,9 @@ def test_a_creditors_people_see_their_own_cases_only(app: Flask, two: TwoCredito
     own = bravo.get(f"/handovers/{BRAVO_CASE}/case-file.json")
     assert own.status_code == 200
     assert b"Bravo Open Trading" in own.data
+    assert bravo.get(f"/handovers/{ALPHA_CASE}/case-file.zip").status_code == 404
+    zipped = zipfile.ZipFile(io.BytesIO(bravo.get(f"/handovers/{BRAVO_CASE}/case-file.zip").data))
+    assert "Bravo Open Trading" in zipped.read("claim.csv").decode("utf-8-sig")
     account = bravo.get("/accounts/C001").get_data(as_text=True)
     assert "In progress" in account
     assert "visited Bravoweg 1" in account
@@ -119,6 +125,10 @@ def test_the_api_shows_the_tokens_creditor_only(app: Flask, two: TwoCreditors) -
     assert client.get(f"/api/v1/handovers/{ALPHA_CASE}", headers=bravo).status_code == 404
     assert client.get(f"/api/v1/handovers/{ALPHA_CASE}/case-file.json",
                       headers=bravo).status_code == 404
+    assert client.get(f"/api/v1/handovers/{ALPHA_CASE}/case-file.zip",
+                      headers=bravo).status_code == 404
+    assert found[0]["case_file"]["zip"] == f"/api/v1/handovers/{BRAVO_CASE}/case-file.zip"
+    assert client.get(found[0]["case_file"]["zip"], headers=bravo).mimetype == "application/zip"
     assert client.post(f"/api/v1/handovers/{ALPHA_CASE}/approve",
                        headers=bravo).status_code == 404
     alpha = {"Authorization": f"Bearer {two.alpha_api_token}"}
@@ -138,6 +148,10 @@ def test_staff_work_the_granted_creditors_cases_and_see_nothing_else(
     assert "Collection queue" in queue  # in the menu
     assert ops.get(f"/collection/{charlie}/3").status_code == 404
     assert ops.get(f"/collection/{charlie}/3/case-file.pdf").status_code == 404
+    assert ops.get(f"/collection/{charlie}/3/case-file.zip").status_code == 404
+    queued = ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}/case-file.zip")
+    assert queued.mimetype == "application/zip"
+    assert b"claim.csv" in queued.data
     # bravo's case through alpha's (the home creditor's) number: not found there
     assert ops.get(f"/collection/1/{BRAVO_CASE}").status_code == 404
     page = ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}")
@@ -167,3 +181,44 @@ def test_staff_without_a_grant_have_no_queue(app: Flask, two: TwoCreditors, hub:
     ops = signed_in(app, "ops@collector.example")
     assert ops.get("/collection").status_code == 404
     assert ops.get(f"/collection/{two.bravo_id}/{BRAVO_CASE}").status_code == 404
+
+
+def test_the_queue_comes_in_pages_of_50_with_a_status_filter(
+        app: Flask, two: TwoCreditors, hub: Hub) -> None:
+    """Alpha (the home creditor) has 61 cases, bravo 1: two pages, each case once, read
+    creditor by creditor; the status filter narrows them and keeps to its pages."""
+    now = hub.clock.now()
+    with hub.engine.begin() as connection:  # alpha is the default creditor
+        for n in range(60):
+            customer = add_customer(connection, f"Q{n:03d}", name=f"Queue Debtor {n:03d}")
+            connection.execute(handovers.insert().values(
+                customer_id=customer, status="paid" if n < 7 else "new",
+                approval_required=False, requested_on=date(2026, 11, 10), requested_by="rules",
+                reason="hand over", owed=[], handed_over_at=now, created_at=now,
+                updated_at=now))
+    _staff(hub, granted="bravo")
+    ops = signed_in(app, "ops@collector.example")
+
+    def cases(page: str) -> list[str]:
+        return re.findall(r'href="/collection/(\d+/\d+)"', page)
+
+    first = ops.get("/collection").get_data(as_text=True)
+    assert "Page 1 of 2 (62 cases)" in first
+    assert 'href="/collection?page=2"' in first
+    second = ops.get("/collection?page=2").get_data(as_text=True)
+    assert "Page 2 of 2 (62 cases)" in second
+    assert "Next page" not in second
+    assert len(cases(first)) == 50
+    assert len(cases(second)) == 12
+    assert len(set(cases(first) + cases(second))) == 62  # each case once
+    assert "Bravo Open Trading" in second  # bravo's after alpha's
+    assert "Bravo Open Trading" not in first
+    assert cases(first)[0] == "1/62"  # newest first within a creditor
+    assert cases(ops.get("/collection?page=9").get_data(as_text=True)) == cases(second)
+    paid = ops.get("/collection?status=paid").get_data(as_text=True)
+    assert len(cases(paid)) == 7
+    assert "Queue Debtor 000" in paid
+    assert "Queue Debtor 007" not in paid
+    assert "Page 1" not in paid  # one page: no pager
+    working = ops.get("/collection?status=in_progress").get_data(as_text=True)
+    assert cases(working) == ["1/1", f"{two.bravo_id}/2"]

@@ -3,6 +3,7 @@ references collide on purpose: the default creditor (alpha, id 1) and bravo."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -90,8 +91,22 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
             updated_at=now)).inserted_primary_key[0]
         c.execute(handover_files.insert(), [
             {"handover_id": case, "kind": kind, "file_name": f"case-{case}-C001.{kind}",
-             "content": f"{name} Trading owes {amount}".encode(), "sha256": "0" * 64,
+             "content": _kept(kind, f"{name} Trading owes {amount}", case),
+             "sha256": "0" * 64,
              "created_at": now} for kind in ("pdf", "json")])
+
+
+def _kept(kind: str, text: str, case: int) -> bytes:
+    """A kept case file: the text, in a JSON case file for the JSON (the CSV zip reads it)."""
+    if kind != "json":
+        return text.encode()
+    return json.dumps({
+        "schema": "collections-hub/case-file/1", "case": case,
+        "produced_at": "2026-11-20T09:00:00+00:00", "reason": text, "approved_by": None,
+        "creditor": {"name": "", "code": "", "details": []},
+        "debtor": {"name": text, "code": "C001", "details": []},
+        "claim": {"principal": [], "charges": [], "total": []}, "invoices": [],
+        "reminders": [], "responses": [], "charges": [], "payments": []}).encode()
 
 
 def build(hub: Hub) -> TwoCreditors:
