@@ -247,7 +247,7 @@ def rejects() -> Response:
 # --- step 3: the first campaign -------------------------------------------------------------
 
 def _campaign_page(template_key: str, values: dict[str, Any], errors: dict[str, list[str]],
-                   status: int = 200, simulation: list[Any] | None = None,
+                   status: int = 200, *, simulation: list[Any] | None = None,
                    target: Target | None = None) -> tuple[str, int]:
     """The step's page; `target`: the selection to count (None: a selection the admin
     typed wrong, not counted)."""

@@ -9,8 +9,8 @@ travel in the URL, which the signature covers, so nobody can answer for another 
 Each callback acts for the creditor whose message it is about (docs/creditors.md): a voice
 callback for the creditor its URL names (calls placed before the URL named one: by the
 key); a status callback by the message's or call's SID, else by the call's outbox key (with
-the SID telling two creditors' equal keys apart). A callback about no message the hub knows is refused (404,
-or the "unknown call" answer on the phone) and changes nothing."""
+the SID telling two creditors' equal keys apart). A callback about no message the hub
+knows is refused (404, or the "unknown call" answer on the phone) and changes nothing."""
 
 from __future__ import annotations
 
