@@ -15,10 +15,9 @@ from flask.testing import FlaskClient
 
 from hub.bootstrap import Hub
 from hub.domain.money import Money
-from hub.ledger.tables import creditors
 from hub.ledger.tables import customers
-from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.services.handover.cases import open_case
+from tests.creditor_support import name_the_operator
 from tests.web.api_support import make_token
 from tests.web.conftest import csrf_from
 
@@ -170,9 +169,7 @@ def test_the_hand_over_form_names_the_collection_company_only_when_it_has_a_name
     page = fin.get("/accounts/ACME").get_data(as_text=True)
     assert "Hand this account over to the collection company now. This is your approval" in page
     assert "Default creditor" not in page
-    with staffed.engine.begin() as connection:
-        connection.execute(creditors.update().where(creditors.c.id == DEFAULT_CREDITOR)
-                           .values(name="Inkasso Nord"))
+    name_the_operator(staffed, "Inkasso Nord")
     page = fin.get("/accounts/ACME").get_data(as_text=True)
     assert ("Hand this account over to the collection company now (Inkasso Nord). This is "
             "your approval" in page)

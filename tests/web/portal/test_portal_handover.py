@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from hub.ledger.tables import creditors
 from hub.ledger.tables import promises
-from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import hand_over_now
 from tests.creditor_support import CREDITOR_YAML
+from tests.creditor_support import name_the_operator
 from tests.web.portal.support import Portal
 from tests.web.portal.support import text
 
@@ -81,9 +80,7 @@ def test_a_hub_without_the_operator_s_name_says_a_collection_company_without_a_n
     assert "Default creditor" not in text(refused)
     assert portal.count(promises) == 0
 
-    with hub.engine.begin() as connection:  # the operator names itself in the list
-        connection.execute(creditors.update().where(creditors.c.id == DEFAULT_CREDITOR)
-                           .values(name="Inkasso Nord"))
+    name_the_operator(hub, "Inkasso Nord")
     html = portal.page(english)
     assert "Your account has been handed over to the collection company Inkasso Nord." in html
     assert "contact Inkasso Nord." in html
