@@ -88,7 +88,8 @@ class TwilioWhatsAppTransport:
 
 class TwilioVoiceTransport:
     """A reminder call: Twilio fetches what to say from the hub's voice endpoint (the
-    outbox key in the URL, so the answers land on the right account)."""
+    outbox key and the creditor in the URL, which Twilio signs when it calls back, so the
+    answers land on the right creditor's account, even before the hub has the call's SID)."""
 
     channel = "voice"
     tries = 3
@@ -106,7 +107,10 @@ class TwilioVoiceTransport:
         return to_e164(address, country)
 
     def send(self, delivery: Delivery) -> str | None:
-        url = f"{self.hub_url}{VOICE_PATH}?{urlencode({'key': delivery.key})}"
+        query = {"key": delivery.key}
+        if delivery.creditor_id is not None:  # two creditors' calls may share a key
+            query["creditor"] = str(delivery.creditor_id)
+        url = f"{self.hub_url}{VOICE_PATH}?{urlencode(query)}"
         return with_retries(self.client, lambda: self.client.calls.create(
             to=delivery.address, from_=self.caller_id, url=url, method="POST",
             status_callback=self.hub_url + STATUS_PATH,

@@ -7,10 +7,14 @@ import io
 from dataclasses import replace
 from pathlib import Path
 
+import sqlalchemy as sa
 import zxingcpp
 from PIL import Image
 
 from hub.bootstrap import Hub
+from hub.ledger.tables import creditors
+from hub.ledger.tenancy import DEFAULT_CREDITOR
+from hub.ledger.tenancy import platform_wide
 
 IBAN = "DE89370400440532013000"
 IBAN_PRINTED = "DE89 3704 0044 0532 0130 00"
@@ -87,3 +91,17 @@ def svg_qr_png(svg: str, scale: int = 8) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def name_the_operator(hub: Hub, name: str) -> None:
+    """Give the hub's default creditor (the operator) a real name in the creditors list,
+    writing its row when the ledger lacks it (a schema made without the migration's row)."""
+    with hub.engine.begin() as connection, platform_wide():
+        found = connection.execute(sa.select(creditors.c.id).where(
+            creditors.c.id == DEFAULT_CREDITOR)).first()
+        if found is None:
+            connection.execute(creditors.insert().values(
+                id=DEFAULT_CREDITOR, code="default", name=name, created_at=hub.clock.now()))
+        else:
+            connection.execute(creditors.update().where(creditors.c.id == DEFAULT_CREDITOR)
+                               .values(name=name))

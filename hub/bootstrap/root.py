@@ -186,9 +186,12 @@ class Hub:
 
     def collection_company(self) -> str:
         """The name of the collection company that runs the hub (takes handed-over cases):
-        the default creditor's profile name, else its name in the creditors list."""
+        the default creditor's profile name, else its name in the creditors list; "" when
+        the operator has no real name (no profile, the migration's placeholder name), for
+        the pages to say "the collection company" without a name."""
         from hub.ledger.tenancy import DEFAULT_CREDITOR  # noqa: PLC0415
         from hub.ledger.tenancy import acting_for  # noqa: PLC0415
+        from hub.services.staff.creditors import DEFAULT_CREDITOR_NAME  # noqa: PLC0415
         from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
 
         profile = self.collection_company_profile()
@@ -196,7 +199,8 @@ class Hub:
             return profile.name
         with acting_for(DEFAULT_CREDITOR), self.engine.connect() as connection:
             creditor = creditor_by_id(connection, DEFAULT_CREDITOR)
-        return creditor.name if creditor else ""
+        name = creditor.name.strip() if creditor else ""
+        return "" if name == DEFAULT_CREDITOR_NAME else name
 
     # --- the task queue (HUB_BROKER_URL): the cycle, dispatch, sheets on workers ---
 

@@ -6,10 +6,12 @@ wires a reader to the import use case for the demo, the benchmarks and the tests
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
+from sqlalchemy import Connection
 from sqlalchemy import Engine
 
 from hub.bootstrap.readers import FIELDS
@@ -22,6 +24,10 @@ from hub.cli.context import cli_actor
 from hub.domain.errors import UserError
 from hub.ledger.tables import invoices
 from hub.services.accounts.documents import collect_from_import
+from hub.services.imports.owners import created_without_owner
+from hub.services.imports.owners import give_owner
+from hub.services.imports.owners import last_customer_id
+from hub.services.imports.owners import owner_user
 from hub.services.imports.run import ImportResult
 from hub.services.imports.run import import_source
 
@@ -44,7 +50,8 @@ def _report(result: ImportResult) -> str:
 
 
 def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
-         mapping: Path | None, currency: str | None, rejects: Path | None = None) -> None:
+         mapping: Path | None, currency: str | None, rejects: Path | None = None,
+         owner: str | None = None) -> None:
     from hub.cli.context import get_hub  # noqa: PLC0415
     from hub.cli.progress import progress_bar  # noqa: PLC0415
 
@@ -54,14 +61,42 @@ def _run(ctx: click.Context, kind: str, file: Path, *, preset: str | None,
         except FieldError as exc:
             raise UserError(f"--currency: {exc}") from None
     hub = get_hub(ctx)
+    first_new = None
+    if owner is not None:  # checked before a row is read: a refused owner imports nothing
+        with hub.engine.connect() as connection:
+            owner = _owner(connection, owner)
+            first_new = last_customer_id(connection)
     with open_source(file, kind, preset=preset, mapping=mapping, currency=currency,
                      rejects_dir=hub.settings.var_dir / "rejects", rejects_to=rejects) as source:
         progress = progress_bar(hub.settings, source.estimated_rows, f"{kind} {file.name}")
         result = import_source(hub.engine, source, source.rejects, actor=cli_actor(),
                                clock=hub.clock, progress=progress)
     click.echo(_report(result))
+    if owner is not None and first_new is not None:
+        with hub.engine.begin() as connection:
+            owned = give_owner(connection, created_without_owner(connection, first_new), owner,
+                               actor=cli_actor(), now=hub.clock.now(),
+                               source="import invoices --owner")
+        click.echo(f"  owner {owner} given to {owned:,} new customer(s) without one")
     if kind == "invoices":
         _documents(hub.engine, file, hub.settings.documents_path)
+
+
+def _owner(connection: Connection, owner: str) -> str:
+    """`--owner`: an active user of the creditor the command acts for, or refused naming
+    the creditor and where its users are listed."""
+    from hub.ledger.current import current_creditor  # noqa: PLC0415
+    from hub.services.staff.creditors import creditor_by_id  # noqa: PLC0415
+
+    try:
+        return owner_user(connection, owner)
+    except UserError:
+        creditor = creditor_by_id(connection, current_creditor())
+        code = creditor.code if creditor else "default"
+        listing = "python app.py users list" if code == "default" else \
+            f"python app.py --creditor {code} users list"
+        raise UserError(f"--owner {owner}: no active user of creditor {code} has this e-mail "
+                        f"address (its users: {listing}); nothing was imported") from None
 
 
 def _documents(engine: Engine, file: Path, documents_dir: Path) -> None:
@@ -86,6 +121,15 @@ def import_group() -> None:
     """Import customers, invoices, payments and bank statements."""
 
 
+def _owner_option(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`--owner EMAIL` on `import invoices` only: the rows create customers without owner."""
+    if kind != "invoices":
+        return lambda command: command
+    return click.option("--owner", metavar="EMAIL",
+                        help="a user of the creditor: the owner of the customers the file "
+                             "creates (they have none otherwise); their timelines say so")
+
+
 def _command(kind: str, summary: str) -> click.Command:
     @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
     @click.option("--preset", metavar="NAME", help=f"a known layout: {', '.join(preset_names())}"
@@ -97,11 +141,12 @@ def _command(kind: str, summary: str) -> click.Command:
                   help="where to write rejected rows (a file, or a folder for "
                        "<file stem>.rejects.csv); default: beside the file, or var/rejects/ "
                        "when that folder cannot be written")
+    @_owner_option(kind)
     @click.pass_context
     def command(ctx: click.Context, file: Path, *, preset: str | None, mapping: Path | None,
-                currency: str | None, rejects: Path | None) -> None:
+                currency: str | None, rejects: Path | None, owner: str | None = None) -> None:
         _run(ctx, kind, file, preset=preset, mapping=mapping, currency=currency,
-             rejects=rejects)
+             rejects=rejects, owner=owner)
 
     command.__doc__ = summary
     return import_group.command(kind)(command)

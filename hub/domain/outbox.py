@@ -194,6 +194,9 @@ class Delivery:
     reference: str = ""  # the payment reference (RF), in a letter's information block
     qr_payload: str = ""  # an EPC QR code to print (letters) or show inline (e-mail)
     template: str = ""  # the template's name (WhatsApp sends the approved one of that name)
+    # the creditor whose message it is (None: not known): a call's voice URL names it, so
+    # the answers act for that creditor even when another one's call has the same key
+    creditor_id: int | None = None
 
 
 # Why a customer cannot receive a channel: the same words in the decision, the outbox and

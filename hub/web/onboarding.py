@@ -6,8 +6,10 @@ reachable again:
 2. `/onboarding/file`: the creditor's admin uploads the open-items file (CSV or XLSX), sees
    which column the hub reads for each field (guessed from the import presets, changed with
    the selects) and the first rows as the import reads them, then imports it.
-3. `/onboarding/campaign`: a campaign template, adjusted with the campaign form, simulated
-   over its first 30 days, then started for every imported customer with an overdue debt.
+3. `/onboarding/campaign`: a campaign template, adjusted with the campaign form, for the
+   customers with an overdue debt that the campaign form's selection picks (segment, country,
+   age, amount, risk; all of them when left empty), shown with how many they are and what
+   they owe, simulated over its first 30 days, then started.
 
 What was done is kept per creditor in the hub's var folder (hub/bootstrap/onboarding.py),
 never in the session: another creditor's people never see it.
@@ -53,6 +55,7 @@ from hub.web.access import require_viewer
 from hub.web.access import roles_required
 from hub.web.campaigns_ui import _form_values
 from hub.web.campaigns_ui import _posted
+from hub.web.campaigns_ui import _target
 from hub.web.campaigns_ui import viewer_scope
 from hub.web.errors import ApiError
 
@@ -244,10 +247,16 @@ def rejects() -> Response:
 # --- step 3: the first campaign -------------------------------------------------------------
 
 def _campaign_page(template_key: str, values: dict[str, Any], errors: dict[str, list[str]],
-                   status: int = 200, simulation: list[Any] | None = None) -> tuple[str, int]:
+                   status: int = 200, *, simulation: list[Any] | None = None,
+                   target: Target | None = None) -> tuple[str, int]:
+    """The step's page; `target`: the selection to count (None: a selection the admin
+    typed wrong, not counted)."""
+    selection = None
+    if target is not None:
+        selection = hub().campaigns.selection(target, viewer_scope(require_viewer()))
     return render_template("onboarding/campaign.html", template_key=template_key,
                            values=values, errors=errors, channels=CHANNELS, tones=TONES,
-                           stops=STOP_CONDITIONS, simulation=simulation,
+                           stops=STOP_CONDITIONS, simulation=simulation, selection=selection,
                            templates=hub().campaigns.templates(),
                            state=_service().state()), status
 
@@ -260,8 +269,8 @@ def campaign_page() -> tuple[str, int]:
     except UserError:
         template = hub().campaigns.template("standard")
     values = _form_values(template.settings)
-    values["name"] = ""
-    return _campaign_page(template.key, values, {})
+    values.update(name="", target="filter")
+    return _campaign_page(template.key, values, {}, target=Target())
 
 
 @onboarding.post("/onboarding/campaign")
@@ -269,11 +278,14 @@ def campaign_page() -> tuple[str, int]:
 def start_campaign() -> Response | tuple[str, int]:
     viewer = require_viewer()
     template_key, values = _posted()
+    values["target"] = "filter"  # a selection, never one customer: the form has no such field
+    errors: dict[str, list[str]] = {}
+    target = _target(values, errors)  # the campaign form's own reading of the selection
+    counted = None if errors else target
     try:
         template = hub().campaigns.template(template_key)
     except UserError as exc:
-        return _campaign_page(template_key, values, {"form": [str(exc)]}, 422)
-    errors: dict[str, list[str]] = {}
+        return _campaign_page(template_key, values, {"form": [str(exc)]}, 422, target=counted)
     try:
         settings = settings_from_form([r["channel"] for r in values["rows"]],
                                       [r["day"] for r in values["rows"]], tone=values["tone"],
@@ -281,16 +293,17 @@ def start_campaign() -> Response | tuple[str, int]:
                                       stop_below=values["stop_below"])
     except CampaignFormError as exc:
         errors[exc.field] = [exc.message]
-        return _campaign_page(template.key, values, errors, 422)
-    draft = Draft(values["name"], template.key, settings, Target())  # every overdue customer
+    if errors:
+        return _campaign_page(template.key, values, errors, 422, target=counted)
+    draft = Draft(values["name"], template.key, settings, target)
     service = hub().campaigns
     try:
         if request.form.get("action") == "simulate":
             days = service.simulate_days(draft, viewer_scope(viewer))
-            return _campaign_page(template.key, values, {}, simulation=days)
+            return _campaign_page(template.key, values, {}, simulation=days, target=target)
         found = service.start(draft, viewer.email, viewer_scope(viewer))
     except CampaignRefused as exc:
-        return _campaign_page(template.key, values, exc.by_field(), 422)
+        return _campaign_page(template.key, values, exc.by_field(), 422, target=target)
     _service().update(campaign={"name": found.name, "slug": found.slug,
                                 "started_on": str(found.started_on),
                                 "by": viewer.email})

@@ -146,9 +146,13 @@ def _not_with_collector(overview: PortalOverview, form: str) -> None:
     """A promise or a payment plan is agreed with the collection company once it has the
     case: the portal does not take one the creditor's rules would answer."""
     if overview.with_collector:
+        company = the_hub().collection_company()
+        if not company:  # the operator has no name on the hub
+            raise forms.FormError(form, N_("Your account is with a collection company: agree a "
+                                           "payment date or a payment plan with them."))
         raise forms.FormError(form, N_("Your account is with the collection company %(company)s: "
                                        "agree a payment date or a payment plan with them."),
-                              {"company": the_hub().collection_company()})
+                              {"company": company})
 
 
 @portal.post("/<token>/promise")

@@ -3,13 +3,14 @@ menu of reminder calls (TwiML).
 
 Only requests signed by Twilio count: X-Twilio-Signature over the URL Twilio called (the
 hub's public URL) and the form, checked with the account's auth token; anything else gets
-403 and changes nothing. The call's outbox key, and the date being confirmed, travel in
-the URL, which the signature covers, so nobody can answer for another account.
+403 and changes nothing. The call's outbox key, its creditor, and the date being confirmed,
+travel in the URL, which the signature covers, so nobody can answer for another account.
 
-Each callback acts for the creditor whose message it is about (docs/creditors.md): found
-by the message's or call's SID, else by the call's outbox key (with the SID telling two
-creditors' equal keys apart). A callback about no message the hub knows is refused (404,
-or the "unknown call" answer on the phone) and changes nothing."""
+Each callback acts for the creditor whose message it is about (docs/creditors.md): a voice
+callback for the creditor its URL names (calls placed before the URL named one: by the
+key); a status callback by the message's or call's SID, else by the call's outbox key (with
+the SID telling two creditors' equal keys apart). A callback about no message the hub
+knows is refused (404, or the "unknown call" answer on the phone) and changes nothing."""
 
 from __future__ import annotations
 
@@ -85,7 +86,8 @@ def status() -> Response:
 
 
 def _url(hub: Hub, step: str, call: CallAccount, **extra: str) -> str:
-    query = urlencode({"key": call.key, **extra})
+    named = request.args.get("creditor")  # kept from the call's URL to each next step
+    query = urlencode({"key": call.key, **({"creditor": named} if named else {}), **extra})
     return f"{hub.settings.public_url.rstrip('/')}{VOICE_PATH}{step}?{query}"
 
 
@@ -123,13 +125,18 @@ def voice(step: str = "") -> Response:
     hub = the_hub()
     if not _signed(hub):
         return _refused()
+    named = request.args.get("creditor", "")
+    if named and not named.isdigit():
+        log.warning("Twilio voice callback refused: creditor %r in its URL", named)
+        return _twiml(say("en", speak("en", "unknown_call")))
     with hub.engine.connect() as connection:
         creditor = phone.message_creditor(connection, key=request.args.get("key", ""),
                                           sid=request.form.get("CallSid", ""),
-                                          channel="voice")
+                                          channel="voice",
+                                          creditor=int(named) if named else None)
     if creditor is None:
-        log.warning("Twilio voice callback refused: no single call of the hub has key %r",
-                    request.args.get("key", ""))
+        log.warning("Twilio voice callback refused: no single call of the hub has key %r "
+                    "(creditor %r)", request.args.get("key", ""), named or "not named")
         return _twiml(say("en", speak("en", "unknown_call")))
     with acting_for(creditor):
         return _voice(hub, step)

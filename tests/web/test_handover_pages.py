@@ -17,6 +17,7 @@ from hub.bootstrap import Hub
 from hub.domain.money import Money
 from hub.ledger.tables import customers
 from hub.services.handover.cases import open_case
+from tests.creditor_support import name_the_operator
 from tests.web.api_support import make_token
 from tests.web.conftest import csrf_from
 
@@ -158,3 +159,17 @@ def test_the_api_hands_over_by_hand_for_deciders_only(staffed: Hub, staff_app: F
                             headers=finance)
     assert again.status_code == 409
     assert "BOLT is already with the collection company" in again.get_json()["error"]["message"]
+
+
+def test_the_hand_over_form_names_the_collection_company_only_when_it_has_a_name(
+        staffed: Hub, as_user: Callable[[str], FlaskClient]) -> None:
+    """No profile for the default creditor and the placeholder name in the creditors list:
+    the form says "the collection company", not "Default creditor"; a real name is shown."""
+    fin = as_user("fin@example.com")
+    page = fin.get("/accounts/ACME").get_data(as_text=True)
+    assert "Hand this account over to the collection company now. This is your approval" in page
+    assert "Default creditor" not in page
+    name_the_operator(staffed, "Inkasso Nord")
+    page = fin.get("/accounts/ACME").get_data(as_text=True)
+    assert ("Hand this account over to the collection company now (Inkasso Nord). This is "
+            "your approval" in page)

@@ -333,6 +333,59 @@ def test_the_first_campaign_is_simulated_over_30_days_then_started(
     assert "started on 2026-11-23" in shown
 
 
+def _selection(page: str) -> str:
+    found = re.search(r'<section class="card" aria-labelledby="selection-h".*?</section>', page,
+                      re.S)
+    assert found is not None, "no selection shown"
+    return re.sub(r"\s+", " ", found.group(0))
+
+
+def test_the_first_campaign_can_be_narrowed_with_the_campaign_form_s_selection(
+        nova: FlaskClient, staffed: Hub, tmp_path: Path) -> None:
+    _upload(nova, _write(tmp_path / "open-items.csv", OPEN_ITEMS.replace("2026-31-10",
+                                                                         "2026-10-31")
+                         .replace("abc", "300.00")))
+    assert nova.post("/onboarding/import", data={"csrf_token": _csrf(nova)}).status_code == 302
+    page = nova.get("/onboarding/campaign?template=standard").get_data(as_text=True)
+    # before any simulation: every overdue customer, what they owe
+    assert ("The selection covers 2 customers with an overdue debt, owing EUR 1,580.50 "
+            "overdue." in _selection(page))
+    for field in ("segment", "country", "min_days", "min_amount", "max_score"):
+        assert f'name="{field}"' in page
+    form = {"csrf_token": _csrf(nova), "template": "standard", "name": "Big ones",
+            "step-1-channel": "email", "step-1-day": "0", "tone": "standard",
+            "min_amount": "500", "action": "simulate"}
+    answer = nova.post("/onboarding/campaign", data=form)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200, page
+    assert ("The selection covers 1 customer with an overdue debt, owing EUR 1,500.50 "
+            "overdue." in _selection(page))
+    assert page.index('id="selection"') < page.index('id="simulation"')
+    day0 = re.search(r'<tr data-day="0">(.*?)</tr>', page, re.S)
+    assert day0 is not None
+    assert 'data-col="reached">1<' in day0.group(1)  # C1 only
+    # a selection typed wrong: the campaign form's message, nothing simulated or counted
+    answer = nova.post("/onboarding/campaign", data={**form, "min_days": "ten"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "Enter a whole number." in page
+    assert 'id="simulation"' not in page
+    assert 'id="selection"' not in page
+    # nobody matches: said before the simulation, and the start is refused with the reason
+    answer = nova.post("/onboarding/campaign", data={**form, "country": "JP"})
+    page = answer.get_data(as_text=True)
+    assert "No customer of this creditor with an overdue debt matches the selection" in page
+    answer = nova.post("/onboarding/campaign", data={**form, "country": "JP",
+                                                     "action": "start"})
+    assert answer.status_code == 422
+    assert "matches this selection" in answer.get_data(as_text=True)
+    answer = nova.post("/onboarding/campaign", data={**form, "action": "start"})
+    assert answer.status_code == 302
+    campaign = nova.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Cyan BV" in campaign
+    assert "Magenta BV" not in campaign  # owes 80.00: not selected
+
+
 def test_another_creditors_admin_sees_nothing_of_the_onboarding(
         staff_app: Flask, nova: FlaskClient, staffed: Hub, tmp_path: Path) -> None:
     _upload(nova, _write(tmp_path / "secret-items.csv", OPEN_ITEMS))

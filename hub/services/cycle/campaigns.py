@@ -131,6 +131,17 @@ class SimulatedDay:
 
 
 @dataclass(frozen=True, slots=True)
+class Selection:
+    """What a campaign's target covers today (`Campaigns.selection`): its customers with an
+    overdue debt, what they owe overdue (per currency), and who of them is in a live
+    campaign already (they would be refused at the start)."""
+
+    customers: int
+    amounts: list[Money]
+    busy: int
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignView:
     campaign: CampaignRow
     members: Page[MemberProgress]
@@ -280,6 +291,20 @@ class Campaigns:
                         CAMPAIGN_ADJUSTED, actor=actor, name=found.name,
                         summary=f'campaign "{found.name}" adjusted (version {version})')
         return self.get(found.name)
+
+    def selection(self, target: Target, scope: Scope | None = None) -> Selection:
+        """How many customers the target selects and what they owe overdue, read as the
+        start reads them (`_members`), before any check or simulation."""
+        problems: list[tuple[str, str]] = []
+        with self.engine.connect() as connection:
+            ids = self._members(connection, target, scope or Scope(), problems)
+            owed = _overdue(connection, ids, self.today())
+        amounts: dict[str, int] = defaultdict(int)
+        for money in owed.values():
+            amounts[money.currency] += money.to_minor()
+        busy = sum(1 for field_name, _ in problems if field_name != "name")
+        return Selection(len(ids), [Money.from_minor(v, c) for c, v in sorted(amounts.items())],
+                         busy if ids else 0)
 
     def simulate(self, draft: Draft, scope: Scope | None = None) -> list[Any]:
         """What would change today for the campaign's customers if it started."""

@@ -376,8 +376,13 @@ def compose(connection: Connection, row: Any, *, choice: Choice, contact: Debtor
                     batch=row.batch, statement=statement, statement_total=statement_total,
                     statement_charges=charges, qr_payload=qr_payload, template=row.template,
                     reference=reference,
-                    fields=fields,
+                    fields=fields, creditor_id=_creditor_id(),
                     **_creditor_fields(creditor, contact, renderer, language, today))
+
+
+def _creditor_id() -> int | None:
+    creditor = current_creditor()
+    return None if creditor == ALL_CREDITORS else creditor
 
 
 def _creditor_fields(creditor: CreditorProfile | None, contact: DebtorContact | None,

@@ -50,12 +50,23 @@ class CallAccount:
 
 
 def message_creditor(connection: Connection, *, key: str = "", sid: str = "",
-                     channel: str | None = None) -> int | None:
-    """The creditor whose outbox message a Twilio callback refers to: by the message's
-    SID (Twilio's, unique across the hub), else by its outbox key, which two creditors
-    may share: then the SID must tell them apart. None: no message, or no single one
-    (the callback is refused and nothing changes)."""
+                     channel: str | None = None, creditor: int | None = None) -> int | None:
+    """The creditor whose outbox message a Twilio callback refers to: the creditor its
+    (signed) URL names, when it has a message with that key; else by the message's SID
+    (Twilio's, unique across the hub), else by its outbox key, which two creditors may
+    share: then the SID must tell them apart. None: no message, or no single one (the
+    callback is refused and nothing changes)."""
     with platform_wide():  # who the callback is about, before anything else
+        if creditor is not None:  # a call placed since the voice URL names its creditor
+            query = sa.select(messages.c.creditor_id, messages.c.external_id).where(
+                messages.c.idempotency_key == key, messages.c.creditor_id == creditor)
+            if channel is not None:
+                query = query.where(messages.c.channel == channel)
+            rows = connection.execute(query).all() if key else []
+            # a SID the hub recorded must be this call's: a URL is never another's answer
+            if rows and (not sid or any(r.external_id in (None, "", sid) for r in rows)):
+                return creditor
+            return None
         if sid:
             found = set(connection.execute(sa.select(messages.c.creditor_id).where(
                 messages.c.external_id == sid)).scalars())

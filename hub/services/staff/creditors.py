@@ -21,6 +21,8 @@ from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import platform_wide
 
 CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+# the name the migration gives the default creditor: a placeholder, not a company's name
+DEFAULT_CREDITOR_NAME = "Default creditor"
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def list_creditors(connection: Connection) -> list[Creditor]:
     found = [_creditor(row) for row in rows]
     if not any(creditor.id == DEFAULT_CREDITOR for creditor in found):
         # the row is the migration's; an install that lost it still has its default creditor
-        found.insert(0, Creditor(DEFAULT_CREDITOR, "default", "Default creditor", None))
+        found.insert(0, Creditor(DEFAULT_CREDITOR, "default", DEFAULT_CREDITOR_NAME, None))
     return found
 
 
@@ -70,7 +72,7 @@ def add_creditor(connection: Connection, *, code: str, name: str, profile: str |
     if connection.execute(sa.select(creditors.c.id).where(
             creditors.c.id == DEFAULT_CREDITOR)).first() is None:
         connection.execute(creditors.insert().values(
-            id=DEFAULT_CREDITOR, code="default", name="Default creditor", created_at=now))
+            id=DEFAULT_CREDITOR, code="default", name=DEFAULT_CREDITOR_NAME, created_at=now))
     # numbered here, not by the sequence: the migration wrote id 1 itself
     new_id = int(connection.execute(sa.select(sa.func.max(creditors.c.id))).scalar() or 1) + 1
     connection.execute(creditors.insert().values(

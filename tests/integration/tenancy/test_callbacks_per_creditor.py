@@ -16,9 +16,12 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
@@ -32,6 +35,7 @@ from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.current import DEFAULT_CREDITOR
 from hub.ledger.current import acting_for
+from hub.ledger.current import platform_wide
 from hub.ledger.outbox import enqueue
 from hub.ledger.tables import events
 from hub.ledger.tables import invoices
@@ -141,7 +145,7 @@ def test_twilio_callbacks_act_for_the_creditor_whose_call_they_are_about(
         _debtor(live, creditor, "ann@example.com")
     alpha_call = _call(live, twilio, DEFAULT_CREDITOR)
     bravo_call = _call(live, twilio, bravo)
-    assert twilio.calls[0]["Url"] == twilio.calls[1]["Url"]  # the same key in both
+    assert _key(twilio.calls[0]["Url"]) == _key(twilio.calls[1]["Url"])  # the same key
 
     said = twilio.answer(bravo_call, "2")  # bravo's debtor asks for a call back
     assert said[-1] == ("en-GB", "Thank you. A collector will call you back. Goodbye.")
@@ -164,6 +168,46 @@ def test_twilio_callbacks_act_for_the_creditor_whose_call_they_are_about(
     assert "call back" not in reply.text
     assert (_kinds(live, DEFAULT_CREDITOR), _kinds(live, bravo)) == before
     assert _states(live, bravo) == ["sent"]
+
+
+def _key(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["key"][0]
+
+
+def test_a_call_answered_before_the_hub_recorded_its_sid_acts_for_its_creditor(
+        live: Hub, twilio: FakeTwilio) -> None:
+    """Two creditors' calls with the same outbox key; the debtor answers before the hub
+    wrote the call's SID (Twilio calls back at once): the creditor named in the signed
+    voice URL tells them apart, at every keypad step."""
+    bravo = _bravo(live)
+    for creditor in (DEFAULT_CREDITOR, bravo):
+        _debtor(live, creditor, "ann@example.com")
+    _call(live, twilio, DEFAULT_CREDITOR)
+    bravo_call = _call(live, twilio, bravo)
+    alpha_url, bravo_url = (call["Url"] for call in twilio.calls)
+    assert _key(alpha_url) == _key(bravo_url)
+    assert parse_qs(urlsplit(bravo_url).query)["creditor"] == [str(bravo)]
+    assert parse_qs(urlsplit(alpha_url).query)["creditor"] == [str(DEFAULT_CREDITOR)]
+    with live.engine.begin() as connection, platform_wide():  # no SID recorded yet
+        connection.execute(messages.update().values(external_id=None))
+
+    said = twilio.answer(bravo_call, "2")  # bravo's debtor asks for a call back
+    assert said[-1] == ("en-GB", "Thank you. A collector will call you back. Goodbye.")
+    assert _tasks(live, bravo) == [("call_back", "open")]
+    assert _tasks(live, DEFAULT_CREDITOR) == []
+
+    # the URL is signed: naming another creditor means another URL, which Twilio never
+    # got; signed for a creditor without such a call, it is refused and changes nothing
+    before = (_kinds(live, DEFAULT_CREDITOR), _kinds(live, bravo))
+    menu = f"{live.settings.public_url}/hooks/twilio/voice/menu?" + urlencode(
+        {"key": _key(bravo_url), "creditor": "99"})
+    reply = signed_post(menu, {"CallSid": bravo_call, "Digits": "3"})
+    assert reply.status_code == 200
+    assert "This call can no longer be answered." in reply.text
+    assert (_kinds(live, DEFAULT_CREDITOR), _kinds(live, bravo)) == before
+    unsigned = requests.post(bravo_url.replace("/voice?", "/voice/menu?"),
+                             data={"CallSid": bravo_call, "Digits": "3"}, timeout=5)
+    assert unsigned.status_code == 403
 
 
 # --- Slack -------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hub.ledger.tables import promises
 from hub.services.handover.workflow import change_status
 from hub.services.handover.workflow import hand_over_now
 from tests.creditor_support import CREDITOR_YAML
+from tests.creditor_support import name_the_operator
 from tests.web.portal.support import Portal
 from tests.web.portal.support import text
 
@@ -54,3 +55,32 @@ def test_the_portal_says_the_collection_company_has_the_case_until_it_is_returne
     html = portal.page(english)
     assert HANDED_OVER not in html
     assert "Promise to pay" in html
+
+
+def test_a_hub_without_the_operator_s_name_says_a_collection_company_without_a_name(
+        make_portal: Callable[..., Portal]) -> None:
+    """No profile for the default creditor, and its name in the creditors list is still the
+    migration's placeholder: the debtor reads no "Default creditor"."""
+    portal = make_portal()
+    english = f"{portal.url}?lang=en"
+    hub = portal.hub
+    hand_over_now(hub.engine, hub.case_files(), "ACME", actor="fin@example.com",
+                  reason="no answer", today=hub.clock.today(), now=hub.clock.now())
+
+    html = portal.page(english)
+    assert "Your account has been handed over to a collection company." in html
+    assert ("For a payment date, a payment plan or any question, contact the collection "
+            "company." in html)
+    assert "Default creditor" not in html
+    refused = portal.client.post(f"{portal.url}/promise?lang=en", data={
+        "due_date": "2026-11-30", "amount": "100.00", "csrf_token": portal.csrf(english)})
+    assert refused.status_code == 422
+    assert ("Your account is with a collection company: agree a payment date or a payment "
+            "plan with them." in text(refused))
+    assert "Default creditor" not in text(refused)
+    assert portal.count(promises) == 0
+
+    name_the_operator(hub, "Inkasso Nord")
+    html = portal.page(english)
+    assert "Your account has been handed over to the collection company Inkasso Nord." in html
+    assert "contact Inkasso Nord." in html
