@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.clock import day_of
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.handover import OPEN
@@ -81,7 +82,7 @@ def _case(row: Any, files: Sequence[str] = ()) -> Case:
     return Case(
         id=row.id, customer_code=row.code, customer_name=row.name, owner=row.owner,
         department=row.department, status=HandoverStatus(row.status),
-        approval_required=bool(row.approval_required), requested_on=_day(row.requested_on),
+        approval_required=bool(row.approval_required), requested_on=day_of(row.requested_on),
         requested_by=row.requested_by, reason=row.reason,
         owed=tuple(Money.of(m["amount"], m["currency"]) for m in row.owed or ()),
         decided_by=row.decided_by, decided_at=row.decided_at,
@@ -333,11 +334,3 @@ def _history(connection: Connection, case_id: int, status: HandoverStatus,  # no
              note: str | None, actor: str, now: datetime) -> None:
     connection.execute(handover_history.insert().values(
         handover_id=case_id, status=status.value, note=note, actor=actor, at=now))
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
