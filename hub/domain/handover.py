@@ -140,7 +140,10 @@ class CaseFile:
 
     @property
     def file_stem(self) -> str:
-        code = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.debtor.code)
+        # ASCII only: the name goes into a Content-Disposition header, which a WSGI
+        # server writes as Latin-1 (a code such as "ŁÓDŹ-7" would fail the download)
+        code = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "-"
+                       for c in self.debtor.code)
         return f"case-{self.case}-{code or 'account'}"
 
 

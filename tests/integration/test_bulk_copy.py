@@ -142,8 +142,8 @@ def test_updates_by_id_leave_another_creditors_rows_alone(database_url: str,
     """`update_rows` is driver-level SQL, out of the query layer's creditor filter: a row
     id of another creditor's (a stale id, a mistake) changes nothing of theirs, on SQLite
     and PostgreSQL (executemany and, from SET_UPDATE_FROM rows, the UPDATE over arrays)."""
-    from hub.ledger.current import acting_for  # noqa: PLC0415
-    from hub.ledger.current import platform_wide  # noqa: PLC0415
+    from hub.ledger.current import acting_for
+    from hub.ledger.current import platform_wide
 
     engine = make_engine(database_url)
     table = sa.Table("bulk_tenant_probe", sa.MetaData(),

@@ -1,5 +1,6 @@
 """hub.domain.clock.day_of: a day column as PostgreSQL (date, datetime) or SQLite raw SQL
 (ISO text) returns it."""
+from __future__ import annotations
 
 from datetime import UTC
 from datetime import date
@@ -18,5 +19,5 @@ def test_every_form_of_a_day_reads_as_that_day(value: object) -> None:
 
 
 def test_text_that_is_no_day_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid isoformat"):
         day_of("09/03/2026")
