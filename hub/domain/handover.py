@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from hub.domain.cells import SafeCsvWriter
+from hub.domain.model import Role
 from hub.domain.money import Money
 from hub.i18n import N_
 
@@ -49,6 +50,14 @@ STATUS_LABELS = {
     HandoverStatus.CLOSED: N_("Closed, uncollectable"),
     HandoverStatus.RETURNED: N_("Returned to the creditor"),
 }
+
+
+# Who approves or declines a hand-over, or hands an account over by hand, for the creditor
+# (a manager for their department's accounts)
+DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
+# The case file's kinds as downloaded: the PDF, the JSON, the CSV files in a zip
+CASE_FILE_MIME = {"pdf": "application/pdf", "json": "application/json",
+                  "zip": "application/zip"}
 
 
 def status_of(value: str) -> HandoverStatus:
