@@ -19,6 +19,7 @@ from hub.domain.clock import day_of
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.handover import OPEN
+from hub.domain.handover import QUEUE_STATUSES
 from hub.domain.handover import WITH_COLLECTOR
 from hub.domain.handover import HandoverStatus
 from hub.domain.handover import status_of
@@ -308,8 +309,10 @@ def set_status(connection: Connection, case_id: int, wanted: str, *, note: str, 
     account back and the hub's dunning resumes at the next cycle."""
     try:
         status = status_of(wanted)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except ValueError:
+        raise UserError(lazy_gettext(
+            "%(wanted)s is not a case status; use one of %(known)s", wanted=repr(wanted),
+            known=", ".join(s.value for s in QUEUE_STATUSES))) from None
     row = _locked(connection, case_id)
     current = HandoverStatus(row.status)
     if current not in WITH_COLLECTOR:
