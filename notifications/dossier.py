@@ -6,7 +6,6 @@ names and addresses), else folded text."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from fpdf import FPDF
@@ -17,6 +16,7 @@ from hub.domain.money import Money
 from hub.i18n import N_
 from hub.i18n import gettext_for
 from notifications.letter import CORE_ENCODING
+from notifications.letter import core_text
 from notifications.letter import font_file
 from notifications.letter_fonts import add_cached_font
 
@@ -76,11 +76,7 @@ class _Pdf(FPDF):
             self.family = "Body"
 
     def text_of(self, value: str) -> str:
-        if not self.fold:
-            return value
-        value = value.replace("ł", "l").replace("Ł", "L")
-        folded = unicodedata.normalize("NFKD", value)
-        return folded.encode(CORE_ENCODING, "ignore").decode(CORE_ENCODING)
+        return core_text(value) if self.fold else value
 
 
 def _money(values: Sequence[Money]) -> str:

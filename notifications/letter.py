@@ -89,11 +89,15 @@ class _Pdf(FPDF):
             self.family = "Body"
 
     def text_of(self, value: str) -> str:
-        if not self.fold:
-            return value
-        value = value.replace("ł", "l").replace("Ł", "L")
-        folded = unicodedata.normalize("NFKD", value)
-        return folded.encode(CORE_ENCODING, "ignore").decode(CORE_ENCODING)
+        return core_text(value) if self.fold else value
+
+
+def core_text(value: str) -> str:
+    """Text folded into the built-in font's encoding (accents dropped, "ł" as "l"), for a
+    PDF with no Unicode font to print it as written."""
+    value = value.replace("ł", "l").replace("Ł", "L")
+    folded = unicodedata.normalize("NFKD", value)
+    return folded.encode(CORE_ENCODING, "ignore").decode(CORE_ENCODING)
 
 
 def font_file(configured: str | None = None) -> str | None:

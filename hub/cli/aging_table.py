@@ -20,6 +20,7 @@ from hub.cli.report_output import NO_GROUP
 from hub.cli.report_output import Column
 from hub.cli.report_output import Row
 from hub.cli.report_output import display_cells
+from hub.cli.report_output import framed_table
 from hub.cli.report_output import render_table
 from hub.domain.currency import minor_units
 from hub.domain.money import minor_text
@@ -80,15 +81,9 @@ def aging_table(title: str, columns: Sequence[Column], rows: Sequence[AgingRow],
                           for cell, width, column in zip(cells, widths, columns,
                                                          strict=True)]).rstrip()
 
-    out = [title, "", line([c.title for c in columns]), line(["-" * w for w in widths])]
-    out += _body(columns[0].key == "group", widths, figures, tenths)
-    if foot:
-        out.append(line(["=" * w for w in widths]))
-        out.extend(line(cells) for cells in foot)
-    if notes:
-        out.append("")
-        out.extend(notes)
-    return "\n".join(out) + "\n"
+    return framed_table(title, line, widths, [c.title for c in columns],
+                        _body(columns[0].key == "group", widths, figures, tenths),
+                        foot=foot, notes=notes)
 
 
 def _widths(columns: Sequence[Column], figures: list[Any], tenths: list[list[int]],

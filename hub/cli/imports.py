@@ -199,6 +199,13 @@ def preview_command(file: Path, *, mapping: Path | None, columns: tuple[str, ...
 
     from hub.bootstrap.readers import preview_file  # noqa: PLC0415
 
+    adjusted = [name for name, given in (("--column", columns), ("--currency", currency),
+                                         ("--dates", dates), ("--decimal", decimal),
+                                         ("--write-mapping", write_mapping)) if given]
+    if mapping is not None and adjusted:
+        raise click.UsageError(f"{', '.join(adjusted)} adjust(s) the guessed mapping; with "
+                               f"--mapping {mapping} the file says how to read it: change "
+                               "the mapping file, or leave --mapping out")
     if mapping is None:
         text = _guessed_mapping(file, columns, currency, dates, decimal)
         if write_mapping is not None:

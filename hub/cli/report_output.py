@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -104,8 +106,16 @@ def render_table(title: str, columns: Sequence[Column], rows: Sequence[Row],
         return "  ".join([fit(cell, width) for cell, width, fit
                           in zip(cells, widths, justify, strict=True)]).rstrip()
 
+    return framed_table(title, line, widths, header, map(line, body), foot=foot, notes=notes)
+
+
+def framed_table(title: str, line: Callable[[list[str]], str], widths: Sequence[int],
+                 header: list[str], body: Iterable[str], *, foot: Sequence[list[str]],
+                 notes: Sequence[str]) -> str:
+    """The table's text around its body lines (printed already): the title, the header
+    and its rule, then a rule and the totals, then the notes."""
     out = [title, "", line(header), line(["-" * w for w in widths])]
-    out.extend(line(cells) for cells in body)
+    out.extend(body)
     if foot:
         out.append(line(["=" * w for w in widths]))
         out.extend(line(cells) for cells in foot)

@@ -40,6 +40,16 @@ class FixedClock:
         return self.moment.date()
 
 
+def day_of(value: object) -> date:
+    """A day as a database returns it: a date, a datetime (its date), or ISO text (SQLite
+    returns a DATE or TIMESTAMP column as text in raw SQL)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def moment_on(day: date, now: datetime) -> datetime:
     """The moment a run dated `day` writes (holds placed, tasks, events, the sheets' "last
     check"): `now` on that day. A run dated another day (`cycle --as-of`, a catch-up, a

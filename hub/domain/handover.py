@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from hub.domain.cells import SafeCsvWriter
+from hub.domain.model import Role
 from hub.domain.money import Money
 from hub.i18n import N_
 
@@ -49,6 +50,14 @@ STATUS_LABELS = {
     HandoverStatus.CLOSED: N_("Closed, uncollectable"),
     HandoverStatus.RETURNED: N_("Returned to the creditor"),
 }
+
+
+# Who approves or declines a hand-over, or hands an account over by hand, for the creditor
+# (a manager for their department's accounts)
+DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
+# The case file's kinds as downloaded: the PDF, the JSON, the CSV files in a zip
+CASE_FILE_MIME = {"pdf": "application/pdf", "json": "application/json",
+                  "zip": "application/zip"}
 
 
 def status_of(value: str) -> HandoverStatus:
@@ -140,7 +149,10 @@ class CaseFile:
 
     @property
     def file_stem(self) -> str:
-        code = "".join(c if c.isalnum() or c in "-_" else "-" for c in self.debtor.code)
+        # ASCII only: the name goes into a Content-Disposition header, which a WSGI
+        # server writes as Latin-1 (a code such as "ŁÓDŹ-7" would fail the download)
+        code = "".join(c if (c.isascii() and c.isalnum()) or c in "-_" else "-"
+                       for c in self.debtor.code)
         return f"case-{self.case}-{code or 'account'}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask import request
 
 from hub.domain.model import InvoiceStatus
 from hub.services.read import api_queries
@@ -51,6 +52,33 @@ def _refuse_nul(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     """No code or number holds a NUL, and PostgreSQL refuses one in a query: 404 early."""
     if values and any("\x00" in str(value) for value in values.values()):
         raise ApiError(404, "not_found", "no such resource")
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    """The path of the first text in a JSON body that holds a NUL, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    for where, item in items:
+        if (found := (where if "\x00" in where else _nul_field(item, where))) is not None:
+            return found
+    return None
+
+
+@api.before_request
+def _refuse_nul_in_body() -> None:
+    """No stored text holds a NUL and PostgreSQL refuses one in a query or a row: a JSON
+    body with one is refused before any route reads it, naming the field."""
+    field = _nul_field(request.get_json(silent=True), "") if request.is_json else None
+    if field is not None:
+        field = field or "body"
+        raise ApiError(422, "invalid_body", f"{field}: expected text without NUL characters",
+                       {"field": field, "expected": "text without NUL characters"})
 
 
 api_resources.register(api)

@@ -194,20 +194,23 @@ def _target(body: dict[str, Any]) -> Target:
     return Target.from_json({**selection, "customer": None})
 
 
-def start() -> tuple[dict[str, Any], int]:
-    _may_change()
-    body = _body()
-    hub = the_hub()
+def _draft(body: dict[str, Any]) -> Draft:
+    """The campaign a request body describes (422 with each problem)."""
     name = body.get("name")
     if not isinstance(name, str):
         raise _refused([("name", "expected the campaign's name")])
     try:
-        template = hub.campaigns.template(str(body.get("template", "standard")))
+        template = the_hub().campaigns.template(str(body.get("template", "standard")))
     except UserError as exc:
         raise _refused([("template", str(exc))]) from None
-    draft = Draft(name, template.key, _settings(body, template.settings), _target(body))
+    return Draft(name, template.key, _settings(body, template.settings), _target(body))
+
+
+def start() -> tuple[dict[str, Any], int]:
+    _may_change()
+    draft = _draft(_body())
     try:
-        found = hub.campaigns.start(draft, api_viewer().email, scope())
+        found = the_hub().campaigns.start(draft, api_viewer().email, scope())
     except CampaignRefused as exc:
         raise _refused(exc.problems) from None
     return campaign_json(found), 201
@@ -217,20 +220,12 @@ def simulation() -> dict[str, Any]:
     """A campaign's first days simulated (as `start` takes it), starting nothing."""
     _may_change()
     body = _body()
-    hub = the_hub()
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise _refused([("name", "expected the campaign's name")])
+    draft = _draft(body)
     days = body.get("days", SIMULATED_DAYS)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_DAYS:
         raise _refused([("days", f"expected a whole number of days from 1 to {MAX_DAYS}")])
     try:
-        template = hub.campaigns.template(str(body.get("template", "standard")))
-    except UserError as exc:
-        raise _refused([("template", str(exc))]) from None
-    draft = Draft(name, template.key, _settings(body, template.settings), _target(body))
-    try:
-        found = hub.campaigns.simulate_days(draft, scope(), days=days)
+        found = the_hub().campaigns.simulate_days(draft, scope(), days=days)
     except CampaignRefused as exc:
         raise _refused(exc.problems) from None
     return {"data": [{"day": d.day.isoformat(), "campaign_day": d.campaign_day,

@@ -14,8 +14,9 @@ from flask import url_for
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.handover import CASE_FILE_MIME
+from hub.domain.handover import DECIDERS
 from hub.domain.handover import HandoverStatus
-from hub.domain.model import Role
 from hub.services.handover.cases import Case
 from hub.services.handover.cases import get_case
 from hub.services.handover.cases import list_cases
@@ -33,9 +34,6 @@ from hub.web.errors import ApiError
 from hub.web.errors import bad_parameter
 from hub.web.serialize import money
 
-DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
-
 
 def _moment(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
@@ -44,7 +42,7 @@ def _moment(value: Any) -> str | None:
 def case_json(case: Case) -> dict[str, Any]:
     made = "json" in case.files  # the zip is made from the kept JSON
     files = {kind: url_for(f"api.handover_case_file_{kind}", case_id=case.id)
-             if kind in case.files or (kind == "zip" and made) else None for kind in MIME}
+             if kind in case.files or (kind == "zip" and made) else None for kind in CASE_FILE_MIME}
     return {"id": case.id, "customer": {"code": case.customer_code, "name": case.customer_name},
             "status": case.status.value, "approval_required": case.approval_required,
             "requested_on": case.requested_on.isoformat(), "requested_by": case.requested_by,
@@ -162,7 +160,7 @@ def _file(case_id: int, kind: str) -> Response:
         name, content = case_file(hub.engine, hub.case_files(), case_id, kind)
     except NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
-    response = Response(content, mimetype=MIME[kind])
+    response = Response(content, mimetype=CASE_FILE_MIME[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

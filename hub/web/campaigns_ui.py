@@ -149,6 +149,15 @@ def _posted() -> tuple[str, dict[str, Any]]:
     return form.get("template", "standard"), values
 
 
+def form_settings(values: dict[str, Any]) -> CampaignSettings:
+    """The campaign settings the posted form (`_posted`) asks for (CampaignFormError: a
+    field is wrong, and which)."""
+    return settings_from_form([r["channel"] for r in values["rows"]],
+                              [r["day"] for r in values["rows"]], tone=values["tone"],
+                              fees=values["fees"], stop_when=values["stop_when"],
+                              stop_below=values["stop_below"])
+
+
 def _whole(values: dict[str, Any], key: str, errors: dict[str, list[str]]) -> int | None:
     text = str(values.get(key) or "").strip()
     if not text:
@@ -189,10 +198,7 @@ def start() -> Response | tuple[str, int]:
     errors: dict[str, list[str]] = {}
     settings = None
     try:
-        settings = settings_from_form([r["channel"] for r in values["rows"]],
-                                      [r["day"] for r in values["rows"]], tone=values["tone"],
-                                      fees=values["fees"], stop_when=values["stop_when"],
-                                      stop_below=values["stop_below"])
+        settings = form_settings(values)
     except CampaignFormError as exc:
         errors[exc.field] = [exc.message]
     target = _target(values, errors)
@@ -275,10 +281,7 @@ def adjust(slug: str) -> Response | tuple[str, int]:
     _, values = _posted()
     errors: dict[str, list[str]] = {}
     try:
-        settings = settings_from_form([r["channel"] for r in values["rows"]],
-                                      [r["day"] for r in values["rows"]], tone=values["tone"],
-                                      fees=values["fees"], stop_when=values["stop_when"],
-                                      stop_below=values["stop_below"])
+        settings = form_settings(values)
         changed = hub().campaigns.adjust(found.slug, settings, viewer.email)
     except CampaignFormError as exc:
         errors = {exc.field: [exc.message]}

@@ -94,8 +94,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(_error: RequestEntityTooLarge) -> Response:
-        """A body over MAX_CONTENT_LENGTH is never read, so nothing of it was saved."""
-        limit = app.config.get("MAX_CONTENT_LENGTH")
+        """A body over MAX_CONTENT_LENGTH is never read, so nothing of it was saved. The
+        limit named is the request's own (the onboarding page's open-items file may be
+        larger than other requests)."""
+        limit = request.max_content_length
         at_most = f": at most {-(-limit // 1024):,} KB" if isinstance(limit, int) else ""
         return error_response(413, "too_large", f"the request is too large{at_most}; "
                               "nothing of it was saved", {"max_bytes": limit})

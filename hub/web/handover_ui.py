@@ -23,10 +23,11 @@ from werkzeug.wrappers import Response
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
+from hub.domain.handover import CASE_FILE_MIME
+from hub.domain.handover import DECIDERS
 from hub.domain.handover import QUEUE_STATUSES
 from hub.domain.handover import STATUS_LABELS
 from hub.domain.handover import HandoverStatus
-from hub.domain.model import Role
 from hub.i18n import lazy_gettext
 from hub.ledger.tenancy import acting_for
 from hub.services.handover.cases import Case
@@ -50,8 +51,6 @@ from hub.web.access import require_action_rights
 from hub.web.access import require_viewer
 
 handover_ui = Blueprint("handover", __name__)
-DECIDERS = (Role.ADMIN, Role.FINANCE, Role.MANAGER)
-MIME = {"pdf": "application/pdf", "json": "application/json", "zip": "application/zip"}
 
 
 @handover_ui.app_template_global("handover_status")
@@ -169,7 +168,7 @@ def by_hand() -> Response:
 
 
 def _download(name: str, content: bytes, kind: str) -> Response:
-    response = Response(content, mimetype=MIME[kind])
+    response = Response(content, mimetype=CASE_FILE_MIME[kind])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

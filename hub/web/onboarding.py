@@ -39,7 +39,6 @@ from hub.domain.campaigns import STOP_CONDITIONS
 from hub.domain.campaigns import TONES
 from hub.domain.campaigns import CampaignFormError
 from hub.domain.campaigns import Target
-from hub.domain.campaigns import settings_from_form
 from hub.domain.errors import UserError
 from hub.domain.model import Role
 from hub.ledger import staff
@@ -56,6 +55,7 @@ from hub.web.access import roles_required
 from hub.web.campaigns_ui import _form_values
 from hub.web.campaigns_ui import _posted
 from hub.web.campaigns_ui import _target
+from hub.web.campaigns_ui import form_settings
 from hub.web.campaigns_ui import viewer_scope
 from hub.web.errors import ApiError
 
@@ -287,10 +287,7 @@ def start_campaign() -> Response | tuple[str, int]:
     except UserError as exc:
         return _campaign_page(template_key, values, {"form": [str(exc)]}, 422, target=counted)
     try:
-        settings = settings_from_form([r["channel"] for r in values["rows"]],
-                                      [r["day"] for r in values["rows"]], tone=values["tone"],
-                                      fees=values["fees"], stop_when=values["stop_when"],
-                                      stop_below=values["stop_below"])
+        settings = form_settings(values)
     except CampaignFormError as exc:
         errors[exc.field] = [exc.message]
     if errors:

@@ -134,3 +134,37 @@ def test_many_updates_by_id_land_as_the_executemany_would(postgres_url: str | No
         with engine.begin() as connection:
             table.drop(connection, checkfirst=True)
         engine.dispose()
+
+
+@pytest.mark.parametrize("count", [2, SET_UPDATE_FROM])
+def test_updates_by_id_leave_another_creditors_rows_alone(database_url: str,
+                                                          count: int) -> None:
+    """`update_rows` is driver-level SQL, out of the query layer's creditor filter: a row
+    id of another creditor's (a stale id, a mistake) changes nothing of theirs, on SQLite
+    and PostgreSQL (executemany and, from SET_UPDATE_FROM rows, the UPDATE over arrays)."""
+    from hub.ledger.current import acting_for
+    from hub.ledger.current import platform_wide
+
+    engine = make_engine(database_url)
+    table = sa.Table("bulk_tenant_probe", sa.MetaData(),
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("creditor_id", sa.Integer), sa.Column("note", sa.String(20)))
+    try:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+            table.create(connection)
+            connection.execute(table.insert(), [
+                {"id": i, "creditor_id": 1 + i % 2, "note": "old"} for i in range(count)])
+            with acting_for(2):
+                update_rows(connection, table, [{"row_id": i, "note": "bravo's"}
+                                                for i in range(count)])
+            found = {row.id: row.note for row in connection.execute(sa.select(table))}
+            assert found == {i: "old" if i % 2 == 0 else "bravo's" for i in range(count)}
+            with platform_wide():  # no creditor chosen: as the ids say
+                update_rows(connection, table, [{"row_id": i, "note": "all"}
+                                                for i in range(count)])
+            assert {row.note for row in connection.execute(sa.select(table))} == {"all"}
+    finally:
+        with engine.begin() as connection:
+            table.drop(connection, checkfirst=True)
+        engine.dispose()

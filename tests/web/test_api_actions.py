@@ -107,6 +107,20 @@ def test_a_bad_body_names_the_field(seeded: Hub, client: FlaskClient, body: dict
     assert (error["code"], error["details"]["field"]) == ("invalid_body", field)
 
 
+@pytest.mark.parametrize(("url", "body", "field"), [
+    ("/api/v1/handovers", {"customer": "AC\x00ME", "reason": "no answer"}, "customer"),
+    ("/api/v1/handovers", {"customer": "ACME", "reason": "no\x00answer"}, "reason"),
+    ("/api/v1/handovers/1/decline", {"reason": "x\x00"}, "reason"),
+    ("/api/v1/campaigns", {"name": "N", "filter": {"segment": "s\x00"}}, "filter.segment"),
+    ("/api/v1/disputes", {"customer": "ACME", "invoices": ["B-1", "B\x002"]}, "invoices[1]"),
+])
+def test_a_nul_anywhere_in_a_body_is_refused_naming_the_field(
+        seeded: Hub, client: FlaskClient, url: str, body: dict[str, Any], field: str) -> None:
+    """PostgreSQL refuses a NUL in text: every route answers 422, never a server error."""
+    error = post(client, url, make_token(seeded), body, 422)["error"]
+    assert (error["code"], error["details"]["field"]) == ("invalid_body", field)
+
+
 def test_not_json_and_rules_of_the_ledger(seeded: Hub, client: FlaskClient) -> None:
     token = make_token(seeded)
     response = client.post("/api/v1/promises", data="customer=ACME",

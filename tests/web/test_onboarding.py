@@ -453,3 +453,21 @@ def test_a_file_larger_than_a_portal_attachment_is_accepted(nova: FlaskClient,
     gc.collect()  # the test client's temporary file goes now, under this test's filter
     assert status == 200
     assert f"{line:,} rows read as invoices, 0 rejected" in page
+
+
+def test_a_file_over_the_upload_limit_is_refused_naming_that_limit(
+        nova: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The open-items file has its own limit (larger than other requests'): a file over it
+    is refused with that limit, not the app's, and nothing is kept."""
+    import hub.web.onboarding as onboarding_module
+
+    monkeypatch.setattr(onboarding_module, "MAX_FILE_BYTES", 3 * 1024)
+    import io
+
+    answer = nova.post("/onboarding/file", data={
+        "csrf_token": _csrf(nova), "file": (io.BytesIO(b"a;b\n" + b"1;2\n" * 2000),
+                                            "big.csv")},
+        content_type="multipart/form-data", headers={"Accept": "application/json"})
+    assert answer.status_code == 413
+    assert "at most 3 KB" in answer.get_data(as_text=True)
+    assert "big.csv" not in nova.get("/onboarding/file").get_data(as_text=True)

@@ -36,6 +36,7 @@ from hub.domain.campaigns import field_of_problem
 from hub.domain.campaigns import fragment
 from hub.domain.campaigns import segment_name
 from hub.domain.campaigns import slug_of
+from hub.domain.clock import day_of
 from hub.domain.errors import NotFound
 from hub.domain.errors import RuleFileError
 from hub.domain.errors import UserError
@@ -596,9 +597,9 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
             .order_by(applied_decisions.c.applied_on, applied_decisions.c.id)):
         number = str(applied.step).split(".", 1)[0]
         if number.isdigit() and 1 <= int(number) <= len(names):  # by position (adjusted)
-            reached[applied.customer_id] = (names[int(number) - 1], _day(applied.applied_on))
+            reached[applied.customer_id] = (names[int(number) - 1], day_of(applied.applied_on))
     codes = {row.customer_id: row.code for row in rows}
-    joined = {row.customer_id: _day(row.joined_on) for row in rows}
+    joined = {row.customer_id: day_of(row.joined_on) for row in rows}
     first = min(joined.values())
     sent: dict[str, list[Any]] = defaultdict(list)
     for message in connection.execute(
@@ -613,13 +614,13 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
             sa.select(events.c.customer_id, events.c.summary, events.c.occurred_at)
             .where(events.c.customer_id.in_(ids), events.c.actor.like("debtor%"))
             .order_by(events.c.id)):
-        if _day(event.occurred_at) >= joined[event.customer_id]:
+        if day_of(event.occurred_at) >= joined[event.customer_id]:
             responses[event.customer_id].append(event)
     promised: dict[int, int] = defaultdict(int)
     for promise in connection.execute(
             sa.select(promises.c.customer_id, promises.c.promised_on)
             .where(promises.c.customer_id.in_(ids))):
-        if _day(promise.promised_on) >= joined[promise.customer_id]:
+        if day_of(promise.promised_on) >= joined[promise.customer_id]:
             promised[promise.customer_id] += 1
     recovered: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for paid in connection.execute(
@@ -628,7 +629,7 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
             .join(invoices, invoices.c.id == allocations.c.invoice_id)
             .join(payments, payments.c.id == allocations.c.payment_id)
             .where(invoices.c.customer_id.in_(ids), payments.c.status.not_in(GONE))):
-        if _day(paid.allocated_on) >= joined[paid.customer_id]:
+        if day_of(paid.allocated_on) >= joined[paid.customer_id]:
             recovered[paid.customer_id][paid.currency] += int(paid.amount_minor)
     found = []
     for row in rows:
@@ -637,7 +638,7 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
         next_step = next_on = None
         if row.left_on is None and campaign.state != "stopped" and index < len(names):
             next_step = names[index]
-            due = _day(row.joined_on) + timedelta(
+            due = day_of(row.joined_on) + timedelta(
                 days=campaign.settings.steps[index].day + campaign.paused_before(today))
             next_on = max(due, today if on != today else today + timedelta(days=1))
         their = sent.get(row.code, [])
@@ -645,8 +646,8 @@ def _progress(connection: Connection, campaign: CampaignRow, rows: list[Any],
         channels = tuple(dict.fromkeys(m.channel for m in state_sent if m.channel))
         said = responses.get(row.customer_id, [])
         found.append(MemberProgress(
-            row.code, row.name, _day(row.joined_on),
-            None if row.left_on is None else _day(row.left_on), step, on, next_step,
+            row.code, row.name, day_of(row.joined_on),
+            None if row.left_on is None else day_of(row.left_on), step, on, next_step,
             next_on, len(state_sent), len(their) - len(state_sent), channels, len(said),
             said[-1].summary if said else None, promised.get(row.customer_id, 0),
             Money.from_minor(int(row.owed_minor), row.currency),
@@ -667,12 +668,3 @@ def _totals(progress: list[MemberProgress]) -> dict[str, Any]:
             "promises": sum(m.promises for m in progress),
             "owed_at_start": [Money(v, c) for c, v in sorted(owed.items())],
             "recovered": [Money(v, c) for c, v in sorted(recovered.items())]}
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-

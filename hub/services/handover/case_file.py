@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from hub.domain.clock import day_of
 from hub.domain.handover import CaseCharge
 from hub.domain.handover import CaseFile
 from hub.domain.handover import CaseInvoice
@@ -96,10 +97,10 @@ def _invoices(connection: Connection, customer_id: int, today: date) -> list[Cas
                                   invoices.c.status.in_(OPEN_STATUSES),
                                   invoices.c.open_minor > 0)
         .order_by(invoices.c.due_date, invoices.c.number))
-    return [CaseInvoice(r.number, _day(r.issue_date), _day(r.due_date),
+    return [CaseInvoice(r.number, day_of(r.issue_date), day_of(r.due_date),
                         Money.from_minor(r.amount_minor, r.currency),
                         Money.from_minor(r.open_minor, r.currency), r.status, bool(r.disputed),
-                        max(0, (today - _day(r.due_date)).days)) for r in rows]
+                        max(0, (today - day_of(r.due_date)).days)) for r in rows]
 
 
 def _charges(connection: Connection, customer_id: int,
@@ -114,9 +115,9 @@ def _charges(connection: Connection, customer_id: int,
     found = []
     for r in rows:
         if r.period_to is not None:
-            period = f"{_day(r.period_from or r.period_to)} - {_day(r.period_to)}"
+            period = f"{day_of(r.period_from or r.period_to)} - {day_of(r.period_to)}"
         else:
-            period = str(_day(r.period_from or r.created_at))
+            period = str(day_of(r.period_from or r.created_at))
         found.append(CaseCharge(r.number, r.kind, Money.from_minor(r.amount_minor, r.currency),
                                 r.basis or "", r.rate or "", period))
     return found
@@ -127,7 +128,7 @@ def _reminders(connection: Connection, code: str) -> tuple[CaseReminder, ...]:
         sa.select(messages).where(messages.c.customer_code == code,
                                   messages.c.recipient_kind == "debtor")
         .order_by(messages.c.created_at, messages.c.id))
-    return tuple(CaseReminder(_day(r.sent_at or r.created_at),
+    return tuple(CaseReminder(day_of(r.sent_at or r.created_at),
                               r.channel or "/".join(r.channels or ()), r.template,
                               f"{r.state}: {r.last_error}" if r.state in NOT_SENT
                               and r.last_error else r.state,
@@ -148,7 +149,7 @@ def _responses(connection: Connection, customer_id: int) -> tuple[CaseResponse, 
         data = r.data or {}
         source = str(data.get("source") or "") or (
             r.actor.split("(", 1)[1].rstrip(")") if "(" in r.actor else r.actor)
-        found.append(CaseResponse(_day(r.occurred_at), r.kind, r.summary, source))
+        found.append(CaseResponse(day_of(r.occurred_at), r.kind, r.summary, source))
     return tuple(found)
 
 
@@ -166,14 +167,6 @@ def _payments(connection: Connection, customer_id: int) -> tuple[CasePayment, ..
                 .where(allocations.c.payment_id.in_([r.id for r in rows]))
                 .order_by(invoices.c.number)):
             paid_on.setdefault(payment_id, []).append(number)
-    return tuple(CasePayment(r.reference, _day(r.received_on),
+    return tuple(CasePayment(r.reference, day_of(r.received_on),
                              Money.from_minor(r.amount_minor, r.currency),
                              tuple(dict.fromkeys(paid_on.get(r.id, ())))) for r in rows)
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

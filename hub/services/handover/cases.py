@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain import events as kinds
+from hub.domain.clock import day_of
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
 from hub.domain.handover import OPEN
+from hub.domain.handover import QUEUE_STATUSES
 from hub.domain.handover import WITH_COLLECTOR
 from hub.domain.handover import HandoverStatus
 from hub.domain.handover import status_of
@@ -81,7 +83,7 @@ def _case(row: Any, files: Sequence[str] = ()) -> Case:
     return Case(
         id=row.id, customer_code=row.code, customer_name=row.name, owner=row.owner,
         department=row.department, status=HandoverStatus(row.status),
-        approval_required=bool(row.approval_required), requested_on=_day(row.requested_on),
+        approval_required=bool(row.approval_required), requested_on=day_of(row.requested_on),
         requested_by=row.requested_by, reason=row.reason,
         owed=tuple(Money.of(m["amount"], m["currency"]) for m in row.owed or ()),
         decided_by=row.decided_by, decided_at=row.decided_at,
@@ -307,8 +309,10 @@ def set_status(connection: Connection, case_id: int, wanted: str, *, note: str, 
     account back and the hub's dunning resumes at the next cycle."""
     try:
         status = status_of(wanted)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except ValueError:
+        raise UserError(lazy_gettext(
+            "%(wanted)s is not a case status; use one of %(known)s", wanted=repr(wanted),
+            known=", ".join(s.value for s in QUEUE_STATUSES))) from None
     row = _locked(connection, case_id)
     current = HandoverStatus(row.status)
     if current not in WITH_COLLECTOR:
@@ -333,11 +337,3 @@ def _history(connection: Connection, case_id: int, status: HandoverStatus,  # no
              note: str | None, actor: str, now: datetime) -> None:
     connection.execute(handover_history.insert().values(
         handover_id=case_id, status=status.value, note=note, actor=actor, at=now))
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

@@ -71,3 +71,23 @@ def test_a_column_the_file_lacks_is_refused_with_its_columns(hub: Hub,
     assert result.exit_code == 2
     assert ("error: --column amount=Betrag: offene-posten.csv has no column 'Betrag'; its "
             "columns: Invoice #, Customer, Date, Due, Amount, Currency") in result.output
+
+
+def test_options_that_adjust_the_guess_are_refused_with_a_mapping_file(
+        hub: Hub, tmp_path: Path) -> None:
+    """With --mapping the file says how to read: --column and the like would be ignored,
+    so they are refused with what to do, and nothing is written."""
+    path = tmp_path / "offene-posten.csv"
+    path.write_text(FILE, encoding="utf-8")
+    mapping = tmp_path / "ours.yaml"
+    written = _invoke(hub, "import", "preview", str(path), "--column", "due_date=Due",
+                      "--dates", "day-first", "--decimal", "comma", "--write-mapping",
+                      str(mapping))
+    assert written.exit_code == 0, written.output
+    kept = tmp_path / "other.yaml"
+    refused = _invoke(hub, "import", "preview", str(path), "--mapping", str(mapping),
+                      "--column", "currency=", "--write-mapping", str(kept))
+    assert refused.exit_code == 2
+    assert "--column, --write-mapping" in refused.output
+    assert "leave --mapping out" in refused.output
+    assert not kept.exists()

@@ -85,3 +85,10 @@ def test_the_print_batch_binds_each_letter_as_it_was_laid_out(tmp_path: Path) ->
     assert "F-LAID-OUT" in pages[0]
     assert "9999 ZZ" in pages[1]
     assert "€9.99" in pages[1]
+
+
+def test_without_a_unicode_font_polish_text_is_folded_not_lost() -> None:
+    from notifications.letter import core_text
+
+    assert core_text("Łódź, ul. Żółkiewskiego 5, Müller & Søn") == \
+        "Lodz, ul. Zolkiewskiego 5, Muller & Søn"
