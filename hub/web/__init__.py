@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import Response
 from flask import jsonify
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import Map
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
@@ -16,6 +18,17 @@ from hub.web.errors import error_response
 from hub.web.errors import register_error_handlers
 
 log = logging.getLogger(__name__)
+
+LEDGER_ID_MAX = 2**31 - 1  # the ledger's ids are INTEGER columns on PostgreSQL
+
+
+class LedgerIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number larger than any ledger id matches no route
+    (404), rather than reaching PostgreSQL, which refuses it in a query (500)."""
+
+    def __init__(self, url_map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = LEDGER_ID_MAX, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
 
 
 def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +39,7 @@ def create_app(hub: Hub | None = None, test_config: dict[str, Any] | None = None
         hub = bootstrap(migrate=False)
         hub.require_current_schema()
     app = Flask(__name__)
+    app.url_map.converters["int"] = LedgerIdConverter
     app.config["SECRET_KEY"] = hub.settings.signing_key()
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     app.extensions["hub"] = hub

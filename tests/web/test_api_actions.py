@@ -121,6 +121,16 @@ def test_a_nul_anywhere_in_a_body_is_refused_naming_the_field(
     assert (error["code"], error["details"]["field"]) == ("invalid_body", field)
 
 
+def test_an_id_beyond_the_ledgers_range_is_not_found(seeded: Hub, client: FlaskClient) -> None:
+    """PostgreSQL refuses a number beyond its INTEGER ids in a query: the route says 404."""
+    token = make_token(seeded)
+    for url in ("/api/v1/handovers/4650623969", "/api/v1/handovers/2147483648/case-file.json"):
+        response = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 404, (url, response.get_data(as_text=True))
+    assert client.get("/api/v1/handovers/2147483647",
+                      headers={"Authorization": f"Bearer {token}"}).status_code == 404
+
+
 def test_not_json_and_rules_of_the_ledger(seeded: Hub, client: FlaskClient) -> None:
     token = make_token(seeded)
     response = client.post("/api/v1/promises", data="customer=ACME",
