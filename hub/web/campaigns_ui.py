@@ -109,7 +109,7 @@ def index() -> str:
                            can_start=viewer.role in STARTERS)
 
 
-def _form_values(settings: CampaignSettings) -> dict[str, Any]:
+def form_values(settings: CampaignSettings) -> dict[str, Any]:
     rows = [{"channel": s.channel, "day": str(s.day)} for s in settings.steps]
     rows += [{"channel": "", "day": ""}] * max(0, min(MAX_STEPS, len(rows) + 2) - len(rows))
     return {"rows": rows, "tone": settings.tone, "fees": settings.fees,
@@ -130,12 +130,12 @@ def _render_form(template_key: str, values: dict[str, Any], errors: dict[str, li
 def new() -> tuple[str, int]:
     key = request.args.get("template", "standard")
     template = hub().campaigns.template(key)
-    values = _form_values(template.settings)
+    values = form_values(template.settings)
     values.update(name="", target="customer", customer=request.args.get("customer", ""))
     return _render_form(template.key, values, {})
 
 
-def _posted() -> tuple[str, dict[str, Any]]:
+def posted_form() -> tuple[str, dict[str, Any]]:
     form = request.form
     rows = [{"channel": form.get(f"step-{i}-channel", ""), "day": form.get(f"step-{i}-day", "")}
             for i in range(1, MAX_STEPS + 1) if f"step-{i}-channel" in form]
@@ -150,7 +150,7 @@ def _posted() -> tuple[str, dict[str, Any]]:
 
 
 def form_settings(values: dict[str, Any]) -> CampaignSettings:
-    """The campaign settings the posted form (`_posted`) asks for (CampaignFormError: a
+    """The campaign settings the posted form (`posted_form`) asks for (CampaignFormError: a
     field is wrong, and which)."""
     return settings_from_form([r["channel"] for r in values["rows"]],
                               [r["day"] for r in values["rows"]], tone=values["tone"],
@@ -168,7 +168,7 @@ def _whole(values: dict[str, Any], key: str, errors: dict[str, list[str]]) -> in
     return int(text)
 
 
-def _target(values: dict[str, Any], errors: dict[str, list[str]]) -> Target:
+def posted_target(values: dict[str, Any], errors: dict[str, list[str]]) -> Target:
     if values["target"] == "customer":
         if not values["customer"].strip():
             errors.setdefault("customer", []).append(gettext("Enter a customer's code."))
@@ -193,7 +193,7 @@ def _target(values: dict[str, Any], errors: dict[str, list[str]]) -> Target:
 @roles_required(*STARTERS)
 def start() -> Response | tuple[str, int]:
     viewer = require_viewer()
-    template_key, values = _posted()
+    template_key, values = posted_form()
     template = hub().campaigns.template(template_key)
     errors: dict[str, list[str]] = {}
     settings = None
@@ -201,7 +201,7 @@ def start() -> Response | tuple[str, int]:
         settings = form_settings(values)
     except CampaignFormError as exc:
         errors[exc.field] = [exc.message]
-    target = _target(values, errors)
+    target = posted_target(values, errors)
     if settings is None or errors:
         return _render_form(template.key, values, errors, 422)
     draft = Draft(values["name"], template.key, settings, target)
@@ -270,7 +270,7 @@ def _changeable(slug: str) -> tuple[Viewer, CampaignRow]:
 def adjust_form(slug: str) -> str:
     _, found = _changeable(slug)
     return render_template("campaigns/adjust.html", campaign=found,
-                           values=_form_values(found.settings), errors={}, channels=CHANNELS,
+                           values=form_values(found.settings), errors={}, channels=CHANNELS,
                            tones=TONES, stops=STOP_CONDITIONS)
 
 
@@ -278,7 +278,7 @@ def adjust_form(slug: str) -> str:
 @roles_required(*STARTERS)
 def adjust(slug: str) -> Response | tuple[str, int]:
     viewer, found = _changeable(slug)
-    _, values = _posted()
+    _, values = posted_form()
     errors: dict[str, list[str]] = {}
     try:
         settings = form_settings(values)

@@ -52,10 +52,10 @@ from hub.web.access import Viewer
 from hub.web.access import hub
 from hub.web.access import require_viewer
 from hub.web.access import roles_required
-from hub.web.campaigns_ui import _form_values
-from hub.web.campaigns_ui import _posted
-from hub.web.campaigns_ui import _target
 from hub.web.campaigns_ui import form_settings
+from hub.web.campaigns_ui import form_values
+from hub.web.campaigns_ui import posted_form
+from hub.web.campaigns_ui import posted_target
 from hub.web.campaigns_ui import viewer_scope
 from hub.web.errors import ApiError
 
@@ -268,7 +268,7 @@ def campaign_page() -> tuple[str, int]:
         template = hub().campaigns.template(request.args.get("template", "standard"))
     except UserError:
         template = hub().campaigns.template("standard")
-    values = _form_values(template.settings)
+    values = form_values(template.settings)
     values.update(name="", target="filter")
     return _campaign_page(template.key, values, {}, target=Target())
 
@@ -277,10 +277,10 @@ def campaign_page() -> tuple[str, int]:
 @roles_required(Role.ADMIN)
 def start_campaign() -> Response | tuple[str, int]:
     viewer = require_viewer()
-    template_key, values = _posted()
+    template_key, values = posted_form()
     values["target"] = "filter"  # a selection, never one customer: the form has no such field
     errors: dict[str, list[str]] = {}
-    target = _target(values, errors)  # the campaign form's own reading of the selection
+    target = posted_target(values, errors)  # the campaign form's own reading of the selection
     counted = None if errors else target
     try:
         template = hub().campaigns.template(template_key)
