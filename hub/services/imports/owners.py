@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from hub.domain.errors import UserError
+from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.ledger.event_log import add_events
 from hub.ledger.tables import customers
@@ -21,7 +22,8 @@ def owner_user(connection: Connection, owner: str) -> str:
     UserError when it is no active user of that creditor."""
     person = staff.user_by_email(connection, owner)
     if person is None or not person.active:
-        raise UserError(f"owner {owner} is not an active user of this creditor")
+        raise UserError(lazy_gettext("owner %(owner)s is not an active user of this creditor",
+                                     owner=owner))
     return person.email
 
 
