@@ -391,9 +391,16 @@ def _set_update(connection: Connection, table: Table, columns: Sequence[str],
 
 def _row_security_active(connection: Connection, target: str) -> bool:
     """Whether PostgreSQL's row-level security applies to this role's writes into the
-    table (`target`, as the search path finds it): a superuser is above the policies."""
-    return bool(connection.exec_driver_sql(
-        "SELECT row_security_active(CAST(%(table)s AS regclass))", {"table": target}).scalar())
+    table (`target`, as the search path finds it): a superuser is above the policies.
+    Asked once per database connection and table (the role does not change while a
+    pooled connection lives), not at every BulkInsert: the cycle and the event log
+    build one per batch."""
+    known: dict[str, bool] = connection.info.setdefault("hub.row_security_active", {})
+    if target not in known:
+        known[target] = bool(connection.exec_driver_sql(
+            "SELECT row_security_active(CAST(%(table)s AS regclass))",
+            {"table": target}).scalar())
+    return known[target]
 
 
 def _differs() -> Any:
