@@ -172,12 +172,17 @@ class BulkInsert:
                 ready[index] = [None if value is None else processor(value)
                                 for value in column]
         ready += [[constant] * count for constant in self._constants]
-        if self._copy is not None:
-            payload = columns_text(ready, self._empty_is_null)
-            if payload is not None:
-                self._send_copy(payload)
-                return count
-        return self.write(list(zip(*ready, strict=True)))
+        return self._write_column_lists(ready, count)
+
+    def _write_column_lists(self, ready: Sequence[Sequence[Any]], count: int) -> int:
+        """Every column of the insert, in order and in the driver's form: COPY text built
+        from the columns, or rows for the executemany (or COPY row by row, for a type
+        COPY's text does not carry as is)."""
+        payload = columns_text(ready, self._empty_is_null) if self._copy is not None else None
+        if payload is None:
+            return self.write(list(zip(*ready, strict=True)))
+        self._send_copy(payload)
+        return count
 
     def _send_copy(self, payload: bytes) -> None:
         driver: Any = self._connection.connection.driver_connection
@@ -223,7 +228,9 @@ class BulkInsert:
         if not count:
             return 0
         if self._copy is not None:
-            return self._copy_columns(columns, same, count)
+            return self._write_column_lists([columns[name] if name in columns
+                                             else [same[name]] * count
+                                             for name in self._names], count)
         inline: list[tuple[str, str]] = []
         bound: list[Sequence[Any]] = []
         markers: list[str] = []
@@ -249,16 +256,6 @@ class BulkInsert:
             sql = self._statements[key] = (
                 f"INSERT INTO {self._target} ({listed}) VALUES ({', '.join(markers)})")  # noqa: S608
         self._connection.exec_driver_sql(sql, list(zip(*bound, strict=True)))
-        return count
-
-    def _copy_columns(self, columns: Mapping[str, Sequence[Any]], same: Mapping[str, Any],
-                      count: int) -> int:
-        ready = [columns[name] if name in columns else [same[name]] * count
-                 for name in self._names]
-        payload = columns_text(ready, self._empty_is_null)
-        if payload is None:  # a type COPY's text does not carry as is: row by row
-            return self.write(list(zip(*ready, strict=True)))
-        self._send_copy(payload)
         return count
 
 
