@@ -4,6 +4,7 @@ references collide on purpose: the default creditor (alpha, id 1) and bravo."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -131,8 +132,14 @@ def build(hub: Hub) -> TwoCreditors:
                         tokens["bravo"][1])
 
 
+# A secret that is a bare number is a leak only as a number of its own: inside a longer
+# run of digits (a Prometheus timestamp on /metrics, 1764751234567.8) it is another number.
+_FOUND = {secret: re.compile(rf"(?<!\d){re.escape(secret)}(?!\d)") if secret.isdigit()
+          else re.compile(re.escape(secret)) for secret in ALPHA_SECRETS}
+
+
 def leaks(text: str) -> list[str]:
-    return [secret for secret in ALPHA_SECRETS if secret in text]
+    return [secret for secret in ALPHA_SECRETS if _FOUND[secret].search(text)]
 
 
 def snapshot(hub: Hub, creditor: int = DEFAULT_CREDITOR) -> dict[str, list[Any]]:
