@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
@@ -22,6 +23,7 @@ from hub.domain.clock import FixedClock
 from hub.ledger.db import make_engine
 from hub.ledger.db import upgrade
 from hub.ledger.tables import metadata
+from hub.services.staff.auth import Hashing
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ.setdefault("no_proxy", "127.0.0.1,localhost")
@@ -105,6 +107,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path,
         connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return postgres_url
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with test-sized parameters in every test: the real ones take 0.1 s a hash
+    by design, and up to a second each on a loaded 2-core CI machine."""
+    Hashing.use(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    Hashing.use(PasswordHasher())
 
 
 @pytest.fixture
