@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.sync_api import Browser
 from playwright.sync_api import Page
 from playwright.sync_api import expect
@@ -30,7 +29,6 @@ from hub.bootstrap import Hub
 from hub.bootstrap import bootstrap
 from hub.config import Settings
 from hub.domain.clock import FixedClock
-from hub.services.staff.auth import Hashing
 from hub.web import create_app
 from tests.conftest import NOW
 
@@ -38,13 +36,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "browser"
 
 
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing() -> Iterator[None]:
-    """argon2 with test-sized parameters (the real ones take ~0.1 s a hash by design)."""
-    Hashing.use(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    Hashing.use(PasswordHasher())
 
 
 @pytest.fixture

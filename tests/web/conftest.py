@@ -8,7 +8,6 @@ from collections.abc import Callable
 from collections.abc import Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -16,7 +15,6 @@ from hub.bootstrap import Hub
 from hub.domain.model import Role
 from hub.domain.model import User
 from hub.ledger.users import upsert_users
-from hub.services.staff.auth import Hashing
 from hub.services.staff.auth import set_password
 from hub.web import create_app
 from tests.builders import add_contact
@@ -79,13 +77,6 @@ def client(seeded: Hub) -> FlaskClient:
 
 # --- staff sign-in (WEB) -----------------------------------------------------------
 
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing() -> Iterator[None]:
-    """argon2 with test-sized parameters (the real ones take ~0.1 s a hash by design)."""
-    Hashing.use(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-    yield
-    Hashing.use(PasswordHasher())
 
 PASSWORD = "correct horse battery"
 STAFF = {  # e-mail: (name, role, department)

@@ -19,8 +19,10 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import cycle_runs
 from hub.ledger.tables import disputes
 from hub.ledger.tables import events
+from hub.ledger.tables import invoices
 from hub.ledger.tables import messages
 from hub.ledger.tables import payment_plans
+from hub.ledger.tables import payments
 from hub.ledger.tables import promises
 from hub.ledger.tables import tasks
 from hub.ledger.tables import users
@@ -30,6 +32,10 @@ from hub.services.read.collection_stats import recovery_by_step
 
 @pytest.mark.timeout(1200)  # sixty days of cycles: a minute alone, several on a busy machine
 def test_the_demo_leaves_a_history_people_can_work_from(hub: Hub) -> None:
+    if hub.engine.dialect.name != "sqlite":
+        # The replay on PostgreSQL is the test below's (eight days, twice); sixty days
+        # there add two minutes of a busy CI run and no code path of their own.
+        pytest.skip("the sixty-day history runs on the embedded ledger only")
     env = {"HUB_DATABASE_URL": hub.settings.database_url,
            "HUB_VAR_DIR": str(hub.settings.var_dir)}
     result = CliRunner().invoke(cli, ["demo", "--customers", "120", "--no-serve"], env=env)
@@ -87,7 +93,7 @@ def test_the_demo_leaves_a_history_people_can_work_from(hub: Hub) -> None:
     assert timeline[1] >= 10, f"{timeline[0]} has a timeline of {timeline[1]} entries"
 
 
-def test_running_the_demo_again_adds_no_second_history(hub: Hub) -> None:
+def test_running_the_demo_again_changes_nothing_and_adds_no_second_history(hub: Hub) -> None:
     env = {"HUB_DATABASE_URL": hub.settings.database_url,
            "HUB_VAR_DIR": str(hub.settings.var_dir)}
     args = ["demo", "--customers", "40", "--days", "8", "--no-serve"]
@@ -97,11 +103,14 @@ def test_running_the_demo_again_adds_no_second_history(hub: Hub) -> None:
         with hub.engine.connect() as connection:
             return tuple(connection.execute(sa.select(sa.func.count()).select_from(table)
                                             ).scalar_one()
-                         for table in (cycle_runs, promises, payment_plans, disputes))
+                         for table in (cycle_runs, promises, payment_plans, disputes,
+                                       invoices, payments))
 
     before = counts()
     again = CliRunner().invoke(cli, args, env=env)
     assert again.exit_code == 0, again.output
     assert "no history replayed" in again.output
+    assert re.search(r"invoices   created\s+0  updated\s+0", again.output), again.output
+    assert "credits 0," in again.output
     assert counts()[1:] == before[1:]
     assert counts()[0] == before[0] + 1  # today's cycle once more, nothing else
