@@ -90,6 +90,8 @@ class Decider:
     def _of(self, fired: frozenset[str]) -> _Fired:
         found = self._fired.get(fired)
         if found is None:
+            if len(self._fired) > 10_000:  # a long-lived policy: keep the cache small
+                self._fired.clear()
             rules = tuple(self.by_id[rule_id]
                           for rule_id in sorted(fired, key=lambda r: int(r[1:])))
             segment = next((r.name for r in rules if r.kind == "segment"), None)

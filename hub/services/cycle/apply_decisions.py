@@ -509,25 +509,29 @@ def _skipped_note(skipped: Any) -> str:
     return f" (not by {describe_skipped(skipped)})" if skipped else ""
 
 
+# Each kind of action in a few words (_describe), from its recorded parameters
+_WORDS: dict[ActionKind, Callable[[dict[str, Any]], str]] = {
+    ActionKind.SEND: lambda p: f"send {p.get('template')} by "
+                               f"{'/'.join(p.get('channels') or ['email'])}"
+                               + _skipped_note(p.get("skipped_channels")),
+    ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
+                               f"{p.get('assignee') or p.get('assign')}",
+    ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
+    ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
+                                 " in their digest",
+    ActionKind.HANDOVER: lambda p: (
+        "hand-over to collection already open" if not p.get("case")
+        else f"hand-over to collection (case {p['case']}) "
+             + ("waits for the creditor's approval" if p.get("approval") == "creditor"
+                else "done"))}
+
+
 def _describe(actions: Sequence[dict[str, Any]]) -> str:
     """The applied actions in a few words: the task's assignee is the person chosen, and the
     channels a notice could not take, with why."""
-    words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
-                                        f"{'/'.join(p.get('channels') or ['email'])}"
-                                        + _skipped_note(p.get("skipped_channels")),
-             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
-                                        f"{p.get('assignee') or p.get('assign')}",
-             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
-             ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
-                                          " in their digest",
-             ActionKind.HANDOVER: lambda p: (
-                 "hand-over to collection already open" if not p.get("case")
-                 else f"hand-over to collection (case {p['case']}) "
-                      + ("waits for the creditor's approval" if p.get("approval") == "creditor"
-                         else "done"))}
     parts = []
     for action in actions:
         kind = ActionKind(action["kind"])
-        parts.append(words[kind](action["params"]) if kind in words
+        parts.append(_WORDS[kind](action["params"]) if kind in _WORDS
                      else kind.value.replace("_", " "))
     return ", ".join(parts) or "nothing to do"
