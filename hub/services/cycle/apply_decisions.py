@@ -383,8 +383,9 @@ class _Writer:
         (hub.services.notify.digests reads `told` from the decision): one message per person per
         day, however many accounts start or move on."""
         people: dict[str, str] = {}
+        teams = dict(notify.teams)
         for who in notify.who:
-            for email in self.directory.resolve(who, item.facts, dict(notify.teams)):
+            for email in self.directory.resolve(who, item.facts, teams):
                 people.setdefault(email.lower(), email)
         item.recorded["told"] = list(people.values())
         self.counts["people_told"] += len(people)
@@ -531,7 +532,7 @@ def _describe(actions: Sequence[dict[str, Any]]) -> str:
     channels a notice could not take, with why."""
     parts = []
     for action in actions:
-        kind = ActionKind(action["kind"])
-        parts.append(_WORDS[kind](action["params"]) if kind in _WORDS
-                     else kind.value.replace("_", " "))
+        kind = action["kind"]  # an ActionKind's value: _WORDS' keys are equal to it
+        words = _WORDS.get(kind)
+        parts.append(words(action["params"]) if words is not None else kind.replace("_", " "))
     return ", ".join(parts) or "nothing to do"
