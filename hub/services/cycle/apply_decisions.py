@@ -133,7 +133,9 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
     return counts
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: one is built per action applied, and a frozen dataclass's __init__ costs
+# several times more; nothing reassigns its fields
+@dataclass(slots=True)
 class _Item:
     """One action of one decision, with what it needs to be carried out. `recorded` is what
     the decision row keeps of the action: its parameters plus the person actually given the
