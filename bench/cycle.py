@@ -17,6 +17,11 @@ ledger by bulk insert, then runs, with the default rule file and the real rules 
 
     .venv/bin/python bench/cycle.py --customers 10000 100000
 
+With HUB_BENCH_BEFORE=/path/to/an/older/checkout, each round of the first cycle also runs
+it on a copy of the SQLite ledger in a process of its own (bench/first_cycle_child.py),
+once with that checkout's code and once with this one's, and prints this/before (the CPU
+per account moves with the machine's load; the ratio of the same round does not).
+
 `--workers 1 2` instead measures the cycle spread over queue workers (PostgreSQL and a
 broker: HUB_BENCH_POSTGRES_URL, HUB_BENCH_BROKER_URL, default RabbitMQ on 127.0.0.1): two
 `python app.py worker --concurrency 1` processes, one listening on both bench queues and
@@ -35,7 +40,10 @@ import argparse
 import os
 import random
 import resource
+import shutil
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -338,10 +346,19 @@ def first_cycles(ledgers: list[Ledger], rounds: int) -> None:
     """Issue 16's row: the first cycle's CPU per account (goal <= 0.25 ms), min and median
     over interleaved rounds; with PostgreSQL, its per-phase ratio to SQLite."""
     print(f"\nfirst cycle, CPU ms per account (this process and the engine's; {load_line()}):")
-    found = interleave(rounds, {ledger.label: ledger.first_cycle for ledger in ledgers})
+    contenders: dict[str, Callable[[], float]] = {
+        ledger.label: ledger.first_cycle for ledger in ledgers}
+    before = os.environ.get("HUB_BENCH_BEFORE")
+    if before:
+        contenders.update(child_cycles(ledgers[0], Path(before)))
+    found = interleave(rounds, contenders)
     for label, values in found.items():
         print(f"  first cycle CPU per account, {label}: min {min(values):.3f} ms, median "
               f"{statistics.median(values):.3f} ms (goal <= 0.25 ms)")
+    if before:
+        print("  " + ratio_line("first cycle CPU per account, SQLite, this checkout/before "
+                                "(own processes)", found["SQLite this (child)"],
+                                found["SQLite before (child)"], "ms", "< 1"))
     if len(ledgers) == 2:
         lite, pg = ledgers
         for phase in ("load_facts", "evaluate", "apply"):
@@ -349,6 +366,29 @@ def first_cycles(ledgers: list[Ledger], rounds: int) -> None:
             theirs = [timings.get(phase, 0.0) for timings in lite.phases]
             print("  " + ratio_line(f"first cycle {phase}, PostgreSQL/SQLite (wall)", ours,
                                     theirs, "s", "<= 1.5"))
+
+
+def child_cycles(lite: Ledger, before: Path) -> dict[str, Callable[[], float]]:
+    """The first cycle on a copy of the SQLite ledger as built, in a process of its own
+    with this checkout's code and with `before`'s (HUB_BENCH_BEFORE)."""
+    database = Path(str(lite.engine.url.database))
+    pristine = database.with_name("pristine.db")
+    with sqlite3.connect(database) as source, sqlite3.connect(pristine) as target:
+        source.backup(target)  # before any round has run a cycle on it
+    script = Path(__file__).resolve().with_name("first_cycle_child.py")
+
+    def child(checkout: Path) -> Callable[[], float]:
+        def run() -> float:
+            copy = database.with_name("child.db")
+            for leftover in ("-wal", "-shm"):  # of the round before, if it left any
+                copy.with_name(copy.name + leftover).unlink(missing_ok=True)
+            shutil.copyfile(pristine, copy)
+            printed = subprocess.run([sys.executable, str(script), str(copy)], cwd=checkout,
+                                     capture_output=True, text=True, check=True).stdout
+            return float(printed.split()[-1])
+        return run
+    return {"SQLite this (child)": child(Path(__file__).resolve().parents[1]),
+            "SQLite before (child)": child(before)}
 
 
 def tree_cpu(roots: list[int]) -> float:

@@ -55,31 +55,67 @@ class Outcome:
             self.next_due = day
 
 
+@dataclass(frozen=True, slots=True)
+class _Fired:
+    """What one set of fired rules means, the same for every account it fired for."""
+
+    rules: tuple[CompiledRule, ...]  # in file order
+    segment: str | None  # the first matching segment
+    pause: str | None  # the first matching pause
+    names: list[str]
+    reached: set[str]  # the segment's ladder steps whose day is reached
+
+
 class Decider:
     def __init__(self, rule_file: RuleFile, compiled: Compiled) -> None:
         self.rule_file = rule_file
         self.compiled = compiled
         self.by_id = {rule.rule_id: rule for rule in compiled.rules}
         self.file_name = PurePath(rule_file.file).name
+        # per set of fired rules (a few dozen classes of accounts share a handful of sets):
+        # the rules in file order, the segment, the pause and the reached steps
+        self._fired: dict[frozenset[str], _Fired] = {}
+        # per ladder and anchor due date: each step's day (the same for every account
+        # whose oldest debt fell due that day); a fresh copy per account
+        self._days: dict[tuple[str, date], dict[str, date]] = {}
+        self._positions = {name: {step.name: index for index, step in enumerate(ladder.steps)}
+                           for name, ladder in rule_file.ladders.items()}
+        self._events = {event.name: event for event in rule_file.events}
+        self._limitation = [event for event in rule_file.events if event.on == "limitation"]
+        self._seen: dict[int, tuple[str, ...]] = {}  # per condition: the fields it tests
 
     def source(self, line: int) -> str:
         return f"{self.file_name} line {line}"
 
+    def _of(self, fired: frozenset[str]) -> _Fired:
+        found = self._fired.get(fired)
+        if found is None:
+            if len(self._fired) > 10_000:  # a long-lived policy: keep the cache small
+                self._fired.clear()
+            rules = tuple(self.by_id[rule_id]
+                          for rule_id in sorted(fired, key=lambda r: int(r[1:])))
+            segment = next((r.name for r in rules if r.kind == "segment"), None)
+            found = self._fired[fired] = _Fired(
+                rules, segment, next((r.name for r in rules if r.kind == "pause"), None),
+                [r.name for r in rules],
+                self.reached(segment, list(rules)) if segment is not None else set())
+        return found
+
     def outcome(self, situation: Situation, fired: frozenset[str]) -> Outcome:
-        rules = [self.by_id[rule_id] for rule_id in sorted(fired, key=lambda r: int(r[1:]))]
+        known = self._of(fired)
+        rules = known.rules
         facts = situation.facts
-        segment = next((r.name for r in rules if r.kind == "segment"), None)
-        pause = next((r.name for r in rules if r.kind == "pause"), None)
+        segment = known.segment
+        pause = known.pause
         if facts.handed_over:  # whatever the file pauses on: the case is the collector's
             pause = HANDED_OVER
-        outcome = Outcome(facts.customer_code, segment, pause,
-                          [r.name for r in rules])
+        outcome = Outcome(facts.customer_code, segment, pause, list(known.names))
         if facts.handed_over:
             outcome.notes.append("the account is handed over to hard collection: the hub "
                                  "sends nothing and takes no step until the case is "
                                  "returned to the creditor")
         if segment is not None:
-            self._ladder(outcome, situation, segment, self.reached(segment, rules))
+            self._ladder(outcome, situation, segment, known.reached)
         elif situation.anchor is not None:
             outcome.notes.append("no segment matches this customer, so no ladder applies")
         for rule in rules:
@@ -98,9 +134,7 @@ class Decider:
     def _limitation_days(self, outcome: Outcome, situation: Situation) -> None:
         """The day each open claim enters a limitation rule's warning period."""
         today = situation.facts.today
-        for event in self.rule_file.events:
-            if event.on != "limitation":
-                continue
+        for event in self._limitation:
             for _, last_day in situation.expiring:
                 warn_on = last_day - timedelta(days=event.days_before)
                 if warn_on > today:
@@ -123,16 +157,15 @@ class Decider:
         facts = situation.facts
         if anchor is None:
             return
-        due_after = {step.name: anchor.due_date + timedelta(days=step.at)
-                     for step in ladder.steps}
+        due_after = self._due_after(ladder, anchor.due_date)
         # taken for this anchor, or taken on or after the day it fell due for this anchor
         # (then the customer already had it while this invoice was that late)
         taken = [s for s in _renamed(ladder, facts.steps_taken)
                  if s.ladder == name and s.step in due_after
                  and (s.anchor_due_date == anchor.due_date or s.taken_on >= due_after[s.step])]
         taken_names = {s.step for s in taken}
-        highest = max((i for i, s in enumerate(ladder.steps) if s.name in taken_names),
-                      default=-1)
+        positions = self._positions[name]
+        highest = max((positions[step] for step in taken_names), default=-1)
         spacing = _spacing(ladder, taken)
         if spacing is not None:  # a go-live first contact past the first step
             origin, started = spacing
@@ -145,13 +178,24 @@ class Decider:
                    if i > highest and s.name in reached_names]
         pending = self._spaced(outcome, spacing, pending, facts.today)
         step = self._next_step(outcome, situation, name, taken, pending)
-        index = ladder.steps.index(step) if step is not None else -1
+        index = positions[step.name] if step is not None else -1
         if step is not None and not taken and 0 < index < len(ladder.steps) - 1:
             # the first contact started past the first step today: the next step keeps
             # the ladder's spacing from today (not its day after the due date)
             later = facts.today + timedelta(days=ladder.steps[index + 1].at - step.at)
         if later is not None:  # the next step's day (for the cycle's schedule)
             self._schedule(outcome, facts.country, later)
+
+    def _due_after(self, ladder: Ladder, due: date) -> dict[str, date]:
+        """Each step's day for a debt that fell due on `due` (a copy: the caller may move
+        the days of a debt whose first contact started past the first step)."""
+        days = self._days.get((ladder.name, due))
+        if days is None:
+            if len(self._days) > 100_000:  # a long-lived policy: keep the cache small
+                self._days.clear()
+            days = self._days[ladder.name, due] = {
+                step.name: due + timedelta(days=step.at) for step in ladder.steps}
+        return dict(days)
 
     def _next_step(self, outcome: Outcome, situation: Situation, name: str,
                    taken: list[StepTaken], pending: list[Step]) -> Step | None:
@@ -191,7 +235,7 @@ class Decider:
             return None  # paused: nothing was taken, the schedule stays the ladder's
         following = pending[pending.index(step) + 1:]
         if following and ladder.progression == "ladder" and not (
-                first_contact and ladder.steps.index(step) > 0):
+                first_contact and self._positions[name][step.name] > 0):
             self._schedule(outcome, facts.country, tomorrow)  # the next step, one per cycle
         return step
 
@@ -242,7 +286,7 @@ class Decider:
     # --- event rules ---------------------------------------------------------------------
 
     def _event(self, outcome: Outcome, situation: Situation, rule: CompiledRule) -> None:
-        event = next(e for e in self.rule_file.events if e.name == rule.name)
+        event = self._events[rule.name]
         # a claim nearing limitation, and a hold that is no longer owed, are not paused
         paused_by = None if event.on in ("limitation", "hold release") else outcome.pause
         if situation.facts.handed_over:
@@ -336,13 +380,20 @@ class Decider:
                 found[team] = list(self.rule_file.teams[team])
         return found
 
+    def _tested(self, tree: Condition) -> tuple[str, ...]:
+        """The fields a condition tests, in the order `seen` lists them (once per rule)."""
+        found = self._seen.get(id(tree))
+        if found is None:
+            found = self._seen[id(tree)] = tuple(
+                field for field, _, _ in sorted(comparisons(tree), key=str) if field != ALWAYS)
+        return found
+
     def _facts(self, situation: Situation, condition: str,
                tree: Condition | None = None) -> dict[str, Any]:
         anchor = situation.anchor
         facts = situation.facts
         seen = {field.replace("_", ".", 1): situation.fact.get(field)
-                for field, _, _ in sorted(comparisons(tree), key=str) if field != ALWAYS} \
-            if tree is not None else {}
+                for field in self._tested(tree)} if tree is not None else {}
         return {
             "seen": seen,  # the values of the fields the rule's condition tests
             "as_of": facts.today.isoformat(),

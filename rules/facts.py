@@ -61,20 +61,39 @@ def _campaign(facts: AccountFacts) -> dict[str, Any]:
             "campaign_paused": facts.campaign_paused}
 
 
+def _by_due_date(invoice: InvoiceFacts) -> tuple[date, str]:
+    return invoice.due_date, invoice.number
+
+
 def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
-    pauses = {pause.name for pause in rule_file.pauses}
+    pause_excluded = any(pause.name == "invoice.excluded" for pause in rule_file.pauses)
     grace = timedelta(days=rule_file.settings.promise_grace_days)
     today = facts.today
-    open_invoices = tuple(i for i in facts.invoices if i.open_amount.amount > 0)
-    # a disputed invoice is never chased (nor charged fees or interest), whether or not the
-    # file lists invoice.disputed under pause_when
-    eligible = tuple(sorted(
-        (i for i in open_invoices if i.days_overdue > 0 and not i.disputed
-         and not (i.excluded and "invoice.excluded" in pauses)),
-        key=lambda i: (i.due_date, i.number)))
-    anchor = eligible[0] if eligible else None
+    # one pass over the open invoices (once per account per cycle)
+    open_list: list[InvoiceFacts] = []
+    chased: list[InvoiceFacts] = []
+    balance = Decimal(0)
+    disputed = 0
+    any_excluded = False
+    for invoice in facts.invoices:
+        amount = invoice.open_amount.amount
+        if not amount > 0:
+            continue
+        open_list.append(invoice)
+        balance += amount
+        if invoice.excluded:
+            any_excluded = True
+        # a disputed invoice is never chased (nor charged fees or interest), whether or
+        # not the file lists invoice.disputed under pause_when
+        if invoice.disputed:
+            disputed += 1
+        elif invoice.days_overdue > 0 and not (invoice.excluded and pause_excluded):
+            chased.append(invoice)
+    open_invoices = tuple(open_list)
+    chased.sort(key=_by_due_date)
+    eligible = tuple(chased)
+    anchor = chased[0] if chased else None
     overdue = sum((i.open_amount.amount for i in eligible), Decimal(0))
-    balance = sum((i.open_amount.amount for i in open_invoices), Decimal(0))
     running = [p for p in facts.promises if p.state == PromiseState.OPEN]
     broken = tuple(p for p in running if today > p.due_date + grace
                    and p.paid_since.amount < p.amount.amount)
@@ -111,7 +130,7 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "account_days_overdue": float(anchor.days_overdue if anchor else 0),
         "account_open_invoices": float(len(open_invoices)),
         "account_overdue_invoices": float(len(eligible)),
-        "account_disputed_invoices": float(sum(1 for i in open_invoices if i.disputed)),
+        "account_disputed_invoices": float(disputed),
         "account_over_credit_limit": credit is not None and balance > credit,
         "promise_open": promise_open,
         "promise_broken": bool(broken),
@@ -119,8 +138,8 @@ def situation(rule_file: RuleFile, facts: AccountFacts) -> Situation:
         "plan_in_review": any(p.state == PlanState.PROPOSED for p in facts.plans),
         "plan_missed_instalments": float(max((p.missed_instalments for p in active),
                                              default=0)),
-        "invoice_disputed": any(i.disputed for i in open_invoices),
-        "invoice_excluded": any(i.excluded for i in open_invoices),
+        "invoice_disputed": disputed > 0,
+        "invoice_excluded": any_excluded,
         "enforcement_off": not facts.enforcement,
         "limitation_days_left": float((expiring[0][1] - today).days) if expiring else None,
         **_prediction(facts),

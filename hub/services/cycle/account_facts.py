@@ -258,17 +258,26 @@ class _Batch:
                  .order_by(invoices.c.customer_id, invoices.c.due_date, invoices.c.number))
         no_fees: tuple[str, ...] = ()
         day = DateReader()
+        dates: dict[Any, date] = {}  # as read, per text: a dict lookup, not a call
         for (invoice_id, customer_id, number, currency, amount_minor, open_minor, issued,
              due_text, disputed, excluded) in driver_rows(self.connection, query):
             charged = fees.get(invoice_id)
-            due = day(due_text)
+            due = dates.get(due_text)
+            if due is None:
+                due = dates[due_text] = day(due_text)
+            issue = dates.get(issued)
+            if issue is None:
+                issue = dates[issued] = day(issued)
+            amount = money(amount_minor, currency)
+            overdue = (as_of - due).days
+            # positional, in InvoiceFacts' field order (a keyword call costs more, per
+            # open invoice); an unpaid invoice shares its amount (Money is immutable)
             found[customer_id].append(InvoiceFacts(
-                number=number, currency=currency, amount=money(amount_minor, currency),
-                open_amount=money(open_minor, currency), issue_date=day(issued), due_date=due,
-                days_overdue=max(0, (as_of - due).days), disputed=bool(disputed),
-                excluded=bool(excluded),
-                fees_charged=tuple(sorted(charged)) if charged else no_fees,
-                interest_charged_until=interest_until.get(invoice_id)))
+                number, currency, amount,
+                amount if open_minor == amount_minor else money(open_minor, currency),
+                issue, due, overdue if overdue > 0 else 0, bool(disputed),
+                bool(excluded), tuple(sorted(charged)) if charged else no_fees,
+                interest_until.get(invoice_id)))
         for customer_id, credits in open_credits(self.connection,
                                                  self._of(credit_notes.c.customer_id)).items():
             if customer_id in found:

@@ -133,7 +133,9 @@ def apply_decisions(connection: Connection, decisions: Sequence[Decision],
     return counts
 
 
-@dataclass(frozen=True, slots=True)
+# not frozen: one is built per action applied, and a frozen dataclass's __init__ costs
+# several times more; nothing reassigns its fields
+@dataclass(slots=True)
 class _Item:
     """One action of one decision, with what it needs to be carried out. `recorded` is what
     the decision row keeps of the action: its parameters plus the person actually given the
@@ -383,8 +385,9 @@ class _Writer:
         (hub.services.notify.digests reads `told` from the decision): one message per person per
         day, however many accounts start or move on."""
         people: dict[str, str] = {}
+        teams = dict(notify.teams)
         for who in notify.who:
-            for email in self.directory.resolve(who, item.facts, dict(notify.teams)):
+            for email in self.directory.resolve(who, item.facts, teams):
                 people.setdefault(email.lower(), email)
         item.recorded["told"] = list(people.values())
         self.counts["people_told"] += len(people)
@@ -509,25 +512,29 @@ def _skipped_note(skipped: Any) -> str:
     return f" (not by {describe_skipped(skipped)})" if skipped else ""
 
 
+# Each kind of action in a few words (_describe), from its recorded parameters
+_WORDS: dict[ActionKind, Callable[[dict[str, Any]], str]] = {
+    ActionKind.SEND: lambda p: f"send {p.get('template')} by "
+                               f"{'/'.join(p.get('channels') or ['email'])}"
+                               + _skipped_note(p.get("skipped_channels")),
+    ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
+                               f"{p.get('assignee') or p.get('assign')}",
+    ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
+    ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
+                                 " in their digest",
+    ActionKind.HANDOVER: lambda p: (
+        "hand-over to collection already open" if not p.get("case")
+        else f"hand-over to collection (case {p['case']}) "
+             + ("waits for the creditor's approval" if p.get("approval") == "creditor"
+                else "done"))}
+
+
 def _describe(actions: Sequence[dict[str, Any]]) -> str:
     """The applied actions in a few words: the task's assignee is the person chosen, and the
     channels a notice could not take, with why."""
-    words = {ActionKind.SEND: lambda p: f"send {p.get('template')} by "
-                                        f"{'/'.join(p.get('channels') or ['email'])}"
-                                        + _skipped_note(p.get("skipped_channels")),
-             ActionKind.TASK: lambda p: f"task {p.get('task_type')} for "
-                                        f"{p.get('assignee') or p.get('assign')}",
-             ActionKind.ESCALATE: lambda p: f"escalate to {p.get('target')}",
-             ActionKind.NOTIFY: lambda p: f"tell {', '.join(p.get('told') or ()) or 'nobody'}"
-                                          " in their digest",
-             ActionKind.HANDOVER: lambda p: (
-                 "hand-over to collection already open" if not p.get("case")
-                 else f"hand-over to collection (case {p['case']}) "
-                      + ("waits for the creditor's approval" if p.get("approval") == "creditor"
-                         else "done"))}
     parts = []
     for action in actions:
-        kind = ActionKind(action["kind"])
-        parts.append(words[kind](action["params"]) if kind in words
-                     else kind.value.replace("_", " "))
+        kind = action["kind"]  # an ActionKind's value: _WORDS' keys are equal to it
+        words = _WORDS.get(kind)
+        parts.append(words(action["params"]) if words is not None else kind.replace("_", " "))
     return ", ".join(parts) or "nothing to do"
