@@ -119,6 +119,7 @@ def build(hub: Hub, count: int) -> tuple[dict[str, list[str]], str]:
     _chunks(invoice_rows, engine, invoices)
     _chunks(event_rows, engine, events)
     task_rows = [{"customer_id": i + 1, "task_type": "call", "assignee": None,
+                  "holder": COLLECTORS[i % len(COLLECTORS)],  # the owner's (no assignee)
                   "due_date": TODAY - timedelta(days=rng.randrange(3)), "state": "open",
                   "key": f"bench-{i}", "reason": "no answer to reminder-2",
                   "created_by": "rules", "source": "rules", "created_at": NOW,
