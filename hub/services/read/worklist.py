@@ -156,12 +156,11 @@ class RankedWorklist:
 def ranked_worklist(connection: Connection, *, as_of: date, person: str) -> RankedWorklist:
     """The accounts `person` holds ranked by priority, without reading their rows."""
     task_rows: dict[int, list[Any]] = defaultdict(list)
-    candidates = {row.customer_id for row in _open_tasks(connection, as_of, person, None)}
-    if not candidates:
-        return RankedWorklist(as_of, [], {}, {})
-    # each task row carries its account's code, owner and score (the query joins them)
-    for row in _open_tasks(connection, as_of, None, None, sorted(candidates),
-                           ranking=True):
+    # every open task due of each account with a task `person` holds, each row with its
+    # account's code, owner and score: one statement (issue 16)
+    found = connection.execute(_held_accounts_query(connection.dialect.name),
+                               {"as_of": as_of, "owner": person}).all()
+    for row in sorted(found, key=lambda row: (row.due_date, row.id)):
         task_rows[row.customer_id].append(row)
     held = {customer_id: rows[0] for customer_id, rows in task_rows.items()
             if (rows[0].assignee or rows[0].owner or UNASSIGNED) == person}
@@ -237,6 +236,21 @@ def _open_task_queries(dialect: str, *, by_owner: bool, by_department: bool, by_
     if not by_owner:
         return (joined.where(open_due),)
     return (joined.where(open_due, tasks.c.holder == sa.bindparam("owner")),)
+
+
+@cache
+def _held_accounts_query(dialect: str) -> sa.Select[Any]:
+    """`_open_tasks(ranking=True)` of the accounts with an open task due that the person
+    `owner` holds, found through the (holder, state, due_date) index."""
+    ranking, = _open_task_queries(dialect, by_owner=False, by_department=False,
+                                  by_ids=False, ranking=True)
+    held = tasks.alias("held")
+    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
+    accounts = sa.select(held.c.customer_id).where(
+        held.c.holder == sa.bindparam("owner"), held.c.state == TaskState.OPEN,
+        held.c.due_date <= as_of,
+        sa.or_(held.c.snoozed_until.is_(None), held.c.snoozed_until <= as_of))
+    return ranking.where(tasks.c.customer_id.in_(accounts.scalar_subquery()))
 
 
 def _open_tasks(connection: Connection, as_of: date, owner: str | None,
