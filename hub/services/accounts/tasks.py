@@ -185,7 +185,6 @@ class TaskBatch:
         self.rows = []
         return made
 
-
     def _hold_unassigned(self) -> None:
         """A task for nobody is held by its account's owner: read at the write, in its
         transaction, so that an owner changed since the cycle read its facts counts."""
