@@ -10,7 +10,9 @@ account page's, measured in the same run, interleaved over `--rounds` rounds (is
 Builds a synthetic ledger with Core bulk inserts (customers with contacts, two
 invoices each, a timeline of events, and call tasks due today for 3% of accounts,
 spread over 20 collectors in 3 departments), serves the real app (`create_app`) on a
-free 127.0.0.1 port in a child process (threaded WSGI server), and drives it with
+free 127.0.0.1 port in a child process (threaded WSGI server; the app built and frozen
+as each gunicorn worker does, `hub.web.server.worker_app`, unless `--no-freeze`), and
+drives it with
 `--clients` threads, each signed in as a collector through the sign-in form (the
 aging API with a finance bearer token). Prints figures; asserts nothing.
 """
@@ -37,6 +39,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from flask import Flask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parent))  # last: bench/rules.py is no `rules`
@@ -119,6 +122,7 @@ def build(hub: Hub, count: int) -> tuple[dict[str, list[str]], str]:
     _chunks(invoice_rows, engine, invoices)
     _chunks(event_rows, engine, events)
     task_rows = [{"customer_id": i + 1, "task_type": "call", "assignee": None,
+                  "holder": COLLECTORS[i % len(COLLECTORS)],  # the owner's (no assignee)
                   "due_date": TODAY - timedelta(days=rng.randrange(3)), "state": "open",
                   "key": f"bench-{i}", "reason": "no answer to reminder-2",
                   "created_by": "rules", "source": "rules", "created_at": NOW,
@@ -137,19 +141,24 @@ def build(hub: Hub, count: int) -> tuple[dict[str, list[str]], str]:
     return owned, token
 
 
-def serve(database_url: str, var_dir: str, port_out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def serve(database_url: str, var_dir: str, port_out: multiprocessing.Queue,  # type: ignore[type-arg]
+          freeze: bool = True) -> None:
     import logging
 
     from werkzeug.serving import make_server
 
     from hub.web import create_app
+    from hub.web.server import worker_app
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
 
     settings = Settings(var_dir=Path(var_dir), database_url=database_url, progress=False,
                         log_level="WARNING")
-    app = create_app(bootstrap(settings, clock=FixedClock(NOW), migrate=False),
-                     {"HUB_RATE_LIMITS_DISABLED": True})
+    def factory() -> Flask:
+        return create_app(bootstrap(settings, clock=FixedClock(NOW), migrate=False),
+                          {"HUB_RATE_LIMITS_DISABLED": True})
+
+    app = worker_app(factory) if freeze else factory()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # SIGTERM ends the process normally, so its own children (the rules engine) end too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -224,7 +233,8 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
     hub.engine.dispose()
     ports: multiprocessing.Queue[int] = multiprocessing.Queue()
     # Not a daemon: the rules engine (for the portal's limits) runs in a child process.
-    server = multiprocessing.Process(target=serve, args=(database_url, str(var_dir), ports))
+    server = multiprocessing.Process(target=serve, args=(database_url, str(var_dir), ports,
+                                                         args.freeze))
     server.start()
     base = f"http://127.0.0.1:{ports.get(timeout=120)}"
     try:
@@ -239,7 +249,8 @@ def run(label: str, database_url: str, args: argparse.Namespace, var_dir: Path) 
         # reference carries it.
         sessions[people[0]].get(f"{base}/accounts/{owned[people[0]][0]}", timeout=300)
         print(f"  (a collector has {rows} accounts due, the page shows {shown}; "
-              f"{args.clients} concurrent clients, {args.seconds:.0f} s each)")
+              f"{args.clients} concurrent clients, {args.seconds:.0f} s each; app "
+              f"{'frozen after load, as a gunicorn worker' if args.freeze else 'not frozen'})")
 
         def worklist(n: int) -> Callable[[], requests.Response]:
             session = sessions[people[n % len(people)]]
@@ -283,6 +294,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (<= 20)")
     parser.add_argument("--seconds", type=float, default=15.0, help="per endpoint")
+    parser.add_argument("--no-freeze", dest="freeze", action="store_false",
+                        help="serve the app without gc.freeze() (as before the workers did)")
     args = parser.parse_args()
     args.clients = max(1, min(args.clients, len(COLLECTORS)))
     with tempfile.TemporaryDirectory(prefix="hub-bench-web-") as folder:

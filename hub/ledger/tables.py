@@ -296,9 +296,14 @@ tasks = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("closed_by", String(320)),
     *_timestamps(),
+    # Whose worklist an open task is on: the assignee, else the account's owner (None:
+    # neither). Kept by hub.services.accounts.tasks when a task is made and when an owner
+    # changes, so a person's worklist reads only their own tasks (issue 16).
+    Column("holder", String(320)),
     CheckConstraint("state in ('open', 'done', 'cancelled')", name="state"),
 )
 Index("ix_tasks_state_due", tasks.c.state, tasks.c.due_date)
+Index("ix_tasks_holder_state_due", tasks.c.holder, tasks.c.state, tasks.c.due_date)
 
 sales_holds = Table(
     "sales_holds",

@@ -234,7 +234,8 @@ def test_smartsheet_bulk_rows_stay_under_500_a_call(
         connection.execute(tasks.insert(), [
             {"customer_id": ids[f"N{n:04d}"], "task_type": "call", "due_date": AS_OF,
              "state": "open", "key": f"call:N{n}", "reason": "overdue", "created_by": "rules",
-             "source": "rules", "created_at": STAMP, "updated_at": STAMP}
+             "source": "rules", "created_at": STAMP, "updated_at": STAMP,
+             "holder": BOB}  # unassigned: the owner's (as hub.services.accounts.tasks sets it)
             for n in range(1_100)])
     backend = smartsheet_backend(smartsheet_fake)
 

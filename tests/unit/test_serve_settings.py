@@ -41,3 +41,35 @@ def test_the_development_server_stays_on_this_machine(tmp_path: object) -> None:
                              env={"HUB_VAR_DIR": str(tmp_path), "HUB_DATABASE_URL": ""})
     assert bad.exit_code == 2
     assert "--bind must look like" in bad.output
+
+
+def test_each_gunicorn_worker_freezes_its_app_once_loaded(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """gunicorn's worker loads the app (`load`, after the fork) and then freezes what it
+    built (docs/performance.md); the master builds none."""
+    import gc
+
+    from flask import Flask
+    from gunicorn.app.base import BaseApplication
+
+    from hub.web.server import ServerOptions
+    from hub.web.server import run
+
+    steps: list[str] = []
+    started: list[BaseApplication] = []
+
+    def factory() -> Flask:
+        steps.append("app built")
+        return Flask("worker")
+
+    monkeypatch.setattr(gc, "freeze", lambda: steps.append("frozen"))
+    monkeypatch.setattr(BaseApplication, "run",
+                        lambda self: started.append(self))  # noqa: PLW0108 - a method
+    run(factory, ServerOptions(bind="127.0.0.1:0", workers=2, threads=1,
+                               timeout_seconds=30), platform="linux")
+    (application,) = started
+    assert application.cfg.preload_app is False  # loaded in each worker, after the fork
+    assert steps == []  # the master builds no app
+    app = application.load()  # what each worker does once forked
+    assert isinstance(app, Flask)
+    assert steps == ["app built", "frozen"]

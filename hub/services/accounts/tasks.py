@@ -4,7 +4,11 @@ snoozed, a note. Every action is an event on the account's timeline.
 The one place tasks are created: `create_task` (one at a time, for services and the web)
 and `TaskBatch` (the cycle's bulk path, one statement for many) share the row
 (`task_row`) and the rule `one_open_per_type`: the rules never open a second task of a
-type on an account that has one open."""
+type on an account that has one open.
+
+Each task also names its holder (whose worklist it is on: the assignee, else the account's
+owner), set here when a task is made and by `move_unassigned_tasks` when an account's
+owner changes; the worklist finds a person's tasks by it (hub.services.read.worklist)."""
 
 from __future__ import annotations
 
@@ -24,11 +28,13 @@ from hub.i18n import lazy_gettext
 from hub.ledger.accounts import account
 from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
+from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import insert_rows
 from hub.ledger.id_sets import TEMP_TABLE_FROM
 from hub.ledger.id_sets import analyze
 from hub.ledger.id_sets import ids_in_planned
 from hub.ledger.lookups import ids_by_key
+from hub.ledger.tables import customers
 from hub.ledger.tables import tasks
 from hub.services.cycle.assignees import stand_in
 
@@ -73,7 +79,8 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
         reason = f"{reason}; {stand_in_for.note}"
     task_id = insert_task(connection, customer_id=ref.id, task_type=task_type,
                           assignee=assignee, due_date=due_date, reason=reason, actor=actor,
-                          now=now, key=key, source=source, decision_key=decision_key)
+                          now=now, key=key, source=source, decision_key=decision_key,
+                          owner=ref.owner)
     add_event(connection, **task_event(ref.id, task_id, task_type=task_type, assignee=assignee,
                                        due_date=due_date, reason=reason, actor=actor, now=now,
                                        source=source))
@@ -82,23 +89,40 @@ def create_task(connection: Connection, *, customer_code: str, task_type: str,
 
 def insert_task(connection: Connection, *, customer_id: int, task_type: str,
                 assignee: str | None, due_date: date, reason: str, actor: str, now: datetime,
-                key: str | None, source: str, decision_key: str | None) -> int:
-    """The row only (no checks, no event): for callers that checked in bulk."""
+                key: str | None, source: str, decision_key: str | None,
+                owner: str | None) -> int:
+    """The row only (no checks, no event): for callers that checked in bulk. `owner`:
+    the account's owner, who holds the task when it names no assignee."""
     return int(connection.execute(_INSERT, task_row(
         customer_id=customer_id, task_type=task_type, assignee=assignee, due_date=due_date,
         reason=reason, actor=actor, now=now, key=key, source=source,
-        decision_key=decision_key)).scalar_one())
+        decision_key=decision_key, owner=owner)).scalar_one())
 
 
 def task_row(*, customer_id: int, task_type: str, assignee: str | None, due_date: date,
              reason: str, actor: str, now: datetime, key: str | None, source: str,
-             decision_key: str | None) -> dict[str, Any]:
-    """A new open task, as the tasks table stores it."""
+             decision_key: str | None, owner: str | None) -> dict[str, Any]:
+    """A new open task, as the tasks table stores it; its holder is the assignee, else
+    the account's `owner`."""
     return {"customer_id": customer_id, "task_type": task_type, "assignee": assignee,
             "due_date": due_date, "state": TaskState.OPEN, "snoozed_until": None, "key": key,
             "reason": reason, "decision_key": decision_key, "outcome": None,
             "created_by": actor, "source": source, "closed_at": None, "closed_by": None,
-            "created_at": now, "updated_at": now}
+            "created_at": now, "updated_at": now, "holder": assignee or owner}
+
+
+def move_unassigned_tasks(connection: Connection, customer_ids: Iterable[int]) -> None:
+    """These accounts' owners changed: their open tasks that name no assignee move to the
+    new owner's worklist (each task's holder becomes the owner now on file). Every writer
+    of customers.owner calls this in the same transaction."""
+    ids = sorted(set(customer_ids))
+    for first in range(0, len(ids), 5000):
+        part = ids[first:first + 5000]
+        connection.execute(tasks.update().where(
+            ids_in(connection, tasks.c.customer_id, part),
+            tasks.c.assignee.is_(None), tasks.c.state == TaskState.OPEN).values(
+            holder=sa.select(customers.c.owner)
+            .where(customers.c.id == tasks.c.customer_id).scalar_subquery()))
 
 
 class TaskBatch:
@@ -136,7 +160,10 @@ class TaskBatch:
         return (customer_id, task_type) in self.open
 
     def add(self, **row: Any) -> None:
-        """A task (the keyword arguments of `task_row`), written by `flush`."""
+        """A task (the keyword arguments of `task_row`; `owner` may be left out: `flush`
+        reads the owners of the accounts whose tasks name no assignee), written by
+        `flush`."""
+        row.setdefault("owner", None)
         self.rows.append(task_row(**row))
         self.open.add((row["customer_id"], row["task_type"]))
 
@@ -145,6 +172,7 @@ class TaskBatch:
         them, for the caller's own batch of events."""
         if not self.rows:
             return []
+        self._hold_unassigned()
         insert_rows(self.connection, tasks, self.rows)
         if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
             analyze(self.connection, tasks, columns=LOOKUP_COLUMNS)
@@ -156,6 +184,19 @@ class TaskBatch:
                 for row in self.rows]
         self.rows = []
         return made
+
+    def _hold_unassigned(self) -> None:
+        """A task for nobody is held by its account's owner: read at the write, in its
+        transaction, so that an owner changed since the cycle read its facts counts."""
+        unheld = {row["customer_id"] for row in self.rows if row["holder"] is None}
+        if not unheld:
+            return
+        owners = dict(self.connection.execute(
+            sa.select(customers.c.id, customers.c.owner).where(
+                ids_in(self.connection, customers.c.id, unheld))).all())
+        for row in self.rows:
+            if row["holder"] is None:
+                row["holder"] = owners.get(row["customer_id"])
 
 
 def task_event(customer_id: int, task_id: int, *, task_type: str, assignee: str | None,

@@ -39,6 +39,7 @@ from hub.ledger.lookups import update_by_id
 from hub.ledger.tables import contacts
 from hub.ledger.tables import customers
 from hub.ledger.tables import users
+from hub.services.accounts.tasks import move_unassigned_tasks
 from hub.services.imports.context import Counts
 from hub.services.imports.context import RunContext
 from hub.services.imports.context import to_minor
@@ -160,6 +161,7 @@ class CustomerImport:
         old_addresses = addresses_of(self._connection, [row["id"] for row in old_rows.values()])
         updates, updated_events = [], []
         moved: dict[int, PostalAddress] = {}
+        new_owner: list[int] = []
         for record, digest in changed:
             old = old_rows[record.code]
             new = self._new_values(record, old)
@@ -173,6 +175,8 @@ class CustomerImport:
                 if address != before:
                     moved[old["id"]] = address
                     differences["address"] = [_one_line(before), _one_line(address)]
+            if "owner" in differences:
+                new_owner.append(old["id"])
             updates.append({"row_id": old["id"], **new, "source_hash": digest,
                             "updated_at": context.now})
             self._known[record.code] = (old["id"], digest)
@@ -183,6 +187,7 @@ class CustomerImport:
                         + (", ".join(differences) or "contact details"),
                 data={"import_run": context.run_id, "changes": differences}))
         update_by_id(self._connection, customers, updates)
+        move_unassigned_tasks(self._connection, new_owner)  # to the new owner's worklist
         ids = {record.code: old_rows[record.code]["id"] for record, _ in changed}
         self._save_contacts([(ids[record.code], record) for record, _ in changed],
                             self._primary_contacts(list(ids.values())))

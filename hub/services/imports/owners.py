@@ -15,6 +15,7 @@ from hub.i18n import lazy_gettext
 from hub.ledger import staff
 from hub.ledger.event_log import add_events
 from hub.ledger.tables import customers
+from hub.services.accounts.tasks import move_unassigned_tasks
 
 
 def owner_user(connection: Connection, owner: str) -> str:
@@ -55,6 +56,7 @@ def give_owner(connection: Connection, codes: Collection[str], owner: str, *, ac
     for first in range(0, len(changed), 5000):
         connection.execute(customers.update().where(
             customers.c.id.in_(changed[first:first + 5000])).values(owner=person.email))
+    move_unassigned_tasks(connection, changed)
     add_events(connection, [{"occurred_at": now, "actor": actor, "kind": "customer.owner",
                              "summary": f"owner set to {person.email} ({source})",
                              "customer_id": customer_id, "invoice_id": None,

@@ -74,7 +74,7 @@ def _fill(hub: Hub, *, name: str, amount: str, paid: str, payment: str, domain: 
         c.execute(tasks.insert().values(  # the same idempotency key for both creditors
             customer_id=customer, task_type="call", due_date=date(2026, 11, 20), state="open",
             key="call|C001", reason=f"Call {name} Trading", created_by="rules", source="rules",
-            created_at=now, updated_at=now))
+            created_at=now, updated_at=now, holder=f"ann@{people}"))  # the owner's
         add_event(c, customer_id=customer, kind="note.added", actor=f"ann@{people}", now=now,
                   summary=f"{name} called, {street} 1", data={})
         campaign = c.execute(campaigns.insert().values(  # the same name for both creditors
