@@ -68,20 +68,30 @@ def ids_in(connection: Connection, column: sa.Column[Any],
 
 
 _INT4 = (-2**31, 2**31 - 1)
+_LITERAL_FROM = 100
 
 
-def _id_array(column: sa.Column[Any], ids: list[int]) -> sa.BindParameter[Any]:
+def _id_array(column: sa.Column[Any], ids: list[int]) -> sa.ColumnElement[Any]:
     """The sorted ids as one array of the column's own type. PostgreSQL hashes a long
-    `= ANY(array)` only when both sides hash alike: an integer column against a bigint[]
-    was compared with the ids one by one on every row (issue 16: 1.5 s for 20,000 ids
-    over 27,200 tasks, 6 ms hashed), whatever plan the statistics chose. An id outside
-    an integer column's range matches nothing there, and would not cast."""
+    `= ANY(array)` only when both sides hash alike, and only when the array is a constant
+    in the plan: an integer column against a bigint[] was compared with the ids one by one
+    on every row (issue 16: 1.5 s for 20,000 ids over 27,200 tasks, 6 ms hashed), and so
+    was a bound array once psycopg had prepared the statement (its fifth run) and the
+    server chose a generic plan (6 s). So many ids are written into the statement
+    (`ARRAY[...]`, rendered at execution: the compiled form is still cached): a constant
+    in every plan, whatever the statistics say. An id outside an integer column's range
+    matches nothing there, and would not cast."""
     if isinstance(column.type, Integer) \
             and not isinstance(column.type, (BigInteger, SmallInteger)):
         if ids and (ids[0] < _INT4[0] or ids[-1] > _INT4[1]):
             ids = [i for i in ids if _INT4[0] <= i <= _INT4[1]]
-        return sa.bindparam("ids_array", ids, type_=ARRAY(Integer))
-    return sa.bindparam("ids_array", ids, type_=ARRAY(BigInteger))
+        element: type[Integer] = Integer
+    else:
+        element = BigInteger
+    if len(ids) < _LITERAL_FROM:
+        return sa.bindparam("ids_array", ids, type_=ARRAY(element))
+    return sa.cast(sa.bindparam("ids_array", ids, type_=ARRAY(element), literal_execute=True),
+                   ARRAY(element))
 
 
 def ids_param(dialect: str, column: sa.Column[Any], name: str = "ids") -> ColumnElement[bool]:
