@@ -131,9 +131,8 @@ def lookup_seconds(engine: sa.Engine, size: int, where: Filter, *, name: str,
     Records wall and CPU seconds in SPENT; returns the CPU seconds."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            # no dead rows of the last round: the first scan over them marks each one
-            # dead in the index (6 s at the fifth round of five contenders, not the
-            # lookup's doing; autovacuum clears them in a real database)
+            # each round from an empty table: no dead rows of the earlier rounds (which
+            # autovacuum would clear in a real database) for the lookup to step over
             connection.exec_driver_sql("TRUNCATE tasks, customers CASCADE")
         else:
             connection.execute(tasks.delete())
