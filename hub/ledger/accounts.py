@@ -14,6 +14,8 @@ from sqlalchemy import ARRAY
 from sqlalchemy import BigInteger
 from sqlalchemy import ColumnElement
 from sqlalchemy import Connection
+from sqlalchemy import Integer
+from sqlalchemy import SmallInteger
 
 from hub.domain.errors import NotFound
 from hub.domain.errors import UserError
@@ -61,9 +63,35 @@ def ids_in(connection: Connection, column: sa.Column[Any],
             sa.func.json_each(sa.bindparam("ids_json", json.dumps(sorted(ids)))))
         return column.in_(listed.scalar_subquery())
     if connection.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam("ids_array", sorted(ids),
-                                              type_=ARRAY(BigInteger)))
+        return column == sa.any_(_id_array(column, sorted(ids)))
     return column.in_(sorted(ids))
+
+
+_INT4 = (-2**31, 2**31 - 1)
+_LITERAL_FROM = 100
+
+
+def _id_array(column: sa.Column[Any], ids: list[int]) -> sa.ColumnElement[Any]:
+    """The sorted ids as one array of the column's own type. PostgreSQL hashes a long
+    `= ANY(array)` only when both sides hash alike, and only when the array is a constant
+    in the plan: an integer column against a bigint[] was compared with the ids one by one
+    on every row (issue 16: 1.5 s for 20,000 ids over 27,200 tasks, 6 ms hashed), and so
+    was a bound array once psycopg had prepared the statement (its fifth run) and the
+    server chose a generic plan (6 s). So many ids are written into the statement
+    (`ARRAY[...]`, rendered at execution: the compiled form is still cached): a constant
+    in every plan, whatever the statistics say. An id outside an integer column's range
+    matches nothing there, and would not cast."""
+    if isinstance(column.type, Integer) \
+            and not isinstance(column.type, (BigInteger, SmallInteger)):
+        if ids and (ids[0] < _INT4[0] or ids[-1] > _INT4[1]):
+            ids = [i for i in ids if _INT4[0] <= i <= _INT4[1]]
+        element: type[Integer] = Integer
+    else:
+        element = BigInteger
+    if len(ids) < _LITERAL_FROM:
+        return sa.bindparam("ids_array", ids, type_=ARRAY(element))
+    return sa.cast(sa.bindparam("ids_array", ids, type_=ARRAY(element), literal_execute=True),
+                   ARRAY(element))
 
 
 def ids_param(dialect: str, column: sa.Column[Any], name: str = "ids") -> ColumnElement[bool]:

@@ -30,10 +30,8 @@ from hub.ledger.accounts import add_event
 from hub.ledger.accounts import check_source
 from hub.ledger.accounts import ids_in
 from hub.ledger.bulk import insert_rows
-from hub.ledger.id_sets import TEMP_TABLE_FROM
-from hub.ledger.id_sets import analyze
-from hub.ledger.id_sets import ids_in_planned
 from hub.ledger.lookups import ids_by_key
+from hub.ledger.table_stats import analyze_after
 from hub.ledger.tables import customers
 from hub.ledger.tables import tasks
 from hub.services.cycle.assignees import stand_in
@@ -43,8 +41,10 @@ _OPEN_OF_TYPE = sa.select(tasks.c.id).where(tasks.c.customer_id == sa.bindparam(
                                             tasks.c.task_type == sa.bindparam("task_type"),
                                             tasks.c.state == TaskState.OPEN)
 _INSERT = tasks.insert().returning(tasks.c.id)
-# What TaskBatch's lookup of open tasks plans from (hub.ledger.id_sets.analyze)
-LOOKUP_COLUMNS = (tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
+# The statistics refreshed after a large write of tasks (hub.ledger.table_stats): with
+# them an account's own tasks are found through the customer_id index, not among every
+# open task of the creditor
+ANALYZED_COLUMNS = (tasks.c.customer_id, tasks.c.state, tasks.c.task_type)
 RULES = "rules"
 
 
@@ -142,11 +142,12 @@ class TaskBatch:
     def _look_up(self, ids: list[int]) -> None:
         if not ids:
             return
-        # many ids: planned from an indexed id table on PostgreSQL (hub.ledger.id_sets)
+        # one statement whatever the statistics say: PostgreSQL hashes the ids
+        # (hub.ledger.accounts.ids_in)
         self.open.update((row.customer_id, row.task_type) for row in self.connection.execute(
             sa.select(tasks.c.customer_id, tasks.c.task_type).where(
                 tasks.c.state == TaskState.OPEN,
-                ids_in_planned(self.connection, tasks.c.customer_id, ids))))
+                ids_in(self.connection, tasks.c.customer_id, ids))))
         self.looked_up.update(ids)
 
     def waits(self, customer_id: int, task_type: str, *, source: str = RULES,
@@ -174,8 +175,8 @@ class TaskBatch:
             return []
         self._hold_unassigned()
         insert_rows(self.connection, tasks, self.rows)
-        if len(self.rows) >= TEMP_TABLE_FROM:  # the next lookup plans from them
-            analyze(self.connection, tasks, columns=LOOKUP_COLUMNS)
+        # a large part of the table: the rest of the cycle plans from the new rows
+        analyze_after(self.connection, tasks, len(self.rows), columns=ANALYZED_COLUMNS)
         ids = ids_by_key(self.connection, tasks, "key", [row["key"] for row in self.rows])
         made = [task_event(row["customer_id"], ids[row["key"]], task_type=row["task_type"],
                            assignee=row["assignee"], due_date=row["due_date"],
