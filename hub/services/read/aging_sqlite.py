@@ -15,8 +15,8 @@ differences from the SQLAlchemy text, for speed; both give the same rows:
 - the invoices' filter is `+creditor_id`: the unary plus keeps SQLite from walking the
   (creditor_id, number) unique index with a table read per invoice; one scan is faster;
 - each bucket is summed as "due on or after this cutoff", one comparison per invoice
-  instead of two, and the buckets are the differences of neighbouring sums (exact: whole
-  minor units).
+  instead of two, and a bucket's figure is the difference of two neighbouring sums,
+  taken once per row of the result (exact: whole minor units).
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ _CUTOFFS = len(BUCKET_KEYS) - 1  # the last bucket has no earliest due date
 @cache
 def aging_statement(by: str) -> str:
     """The statement of a report by `by`: one row per (group, currency): group, currency,
-    then per cutoff the open amount due on or after it, the whole open amount, per cutoff
-    the invoices due on or after it, and the invoice count."""
+    each bucket's open amount, each bucket's invoice count (the row of `_aging_rows`)."""
     minor = ("CASE WHEN invoices.status IN (:cancelled, :written_off) THEN 0 "
              "ELSE invoices.open_minor END + coalesce(later.minor, 0)")
     # Fixed text: no value is ever written into it (hence the noqa: S608 below).
@@ -66,18 +65,30 @@ def aging_statement(by: str) -> str:
               for i in range(_CUTOFFS)), "sum(minor)",
             *(f"sum(due_date >= :c{i})" for i in range(_CUTOFFS)), "count(*)"]
     named = ", ".join(f"{expression} AS s{i}" for i, expression in enumerate(sums))
-    outer = ", ".join(f"sum(s{i})" for i in range(len(sums)))
     group = _GROUP_COLUMN.get(check_grouping(by))
     if group is None:
-        return (f"SELECT NULL AS grp, currency, {named} "  # noqa: S608
-                f"FROM ({per_invoice}) GROUP BY currency")
+        return (f"SELECT NULL AS grp, currency, {_differences('s{}')} "  # noqa: S608
+                f"FROM (SELECT currency, {named} FROM ({per_invoice}) GROUP BY currency)")
     # per customer first, then the (few) customer rows per group, as _aging_rows does
-    return (f"SELECT {group} AS grp, per_customer.currency, {outer} FROM ("  # noqa: S608
+    return (f"SELECT {group} AS grp, per_customer.currency, "  # noqa: S608
+            f"{_differences('sum(s{})')} FROM ("
             f"SELECT currency, customer_id, {named} FROM ({per_invoice}) "
             "GROUP BY currency, customer_id) AS per_customer "
             "LEFT OUTER JOIN customers ON customers.id = per_customer.customer_id "
             "AND customers.creditor_id = :creditor "
             f"GROUP BY {group}, per_customer.currency")
+
+
+def _differences(cumulative: str) -> str:
+    """Each bucket's amount, then each bucket's count, from the sums "due on or after each
+    cutoff, then in all" (`cumulative` names sum number i): the first bucket's is the
+    first sum, every other bucket's the difference of its sum and the one before."""
+    figures = []
+    for first in (0, _CUTOFFS + 1):  # the amounts, then the counts
+        names = [cumulative.format(first + i) for i in range(_CUTOFFS + 1)]
+        figures += [names[0], *(f"{later} - {earlier}"
+                                for earlier, later in pairwise(names))]
+    return ", ".join(figures)
 
 
 def aging_parameters(as_of: date, creditor: int) -> dict[str, Any]:
@@ -90,20 +101,12 @@ def aging_parameters(as_of: date, creditor: int) -> dict[str, Any]:
 def aging_rows(connection: sqlite3.Connection, as_of: date, by: str,
                creditor: int) -> list[AgingRow]:
     """`reports._aging_rows(connection, as_of, by)` for `creditor`, through `sqlite3`."""
-    rows = []
-    for row in connection.execute(aging_statement(by), aging_parameters(as_of, creditor)):
-        # (group, currency, the amounts due on or after each cutoff and in all, then the
-        # same for counts): neighbouring differences give each bucket's figure
-        rows.append(AgingRow(row[0], row[1], _buckets(row[2:3 + _CUTOFFS]),
-                             _buckets(row[3 + _CUTOFFS:])))
-    return sort_aging(rows)
-
-
-def _buckets(from_cutoffs: tuple[int, ...]) -> dict[str, int]:
-    """Each bucket's figure from the figures due on or after each cutoff (and in all)."""
-    return dict(zip(BUCKET_KEYS, [from_cutoffs[0], *(later - earlier for earlier, later
-                                                     in pairwise(from_cutoffs))],
-                    strict=True))
+    split = 2 + len(BUCKET_KEYS)  # group, currency, the amounts, then the counts
+    return sort_aging(
+        AgingRow(row[0], row[1], dict(zip(BUCKET_KEYS, row[2:split], strict=True)),
+                 dict(zip(BUCKET_KEYS, row[split:], strict=True)))
+        for row in connection.execute(aging_statement(by),
+                                      aging_parameters(as_of, creditor)))
 
 
 def aging_report(connection: sqlite3.Connection, as_of: date, by: str,
