@@ -16,7 +16,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.ledger.current import DEFAULT_CREDITOR
+from hub.ledger.current import ALL_CREDITORS
+from hub.ledger.current import current_creditor
 from hub.ledger.revisions import head_revision
 
 _PREFIX = "sqlite:///"
@@ -47,7 +48,7 @@ def sqlite_file(url: str) -> Path | None:
 
 def open_embedded(url: str, creditor_code: str | None = None) -> EmbeddedLedger | None:
     """The ledger at `url` when it is a SQLite file at the code's schema revision, for
-    the creditor of `creditor_code` (default: the default creditor); else None."""
+    the creditor of `creditor_code` (default: the current one); else None."""
     path = sqlite_file(url)
     if path is None or not path.is_file():  # no file yet: the hub's path makes and migrates it
         return None
@@ -71,9 +72,11 @@ def _is_current(connection: sqlite3.Connection) -> bool:
 
 
 def _creditor(connection: sqlite3.Connection, code: str | None) -> int | None:
-    """The id of `code` (as `creditor_by_code` matches it), DEFAULT_CREDITOR without one."""
+    """The id of `code` (as `creditor_by_code` matches it); without one, the creditor the
+    code acts for already (the default one in a command), None inside `platform_wide`."""
     if code is None:
-        return DEFAULT_CREDITOR
+        creditor = current_creditor()
+        return None if creditor == ALL_CREDITORS else creditor
     row = connection.execute("SELECT id FROM creditors WHERE code = ?",
                              (code.strip().lower(),)).fetchone()
     return None if row is None else int(row[0])

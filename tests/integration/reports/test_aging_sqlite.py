@@ -25,6 +25,7 @@ from hub.ledger.embedded import open_embedded
 from hub.ledger.embedded import sqlite_file
 from hub.ledger.tenancy import DEFAULT_CREDITOR
 from hub.ledger.tenancy import acting_for
+from hub.ledger.tenancy import platform_wide
 from hub.services.read import aging_sqlite
 from hub.services.read import reports
 from hub.services.staff.creditors import add_creditor
@@ -145,6 +146,13 @@ def test_the_embedded_ledger_is_only_a_current_sqlite_file(tmp_path: Path,
         assert found.creditor == creditor
         found.close()
     assert open_embedded(url, "charlie") is None  # the hub's path says which codes exist
+    with acting_for(bravo):  # no code: the creditor the code acts for already
+        found = open_embedded(url)
+        assert found is not None
+        assert found.creditor == bravo
+        found.close()
+    with platform_wide():  # every creditor's rows: the hub's path
+        assert open_embedded(url) is None
     assert open_embedded(f"sqlite:///{tmp_path / 'none.db'}") is None  # to be made
     assert not (tmp_path / "none.db").exists()
     assert open_embedded("postgresql://hub@localhost/hub") is None
