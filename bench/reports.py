@@ -10,6 +10,7 @@ then in each round, in turn (interleaved), as whole processes, measures CPU seco
 Prints min and median of each and hub/reference (issue 16's goal: at most 2x).
 With HUB_BENCH_BEFORE=/path/to/an/older/checkout, that checkout's `app.py` runs in the same
 rounds too ("hub before"; it must need the same schema revision).
+With --top N, `report aging --by customer --top N` runs in the same rounds too ("hub --top").
 With --statements, the statements alone too, in this process through `sqlite3`, interleaved:
 the reference's GROUP BY, the SQLAlchemy statement as the hub's engine sends it (with the
 creditor filter), the same with `+creditor_id`, and the fixed text of the `sqlite3` path.
@@ -136,6 +137,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=200_000, help="invoices in the ledger")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--top", type=int, default=0,
+                        help="also time `report aging --by customer --top N`")
     parser.add_argument("--statements", action="store_true",
                         help="also time the statements alone, in this process")
     args = parser.parse_args()
@@ -153,6 +156,8 @@ def main() -> None:
             "sqlite3 GROUP BY": lambda: child_cpu(["sqlite3", str(database)], env,
                                                   reference_sql()),
         }
+        if args.top:
+            contenders["hub --top"] = lambda: child_cpu([*hub, "--top", str(args.top)], env)
         before = os.environ.get("HUB_BENCH_BEFORE")
         if before:
             compile_tree(before)
@@ -162,6 +167,9 @@ def main() -> None:
             statement_rounds(database, args.rounds)
     print(ratio_line("aging by customer CPU", found["hub report"], found["sqlite3 GROUP BY"],
                      "s", "<= 2"))
+    if args.top:
+        print(ratio_line(f"the same, --top {args.top}", found["hub --top"],
+                         found["sqlite3 GROUP BY"], "s", "<= 2"))
     if before:
         print(ratio_line("the same, hub before", found["hub before"],
                          found["sqlite3 GROUP BY"], "s", "<= 2"))
