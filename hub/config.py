@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -413,6 +412,8 @@ class Settings:
         path = self.var_dir / "secret.key"
         if not path.exists():
             self.var_dir.mkdir(parents=True, exist_ok=True)
+            import secrets  # noqa: PLC0415  (hmac and OpenSSL's hashes: not at every start)
+
             path.write_text(secrets.token_hex(32), encoding="utf-8")
             path.chmod(0o600)
         return path.read_text(encoding="utf-8").strip()

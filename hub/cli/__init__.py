@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import sqlite3
 import sys
 from importlib import import_module
 from typing import Any
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from hub.cli.context import _LazyHub
 from hub.config import ConfigError
@@ -67,9 +67,20 @@ class HubGroup(click.Group):
         except ConfigError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(2)
-        except OperationalError as exc:
+        except Exception as exc:
+            if not _operational(exc):
+                raise
             click.secho(f"error: {database_problem(exc)}", fg="red", err=True)
             sys.exit(2)
+
+
+def _operational(exc: Exception) -> bool:
+    """Whether the database could not be reached or refused: SQLAlchemy's OperationalError
+    (looked up only when SQLAlchemy is loaded: a read on the embedded SQLite does not import
+    it, issue 16), or the standard library's sqlite3 one (hub.ledger.embedded)."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return isinstance(exc, sqlite3.OperationalError) or (
+        errors is not None and isinstance(exc, errors.OperationalError))
 
 
 def _started() -> None:
@@ -80,11 +91,12 @@ def _started() -> None:
         gc.enable()
 
 
-def database_problem(exc: OperationalError) -> str:
+def database_problem(exc: Exception) -> str:
     """The driver's first line, e.g. "connection to server at ... failed: Connection
     refused", and what to check when it is about connecting."""
-    lines = [line.strip() for line in str(exc.orig or exc).splitlines() if line.strip()]
-    said = lines[0] if lines else type(exc.orig).__name__
+    driver = getattr(exc, "orig", None) or exc  # SQLAlchemy's wraps the driver's error
+    lines = [line.strip() for line in str(driver).splitlines() if line.strip()]
+    said = lines[0] if lines else type(driver).__name__
     if any(word in said.lower() for word in ("connect", "unable to open", "resolve",
                                              "authentication", "does not exist")):
         return (f"the database cannot be reached: {said} "

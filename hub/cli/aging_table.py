@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from hub.cli.report_output import NO_GROUP
@@ -62,9 +63,10 @@ def aging_table(title: str, columns: Sequence[Column], rows: Sequence[AgingRow],
                 totals: Sequence[Row], notes: Sequence[str]) -> str:
     """`render_table(title, columns, <table_rows of each row>, totals, notes)`, faster."""
     # One tuple per row: (group, currency, the bucket amounts..., total, count).
+    amounts = itemgetter(*BUCKET_KEYS)  # a tuple in one call, not a lookup per bucket
     figures: list[Any] = [
         (NO_GROUP if row.group is None else row.group, row.currency,
-         *[row.minor[key] for key in BUCKET_KEYS], row.total_minor, row.count)
+         *amounts(row.minor), row.total_minor, row.count)
         for row in rows]
     if not _fits(figures):
         return render_table(title, columns, [line for row in rows for line in table_rows(row)],

@@ -11,7 +11,10 @@ from typing import Literal
 import click
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from hub.bootstrap import Hub
+    from hub.ledger.embedded import EmbeddedLedger
 
 Schema = Literal["one-shot", "long-running", "upgrade", "as-is"]
 
@@ -47,6 +50,24 @@ class _LazyHub:
                 self._act_for(hub, self.creditor_code)
         return self._hub
 
+    def embedded(self) -> tuple[EmbeddedLedger, date] | None:
+        """For a read that runs one statement: the embedded SQLite through `sqlite3`,
+        without bootstrapping the hub or importing SQLAlchemy (issue 16), and today in
+        HUB_TIMEZONE; None when the command must take the hub's path (PostgreSQL, a file
+        to make or migrate, an unknown creditor code: `get` handles each as ever), or the
+        hub is up already. The caller closes the ledger."""
+        if self._hub is not None:
+            return None
+        from hub.config import Settings  # noqa: PLC0415
+        from hub.domain.clock import SystemClock  # noqa: PLC0415
+        from hub.ledger.embedded import open_embedded  # noqa: PLC0415
+
+        settings = Settings.from_env()
+        ledger = open_embedded(settings.database_url, self.creditor_code)
+        if ledger is None:
+            return None
+        return ledger, SystemClock(settings.zone).today()
+
     def _act_for(self, hub: Hub, code: str) -> None:
         """`--creditor CODE`: the whole command acts for that creditor (docs/creditors.md)."""
         from hub.ledger import tenancy  # noqa: PLC0415
@@ -81,3 +102,9 @@ def get_hub(ctx: click.Context, schema: Schema = "one-shot") -> Hub:
     "upgrade" for `db upgrade`, "as-is" for `db status`."""
     lazy: _LazyHub = ctx.find_object(_LazyHub)  # type: ignore[assignment]
     return lazy.get(schema)
+
+
+def embedded_ledger(ctx: click.Context) -> tuple[EmbeddedLedger, date] | None:
+    """The embedded SQLite for a one-statement read, without the hub (`_LazyHub.embedded`)."""
+    lazy: _LazyHub = ctx.find_object(_LazyHub)  # type: ignore[assignment]
+    return lazy.embedded()

@@ -1,10 +1,14 @@
-"""`report aging|dso|cei|summary`: receivables reports in the terminal, CSV or JSON."""
+"""`report aging|dso|cei|summary`: receivables reports in the terminal, CSV or JSON.
+
+The SQLAlchemy reports (hub.services.read.reports) are imported by the commands that use
+them: `report aging` on the embedded SQLite runs without SQLAlchemy (issue 16)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from typing import Any
 
 import click
@@ -19,6 +23,8 @@ from hub.cli.report_output import render_table
 from hub.domain.currency import minor_units
 from hub.domain.money import minor_text
 from hub.domain.reports import BUCKETS
+from hub.domain.reports import DSO_MONTHS
+from hub.domain.reports import GROUPINGS
 from hub.domain.reports import AgingReport
 from hub.domain.reports import AgingRow
 from hub.domain.reports import DsoReport
@@ -28,11 +34,10 @@ from hub.domain.reports import PeriodRow
 from hub.domain.reports import percent
 from hub.domain.reports import period_ending
 from hub.domain.reports import share_of
-from hub.services.read.reports import DSO_MONTHS
-from hub.services.read.reports import GROUPINGS
-from hub.services.read.reports import aging_report
-from hub.services.read.reports import dso_report
-from hub.services.read.reports import period_report
+from hub.domain.reports import top_overdue
+
+if TYPE_CHECKING:
+    from hub.domain.reports import LeftOut
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 FORMATS = ("table", "csv", "json")
@@ -116,7 +121,9 @@ def _aging_row(row: AgingRow, grouped: bool = False) -> Row:
     return values
 
 
-def aging_output(report: AgingReport, output: str) -> None:
+def aging_output(report: AgingReport, output: str, top: int | None = None) -> None:
+    """The report as a table, CSV or JSON; with `top`, per currency only the `top` rows
+    with the most overdue, and a line for the rest (the totals stay those of every row)."""
     table_columns = [*_group_columns(report.by),
                      *(Column(b.key, b.label, "money") for b in BUCKETS),
                      Column("total", "total", "money"), Column("count", "invoices", "count")]
@@ -131,29 +138,84 @@ def aging_output(report: AgingReport, output: str) -> None:
     show_totals = report.by != "currency"
     totals = [{**_aging_row(t, grouped=table), "group": "TOTAL"}
               for t in report.totals] if show_totals else []
+    rows, left_out = (report.rows, []) if top is None else top_overdue(report.rows, top)
+    not_shown = [_left_out_line(report.by, part) for part in left_out]
     empty = f"no open invoices as of {report.as_of}"
-    if not table:
-        _emit(output, title="", header={"report": "aging", "as_of": str(report.as_of),
-                                        "by": report.by},
-              columns=data_columns, rows=[_aging_row(r) for r in report.rows],
-              totals=totals, empty=empty, notes=[])
+    if output == "json":
+        header: dict[str, Any] = {"report": "aging", "as_of": str(report.as_of),
+                                  "by": report.by}
+        if top is not None:
+            header["left_out"] = [_left_out_figures(part) for part in left_out]
+        _emit(output, title="", header=header, columns=data_columns,
+              rows=[_aging_row(r) for r in rows], totals=totals, empty=empty, notes=[])
         return
-    if not report.rows:
+    if output == "csv":
+        _emit(output, title="", header={}, columns=data_columns,
+              rows=[_aging_row(r) for r in rows], totals=totals, empty=empty, notes=[])
+        for line in not_shown:  # stdout stays one CSV table
+            click.echo(line, err=True)
+        return
+    if not rows:
         click.echo(empty)
         return
-    click.echo(aging_table(f"Aging as of {report.as_of}, by {report.by} "
-                           f"(days past due; open invoices)",
-                           table_columns, report.rows, totals, [CURRENCY_NOTE]), nl=False)
+    title = f"Aging as of {report.as_of}, by {report.by} (days past due; open invoices)"
+    if top is not None:
+        title += f", the {top:,} with the most overdue per currency"
+    click.echo(aging_table(title, table_columns, rows, totals, [*not_shown, CURRENCY_NOTE]),
+               nl=False)
+
+
+def _left_out_line(by: str, part: LeftOut) -> str:
+    units = minor_units(part.currency)
+    return (f"Not shown: {part.rows:,} more {by}{'' if part.rows == 1 else 's'} in "
+            f"{part.currency} with {minor_text(part.total_minor, units, grouped=True)} open, "
+            f"{minor_text(part.overdue_minor, units, grouped=True)} overdue "
+            f"(in the totals above).")
+
+
+def _left_out_figures(part: LeftOut) -> dict[str, Any]:
+    units = minor_units(part.currency)
+    return {"currency": part.currency, "rows": part.rows,
+            "total": minor_text(part.total_minor, units),
+            "overdue": minor_text(part.overdue_minor, units)}
 
 
 @report_group.command("aging")
 @_common
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="With --by customer: per currency only the N customers with the most "
+                   "overdue, largest first, and a line for the others (the totals are of "
+                   "every customer).")
 @click.pass_context
-def aging_command(ctx: click.Context, as_of: Any, by: str, output: str) -> None:
+def aging_command(ctx: click.Context, as_of: Any, by: str, output: str,
+                  top: int | None) -> None:
     """Open invoices by days past due: current, 1-30, 31-60, 61-90, 91-180, over 180."""
+    if top is not None and by != "customer":
+        raise click.BadOptionUsage("top", "--top needs --by customer")
+    aging_output(_aging_report(ctx, as_of, by), output, top)
+
+
+def _aging_report(ctx: click.Context, as_of: Any, by: str) -> AgingReport:
+    """On the embedded SQLite, one statement through `sqlite3`, without bootstrapping the
+    hub or importing SQLAlchemy (issue 16; hub/services/read/aging_sqlite.py); elsewhere,
+    and when the file must be made or migrated first, the hub's SQLAlchemy report."""
+    from hub.cli.context import embedded_ledger  # noqa: PLC0415
     from hub.cli.context import get_hub  # noqa: PLC0415
 
-    aging_output(aging_report(get_hub(ctx).engine, _as_of(ctx, as_of), by), output)
+    found = embedded_ledger(ctx)
+    if found is not None:
+        from hub.services.read import aging_sqlite  # noqa: PLC0415
+
+        ledger, today = found
+        try:
+            return aging_sqlite.aging_report(ledger.connection,
+                                             today if as_of is None else as_of.date(), by,
+                                             ledger.creditor)
+        finally:
+            ledger.close()
+    from hub.services.read.reports import aging_report  # noqa: PLC0415
+
+    return aging_report(get_hub(ctx).engine, _as_of(ctx, as_of), by)
 
 
 # --- DSO ---------------------------------------------------------------------------
@@ -198,6 +260,7 @@ def dso_output(report: DsoReport, output: str) -> None:
 def dso_command(ctx: click.Context, as_of: Any, by: str, output: str, months: int) -> None:
     """Days sales outstanding (countback), best possible DSO, average days delinquent."""
     from hub.cli.context import get_hub  # noqa: PLC0415
+    from hub.services.read.reports import dso_report  # noqa: PLC0415
 
     report = dso_report(get_hub(ctx).engine, _as_of(ctx, as_of), by, months=months,
                         simple_months=min(3, months))
@@ -272,6 +335,7 @@ def cei_command(ctx: click.Context, *, as_of: Any, by: str, output: str, start: 
                 period_days: int | None) -> None:
     """Collection effectiveness index over a period ending on --as-of."""
     from hub.cli.context import get_hub  # noqa: PLC0415
+    from hub.services.read.reports import period_report  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))
@@ -286,6 +350,7 @@ def summary_command(ctx: click.Context, *, as_of: Any, by: str, output: str, sta
                     period_days: int | None) -> None:
     """Outstanding, invoiced, collected and received over a period ending on --as-of."""
     from hub.cli.context import get_hub  # noqa: PLC0415
+    from hub.services.read.reports import period_report  # noqa: PLC0415
 
     day = _as_of(ctx, as_of)
     report = period_report(get_hub(ctx).engine, day, by, _period(day, start, period_days))

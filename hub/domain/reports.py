@@ -22,8 +22,11 @@ from operator import itemgetter
 from hub.domain.errors import UserError
 from hub.domain.money import Money
 from hub.i18n import N_
+from hub.i18n import lazy_gettext
 
 ONE_DECIMAL = Decimal("0.1")
+GROUPINGS: tuple[str, ...] = ("currency", "owner", "department", "customer")
+DSO_MONTHS = 12  # how far the countback walks before it reports "more than"
 Key = tuple[str | None, str]  # (group label or None, currency)
 
 
@@ -44,6 +47,13 @@ BUCKETS: tuple[AgingBucket, ...] = (
     AgingBucket("over_180", N_("over 180"), 181, None),
 )
 BUCKET_KEYS: tuple[str, ...] = tuple(bucket.key for bucket in BUCKETS)
+
+
+def check_grouping(by: str) -> str:
+    if by not in GROUPINGS:
+        raise UserError(lazy_gettext("cannot group a report by %(by)s; choose one of %(names)s",
+                                     by=repr(by), names=', '.join(GROUPINGS)))
+    return by
 
 
 def bucket_for(days_overdue: int) -> str:
@@ -189,6 +199,37 @@ def aging_totals(rows: Iterable[AgingRow]) -> list[AgingRow]:
                                {key: sum(map(itemgetter(key), minor)) for key in BUCKET_KEYS},
                                {key: sum(map(itemgetter(key), counts)) for key in BUCKET_KEYS}))
     return totals
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """What the rows of one currency that `top_overdue` left out add up to."""
+
+    currency: str
+    rows: int
+    total_minor: int
+    overdue_minor: int
+
+
+def top_overdue(rows: Iterable[AgingRow], count: int
+                ) -> tuple[list[AgingRow], list[LeftOut]]:
+    """Per currency (amounts in different currencies are not compared), the `count` rows
+    with the most overdue, largest first (then by group), and per currency what the other
+    rows add up to (none where nothing was left out)."""
+    per_currency: dict[str, list[AgingRow]] = {}
+    for row in rows:
+        per_currency.setdefault(row.currency, []).append(row)
+    shown: list[AgingRow] = []
+    left_out: list[LeftOut] = []
+    for currency in sorted(per_currency):
+        ranked = sorted(per_currency[currency],
+                        key=lambda row: (-row.overdue_minor, _sort_key((row.group, currency))))
+        shown += ranked[:count]
+        rest = ranked[count:]
+        if rest:
+            left_out.append(LeftOut(currency, len(rest), sum(r.total_minor for r in rest),
+                                    sum(r.overdue_minor for r in rest)))
+    return shown, left_out
 
 
 def _sort_key(key: Key) -> tuple[str, int, str]:

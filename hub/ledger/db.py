@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -18,11 +16,14 @@ from sqlalchemy.engine import make_url
 from hub.domain.errors import UserError
 from hub.ledger import tenancy
 from hub.ledger.json_text import dumps
+from hub.ledger.revisions import MIGRATIONS
+from hub.ledger.revisions import head_revision
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+__all__ = ["MIGRATIONS", "SchemaOutOfDate", "alembic_config", "current_revision",
+           "head_revision", "make_engine", "normalise_url", "require_head", "upgrade"]
 
 
 def normalise_url(url: str) -> str:
@@ -76,30 +77,6 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     with tenancy.platform_wide():  # a migration changes every creditor's rows
         command.upgrade(alembic_config(engine), revision)
-
-
-_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
-
-
-def head_revision() -> str:
-    """The schema revision this code needs (the newest migration).
-
-    Read from the `revision = ...` / `down_revision = ...` lines of the migration files
-    rather than through Alembic's ScriptDirectory, which imports every migration module
-    and Alembic itself: every command checks this at start (issue 16)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text_ = path.read_text()
-        found: dict[str, str] = {m[1]: m[2] for m in _REVISION_LINE.finditer(text_)}
-        if "revision" not in found:
-            continue
-        revisions.add(ast.literal_eval(found["revision"].strip()))
-        down = ast.literal_eval(found.get("down_revision", "None").strip())
-        parents.update([down] if isinstance(down, str) else list(down or ()))
-    heads = revisions - parents
-    assert len(heads) == 1, f"the migrations folder has one head, found {sorted(heads)}"
-    return heads.pop()
 
 
 class SchemaOutOfDate(UserError):

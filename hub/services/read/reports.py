@@ -32,6 +32,8 @@ from hub.domain.model import InvoiceStatus
 from hub.domain.money import Money
 from hub.domain.reports import BUCKET_KEYS
 from hub.domain.reports import BUCKETS
+from hub.domain.reports import DSO_MONTHS
+from hub.domain.reports import GROUPINGS
 from hub.domain.reports import AgingReport
 from hub.domain.reports import AgingRow
 from hub.domain.reports import Balance
@@ -44,6 +46,7 @@ from hub.domain.reports import balances
 from hub.domain.reports import bucket_cutoffs
 from hub.domain.reports import build_dso
 from hub.domain.reports import build_period
+from hub.domain.reports import check_grouping
 from hub.domain.reports import month_windows
 from hub.domain.reports import period_ending
 from hub.domain.reports import sort_aging
@@ -53,8 +56,6 @@ from hub.ledger.tables import customers
 from hub.ledger.tables import invoices
 from hub.ledger.tables import payments
 
-GROUPINGS: tuple[str, ...] = ("currency", "owner", "department", "customer")
-DSO_MONTHS = 12  # how far the countback walks before it reports "more than"
 SIMPLE_DSO_MONTHS = 3
 
 # Closed without a payment: nothing of their open amount today is owed. (Their
@@ -62,14 +63,10 @@ SIMPLE_DSO_MONTHS = 3
 # apart from payments allocated after the report date.)
 _CLOSED_UNPAID = (InvoiceStatus.CANCELLED.value, InvoiceStatus.WRITTEN_OFF.value)
 
+__all__ = ["DSO_MONTHS", "GROUPINGS", "aging_report", "check_grouping", "dso_report",
+           "period_report", "receivables_at"]
+
 Bind = Engine | Connection
-
-
-def check_grouping(by: str) -> str:
-    if by not in GROUPINGS:
-        raise UserError(lazy_gettext("cannot group a report by %(by)s; choose one of %(names)s",
-                                     by=repr(by), names=', '.join(GROUPINGS)))
-    return by
 
 
 def aging_report(bind: Bind, as_of: date, by: str = "currency") -> AgingReport:

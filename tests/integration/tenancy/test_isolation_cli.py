@@ -21,7 +21,9 @@ AS_BRAVO = [
     ["experiments", "list"], ["experiments", "report", "first-touch"], ["export", "holds"],
     ["model", "list"], ["model", "explain", "C001"], ["model", "evaluate"],
     ["payments", "list"], ["payments", "unmatched"], ["portal", "links", "C001"],
-    ["report", "aging"], ["report", "cei"], ["report", "dso"], ["report", "summary"],
+    # (the test takes each argument out of the output: "9" is in none of alpha's secrets)
+    ["report", "aging"], ["report", "aging", "--by", "customer", "--top", "9"],
+    ["report", "cei"], ["report", "dso"], ["report", "summary"],
     ["rules", "explain", "C001"], ["sheets", "status"], ["sheets", "sync"],
     # alpha's keys: found nowhere, or bravo's own row of the same name
     ["payments", "reverse", "PAY-ALPHA"], ["payments", "unmatch", "PAY-ALPHA"],
