@@ -115,14 +115,15 @@ def move_unassigned_tasks(connection: Connection, customer_ids: Iterable[int]) -
     """These accounts' owners changed: their open tasks that name no assignee move to the
     new owner's worklist (each task's holder becomes the owner now on file). Every writer
     of customers.owner calls this in the same transaction."""
-    ids = sorted(set(customer_ids))
-    for first in range(0, len(ids), 5000):
-        part = ids[first:first + 5000]
-        connection.execute(tasks.update().where(
-            ids_in(connection, tasks.c.customer_id, part),
-            tasks.c.assignee.is_(None), tasks.c.state == TaskState.OPEN).values(
-            holder=sa.select(customers.c.owner)
-            .where(customers.c.id == tasks.c.customer_id).scalar_subquery()))
+    ids = set(customer_ids)
+    if not ids:
+        return
+    # ids_in sends the ids as one parameter, however many: no batches needed
+    connection.execute(tasks.update().where(
+        ids_in(connection, tasks.c.customer_id, ids),
+        tasks.c.assignee.is_(None), tasks.c.state == TaskState.OPEN).values(
+        holder=sa.select(customers.c.owner)
+        .where(customers.c.id == tasks.c.customer_id).scalar_subquery()))
 
 
 class TaskBatch:

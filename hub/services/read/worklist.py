@@ -217,39 +217,41 @@ _DEADLINES = (sa.select(applied_decisions.c.decision_key, applied_decisions.c.fa
                   sa.bindparam("keys", expanding=True))))
 
 
+def _open_due(table: sa.FromClause, as_of: sa.BindParameter[date]
+              ) -> sa.ColumnElement[bool]:
+    """Open, due by `as_of` and not snoozed past it."""
+    return sa.and_(table.c.state == TaskState.OPEN, table.c.due_date <= as_of,
+                   sa.or_(table.c.snoozed_until.is_(None), table.c.snoozed_until <= as_of))
+
+
 @cache
-def _open_task_queries(dialect: str, *, by_owner: bool, by_department: bool, by_ids: bool,
-                       ranking: bool) -> tuple[sa.Select[Any], ...]:
-    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
-    open_due = sa.and_(tasks.c.state == TaskState.OPEN, tasks.c.due_date <= as_of,
-                       sa.or_(tasks.c.snoozed_until.is_(None), tasks.c.snoozed_until <= as_of))
+def _open_task_query(dialect: str, *, by_owner: bool, by_department: bool, by_ids: bool,
+                     ranking: bool) -> sa.Select[Any]:
     columns: tuple[sa.ColumnElement[Any], ...] = (
         tasks.c.id, tasks.c.customer_id, tasks.c.task_type, tasks.c.due_date,
         tasks.c.snoozed_until, tasks.c.assignee, tasks.c.decision_key)
     if ranking:
         columns += (customers.c.code, customers.c.owner, customers.c.score)
-    joined = sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
+    query = (sa.select(*columns).join(customers, customers.c.id == tasks.c.customer_id)
+             .where(_open_due(tasks, sa.bindparam("as_of"))))
     if by_department:
-        joined = joined.where(customers.c.department == sa.bindparam("department"))
+        query = query.where(customers.c.department == sa.bindparam("department"))
     if by_ids:
-        joined = joined.where(ids_param(dialect, tasks.c.customer_id))
-    if not by_owner:
-        return (joined.where(open_due),)
-    return (joined.where(open_due, tasks.c.holder == sa.bindparam("owner")),)
+        query = query.where(ids_param(dialect, tasks.c.customer_id))
+    if by_owner:
+        query = query.where(tasks.c.holder == sa.bindparam("owner"))
+    return query
 
 
 @cache
 def _held_accounts_query(dialect: str) -> sa.Select[Any]:
     """`_open_tasks(ranking=True)` of the accounts with an open task due that the person
     `owner` holds, found through the (holder, state, due_date) index."""
-    ranking, = _open_task_queries(dialect, by_owner=False, by_department=False,
-                                  by_ids=False, ranking=True)
+    ranking = _open_task_query(dialect, by_owner=False, by_department=False, by_ids=False,
+                               ranking=True)
     held = tasks.alias("held")
-    as_of: sa.BindParameter[date] = sa.bindparam("as_of")
     accounts = sa.select(held.c.customer_id).where(
-        held.c.holder == sa.bindparam("owner"), held.c.state == TaskState.OPEN,
-        held.c.due_date <= as_of,
-        sa.or_(held.c.snoozed_until.is_(None), held.c.snoozed_until <= as_of))
+        held.c.holder == sa.bindparam("owner"), _open_due(held, sa.bindparam("as_of")))
     return ranking.where(tasks.c.customer_id.in_(accounts.scalar_subquery()))
 
 
@@ -265,9 +267,9 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
     ones instead read every open task due in the company and each unassigned task's account
     for every page view (issue 16: 3,000 tasks at 100k customers)."""
     dialect = connection.dialect.name
-    queries = _open_task_queries(dialect, by_owner=owner is not None,
-                                 by_department=department is not None,
-                                 by_ids=customer_ids is not None, ranking=ranking)
+    query = _open_task_query(dialect, by_owner=owner is not None,
+                             by_department=department is not None,
+                             by_ids=customer_ids is not None, ranking=ranking)
     values: dict[str, Any] = {"as_of": as_of}
     if owner is not None:
         values["owner"] = owner
@@ -275,9 +277,8 @@ def _open_tasks(connection: Connection, as_of: date, owner: str | None,
         values["department"] = department
     if customer_ids is not None:
         values["ids"] = ids_value(dialect, customer_ids)
-    found = {row.id: row for query in queries
-             for row in connection.execute(query, values).all()}
-    return sorted(found.values(), key=lambda row: (row.due_date, row.id))
+    return sorted(connection.execute(query, values).all(),
+                  key=lambda row: (row.due_date, row.id))
 
 
 @cache
